@@ -1,0 +1,67 @@
+#pragma once
+// Turns one telemetry line into an Event, or says why not. simdjson's On-Demand parser reads
+// each field once, in document order, and only the fields the schema names are looked at.
+// The Event holds views into the parser's buffers: valid until the next parse().
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "setpoint/clock.hpp"
+#include "setpoint/outcomes.hpp"
+#include "setpoint/redactor.hpp"
+#include "setpoint/rejection.hpp"
+#include "setpoint/series.hpp"
+#include "setpoint/telemetry_schema.hpp"
+
+namespace setpoint {
+
+
+struct Event {
+  std::optional<Nanos> ts;
+  std::string_view metric;
+  std::vector<LabelView> labels;
+  std::optional<double> value;
+  OutcomeIndex outcome = OutcomeSet::kOk;
+  std::optional<std::int64_t> schema_version;
+};
+
+class EventParser {
+ public:
+  // Bytes that must be readable past the end of every line handed to parse().
+  static const std::size_t kPadding;
+
+  EventParser(TelemetrySchema schema, OutcomeSet outcomes, Redactor redactor = {});
+  ~EventParser();
+  EventParser(const EventParser&) = delete;
+  EventParser& operator=(const EventParser&) = delete;
+
+  // Parses `line` (no newline; kPadding readable bytes after it). None on success.
+  std::optional<Rejection> parse(std::string_view line, Event& event);
+  // What was wrong with the last rejected line, for a person ("field \"latency_ms\": …").
+  const std::string& detail() const { return detail_; }
+  const TelemetrySchema& schema() const { return schema_; }
+  const Redactor& redactor() const { return redactor_; }
+
+ private:
+  struct Impl;
+  struct Field;
+  const Field* field_for(std::string_view key) const;
+  std::optional<Rejection> reject(Rejection reason, std::string detail);
+
+  TelemetrySchema schema_;
+  OutcomeSet outcomes_;
+  Redactor redactor_;
+  std::vector<Field> fields_;
+  std::array<std::int16_t, 256> first_by_hash_;  // index into fields_ by a cheap key hash
+  std::unique_ptr<Impl> impl_;
+  std::string metric_;
+  std::vector<std::string> hashed_;  // storage for hashed label values
+  std::string detail_;
+};
+
+}  // namespace setpoint

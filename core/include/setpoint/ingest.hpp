@@ -1,0 +1,68 @@
+#pragma once
+// The ingest pipeline for one source: line → parse and validate → series → record. Every line
+// ends accepted or rejected under exactly one reason; a rejected line goes to the quarantine
+// and never touches its neighbours. One Ingest per thread (it caches that thread's handles).
+#include <array>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "setpoint/aggregator.hpp"
+#include "setpoint/event_parser.hpp"
+#include "setpoint/line_sink.hpp"
+#include "setpoint/quarantine.hpp"
+
+namespace setpoint {
+
+struct IngestCounts {
+  std::uint64_t accepted = 0;
+  std::array<std::uint64_t, kRejectionCount> rejected{};
+  std::uint64_t blank = 0;  // empty or whitespace-only lines: skipped, not errors
+  std::uint64_t rejected_total() const;
+  void add(const IngestCounts& other);
+};
+
+// Which clock checks timestamps and stamps events that have none.
+enum class TimeBase {
+  kClock,   // live: the clock, read once per batch
+  kEvents,  // replay and stats: the newest accepted event's time
+};
+
+class Ingest final : public LineSink {
+ public:
+  Ingest(Aggregator& aggregator, EventParser& parser, Quarantine* quarantine, const Clock& clock,
+         TimeBase base);
+
+  // Reads the clock once for the lines that follow: one read per batch, not per event.
+  void begin_batch();
+  // One line without its newline, kPadding readable bytes after it. True when accepted.
+  bool accept(std::string_view text, SourcePos pos);
+  void line(std::string_view text, SourcePos pos) override { accept(text, pos); }
+  void line_too_long(std::uint64_t bytes, SourcePos pos, std::string_view head) override;
+
+  // The time events are measured against now.
+  Nanos now() const;
+  const IngestCounts& counts() const { return counts_; }
+
+ private:
+  bool reject(Rejection reason, std::string_view detail, SourcePos pos, std::string_view line);
+
+  Aggregator& aggregator_;
+  EventParser& parser_;
+  Quarantine* quarantine_;
+  const Clock& clock_;
+  TimeBase base_;
+  Nanos batch_now_ = 0;
+  Nanos stream_now_ = 0;
+  bool stream_started_ = false;
+  Event event_;
+  std::string key_;
+  struct KeyHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, SeriesHandle, KeyHash, std::equal_to<>> handles_;
+  IngestCounts counts_;
+};
+
+}  // namespace setpoint

@@ -1,0 +1,21 @@
+#pragma once
+// Timestamps in telemetry: RFC 3339 text or epoch milliseconds.
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "setpoint/clock.hpp"
+
+namespace setpoint {
+
+// `2026-11-20T10:00:00Z`, `2026-11-20T10:00:00.123+01:00`, `2026-11-20 10:00:00z`: nanoseconds
+// since the epoch; none when the text is not RFC 3339 or names an impossible date or time.
+std::optional<Nanos> parse_rfc3339(std::string_view text);
+
+// Epoch milliseconds (fractions allowed) between 1970 and 2200; none outside.
+std::optional<Nanos> from_epoch_millis(double millis);
+
+// `2026-11-20T10:00:00.123Z` (milliseconds, UTC).
+std::string format_rfc3339(Nanos t);
+
+}  // namespace setpoint

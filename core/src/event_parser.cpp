@@ -1,0 +1,330 @@
+#include "setpoint/event_parser.hpp"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "setpoint/line_sink.hpp"
+#include "setpoint/timestamp.hpp"
+
+namespace setpoint {
+
+namespace od = simdjson::ondemand;
+
+const std::size_t EventParser::kPadding = simdjson::SIMDJSON_PADDING;
+static_assert(LineSink::kPadding >= simdjson::SIMDJSON_PADDING);
+
+enum class Role : std::uint8_t {
+  kTs, kMetricPart, kValue, kOutcome, kLabels, kLabelField, kString, kSchemaVersion, kRequired
+};
+
+struct EventParser::Field {
+  std::string name;
+  Role role;
+  std::uint8_t rank;  // position among the fields that may fill the role (metric: alternative)
+  std::uint8_t part;  // metric: position within the alternative
+  std::int16_t next;  // next field with the same hash, or -1
+};
+
+struct EventParser::Impl {
+  od::parser parser;
+};
+
+namespace {
+
+std::uint8_t key_hash(std::string_view key) {
+  if (key.empty()) return 0;
+  return static_cast<std::uint8_t>(key.size() * 31 + static_cast<unsigned char>(key.front()) * 7 +
+                                   static_cast<unsigned char>(key.back()));
+}
+
+std::string field_named(std::string_view name) { return "field \"" + std::string(name) + "\""; }
+
+// simdjson reports any root that is not an object as the wrong type, even `not json`; only a
+// root that starts like a JSON array, string, number or literal is "JSON, but not an object".
+bool looks_like_json_value(std::string_view line) {
+  const auto start = line.find_first_not_of(" \t\r");
+  if (start == std::string_view::npos) return false;
+  line = line.substr(start);
+  while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r')) line.remove_suffix(1);
+  const char c = line.front();
+  if (c == '[' || c == '"' || c == '-' || (c >= '0' && c <= '9')) return true;
+  return line == "true" || line == "false" || line == "null";
+}
+
+// Up to 8 candidates per role; the lowest rank present wins.
+constexpr std::size_t kMaxRank = 8;
+constexpr std::size_t kMaxMetricParts = 4;
+
+}  // namespace
+
+EventParser::EventParser(TelemetrySchema schema, OutcomeSet outcomes, Redactor redactor)
+    : schema_(std::move(schema)),
+      outcomes_(std::move(outcomes)),
+      redactor_(std::move(redactor)),
+      impl_(std::make_unique<Impl>()) {
+  auto add = [&](const std::string& name, Role role, std::size_t rank, std::size_t part) {
+    // First role named wins; at most 64 fields, the width of the seen-mask.
+    if (name.empty() || field_for(name) != nullptr || fields_.size() >= 64) return;
+    fields_.push_back({name, role, static_cast<std::uint8_t>(rank), static_cast<std::uint8_t>(part), -1});
+    first_by_hash_.fill(-1);
+    for (std::size_t i = fields_.size(); i-- > 0;) {
+      auto& slot = first_by_hash_[key_hash(fields_[i].name)];
+      fields_[i].next = slot;
+      slot = static_cast<std::int16_t>(i);
+    }
+  };
+  first_by_hash_.fill(-1);
+  for (std::size_t i = 0; i < schema_.ts_fields.size() && i < kMaxRank; ++i) {
+    add(schema_.ts_fields[i], Role::kTs, i, 0);
+  }
+  for (std::size_t a = 0; a < schema_.metric_fields.size() && a < kMaxRank; ++a) {
+    for (std::size_t p = 0; p < schema_.metric_fields[a].size() && p < kMaxMetricParts; ++p) {
+      add(schema_.metric_fields[a][p], Role::kMetricPart, a, p);
+    }
+  }
+  for (std::size_t i = 0; i < schema_.value_fields.size() && i < kMaxRank; ++i) {
+    add(schema_.value_fields[i], Role::kValue, i, 0);
+  }
+  for (std::size_t i = 0; i < schema_.outcome_fields.size() && i < kMaxRank; ++i) {
+    add(schema_.outcome_fields[i], Role::kOutcome, i, 0);
+  }
+  add(schema_.labels_field, Role::kLabels, 0, 0);
+  for (const auto& name : schema_.label_fields) add(name, Role::kLabelField, 0, 0);
+  add(schema_.schema_version_field, Role::kSchemaVersion, 0, 0);
+  for (const auto& name : schema_.string_fields) add(name, Role::kString, 0, 0);
+  for (const auto& name : schema_.required) add(name, Role::kRequired, 0, 0);
+}
+
+EventParser::~EventParser() = default;
+
+const EventParser::Field* EventParser::field_for(std::string_view key) const {
+  for (std::int16_t i = first_by_hash_[key_hash(key)]; i >= 0; i = fields_[i].next) {
+    if (fields_[i].name == key) return &fields_[i];
+  }
+  return nullptr;
+}
+
+std::optional<Rejection> EventParser::reject(Rejection reason, std::string detail) {
+  detail_ = std::move(detail);
+  return reason;
+}
+
+std::optional<Rejection> EventParser::parse(std::string_view line, Event& event) {
+  event.ts.reset();
+  event.value.reset();
+  event.outcome = OutcomeSet::kOk;
+  event.schema_version.reset();
+  event.labels.clear();
+  hashed_.clear();
+
+  const simdjson::padded_string_view input(line.data(), line.size(), line.size() + kPadding);
+  od::document doc;
+  if (auto error = impl_->parser.iterate(input).get(doc)) {
+    if (error == simdjson::UTF8_ERROR) return reject(Rejection::kInvalidUtf8, "the line is not valid UTF-8");
+    return reject(Rejection::kMalformedJson, simdjson::error_message(error));
+  }
+  od::object object;
+  if (auto error = doc.get_object().get(object)) {
+    if (error == simdjson::INCORRECT_TYPE && looks_like_json_value(line)) {
+      return reject(Rejection::kNotObject, "the line is JSON but not an object");
+    }
+    if (error == simdjson::UTF8_ERROR) return reject(Rejection::kInvalidUtf8, "the line is not valid UTF-8");
+    return reject(Rejection::kMalformedJson, simdjson::error_message(error));
+  }
+
+  std::uint64_t seen = 0;
+  int ts_rank = kMaxRank, value_rank = kMaxRank, outcome_rank = kMaxRank;
+  std::array<std::array<std::string_view, kMaxMetricParts>, kMaxRank> metric_parts{};
+  std::array<std::uint8_t, kMaxRank> metric_part_seen{};
+
+  for (auto member : object) {
+    od::field field;
+    if (auto error = std::move(member).get(field)) {
+      if (error == simdjson::UTF8_ERROR) return reject(Rejection::kInvalidUtf8, "the line is not valid UTF-8");
+      return reject(Rejection::kMalformedJson, simdjson::error_message(error));
+    }
+    std::string_view key;
+    if (auto error = field.unescaped_key().get(key)) {
+      return reject(error == simdjson::UTF8_ERROR ? Rejection::kInvalidUtf8 : Rejection::kMalformedJson,
+                    simdjson::error_message(error));
+    }
+    const Field* f = field_for(key);
+    if (f == nullptr) continue;  // not ours: On-Demand skips it
+    const auto bit = std::uint64_t{1} << static_cast<std::size_t>(f - fields_.data());
+    if (seen & bit) return reject(Rejection::kDuplicateKey, field_named(key) + " appears twice");
+    seen |= bit;
+    od::value value = field.value();
+    od::json_type type;
+    if (auto error = value.type().get(type)) {
+      return reject(Rejection::kMalformedJson, field_named(key) + ": " + simdjson::error_message(error));
+    }
+
+    switch (f->role) {
+      case Role::kTs: {
+        Nanos ts;
+        if (type == od::json_type::string) {
+          std::string_view text;
+          if (value.get_string().get(text)) return reject(Rejection::kMalformedJson, field_named(key) + ": bad string");
+          auto parsed = parse_rfc3339(text);
+          if (!parsed) return reject(Rejection::kBadTimestamp, field_named(key) + ": \"" + std::string(text.substr(0, 64)) + "\" is not RFC 3339");
+          ts = *parsed;
+        } else if (type == od::json_type::number) {
+          double millis;
+          if (value.get_double().get(millis)) return reject(Rejection::kBadNumber, field_named(key) + ": number out of range");
+          auto parsed = from_epoch_millis(millis);
+          if (!parsed) return reject(Rejection::kBadTimestamp, field_named(key) + ": epoch milliseconds out of range");
+          ts = *parsed;
+        } else {
+          return reject(Rejection::kWrongType, field_named(key) + ": expected an RFC 3339 string or epoch milliseconds");
+        }
+        if (f->rank < ts_rank) {
+          ts_rank = f->rank;
+          event.ts = ts;
+        }
+        break;
+      }
+      case Role::kMetricPart: {
+        std::string_view text;
+        if (type != od::json_type::string || value.get_string().get(text)) {
+          return reject(Rejection::kWrongType, field_named(key) + ": expected a string");
+        }
+        if (text.empty()) return reject(Rejection::kBadLabel, field_named(key) + ": empty");
+        if (text.size() > schema_.max_label_bytes) return reject(Rejection::kLabelTooLong, field_named(key) + ": longer than " + std::to_string(schema_.max_label_bytes) + " bytes");
+        metric_parts[f->rank][f->part] = text;
+        metric_part_seen[f->rank] |= static_cast<std::uint8_t>(1u << f->part);
+        break;
+      }
+      case Role::kValue: {
+        if (type != od::json_type::number) return reject(Rejection::kWrongType, field_named(key) + ": expected a number");
+        double number;
+        if (value.get_double().get(number) || !std::isfinite(number)) {
+          return reject(Rejection::kBadNumber, field_named(key) + ": not a finite double");
+        }
+        if (number < schema_.min_value || number > schema_.max_value) {
+          return reject(Rejection::kOutOfRange, field_named(key) + ": " + std::to_string(number) + " is outside [" + std::to_string(schema_.min_value) + ", " + std::to_string(schema_.max_value) + "]");
+        }
+        if (f->rank < value_rank) {
+          value_rank = f->rank;
+          event.value = number;
+        }
+        break;
+      }
+      case Role::kOutcome: {
+        std::string_view text;
+        if (type != od::json_type::string || value.get_string().get(text)) {
+          return reject(Rejection::kWrongType, field_named(key) + ": expected a string");
+        }
+        auto outcome = outcomes_.find(text);
+        if (!outcome) return reject(Rejection::kUnknownOutcome, field_named(key) + ": \"" + std::string(text.substr(0, 64)) + "\" is not a declared outcome");
+        if (f->rank < outcome_rank) {
+          outcome_rank = f->rank;
+          event.outcome = *outcome;
+        }
+        break;
+      }
+      case Role::kLabels: {
+        if (type != od::json_type::object) return reject(Rejection::kWrongType, field_named(key) + ": expected an object");
+        od::object labels;
+        if (value.get_object().get(labels)) return reject(Rejection::kMalformedJson, field_named(key) + ": bad object");
+        for (auto label_member : labels) {
+          od::field label;
+          std::string_view name;
+          if (std::move(label_member).get(label) || label.unescaped_key().get(name)) {
+            return reject(Rejection::kMalformedJson, field_named(key) + ": bad label");
+          }
+          od::value label_value = label.value();
+          od::json_type label_type;
+          if (label_value.type().get(label_type)) return reject(Rejection::kMalformedJson, field_named(key) + ": bad label value");
+          std::string_view text;
+          if (label_type == od::json_type::string) {
+            if (label_value.get_string().get(text)) return reject(Rejection::kMalformedJson, field_named(key) + ": bad label value");
+          } else if (label_type == od::json_type::number || label_type == od::json_type::boolean) {
+            text = label_value.raw_json_token();
+            while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) text.remove_suffix(1);
+          } else {
+            return reject(Rejection::kBadLabel, "label \"" + std::string(name.substr(0, 64)) + "\": expected a string, number or boolean");
+          }
+          if (name.empty()) return reject(Rejection::kBadLabel, "a label has an empty name");
+          if (name.size() > schema_.max_label_bytes || text.size() > schema_.max_label_bytes) {
+            return reject(Rejection::kLabelTooLong, "label \"" + std::string(name.substr(0, 64)) + "\": longer than " + std::to_string(schema_.max_label_bytes) + " bytes");
+          }
+          if (const RedactRule* rule = redactor_.rule_for(name)) {
+            if (rule->action == RedactAction::kDrop) continue;
+            hashed_.push_back(redactor_.hash(text));
+            text = hashed_.back();
+          }
+          if (event.labels.size() >= schema_.max_labels) {
+            return reject(Rejection::kTooManyLabels, "more than " + std::to_string(schema_.max_labels) + " labels");
+          }
+          for (const auto& [existing, _] : event.labels) {
+            if (existing == name) return reject(Rejection::kDuplicateKey, "label \"" + std::string(name.substr(0, 64)) + "\" appears twice");
+          }
+          event.labels.emplace_back(name, text);
+        }
+        break;
+      }
+      case Role::kLabelField: {
+        std::string_view text;
+        if (type != od::json_type::string || value.get_string().get(text)) {
+          return reject(Rejection::kWrongType, field_named(key) + ": expected a string");
+        }
+        if (text.size() > schema_.max_label_bytes) return reject(Rejection::kLabelTooLong, field_named(key) + ": longer than " + std::to_string(schema_.max_label_bytes) + " bytes");
+        if (event.labels.size() >= schema_.max_labels) {
+          return reject(Rejection::kTooManyLabels, "more than " + std::to_string(schema_.max_labels) + " labels");
+        }
+        event.labels.emplace_back(f->name, text);
+        break;
+      }
+      case Role::kString:
+        if (type != od::json_type::string && type != od::json_type::number) {
+          return reject(Rejection::kWrongType, field_named(key) + ": expected a string");
+        }
+        break;
+      case Role::kSchemaVersion: {
+        std::int64_t version;
+        if (type != od::json_type::number || value.get_int64().get(version)) {
+          return reject(Rejection::kWrongType, field_named(key) + ": expected an integer");
+        }
+        const auto& accepted = schema_.schema_versions;
+        if (!accepted.empty() && std::find(accepted.begin(), accepted.end(), version) == accepted.end()) {
+          return reject(Rejection::kSchemaVersion, field_named(key) + ": version " + std::to_string(version) + " is not accepted");
+        }
+        event.schema_version = version;
+        break;
+      }
+      case Role::kRequired:
+        break;
+    }
+  }
+  // The metric: the first alternative whose parts are all present.
+  event.metric = {};
+  for (std::size_t a = 0; a < schema_.metric_fields.size() && a < kMaxRank; ++a) {
+    const std::size_t parts = std::min(schema_.metric_fields[a].size(), kMaxMetricParts);
+    if (parts == 0 || metric_part_seen[a] != (1u << parts) - 1) continue;
+    if (parts == 1) {
+      event.metric = metric_parts[a][0];
+    } else {
+      metric_.clear();
+      for (std::size_t p = 0; p < parts; ++p) {
+        if (p > 0) metric_.push_back('.');
+        metric_.append(metric_parts[a][p]);
+      }
+      event.metric = metric_;
+    }
+    break;
+  }
+  if (event.metric.empty()) return reject(Rejection::kMissingField, "no metric (metric, or component and action)");
+  if (event.metric.size() > schema_.max_label_bytes) return reject(Rejection::kLabelTooLong, "the metric name is longer than " + std::to_string(schema_.max_label_bytes) + " bytes");
+  for (const auto& name : schema_.required) {
+    const Field* f = field_for(name);
+    if (f != nullptr && !(seen & (std::uint64_t{1} << static_cast<std::size_t>(f - fields_.data())))) {
+      return reject(Rejection::kMissingField, field_named(name) + " is required");
+    }
+  }
+  if (schema_.require_ts && !event.ts) return reject(Rejection::kMissingField, "no timestamp");
+  return std::nullopt;
+}
+
+}  // namespace setpoint

@@ -1,0 +1,105 @@
+#include "setpoint/ingest.hpp"
+
+namespace setpoint {
+
+std::uint64_t IngestCounts::rejected_total() const {
+  std::uint64_t total = 0;
+  for (auto n : rejected) total += n;
+  return total;
+}
+
+void IngestCounts::add(const IngestCounts& other) {
+  accepted += other.accepted;
+  blank += other.blank;
+  for (std::size_t i = 0; i < rejected.size(); ++i) rejected[i] += other.rejected[i];
+}
+
+Ingest::Ingest(Aggregator& aggregator, EventParser& parser, Quarantine* quarantine,
+               const Clock& clock, TimeBase base)
+    : aggregator_(aggregator), parser_(parser), quarantine_(quarantine), clock_(clock), base_(base) {
+  begin_batch();
+}
+
+void Ingest::begin_batch() { batch_now_ = clock_.coarse_wall(); }
+
+Nanos Ingest::now() const {
+  return base_ == TimeBase::kEvents && stream_started_ ? stream_now_ : batch_now_;
+}
+
+bool Ingest::reject(Rejection reason, std::string_view detail, SourcePos pos,
+                    std::string_view line) {
+  ++counts_.rejected[static_cast<std::size_t>(reason)];
+  if (quarantine_ != nullptr) quarantine_->add(now(), reason, detail, pos.str(), line);
+  return false;
+}
+
+void Ingest::line_too_long(std::uint64_t bytes, SourcePos source, std::string_view head) {
+  reject(Rejection::kLineTooLong,
+         "the line has " + std::to_string(bytes) + " bytes; the maximum is " +
+             std::to_string(parser_.schema().max_line_bytes),
+         source, head);
+}
+
+bool Ingest::accept(std::string_view text, SourcePos source) {
+  if (text.find_first_not_of(" \t\r") == std::string_view::npos) {
+    ++counts_.blank;
+    return false;
+  }
+  if (auto reason = parser_.parse(text, event_)) {
+    return reject(*reason, parser_.detail(), source, text);
+  }
+  const auto& schema = parser_.schema();
+  Nanos t = now();
+  if (event_.ts) {
+    if (base_ == TimeBase::kEvents && !stream_started_) {
+      stream_now_ = *event_.ts;
+      stream_started_ = true;
+      t = stream_now_;
+    }
+    const Nanos ahead = *event_.ts - t;
+    if (ahead > schema.max_future_skew) {
+      return reject(Rejection::kTimestampFuture,
+                    "the timestamp is " + std::to_string(ahead / kNanosPerSecond) +
+                        " s ahead of the clock; the allowed skew is " +
+                        std::to_string(schema.max_future_skew / kNanosPerSecond) + " s",
+                    source, text);
+    }
+    if (-ahead > schema.max_past_skew) {
+      return reject(Rejection::kTimestampPast,
+                    "the timestamp is " + std::to_string(-ahead / kNanosPerSecond) +
+                        " s behind the clock; the allowed skew is " +
+                        std::to_string(schema.max_past_skew / kNanosPerSecond) + " s",
+                    source, text);
+    }
+    t = *event_.ts;
+  }
+
+  key_.clear();
+  append_series_key(key_, event_.metric, event_.labels);
+  SeriesHandle handle;
+  if (auto it = handles_.find(std::string_view(key_)); it != handles_.end()) {
+    handle = it->second;
+  } else {
+    Labels labels;
+    labels.reserve(event_.labels.size());
+    for (const auto& [k, v] : event_.labels) labels.emplace_back(k, v);
+    handle = aggregator_.resolve(event_.metric, labels);
+    if (!handle) {
+      return reject(Rejection::kCardinality,
+                    "the series cap (" + std::to_string(aggregator_.series_count()) +
+                        " series) is reached; " + key_.substr(0, 200) + " would be new",
+                    source, text);
+    }
+    handles_.emplace(key_, handle);
+  }
+  if (event_.value) {
+    handle.record(t, *event_.value, event_.outcome);
+  } else {
+    handle.record(t, event_.outcome);
+  }
+  if (base_ == TimeBase::kEvents && t > stream_now_) stream_now_ = t;
+  ++counts_.accepted;
+  return true;
+}
+
+}  // namespace setpoint

@@ -1,0 +1,181 @@
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "setpoint/file_source.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace setpoint;
+using setpoint::testing::append_file;
+using setpoint::testing::TempDir;
+using setpoint::testing::write_file;
+
+namespace {
+
+struct Collect final : LineSink {
+  std::vector<std::string> lines;
+  std::vector<std::uint64_t> numbers;
+  std::vector<std::uint64_t> too_long;
+  void line(std::string_view text, SourcePos pos) override {
+    lines.emplace_back(text);
+    numbers.push_back(pos.line);
+  }
+  void line_too_long(std::uint64_t bytes, SourcePos, std::string_view) override {
+    too_long.push_back(bytes);
+  }
+};
+
+FileSourceOptions options_for(const TempDir& dir, bool checkpoint = false) {
+  FileSourceOptions o;
+  o.path = dir.file("events.jsonl");
+  if (checkpoint) o.checkpoint_path = dir.file("events.checkpoint");
+  o.read_chunk = 16;  // small reads exercise lines split across reads
+  o.max_line_bytes = 64;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("follows appends and holds a partial line until its newline") {
+  TempDir dir;
+  FileSource source(options_for(dir));
+  Collect sink;
+  write_file(dir.file("events.jsonl"), "one\ntwo\nthr");
+  CHECK(source.poll(sink) == 2);
+  CHECK(sink.lines == std::vector<std::string>{"one", "two"});
+  append_file(dir.file("events.jsonl"), "ee\nfour\n");
+  CHECK(source.poll(sink) == 2);
+  CHECK(sink.lines == std::vector<std::string>{"one", "two", "three", "four"});
+  CHECK(sink.numbers == std::vector<std::uint64_t>{1, 2, 3, 4});
+  CHECK(source.poll(sink) == 0);
+  CHECK(source.status().bytes == 19);
+}
+
+TEST_CASE("a file that appears later is picked up") {
+  TempDir dir;
+  FileSource source(options_for(dir));
+  Collect sink;
+  CHECK(source.poll(sink) == 0);
+  CHECK_FALSE(source.status().present);
+  CHECK(source.status().error.empty());
+  write_file(dir.file("events.jsonl"), "a\n");
+  CHECK(source.poll(sink) == 1);
+  CHECK(source.status().present);
+}
+
+TEST_CASE("truncation starts again from the top") {
+  TempDir dir;
+  FileSource source(options_for(dir));
+  Collect sink;
+  write_file(dir.file("events.jsonl"), "aaaa\nbbbb\ncc");
+  source.poll(sink);
+  write_file(dir.file("events.jsonl"), "x\n");
+  CHECK(source.poll(sink) == 1);
+  CHECK(sink.lines == std::vector<std::string>{"aaaa", "bbbb", "x"});
+  CHECK(source.status().truncations == 1);
+  CHECK(sink.numbers.back() == 1);
+}
+
+TEST_CASE("rotation by rename: the old file is finished, then the new one is read") {
+  TempDir dir;
+  FileSource source(options_for(dir));
+  Collect sink;
+  const auto path = dir.file("events.jsonl");
+  write_file(path, "1\n2\n");
+  source.poll(sink);
+  append_file(path, "3\nlast-without-newline");
+  std::filesystem::rename(path, dir.file("events.jsonl.1"));
+  write_file(path, "new1\nnew2\n");
+  CHECK(source.poll(sink) == 4);
+  CHECK(sink.lines == std::vector<std::string>{"1", "2", "3", "last-without-newline", "new1", "new2"});
+  CHECK(source.status().rotations == 1);
+}
+
+TEST_CASE("a deleted file is waited for, and read from the top when it comes back") {
+  TempDir dir;
+  FileSource source(options_for(dir));
+  Collect sink;
+  const auto path = dir.file("events.jsonl");
+  write_file(path, "a\n");
+  source.poll(sink);
+  std::filesystem::remove(path);
+  CHECK(source.poll(sink) == 0);
+  CHECK_FALSE(source.status().present);
+  write_file(path, "b\n");
+  CHECK(source.poll(sink) == 1);
+  CHECK(sink.lines == std::vector<std::string>{"a", "b"});
+}
+
+TEST_CASE("over-long lines are dropped without buffering, neighbours survive") {
+  TempDir dir;
+  FileSource source(options_for(dir));
+  Collect sink;
+  const std::string huge(1000, 'x');
+  write_file(dir.file("events.jsonl"), "before\n" + huge + "\nafter\n" + std::string(70, 'y'));
+  source.poll(sink);
+  append_file(dir.file("events.jsonl"), "zz\nend\n");
+  source.poll(sink);
+  CHECK(sink.lines == std::vector<std::string>{"before", "after", "end"});
+  CHECK(sink.too_long == std::vector<std::uint64_t>{1000, 72});
+  CHECK(sink.numbers == std::vector<std::uint64_t>{1, 3, 5});
+}
+
+TEST_CASE("a restart resumes from the checkpoint without counting anything twice") {
+  TempDir dir;
+  const auto path = dir.file("events.jsonl");
+  write_file(path, "1\n2\n3");
+  {
+    FileSource source(options_for(dir, true));
+    Collect sink;
+    CHECK(source.poll(sink) == 2);
+  }
+  append_file(path, "\n4\n");
+  FileSource restarted(options_for(dir, true));
+  Collect sink;
+  CHECK(restarted.poll(sink) == 2);
+  CHECK(sink.lines == std::vector<std::string>{"3", "4"});
+  CHECK(sink.numbers == std::vector<std::uint64_t>{3, 4});
+  CHECK(restarted.status().resumed_at == 4);
+}
+
+TEST_CASE("a checkpoint for another file (replaced while stopped) is not trusted") {
+  TempDir dir;
+  const auto path = dir.file("events.jsonl");
+  write_file(path, "old-1\nold-2\n");
+  {
+    FileSource source(options_for(dir, true));
+    Collect sink;
+    source.poll(sink);
+  }
+  std::filesystem::remove(path);
+  write_file(path, "new-1\nnew-2\nnew-3\n");
+  FileSource restarted(options_for(dir, true));
+  Collect sink;
+  restarted.poll(sink);
+  CHECK(sink.lines == std::vector<std::string>{"new-1", "new-2", "new-3"});
+  CHECK(restarted.status().resumed_at == 0);
+}
+
+TEST_CASE("an empty file yields nothing and no error") {
+  TempDir dir;
+  write_file(dir.file("events.jsonl"), "");
+  FileSource source(options_for(dir));
+  Collect sink;
+  CHECK(source.poll(sink) == 0);
+  source.finish(sink);
+  CHECK(sink.lines.empty());
+  CHECK(source.status().error.empty());
+}
+
+TEST_CASE("finish hands over a last line without a newline") {
+  TempDir dir;
+  write_file(dir.file("events.jsonl"), "a\nb");
+  FileSource source(options_for(dir));
+  Collect sink;
+  source.poll(sink);
+  source.finish(sink);
+  CHECK(sink.lines == std::vector<std::string>{"a", "b"});
+}

@@ -1,0 +1,160 @@
+#include "config.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "yaml_reader.hpp"
+
+namespace setpoint::runner {
+namespace {
+
+void read_windows(const YamlReader& r, const YAML::Node& node, WindowConfig& windows) {
+  if (!node.IsSequence() || node.size() == 0) r.fail(node, "telemetry.windows", "expected a list of {width, slots}");
+  windows.resolutions.clear();
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    const std::string path = "telemetry.windows[" + std::to_string(i) + "]";
+    r.keys(node[i], path, {"width", "slots"});
+    if (!node[i]["width"] || !node[i]["slots"]) r.fail(node[i], path, "needs both width and slots");
+    windows.resolutions.push_back(
+        {r.duration(node[i]["width"], path + ".width"),
+         static_cast<std::uint32_t>(r.integer(node[i]["slots"], path + ".slots", 1, 100'000))});
+  }
+  if (auto problem = windows.validate(); !problem.empty()) r.fail(node, "telemetry.windows", problem);
+}
+
+void read_outcomes(const YamlReader& r, const YAML::Node& node, OutcomeSet& outcomes) {
+  r.keys(node, "telemetry.outcomes", {"extra", "aliases"});
+  if (const auto extra = node["extra"]) {
+    if (!extra.IsSequence()) r.fail(extra, "telemetry.outcomes.extra", "expected a list of {name, failure}");
+    for (std::size_t i = 0; i < extra.size(); ++i) {
+      const std::string path = "telemetry.outcomes.extra[" + std::to_string(i) + "]";
+      r.keys(extra[i], path, {"name", "failure"});
+      if (!extra[i]["name"]) r.fail(extra[i], path, "needs a name");
+      const bool failure = extra[i]["failure"] && r.boolean(extra[i]["failure"], path + ".failure");
+      if (!outcomes.add(r.string(extra[i]["name"], path + ".name"), failure)) {
+        r.fail(extra[i], path, "duplicate outcome, or more than 16 outcomes");
+      }
+    }
+  }
+  if (const auto aliases = node["aliases"]) {
+    if (!aliases.IsMap()) r.fail(aliases, "telemetry.outcomes.aliases", "expected a mapping alias: outcome");
+    for (const auto& entry : aliases) {
+      const std::string alias = entry.first.as<std::string>();
+      const std::string target = r.string(entry.second, "telemetry.outcomes.aliases." + alias);
+      if (!outcomes.alias(alias, target)) {
+        r.fail(entry.second, "telemetry.outcomes.aliases." + alias, "\"" + target + "\" is not an outcome");
+      }
+    }
+  }
+}
+
+void read_mapping(const YamlReader& r, const YAML::Node& node, TelemetrySchema& schema) {
+  const std::string path = "telemetry.mapping";
+  r.keys(node, path, {"ts", "metric", "value", "outcome", "labels", "label_fields"});
+  if (node["ts"]) schema.ts_fields = r.strings(node["ts"], path + ".ts");
+  if (node["value"]) schema.value_fields = r.strings(node["value"], path + ".value");
+  if (node["outcome"]) schema.outcome_fields = r.strings(node["outcome"], path + ".outcome");
+  if (node["labels"]) schema.labels_field = r.string(node["labels"], path + ".labels");
+  if (node["label_fields"]) schema.label_fields = r.strings(node["label_fields"], path + ".label_fields");
+  if (const auto metric = node["metric"]) {
+    // A list of alternatives, each a field or a list of fields joined with '.'.
+    if (!metric.IsSequence() || metric.size() == 0) r.fail(metric, path + ".metric", "expected a list of alternatives");
+    schema.metric_fields.clear();
+    for (std::size_t i = 0; i < metric.size(); ++i) {
+      const std::string at = path + ".metric[" + std::to_string(i) + "]";
+      schema.metric_fields.push_back(metric[i].IsSequence() ? r.strings(metric[i], at)
+                                                            : std::vector<std::string>{r.string(metric[i], at)});
+      if (schema.metric_fields.back().empty() || schema.metric_fields.back().size() > 4) {
+        r.fail(metric[i], at, "an alternative names 1 to 4 fields");
+      }
+    }
+  }
+}
+
+void read_validation(const YamlReader& r, const YAML::Node& node, TelemetrySchema& schema) {
+  const std::string path = "telemetry.validation";
+  r.keys(node, path, {"required", "schema_versions", "require_ts", "max_future_skew", "max_past_skew",
+                      "min_value", "max_value", "max_labels", "max_label_bytes", "max_line_bytes"});
+  if (node["required"]) schema.required = r.strings(node["required"], path + ".required");
+  if (const auto versions = node["schema_versions"]) {
+    if (!versions.IsSequence()) r.fail(versions, path + ".schema_versions", "expected a list of integers");
+    for (std::size_t i = 0; i < versions.size(); ++i) {
+      schema.schema_versions.push_back(r.integer(versions[i], path + ".schema_versions[" + std::to_string(i) + "]", 0, 1'000'000));
+    }
+  }
+  if (node["require_ts"]) schema.require_ts = r.boolean(node["require_ts"], path + ".require_ts");
+  if (node["max_future_skew"]) schema.max_future_skew = r.duration(node["max_future_skew"], path + ".max_future_skew");
+  if (node["max_past_skew"]) schema.max_past_skew = r.duration(node["max_past_skew"], path + ".max_past_skew");
+  if (node["min_value"]) schema.min_value = r.number(node["min_value"], path + ".min_value");
+  if (node["max_value"]) schema.max_value = r.number(node["max_value"], path + ".max_value");
+  if (schema.min_value > schema.max_value) r.fail(node, path, "min_value is greater than max_value");
+  if (node["max_labels"]) schema.max_labels = r.integer(node["max_labels"], path + ".max_labels", 0, 64);
+  if (node["max_label_bytes"]) schema.max_label_bytes = r.integer(node["max_label_bytes"], path + ".max_label_bytes", 1, 65'536);
+  if (node["max_line_bytes"]) schema.max_line_bytes = r.integer(node["max_line_bytes"], path + ".max_line_bytes", 64, 64 << 20);
+}
+
+void read_redaction(const YamlReader& r, const YAML::Node& node, TelemetryConfig& t) {
+  const std::string path = "telemetry.redaction";
+  r.keys(node, path, {"key", "fields"});
+  if (node["key"]) t.redaction_key = r.string(node["key"], path + ".key");
+  if (const auto fields = node["fields"]) {
+    if (!fields.IsMap()) r.fail(fields, path + ".fields", "expected a mapping field: drop|hash");
+    for (const auto& entry : fields) {
+      const std::string field = entry.first.as<std::string>();
+      const std::string action = r.string(entry.second, path + ".fields." + field);
+      if (action != "drop" && action != "hash") r.fail(entry.second, path + ".fields." + field, "expected drop or hash");
+      t.redact.push_back({field, action == "drop" ? RedactAction::kDrop : RedactAction::kHash});
+    }
+    const bool hashes = std::any_of(t.redact.begin(), t.redact.end(), [](const auto& rule) { return rule.action == RedactAction::kHash; });
+    if (hashes && t.redaction_key.size() < 16) {
+      r.fail(node, path + ".key", "hashing needs a key of at least 16 characters (use ${ENV_VAR})");
+    }
+  }
+}
+
+void read_telemetry(const YamlReader& r, const YAML::Node& node, TelemetryConfig& t) {
+  r.keys(node, "telemetry", {"windows", "outcomes", "max_series", "mapping", "validation", "redaction", "quarantine"});
+  if (node["windows"]) read_windows(r, node["windows"], t.windows);
+  if (node["outcomes"]) read_outcomes(r, node["outcomes"], t.outcomes);
+  if (node["max_series"]) t.max_series = r.integer(node["max_series"], "telemetry.max_series", 1, 10'000'000);
+  if (node["mapping"]) read_mapping(r, node["mapping"], t.schema);
+  if (node["validation"]) read_validation(r, node["validation"], t.schema);
+  if (node["redaction"]) read_redaction(r, node["redaction"], t);
+  if (node["quarantine"]) t.quarantine_path = r.string(node["quarantine"], "telemetry.quarantine");
+}
+
+}  // namespace
+
+AggregatorOptions Config::aggregator_options() const {
+  return {telemetry.windows, telemetry.outcomes, telemetry.max_series};
+}
+
+Redactor Config::redactor() const { return Redactor(telemetry.redact, telemetry.redaction_key); }
+
+std::variant<Config, ConfigError> parse_config(const std::string& text, const std::string& name) {
+  Config config;
+  config.path = name;
+  try {
+    const YAML::Node root = YAML::Load(text);
+    if (root.IsNull()) return config;  // an empty file: all defaults
+    YamlReader r(name);
+    r.keys(root, "(top level)", {"telemetry"});
+    if (root["telemetry"]) read_telemetry(r, root["telemetry"], config.telemetry);
+  } catch (const ConfigFault& fault) {
+    return ConfigError{fault.what()};
+  } catch (const YAML::Exception& e) {
+    return ConfigError{name + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) + ": " + e.msg};
+  }
+  return config;
+}
+
+std::variant<Config, ConfigError> load_config(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return ConfigError{path + ": cannot read the file"};
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_config(text.str(), path);
+}
+
+}  // namespace setpoint::runner

@@ -1,0 +1,130 @@
+#include "stats_command.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <variant>
+
+#include "config.hpp"
+#include "setpoint/duration.hpp"
+#include "setpoint/file_source.hpp"
+#include "setpoint/ingest.hpp"
+#include "setpoint/snapshot.hpp"
+#include "setpoint/timestamp.hpp"
+
+namespace setpoint::runner {
+namespace {
+
+std::string cell(double x, const char* format = "%.1f") {
+  if (!std::isfinite(x)) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, format, x);
+  return buf;
+}
+
+void print_table(const std::vector<SeriesWindow>& windows, Nanos now, Nanos span) {
+  std::size_t width = 6;
+  for (const auto& w : windows) width = std::max(width, w.series.key.size());
+  std::printf("Windows of %s ending %s\n\n", format_duration(span).c_str(), format_rfc3339(now).c_str());
+  std::printf("%-*s %9s %9s %7s %9s %9s %9s %9s %9s %9s\n", static_cast<int>(width), "series", "count",
+              "rate/s", "err%", "p50", "p90", "p95", "p99", "mean", "max");
+  for (const auto& [info, s] : windows) {
+    std::printf("%-*s %9llu %9s %7s %9s %9s %9s %9s %9s %9s\n", static_cast<int>(width), info.key.c_str(),
+                static_cast<unsigned long long>(s.count), cell(s.rate_per_s).c_str(),
+                cell(100 * s.error_rate, "%.2f").c_str(), cell(s.p50).c_str(), cell(s.p90).c_str(),
+                cell(s.p95).c_str(), cell(s.p99).c_str(), cell(s.mean).c_str(), cell(s.max).c_str());
+  }
+  if (windows.empty()) std::printf("(no series)\n");
+}
+
+void print_counts(const IngestCounts& counts, std::uint64_t late, const std::string& quarantine) {
+  std::printf("\naccepted %llu lines, rejected %llu", static_cast<unsigned long long>(counts.accepted),
+              static_cast<unsigned long long>(counts.rejected_total()));
+  const char* sep = ": ";
+  for (std::size_t i = 0; i < kRejectionCount; ++i) {
+    if (counts.rejected[i] == 0) continue;
+    std::printf("%s%s %llu", sep, std::string(name(static_cast<Rejection>(i))).c_str(),
+                static_cast<unsigned long long>(counts.rejected[i]));
+    sep = ", ";
+  }
+  std::printf("\nblank lines %llu, late events (counted in their series' newest bucket) %llu\n",
+              static_cast<unsigned long long>(counts.blank), static_cast<unsigned long long>(late));
+  if (!quarantine.empty() && counts.rejected_total() > 0) {
+    std::printf("rejected lines, with reasons: %s\n", quarantine.c_str());
+  }
+}
+
+nlohmann::json counts_json(const IngestCounts& counts, std::uint64_t late) {
+  nlohmann::json rejected = nlohmann::json::object();
+  for (std::size_t i = 0; i < kRejectionCount; ++i) {
+    if (counts.rejected[i] > 0) rejected[std::string(name(static_cast<Rejection>(i)))] = counts.rejected[i];
+  }
+  return {{"accepted", counts.accepted}, {"rejected", rejected}, {"rejected_total", counts.rejected_total()},
+          {"blank", counts.blank}, {"late_events", late}};
+}
+
+}  // namespace
+
+int run_stats(const StatsArgs& args) {
+  const auto span = parse_duration(args.span);
+  if (!span || *span <= 0) {
+    std::cerr << "setpoint stats: --span \"" << args.span << "\" is not a positive duration like 1m or 15m\n";
+    return 2;
+  }
+  Config config;
+  if (!args.config.empty()) {
+    auto loaded = load_config(args.config);
+    if (auto* error = std::get_if<ConfigError>(&loaded)) {
+      std::cerr << "setpoint stats: " << error->message << "\n";
+      return 2;
+    }
+    config = std::get<Config>(std::move(loaded));
+  }
+  if (!config.telemetry.windows.resolution_for(*span)) {
+    std::cerr << "setpoint stats: --span " << args.span << " is longer than the longest window ("
+              << format_duration(config.telemetry.windows.resolutions.back().horizon()) << ")\n";
+    return 2;
+  }
+
+  const Redactor redactor = config.redactor();
+  Aggregator aggregator(config.aggregator_options());
+  EventParser parser(config.telemetry.schema, config.telemetry.outcomes, redactor);
+  Quarantine quarantine(config.telemetry.quarantine_path, &redactor);
+  if (!quarantine.ok()) {
+    std::cerr << "setpoint stats: " << quarantine.error() << "\n";
+    return 1;
+  }
+  SystemClock clock;
+  Ingest ingest(aggregator, parser, &quarantine, clock, TimeBase::kEvents);
+
+  FileSourceOptions source_options;
+  source_options.path = args.telemetry;
+  source_options.max_line_bytes = config.telemetry.schema.max_line_bytes;
+  FileSource source(source_options);
+  source.poll(ingest);
+  source.finish(ingest);
+  quarantine.flush();
+  if (!source.status().present) {
+    std::cerr << "setpoint stats: cannot read " << args.telemetry << ": no such file\n";
+    return 1;
+  }
+  if (!source.status().error.empty()) {
+    std::cerr << "setpoint stats: " << source.status().error << "\n";
+    return 1;
+  }
+
+  const Nanos now = ingest.now();
+  const auto windows = read_all(aggregator, now, *span);
+  if (args.json) {
+    auto doc = nlohmann::json::parse(snapshot_json(aggregator, windows, now, *span));
+    doc["ingest"] = counts_json(ingest.counts(), aggregator.late_events());
+    std::cout << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  } else {
+    print_table(windows, now, *span);
+    print_counts(ingest.counts(), aggregator.late_events(), config.telemetry.quarantine_path);
+  }
+  return 0;
+}
+
+}  // namespace setpoint::runner

@@ -1,0 +1,103 @@
+#include "yaml_reader.hpp"
+
+#include <cmath>
+#include <cstdlib>
+
+#include "setpoint/duration.hpp"
+
+namespace setpoint::runner {
+
+void YamlReader::fail(const YAML::Node& node, const std::string& path, const std::string& what) const {
+  const auto mark = node.Mark();
+  std::string where = file_;
+  if (!mark.is_null()) where += ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+  throw ConfigFault(where + ": " + path + ": " + what);
+}
+
+void YamlReader::keys(const YAML::Node& node, const std::string& path,
+                      std::initializer_list<const char*> allowed) const {
+  if (!node.IsMap()) fail(node, path, "expected a mapping");
+  for (const auto& entry : node) {
+    const std::string key = entry.first.as<std::string>();
+    bool known = false;
+    for (const char* a : allowed) known = known || key == a;
+    if (!known) {
+      std::string list;
+      for (const char* a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
+      fail(entry.first, path, "unknown key \"" + key + "\" (expected one of: " + list + ")");
+    }
+  }
+}
+
+std::string YamlReader::string(const YAML::Node& node, const std::string& path) const {
+  if (!node.IsScalar()) fail(node, path, "expected a string");
+  const std::string raw = node.Scalar();
+  std::string out;
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] == '$' && i + 1 < raw.size() && raw[i + 1] == '{') {
+      const auto close = raw.find('}', i + 2);
+      if (close == std::string::npos) fail(node, path, "unterminated ${ in a string");
+      const std::string name = raw.substr(i + 2, close - i - 2);
+      const char* value = std::getenv(name.c_str());
+      if (value == nullptr) fail(node, path, "environment variable " + name + " is not set");
+      out += value;
+      i = close;
+    } else {
+      out.push_back(raw[i]);
+    }
+  }
+  return out;
+}
+
+double YamlReader::number(const YAML::Node& node, const std::string& path) const {
+  if (!node.IsScalar()) fail(node, path, "expected a number");
+  try {
+    std::size_t used = 0;
+    const double value = std::stod(node.Scalar(), &used);
+    if (used != node.Scalar().size() || !std::isfinite(value)) throw std::invalid_argument("");
+    return value;
+  } catch (const std::exception&) {
+    fail(node, path, "expected a finite number, got \"" + node.Scalar() + "\"");
+  }
+}
+
+std::int64_t YamlReader::integer(const YAML::Node& node, const std::string& path, std::int64_t min,
+                                 std::int64_t max) const {
+  if (!node.IsScalar()) fail(node, path, "expected an integer");
+  std::int64_t value = 0;
+  try {
+    std::size_t used = 0;
+    value = std::stoll(node.Scalar(), &used);
+    if (used != node.Scalar().size()) throw std::invalid_argument("");
+  } catch (const std::exception&) {
+    fail(node, path, "expected an integer, got \"" + node.Scalar() + "\"");
+  }
+  if (value < min || value > max) {
+    fail(node, path, std::to_string(value) + " is outside [" + std::to_string(min) + ", " + std::to_string(max) + "]");
+  }
+  return value;
+}
+
+bool YamlReader::boolean(const YAML::Node& node, const std::string& path) const {
+  if (node.IsScalar()) {
+    if (node.Scalar() == "true") return true;
+    if (node.Scalar() == "false") return false;
+  }
+  fail(node, path, "expected true or false");
+}
+
+Nanos YamlReader::duration(const YAML::Node& node, const std::string& path) const {
+  if (!node.IsScalar()) fail(node, path, "expected a duration like 30s, 5m or 24h");
+  auto parsed = parse_duration(node.Scalar());
+  if (!parsed) fail(node, path, "\"" + node.Scalar() + "\" is not a duration like 30s, 5m or 24h");
+  return *parsed;
+}
+
+std::vector<std::string> YamlReader::strings(const YAML::Node& node, const std::string& path) const {
+  if (!node.IsSequence()) fail(node, path, "expected a list of strings");
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < node.size(); ++i) out.push_back(string(node[i], path + "[" + std::to_string(i) + "]"));
+  return out;
+}
+
+}  // namespace setpoint::runner

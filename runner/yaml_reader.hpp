@@ -1,0 +1,39 @@
+#pragma once
+// Reading YAML config with errors that name the place: every accessor takes the node and a
+// dotted path, and throws ConfigFault("file:line:col: telemetry.windows[0].width: …").
+#include <yaml-cpp/yaml.h>
+
+#include <initializer_list>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "setpoint/clock.hpp"
+
+namespace setpoint::runner {
+
+struct ConfigFault : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class YamlReader {
+ public:
+  explicit YamlReader(std::string file) : file_(std::move(file)) {}
+
+  [[noreturn]] void fail(const YAML::Node& node, const std::string& path, const std::string& what) const;
+  // Fails on any key of the map `node` not in `allowed`; also fails when `node` is not a map.
+  void keys(const YAML::Node& node, const std::string& path, std::initializer_list<const char*> allowed) const;
+
+  // Strings expand ${VAR} from the environment; an unset variable is an error.
+  std::string string(const YAML::Node& node, const std::string& path) const;
+  double number(const YAML::Node& node, const std::string& path) const;
+  std::int64_t integer(const YAML::Node& node, const std::string& path, std::int64_t min, std::int64_t max) const;
+  bool boolean(const YAML::Node& node, const std::string& path) const;
+  Nanos duration(const YAML::Node& node, const std::string& path) const;
+  std::vector<std::string> strings(const YAML::Node& node, const std::string& path) const;
+
+ private:
+  std::string file_;
+};
+
+}  // namespace setpoint::runner

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "setpoint/line_sink.hpp"
 #include "setpoint/timestamp.hpp"
@@ -21,6 +22,7 @@ enum class Role : std::uint8_t {
 
 struct EventParser::Field {
   std::string name;
+  std::uint64_t word[2];  // the name's first 16 bytes, zero-padded, for a branch-light compare
   Role role;
   std::uint8_t rank;  // position among the fields that may fill the role (metric: alternative)
   std::uint8_t part;  // metric: position within the alternative
@@ -29,6 +31,7 @@ struct EventParser::Field {
 
 struct EventParser::Impl {
   od::parser parser;
+  od::parser labels_parser;  // a second parser: the first one's strings must stay valid
 };
 
 namespace {
@@ -37,6 +40,14 @@ std::uint8_t key_hash(std::string_view key) {
   if (key.empty()) return 0;
   return static_cast<std::uint8_t>(key.size() * 31 + static_cast<unsigned char>(key.front()) * 7 +
                                    static_cast<unsigned char>(key.back()));
+}
+
+// The first 16 bytes of `key`, zero past its end. Reads 16 bytes: `key` must be padded.
+void words_of(const char* key, std::size_t length, std::uint64_t out[2]) {
+  std::memcpy(out, key, 16);
+  if (length >= 16) return;
+  auto* bytes = reinterpret_cast<unsigned char*>(out);
+  std::memset(bytes + length, 0, 16 - length);
 }
 
 std::string field_named(std::string_view name) { return "field \"" + std::string(name) + "\""; }
@@ -53,6 +64,10 @@ bool looks_like_json_value(std::string_view line) {
   return line == "true" || line == "false" || line == "null";
 }
 
+Rejection structural(simdjson::error_code error) {
+  return error == simdjson::UTF8_ERROR ? Rejection::kInvalidUtf8 : Rejection::kMalformedJson;
+}
+
 // Up to 8 candidates per role; the lowest rank present wins.
 constexpr std::size_t kMaxRank = 8;
 constexpr std::size_t kMaxMetricParts = 4;
@@ -64,10 +79,15 @@ EventParser::EventParser(TelemetrySchema schema, OutcomeSet outcomes, Redactor r
       outcomes_(std::move(outcomes)),
       redactor_(std::move(redactor)),
       impl_(std::make_unique<Impl>()) {
+  first_by_hash_.fill(-1);
   auto add = [&](const std::string& name, Role role, std::size_t rank, std::size_t part) {
     // First role named wins; at most 64 fields, the width of the seen-mask.
     if (name.empty() || field_for(name) != nullptr || fields_.size() >= 64) return;
-    fields_.push_back({name, role, static_cast<std::uint8_t>(rank), static_cast<std::uint8_t>(part), -1});
+    Field field{name, {0, 0}, role, static_cast<std::uint8_t>(rank), static_cast<std::uint8_t>(part), -1};
+    char padded[16] = {};
+    std::memcpy(padded, name.data(), std::min<std::size_t>(16, name.size()));
+    words_of(padded, name.size(), field.word);
+    fields_.push_back(std::move(field));
     first_by_hash_.fill(-1);
     for (std::size_t i = fields_.size(); i-- > 0;) {
       auto& slot = first_by_hash_[key_hash(fields_[i].name)];
@@ -75,21 +95,14 @@ EventParser::EventParser(TelemetrySchema schema, OutcomeSet outcomes, Redactor r
       slot = static_cast<std::int16_t>(i);
     }
   };
-  first_by_hash_.fill(-1);
-  for (std::size_t i = 0; i < schema_.ts_fields.size() && i < kMaxRank; ++i) {
-    add(schema_.ts_fields[i], Role::kTs, i, 0);
-  }
+  for (std::size_t i = 0; i < schema_.ts_fields.size() && i < kMaxRank; ++i) add(schema_.ts_fields[i], Role::kTs, i, 0);
   for (std::size_t a = 0; a < schema_.metric_fields.size() && a < kMaxRank; ++a) {
     for (std::size_t p = 0; p < schema_.metric_fields[a].size() && p < kMaxMetricParts; ++p) {
       add(schema_.metric_fields[a][p], Role::kMetricPart, a, p);
     }
   }
-  for (std::size_t i = 0; i < schema_.value_fields.size() && i < kMaxRank; ++i) {
-    add(schema_.value_fields[i], Role::kValue, i, 0);
-  }
-  for (std::size_t i = 0; i < schema_.outcome_fields.size() && i < kMaxRank; ++i) {
-    add(schema_.outcome_fields[i], Role::kOutcome, i, 0);
-  }
+  for (std::size_t i = 0; i < schema_.value_fields.size() && i < kMaxRank; ++i) add(schema_.value_fields[i], Role::kValue, i, 0);
+  for (std::size_t i = 0; i < schema_.outcome_fields.size() && i < kMaxRank; ++i) add(schema_.outcome_fields[i], Role::kOutcome, i, 0);
   add(schema_.labels_field, Role::kLabels, 0, 0);
   for (const auto& name : schema_.label_fields) add(name, Role::kLabelField, 0, 0);
   add(schema_.schema_version_field, Role::kSchemaVersion, 0, 0);
@@ -111,65 +124,136 @@ std::optional<Rejection> EventParser::reject(Rejection reason, std::string detai
   return reason;
 }
 
+template <typename Object>
+std::optional<Rejection> EventParser::read_labels(Object& labels, std::string_view key, Event& event) {
+  for (auto member : labels) {
+    od::field label;
+    std::string_view name;
+    if (auto error = std::move(member).get(label)) return reject(structural(error), field_named(key) + ": " + simdjson::error_message(error));
+    if (auto error = label.unescaped_key().get(name)) return reject(structural(error), field_named(key) + ": " + simdjson::error_message(error));
+    od::value value = label.value();
+    od::json_type type;
+    if (auto error = value.type().get(type)) return reject(structural(error), field_named(key) + ": " + simdjson::error_message(error));
+    std::string_view text;
+    if (type == od::json_type::string) {
+      if (auto error = value.get_string().get(text)) return reject(structural(error), field_named(key) + ": " + simdjson::error_message(error));
+    } else if (type == od::json_type::number || type == od::json_type::boolean) {
+      text = value.raw_json_token();
+      while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) text.remove_suffix(1);
+    } else {
+      return reject(Rejection::kBadLabel, "label \"" + std::string(name.substr(0, 64)) + "\": expected a string, number or boolean");
+    }
+    if (name.empty()) return reject(Rejection::kBadLabel, "a label has an empty name");
+    if (name.size() > schema_.max_label_bytes || text.size() > schema_.max_label_bytes) {
+      return reject(Rejection::kLabelTooLong, "label \"" + std::string(name.substr(0, 64)) + "\": longer than " + std::to_string(schema_.max_label_bytes) + " bytes");
+    }
+    if (const RedactRule* rule = redactor_.rule_for(name)) {
+      if (rule->action == RedactAction::kDrop) continue;
+      hashed_.push_back(redactor_.hash(text));
+      text = hashed_.back();
+    }
+    if (event.labels.size() >= schema_.max_labels) {
+      return reject(Rejection::kTooManyLabels, "more than " + std::to_string(schema_.max_labels) + " labels");
+    }
+    for (const auto& [existing, _] : event.labels) {
+      if (existing == name) return reject(Rejection::kDuplicateKey, "label \"" + std::string(name.substr(0, 64)) + "\" appears twice");
+    }
+    event.labels.emplace_back(name, text);
+  }
+  return std::nullopt;
+}
+
+std::optional<Rejection> EventParser::parse_labels(Event& event) {
+  if (!event.labels_deferred) return std::nullopt;
+  event.labels_deferred = false;
+  // labels_raw lies inside the padded line, so the padding simdjson needs is there.
+  const simdjson::padded_string_view input(event.labels_raw.data(), event.labels_raw.size(),
+                                           event.labels_raw.size() + kPadding);
+  od::document doc;
+  od::object labels;
+  if (auto error = impl_->labels_parser.iterate(input).get(doc)) return reject(structural(error), simdjson::error_message(error));
+  if (auto error = doc.get_object().get(labels)) return reject(structural(error), simdjson::error_message(error));
+  return read_labels(labels, schema_.labels_field, event);
+}
+
 std::optional<Rejection> EventParser::parse(std::string_view line, Event& event) {
   event.ts.reset();
   event.value.reset();
   event.outcome = OutcomeSet::kOk;
   event.schema_version.reset();
   event.labels.clear();
+  event.labels_raw = {};
+  event.labels_deferred = false;
   hashed_.clear();
 
   const simdjson::padded_string_view input(line.data(), line.size(), line.size() + kPadding);
   od::document doc;
-  if (auto error = impl_->parser.iterate(input).get(doc)) {
-    if (error == simdjson::UTF8_ERROR) return reject(Rejection::kInvalidUtf8, "the line is not valid UTF-8");
-    return reject(Rejection::kMalformedJson, simdjson::error_message(error));
-  }
+  if (auto error = impl_->parser.iterate(input).get(doc)) return reject(structural(error), simdjson::error_message(error));
   od::object object;
   if (auto error = doc.get_object().get(object)) {
     if (error == simdjson::INCORRECT_TYPE && looks_like_json_value(line)) {
       return reject(Rejection::kNotObject, "the line is JSON but not an object");
     }
-    if (error == simdjson::UTF8_ERROR) return reject(Rejection::kInvalidUtf8, "the line is not valid UTF-8");
-    return reject(Rejection::kMalformedJson, simdjson::error_message(error));
+    return reject(structural(error), simdjson::error_message(error));
   }
 
   std::uint64_t seen = 0;
-  int ts_rank = kMaxRank, value_rank = kMaxRank, outcome_rank = kMaxRank;
+  std::size_t ts_rank = kMaxRank, value_rank = kMaxRank, outcome_rank = kMaxRank;
   std::array<std::array<std::string_view, kMaxMetricParts>, kMaxRank> metric_parts{};
   std::array<std::uint8_t, kMaxRank> metric_part_seen{};
 
   for (auto member : object) {
     od::field field;
-    if (auto error = std::move(member).get(field)) {
-      if (error == simdjson::UTF8_ERROR) return reject(Rejection::kInvalidUtf8, "the line is not valid UTF-8");
-      return reject(Rejection::kMalformedJson, simdjson::error_message(error));
+    if (auto error = std::move(member).get(field)) return reject(structural(error), simdjson::error_message(error));
+    // Match the raw key (inside the padded line) against the schema's names; a key with an
+    // escape in it is unescaped first.
+    const char* raw = field.key().raw();
+    const std::size_t room = static_cast<std::size_t>(line.data() + line.size() - raw);
+    std::size_t length = 0;
+    while (length < room && raw[length] != '"' && raw[length] != '\\') ++length;
+    if (length == room) return reject(Rejection::kMalformedJson, "unterminated key");
+    std::string_view key(raw, length);
+    if (raw[length] == '\\') {
+      if (auto error = field.unescaped_key().get(key)) return reject(structural(error), simdjson::error_message(error));
     }
-    std::string_view key;
-    if (auto error = field.unescaped_key().get(key)) {
-      return reject(error == simdjson::UTF8_ERROR ? Rejection::kInvalidUtf8 : Rejection::kMalformedJson,
-                    simdjson::error_message(error));
+    const Field* f = nullptr;
+    if (key.size() <= 16 && raw[length] == '"') {
+      std::uint64_t word[2];
+      words_of(raw, length, word);
+      for (std::int16_t i = first_by_hash_[key_hash(key)]; i >= 0; i = fields_[i].next) {
+        const Field& c = fields_[i];
+        if (c.word[0] == word[0] && c.word[1] == word[1] && c.name.size() == length) {
+          f = &c;
+          break;
+        }
+      }
+    } else {
+      f = field_for(key);
     }
-    const Field* f = field_for(key);
     if (f == nullptr) continue;  // not ours: On-Demand skips it
     const auto bit = std::uint64_t{1} << static_cast<std::size_t>(f - fields_.data());
     if (seen & bit) return reject(Rejection::kDuplicateKey, field_named(key) + " appears twice");
     seen |= bit;
     od::value value = field.value();
     od::json_type type;
-    if (auto error = value.type().get(type)) {
-      return reject(Rejection::kMalformedJson, field_named(key) + ": " + simdjson::error_message(error));
-    }
+    if (auto error = value.type().get(type)) return reject(structural(error), field_named(key) + ": " + simdjson::error_message(error));
 
     switch (f->role) {
       case Role::kTs: {
         Nanos ts;
         if (type == od::json_type::string) {
           std::string_view text;
-          if (value.get_string().get(text)) return reject(Rejection::kMalformedJson, field_named(key) + ": bad string");
-          auto parsed = parse_rfc3339(text);
-          if (!parsed) return reject(Rejection::kBadTimestamp, field_named(key) + ": \"" + std::string(text.substr(0, 64)) + "\" is not RFC 3339");
-          ts = *parsed;
+          if (auto error = value.get_string().get(text)) return reject(structural(error), field_named(key) + ": " + simdjson::error_message(error));
+          std::optional<Nanos> minute;
+          if (text.size() >= 20 && std::memcmp(text.data(), ts_prefix_, 16) == 0) {
+            minute = ts_minute_;  // the same minute as the last event: skip the date
+          } else if (text.size() >= 20 && (minute = parse_rfc3339_minute(text.substr(0, 16)))) {
+            std::memcpy(ts_prefix_, text.data(), 16);
+            ts_minute_ = *minute;
+          }
+          const auto rest = minute ? parse_rfc3339_rest(text.substr(16)) : std::nullopt;
+          if (!rest) return reject(Rejection::kBadTimestamp, field_named(key) + ": \"" + std::string(text.substr(0, 64)) + "\" is not RFC 3339");
+          ts = *minute + *rest;
         } else if (type == od::json_type::number) {
           double millis;
           if (value.get_double().get(millis)) return reject(Rejection::kBadNumber, field_named(key) + ": number out of range");
@@ -187,9 +271,8 @@ std::optional<Rejection> EventParser::parse(std::string_view line, Event& event)
       }
       case Role::kMetricPart: {
         std::string_view text;
-        if (type != od::json_type::string || value.get_string().get(text)) {
-          return reject(Rejection::kWrongType, field_named(key) + ": expected a string");
-        }
+        if (type != od::json_type::string) return reject(Rejection::kWrongType, field_named(key) + ": expected a string");
+        if (auto error = value.get_string().get(text)) return reject(structural(error), field_named(key) + ": " + simdjson::error_message(error));
         if (text.empty()) return reject(Rejection::kBadLabel, field_named(key) + ": empty");
         if (text.size() > schema_.max_label_bytes) return reject(Rejection::kLabelTooLong, field_named(key) + ": longer than " + std::to_string(schema_.max_label_bytes) + " bytes");
         metric_parts[f->rank][f->part] = text;
@@ -213,9 +296,8 @@ std::optional<Rejection> EventParser::parse(std::string_view line, Event& event)
       }
       case Role::kOutcome: {
         std::string_view text;
-        if (type != od::json_type::string || value.get_string().get(text)) {
-          return reject(Rejection::kWrongType, field_named(key) + ": expected a string");
-        }
+        if (type != od::json_type::string) return reject(Rejection::kWrongType, field_named(key) + ": expected a string");
+        if (auto error = value.get_string().get(text)) return reject(structural(error), field_named(key) + ": " + simdjson::error_message(error));
         auto outcome = outcomes_.find(text);
         if (!outcome) return reject(Rejection::kUnknownOutcome, field_named(key) + ": \"" + std::string(text.substr(0, 64)) + "\" is not a declared outcome");
         if (f->rank < outcome_rank) {
@@ -227,49 +309,19 @@ std::optional<Rejection> EventParser::parse(std::string_view line, Event& event)
       case Role::kLabels: {
         if (type != od::json_type::object) return reject(Rejection::kWrongType, field_named(key) + ": expected an object");
         od::object labels;
-        if (value.get_object().get(labels)) return reject(Rejection::kMalformedJson, field_named(key) + ": bad object");
-        for (auto label_member : labels) {
-          od::field label;
-          std::string_view name;
-          if (std::move(label_member).get(label) || label.unescaped_key().get(name)) {
-            return reject(Rejection::kMalformedJson, field_named(key) + ": bad label");
-          }
-          od::value label_value = label.value();
-          od::json_type label_type;
-          if (label_value.type().get(label_type)) return reject(Rejection::kMalformedJson, field_named(key) + ": bad label value");
-          std::string_view text;
-          if (label_type == od::json_type::string) {
-            if (label_value.get_string().get(text)) return reject(Rejection::kMalformedJson, field_named(key) + ": bad label value");
-          } else if (label_type == od::json_type::number || label_type == od::json_type::boolean) {
-            text = label_value.raw_json_token();
-            while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) text.remove_suffix(1);
-          } else {
-            return reject(Rejection::kBadLabel, "label \"" + std::string(name.substr(0, 64)) + "\": expected a string, number or boolean");
-          }
-          if (name.empty()) return reject(Rejection::kBadLabel, "a label has an empty name");
-          if (name.size() > schema_.max_label_bytes || text.size() > schema_.max_label_bytes) {
-            return reject(Rejection::kLabelTooLong, "label \"" + std::string(name.substr(0, 64)) + "\": longer than " + std::to_string(schema_.max_label_bytes) + " bytes");
-          }
-          if (const RedactRule* rule = redactor_.rule_for(name)) {
-            if (rule->action == RedactAction::kDrop) continue;
-            hashed_.push_back(redactor_.hash(text));
-            text = hashed_.back();
-          }
-          if (event.labels.size() >= schema_.max_labels) {
-            return reject(Rejection::kTooManyLabels, "more than " + std::to_string(schema_.max_labels) + " labels");
-          }
-          for (const auto& [existing, _] : event.labels) {
-            if (existing == name) return reject(Rejection::kDuplicateKey, "label \"" + std::string(name.substr(0, 64)) + "\" appears twice");
-          }
-          event.labels.emplace_back(name, text);
+        if (auto error = value.get_object().get(labels)) return reject(structural(error), field_named(key) + ": " + simdjson::error_message(error));
+        if (defers_labels()) {
+          if (auto error = labels.raw_json().get(event.labels_raw)) return reject(structural(error), field_named(key) + ": " + simdjson::error_message(error));
+          event.labels_deferred = true;
+        } else if (auto rejected = read_labels(labels, key, event)) {
+          return rejected;
         }
         break;
       }
       case Role::kLabelField: {
         std::string_view text;
-        if (type != od::json_type::string || value.get_string().get(text)) {
-          return reject(Rejection::kWrongType, field_named(key) + ": expected a string");
-        }
+        if (type != od::json_type::string) return reject(Rejection::kWrongType, field_named(key) + ": expected a string");
+        if (auto error = value.get_string().get(text)) return reject(structural(error), field_named(key) + ": " + simdjson::error_message(error));
         if (text.size() > schema_.max_label_bytes) return reject(Rejection::kLabelTooLong, field_named(key) + ": longer than " + std::to_string(schema_.max_label_bytes) + " bytes");
         if (event.labels.size() >= schema_.max_labels) {
           return reject(Rejection::kTooManyLabels, "more than " + std::to_string(schema_.max_labels) + " labels");
@@ -298,6 +350,7 @@ std::optional<Rejection> EventParser::parse(std::string_view line, Event& event)
         break;
     }
   }
+
   // The metric: the first alternative whose parts are all present.
   event.metric = {};
   for (std::size_t a = 0; a < schema_.metric_fields.size() && a < kMaxRank; ++a) {

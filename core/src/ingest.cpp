@@ -40,6 +40,42 @@ void Ingest::line_too_long(std::uint64_t bytes, SourcePos source, std::string_vi
          source, head);
 }
 
+SeriesHandle Ingest::series_for(SourcePos source, std::string_view text) {
+  // The cache key: the metric and the labels as they came. With deferred labels these are
+  // the raw bytes of the labels object, so a series seen before costs no label parsing.
+  key_.clear();
+  key_.append(event_.metric);
+  key_.push_back('\x1f');
+  key_.append(event_.labels_raw);
+  for (const auto& [k, v] : event_.labels) {
+    key_.push_back('\x1f');
+    key_.append(k);
+    key_.push_back('=');
+    key_.append(v);
+  }
+  if (auto it = handles_.find(std::string_view(key_)); it != handles_.end()) return it->second;
+
+  if (auto reason = parser_.parse_labels(event_)) {
+    reject(*reason, parser_.detail(), source, text);
+    return {};
+  }
+  Labels labels;
+  labels.reserve(event_.labels.size());
+  for (const auto& [k, v] : event_.labels) labels.emplace_back(k, v);
+  SeriesHandle handle = aggregator_.resolve(event_.metric, labels);
+  if (!handle) {
+    reject(Rejection::kCardinality,
+           "the series cap (" + std::to_string(aggregator_.series_count()) + " series) is reached; " +
+               series_key(event_.metric, labels).substr(0, 200) + " would be new",
+           source, text);
+    return {};
+  }
+  // The same series may arrive under many spellings (label order, spacing); bound the cache.
+  if (handles_.size() >= kMaxCachedSpellings) handles_.clear();
+  handles_.emplace(key_, handle);
+  return handle;
+}
+
 bool Ingest::accept(std::string_view text, SourcePos source) {
   if (text.find_first_not_of(" \t\r") == std::string_view::npos) {
     ++counts_.blank;
@@ -74,24 +110,8 @@ bool Ingest::accept(std::string_view text, SourcePos source) {
     t = *event_.ts;
   }
 
-  key_.clear();
-  append_series_key(key_, event_.metric, event_.labels);
-  SeriesHandle handle;
-  if (auto it = handles_.find(std::string_view(key_)); it != handles_.end()) {
-    handle = it->second;
-  } else {
-    Labels labels;
-    labels.reserve(event_.labels.size());
-    for (const auto& [k, v] : event_.labels) labels.emplace_back(k, v);
-    handle = aggregator_.resolve(event_.metric, labels);
-    if (!handle) {
-      return reject(Rejection::kCardinality,
-                    "the series cap (" + std::to_string(aggregator_.series_count()) +
-                        " series) is reached; " + key_.substr(0, 200) + " would be new",
-                    source, text);
-    }
-    handles_.emplace(key_, handle);
-  }
+  SeriesHandle handle = series_for(source, text);
+  if (!handle) return false;
   if (event_.value) {
     handle.record(t, *event_.value, event_.outcome);
   } else {

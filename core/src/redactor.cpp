@@ -55,7 +55,9 @@ std::string Redactor::hash(std::string_view value) const {
 std::string Redactor::redact_text(std::string_view line) const {
   std::string out(line);
   for (const auto& rule : rules_) {
-    const std::string needle = "\"" + rule.field + "\"";
+    std::string needle = "\"";
+    needle += rule.field;
+    needle += '"';
     std::size_t from = 0;
     while ((from = out.find(needle, from)) != std::string::npos) {
       std::size_t pos = from + needle.size();
@@ -69,8 +71,9 @@ std::string Redactor::redact_text(std::string_view line) const {
       const std::size_t end = value_end(out, pos);
       std::string_view value(out.data() + pos, end - pos);
       if (value.size() >= 2 && value.front() == '"') value = value.substr(1, value.size() - 2);
-      const std::string replacement =
-          "\"" + (rule.action == RedactAction::kHash ? hash(value) : "[redacted]") + "\"";
+      std::string replacement = "\"";
+      replacement += rule.action == RedactAction::kHash ? hash(value) : std::string("[redacted]");
+      replacement += '"';
       out.replace(pos, end - pos, replacement);
       from = pos + replacement.size();
     }

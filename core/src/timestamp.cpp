@@ -47,21 +47,28 @@ int days_in_month(int y, int m) {
 
 }  // namespace
 
-std::optional<Nanos> parse_rfc3339(std::string_view s) {
-  int year, month, day, hour, minute, second;
-  if (!digits(s, 0, 4, year) || s.size() < 20 || s[4] != '-' || !digits(s, 5, 2, month) ||
-      s[7] != '-' || !digits(s, 8, 2, day) ||
-      (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(s, 11, 2, hour) ||
-      s[13] != ':' || !digits(s, 14, 2, minute) || s[16] != ':' || !digits(s, 17, 2, second)) {
+std::optional<Nanos> parse_rfc3339_minute(std::string_view s) {
+  int year, month, day, hour, minute;
+  if (s.size() != 16 || !digits(s, 0, 4, year) || s[4] != '-' || !digits(s, 5, 2, month) ||
+      s[7] != '-' || !digits(s, 8, 2, day) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+      !digits(s, 11, 2, hour) || s[13] != ':' || !digits(s, 14, 2, minute)) {
     return std::nullopt;
   }
   if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || hour > 23 ||
-      minute > 59 || second > 60) {
+      minute > 59) {
     return std::nullopt;
   }
-  std::size_t pos = 19;
+  const std::int64_t days = days_from_civil(year, month, day);
+  return (days * 86400 + hour * 3600 + minute * 60) * kNanosPerSecond;
+}
+
+std::optional<Nanos> parse_rfc3339_rest(std::string_view s) {
+  int second;
+  // A leap second (:60) is read as the next second's start, as most systems do.
+  if (s.size() < 4 || s[0] != ':' || !digits(s, 1, 2, second) || second > 60) return std::nullopt;
+  std::size_t pos = 3;
   Nanos fraction = 0;
-  if (pos < s.size() && s[pos] == '.') {
+  if (s[pos] == '.') {
     ++pos;
     Nanos scale = 100'000'000;
     const std::size_t start = pos;
@@ -88,10 +95,16 @@ std::optional<Nanos> parse_rfc3339(std::string_view s) {
     return std::nullopt;
   }
   if (pos != s.size()) return std::nullopt;
-  // A leap second (:60) is read as the next second's start, as most systems do.
-  const std::int64_t days = days_from_civil(year, month, day);
-  const std::int64_t seconds = days * 86400 + hour * 3600 + minute * 60 + second;
-  return seconds * kNanosPerSecond + fraction - offset;
+  return second * kNanosPerSecond + fraction - offset;
+}
+
+std::optional<Nanos> parse_rfc3339(std::string_view s) {
+  if (s.size() < 20) return std::nullopt;
+  const auto minute = parse_rfc3339_minute(s.substr(0, 16));
+  if (!minute) return std::nullopt;
+  const auto rest = parse_rfc3339_rest(s.substr(16));
+  if (!rest) return std::nullopt;
+  return *minute + *rest;
 }
 
 std::optional<Nanos> from_epoch_millis(double millis) {

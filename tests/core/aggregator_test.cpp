@@ -106,7 +106,7 @@ TEST_CASE("late events are counted per aggregator") {
   CHECK(agg.read(h.id(), kBase + 10 * kSec, kSec, scratch)->count == 2);
 }
 
-TEST_CASE("threads record into their own shards; reads merge them exactly") {
+TEST_CASE("threads record into their own shards; reads merge them exactly", "[concurrency]") {
   Aggregator agg({});
   constexpr int kThreads = 4;
   constexpr int kEach = 20'000;

@@ -9,7 +9,8 @@ using namespace setpoint;
 
 namespace {
 
-// Parses one line from a padded copy, as sources hand them over.
+// Parses one line from a padded copy, as sources hand them over, then its labels if their
+// parsing was deferred (as the ingest does for a series it has not seen).
 struct Parse {
   EventParser parser;
   Event event;
@@ -19,7 +20,8 @@ struct Parse {
   std::optional<Rejection> operator()(std::string_view line) {
     buffer.assign(line);
     buffer.append(EventParser::kPadding, '\0');
-    return parser.parse(std::string_view(buffer.data(), line.size()), event);
+    if (auto reason = parser.parse(std::string_view(buffer.data(), line.size()), event)) return reason;
+    return parser.parse_labels(event);
   }
 };
 
@@ -164,4 +166,32 @@ TEST_CASE("unknown fields are ignored and a line of only them lacks a metric") {
   Parse parse;
   CHECK(!parse(R"({"metric":"a","extra":{"nested":[1,2,{"x":null}]},"more":1})"));
   CHECK(parse(R"({"extra":1})") == Rejection::kMissingField);
+}
+
+TEST_CASE("without redaction, labels are deferred as raw bytes; with it, parsed at once") {
+  EventParser plain({}, OutcomeSet{});
+  CHECK(plain.defers_labels());
+  std::string line = R"({"metric":"a","labels":{"k" : "v"}})";
+  const std::size_t size = line.size();
+  line.append(EventParser::kPadding, '\0');
+  Event event;
+  REQUIRE(!plain.parse(std::string_view(line.data(), size), event));
+  CHECK(event.labels_deferred);
+  CHECK(event.labels_raw == R"({"k" : "v"})");
+  CHECK(event.labels.empty());
+  REQUIRE(!plain.parse_labels(event));
+  CHECK(event.labels == std::vector<LabelView>{{"k", "v"}});
+
+  EventParser redacting({}, OutcomeSet{}, Redactor({{"user", RedactAction::kDrop}}, "0123456789abcdef"));
+  CHECK_FALSE(redacting.defers_labels());
+  REQUIRE(!redacting.parse(std::string_view(line.data(), size), event));
+  CHECK_FALSE(event.labels_deferred);
+  CHECK(event.labels == std::vector<LabelView>{{"k", "v"}});
+}
+
+TEST_CASE("keys with escapes still match the schema's names") {
+  Parse parse;
+  REQUIRE(!parse(R"({"m\u0065tric":"a","latency_ms":1})"));
+  CHECK(parse.event.metric == "a");
+  CHECK(parse.event.value == 1);
 }

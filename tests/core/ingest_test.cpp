@@ -18,15 +18,18 @@ struct Pipeline {
   TempDir dir;
   ManualClock clock{kNow};
   Aggregator aggregator;
-  Redactor redactor{{{"email", RedactAction::kDrop}}, "key"};
+  Redactor redactor;
   EventParser parser;
   Quarantine quarantine{dir.file("quarantine.jsonl"), &redactor};
   Ingest ingest;
   std::string buffer;
 
+  // With redaction, labels are parsed with each line; without, they are deferred and cached
+  // by their raw bytes. Tests run both paths.
   explicit Pipeline(TimeBase base = TimeBase::kClock, AggregatorOptions options = {},
-                    TelemetrySchema schema = {})
+                    TelemetrySchema schema = {}, bool redact = true)
       : aggregator(std::move(options)),
+        redactor(redact ? Redactor({{"email", RedactAction::kDrop}}, "key") : Redactor()),
         parser(std::move(schema), OutcomeSet{}, redactor),
         ingest(aggregator, parser, &quarantine, clock, base) {}
 
@@ -54,7 +57,7 @@ struct Pipeline {
 }  // namespace
 
 TEST_CASE("accepted events land in their series; bad neighbours change nothing") {
-  Pipeline p;
+  Pipeline p(TimeBase::kClock, {}, {}, GENERATE(true, false));
   CHECK(p.feed(R"({"metric":"http","labels":{"svc":"a"},"latency_ms":10,"outcome":"ok"})", 1));
   CHECK_FALSE(p.feed(R"({"metric":"http","labels":{"svc":"a"},"latency_ms":"x"})", 2));
   CHECK(p.feed(R"({"metric":"http","labels":{"svc":"a"},"latency_ms":30,"outcome":"error"})", 3));
@@ -133,7 +136,7 @@ TEST_CASE("event time: the stream's newest event is the clock") {
 TEST_CASE("a label explosion stops at the series cap, counted under cardinality") {
   AggregatorOptions options;
   options.max_series = 100;
-  Pipeline p(TimeBase::kClock, options);
+  Pipeline p(TimeBase::kClock, options, {}, GENERATE(true, false));
   for (int i = 0; i < 1000; ++i) {
     p.feed(R"({"metric":"a","labels":{"user":")" + std::to_string(i) + "\"}}");
   }
@@ -161,4 +164,21 @@ TEST_CASE("an over-long line is rejected with its size") {
   REQUIRE(q.size() == 1);
   CHECK(q[0]["detail"] == "the line has 10000000 bytes; the maximum is 1048576");
   CHECK(q[0]["source"] == "f:3");
+}
+
+TEST_CASE("the same series under two spellings of its labels is one series") {
+  Pipeline p(TimeBase::kClock, {}, {}, GENERATE(true, false));
+  CHECK(p.feed(R"({"metric":"m","labels":{"a":"1","b":"2"}})"));
+  CHECK(p.feed(R"({"metric":"m","labels":{"b":"2", "a":"1"}})"));
+  CHECK(p.feed(R"({"metric":"m","labels":{"a":"1","b":"2"}})"));
+  CHECK(p.aggregator.series_count() == 1);
+  CHECK(p.window("m{a=1,b=2}", 60 * kNanosPerSecond).count == 3);
+}
+
+TEST_CASE("bad labels are rejected every time, not only the first") {
+  Pipeline p(TimeBase::kClock, {}, {}, GENERATE(true, false));
+  CHECK_FALSE(p.feed(R"({"metric":"m","labels":{"a":{"x":1}}})"));
+  CHECK_FALSE(p.feed(R"({"metric":"m","labels":{"a":{"x":1}}})"));
+  CHECK(p.rejected(Rejection::kBadLabel) == 2);
+  CHECK(p.aggregator.series_count() == 0);
 }

@@ -25,6 +25,11 @@ struct Event {
   std::optional<Nanos> ts;
   std::string_view metric;
   std::vector<LabelView> labels;
+  // The labels object as it appears in the line, when parsing it was deferred (see
+  // EventParser::defers_labels): a series already seen under these exact bytes needs no
+  // label parsing at all.
+  std::string_view labels_raw;
+  bool labels_deferred = false;
   std::optional<double> value;
   OutcomeIndex outcome = OutcomeSet::kOk;
   std::optional<std::int64_t> schema_version;
@@ -42,6 +47,12 @@ class EventParser {
 
   // Parses `line` (no newline; kPadding readable bytes after it). None on success.
   std::optional<Rejection> parse(std::string_view line, Event& event);
+  // With no redaction configured, parse() leaves the labels object unparsed (labels_raw) and
+  // the caller calls parse_labels() only for bytes it has not seen before. With redaction
+  // the raw bytes could hold personal data, so labels are always parsed and redacted.
+  bool defers_labels() const { return redactor_.empty(); }
+  // Parses and validates event.labels_raw into event.labels.
+  std::optional<Rejection> parse_labels(Event& event);
   // What was wrong with the last rejected line, for a person ("field \"latency_ms\": …").
   const std::string& detail() const { return detail_; }
   const TelemetrySchema& schema() const { return schema_; }
@@ -52,6 +63,8 @@ class EventParser {
   struct Field;
   const Field* field_for(std::string_view key) const;
   std::optional<Rejection> reject(Rejection reason, std::string detail);
+  template <typename Object>
+  std::optional<Rejection> read_labels(Object& labels, std::string_view key, Event& event);
 
   TelemetrySchema schema_;
   OutcomeSet outcomes_;
@@ -60,6 +73,8 @@ class EventParser {
   std::array<std::int16_t, 256> first_by_hash_;  // index into fields_ by a cheap key hash
   std::unique_ptr<Impl> impl_;
   std::string metric_;
+  Nanos ts_minute_ = 0;   // the last RFC 3339 timestamp's minute, for consecutive events
+  char ts_prefix_[16]{};  // its "YYYY-MM-DDTHH:MM" text
   std::vector<std::string> hashed_;  // storage for hashed label values
   std::string detail_;
 };

@@ -45,7 +45,11 @@ class Ingest final : public LineSink {
   const IngestCounts& counts() const { return counts_; }
 
  private:
+  static constexpr std::size_t kMaxCachedSpellings = 1 << 16;
   bool reject(Rejection reason, std::string_view detail, SourcePos pos, std::string_view line);
+  // The handle for the parsed event's series; empty (and the line rejected) when its labels
+  // are invalid or the series cap is reached.
+  SeriesHandle series_for(SourcePos source, std::string_view text);
 
   Aggregator& aggregator_;
   EventParser& parser_;

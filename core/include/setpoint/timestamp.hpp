@@ -12,6 +12,12 @@ namespace setpoint {
 // since the epoch; none when the text is not RFC 3339 or names an impossible date or time.
 std::optional<Nanos> parse_rfc3339(std::string_view text);
 
+// The two halves of parse_rfc3339, so a parser can reuse the first for consecutive events of
+// the same minute: the 16-character "YYYY-MM-DDTHH:MM" as the minute's epoch nanoseconds, and
+// the rest, ":SS[.fraction](Z|±HH:MM)", as nanoseconds to add to it.
+std::optional<Nanos> parse_rfc3339_minute(std::string_view prefix);
+std::optional<Nanos> parse_rfc3339_rest(std::string_view rest);
+
 // Epoch milliseconds (fractions allowed) between 1970 and 2200; none outside.
 std::optional<Nanos> from_epoch_millis(double millis);
 

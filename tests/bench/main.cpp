@@ -1,0 +1,12 @@
+// `make bench`: prints each figure as it is measured, then all of them as one JSON object on
+// the last line.
+#include <cstdio>
+
+#include "harness.hpp"
+
+int main() {
+  setpoint::bench::Figures figures;
+  setpoint::bench::core_benchmarks(figures);
+  std::printf("%s\n", figures.json().c_str());
+  return 0;
+}

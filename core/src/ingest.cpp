@@ -53,7 +53,7 @@ SeriesHandle Ingest::series_for(SourcePos source, std::string_view text) {
     key_.push_back('=');
     key_.append(v);
   }
-  if (auto it = handles_.find(std::string_view(key_)); it != handles_.end()) return it->second;
+  if (const SeriesHandle* cached = handles_.find(key_)) return *cached;
 
   if (auto reason = parser_.parse_labels(event_)) {
     reject(*reason, parser_.detail(), source, text);
@@ -70,9 +70,9 @@ SeriesHandle Ingest::series_for(SourcePos source, std::string_view text) {
            source, text);
     return {};
   }
-  // The same series may arrive under many spellings (label order, spacing); bound the cache.
-  if (handles_.size() >= kMaxCachedSpellings) handles_.clear();
-  handles_.emplace(key_, handle);
+  // The same series may arrive under many spellings (label order, spacing): the cache is
+  // bounded and starts over when full.
+  handles_.insert(key_, handle);
   return handle;
 }
 

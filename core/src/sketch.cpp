@@ -25,6 +25,11 @@ Bins* Bins::make(int lo, int size) {
   return bins;
 }
 
+Bins* Bins::around(int bin) {
+  constexpr int kSize = 17;
+  return make(std::clamp(bin - kSize / 2, 0, kBins - kSize), kSize);
+}
+
 void Bins::destroy(Bins* bins) {
   if (bins == nullptr) return;
   bins->~Bins();

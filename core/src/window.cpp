@@ -26,26 +26,13 @@ std::string WindowConfig::validate() const {
   return {};
 }
 
-struct Ring::Values {
-  explicit Values(std::uint32_t slots)
-      : count(new std::atomic<std::uint64_t>[slots]),
-        sum(new std::atomic<double>[slots]),
-        min(new std::atomic<double>[slots]),
-        max(new std::atomic<double>[slots]),
-        bins(new std::atomic<sketch::Bins*>[slots]) {
-    for (std::uint32_t i = 0; i < slots; ++i) {
-      count[i].store(0, std::memory_order_relaxed);
-      sum[i].store(0, std::memory_order_relaxed);
-      min[i].store(std::numeric_limits<double>::infinity(), std::memory_order_relaxed);
-      max[i].store(-std::numeric_limits<double>::infinity(), std::memory_order_relaxed);
-      bins[i].store(nullptr, std::memory_order_relaxed);
-    }
-  }
-  std::unique_ptr<std::atomic<std::uint64_t>[]> count;
-  std::unique_ptr<std::atomic<double>[]> sum;
-  std::unique_ptr<std::atomic<double>[]> min;
-  std::unique_ptr<std::atomic<double>[]> max;
-  std::unique_ptr<std::atomic<sketch::Bins*>[]> bins;
+// One slot's value statistics, together so that recording touches one cache line per ring.
+struct Ring::ValueSlot {
+  std::atomic<std::uint64_t> count{0};
+  std::atomic<double> sum{0};
+  std::atomic<double> min{std::numeric_limits<double>::infinity()};
+  std::atomic<double> max{-std::numeric_limits<double>::infinity()};
+  std::atomic<sketch::Bins*> bins{nullptr};
 };
 
 Ring::Ring(Resolution resolution, std::size_t outcomes)
@@ -61,12 +48,12 @@ Ring::Ring(Resolution resolution, std::size_t outcomes)
 }
 
 Ring::~Ring() {
-  Values* values = values_.load(std::memory_order_relaxed);
+  ValueSlot* values = values_.load(std::memory_order_relaxed);
   if (values == nullptr) return;
   for (std::uint32_t i = 0; i < resolution_.slots; ++i) {
-    sketch::Bins::destroy(values->bins[i].load(std::memory_order_relaxed));
+    sketch::Bins::destroy(values[i].bins.load(std::memory_order_relaxed));
   }
-  delete values;
+  delete[] values;
 }
 
 std::uint32_t Ring::slot_for_slow(Nanos t, bool& late) {
@@ -94,45 +81,32 @@ void Ring::clear_slot(std::uint32_t slot) {
   for (std::size_t o = 0; o < outcome_count_; ++o) {
     outcomes_[slot * outcome_count_ + o].store(0, std::memory_order_relaxed);
   }
-  Values* values = values_.load(std::memory_order_relaxed);
+  ValueSlot* values = values_.load(std::memory_order_relaxed);
   if (values == nullptr) return;
-  values->count[slot].store(0, std::memory_order_relaxed);
-  values->sum[slot].store(0, std::memory_order_relaxed);
-  values->min[slot].store(std::numeric_limits<double>::infinity(), std::memory_order_relaxed);
-  values->max[slot].store(-std::numeric_limits<double>::infinity(), std::memory_order_relaxed);
-  if (auto* bins = values->bins[slot].load(std::memory_order_relaxed)) bins->clear();
+  ValueSlot& v = values[slot];
+  v.count.store(0, std::memory_order_relaxed);
+  v.sum.store(0, std::memory_order_relaxed);
+  v.min.store(std::numeric_limits<double>::infinity(), std::memory_order_relaxed);
+  v.max.store(-std::numeric_limits<double>::infinity(), std::memory_order_relaxed);
+  if (auto* bins = v.bins.load(std::memory_order_relaxed)) bins->clear();
 }
 
-Ring::Values* Ring::values_or_make() {
-  Values* values = values_.load(std::memory_order_relaxed);
+void Ring::add_value(std::uint32_t slot, double value, int bin, std::vector<sketch::Bins*>& retired) {
+  ValueSlot* values = values_.load(std::memory_order_relaxed);
   if (values == nullptr) {
-    values = new Values(resolution_.slots);
+    values = new ValueSlot[resolution_.slots];
     values_.store(values, std::memory_order_release);
   }
-  return values;
-}
-
-void Ring::add_value(std::uint32_t slot, double value, std::vector<sketch::Bins*>& retired) {
-  Values* values = values_or_make();
-  detail::bump(values->count[slot], std::uint64_t{1});
-  detail::bump(values->sum[slot], value);
-  if (value < values->min[slot].load(std::memory_order_relaxed)) {
-    values->min[slot].store(value, std::memory_order_relaxed);
-  }
-  if (value > values->max[slot].load(std::memory_order_relaxed)) {
-    values->max[slot].store(value, std::memory_order_relaxed);
-  }
-  if (!(value > 0)) return;  // zero and negatives are counted, not binned
-  const int bin = sketch::bin_of(value);
-  sketch::Bins* bins = values->bins[slot].load(std::memory_order_relaxed);
+  ValueSlot& v = values[slot];
+  detail::bump(v.count, std::uint64_t{1});
+  detail::bump(v.sum, value);
+  if (value < v.min.load(std::memory_order_relaxed)) v.min.store(value, std::memory_order_relaxed);
+  if (value > v.max.load(std::memory_order_relaxed)) v.max.store(value, std::memory_order_relaxed);
+  if (bin < 0) return;  // zero and negatives are counted, not binned
+  sketch::Bins* bins = v.bins.load(std::memory_order_relaxed);
   if (bins == nullptr || !bins->covers(bin)) {
-    sketch::Bins* grown = bins == nullptr ? sketch::Bins::make(std::max(0, bin - 8), 17)
-                                          : bins->grown_to(bin, bin);
-    if (grown->lo() + grown->size() > sketch::kBins) {  // make() near the top end
-      sketch::Bins::destroy(grown);
-      grown = sketch::Bins::make(sketch::kBins - 17, 17);
-    }
-    values->bins[slot].store(grown, std::memory_order_release);
+    sketch::Bins* grown = bins == nullptr ? sketch::Bins::around(bin) : bins->grown_to(bin, bin);
+    v.bins.store(grown, std::memory_order_release);
     if (bins != nullptr) retired.push_back(bins);
     bins = grown;
   }
@@ -146,7 +120,7 @@ void Ring::accumulate(Nanos now, std::uint32_t k, WindowStats& stats,
   const std::int64_t last = detail::floor_div(now, resolution_.width);
   const std::int64_t first = std::max<std::int64_t>(last - k + 1, head - resolution_.slots + 1);
   const std::int64_t end = std::min(last, head);
-  const Values* values = values_.load(std::memory_order_acquire);
+  const ValueSlot* values = values_.load(std::memory_order_acquire);
   for (std::int64_t b = first; b <= end; ++b) {
     const std::uint32_t slot = detail::floor_mod(b, resolution_.slots);
     for (std::size_t o = 0; o < outcome_count_; ++o) {
@@ -155,16 +129,17 @@ void Ring::accumulate(Nanos now, std::uint32_t k, WindowStats& stats,
       stats.count += n;
     }
     if (values == nullptr) continue;
-    const auto n = values->count[slot].load(std::memory_order_relaxed);
+    const ValueSlot& v = values[slot];
+    const auto n = v.count.load(std::memory_order_relaxed);
     if (n == 0) continue;
     stats.value_count += n;
-    stats.sum += values->sum[slot].load(std::memory_order_relaxed);
-    const double lo = values->min[slot].load(std::memory_order_relaxed);
-    const double hi = values->max[slot].load(std::memory_order_relaxed);
+    stats.sum += v.sum.load(std::memory_order_relaxed);
+    const double lo = v.min.load(std::memory_order_relaxed);
+    const double hi = v.max.load(std::memory_order_relaxed);
     if (!(stats.min <= lo)) stats.min = lo;  // also replaces the initial NaN
     if (!(stats.max >= hi)) stats.max = hi;
     const std::uint64_t before = acc.total();
-    if (const auto* bins = values->bins[slot].load(std::memory_order_acquire)) acc.add(*bins);
+    if (const auto* bins = v.bins.load(std::memory_order_acquire)) acc.add(*bins);
     const std::uint64_t binned = acc.total() - before;
     if (n > binned) acc.add_nonpositive(n - binned);
   }
@@ -173,11 +148,11 @@ void Ring::accumulate(Nanos now, std::uint32_t k, WindowStats& stats,
 std::size_t Ring::bytes() const {
   std::size_t total = sizeof(Ring) + sizeof(std::atomic<std::uint32_t>) * resolution_.slots *
                                          outcome_count_;
-  const Values* values = values_.load(std::memory_order_acquire);
+  const ValueSlot* values = values_.load(std::memory_order_acquire);
   if (values == nullptr) return total;
-  total += sizeof(Values) + resolution_.slots * (8 + 8 + 8 + 8 + sizeof(void*));
+  total += resolution_.slots * sizeof(ValueSlot);
   for (std::uint32_t i = 0; i < resolution_.slots; ++i) {
-    if (const auto* bins = values->bins[i].load(std::memory_order_acquire)) total += bins->bytes();
+    if (const auto* bins = values[i].bins.load(std::memory_order_acquire)) total += bins->bytes();
   }
   return total;
 }

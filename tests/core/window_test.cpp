@@ -121,7 +121,7 @@ TEST_CASE("values: sum, min, max and quantiles per window") {
   for (int i = 1; i <= 100; ++i) {
     const auto slot = ring.slot_for(base + (i % 4) * kSec, late);
     ring.add_outcome(slot, OutcomeSet::kOk);
-    ring.add_value(slot, static_cast<double>(i), retired);
+    ring.add_value(slot, static_cast<double>(i), sketch::bin_of(i), retired);
   }
   const auto s = r.read(ring, base + 3 * kSec, 4);
   CHECK(s.count == 100);
@@ -141,10 +141,10 @@ TEST_CASE("a reused slot forgets its old values") {
   bool late = false;
   auto slot = ring.slot_for(0, late);
   ring.add_outcome(slot, OutcomeSet::kOk);
-  ring.add_value(slot, 1000.0, retired);
+  ring.add_value(slot, 1000.0, sketch::bin_of(1000.0), retired);
   slot = ring.slot_for(2 * kSec, late);  // same slot, two buckets later
   ring.add_outcome(slot, OutcomeSet::kOk);
-  ring.add_value(slot, 1.0, retired);
+  ring.add_value(slot, 1.0, sketch::bin_of(1.0), retired);
   const auto s = r.read(ring, 2 * kSec, 1);
   CHECK(s.count == 1);
   CHECK(s.max == 1.0);

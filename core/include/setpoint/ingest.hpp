@@ -5,10 +5,10 @@
 #include <array>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 #include "setpoint/aggregator.hpp"
 #include "setpoint/event_parser.hpp"
+#include "setpoint/handle_cache.hpp"
 #include "setpoint/line_sink.hpp"
 #include "setpoint/quarantine.hpp"
 
@@ -45,7 +45,6 @@ class Ingest final : public LineSink {
   const IngestCounts& counts() const { return counts_; }
 
  private:
-  static constexpr std::size_t kMaxCachedSpellings = 1 << 16;
   bool reject(Rejection reason, std::string_view detail, SourcePos pos, std::string_view line);
   // The handle for the parsed event's series; empty (and the line rejected) when its labels
   // are invalid or the series cap is reached.
@@ -61,11 +60,7 @@ class Ingest final : public LineSink {
   bool stream_started_ = false;
   Event event_;
   std::string key_;
-  struct KeyHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  std::unordered_map<std::string, SeriesHandle, KeyHash, std::equal_to<>> handles_;
+  HandleCache handles_;
   IngestCounts counts_;
 };
 

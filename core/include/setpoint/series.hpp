@@ -39,10 +39,11 @@ class alignas(64) Shard {
   }
   void record(Nanos t, double value, OutcomeIndex outcome) {
     bool late = false;
+    const int bin = value > 0 ? sketch::bin_of(value) : -1;
     for (auto& ring : rings_) {
       const std::uint32_t slot = ring->slot_for(t, late);
       ring->add_outcome(slot, outcome);
-      ring->add_value(slot, value, retired_);
+      ring->add_value(slot, value, bin, retired_);
     }
     if (late) detail::bump(late_events_, std::uint64_t{1});
     if (!retired_.empty()) free_retired();

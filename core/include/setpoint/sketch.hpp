@@ -43,6 +43,8 @@ double value_of(int bin);
 class Bins {
  public:
   static Bins* make(int lo, int size);
+  // A small run of bins centred on `bin`, for a bucket's first value.
+  static Bins* around(int bin);
   static void destroy(Bins* bins);
   // A copy covering at least [lo, hi], keeping these counts.
   Bins* grown_to(int lo, int hi) const;

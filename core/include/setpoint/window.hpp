@@ -96,9 +96,10 @@ class Ring {
   void add_outcome(std::uint32_t slot, OutcomeIndex outcome) {
     detail::bump(outcomes_[slot * outcome_count_ + outcome], std::uint32_t{1});
   }
-  // Records a finite value. Grown sketch bins replace old ones, which go to `retired` for
-  // the owner to free once no reader can hold them.
-  void add_value(std::uint32_t slot, double value, std::vector<sketch::Bins*>& retired);
+  // Records a finite value whose sketch bin is `bin` (negative for zero and negative values,
+  // which are counted but not binned). Grown sketch bins replace old ones, which go to
+  // `retired` for the owner to free once no reader can hold them.
+  void add_value(std::uint32_t slot, double value, int bin, std::vector<sketch::Bins*>& retired);
 
   // Adds buckets [now - k + 1, now] (in bucket units) to the stats and the sketch scratch.
   void accumulate(Nanos now, std::uint32_t k, WindowStats& stats, sketch::Accumulator& acc) const;
@@ -107,10 +108,9 @@ class Ring {
   std::size_t bytes() const;
 
  private:
-  struct Values;  // per-slot value statistics, allocated on the first value
+  struct ValueSlot;  // per-slot value statistics, allocated on the first value
   std::uint32_t slot_for_slow(Nanos t, bool& late);
   void clear_slot(std::uint32_t slot);
-  Values* values_or_make();
 
   Resolution resolution_;
   std::size_t outcome_count_;
@@ -120,7 +120,7 @@ class Ring {
   Nanos cur_end_ = 0;
   std::uint32_t cur_slot_ = 0;
   std::unique_ptr<std::atomic<std::uint32_t>[]> outcomes_;  // slots × outcome_count_
-  std::atomic<Values*> values_{nullptr};
+  std::atomic<ValueSlot*> values_{nullptr};
 };
 
 }  // namespace setpoint

@@ -1,0 +1,122 @@
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <variant>
+
+#include "config.hpp"
+
+using namespace setpoint;
+using namespace setpoint::runner;
+
+namespace {
+
+Config ok(const std::string& yaml) {
+  auto result = parse_config(yaml, "test.yaml");
+  if (auto* error = std::get_if<ConfigError>(&result)) FAIL(error->message);
+  return std::get<Config>(std::move(result));
+}
+
+std::string error_of(const std::string& yaml) {
+  auto result = parse_config(yaml, "test.yaml");
+  REQUIRE(std::holds_alternative<ConfigError>(result));
+  return std::get<ConfigError>(result).message;
+}
+
+}  // namespace
+
+TEST_CASE("an empty config is all defaults") {
+  const Config c = ok("");
+  CHECK(c.telemetry.max_series == 10'000);
+  CHECK(c.telemetry.windows.resolutions.size() == 3);
+  CHECK(c.telemetry.schema.value_fields == std::vector<std::string>{"value", "latency_ms"});
+}
+
+TEST_CASE("every telemetry setting is read") {
+  ::setenv("SETPOINT_TEST_KEY", "0123456789abcdef-secret", 1);
+  const Config c = ok(R"(
+telemetry:
+  windows:
+    - { width: 1s, slots: 30 }
+    - { width: 1m, slots: 60 }
+  max_series: 500
+  outcomes:
+    extra: [{ name: rejected, failure: true }, { name: cancelled }]
+    aliases: { fail: error }
+  mapping:
+    ts: [time]
+    metric: [[svc, op], name]
+    value: [duration]
+    outcome: [status]
+    labels: tags
+    label_fields: [region]
+  validation:
+    required: [trace_id]
+    schema_versions: [2]
+    require_ts: true
+    max_future_skew: 1m
+    max_past_skew: 2h
+    min_value: 0
+    max_value: 60000
+    max_labels: 8
+    max_label_bytes: 100
+    max_line_bytes: 65536
+  redaction:
+    key: ${SETPOINT_TEST_KEY}
+    fields: { user_id: hash, email: drop }
+  quarantine: /tmp/q.jsonl
+)");
+  const auto& t = c.telemetry;
+  CHECK(t.windows.resolutions[1].width == 60 * kNanosPerSecond);
+  CHECK(t.windows.resolutions[1].slots == 60);
+  CHECK(t.max_series == 500);
+  CHECK(t.outcomes.find("rejected") == 3);
+  CHECK(t.outcomes.failure(3));
+  CHECK_FALSE(t.outcomes.failure(4));
+  CHECK(t.outcomes.find("fail") == OutcomeSet::kError);
+  CHECK(t.schema.ts_fields == std::vector<std::string>{"time"});
+  CHECK(t.schema.metric_fields == std::vector<std::vector<std::string>>{{"svc", "op"}, {"name"}});
+  CHECK(t.schema.labels_field == "tags");
+  CHECK(t.schema.label_fields == std::vector<std::string>{"region"});
+  CHECK(t.schema.required == std::vector<std::string>{"trace_id"});
+  CHECK(t.schema.schema_versions == std::vector<std::int64_t>{2});
+  CHECK(t.schema.require_ts);
+  CHECK(t.schema.max_future_skew == 60 * kNanosPerSecond);
+  CHECK(t.schema.max_past_skew == 7200 * kNanosPerSecond);
+  CHECK(t.schema.max_value == 60000);
+  CHECK(t.schema.max_labels == 8);
+  CHECK(t.schema.max_line_bytes == 65536);
+  CHECK(t.redaction_key == "0123456789abcdef-secret");
+  REQUIRE(t.redact.size() == 2);
+  CHECK(t.quarantine_path == "/tmp/q.jsonl");
+}
+
+TEST_CASE("config errors name the file, line, column, key path and the problem") {
+  CHECK(error_of("telemetry:\n  windw: []\n") ==
+        "test.yaml:2:3: telemetry: unknown key \"windw\" (expected one of: windows, outcomes, max_series, mapping, "
+        "validation, redaction, quarantine)");
+  CHECK(error_of("engine: {}\n").rfind("test.yaml:1:1: (top level): unknown key \"engine\"", 0) == 0);
+  CHECK(error_of("telemetry:\n  max_series: lots\n") ==
+        "test.yaml:2:15: telemetry.max_series: expected an integer, got \"lots\"");
+  CHECK(error_of("telemetry:\n  max_series: 0\n") == "test.yaml:2:15: telemetry.max_series: 0 is outside [1, 10000000]");
+  CHECK(error_of("telemetry:\n  windows:\n    - { width: 5 sec, slots: 10 }\n") ==
+        "test.yaml:3:16: telemetry.windows[0].width: \"5 sec\" is not a duration like 30s, 5m or 24h");
+  CHECK(error_of("telemetry:\n  windows:\n    - { width: 10s, slots: 6 }\n    - { width: 1s, slots: 60 }\n") ==
+        "test.yaml:3:5: telemetry.windows: resolution 1: widths must grow from finest to coarsest");
+  CHECK(error_of("telemetry:\n  validation:\n    min_value: 5\n    max_value: 1\n") ==
+        "test.yaml:3:5: telemetry.validation: min_value is greater than max_value");
+  CHECK(error_of("telemetry:\n  redaction:\n    fields: { email: scramble }\n") ==
+        "test.yaml:3:22: telemetry.redaction.fields.email: expected drop or hash");
+  CHECK(error_of("telemetry:\n  redaction:\n    fields: { email: hash }\n") ==
+        "test.yaml:3:5: telemetry.redaction.key: hashing needs a key of at least 16 characters (use ${ENV_VAR})");
+  CHECK(error_of("telemetry:\n  redaction:\n    key: ${SETPOINT_SURELY_UNSET_VAR}\n") ==
+        "test.yaml:3:10: telemetry.redaction.key: environment variable SETPOINT_SURELY_UNSET_VAR is not set");
+  CHECK(error_of("telemetry:\n  outcomes:\n    aliases: { fail: nope }\n") ==
+        "test.yaml:3:22: telemetry.outcomes.aliases.fail: \"nope\" is not an outcome");
+  CHECK(error_of("telemetry: [1, 2\n").rfind("test.yaml:", 0) == 0);
+}
+
+TEST_CASE("a missing config file is an error, not a crash") {
+  auto result = load_config("/nonexistent/setpoint.yaml");
+  REQUIRE(std::holds_alternative<ConfigError>(result));
+  CHECK(std::get<ConfigError>(result).message == "/nonexistent/setpoint.yaml: cannot read the file");
+}

@@ -1,0 +1,91 @@
+// Runs the real `setpoint stats` binary on files written here, and checks what it prints.
+#include <catch2/catch.hpp>
+
+#include <array>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <sys/wait.h>
+
+#include "support/temp_dir.hpp"
+
+using setpoint::testing::TempDir;
+using setpoint::testing::write_file;
+
+namespace {
+
+struct Run {
+  int status;
+  std::string out;
+};
+
+Run run(const std::string& args) {
+  const std::string command = std::string(SETPOINT_BINARY) + " " + args + " 2>&1";
+  std::FILE* pipe = ::popen(command.c_str(), "r");
+  std::string out;
+  std::array<char, 4096> buffer{};
+  while (std::size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe)) out.append(buffer.data(), n);
+  const int status = ::pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+}  // namespace
+
+TEST_CASE("stats --json prints the snapshot and the counts by reason") {
+  TempDir dir;
+  const auto events = dir.file("events.jsonl");
+  std::string text;
+  for (int i = 0; i < 100; ++i) {
+    char line[200];
+    std::snprintf(line, sizeof line,
+                  R"({"ts":"2026-11-20T10:00:%02dZ","metric":"http","labels":{"svc":"a"},"latency_ms":%d,"outcome":"%s"})"
+                  "\n",
+                  i % 60, i + 1, i % 10 == 0 ? "error" : "ok");
+    text += line;
+  }
+  text += "garbage\n{\"metric\":\"http\",\"latency_ms\":\"slow\"}\n\n";
+  write_file(events, text);
+  const auto result = run("stats --telemetry " + events + " --span 1m --json");
+  REQUIRE(result.status == 0);
+  const auto doc = nlohmann::json::parse(result.out);
+  const auto& s = doc["series"]["http{svc=a}"];
+  // Seconds 00..59, then 00..39 again: those 40 are late and count in the newest bucket.
+  CHECK(s["count"] == 100);
+  CHECK(s["outcomes"]["error"] == 10);
+  CHECK(s["max"] == 100.0);
+  CHECK(doc["ingest"]["late_events"] == 40);
+  CHECK(doc["at"] == "2026-11-20T10:00:59.000Z");
+  CHECK(doc["ingest"]["accepted"] == 100);
+  CHECK(doc["ingest"]["rejected"]["malformed_json"] == 1);
+  CHECK(doc["ingest"]["rejected"]["wrong_type"] == 1);
+  CHECK(doc["ingest"]["rejected_total"] == 2);
+  CHECK(doc["ingest"]["blank"] == 1);
+}
+
+TEST_CASE("stats prints a readable table") {
+  TempDir dir;
+  const auto events = dir.file("events.jsonl");
+  write_file(events, R"({"metric":"jobs","outcome":"error"})" "\n" R"({"metric":"jobs"})" "\n");
+  const auto result = run("stats --telemetry " + events);
+  REQUIRE(result.status == 0);
+  CHECK(result.out.find("jobs{}") != std::string::npos);
+  CHECK(result.out.find("accepted 2 lines, rejected 0") != std::string::npos);
+  CHECK(result.out.find("50.00") != std::string::npos);  // err%
+}
+
+TEST_CASE("stats: bad arguments and missing files give clear errors and exit codes") {
+  CHECK(run("stats --telemetry /nonexistent/events.jsonl").status == 1);
+  CHECK(run("stats --telemetry /nonexistent/events.jsonl").out ==
+        "setpoint stats: cannot read /nonexistent/events.jsonl: no such file\n");
+  const auto span = run("stats --telemetry /dev/null --span forever");
+  CHECK(span.status == 2);
+  CHECK(span.out == "setpoint stats: --span \"forever\" is not a positive duration like 1m or 15m\n");
+  CHECK(run("stats --telemetry /dev/null --span 2d").status == 2);
+  CHECK(run("stats").status == 2);
+  CHECK(run("nonsense").status == 2);
+  TempDir dir;
+  write_file(dir.file("bad.yaml"), "telemetry:\n  bogus: 1\n");
+  const auto config = run("stats --telemetry /dev/null --config " + dir.file("bad.yaml"));
+  CHECK(config.status == 2);
+  CHECK(config.out.find("bad.yaml:2:3: telemetry: unknown key \"bogus\"") != std::string::npos);
+}

@@ -25,12 +25,12 @@ std::string cell(double x, const char* format = "%.1f") {
 
 void print_table(const std::vector<SeriesWindow>& windows, Nanos now, Nanos span) {
   std::size_t width = 6;
-  for (const auto& w : windows) width = std::max(width, w.series.key.size());
+  for (const auto& w : windows) width = std::max(width, w.series->key.size());
   std::printf("Windows of %s ending %s\n\n", format_duration(span).c_str(), format_rfc3339(now).c_str());
   std::printf("%-*s %9s %9s %7s %9s %9s %9s %9s %9s %9s\n", static_cast<int>(width), "series", "count",
               "rate/s", "err%", "p50", "p90", "p95", "p99", "mean", "max");
-  for (const auto& [info, s] : windows) {
-    std::printf("%-*s %9llu %9s %7s %9s %9s %9s %9s %9s %9s\n", static_cast<int>(width), info.key.c_str(),
+  for (const auto& [series, s] : windows) {
+    std::printf("%-*s %9llu %9s %7s %9s %9s %9s %9s %9s %9s\n", static_cast<int>(width), series->key.c_str(),
                 static_cast<unsigned long long>(s.count), cell(s.rate_per_s).c_str(),
                 cell(100 * s.error_rate, "%.2f").c_str(), cell(s.p50).c_str(), cell(s.p90).c_str(),
                 cell(s.p95).c_str(), cell(s.p99).c_str(), cell(s.mean).c_str(), cell(s.max).c_str());

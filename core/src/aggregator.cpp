@@ -1,5 +1,6 @@
 #include "setpoint/aggregator.hpp"
 
+#include <array>
 #include <cassert>
 #include <mutex>
 
@@ -28,10 +29,13 @@ void finish(WindowStats& stats, const OutcomeSet& outcomes, const sketch::Accumu
   stats.rate_per_s = static_cast<double>(stats.count) * kNanosPerSecond / stats.span;
   if (stats.value_count == 0) return;
   stats.mean = stats.sum / static_cast<double>(stats.value_count);
-  stats.p50 = acc.quantile(0.50, stats.min, stats.max);
-  stats.p90 = acc.quantile(0.90, stats.min, stats.max);
-  stats.p95 = acc.quantile(0.95, stats.min, stats.max);
-  stats.p99 = acc.quantile(0.99, stats.min, stats.max);
+  static constexpr std::array<double, 4> kQuantiles = {0.50, 0.90, 0.95, 0.99};
+  std::array<double, 4> values;
+  acc.quantiles(kQuantiles, stats.min, stats.max, values);
+  stats.p50 = values[0];
+  stats.p90 = values[1];
+  stats.p95 = values[2];
+  stats.p99 = values[3];
 }
 
 }  // namespace
@@ -77,6 +81,11 @@ const Series* Aggregator::series(SeriesId id) const {
 
 std::optional<WindowStats> Aggregator::read(SeriesId id, Nanos now, Nanos span,
                                             sketch::Accumulator& scratch) const {
+  return read(*series(id), now, span, scratch);
+}
+
+std::optional<WindowStats> Aggregator::read(const Series& s, Nanos now, Nanos span,
+                                            sketch::Accumulator& scratch) const {
   if (span <= 0) return std::nullopt;
   const auto resolution = options_.windows.resolution_for(span);
   if (!resolution) return std::nullopt;
@@ -86,10 +95,9 @@ std::optional<WindowStats> Aggregator::read(SeriesId id, Nanos now, Nanos span,
   WindowStats stats;
   stats.span = span;
   scratch.reset();
-  const Series* s = series(id);
   {
-    std::lock_guard list_lock(s->shards_mutex);
-    for (const auto& shard : s->shards) {
+    std::lock_guard list_lock(s.shards_mutex);
+    for (const auto& shard : s.shards) {
       std::lock_guard read_lock(shard->read_mutex());
       shard->ring(*resolution).accumulate(now, buckets, stats, scratch);
     }
@@ -108,7 +116,10 @@ std::vector<SeriesInfo> Aggregator::list() const {
   std::shared_lock lock(mutex_);
   std::vector<SeriesInfo> out;
   out.reserve(series_.size());
-  for (const auto& s : series_) out.push_back({s->id, s->key, s->metric, s->labels});
+  for (const auto& [key, id] : by_key_) {
+    const Series& s = *series_[id];
+    out.push_back({s.id, s.key, s.metric, s.labels});
+  }
   return out;
 }
 

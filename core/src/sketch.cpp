@@ -88,26 +88,36 @@ void Accumulator::add(const Bins& bins) {
 }
 
 double Accumulator::quantile(double q, double lo, double hi) const {
-  if (total_ == 0) return std::nan("");
-  q = std::clamp(q, 0.0, 1.0);
-  // The rank of the q-quantile among total_ sorted values, 0-based (as DDSketch defines it).
-  const auto rank = static_cast<std::uint64_t>(q * static_cast<double>(total_ - 1));
-  // The first and last ranks are the exact min and max.
-  if (rank == 0) return lo;
-  if (rank == total_ - 1) return hi;
-  double value;
-  if (rank < nonpositive_) {
-    value = lo;
-  } else {
-    std::uint64_t seen = nonpositive_;
-    int bin = lo_;
-    for (; bin <= hi_; ++bin) {
-      seen += (*counts_)[bin];
-      if (seen > rank) break;
+  double out;
+  quantiles(std::span<const double>(&q, 1), lo, hi, std::span<double>(&out, 1));
+  return out;
+}
+
+void Accumulator::quantiles(std::span<const double> qs, double lo, double hi,
+                            std::span<double> out) const {
+  assert(qs.size() == out.size());
+  std::uint64_t seen = nonpositive_;
+  int bin = lo_;
+  for (std::size_t i = 0; i < qs.size(); ++i) {
+    if (total_ == 0) {
+      out[i] = std::nan("");
+      continue;
     }
-    value = value_of(std::min(bin, hi_));
+    // The rank of the q-quantile among total_ sorted values, 0-based (as DDSketch defines it);
+    // the first and last ranks are the exact min and max.
+    const auto rank = static_cast<std::uint64_t>(std::clamp(qs[i], 0.0, 1.0) * static_cast<double>(total_ - 1));
+    if (rank == 0) {
+      out[i] = lo;
+    } else if (rank == total_ - 1) {
+      out[i] = hi;
+    } else if (rank < nonpositive_) {
+      out[i] = lo;
+    } else {
+      // Walk on from where the previous (smaller) quantile stopped.
+      while (bin < hi_ && seen + (*counts_)[bin] <= rank) seen += (*counts_)[bin++];
+      out[i] = std::clamp(value_of(bin), lo, hi);
+    }
   }
-  return std::clamp(value, lo, hi);
 }
 
 }  // namespace setpoint::sketch

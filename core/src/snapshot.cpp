@@ -1,61 +1,62 @@
 #include "setpoint/snapshot.hpp"
 
-#include <algorithm>
-#include <cmath>
-#include <nlohmann/json.hpp>
-
+#include "setpoint/json_text.hpp"
 #include "setpoint/timestamp.hpp"
 
 namespace setpoint {
-namespace {
-nlohmann::json number_or_null(double x) {
-  return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr);
-}
-}  // namespace
 
 std::vector<SeriesWindow> read_all(const Aggregator& aggregator, Nanos now, Nanos span) {
   std::vector<SeriesWindow> out;
+  if (!aggregator.windows().resolution_for(span) || span <= 0) return out;
+  out.reserve(aggregator.series_count());
   sketch::Accumulator scratch;
-  for (auto& info : aggregator.list()) {
-    auto stats = aggregator.read(info.id, now, span, scratch);
-    if (!stats) return {};
-    out.push_back({std::move(info), *stats});
-  }
-  std::sort(out.begin(), out.end(),
-            [](const auto& a, const auto& b) { return a.series.key < b.series.key; });
+  aggregator.for_each_series([&](const Series& series) {
+    out.push_back({&series, *aggregator.read(series, now, span, scratch)});
+  });
   return out;
 }
 
 std::string snapshot_json(const Aggregator& aggregator, const std::vector<SeriesWindow>& windows,
-                          Nanos now, Nanos span, int indent) {
+                          Nanos now, Nanos span) {
+  using json_text::append_number;
+  using json_text::append_string;
   const auto& outcomes = aggregator.outcomes();
-  nlohmann::json series = nlohmann::json::object();
-  for (const auto& [info, s] : windows) {
-    nlohmann::json by_outcome = nlohmann::json::object();
-    for (std::size_t o = 0; o < outcomes.size(); ++o) {
-      by_outcome[outcomes.name(static_cast<OutcomeIndex>(o))] = s.outcomes[o];
-    }
-    series[info.key] = {
-        {"count", s.count},
-        {"rate_per_s", s.rate_per_s},
-        {"success_rate", s.success_rate},
-        {"error_rate", s.error_rate},
-        {"p50", number_or_null(s.p50)},
-        {"p90", number_or_null(s.p90)},
-        {"p95", number_or_null(s.p95)},
-        {"p99", number_or_null(s.p99)},
-        {"mean", number_or_null(s.mean)},
-        {"min", number_or_null(s.min)},
-        {"max", number_or_null(s.max)},
-        {"outcomes", std::move(by_outcome)},
+  std::string out;
+  out.reserve(256 + windows.size() * 320);
+  out += "{\"at\":";
+  append_string(out, format_rfc3339(now));
+  out += ",\"span_s\":";
+  append_number(out, static_cast<double>(span) / kNanosPerSecond);
+  out += ",\"series\":{";
+  bool first = true;
+  for (const auto& [series, s] : windows) {
+    if (!first) out.push_back(',');
+    first = false;
+    append_string(out, series->key);
+    const std::pair<const char*, double> numbers[] = {
+        {"rate_per_s", s.rate_per_s}, {"success_rate", s.success_rate}, {"error_rate", s.error_rate},
+        {"p50", s.p50}, {"p90", s.p90}, {"p95", s.p95}, {"p99", s.p99},
+        {"mean", s.mean}, {"min", s.min}, {"max", s.max},
     };
+    out += ":{\"count\":";
+    append_number(out, s.count);
+    for (const auto& [name, value] : numbers) {
+      out += ",\"";
+      out += name;
+      out += "\":";
+      append_number(out, value);
+    }
+    out += ",\"outcomes\":{";
+    for (std::size_t o = 0; o < outcomes.size(); ++o) {
+      if (o > 0) out.push_back(',');
+      append_string(out, outcomes.name(static_cast<OutcomeIndex>(o)));
+      out.push_back(':');
+      append_number(out, s.outcomes[o]);
+    }
+    out += "}}";
   }
-  nlohmann::json doc = {
-      {"at", format_rfc3339(now)},
-      {"span_s", static_cast<double>(span) / kNanosPerSecond},
-      {"series", std::move(series)},
-  };
-  return doc.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+  out += "}}";
+  return out;
 }
 
 }  // namespace setpoint

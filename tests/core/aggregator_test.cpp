@@ -142,14 +142,17 @@ TEST_CASE("threads record into their own shards; reads merge them exactly", "[co
   CHECK(agg.series_count() == 1 + kThreads);
 }
 
-TEST_CASE("list names every series with its labels") {
+TEST_CASE("list names every series with its labels, in key order") {
   Aggregator agg({});
   agg.resolve("b", {{"k", "v"}});
   agg.resolve("a", {});
   auto all = agg.list();
   REQUIRE(all.size() == 2);
-  CHECK(all[0].key == "b{k=v}");
-  CHECK(all[0].labels == Labels{{"k", "v"}});
-  CHECK(all[1].metric == "a");
+  CHECK(all[0].metric == "a");
+  CHECK(all[1].key == "b{k=v}");
+  CHECK(all[1].labels == Labels{{"k", "v"}});
+  std::vector<std::string> keys;
+  agg.for_each_series([&](const Series& s) { keys.push_back(s.key); });
+  CHECK(keys == std::vector<std::string>{"a{}", "b{k=v}"});
   CHECK(agg.bytes() > 0);
 }

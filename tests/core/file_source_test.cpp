@@ -179,3 +179,17 @@ TEST_CASE("finish hands over a last line without a newline") {
   source.finish(sink);
   CHECK(sink.lines == std::vector<std::string>{"a", "b"});
 }
+
+TEST_CASE("a 10 MB line is dropped as it streams past; the lines around it arrive") {
+  TempDir dir;
+  FileSourceOptions o;
+  o.path = dir.file("events.jsonl");
+  o.max_line_bytes = 1 << 20;
+  write_file(o.path, "{\"a\":1}\n{\"big\":\"" + std::string(10'000'000, 'x') + "\"}\n{\"b\":2}\n");
+  FileSource source(o);
+  Collect sink;
+  source.poll(sink);
+  CHECK(sink.lines == std::vector<std::string>{"{\"a\":1}", "{\"b\":2}"});
+  CHECK(sink.too_long == std::vector<std::uint64_t>{10'000'010});
+  CHECK(source.status().too_long == 1);
+}

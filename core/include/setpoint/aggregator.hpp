@@ -9,7 +9,7 @@
 #include <shared_mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <map>
 #include <vector>
 
 #include "setpoint/series.hpp"
@@ -42,9 +42,19 @@ class Aggregator {
   // or longer than every horizon. Allocates nothing; `scratch` is reused between reads.
   std::optional<WindowStats> read(SeriesId id, Nanos now, Nanos span,
                                   sketch::Accumulator& scratch) const;
+  // The same for a series reached through for_each_series.
+  std::optional<WindowStats> read(const Series& series, Nanos now, Nanos span,
+                                  sketch::Accumulator& scratch) const;
 
   std::optional<SeriesId> find(std::string_view key) const;
-  std::vector<SeriesInfo> list() const;
+  std::vector<SeriesInfo> list() const;  // in key order
+  // Calls fn(const Series&) for every series in key order, without copying them. Series are
+  // never removed, so the references stay valid; fn must not resolve new series.
+  template <typename Fn>
+  void for_each_series(Fn&& fn) const {
+    std::shared_lock lock(mutex_);
+    for (const auto& [key, id] : by_key_) fn(*series_[id]);
+  }
   std::size_t series_count() const;
   std::uint64_t cardinality_rejections() const {
     return cardinality_rejections_.load(std::memory_order_relaxed);
@@ -56,15 +66,13 @@ class Aggregator {
   const WindowConfig& windows() const { return options_.windows; }
 
  private:
-  struct KeyHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
   const Series* series(SeriesId id) const;
 
   AggregatorOptions options_;
   mutable std::shared_mutex mutex_;  // guards the map and the list, not the series' data
-  std::unordered_map<std::string, SeriesId, KeyHash, std::equal_to<>> by_key_;
+  // Ordered, so snapshots come out sorted without a sort; lookups here are the slow path
+  // (recording threads keep handles).
+  std::map<std::string, SeriesId, std::less<>> by_key_;
   std::deque<std::unique_ptr<Series>> series_;
   std::atomic<std::uint64_t> cardinality_rejections_{0};
 };

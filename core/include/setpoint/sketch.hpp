@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <span>
 
 namespace setpoint::sketch {
 
@@ -79,6 +80,8 @@ class Accumulator {
   // The q-quantile (0 ≤ q ≤ 1) of what was added, clamped to [lo, hi] (the exact min and
   // max, which make the extremes exact). NaN when empty.
   double quantile(double q, double lo, double hi) const;
+  // Several quantiles, `qs` ascending, in one walk over the bins.
+  void quantiles(std::span<const double> qs, double lo, double hi, std::span<double> out) const;
 
  private:
   std::unique_ptr<std::array<std::uint64_t, kBins>> counts_;

@@ -1,0 +1,42 @@
+#pragma once
+// What a policy asks for: set a parameter to a value, or perform a named action. Proposals are
+// collected while a policy runs and vetted by the Guard only after it returns.
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace setpoint {
+
+// A value as a policy gives it: a number, a boolean or a string (enum choices, action args).
+using ProposedValue = std::variant<double, bool, std::string>;
+
+struct Proposal {
+  enum class Kind { kSet, kAct } kind = Kind::kSet;
+  std::string policy;
+  std::string target;  // a parameter (set) or a named action (act)
+  ProposedValue value = 0.0;
+  std::vector<std::pair<std::string, ProposedValue>> args;  // act
+  std::string reason;  // the policy's own words, for the record
+
+  static Proposal set(std::string policy, std::string target, ProposedValue value, std::string reason = {}) {
+    Proposal p;
+    p.policy = std::move(policy);
+    p.target = std::move(target);
+    p.value = std::move(value);
+    p.reason = std::move(reason);
+    return p;
+  }
+  static Proposal act(std::string policy, std::string target,
+                      std::vector<std::pair<std::string, ProposedValue>> args, std::string reason = {}) {
+    Proposal p;
+    p.kind = Kind::kAct;
+    p.policy = std::move(policy);
+    p.target = std::move(target);
+    p.args = std::move(args);
+    p.reason = std::move(reason);
+    return p;
+  }
+};
+
+}  // namespace setpoint

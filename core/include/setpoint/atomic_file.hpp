@@ -1,0 +1,16 @@
+#pragma once
+// Replacing a file so that a crash at any moment leaves either the old content or the new:
+// write a temporary file in the same directory, fsync it, rename it over the target, fsync
+// the directory. Errors come back as text (read-only file system, full disk…), never half a file.
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace setpoint {
+
+// Empty on success, else what went wrong.
+std::string write_file_atomically(const std::string& path, std::string_view content);
+// The whole file, or none (with `error` set) when it cannot be read.
+std::optional<std::string> read_whole_file(const std::string& path, std::string& error);
+
+}  // namespace setpoint

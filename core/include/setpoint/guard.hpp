@@ -76,6 +76,13 @@ class Guard {
   bool set_override(std::string_view parameter, double value, Nanos until);
   bool clear_override(std::string_view parameter);
 
+  // Everything the guard remembers — values, last changes, recent changes and
+  // recommendations, evaluations, overrides, pauses, the caps' counts — as a JSON document;
+  // load_state() restores it, so a restart resets no cooldown and no cap. Parameters and
+  // actions no longer in config are skipped; new ones keep their initial state.
+  std::string save_state() const;
+  bool load_state(const std::string& json, std::string& error);
+
   std::optional<double> value(std::string_view parameter) const;
   const ParameterSpec* parameter(std::string_view name) const;
   const ActionSpec* action(std::string_view name) const;

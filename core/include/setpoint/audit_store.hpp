@@ -1,0 +1,71 @@
+#pragma once
+// The audit and state store: SQLite in WAL mode. Decisions (intent written before an effect,
+// result after), named state documents (guard state, policy state, shadow values) and drift
+// events. The schema grows by numbered, additive migrations (PRAGMA user_version).
+// Used from the engine thread only.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "setpoint/decision.hpp"
+
+struct sqlite3;
+
+namespace setpoint {
+
+struct DecisionQuery {
+  Nanos since = 0;
+  std::string policy;   // empty: any
+  std::string verdict;  // allow, clamp, block; empty: any
+  std::size_t limit = 1000;
+};
+
+struct StoredDecision {
+  std::int64_t id;
+  Nanos at;
+  std::string policy;
+  std::string target;
+  std::string verdict;
+  std::string outcome;  // empty: an intent without a result
+  std::string json;     // the whole record, as decision_json() wrote it
+};
+
+class AuditStore {
+ public:
+  static std::variant<std::unique_ptr<AuditStore>, std::string> open(const std::string& path);
+  ~AuditStore();
+  AuditStore(const AuditStore&) = delete;
+  AuditStore& operator=(const AuditStore&) = delete;
+
+  int schema_version() const;
+  // A decision whose effect is about to happen (outcome empty): its id, or 0 on failure.
+  std::int64_t record_intent(Decision& decision);
+  // The effect's result. False on failure (see error()).
+  bool record_result(Decision& decision);
+  // A decision with no effect to wait for (observe, advise, blocked…), recorded whole.
+  std::int64_t record(Decision& decision);
+  // Intents without a result: effects a crash may or may not have completed.
+  std::vector<StoredDecision> unfinished() const;
+  std::vector<StoredDecision> decisions(const DecisionQuery& query) const;
+
+  bool save_state(const std::string& key, const std::string& json, Nanos at);
+  std::optional<std::string> load_state(const std::string& key) const;
+
+  bool record_drift(Nanos at, const std::string& target, const std::string& detail);
+  std::size_t drift_count() const;
+
+  const std::string& error() const { return error_; }
+
+ private:
+  explicit AuditStore(sqlite3* db) : db_(db) {}
+  bool exec(const char* sql);
+  std::string migrate();
+
+  sqlite3* db_;
+  mutable std::string error_;
+};
+
+}  // namespace setpoint

@@ -69,9 +69,8 @@ std::string ExecActuator::validate(const std::vector<std::string>& argv) {
 
 ExecActuator::ExecActuator(ExecActuatorOptions options) : options_(std::move(options)) {}
 
-ActuationResult ExecActuator::apply(const Actuation& actuation) { return run(actuation, {}); }
-
-ActuationResult ExecActuator::run(const Actuation& a, const std::vector<std::pair<std::string, ProposedValue>>& args) {
+ActuationResult ExecActuator::apply(const Actuation& a) {
+  const auto& args = a.args;
   if (auto problem = validate(options_.argv); !problem.empty()) {
     return {ActuationResult::Status::kFailed, "unsafe command: " + problem};
   }

@@ -10,7 +10,9 @@ using namespace setpoint;
 using setpoint::testing::TempDir;
 
 namespace {
-Actuation change(ProposedValue value) { return {"checkout.limit", "checkout.limit", std::move(value), "aimd", "why", 0}; }
+Actuation change(ProposedValue value, std::vector<std::pair<std::string, ProposedValue>> args = {}) {
+  return {"checkout.limit", "checkout.limit", std::move(value), std::move(args), "aimd", "why", 0};
+}
 }  // namespace
 
 TEST_CASE("exec templates: placeholders are whole arguments, never shells") {
@@ -38,9 +40,9 @@ TEST_CASE("exec: a value is one argument, whatever it contains") {
 TEST_CASE("exec: named action arguments fill {arg:NAME}") {
   TempDir dir;
   ExecActuator mkdir({{"mkdir", "{arg:path}"}, kNanosPerSecond, 4096});
-  CHECK(mkdir.run(change(0.0), {{"path", dir.file("made")}}).ok());
+  CHECK(mkdir.apply(change(0.0, {{"path", dir.file("made")}})).ok());
   CHECK(std::filesystem::is_directory(dir.file("made")));
-  CHECK(mkdir.run(change(0.0), {}).detail == "no argument path for {arg:path}");
+  CHECK(mkdir.apply(change(0.0)).detail == "no argument path for {arg:path}");
 }
 
 TEST_CASE("exec: failures record the exit code and stderr") {
@@ -77,14 +79,14 @@ TEST_CASE("inproc: vetted values reach Adaptive handles; reads need no lock") {
   inproc.bind("rate", rate);
   inproc.bind("limit", limit);
   inproc.bind("degraded", degraded);
-  CHECK(inproc.apply({"r", "rate", 80.5, "p", "w", 0}).ok());
+  CHECK(inproc.apply({"r", "rate", 80.5, {}, "p", "w", 0}).ok());
   CHECK(rate.get() == 80.5);
-  CHECK(inproc.apply({"l", "limit", 12.0, "p", "w", 0}).ok());
+  CHECK(inproc.apply({"l", "limit", 12.0, {}, "p", "w", 0}).ok());
   CHECK(limit.get() == 12);
-  CHECK(inproc.apply({"d", "degraded", true, "p", "w", 0}).ok());
+  CHECK(inproc.apply({"d", "degraded", true, {}, "p", "w", 0}).ok());
   CHECK(degraded.get());
-  CHECK(inproc.apply({"d", "degraded", 1.0, "p", "w", 0}).detail == "the value's type does not fit the handle degraded");
-  CHECK(inproc.apply({"x", "nope", 1.0, "p", "w", 0}).detail == "no in-process handle bound to nope");
+  CHECK(inproc.apply({"d", "degraded", 1.0, {}, "p", "w", 0}).detail == "the value's type does not fit the handle degraded");
+  CHECK(inproc.apply({"x", "nope", 1.0, {}, "p", "w", 0}).detail == "no in-process handle bound to nope");
   CHECK(std::get<double>(*inproc.read_back("limit")) == 12);
   CHECK(!inproc.read_back("nope"));
 }

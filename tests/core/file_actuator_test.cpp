@@ -21,7 +21,7 @@ using setpoint::testing::write_file;
 namespace {
 
 Actuation set_key(std::string key, ProposedValue value, Nanos at = 1) {
-  return {"checkout.max_concurrency", std::move(key), std::move(value), "aimd", "p99 high", at};
+  return {"checkout.max_concurrency", std::move(key), std::move(value), {}, "aimd", "p99 high", at};
 }
 
 FileActuator actuator_for(const TempDir& dir, const std::string& name, const std::string& content) {
@@ -203,7 +203,7 @@ TEST_CASE("file actuator: kill -9 at any moment leaves the old or the new conten
       ::close(progress[0]);
       FileActuator file({dir.file("app.yaml"), dir.file("history"), 30LL * 86400 * kNanosPerSecond});
       for (int i = 1;; ++i) {
-        file.apply({"limit", "limit", static_cast<double>(round * 1000 + i), "child", "crash test", i});
+        file.apply({"limit", "limit", static_cast<double>(round * 1000 + i), {}, "child", "crash test", i});
         const char tick = 1;
         if (::write(progress[1], &tick, 1) != 1) ::_exit(0);
       }
@@ -224,7 +224,7 @@ TEST_CASE("file actuator: kill -9 at any moment leaves the old or the new conten
     REQUIRE(content.back() == '\n');
     // The next actuator reconciles: the audit says which version is current, and it is the file.
     FileActuator after({dir.file("app.yaml"), dir.file("history"), 30LL * 86400 * kNanosPerSecond});
-    const auto result = after.apply({"limit", "limit", -1.0, "parent", "check", 0});
+    const auto result = after.apply({"limit", "limit", -1.0, {}, "parent", "check", 0});
     REQUIRE(result.status != ActuationResult::Status::kDrift);
     // No intent is left open, and the version the index calls current is the file.
     REQUIRE(after.versions().back().state == "done");

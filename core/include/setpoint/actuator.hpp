@@ -3,6 +3,8 @@
 // allowed. It reports what happened; the guard's state advances only on success.
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "setpoint/clock.hpp"
 #include "setpoint/proposal.hpp"
@@ -13,6 +15,7 @@ struct Actuation {
   std::string target;   // the parameter or action
   std::string key;      // where it lives in the outside world (file key, URL, argv…)
   ProposedValue value;  // the vetted value, in the parameter's type
+  std::vector<std::pair<std::string, ProposedValue>> args;  // a named action's arguments
   std::string who;      // the policy, or "operator:<token name>"
   std::string why;      // the reason recorded with the change
   Nanos at = 0;

@@ -26,10 +26,6 @@ class ExecActuator final : public Actuator {
   // Exec targets cannot be read back.
   std::optional<ProposedValue> read_back(const std::string&) override { return std::nullopt; }
 
-  // Runs with extra placeholder values (a named action's arguments).
-  ActuationResult run(const Actuation& actuation,
-                      const std::vector<std::pair<std::string, ProposedValue>>& args);
-
  private:
   ExecActuatorOptions options_;
 };

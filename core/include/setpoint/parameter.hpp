@@ -38,6 +38,16 @@ struct DirectionRules {
   double deadband = 0;                // smaller moves are no-ops
 };
 
+// After an applied change, compare a KPI over a window before and after; if it got worse by
+// more than `worse_by` (0.2 = 20 %), roll the change back.
+struct Verification {
+  std::string series;      // a series key, e.g. http.server{service=checkout}
+  std::string stat;        // error_rate, p50, p90, p95, p99, mean, rate_per_s
+  Nanos window = 0;        // how long to wait, and the span of both reads
+  double worse_by = 0.2;
+  bool higher_is_worse = true;
+};
+
 struct ParameterSpec {
   std::string name;
   ParamType type = ParamType::kFloat;
@@ -56,6 +66,8 @@ struct ParameterSpec {
   std::uint32_t sustained_n = 0;         // direction (0: no requirement)
   std::vector<std::string> policies;     // the policies allowed to set it
   std::string actuator;                  // its binding to the outside world
+  std::string key;                       // where the actuator finds it (file key, handle name…)
+  std::optional<Verification> verification;
 
   bool numeric() const { return type == ParamType::kInt || type == ParamType::kFloat || type == ParamType::kDuration; }
 };

@@ -1,0 +1,97 @@
+#pragma once
+// Where proposals become effects, or records of effects that were not taken. For each
+// proposal of a policy evaluation:
+//
+//   guard verdict ──► mode ──► observe: the change is recorded as a shadow; the guard follows
+//                     │                 the would-be trajectory, nothing is touched
+//                     ├──► advise:  a recommendation is recorded
+//                     ├──► propose: a pending proposal waits for approve/reject or its TTL;
+//                     │             on approval the guard vets it again, as of that moment
+//                     └──► enforce: intent recorded → actuator → result recorded; the guard
+//                                   advances only if the actuator confirms
+//
+// The mode is the lowest of the global ceiling (dry-run forces observe), the policy's and the
+// target's. A drift reported by an actuator pins the parameter as an operator override for a
+// while. A parameter with a verification is checked after its window; if its KPI got worse,
+// the change is rolled back through the guard's rollback path (bounds, not cooldowns).
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "setpoint/actuator.hpp"
+#include "setpoint/audit_store.hpp"
+#include "setpoint/decision.hpp"
+#include "setpoint/guard.hpp"
+
+namespace setpoint {
+
+struct PipelineOptions {
+  Mode ceiling = Mode::kEnforce;
+  Mode default_mode = Mode::kObserve;  // for policies and targets not given one
+  Nanos proposal_ttl = 15 * 60 * kNanosPerSecond;
+  Nanos drift_pin = 30 * 60 * kNanosPerSecond;
+};
+
+struct PendingProposal {
+  std::int64_t id;  // the decision's id
+  Decision decision;
+  Nanos expires;
+};
+
+// The value of a KPI now (the stat of a series over the verification window), if known.
+using KpiReader = std::function<std::optional<double>(const Verification& verification, Nanos now)>;
+// Receives each decision record as one JSON line (the decision log).
+using DecisionLog = std::function<void(const std::string& line)>;
+
+class EffectPipeline {
+ public:
+  EffectPipeline(Guard& guard, PipelineOptions options, AuditStore* store = nullptr, DecisionLog log = {});
+
+  void bind(const std::string& target, Actuator& actuator);
+  void set_policy_mode(const std::string& policy, Mode mode) { policy_modes_[policy] = mode; }
+  void set_target_mode(const std::string& target, Mode mode) { target_modes_[target] = mode; }
+  void set_ceiling(Mode mode) { options_.ceiling = mode; }
+  void set_kpi_reader(KpiReader reader) { kpi_ = std::move(reader); }
+  Mode mode_for(const std::string& policy, const std::string& target) const;
+
+  // One evaluation's proposals, in order. Returns their decisions.
+  std::vector<Decision> submit(const std::string& policy, const std::string& version,
+                               const std::vector<Proposal>& proposals, const std::string& evidence, Nanos now);
+
+  const std::map<std::int64_t, PendingProposal>& pending() const { return pending_; }
+  // Vets the pending proposal again and enacts it; none when no such proposal is pending.
+  std::optional<Decision> approve(std::int64_t id, const std::string& who, Nanos now);
+  bool reject(std::int64_t id, const std::string& who, Nanos now);
+  // Expires proposals past their TTL and runs due verifications.
+  void tick(Nanos now);
+
+ private:
+  struct Check {
+    Decision change;
+    double before;
+    double previous_value;
+    Nanos due;
+  };
+  void record(Decision& d);
+  void finish(Decision& d);
+  void enact(Decision& d, Nanos now);
+  void verify(const Check& check, Nanos now);
+  ProposedValue actuated_value(const Decision& d) const;
+  std::string key_for(const Proposal& p) const;
+
+  Guard& guard_;
+  PipelineOptions options_;
+  AuditStore* store_;
+  DecisionLog log_;
+  KpiReader kpi_;
+  std::map<std::string, Actuator*> actuators_;
+  std::map<std::string, Mode> policy_modes_;
+  std::map<std::string, Mode> target_modes_;
+  std::map<std::int64_t, PendingProposal> pending_;
+  std::vector<Check> checks_;
+  std::int64_t next_local_id_ = 1;  // ids when there is no store
+};
+
+}  // namespace setpoint

@@ -1,0 +1,250 @@
+#include "setpoint/effect_pipeline.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace setpoint {
+
+EffectPipeline::EffectPipeline(Guard& guard, PipelineOptions options, AuditStore* store, DecisionLog log)
+    : guard_(guard), options_(options), store_(store), log_(std::move(log)) {}
+
+void EffectPipeline::bind(const std::string& target, Actuator& actuator) { actuators_[target] = &actuator; }
+
+Mode EffectPipeline::mode_for(const std::string& policy, const std::string& target) const {
+  Mode mode = options_.ceiling;
+  const auto lower = [&](const std::map<std::string, Mode>& modes, const std::string& name) {
+    const auto it = modes.find(name);
+    mode = std::min(mode, it == modes.end() ? options_.default_mode : it->second);
+  };
+  lower(policy_modes_, policy);
+  lower(target_modes_, target);
+  return mode;
+}
+
+void EffectPipeline::record(Decision& d) {
+  if (store_ != nullptr) {
+    store_->record(d);
+  } else {
+    d.id = next_local_id_++;
+  }
+  if (log_) log_(decision_json(d));
+}
+
+void EffectPipeline::finish(Decision& d) {
+  if (store_ != nullptr) store_->record_result(d);
+  if (log_) log_(decision_json(d));
+}
+
+std::string EffectPipeline::key_for(const Proposal& p) const {
+  if (p.kind == Proposal::Kind::kSet) {
+    if (const auto* spec = guard_.parameter(p.target); spec != nullptr && !spec->key.empty()) return spec->key;
+  }
+  return p.target;
+}
+
+ProposedValue EffectPipeline::actuated_value(const Decision& d) const {
+  const ParameterSpec* spec = guard_.parameter(d.proposal.target);
+  if (spec == nullptr) return d.proposal.value;
+  switch (spec->type) {
+    case ParamType::kBool: return d.verdict.value != 0;
+    case ParamType::kEnum: return spec->choices.at(static_cast<std::size_t>(d.verdict.value));
+    default: return d.verdict.value;
+  }
+}
+
+std::vector<Decision> EffectPipeline::submit(const std::string& policy, const std::string& version,
+                                             const std::vector<Proposal>& proposals, const std::string& evidence,
+                                             Nanos now) {
+  std::vector<Decision> out;
+  for (const auto& proposal : proposals) {
+    Decision d;
+    d.at = now;
+    d.policy = policy;
+    d.policy_version = version;
+    d.proposal = proposal;
+    d.proposal.policy = policy;  // a policy speaks only for itself
+    d.evidence = evidence;
+    d.verdict = guard_.vet(d.proposal, now);
+    d.mode = mode_for(policy, proposal.target);
+    if (!d.verdict.allowed()) {
+      d.outcome = "blocked";
+      d.detail = explain(d.verdict, proposal.target);
+      record(d);
+    } else {
+      switch (d.mode) {
+        case Mode::kObserve:
+          // Dry-run: nothing is touched, but the guard follows the would-be value so the next
+          // evaluation sees a realistic trajectory.
+          guard_.applied(d.proposal, d.verdict, now);
+          d.outcome = "shadow";
+          d.detail = "would " + explain(d.verdict, proposal.target);
+          record(d);
+          break;
+        case Mode::kAdvise:
+          d.outcome = "advised";
+          d.detail = explain(d.verdict, proposal.target);
+          record(d);
+          break;
+        case Mode::kPropose:
+          d.outcome = "pending";
+          d.detail = "waiting for approval";
+          record(d);
+          pending_[d.id] = {d.id, d, now + options_.proposal_ttl};
+          break;
+        case Mode::kEnforce:
+          enact(d, now);
+          break;
+      }
+    }
+    out.push_back(d);
+  }
+  return out;
+}
+
+void EffectPipeline::enact(Decision& d, Nanos now) {
+  const auto it = actuators_.find(d.proposal.target);
+  if (it == actuators_.end()) {
+    d.outcome = "failed";
+    d.detail = "no actuator is bound to " + d.proposal.target;
+    record(d);
+    return;
+  }
+  const ParameterSpec* spec = guard_.parameter(d.proposal.target);
+  const double previous = d.verdict.current;
+  // The intent is on disk before the world is touched.
+  d.outcome.clear();
+  if (store_ != nullptr) store_->record_intent(d);
+  else d.id = next_local_id_++;
+  const Actuation actuation{d.proposal.target, key_for(d.proposal), actuated_value(d), d.proposal.args,
+                            d.policy, d.proposal.reason, now};
+  const ActuationResult result = it->second->apply(actuation);
+  d.detail = result.detail;
+  d.result_at = now;
+  switch (result.status) {
+    case ActuationResult::Status::kApplied: {
+      d.outcome = "applied";
+      guard_.applied(d.proposal, d.verdict, now);
+      if (spec != nullptr && spec->verification && kpi_) {
+        if (const auto before = kpi_(*spec->verification, now)) {
+          checks_.push_back({d, *before, previous, now + spec->verification->window});
+        }
+      }
+      break;
+    }
+    case ActuationResult::Status::kFailed:
+      d.outcome = "failed";  // not a change: the guard does not advance
+      break;
+    case ActuationResult::Status::kDrift: {
+      d.outcome = "drift";
+      if (store_ != nullptr) store_->record_drift(now, d.proposal.target, result.detail);
+      // A human changed it: take their value and keep policies off it for a while.
+      double pinned = previous;
+      if (const auto back = it->second->read_back(actuation.key); back && std::holds_alternative<double>(*back)) {
+        pinned = std::get<double>(*back);
+      }
+      guard_.set_override(d.proposal.target, pinned, now + options_.drift_pin);
+      break;
+    }
+  }
+  finish(d);
+}
+
+std::optional<Decision> EffectPipeline::approve(std::int64_t id, const std::string& who, Nanos now) {
+  const auto it = pending_.find(id);
+  if (it == pending_.end()) return std::nullopt;
+  Decision d = it->second.decision;
+  pending_.erase(it);
+  d.outcome = "approved by " + who;
+  d.result_at = now;
+  finish(d);
+  // Vetted again: the world may have moved since it was proposed.
+  Decision now_d = d;
+  now_d.at = now;
+  now_d.verdict = guard_.vet(d.proposal, now);
+  now_d.mode = Mode::kEnforce;
+  now_d.proposal.reason = d.proposal.reason + " (approved by " + who + ")";
+  if (!now_d.verdict.allowed()) {
+    now_d.outcome = "blocked";
+    now_d.detail = explain(now_d.verdict, d.proposal.target);
+    record(now_d);
+  } else {
+    enact(now_d, now);
+  }
+  return now_d;
+}
+
+bool EffectPipeline::reject(std::int64_t id, const std::string& who, Nanos now) {
+  const auto it = pending_.find(id);
+  if (it == pending_.end()) return false;
+  Decision d = it->second.decision;
+  pending_.erase(it);
+  d.outcome = "rejected";
+  d.detail = "rejected by " + who;
+  d.result_at = now;
+  finish(d);
+  return true;
+}
+
+void EffectPipeline::tick(Nanos now) {
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    if (it->second.expires > now) {
+      ++it;
+      continue;
+    }
+    Decision d = it->second.decision;
+    d.outcome = "expired";
+    d.detail = "no approval within the TTL";
+    d.result_at = now;
+    finish(d);
+    it = pending_.erase(it);
+  }
+  std::vector<Check> due;
+  std::erase_if(checks_, [&](const Check& c) {
+    if (c.due > now) return false;
+    due.push_back(c);
+    return true;
+  });
+  for (const auto& check : due) verify(check, now);
+}
+
+void EffectPipeline::verify(const Check& check, Nanos now) {
+  const ParameterSpec* spec = guard_.parameter(check.change.proposal.target);
+  if (spec == nullptr || !spec->verification) return;
+  const Verification& v = *spec->verification;
+  const auto after = kpi_(v, now);
+  if (!after) return;
+  const double before = check.before;
+  const bool worse = v.higher_is_worse ? *after > before * (1 + v.worse_by) && *after - before > 1e-12
+                                       : *after < before * (1 - v.worse_by) && before - *after > 1e-12;
+  if (!worse) return;
+  Decision d;
+  d.at = now;
+  d.policy = "setpoint:verify";
+  d.policy_version = check.change.policy + "@" + check.change.policy_version;
+  d.proposal = Proposal::set(d.policy, check.change.proposal.target, check.previous_value);
+  char reason[200];
+  std::snprintf(reason, sizeof reason, "%s of %s went from %g to %g after decision %lld: worse by more than %g %%",
+                v.stat.c_str(), v.series.c_str(), before, *after, static_cast<long long>(check.change.id), v.worse_by * 100);
+  d.proposal.reason = reason;
+  d.mode = Mode::kEnforce;
+  d.verdict = guard_.vet_rollback(d.proposal.target, check.previous_value);
+  if (!d.verdict.allowed()) {
+    d.outcome = "blocked";
+    d.detail = explain(d.verdict, d.proposal.target);
+    record(d);
+    return;
+  }
+  const auto it = actuators_.find(d.proposal.target);
+  if (it == actuators_.end()) return;
+  if (store_ != nullptr) store_->record_intent(d);
+  else d.id = next_local_id_++;
+  const ActuationResult result = it->second->apply({d.proposal.target, key_for(d.proposal), actuated_value(d), {},
+                                                    d.policy, d.proposal.reason, now});
+  d.outcome = result.ok() ? "rolled back" : "failed";
+  d.detail = result.detail;
+  d.result_at = now;
+  if (result.ok()) guard_.rolled_back(d.proposal.target, d.verdict.value, now);
+  finish(d);
+}
+
+}  // namespace setpoint

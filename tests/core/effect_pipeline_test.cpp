@@ -1,0 +1,240 @@
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "setpoint/effect_pipeline.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace setpoint;
+using setpoint::testing::TempDir;
+
+namespace {
+
+constexpr Nanos kSec = kNanosPerSecond;
+
+// An actuator that remembers what it was asked and answers as told.
+struct FakeActuator final : Actuator {
+  std::vector<Actuation> calls;
+  ActuationResult::Status answer = ActuationResult::Status::kApplied;
+  std::optional<ProposedValue> held;
+  ActuationResult apply(const Actuation& a) override {
+    calls.push_back(a);
+    if (answer == ActuationResult::Status::kApplied) held = a.value;
+    return {answer, answer == ActuationResult::Status::kApplied ? "ok" : "it broke"};
+  }
+  std::optional<ProposedValue> read_back(const std::string&) override { return held; }
+};
+
+ParameterSpec limit_spec() {
+  ParameterSpec p;
+  p.name = "checkout.limit";
+  p.type = ParamType::kInt;
+  p.initial = 100;
+  p.min = 10;
+  p.max = 500;
+  p.up.max_step = StepLimit{StepLimit::Unit::kAbsolute, 10};
+  p.policies = {"aimd"};
+  p.key = "checkout.max_concurrency";
+  return p;
+}
+
+struct World {
+  TempDir dir;
+  std::unique_ptr<AuditStore> store;
+  Guard guard;
+  FakeActuator actuator;
+  std::vector<nlohmann::json> log;
+  EffectPipeline pipeline;
+
+  explicit World(ParameterSpec spec = limit_spec(), PipelineOptions options = {})
+      : store(std::get<std::unique_ptr<AuditStore>>(AuditStore::open(dir.file("audit.db")))),
+        guard({std::move(spec)}, {}, {}),
+        pipeline(guard, options, store.get(), [this](const std::string& line) { log.push_back(nlohmann::json::parse(line)); }) {
+    pipeline.bind("checkout.limit", actuator);
+  }
+  Decision propose(double value, Nanos now) {
+    return pipeline.submit("aimd", "v1", {Proposal::set("aimd", "checkout.limit", value, "p99 high")}, R"({"p99":412})", now)[0];
+  }
+  double value() const { return *guard.value("checkout.limit"); }
+};
+
+}  // namespace
+
+TEST_CASE("observe: nothing is touched, the shadow value carries the trajectory") {
+  World w;  // policies and targets default to observe
+  Decision d = w.propose(200, 0);
+  CHECK(d.mode == Mode::kObserve);
+  CHECK(d.outcome == "shadow");
+  CHECK(d.detail == "would clamp: step: checkout.limit 100 -> 200 limited to one step, 110");
+  CHECK(w.actuator.calls.empty());
+  CHECK(w.value() == 110);
+  // The next evaluation starts from the would-be value.
+  d = w.propose(200, kSec);
+  CHECK(d.verdict.current == 110);
+  CHECK(d.verdict.value == 120);
+  REQUIRE(w.log.size() == 2);
+  CHECK(w.log[1]["outcome"] == "shadow");
+  CHECK(w.log[1]["mode"] == "observe");
+  CHECK(w.log[1]["evidence"]["p99"] == 412);
+}
+
+TEST_CASE("advise: recorded and listed, nothing moves") {
+  World w;
+  w.pipeline.set_policy_mode("aimd", Mode::kAdvise);
+  w.pipeline.set_target_mode("checkout.limit", Mode::kEnforce);
+  const Decision d = w.propose(105, 0);
+  CHECK(d.mode == Mode::kAdvise);
+  CHECK(d.outcome == "advised");
+  CHECK(w.actuator.calls.empty());
+  CHECK(w.value() == 100);
+  CHECK(w.store->decisions({}).size() == 1);
+}
+
+TEST_CASE("enforce: intent, actuator, result; the guard advances only on success") {
+  World w;
+  w.pipeline.set_policy_mode("aimd", Mode::kEnforce);
+  w.pipeline.set_target_mode("checkout.limit", Mode::kEnforce);
+  Decision d = w.propose(105, 0);
+  CHECK(d.outcome == "applied");
+  REQUIRE(w.actuator.calls.size() == 1);
+  CHECK(w.actuator.calls[0].key == "checkout.max_concurrency");
+  CHECK(std::get<double>(w.actuator.calls[0].value) == 105);
+  CHECK(w.actuator.calls[0].who == "aimd");
+  CHECK(w.actuator.calls[0].why == "p99 high");
+  CHECK(w.value() == 105);
+  CHECK(w.store->unfinished().empty());
+  w.actuator.answer = ActuationResult::Status::kFailed;
+  d = w.propose(110, kSec);
+  CHECK(d.outcome == "failed");
+  CHECK(d.detail == "it broke");
+  CHECK(w.value() == 105);  // not a change
+  const auto rows = w.store->decisions({});
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[1].outcome == "failed");
+}
+
+TEST_CASE("dry-run (an observe ceiling) wins over every other mode") {
+  World w;
+  w.pipeline.set_policy_mode("aimd", Mode::kEnforce);
+  w.pipeline.set_target_mode("checkout.limit", Mode::kEnforce);
+  w.pipeline.set_ceiling(Mode::kObserve);
+  CHECK(w.propose(105, 0).outcome == "shadow");
+  CHECK(w.actuator.calls.empty());
+}
+
+TEST_CASE("blocked proposals are recorded with their reason and touch nothing") {
+  World w;
+  w.pipeline.set_policy_mode("aimd", Mode::kEnforce);
+  w.pipeline.set_target_mode("checkout.limit", Mode::kEnforce);
+  const Decision d = w.pipeline.submit("intruder", "v1", {Proposal::set("intruder", "checkout.limit", 105.0)}, "{}", 0)[0];
+  CHECK(d.outcome == "blocked");
+  CHECK(d.verdict.reason == Reason::kNotGranted);
+  CHECK(w.actuator.calls.empty());
+}
+
+TEST_CASE("a policy cannot speak for another") {
+  World w;
+  const Decision d = w.pipeline.submit("intruder", "v1", {Proposal::set("aimd", "checkout.limit", 105.0)}, "{}", 0)[0];
+  CHECK(d.verdict.reason == Reason::kNotGranted);
+  CHECK(d.proposal.policy == "intruder");
+}
+
+TEST_CASE("propose: pending until approved (vetted again), rejected or expired") {
+  PipelineOptions options;
+  options.proposal_ttl = 600 * kSec;
+  World w(limit_spec(), options);
+  w.pipeline.set_policy_mode("aimd", Mode::kPropose);
+  w.pipeline.set_target_mode("checkout.limit", Mode::kEnforce);
+  const Decision first = w.propose(105, 0);
+  CHECK(first.outcome == "pending");
+  REQUIRE(w.pipeline.pending().size() == 1);
+  CHECK(w.actuator.calls.empty());
+
+  const auto approved = w.pipeline.approve(first.id, "operator:alice", 10 * kSec);
+  REQUIRE(approved);
+  CHECK(approved->outcome == "applied");
+  CHECK(approved->proposal.reason == "p99 high (approved by operator:alice)");
+  CHECK(w.value() == 105);
+  CHECK(w.pipeline.pending().empty());
+  CHECK(!w.pipeline.approve(first.id, "operator:alice", 11 * kSec));
+
+  const Decision second = w.propose(110, 20 * kSec);
+  CHECK(w.pipeline.reject(second.id, "operator:bob", 30 * kSec));
+  CHECK(w.pipeline.pending().empty());
+
+  const Decision third = w.propose(110, 40 * kSec);
+  w.pipeline.tick(639 * kSec);
+  CHECK(w.pipeline.pending().size() == 1);
+  w.pipeline.tick(640 * kSec);
+  CHECK(w.pipeline.pending().empty());
+  CHECK(w.log.back()["outcome"] == "expired");
+  CHECK(w.log.back()["id"] == third.id);
+
+  // Approval vets again: a pause since the proposal blocks it.
+  const Decision fourth = w.propose(110, 700 * kSec);
+  w.guard.pause({Pause::Scope::kTarget, "checkout.limit", Direction::kBoth, 0});
+  const auto late = w.pipeline.approve(fourth.id, "operator:alice", 701 * kSec);
+  REQUIRE(late);
+  CHECK(late->outcome == "blocked");
+  CHECK(late->verdict.reason == Reason::kPaused);
+  CHECK(w.actuator.calls.size() == 1);
+}
+
+TEST_CASE("drift: the hand-made value is taken and pinned for a while") {
+  PipelineOptions options;
+  options.drift_pin = 1800 * kSec;
+  World w(limit_spec(), options);
+  w.pipeline.set_policy_mode("aimd", Mode::kEnforce);
+  w.pipeline.set_target_mode("checkout.limit", Mode::kEnforce);
+  w.actuator.held = 42.0;  // what the human wrote
+  w.actuator.answer = ActuationResult::Status::kDrift;
+  CHECK(w.propose(105, 0).outcome == "drift");
+  CHECK(w.value() == 42);
+  CHECK(w.store->drift_count() == 1);
+  w.actuator.answer = ActuationResult::Status::kApplied;
+  const Decision pinned = w.propose(50, 60 * kSec);
+  CHECK(pinned.verdict.reason == Reason::kOverridden);
+  CHECK(pinned.verdict.retry_after == 1740 * kSec);
+  CHECK(w.propose(50, 1800 * kSec).outcome == "applied");
+}
+
+TEST_CASE("verification: a change that made the KPI worse is rolled back, bounds kept") {
+  ParameterSpec spec = limit_spec();
+  spec.up.cooldown = 3600 * kSec;
+  spec.down.cooldown = 3600 * kSec;
+  spec.verification = Verification{"http.server{service=checkout}", "p99", 60 * kSec, 0.2, true};
+  World w(spec);
+  w.pipeline.set_policy_mode("aimd", Mode::kEnforce);
+  w.pipeline.set_target_mode("checkout.limit", Mode::kEnforce);
+  double p99 = 200;
+  w.pipeline.set_kpi_reader([&](const Verification& v, Nanos) -> std::optional<double> {
+    CHECK(v.stat == "p99");
+    return p99;
+  });
+  REQUIRE(w.propose(110, 0).outcome == "applied");
+  p99 = 300;  // worse by 50 %
+  w.pipeline.tick(30 * kSec);
+  CHECK(w.actuator.calls.size() == 1);  // not due yet
+  w.pipeline.tick(60 * kSec);
+  REQUIRE(w.actuator.calls.size() == 2);
+  CHECK(std::get<double>(w.actuator.calls[1].value) == 100);
+  CHECK(w.value() == 100);
+  CHECK(w.log.back()["policy"] == "setpoint:verify");
+  CHECK(w.log.back()["outcome"] == "rolled back");
+  CHECK(w.log.back()["reason"].get<std::string>().find("p99 of http.server{service=checkout} went from 200 to 300") == 0);
+}
+
+TEST_CASE("verification: a KPI within the threshold keeps the change") {
+  ParameterSpec spec = limit_spec();
+  spec.verification = Verification{"s", "error_rate", 60 * kSec, 0.2, true};
+  World w(spec);
+  w.pipeline.set_policy_mode("aimd", Mode::kEnforce);
+  w.pipeline.set_target_mode("checkout.limit", Mode::kEnforce);
+  double errors = 0.010;
+  w.pipeline.set_kpi_reader([&](const Verification&, Nanos) -> std::optional<double> { return errors; });
+  REQUIRE(w.propose(110, 0).outcome == "applied");
+  errors = 0.011;  // 10 % worse: within 20 %
+  w.pipeline.tick(60 * kSec);
+  CHECK(w.actuator.calls.size() == 1);
+  CHECK(w.value() == 110);
+}

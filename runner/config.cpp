@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "effects_config.hpp"
 #include "yaml_reader.hpp"
 
 namespace setpoint::runner {
@@ -139,8 +140,17 @@ std::variant<Config, ConfigError> parse_config(const std::string& text, const st
     const YAML::Node root = YAML::Load(text);
     if (root.IsNull()) return config;  // an empty file: all defaults
     YamlReader r(name);
-    r.keys(root, "(top level)", {"telemetry"});
+    r.keys(root, "(top level)", {"engine", "telemetry", "parameters", "actions"});
+    if (root["engine"]) read_engine(r, root["engine"], config.engine);
     if (root["telemetry"]) read_telemetry(r, root["telemetry"], config.telemetry);
+    if (root["parameters"]) read_parameters(r, root["parameters"], config);
+    if (root["actions"]) read_actions(r, root["actions"], config);
+    for (const auto& a : config.actions) {
+      if (config.actuators.count(a.name) && std::any_of(config.parameters.begin(), config.parameters.end(),
+                                                        [&](const ParameterSpec& p) { return p.name == a.name; })) {
+        r.fail(root["actions"][a.name], "actions." + a.name, "a parameter has the same name");
+      }
+    }
   } catch (const ConfigFault& fault) {
     return ConfigError{fault.what()};
   } catch (const YAML::Exception& e) {

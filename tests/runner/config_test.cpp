@@ -94,7 +94,7 @@ TEST_CASE("config errors name the file, line, column, key path and the problem")
   CHECK(error_of("telemetry:\n  windw: []\n") ==
         "test.yaml:2:3: telemetry: unknown key \"windw\" (expected one of: windows, outcomes, max_series, mapping, "
         "validation, redaction, quarantine)");
-  CHECK(error_of("engine: {}\n").rfind("test.yaml:1:1: (top level): unknown key \"engine\"", 0) == 0);
+  CHECK(error_of("engin: {}\n").rfind("test.yaml:1:1: (top level): unknown key \"engin\"", 0) == 0);
   CHECK(error_of("telemetry:\n  max_series: lots\n") ==
         "test.yaml:2:15: telemetry.max_series: expected an integer, got \"lots\"");
   CHECK(error_of("telemetry:\n  max_series: 0\n") == "test.yaml:2:15: telemetry.max_series: 0 is outside [1, 10000000]");

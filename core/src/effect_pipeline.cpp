@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <nlohmann/json.hpp>
 
 namespace setpoint {
 
@@ -245,6 +246,54 @@ void EffectPipeline::verify(const Check& check, Nanos now) {
   d.result_at = now;
   if (result.ok()) guard_.rolled_back(d.proposal.target, d.verdict.value, now);
   finish(d);
+}
+
+}  // namespace setpoint
+
+namespace setpoint {
+
+std::size_t EffectPipeline::reconcile(Nanos now) {
+  if (store_ == nullptr) return 0;
+  std::size_t settled = 0;
+  for (const auto& row : store_->unfinished()) {
+    const auto record = nlohmann::json::parse(row.json, nullptr, false);
+    if (record.is_discarded()) continue;
+    Decision d;
+    d.id = row.id;
+    d.at = row.at;
+    d.policy = row.policy;
+    d.policy_version = record.value("policy_version", "");
+    d.mode = Mode::kEnforce;
+    d.evidence = record.contains("evidence") ? record["evidence"].dump() : "{}";
+    d.proposal.policy = row.policy;
+    d.proposal.target = row.target;
+    d.proposal.reason = record.value("reason", "");
+    d.verdict.kind = record.value("verdict", "") == "clamp" ? VerdictKind::kClamp : VerdictKind::kAllow;
+    d.verdict.current = record.value("current", 0.0);
+    d.verdict.value = record.value("value", 0.0);
+    d.proposal.value = d.verdict.value;
+    if (record.value("kind", "") == "act") d.proposal.kind = Proposal::Kind::kAct;
+
+    std::optional<ProposedValue> back;
+    if (const auto it = actuators_.find(row.target); it != actuators_.end()) back = it->second->read_back(key_for(d.proposal));
+    const ProposedValue intended = d.proposal.kind == Proposal::Kind::kSet ? actuated_value(d) : ProposedValue(0.0);
+    if (!back) {
+      d.outcome = "unknown";
+      d.detail = "the process stopped during this change and its target cannot be read back; counted as applied";
+      guard_.applied(d.proposal, d.verdict, d.at);
+    } else if (*back == intended) {
+      d.outcome = "applied";
+      d.detail = "the process stopped during this change; the target holds the new value";
+      guard_.applied(d.proposal, d.verdict, d.at);
+    } else {
+      d.outcome = "failed";
+      d.detail = "the process stopped during this change; the target still holds the old value";
+    }
+    d.result_at = now;
+    finish(d);
+    ++settled;
+  }
+  return settled;
 }
 
 }  // namespace setpoint

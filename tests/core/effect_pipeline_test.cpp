@@ -238,3 +238,43 @@ TEST_CASE("verification: a KPI within the threshold keeps the change") {
   CHECK(w.actuator.calls.size() == 1);
   CHECK(w.value() == 110);
 }
+
+TEST_CASE("restart: an intent without a result is settled by reading the target back") {
+  TempDir dir;
+  const std::string db = dir.file("audit.db");
+  std::int64_t landed_id = 0;
+  {
+    auto store = std::get<std::unique_ptr<AuditStore>>(AuditStore::open(db));
+    Guard guard({limit_spec()}, {}, {});
+    // Two changes whose process died after the intent: one landed, one did not.
+    for (double value : {105.0, 108.0}) {
+      Decision d;
+      d.at = 10 * kSec;
+      d.policy = "aimd";
+      d.proposal = Proposal::set("aimd", "checkout.limit", value);
+      d.verdict = guard.vet(d.proposal, d.at);
+      d.mode = Mode::kEnforce;
+      store->record_intent(d);
+      if (value == 105.0) landed_id = d.id;
+    }
+  }
+  ParameterSpec spec = limit_spec();
+  spec.up.cooldown = 600 * kSec;
+  auto store = std::get<std::unique_ptr<AuditStore>>(AuditStore::open(db));
+  Guard guard({spec}, {}, {});
+  FakeActuator actuator;
+  EffectPipeline pipeline(guard, {}, store.get());
+  pipeline.bind("checkout.limit", actuator);
+  actuator.held = 105.0;  // the file says the first change landed
+  CHECK(pipeline.reconcile(20 * kSec) == 2);
+  CHECK(store->unfinished().empty());
+  const auto rows = store->decisions({});
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0].id == landed_id);
+  CHECK(rows[0].outcome == "applied");
+  CHECK(rows[1].outcome == "failed");
+  CHECK(actuator.calls.empty());  // nothing re-applied
+  CHECK(*guard.value("checkout.limit") == 105);
+  // The landed change started its cooldown at the time it was made.
+  CHECK(guard.vet(Proposal::set("aimd", "checkout.limit", 110.0), 30 * kSec).reason == Reason::kCooldown);
+}

@@ -66,6 +66,11 @@ class EffectPipeline {
   bool reject(std::int64_t id, const std::string& who, Nanos now);
   // Expires proposals past their TTL and runs due verifications.
   void tick(Nanos now);
+  // At start-up: each intent a crash left without a result is settled by reading its target
+  // back — applied if the target holds the intended value (the guard then counts the change),
+  // not applied if it does not, unknown if it cannot be read (counted as applied, so no
+  // cooldown or cap is skipped). Nothing is ever re-applied. Returns how many were settled.
+  std::size_t reconcile(Nanos now);
 
  private:
   struct Check {

@@ -110,15 +110,24 @@ void EffectPipeline::enact(Decision& d, Nanos now) {
     record(d);
     return;
   }
-  const ParameterSpec* spec = guard_.parameter(d.proposal.target);
-  const double previous = d.verdict.current;
-  // The intent is on disk before the world is touched.
+  // The intent is on disk (and in the log) before the world is touched.
   d.outcome.clear();
   if (store_ != nullptr) store_->record_intent(d);
   else d.id = next_local_id_++;
-  const Actuation actuation{d.proposal.target, key_for(d.proposal), actuated_value(d), d.proposal.args,
-                            d.policy, d.proposal.reason, now};
-  const ActuationResult result = it->second->apply(actuation);
+  if (log_) log_(decision_json(d));
+  Actuation actuation{d.proposal.target, key_for(d.proposal), actuated_value(d), d.proposal.args,
+                      d.policy, d.proposal.reason, now};
+  if (pool_ != nullptr) {
+    in_flight_[d.id] = d;
+    pool_->submit(d.id, *it->second, std::move(actuation), actuation_timeout_);
+    return;
+  }
+  complete(d, it->second->apply(actuation), now, false);
+}
+
+void EffectPipeline::complete(Decision& d, const ActuationResult& result, Nanos now, bool timed_out) {
+  const ParameterSpec* spec = guard_.parameter(d.proposal.target);
+  const double previous = d.verdict.current;
   d.detail = result.detail;
   d.result_at = now;
   switch (result.status) {
@@ -133,15 +142,22 @@ void EffectPipeline::enact(Decision& d, Nanos now) {
       break;
     }
     case ActuationResult::Status::kFailed:
-      d.outcome = "failed";  // not a change: the guard does not advance
+      if (timed_out) {
+        d.outcome = "unknown";
+        guard_.applied(d.proposal, d.verdict, d.at);
+      } else {
+        d.outcome = "failed";  // not a change: the guard does not advance
+      }
       break;
     case ActuationResult::Status::kDrift: {
       d.outcome = "drift";
       if (store_ != nullptr) store_->record_drift(now, d.proposal.target, result.detail);
       // A human changed it: take their value and keep policies off it for a while.
       double pinned = previous;
-      if (const auto back = it->second->read_back(actuation.key); back && std::holds_alternative<double>(*back)) {
-        pinned = std::get<double>(*back);
+      if (const auto it = actuators_.find(d.proposal.target); it != actuators_.end()) {
+        if (const auto back = it->second->read_back(key_for(d.proposal)); back && std::holds_alternative<double>(*back)) {
+          pinned = std::get<double>(*back);
+        }
       }
       guard_.set_override(d.proposal.target, pinned, now + options_.drift_pin);
       break;
@@ -187,6 +203,15 @@ bool EffectPipeline::reject(std::int64_t id, const std::string& who, Nanos now) 
 }
 
 void EffectPipeline::tick(Nanos now) {
+  if (pool_ != nullptr) {
+    for (const auto& done : pool_->collect()) {
+      const auto it = in_flight_.find(done.id);
+      if (it == in_flight_.end()) continue;
+      Decision d = std::move(it->second);
+      in_flight_.erase(it);
+      complete(d, done.result, now, done.timed_out);
+    }
+  }
   for (auto it = pending_.begin(); it != pending_.end();) {
     if (it->second.expires > now) {
       ++it;

@@ -1,5 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "setpoint/effect_pipeline.hpp"
@@ -277,4 +281,79 @@ TEST_CASE("restart: an intent without a result is settled by reading the target 
   CHECK(*guard.value("checkout.limit") == 105);
   // The landed change started its cooldown at the time it was made.
   CHECK(guard.vet(Proposal::set("aimd", "checkout.limit", 110.0), 30 * kSec).reason == Reason::kCooldown);
+}
+
+namespace {
+
+// An actuator that holds each call until the test releases it.
+struct GatedActuator final : Actuator {
+  std::mutex mutex;
+  std::condition_variable cv;
+  bool open = false;
+  std::atomic<int> started{0};
+  ActuationResult apply(const Actuation&) override {
+    ++started;
+    std::unique_lock lock(mutex);
+    cv.wait(lock, [this] { return open; });
+    return {ActuationResult::Status::kApplied, "done late"};
+  }
+  std::optional<ProposedValue> read_back(const std::string&) override { return std::nullopt; }
+  void release() {
+    {
+      std::lock_guard lock(mutex);
+      open = true;
+    }
+    cv.notify_all();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("actuation off the engine thread: the engine never waits; results land at a tick") {
+  ManualClock clock;
+  ActuatorPool pool(2, clock);
+  Guard guard({limit_spec()}, {}, {});
+  GatedActuator gated;
+  std::vector<nlohmann::json> log;
+  EffectPipeline pipeline(guard, {}, nullptr, [&](const std::string& line) { log.push_back(nlohmann::json::parse(line)); });
+  pipeline.bind("checkout.limit", gated);
+  pipeline.set_policy_mode("aimd", Mode::kEnforce);
+  pipeline.set_target_mode("checkout.limit", Mode::kEnforce);
+  pipeline.use_pool(pool, 10 * kSec);
+
+  const Decision d = pipeline.submit("aimd", "v1", {Proposal::set("aimd", "checkout.limit", 105.0)}, "{}", 0)[0];
+  CHECK(d.outcome.empty());  // in flight: the intent is recorded, the engine moves on
+  CHECK(pipeline.in_flight() == 1);
+  CHECK(log.size() == 1);
+  CHECK(*guard.value("checkout.limit") == 100);
+  gated.release();
+  while (pipeline.in_flight() == 1) {
+    pipeline.tick(kSec);  // the engine's next ticks pick the result up
+    std::this_thread::yield();
+  }
+  CHECK(pipeline.in_flight() == 0);
+  CHECK(log.back()["outcome"] == "applied");
+  CHECK(log.back()["detail"] == "done late");
+  CHECK(*guard.value("checkout.limit") == 105);
+}
+
+TEST_CASE("an actuation past its timeout is reported, counted as applied, and its late result dropped") {
+  ManualClock clock;
+  ActuatorPool pool(1, clock);
+  Guard guard({limit_spec()}, {}, {});
+  GatedActuator gated;
+  EffectPipeline pipeline(guard, {}, nullptr);
+  pipeline.bind("checkout.limit", gated);
+  pipeline.set_policy_mode("aimd", Mode::kEnforce);
+  pipeline.set_target_mode("checkout.limit", Mode::kEnforce);
+  pipeline.use_pool(pool, 10 * kSec);
+  pipeline.submit("aimd", "v1", {Proposal::set("aimd", "checkout.limit", 105.0)}, "{}", 0);
+  clock.advance(10 * kSec);
+  pipeline.tick(10 * kSec);
+  CHECK(pipeline.in_flight() == 0);
+  CHECK(pool.in_flight() == 0);
+  CHECK(*guard.value("checkout.limit") == 105);  // unknown: the safe side for cooldowns
+  gated.release();  // the late answer changes nothing
+  const auto late = pool.collect();
+  CHECK(late.empty());
 }

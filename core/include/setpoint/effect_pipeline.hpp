@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "setpoint/actuator.hpp"
+#include "setpoint/actuator_pool.hpp"
 #include "setpoint/audit_store.hpp"
 #include "setpoint/decision.hpp"
 #include "setpoint/guard.hpp"
@@ -50,6 +51,14 @@ class EffectPipeline {
   EffectPipeline(Guard& guard, PipelineOptions options, AuditStore* store = nullptr, DecisionLog log = {});
 
   void bind(const std::string& target, Actuator& actuator);
+  // From now on, actuators run on the pool's threads: enforce decisions are recorded as
+  // intents at once and completed by tick() when the pool reports back (or times out: the
+  // outcome is then unknown and counted as applied, the safe side for cooldowns and caps).
+  void use_pool(ActuatorPool& pool, Nanos timeout) {
+    pool_ = &pool;
+    actuation_timeout_ = timeout;
+  }
+  std::size_t in_flight() const { return in_flight_.size(); }
   void set_policy_mode(const std::string& policy, Mode mode) { policy_modes_[policy] = mode; }
   void set_target_mode(const std::string& target, Mode mode) { target_modes_[target] = mode; }
   void set_ceiling(Mode mode) { options_.ceiling = mode; }
@@ -82,6 +91,7 @@ class EffectPipeline {
   void record(Decision& d);
   void finish(Decision& d);
   void enact(Decision& d, Nanos now);
+  void complete(Decision& d, const ActuationResult& result, Nanos now, bool timed_out);
   void verify(const Check& check, Nanos now);
   ProposedValue actuated_value(const Decision& d) const;
   std::string key_for(const Proposal& p) const;
@@ -96,6 +106,9 @@ class EffectPipeline {
   std::map<std::string, Mode> target_modes_;
   std::map<std::int64_t, PendingProposal> pending_;
   std::vector<Check> checks_;
+  ActuatorPool* pool_ = nullptr;
+  Nanos actuation_timeout_ = 0;
+  std::map<std::int64_t, Decision> in_flight_;
   std::int64_t next_local_id_ = 1;  // ids when there is no store
 };
 

@@ -146,6 +146,11 @@ std::variant<Config, ConfigError> parse_config(const std::string& text, const st
     if (root["parameters"]) read_parameters(r, root["parameters"], config);
     if (root["actions"]) read_actions(r, root["actions"], config);
     for (const auto& a : config.actions) {
+      if (!a.undo_action.empty() && std::none_of(config.actions.begin(), config.actions.end(),
+                                                 [&](const ActionSpec& other) { return other.name == a.undo_action; })) {
+        r.fail(root["actions"][a.name]["undo_action"], "actions." + a.name + ".undo_action",
+               "\"" + a.undo_action + "\" is not a declared action");
+      }
       if (config.actuators.count(a.name) && std::any_of(config.parameters.begin(), config.parameters.end(),
                                                         [&](const ParameterSpec& p) { return p.name == a.name; })) {
         r.fail(root["actions"][a.name], "actions." + a.name, "a parameter has the same name");

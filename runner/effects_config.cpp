@@ -207,7 +207,7 @@ void read_actions(const YamlReader& r, const YAML::Node& node, Config& config) {
     a.name = entry.first.as<std::string>();
     const YAML::Node& n = entry.second;
     const std::string path = "actions." + a.name;
-    r.keys(n, path, {"args", "cooldown", "cooldown_key", "max_per_hour", "undo_after", "policies", "mode", "actuator"});
+    r.keys(n, path, {"args", "cooldown", "cooldown_key", "max_per_hour", "undo_after", "undo_action", "policies", "mode", "actuator"});
     std::vector<std::string> names;
     if (const auto args = n["args"]) {
       if (!args.IsMap()) r.fail(args, path + ".args", "expected a mapping of argument names");
@@ -247,6 +247,8 @@ void read_actions(const YamlReader& r, const YAML::Node& node, Config& config) {
     }
     if (n["max_per_hour"]) a.max_per_hour = static_cast<std::uint32_t>(r.integer(n["max_per_hour"], path + ".max_per_hour", 0, 100'000));
     if (n["undo_after"]) a.undo_after = r.duration(n["undo_after"], path + ".undo_after");
+    if (n["undo_action"]) a.undo_action = r.string(n["undo_action"], path + ".undo_action");
+    if ((a.undo_after > 0) != !a.undo_action.empty()) r.fail(n, path, "undo_after and undo_action go together");
     if (!n["policies"]) r.fail(n, path, "needs policies: the policies allowed to ask for it");
     a.policies = r.strings(n["policies"], path + ".policies");
     if (n["mode"]) {

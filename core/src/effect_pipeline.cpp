@@ -134,6 +134,10 @@ void EffectPipeline::complete(Decision& d, const ActuationResult& result, Nanos 
     case ActuationResult::Status::kApplied: {
       d.outcome = "applied";
       guard_.applied(d.proposal, d.verdict, now);
+      if (const ActionSpec* action = guard_.action(d.proposal.target);
+          action != nullptr && d.proposal.kind == Proposal::Kind::kAct && action->undo_after > 0) {
+        undos_.push_back({d, now + action->undo_after});
+      }
       if (spec != nullptr && spec->verification && kpi_) {
         if (const auto before = kpi_(*spec->verification, now)) {
           checks_.push_back({d, *before, previous, now + spec->verification->window});
@@ -231,6 +235,42 @@ void EffectPipeline::tick(Nanos now) {
     return true;
   });
   for (const auto& check : due) verify(check, now);
+  std::vector<Undo> undos;
+  std::erase_if(undos_, [&](const Undo& u) {
+    if (u.due > now) return false;
+    undos.push_back(u);
+    return true;
+  });
+  for (const auto& u : undos) undo(u, now);
+}
+
+void EffectPipeline::undo(const Undo& u, Nanos now) {
+  const ActionSpec* spec = guard_.action(u.done.proposal.target);
+  if (spec == nullptr) return;
+  Decision d;
+  d.at = now;
+  d.policy = "setpoint:undo";
+  d.policy_version = u.done.policy + "@" + u.done.policy_version;
+  d.proposal = Proposal::act(d.policy, spec->undo_action, u.done.proposal.args,
+                             "automatic undo of decision " + std::to_string(u.done.id) + " after " +
+                                 std::to_string(spec->undo_after / kNanosPerSecond) + "s");
+  d.mode = Mode::kEnforce;
+  d.verdict.kind = VerdictKind::kAllow;
+  const auto it = actuators_.find(spec->undo_action);
+  if (it == actuators_.end()) {
+    d.outcome = "failed";
+    d.detail = "no actuator is bound to " + spec->undo_action;
+    record(d);
+    return;
+  }
+  if (store_ != nullptr) store_->record_intent(d);
+  else d.id = next_local_id_++;
+  const ActuationResult result = it->second->apply({spec->undo_action, spec->undo_action, 0.0, d.proposal.args,
+                                                    d.policy, d.proposal.reason, now});
+  d.outcome = result.ok() ? "applied" : "failed";
+  d.detail = result.detail;
+  d.result_at = now;
+  finish(d);
 }
 
 void EffectPipeline::verify(const Check& check, Nanos now) {

@@ -357,3 +357,37 @@ TEST_CASE("an actuation past its timeout is reported, counted as applied, and it
   const auto late = pool.collect();
   CHECK(late.empty());
 }
+
+TEST_CASE("a named action with an automatic undo is undone when its time is up") {
+  ActionSpec disable;
+  disable.name = "disable_rule";
+  disable.args = {{ActionArg::Type::kString, "rule", {"geo-block"}, 0, 0, true}};
+  disable.undo_after = 900 * kSec;
+  disable.undo_action = "enable_rule";
+  disable.policies = {"circuit"};
+  ActionSpec enable = disable;
+  enable.name = "enable_rule";
+  enable.undo_after = 0;
+  enable.undo_action.clear();
+  Guard guard({}, {disable, enable}, {});
+  FakeActuator disabler;
+  FakeActuator enabler;
+  std::vector<nlohmann::json> log;
+  EffectPipeline pipeline(guard, {}, nullptr, [&](const std::string& line) { log.push_back(nlohmann::json::parse(line)); });
+  pipeline.bind("disable_rule", disabler);
+  pipeline.bind("enable_rule", enabler);
+  pipeline.set_policy_mode("circuit", Mode::kEnforce);
+  pipeline.set_target_mode("disable_rule", Mode::kEnforce);
+  const auto d = pipeline.submit("circuit", "v1", {Proposal::act("circuit", "disable_rule", {{"rule", std::string("geo-block")}})}, "{}", 0);
+  REQUIRE(d[0].outcome == "applied");
+  pipeline.tick(899 * kSec);
+  CHECK(enabler.calls.empty());
+  pipeline.tick(900 * kSec);
+  REQUIRE(enabler.calls.size() == 1);
+  CHECK(std::get<std::string>(enabler.calls[0].args[0].second) == "geo-block");
+  CHECK(log.back()["policy"] == "setpoint:undo");
+  CHECK(log.back()["target"] == "enable_rule");
+  CHECK(log.back()["outcome"] == "applied");
+  pipeline.tick(2000 * kSec);
+  CHECK(enabler.calls.size() == 1);  // once
+}

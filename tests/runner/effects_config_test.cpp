@@ -69,8 +69,15 @@ actions:
     cooldown_key: rule
     max_per_hour: 4
     undo_after: 15m
+    undo_action: enable_rule
     policies: [rule_circuit_breaker]
     actuator: { type: exec, argv: [/usr/local/bin/rulectl, disable, "{arg:rule}"], timeout: 5s }
+  enable_rule:
+    args:
+      rule: { type: string, allowed: [fraud-velocity, geo-block] }
+      minutes: { type: int, min: 1, max: 60, required: false }
+    policies: []
+    actuator: { type: exec, argv: [/usr/local/bin/rulectl, enable, "{arg:rule}"] }
 )";
 
 }  // namespace
@@ -108,7 +115,9 @@ TEST_CASE("engine, parameters and actions are read in full") {
   CHECK(c.parameters[1].initial == Approx(0.25));
   CHECK(c.parameters[1].max == 5);
   CHECK(c.parameters[2].choices == std::vector<std::string>{"primary", "secondary"});
-  REQUIRE(c.actions.size() == 1);
+  REQUIRE(c.actions.size() == 2);
+  CHECK(c.actions[0].undo_action == "enable_rule");
+  CHECK(c.actions[0].undo_after == 900 * kNanosPerSecond);
   CHECK(c.actions[0].args.size() == 2);
   CHECK(c.actions[0].cooldown_key == "rule");
   CHECK(c.actuators.at("disable_rule").argv[2] == "{arg:rule}");
@@ -149,6 +158,10 @@ TEST_CASE("action templates that could inject are refused at load") {
         "test.yaml:2:53: actions.a.actuator.argv: {arg:rule} names no declared argument");
   CHECK(error_of("actions:\n  a: { policies: [p], args: { rule: { type: string } } }\n") ==
         "test.yaml:2:37: actions.a.args.rule: a string argument needs allowed: the only values it may take");
+  CHECK(error_of("actions:\n  a: { policies: [p], undo_after: 5m, undo_action: b }\n") ==
+        "test.yaml:2:52: actions.a.undo_action: \"b\" is not a declared action");
+  CHECK(error_of("actions:\n  a: { policies: [p], undo_after: 5m }\n") ==
+        "test.yaml:2:6: actions.a: undo_after and undo_action go together");
   CHECK(error_of("actions:\n  a: { policies: [p], cooldown_key: rule }\n") ==
         "test.yaml:2:37: actions.a.cooldown_key: \"rule\" is not one of its arguments");
 }

@@ -26,6 +26,7 @@ struct ActionSpec {
   Nanos cooldown = 0;
   std::uint32_t max_per_hour = 0;  // 0: no limit of its own
   Nanos undo_after = 0;            // 0: no automatic undo
+  std::string undo_action;         // the action that undoes it, run with the same arguments
   std::vector<std::string> policies;
   std::string actuator;
 };

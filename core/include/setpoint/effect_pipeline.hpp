@@ -12,7 +12,8 @@
 //
 // The mode is the lowest of the global ceiling (dry-run forces observe), the policy's and the
 // target's. A drift reported by an actuator pins the parameter as an operator override for a
-// while. A parameter with a verification is checked after its window; if its KPI got worse,
+// while. A named action with an automatic undo has its undo action run (with the same
+// arguments, past the guard: restoring is not a new change) once its time is up. A parameter with a verification is checked after its window; if its KPI got worse,
 // the change is rolled back through the guard's rollback path (bounds, not cooldowns).
 #include <functional>
 #include <map>
@@ -73,7 +74,7 @@ class EffectPipeline {
   // Vets the pending proposal again and enacts it; none when no such proposal is pending.
   std::optional<Decision> approve(std::int64_t id, const std::string& who, Nanos now);
   bool reject(std::int64_t id, const std::string& who, Nanos now);
-  // Expires proposals past their TTL and runs due verifications.
+  // Expires proposals past their TTL, runs due verifications and due automatic undos.
   void tick(Nanos now);
   // At start-up: each intent a crash left without a result is settled by reading its target
   // back — applied if the target holds the intended value (the guard then counts the change),
@@ -82,6 +83,10 @@ class EffectPipeline {
   std::size_t reconcile(Nanos now);
 
  private:
+  struct Undo {
+    Decision done;  // the action being undone
+    Nanos due;
+  };
   struct Check {
     Decision change;
     double before;
@@ -93,6 +98,7 @@ class EffectPipeline {
   void enact(Decision& d, Nanos now);
   void complete(Decision& d, const ActuationResult& result, Nanos now, bool timed_out);
   void verify(const Check& check, Nanos now);
+  void undo(const Undo& undo, Nanos now);
   ProposedValue actuated_value(const Decision& d) const;
   std::string key_for(const Proposal& p) const;
 
@@ -106,6 +112,7 @@ class EffectPipeline {
   std::map<std::string, Mode> target_modes_;
   std::map<std::int64_t, PendingProposal> pending_;
   std::vector<Check> checks_;
+  std::vector<Undo> undos_;
   ActuatorPool* pool_ = nullptr;
   Nanos actuation_timeout_ = 0;
   std::map<std::int64_t, Decision> in_flight_;

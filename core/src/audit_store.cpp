@@ -8,7 +8,7 @@ namespace setpoint {
 namespace {
 
 // Each entry moves the schema one version up. Only ever append: never edit a shipped one.
-constexpr std::array<const char*, 1> kMigrations = {
+constexpr std::array<const char*, 2> kMigrations = {
     // 1: decisions, state documents, drift events.
     "CREATE TABLE decisions ("
     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
@@ -28,6 +28,11 @@ constexpr std::array<const char*, 1> kMigrations = {
     "CREATE TABLE state (key TEXT PRIMARY KEY, json TEXT NOT NULL, updated_at INTEGER NOT NULL);"
     "CREATE TABLE drift_events (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL,"
     "  target TEXT NOT NULL, detail TEXT NOT NULL);",
+    // 2: parameters as applied, proposals waiting for a human.
+    "CREATE TABLE parameters (name TEXT PRIMARY KEY, value TEXT NOT NULL, source TEXT NOT NULL,"
+    "  version TEXT NOT NULL, updated_at INTEGER NOT NULL);"
+    "CREATE TABLE proposals (id INTEGER PRIMARY KEY, status TEXT NOT NULL, expires INTEGER NOT NULL,"
+    "  record TEXT NOT NULL, decided_by TEXT NOT NULL DEFAULT '', decided_at INTEGER NOT NULL DEFAULT 0);",
 };
 
 // A prepared statement that finalizes itself.
@@ -200,6 +205,50 @@ bool AuditStore::record_drift(Nanos at, const std::string& target, const std::st
 std::size_t AuditStore::drift_count() const {
   Statement s(db_, "SELECT COUNT(*) FROM drift_events");
   return s.step() == SQLITE_ROW ? static_cast<std::size_t>(s.integer(0)) : 0;
+}
+
+}  // namespace setpoint
+
+namespace setpoint {
+
+bool AuditStore::save_parameter(const StoredParameter& p) {
+  Statement s(db_, "INSERT INTO parameters (name, value, source, version, updated_at) VALUES (?, ?, ?, ?, ?) "
+                   "ON CONFLICT(name) DO UPDATE SET value = excluded.value, source = excluded.source, "
+                   "version = excluded.version, updated_at = excluded.updated_at");
+  s.bind(1, p.name).bind(2, p.value).bind(3, p.source).bind(4, p.version).bind(5, p.updated_at);
+  if (s.step() != SQLITE_DONE) {
+    error_ = sqlite3_errmsg(db_);
+    return false;
+  }
+  return true;
+}
+
+std::vector<StoredParameter> AuditStore::parameters() const {
+  Statement s(db_, "SELECT name, value, source, version, updated_at FROM parameters ORDER BY name");
+  std::vector<StoredParameter> out;
+  while (s.step() == SQLITE_ROW) out.push_back({s.text(0), s.text(1), s.text(2), s.text(3), s.integer(4)});
+  return out;
+}
+
+bool AuditStore::save_proposal(const StoredProposal& p) {
+  Statement s(db_, "INSERT INTO proposals (id, status, expires, record, decided_by, decided_at) VALUES (?, ?, ?, ?, ?, ?) "
+                   "ON CONFLICT(id) DO UPDATE SET status = excluded.status, decided_by = excluded.decided_by, "
+                   "decided_at = excluded.decided_at");
+  s.bind(1, p.id).bind(2, p.status).bind(3, p.expires).bind(4, p.record).bind(5, p.decided_by).bind(6, p.decided_at);
+  if (s.step() != SQLITE_DONE) {
+    error_ = sqlite3_errmsg(db_);
+    return false;
+  }
+  return true;
+}
+
+std::vector<StoredProposal> AuditStore::proposals(const std::string& status) const {
+  Statement s(db_, "SELECT id, status, expires, record, decided_by, decided_at FROM proposals "
+                   "WHERE ? = '' OR status = ? ORDER BY id");
+  s.bind(1, status).bind(2, status);
+  std::vector<StoredProposal> out;
+  while (s.step() == SQLITE_ROW) out.push_back({s.integer(0), s.text(1), s.integer(2), s.text(3), s.text(4), s.integer(5)});
+  return out;
 }
 
 }  // namespace setpoint

@@ -4,7 +4,46 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "setpoint/json_text.hpp"
+
 namespace setpoint {
+namespace {
+
+ProposedValue value_from(const nlohmann::json& j) {
+  if (j.is_boolean()) return j.get<bool>();
+  if (j.is_number()) return j.get<double>();
+  if (j.is_string()) return j.get<std::string>();
+  return 0.0;
+}
+
+// A decision rebuilt from its JSON record (as decision_json wrote it), for what a restart
+// brings back from the store.
+Decision decision_from(const nlohmann::json& r) {
+  Decision d;
+  d.id = r.value("id", std::int64_t{0});
+  d.policy = r.value("policy", "");
+  d.policy_version = r.value("policy_version", "");
+  d.proposal.policy = d.policy;
+  d.proposal.target = r.value("target", "");
+  d.proposal.reason = r.value("reason", "");
+  if (r.value("kind", "") == "act") {
+    d.proposal.kind = Proposal::Kind::kAct;
+    if (r.contains("args")) {
+      for (const auto& [k, v] : r["args"].items()) d.proposal.args.emplace_back(k, value_from(v));
+    }
+  } else if (r.contains("proposed")) {
+    d.proposal.value = value_from(r["proposed"]);
+  }
+  d.evidence = r.contains("evidence") ? r["evidence"].dump() : "{}";
+  const std::string verdict = r.value("verdict", "");
+  d.verdict.kind = verdict == "clamp" ? VerdictKind::kClamp : verdict == "allow" ? VerdictKind::kAllow : VerdictKind::kBlock;
+  d.verdict.current = r.value("current", 0.0);
+  d.verdict.value = r.value("value", 0.0);
+  d.verdict.proposed = d.verdict.value;
+  return d;
+}
+
+}  // namespace
 
 EffectPipeline::EffectPipeline(Guard& guard, PipelineOptions options, AuditStore* store, DecisionLog log)
     : guard_(guard), options_(options), store_(store), log_(std::move(log)) {}
@@ -91,6 +130,7 @@ std::vector<Decision> EffectPipeline::submit(const std::string& policy, const st
           d.detail = "waiting for approval";
           record(d);
           pending_[d.id] = {d.id, d, now + options_.proposal_ttl};
+          if (store_ != nullptr) store_->save_proposal({d.id, "pending", now + options_.proposal_ttl, decision_json(d), "", 0});
           break;
         case Mode::kEnforce:
           enact(d, now);
@@ -99,6 +139,7 @@ std::vector<Decision> EffectPipeline::submit(const std::string& policy, const st
     }
     out.push_back(d);
   }
+  persist(now);
   return out;
 }
 
@@ -134,6 +175,7 @@ void EffectPipeline::complete(Decision& d, const ActuationResult& result, Nanos 
     case ActuationResult::Status::kApplied: {
       d.outcome = "applied";
       guard_.applied(d.proposal, d.verdict, now);
+      if (d.proposal.kind == Proposal::Kind::kSet) remember_parameter(d, d.verdict.value, now);
       if (const ActionSpec* action = guard_.action(d.proposal.target);
           action != nullptr && d.proposal.kind == Proposal::Kind::kAct && action->undo_after > 0) {
         undos_.push_back({d, now + action->undo_after});
@@ -174,6 +216,7 @@ std::optional<Decision> EffectPipeline::approve(std::int64_t id, const std::stri
   const auto it = pending_.find(id);
   if (it == pending_.end()) return std::nullopt;
   Decision d = it->second.decision;
+  if (store_ != nullptr) store_->save_proposal({id, "approved", it->second.expires, decision_json(d), who, now});
   pending_.erase(it);
   d.outcome = "approved by " + who;
   d.result_at = now;
@@ -191,6 +234,7 @@ std::optional<Decision> EffectPipeline::approve(std::int64_t id, const std::stri
   } else {
     enact(now_d, now);
   }
+  persist(now);
   return now_d;
 }
 
@@ -198,6 +242,7 @@ bool EffectPipeline::reject(std::int64_t id, const std::string& who, Nanos now) 
   const auto it = pending_.find(id);
   if (it == pending_.end()) return false;
   Decision d = it->second.decision;
+  if (store_ != nullptr) store_->save_proposal({id, "rejected", it->second.expires, decision_json(d), who, now});
   pending_.erase(it);
   d.outcome = "rejected";
   d.detail = "rejected by " + who;
@@ -222,6 +267,7 @@ void EffectPipeline::tick(Nanos now) {
       continue;
     }
     Decision d = it->second.decision;
+    if (store_ != nullptr) store_->save_proposal({d.id, "expired", it->second.expires, decision_json(d), "", now});
     d.outcome = "expired";
     d.detail = "no approval within the TTL";
     d.result_at = now;
@@ -242,6 +288,53 @@ void EffectPipeline::tick(Nanos now) {
     return true;
   });
   for (const auto& u : undos) undo(u, now);
+  persist(now);
+}
+
+void EffectPipeline::remember_parameter(const Decision& d, double value, Nanos now) {
+  if (store_ == nullptr) return;
+  Decision shown = d;
+  shown.verdict.value = value;
+  std::string text;
+  const ProposedValue v = actuated_value(shown);
+  if (const auto* x = std::get_if<double>(&v)) json_text::append_number(text, *x);
+  else if (const auto* b = std::get_if<bool>(&v)) text = *b ? "true" : "false";
+  else json_text::append_string(text, std::get<std::string>(v));
+  store_->save_parameter({d.proposal.target, text, d.policy, std::to_string(d.id), now});
+}
+
+void EffectPipeline::persist(Nanos now) {
+  if (store_ == nullptr) return;
+  nlohmann::json checks = nlohmann::json::array();
+  for (const auto& c : checks_) {
+    checks.push_back({{"record", nlohmann::json::parse(decision_json(c.change))}, {"before", c.before},
+                      {"previous", c.previous_value}, {"due", c.due}});
+  }
+  nlohmann::json undos = nlohmann::json::array();
+  for (const auto& u : undos_) undos.push_back({{"record", nlohmann::json::parse(decision_json(u.done))}, {"due", u.due}});
+  store_->save_state("pipeline", nlohmann::json{{"checks", checks}, {"undos", undos}}.dump(), now);
+}
+
+void EffectPipeline::restore() {
+  if (store_ == nullptr) return;
+  for (const auto& p : store_->proposals("pending")) {
+    const auto record = nlohmann::json::parse(p.record, nullptr, false);
+    if (record.is_discarded()) continue;
+    Decision d = decision_from(record);
+    d.at = p.expires - options_.proposal_ttl;
+    d.outcome = "pending";
+    pending_[p.id] = {p.id, d, p.expires};
+  }
+  const auto saved = store_->load_state("pipeline");
+  if (!saved) return;
+  const auto doc = nlohmann::json::parse(*saved, nullptr, false);
+  if (doc.is_discarded()) return;
+  for (const auto& c : doc.value("checks", nlohmann::json::array())) {
+    checks_.push_back({decision_from(c["record"]), c.value("before", 0.0), c.value("previous", 0.0), c.value("due", Nanos{0})});
+  }
+  for (const auto& u : doc.value("undos", nlohmann::json::array())) {
+    undos_.push_back({decision_from(u["record"]), u.value("due", Nanos{0})});
+  }
 }
 
 void EffectPipeline::undo(const Undo& u, Nanos now) {
@@ -309,7 +402,10 @@ void EffectPipeline::verify(const Check& check, Nanos now) {
   d.outcome = result.ok() ? "rolled back" : "failed";
   d.detail = result.detail;
   d.result_at = now;
-  if (result.ok()) guard_.rolled_back(d.proposal.target, d.verdict.value, now);
+  if (result.ok()) {
+    guard_.rolled_back(d.proposal.target, d.verdict.value, now);
+    remember_parameter(d, d.verdict.value, now);
+  }
   finish(d);
 }
 
@@ -323,22 +419,10 @@ std::size_t EffectPipeline::reconcile(Nanos now) {
   for (const auto& row : store_->unfinished()) {
     const auto record = nlohmann::json::parse(row.json, nullptr, false);
     if (record.is_discarded()) continue;
-    Decision d;
+    Decision d = decision_from(record);
     d.id = row.id;
     d.at = row.at;
-    d.policy = row.policy;
-    d.policy_version = record.value("policy_version", "");
     d.mode = Mode::kEnforce;
-    d.evidence = record.contains("evidence") ? record["evidence"].dump() : "{}";
-    d.proposal.policy = row.policy;
-    d.proposal.target = row.target;
-    d.proposal.reason = record.value("reason", "");
-    d.verdict.kind = record.value("verdict", "") == "clamp" ? VerdictKind::kClamp : VerdictKind::kAllow;
-    d.verdict.current = record.value("current", 0.0);
-    d.verdict.value = record.value("value", 0.0);
-    d.proposal.value = d.verdict.value;
-    if (record.value("kind", "") == "act") d.proposal.kind = Proposal::Kind::kAct;
-
     std::optional<ProposedValue> back;
     if (const auto it = actuators_.find(row.target); it != actuators_.end()) back = it->second->read_back(key_for(d.proposal));
     const ProposedValue intended = d.proposal.kind == Proposal::Kind::kSet ? actuated_value(d) : ProposedValue(0.0);
@@ -350,6 +434,7 @@ std::size_t EffectPipeline::reconcile(Nanos now) {
       d.outcome = "applied";
       d.detail = "the process stopped during this change; the target holds the new value";
       guard_.applied(d.proposal, d.verdict, d.at);
+      if (d.proposal.kind == Proposal::Kind::kSet) remember_parameter(d, d.verdict.value, now);
     } else {
       d.outcome = "failed";
       d.detail = "the process stopped during this change; the target still holds the old value";

@@ -54,7 +54,7 @@ ParameterSpec limit_spec() {
 TEST_CASE("audit store: schema, WAL, intent then result") {
   TempDir dir;
   auto store = open_store(dir.file("setpoint.db"));
-  CHECK(store->schema_version() == 1);
+  CHECK(store->schema_version() == 2);
   Decision d = decision("aimd", 120, VerdictKind::kAllow, 5 * kSec);
   const auto id = store->record_intent(d);
   REQUIRE(id > 0);
@@ -112,7 +112,7 @@ TEST_CASE("audit store: everything survives reopening; migrations run once") {
     REQUIRE(store->record_drift(kSec, "app.yaml", "changed by hand"));
   }
   auto store = open_store(dir.file("setpoint.db"));
-  CHECK(store->schema_version() == 1);
+  CHECK(store->schema_version() == 2);
   CHECK(store->unfinished().size() == 1);
   CHECK(store->load_state("guard") == R"({"x":1})");
   CHECK(!store->load_state("nothing"));
@@ -129,7 +129,7 @@ TEST_CASE("audit store: a database from a newer build, or an unusable path, is a
   }
   auto opened = AuditStore::open(dir.file("new.db"));
   REQUIRE(std::holds_alternative<std::string>(opened));
-  CHECK(std::get<std::string>(opened).find("schema version 99, newer than this build knows (1)") != std::string::npos);
+  CHECK(std::get<std::string>(opened).find("schema version 99, newer than this build knows (2)") != std::string::npos);
   auto bad = AuditStore::open(dir.file("no/such/dir/x.db"));
   REQUIRE(std::holds_alternative<std::string>(bad));
   CHECK(std::get<std::string>(bad).rfind("cannot open", 0) == 0);

@@ -391,3 +391,74 @@ TEST_CASE("a named action with an automatic undo is undone when its time is up")
   pipeline.tick(2000 * kSec);
   CHECK(enabler.calls.size() == 1);  // once
 }
+
+TEST_CASE("restart: pending proposals, verifications and undos come back; applied values are kept") {
+  TempDir dir;
+  const std::string db = dir.file("audit.db");
+  ParameterSpec spec = limit_spec();
+  spec.verification = Verification{"s", "p99", 60 * kSec, 0.2, true};
+  ActionSpec disable;
+  disable.name = "disable_rule";
+  disable.args = {{ActionArg::Type::kString, "rule", {"geo-block"}, 0, 0, true}};
+  disable.undo_after = 900 * kSec;
+  disable.undo_action = "enable_rule";
+  disable.policies = {"aimd"};
+  ActionSpec enable = disable;
+  enable.name = "enable_rule";
+  enable.undo_after = 0;
+  enable.undo_action.clear();
+  double p99 = 100;
+  const auto kpi = [&](const Verification&, Nanos) -> std::optional<double> { return p99; };
+  std::int64_t proposal_id = 0;
+  {
+    auto store = std::get<std::unique_ptr<AuditStore>>(AuditStore::open(db));
+    Guard guard({spec}, {disable, enable}, {});
+    FakeActuator limit, rules;
+    EffectPipeline pipeline(guard, {}, store.get());
+    pipeline.bind("checkout.limit", limit);
+    pipeline.bind("disable_rule", rules);
+    pipeline.bind("enable_rule", rules);
+    pipeline.set_kpi_reader(kpi);
+    pipeline.set_policy_mode("aimd", Mode::kEnforce);
+    pipeline.set_target_mode("checkout.limit", Mode::kEnforce);
+    pipeline.set_target_mode("disable_rule", Mode::kEnforce);
+    REQUIRE(pipeline.submit("aimd", "v1", {Proposal::set("aimd", "checkout.limit", 110.0)}, "{}", 0)[0].outcome == "applied");
+    pipeline.submit("aimd", "v1", {Proposal::act("aimd", "disable_rule", {{"rule", std::string("geo-block")}})}, "{}", 0);
+    pipeline.set_target_mode("checkout.limit", Mode::kPropose);
+    proposal_id = pipeline.submit("aimd", "v1", {Proposal::set("aimd", "checkout.limit", 115.0)}, "{}", 10 * kSec)[0].id;
+    store->save_state("guard", guard.save_state(), 10 * kSec);
+    const auto params = store->parameters();
+    REQUIRE(params.size() == 1);
+    CHECK(params[0].name == "checkout.limit");
+    CHECK(params[0].value == "110");
+    CHECK(params[0].source == "aimd");
+  }
+  auto store = std::get<std::unique_ptr<AuditStore>>(AuditStore::open(db));
+  Guard guard({spec}, {disable, enable}, {});
+  std::string error;
+  REQUIRE(guard.load_state(*store->load_state("guard"), error));
+  FakeActuator limit, rules;
+  EffectPipeline pipeline(guard, {}, store.get());
+  pipeline.bind("checkout.limit", limit);
+  pipeline.bind("disable_rule", rules);
+  pipeline.bind("enable_rule", rules);
+  pipeline.set_kpi_reader(kpi);
+  pipeline.set_policy_mode("aimd", Mode::kEnforce);
+  pipeline.set_target_mode("checkout.limit", Mode::kEnforce);
+  pipeline.restore();
+  REQUIRE(pipeline.pending().count(proposal_id) == 1);
+  p99 = 200;  // worse: the restored verification rolls the change back
+  pipeline.tick(60 * kSec);
+  REQUIRE(limit.calls.size() == 1);
+  CHECK(std::get<double>(limit.calls[0].value) == 100);
+  pipeline.tick(900 * kSec);  // the restored undo runs
+  REQUIRE(rules.calls.size() == 1);
+  CHECK(rules.calls[0].target == "enable_rule");
+  // The proposal made before the restart can still be approved, and is vetted as of now.
+  const auto approved = pipeline.approve(proposal_id, "operator:alice", 905 * kSec);
+  REQUIRE(approved);
+  CHECK(approved->outcome == "applied");
+  CHECK(approved->verdict.value == 110);  // one step from the rolled-back 100
+  CHECK(store->proposals("pending").empty());
+  CHECK(store->proposals("approved").size() == 1);
+}

@@ -33,6 +33,23 @@ struct StoredDecision {
   std::string json;     // the whole record, as decision_json() wrote it
 };
 
+struct StoredParameter {
+  std::string name;
+  std::string value;    // JSON: a number, a bool or a string
+  std::string source;   // the policy, operator:<name>, setpoint:verify…
+  std::string version;  // the decision id that set it
+  Nanos updated_at = 0;
+};
+
+struct StoredProposal {
+  std::int64_t id;  // the decision's id
+  std::string status;  // pending, approved, rejected, expired
+  Nanos expires;
+  std::string record;  // the decision record (JSON)
+  std::string decided_by;
+  Nanos decided_at;
+};
+
 class AuditStore {
  public:
   static std::variant<std::unique_ptr<AuditStore>, std::string> open(const std::string& path);
@@ -53,6 +70,11 @@ class AuditStore {
 
   bool save_state(const std::string& key, const std::string& json, Nanos at);
   std::optional<std::string> load_state(const std::string& key) const;
+
+  bool save_parameter(const StoredParameter& parameter);
+  std::vector<StoredParameter> parameters() const;
+  bool save_proposal(const StoredProposal& proposal);
+  std::vector<StoredProposal> proposals(const std::string& status = {}) const;
 
   bool record_drift(Nanos at, const std::string& target, const std::string& detail);
   std::size_t drift_count() const;

@@ -81,6 +81,9 @@ class EffectPipeline {
   // not applied if it does not, unknown if it cannot be read (counted as applied, so no
   // cooldown or cap is skipped). Nothing is ever re-applied. Returns how many were settled.
   std::size_t reconcile(Nanos now);
+  // At start-up, after reconcile(): brings back pending proposals, verifications not yet
+  // run and undos not yet due, as the store kept them.
+  void restore();
 
  private:
   struct Undo {
@@ -99,6 +102,9 @@ class EffectPipeline {
   void complete(Decision& d, const ActuationResult& result, Nanos now, bool timed_out);
   void verify(const Check& check, Nanos now);
   void undo(const Undo& undo, Nanos now);
+  // Saves what restore() brings back (checks and undos; proposals are saved as they change).
+  void persist(Nanos now);
+  void remember_parameter(const Decision& d, double value, Nanos now);
   ProposedValue actuated_value(const Decision& d) const;
   std::string key_for(const Proposal& p) const;
 

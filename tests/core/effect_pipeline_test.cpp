@@ -6,6 +6,7 @@
 #include <thread>
 #include <nlohmann/json.hpp>
 
+#include "setpoint/decision_log_file.hpp"
 #include "setpoint/effect_pipeline.hpp"
 #include "support/temp_dir.hpp"
 
@@ -461,4 +462,35 @@ TEST_CASE("restart: pending proposals, verifications and undos come back; applie
   CHECK(approved->verdict.value == 110);  // one step from the rolled-back 100
   CHECK(store->proposals("pending").empty());
   CHECK(store->proposals("approved").size() == 1);
+}
+
+TEST_CASE("each mode's record, byte for byte, in the decision log file") {
+  TempDir dir;
+  DecisionLogFile file(dir.file("decisions.jsonl"));
+  REQUIRE(file.ok());
+  Guard guard({limit_spec()}, {}, {});
+  FakeActuator actuator;
+  EffectPipeline pipeline(guard, {}, nullptr, file.sink());
+  pipeline.bind("checkout.limit", actuator);
+  const Nanos t = Nanos{1'795'168'800} * kSec;  // 2026-11-20T10:00:00Z
+  const auto one = [&](double value) {
+    pipeline.submit("aimd", "abc123", {Proposal::set("aimd", "checkout.limit", value, "p99=412ms")}, R"({"p99":412})", t);
+  };
+  one(200);  // observe (the default)
+  pipeline.set_policy_mode("aimd", Mode::kAdvise);
+  pipeline.set_target_mode("checkout.limit", Mode::kEnforce);
+  one(115);
+  pipeline.set_policy_mode("aimd", Mode::kPropose);
+  one(116);
+  pipeline.set_policy_mode("aimd", Mode::kEnforce);
+  one(117);
+  const std::string head = R"({"id":)";
+  const std::string common = R"(,"at":"2026-11-20T10:00:00.000Z","policy":"aimd","policy_version":"abc123","kind":"set","target":"checkout.limit",)";
+  const std::string expected =
+      head + "1" + common + R"("proposed":200,"reason":"p99=412ms","evidence":{"p99":412},"verdict":"clamp","verdict_reason":"step","explain":"clamp: step: checkout.limit 100 -> 200 limited to one step, 110","current":100,"value":110,"mode":"observe","outcome":"shadow","detail":"would clamp: step: checkout.limit 100 -> 200 limited to one step, 110"})" "\n" +
+      head + "2" + common + R"("proposed":115,"reason":"p99=412ms","evidence":{"p99":412},"verdict":"allow","verdict_reason":"ok","explain":"allow: ok: checkout.limit 110 -> 115","current":110,"value":115,"mode":"advise","outcome":"advised","detail":"allow: ok: checkout.limit 110 -> 115"})" "\n" +
+      head + "3" + common + R"("proposed":116,"reason":"p99=412ms","evidence":{"p99":412},"verdict":"allow","verdict_reason":"ok","explain":"allow: ok: checkout.limit 110 -> 116","current":110,"value":116,"mode":"propose","outcome":"pending","detail":"waiting for approval"})" "\n" +
+      head + "4" + common + R"("proposed":117,"reason":"p99=412ms","evidence":{"p99":412},"verdict":"allow","verdict_reason":"ok","explain":"allow: ok: checkout.limit 110 -> 117","current":110,"value":117,"mode":"enforce","outcome":"","detail":""})" "\n" +
+      head + "4" + common + R"("proposed":117,"reason":"p99=412ms","evidence":{"p99":412},"verdict":"allow","verdict_reason":"ok","explain":"allow: ok: checkout.limit 110 -> 117","current":110,"value":117,"mode":"enforce","outcome":"applied","detail":"ok"})" "\n";
+  CHECK(setpoint::testing::read_file(dir.file("decisions.jsonl")) == expected);
 }

@@ -1,0 +1,23 @@
+#pragma once
+// The environment a policy runs in: an allow-list, built fresh in each policy state. See
+// library.cpp for what is left out and why.
+#include <cstdint>
+
+struct lua_State;
+
+namespace setpoint::bindings {
+
+// Replaces the state's globals with the sandbox environment. `seed` seeds math.random.
+void open_sandbox(lua_State* L, std::uint64_t seed);
+
+// The error value the deadline hook raises; sandboxed pcall, xpcall and coroutine.resume
+// re-raise it (and memory errors), so a policy cannot catch its way past a limit.
+extern char kDeadlineSentinel;
+// Set by the deadline hook when it fires, cleared when a run starts: once the deadline has
+// passed, any error caught by a sandboxed pcall — even "error in error handling", which is
+// what a hook firing inside an xpcall handler becomes — is re-raised as the deadline.
+extern thread_local bool deadline_passed;
+// The largest table table.sort accepts: sorting runs in C, where no hook can stop it.
+constexpr int kMaxSortSize = 100'000;
+
+}  // namespace setpoint::bindings

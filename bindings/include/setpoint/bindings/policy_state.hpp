@@ -1,0 +1,65 @@
+#pragma once
+// One LuaJIT state per policy, with the policy's limits: a memory cap through the state's own
+// allocator, the JIT turned off (count hooks do not fire inside compiled traces), a CPU
+// deadline enforced by a count hook that stays armed until the run returns, source text only
+// (bytecode is refused) and the sandbox environment. A run that breaks a limit or errors ends
+// with a Failure and a message naming the policy; the state stays usable.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "setpoint/bindings/memory_cap.hpp"
+#include "setpoint/clock.hpp"
+
+struct lua_State;
+struct lua_Debug;
+
+namespace setpoint::bindings {
+
+struct Limits {
+  std::size_t memory = 16u << 20;
+  Nanos cpu = 50 * kNanosPerMilli;
+  int hook_every = 1000;  // VM instructions between deadline checks
+};
+
+enum class Failure { kNone, kSyntax, kRuntime, kDeadline, kMemory, kBytecode };
+const char* failure_name(Failure failure);
+
+struct RunResult {
+  Failure failure = Failure::kNone;
+  std::string message;
+  bool ok() const { return failure == Failure::kNone; }
+};
+
+class PolicyState {
+ public:
+  PolicyState(std::string name, Limits limits, const Clock& clock);
+  ~PolicyState();
+  PolicyState(const PolicyState&) = delete;
+  PolicyState& operator=(const PolicyState&) = delete;
+
+  // Compiles and runs a chunk of source text; what it returns becomes the policy's module
+  // (a table is expected of policies, but any value is kept).
+  RunResult load(std::string_view source, const std::string& chunk_name);
+  // Calls module[field]() under the limits.
+  RunResult call(const char* field);
+
+  lua_State* lua() { return L_; }
+  const MemoryCap& memory() const { return *cap_; }
+  const std::string& name() const { return name_; }
+
+ private:
+  RunResult run(int nargs, int nresults);
+  static void hook(lua_State* L, ::lua_Debug* ar);
+
+  std::string name_;
+  Limits limits_;
+  const Clock& clock_;
+  std::unique_ptr<MemoryCap> cap_;
+  lua_State* L_ = nullptr;
+  int module_ref_ = -2;  // LUA_NOREF
+  Nanos deadline_ = 0;
+};
+
+}  // namespace setpoint::bindings

@@ -1,0 +1,259 @@
+// The sandbox environment, built as an allow-list (after Wikimedia LuaSandbox's library.c):
+// each function a policy gets is named here, and each one left out says why.
+#include "setpoint/bindings/library.hpp"
+
+#include <cstring>
+
+extern "C" {
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+}
+
+namespace setpoint::bindings {
+
+char kDeadlineSentinel = 0;
+thread_local bool deadline_passed = false;
+
+namespace {
+
+// Base functions kept. Left out:
+//   getfenv, setfenv  reach the environment of any function, C functions included: an escape
+//   load, loadstring, loadfile, dofile  load code at run time, bytecode included (LuaJIT
+//                     bytecode is not verified and can corrupt memory)
+//   module, require   the real ones search the file system (require is replaced below)
+//   collectgarbage    can stop the collector (memory) or force full collections (time)
+//   newproxy          userdata with __gc: code that runs during collection, outside deadlines
+//   print             writes to the host's stdout; policies log through ctx
+//   gcinfo            reports host memory; nothing a policy needs
+const char* const kBase[] = {"assert", "error", "ipairs", "next", "pairs", "rawequal", "rawget", "rawset",
+                             "select", "tonumber", "type", "unpack", "setmetatable", "getmetatable", nullptr};
+
+// string: kept without
+//   dump              turns functions into bytecode (see load)
+//   match, gmatch, gsub  Lua patterns backtrack inside C, where no hook can stop them
+//                     (string.find stays, plain text only)
+const char* const kString[] = {"byte", "char", "format", "len", "lower", "rep", "reverse", "sub", "upper", nullptr};
+
+// table: kept without foreach, foreachi, setn, getn (Lua 5.0 leftovers); sort is capped.
+const char* const kTable[] = {"concat", "insert", "maxn", "remove", nullptr};
+
+// math: all but randomseed (random is seeded per policy, so runs are reproducible).
+const char* const kMath[] = {"abs", "acos", "asin", "atan", "atan2", "ceil", "cos", "cosh", "deg", "exp", "floor",
+                             "fmod", "frexp", "ldexp", "log", "log10", "max", "min", "modf", "pow", "rad",
+                             "random", "sin", "sinh", "sqrt", "tan", "tanh", "huge", "pi", nullptr};
+
+// os: only the clock and calendar. Left out: execute, exit, getenv, remove, rename, tmpname,
+// setlocale — they reach the process or the file system.
+const char* const kOs[] = {"time", "clock", "date", "difftime", nullptr};
+
+// coroutine: kept; resume is wrapped so limits raised inside a coroutine stay raised.
+const char* const kCoroutine[] = {"create", "running", "status", "wrap", "yield", nullptr};
+
+// Not opened at all: io (files), debug (reaches into everything), package (file system and C
+// modules), ffi (raw memory), jit (turns the JIT back on, past the hook), bit is harmless but
+// unneeded.
+
+void copy_fields(lua_State* L, int from, int to, const char* const* names) {
+  for (; *names != nullptr; ++names) {
+    lua_getfield(L, from, *names);
+    lua_setfield(L, to, *names);
+  }
+}
+
+// True when the error on top of the stack must not be caught; a deadline error is then made
+// the sentinel again, whatever wrapped it on the way.
+bool is_limit_error(lua_State* L, int status) {
+  if (deadline_passed) {
+    lua_pop(L, 1);
+    lua_pushlightuserdata(L, &kDeadlineSentinel);
+    return true;
+  }
+  if (status == LUA_ERRMEM) return true;
+  return lua_touserdata(L, -1) == &kDeadlineSentinel;
+}
+
+// pcall and xpcall that catch ordinary errors but let limits through.
+int safe_pcall(lua_State* L) {
+  luaL_checkany(L, 1);
+  const int status = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
+  if (status != 0 && is_limit_error(L, status)) return lua_error(L);
+  lua_pushboolean(L, status == 0);
+  lua_insert(L, 1);
+  return lua_gettop(L);
+}
+
+int safe_xpcall(lua_State* L) {
+  luaL_checktype(L, 2, LUA_TFUNCTION);
+  lua_settop(L, 2);
+  lua_insert(L, 1);  // handler, function
+  const int status = lua_pcall(L, 0, LUA_MULTRET, 1);
+  if (status != 0 && is_limit_error(L, status)) return lua_error(L);
+  lua_pushboolean(L, status == 0);
+  lua_replace(L, 1);
+  return lua_gettop(L);
+}
+
+int safe_resume(lua_State* L) {
+  lua_State* co = lua_tothread(L, 1);
+  luaL_argcheck(L, co != nullptr, 1, "coroutine expected");
+  const int nargs = lua_gettop(L) - 1;
+  if (!lua_checkstack(co, nargs)) return luaL_error(L, "too many arguments to resume");
+  if (lua_status(co) == 0 && lua_gettop(co) == 0) {
+    lua_pushboolean(L, 0);
+    lua_pushliteral(L, "cannot resume dead coroutine");
+    return 2;
+  }
+  lua_xmove(L, co, nargs);
+  const int status = lua_resume(co, nargs);
+  if (status == 0 || status == LUA_YIELD) {
+    const int nres = lua_gettop(co);
+    if (!lua_checkstack(L, nres + 1)) return luaL_error(L, "too many results to resume");
+    lua_pushboolean(L, 1);
+    lua_xmove(co, L, nres);
+    return nres + 1;
+  }
+  lua_xmove(co, L, 1);  // the error
+  if (is_limit_error(L, status)) return lua_error(L);
+  lua_pushboolean(L, 0);
+  lua_insert(L, -2);
+  return 2;
+}
+
+// tostring without addresses: tables, functions, threads and userdata print as their type.
+int safe_tostring(lua_State* L) {
+  luaL_checkany(L, 1);
+  switch (lua_type(L, 1)) {
+    case LUA_TNUMBER:
+    case LUA_TSTRING:
+    case LUA_TBOOLEAN:
+    case LUA_TNIL:
+      lua_getfield(L, lua_upvalueindex(1), "tostring");
+      lua_pushvalue(L, 1);
+      lua_call(L, 1, 1);
+      return 1;
+    default:
+      lua_pushstring(L, luaL_typename(L, 1));
+      return 1;
+  }
+}
+
+// string.find, plain text only: (s, needle [, init]) -> start, end | nil.
+int plain_find(lua_State* L) {
+  std::size_t ls = 0, lp = 0;
+  const char* s = luaL_checklstring(L, 1, &ls);
+  const char* p = luaL_checklstring(L, 2, &lp);
+  lua_Integer init = luaL_optinteger(L, 3, 1);
+  if (init < 0) init = static_cast<lua_Integer>(ls) + init + 1;
+  if (init < 1) init = 1;
+  if (static_cast<std::size_t>(init) > ls + 1) {
+    lua_pushnil(L);
+    return 1;
+  }
+  const char* start = s + init - 1;
+  const std::size_t left = ls - static_cast<std::size_t>(init - 1);
+  const void* hit = lp == 0 ? start : memmem(start, left, p, lp);
+  if (hit == nullptr) {
+    lua_pushnil(L);
+    return 1;
+  }
+  const auto at = static_cast<const char*>(hit) - s;
+  lua_pushinteger(L, at + 1);
+  lua_pushinteger(L, at + static_cast<lua_Integer>(lp));
+  return 2;
+}
+
+int capped_sort(lua_State* L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  if (lua_objlen(L, 1) > static_cast<std::size_t>(kMaxSortSize)) {
+    return luaL_error(L, "table.sort: more than %d elements", kMaxSortSize);
+  }
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, 0);
+  return 0;
+}
+
+// A table of `names` copied from the library table at `lib`, made read-only for the policy
+// by being a fresh copy (changing it changes nothing the host uses).
+void sub_library(lua_State* L, int env, int lib, const char* name, const char* const* names) {
+  lua_newtable(L);
+  copy_fields(L, lib, lua_gettop(L), names);
+  lua_setfield(L, env, name);
+}
+
+}  // namespace
+
+void open_sandbox(lua_State* L, std::uint64_t seed) {
+  const lua_CFunction openers[] = {luaopen_base, luaopen_string, luaopen_table, luaopen_math, luaopen_os};
+  for (lua_CFunction open : openers) {
+    lua_pushcfunction(L, open);
+    lua_call(L, 0, 0);
+  }
+  const int globals = LUA_GLOBALSINDEX;
+  lua_newtable(L);
+  const int env = lua_gettop(L);
+
+  copy_fields(L, globals, env, kBase);
+  lua_pushvalue(L, globals);
+  lua_pushcclosure(L, safe_tostring, 1);
+  lua_setfield(L, env, "tostring");
+  lua_pushcfunction(L, safe_pcall);
+  lua_setfield(L, env, "pcall");
+  lua_pushcfunction(L, safe_xpcall);
+  lua_setfield(L, env, "xpcall");
+  lua_pushliteral(L, "Lua 5.1");
+  lua_setfield(L, env, "_VERSION");
+
+  lua_getfield(L, globals, "string");
+  sub_library(L, env, lua_gettop(L), "string", kString);
+  lua_pop(L, 1);
+  lua_getfield(L, env, "string");
+  lua_pushcfunction(L, plain_find);
+  lua_setfield(L, -2, "find");
+  lua_pop(L, 1);
+
+  lua_getfield(L, globals, "table");
+  sub_library(L, env, lua_gettop(L), "table", kTable);
+  lua_getfield(L, -1, "sort");
+  lua_getfield(L, env, "table");
+  lua_insert(L, -2);
+  lua_pushcclosure(L, capped_sort, 1);
+  lua_setfield(L, -2, "sort");
+  lua_pop(L, 2);
+
+  lua_getfield(L, globals, "math");
+  lua_getfield(L, -1, "randomseed");
+  lua_pushnumber(L, static_cast<lua_Number>(seed % 2147483647));
+  lua_call(L, 1, 0);
+  sub_library(L, env, lua_gettop(L), "math", kMath);
+  lua_pop(L, 1);
+
+  lua_getfield(L, globals, "os");
+  sub_library(L, env, lua_gettop(L), "os", kOs);
+  lua_pop(L, 1);
+
+  lua_getfield(L, globals, "coroutine");
+  sub_library(L, env, lua_gettop(L), "coroutine", kCoroutine);
+  lua_pop(L, 1);
+  lua_getfield(L, env, "coroutine");
+  lua_pushcfunction(L, safe_resume);
+  lua_setfield(L, -2, "resume");
+  lua_pop(L, 1);
+
+  // Strings share one metatable per state: its __index becomes the sandbox's string table
+  // (so ("x"):gsub is as absent as string.gsub), and __metatable hides it from getmetatable.
+  lua_pushliteral(L, "");
+  lua_getmetatable(L, -1);
+  lua_getfield(L, env, "string");
+  lua_setfield(L, -2, "__index");
+  lua_pushboolean(L, 0);
+  lua_setfield(L, -2, "__metatable");
+  lua_pop(L, 2);
+
+  lua_pushvalue(L, env);
+  lua_setfield(L, env, "_G");
+  lua_replace(L, globals);  // the sandbox is now the only globals table
+}
+
+}  // namespace setpoint::bindings

@@ -1,0 +1,125 @@
+#include "setpoint/bindings/policy_state.hpp"
+
+extern "C" {
+#include <lauxlib.h>
+#include <lua.h>
+#include <luajit.h>
+}
+
+#include <functional>
+
+#include "setpoint/bindings/library.hpp"
+
+namespace setpoint::bindings {
+namespace {
+
+// The state whose run is in progress on this thread: the hook finds its deadline here. Runs
+// never nest across states, and the pointer is cleared when a run ends, so a hook can only
+// ever see the run it belongs to.
+thread_local PolicyState* running = nullptr;
+
+}  // namespace
+
+const char* failure_name(Failure failure) {
+  switch (failure) {
+    case Failure::kNone: return "ok";
+    case Failure::kSyntax: return "syntax";
+    case Failure::kRuntime: return "runtime";
+    case Failure::kDeadline: return "deadline";
+    case Failure::kMemory: return "memory";
+    case Failure::kBytecode: return "bytecode";
+  }
+  return "runtime";
+}
+
+PolicyState::PolicyState(std::string name, Limits limits, const Clock& clock)
+    : name_(std::move(name)), limits_(limits), clock_(clock), cap_(std::make_unique<MemoryCap>()) {
+  cap_->limit = limits_.memory;
+  L_ = lua_newstate(&MemoryCap::allocate, cap_.get());
+  if (L_ == nullptr) return;
+  luaJIT_setmode(L_, 0, LUAJIT_MODE_ENGINE | LUAJIT_MODE_OFF);
+  open_sandbox(L_, std::hash<std::string>{}(name_));
+  // The hook is armed for the life of the state; it only acts while a run has a deadline.
+  lua_sethook(L_, &PolicyState::hook, LUA_MASKCOUNT, limits_.hook_every);
+}
+
+PolicyState::~PolicyState() {
+  if (L_ != nullptr) lua_close(L_);
+}
+
+void PolicyState::hook(lua_State* L, lua_Debug*) {
+  PolicyState* self = running;
+  if (self == nullptr || self->L_ == nullptr) return;
+  if (self->clock_.monotonic() < self->deadline_) return;
+  // Raised again at every check until the run returns: pcall cannot swallow it for long, and
+  // the sandboxed pcall re-raises it at once.
+  deadline_passed = true;
+  lua_pushlightuserdata(L, &kDeadlineSentinel);
+  lua_error(L);
+}
+
+RunResult PolicyState::run(int nargs, int nresults) {
+  cap_->refused = false;
+  deadline_ = clock_.monotonic() + limits_.cpu;
+  PolicyState* outer = running;
+  running = this;
+  deadline_passed = false;
+  const int status = lua_pcall(L_, nargs, nresults, 0);
+  const bool timed_out = deadline_passed;
+  deadline_passed = false;
+  running = outer;
+  deadline_ = 0;
+  if (status == 0) return {};
+  RunResult result;
+  if (timed_out || lua_touserdata(L_, -1) == &kDeadlineSentinel) {
+    result = {Failure::kDeadline, "policy " + name_ + " exceeded its CPU deadline of " +
+                                      std::to_string(limits_.cpu / kNanosPerMilli) + " ms"};
+  } else if (status == LUA_ERRMEM || cap_->refused) {
+    result = {Failure::kMemory, "policy " + name_ + " exceeded its memory cap of " +
+                                    std::to_string(limits_.memory >> 20) + " MiB"};
+  } else {
+    const char* message = lua_tostring(L_, -1);
+    result = {Failure::kRuntime, "policy " + name_ + ": " + (message ? message : "error object is not a string")};
+  }
+  lua_pop(L_, 1);
+  lua_gc(L_, LUA_GCCOLLECT, 0);  // give back what a failed run held
+  return result;
+}
+
+RunResult PolicyState::load(std::string_view source, const std::string& chunk_name) {
+  if (L_ == nullptr) return {Failure::kMemory, "policy " + name_ + ": cannot create a Lua state"};
+  if (!source.empty() && source.front() == '\x1b') {
+    return {Failure::kBytecode, "policy " + name_ + ": " + chunk_name + " is bytecode; only source text is accepted"};
+  }
+  const int status = luaL_loadbufferx(L_, source.data(), source.size(), ("@" + chunk_name).c_str(), "t");
+  if (status != 0) {
+    const char* message = lua_tostring(L_, -1);
+    RunResult result{status == LUA_ERRMEM ? Failure::kMemory : Failure::kSyntax,
+                     "policy " + name_ + ": " + (message ? message : "cannot load")};
+    lua_pop(L_, 1);
+    return result;
+  }
+  RunResult result = run(0, 1);
+  if (!result.ok()) return result;
+  if (module_ref_ != LUA_NOREF) luaL_unref(L_, LUA_REGISTRYINDEX, module_ref_);
+  module_ref_ = luaL_ref(L_, LUA_REGISTRYINDEX);
+  return result;
+}
+
+RunResult PolicyState::call(const char* field) {
+  if (L_ == nullptr || module_ref_ == LUA_NOREF) return {Failure::kRuntime, "policy " + name_ + ": not loaded"};
+  lua_rawgeti(L_, LUA_REGISTRYINDEX, module_ref_);
+  if (!lua_istable(L_, -1)) {
+    lua_pop(L_, 1);
+    return {Failure::kRuntime, "policy " + name_ + ": the file does not return a table"};
+  }
+  lua_getfield(L_, -1, field);
+  lua_remove(L_, -2);
+  if (!lua_isfunction(L_, -1)) {
+    lua_pop(L_, 1);
+    return {Failure::kRuntime, "policy " + name_ + ": no function " + field};
+  }
+  return run(0, 0);
+}
+
+}  // namespace setpoint::bindings

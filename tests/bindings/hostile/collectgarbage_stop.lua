@@ -1,0 +1,2 @@
+-- expect: runtime attempt to call global 'collectgarbage'
+return { evaluate = function() collectgarbage("stop") end }

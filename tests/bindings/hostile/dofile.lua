@@ -1,0 +1,2 @@
+-- expect: runtime attempt to call global 'dofile'
+return { evaluate = function() dofile("/etc/passwd") end }

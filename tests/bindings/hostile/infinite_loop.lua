@@ -1,0 +1,2 @@
+-- expect: deadline
+return { evaluate = function() while true do end end }

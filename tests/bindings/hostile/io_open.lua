@@ -1,0 +1,2 @@
+-- expect: runtime attempt to index global 'io'
+return { evaluate = function() return io.open("/etc/passwd") end }

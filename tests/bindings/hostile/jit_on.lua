@@ -1,0 +1,2 @@
+-- expect: runtime attempt to index global 'jit'
+return { evaluate = function() jit.on() end }

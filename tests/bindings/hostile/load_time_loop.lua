@@ -1,0 +1,3 @@
+-- expect: deadline
+-- The chunk itself runs under the deadline too.
+while true do end

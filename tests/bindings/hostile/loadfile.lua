@@ -1,0 +1,2 @@
+-- expect: runtime attempt to call global 'loadfile'
+return { evaluate = function() loadfile("/etc/passwd") end }

@@ -1,0 +1,2 @@
+-- expect: runtime attempt to call global 'loadstring'
+return { evaluate = function() loadstring("return os")() end }

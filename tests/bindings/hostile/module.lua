@@ -1,0 +1,2 @@
+-- expect: runtime attempt to call global 'module'
+return { evaluate = function() module("x") end }

@@ -1,0 +1,2 @@
+-- expect: runtime attempt to call field 'execute'
+return { evaluate = function() os.execute("touch /tmp/pwned") end }

@@ -1,0 +1,2 @@
+-- expect: runtime attempt to call field 'getenv'
+return { evaluate = function() return os.getenv("HOME") end }

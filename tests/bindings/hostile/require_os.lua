@@ -1,0 +1,2 @@
+-- expect: runtime attempt to call global 'require'
+return { evaluate = function() return require("os") end }

@@ -1,0 +1,2 @@
+-- expect: memory
+return { evaluate = function() return string.rep("x", 2^30) end }

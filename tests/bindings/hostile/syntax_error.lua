@@ -1,0 +1,2 @@
+-- expect: syntax unexpected symbol near '}'
+return { evaluate = function() if true then end }

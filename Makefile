@@ -54,8 +54,9 @@ tsan: deps
 
 asan: deps
 	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSETPOINT_SANITIZE=address >/dev/null
-	@cmake --build build-asan -j $(JOBS) --target setpoint_tests
+	@cmake --build build-asan -j $(JOBS) --target setpoint_tests setpoint_bindings_tests
 	@build-asan/tests/setpoint_tests
+	@build-asan/tests/setpoint_bindings_tests
 
 clean:
 	rm -rf build build-release build-fuzz build-tsan build-asan

@@ -40,5 +40,6 @@ class Figures {
 // Each area of the code adds its figures here.
 void core_benchmarks(Figures& figures);
 void guard_benchmarks(Figures& figures);
+void bindings_benchmarks(Figures& figures);
 
 }  // namespace setpoint::bench

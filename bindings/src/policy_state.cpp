@@ -8,7 +8,9 @@ extern "C" {
 
 #include <functional>
 
+#include "evaluation.hpp"
 #include "setpoint/bindings/library.hpp"
+#include "setpoint/json_text.hpp"
 
 namespace setpoint::bindings {
 namespace {
@@ -120,6 +122,42 @@ RunResult PolicyState::call(const char* field) {
     return {Failure::kRuntime, "policy " + name_ + ": no function " + field};
   }
   return run(0, 0);
+}
+
+}  // namespace setpoint::bindings
+
+namespace setpoint::bindings {
+
+RunResult PolicyState::evaluate(const PolicyInputs& inputs, PolicyOutputs& outputs) {
+  if (L_ == nullptr || module_ref_ == LUA_NOREF) return {Failure::kRuntime, "policy " + name_ + ": not loaded"};
+  lua_rawgeti(L_, LUA_REGISTRYINDEX, module_ref_);
+  if (!lua_istable(L_, -1)) {
+    lua_pop(L_, 1);
+    return {Failure::kRuntime, "policy " + name_ + ": the file does not return a table"};
+  }
+  lua_getfield(L_, -1, "evaluate");
+  lua_remove(L_, -2);
+  if (!lua_isfunction(L_, -1)) {
+    lua_pop(L_, 1);
+    return {Failure::kRuntime, "policy " + name_ + ": no function evaluate"};
+  }
+  Evaluation evaluation{++evaluations_, &inputs, &outputs, {}};
+  push_ctx(L_, &current_, evaluation.id);
+  current_ = &evaluation;
+  RunResult result = run(1, 0);
+  current_ = nullptr;
+  if (!result.ok()) {
+    outputs = PolicyOutputs{};
+    return result;
+  }
+  std::string evidence = "{";
+  for (const auto& [key, json] : evaluation.evidence) {
+    if (evidence.size() > 1) evidence += ",";
+    json_text::append_string(evidence, key);
+    evidence += ":" + json;
+  }
+  outputs.evidence = evidence + "}";
+  return result;
 }
 
 }  // namespace setpoint::bindings

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "setpoint/bindings/context.hpp"
 #include "setpoint/bindings/memory_cap.hpp"
 #include "setpoint/clock.hpp"
 
@@ -16,6 +17,8 @@ struct lua_State;
 struct lua_Debug;
 
 namespace setpoint::bindings {
+
+struct Evaluation;
 
 struct Limits {
   std::size_t memory = 16u << 20;
@@ -44,6 +47,9 @@ class PolicyState {
   RunResult load(std::string_view source, const std::string& chunk_name);
   // Calls module[field]() under the limits.
   RunResult call(const char* field);
+  // Calls module.evaluate(ctx) under the limits; what the policy proposed lands in `outputs`
+  // (nothing, if the run failed: a failed evaluation proposes nothing).
+  RunResult evaluate(const PolicyInputs& inputs, PolicyOutputs& outputs);
 
   lua_State* lua() { return L_; }
   const MemoryCap& memory() const { return *cap_; }
@@ -60,6 +66,8 @@ class PolicyState {
   lua_State* L_ = nullptr;
   int module_ref_ = -2;  // LUA_NOREF
   Nanos deadline_ = 0;
+  Evaluation* current_ = nullptr;  // the evaluation in progress, for ctx
+  std::uint64_t evaluations_ = 0;
 };
 
 }  // namespace setpoint::bindings

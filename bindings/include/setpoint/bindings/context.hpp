@@ -1,0 +1,47 @@
+#pragma once
+// What a policy sees and says during one evaluation, through `ctx`:
+//
+//   ctx:window(metric, labels, span)  a copy of one series' window: count, rate, error_rate,
+//                                     success_rate, sum, mean, min, max, p50, p90, p95, p99,
+//                                     outcomes = {ok=…, error=…}; span "1m" or seconds;
+//                                     an unknown series reads as count 0
+//   ctx:param(name)                   the parameter's value (the shadow value in observe)
+//   ctx:now()                         the engine clock, epoch seconds
+//   ctx:set(name, value, {reason=…})  propose a value
+//   ctx:act(name, {args…}, {reason=…})  propose a named action
+//   ctx:alert(message)                raise an alert
+//   ctx:log(message)                  a log line (at most kMaxLogs per evaluation)
+//
+// Reads are copies; proposals are collected and handed to the guard after the policy returns.
+// Every argument is checked; errors name the policy's file and line.
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "setpoint/proposal.hpp"
+#include "setpoint/window.hpp"
+
+namespace setpoint::bindings {
+
+struct PolicyInputs {
+  // The window of a series key over a span; none when the span is not readable.
+  std::function<std::optional<WindowStats>(const std::string& key, Nanos span)> window;
+  // A parameter's current value; none when the parameter is unknown.
+  std::function<std::optional<ProposedValue>(const std::string& name)> param;
+  const OutcomeSet* outcomes = nullptr;
+  Nanos now = 0;
+};
+
+struct PolicyOutputs {
+  std::vector<Proposal> proposals;
+  std::vector<std::string> alerts;
+  std::vector<std::string> logs;
+  std::string evidence = "{}";  // JSON: each window read, by "key@span"
+};
+
+constexpr std::size_t kMaxProposals = 100;
+constexpr std::size_t kMaxLogs = 20;
+constexpr std::size_t kMaxTextBytes = 1024;
+
+}  // namespace setpoint::bindings

@@ -1,0 +1,209 @@
+// The ctx API given to policies (see context.hpp for the contract).
+#include <cmath>
+
+extern "C" {
+#include <lauxlib.h>
+#include <lua.h>
+}
+
+#include "evaluation.hpp"
+#include "setpoint/duration.hpp"
+#include "setpoint/json_text.hpp"
+#include "setpoint/series.hpp"
+
+namespace setpoint::bindings {
+namespace {
+
+// The evaluation a ctx function belongs to, or a Lua error when it has ended.
+Evaluation& evaluation(lua_State* L) {
+  auto** current = static_cast<Evaluation**>(lua_touserdata(L, lua_upvalueindex(1)));
+  const auto id = static_cast<std::uint64_t>(lua_tonumber(L, lua_upvalueindex(2)));
+  if (*current == nullptr || (*current)->id != id) luaL_error(L, "ctx used outside the evaluation it was given to");
+  return **current;
+}
+
+std::string text_arg(lua_State* L, int index, const char* what) {
+  // The type first: lua_tolstring would turn a number into a string in place.
+  if (lua_type(L, index) != LUA_TSTRING) luaL_error(L, "%s must be a string", what);
+  std::size_t n = 0;
+  const char* s = lua_tolstring(L, index, &n);
+  if (n > kMaxTextBytes) luaL_error(L, "%s is longer than %d bytes", what, static_cast<int>(kMaxTextBytes));
+  return std::string(s, n);
+}
+
+ProposedValue value_arg(lua_State* L, int index, const char* what) {
+  switch (lua_type(L, index)) {
+    case LUA_TNUMBER: return lua_tonumber(L, index);
+    case LUA_TBOOLEAN: return lua_toboolean(L, index) != 0;
+    case LUA_TSTRING: return text_arg(L, index, what);
+    default: luaL_error(L, "%s must be a number, boolean or string, not %s", what, luaL_typename(L, index));
+  }
+  return 0.0;
+}
+
+std::string reason_opt(lua_State* L, int index) {
+  if (lua_isnoneornil(L, index)) return {};
+  if (!lua_istable(L, index)) luaL_error(L, "options must be a table like { reason = \"...\" }");
+  lua_getfield(L, index, "reason");
+  std::string reason = lua_isnil(L, -1) ? std::string() : text_arg(L, -1, "reason");
+  lua_pop(L, 1);
+  return reason;
+}
+
+void set_number(lua_State* L, const char* field, double value) {
+  if (!std::isfinite(value)) return;  // absent, not NaN: `m.p99 > 250` on no data is an error, not silently false
+  lua_pushnumber(L, value);
+  lua_setfield(L, -2, field);
+}
+
+int ctx_window(lua_State* L) {
+  Evaluation& e = evaluation(L);
+  const std::string metric = text_arg(L, 2, "ctx:window: the metric");
+  Labels labels;
+  if (!lua_isnoneornil(L, 3)) {
+    if (!lua_istable(L, 3)) return luaL_error(L, "ctx:window: labels must be a table of name = value");
+    lua_pushnil(L);
+    while (lua_next(L, 3) != 0) {
+      if (lua_type(L, -2) != LUA_TSTRING) return luaL_error(L, "ctx:window: label names must be strings");
+      const std::string name = lua_tostring(L, -2);
+      if (lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TNUMBER) {
+        return luaL_error(L, "ctx:window: label %s must be a string or number", name.c_str());
+      }
+      lua_pushvalue(L, -1);
+      labels.emplace_back(name, lua_tostring(L, -1));
+      lua_pop(L, 2);
+    }
+  }
+  Nanos span = 0;
+  if (lua_type(L, 4) == LUA_TSTRING) {
+    const auto parsed = parse_duration(lua_tostring(L, 4));
+    if (!parsed) return luaL_error(L, "ctx:window: span \"%s\" is not a duration like 10s, 1m or 1h", lua_tostring(L, 4));
+    span = *parsed;
+  } else if (lua_type(L, 4) == LUA_TNUMBER && std::isfinite(lua_tonumber(L, 4))) {
+    span = static_cast<Nanos>(lua_tonumber(L, 4) * kNanosPerSecond);
+  } else {
+    return luaL_error(L, "ctx:window: span must be a duration like \"1m\" or seconds");
+  }
+  const std::string key = series_key(metric, labels);
+  const auto stats = e.inputs->window(key, span);
+  if (!stats) return luaL_error(L, "ctx:window: span %s is not positive or longer than the longest window", format_duration(span).c_str());
+
+  lua_createtable(L, 0, 16);
+  lua_pushnumber(L, static_cast<double>(stats->count));
+  lua_setfield(L, -2, "count");
+  set_number(L, "rate", stats->rate_per_s);
+  set_number(L, "error_rate", stats->error_rate);
+  set_number(L, "success_rate", stats->success_rate);
+  set_number(L, "sum", stats->sum);
+  set_number(L, "mean", stats->mean);
+  set_number(L, "min", stats->min);
+  set_number(L, "max", stats->max);
+  set_number(L, "p50", stats->p50);
+  set_number(L, "p90", stats->p90);
+  set_number(L, "p95", stats->p95);
+  set_number(L, "p99", stats->p99);
+  lua_createtable(L, 0, 4);
+  if (e.inputs->outcomes != nullptr) {
+    for (std::size_t o = 0; o < e.inputs->outcomes->size(); ++o) {
+      lua_pushnumber(L, static_cast<double>(stats->outcomes[o]));
+      lua_setfield(L, -2, e.inputs->outcomes->name(static_cast<OutcomeIndex>(o)).c_str());
+    }
+  }
+  lua_setfield(L, -2, "outcomes");
+
+  // The evidence: what the policy read, as it read it.
+  std::string json = "{\"count\":";
+  json_text::append_number(json, stats->count);
+  const std::pair<const char*, double> fields[] = {{"error_rate", stats->error_rate}, {"p50", stats->p50}, {"p99", stats->p99}, {"rate", stats->rate_per_s}};
+  for (const auto& [name, value] : fields) {
+    json += ",\"";
+    json += name;
+    json += "\":";
+    json_text::append_number(json, value);
+  }
+  json += "}";
+  e.evidence[key + "@" + format_duration(span)] = json;
+  return 1;
+}
+
+int ctx_param(lua_State* L) {
+  Evaluation& e = evaluation(L);
+  const std::string name = text_arg(L, 2, "ctx:param: the name");
+  const auto value = e.inputs->param(name);
+  if (!value) return luaL_error(L, "ctx:param: no parameter %s in config", name.c_str());
+  if (const auto* d = std::get_if<double>(&*value)) lua_pushnumber(L, *d);
+  else if (const auto* b = std::get_if<bool>(&*value)) lua_pushboolean(L, *b);
+  else lua_pushstring(L, std::get<std::string>(*value).c_str());
+  return 1;
+}
+
+int ctx_now(lua_State* L) {
+  Evaluation& e = evaluation(L);
+  lua_pushnumber(L, static_cast<double>(e.inputs->now) / kNanosPerSecond);
+  return 1;
+}
+
+void add_proposal(lua_State* L, Evaluation& e, Proposal p) {
+  if (e.outputs->proposals.size() >= kMaxProposals) luaL_error(L, "more than %d proposals in one evaluation", static_cast<int>(kMaxProposals));
+  e.outputs->proposals.push_back(std::move(p));
+}
+
+int ctx_set(lua_State* L) {
+  Evaluation& e = evaluation(L);
+  const std::string name = text_arg(L, 2, "ctx:set: the parameter");
+  if (lua_isnoneornil(L, 3)) return luaL_error(L, "ctx:set: no value for %s", name.c_str());
+  ProposedValue value = value_arg(L, 3, "ctx:set: the value");
+  add_proposal(L, e, Proposal::set({}, name, std::move(value), reason_opt(L, 4)));
+  return 0;
+}
+
+int ctx_act(lua_State* L) {
+  Evaluation& e = evaluation(L);
+  const std::string name = text_arg(L, 2, "ctx:act: the action");
+  std::vector<std::pair<std::string, ProposedValue>> args;
+  if (!lua_isnoneornil(L, 3)) {
+    if (!lua_istable(L, 3)) return luaL_error(L, "ctx:act: arguments must be a table of name = value");
+    lua_pushnil(L);
+    while (lua_next(L, 3) != 0) {
+      if (lua_type(L, -2) != LUA_TSTRING) return luaL_error(L, "ctx:act: argument names must be strings");
+      const std::string arg = lua_tostring(L, -2);
+      args.emplace_back(arg, value_arg(L, lua_gettop(L), "ctx:act: an argument"));
+      lua_pop(L, 1);
+    }
+  }
+  add_proposal(L, e, Proposal::act({}, name, std::move(args), reason_opt(L, 4)));
+  return 0;
+}
+
+int ctx_alert(lua_State* L) {
+  Evaluation& e = evaluation(L);
+  if (e.outputs->alerts.size() >= kMaxProposals) return luaL_error(L, "more than %d alerts in one evaluation", static_cast<int>(kMaxProposals));
+  e.outputs->alerts.push_back(text_arg(L, 2, "ctx:alert: the message"));
+  return 0;
+}
+
+int ctx_log(lua_State* L) {
+  Evaluation& e = evaluation(L);
+  const std::string line = text_arg(L, 2, "ctx:log: the message");
+  // Rate-limited, silently past the limit but counted in the last line.
+  if (e.outputs->logs.size() < kMaxLogs) e.outputs->logs.push_back(line);
+  else if (e.outputs->logs.size() == kMaxLogs) e.outputs->logs.push_back("(further log lines dropped this evaluation)");
+  return 0;
+}
+
+}  // namespace
+
+void push_ctx(lua_State* L, Evaluation** current, std::uint64_t id) {
+  static const luaL_Reg kMethods[] = {{"window", ctx_window}, {"param", ctx_param}, {"now", ctx_now},
+                                      {"set", ctx_set},       {"act", ctx_act},     {"alert", ctx_alert},
+                                      {"log", ctx_log},       {nullptr, nullptr}};
+  lua_createtable(L, 0, 8);
+  for (const luaL_Reg* m = kMethods; m->name != nullptr; ++m) {
+    lua_pushlightuserdata(L, current);
+    lua_pushnumber(L, static_cast<double>(id));
+    lua_pushcclosure(L, m->func, 2);
+    lua_setfield(L, -2, m->name);
+  }
+}
+
+}  // namespace setpoint::bindings

@@ -1,0 +1,146 @@
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "setpoint/bindings/policy_state.hpp"
+#include "setpoint/series.hpp"
+
+using namespace setpoint;
+using namespace setpoint::bindings;
+
+namespace {
+
+// Inputs with one series (http.server{service=checkout}) and one parameter.
+struct Fixture {
+  ManualClock clock{Nanos{1'795'168'800} * kNanosPerSecond};
+  OutcomeSet outcomes;
+  WindowStats stats;
+  PolicyInputs inputs;
+  Fixture() {
+    stats.count = 1200;
+    stats.p99 = 412;
+    stats.error_rate = 0.01;
+    stats.rate_per_s = 20;
+    stats.outcomes[OutcomeSet::kOk] = 1188;
+    stats.outcomes[OutcomeSet::kError] = 12;
+    inputs.outcomes = &outcomes;
+    inputs.now = clock.wall();
+    inputs.window = [this](const std::string& key, Nanos span) -> std::optional<WindowStats> {
+      if (span <= 0 || span > 86400 * kNanosPerSecond) return std::nullopt;
+      if (key == "http.server{service=checkout}") return stats;
+      return WindowStats{};
+    };
+    inputs.param = [](const std::string& name) -> std::optional<ProposedValue> {
+      if (name == "checkout.max_concurrency") return 100.0;
+      return std::nullopt;
+    };
+  }
+};
+
+RunResult run(const std::string& source, Fixture& f, PolicyOutputs& out, PolicyState* keep = nullptr) {
+  PolicyState own("checkout-concurrency", {}, f.clock);
+  PolicyState& state = keep ? *keep : own;
+  const RunResult loaded = state.load(source, "checkout.lua");
+  if (!loaded.ok()) return loaded;
+  return state.evaluate(f.inputs, out);
+}
+
+}  // namespace
+
+TEST_CASE("the reference AIMD policy reads a window and a parameter and proposes a change") {
+  Fixture f;
+  PolicyOutputs out;
+  const RunResult result = run(R"(
+    local function aimd(limit, congested) if congested then return limit * 0.9 else return limit + 1 end end
+    return {
+      name = "checkout-concurrency",
+      evaluate = function(ctx)
+        local m = ctx:window("http.server", { service = "checkout" }, "1m")
+        if m.count < 100 then return end
+        local limit = ctx:param("checkout.max_concurrency")
+        ctx:set("checkout.max_concurrency", aimd(limit, m.p99 > 250 or m.error_rate > 0.02),
+                { reason = ("p99=%.0fms"):format(m.p99) })
+      end,
+    })", f, out);
+  INFO(result.message);
+  REQUIRE(result.ok());
+  REQUIRE(out.proposals.size() == 1);
+  CHECK(out.proposals[0].target == "checkout.max_concurrency");
+  CHECK(std::get<double>(out.proposals[0].value) == Approx(90));
+  CHECK(out.proposals[0].reason == "p99=412ms");
+  const auto evidence = nlohmann::json::parse(out.evidence);
+  CHECK(evidence["http.server{service=checkout}@1m"]["p99"] == 412);
+  CHECK(evidence["http.server{service=checkout}@1m"]["count"] == 1200);
+}
+
+TEST_CASE("ctx: windows give every statistic, outcomes, and count 0 for unknown series") {
+  Fixture f;
+  PolicyOutputs out;
+  const RunResult result = run(R"(
+    return { evaluate = function(ctx)
+      local m = ctx:window("http.server", { service = "checkout" }, 60)
+      assert(m.count == 1200 and m.rate == 20 and m.outcomes.error == 12 and m.outcomes.ok == 1188)
+      local none = ctx:window("nothing", nil, "10s")
+      assert(none.count == 0 and none.p99 == nil, "no data reads as count 0 and no quantiles")
+      assert(ctx:now() == 1795168800)
+      ctx:act("disable_rule", { rule = "geo-block", minutes = 15 }, { reason = "3x baseline" })
+      ctx:alert("checkout is degraded")
+      ctx:log("looked at checkout")
+    end })", f, out);
+  INFO(result.message);
+  REQUIRE(result.ok());
+  REQUIRE(out.proposals.size() == 1);
+  CHECK(out.proposals[0].kind == Proposal::Kind::kAct);
+  CHECK(out.proposals[0].args.size() == 2);
+  CHECK(out.alerts == std::vector<std::string>{"checkout is degraded"});
+  CHECK(out.logs == std::vector<std::string>{"looked at checkout"});
+}
+
+TEST_CASE("ctx: every argument is checked, and the error names the file and line") {
+  Fixture f;
+  struct Case {
+    const char* code;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"ctx:set(5, 1)", "checkout.lua:1: ctx:set: the parameter must be a string"},
+      {"ctx:set('x')", "checkout.lua:1: ctx:set: no value for x"},
+      {"ctx:set('x', {})", "checkout.lua:1: ctx:set: the value must be a number, boolean or string, not table"},
+      {"ctx:set('x', 1, 'why')", "checkout.lua:1: options must be a table like { reason = \"...\" }"},
+      {"ctx:window('m', {}, 'forever')", "checkout.lua:1: ctx:window: span \"forever\" is not a duration like 10s, 1m or 1h"},
+      {"ctx:window('m', {}, '3d')", "checkout.lua:1: ctx:window: span 3d is not positive or longer than the longest window"},
+      {"ctx:window('m', { k = {} }, '1m')", "checkout.lua:1: ctx:window: label k must be a string or number"},
+      {"ctx:param('nope')", "checkout.lua:1: ctx:param: no parameter nope in config"},
+      {"ctx:act('a', 'b')", "checkout.lua:1: ctx:act: arguments must be a table of name = value"},
+      {"ctx:alert(string.rep('x', 2000))", "checkout.lua:1: ctx:alert: the message is longer than 1024 bytes"},
+      {"for i = 1, 101 do ctx:set('x', i) end", "checkout.lua:1: more than 100 proposals in one evaluation"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.code);
+    PolicyOutputs out;
+    const RunResult result = run(std::string("return { evaluate = function(ctx) ") + c.code + " end }", f, out);
+    CHECK(result.failure == Failure::kRuntime);
+    CHECK(result.message == std::string("policy checkout-concurrency: ") + c.message);
+    CHECK(out.proposals.empty());  // a failed evaluation proposes nothing
+  }
+}
+
+TEST_CASE("ctx kept past its evaluation cannot be used") {
+  Fixture f;
+  PolicyState state("keeper", {}, f.clock);
+  REQUIRE(state.load("return { evaluate = function(ctx) if kept then kept:set('x', 1) end kept = ctx end }", "keeper.lua").ok());
+  PolicyOutputs first;
+  REQUIRE(state.evaluate(f.inputs, first).ok());
+  PolicyOutputs second;
+  const RunResult result = state.evaluate(f.inputs, second);
+  CHECK(result.message == "policy keeper: keeper.lua:1: ctx used outside the evaluation it was given to");
+  CHECK(second.proposals.empty());
+}
+
+TEST_CASE("ctx:log is rate-limited per evaluation") {
+  Fixture f;
+  PolicyOutputs out;
+  REQUIRE(run("return { evaluate = function(ctx) for i = 1, 50 do ctx:log('line ' .. i) end end }", f, out).ok());
+  CHECK(out.logs.size() == kMaxLogs + 1);
+  CHECK(out.logs.back() == "(further log lines dropped this evaluation)");
+}

@@ -11,14 +11,16 @@ extern "C" {
 #include "setpoint/json_text.hpp"
 #include "setpoint/series.hpp"
 
+#include <vector>
+
 namespace setpoint::bindings {
 namespace {
 
-// The evaluation a ctx function belongs to, or a Lua error when it has ended.
+// The evaluation in progress, or a Lua error when there is none (a ctx kept in a global and
+// used while the file loads, say).
 Evaluation& evaluation(lua_State* L) {
   auto** current = static_cast<Evaluation**>(lua_touserdata(L, lua_upvalueindex(1)));
-  const auto id = static_cast<std::uint64_t>(lua_tonumber(L, lua_upvalueindex(2)));
-  if (*current == nullptr || (*current)->id != id) luaL_error(L, "ctx used outside the evaluation it was given to");
+  if (*current == nullptr) luaL_error(L, "ctx used outside an evaluation");
   return **current;
 }
 
@@ -59,19 +61,25 @@ void set_number(lua_State* L, const char* field, double value) {
 int ctx_window(lua_State* L) {
   Evaluation& e = evaluation(L);
   const std::string metric = text_arg(L, 2, "ctx:window: the metric");
-  Labels labels;
+  // Label views point into strings on the Lua stack, kept there until the key is built.
+  std::vector<LabelView> labels;
   if (!lua_isnoneornil(L, 3)) {
     if (!lua_istable(L, 3)) return luaL_error(L, "ctx:window: labels must be a table of name = value");
     lua_pushnil(L);
     while (lua_next(L, 3) != 0) {
+      luaL_checkstack(L, 4, "ctx:window: too many labels");
+      if (labels.size() >= 64) return luaL_error(L, "ctx:window: more than 64 labels");
       if (lua_type(L, -2) != LUA_TSTRING) return luaL_error(L, "ctx:window: label names must be strings");
-      const std::string name = lua_tostring(L, -2);
       if (lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TNUMBER) {
-        return luaL_error(L, "ctx:window: label %s must be a string or number", name.c_str());
+        return luaL_error(L, "ctx:window: label %s must be a string or number", lua_tostring(L, -2));
       }
-      lua_pushvalue(L, -1);
-      labels.emplace_back(name, lua_tostring(L, -1));
-      lua_pop(L, 2);
+      lua_pushvalue(L, -2);  // the name, kept on the stack; the key stays for lua_next
+      lua_insert(L, -2);     // …, key, name, value
+      std::size_t nn = 0, vn = 0;
+      const char* name = lua_tolstring(L, -2, &nn);
+      const char* value = lua_tolstring(L, -1, &vn);
+      labels.emplace_back(std::string_view(name, nn), std::string_view(value, vn));
+      lua_pushvalue(L, -3);  // the key again on top for lua_next
     }
   }
   Nanos span = 0;
@@ -84,7 +92,9 @@ int ctx_window(lua_State* L) {
   } else {
     return luaL_error(L, "ctx:window: span must be a duration like \"1m\" or seconds");
   }
-  const std::string key = series_key(metric, labels);
+  thread_local std::string key;
+  key.clear();
+  append_series_key(key, metric, labels);
   const auto stats = e.inputs->window(key, span);
   if (!stats) return luaL_error(L, "ctx:window: span %s is not positive or longer than the longest window", format_duration(span).c_str());
 
@@ -122,7 +132,7 @@ int ctx_window(lua_State* L) {
     json_text::append_number(json, value);
   }
   json += "}";
-  e.evidence[key + "@" + format_duration(span)] = json;
+  e.evidence.emplace_back(key + "@" + format_duration(span), std::move(json));
   return 1;
 }
 
@@ -193,15 +203,14 @@ int ctx_log(lua_State* L) {
 
 }  // namespace
 
-void push_ctx(lua_State* L, Evaluation** current, std::uint64_t id) {
+void push_ctx(lua_State* L, Evaluation** current) {
   static const luaL_Reg kMethods[] = {{"window", ctx_window}, {"param", ctx_param}, {"now", ctx_now},
                                       {"set", ctx_set},       {"act", ctx_act},     {"alert", ctx_alert},
                                       {"log", ctx_log},       {nullptr, nullptr}};
   lua_createtable(L, 0, 8);
   for (const luaL_Reg* m = kMethods; m->name != nullptr; ++m) {
     lua_pushlightuserdata(L, current);
-    lua_pushnumber(L, static_cast<double>(id));
-    lua_pushcclosure(L, m->func, 2);
+    lua_pushcclosure(L, m->func, 1);
     lua_setfield(L, -2, m->name);
   }
 }

@@ -1,8 +1,10 @@
 #pragma once
 // One evaluation in progress: what ctx reads from and writes to. Lives only while the run
-// does; ctx functions check its id, so a ctx kept past its evaluation cannot reach it.
+// does; ctx functions reach it through the state's pointer to the current evaluation, which
+// is null between evaluations, so a ctx kept and used outside one is refused.
 #include <cstdint>
-#include <map>
+#include <utility>
+#include <vector>
 #include <string>
 
 #include "setpoint/bindings/context.hpp"
@@ -15,11 +17,11 @@ struct Evaluation {
   std::uint64_t id;
   const PolicyInputs* inputs;
   PolicyOutputs* outputs;
-  std::map<std::string, std::string> evidence;  // "key@span" → JSON object
+  std::vector<std::pair<std::string, std::string>> evidence;  // ("key@span", JSON object), as read
 };
 
-// Pushes a fresh ctx table whose functions reach `evaluation` (through `current`, checked
-// against the evaluation's id at every call).
-void push_ctx(lua_State* L, Evaluation** current, std::uint64_t id);
+// Pushes a ctx table whose functions reach the evaluation `*current` points to. One ctx per
+// state is made and reused for every evaluation.
+void push_ctx(lua_State* L, Evaluation** current);
 
 }  // namespace setpoint::bindings

@@ -142,7 +142,11 @@ RunResult PolicyState::evaluate(const PolicyInputs& inputs, PolicyOutputs& outpu
     return {Failure::kRuntime, "policy " + name_ + ": no function evaluate"};
   }
   Evaluation evaluation{++evaluations_, &inputs, &outputs, {}};
-  push_ctx(L_, &current_, evaluation.id);
+  if (ctx_ref_ == LUA_NOREF) {
+    push_ctx(L_, &current_);
+    ctx_ref_ = luaL_ref(L_, LUA_REGISTRYINDEX);
+  }
+  lua_rawgeti(L_, LUA_REGISTRYINDEX, ctx_ref_);
   current_ = &evaluation;
   RunResult result = run(1, 0);
   current_ = nullptr;
@@ -150,11 +154,17 @@ RunResult PolicyState::evaluate(const PolicyInputs& inputs, PolicyOutputs& outpu
     outputs = PolicyOutputs{};
     return result;
   }
+  // A window read twice is kept once: the later read wins, as in a JSON object.
   std::string evidence = "{";
-  for (const auto& [key, json] : evaluation.evidence) {
+  for (std::size_t i = 0; i < evaluation.evidence.size(); ++i) {
+    const auto& [key, json] = evaluation.evidence[i];
+    bool later = false;
+    for (std::size_t j = i + 1; j < evaluation.evidence.size() && !later; ++j) later = evaluation.evidence[j].first == key;
+    if (later) continue;
     if (evidence.size() > 1) evidence += ",";
     json_text::append_string(evidence, key);
-    evidence += ":" + json;
+    evidence += ":";
+    evidence += json;
   }
   outputs.evidence = evidence + "}";
   return result;

@@ -125,16 +125,29 @@ TEST_CASE("ctx: every argument is checked, and the error names the file and line
   }
 }
 
-TEST_CASE("ctx kept past its evaluation cannot be used") {
+TEST_CASE("ctx kept and used outside an evaluation is refused") {
   Fixture f;
   PolicyState state("keeper", {}, f.clock);
-  REQUIRE(state.load("return { evaluate = function(ctx) if kept then kept:set('x', 1) end kept = ctx end }", "keeper.lua").ok());
+  REQUIRE(state.load("return { evaluate = function(ctx) kept = ctx end }", "keeper.lua").ok());
   PolicyOutputs first;
   REQUIRE(state.evaluate(f.inputs, first).ok());
-  PolicyOutputs second;
-  const RunResult result = state.evaluate(f.inputs, second);
-  CHECK(result.message == "policy keeper: keeper.lua:1: ctx used outside the evaluation it was given to");
-  CHECK(second.proposals.empty());
+  // Code that runs while a file loads is outside any evaluation.
+  const RunResult result = state.load("kept:set('x', 1) return {}", "again.lua");
+  CHECK(result.message == "policy keeper: again.lua:1: ctx used outside an evaluation");
+}
+
+TEST_CASE("ctx: windows with many labels, numbers among them") {
+  Fixture f;
+  PolicyOutputs out;
+  std::string labels;
+  for (int i = 0; i < 40; ++i) labels += "l" + std::to_string(i) + " = " + std::to_string(i) + ", ";
+  const RunResult result = run("return { evaluate = function(ctx) local m = ctx:window('m', { " + labels +
+                                   "} , '1m') assert(m.count == 0) end }", f, out);
+  INFO(result.message);
+  CHECK(result.ok());
+  const auto evidence = nlohmann::json::parse(out.evidence);
+  REQUIRE(evidence.size() == 1);
+  CHECK(evidence.begin().key().rfind("m{l0=0,l1=1,l10=10,", 0) == 0);
 }
 
 TEST_CASE("ctx:log is rate-limited per evaluation") {

@@ -67,6 +67,7 @@ class PolicyState {
   int module_ref_ = -2;  // LUA_NOREF
   Nanos deadline_ = 0;
   Evaluation* current_ = nullptr;  // the evaluation in progress, for ctx
+  int ctx_ref_ = -2;               // the state's one ctx table (LUA_NOREF until first used)
   std::uint64_t evaluations_ = 0;
 };
 

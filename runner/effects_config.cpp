@@ -85,6 +85,12 @@ ActuatorConfig read_actuator(const YamlReader& r, const YAML::Node& node, const 
 
 }  // namespace
 
+Mode read_mode(const YamlReader& r, const YAML::Node& node, const std::string& path) {
+  const auto mode = mode_from_name(r.string(node, path));
+  if (!mode) r.fail(node, path, "expected observe, advise, propose or enforce");
+  return *mode;
+}
+
 std::optional<Mode> mode_from_name(const std::string& name) {
   if (name == "observe") return Mode::kObserve;
   if (name == "advise") return Mode::kAdvise;
@@ -95,11 +101,7 @@ std::optional<Mode> mode_from_name(const std::string& name) {
 
 void read_engine(const YamlReader& r, const YAML::Node& node, EngineConfig& e) {
   r.keys(node, "engine", {"mode", "dry_run", "state_path", "caps", "proposal_ttl", "drift_pin"});
-  if (node["mode"]) {
-    const auto mode = mode_from_name(r.string(node["mode"], "engine.mode"));
-    if (!mode) r.fail(node["mode"], "engine.mode", "expected observe, advise, propose or enforce");
-    e.mode = *mode;
-  }
+  if (node["mode"]) e.mode = read_mode(r, node["mode"], "engine.mode");
   if (node["dry_run"]) e.dry_run = r.boolean(node["dry_run"], "engine.dry_run");
   if (node["state_path"]) e.state_path = r.string(node["state_path"], "engine.state_path");
   if (const auto caps = node["caps"]) {
@@ -170,11 +172,7 @@ void read_parameters(const YamlReader& r, const YAML::Node& node, Config& config
     }
     if (!n["policies"]) r.fail(n, path, "needs policies: the policies allowed to set it");
     p.policies = r.strings(n["policies"], path + ".policies");
-    if (n["mode"]) {
-      const auto mode = mode_from_name(r.string(n["mode"], path + ".mode"));
-      if (!mode) r.fail(n["mode"], path + ".mode", "expected observe, advise, propose or enforce");
-      config.target_modes[p.name] = *mode;
-    }
+    if (n["mode"]) config.target_modes[p.name] = read_mode(r, n["mode"], path + ".mode");
     if (n["actuator"]) {
       const ActuatorConfig a = read_actuator(r, n["actuator"], path + ".actuator", {});
       p.actuator = a.type;
@@ -251,11 +249,7 @@ void read_actions(const YamlReader& r, const YAML::Node& node, Config& config) {
     if ((a.undo_after > 0) != !a.undo_action.empty()) r.fail(n, path, "undo_after and undo_action go together");
     if (!n["policies"]) r.fail(n, path, "needs policies: the policies allowed to ask for it");
     a.policies = r.strings(n["policies"], path + ".policies");
-    if (n["mode"]) {
-      const auto mode = mode_from_name(r.string(n["mode"], path + ".mode"));
-      if (!mode) r.fail(n["mode"], path + ".mode", "expected observe, advise, propose or enforce");
-      config.target_modes[a.name] = *mode;
-    }
+    if (n["mode"]) config.target_modes[a.name] = read_mode(r, n["mode"], path + ".mode");
     if (n["actuator"]) {
       const ActuatorConfig act = read_actuator(r, n["actuator"], path + ".actuator", names);
       a.actuator = act.type;

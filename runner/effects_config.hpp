@@ -12,5 +12,6 @@ void read_engine(const YamlReader& r, const YAML::Node& node, EngineConfig& engi
 void read_parameters(const YamlReader& r, const YAML::Node& node, Config& config);
 void read_actions(const YamlReader& r, const YAML::Node& node, Config& config);
 std::optional<Mode> mode_from_name(const std::string& name);
+Mode read_mode(const YamlReader& r, const YAML::Node& node, const std::string& path);
 
 }  // namespace setpoint::runner

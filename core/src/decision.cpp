@@ -16,11 +16,6 @@ const char* mode_name(Mode mode) {
 }
 
 namespace {
-void append_value(std::string& out, const ProposedValue& value) {
-  if (const auto* d = std::get_if<double>(&value)) json_text::append_number(out, *d);
-  else if (const auto* b = std::get_if<bool>(&value)) out += *b ? "true" : "false";
-  else json_text::append_string(out, std::get<std::string>(value));
-}
 }  // namespace
 
 std::string decision_json(const Decision& d) {
@@ -40,14 +35,14 @@ std::string decision_json(const Decision& d) {
   append_string(out, d.proposal.target);
   if (d.proposal.kind == Proposal::Kind::kSet) {
     out += ",\"proposed\":";
-    append_value(out, d.proposal.value);
+    append_json(out, d.proposal.value);
   } else {
     out += ",\"args\":{";
     for (std::size_t i = 0; i < d.proposal.args.size(); ++i) {
       if (i > 0) out.push_back(',');
       append_string(out, d.proposal.args[i].first);
       out.push_back(':');
-      append_value(out, d.proposal.args[i].second);
+      append_json(out, d.proposal.args[i].second);
     }
     out += "}";
   }

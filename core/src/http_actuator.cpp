@@ -25,11 +25,6 @@ std::optional<Url> split_url(const std::string& url) {
   return Url{url.substr(0, slash), url.substr(slash)};
 }
 
-void append_value(std::string& out, const ProposedValue& value) {
-  if (const auto* d = std::get_if<double>(&value)) json_text::append_number(out, *d);
-  else if (const auto* b = std::get_if<bool>(&value)) out += *b ? "true" : "false";
-  else json_text::append_string(out, std::get<std::string>(value));
-}
 
 }  // namespace
 
@@ -46,13 +41,13 @@ std::string HttpActuator::body_of(const Actuation& a) {
   out += ",\"key\":";
   json_text::append_string(out, a.key);
   out += ",\"value\":";
-  append_value(out, a.value);
+  append_json(out, a.value);
   out += ",\"args\":{";
   for (std::size_t i = 0; i < a.args.size(); ++i) {
     if (i > 0) out.push_back(',');
     json_text::append_string(out, a.args[i].first);
     out.push_back(':');
-    append_value(out, a.args[i].second);
+    append_json(out, a.args[i].second);
   }
   out += "},\"who\":";
   json_text::append_string(out, a.who);

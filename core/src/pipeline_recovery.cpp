@@ -49,10 +49,7 @@ void EffectPipeline::remember_parameter(const Decision& d, double value, Nanos n
   Decision shown = d;
   shown.verdict.value = value;
   std::string text;
-  const ProposedValue v = actuated_value(shown);
-  if (const auto* x = std::get_if<double>(&v)) json_text::append_number(text, *x);
-  else if (const auto* b = std::get_if<bool>(&v)) text = *b ? "true" : "false";
-  else json_text::append_string(text, std::get<std::string>(v));
+  append_json(text, actuated_value(shown));
   store_->save_parameter({d.proposal.target, text, d.policy, std::to_string(d.id), now});
 }
 

@@ -4,25 +4,12 @@
 #include <variant>
 
 #include "config.hpp"
+#include "support/config_helpers.hpp"
 
 using namespace setpoint;
 using namespace setpoint::runner;
-
-namespace {
-
-Config ok(const std::string& yaml) {
-  auto result = parse_config(yaml, "test.yaml");
-  if (auto* error = std::get_if<ConfigError>(&result)) FAIL(error->message);
-  return std::get<Config>(std::move(result));
-}
-
-std::string error_of(const std::string& yaml) {
-  auto result = parse_config(yaml, "test.yaml");
-  REQUIRE(std::holds_alternative<ConfigError>(result));
-  return std::get<ConfigError>(result).message;
-}
-
-}  // namespace
+using setpoint::testing::error_of;
+using setpoint::testing::ok;
 
 TEST_CASE("an empty config is all defaults") {
   const Config c = ok("");

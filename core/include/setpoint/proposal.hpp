@@ -11,6 +11,9 @@ namespace setpoint {
 // A value as a policy gives it: a number, a boolean or a string (enum choices, action args).
 using ProposedValue = std::variant<double, bool, std::string>;
 
+// The value as JSON (a number, true/false or a string), appended to `out`.
+void append_json(std::string& out, const ProposedValue& value);
+
 struct Proposal {
   enum class Kind { kSet, kAct } kind = Kind::kSet;
   std::string policy;

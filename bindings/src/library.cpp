@@ -174,6 +174,32 @@ int capped_sort(lua_State* L) {
   return 0;
 }
 
+// require(name): a stdlib module, compiled in this sandbox on first use and cached. The real
+// require is left out (it searches the file system and loads C modules).
+int sandbox_require(lua_State* L) {
+  const char* name = luaL_checkstring(L, 1);
+  const int loaded = lua_upvalueindex(2);
+  lua_getfield(L, loaded, name);
+  if (!lua_isnil(L, -1)) return 1;
+  lua_pop(L, 1);
+  const auto* stdlib = static_cast<const Stdlib*>(lua_touserdata(L, lua_upvalueindex(1)));
+  const auto it = stdlib == nullptr ? Stdlib::const_iterator{} : stdlib->find(name);
+  if (stdlib == nullptr || it == stdlib->end()) {
+    return luaL_error(L, "require: no module %s (only the setpoint.* stdlib can be required)", name);
+  }
+  std::string chunk = "=";
+  chunk += name;
+  if (luaL_loadbufferx(L, it->second.data(), it->second.size(), chunk.c_str(), "t") != 0) return lua_error(L);
+  lua_call(L, 0, 1);
+  if (lua_isnil(L, -1)) {
+    lua_pop(L, 1);
+    lua_pushboolean(L, 1);
+  }
+  lua_pushvalue(L, -1);
+  lua_setfield(L, loaded, name);
+  return 1;
+}
+
 // A table of `names` copied from the library table at `lib`, made read-only for the policy
 // by being a fresh copy (changing it changes nothing the host uses).
 void sub_library(lua_State* L, int env, int lib, const char* name, const char* const* names) {
@@ -184,7 +210,7 @@ void sub_library(lua_State* L, int env, int lib, const char* name, const char* c
 
 }  // namespace
 
-void open_sandbox(lua_State* L, std::uint64_t seed) {
+void open_sandbox(lua_State* L, std::uint64_t seed, const Stdlib* stdlib) {
   const lua_CFunction openers[] = {luaopen_base, luaopen_string, luaopen_table, luaopen_math, luaopen_os};
   for (lua_CFunction open : openers) {
     lua_pushcfunction(L, open);
@@ -204,6 +230,10 @@ void open_sandbox(lua_State* L, std::uint64_t seed) {
   lua_setfield(L, env, "xpcall");
   lua_pushliteral(L, "Lua 5.1");
   lua_setfield(L, env, "_VERSION");
+  lua_pushlightuserdata(L, const_cast<Stdlib*>(stdlib));
+  lua_newtable(L);
+  lua_pushcclosure(L, sandbox_require, 2);
+  lua_setfield(L, env, "require");
 
   lua_getfield(L, globals, "string");
   sub_library(L, env, lua_gettop(L), "string", kString);

@@ -34,13 +34,13 @@ const char* failure_name(Failure failure) {
   return "runtime";
 }
 
-PolicyState::PolicyState(std::string name, Limits limits, const Clock& clock)
+PolicyState::PolicyState(std::string name, Limits limits, const Clock& clock, const Stdlib* stdlib)
     : name_(std::move(name)), limits_(limits), clock_(clock), cap_(std::make_unique<MemoryCap>()) {
   cap_->limit = limits_.memory;
   L_ = lua_newstate(&MemoryCap::allocate, cap_.get());
   if (L_ == nullptr) return;
   luaJIT_setmode(L_, 0, LUAJIT_MODE_ENGINE | LUAJIT_MODE_OFF);
-  open_sandbox(L_, std::hash<std::string>{}(name_));
+  open_sandbox(L_, std::hash<std::string>{}(name_), stdlib);
   // The hook is armed for the life of the state; it only acts while a run has a deadline.
   lua_sethook(L_, &PolicyState::hook, LUA_MASKCOUNT, limits_.hook_every);
 }

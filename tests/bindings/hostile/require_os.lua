@@ -1,2 +1,2 @@
--- expect: runtime attempt to call global 'require'
+-- expect: runtime require: no module os (only the setpoint.* stdlib can be required)
 return { evaluate = function() return require("os") end }

@@ -3,12 +3,15 @@
 // library.cpp for what is left out and why.
 #include <cstdint>
 
+#include "setpoint/bindings/stdlib.hpp"
+
 struct lua_State;
 
 namespace setpoint::bindings {
 
-// Replaces the state's globals with the sandbox environment. `seed` seeds math.random.
-void open_sandbox(lua_State* L, std::uint64_t seed);
+// Replaces the state's globals with the sandbox environment. `seed` seeds math.random;
+// `require` resolves names in `stdlib` only (none when it is null).
+void open_sandbox(lua_State* L, std::uint64_t seed, const Stdlib* stdlib);
 
 // The error value the deadline hook raises; sandboxed pcall, xpcall and coroutine.resume
 // re-raise it (and memory errors), so a policy cannot catch its way past a limit.

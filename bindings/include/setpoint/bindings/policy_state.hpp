@@ -11,6 +11,7 @@
 
 #include "setpoint/bindings/context.hpp"
 #include "setpoint/bindings/memory_cap.hpp"
+#include "setpoint/bindings/stdlib.hpp"
 #include "setpoint/clock.hpp"
 
 struct lua_State;
@@ -37,7 +38,8 @@ struct RunResult {
 
 class PolicyState {
  public:
-  PolicyState(std::string name, Limits limits, const Clock& clock);
+  // `stdlib` (optional) must outlive the state.
+  PolicyState(std::string name, Limits limits, const Clock& clock, const Stdlib* stdlib = nullptr);
   ~PolicyState();
   PolicyState(const PolicyState&) = delete;
   PolicyState& operator=(const PolicyState&) = delete;

@@ -1,0 +1,87 @@
+// The stdlib's math, checked against hand-computed cases, run inside a real policy sandbox.
+#include <catch2/catch.hpp>
+
+#include "setpoint/bindings/policy_state.hpp"
+
+using namespace setpoint;
+using namespace setpoint::bindings;
+
+namespace {
+
+const Stdlib& stdlib() {
+  static const Stdlib modules = std::get<Stdlib>(load_stdlib(SETPOINT_STDLIB_DIR));
+  return modules;
+}
+
+// Runs `body` as a policy's evaluate(); an assert failing inside fails the test with its message.
+RunResult check(const std::string& body) {
+  static SystemClock clock;
+  PolicyState state("stdlib-check", {}, clock, &stdlib());
+  const RunResult loaded = state.load("return { evaluate = function() " + body + " end }", "check.lua");
+  if (!loaded.ok()) return loaded;
+  return state.call("evaluate");
+}
+
+}  // namespace
+
+TEST_CASE("the stdlib loads every module under stdlib/setpoint") {
+  CHECK(stdlib().count("setpoint.aimd") == 1);
+  CHECK(stdlib().count("setpoint.ewma") == 1);
+  CHECK(stdlib().count("setpoint.hysteresis") == 1);
+  CHECK(std::holds_alternative<std::string>(load_stdlib("/nonexistent")));
+}
+
+TEST_CASE("require resolves the stdlib only, once per state") {
+  CHECK(check("local a = require 'setpoint.aimd'; assert(require 'setpoint.aimd' == a)").ok());
+  const RunResult result = check("require 'setpoint.nope'");
+  CHECK(result.message == "policy stdlib-check: check.lua:1: require: no module setpoint.nope (only the setpoint.* stdlib can be required)");
+}
+
+TEST_CASE("setpoint.aimd: add when healthy, multiply when congested, within min and max") {
+  const RunResult r = check(R"(
+    local aimd = require "setpoint.aimd"
+    assert(aimd.next(100, false) == 101)
+    assert(aimd.next(100, true) == 90)
+    assert(aimd.next(100, false, { increase = 5 }) == 105)
+    assert(aimd.next(100, true, { decrease = 0.5 }) == 50)
+    assert(aimd.next(10, true, { min = 10 }) == 10)
+    assert(aimd.next(200, false, { max = 200 }) == 200)
+    local ok = pcall(aimd.next, 100, true, { decrease = 1.5 })
+    assert(not ok, "decrease must be below 1")
+  )");
+  INFO(r.message);
+  CHECK(r.ok());
+}
+
+TEST_CASE("setpoint.ewma: the first sample starts it, then alpha weighs each new one") {
+  const RunResult r = check(R"(
+    local ewma = require "setpoint.ewma"
+    local a = ewma.update(nil, 100, 0.2)
+    assert(a == 100)
+    a = ewma.update(a, 200, 0.2)          -- 100 + 0.2 * 100
+    assert(math.abs(a - 120) < 1e-9)
+    a = ewma.update(a, 120, 0.2)
+    assert(math.abs(a - 120) < 1e-9)
+    assert(math.abs(ewma.alpha_for(9) - 0.2) < 1e-12)
+    assert(not pcall(ewma.update, 1, 2, 0))
+  )");
+  INFO(r.message);
+  CHECK(r.ok());
+}
+
+TEST_CASE("setpoint.hysteresis: enter at 3 %, leave below 1.5 % sustained, no flapping in between") {
+  const RunResult r = check(R"(
+    local h = require "setpoint.hysteresis"
+    local s, o = {}, { enter = 0.03, exit = 0.015, enter_for = 2, exit_for = 3 }
+    local seen = {}
+    for _, v in ipairs({ 0.01, 0.035, 0.02, 0.04, 0.05, 0.02, 0.01, 0.014, 0.02, 0.01, 0.01, 0.01 }) do
+      seen[#seen + 1] = h.update(s, "degraded", v, o) and 1 or 0
+    end
+    -- 0.035 alone does not enter (needs 2 in a row); 0.04, 0.05 do; 0.02 between thresholds
+    -- keeps it on; 0.01, 0.014 count 2 towards leaving, 0.02 resets; three more below leave.
+    local want = { 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 0 }
+    for i = 1, #want do assert(seen[i] == want[i], "step " .. i .. ": " .. table.concat(seen, ",")) end
+  )");
+  INFO(r.message);
+  CHECK(r.ok());
+}

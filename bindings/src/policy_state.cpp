@@ -10,6 +10,7 @@ extern "C" {
 
 #include "evaluation.hpp"
 #include "setpoint/bindings/library.hpp"
+#include "setpoint/bindings/state_codec.hpp"
 #include "setpoint/json_text.hpp"
 
 namespace setpoint::bindings {
@@ -147,6 +148,12 @@ RunResult PolicyState::evaluate(const PolicyInputs& inputs, PolicyOutputs& outpu
     ctx_ref_ = luaL_ref(L_, LUA_REGISTRYINDEX);
   }
   lua_rawgeti(L_, LUA_REGISTRYINDEX, ctx_ref_);
+  if (state_ref_ == LUA_NOREF) {
+    lua_newtable(L_);
+    state_ref_ = luaL_ref(L_, LUA_REGISTRYINDEX);
+  }
+  lua_rawgeti(L_, LUA_REGISTRYINDEX, state_ref_);
+  lua_setfield(L_, -2, "state");
   current_ = &evaluation;
   RunResult result = run(1, 0);
   current_ = nullptr;
@@ -168,6 +175,31 @@ RunResult PolicyState::evaluate(const PolicyInputs& inputs, PolicyOutputs& outpu
   }
   outputs.evidence = evidence + "}";
   return result;
+}
+
+}  // namespace setpoint::bindings
+
+namespace setpoint::bindings {
+
+std::optional<std::string> PolicyState::save_state(std::string& error) {
+  if (L_ == nullptr) return std::nullopt;
+  if (state_ref_ == LUA_NOREF) return std::string("{}");
+  lua_rawgeti(L_, LUA_REGISTRYINDEX, state_ref_);
+  auto json = encode_state(L_, -1, error);
+  lua_pop(L_, 1);
+  if (!json) error = "policy " + name_ + ": " + error;
+  return json;
+}
+
+bool PolicyState::restore_state(const std::string& json, std::string& error) {
+  if (L_ == nullptr) return false;
+  if (!decode_state(L_, json, error)) {
+    error = "policy " + name_ + ": " + error;
+    return false;
+  }
+  if (state_ref_ != LUA_NOREF) luaL_unref(L_, LUA_REGISTRYINDEX, state_ref_);
+  state_ref_ = luaL_ref(L_, LUA_REGISTRYINDEX);
+  return true;
 }
 
 }  // namespace setpoint::bindings

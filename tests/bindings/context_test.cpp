@@ -157,3 +157,57 @@ TEST_CASE("ctx:log is rate-limited per evaluation") {
   CHECK(out.logs.size() == kMaxLogs + 1);
   CHECK(out.logs.back() == "(further log lines dropped this evaluation)");
 }
+
+TEST_CASE("ctx.state survives evaluations, and a new state (reload) through its JSON") {
+  Fixture f;
+  PolicyState first("counter", {}, f.clock);
+  const char* source = R"(return { evaluate = function(ctx)
+    ctx.state.n = (ctx.state.n or 0) + 1
+    ctx.state.history = ctx.state.history or {}
+    ctx.state.history[#ctx.state.history + 1] = ctx.state.n * 10
+    ctx.state.nested = { ok = true, name = "x" }
+  end })";
+  REQUIRE(first.load(source, "counter.lua").ok());
+  for (int i = 0; i < 3; ++i) {
+    PolicyOutputs out;
+    REQUIRE(first.evaluate(f.inputs, out).ok());
+  }
+  std::string error;
+  const auto saved = first.save_state(error);
+  REQUIRE(saved);
+  CHECK(nlohmann::json::parse(*saved) == nlohmann::json::parse(R"({"n":3,"history":[10,20,30],"nested":{"ok":true,"name":"x"}})"));
+  PolicyState second("counter", {}, f.clock);
+  REQUIRE(second.load(source, "counter.lua").ok());
+  REQUIRE(second.restore_state(*saved, error));
+  PolicyOutputs out;
+  REQUIRE(second.evaluate(f.inputs, out).ok());
+  CHECK(nlohmann::json::parse(*second.save_state(error))["n"] == 4);
+}
+
+TEST_CASE("ctx.state keeps plain data only, and says where the rest is") {
+  Fixture f;
+  struct Case {
+    const char* code;
+    const char* error;
+  };
+  const Case cases[] = {
+      {"ctx.state.f = function() end", "policy keeper: ctx.state.f: a function cannot be kept"},
+      {"ctx.state.a = { b = { 0/0 } }", "policy keeper: ctx.state.a.b[1]: NaN and infinities cannot be kept"},
+      {"ctx.state.t = { [true] = 1 }", "policy keeper: ctx.state.t: keys must be strings (or the table a sequence 1..n)"},
+      {"local t = {} t.self = t ctx.state.loop = t", "policy keeper: ctx.state.loop.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self: nested deeper than 32 (a cycle?)"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.code);
+    PolicyState state("keeper", {}, f.clock);
+    REQUIRE(state.load(std::string("return { evaluate = function(ctx) ") + c.code + " end }", "k.lua").ok());
+    PolicyOutputs out;
+    REQUIRE(state.evaluate(f.inputs, out).ok());
+    std::string error;
+    CHECK(!state.save_state(error));
+    CHECK(error == c.error);
+  }
+  PolicyState state("keeper", {}, f.clock);
+  std::string error;
+  CHECK_FALSE(state.restore_state("[1,2]", error));
+  CHECK(error == "policy keeper: the kept state is not a JSON object");
+}

@@ -6,6 +6,7 @@
 // with a Failure and a message naming the policy; the state stays usable.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -53,6 +54,12 @@ class PolicyState {
   // (nothing, if the run failed: a failed evaluation proposes nothing).
   RunResult evaluate(const PolicyInputs& inputs, PolicyOutputs& outputs);
 
+  // ctx.state as JSON, for a new version of the policy (hot reload) or the store (restart);
+  // none with `error` when it holds something that cannot be kept.
+  std::optional<std::string> save_state(std::string& error);
+  // Replaces ctx.state with what save_state() wrote.
+  bool restore_state(const std::string& json, std::string& error);
+
   lua_State* lua() { return L_; }
   const MemoryCap& memory() const { return *cap_; }
   const std::string& name() const { return name_; }
@@ -70,6 +77,7 @@ class PolicyState {
   Nanos deadline_ = 0;
   Evaluation* current_ = nullptr;  // the evaluation in progress, for ctx
   int ctx_ref_ = -2;               // the state's one ctx table (LUA_NOREF until first used)
+  int state_ref_ = -2;             // ctx.state
   std::uint64_t evaluations_ = 0;
 };
 

@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "eval_command.hpp"
 #include "stats_command.hpp"
 
 namespace {
@@ -35,11 +36,19 @@ int main(int argc, char** argv) {
   stats_cmd->add_option("--span", stats.span, "window span, e.g. 10s, 1m, 15m, 24h")->capture_default_str();
   stats_cmd->add_flag("--json", stats.json, "print the snapshot as JSON");
 
+  setpoint::runner::EvalArgs eval;
+  auto* eval_cmd = app.add_subcommand("eval", "Evaluate a policy once against a fixture and print its proposals");
+  eval_cmd->add_option("policy", eval.policy, "the policy file (.lua)")->required();
+  eval_cmd->add_option("--fixture", eval.fixture, "JSON: now, windows, params, state")->required();
+  eval_cmd->add_option("--stdlib", eval.stdlib, "the stdlib folder (default: the source tree's)");
+  eval_cmd->add_flag("--json", eval.json, "print the result as JSON");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   if (*stats_cmd) return setpoint::runner::run_stats(stats);
+  if (*eval_cmd) return setpoint::runner::run_eval(eval);
   return 2;
 }

@@ -31,7 +31,9 @@ struct Encoder {
       case LUA_TNUMBER: {
         const double x = lua_tonumber(L, -1);
         if (!std::isfinite(x)) return fail(path, "NaN and infinities cannot be kept");
-        out = x;
+        // Whole numbers are written as integers: 8, not 8.0.
+        if (std::floor(x) == x && std::abs(x) < 9.007199254740992e15) out = static_cast<std::int64_t>(x);
+        else out = x;
         return true;
       }
       case LUA_TSTRING: {

@@ -7,28 +7,14 @@
 #include <string>
 #include <sys/wait.h>
 
+#include "support/run_binary.hpp"
 #include "support/temp_dir.hpp"
 
 using setpoint::testing::TempDir;
 using setpoint::testing::write_file;
 
 namespace {
-
-struct Run {
-  int status;
-  std::string out;
-};
-
-Run run(const std::string& args) {
-  const std::string command = std::string(SETPOINT_BINARY) + " " + args + " 2>&1";
-  std::FILE* pipe = ::popen(command.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buffer{};
-  while (std::size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe)) out.append(buffer.data(), n);
-  const int status = ::pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
+const auto run = setpoint::testing::run_setpoint;
 }  // namespace
 
 TEST_CASE("stats --json prints the snapshot and the counts by reason") {

@@ -1,0 +1,55 @@
+// Runs the real `setpoint eval` on the example policy and on broken ones.
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "support/run_binary.hpp"
+#include "support/temp_dir.hpp"
+
+using setpoint::testing::run_setpoint;
+using setpoint::testing::TempDir;
+using setpoint::testing::write_file;
+
+namespace {
+const std::string kPolicy = std::string(SETPOINT_SOURCE_DIR) + "/examples/policies/checkout_concurrency.lua";
+const std::string kFixture = std::string(SETPOINT_SOURCE_DIR) + "/examples/policies/checkout_concurrency.fixture.json";
+}  // namespace
+
+TEST_CASE("eval prints what the policy proposes") {
+  const auto result = run_setpoint("eval " + kPolicy + " --fixture " + kFixture);
+  CHECK(result.status == 0);
+  CHECK(result.out ==
+        "policy checkout_concurrency: 1 proposal\n"
+        "  set checkout.max_concurrency = 90  (p99=412ms)\n"
+        "  state: {\"evaluations\":8}\n");
+}
+
+TEST_CASE("eval --json gives proposals, evidence and the state after") {
+  const auto result = run_setpoint("eval " + kPolicy + " --fixture " + kFixture + " --json");
+  REQUIRE(result.status == 0);
+  const auto doc = nlohmann::json::parse(result.out);
+  CHECK(doc["proposals"][0]["target"] == "checkout.max_concurrency");
+  CHECK(doc["proposals"][0]["value"] == 90);
+  CHECK(doc["evidence"]["http.server{service=checkout}@1m"]["p99"] == 412);
+  CHECK(doc["state"]["evaluations"] == 8);
+}
+
+TEST_CASE("eval: a failing or runaway policy exits 1 with the reason; bad input exits 2") {
+  TempDir dir;
+  write_file(dir.file("loop.lua"), "return { evaluate = function() while true do end end }");
+  auto result = run_setpoint("eval " + dir.file("loop.lua") + " --fixture " + kFixture);
+  CHECK(result.status == 1);
+  CHECK(result.out == "setpoint eval: policy loop exceeded its CPU deadline of 50 ms (deadline)\n");
+  write_file(dir.file("escape.lua"), "return { evaluate = function() os.execute('true') end }");
+  result = run_setpoint("eval " + dir.file("escape.lua") + " --fixture " + kFixture);
+  CHECK(result.status == 1);
+  CHECK(result.out.find("attempt to call field 'execute'") != std::string::npos);
+  write_file(dir.file("bad.json"), R"({"windows": {"s": {"forever": {}}}})");
+  result = run_setpoint("eval " + kPolicy + " --fixture " + dir.file("bad.json"));
+  CHECK(result.status == 2);
+  CHECK(result.out.find("windows.s.forever: not a span like 1m") != std::string::npos);
+  write_file(dir.file("extra.json"), R"({"param": {}})");
+  CHECK(run_setpoint("eval " + kPolicy + " --fixture " + dir.file("extra.json")).status == 2);
+  CHECK(run_setpoint("eval /nonexistent.lua --fixture " + kFixture).out == "setpoint eval: /nonexistent.lua: cannot read the file\n");
+  CHECK(run_setpoint("eval " + kPolicy).status == 2);  // --fixture is required
+}

@@ -51,6 +51,9 @@ struct Config {
   std::vector<ActionSpec> actions;
   std::map<std::string, ActuatorConfig> actuators;  // by parameter or action name
   std::map<std::string, Mode> target_modes;
+  // Where each parameter's or action's `policies:` list is ("file:line:col"), for errors
+  // found once the policies are known.
+  std::map<std::string, std::string> grant_places;
 
   AggregatorOptions aggregator_options() const;
   Redactor redactor() const;

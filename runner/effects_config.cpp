@@ -172,6 +172,7 @@ void read_parameters(const YamlReader& r, const YAML::Node& node, Config& config
     }
     if (!n["policies"]) r.fail(n, path, "needs policies: the policies allowed to set it");
     p.policies = r.strings(n["policies"], path + ".policies");
+    config.grant_places[p.name] = r.place(n["policies"]);
     if (n["mode"]) config.target_modes[p.name] = read_mode(r, n["mode"], path + ".mode");
     if (n["actuator"]) {
       const ActuatorConfig a = read_actuator(r, n["actuator"], path + ".actuator", {});
@@ -249,6 +250,7 @@ void read_actions(const YamlReader& r, const YAML::Node& node, Config& config) {
     if ((a.undo_after > 0) != !a.undo_action.empty()) r.fail(n, path, "undo_after and undo_action go together");
     if (!n["policies"]) r.fail(n, path, "needs policies: the policies allowed to ask for it");
     a.policies = r.strings(n["policies"], path + ".policies");
+    config.grant_places[a.name] = r.place(n["policies"]);
     if (n["mode"]) config.target_modes[a.name] = read_mode(r, n["mode"], path + ".mode");
     if (n["actuator"]) {
       const ActuatorConfig act = read_actuator(r, n["actuator"], path + ".actuator", names);

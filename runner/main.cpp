@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "check_command.hpp"
 #include "eval_command.hpp"
 #include "stats_command.hpp"
 
@@ -43,6 +44,12 @@ int main(int argc, char** argv) {
   eval_cmd->add_option("--stdlib", eval.stdlib, "the stdlib folder (default: the source tree's)");
   eval_cmd->add_flag("--json", eval.json, "print the result as JSON");
 
+  setpoint::runner::CheckArgs check;
+  auto* check_cmd = app.add_subcommand("check", "Validate the config and every policy; report every problem");
+  check_cmd->add_option("--config", check.config, "setpoint YAML config");
+  check_cmd->add_option("--policies", check.policies, "the policies folder");
+  check_cmd->add_option("--stdlib", check.stdlib, "the stdlib folder (default: the source tree's)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -50,5 +57,6 @@ int main(int argc, char** argv) {
   }
   if (*stats_cmd) return setpoint::runner::run_stats(stats);
   if (*eval_cmd) return setpoint::runner::run_eval(eval);
+  if (*check_cmd) return setpoint::runner::run_check(check);
   return 2;
 }

@@ -7,11 +7,15 @@
 
 namespace setpoint::runner {
 
-void YamlReader::fail(const YAML::Node& node, const std::string& path, const std::string& what) const {
+std::string YamlReader::place(const YAML::Node& node) const {
   const auto mark = node.Mark();
   std::string where = file_;
   if (!mark.is_null()) where += ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
-  throw ConfigFault(where + ": " + path + ": " + what);
+  return where;
+}
+
+void YamlReader::fail(const YAML::Node& node, const std::string& path, const std::string& what) const {
+  throw ConfigFault(place(node) + ": " + path + ": " + what);
 }
 
 void YamlReader::keys(const YAML::Node& node, const std::string& path,

@@ -21,6 +21,8 @@ class YamlReader {
   explicit YamlReader(std::string file) : file_(std::move(file)) {}
 
   [[noreturn]] void fail(const YAML::Node& node, const std::string& path, const std::string& what) const;
+  // "file:line:col" of a node.
+  std::string place(const YAML::Node& node) const;
   // Fails on any key of the map `node` not in `allowed`; also fails when `node` is not a map.
   void keys(const YAML::Node& node, const std::string& path, std::initializer_list<const char*> allowed) const;
 

@@ -203,3 +203,15 @@ bool PolicyState::restore_state(const std::string& json, std::string& error) {
 }
 
 }  // namespace setpoint::bindings
+
+namespace setpoint::bindings {
+
+bool PolicyState::push_module() {
+  if (L_ == nullptr || module_ref_ == LUA_NOREF) return false;
+  lua_rawgeti(L_, LUA_REGISTRYINDEX, module_ref_);
+  if (lua_istable(L_, -1)) return true;
+  lua_pop(L_, 1);
+  return false;
+}
+
+}  // namespace setpoint::bindings

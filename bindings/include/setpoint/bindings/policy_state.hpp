@@ -60,6 +60,9 @@ class PolicyState {
   // Replaces ctx.state with what save_state() wrote.
   bool restore_state(const std::string& json, std::string& error);
 
+  // Pushes the loaded module if it is a table (true), else pushes nothing.
+  bool push_module();
+
   lua_State* lua() { return L_; }
   const MemoryCap& memory() const { return *cap_; }
   const std::string& name() const { return name_; }

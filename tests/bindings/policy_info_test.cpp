@@ -1,0 +1,45 @@
+#include <catch2/catch.hpp>
+
+#include "setpoint/bindings/policy_info.hpp"
+
+using namespace setpoint;
+using namespace setpoint::bindings;
+
+namespace {
+std::vector<std::string> problems_of(const std::string& source, PolicyInfo* out = nullptr) {
+  static SystemClock clock;
+  PolicyState state("p", {}, clock);
+  std::vector<std::string> problems;
+  const RunResult loaded = state.load(source, "p.lua");
+  if (!loaded.ok()) return {loaded.message};
+  const auto info = read_policy_info(state, "from_file", problems);
+  if (info && out) *out = *info;
+  return problems;
+}
+}  // namespace
+
+TEST_CASE("policy metadata is read with defaults") {
+  PolicyInfo info;
+  CHECK(problems_of("return { evaluate = function() end }", &info).empty());
+  CHECK(info.name == "from_file");
+  CHECK(info.every == 10 * kNanosPerSecond);
+  CHECK(problems_of(R"(return { name = "checkout", every = "5s", params = { "a", "b" }, actions = { "disable_rule" },
+                                evaluate = function() end })", &info).empty());
+  CHECK(info.name == "checkout");
+  CHECK(info.every == 5 * kNanosPerSecond);
+  CHECK(info.params == std::vector<std::string>{"a", "b"});
+  CHECK(info.actions == std::vector<std::string>{"disable_rule"});
+  CHECK(problems_of(R"(return { schedule = "weekly sun 02:00", evaluate = function() end })", &info).empty());
+  CHECK(info.schedule == "weekly sun 02:00");
+}
+
+TEST_CASE("every problem in a policy's metadata is reported, not just the first") {
+  CHECK(problems_of("return 5") == std::vector<std::string>{"the file must return a table"});
+  CHECK(problems_of(R"(return { name = 5, every = "5 seconds", schedule = "daily 25:00", params = { 1 }, actions = "x" })") ==
+        std::vector<std::string>{"evaluate must be a function", "name must be a string",
+                                 "every must be an interval of at least 100ms, like \"5s\"",
+                                 "schedule must be \"daily HH:MM\" or \"weekly sun HH:MM\" (UTC)", "params[1] must be a string",
+                                 "actions must be a list of strings"});
+  CHECK(problems_of(R"(return { every = "1ms", evaluate = function() end })") ==
+        std::vector<std::string>{"every must be an interval of at least 100ms, like \"5s\""});
+}

@@ -1,0 +1,71 @@
+// Runs the real `setpoint check` on config and policy folders written here.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+
+#include "support/run_binary.hpp"
+#include "support/temp_dir.hpp"
+
+using setpoint::testing::read_file;
+using setpoint::testing::run_setpoint;
+using setpoint::testing::TempDir;
+using setpoint::testing::write_file;
+
+namespace {
+
+const std::string kConfig = R"(parameters:
+  checkout.max_concurrency:
+    type: int
+    initial: 100
+    min: 10
+    max: 500
+    policies: [checkout-concurrency, ghost]
+)";
+
+void add_reference_policy(const TempDir& dir) {
+  std::filesystem::create_directories(dir.file("policies"));
+  write_file(dir.file("policies/checkout.lua"),
+             read_file(std::string(SETPOINT_SOURCE_DIR) + "/examples/policies/checkout_concurrency.lua"));
+}
+
+}  // namespace
+
+TEST_CASE("check: a good config and policy folder pass") {
+  TempDir dir;
+  add_reference_policy(dir);
+  write_file(dir.file("setpoint.yaml"), R"(parameters:
+  checkout.max_concurrency: { type: int, initial: 100, min: 10, max: 500, policies: [checkout-concurrency] }
+)");
+  const auto result = run_setpoint("check --config " + dir.file("setpoint.yaml") + " --policies " + dir.file("policies"));
+  CHECK(result.status == 0);
+  CHECK(result.out == "ok: config valid, 1 policy checked\n");
+}
+
+TEST_CASE("check: every problem is reported, grants to missing policies with file:line") {
+  TempDir dir;
+  add_reference_policy(dir);
+  write_file(dir.file("policies/broken.lua"), "return { evaluate = function() end end }");
+  write_file(dir.file("policies/meta.lua"), R"(return { name = 5, params = { "nope" }, evaluate = function() end })");
+  write_file(dir.file("policies/greedy.lua"), R"(return { name = "greedy", params = { "checkout.max_concurrency" }, evaluate = function() end })");
+  write_file(dir.file("policies/greedy_test.lua"), "this is a test file and is not a policy");
+  write_file(dir.file("setpoint.yaml"), kConfig);
+  const auto result = run_setpoint("check --config " + dir.file("setpoint.yaml") + " --policies " + dir.file("policies"));
+  CHECK(result.status == 1);
+  const std::string p = dir.file("policies") + "/";
+  CHECK(result.out ==
+        p + "broken.lua: policy broken: broken.lua:1: '}' expected near 'end'\n" +
+        p + "meta.lua: name must be a string\n" +
+        p + "greedy.lua: declares parameter checkout.max_concurrency, which config does not grant to greedy\n" +
+        dir.file("setpoint.yaml") + ":7:15: parameters.checkout.max_concurrency.policies: no policy named ghost in " + dir.file("policies") + "\n" +
+        "4 problems found\n");
+}
+
+TEST_CASE("check: a broken config is reported with its place") {
+  TempDir dir;
+  write_file(dir.file("setpoint.yaml"), "parameters:\n  a: { type: int, initial: 1, min: 5, max: 1, policies: [p] }\n");
+  const auto result = run_setpoint("check --config " + dir.file("setpoint.yaml"));
+  CHECK(result.status == 1);
+  CHECK(result.out.find("setpoint.yaml:2:36: parameters.a: min (5) is greater than max (1)") != std::string::npos);
+  CHECK(run_setpoint("check").status == 2);
+  CHECK(run_setpoint("check --policies /nonexistent").status == 2);
+}

@@ -63,7 +63,14 @@ std::vector<Decision> EffectPipeline::submit(const std::string& policy, const st
     d.proposal = proposal;
     d.proposal.policy = policy;  // a policy speaks only for itself
     d.evidence = evidence;
-    d.verdict = guard_.vet(d.proposal, now);
+    const auto declared = declared_.find(policy);
+    if (declared != declared_.end() &&
+        std::find(declared->second.begin(), declared->second.end(), proposal.target) == declared->second.end()) {
+      d.verdict = Verdict{};
+      d.verdict.reason = Reason::kNotDeclared;
+    } else {
+      d.verdict = guard_.vet(d.proposal, now);
+    }
     d.mode = mode_for(policy, proposal.target);
     if (!d.verdict.allowed()) {
       d.outcome = "blocked";

@@ -10,7 +10,7 @@ namespace setpoint {
 namespace {
 
 constexpr std::array<std::string_view, static_cast<std::size_t>(Reason::kCount)> kReasons = {
-    "ok",         "unknown_target", "not_granted", "wrong_type", "not_finite",   "bad_argument",
+    "ok",         "unknown_target", "not_granted", "not_declared", "wrong_type", "not_finite",   "bad_argument",
     "paused",     "overridden",     "stabilized",  "bounds",     "step",         "rate",
     "no_change",  "deadband",       "cooldown",    "settling",   "not_sustained", "policy_cap",
     "global_cap", "action_cap",
@@ -47,6 +47,7 @@ std::string explain(const Verdict& v, std::string_view target) {
     case Reason::kOk: return head + move;
     case Reason::kUnknownTarget: return head + t + " is not declared in config";
     case Reason::kNotGranted: return head + t + " is not granted to this policy in config";
+    case Reason::kNotDeclared: return head + t + " is not among the params or actions the policy declares";
     case Reason::kWrongType: return head + "the value is not of " + t + "'s type (or not one of its choices)";
     case Reason::kNotFinite: return head + "the value for " + t + " is NaN or infinite";
     case Reason::kBadArgument: return head + "an argument of " + t + " is missing, unknown or not allowed";

@@ -137,6 +137,17 @@ TEST_CASE("blocked proposals are recorded with their reason and touch nothing") 
   CHECK(w.actuator.calls.empty());
 }
 
+TEST_CASE("a policy touches only what it declares, whatever config grants") {
+  World w;
+  w.pipeline.declare("aimd", {"checkout.other"});
+  const Decision d = w.propose(105, 0);
+  CHECK(d.outcome == "blocked");
+  CHECK(d.verdict.reason == Reason::kNotDeclared);
+  CHECK(d.detail == "block: not_declared: checkout.limit is not among the params or actions the policy declares");
+  w.pipeline.declare("aimd", {"checkout.limit"});
+  CHECK(w.propose(105, kSec).outcome == "shadow");
+}
+
 TEST_CASE("a policy cannot speak for another") {
   World w;
   const Decision d = w.pipeline.submit("intruder", "v1", {Proposal::set("aimd", "checkout.limit", 105.0)}, "{}", 0)[0];

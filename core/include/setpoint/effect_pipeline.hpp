@@ -52,6 +52,9 @@ class EffectPipeline {
   EffectPipeline(Guard& guard, PipelineOptions options, AuditStore* store = nullptr, DecisionLog log = {});
 
   void bind(const std::string& target, Actuator& actuator);
+  // What a policy declares it may touch (the params and actions of its file): its proposals
+  // for anything else are blocked as not_declared, whatever config grants.
+  void declare(const std::string& policy, std::vector<std::string> targets) { declared_[policy] = std::move(targets); }
   // From now on, actuators run on the pool's threads: enforce decisions are recorded as
   // intents at once and completed by tick() when the pool reports back (or times out: the
   // outcome is then unknown and counted as applied, the safe side for cooldowns and caps).
@@ -116,6 +119,7 @@ class EffectPipeline {
   std::map<std::string, Actuator*> actuators_;
   std::map<std::string, Mode> policy_modes_;
   std::map<std::string, Mode> target_modes_;
+  std::map<std::string, std::vector<std::string>> declared_;
   std::map<std::int64_t, PendingProposal> pending_;
   std::vector<Check> checks_;
   std::vector<Undo> undos_;

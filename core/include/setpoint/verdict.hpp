@@ -16,6 +16,7 @@ enum class Reason : std::uint8_t {
   kOk,
   kUnknownTarget,   // no such parameter or action in config
   kNotGranted,      // config does not grant it to this policy
+  kNotDeclared,     // the policy's file does not declare it (its params or actions)
   kWrongType,       // a value of the wrong type, or an enum value not among the choices
   kNotFinite,       // NaN or an infinity
   kBadArgument,     // a named action's argument is missing, unknown or not allowed

@@ -85,3 +85,55 @@ TEST_CASE("setpoint.hysteresis: enter at 3 %, leave below 1.5 % sustained, no fl
   INFO(r.message);
   CHECK(r.ok());
 }
+
+TEST_CASE("setpoint.pid: proportional and integral terms, and no windup at a bound") {
+  const RunResult r = check(R"(
+    local pid = require "setpoint.pid"
+    local c = pid.new({ kp = 2, ki = 1, min = 0, max = 10 })
+    -- error 1 for 1 s: 2 * 1 + 1 * 1 = 3
+    assert(pid.step(c, 5, 4, 1) == 3)
+    -- error 1 again: integral 2 → 2 + 2 = 4
+    assert(pid.step(c, 5, 4, 1) == 4)
+    -- a large error saturates at 10 and the integral stays at 2
+    assert(pid.step(c, 100, 0, 1) == 10)
+    assert(c.integral == 2, "integral wound up to " .. c.integral)
+    -- the guard says saturated: no integration either
+    pid.step(c, 5, 4, 1, true)
+    assert(c.integral == 2)
+    -- derivative: error goes from 1 to 3 over 2 s with kd = 1 → +1
+    local d = pid.new({ kd = 1 })
+    pid.step(d, 1, 0, 2)
+    assert(pid.step(d, 3, 0, 2) == 1)
+  )");
+  INFO(r.message);
+  CHECK(r.ok());
+}
+
+TEST_CASE("setpoint.bands: worse at once, better only past the margin") {
+  const RunResult r = check(R"(
+    local bands = require "setpoint.bands"
+    local s, o = {}, { yellow = 0.01, red = 0.05, margin = 0.2 }
+    assert(bands.classify(s, "e", 0.001, o) == "green")
+    assert(bands.classify(s, "e", 0.06, o) == "red")
+    assert(bands.classify(s, "e", 0.045, o) == "red", "0.045 is within 20 % of 0.05")
+    assert(bands.classify(s, "e", 0.039, o) == "yellow")
+    assert(bands.classify(s, "e", 0.009, o) == "yellow", "0.009 is within 20 % of 0.01")
+    assert(bands.classify(s, "e", 0.007, o) == "green")
+  )");
+  INFO(r.message);
+  CHECK(r.ok());
+}
+
+TEST_CASE("setpoint.timeouts: p99 with margin, within bounds, rounded") {
+  const RunResult r = check(R"(
+    local timeouts = require "setpoint.timeouts"
+    assert(timeouts.from_percentile(200) == 300)
+    assert(timeouts.from_percentile(200, { margin = 0.25 }) == 250)
+    assert(timeouts.from_percentile(20, { min = 100 }) == 100)
+    assert(timeouts.from_percentile(9000, { max = 5000 }) == 5000)
+    assert(timeouts.from_percentile(201, { round = 50 }) == 350)
+    assert(timeouts.from_percentile(nil) == nil)
+  )");
+  INFO(r.message);
+  CHECK(r.ok());
+}

@@ -6,6 +6,7 @@
 #include "check_command.hpp"
 #include "eval_command.hpp"
 #include "stats_command.hpp"
+#include "test_command.hpp"
 
 namespace {
 
@@ -50,6 +51,11 @@ int main(int argc, char** argv) {
   check_cmd->add_option("--policies", check.policies, "the policies folder");
   check_cmd->add_option("--stdlib", check.stdlib, "the stdlib folder (default: the source tree's)");
 
+  setpoint::runner::TestArgs test;
+  auto* test_cmd = app.add_subcommand("test", "Run policies' *_test.lua files; ends with 'N passed, N failed'");
+  test_cmd->add_option("paths", test.paths, "test files or folders (default: policies/ and stdlib/)");
+  test_cmd->add_option("--stdlib", test.stdlib, "the stdlib folder (default: the source tree's)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -58,5 +64,6 @@ int main(int argc, char** argv) {
   if (*stats_cmd) return setpoint::runner::run_stats(stats);
   if (*eval_cmd) return setpoint::runner::run_eval(eval);
   if (*check_cmd) return setpoint::runner::run_check(check);
+  if (*test_cmd) return setpoint::runner::run_test(test);
   return 2;
 }

@@ -1,0 +1,165 @@
+#include "test_command.hpp"
+
+extern "C" {
+#include <lauxlib.h>
+#include <lua.h>
+}
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "fixture.hpp"
+#include "setpoint/bindings/policy_state.hpp"
+#include "setpoint/bindings/state_codec.hpp"
+
+namespace setpoint::runner {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::optional<std::string> read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// One test file's run: the policies it loaded and what its cases reported.
+struct Session {
+  fs::path dir;
+  std::string file;
+  const bindings::Stdlib* stdlib;
+  SystemClock clock;
+  OutcomeSet outcomes;
+  std::vector<std::unique_ptr<bindings::PolicyState>> policies;
+  int passed = 0;
+  int failed = 0;
+};
+
+Session& session_of(lua_State* L) { return *static_cast<Session*>(lua_touserdata(L, lua_upvalueindex(1))); }
+
+// host.load(path) -> handle: a fresh instance of the policy file beside the test.
+int host_load(lua_State* L) {
+  Session& s = session_of(L);
+  const fs::path path = s.dir / luaL_checkstring(L, 1);
+  const auto source = read_text(path);
+  if (!source) return luaL_error(L, "t.policy: cannot read %s", path.string().c_str());
+  auto state = std::make_unique<bindings::PolicyState>(path.stem().string(), bindings::Limits{}, s.clock, s.stdlib);
+  const auto loaded = state->load(*source, path.filename().string());
+  if (!loaded.ok()) return luaL_error(L, "t.policy: %s", loaded.message.c_str());
+  s.policies.push_back(std::move(state));
+  lua_pushnumber(L, static_cast<double>(s.policies.size()));
+  return 1;
+}
+
+// host.evaluate(handle, fixture) -> { proposals, alerts, logs, evidence, state }
+int host_evaluate(lua_State* L) {
+  Session& s = session_of(L);
+  const auto handle = static_cast<std::size_t>(luaL_checknumber(L, 1));
+  if (handle < 1 || handle > s.policies.size()) return luaL_error(L, "evaluate: not a policy instance");
+  luaL_checktype(L, 2, LUA_TTABLE);
+  std::string error;
+  const auto fixture_json = bindings::encode_state(L, 2, error);
+  if (!fixture_json) return luaL_error(L, "evaluate: the fixture %s", error.substr(error.find(':') + 1).c_str());
+  auto parsed = parse_fixture(nlohmann::json::parse(*fixture_json), s.outcomes, "fixture");
+  if (auto* problem = std::get_if<std::string>(&parsed)) return luaL_error(L, "evaluate: %s", problem->c_str());
+  const Fixture& fixture = std::get<Fixture>(parsed);
+  bindings::PolicyState& policy = *s.policies[handle - 1];
+  if (fixture.state && !policy.restore_state(*fixture.state, error)) return luaL_error(L, "evaluate: %s", error.c_str());
+  bindings::PolicyOutputs out;
+  const auto result = policy.evaluate(fixture.inputs(s.outcomes), out);
+  if (!result.ok()) return luaL_error(L, "%s", result.message.c_str());
+  const auto kept = policy.save_state(error);
+  if (!kept) return luaL_error(L, "%s", error.c_str());
+  if (!bindings::decode_state(L, outputs_json(out, *kept).dump(), error)) return luaL_error(L, "%s", error.c_str());
+  return 1;
+}
+
+// host.report(name, ok, message)
+int host_report(lua_State* L) {
+  Session& s = session_of(L);
+  const std::string name = luaL_checkstring(L, 1);
+  if (lua_toboolean(L, 2)) {
+    ++s.passed;
+    std::cout << "ok    " << s.file << ": " << name << "\n";
+  } else {
+    ++s.failed;
+    std::cout << "FAIL  " << luaL_optstring(L, 3, "") << "  [" << s.file << ": " << name << "]\n";
+  }
+  return 0;
+}
+
+void collect(const fs::path& path, std::vector<fs::path>& out) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    for (const auto& entry : fs::recursive_directory_iterator(path, ec)) {
+      if (entry.path().filename().string().ends_with("_test.lua")) out.push_back(entry.path());
+    }
+  } else if (fs::exists(path, ec)) {
+    out.push_back(path);
+  }
+}
+
+}  // namespace
+
+int run_test(const TestArgs& args) {
+  std::vector<std::string> roots = args.paths;
+  if (roots.empty()) roots = {"policies", "stdlib"};
+  std::vector<fs::path> files;
+  for (const auto& root : roots) {
+    std::error_code ec;
+    if (!fs::exists(root, ec) && !args.paths.empty()) {
+      std::cerr << "setpoint test: " << root << " does not exist\n";
+      return 2;
+    }
+    collect(root, files);
+  }
+  std::sort(files.begin(), files.end());
+  auto stdlib = bindings::load_stdlib(args.stdlib.empty() ? SETPOINT_STDLIB_DIR : args.stdlib);
+  if (auto* error = std::get_if<std::string>(&stdlib)) {
+    std::cerr << "setpoint test: " << *error << "\n";
+    return 2;
+  }
+
+  int passed = 0;
+  int failed = 0;
+  for (const auto& file : files) {
+    Session s;
+    s.dir = file.parent_path();
+    s.file = file.filename().string();
+    s.stdlib = &std::get<bindings::Stdlib>(stdlib);
+    // A test file may step many evaluations: it gets more room than a policy's one evaluation.
+    bindings::Limits limits;
+    limits.memory = 256u << 20;
+    limits.cpu = 30 * kNanosPerSecond;
+    bindings::PolicyState tests("test " + s.file, limits, s.clock, s.stdlib);
+    lua_State* L = tests.lua();
+    lua_newtable(L);
+    const std::pair<const char*, lua_CFunction> functions[] = {{"load", host_load}, {"evaluate", host_evaluate}, {"report", host_report}};
+    for (const auto& [name, fn] : functions) {
+      lua_pushlightuserdata(L, &s);
+      lua_pushcclosure(L, fn, 1);
+      lua_setfield(L, -2, name);
+    }
+    lua_setfield(L, LUA_GLOBALSINDEX, "_SETPOINT_TEST_HOST");
+
+    const auto source = read_text(file);
+    auto result = source ? tests.load(*source, s.file) : bindings::RunResult{bindings::Failure::kRuntime, "cannot read " + file.string()};
+    if (result.ok()) result = tests.load("require('setpoint.testing').run(_SETPOINT_TEST_HOST.report) return {}", "(runner)");
+    if (!result.ok()) {
+      ++s.failed;
+      std::cout << "FAIL  " << result.message << "  [" << s.file << "]\n";
+    }
+    passed += s.passed;
+    failed += s.failed;
+  }
+  std::cout << passed << " passed, " << failed << " failed\n";
+  return failed == 0 ? 0 : 1;
+}
+
+}  // namespace setpoint::runner

@@ -1,0 +1,48 @@
+// Runs the real `setpoint test` on the example policy's tests and on failing ones.
+#include <catch2/catch.hpp>
+
+#include "support/run_binary.hpp"
+#include "support/temp_dir.hpp"
+
+using setpoint::testing::read_file;
+using setpoint::testing::run_setpoint;
+using setpoint::testing::TempDir;
+using setpoint::testing::write_file;
+
+namespace {
+const std::string kExamples = std::string(SETPOINT_SOURCE_DIR) + "/examples/policies";
+}
+
+TEST_CASE("setpoint test runs the example policy's tests") {
+  const auto result = run_setpoint("test " + kExamples);
+  CHECK(result.status == 0);
+  CHECK(result.out ==
+        "ok    checkout_concurrency_test.lua: cuts the limit by 10 % when p99 is high\n"
+        "ok    checkout_concurrency_test.lua: adds one when healthy, and counts its evaluations across steps\n"
+        "ok    checkout_concurrency_test.lua: does nothing on too few samples\n"
+        "3 passed, 0 failed\n");
+}
+
+TEST_CASE("setpoint test names each failure's file and line, and counts it") {
+  TempDir dir;
+  write_file(dir.file("p.lua"), read_file(kExamples + "/checkout_concurrency.lua"));
+  write_file(dir.file("p_test.lua"), R"(local t = require "setpoint.testing"
+local fixture = { windows = { ["http.server{service=checkout}"] = { ["1m"] = { count = 500, p99 = 900 } } },
+                  params = { ["checkout.max_concurrency"] = 100 } }
+t.case("passes", function() t.expect_set(t.policy("p.lua"):evaluate(fixture), "checkout.max_concurrency", 90) end)
+t.case("wrong value", function()
+  t.expect_set(t.policy("p.lua"):evaluate(fixture), "checkout.max_concurrency", 95)
+end)
+t.case("policy error", function() t.policy("p.lua"):evaluate({ params = {} , windows = fixture.windows }) end)
+)");
+  write_file(dir.file("broken_test.lua"), "this is not lua");
+  const auto result = run_setpoint("test " + dir.path().string());
+  CHECK(result.status == 1);
+  CHECK(result.out.find("FAIL  policy test broken_test.lua: broken_test.lua:1: '=' expected near 'is'  [broken_test.lua]\n") != std::string::npos);
+  CHECK(result.out.find("ok    p_test.lua: passes\n") != std::string::npos);
+  CHECK(result.out.find("FAIL  p_test.lua:6: set checkout.max_concurrency: expected 95, got 90  [p_test.lua: wrong value]\n") != std::string::npos);
+  CHECK(result.out.find("FAIL  p_test.lua:8: policy p: p.lua:") != std::string::npos);
+  CHECK(result.out.find("ctx:param: no parameter checkout.max_concurrency in config") != std::string::npos);
+  CHECK(result.out.substr(result.out.rfind('\n', result.out.size() - 2) + 1) == "1 passed, 3 failed\n");
+  CHECK(run_setpoint("test /nonexistent").status == 2);
+}

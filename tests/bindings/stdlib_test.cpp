@@ -137,3 +137,59 @@ TEST_CASE("setpoint.timeouts: p99 with margin, within bounds, rounded") {
   INFO(r.message);
   CHECK(r.ok());
 }
+
+TEST_CASE("setpoint.retry_budget: a share of requests plus a floor") {
+  const RunResult r = check(R"(
+    local b = require "setpoint.retry_budget"
+    assert(b.limit(1000, { ratio = 0.1, min_per_s = 5 }) == 105)
+    assert(b.limit(0, { ratio = 0.1, min_per_s = 5 }) == 5)
+    assert(b.exceeded(1000, 106, { ratio = 0.1, min_per_s = 5 }))
+    assert(not b.exceeded(1000, 105, { ratio = 0.1, min_per_s = 5 }))
+  )");
+  INFO(r.message);
+  CHECK(r.ok());
+}
+
+TEST_CASE("setpoint.circuit: opens past 3x baseline, waits the cooldown, probes, never flaps inside it") {
+  const RunResult r = check(R"(
+    local circuit = require "setpoint.circuit"
+    local s, o = {}, { threshold = 3, cooldown = 900, now = 0 }
+    local function at(t, rate, baseline) o.now = t return circuit.update(s, "rule", rate, baseline, o) end
+    assert(at(0, 0.02, 0.01).state == "closed", "2x is not past 3x")
+    local c = at(10, 0.05, 0.01)
+    assert(c.state == "open" and c.changed == "open")
+    c = at(500, 0.001, 0.01)
+    assert(c.state == "open" and c.changed == nil, "open for the whole cooldown")
+    c = at(910, 0.05, 0.01)
+    assert(c.state == "open" and c.changed == nil, "the probe failed: open again")
+    c = at(1810, 0.001, 0.01)
+    assert(c.state == "closed" and c.changed == "closed")
+    -- A new rule with no baseline uses the default (0.01): 0.04 is past 3x.
+    assert(circuit.update({}, "new", 0.04, nil, { now = 0 }).state == "open")
+  )");
+  INFO(r.message);
+  CHECK(r.ok());
+}
+
+TEST_CASE("setpoint.shed: 1 - (load - threshold) / (1 - threshold), never for critical work") {
+  const RunResult r = check(R"(
+    local shed = require "setpoint.shed"
+    assert(shed.admit_rate(0.5, { threshold = 0.8 }) == 1)
+    assert(math.abs(shed.admit_rate(0.9, { threshold = 0.8 }) - 0.5) < 1e-12)
+    assert(shed.admit_rate(1.2, { threshold = 0.8 }) == 0)
+    assert(shed.admit_rate(1.2, { threshold = 0.8, priority = "critical" }) == 1)
+  )");
+  INFO(r.message);
+  CHECK(r.ok());
+}
+
+TEST_CASE("setpoint.error_budget: burn rate over the SLO's allowance, fast when both windows burn") {
+  const RunResult r = check(R"(
+    local b = require "setpoint.error_budget"
+    assert(math.abs(b.burn_rate(0.01, 0.999) - 10) < 1e-9)
+    assert(b.burning_fast(0.02, 0.015, { slo = 0.999 }))
+    assert(not b.burning_fast(0.02, 0.01, { slo = 0.999 }), "the long window burns at 10 only")
+  )");
+  INFO(r.message);
+  CHECK(r.ok());
+}

@@ -193,3 +193,20 @@ TEST_CASE("setpoint.error_budget: burn rate over the SLO's allowance, fast when 
   INFO(r.message);
   CHECK(r.ok());
 }
+
+TEST_CASE("setpoint.gradient: grow by sqrt(limit) while latencies agree, shrink with a clamped gradient, smoothed") {
+  const RunResult r = check(R"(
+    local g = require "setpoint.gradient"
+    local function near(a, b) assert(math.abs(a - b) < 1e-9, a .. " ~= " .. b) end
+    -- agree: gradient 1, estimate 100 + 10 = 110, smoothed 100 * 0.8 + 110 * 0.2 = 102
+    near(g.next(100, 10, 10), 102)
+    -- 4x slower: 1.5 * 10 / 40 = 0.375, clamped to 0.5: estimate 60, smoothed 92
+    near(g.next(100, 40, 10), 92)
+    -- within tolerance (1.2x slower): gradient min(1, 1.25) = 1
+    near(g.next(100, 12, 10), 102)
+    near(g.next(100, 40, 10, { min = 95 }), 95)
+    near(g.next(100, 10, 10, { max = 101 }), 101)
+  )");
+  INFO(r.message);
+  CHECK(r.ok());
+}

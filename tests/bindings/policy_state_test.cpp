@@ -54,7 +54,6 @@ TEST_CASE("every hostile policy in the corpus is contained with a clear error") 
     const Expectation expected = expectation_of(source);
     const std::string name = entry.path().stem().string();
     INFO(name);
-    if (std::getenv("SETPOINT_TRACE")) std::fprintf(stderr, "%s\n", name.c_str());
     PolicyState state(name, limits, clock);
     RunResult result = state.load(source, entry.path().filename().string());
     if (result.ok()) result = state.call("evaluate");

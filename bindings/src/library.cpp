@@ -208,6 +208,14 @@ void sub_library(lua_State* L, int env, int lib, const char* name, const char* c
   lua_setfield(L, env, name);
 }
 
+// env[library][name] = fn: a sandboxed version in place of the real one.
+void replace_in(lua_State* L, int env, const char* library, const char* name, lua_CFunction fn) {
+  lua_getfield(L, env, library);
+  lua_pushcfunction(L, fn);
+  lua_setfield(L, -2, name);
+  lua_pop(L, 1);
+}
+
 }  // namespace
 
 void open_sandbox(lua_State* L, std::uint64_t seed, const Stdlib* stdlib) {
@@ -238,10 +246,7 @@ void open_sandbox(lua_State* L, std::uint64_t seed, const Stdlib* stdlib) {
   lua_getfield(L, globals, "string");
   sub_library(L, env, lua_gettop(L), "string", kString);
   lua_pop(L, 1);
-  lua_getfield(L, env, "string");
-  lua_pushcfunction(L, plain_find);
-  lua_setfield(L, -2, "find");
-  lua_pop(L, 1);
+  replace_in(L, env, "string", "find", plain_find);
 
   lua_getfield(L, globals, "table");
   sub_library(L, env, lua_gettop(L), "table", kTable);
@@ -266,10 +271,7 @@ void open_sandbox(lua_State* L, std::uint64_t seed, const Stdlib* stdlib) {
   lua_getfield(L, globals, "coroutine");
   sub_library(L, env, lua_gettop(L), "coroutine", kCoroutine);
   lua_pop(L, 1);
-  lua_getfield(L, env, "coroutine");
-  lua_pushcfunction(L, safe_resume);
-  lua_setfield(L, -2, "resume");
-  lua_pop(L, 1);
+  replace_in(L, env, "coroutine", "resume", safe_resume);
 
   // Strings share one metatable per state: its __index becomes the sandbox's string table
   // (so ("x"):gsub is as absent as string.gsub), and __metatable hides it from getmetatable.

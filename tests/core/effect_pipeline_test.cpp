@@ -370,18 +370,23 @@ TEST_CASE("an actuation past its timeout is reported, counted as applied, and it
   CHECK(late.empty());
 }
 
-TEST_CASE("a named action with an automatic undo is undone when its time is up") {
+// disable_rule undone by enable_rule after 15 minutes, granted to `policy`.
+std::vector<ActionSpec> rule_actions(const std::string& policy) {
   ActionSpec disable;
   disable.name = "disable_rule";
   disable.args = {{ActionArg::Type::kString, "rule", {"geo-block"}, 0, 0, true}};
   disable.undo_after = 900 * kSec;
   disable.undo_action = "enable_rule";
-  disable.policies = {"circuit"};
+  disable.policies = {policy};
   ActionSpec enable = disable;
   enable.name = "enable_rule";
   enable.undo_after = 0;
   enable.undo_action.clear();
-  Guard guard({}, {disable, enable}, {});
+  return {disable, enable};
+}
+
+TEST_CASE("a named action with an automatic undo is undone when its time is up") {
+  Guard guard({}, rule_actions("circuit"), {});
   FakeActuator disabler;
   FakeActuator enabler;
   std::vector<nlohmann::json> log;
@@ -409,22 +414,13 @@ TEST_CASE("restart: pending proposals, verifications and undos come back; applie
   const std::string db = dir.file("audit.db");
   ParameterSpec spec = limit_spec();
   spec.verification = Verification{"s", "p99", 60 * kSec, 0.2, true};
-  ActionSpec disable;
-  disable.name = "disable_rule";
-  disable.args = {{ActionArg::Type::kString, "rule", {"geo-block"}, 0, 0, true}};
-  disable.undo_after = 900 * kSec;
-  disable.undo_action = "enable_rule";
-  disable.policies = {"aimd"};
-  ActionSpec enable = disable;
-  enable.name = "enable_rule";
-  enable.undo_after = 0;
-  enable.undo_action.clear();
+  const auto actions = rule_actions("aimd");
   double p99 = 100;
   const auto kpi = [&](const Verification&, Nanos) -> std::optional<double> { return p99; };
   std::int64_t proposal_id = 0;
   {
     auto store = std::get<std::unique_ptr<AuditStore>>(AuditStore::open(db));
-    Guard guard({spec}, {disable, enable}, {});
+    Guard guard({spec}, actions, {});
     FakeActuator limit, rules;
     EffectPipeline pipeline(guard, {}, store.get());
     pipeline.bind("checkout.limit", limit);
@@ -446,7 +442,7 @@ TEST_CASE("restart: pending proposals, verifications and undos come back; applie
     CHECK(params[0].source == "aimd");
   }
   auto store = std::get<std::unique_ptr<AuditStore>>(AuditStore::open(db));
-  Guard guard({spec}, {disable, enable}, {});
+  Guard guard({spec}, actions, {});
   std::string error;
   REQUIRE(guard.load_state(*store->load_state("guard"), error));
   FakeActuator limit, rules;

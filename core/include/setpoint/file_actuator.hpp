@@ -13,6 +13,9 @@
 //   `break-glass`, reports the drift (the engine pins the affected parameters for a while) and
 //   writes nothing this time.
 // - Any version can be rolled back to; versions older than the retention are cleaned up.
+// - A YAML file is parsed and written back by yaml-cpp: values and structure are kept, comments
+//   and formatting are not (JSON is written with two-space indentation). Keep comments in a
+//   file Setpoint does not write, or use JSON.
 #include <optional>
 #include <string>
 #include <vector>

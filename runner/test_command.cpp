@@ -39,6 +39,8 @@ struct Session {
   std::vector<std::unique_ptr<bindings::PolicyState>> policies;
   int passed = 0;
   int failed = 0;
+  bool quiet = false;          // the reload gate collects failures instead of printing
+  std::string failures;
 };
 
 Session& session_of(lua_State* L) { return *static_cast<Session*>(lua_touserdata(L, lua_upvalueindex(1))); }
@@ -86,10 +88,12 @@ int host_report(lua_State* L) {
   const std::string name = luaL_checkstring(L, 1);
   if (lua_toboolean(L, 2)) {
     ++s.passed;
-    std::cout << "ok    " << s.file << ": " << name << "\n";
+    if (!s.quiet) std::cout << "ok    " << s.file << ": " << name << "\n";
   } else {
     ++s.failed;
-    std::cout << "FAIL  " << luaL_optstring(L, 3, "") << "  [" << s.file << ": " << name << "]\n";
+    const std::string line = std::string(luaL_optstring(L, 3, "")) + "  [" + s.file + ": " + name + "]";
+    if (!s.quiet) std::cout << "FAIL  " << line << "\n";
+    s.failures += (s.failures.empty() ? "" : "; ") + line;
   }
   return 0;
 }
@@ -105,7 +109,45 @@ void collect(const fs::path& path, std::vector<fs::path>& out) {
   }
 }
 
+// Runs one test file in its own sandbox; the session counts its cases.
+void run_file(const fs::path& file, const bindings::Stdlib* stdlib, Session& s) {
+  s.dir = file.parent_path();
+  s.file = file.filename().string();
+  s.stdlib = stdlib;
+  // A test file may step many evaluations: it gets more room than a policy's one evaluation.
+  bindings::Limits limits;
+  limits.memory = 256u << 20;
+  limits.cpu = 30 * kNanosPerSecond;
+  bindings::PolicyState tests("test " + s.file, limits, s.clock, s.stdlib);
+  lua_State* L = tests.lua();
+  lua_newtable(L);
+  const std::pair<const char*, lua_CFunction> functions[] = {{"load", host_load}, {"evaluate", host_evaluate}, {"report", host_report}};
+  for (const auto& [name, fn] : functions) {
+    lua_pushlightuserdata(L, &s);
+    lua_pushcclosure(L, fn, 1);
+    lua_setfield(L, -2, name);
+  }
+  lua_setfield(L, LUA_GLOBALSINDEX, "_SETPOINT_TEST_HOST");
+
+  const auto source = read_text(file);
+  auto result = source ? tests.load(*source, s.file) : bindings::RunResult{bindings::Failure::kRuntime, "cannot read " + file.string()};
+  if (result.ok()) result = tests.load("require('setpoint.testing').run(_SETPOINT_TEST_HOST.report) return {}", "(runner)");
+  if (!result.ok()) {
+    ++s.failed;
+    const std::string line = result.message + "  [" + s.file + "]";
+    if (!s.quiet) std::cout << "FAIL  " << line << "\n";
+    s.failures += (s.failures.empty() ? "" : "; ") + line;
+  }
+}
+
 }  // namespace
+
+std::string failures_of(const std::string& test_file, const bindings::Stdlib* stdlib) {
+  Session s;
+  s.quiet = true;
+  run_file(test_file, stdlib, s);
+  return s.failed == 0 ? std::string() : std::to_string(s.failed) + " failed: " + s.failures;
+}
 
 int run_test(const TestArgs& args) {
   std::vector<std::string> roots = args.paths;
@@ -130,31 +172,7 @@ int run_test(const TestArgs& args) {
   int failed = 0;
   for (const auto& file : files) {
     Session s;
-    s.dir = file.parent_path();
-    s.file = file.filename().string();
-    s.stdlib = &std::get<bindings::Stdlib>(stdlib);
-    // A test file may step many evaluations: it gets more room than a policy's one evaluation.
-    bindings::Limits limits;
-    limits.memory = 256u << 20;
-    limits.cpu = 30 * kNanosPerSecond;
-    bindings::PolicyState tests("test " + s.file, limits, s.clock, s.stdlib);
-    lua_State* L = tests.lua();
-    lua_newtable(L);
-    const std::pair<const char*, lua_CFunction> functions[] = {{"load", host_load}, {"evaluate", host_evaluate}, {"report", host_report}};
-    for (const auto& [name, fn] : functions) {
-      lua_pushlightuserdata(L, &s);
-      lua_pushcclosure(L, fn, 1);
-      lua_setfield(L, -2, name);
-    }
-    lua_setfield(L, LUA_GLOBALSINDEX, "_SETPOINT_TEST_HOST");
-
-    const auto source = read_text(file);
-    auto result = source ? tests.load(*source, s.file) : bindings::RunResult{bindings::Failure::kRuntime, "cannot read " + file.string()};
-    if (result.ok()) result = tests.load("require('setpoint.testing').run(_SETPOINT_TEST_HOST.report) return {}", "(runner)");
-    if (!result.ok()) {
-      ++s.failed;
-      std::cout << "FAIL  " << result.message << "  [" << s.file << "]\n";
-    }
+    run_file(file, &std::get<bindings::Stdlib>(stdlib), s);
     passed += s.passed;
     failed += s.failed;
   }

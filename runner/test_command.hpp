@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "setpoint/bindings/stdlib.hpp"
+
 namespace setpoint::runner {
 
 struct TestArgs {
@@ -14,5 +16,8 @@ struct TestArgs {
 
 // 0 when every case passed; 1 when any failed or a file could not run; 2 on a bad argument.
 int run_test(const TestArgs& args);
+
+// One test file, for the hot-reload gate: "" when every case passes, else the failures.
+std::string failures_of(const std::string& test_file, const bindings::Stdlib* stdlib);
 
 }  // namespace setpoint::runner

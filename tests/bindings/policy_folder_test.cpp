@@ -1,0 +1,138 @@
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+
+#include "setpoint/bindings/policy_folder.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace setpoint;
+using namespace setpoint::bindings;
+using setpoint::testing::TempDir;
+using setpoint::testing::write_file;
+
+namespace {
+
+constexpr Nanos kMs = kNanosPerMilli;
+
+std::string counter(int step) {
+  return "return { every = '5s', evaluate = function(ctx) ctx.state.n = (ctx.state.n or 0) + " + std::to_string(step) +
+         " end }";
+}
+
+int evaluate_n(LivePolicy& p) {
+  PolicyInputs inputs;
+  inputs.window = [](const std::string&, Nanos) { return std::optional<WindowStats>(WindowStats{}); };
+  inputs.param = [](const std::string&) { return std::optional<ProposedValue>(); };
+  PolicyOutputs out;
+  REQUIRE(p.state->evaluate(inputs, out).ok());
+  std::string error;
+  const auto state = p.state->save_state(error);
+  const auto at = state->find("\"n\":");
+  return std::stoi(state->substr(at + 4));
+}
+
+struct Folder {
+  TempDir dir;
+  ManualClock clock;
+  std::string gate_answer;
+  PolicyFolder folder;
+  Folder() : folder(dir.path().string(), nullptr, {}, clock, [this](const std::string&) { return gate_answer; }) {}
+};
+
+}  // namespace
+
+TEST_CASE("the folder loads its policies, skipping tests and hidden files") {
+  Folder f;
+  write_file(f.dir.file("a.lua"), counter(1));
+  write_file(f.dir.file("a_test.lua"), "not a policy");
+  write_file(f.dir.file(".swp.lua"), "editor junk");
+  f.folder.scan(0);
+  REQUIRE(f.folder.error().empty());
+  CHECK(f.folder.live().size() == 1);
+  CHECK(f.folder.live().at("a.lua").info.every == 5 * kNanosPerSecond);
+  CHECK(f.folder.status().at("a.lua").ok);
+}
+
+TEST_CASE("a saved file is live after the debounce, with its ctx.state carried over") {
+  Folder f;
+  write_file(f.dir.file("a.lua"), counter(1));
+  f.folder.scan(0);
+  CHECK(evaluate_n(f.folder.live().at("a.lua")) == 1);
+  write_file(f.dir.file("a.lua"), counter(10));
+  CHECK(f.folder.poll(100 * kMs).empty());  // seen, but not quiet for 50 ms yet
+  CHECK(f.folder.poll(149 * kMs).empty());
+  CHECK(f.folder.poll(150 * kMs) == std::vector<std::string>{"a.lua"});
+  CHECK(evaluate_n(f.folder.live().at("a.lua")) == 11);  // the new code, the old state
+  CHECK(f.folder.status().at("a.lua").message.rfind("loaded ", 0) == 0);
+}
+
+TEST_CASE("an editor's save by rename is picked up") {
+  Folder f;
+  write_file(f.dir.file("a.lua"), counter(1));
+  f.folder.scan(0);
+  write_file(f.dir.file(".a.lua.tmp"), counter(5));
+  std::filesystem::rename(f.dir.file(".a.lua.tmp"), f.dir.file("a.lua"));
+  f.folder.poll(0);
+  CHECK(f.folder.poll(50 * kMs) == std::vector<std::string>{"a.lua"});
+  CHECK(evaluate_n(f.folder.live().at("a.lua")) == 5);
+}
+
+TEST_CASE("a broken edit keeps the old version running and says why") {
+  Folder f;
+  write_file(f.dir.file("a.lua"), counter(1));
+  f.folder.scan(0);
+  write_file(f.dir.file("a.lua"), "return { evaluate = function( end }");
+  f.folder.poll(0);
+  f.folder.poll(50 * kMs);
+  const auto& status = f.folder.status().at("a.lua");
+  CHECK_FALSE(status.ok);
+  CHECK(status.message.find("policy a: a.lua:1:") == 0);
+  CHECK(status.message.find("the previous version keeps running") != std::string::npos);
+  CHECK(evaluate_n(f.folder.live().at("a.lua")) == 1);
+  write_file(f.dir.file("a.lua"), "return { name = 5, evaluate = function() end }");
+  f.folder.poll(100 * kMs);
+  f.folder.poll(150 * kMs);
+  CHECK(f.folder.status().at("a.lua").message.rfind("a.lua: name must be a string", 0) == 0);
+}
+
+TEST_CASE("a version whose own tests fail is refused") {
+  Folder f;
+  write_file(f.dir.file("a.lua"), counter(1));
+  write_file(f.dir.file("a_test.lua"), "-- tests");
+  f.folder.scan(0);
+  f.gate_answer = "1 failed: cuts the limit";
+  write_file(f.dir.file("a.lua"), counter(2));
+  f.folder.poll(0);
+  f.folder.poll(50 * kMs);
+  CHECK(f.folder.status().at("a.lua").message == "a.lua: its tests fail: 1 failed: cuts the limit; the previous version keeps running");
+  CHECK(evaluate_n(f.folder.live().at("a.lua")) == 1);
+}
+
+TEST_CASE("saving the same content changes nothing; deleting retires the policy") {
+  Folder f;
+  write_file(f.dir.file("a.lua"), counter(1));
+  f.folder.scan(0);
+  evaluate_n(f.folder.live().at("a.lua"));
+  write_file(f.dir.file("a.lua"), counter(1));
+  f.folder.poll(0);
+  f.folder.poll(50 * kMs);
+  CHECK(evaluate_n(f.folder.live().at("a.lua")) == 2);  // the same state object: not reloaded
+  std::filesystem::remove(f.dir.file("a.lua"));
+  f.folder.poll(100 * kMs);
+  f.folder.poll(150 * kMs);
+  CHECK(f.folder.live().empty());
+  CHECK(f.folder.status().at("a.lua").message == "retired: the file is gone");
+}
+
+TEST_CASE("several quick saves make one reload") {
+  Folder f;
+  write_file(f.dir.file("a.lua"), counter(1));
+  f.folder.scan(0);
+  for (int i = 0; i < 5; ++i) {
+    write_file(f.dir.file("a.lua"), counter(100 + i));
+    f.folder.poll(i * 10 * kMs);
+  }
+  CHECK(f.folder.poll(80 * kMs).empty());
+  CHECK(f.folder.poll(90 * kMs) == std::vector<std::string>{"a.lua"});
+  CHECK(evaluate_n(f.folder.live().at("a.lua")) == 104);
+}

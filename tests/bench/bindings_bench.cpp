@@ -1,6 +1,12 @@
 // Figures for the policy runtime.
 #include "harness.hpp"
 #include "setpoint/aggregator.hpp"
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "setpoint/bindings/policy_folder.hpp"
 #include "setpoint/bindings/policy_state.hpp"
 
 namespace setpoint::bench {
@@ -58,6 +64,27 @@ void bindings_benchmarks(Figures& figures) {
                 }
               }));
   keep(proposals);
+
+  // File saved -> new version live, through inotify, the 50 ms debounce and a fresh compile,
+  // polled every millisecond as an engine loop would between evaluations.
+  const std::string dir = "/tmp/setpoint-bench-reload";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const auto write = [&](int version) {
+    std::ofstream(dir + "/aimd.lua") << kReferenceAimd << "\n-- version " << version << "\n";
+  };
+  write(0);
+  bindings::PolicyFolder folder(dir, nullptr, {}, clock, {});
+  folder.scan(clock.monotonic());
+  std::vector<double> reloads;
+  for (int v = 1; v <= 7; ++v) {
+    const Nanos start = clock.monotonic();
+    write(v);
+    while (folder.poll(clock.monotonic()).empty()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    reloads.push_back(static_cast<double>(clock.monotonic() - start) / kNanosPerMilli);
+  }
+  figures.set("reload_ms", median(reloads));
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace setpoint::bench

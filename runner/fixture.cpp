@@ -110,6 +110,13 @@ bindings::PolicyInputs Fixture::inputs(const OutcomeSet& outcomes) const {
     if (const auto it = series->second.find("*"); it != series->second.end()) return it->second;
     return WindowStats{};
   };
+  in.series = [this](const std::string& metric) {
+    std::vector<Labels> out;
+    for (const auto& [key, _] : windows) {
+      if (auto parsed = parse_series_key(key); parsed && parsed->first == metric) out.push_back(std::move(parsed->second));
+    }
+    return out;
+  };
   in.param = [this](const std::string& name) -> std::optional<ProposedValue> {
     const auto it = params.find(name);
     if (it == params.end()) return std::nullopt;

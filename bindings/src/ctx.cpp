@@ -136,6 +136,24 @@ int ctx_window(lua_State* L) {
   return 1;
 }
 
+int ctx_series(lua_State* L) {
+  Evaluation& e = evaluation(L);
+  const std::string metric = text_arg(L, 2, "ctx:series: the metric");
+  const auto all = e.inputs->series ? e.inputs->series(metric) : std::vector<Labels>{};
+  if (all.size() > 10'000) return luaL_error(L, "ctx:series: %s has more than 10000 series", metric.c_str());
+  lua_createtable(L, static_cast<int>(all.size()), 0);
+  int i = 0;
+  for (const auto& labels : all) {
+    lua_createtable(L, 0, static_cast<int>(labels.size()));
+    for (const auto& [name, value] : labels) {
+      lua_pushlstring(L, value.data(), value.size());
+      lua_setfield(L, -2, name.c_str());
+    }
+    lua_rawseti(L, -2, ++i);
+  }
+  return 1;
+}
+
 int ctx_param(lua_State* L) {
   Evaluation& e = evaluation(L);
   const std::string name = text_arg(L, 2, "ctx:param: the name");
@@ -204,7 +222,7 @@ int ctx_log(lua_State* L) {
 }  // namespace
 
 void push_ctx(lua_State* L, Evaluation** current) {
-  static const luaL_Reg kMethods[] = {{"window", ctx_window}, {"param", ctx_param}, {"now", ctx_now},
+  static const luaL_Reg kMethods[] = {{"window", ctx_window}, {"series", ctx_series}, {"param", ctx_param}, {"now", ctx_now},
                                       {"set", ctx_set},       {"act", ctx_act},     {"alert", ctx_alert},
                                       {"log", ctx_log},       {nullptr, nullptr}};
   lua_createtable(L, 0, 8);

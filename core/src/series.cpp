@@ -37,6 +37,38 @@ std::string series_key(std::string_view metric, const Labels& labels) {
   return key;
 }
 
+std::optional<std::pair<std::string, Labels>> parse_series_key(std::string_view key) {
+  // Reads up to an unescaped stop character; returns false at the end of the key.
+  std::size_t i = 0;
+  const auto read = [&](std::string& out, std::string_view stops) {
+    out.clear();
+    while (i < key.size()) {
+      const char c = key[i];
+      if (c == '\\' && i + 1 < key.size()) {
+        out.push_back(key[i + 1]);
+        i += 2;
+      } else if (stops.find(c) != std::string_view::npos) {
+        return true;
+      } else {
+        out.push_back(c);
+        ++i;
+      }
+    }
+    return false;
+  };
+  std::pair<std::string, Labels> out;
+  if (!read(out.first, "{") || key[i] != '{') return std::nullopt;
+  ++i;
+  if (i < key.size() && key[i] == '}') return i + 1 == key.size() ? std::optional(out) : std::nullopt;
+  for (;;) {
+    std::string name, value;
+    if (!read(name, "=") || !read((++i, value), ",}")) return std::nullopt;
+    out.second.emplace_back(std::move(name), std::move(value));
+    if (key[i] == '}') return i + 1 == key.size() ? std::optional(out) : std::nullopt;
+    ++i;
+  }
+}
+
 Shard::Shard(const WindowConfig& windows, std::size_t outcomes, std::thread::id owner)
     : owner_(owner) {
   rings_.reserve(windows.resolutions.size());

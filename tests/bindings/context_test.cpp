@@ -96,6 +96,24 @@ TEST_CASE("ctx: windows give every statistic, outcomes, and count 0 for unknown 
   CHECK(out.logs == std::vector<std::string>{"looked at checkout"});
 }
 
+TEST_CASE("ctx:series lists the label sets of a metric's series") {
+  Fixture f;
+  f.inputs.series = [](const std::string& metric) {
+    std::vector<Labels> out;
+    if (metric == "http.server") out = {{{"service", "checkout"}}, {{"service", "search"}, {"route", "/q"}}};
+    return out;
+  };
+  PolicyOutputs out;
+  const RunResult result = run(R"(return { evaluate = function(ctx)
+    local all = ctx:series("http.server")
+    assert(#all == 2 and all[1].service == "checkout" and all[2].route == "/q")
+    assert(#ctx:series("nothing") == 0)
+    for _, labels in ipairs(all) do ctx:window("http.server", labels, "1m") end
+  end })", f, out);
+  INFO(result.message);
+  CHECK(result.ok());
+}
+
 TEST_CASE("ctx: every argument is checked, and the error names the file and line") {
   Fixture f;
   struct Case {

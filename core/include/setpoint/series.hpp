@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <thread>
@@ -23,6 +24,8 @@ using LabelView = std::pair<std::string_view, std::string_view>;
 // The canonical key of a series: `metric{k1=v1,k2=v2}` with labels sorted by name, and
 // `\`, `,`, `=`, `{`, `}` in names and values escaped with a backslash.
 std::string series_key(std::string_view metric, const Labels& labels);
+// The inverse of series_key: the metric and labels of a canonical key; none if malformed.
+std::optional<std::pair<std::string, Labels>> parse_series_key(std::string_view key);
 // The same, appended to `out`, sorting `labels` in place (for the ingest hot path, which
 // builds keys into a reused buffer).
 void append_series_key(std::string& out, std::string_view metric, std::span<LabelView> labels);

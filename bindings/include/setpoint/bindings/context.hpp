@@ -5,6 +5,7 @@
 //                                     success_rate, sum, mean, min, max, p50, p90, p95, p99,
 //                                     outcomes = {ok=…, error=…}; span "1m" or seconds;
 //                                     an unknown series reads as count 0
+//   ctx:series(metric)                the label sets of the metric's series: { {service="a"}, … }
 //   ctx:param(name)                   the parameter's value (the shadow value in observe)
 //   ctx:now()                         the engine clock, epoch seconds
 //   ctx:set(name, value, {reason=…})  propose a value
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "setpoint/proposal.hpp"
+#include "setpoint/series.hpp"
 #include "setpoint/window.hpp"
 
 namespace setpoint::bindings {
@@ -27,6 +29,8 @@ namespace setpoint::bindings {
 struct PolicyInputs {
   // The window of a series key over a span; none when the span is not readable.
   std::function<std::optional<WindowStats>(const std::string& key, Nanos span)> window;
+  // The label sets of a metric's series (empty when none, or when not given).
+  std::function<std::vector<Labels>(const std::string& metric)> series;
   // A parameter's current value; none when the parameter is unknown.
   std::function<std::optional<ProposedValue>(const std::string& name)> param;
   const OutcomeSet* outcomes = nullptr;

@@ -2,6 +2,7 @@
 #include "harness.hpp"
 #include "setpoint/aggregator.hpp"
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -9,22 +10,10 @@
 #include "setpoint/bindings/policy_folder.hpp"
 #include "setpoint/bindings/policy_state.hpp"
 
-namespace setpoint::bench {
+// The reference policy (reference_policy.cpp), shared with the PUC Lua 5.4 benchmark.
+extern const char* const kReferenceAimd;
 
-// The reference policy of the design: read one window and a parameter, propose one change.
-extern const char* const kReferenceAimd = R"(
-local function aimd(limit, congested) if congested then return limit * 0.9 else return limit + 1 end end
-return {
-  name = "checkout-concurrency",
-  every = "5s",
-  evaluate = function(ctx)
-    local m = ctx:window("http.server", { service = "checkout" }, "1m")
-    if m.count < 100 then return end
-    local limit = ctx:param("checkout.max_concurrency")
-    ctx:set("checkout.max_concurrency", aimd(limit, m.p99 > 250 or m.error_rate > 0.02),
-            { reason = "p99 high" })
-  end,
-})";
+namespace setpoint::bench {
 
 void bindings_benchmarks(Figures& figures) {
   if (!selected("bindings")) return;
@@ -84,6 +73,17 @@ void bindings_benchmarks(Figures& figures) {
     reloads.push_back(static_cast<double>(clock.monotonic() - start) / kNanosPerMilli);
   }
   figures.set("reload_ms", median(reloads));
+#ifdef SETPOINT_PUC54_BENCH
+  // The same policy and binding on PUC Lua 5.4, divided by ours (policy_eval_ns just above).
+  if (std::FILE* pipe = ::popen(SETPOINT_PUC54_BENCH, "r")) {
+    double puc54 = 0;
+    if (std::fscanf(pipe, "%lf", &puc54) == 1 && puc54 > 0) {
+      figures.set("policy_eval_puc54_ns", puc54);
+      figures.set("policy_eval_puc54_ratio", puc54 / figures.get("policy_eval_ns"));
+    }
+    ::pclose(pipe);
+  }
+#endif
   std::filesystem::remove_all(dir);
 }
 

@@ -31,6 +31,7 @@ double seconds(int repetitions, const std::function<void()>& body);
 class Figures {
  public:
   void set(const std::string& name, double value);
+  double get(const std::string& name) const { return values_.at(name); }
   std::string json() const;
 
  private:

@@ -66,8 +66,8 @@ int host_evaluate(lua_State* L) {
   if (handle < 1 || handle > s.policies.size()) return luaL_error(L, "evaluate: not a policy instance");
   luaL_checktype(L, 2, LUA_TTABLE);
   std::string error;
-  const auto fixture_json = bindings::encode_state(L, 2, error);
-  if (!fixture_json) return luaL_error(L, "evaluate: the fixture %s", error.substr(error.find(':') + 1).c_str());
+  const auto fixture_json = bindings::encode_state(L, 2, error, "fixture");
+  if (!fixture_json) return luaL_error(L, "evaluate: %s", error.c_str());
   auto parsed = parse_fixture(nlohmann::json::parse(*fixture_json), s.outcomes, "fixture");
   if (auto* problem = std::get_if<std::string>(&parsed)) return luaL_error(L, "evaluate: %s", problem->c_str());
   const Fixture& fixture = std::get<Fixture>(parsed);

@@ -14,7 +14,6 @@ struct lua_State;
 namespace setpoint::bindings {
 
 struct Evaluation {
-  std::uint64_t id;
   const PolicyInputs* inputs;
   PolicyOutputs* outputs;
   std::vector<std::pair<std::string, std::string>> evidence;  // ("key@span", JSON object), as read

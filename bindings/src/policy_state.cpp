@@ -142,7 +142,7 @@ RunResult PolicyState::evaluate(const PolicyInputs& inputs, PolicyOutputs& outpu
     lua_pop(L_, 1);
     return {Failure::kRuntime, "policy " + name_ + ": no function evaluate"};
   }
-  Evaluation evaluation{++evaluations_, &inputs, &outputs, {}};
+  Evaluation evaluation{&inputs, &outputs, {}};
   if (ctx_ref_ == LUA_NOREF) {
     push_ctx(L_, &current_);
     ctx_ref_ = luaL_ref(L_, LUA_REGISTRYINDEX);

@@ -114,11 +114,11 @@ void push(lua_State* L, const json& j) {
 
 }  // namespace
 
-std::optional<std::string> encode_state(lua_State* L, int index, std::string& error) {
+std::optional<std::string> encode_state(lua_State* L, int index, std::string& error, const std::string& root) {
   lua_pushvalue(L, index);
   Encoder encoder{L, {}, 0};
   json out;
-  const bool ok = lua_istable(L, -1) ? encoder.table("ctx.state", 1, out) : encoder.fail("ctx.state", "must be a table");
+  const bool ok = lua_istable(L, -1) ? encoder.table(root, 1, out) : encoder.fail(root, "must be a table");
   lua_pop(L, 1);
   if (!ok) {
     error = encoder.error;

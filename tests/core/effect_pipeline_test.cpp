@@ -417,12 +417,8 @@ TEST_CASE("restart: pending proposals, verifications and undos come back; applie
   const auto actions = rule_actions("aimd");
   double p99 = 100;
   const auto kpi = [&](const Verification&, Nanos) -> std::optional<double> { return p99; };
-  std::int64_t proposal_id = 0;
-  {
-    auto store = std::get<std::unique_ptr<AuditStore>>(AuditStore::open(db));
-    Guard guard({spec}, actions, {});
-    FakeActuator limit, rules;
-    EffectPipeline pipeline(guard, {}, store.get());
+  // The same wiring before and after the restart, as the same config would give.
+  const auto wire = [&](EffectPipeline& pipeline, FakeActuator& limit, FakeActuator& rules) {
     pipeline.bind("checkout.limit", limit);
     pipeline.bind("disable_rule", rules);
     pipeline.bind("enable_rule", rules);
@@ -430,6 +426,14 @@ TEST_CASE("restart: pending proposals, verifications and undos come back; applie
     pipeline.set_policy_mode("aimd", Mode::kEnforce);
     pipeline.set_target_mode("checkout.limit", Mode::kEnforce);
     pipeline.set_target_mode("disable_rule", Mode::kEnforce);
+  };
+  std::int64_t proposal_id = 0;
+  {
+    auto store = std::get<std::unique_ptr<AuditStore>>(AuditStore::open(db));
+    Guard guard({spec}, actions, {});
+    FakeActuator limit, rules;
+    EffectPipeline pipeline(guard, {}, store.get());
+    wire(pipeline, limit, rules);
     REQUIRE(pipeline.submit("aimd", "v1", {Proposal::set("aimd", "checkout.limit", 110.0)}, "{}", 0)[0].outcome == "applied");
     pipeline.submit("aimd", "v1", {Proposal::act("aimd", "disable_rule", {{"rule", std::string("geo-block")}})}, "{}", 0);
     pipeline.set_target_mode("checkout.limit", Mode::kPropose);
@@ -447,12 +451,7 @@ TEST_CASE("restart: pending proposals, verifications and undos come back; applie
   REQUIRE(guard.load_state(*store->load_state("guard"), error));
   FakeActuator limit, rules;
   EffectPipeline pipeline(guard, {}, store.get());
-  pipeline.bind("checkout.limit", limit);
-  pipeline.bind("disable_rule", rules);
-  pipeline.bind("enable_rule", rules);
-  pipeline.set_kpi_reader(kpi);
-  pipeline.set_policy_mode("aimd", Mode::kEnforce);
-  pipeline.set_target_mode("checkout.limit", Mode::kEnforce);
+  wire(pipeline, limit, rules);
   pipeline.restore();
   REQUIRE(pipeline.pending().count(proposal_id) == 1);
   p99 = 200;  // worse: the restored verification rolls the change back

@@ -46,3 +46,14 @@ t.case("policy error", function() t.policy("p.lua"):evaluate({ params = {} , win
   CHECK(result.out.substr(result.out.rfind('\n', result.out.size() - 2) + 1) == "1 passed, 3 failed\n");
   CHECK(run_setpoint("test /nonexistent").status == 2);
 }
+
+TEST_CASE("setpoint test: a fixture that is not plain data says where") {
+  TempDir dir;
+  write_file(dir.file("p.lua"), read_file(kExamples + "/checkout_concurrency.lua"));
+  write_file(dir.file("p_test.lua"), R"(local t = require "setpoint.testing"
+t.case("bad fixture", function() t.policy("p.lua"):evaluate({ params = { x = function() end } }) end)
+)");
+  const auto result = run_setpoint("test " + dir.path().string());
+  CHECK(result.status == 1);
+  CHECK(result.out.find("evaluate: fixture.params.x: a function cannot be kept") != std::string::npos);
+}

@@ -81,7 +81,6 @@ class PolicyState {
   Evaluation* current_ = nullptr;  // the evaluation in progress, for ctx
   int ctx_ref_ = -2;               // the state's one ctx table (LUA_NOREF until first used)
   int state_ref_ = -2;             // ctx.state
-  std::uint64_t evaluations_ = 0;
 };
 
 }  // namespace setpoint::bindings

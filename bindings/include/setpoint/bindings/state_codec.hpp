@@ -10,8 +10,10 @@ struct lua_State;
 
 namespace setpoint::bindings {
 
-// The table at `index` as JSON, or none with `error` set ("ctx.state.x.y: a function cannot be kept").
-std::optional<std::string> encode_state(lua_State* L, int index, std::string& error);
+// The table at `index` as JSON, or none with `error` set ("ctx.state.x.y: a function cannot be
+// kept"); `root` names the table in errors.
+std::optional<std::string> encode_state(lua_State* L, int index, std::string& error,
+                                        const std::string& root = "ctx.state");
 // Pushes the table the JSON describes; false (nothing pushed) when it is not a JSON object.
 bool decode_state(lua_State* L, const std::string& json, std::string& error);
 

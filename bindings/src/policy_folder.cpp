@@ -6,10 +6,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
-
-#include "setpoint/sha256.hpp"
 
 namespace setpoint::bindings {
 namespace {
@@ -22,19 +18,27 @@ bool ends_with(const std::string& s, const std::string& tail) {
 
 PolicyFolder::PolicyFolder(std::string dir, const Stdlib* stdlib, Limits limits, const Clock& clock, TestGate gate,
                            Nanos debounce)
-    : dir_(std::move(dir)), stdlib_(stdlib), limits_(limits), clock_(clock), gate_(std::move(gate)), debounce_(debounce) {
+    : source_{std::move(dir), stdlib, limits, &clock, std::move(gate)}, debounce_(debounce) {
   inotify_fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (inotify_fd_ < 0) {
     error_ = std::string("inotify: ") + std::strerror(errno);
-    return;
+  } else {
+    const uint32_t mask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE;
+    if (::inotify_add_watch(inotify_fd_, source_.dir.c_str(), mask) < 0) {
+      error_ = "cannot watch " + source_.dir + ": " + std::strerror(errno);
+    }
   }
-  const uint32_t mask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE;
-  if (::inotify_add_watch(inotify_fd_, dir_.c_str(), mask) < 0) {
-    error_ = "cannot watch " + dir_ + ": " + std::strerror(errno);
-  }
+  worker_ = std::thread([this] { work(); });
 }
 
 PolicyFolder::~PolicyFolder() {
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+    jobs_.clear();
+  }
+  wake_.notify_all();
+  worker_.join();
   if (inotify_fd_ >= 0) ::close(inotify_fd_);
 }
 
@@ -42,14 +46,44 @@ bool PolicyFolder::is_policy_file(const std::string& name) const {
   return ends_with(name, ".lua") && !ends_with(name, "_test.lua") && name.front() != '.';
 }
 
-void PolicyFolder::scan(Nanos now) {
+void PolicyFolder::work() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    wake_.wait(lock, [&] { return stop_ || !jobs_.empty(); });
+    if (stop_) return;
+    Job job = std::move(jobs_.front());
+    jobs_.pop_front();
+    busy_ = true;
+    lock.unlock();
+    Candidate candidate = prepare_candidate(source_, job.file, job.running_hash);
+    lock.lock();
+    done_.push_back(std::move(candidate));
+    busy_ = false;
+    if (jobs_.empty()) idle_.notify_all();
+  }
+}
+
+void PolicyFolder::queue(const std::string& file) {
+  const auto running = live_.find(file);
+  in_flight_.insert(file);
+  {
+    std::lock_guard lock(mutex_);
+    jobs_.push_back({file, running == live_.end() ? std::string() : running->second.hash});
+  }
+  wake_.notify_one();
+}
+
+void PolicyFolder::queue_all(Nanos now) {
   std::set<std::string> present;
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+  for (const auto& entry : fs::directory_iterator(source_.dir, ec)) {
     const std::string name = entry.path().filename().string();
     if (is_policy_file(name)) present.insert(name);
   }
-  for (const auto& name : present) reload(name, now);
+  for (const auto& name : present) {
+    dirty_.erase(name);
+    if (in_flight_.count(name) == 0) queue(name);
+  }
   for (auto it = live_.begin(); it != live_.end();) {
     if (present.count(it->first) == 0) {
       status_[it->first] = {true, "retired: the file is gone", now};
@@ -58,6 +92,16 @@ void PolicyFolder::scan(Nanos now) {
       ++it;
     }
   }
+}
+
+void PolicyFolder::scan(Nanos now) {
+  queue_all(now);
+  settle(now);
+}
+
+bool PolicyFolder::reloading() const {
+  std::lock_guard lock(mutex_);
+  return busy_ || !jobs_.empty();
 }
 
 void PolicyFolder::read_events(Nanos now) {
@@ -87,65 +131,78 @@ void PolicyFolder::read_events(Nanos now) {
 
 std::vector<std::string> PolicyFolder::poll(Nanos now) {
   read_events(now);
-  std::vector<std::string> changed;
   if (rescan_) {
     rescan_ = false;
-    dirty_.clear();
-    scan(now);
-    for (const auto& [file, _] : live_) changed.push_back(file);
-    return changed;
+    queue_all(now);
   }
   for (auto it = dirty_.begin(); it != dirty_.end();) {
-    if (now - it->second < debounce_) {
+    // A file still being prepared stays dirty: its newer content is queued after the result.
+    if (now - it->second < debounce_ || in_flight_.count(it->first) > 0) {
       ++it;
       continue;
     }
-    reload(it->first, now);
-    changed.push_back(it->first);
+    queue(it->first);
     it = dirty_.erase(it);
+  }
+  std::vector<Candidate> done;
+  {
+    std::lock_guard lock(mutex_);
+    done.swap(done_);
+  }
+  return apply(std::move(done), now);
+}
+
+std::vector<std::string> PolicyFolder::settle(Nanos now) {
+  std::vector<Candidate> done;
+  {
+    std::unique_lock lock(mutex_);
+    idle_.wait(lock, [&] { return !busy_ && jobs_.empty(); });
+    done.swap(done_);
+  }
+  return apply(std::move(done), now);
+}
+
+std::vector<std::string> PolicyFolder::apply(std::vector<Candidate> done, Nanos now) {
+  std::vector<std::string> changed;
+  for (auto& candidate : done) {
+    in_flight_.erase(candidate.file);
+    if (apply_one(candidate, now)) changed.push_back(candidate.file);
   }
   return changed;
 }
 
-void PolicyFolder::reload(const std::string& file, Nanos now) {
-  const fs::path path = fs::path(dir_) / file;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    if (live_.erase(file) > 0 || status_.count(file) > 0) status_[file] = {true, "retired: the file is gone", now};
-    return;
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  const std::string source = text.str();
-  const std::string hash = sha256_hex(source);
+bool PolicyFolder::apply_one(Candidate& candidate, Nanos now) {
+  const std::string& file = candidate.file;
   const auto current = live_.find(file);
-  if (current != live_.end() && current->second.hash == hash) return;  // saved without a change
-
-  const auto refuse = [&](const std::string& why) {
-    status_[file] = {false, why + (current != live_.end() ? "; the previous version keeps running" : ""), now};
-  };
-  auto state = std::make_unique<PolicyState>(path.stem().string(), limits_, clock_, stdlib_);
-  const RunResult loaded = state->load(source, file);
-  if (!loaded.ok()) return refuse(loaded.message);
-  std::vector<std::string> problems;
-  const auto info = read_policy_info(*state, path.stem().string(), problems);
-  if (!info) {
-    std::string all;
-    for (const auto& p : problems) all += (all.empty() ? "" : "; ") + p;
-    return refuse(file + ": " + all);
-  }
-  const fs::path tests = fs::path(dir_) / (path.stem().string() + "_test.lua");
-  std::error_code ec;
-  if (gate_ && fs::exists(tests, ec)) {
-    if (const std::string failed = gate_(tests.string()); !failed.empty()) return refuse(file + ": its tests fail: " + failed);
+  switch (candidate.outcome) {
+    case Candidate::Outcome::kGone:
+      if (live_.erase(file) == 0 && status_.count(file) == 0) return false;
+      status_[file] = {true, "retired: the file is gone", now};
+      return true;
+    case Candidate::Outcome::kUnchanged:
+      // Saved back to the running version after a refused edit: the refusal no longer applies.
+      if (auto s = status_.find(file); current != live_.end() && s != status_.end() && !s->second.ok) {
+        s->second = {true, "unchanged: running " + current->second.hash.substr(0, 12), now};
+        return true;
+      }
+      return false;
+    case Candidate::Outcome::kRefused:
+      status_[file] = {false, candidate.error + (current != live_.end() ? "; the previous version keeps running" : ""), now};
+      return true;
+    case Candidate::Outcome::kReady:
+      break;
   }
   if (current != live_.end()) {
     std::string error;
     const auto kept = current->second.state->save_state(error);
-    if (!kept || !state->restore_state(*kept, error)) return refuse(error);
+    if (!kept || !candidate.policy.state->restore_state(*kept, error)) {
+      status_[file] = {false, file + ": " + error + "; the previous version keeps running", now};
+      return true;
+    }
   }
-  live_[file] = {*info, hash, std::move(state)};
-  status_[file] = {true, "loaded " + hash.substr(0, 12), now};
+  status_[file] = {true, "loaded " + candidate.policy.hash.substr(0, 12), now};
+  live_[file] = std::move(candidate.policy);
+  return true;
 }
 
 }  // namespace setpoint::bindings

@@ -1,6 +1,8 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <atomic>
+#include <future>
 
 #include "setpoint/bindings/policy_folder.hpp"
 #include "support/temp_dir.hpp"
@@ -22,7 +24,7 @@ std::string counter(int step) {
 int evaluate_n(LivePolicy& p) {
   PolicyInputs inputs;
   inputs.window = [](const std::string&, Nanos) { return std::optional<WindowStats>(WindowStats{}); };
-  inputs.param = [](const std::string&) { return std::optional<ProposedValue>(); };
+  inputs.param = [](std::string_view) { return std::optional<ProposedValue>(); };
   PolicyOutputs out;
   REQUIRE(p.state->evaluate(inputs, out).ok());
   std::string error;
@@ -37,6 +39,11 @@ struct Folder {
   std::string gate_answer;
   PolicyFolder folder;
   Folder() : folder(dir.path().string(), nullptr, {}, clock, [this](const std::string&) { return gate_answer; }) {}
+  // What an engine loop sees once the reload thread has caught up.
+  std::vector<std::string> poll(Nanos now) {
+    folder.poll(now);
+    return folder.settle(now);
+  }
 };
 
 }  // namespace
@@ -59,9 +66,9 @@ TEST_CASE("a saved file is live after the debounce, with its ctx.state carried o
   f.folder.scan(0);
   CHECK(evaluate_n(f.folder.live().at("a.lua")) == 1);
   write_file(f.dir.file("a.lua"), counter(10));
-  CHECK(f.folder.poll(100 * kMs).empty());  // seen, but not quiet for 50 ms yet
-  CHECK(f.folder.poll(149 * kMs).empty());
-  CHECK(f.folder.poll(150 * kMs) == std::vector<std::string>{"a.lua"});
+  CHECK(f.poll(100 * kMs).empty());  // seen, but not quiet for 50 ms yet
+  CHECK(f.poll(149 * kMs).empty());
+  CHECK(f.poll(150 * kMs) == std::vector<std::string>{"a.lua"});
   CHECK(evaluate_n(f.folder.live().at("a.lua")) == 11);  // the new code, the old state
   CHECK(f.folder.status().at("a.lua").message.rfind("loaded ", 0) == 0);
 }
@@ -72,8 +79,8 @@ TEST_CASE("an editor's save by rename is picked up") {
   f.folder.scan(0);
   write_file(f.dir.file(".a.lua.tmp"), counter(5));
   std::filesystem::rename(f.dir.file(".a.lua.tmp"), f.dir.file("a.lua"));
-  f.folder.poll(0);
-  CHECK(f.folder.poll(50 * kMs) == std::vector<std::string>{"a.lua"});
+  f.poll(0);
+  CHECK(f.poll(50 * kMs) == std::vector<std::string>{"a.lua"});
   CHECK(evaluate_n(f.folder.live().at("a.lua")) == 5);
 }
 
@@ -82,16 +89,16 @@ TEST_CASE("a broken edit keeps the old version running and says why") {
   write_file(f.dir.file("a.lua"), counter(1));
   f.folder.scan(0);
   write_file(f.dir.file("a.lua"), "return { evaluate = function( end }");
-  f.folder.poll(0);
-  f.folder.poll(50 * kMs);
+  f.poll(0);
+  f.poll(50 * kMs);
   const auto& status = f.folder.status().at("a.lua");
   CHECK_FALSE(status.ok);
   CHECK(status.message.find("policy a: a.lua:1:") == 0);
   CHECK(status.message.find("the previous version keeps running") != std::string::npos);
   CHECK(evaluate_n(f.folder.live().at("a.lua")) == 1);
   write_file(f.dir.file("a.lua"), "return { name = 5, evaluate = function() end }");
-  f.folder.poll(100 * kMs);
-  f.folder.poll(150 * kMs);
+  f.poll(100 * kMs);
+  f.poll(150 * kMs);
   CHECK(f.folder.status().at("a.lua").message.rfind("a.lua: name must be a string", 0) == 0);
 }
 
@@ -102,8 +109,8 @@ TEST_CASE("a version whose own tests fail is refused") {
   f.folder.scan(0);
   f.gate_answer = "1 failed: cuts the limit";
   write_file(f.dir.file("a.lua"), counter(2));
-  f.folder.poll(0);
-  f.folder.poll(50 * kMs);
+  f.poll(0);
+  f.poll(50 * kMs);
   CHECK(f.folder.status().at("a.lua").message == "a.lua: its tests fail: 1 failed: cuts the limit; the previous version keeps running");
   CHECK(evaluate_n(f.folder.live().at("a.lua")) == 1);
 }
@@ -114,12 +121,12 @@ TEST_CASE("saving the same content changes nothing; deleting retires the policy"
   f.folder.scan(0);
   evaluate_n(f.folder.live().at("a.lua"));
   write_file(f.dir.file("a.lua"), counter(1));
-  f.folder.poll(0);
-  f.folder.poll(50 * kMs);
+  f.poll(0);
+  f.poll(50 * kMs);
   CHECK(evaluate_n(f.folder.live().at("a.lua")) == 2);  // the same state object: not reloaded
   std::filesystem::remove(f.dir.file("a.lua"));
-  f.folder.poll(100 * kMs);
-  f.folder.poll(150 * kMs);
+  f.poll(100 * kMs);
+  f.poll(150 * kMs);
   CHECK(f.folder.live().empty());
   CHECK(f.folder.status().at("a.lua").message == "retired: the file is gone");
 }
@@ -130,9 +137,50 @@ TEST_CASE("several quick saves make one reload") {
   f.folder.scan(0);
   for (int i = 0; i < 5; ++i) {
     write_file(f.dir.file("a.lua"), counter(100 + i));
-    f.folder.poll(i * 10 * kMs);
+    f.poll(i * 10 * kMs);
   }
-  CHECK(f.folder.poll(80 * kMs).empty());
-  CHECK(f.folder.poll(90 * kMs) == std::vector<std::string>{"a.lua"});
+  CHECK(f.poll(80 * kMs).empty());
+  CHECK(f.poll(90 * kMs) == std::vector<std::string>{"a.lua"});
   CHECK(evaluate_n(f.folder.live().at("a.lua")) == 104);
+}
+
+TEST_CASE("a slow reload never holds up the engine thread; the old version runs until the swap") {
+  TempDir dir;
+  ManualClock clock;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<int> gates{0};
+  PolicyFolder folder(dir.path().string(), nullptr, {}, clock, [&](const std::string&) {
+    if (gates++ > 0) released.wait();  // the first gate (start-up) passes at once
+    return std::string();
+  });
+  write_file(dir.file("a.lua"), counter(1));
+  write_file(dir.file("a_test.lua"), "-- tests");
+  folder.scan(0);
+  write_file(dir.file("a.lua"), counter(10));
+  folder.poll(0);
+  CHECK(folder.poll(50 * kMs).empty());  // handed to the reload thread, which now waits in the gate
+  CHECK(folder.reloading());
+  CHECK(evaluate_n(folder.live().at("a.lua")) == 1);  // the engine thread goes on with the old version
+  CHECK(evaluate_n(folder.live().at("a.lua")) == 2);
+  CHECK(folder.poll(60 * kMs).empty());
+  release.set_value();
+  CHECK(folder.settle(70 * kMs) == std::vector<std::string>{"a.lua"});
+  CHECK(evaluate_n(folder.live().at("a.lua")) == 12);  // the new code, with the state as it was at the swap
+  CHECK(gates == 2);
+}
+
+TEST_CASE("saving the running version back after a refused edit clears the refusal") {
+  Folder f;
+  write_file(f.dir.file("a.lua"), counter(1));
+  f.folder.scan(0);
+  write_file(f.dir.file("a.lua"), "return {");
+  f.poll(0);
+  f.poll(50 * kMs);
+  CHECK_FALSE(f.folder.status().at("a.lua").ok);
+  write_file(f.dir.file("a.lua"), counter(1));
+  f.poll(100 * kMs);
+  CHECK(f.poll(150 * kMs) == std::vector<std::string>{"a.lua"});
+  CHECK(f.folder.status().at("a.lua").ok);
+  CHECK(f.folder.status().at("a.lua").message.rfind("unchanged: running ", 0) == 0);
 }

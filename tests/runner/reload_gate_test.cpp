@@ -31,6 +31,7 @@ TEST_CASE("a new version whose own tests fail is refused; a good one goes live")
   write_file(dir.file("checkout_concurrency.lua"), wrong);
   folder.poll(0);
   folder.poll(50 * kNanosPerMilli);
+  folder.settle(50 * kNanosPerMilli);  // the gate runs on the folder's reload thread
   const auto& refused = folder.status().at("checkout_concurrency.lua");
   CHECK_FALSE(refused.ok);
   CHECK(refused.message.find("checkout_concurrency.lua: its tests fail: ") == 0);
@@ -39,5 +40,6 @@ TEST_CASE("a new version whose own tests fail is refused; a good one goes live")
   write_file(dir.file("checkout_concurrency.lua"), policy + "\n-- reviewed\n");
   folder.poll(100 * kNanosPerMilli);
   folder.poll(150 * kNanosPerMilli);
+  folder.settle(150 * kNanosPerMilli);
   CHECK(folder.status().at("checkout_concurrency.lua").ok);
 }

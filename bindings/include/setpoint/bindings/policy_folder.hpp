@@ -1,36 +1,29 @@
 #pragma once
 // The policies folder, live: watched with inotify on the directory (editors save by rename,
 // Kubernetes swaps a `..data` symlink; a queue overflow means rescan). A changed file is
-// reloaded once it has been quiet for the debounce: read, hashed (an unchanged hash is not a
-// change), compiled in a fresh state under the full limits, its metadata checked, its own
-// `<name>_test.lua` run through the gate, and only then swapped in, with ctx.state carried
-// over. Any failure keeps the old version running and records why. A deleted file retires its
-// policy. Called from the engine thread between evaluations.
-#include <functional>
+// reloaded once it has been quiet for the debounce. The slow part — read, hash, compile, check,
+// run the policy's own tests — happens on the folder's reload thread (PolicyCandidate), so the
+// engine's evaluations never wait on it; the engine thread only swaps finished versions in,
+// carrying ctx.state over. Any failure keeps the old version running and records why. A
+// deleted file retires its policy. poll() and settle() are called from the engine thread.
+#include <condition_variable>
+#include <deque>
 #include <map>
-#include <memory>
+#include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
-#include "setpoint/bindings/policy_info.hpp"
+#include "setpoint/bindings/policy_candidate.hpp"
 
 namespace setpoint::bindings {
-
-struct LivePolicy {
-  PolicyInfo info;
-  std::string hash;  // SHA-256 of the source
-  std::unique_ptr<PolicyState> state;
-};
 
 struct ReloadStatus {
   bool ok = true;
   std::string message;  // "loaded 3f2a9c…", or why the new version was refused
   Nanos at = 0;
 };
-
-// Runs a policy's own tests; returns "" when they pass, else why not.
-using TestGate = std::function<std::string(const std::string& test_file)>;
 
 class PolicyFolder {
  public:
@@ -40,11 +33,17 @@ class PolicyFolder {
   PolicyFolder(const PolicyFolder&) = delete;
   PolicyFolder& operator=(const PolicyFolder&) = delete;
 
-  // Loads every policy file now (start-up, or after an overflow).
+  // Loads every policy file and waits for the result (start-up).
   void scan(Nanos now);
-  // Takes the folder's pending events and reloads what has been quiet for the debounce.
-  // Returns the files reloaded or retired.
+  // Takes the folder's pending events, hands what has been quiet for the debounce to the
+  // reload thread, and swaps in what it has finished. Never waits for a compile. Returns the
+  // files whose status changed (swapped, refused or retired).
   std::vector<std::string> poll(Nanos now);
+  // Waits for the reload thread to finish what it was given, then swaps it in (start-up,
+  // tests, and shutdown). Returns the files whose status changed.
+  std::vector<std::string> settle(Nanos now);
+  // True while the reload thread has work.
+  bool reloading() const;
 
   std::map<std::string, LivePolicy>& live() { return live_; }  // by file name
   const std::map<std::string, ReloadStatus>& status() const { return status_; }
@@ -52,22 +51,38 @@ class PolicyFolder {
   const std::string& error() const { return error_; }
 
  private:
+  struct Job {
+    std::string file;
+    std::string running_hash;
+  };
+
   void read_events(Nanos now);
-  void reload(const std::string& file, Nanos now);
+  void queue_all(Nanos now);
+  void queue(const std::string& file);
+  std::vector<std::string> apply(std::vector<Candidate> done, Nanos now);
+  bool apply_one(Candidate& candidate, Nanos now);  // true when the file's status changed
+  void work();
   bool is_policy_file(const std::string& name) const;
 
-  std::string dir_;
-  const Stdlib* stdlib_;
-  Limits limits_;
-  const Clock& clock_;
-  TestGate gate_;
+  CandidateSource source_;
   Nanos debounce_;
   int inotify_fd_ = -1;
   std::string error_;
   std::map<std::string, Nanos> dirty_;  // file → time of its last event
+  std::set<std::string> in_flight_;     // given to the reload thread, not yet swapped
   bool rescan_ = false;
   std::map<std::string, LivePolicy> live_;
   std::map<std::string, ReloadStatus> status_;
+
+  // Shared with the reload thread, under mutex_.
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::condition_variable idle_;
+  std::deque<Job> jobs_;
+  std::vector<Candidate> done_;
+  bool busy_ = false;
+  bool stop_ = false;
+  std::thread worker_;
 };
 
 }  // namespace setpoint::bindings

@@ -1,0 +1,44 @@
+#pragma once
+// A new version of a policy file, prepared off the engine thread: read, hashed, compiled in a
+// fresh state under the full limits, its metadata checked and its own `<name>_test.lua` run
+// through the gate. Preparing touches nothing the engine owns, so it can run on any thread;
+// only the swap (PolicyFolder) happens on the engine thread.
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "setpoint/bindings/policy_info.hpp"
+
+namespace setpoint::bindings {
+
+struct LivePolicy {
+  PolicyInfo info;
+  std::string hash;  // SHA-256 of the source
+  std::unique_ptr<PolicyState> state;
+};
+
+// Runs a policy's own tests; returns "" when they pass, else why not. Called off the engine
+// thread, so it must not touch engine state.
+using TestGate = std::function<std::string(const std::string& test_file)>;
+
+struct Candidate {
+  enum class Outcome { kReady, kUnchanged, kGone, kRefused };
+  std::string file;  // the file's name inside the folder
+  Outcome outcome = Outcome::kRefused;
+  LivePolicy policy;  // kReady: the compiled, checked, tested version
+  std::string error;  // kRefused: why
+};
+
+struct CandidateSource {
+  std::string dir;
+  const Stdlib* stdlib = nullptr;
+  Limits limits;
+  const Clock* clock = nullptr;
+  TestGate gate;
+};
+
+// Prepares `file`; `running_hash` is the hash of the version running now ("" if none), so a
+// save without a change is kUnchanged.
+Candidate prepare_candidate(const CandidateSource& source, const std::string& file, const std::string& running_hash);
+
+}  // namespace setpoint::bindings

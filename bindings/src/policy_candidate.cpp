@@ -1,0 +1,56 @@
+#include "setpoint/bindings/policy_candidate.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "setpoint/sha256.hpp"
+
+namespace setpoint::bindings {
+namespace fs = std::filesystem;
+
+Candidate prepare_candidate(const CandidateSource& source, const std::string& file, const std::string& running_hash) {
+  Candidate candidate;
+  candidate.file = file;
+  const fs::path path = fs::path(source.dir) / file;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    candidate.outcome = Candidate::Outcome::kGone;
+    return candidate;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string code = text.str();
+  candidate.policy.hash = sha256_hex(code);
+  if (candidate.policy.hash == running_hash) {
+    candidate.outcome = Candidate::Outcome::kUnchanged;
+    return candidate;
+  }
+  const std::string name = path.stem().string();
+  auto state = std::make_unique<PolicyState>(name, source.limits, *source.clock, source.stdlib);
+  if (const RunResult loaded = state->load(code, file); !loaded.ok()) {
+    candidate.error = loaded.message;
+    return candidate;
+  }
+  std::vector<std::string> problems;
+  auto info = read_policy_info(*state, name, problems);
+  if (!info) {
+    candidate.error = file + ":";
+    for (std::size_t i = 0; i < problems.size(); ++i) candidate.error += (i == 0 ? " " : "; ") + problems[i];
+    return candidate;
+  }
+  const fs::path tests = fs::path(source.dir) / (name + "_test.lua");
+  std::error_code ec;
+  if (source.gate && fs::exists(tests, ec)) {
+    if (const std::string failed = source.gate(tests.string()); !failed.empty()) {
+      candidate.error = file + ": its tests fail: " + failed;
+      return candidate;
+    }
+  }
+  candidate.policy.info = std::move(*info);
+  candidate.policy.state = std::move(state);
+  candidate.outcome = Candidate::Outcome::kReady;
+  return candidate;
+}
+
+}  // namespace setpoint::bindings

@@ -117,8 +117,8 @@ bindings::PolicyInputs Fixture::inputs(const OutcomeSet& outcomes) const {
     }
     return out;
   };
-  in.param = [this](const std::string& name) -> std::optional<ProposedValue> {
-    const auto it = params.find(name);
+  in.param = [this](std::string_view name) -> std::optional<ProposedValue> {
+    const auto it = params.find(std::string(name));
     if (it == params.end()) return std::nullopt;
     return it->second;
   };
@@ -147,7 +147,7 @@ json outputs_json(const bindings::PolicyOutputs& out, const std::string& state_j
     proposals.push_back(std::move(item));
   }
   return {{"proposals", proposals}, {"alerts", out.alerts}, {"logs", out.logs},
-          {"evidence", json::parse(out.evidence)}, {"state", json::parse(state_json)}};
+          {"evidence", json::parse(out.evidence())}, {"state", json::parse(state_json)}};
 }
 
 }  // namespace setpoint::runner

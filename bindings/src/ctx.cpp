@@ -8,9 +8,9 @@ extern "C" {
 
 #include "evaluation.hpp"
 #include "setpoint/duration.hpp"
-#include "setpoint/json_text.hpp"
 #include "setpoint/series.hpp"
 
+#include <iterator>
 #include <vector>
 
 namespace setpoint::bindings {
@@ -24,14 +24,17 @@ Evaluation& evaluation(lua_State* L) {
   return **current;
 }
 
-std::string text_arg(lua_State* L, int index, const char* what) {
+// A string argument, viewed where it lies on the Lua stack (valid while it stays there).
+std::string_view text_view(lua_State* L, int index, const char* what) {
   // The type first: lua_tolstring would turn a number into a string in place.
   if (lua_type(L, index) != LUA_TSTRING) luaL_error(L, "%s must be a string", what);
   std::size_t n = 0;
   const char* s = lua_tolstring(L, index, &n);
   if (n > kMaxTextBytes) luaL_error(L, "%s is longer than %d bytes", what, static_cast<int>(kMaxTextBytes));
-  return std::string(s, n);
+  return {s, n};
 }
+
+std::string text_arg(lua_State* L, int index, const char* what) { return std::string(text_view(L, index, what)); }
 
 ProposedValue value_arg(lua_State* L, int index, const char* what) {
   switch (lua_type(L, index)) {
@@ -52,15 +55,14 @@ std::string reason_opt(lua_State* L, int index) {
   return reason;
 }
 
-void set_number(lua_State* L, const char* field, double value) {
-  if (!std::isfinite(value)) return;  // absent, not NaN: `m.p99 > 250` on no data is an error, not silently false
-  lua_pushnumber(L, value);
-  lua_setfield(L, -2, field);
-}
+// The window table's field names, interned once per ctx and kept in ctx_window's upvalue 2.
+enum class WindowField { kCount = 1, kRate, kErrorRate, kSuccessRate, kSum, kMean, kMin, kMax, kP50, kP90, kP95, kP99, kOutcomes };
+constexpr const char* kWindowFields[] = {"count", "rate", "error_rate", "success_rate", "sum", "mean", "min",
+                                         "max",   "p50",  "p90",        "p95",          "p99", "outcomes"};
 
 int ctx_window(lua_State* L) {
   Evaluation& e = evaluation(L);
-  const std::string metric = text_arg(L, 2, "ctx:window: the metric");
+  const std::string_view metric = text_view(L, 2, "ctx:window: the metric");
   // Label views point into strings on the Lua stack, kept there until the key is built.
   std::vector<LabelView> labels;
   if (!lua_isnoneornil(L, 3)) {
@@ -98,41 +100,40 @@ int ctx_window(lua_State* L) {
   const auto stats = e.inputs->window(key, span);
   if (!stats) return luaL_error(L, "ctx:window: span %s is not positive or longer than the longest window", format_duration(span).c_str());
 
-  lua_createtable(L, 0, 16);
-  lua_pushnumber(L, static_cast<double>(stats->count));
-  lua_setfield(L, -2, "count");
-  set_number(L, "rate", stats->rate_per_s);
-  set_number(L, "error_rate", stats->error_rate);
-  set_number(L, "success_rate", stats->success_rate);
-  set_number(L, "sum", stats->sum);
-  set_number(L, "mean", stats->mean);
-  set_number(L, "min", stats->min);
-  set_number(L, "max", stats->max);
-  set_number(L, "p50", stats->p50);
-  set_number(L, "p90", stats->p90);
-  set_number(L, "p95", stats->p95);
-  set_number(L, "p99", stats->p99);
+  // The result table, keyed by strings interned once per ctx (upvalue 2): no hashing per field.
+  lua_createtable(L, 0, 13);
+  const auto field = [&](WindowField f, double value) {
+    if (!std::isfinite(value)) return;  // absent, not NaN: `m.p99 > 250` on no data is an error, not silently false
+    lua_rawgeti(L, lua_upvalueindex(2), static_cast<int>(f));
+    lua_pushnumber(L, value);
+    lua_rawset(L, -3);
+  };
+  field(WindowField::kCount, static_cast<double>(stats->count));
+  field(WindowField::kRate, stats->rate_per_s);
+  field(WindowField::kErrorRate, stats->error_rate);
+  field(WindowField::kSuccessRate, stats->success_rate);
+  field(WindowField::kSum, stats->sum);
+  field(WindowField::kMean, stats->mean);
+  field(WindowField::kMin, stats->min);
+  field(WindowField::kMax, stats->max);
+  field(WindowField::kP50, stats->p50);
+  field(WindowField::kP90, stats->p90);
+  field(WindowField::kP95, stats->p95);
+  field(WindowField::kP99, stats->p99);
+  lua_rawgeti(L, lua_upvalueindex(2), static_cast<int>(WindowField::kOutcomes));
   lua_createtable(L, 0, 4);
   if (e.inputs->outcomes != nullptr) {
     for (std::size_t o = 0; o < e.inputs->outcomes->size(); ++o) {
+      const std::string& name = e.inputs->outcomes->name(static_cast<OutcomeIndex>(o));
+      lua_pushlstring(L, name.data(), name.size());
       lua_pushnumber(L, static_cast<double>(stats->outcomes[o]));
-      lua_setfield(L, -2, e.inputs->outcomes->name(static_cast<OutcomeIndex>(o)).c_str());
+      lua_rawset(L, -3);
     }
   }
-  lua_setfield(L, -2, "outcomes");
+  lua_rawset(L, -3);
 
-  // The evidence: what the policy read, as it read it.
-  std::string json = "{\"count\":";
-  json_text::append_number(json, stats->count);
-  const std::pair<const char*, double> fields[] = {{"error_rate", stats->error_rate}, {"p50", stats->p50}, {"p99", stats->p99}, {"rate", stats->rate_per_s}};
-  for (const auto& [name, value] : fields) {
-    json += ",\"";
-    json += name;
-    json += "\":";
-    json_text::append_number(json, value);
-  }
-  json += "}";
-  e.evidence.emplace_back(key + "@" + format_duration(span), std::move(json));
+  // The evidence: what the policy read, as it read it (rendered as JSON only when recorded).
+  e.outputs->reads.push_back({key, span, stats->count, stats->error_rate, stats->p50, stats->p99, stats->rate_per_s});
   return 1;
 }
 
@@ -156,9 +157,9 @@ int ctx_series(lua_State* L) {
 
 int ctx_param(lua_State* L) {
   Evaluation& e = evaluation(L);
-  const std::string name = text_arg(L, 2, "ctx:param: the name");
+  const std::string_view name = text_view(L, 2, "ctx:param: the name");
   const auto value = e.inputs->param(name);
-  if (!value) return luaL_error(L, "ctx:param: no parameter %s in config", name.c_str());
+  if (!value) return luaL_error(L, "ctx:param: no parameter %s in config", lua_tostring(L, 2));
   if (const auto* d = std::get_if<double>(&*value)) lua_pushnumber(L, *d);
   else if (const auto* b = std::get_if<bool>(&*value)) lua_pushboolean(L, *b);
   else lua_pushstring(L, std::get<std::string>(*value).c_str());
@@ -228,7 +229,16 @@ void push_ctx(lua_State* L, Evaluation** current) {
   lua_createtable(L, 0, 8);
   for (const luaL_Reg* m = kMethods; m->name != nullptr; ++m) {
     lua_pushlightuserdata(L, current);
-    lua_pushcclosure(L, m->func, 1);
+    int upvalues = 1;
+    if (m->func == ctx_window) {
+      lua_createtable(L, static_cast<int>(std::size(kWindowFields)), 0);
+      for (std::size_t i = 0; i < std::size(kWindowFields); ++i) {
+        lua_pushstring(L, kWindowFields[i]);
+        lua_rawseti(L, -2, static_cast<int>(i) + 1);
+      }
+      ++upvalues;
+    }
+    lua_pushcclosure(L, m->func, upvalues);
     lua_setfield(L, -2, m->name);
   }
 }

@@ -16,7 +16,6 @@ namespace setpoint::bindings {
 struct Evaluation {
   const PolicyInputs* inputs;
   PolicyOutputs* outputs;
-  std::vector<std::pair<std::string, std::string>> evidence;  // ("key@span", JSON object), as read
 };
 
 // Pushes a ctx table whose functions reach the evaluation `*current` points to. One ctx per

@@ -142,7 +142,7 @@ RunResult PolicyState::evaluate(const PolicyInputs& inputs, PolicyOutputs& outpu
     lua_pop(L_, 1);
     return {Failure::kRuntime, "policy " + name_ + ": no function evaluate"};
   }
-  Evaluation evaluation{&inputs, &outputs, {}};
+  Evaluation evaluation{&inputs, &outputs};
   if (ctx_ref_ == LUA_NOREF) {
     push_ctx(L_, &current_);
     ctx_ref_ = luaL_ref(L_, LUA_REGISTRYINDEX);
@@ -161,19 +161,6 @@ RunResult PolicyState::evaluate(const PolicyInputs& inputs, PolicyOutputs& outpu
     outputs = PolicyOutputs{};
     return result;
   }
-  // A window read twice is kept once: the later read wins, as in a JSON object.
-  std::string evidence = "{";
-  for (std::size_t i = 0; i < evaluation.evidence.size(); ++i) {
-    const auto& [key, json] = evaluation.evidence[i];
-    bool later = false;
-    for (std::size_t j = i + 1; j < evaluation.evidence.size() && !later; ++j) later = evaluation.evidence[j].first == key;
-    if (later) continue;
-    if (evidence.size() > 1) evidence += ",";
-    json_text::append_string(evidence, key);
-    evidence += ":";
-    evidence += json;
-  }
-  outputs.evidence = evidence + "}";
   return result;
 }
 

@@ -40,7 +40,7 @@ void bindings_benchmarks(Figures& figures) {
     if (!id) return WindowStats{};
     return aggregator.read(*id, now, span, scratch);
   };
-  inputs.param = [](const std::string&) -> std::optional<ProposedValue> { return 100.0; };
+  inputs.param = [](std::string_view) -> std::optional<ProposedValue> { return 100.0; };
   bindings::PolicyState state("checkout-concurrency", {}, clock);
   state.load(kReferenceAimd, "aimd.lua");
   constexpr std::uint64_t kOps = 100'000;
@@ -49,6 +49,21 @@ void bindings_benchmarks(Figures& figures) {
                 for (std::uint64_t i = 0; i < kOps; ++i) {
                   bindings::PolicyOutputs out;
                   state.evaluate(inputs, out);
+                  proposals += out.proposals.size();
+                }
+              }));
+  keep(proposals);
+  // Its two halves: the window read alone, and the evaluation with the read answered for free.
+  figures.set("policy_eval_window_read_ns", ns_per_op(kOps, 7, [&] {
+                for (std::uint64_t i = 0; i < kOps; ++i) keep(inputs.window("http.server{service=checkout}", 60 * kNanosPerSecond)->count);
+              }));
+  const auto fixed = inputs.window("http.server{service=checkout}", 60 * kNanosPerSecond);
+  bindings::PolicyInputs fixed_inputs = inputs;
+  fixed_inputs.window = [&](const std::string&, Nanos) { return fixed; };
+  figures.set("policy_eval_without_read_ns", ns_per_op(kOps, 7, [&] {
+                for (std::uint64_t i = 0; i < kOps; ++i) {
+                  bindings::PolicyOutputs out;
+                  state.evaluate(fixed_inputs, out);
                   proposals += out.proposals.size();
                 }
               }));
@@ -65,14 +80,23 @@ void bindings_benchmarks(Figures& figures) {
   write(0);
   bindings::PolicyFolder folder(dir, nullptr, {}, clock, {});
   folder.scan(clock.monotonic());
-  std::vector<double> reloads;
+  // The engine thread's longest poll() during each reload: the stall other policies would see.
+  std::vector<double> reloads, stalls;
   for (int v = 1; v <= 7; ++v) {
     const Nanos start = clock.monotonic();
     write(v);
-    while (folder.poll(clock.monotonic()).empty()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    Nanos longest = 0;
+    for (bool swapped = false; !swapped;) {
+      const Nanos before = clock.monotonic();
+      swapped = !folder.poll(before).empty();
+      longest = std::max(longest, clock.monotonic() - before);
+      if (!swapped) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
     reloads.push_back(static_cast<double>(clock.monotonic() - start) / kNanosPerMilli);
+    stalls.push_back(static_cast<double>(longest) / kNanosPerMilli);
   }
   figures.set("reload_ms", median(reloads));
+  figures.set("reload_stall_ms", median(stalls));
 #ifdef SETPOINT_PUC54_BENCH
   // The same policy and binding on PUC Lua 5.4, divided by ours (policy_eval_ns just above).
   if (std::FILE* pipe = ::popen(SETPOINT_PUC54_BENCH, "r")) {

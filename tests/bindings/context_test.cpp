@@ -30,7 +30,7 @@ struct Fixture {
       if (key == "http.server{service=checkout}") return stats;
       return WindowStats{};
     };
-    inputs.param = [](const std::string& name) -> std::optional<ProposedValue> {
+    inputs.param = [](std::string_view name) -> std::optional<ProposedValue> {
       if (name == "checkout.max_concurrency") return 100.0;
       return std::nullopt;
     };
@@ -68,7 +68,7 @@ TEST_CASE("the reference AIMD policy reads a window and a parameter and proposes
   CHECK(out.proposals[0].target == "checkout.max_concurrency");
   CHECK(std::get<double>(out.proposals[0].value) == Approx(90));
   CHECK(out.proposals[0].reason == "p99=412ms");
-  const auto evidence = nlohmann::json::parse(out.evidence);
+  const auto evidence = nlohmann::json::parse(out.evidence());
   CHECK(evidence["http.server{service=checkout}@1m"]["p99"] == 412);
   CHECK(evidence["http.server{service=checkout}@1m"]["count"] == 1200);
 }
@@ -163,7 +163,7 @@ TEST_CASE("ctx: windows with many labels, numbers among them") {
                                    "} , '1m') assert(m.count == 0) end }", f, out);
   INFO(result.message);
   CHECK(result.ok());
-  const auto evidence = nlohmann::json::parse(out.evidence);
+  const auto evidence = nlohmann::json::parse(out.evidence());
   REQUIRE(evidence.size() == 1);
   CHECK(evidence.begin().key().rfind("m{l0=0,l1=1,l10=10,", 0) == 0);
 }

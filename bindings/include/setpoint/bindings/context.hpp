@@ -15,9 +15,11 @@
 //
 // Reads are copies; proposals are collected and handed to the guard after the policy returns.
 // Every argument is checked; errors name the policy's file and line.
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "setpoint/proposal.hpp"
@@ -32,16 +34,27 @@ struct PolicyInputs {
   // The label sets of a metric's series (empty when none, or when not given).
   std::function<std::vector<Labels>(const std::string& metric)> series;
   // A parameter's current value; none when the parameter is unknown.
-  std::function<std::optional<ProposedValue>(const std::string& name)> param;
+  std::function<std::optional<ProposedValue>(std::string_view name)> param;
   const OutcomeSet* outcomes = nullptr;
   Nanos now = 0;
+};
+
+// One window the policy read, as it read it: the evidence behind its proposals.
+struct WindowRead {
+  std::string key;  // the series key
+  Nanos span = 0;
+  std::uint64_t count = 0;
+  double error_rate = 0, p50 = 0, p99 = 0, rate = 0;
 };
 
 struct PolicyOutputs {
   std::vector<Proposal> proposals;
   std::vector<std::string> alerts;
   std::vector<std::string> logs;
-  std::string evidence = "{}";  // JSON: each window read, by "key@span"
+  std::vector<WindowRead> reads;
+  // The reads as a JSON object by "key@span" (a window read twice: the later read). Rendered
+  // on demand — by whoever records the decision — not on the evaluation's hot path.
+  std::string evidence() const;
 };
 
 constexpr std::size_t kMaxProposals = 100;

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "daemon_config.hpp"
 #include "effects_config.hpp"
 #include "yaml_reader.hpp"
 
@@ -115,7 +116,8 @@ void read_redaction(const YamlReader& r, const YAML::Node& node, TelemetryConfig
 }
 
 void read_telemetry(const YamlReader& r, const YAML::Node& node, TelemetryConfig& t) {
-  r.keys(node, "telemetry", {"windows", "outcomes", "max_series", "mapping", "validation", "redaction", "quarantine"});
+  r.keys(node, "telemetry", {"sources", "windows", "outcomes", "max_series", "mapping", "validation", "redaction", "quarantine"});
+  if (node["sources"]) read_sources(r, node["sources"], t);
   if (node["windows"]) read_windows(r, node["windows"], t.windows);
   if (node["outcomes"]) read_outcomes(r, node["outcomes"], t.outcomes);
   if (node["max_series"]) t.max_series = r.integer(node["max_series"], "telemetry.max_series", 1, 10'000'000);
@@ -140,9 +142,11 @@ std::variant<Config, ConfigError> parse_config(const std::string& text, const st
     const YAML::Node root = YAML::Load(text);
     if (root.IsNull()) return config;  // an empty file: all defaults
     YamlReader r(name);
-    r.keys(root, "(top level)", {"engine", "telemetry", "parameters", "actions"});
+    r.keys(root, "(top level)", {"engine", "telemetry", "policies", "control_plane", "parameters", "actions"});
     if (root["engine"]) read_engine(r, root["engine"], config.engine);
     if (root["telemetry"]) read_telemetry(r, root["telemetry"], config.telemetry);
+    if (root["policies"]) read_policies(r, root["policies"], config.policies);
+    if (root["control_plane"]) read_control_plane(r, root["control_plane"], config.control_plane);
     if (root["parameters"]) read_parameters(r, root["parameters"], config);
     if (root["actions"]) read_actions(r, root["actions"], config);
     for (const auto& a : config.actions) {

@@ -15,7 +15,14 @@
 
 namespace setpoint::runner {
 
+// A JSON-lines file followed like `tail -F`.
+struct FileSourceConfig {
+  std::string path;
+  std::string checkpoint;  // where the read position is kept across restarts (empty: none)
+};
+
 struct TelemetryConfig {
+  std::vector<FileSourceConfig> files;
   TelemetrySchema schema;
   WindowConfig windows;
   OutcomeSet outcomes;
@@ -35,18 +42,49 @@ struct ActuatorConfig {
 };
 
 struct EngineConfig {
-  Mode mode = Mode::kObserve;  // the global ceiling
+  Nanos tick = kNanosPerSecond;  // how often due policies are looked for
+  Mode mode = Mode::kObserve;    // the global ceiling
   bool dry_run = false;        // forces observe everywhere
   std::string state_path = "setpoint.db";
   GuardLimits caps;
   Nanos proposal_ttl = 15 * 60 * kNanosPerSecond;
   Nanos drift_pin = 30 * 60 * kNanosPerSecond;
+  std::size_t actuator_threads = 2;
+  std::string decision_log;  // a JSON-lines copy of every decision (empty: none)
+};
+
+// What config says about one policy, over what its file says.
+struct PolicyOverride {
+  std::optional<Mode> mode;
+  std::optional<Nanos> every;
+  std::optional<std::string> schedule;
+  bool disabled = false;
+};
+
+struct PoliciesConfig {
+  std::string dir = "policies";
+  std::size_t memory = 16u << 20;  // per policy
+  Nanos cpu = 50 * kNanosPerMilli;  // per evaluation
+  int failures_to_quarantine = 3;
+  Nanos quarantine_backoff = 30 * kNanosPerSecond;
+  bool test_gate = true;  // a new version must pass its own *_test.lua
+  std::map<std::string, PolicyOverride> overrides;  // by policy name
+};
+
+struct ControlPlaneConfig {
+  bool enabled = true;
+  std::string host = "127.0.0.1";
+  int port = 9464;
+  std::string tokens_file;  // empty: every mutation is refused (401)
+  std::size_t max_body_bytes = 4u << 20;
 };
 
 struct Config {
   std::string path;  // where it was loaded from; empty for the built-in defaults
   EngineConfig engine;
   TelemetryConfig telemetry;
+  PoliciesConfig policies;
+  ControlPlaneConfig control_plane;
   std::vector<ParameterSpec> parameters;
   std::vector<ActionSpec> actions;
   std::map<std::string, ActuatorConfig> actuators;  // by parameter or action name

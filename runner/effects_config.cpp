@@ -100,7 +100,13 @@ std::optional<Mode> mode_from_name(const std::string& name) {
 }
 
 void read_engine(const YamlReader& r, const YAML::Node& node, EngineConfig& e) {
-  r.keys(node, "engine", {"mode", "dry_run", "state_path", "caps", "proposal_ttl", "drift_pin"});
+  r.keys(node, "engine", {"tick", "mode", "dry_run", "state_path", "caps", "proposal_ttl", "drift_pin", "actuator_threads", "decision_log"});
+  if (node["tick"]) {
+    e.tick = r.duration(node["tick"], "engine.tick");
+    if (e.tick < 10 * kNanosPerMilli || e.tick > 60 * kNanosPerSecond) r.fail(node["tick"], "engine.tick", "must be between 10ms and 60s");
+  }
+  if (node["actuator_threads"]) e.actuator_threads = static_cast<std::size_t>(r.integer(node["actuator_threads"], "engine.actuator_threads", 1, 64));
+  if (node["decision_log"]) e.decision_log = r.string(node["decision_log"], "engine.decision_log");
   if (node["mode"]) e.mode = read_mode(r, node["mode"], "engine.mode");
   if (node["dry_run"]) e.dry_run = r.boolean(node["dry_run"], "engine.dry_run");
   if (node["state_path"]) e.state_path = r.string(node["state_path"], "engine.state_path");

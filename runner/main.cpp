@@ -3,8 +3,14 @@
 
 #include <cstdio>
 
+#include <map>
+
 #include "check_command.hpp"
+#include "client_command.hpp"
 #include "eval_command.hpp"
+#include "replay_command.hpp"
+#include "run_command.hpp"
+#include "setpoint/json_text.hpp"
 #include "stats_command.hpp"
 #include "test_command.hpp"
 
@@ -19,6 +25,25 @@ bool cpu_supported() {
 #else
   return true;
 #endif
+}
+
+// A JSON object of the flags that were given (strings, and numbers where `numbers` says).
+std::string body_of(const std::map<std::string, std::string>& fields, const std::map<std::string, double>& numbers = {}) {
+  std::string out = "{";
+  for (const auto& [key, value] : fields) {
+    if (value.empty()) continue;
+    if (out.size() > 1) out += ",";
+    setpoint::json_text::append_string(out, key);
+    out += ":";
+    setpoint::json_text::append_string(out, value);
+  }
+  for (const auto& [key, value] : numbers) {
+    if (out.size() > 1) out += ",";
+    setpoint::json_text::append_string(out, key);
+    out += ":";
+    setpoint::json_text::append_number(out, value);
+  }
+  return out + "}";
 }
 
 }  // namespace
@@ -56,6 +81,67 @@ int main(int argc, char** argv) {
   test_cmd->add_option("paths", test.paths, "test files or folders (default: policies/ and stdlib/)");
   test_cmd->add_option("--stdlib", test.stdlib, "the stdlib folder (default: the source tree's)");
 
+  setpoint::runner::RunArgs run;
+  auto* run_cmd = app.add_subcommand("run", "Run the engine: telemetry, policies, guard, actuators, control plane");
+  run_cmd->add_option("--config", run.config, "setpoint YAML config")->required();
+  run_cmd->add_flag("--dry-run", run.dry_run, "observe everywhere: log what would be done, touch nothing");
+  run_cmd->add_option("--for", run.run_for, "stop cleanly after this long (e.g. 30s)");
+  run_cmd->add_option("--listen", run.listen, "control plane host:port (overrides the config)");
+  run_cmd->add_option("--stdlib", run.stdlib, "the stdlib folder (default: the source tree's)");
+
+  setpoint::runner::ReplayArgs replay;
+  auto* replay_cmd = app.add_subcommand("replay", "Backtest: run the whole engine over recorded telemetry, in observe mode");
+  replay_cmd->add_option("--config", replay.config, "setpoint YAML config")->required();
+  replay_cmd->add_option("--telemetry", replay.telemetry, "JSON-lines telemetry file")->required();
+  replay_cmd->add_option("--from", replay.from, "first decision time (RFC 3339); earlier events only fill windows");
+  replay_cmd->add_option("--to", replay.to, "last event time (RFC 3339)");
+  replay_cmd->add_flag("--json", replay.json, "decision records as JSON lines, then a summary object");
+  replay_cmd->add_option("--stdlib", replay.stdlib, "the stdlib folder (default: the source tree's)");
+
+  // Control-plane clients.
+  setpoint::runner::ClientArgs client;
+  std::map<std::string, std::string> flags;
+  double value = 0;
+  std::int64_t version = 0;
+  std::vector<CLI::App*> clients;
+  const auto client_cmd = [&](const char* name, const char* help) {
+    auto* cmd = app.add_subcommand(name, help);
+    cmd->add_option("--url", client.url, "the engine's control plane")->capture_default_str();
+    cmd->description(std::string(help) + " (token from $SETPOINT_TOKEN)");
+    clients.push_back(cmd);
+    return cmd;
+  };
+  auto* state_cmd = client_cmd("state", "Windows per series: rates, error rate, percentiles");
+  state_cmd->add_option("--span", flags["span"], "window span (default 1m)");
+  client_cmd("policies", "Policies: version, mode, last evaluation, errors, quarantine, reloads");
+  client_cmd("params", "Parameters: value, bounds, last change, override, pauses");
+  auto* decisions_cmd = client_cmd("decisions", "Decisions, newest last");
+  decisions_cmd->add_option("--since", flags["since"], "RFC 3339 time or epoch seconds");
+  decisions_cmd->add_option("--policy", flags["policy"], "only this policy's");
+  decisions_cmd->add_option("--verdict", flags["verdict"], "allow, clamp or block");
+  decisions_cmd->add_option("--limit", flags["limit"], "at most this many");
+  client_cmd("proposals", "Proposals waiting for approval");
+  auto* approve_cmd = client_cmd("approve", "Approve a pending proposal (vetted again now)");
+  approve_cmd->add_option("id", flags["id"], "the proposal's id")->required();
+  auto* reject_cmd = client_cmd("reject", "Reject a pending proposal");
+  reject_cmd->add_option("id", flags["id"], "the proposal's id")->required();
+  auto* pause_cmd = client_cmd("pause", "Pause changes: everything, a policy, or a parameter (one direction)");
+  auto* resume_cmd = client_cmd("resume", "Lift a pause");
+  for (auto* cmd : {pause_cmd, resume_cmd}) {
+    cmd->add_option("--scope", flags["scope"], "global, policy or parameter")->check(CLI::IsMember({"global", "policy", "parameter"}));
+    cmd->add_option("--name", flags["name"], "the policy or parameter");
+    cmd->add_option("--direction", flags["direction"], "up, down or both (parameters)")->check(CLI::IsMember({"up", "down", "both"}));
+  }
+  pause_cmd->add_option("--for", flags["for"], "until resumed if not given (e.g. 30m)");
+  auto* override_cmd = client_cmd("override", "Pin a parameter to a value for a while");
+  override_cmd->add_option("parameter", flags["parameter"])->required();
+  override_cmd->add_option("value", value)->required();
+  override_cmd->add_option("--for", flags["for"], "how long (e.g. 30m)")->required();
+  override_cmd->add_option("--reason", flags["reason"], "recorded with the change");
+  auto* rollback_cmd = client_cmd("rollback", "Put a parameter back to the value a past decision set");
+  rollback_cmd->add_option("parameter", flags["parameter"])->required();
+  rollback_cmd->add_option("--version", version, "the decision id (see `setpoint decisions`)")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -65,5 +151,28 @@ int main(int argc, char** argv) {
   if (*eval_cmd) return setpoint::runner::run_eval(eval);
   if (*check_cmd) return setpoint::runner::run_check(check);
   if (*test_cmd) return setpoint::runner::run_test(test);
+  if (*run_cmd) return setpoint::runner::run_daemon(run);
+  if (*replay_cmd) return setpoint::runner::run_replay(replay);
+  for (auto* cmd : clients) {
+    if (!*cmd) continue;
+    client.command = cmd->get_name();
+    if (cmd == state_cmd || cmd == decisions_cmd) {
+      for (const auto& [key, v] : flags) {
+        if (!v.empty()) client.query[key] = v;
+      }
+    } else if (cmd == approve_cmd || cmd == reject_cmd) {
+      client.positional = {flags["id"]};
+    } else if (cmd == pause_cmd) {
+      client.body = body_of({{"scope", flags["scope"]}, {"name", flags["name"]}, {"direction", flags["direction"]}, {"for", flags["for"]}});
+    } else if (cmd == resume_cmd) {
+      client.body = body_of({{"scope", flags["scope"]}, {"name", flags["name"]}, {"direction", flags["direction"]}});
+    } else if (cmd == override_cmd) {
+      client.body = body_of({{"parameter", flags["parameter"]}, {"for", flags["for"]}, {"reason", flags["reason"]}}, {{"value", value}});
+    } else if (cmd == rollback_cmd) {
+      client.positional = {flags["parameter"]};
+      client.body = "{\"version\":" + std::to_string(version) + "}";
+    }
+    return setpoint::runner::run_client(client);
+  }
   return 2;
 }

@@ -8,7 +8,7 @@ namespace setpoint {
 namespace {
 
 // Each entry moves the schema one version up. Only ever append: never edit a shipped one.
-constexpr std::array<const char*, 2> kMigrations = {
+constexpr std::array<const char*, 3> kMigrations = {
     // 1: decisions, state documents, drift events.
     "CREATE TABLE decisions ("
     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
@@ -33,6 +33,9 @@ constexpr std::array<const char*, 2> kMigrations = {
     "  version TEXT NOT NULL, updated_at INTEGER NOT NULL);"
     "CREATE TABLE proposals (id INTEGER PRIMARY KEY, status TEXT NOT NULL, expires INTEGER NOT NULL,"
     "  record TEXT NOT NULL, decided_by TEXT NOT NULL DEFAULT '', decided_at INTEGER NOT NULL DEFAULT 0);",
+    // 3: what operators did through the control plane, with the token's name.
+    "CREATE TABLE operator_actions (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL,"
+    "  who TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL, status INTEGER NOT NULL);",
 };
 
 // A prepared statement that finalizes itself.
@@ -174,6 +177,13 @@ std::vector<StoredDecision> AuditStore::decisions(const DecisionQuery& q) const 
   return out;
 }
 
+std::optional<StoredDecision> AuditStore::decision(std::int64_t id) const {
+  Statement s(db_, "SELECT id, at, policy, target, verdict, outcome, record FROM decisions WHERE id = ?");
+  s.bind(1, id);
+  if (s.step() != SQLITE_ROW) return std::nullopt;
+  return row_of(s);
+}
+
 bool AuditStore::save_state(const std::string& key, const std::string& json, Nanos at) {
   Statement s(db_, "INSERT INTO state (key, json, updated_at) VALUES (?, ?, ?) "
                    "ON CONFLICT(key) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at");
@@ -200,6 +210,23 @@ bool AuditStore::record_drift(Nanos at, const std::string& target, const std::st
     return false;
   }
   return true;
+}
+
+bool AuditStore::record_operator_action(const OperatorAction& a) {
+  Statement s(db_, "INSERT INTO operator_actions (at, who, action, detail, status) VALUES (?, ?, ?, ?, ?)");
+  s.bind(1, a.at).bind(2, a.who).bind(3, a.action).bind(4, a.detail).bind(5, static_cast<std::int64_t>(a.status));
+  if (s.step() != SQLITE_DONE) {
+    error_ = sqlite3_errmsg(db_);
+    return false;
+  }
+  return true;
+}
+
+std::vector<OperatorAction> AuditStore::operator_actions() const {
+  std::vector<OperatorAction> out;
+  Statement s(db_, "SELECT at, who, action, detail, status FROM operator_actions ORDER BY id");
+  while (s.step() == SQLITE_ROW) out.push_back({s.integer(0), s.text(1), s.text(2), s.text(3), static_cast<int>(s.integer(4))});
+  return out;
 }
 
 std::size_t AuditStore::drift_count() const {

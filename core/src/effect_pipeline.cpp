@@ -27,11 +27,13 @@ void EffectPipeline::record(Decision& d) {
     d.id = next_local_id_++;
   }
   if (log_) log_(decision_json(d));
+  if (observer_) observer_(d, true);
 }
 
 void EffectPipeline::finish(Decision& d) {
   if (store_ != nullptr) store_->record_result(d);
   if (log_) log_(decision_json(d));
+  if (observer_) observer_(d, false);
 }
 
 std::string EffectPipeline::key_for(const Proposal& p) const {
@@ -267,37 +269,59 @@ void EffectPipeline::verify(const Check& check, Nanos now) {
   const bool worse = v.higher_is_worse ? *after > before * (1 + v.worse_by) && *after - before > 1e-12
                                        : *after < before * (1 - v.worse_by) && before - *after > 1e-12;
   if (!worse) return;
-  Decision d;
-  d.at = now;
-  d.policy = "setpoint:verify";
-  d.policy_version = check.change.policy + "@" + check.change.policy_version;
-  d.proposal = Proposal::set(d.policy, check.change.proposal.target, check.previous_value);
   char reason[200];
   std::snprintf(reason, sizeof reason, "%s of %s went from %g to %g after decision %lld: worse by more than %g %%",
                 v.stat.c_str(), v.series.c_str(), before, *after, static_cast<long long>(check.change.id), v.worse_by * 100);
-  d.proposal.reason = reason;
-  d.mode = Mode::kEnforce;
-  d.verdict = guard_.vet_rollback(d.proposal.target, check.previous_value);
+  roll_back(check.change.proposal.target, check.previous_value, "setpoint:verify",
+            check.change.policy + "@" + check.change.policy_version, reason, now);
+}
+
+std::optional<Decision> EffectPipeline::roll_back(const std::string& parameter, double value, const std::string& who,
+                                                  const std::string& version, const std::string& why, Nanos now) {
+  if (guard_.parameter(parameter) == nullptr) return std::nullopt;
+  Decision d;
+  d.at = now;
+  d.policy = who;
+  d.policy_version = version;
+  d.proposal = Proposal::set(d.policy, parameter, value);
+  d.proposal.reason = why;
+  d.verdict = guard_.vet_rollback(parameter, value);
+  // A rollback still respects the global ceiling: in dry-run it is only a shadow.
+  d.mode = options_.ceiling == Mode::kEnforce ? Mode::kEnforce : Mode::kObserve;
   if (!d.verdict.allowed()) {
     d.outcome = "blocked";
-    d.detail = explain(d.verdict, d.proposal.target);
+    d.detail = explain(d.verdict, parameter);
     record(d);
-    return;
+    return d;
   }
-  const auto it = actuators_.find(d.proposal.target);
-  if (it == actuators_.end()) return;
+  if (d.mode == Mode::kObserve) {
+    guard_.rolled_back(parameter, d.verdict.value, now);
+    d.outcome = "shadow";
+    char text[64];
+    std::snprintf(text, sizeof text, "would roll back to %g", d.verdict.value);
+    d.detail = text;
+    record(d);
+    return d;
+  }
+  const auto it = actuators_.find(parameter);
+  if (it == actuators_.end()) {
+    d.outcome = "failed";
+    d.detail = "no actuator is bound to " + parameter;
+    record(d);
+    return d;
+  }
   if (store_ != nullptr) store_->record_intent(d);
   else d.id = next_local_id_++;
-  const ActuationResult result = it->second->apply({d.proposal.target, key_for(d.proposal), actuated_value(d), {},
-                                                    d.policy, d.proposal.reason, now});
+  const ActuationResult result = it->second->apply({parameter, key_for(d.proposal), actuated_value(d), {}, d.policy, why, now});
   d.outcome = result.ok() ? "rolled back" : "failed";
   d.detail = result.detail;
   d.result_at = now;
   if (result.ok()) {
-    guard_.rolled_back(d.proposal.target, d.verdict.value, now);
+    guard_.rolled_back(parameter, d.verdict.value, now);
     remember_parameter(d, d.verdict.value, now);
   }
   finish(d);
+  return d;
 }
 
 }  // namespace setpoint

@@ -88,6 +88,18 @@ std::optional<double> Guard::value(std::string_view name) const {
   return param_states_[it->second].value;
 }
 
+std::optional<Nanos> Guard::last_change(std::string_view name) const {
+  const auto it = parameter_index_.find(std::string(name));
+  if (it == parameter_index_.end() || param_states_[it->second].last_change == kNever) return std::nullopt;
+  return param_states_[it->second].last_change;
+}
+
+std::optional<Override> Guard::override_of(std::string_view name) const {
+  const auto it = parameter_index_.find(std::string(name));
+  if (it == parameter_index_.end()) return std::nullopt;
+  return param_states_[it->second].override;
+}
+
 Verdict Guard::vet(const Proposal& p, Nanos now) {
   if (p.kind == Proposal::Kind::kAct) {
     const auto it = action_index_.find(p.target);

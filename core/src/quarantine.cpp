@@ -22,6 +22,7 @@ Quarantine::~Quarantine() {
 void Quarantine::add(Nanos at, Rejection reason, std::string_view detail,
                      std::string_view source, std::string_view line) {
   if (file_ == nullptr) return;
+  std::lock_guard lock(mutex_);
   const bool cut = line.size() > kMaxKeptBytes;
   std::string kept(line.substr(0, kMaxKeptBytes));
   if (redactor_ != nullptr && !redactor_->empty()) kept = redactor_->redact_text(kept);
@@ -43,6 +44,7 @@ void Quarantine::add(Nanos at, Rejection reason, std::string_view detail,
 }
 
 void Quarantine::flush() {
+  std::lock_guard lock(mutex_);
   if (file_ != nullptr && std::fflush(file_) != 0) {
     error_ = "cannot write quarantine file " + path_ + ": " + std::strerror(errno);
   }

@@ -54,7 +54,7 @@ ParameterSpec limit_spec() {
 TEST_CASE("audit store: schema, WAL, intent then result") {
   TempDir dir;
   auto store = open_store(dir.file("setpoint.db"));
-  CHECK(store->schema_version() == 2);
+  CHECK(store->schema_version() == 3);
   Decision d = decision("aimd", 120, VerdictKind::kAllow, 5 * kSec);
   const auto id = store->record_intent(d);
   REQUIRE(id > 0);
@@ -112,7 +112,7 @@ TEST_CASE("audit store: everything survives reopening; migrations run once") {
     REQUIRE(store->record_drift(kSec, "app.yaml", "changed by hand"));
   }
   auto store = open_store(dir.file("setpoint.db"));
-  CHECK(store->schema_version() == 2);
+  CHECK(store->schema_version() == 3);
   CHECK(store->unfinished().size() == 1);
   CHECK(store->load_state("guard") == R"({"x":1})");
   CHECK(!store->load_state("nothing"));
@@ -129,7 +129,7 @@ TEST_CASE("audit store: a database from a newer build, or an unusable path, is a
   }
   auto opened = AuditStore::open(dir.file("new.db"));
   REQUIRE(std::holds_alternative<std::string>(opened));
-  CHECK(std::get<std::string>(opened).find("schema version 99, newer than this build knows (2)") != std::string::npos);
+  CHECK(std::get<std::string>(opened).find("schema version 99, newer than this build knows (3)") != std::string::npos);
   auto bad = AuditStore::open(dir.file("no/such/dir/x.db"));
   REQUIRE(std::holds_alternative<std::string>(bad));
   CHECK(std::get<std::string>(bad).rfind("cannot open", 0) == 0);
@@ -177,4 +177,21 @@ TEST_CASE("a guard state that does not parse leaves the guard as it was") {
   CHECK(error == "guard state version 2 is not 1");
   CHECK_FALSE(guard.load_state(R"({"version":1,"parameters":{"checkout.limit":{"value":"x"}}})", error));
   CHECK(*guard.value("checkout.limit") == 100);
+}
+
+TEST_CASE("audit store: operator actions are kept with the token's name, in order") {
+  TempDir dir;
+  {
+    auto store = open_store(dir.file("setpoint.db"));
+    REQUIRE(store->record_operator_action({kSec, "alice", "POST /v1/pause", R"({"scope":"global"})", 200}));
+    REQUIRE(store->record_operator_action({2 * kSec, "bob", "POST /v1/override", R"({"parameter":"x"})", 400}));
+  }
+  auto store = open_store(dir.file("setpoint.db"));
+  const auto actions = store->operator_actions();
+  REQUIRE(actions.size() == 2);
+  CHECK(actions[0].who == "alice");
+  CHECK(actions[0].action == "POST /v1/pause");
+  CHECK(actions[0].detail == R"({"scope":"global"})");
+  CHECK(actions[1].at == 2 * kSec);
+  CHECK(actions[1].status == 400);
 }

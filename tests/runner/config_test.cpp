@@ -79,7 +79,7 @@ telemetry:
 
 TEST_CASE("config errors name the file, line, column, key path and the problem") {
   CHECK(error_of("telemetry:\n  windw: []\n") ==
-        "test.yaml:2:3: telemetry: unknown key \"windw\" (expected one of: windows, outcomes, max_series, mapping, "
+        "test.yaml:2:3: telemetry: unknown key \"windw\" (expected one of: sources, windows, outcomes, max_series, mapping, "
         "validation, redaction, quarantine)");
   CHECK(error_of("engin: {}\n").rfind("test.yaml:1:1: (top level): unknown key \"engin\"", 0) == 0);
   CHECK(error_of("telemetry:\n  max_series: lots\n") ==

@@ -50,6 +50,15 @@ struct StoredProposal {
   Nanos decided_at;
 };
 
+// A mutation made through the control plane: who (the token's name), what, and its answer.
+struct OperatorAction {
+  Nanos at = 0;
+  std::string who;
+  std::string action;  // "POST /v1/pause"
+  std::string detail;  // the request body
+  int status = 0;      // the HTTP status answered
+};
+
 class AuditStore {
  public:
   static std::variant<std::unique_ptr<AuditStore>, std::string> open(const std::string& path);
@@ -67,6 +76,7 @@ class AuditStore {
   // Intents without a result: effects a crash may or may not have completed.
   std::vector<StoredDecision> unfinished() const;
   std::vector<StoredDecision> decisions(const DecisionQuery& query) const;
+  std::optional<StoredDecision> decision(std::int64_t id) const;
 
   bool save_state(const std::string& key, const std::string& json, Nanos at);
   std::optional<std::string> load_state(const std::string& key) const;
@@ -78,6 +88,9 @@ class AuditStore {
 
   bool record_drift(Nanos at, const std::string& target, const std::string& detail);
   std::size_t drift_count() const;
+
+  bool record_operator_action(const OperatorAction& action);
+  std::vector<OperatorAction> operator_actions() const;
 
   const std::string& error() const { return error_; }
 

@@ -46,6 +46,8 @@ struct PendingProposal {
 using KpiReader = std::function<std::optional<double>(const Verification& verification, Nanos now)>;
 // Receives each decision record as one JSON line (the decision log).
 using DecisionLog = std::function<void(const std::string& line)>;
+// Told of each decision as it is first recorded (`first`) and again with its result.
+using DecisionObserver = std::function<void(const Decision& decision, bool first)>;
 
 class EffectPipeline {
  public:
@@ -67,6 +69,7 @@ class EffectPipeline {
   void set_target_mode(const std::string& target, Mode mode) { target_modes_[target] = mode; }
   void set_ceiling(Mode mode) { options_.ceiling = mode; }
   void set_kpi_reader(KpiReader reader) { kpi_ = std::move(reader); }
+  void set_observer(DecisionObserver observer) { observer_ = std::move(observer); }
   Mode mode_for(const std::string& policy, const std::string& target) const;
 
   // One evaluation's proposals, in order. Returns their decisions.
@@ -77,6 +80,10 @@ class EffectPipeline {
   // Vets the pending proposal again and enacts it; none when no such proposal is pending.
   std::optional<Decision> approve(std::int64_t id, const std::string& who, Nanos now);
   bool reject(std::int64_t id, const std::string& who, Nanos now);
+  // Puts a parameter back to an earlier value through the guard's rollback path (bounds, not
+  // cooldowns), now, on the calling thread. None when there is no such parameter.
+  std::optional<Decision> roll_back(const std::string& parameter, double value, const std::string& who,
+                                    const std::string& version, const std::string& why, Nanos now);
   // Expires proposals past their TTL, runs due verifications and due automatic undos.
   void tick(Nanos now);
   // At start-up: each intent a crash left without a result is settled by reading its target
@@ -116,6 +123,7 @@ class EffectPipeline {
   AuditStore* store_;
   DecisionLog log_;
   KpiReader kpi_;
+  DecisionObserver observer_;
   std::map<std::string, Actuator*> actuators_;
   std::map<std::string, Mode> policy_modes_;
   std::map<std::string, Mode> target_modes_;

@@ -84,6 +84,9 @@ class Guard {
   bool load_state(const std::string& json, std::string& error);
 
   std::optional<double> value(std::string_view parameter) const;
+  // When the parameter last changed (none if never), and its operator override, if any.
+  std::optional<Nanos> last_change(std::string_view parameter) const;
+  std::optional<Override> override_of(std::string_view parameter) const;
   const ParameterSpec* parameter(std::string_view name) const;
   const ActionSpec* action(std::string_view name) const;
   const std::vector<Pause>& pauses() const { return pauses_; }

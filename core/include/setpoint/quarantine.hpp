@@ -1,8 +1,10 @@
 #pragma once
 // Where rejected telemetry goes: one JSON line per rejected line, with the reason, a sentence
 // for a person, where it came from and the line itself (redacted, and cut to a maximum length
-// so a 10 MB line cannot fill the disk).
+// so a 10 MB line cannot fill the disk). Safe to share between ingest threads: rejections are
+// rare, so one lock costs nothing on the accepted path.
 #include <cstdio>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -32,6 +34,7 @@ class Quarantine {
   std::uint64_t written() const { return written_; }
 
  private:
+  std::mutex mutex_;
   std::string path_;
   const Redactor* redactor_;
   std::FILE* file_ = nullptr;

@@ -42,6 +42,8 @@ class PolicyFolder {
   // Waits for the reload thread to finish what it was given, then swaps it in (start-up,
   // tests, and shutdown). Returns the files whose status changed.
   std::vector<std::string> settle(Nanos now);
+  // Hands every file to the reload thread again (an operator's reload); poll() swaps them in.
+  void rescan(Nanos now) { queue_all(now); }
   // True while the reload thread has work.
   bool reloading() const;
 

@@ -1,0 +1,45 @@
+#pragma once
+// The control plane: an HTTP server (cpp-httplib, on its own threads) beside the engine.
+//
+//   open:      GET /healthz  /readyz  /metrics
+//   viewer:    GET /v1/state?span=1m  /v1/policies  /v1/params  /v1/proposals
+//              GET /v1/decisions?since=&policy=&verdict=&limit=
+//   ingest:    POST /v1/events               (NDJSON body; operators and admins may too)
+//   operator:  POST /v1/pause  /v1/resume  /v1/proposals/{id}/approve  /v1/proposals/{id}/reject
+//              POST /v1/reload
+//   admin:     POST /v1/override  /v1/params/{name}/rollback
+//
+// Reads come from the views the engine publishes and from a read-only connection to the
+// store; mutations are posted to the engine thread, which applies them between evaluations
+// and records each one with the token's name. A request can wait for the engine, never the
+// other way round. Without a tokens file, reads are open and every mutation is refused.
+#include <memory>
+#include <string>
+
+#include "config.hpp"
+#include "tokens.hpp"
+
+namespace setpoint::runner {
+
+class Engine;
+class TelemetryIntake;
+
+class ControlPlane {
+ public:
+  ControlPlane(Engine& engine, TelemetryIntake& intake, Tokens tokens, ControlPlaneConfig config);
+  ~ControlPlane();
+  ControlPlane(const ControlPlane&) = delete;
+  ControlPlane& operator=(const ControlPlane&) = delete;
+
+  // Binds the listen address and serves on background threads; "" or why not.
+  std::string start();
+  void set_ready(bool ready);
+  int port() const;  // the bound port (config may say 0: any free port)
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace setpoint::runner

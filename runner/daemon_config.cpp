@@ -1,0 +1,84 @@
+#include "daemon_config.hpp"
+
+#include "effects_config.hpp"
+
+namespace setpoint::runner {
+
+void read_sources(const YamlReader& r, const YAML::Node& node, TelemetryConfig& t) {
+  if (!node.IsSequence()) r.fail(node, "telemetry.sources", "expected a list of {file, checkpoint}");
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    const std::string path = "telemetry.sources[" + std::to_string(i) + "]";
+    r.keys(node[i], path, {"file", "checkpoint"});
+    if (!node[i]["file"]) r.fail(node[i], path, "needs a file (a JSON-lines file to follow)");
+    FileSourceConfig source{r.string(node[i]["file"], path + ".file"), {}};
+    if (node[i]["checkpoint"]) source.checkpoint = r.string(node[i]["checkpoint"], path + ".checkpoint");
+    for (const auto& other : t.files) {
+      if (other.path == source.path) r.fail(node[i]["file"], path + ".file", "\"" + source.path + "\" is already a source");
+    }
+    t.files.push_back(std::move(source));
+  }
+}
+
+namespace {
+
+PolicyOverride read_override(const YamlReader& r, const YAML::Node& node, const std::string& path) {
+  r.keys(node, path, {"mode", "every", "schedule", "disabled"});
+  PolicyOverride o;
+  if (node["mode"]) o.mode = read_mode(r, node["mode"], path + ".mode");
+  if (node["every"]) {
+    o.every = r.duration(node["every"], path + ".every");
+    if (*o.every < kNanosPerSecond / 10) r.fail(node["every"], path + ".every", "must be at least 100ms");
+  }
+  if (node["schedule"]) o.schedule = r.string(node["schedule"], path + ".schedule");
+  if (o.every && o.schedule) r.fail(node, path, "give every or schedule, not both");
+  if (node["disabled"]) o.disabled = r.boolean(node["disabled"], path + ".disabled");
+  return o;
+}
+
+}  // namespace
+
+void read_policies(const YamlReader& r, const YAML::Node& node, PoliciesConfig& p) {
+  r.keys(node, "policies", {"dir", "memory_mib", "cpu", "failures_to_quarantine", "quarantine_backoff", "test_gate", "overrides"});
+  if (node["dir"]) p.dir = r.string(node["dir"], "policies.dir");
+  if (node["memory_mib"]) p.memory = static_cast<std::size_t>(r.integer(node["memory_mib"], "policies.memory_mib", 1, 4096)) << 20;
+  if (node["cpu"]) {
+    p.cpu = r.duration(node["cpu"], "policies.cpu");
+    if (p.cpu < kNanosPerMilli || p.cpu > 10 * kNanosPerSecond) r.fail(node["cpu"], "policies.cpu", "must be between 1ms and 10s");
+  }
+  if (node["failures_to_quarantine"]) {
+    p.failures_to_quarantine = static_cast<int>(r.integer(node["failures_to_quarantine"], "policies.failures_to_quarantine", 1, 1000));
+  }
+  if (node["quarantine_backoff"]) p.quarantine_backoff = r.duration(node["quarantine_backoff"], "policies.quarantine_backoff");
+  if (node["test_gate"]) p.test_gate = r.boolean(node["test_gate"], "policies.test_gate");
+  if (const auto overrides = node["overrides"]) {
+    if (!overrides.IsMap()) r.fail(overrides, "policies.overrides", "expected a mapping of policy names");
+    for (const auto& entry : overrides) {
+      const std::string name = entry.first.as<std::string>();
+      p.overrides[name] = read_override(r, entry.second, "policies.overrides." + name);
+    }
+  }
+}
+
+void read_control_plane(const YamlReader& r, const YAML::Node& node, ControlPlaneConfig& c) {
+  r.keys(node, "control_plane", {"enabled", "listen", "tokens_file", "max_body_bytes"});
+  if (node["enabled"]) c.enabled = r.boolean(node["enabled"], "control_plane.enabled");
+  if (node["listen"]) {
+    const std::string listen = r.string(node["listen"], "control_plane.listen");
+    const auto colon = listen.rfind(':');
+    if (colon == std::string::npos || colon == 0) r.fail(node["listen"], "control_plane.listen", "expected host:port, like 127.0.0.1:9464");
+    c.host = listen.substr(0, colon);
+    try {
+      std::size_t used = 0;
+      c.port = std::stoi(listen.substr(colon + 1), &used);
+      if (used != listen.size() - colon - 1 || c.port < 0 || c.port > 65535) throw std::out_of_range("port");
+    } catch (const std::exception&) {
+      r.fail(node["listen"], "control_plane.listen", "\"" + listen.substr(colon + 1) + "\" is not a port (0 to 65535)");
+    }
+  }
+  if (node["tokens_file"]) c.tokens_file = r.string(node["tokens_file"], "control_plane.tokens_file");
+  if (node["max_body_bytes"]) {
+    c.max_body_bytes = static_cast<std::size_t>(r.integer(node["max_body_bytes"], "control_plane.max_body_bytes", 1024, 1LL << 30));
+  }
+}
+
+}  // namespace setpoint::runner

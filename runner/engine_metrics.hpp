@@ -1,0 +1,48 @@
+#pragma once
+// What /metrics shows, counted where it happens. The engine's counters are written by the
+// engine thread only; ingest counts arrive from the ingest threads under a lock. render()
+// writes the Prometheus text exposition format (checked with `promtool check metrics`).
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <tuple>
+
+#include "setpoint/ingest.hpp"
+
+namespace setpoint::runner {
+
+// Ingest counts from every source, summed; safe from any thread.
+class IngestTotals {
+ public:
+  void add(const IngestCounts& delta);
+  IngestCounts get() const;
+
+ private:
+  mutable std::mutex mutex_;
+  IngestCounts counts_;
+};
+
+struct EngineMetrics {
+  struct PolicyCounts {
+    std::uint64_t evaluations = 0, errors = 0, skipped = 0;
+    double seconds = 0;  // time spent evaluating
+    bool quarantined = false;
+  };
+  std::map<std::string, PolicyCounts> policies;
+  std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t> decisions;  // policy, verdict, mode
+  std::map<std::pair<std::string, std::string>, std::uint64_t> actions;                  // action, reason
+  std::map<std::string, double> parameters;                                              // current values
+  std::uint64_t reloads_ok = 0, reloads_refused = 0;
+  std::uint64_t ticks = 0;
+  std::uint64_t series = 0;
+  std::uint64_t cardinality_rejections = 0;
+
+  // The engine's part, then the ingest counts.
+  std::string render(const IngestCounts& ingest) const;
+};
+
+// A Prometheus label value, escaped.
+std::string label_value(const std::string& value);
+
+}  // namespace setpoint::runner

@@ -1,0 +1,23 @@
+#pragma once
+// `setpoint replay --config FILE --telemetry FILE.jsonl [--from T] [--to T] [--json]`:
+// backtesting. The whole engine — ingest, windows, policies, guard, modes — runs on a manual
+// clock driven by the events' timestamps, as fast as it can, in observe mode, with no state
+// file: the decision timeline, then a summary (decisions per policy and verdict, guard blocks
+// by reason, each parameter's trajectory). Events before --from fill the windows; decisions
+// start at --from; reading stops past --to. With --json, one decision record per line and a
+// summary object last.
+#include <string>
+
+namespace setpoint::runner {
+
+struct ReplayArgs {
+  std::string config;
+  std::string telemetry;
+  std::string from, to;  // RFC 3339
+  bool json = false;
+  std::string stdlib;
+};
+
+int run_replay(const ReplayArgs& args);
+
+}  // namespace setpoint::runner

@@ -1,0 +1,161 @@
+#include "run_command.hpp"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+#include "control_plane.hpp"
+#include "decision_text.hpp"
+#include "engine.hpp"
+#include "setpoint/duration.hpp"
+#include "telemetry_intake.hpp"
+#include "tokens.hpp"
+
+namespace setpoint::runner {
+namespace {
+
+// How often the loop wakes: policies are looked at every engine.tick, but reloads, operator
+// commands and actuator results are picked up this often.
+constexpr Nanos kPass = 20 * kNanosPerMilli;
+
+std::variant<Config, std::string> load(const std::string& path) {
+  auto loaded = load_config(path);
+  if (auto* error = std::get_if<ConfigError>(&loaded)) return error->message;
+  return std::get<Config>(std::move(loaded));
+}
+
+// What the run did, for the person who started it.
+void print_summary(Engine& engine, std::ostream& out) {
+  const EngineMetrics& m = engine.metrics();
+  const IngestCounts ingest = engine.ingest_totals().get();
+  out << "\n== Summary ==\n";
+  out << "events: " << ingest.accepted << " accepted, " << ingest.rejected_total() << " rejected\n";
+  out << "policies:\n";
+  for (const auto& [name, c] : m.policies) {
+    out << "  " << name << ": " << c.evaluations << " evaluations, " << c.errors << " errors, " << c.skipped << " skipped"
+        << (c.quarantined ? ", quarantined" : "") << "\n";
+  }
+  out << "decisions (policy, verdict, mode):\n";
+  if (m.decisions.empty()) out << "  (none)\n";
+  for (const auto& [key, n] : m.decisions) {
+    out << "  " << std::get<0>(key) << "  " << std::get<1>(key) << "  " << std::get<2>(key) << ": " << n << "\n";
+  }
+  out << "parameters now:\n";
+  for (const auto& p : engine.config().parameters) {
+    if (const auto v = engine.guard().value(p.name)) out << "  " << p.name << " = " << *v << "\n";
+  }
+}
+
+}  // namespace
+
+int run_daemon(const RunArgs& args) {
+  Nanos run_for = 0;
+  if (!args.run_for.empty()) {
+    const auto d = parse_duration(args.run_for);
+    if (!d || *d <= 0) {
+      std::cerr << "setpoint run: --for \"" << args.run_for << "\" is not a positive duration like 30s or 10m\n";
+      return 2;
+    }
+    run_for = *d;
+  }
+  auto loaded = load(args.config);
+  if (auto* error = std::get_if<std::string>(&loaded)) {
+    std::cerr << "setpoint run: " << *error << "\n";
+    return 2;
+  }
+  Config config = std::get<Config>(std::move(loaded));
+  if (!args.listen.empty()) {
+    const auto colon = args.listen.rfind(':');
+    try {
+      if (colon == std::string::npos) throw std::invalid_argument("no port");
+      config.control_plane.host = args.listen.substr(0, colon);
+      config.control_plane.port = std::stoi(args.listen.substr(colon + 1));
+    } catch (const std::exception&) {
+      std::cerr << "setpoint run: --listen \"" << args.listen << "\" is not host:port\n";
+      return 2;
+    }
+  }
+  Tokens tokens = Tokens::none();
+  if (!config.control_plane.tokens_file.empty()) {
+    auto t = Tokens::load(config.control_plane.tokens_file);
+    if (auto* error = std::get_if<std::string>(&t)) {
+      std::cerr << "setpoint run: " << *error << "\n";
+      return 2;
+    }
+    tokens = std::get<Tokens>(std::move(t));
+  }
+
+  // Signals are taken by the loop (sigtimedwait), never by a handler: block them before any
+  // thread starts, so every thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  SystemClock clock;
+  EngineOptions options;
+  options.clock = &clock;
+  options.cpu_clock = &clock;
+  options.dry_run = args.dry_run;
+  options.stdlib_dir = args.stdlib;
+  options.on_decision = [](const std::string& line) { spdlog::info("decision: {}", decision_text(line)); };
+  Engine engine(config, options);
+  if (const std::string error = engine.start(); !error.empty()) {
+    std::cerr << "setpoint run: " << error << "\n";
+    return 1;
+  }
+  TelemetryIntake intake(config.telemetry, engine.aggregator(), engine.ingest_totals(), clock);
+  if (!intake.error().empty()) {
+    std::cerr << "setpoint run: " << intake.error() << "\n";
+    return 1;
+  }
+  std::unique_ptr<ControlPlane> control;
+  if (config.control_plane.enabled) {
+    control = std::make_unique<ControlPlane>(engine, intake, std::move(tokens), config.control_plane);
+    if (const std::string error = control->start(); !error.empty()) {
+      std::cerr << "setpoint run: " << error << "\n";
+      return 1;
+    }
+    spdlog::info("control plane on http://{}:{}", config.control_plane.host, control->port());
+  }
+  intake.start();
+  spdlog::info("setpoint running{}: {} polic{}, {} file source(s){}", args.dry_run || config.engine.dry_run ? " in dry-run" : "",
+               engine.policies().size(), engine.policies().size() == 1 ? "y" : "ies", config.telemetry.files.size(),
+               run_for > 0 ? ", for " + format_duration(run_for) : "");
+
+  const Nanos started = clock.monotonic();
+  bool ready = false;
+  for (bool running = true; running;) {
+    engine.tick();
+    if (!ready && control) control->set_ready(ready = true);
+    if (run_for > 0 && clock.monotonic() - started >= run_for) break;
+    const timespec wait{0, kPass};
+    const int signal = sigtimedwait(&signals, nullptr, &wait);
+    if (signal == SIGTERM || signal == SIGINT) {
+      spdlog::info("{}: finishing the pass, flushing the audit, closing actuators", signal == SIGTERM ? "SIGTERM" : "SIGINT");
+      running = false;
+    } else if (signal == SIGHUP) {
+      auto next = load(args.config);
+      if (auto* error = std::get_if<std::string>(&next)) {
+        spdlog::error("SIGHUP: the new config is refused, the old one stays: {}", *error);
+      } else if (const std::string refused = engine.reload_config(std::get<Config>(std::move(next))); !refused.empty()) {
+        spdlog::error("SIGHUP: the new config is refused, the old one stays: {}", refused);
+      } else {
+        spdlog::info("SIGHUP: config reloaded from {}", args.config);
+      }
+    }
+  }
+  if (control) control->set_ready(false);
+  intake.stop();
+  engine.tick();  // what arrived last is evaluated on the normal schedule only; this flushes results
+  engine.stop();
+  if (control) control->stop();
+  print_summary(engine, std::cout);
+  spdlog::info("setpoint stopped");
+  return 0;
+}
+
+}  // namespace setpoint::runner

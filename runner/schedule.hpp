@@ -1,0 +1,28 @@
+#pragma once
+// When a policy runs: every interval on the engine clock, or on a calendar schedule in UTC
+// ("daily 03:00", "weekly sun 02:00"), as its file or config says.
+#include <optional>
+#include <string>
+
+#include "setpoint/clock.hpp"
+
+namespace setpoint::runner {
+
+class Schedule {
+ public:
+  // An interval, or a calendar schedule when `calendar` is not empty; none (and `error`) when
+  // the calendar text is not understood.
+  static std::optional<Schedule> make(Nanos every, const std::string& calendar, std::string& error);
+
+  // The first run strictly after `t` (epoch nanoseconds, UTC).
+  Nanos next_after(Nanos t) const;
+  bool calendar() const { return weekday_ >= -1; }
+  std::string text() const;
+
+ private:
+  Nanos every_ = 0;
+  int weekday_ = -2;  // -2: an interval; -1: daily; 0..6: weekly, Sunday first
+  Nanos time_of_day_ = 0;
+};
+
+}  // namespace setpoint::runner

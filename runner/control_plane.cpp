@@ -284,6 +284,10 @@ void ControlPlane::Impl::routes() {
     if (spec == nullptr) throw Refusal{404, "no parameter " + parameter};
     if (!field(body, "value").is_number()) throw Refusal{400, "\"value\" must be a number"};
     const double value = body["value"].get<double>();
+    if (spec->numeric() && (value < spec->min || value > spec->max)) {
+      throw Refusal{409, "value " + body["value"].dump() + " is outside " + parameter + "'s bounds [" + json(spec->min).dump() + ", " +
+                             json(spec->max).dump() + "]"};
+    }
     const Nanos now = e.clock().wall();
     const Nanos until = now + duration_field(body, "for");
     const std::string why = body.contains("reason") ? text_field(body, "reason") : "operator override";

@@ -124,6 +124,7 @@ void EffectPipeline::enact(Decision& d, Nanos now) {
   if (store_ != nullptr) store_->record_intent(d);
   else d.id = next_local_id_++;
   if (log_) log_(decision_json(d));
+  if (observer_) observer_(d, true);
   Actuation actuation{d.proposal.target, key_for(d.proposal), actuated_value(d), d.proposal.args,
                       d.policy, d.proposal.reason, now};
   if (pool_ != nullptr) {
@@ -312,6 +313,7 @@ std::optional<Decision> EffectPipeline::roll_back(const std::string& parameter, 
   }
   if (store_ != nullptr) store_->record_intent(d);
   else d.id = next_local_id_++;
+  if (observer_) observer_(d, true);
   const ActuationResult result = it->second->apply({parameter, key_for(d.proposal), actuated_value(d), {}, d.policy, why, now});
   d.outcome = result.ok() ? "rolled back" : "failed";
   d.detail = result.detail;

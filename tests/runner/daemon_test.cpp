@@ -1,0 +1,292 @@
+// The real daemon in a temporary directory on a loopback port: ingest over HTTP and from a
+// followed file, decisions in the audit and on the API, hot reload, tokens, /metrics through
+// promtool, signals, and a crash with restart.
+#include <catch2/catch.hpp>
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+
+#include "setpoint/audit_store.hpp"
+#include "setpoint/timestamp.hpp"
+#include "support/daemon.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace setpoint;
+using namespace setpoint::testing;
+using json = nlohmann::json;
+
+namespace {
+
+const std::string kViewer = "viewer-token-0123456789";
+const std::string kOperator = "operator-token-0123456789";
+const std::string kAdmin = "admin-token-0123456789";
+const std::string kIngest = "ingest-token-0123456789";
+
+// A policy that always asks for 10 more: each decision is easy to predict.
+std::string raise_policy(const std::string& marker = "") {
+  return "-- " + marker + "\n"
+         "return { name = 'raiser', every = '1s', params = { 'app.limit' },\n"
+         "  evaluate = function(ctx)\n"
+         "    local m = ctx:window('http.server', { service = 'checkout' }, '1m')\n"
+         "    if m.count < 10 then return end\n"
+         "    ctx:set('app.limit', ctx:param('app.limit') + 10, { reason = 'more room' })\n"
+         "  end }\n";
+}
+
+std::string config(const std::string& extra = "") {
+  return "engine:\n"
+         "  tick: 100ms\n"
+         "  mode: enforce\n"
+         "  state_path: state/setpoint.db\n"
+         "  caps: { per_policy_per_hour: 5 }\n"
+         "telemetry:\n"
+         "  sources: [{ file: live.jsonl, checkpoint: state/live.checkpoint }]\n"
+         "policies:\n"
+         "  dir: policies\n"
+         "  overrides: { raiser: { mode: enforce } }\n"
+         "control_plane:\n"
+         "  listen: 127.0.0.1:0\n"
+         "  tokens_file: tokens.yaml\n"
+         "parameters:\n"
+         "  app.limit:\n"
+         "    type: int\n"
+         "    initial: 100\n"
+         "    min: 10\n"
+         "    max: 500\n"
+         "    up: { max_step: 10, cooldown: 1h }\n"
+         "    policies: [raiser]\n"
+         "    mode: enforce\n"
+         "    actuator: { type: log }\n" +
+         extra;
+}
+
+std::string format_rfc3339_now() { return format_rfc3339(SystemClock().wall()); }
+
+std::string event(const std::string& service, double ms, const std::string& outcome = "ok") {
+  return R"({"ts":")" + format_rfc3339_now() + R"(","metric":"http.server","labels":{"service":")" + service +
+         R"("},"value":)" + std::to_string(ms) + R"(,"outcome":")" + outcome + "\"}\n";
+}
+
+struct Setup {
+  TempDir dir;
+  explicit Setup(const std::string& extra = "") {
+    std::filesystem::create_directories(dir.path() / "policies");
+    write_file(dir.file("setpoint.yaml"), config(extra));
+    write_file(dir.file("policies/raiser.lua"), raise_policy());
+    write_file(dir.file("tokens.yaml"), "tokens:\n"
+                                        "  - { name: vera, role: viewer, token: " + kViewer + " }\n"
+                                        "  - { name: otto, role: operator, token: " + kOperator + " }\n"
+                                        "  - { name: ada, role: admin, token: " + kAdmin + " }\n"
+                                        "  - { name: shipper, role: ingest, token: " + kIngest + " }\n");
+    std::string lines;
+    for (int i = 0; i < 40; ++i) lines += event("checkout", 100 + i);
+    write_file(dir.file("live.jsonl"), lines);
+  }
+  std::vector<std::string> args() const { return {"--config", "setpoint.yaml"}; }
+};
+
+httplib::Headers bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
+
+json get_json(httplib::Client& client, const std::string& path, const std::string& token = kViewer) {
+  auto res = client.Get(path, bearer(token));
+  REQUIRE(res);
+  INFO(path << " answered " << res->status << ": " << res->body);
+  REQUIRE(res->status == 200);
+  return json::parse(res->body);
+}
+
+std::vector<StoredDecision> stored_decisions(const std::string& db) {
+  auto store = std::get<std::unique_ptr<AuditStore>>(AuditStore::open(db));
+  return store->decisions({});
+}
+
+}  // namespace
+
+TEST_CASE("daemon: events over HTTP and from a file reach the windows; decisions reach the audit and the API; SIGTERM exits 0") {
+  Setup s;
+  Daemon daemon(s.dir.path().string(), s.args());
+  REQUIRE(daemon.port() > 0);
+  httplib::Client client("127.0.0.1", daemon.port());
+
+  // Two good lines and two bad ones: counted by reason, nothing good lost.
+  const std::string body = event("payments", 20) + event("payments", 30) + "{not json\n" + R"({"metric":"x","value":"high"})" + "\n";
+  auto posted = client.Post("/v1/events", bearer(kIngest), body, "application/x-ndjson");
+  REQUIRE(posted);
+  REQUIRE(posted->status == 200);
+  const auto counts = json::parse(posted->body);
+  CHECK(counts["accepted"] == 2);
+  CHECK(counts["rejected_total"] == 2);
+  CHECK(counts["rejected"].size() >= 1);
+  auto refused = client.Post("/v1/events", body, "application/x-ndjson");
+  REQUIRE(refused);
+  CHECK(refused->status == 401);
+
+  // The followed file and the posted events are both in the windows.
+  REQUIRE(eventually([&] {
+    const auto state = get_json(client, "/v1/state?span=1m");
+    return state.dump().find("service=checkout") != std::string::npos && state.dump().find("service=payments") != std::string::npos;
+  }));
+  // The policy ran and its first change was applied; the next ones meet the cooldown.
+  REQUIRE(eventually([&] { return get_json(client, "/v1/decisions").size() >= 2; }));
+  const auto decisions = get_json(client, "/v1/decisions?policy=raiser");
+  CHECK(decisions[0]["outcome"] == "applied");
+  CHECK(decisions[0]["value"] == 110);
+  CHECK(decisions[1]["verdict"] == "block");
+  CHECK(decisions[1]["verdict_reason"] == "cooldown");
+  CHECK(get_json(client, "/v1/decisions?verdict=block").size() >= 1);
+  auto bad = client.Get("/v1/decisions?verdict=maybe", bearer(kViewer));
+  REQUIRE(bad);
+  CHECK(bad->status == 400);
+  CHECK(json::parse(bad->body)["error"] == "verdict must be allow, clamp or block");
+  const auto params = get_json(client, "/v1/params");
+  CHECK(params[0]["name"] == "app.limit");
+  CHECK(params[0]["value"] == 110);
+
+  // /metrics is valid Prometheus text.
+  auto metrics = client.Get("/metrics");
+  REQUIRE(metrics);
+  CHECK(metrics->status == 200);
+  CHECK(metrics->body.find("setpoint_decisions_total{policy=\"raiser\",verdict=\"allow\",mode=\"enforce\"} 1") != std::string::npos);
+  CHECK(metrics->body.find("setpoint_parameter_value{parameter=\"app.limit\"} 110") != std::string::npos);
+  write_file(s.dir.file("metrics.txt"), metrics->body);
+  const std::string promtool = "promtool check metrics < " + s.dir.file("metrics.txt") + " > " + s.dir.file("promtool.txt") + " 2>&1";
+  const int checked = std::system(promtool.c_str());
+  INFO(read_file(s.dir.file("promtool.txt")));
+  CHECK(WEXITSTATUS(checked) == 0);
+
+  daemon.signal(SIGTERM);
+  CHECK(daemon.wait_exit() == 0);
+  CHECK(daemon.log().find("SIGTERM: finishing the pass") != std::string::npos);
+  // Everything the API showed is in the audit, results included.
+  const auto stored = stored_decisions(s.dir.file("state/setpoint.db"));
+  REQUIRE(stored.size() >= decisions.size());
+  CHECK(stored[0].outcome == "applied");
+}
+
+TEST_CASE("daemon: every mutating endpoint answers 401 without a token and 403 with a viewer token") {
+  Setup s;
+  Daemon daemon(s.dir.path().string(), s.args());
+  REQUIRE(daemon.port() > 0);
+  httplib::Client client("127.0.0.1", daemon.port());
+  for (const std::string path : {"/v1/pause", "/v1/resume", "/v1/override", "/v1/proposals/1/approve", "/v1/proposals/1/reject",
+                                 "/v1/params/app.limit/rollback", "/v1/reload", "/v1/events"}) {
+    INFO(path);
+    auto anonymous = client.Post(path, "{}", "application/json");
+    REQUIRE(anonymous);
+    CHECK(anonymous->status == 401);
+    CHECK(json::parse(anonymous->body).contains("error"));
+    auto viewer = client.Post(path, bearer(kViewer), "{}", "application/json");
+    REQUIRE(viewer);
+    CHECK(viewer->status == 403);
+    auto forged = client.Post(path, bearer(kViewer + "x"), "{}", "application/json");
+    REQUIRE(forged);
+    CHECK(forged->status == 401);
+  }
+  // An operator may pause but not override; the admin may; each is audited by name.
+  auto paused = client.Post("/v1/pause", bearer(kOperator), R"({"scope":"parameter","name":"app.limit","direction":"up","for":"10m"})",
+                            "application/json");
+  REQUIRE(paused);
+  CHECK(paused->status == 200);
+  auto not_operator = client.Post("/v1/override", bearer(kOperator), R"({"parameter":"app.limit","value":50,"for":"5m"})", "application/json");
+  REQUIRE(not_operator);
+  CHECK(not_operator->status == 403);
+  auto overridden = client.Post("/v1/override", bearer(kAdmin), R"({"parameter":"app.limit","value":50,"for":"5m"})", "application/json");
+  REQUIRE(overridden);
+  INFO(overridden->body);
+  CHECK(overridden->status == 200);
+  auto outside = client.Post("/v1/override", bearer(kAdmin), R"({"parameter":"app.limit","value":5000,"for":"5m"})", "application/json");
+  REQUIRE(outside);
+  CHECK(outside->status == 409);
+  auto malformed = client.Post("/v1/pause", bearer(kOperator), "{scope:", "application/json");
+  REQUIRE(malformed);
+  CHECK(malformed->status == 400);
+  const auto params = get_json(client, "/v1/params");
+  CHECK(params[0]["value"] == 50);
+  CHECK(params[0]["override"]["value"] == 50);
+  daemon.signal(SIGTERM);
+  REQUIRE(daemon.wait_exit() == 0);
+  auto store = std::get<std::unique_ptr<AuditStore>>(AuditStore::open(s.dir.file("state/setpoint.db")));
+  const auto actions = store->operator_actions();
+  REQUIRE(actions.size() == 3);  // the malformed body never reached the engine
+  CHECK(actions[0].who == "operator:otto");
+  CHECK(actions[0].action == "POST /v1/pause");
+  CHECK(actions[1].who == "operator:ada");
+  CHECK(actions[1].status == 200);
+  CHECK(actions[2].status == 409);
+  CHECK(actions[2].detail.find("5000") != std::string::npos);
+}
+
+TEST_CASE("daemon: an edited policy goes live; a broken edit keeps the old version and shows why") {
+  Setup s;
+  Daemon daemon(s.dir.path().string(), s.args());
+  REQUIRE(daemon.port() > 0);
+  httplib::Client client("127.0.0.1", daemon.port());
+  const auto version = [&] { return get_json(client, "/v1/policies")[0]["version"].get<std::string>(); };
+  const std::string first = version();
+  write_file(s.dir.file("policies/raiser.lua"), raise_policy("edited"));
+  REQUIRE(eventually([&] { return version() != first; }));
+  const std::string second = version();
+  write_file(s.dir.file("policies/raiser.lua"), "return { evaluate = function( end }");
+  REQUIRE(eventually([&] { return !get_json(client, "/v1/policies")[0]["reload"]["ok"].get<bool>(); }));
+  const auto policy = get_json(client, "/v1/policies")[0];
+  CHECK(policy["version"] == second);
+  CHECK(policy["reload"]["message"].get<std::string>().find("raiser.lua:1:") != std::string::npos);
+  CHECK(policy["reload"]["message"].get<std::string>().find("the previous version keeps running") != std::string::npos);
+  daemon.signal(SIGTERM);
+  CHECK(daemon.wait_exit() == 0);
+}
+
+TEST_CASE("daemon: kill -9 and a restart keep cooldowns and caps and re-apply nothing") {
+  Setup s;
+  const std::string db = s.dir.file("state/setpoint.db");
+  {
+    Daemon daemon(s.dir.path().string(), s.args());
+    REQUIRE(daemon.port() > 0);
+    REQUIRE(eventually([&] { return std::filesystem::exists(db) && stored_decisions(db).size() >= 2; }));
+    daemon.kill9();
+  }
+  const auto before = stored_decisions(db);
+  const auto applied = [](const std::vector<StoredDecision>& all) {
+    return std::count_if(all.begin(), all.end(), [](const StoredDecision& d) { return d.outcome == "applied"; });
+  };
+  REQUIRE(applied(before) == 1);
+  Daemon again(s.dir.path().string(), s.args());
+  INFO(again.log());
+  REQUIRE(again.port() > 0);
+  httplib::Client client("127.0.0.1", again.port());
+  CHECK(get_json(client, "/v1/params")[0]["value"] == 110);  // the guard's memory came back
+  // The file resumes from its checkpoint: new traffic, not the old lines again, fills the windows.
+  std::string lines;
+  for (int i = 0; i < 20; ++i) lines += event("checkout", 200 + i);
+  append_file(s.dir.file("live.jsonl"), lines);
+  REQUIRE(eventually([&] { return stored_decisions(db).size() >= before.size() + 2; }));
+  const auto after = stored_decisions(db);
+  CHECK(applied(after) == 1);
+  for (std::size_t i = before.size(); i < after.size(); ++i) {
+    CHECK(after[i].verdict == "block");
+    CHECK(after[i].json.find("\"verdict_reason\":\"cooldown\"") != std::string::npos);
+  }
+  again.signal(SIGTERM);
+  CHECK(again.wait_exit() == 0);
+}
+
+TEST_CASE("daemon: SIGHUP with a broken config keeps the old one; a good one is taken") {
+  Setup s;
+  Daemon daemon(s.dir.path().string(), s.args());
+  REQUIRE(daemon.port() > 0);
+  httplib::Client client("127.0.0.1", daemon.port());
+  REQUIRE(eventually([&] { return get_json(client, "/v1/params")[0]["value"] == 110; }));
+  write_file(s.dir.file("setpoint.yaml"), config() + "    colour: red\n");
+  daemon.signal(SIGHUP);
+  REQUIRE(eventually([&] { return daemon.log().find("SIGHUP: the new config is refused") != std::string::npos; }));
+  CHECK(daemon.log().find("unknown key \"colour\"") != std::string::npos);
+  CHECK(get_json(client, "/v1/params")[0]["max"] == 500);
+  std::string bigger = config();
+  bigger.replace(bigger.find("max: 500"), 8, "max: 900");
+  write_file(s.dir.file("setpoint.yaml"), bigger);
+  daemon.signal(SIGHUP);
+  REQUIRE(eventually([&] { return get_json(client, "/v1/params")[0]["max"] == 900; }));
+  CHECK(get_json(client, "/v1/params")[0]["value"] == 110);  // the guard's memory carried over
+  daemon.signal(SIGTERM);
+  CHECK(daemon.wait_exit() == 0);
+}

@@ -25,15 +25,18 @@ test: build
 
 QUICKSTART := examples/quickstart
 demo: build
-	@test -s $(QUICKSTART)/telemetry.jsonl || python3 scripts/gen_telemetry.py $(QUICKSTART)/telemetry.jsonl
-	@mkdir -p $(QUICKSTART)/out && rm -f $(QUICKSTART)/out/quarantine.jsonl
-	@echo "== The whole 30 minutes of quickstart telemetry =="
-	@SETPOINT_REDACTION_KEY=demo-key-not-a-secret $(BUILD)/runner/setpoint stats \
-		--telemetry $(QUICKSTART)/telemetry.jsonl --config $(QUICKSTART)/setpoint.yaml --span 30m
+	@rm -rf $(QUICKSTART)/out && mkdir -p $(QUICKSTART)/out
+	@echo '{"max_concurrency": 100, "timeout_ms": 1000}' > $(QUICKSTART)/out/checkout.json
+	@echo "== Setpoint quickstart: 3 policies, live traffic, dry-run for 30 s =="
+	@echo "   checkout is healthy, then overloaded from about 5 s to 12 s (inventory fails too), then recovers."
+	@echo "   Every line 'decision:' is what Setpoint would have done. Nothing is touched (dry-run)."
 	@echo
-	@echo "== The last 5 minutes: payments got slower, inventory is failing =="
-	@SETPOINT_REDACTION_KEY=demo-key-not-a-secret $(BUILD)/runner/setpoint stats \
-		--telemetry $(QUICKSTART)/telemetry.jsonl --config $(QUICKSTART)/setpoint.yaml --span 5m
+	@python3 scripts/demo_traffic.py $(QUICKSTART)/out/live.jsonl --seconds 34 & \
+	  trap 'kill $$! 2>/dev/null' EXIT; sleep 0.5; \
+	  $(BUILD)/runner/setpoint run --config $(QUICKSTART)/setpoint.yaml --dry-run --for 32s
+	@echo
+	@echo "Decisions are in $(QUICKSTART)/out/decisions.jsonl and $(QUICKSTART)/out/setpoint.db;"
+	@echo "examples/quickstart/README.md explains what you saw and how to go from dry-run to enforce."
 
 bench: deps
 	@cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=ON >/dev/null

@@ -75,7 +75,7 @@ std::string Engine::start() {
       saved_guard_ = *saved;
     }
   }
-  if (!config_.engine.decision_log.empty()) {
+  if (options_.persistent && !config_.engine.decision_log.empty()) {  // a replay writes no live log
     decision_log_ = std::make_unique<DecisionLogFile>(config_.engine.decision_log);
     if (!decision_log_->ok()) return "engine.decision_log: " + decision_log_->error();
   }

@@ -148,7 +148,7 @@ int run_replay(const ReplayArgs& args) {
   }
   const Redactor redactor = config.redactor();
   EventParser parser(config.telemetry.schema, config.telemetry.outcomes, redactor);
-  Quarantine quarantine(config.telemetry.quarantine_path, &redactor);
+  Quarantine quarantine("", &redactor);  // rejections are counted, not added to the live quarantine
   Ingest ingest(engine.aggregator(), parser, &quarantine, clock, TimeBase::kEvents);
   ReplaySink sink(engine, ingest, clock, from, to);
   FileSourceOptions source_options;

@@ -42,5 +42,6 @@ class Figures {
 void core_benchmarks(Figures& figures);
 void guard_benchmarks(Figures& figures);
 void bindings_benchmarks(Figures& figures);
+void replay_benchmarks(Figures& figures);
 
 }  // namespace setpoint::bench

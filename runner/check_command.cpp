@@ -9,6 +9,7 @@
 #include <variant>
 
 #include "config.hpp"
+#include "schedule.hpp"
 #include "setpoint/bindings/policy_info.hpp"
 
 namespace setpoint::runner {
@@ -34,13 +35,20 @@ int run_check(const CheckArgs& args) {
     else config = std::get<Config>(std::move(loaded));
   }
 
+  // With a config and no --policies, its policies folder is checked.
+  std::string folder = args.policies;
+  if (folder.empty() && config) folder = config->policies.dir;
+
   std::vector<CheckedPolicy> policies;
-  if (!args.policies.empty()) {
+  if (!folder.empty()) {
     namespace fs = std::filesystem;
     std::error_code ec;
-    if (!fs::is_directory(args.policies, ec)) {
-      std::cerr << "setpoint check: " << args.policies << " is not a folder\n";
-      return 2;
+    if (!fs::is_directory(folder, ec)) {
+      if (!args.policies.empty()) {
+        std::cerr << "setpoint check: " << folder << " is not a folder\n";
+        return 2;
+      }
+      problems.push_back(config->path + ": policies.dir: " + folder + " is not a folder");
     }
     auto stdlib = bindings::load_stdlib(args.stdlib.empty() ? SETPOINT_STDLIB_DIR : args.stdlib);
     if (auto* error = std::get_if<std::string>(&stdlib)) {
@@ -48,7 +56,7 @@ int run_check(const CheckArgs& args) {
       return 2;
     }
     std::vector<fs::path> files;
-    for (const auto& entry : fs::directory_iterator(args.policies, ec)) {
+    for (const auto& entry : fs::directory_iterator(folder, ec)) {
       const auto& path = entry.path();
       if (path.extension() == ".lua" && !path.stem().string().ends_with("_test")) files.push_back(path);
     }
@@ -74,7 +82,7 @@ int run_check(const CheckArgs& args) {
     }
   }
 
-  if (config && !args.policies.empty()) {
+  if (config && !folder.empty()) {
     const auto granted = [&](const std::vector<std::string>& to, const std::string& name) {
       return std::find(to.begin(), to.end(), name) != to.end();
     };
@@ -96,12 +104,22 @@ int run_check(const CheckArgs& args) {
     const auto check_grants = [&](const std::string& kind, const std::string& target, const std::vector<std::string>& to) {
       for (const auto& policy : to) {
         if (!exists(policy)) {
-          problems.push_back(config->grant_places[target] + ": " + kind + "." + target + ".policies: no policy named " + policy + " in " + args.policies);
+          problems.push_back(config->grant_places[target] + ": " + kind + "." + target + ".policies: no policy named " + policy + " in " + folder);
         }
       }
     };
     for (const auto& p : config->parameters) check_grants("parameters", p.name, p.policies);
     for (const auto& a : config->actions) check_grants("actions", a.name, a.policies);
+    for (const auto& [name, o] : config->policies.overrides) {
+      if (!exists(name)) problems.push_back(config->path + ": policies.overrides." + name + ": no policy named " + name + " in " + folder);
+    }
+  }
+  // Every schedule, as the engine will read it.
+  if (config) {
+    for (const auto& [name, o] : config->policies.overrides) {
+      std::string error;
+      if (o.schedule && !Schedule::make(0, *o.schedule, error)) problems.push_back(config->path + ": policies.overrides." + name + ".schedule: " + error);
+    }
   }
 
   for (const auto& p : problems) std::cout << p << "\n";

@@ -58,6 +58,8 @@ struct PolicyOverride {
   std::optional<Mode> mode;
   std::optional<Nanos> every;
   std::optional<std::string> schedule;
+  std::optional<std::size_t> memory;  // bytes
+  std::optional<Nanos> cpu;
   bool disabled = false;
 };
 

@@ -22,7 +22,7 @@ void read_sources(const YamlReader& r, const YAML::Node& node, TelemetryConfig& 
 namespace {
 
 PolicyOverride read_override(const YamlReader& r, const YAML::Node& node, const std::string& path) {
-  r.keys(node, path, {"mode", "every", "schedule", "disabled"});
+  r.keys(node, path, {"mode", "every", "schedule", "memory_mib", "cpu", "disabled"});
   PolicyOverride o;
   if (node["mode"]) o.mode = read_mode(r, node["mode"], path + ".mode");
   if (node["every"]) {
@@ -31,6 +31,11 @@ PolicyOverride read_override(const YamlReader& r, const YAML::Node& node, const 
   }
   if (node["schedule"]) o.schedule = r.string(node["schedule"], path + ".schedule");
   if (o.every && o.schedule) r.fail(node, path, "give every or schedule, not both");
+  if (node["memory_mib"]) o.memory = static_cast<std::size_t>(r.integer(node["memory_mib"], path + ".memory_mib", 1, 4096)) << 20;
+  if (node["cpu"]) {
+    o.cpu = r.duration(node["cpu"], path + ".cpu");
+    if (*o.cpu < kNanosPerMilli || *o.cpu > 10 * kNanosPerSecond) r.fail(node["cpu"], path + ".cpu", "must be between 1ms and 10s");
+  }
   if (node["disabled"]) o.disabled = r.boolean(node["disabled"], path + ".disabled");
   return o;
 }

@@ -95,7 +95,20 @@ std::string Engine::start() {
   if (config_.policies.test_gate) {
     gate = [stdlib = &stdlib_](const std::string& tests) { return failures_of(tests, stdlib); };
   }
-  folder_ = std::make_unique<bindings::PolicyFolder>(config_.policies.dir, &stdlib_, limits, *options_.cpu_clock, gate);
+  // A policy's own limits come from its override; read when a version is prepared, so a
+  // SIGHUP that changes them applies from the next reload of that file.
+  auto limits_for = [this, limits](const std::string& policy) -> std::optional<bindings::Limits> {
+    std::lock_guard lock(overrides_mutex_);
+    const auto it = limit_overrides_.find(policy);
+    if (it == limit_overrides_.end()) return std::nullopt;
+    bindings::Limits own = limits;
+    if (it->second.first) own.memory = *it->second.first;
+    if (it->second.second) own.cpu = *it->second.second;
+    return own;
+  };
+  share_limit_overrides();
+  folder_ = std::make_unique<bindings::PolicyFolder>(config_.policies.dir, &stdlib_, limits, *options_.cpu_clock, gate,
+                                                     50 * kNanosPerMilli, limits_for);
   if (!folder_->error().empty()) spdlog::warn("policies: {} (hot reload is off)", folder_->error());
   const Nanos wall = clock().wall();
   folder_->scan(options_.cpu_clock->monotonic());
@@ -149,6 +162,14 @@ void Engine::build_effects() {
   for (const auto& [target, mode] : config_.target_modes) pipeline_->set_target_mode(target, mode);
   for (const auto& [policy, o] : config_.policies.overrides) {
     if (o.mode) pipeline_->set_policy_mode(policy, *o.mode);
+  }
+}
+
+void Engine::share_limit_overrides() {
+  std::lock_guard lock(overrides_mutex_);
+  limit_overrides_.clear();
+  for (const auto& [policy, o] : config_.policies.overrides) {
+    if (o.memory || o.cpu) limit_overrides_[policy] = {o.memory, o.cpu};
   }
 }
 
@@ -250,7 +271,7 @@ void Engine::evaluate(const std::string& file, bindings::LivePolicy& live, Runni
     running.last_error = result.message;
     if (running.health.failure(wall, result.message)) {
       spdlog::error("policy {} quarantined until {} after {} failures in a row: {}", name,
-                    format_rfc3339(running.health.quarantined_until()), running.health.consecutive_failures(), result.message);
+                    format_rfc3339(running.health.quarantined_until()), config_.policies.failures_to_quarantine, result.message);
     } else {
       spdlog::error("{} ({})", result.message, file);
     }
@@ -367,6 +388,7 @@ std::string Engine::reload_config(Config next) {
   config_ = std::move(next);
   config_.control_plane = control;  // the listener and sources stay as they were started
   config_.telemetry = telemetry;
+  share_limit_overrides();
   build_effects();
   if (store_) pipeline_->restore();
   std::vector<std::string> all;

@@ -107,6 +107,7 @@ class Engine {
 
  private:
   void build_effects();
+  void share_limit_overrides();
   void adopt(const std::vector<std::string>& changed, Nanos wall);
   void run_due(Nanos wall);
   void evaluate(const std::string& file, bindings::LivePolicy& live, RunningPolicy& running, Nanos wall);
@@ -132,6 +133,10 @@ class Engine {
   EngineMetrics metrics_;
   std::string saved_guard_;
   Nanos next_scan_ = 0;  // when due policies are next looked for (every engine.tick)
+
+  // Per-policy limits, read by the folder's reload thread.
+  std::mutex overrides_mutex_;
+  std::map<std::string, std::pair<std::optional<std::size_t>, std::optional<Nanos>>> limit_overrides_;
 
   std::mutex posted_mutex_;
   std::deque<std::packaged_task<Reply(Engine&)>> posted_;

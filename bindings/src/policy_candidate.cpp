@@ -27,17 +27,25 @@ Candidate prepare_candidate(const CandidateSource& source, const std::string& fi
     return candidate;
   }
   const std::string name = path.stem().string();
-  auto state = std::make_unique<PolicyState>(name, source.limits, *source.clock, source.stdlib);
-  if (const RunResult loaded = state->load(code, file); !loaded.ok()) {
-    candidate.error = loaded.message;
-    return candidate;
-  }
-  std::vector<std::string> problems;
-  auto info = read_policy_info(*state, name, problems);
-  if (!info) {
-    candidate.error = file + ":";
-    for (std::size_t i = 0; i < problems.size(); ++i) candidate.error += (i == 0 ? " " : "; ") + problems[i];
-    return candidate;
+  std::unique_ptr<PolicyState> state;
+  std::optional<PolicyInfo> info;
+  // Compiled under the default limits to learn its name; again under its own, if config has some.
+  for (std::optional<Limits> limits = source.limits; limits; ) {
+    state = std::make_unique<PolicyState>(name, *limits, *source.clock, source.stdlib);
+    if (const RunResult loaded = state->load(code, file); !loaded.ok()) {
+      candidate.error = loaded.message;
+      return candidate;
+    }
+    std::vector<std::string> problems;
+    info = read_policy_info(*state, name, problems);
+    if (!info) {
+      candidate.error = file + ":";
+      for (std::size_t i = 0; i < problems.size(); ++i) candidate.error += (i == 0 ? " " : "; ") + problems[i];
+      return candidate;
+    }
+    const auto own = source.limits_for ? source.limits_for(info->name) : std::nullopt;
+    const bool differs = own && (own->memory != limits->memory || own->cpu != limits->cpu);
+    limits = differs ? own : std::nullopt;
   }
   const fs::path tests = fs::path(source.dir) / (name + "_test.lua");
   std::error_code ec;

@@ -17,8 +17,8 @@ bool ends_with(const std::string& s, const std::string& tail) {
 }  // namespace
 
 PolicyFolder::PolicyFolder(std::string dir, const Stdlib* stdlib, Limits limits, const Clock& clock, TestGate gate,
-                           Nanos debounce)
-    : source_{std::move(dir), stdlib, limits, &clock, std::move(gate)}, debounce_(debounce) {
+                           Nanos debounce, LimitsFor limits_for)
+    : source_{std::move(dir), stdlib, limits, &clock, std::move(gate), std::move(limits_for)}, debounce_(debounce) {
   inotify_fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (inotify_fd_ < 0) {
     error_ = std::string("inotify: ") + std::strerror(errno);

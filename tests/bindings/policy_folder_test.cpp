@@ -184,3 +184,30 @@ TEST_CASE("saving the running version back after a refused edit clears the refus
   CHECK(f.folder.status().at("a.lua").ok);
   CHECK(f.folder.status().at("a.lua").message.rfind("unchanged: running ", 0) == 0);
 }
+
+TEST_CASE("a policy gets its own limits when config has some for its name") {
+  TempDir dir;
+  ManualClock clock;
+  const LimitsFor limits_for = [](const std::string& policy) -> std::optional<Limits> {
+    if (policy != "small") return std::nullopt;
+    Limits own;
+    own.memory = 1u << 20;
+    return own;
+  };
+  PolicyFolder folder(dir.path().string(), nullptr, {}, clock, {}, 50 * kMs, limits_for);
+  const std::string hungry = "return { name = '%s', evaluate = function(ctx) ctx.state.s = string.rep('x', 4 * 1024 * 1024) end }";
+  const auto with_name = [&](const char* name) {
+    std::string text = hungry;
+    text.replace(text.find("%s"), 2, name);
+    return text;
+  };
+  write_file(dir.file("a.lua"), with_name("small"));
+  write_file(dir.file("b.lua"), with_name("roomy"));
+  folder.scan(0);
+  PolicyInputs inputs;
+  PolicyOutputs out;
+  const auto small = folder.live().at("a.lua").state->evaluate(inputs, out);
+  CHECK(small.failure == Failure::kMemory);
+  CHECK(small.message == "policy a exceeded its memory cap of 1 MiB");
+  CHECK(folder.live().at("b.lua").state->evaluate(inputs, out).ok());  // the default 16 MiB
+}

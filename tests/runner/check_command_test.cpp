@@ -69,3 +69,23 @@ TEST_CASE("check: a broken config is reported with its place") {
   CHECK(run_setpoint("check").status == 2);
   CHECK(run_setpoint("check --policies /nonexistent").status == 2);
 }
+
+TEST_CASE("check --config alone checks the config's policies folder, its overrides and schedules") {
+  TempDir dir;
+  add_reference_policy(dir);
+  write_file(dir.file("setpoint.yaml"), "policies:\n  dir: " + dir.file("policies") + R"(
+  overrides:
+    checkout-concurrency: { mode: enforce }
+    ghost: { mode: observe }
+    nightly: { schedule: "daily 25:00" }
+parameters:
+  checkout.max_concurrency: { type: int, initial: 100, min: 10, max: 500, policies: [checkout-concurrency] }
+)");
+  const auto result = run_setpoint("check --config " + dir.file("setpoint.yaml"));
+  INFO(result.out);
+  CHECK(result.status == 1);
+  const std::string config = dir.file("setpoint.yaml");
+  CHECK(result.out.find(config + ": policies.overrides.ghost: no policy named ghost in " + dir.file("policies")) != std::string::npos);
+  CHECK(result.out.find(config + ": policies.overrides.nightly.schedule: schedule \"daily 25:00\" is not \"daily HH:MM\"") != std::string::npos);
+  CHECK(result.out.find("problems found") != std::string::npos);
+}

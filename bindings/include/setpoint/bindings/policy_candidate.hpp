@@ -5,6 +5,7 @@
 // only the swap (PolicyFolder) happens on the engine thread.
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "setpoint/bindings/policy_info.hpp"
@@ -29,12 +30,16 @@ struct Candidate {
   std::string error;  // kRefused: why
 };
 
+// A policy's own limits when config gives it some (by the policy's name); none: the defaults.
+using LimitsFor = std::function<std::optional<Limits>(const std::string& policy)>;
+
 struct CandidateSource {
   std::string dir;
   const Stdlib* stdlib = nullptr;
   Limits limits;
   const Clock* clock = nullptr;
   TestGate gate;
+  LimitsFor limits_for;
 };
 
 // Prepares `file`; `running_hash` is the hash of the version running now ("" if none), so a

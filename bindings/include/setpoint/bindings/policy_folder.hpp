@@ -28,7 +28,7 @@ struct ReloadStatus {
 class PolicyFolder {
  public:
   PolicyFolder(std::string dir, const Stdlib* stdlib, Limits limits, const Clock& clock, TestGate gate,
-               Nanos debounce = 50 * kNanosPerMilli);
+               Nanos debounce = 50 * kNanosPerMilli, LimitsFor limits_for = {});
   ~PolicyFolder();
   PolicyFolder(const PolicyFolder&) = delete;
   PolicyFolder& operator=(const PolicyFolder&) = delete;

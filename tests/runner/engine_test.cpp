@@ -1,0 +1,89 @@
+// The engine loop on a manual clock: schedules, overruns, failures and quarantine, state.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+
+#include "engine.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace setpoint;
+using namespace setpoint::runner;
+using setpoint::testing::TempDir;
+using setpoint::testing::write_file;
+
+namespace {
+
+constexpr Nanos kSec = kNanosPerSecond;
+constexpr Nanos kStart = 1'795'168'800LL * kSec;
+
+struct Loop {
+  TempDir dir;
+  ManualClock clock{kStart};
+  SystemClock cpu;
+  std::vector<std::string> records;
+  std::unique_ptr<Engine> engine;
+
+  explicit Loop(const std::string& policy, const std::string& extra = "") {
+    std::filesystem::create_directories(dir.path() / "policies");
+    write_file(dir.file("policies/p.lua"), policy);
+    auto config = parse_config("engine: { tick: 1s }\npolicies: { dir: " + dir.file("policies") + " }\n" + extra, "test.yaml");
+    REQUIRE(std::holds_alternative<Config>(config));
+    EngineOptions options;
+    options.clock = &clock;
+    options.cpu_clock = &cpu;
+    options.persistent = false;
+    options.on_decision = [this](const std::string& line) { records.push_back(line); };
+    engine = std::make_unique<Engine>(std::get<Config>(config), options);
+    REQUIRE(engine->start().empty());
+  }
+  void step(Nanos by) {
+    clock.advance(by);
+    engine->tick();
+  }
+  const RunningPolicy& policy() { return engine->policies().at("p.lua"); }
+};
+
+}  // namespace
+
+TEST_CASE("engine: a policy runs at its interval, and an overdue one runs once with the missed runs counted") {
+  Loop loop("return { name = 'p', every = '5s', evaluate = function(ctx) ctx.state.n = (ctx.state.n or 0) + 1 end }");
+  loop.step(4 * kSec);
+  CHECK(loop.policy().evaluations == 0);
+  loop.step(kSec);
+  CHECK(loop.policy().evaluations == 1);
+  loop.step(5 * kSec);
+  CHECK(loop.policy().evaluations == 2);
+  loop.step(60 * kSec);  // a pause of a minute: 12 runs were due, one runs
+  CHECK(loop.policy().evaluations == 3);
+  CHECK(loop.policy().skipped == 11);
+  CHECK(loop.engine->metrics().policies.at("p").skipped == 11);
+  CHECK(loop.policy().saved_state == R"({"n":3})");
+  loop.step(5 * kSec);  // back on the 5 s grid
+  CHECK(loop.policy().evaluations == 4);
+}
+
+TEST_CASE("engine: three failures in a row quarantine a policy; its neighbours are not disturbed") {
+  Loop loop("return { name = 'p', every = '1s', evaluate = function(ctx) error('broken') end }",
+            "policies: { failures_to_quarantine: 3, quarantine_backoff: 30s }\n");
+  for (int i = 0; i < 5; ++i) loop.step(kSec);
+  CHECK(loop.policy().evaluations == 3);
+  CHECK(loop.policy().failures == 3);
+  CHECK(loop.policy().last_error == "policy p: p.lua:1: broken");
+  CHECK(loop.engine->metrics().policies.at("p").quarantined);
+  CHECK(loop.policy().health.quarantined(loop.clock.wall()));
+  loop.step(30 * kSec);  // the backoff is over: it runs (and fails) again
+  CHECK(loop.policy().evaluations == 4);
+}
+
+TEST_CASE("engine: proposals go through the guard; in observe they are shadows on the guard's trajectory") {
+  Loop loop("return { name = 'p', every = '1s', params = { 'x' }, evaluate = function(ctx) ctx:set('x', ctx:param('x') + 1) end }",
+            "parameters:\n  x: { type: int, initial: 1, min: 0, max: 3, policies: [p] }\n");
+  for (int i = 0; i < 4; ++i) loop.step(kSec);
+  REQUIRE(loop.records.size() == 4);
+  CHECK(loop.records[0].find("\"value\":2,\"mode\":\"observe\",\"outcome\":\"shadow\"") != std::string::npos);
+  CHECK(loop.records[1].find("\"value\":3") != std::string::npos);
+  // 4 is past the max, and the value already sits on it: held there, nothing to do.
+  CHECK(loop.records[2].find("\"verdict\":\"block\",\"verdict_reason\":\"bounds\"") != std::string::npos);
+  CHECK(loop.records[2].find("held at the bound 3 (saturated)") != std::string::npos);
+  CHECK(*loop.engine->guard().value("x") == 3);
+}

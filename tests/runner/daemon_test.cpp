@@ -9,6 +9,7 @@
 #include "setpoint/audit_store.hpp"
 #include "setpoint/timestamp.hpp"
 #include "support/daemon.hpp"
+#include "support/run_binary.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace setpoint;
@@ -69,9 +70,11 @@ std::string event(const std::string& service, double ms, const std::string& outc
 
 struct Setup {
   TempDir dir;
-  explicit Setup(const std::string& extra = "") {
+  explicit Setup(const std::string& variant = "") {
     std::filesystem::create_directories(dir.path() / "policies");
-    write_file(dir.file("setpoint.yaml"), config(extra));
+    std::string text = config();
+    if (variant == "control_plane_body_limit") text.replace(text.find("  tokens_file:"), 0, "  max_body_bytes: 4096\n");
+    write_file(dir.file("setpoint.yaml"), text);
     write_file(dir.file("policies/raiser.lua"), raise_policy());
     write_file(dir.file("tokens.yaml"), "tokens:\n"
                                         "  - { name: vera, role: viewer, token: " + kViewer + " }\n"
@@ -287,6 +290,43 @@ TEST_CASE("daemon: SIGHUP with a broken config keeps the old one; a good one is 
   daemon.signal(SIGHUP);
   REQUIRE(eventually([&] { return get_json(client, "/v1/params")[0]["max"] == 900; }));
   CHECK(get_json(client, "/v1/params")[0]["value"] == 110);  // the guard's memory carried over
+  daemon.signal(SIGTERM);
+  CHECK(daemon.wait_exit() == 0);
+}
+
+TEST_CASE("daemon: the CLI clients speak to it with the token from the environment; oversized bodies get 413") {
+  Setup s("control_plane_body_limit");
+  Daemon daemon(s.dir.path().string(), s.args());
+  REQUIRE(daemon.port() > 0);
+  const std::string url = " --url http://127.0.0.1:" + std::to_string(daemon.port());
+  ::setenv("SETPOINT_TOKEN", kOperator.c_str(), 1);
+  auto params = run_setpoint("params" + url);
+  INFO(params.out);
+  CHECK(params.status == 0);
+  CHECK(json::parse(params.out)[0]["name"] == "app.limit");
+  auto paused = run_setpoint("pause --scope policy --name raiser --for 10m" + url);
+  CHECK(paused.status == 0);
+  CHECK(json::parse(paused.out)["paused"] == true);
+  auto resumed = run_setpoint("resume --scope policy --name raiser" + url);
+  CHECK(resumed.status == 0);
+  auto missing = run_setpoint("approve 999" + url);
+  CHECK(missing.status == 1);
+  CHECK(missing.out.find("no pending proposal 999") != std::string::npos);
+  auto not_admin = run_setpoint("override app.limit 50 --for 5m" + url);
+  CHECK(not_admin.status == 1);
+  CHECK(not_admin.out.find("HTTP 403") != std::string::npos);
+  ::unsetenv("SETPOINT_TOKEN");
+  auto anonymous = run_setpoint("pause" + url);
+  CHECK(anonymous.status == 1);
+  CHECK(anonymous.out.find("HTTP 401") != std::string::npos);
+  auto nobody = run_setpoint("params --url http://127.0.0.1:1");
+  CHECK(nobody.status == 1);
+  CHECK(nobody.out.find("no answer from http://127.0.0.1:1") != std::string::npos);
+
+  httplib::Client client("127.0.0.1", daemon.port());
+  auto huge = client.Post("/v1/events", bearer(kIngest), std::string(8192, 'x'), "application/x-ndjson");
+  REQUIRE(huge);
+  CHECK(huge->status == 413);
   daemon.signal(SIGTERM);
   CHECK(daemon.wait_exit() == 0);
 }

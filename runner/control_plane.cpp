@@ -319,6 +319,7 @@ void ControlPlane::Impl::routes() {
     if (!stored || stored->target != parameter) throw Refusal{404, "decision " + std::to_string(version) + " did not set " + parameter};
     const json record = json::parse(stored->json);
     if (!record.contains("value") || !record["value"].is_number()) throw Refusal{409, "decision " + std::to_string(version) + " has no numeric value"};
+    e.guard().clear_override(parameter);  // the operator's latest word wins over an earlier pin
     const auto d = e.pipeline().roll_back(parameter, record["value"].get<double>(), who, "decision " + std::to_string(version),
                                           "rollback to decision " + std::to_string(version), e.clock().wall());
     if (!d || d->outcome == "blocked" || d->outcome == "failed") throw Refusal{409, d ? d->detail : "cannot roll back"};

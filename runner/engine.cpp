@@ -339,20 +339,32 @@ void Engine::save(Nanos wall) {
 }
 
 std::future<Reply> Engine::post(std::function<Reply(Engine&)> work) {
-  std::packaged_task<Reply(Engine&)> task(std::move(work));
-  auto future = task.get_future();
+  Posted posted{std::move(work), {}};
+  auto future = posted.reply.get_future();
   std::lock_guard lock(posted_mutex_);
-  posted_.push_back(std::move(task));
+  posted_.push_back(std::move(posted));
   return future;
 }
 
 void Engine::run_posted() {
-  std::deque<std::packaged_task<Reply(Engine&)>> work;
+  std::deque<Posted> work;
   {
     std::lock_guard lock(posted_mutex_);
     work.swap(posted_);
   }
-  for (auto& task : work) task(*this);
+  if (work.empty()) return;
+  std::vector<Reply> replies;
+  for (auto& posted : work) {
+    try {
+      replies.push_back(posted.work(*this));
+    } catch (const std::exception& e) {  // a command must never take the engine down
+      replies.push_back({500, std::string(R"({"error":"internal error"})")});
+      spdlog::error("a posted command failed: {}", e.what());
+    }
+  }
+  // The views show what was done before anyone is told it is done: read-after-write holds.
+  publish(clock().wall());
+  for (std::size_t i = 0; i < work.size(); ++i) work[i].reply.set_value(std::move(replies[i]));
 }
 
 void Engine::stop() {

@@ -138,8 +138,12 @@ class Engine {
   std::mutex overrides_mutex_;
   std::map<std::string, std::pair<std::optional<std::size_t>, std::optional<Nanos>>> limit_overrides_;
 
+  struct Posted {
+    std::function<Reply(Engine&)> work;
+    std::promise<Reply> reply;
+  };
   std::mutex posted_mutex_;
-  std::deque<std::packaged_task<Reply(Engine&)>> posted_;
+  std::deque<Posted> posted_;
 
   IngestTotals ingest_totals_;
   mutable std::mutex views_mutex_;

@@ -227,7 +227,8 @@ void EffectPipeline::tick(Nanos now) {
       if (it == in_flight_.end()) continue;
       Decision d = std::move(it->second);
       in_flight_.erase(it);
-      complete(d, done.result, now, done.timed_out);
+      if (rollbacks_.erase(done.id) > 0) complete_rollback(d, done.result, now, done.timed_out);
+      else complete(d, done.result, now, done.timed_out);
     }
   }
   for (auto it = pending_.begin(); it != pending_.end();) {
@@ -314,16 +315,29 @@ std::optional<Decision> EffectPipeline::roll_back(const std::string& parameter, 
   if (store_ != nullptr) store_->record_intent(d);
   else d.id = next_local_id_++;
   if (observer_) observer_(d, true);
-  const ActuationResult result = it->second->apply({parameter, key_for(d.proposal), actuated_value(d), {}, d.policy, why, now});
-  d.outcome = result.ok() ? "rolled back" : "failed";
+  Actuation actuation{parameter, key_for(d.proposal), actuated_value(d), {}, d.policy, why, now};
+  if (pool_ != nullptr) {  // off the engine thread, like any actuation; the result comes with tick()
+    in_flight_[d.id] = d;
+    rollbacks_.insert(d.id);
+    pool_->submit(d.id, *it->second, std::move(actuation), actuation_timeout_);
+    return d;
+  }
+  complete_rollback(d, it->second->apply(actuation), now, false);
+  return d;
+}
+
+void EffectPipeline::complete_rollback(Decision& d, const ActuationResult& result, Nanos now, bool timed_out) {
   d.detail = result.detail;
   d.result_at = now;
-  if (result.ok()) {
-    guard_.rolled_back(parameter, d.verdict.value, now);
+  if (result.ok() || timed_out) {
+    // A timed-out rollback may have happened: counted as done, the safe side for the guard.
+    d.outcome = result.ok() ? "rolled back" : "unknown";
+    guard_.rolled_back(d.proposal.target, d.verdict.value, now);
     remember_parameter(d, d.verdict.value, now);
+  } else {
+    d.outcome = "failed";
   }
   finish(d);
-  return d;
 }
 
 }  // namespace setpoint

@@ -330,3 +330,54 @@ TEST_CASE("daemon: the CLI clients speak to it with the token from the environme
   daemon.signal(SIGTERM);
   CHECK(daemon.wait_exit() == 0);
 }
+
+TEST_CASE("daemon: a proposal waits for approval; a parameter rolls back to a version; reload re-reads the folder") {
+  Setup s;
+  std::string text = config();
+  text.replace(text.find("    mode: enforce\n    actuator"), 17, "    mode: propose\n");
+  write_file(s.dir.file("setpoint.yaml"), text);
+  Daemon daemon(s.dir.path().string(), s.args());
+  REQUIRE(daemon.port() > 0);
+  httplib::Client client("127.0.0.1", daemon.port());
+  REQUIRE(eventually([&] { return !get_json(client, "/v1/proposals").empty(); }));
+  const auto proposal = get_json(client, "/v1/proposals")[0];
+  CHECK(proposal["target"] == "app.limit");
+  CHECK(proposal["record"]["outcome"] == "pending");
+  const std::string id = std::to_string(proposal["id"].get<std::int64_t>());
+  auto approved = client.Post("/v1/proposals/" + id + "/approve", bearer(kOperator), "", "application/json");
+  REQUIRE(approved);
+  INFO(approved->body);
+  CHECK(approved->status == 200);
+  // Vetted again and recorded as an intent; the actuator runs off the engine thread.
+  CHECK(json::parse(approved->body)["outcome"] == "");
+  CHECK(json::parse(approved->body)["value"] == 110);
+  REQUIRE(eventually([&] { return get_json(client, "/v1/decisions?verdict=allow").back()["outcome"] == "applied"; }));
+  auto again = client.Post("/v1/proposals/" + id + "/approve", bearer(kOperator), "", "application/json");
+  REQUIRE(again);
+  CHECK(again->status == 404);
+  CHECK(get_json(client, "/v1/params")[0]["value"] == 110);
+
+  // A version is a decision that set the parameter: back to its 110 after an override to 60.
+  auto overridden = client.Post("/v1/override", bearer(kAdmin), R"({"parameter":"app.limit","value":60,"for":"1s"})", "application/json");
+  REQUIRE(overridden);
+  CHECK(overridden->status == 200);
+  CHECK(get_json(client, "/v1/params")[0]["value"] == 60);
+  auto rolled = client.Post("/v1/params/app.limit/rollback", bearer(kAdmin), R"({"version":)" + id + "}", "application/json");
+  REQUIRE(rolled);
+  INFO(rolled->body);
+  CHECK(rolled->status == 200);
+  CHECK(json::parse(rolled->body)["value"] == 110);
+  REQUIRE(eventually([&] { return get_json(client, "/v1/decisions").back()["outcome"] == "rolled back"; }));
+  CHECK(get_json(client, "/v1/params")[0]["value"] == 110);
+  CHECK(get_json(client, "/v1/params")[0]["override"].is_null());
+  auto unknown = client.Post("/v1/params/app.limit/rollback", bearer(kAdmin), R"({"version":99999})", "application/json");
+  REQUIRE(unknown);
+  CHECK(unknown->status == 404);
+  CHECK(json::parse(unknown->body)["error"] == "decision 99999 did not set app.limit");
+
+  auto reloaded = client.Post("/v1/reload", bearer(kOperator), "", "application/json");
+  REQUIRE(reloaded);
+  CHECK(reloaded->status == 200);
+  daemon.signal(SIGTERM);
+  CHECK(daemon.wait_exit() == 0);
+}

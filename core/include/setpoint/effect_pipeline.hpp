@@ -18,6 +18,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -81,7 +82,8 @@ class EffectPipeline {
   std::optional<Decision> approve(std::int64_t id, const std::string& who, Nanos now);
   bool reject(std::int64_t id, const std::string& who, Nanos now);
   // Puts a parameter back to an earlier value through the guard's rollback path (bounds, not
-  // cooldowns), now, on the calling thread. None when there is no such parameter.
+  // cooldowns): recorded now, actuated on the pool when there is one (the result then comes
+  // with tick()), else at once. None when there is no such parameter.
   std::optional<Decision> roll_back(const std::string& parameter, double value, const std::string& who,
                                     const std::string& version, const std::string& why, Nanos now);
   // Expires proposals past their TTL, runs due verifications and due automatic undos.
@@ -110,6 +112,7 @@ class EffectPipeline {
   void finish(Decision& d);
   void enact(Decision& d, Nanos now);
   void complete(Decision& d, const ActuationResult& result, Nanos now, bool timed_out);
+  void complete_rollback(Decision& d, const ActuationResult& result, Nanos now, bool timed_out);
   void verify(const Check& check, Nanos now);
   void undo(const Undo& undo, Nanos now);
   // Saves what restore() brings back (checks and undos; proposals are saved as they change).
@@ -134,6 +137,7 @@ class EffectPipeline {
   ActuatorPool* pool_ = nullptr;
   Nanos actuation_timeout_ = 0;
   std::map<std::int64_t, Decision> in_flight_;
+  std::set<std::int64_t> rollbacks_;  // the in-flight ids that are rollbacks
   std::int64_t next_local_id_ = 1;  // ids when there is no store
 };
 

@@ -122,6 +122,21 @@ std::int64_t AuditStore::record_intent(Decision& d) {
 }
 
 std::int64_t AuditStore::record(Decision& d) {
+  // The row and its JSON in one transaction: another connection (the control plane's reads)
+  // and a crash both see the decision whole or not at all.
+  if (!exec("BEGIN IMMEDIATE;")) return 0;
+  const std::int64_t id = insert_decision(d);
+  if (id == 0 || !exec("COMMIT;")) {
+    const std::string why = error_;
+    exec("ROLLBACK;");
+    error_ = why;
+    d.id = 0;
+    return 0;
+  }
+  return id;
+}
+
+std::int64_t AuditStore::insert_decision(Decision& d) {
   Statement insert(db_,
                    "INSERT INTO decisions (at, policy, policy_version, kind, target, verdict, verdict_reason, mode, "
                    "outcome, result_at, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '')");

@@ -97,6 +97,7 @@ class AuditStore {
  private:
   explicit AuditStore(sqlite3* db) : db_(db) {}
   bool exec(const char* sql);
+  std::int64_t insert_decision(Decision& decision);
   std::string migrate();
 
   sqlite3* db_;

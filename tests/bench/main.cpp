@@ -9,6 +9,7 @@ int main() {
   setpoint::bench::core_benchmarks(figures);
   setpoint::bench::guard_benchmarks(figures);
   setpoint::bench::bindings_benchmarks(figures);
+  setpoint::bench::resilience_benchmarks(figures);
   setpoint::bench::replay_benchmarks(figures);
   std::printf("%s\n", figures.json().c_str());
   return 0;

@@ -173,12 +173,6 @@ void Engine::share_limit_overrides() {
   }
 }
 
-std::optional<std::string> Engine::policy_name(const std::string& file) {
-  const auto it = folder_->live().find(file);
-  if (it == folder_->live().end()) return std::nullopt;
-  return it->second.info.name;
-}
-
 // Policies that appeared, changed or went away: their schedule, declarations and state.
 void Engine::adopt(const std::vector<std::string>& changed, Nanos wall) {
   for (const auto& file : changed) {

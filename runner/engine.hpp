@@ -102,8 +102,6 @@ class Engine {
   EngineMetrics& metrics() { return metrics_; }
   const Config& config() const { return config_; }
   const Clock& clock() const { return *options_.clock; }
-  // The policy's name for a file, if it is live.
-  std::optional<std::string> policy_name(const std::string& file);
 
  private:
   void build_effects();

@@ -6,6 +6,17 @@
 #include "setpoint/event_parser.hpp"
 
 namespace setpoint::runner {
+namespace {
+
+// What an ingest counted between two looks at its counts.
+IngestCounts since(const IngestCounts& before, IngestCounts now) {
+  now.accepted -= before.accepted;
+  now.blank -= before.blank;
+  for (std::size_t i = 0; i < kRejectionCount; ++i) now.rejected[i] -= before.rejected[i];
+  return now;
+}
+
+}  // namespace
 
 // A parser and an ingest that belong to one thread.
 struct TelemetryIntake::Worker {
@@ -70,11 +81,7 @@ void TelemetryIntake::follow() {
       worker.ingest.begin_batch();
       file->poll(worker.ingest);
     }
-    IngestCounts delta = worker.ingest.counts();
-    delta.accepted -= before.accepted;
-    delta.blank -= before.blank;
-    for (std::size_t i = 0; i < kRejectionCount; ++i) delta.rejected[i] -= before.rejected[i];
-    totals_.add(delta);
+    totals_.add(since(before, worker.ingest.counts()));
     {
       std::lock_guard status(status_mutex_);
       for (std::size_t i = 0; i < files_.size(); ++i) statuses_[i] = files_[i]->status();
@@ -109,10 +116,7 @@ IngestCounts TelemetryIntake::ingest_body(std::string_view body, std::string_vie
     }
     start = end + 1;
   }
-  IngestCounts delta = worker.ingest.counts();
-  delta.accepted -= before.accepted;
-  delta.blank -= before.blank;
-  for (std::size_t i = 0; i < kRejectionCount; ++i) delta.rejected[i] -= before.rejected[i];
+  const IngestCounts delta = since(before, worker.ingest.counts());
   totals_.add(delta);
   return delta;
 }

@@ -8,8 +8,8 @@
 
 #include "decision_text.hpp"
 #include "engine.hpp"
+#include "recorded_telemetry.hpp"
 #include "setpoint/event_parser.hpp"
-#include "setpoint/file_source.hpp"
 #include "setpoint/ingest.hpp"
 #include "setpoint/timestamp.hpp"
 
@@ -151,20 +151,10 @@ int run_replay(const ReplayArgs& args) {
   Quarantine quarantine("", &redactor);  // rejections are counted, not added to the live quarantine
   Ingest ingest(engine.aggregator(), parser, &quarantine, clock, TimeBase::kEvents);
   ReplaySink sink(engine, ingest, clock, from, to);
-  FileSourceOptions source_options;
-  source_options.path = args.telemetry;
-  source_options.max_line_bytes = config.telemetry.schema.max_line_bytes;
-  FileSource source(source_options);
   const auto started = std::chrono::steady_clock::now();
-  source.poll(sink);
-  source.finish(sink);
-  quarantine.flush();
-  if (!source.status().present) {
-    std::cerr << "setpoint replay: cannot read " << args.telemetry << ": no such file\n";
-    return 1;
-  }
-  if (!source.status().error.empty()) {
-    std::cerr << "setpoint replay: " << source.status().error << "\n";
+  const std::string unread = read_recorded(args.telemetry, config.telemetry.schema.max_line_bytes, sink);
+  if (!unread.empty()) {
+    std::cerr << "setpoint replay: " << unread << "\n";
     return 1;
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

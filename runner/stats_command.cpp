@@ -7,8 +7,8 @@
 #include <variant>
 
 #include "config.hpp"
+#include "recorded_telemetry.hpp"
 #include "setpoint/duration.hpp"
-#include "setpoint/file_source.hpp"
 #include "setpoint/ingest.hpp"
 #include "setpoint/snapshot.hpp"
 #include "setpoint/timestamp.hpp"
@@ -98,19 +98,10 @@ int run_stats(const StatsArgs& args) {
   SystemClock clock;
   Ingest ingest(aggregator, parser, &quarantine, clock, TimeBase::kEvents);
 
-  FileSourceOptions source_options;
-  source_options.path = args.telemetry;
-  source_options.max_line_bytes = config.telemetry.schema.max_line_bytes;
-  FileSource source(source_options);
-  source.poll(ingest);
-  source.finish(ingest);
+  const std::string unread = read_recorded(args.telemetry, config.telemetry.schema.max_line_bytes, ingest);
   quarantine.flush();
-  if (!source.status().present) {
-    std::cerr << "setpoint stats: cannot read " << args.telemetry << ": no such file\n";
-    return 1;
-  }
-  if (!source.status().error.empty()) {
-    std::cerr << "setpoint stats: " << source.status().error << "\n";
+  if (!unread.empty()) {
+    std::cerr << "setpoint stats: " << unread << "\n";
     return 1;
   }
 

@@ -10,7 +10,6 @@ using setpoint::testing::outcomes;
 using setpoint::testing::with_rejected;
 
 namespace {
-constexpr Nanos kMs = kNanosPerMilli;
 constexpr Nanos kSec = kNanosPerSecond;
 }  // namespace
 

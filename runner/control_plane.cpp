@@ -150,10 +150,11 @@ struct ControlPlane::Impl {
     });
   }
 
-  // A mutation: authorized, then run on the engine thread, which records it with the token's
-  // name and the answer it got.
   // The path's captures, copied: the engine may run the work after the request is gone.
   using Captures = std::vector<std::string>;
+
+  // A mutation: authorized, then run on the engine thread, which records it with the token's
+  // name and the answer it got.
   void mutation(const std::string& pattern, Role needed, std::function<json(Engine&, const Captures&, const json&, const std::string&)> work) {
     server.Post(pattern, [this, needed, work](const httplib::Request& req, httplib::Response& res) {
       const auto token = authorize(req, res, needed);

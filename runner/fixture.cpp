@@ -23,7 +23,7 @@ double number_in(const json& stats, const char* field, const std::string& where)
 
 double or_zero(double x) { return std::isnan(x) ? 0 : x; }
 
-WindowStats stats_from(const json& j, const OutcomeSet& outcomes, const std::string& where) {
+WindowStats stats_from(const json& j, OutcomeSet& outcomes, const std::string& where) {
   if (!j.is_object()) throw FixtureError(where + ": expected an object of statistics");
   WindowStats s;
   s.count = static_cast<std::uint64_t>(or_zero(number_in(j, "count", where)));
@@ -41,8 +41,10 @@ WindowStats stats_from(const json& j, const OutcomeSet& outcomes, const std::str
   if (j.contains("outcomes")) {
     if (!j["outcomes"].is_object()) throw FixtureError(where + ".outcomes: expected an object");
     for (const auto& [name, n] : j["outcomes"].items()) {
+      // A fixture may name the outcomes its config declares (rejected, shed, …): they are
+      // declared here as they appear.
+      if (!outcomes.find(name) && !outcomes.add(name, true)) throw FixtureError(where + ".outcomes." + name + ": more than 16 outcomes");
       const auto index = outcomes.find(name);
-      if (!index) throw FixtureError(where + ".outcomes." + name + ": not an outcome");
       if (!n.is_number() || n.get<double>() < 0) throw FixtureError(where + ".outcomes." + name + ": expected a count");
       s.outcomes[*index] = static_cast<std::uint64_t>(n.get<double>());
     }
@@ -52,7 +54,7 @@ WindowStats stats_from(const json& j, const OutcomeSet& outcomes, const std::str
 
 }  // namespace
 
-std::variant<Fixture, std::string> parse_fixture(const json& doc, const OutcomeSet& outcomes, const std::string& where) {
+std::variant<Fixture, std::string> parse_fixture(const json& doc, OutcomeSet& outcomes, const std::string& where) {
   Fixture f;
   try {
     if (!doc.is_object()) throw FixtureError(where + ": a fixture is an object");

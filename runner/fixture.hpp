@@ -25,8 +25,9 @@ struct Fixture {
   bindings::PolicyInputs inputs(const OutcomeSet& outcomes) const;
 };
 
-// `where` prefixes every error ("fixture.json", "checkout_test.lua:12").
-std::variant<Fixture, std::string> parse_fixture(const nlohmann::json& doc, const OutcomeSet& outcomes,
+// `where` prefixes every error ("fixture.json", "checkout_test.lua:12"). Outcomes the fixture names
+// that `outcomes` lacks (a config's own, like rejected) are added to it.
+std::variant<Fixture, std::string> parse_fixture(const nlohmann::json& doc, OutcomeSet& outcomes,
                                                  const std::string& where);
 
 // Proposals, alerts, logs, evidence and the state after, as one JSON document.

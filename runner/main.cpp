@@ -10,6 +10,7 @@
 #include "eval_command.hpp"
 #include "replay_command.hpp"
 #include "run_command.hpp"
+#include "simulate_command.hpp"
 #include "setpoint/json_text.hpp"
 #include "stats_command.hpp"
 #include "test_command.hpp"
@@ -98,6 +99,12 @@ int main(int argc, char** argv) {
   replay_cmd->add_flag("--json", replay.json, "decision records as JSON lines, then a summary object");
   replay_cmd->add_option("--stdlib", replay.stdlib, "the stdlib folder (default: the source tree's)");
 
+  setpoint::runner::SimulateArgs simulate;
+  auto* simulate_cmd = app.add_subcommand("simulate", "Run the engine in a closed loop with a simulated service");
+  simulate_cmd->add_option("scenario", simulate.scenario, "the scenario (.yaml)")->required();
+  simulate_cmd->add_flag("--json", simulate.json, "the figures as one JSON object");
+  simulate_cmd->add_option("--stdlib", simulate.stdlib, "the stdlib folder (default: the source tree's)");
+
   // Control-plane clients.
   setpoint::runner::ClientArgs client;
   std::map<std::string, std::string> flags;
@@ -153,6 +160,7 @@ int main(int argc, char** argv) {
   if (*test_cmd) return setpoint::runner::run_test(test);
   if (*run_cmd) return setpoint::runner::run_daemon(run);
   if (*replay_cmd) return setpoint::runner::run_replay(replay);
+  if (*simulate_cmd) return setpoint::runner::run_simulate(simulate);
   for (auto* cmd : clients) {
     if (!*cmd) continue;
     client.command = cmd->get_name();

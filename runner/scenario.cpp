@@ -1,0 +1,95 @@
+#include "scenario.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "yaml_reader.hpp"
+
+namespace setpoint::runner {
+namespace {
+
+std::vector<RatePoint> read_points(const YamlReader& r, const YAML::Node& node, const std::string& path) {
+  if (!node.IsSequence() || node.size() == 0) r.fail(node, path, "expected a list of {at, rps}");
+  std::vector<RatePoint> points;
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    const std::string at = path + "[" + std::to_string(i) + "]";
+    r.keys(node[i], at, {"at", "rps"});
+    if (!node[i]["at"] || !node[i]["rps"]) r.fail(node[i], at, "needs at and rps");
+    RatePoint p{r.duration(node[i]["at"], at + ".at"), r.number(node[i]["rps"], at + ".rps")};
+    if (p.rps < 0) r.fail(node[i]["rps"], at + ".rps", "cannot be negative");
+    if (!points.empty() && p.at <= points.back().at) r.fail(node[i]["at"], at + ".at", "must come after the point before");
+    if (points.empty() && p.at != 0) r.fail(node[i]["at"], at + ".at", "the first point is at 0s");
+    points.push_back(p);
+  }
+  return points;
+}
+
+}  // namespace
+
+double Scenario::rate_at(const std::vector<RatePoint>& points, Nanos t) {
+  double rate = 0;
+  for (const auto& p : points) {
+    if (p.at <= t) rate = p.rps;
+  }
+  return rate;
+}
+
+std::variant<Scenario, std::string> load_scenario(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return path + ": cannot read the scenario";
+  std::stringstream text;
+  text << in.rdbuf();
+  Scenario s;
+  s.path = path;
+  try {
+    const YAML::Node root = YAML::Load(text.str());
+    YamlReader r(path);
+    r.keys(root, "(top level)", {"name", "config", "step", "duration", "service", "arrivals", "capacity", "knobs", "slo", "expect"});
+    for (const char* required : {"name", "config", "arrivals", "capacity", "knobs"}) {
+      if (!root[required]) r.fail(root, required, "is required");
+    }
+    s.name = r.string(root["name"], "name");
+    s.config = (std::filesystem::path(path).parent_path() / r.string(root["config"], "config")).string();
+    if (root["step"]) s.step = r.duration(root["step"], "step");
+    if (root["duration"]) s.duration = r.duration(root["duration"], "duration");
+    if (s.step < kNanosPerMilli || s.step > kNanosPerSecond) r.fail(root["step"], "step", "must be between 1ms and 1s");
+    if (s.duration < s.step || s.duration > 24 * 3600 * kNanosPerSecond) r.fail(root["duration"], "duration", "must be between a step and 24h");
+    if (const auto n = root["service"]) {
+      r.keys(n, "service", {"name", "base_latency_ms", "timeout_ms", "jitter"});
+      if (n["name"]) s.service.name = r.string(n["name"], "service.name");
+      if (n["base_latency_ms"]) s.service.base_latency_ms = r.number(n["base_latency_ms"], "service.base_latency_ms");
+      if (n["timeout_ms"]) s.service.timeout_ms = r.number(n["timeout_ms"], "service.timeout_ms");
+      if (n["jitter"]) s.service.jitter = r.number(n["jitter"], "service.jitter");
+      if (!(s.service.base_latency_ms > 0) || !(s.service.timeout_ms > s.service.base_latency_ms) || s.service.jitter < 0) {
+        r.fail(n, "service", "needs 0 < base_latency_ms < timeout_ms and jitter >= 0");
+      }
+    }
+    s.arrivals = read_points(r, root["arrivals"], "arrivals");
+    s.capacity = read_points(r, root["capacity"], "capacity");
+    r.keys(root["knobs"], "knobs", {"concurrency_limit"});
+    for (const auto& entry : root["knobs"]) {
+      const std::string knob = entry.first.as<std::string>();
+      s.knobs[knob] = r.string(entry.second, "knobs." + knob);
+    }
+    if (const auto slo = root["slo"]) {
+      r.keys(slo, "slo", {"p99_ms"});
+      if (slo["p99_ms"]) s.slo_p99_ms = r.number(slo["p99_ms"], "slo.p99_ms");
+    }
+    if (const auto e = root["expect"]) {
+      r.keys(e, "expect", {"goodput_ratio_min", "converge_ticks_max", "amplitude_max", "p99_within_slo"});
+      if (e["goodput_ratio_min"]) s.expect.goodput_ratio_min = r.number(e["goodput_ratio_min"], "expect.goodput_ratio_min");
+      if (e["converge_ticks_max"]) s.expect.converge_ticks_max = static_cast<int>(r.integer(e["converge_ticks_max"], "expect.converge_ticks_max", 0, 100'000));
+      if (e["amplitude_max"]) s.expect.amplitude_max = r.number(e["amplitude_max"], "expect.amplitude_max");
+      if (e["p99_within_slo"]) s.expect.p99_within_slo = r.boolean(e["p99_within_slo"], "expect.p99_within_slo");
+      if (s.expect.p99_within_slo && s.slo_p99_ms <= 0) r.fail(e["p99_within_slo"], "expect.p99_within_slo", "needs slo.p99_ms");
+    }
+  } catch (const ConfigFault& fault) {
+    return std::string(fault.what());
+  } catch (const YAML::Exception& e) {
+    return path + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) + ": " + e.msg;
+  }
+  return s;
+}
+
+}  // namespace setpoint::runner

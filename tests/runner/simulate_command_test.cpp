@@ -1,0 +1,71 @@
+// `setpoint simulate`: the real engine and a seed policy in a closed loop with the model.
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "support/run_binary.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace setpoint::testing;
+using json = nlohmann::json;
+
+namespace {
+
+const std::string kScenarios = std::string(SETPOINT_SOURCE_DIR) + "/examples/scenarios/";
+
+json simulate(const std::string& scenario, int expected_status) {
+  const auto run = run_setpoint("simulate " + scenario + " --json");
+  INFO(run.out);
+  REQUIRE(run.status == expected_status);
+  return json::parse(run.out);
+}
+
+}  // namespace
+
+TEST_CASE("simulate: capacity drops 40 % under AIMD — goodput and p99 hold, no invariant broken") {
+  const json r = simulate(kScenarios + "capacity_drop.yaml", 1);
+  REQUIRE(r["phases"].size() == 3);
+  const json& overload = r["phases"][1];
+  CHECK(overload["from_s"] == 30.0);
+  CHECK(overload["capacity_rps"] == 600.0);
+  CHECK(overload["goodput_ratio"].get<double>() >= 0.9);
+  CHECK(overload["p99_ms"].get<double>() <= 300);
+  CHECK(overload["amplitude"].get<double>() <= 0.1);
+  CHECK(overload["knob_min"].get<double>() >= 70);  // settled near the ~86 the SLO allows at 600/s
+  CHECK(overload["knob_max"].get<double>() <= 100);
+  CHECK(r["phases"][2]["goodput_ratio"].get<double>() >= 0.9);
+  CHECK(r["invariant_violations"]["applied_out_of_bounds"] == 0);
+  CHECK(r["invariant_violations"]["change_inside_cooldown"] == 0);
+  CHECK(r["actions"]["applied"].get<int>() > 10);
+  // Not yet met: the issue asks for convergence within 5 ticks of the overload; the seed AIMD
+  // policy needs 6 (its first cut reads a window still full of the queue it is cutting).
+  CHECK(overload["converge_ticks"] == 6);
+  CHECK(r["failures"] == json::array({"phase from 30.0 s: converged in 6 ticks, more than 5"}));
+}
+
+TEST_CASE("simulate: the same drop with the policy disabled collapses into timeouts") {
+  TempDir dir;
+  std::string config = read_file(kScenarios + "capacity_drop.setpoint.yaml");
+  config.replace(config.find("dir: ../../policies"), 19, "dir: " + std::string(SETPOINT_SOURCE_DIR) + "/policies");
+  config.replace(config.find("{ mode: enforce }"), 17, "{ mode: enforce, disabled: true }");
+  write_file(dir.file("static.setpoint.yaml"), config);
+  std::string scenario = read_file(kScenarios + "capacity_drop.yaml");
+  scenario.replace(scenario.find("config: capacity_drop.setpoint.yaml"), 35, "config: static.setpoint.yaml");
+  write_file(dir.file("static.yaml"), scenario);
+  const json r = simulate(dir.file("static.yaml"), 1);
+  const json& overload = r["phases"][1];
+  CHECK(overload["converged"] == false);
+  CHECK(overload["p99_ms"].get<double>() > 1000);  // past the client's timeout
+  CHECK(overload["knob_min"] == 400.0);
+  CHECK(r["actions"]["applied"] == 0);
+}
+
+TEST_CASE("simulate: a bad scenario is named with its place") {
+  TempDir dir;
+  write_file(dir.file("bad.yaml"), "name: x\nconfig: c.yaml\narrivals: [{ at: 5s, rps: 10 }]\ncapacity: [{ at: 0s, rps: 10 }]\nknobs: {}\n");
+  const auto run = run_setpoint("simulate " + dir.file("bad.yaml"));
+  CHECK(run.status == 2);
+  CHECK(run.out.find("bad.yaml:3:18: arrivals[0].at: the first point is at 0s") != std::string::npos);
+  write_file(dir.file("bad.yaml"), "name: x\nconfig: c.yaml\narrivals: [{ at: 0s, rps: 10 }]\ncapacity: [{ at: 0s, rps: 10 }]\nknobs: { dial: x }\n");
+  CHECK(run_setpoint("simulate " + dir.file("bad.yaml")).out.find("knobs: unknown key \"dial\"") != std::string::npos);
+}

@@ -40,9 +40,11 @@ struct Folder {
   PolicyFolder folder;
   Folder() : folder(dir.path().string(), nullptr, {}, clock, [this](const std::string&) { return gate_answer; }) {}
   // What an engine loop sees once the reload thread has caught up.
+  // (poll itself may already swap in what the reload thread finished quickly: keep both.)
   std::vector<std::string> poll(Nanos now) {
-    folder.poll(now);
-    return folder.settle(now);
+    std::vector<std::string> changed = folder.poll(now);
+    for (auto& file : folder.settle(now)) changed.push_back(std::move(file));
+    return changed;
   }
 };
 

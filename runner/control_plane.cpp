@@ -345,7 +345,8 @@ void ControlPlane::Impl::routes() {
     if (!res.body.empty()) return;  // a handler already said why
     if (res.status == 404) send_error(res, 404, "no such endpoint: " + req.method + " " + req.path);
     else if (res.status == 413) send_error(res, 413, "the body is larger than control_plane.max_body_bytes");
-    else send_error(res, res.status, "request refused");
+    else if (res.status == 400) send_error(res, 400, "the request could not be read (a POST needs a body, or Content-Length: 0)");
+    else send_error(res, res.status, "the request was refused (HTTP " + std::to_string(res.status) + ")");
   });
 }
 

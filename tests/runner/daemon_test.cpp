@@ -1,8 +1,11 @@
 // The real daemon in a temporary directory on a loopback port: ingest over HTTP and from a
 // followed file, decisions in the audit and on the API, hot reload, tokens, /metrics through
 // promtool, signals, and a crash with restart.
+#include <arpa/inet.h>
 #include <catch2/catch.hpp>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <nlohmann/json.hpp>
 
@@ -96,6 +99,22 @@ json get_json(httplib::Client& client, const std::string& path, const std::strin
   INFO(path << " answered " << res->status << ": " << res->body);
   REQUIRE(res->status == 200);
   return json::parse(res->body);
+}
+
+// One request written by hand on a socket, for what httplib's client would never send.
+std::string raw_request(int port, const std::string& request) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) return {};
+  ::send(fd, request.data(), request.size(), 0);
+  std::string answer;
+  char buffer[4096];
+  for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;) answer.append(buffer, static_cast<std::size_t>(n));
+  ::close(fd);
+  return answer;
 }
 
 std::vector<StoredDecision> stored_decisions(const std::string& db) {
@@ -322,6 +341,12 @@ TEST_CASE("daemon: the CLI clients speak to it with the token from the environme
   auto nobody = run_setpoint("params --url http://127.0.0.1:1");
   CHECK(nobody.status == 1);
   CHECK(nobody.out.find("no answer from http://127.0.0.1:1") != std::string::npos);
+
+  // A POST without Content-Length (curl -X POST with no -d) is named, not "refused".
+  const std::string raw = raw_request(daemon.port(), "POST /v1/reload HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + kOperator +
+                                                         "\r\nConnection: close\r\n\r\n");
+  CHECK(raw.rfind("HTTP/1.1 400", 0) == 0);
+  CHECK(raw.find("a POST needs a body, or Content-Length: 0") != std::string::npos);
 
   httplib::Client client("127.0.0.1", daemon.port());
   auto huge = client.Post("/v1/events", bearer(kIngest), std::string(8192, 'x'), "application/x-ndjson");

@@ -5,8 +5,7 @@
 -- Signals: http.server{service=checkout} over the last second — its p99 latency, and how many
 --   requests the limit itself turned away (outcome "rejected").
 -- Trust rules: at least 20 completed requests in the window; the limit grows only while it is
---   what turns requests away (raising a limit nobody reaches proves nothing); after a cut, one
---   evaluation's hold while p99 is falling but not yet near what the cut should give.
+--   what turns requests away (raising a limit nobody reaches proves nothing).
 -- Guard settings it expects: hard bounds; up max_step about 5 % with a 1 s cooldown; down
 --   max_step 75 % (its deepest cut); a settle time after a deployment if your deploys change latency.
 local aimd = require "setpoint.aimd"
@@ -27,21 +26,14 @@ return {
     local limit = ctx:param(PARAM)
     local congested = m.p99 > TARGET_P99_MS
     if not congested and rejected == 0 then return end  -- the limit is not what binds: leave it
-    -- A cut takes a moment to show: the evaluation right after one may still see the queue it
-    -- left. Latency falls about in proportion to the limit, so while p99 is well above what the
-    -- last cut should give (and falling), hold once rather than cut again on stale numbers.
-    local last = ctx.state.cut
-    if congested and last and ctx:now() - last.at <= 1.5 and m.p99 < last.p99 and m.p99 > 1.1 * last.expect then
-      ctx.state.cut = nil
-      return
-    end
-    -- The cut is as deep as the overshoot (at least 5 %, at most 75 %): far over the target,
-    -- the limit comes down in a few evaluations instead of a dozen; just over it, gently.
-    local decrease = math.max(0.25, math.min(0.95, TARGET_P99_MS / m.p99))
+    -- The cut follows the overshoot (at least 5 %, at most 75 %): far over the target, the
+    -- limit comes down in a few evaluations instead of a dozen; just over it, gently. The
+    -- square root tempers it: the window right after a cut still holds some of the queue the
+    -- cut left, and a full-depth cut on that stale p99 would overshoot.
+    local decrease = math.max(0.25, math.min(0.95, math.sqrt(TARGET_P99_MS / m.p99)))
     local next = math.floor(aimd.next(limit, congested, { increase = 1, decrease = decrease, min = 1 }))
     if next ~= limit then
       ctx:set(PARAM, next, { reason = ("p99 %.0f ms, %d rejected"):format(m.p99, rejected) })
-      ctx.state.cut = congested and { at = ctx:now(), p99 = m.p99, expect = m.p99 * next / limit } or nil
     end
   end,
 }

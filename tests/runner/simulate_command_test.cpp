@@ -22,8 +22,8 @@ json simulate(const std::string& scenario, int expected_status) {
 
 }  // namespace
 
-TEST_CASE("simulate: capacity drops 40 % under AIMD — goodput and p99 hold, no invariant broken") {
-  const json r = simulate(kScenarios + "capacity_drop.yaml", 1);
+TEST_CASE("simulate: capacity drops 40 % under AIMD — converged in 5 ticks, goodput and p99 hold, no invariant broken") {
+  const json r = simulate(kScenarios + "capacity_drop.yaml", 0);
   REQUIRE(r["phases"].size() == 3);
   const json& overload = r["phases"][1];
   CHECK(overload["from_s"] == 30.0);
@@ -31,16 +31,15 @@ TEST_CASE("simulate: capacity drops 40 % under AIMD — goodput and p99 hold, no
   CHECK(overload["goodput_ratio"].get<double>() >= 0.9);
   CHECK(overload["p99_ms"].get<double>() <= 300);
   CHECK(overload["amplitude"].get<double>() <= 0.1);
-  CHECK(overload["knob_min"].get<double>() >= 70);  // settled near the ~86 the SLO allows at 600/s
+  CHECK(overload["knob_min"].get<double>() >= 80);  // settled near the ~86 the target allows at 600/s
   CHECK(overload["knob_max"].get<double>() <= 100);
   CHECK(r["phases"][2]["goodput_ratio"].get<double>() >= 0.9);
   CHECK(r["invariant_violations"]["applied_out_of_bounds"] == 0);
   CHECK(r["invariant_violations"]["change_inside_cooldown"] == 0);
   CHECK(r["actions"]["applied"].get<int>() > 10);
-  // Not yet met: the issue asks for convergence within 5 ticks of the overload; the seed AIMD
-  // policy needs 6 (its first cut reads a window still full of the queue it is cutting).
-  CHECK(overload["converge_ticks"] == 6);
-  CHECK(r["failures"] == json::array({"phase from 30.0 s: converged in 6 ticks, more than 5"}));
+  CHECK(overload["converge_ticks"] == 5);
+  CHECK(r["expectations_met"] == true);
+  CHECK(r["failures"].empty());
 }
 
 TEST_CASE("simulate: the same drop with the policy disabled collapses into timeouts") {

@@ -26,6 +26,29 @@ struct Sample {
   double offered, capacity, goodput, p99_ms, knob;
 };
 
+// A change the engine applied, from its decision record.
+struct Applied {
+  Nanos at;
+  std::string target;
+  double from, to;
+};
+
+// Changes inside a cooldown: consecutive applied changes of a parameter in one direction
+// closer together than that direction's cooldown. The guard must make this 0.
+int changes_inside_cooldown(const std::vector<Applied>& applied, const Guard& guard) {
+  int inside = 0;
+  std::map<std::pair<std::string, bool>, Nanos> last;
+  for (const auto& a : applied) {
+    const ParameterSpec* spec = guard.parameter(a.target);
+    const bool up = a.to > a.from;
+    const Nanos cooldown = spec == nullptr ? 0 : (up ? spec->up.cooldown : spec->down.cooldown);
+    const auto key = std::make_pair(a.target, up);
+    if (const auto it = last.find(key); it != last.end() && a.at - it->second < cooldown) ++inside;
+    last[key] = a.at;
+  }
+  return inside;
+}
+
 // The p99 of a lognormal with this mean and sigma: what the step's completions look like.
 double p99_of(double mean_ms, double sigma) { return mean_ms * std::exp(2.326 * sigma - sigma * sigma / 2); }
 
@@ -83,6 +106,33 @@ json phase_figures(const Scenario& s, const std::vector<Sample>& samples, Nanos 
   return out;
 }
 
+// The phases: the stretches between changes of arrivals or capacity.
+json all_phases(const Scenario& s, const std::vector<Sample>& samples, Nanos tick) {
+  std::set<Nanos> cuts{0, s.duration};
+  for (const auto& p : s.arrivals) cuts.insert(p.at);
+  for (const auto& p : s.capacity) cuts.insert(p.at);
+  json phases = json::array();
+  for (auto it = cuts.begin(); std::next(it) != cuts.end() && *it < s.duration; ++it) {
+    phases.push_back(phase_figures(s, samples, *it, std::min(*std::next(it), s.duration), tick));
+  }
+  return phases;
+}
+
+void print_result(const json& r) {
+  std::cout << r["scenario"].get<std::string>() << "\n";
+  for (const auto& p : r["phases"]) {
+    const std::string converged = p["converged"].get<bool>() ? "converged in " + p["converge_ticks"].dump() + " ticks" : "did not converge";
+    std::printf("  %5.0f-%-5.0fs offered %6.0f/s capacity %6.0f/s: goodput %5.1f %% of servable, p99 %6.0f ms, %s, knob %g..%g\n",
+                p["from_s"].get<double>(), p["to_s"].get<double>(), p.value("offered_rps", 0.0), p.value("capacity_rps", 0.0),
+                p.value("goodput_ratio", 0.0) * 100, p.value("p99_ms", 0.0), converged.c_str(), p.value("knob_min", 0.0),
+                p.value("knob_max", 0.0));
+  }
+  std::cout << "  actions applied: " << r["actions"]["applied"] << "; blocked: " << r["actions"]["blocked"].dump() << "\n";
+  std::cout << "  invariant violations: " << r["invariant_violations"].dump() << "\n";
+  for (const auto& f : r["failures"]) std::cout << "  NOT MET: " << f.get<std::string>() << "\n";
+  if (r["failures"].empty()) std::cout << "  expectations met\n";
+}
+
 // The expectations hold for every phase after the first (the start, with empty windows, is
 // warm-up): each capacity or load change must be met as the scenario says.
 std::vector<std::string> check(const Scenario& s, const json& phases, const json& invariants) {
@@ -134,11 +184,6 @@ int run_simulate(const SimulateArgs& args) {
   ManualClock clock(kStart);
   SystemClock cpu;
   std::map<std::string, std::uint64_t> blocked;
-  struct Applied {
-    Nanos at;
-    std::string target;
-    double from, to;
-  };
   std::vector<Applied> applied;
   EngineOptions options;
   options.clock = &clock;
@@ -189,25 +234,9 @@ int run_simulate(const SimulateArgs& args) {
   }
   engine.stop();
 
-  // Changes inside a cooldown: consecutive applied changes of a parameter in one direction.
-  int inside_cooldown = 0;
-  std::map<std::pair<std::string, bool>, Nanos> last;
-  for (const auto& a : applied) {
-    const ParameterSpec* spec = engine.guard().parameter(a.target);
-    const bool up = a.to > a.from;
-    const Nanos cooldown = spec == nullptr ? 0 : (up ? spec->up.cooldown : spec->down.cooldown);
-    const auto key = std::make_pair(a.target, up);
-    if (const auto it = last.find(key); it != last.end() && a.at - it->second < cooldown) ++inside_cooldown;
-    last[key] = a.at;
-  }
+  const int inside_cooldown = changes_inside_cooldown(applied, engine.guard());
 
-  std::set<Nanos> cuts{0, s.duration};
-  for (const auto& p : s.arrivals) cuts.insert(p.at);
-  for (const auto& p : s.capacity) cuts.insert(p.at);
-  json phases = json::array();
-  for (auto it = cuts.begin(); std::next(it) != cuts.end() && *it < s.duration; ++it) {
-    phases.push_back(phase_figures(s, samples, *it, std::min(*std::next(it), s.duration), config.engine.tick));
-  }
+  const json phases = all_phases(s, samples, config.engine.tick);
   const json invariants{{"applied_out_of_bounds", out_of_bounds}, {"change_inside_cooldown", inside_cooldown}};
   const auto failures = check(s, phases, invariants);
   const json result{{"scenario", s.name},
@@ -216,22 +245,8 @@ int run_simulate(const SimulateArgs& args) {
                     {"invariant_violations", invariants},
                     {"expectations_met", failures.empty()},
                     {"failures", failures}};
-  if (args.json) {
-    std::cout << result.dump() << "\n";
-  } else {
-    std::cout << s.name << "\n";
-    for (const auto& p : phases) {
-      std::printf("  %5.0f-%-5.0fs offered %6.0f/s capacity %6.0f/s: goodput %5.1f %% of servable, p99 %6.0f ms, %s, knob %g..%g\n",
-                  p["from_s"].get<double>(), p["to_s"].get<double>(), p.value("offered_rps", 0.0), p.value("capacity_rps", 0.0),
-                  p.value("goodput_ratio", 0.0) * 100, p.value("p99_ms", 0.0),
-                  p["converged"].get<bool>() ? ("converged in " + p["converge_ticks"].dump() + " ticks").c_str() : "did not converge",
-                  p.value("knob_min", 0.0), p.value("knob_max", 0.0));
-    }
-    std::cout << "  actions applied: " << applied.size() << "; blocked: " << json(blocked).dump() << "\n";
-    std::cout << "  invariant violations: " << invariants.dump() << "\n";
-    for (const auto& f : failures) std::cout << "  NOT MET: " << f << "\n";
-    std::cout << (failures.empty() ? "  expectations met\n" : "");
-  }
+  if (args.json) std::cout << result.dump() << "\n";
+  else print_result(result);
   return failures.empty() ? 0 : 1;
 }
 

@@ -9,15 +9,16 @@
 namespace setpoint::runner {
 namespace {
 
-std::vector<RatePoint> read_points(const YamlReader& r, const YAML::Node& node, const std::string& path) {
-  if (!node.IsSequence() || node.size() == 0) r.fail(node, path, "expected a list of {at, rps}");
-  std::vector<RatePoint> points;
+std::vector<Point> read_points(const YamlReader& r, const YAML::Node& node, const std::string& path, const char* unit) {
+  const std::string pair = std::string("{at, ") + unit + "}";
+  if (!node.IsSequence() || node.size() == 0) r.fail(node, path, "expected a list of " + pair);
+  std::vector<Point> points;
   for (std::size_t i = 0; i < node.size(); ++i) {
     const std::string at = path + "[" + std::to_string(i) + "]";
-    r.keys(node[i], at, {"at", "rps"});
-    if (!node[i]["at"] || !node[i]["rps"]) r.fail(node[i], at, "needs at and rps");
-    RatePoint p{r.duration(node[i]["at"], at + ".at"), r.number(node[i]["rps"], at + ".rps")};
-    if (p.rps < 0) r.fail(node[i]["rps"], at + ".rps", "cannot be negative");
+    r.keys(node[i], at, {"at", unit});
+    if (!node[i]["at"] || !node[i][unit]) r.fail(node[i], at, "needs " + pair);
+    Point p{r.duration(node[i]["at"], at + ".at"), r.number(node[i][unit], at + "." + unit)};
+    if (p.value < 0) r.fail(node[i][unit], at + "." + unit, "cannot be negative");
     if (!points.empty() && p.at <= points.back().at) r.fail(node[i]["at"], at + ".at", "must come after the point before");
     if (points.empty() && p.at != 0) r.fail(node[i]["at"], at + ".at", "the first point is at 0s");
     points.push_back(p);
@@ -27,12 +28,12 @@ std::vector<RatePoint> read_points(const YamlReader& r, const YAML::Node& node, 
 
 }  // namespace
 
-double Scenario::rate_at(const std::vector<RatePoint>& points, Nanos t) {
-  double rate = 0;
+double Scenario::value_at(const std::vector<Point>& points, Nanos t, double otherwise) {
+  double value = otherwise;
   for (const auto& p : points) {
-    if (p.at <= t) rate = p.rps;
+    if (p.at <= t) value = p.value;
   }
-  return rate;
+  return value;
 }
 
 std::variant<Scenario, std::string> load_scenario(const std::string& path) {
@@ -45,7 +46,7 @@ std::variant<Scenario, std::string> load_scenario(const std::string& path) {
   try {
     const YAML::Node root = YAML::Load(text.str());
     YamlReader r(path);
-    r.keys(root, "(top level)", {"name", "config", "step", "duration", "service", "arrivals", "capacity", "knobs", "slo", "expect"});
+    r.keys(root, "(top level)", {"name", "config", "step", "duration", "service", "arrivals", "capacity", "base_latency", "knobs", "slo", "expect"});
     for (const char* required : {"name", "config", "arrivals", "capacity", "knobs"}) {
       if (!root[required]) r.fail(root, required, "is required");
     }
@@ -65,9 +66,10 @@ std::variant<Scenario, std::string> load_scenario(const std::string& path) {
         r.fail(n, "service", "needs 0 < base_latency_ms < timeout_ms and jitter >= 0");
       }
     }
-    s.arrivals = read_points(r, root["arrivals"], "arrivals");
-    s.capacity = read_points(r, root["capacity"], "capacity");
-    r.keys(root["knobs"], "knobs", {"concurrency_limit"});
+    s.arrivals = read_points(r, root["arrivals"], "arrivals", "rps");
+    s.capacity = read_points(r, root["capacity"], "capacity", "rps");
+    if (root["base_latency"]) s.base_latency = read_points(r, root["base_latency"], "base_latency", "ms");
+    r.keys(root["knobs"], "knobs", {"concurrency_limit", "timeout_ms"});
     for (const auto& entry : root["knobs"]) {
       const std::string knob = entry.first.as<std::string>();
       s.knobs[knob] = r.string(entry.second, "knobs." + knob);
@@ -77,7 +79,12 @@ std::variant<Scenario, std::string> load_scenario(const std::string& path) {
       if (slo["p99_ms"]) s.slo_p99_ms = r.number(slo["p99_ms"], "slo.p99_ms");
     }
     if (const auto e = root["expect"]) {
-      r.keys(e, "expect", {"goodput_ratio_min", "converge_ticks_max", "amplitude_max", "p99_within_slo"});
+      r.keys(e, "expect", {"goodput_ratio_min", "converge_ticks_max", "amplitude_max", "p99_within_slo", "knob_over_p99"});
+      if (const auto ratio = e["knob_over_p99"]) {
+        r.keys(ratio, "expect.knob_over_p99", {"min", "max"});
+        if (ratio["min"]) s.expect.knob_over_p99_min = r.number(ratio["min"], "expect.knob_over_p99.min");
+        if (ratio["max"]) s.expect.knob_over_p99_max = r.number(ratio["max"], "expect.knob_over_p99.max");
+      }
       if (e["goodput_ratio_min"]) s.expect.goodput_ratio_min = r.number(e["goodput_ratio_min"], "expect.goodput_ratio_min");
       if (e["converge_ticks_max"]) s.expect.converge_ticks_max = static_cast<int>(r.integer(e["converge_ticks_max"], "expect.converge_ticks_max", 0, 100'000));
       if (e["amplitude_max"]) s.expect.amplitude_max = r.number(e["amplitude_max"], "expect.amplitude_max");

@@ -10,9 +10,11 @@
 //   service: { base_latency_ms: 50, timeout_ms: 1000, jitter: 0.25 }
 //   arrivals: [{ at: 0s, rps: 840 }]         # piecewise constant
 //   capacity: [{ at: 0s, rps: 1000 }, { at: 30s, rps: 600 }, { at: 80s, rps: 1000 }]
+//   base_latency: [{ at: 0s, ms: 50 }]       # optional: the service's own latency over time
 //   knobs: { concurrency_limit: checkout.max_concurrency }
 //   slo: { p99_ms: 300 }
-//   expect: { goodput_ratio_min: 0.9, converge_ticks_max: 5, amplitude_max: 0.1, p99_within_slo: true }
+//   expect: { goodput_ratio_min: 0.9, converge_ticks_max: 5, amplitude_max: 0.1, p99_within_slo: true,
+//             knob_over_p99: { min: 1.3, max: 1.7 } }
 #include <map>
 #include <optional>
 #include <string>
@@ -23,9 +25,10 @@
 
 namespace setpoint::runner {
 
-struct RatePoint {
+// A piecewise-constant schedule's point: from `at` (since the start), `value`.
+struct Point {
   Nanos at = 0;
-  double rps = 0;
+  double value = 0;
 };
 
 struct Expectations {
@@ -33,6 +36,8 @@ struct Expectations {
   std::optional<int> converge_ticks_max;
   std::optional<double> amplitude_max;  // of the knob after convergence, relative to its mean
   bool p99_within_slo = false;
+  // The knob over the service's p99 after convergence (a timeout that follows p99 × 1.5).
+  std::optional<double> knob_over_p99_min, knob_over_p99_max;
 };
 
 struct Scenario {
@@ -42,13 +47,14 @@ struct Scenario {
   Nanos step = 100 * kNanosPerMilli;
   Nanos duration = 60 * kNanosPerSecond;
   ServiceShape service;
-  std::vector<RatePoint> arrivals, capacity;
-  std::map<std::string, std::string> knobs;  // model knob → parameter
+  std::vector<Point> arrivals, capacity;  // requests a second
+  std::vector<Point> base_latency;          // ms; empty: service.base_latency_ms throughout
+  std::map<std::string, std::string> knobs;  // model knob (concurrency_limit, timeout_ms) → parameter
   double slo_p99_ms = 0;
   Expectations expect;
 
-  // The rate in force at `t` (since the start).
-  static double rate_at(const std::vector<RatePoint>& points, Nanos t);
+  // The value in force at `t` (since the start); `otherwise` before the first point.
+  static double value_at(const std::vector<Point>& points, Nanos t, double otherwise = 0);
 };
 
 // The scenario in `path`, or "file:line:col: what is wrong".

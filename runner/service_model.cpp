@@ -7,18 +7,18 @@
 namespace setpoint::runner {
 
 ServiceModel::ServiceModel(ServiceShape shape, Aggregator& aggregator, std::uint64_t seed)
-    : shape_(shape), handle_(aggregator.resolve("http.server", {{"service", shape_.name}})), rng_(seed) {
+    : shape_(shape), timeout_(shape.timeout_ms), handle_(aggregator.resolve("http.server", {{"service", shape_.name}})), rng_(seed) {
   const OutcomeSet& outcomes = aggregator.outcomes();
   const auto ok = outcomes.find("ok"), timeout = outcomes.find("timeout"), rejected = outcomes.find("rejected");
   if (!ok || !timeout || !rejected) throw std::invalid_argument("the simulator needs the outcomes ok, timeout and rejected");
   ok_ = *ok;
-  timeout_ = *timeout;
+  timeout_outcome_ = *timeout;
   rejected_ = *rejected;
 }
 
-ServiceStep ServiceModel::step(Nanos now, Nanos dt, double arrivals, double capacity) {
+ServiceStep ServiceModel::step(Nanos now, Nanos dt, double arrivals, double capacity, double base_latency_ms) {
   const double seconds = static_cast<double>(dt) / kNanosPerSecond;
-  const double base_s = shape_.base_latency_ms / 1000;
+  const double base_s = std::max(1e-3, base_latency_ms) / 1000;
   ServiceStep s;
   s.offered = arrivals;
   // Admission happens as requests arrive: at most up to the limit in flight.
@@ -31,7 +31,7 @@ ServiceStep ServiceModel::step(Nanos now, Nanos dt, double arrivals, double capa
   // request takes in flight / throughput: the base time until the service saturates, longer
   // as the queue the limit allows grows beyond it.
   const double throughput = std::min(std::max(0.0, capacity), in_flight_ / base_s);
-  const double latency_s = throughput > 0 ? std::max(base_s, in_flight_ / throughput) : shape_.timeout_ms / 1000;
+  const double latency_s = throughput > 0 ? std::max(base_s, in_flight_ / throughput) : timeout_.get() / 1000;
   const double served = std::min(in_flight_, throughput * seconds);
   in_flight_ -= served;
   s.admitted = admitted / seconds;
@@ -58,8 +58,8 @@ void ServiceModel::record(Nanos now, Nanos dt, ServiceStep& s) {
   for (std::int64_t i = 0; i < completions; ++i) {
     const double ms = latency(rng_);
     const Nanos at = now + dt * i / std::max<std::int64_t>(1, completions);
-    if (ms > shape_.timeout_ms) {
-      handle_.record(at, shape_.timeout_ms, timeout_);
+    if (ms > timeout_.get()) {
+      handle_.record(at, timeout_.get(), timeout_outcome_);
       s.timed_out += 1 / seconds;
     } else {
       handle_.record(at, ms, ok_);

@@ -22,7 +22,7 @@ namespace setpoint::runner {
 struct ServiceShape {
   std::string name = "checkout";  // its telemetry is http.server{service=<name>}
   double base_latency_ms = 50;  // unloaded service time
-  double timeout_ms = 1000;     // the client gives up after this
+  double timeout_ms = 1000;     // the client gives up after this (a knob: timeout_ms)
   double jitter = 0.25;         // sigma of the lognormal latency around its mean
 };
 
@@ -38,9 +38,11 @@ class ServiceModel {
   ServiceModel(ServiceShape shape, Aggregator& aggregator, std::uint64_t seed);
 
   Adaptive<long long>& concurrency_limit() { return limit_; }
+  Adaptive<double>& timeout_ms() { return timeout_; }  // the client's, starting at shape.timeout_ms
 
-  // Advances `dt` at `now` (epoch ns) with `arrivals` and `capacity` (requests a second).
-  ServiceStep step(Nanos now, Nanos dt, double arrivals, double capacity);
+  // Advances `dt` at `now` (epoch ns) with `arrivals` and `capacity` (requests a second) and
+  // the service's own latency `base_latency_ms`.
+  ServiceStep step(Nanos now, Nanos dt, double arrivals, double capacity, double base_latency_ms);
 
  private:
   // Records the step's completions and rejections as events; counts goodput and timeouts.
@@ -48,11 +50,12 @@ class ServiceModel {
 
   ServiceShape shape_;
   Adaptive<long long> limit_{1'000'000};
+  Adaptive<double> timeout_;
   double in_flight_ = 0;  // admitted, not yet completed
   double completions_carried_ = 0;  // fractions of events carried to the next step
   double rejections_carried_ = 0;
   SeriesHandle handle_;
-  OutcomeIndex ok_, timeout_, rejected_;
+  OutcomeIndex ok_, timeout_outcome_, rejected_;
   std::mt19937_64 rng_;
 };
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -80,12 +81,13 @@ json phase_figures(const Scenario& s, const std::vector<Sample>& samples, Nanos 
   out["converge_ticks"] = ok ? json((in[converged].t - from + tick - 1) / tick) : json(nullptr);
   // After convergence (or over the phase's second half, if it never converged).
   const std::size_t first = ok ? converged : in.size() / 2;
-  double goodput = 0, servable = 0, p99 = 0, lo = 1e300, hi = -1e300, sum = 0;
+  double goodput = 0, servable = 0, p99 = 0, p99_sum = 0, lo = 1e300, hi = -1e300, sum = 0;
   int changes = 0, direction = 0;
   for (std::size_t i = first; i < in.size(); ++i) {
     goodput += in[i].goodput;
     servable += std::min(in[i].offered, in[i].capacity);
     p99 = std::max(p99, in[i].p99_ms);
+    p99_sum += in[i].p99_ms;
     lo = std::min(lo, in[i].knob);
     hi = std::max(hi, in[i].knob);
     sum += in[i].knob;
@@ -102,15 +104,17 @@ json phase_figures(const Scenario& s, const std::vector<Sample>& samples, Nanos 
   out["knob_max"] = hi;
   // Half the peak-to-peak swing, relative to the mean: the usual amplitude.
   out["amplitude"] = sum > 0 ? (hi - lo) / 2 / (sum / n) : 0.0;
+  out["knob_over_p99"] = p99_sum > 0 ? sum / p99_sum : 0.0;
   out["direction_changes"] = changes;
   return out;
 }
 
-// The phases: the stretches between changes of arrivals or capacity.
+// The phases: the stretches between changes of arrivals, capacity or the service's latency.
 json all_phases(const Scenario& s, const std::vector<Sample>& samples, Nanos tick) {
   std::set<Nanos> cuts{0, s.duration};
   for (const auto& p : s.arrivals) cuts.insert(p.at);
   for (const auto& p : s.capacity) cuts.insert(p.at);
+  for (const auto& p : s.base_latency) cuts.insert(p.at);
   json phases = json::array();
   for (auto it = cuts.begin(); std::next(it) != cuts.end() && *it < s.duration; ++it) {
     phases.push_back(phase_figures(s, samples, *it, std::min(*std::next(it), s.duration), tick));
@@ -148,6 +152,10 @@ std::vector<std::string> check(const Scenario& s, const json& phases, const json
     }
     if (s.expect.amplitude_max && p.value("amplitude", 0.0) > *s.expect.amplitude_max) {
       failures.push_back(at + ": oscillation amplitude " + p["amplitude"].dump() + " > " + std::to_string(*s.expect.amplitude_max));
+    }
+    const double ratio = p.value("knob_over_p99", 0.0);
+    if ((s.expect.knob_over_p99_min && ratio < *s.expect.knob_over_p99_min) || (s.expect.knob_over_p99_max && ratio > *s.expect.knob_over_p99_max)) {
+      failures.push_back(at + ": the knob is " + p["knob_over_p99"].dump() + " x p99, outside what the scenario expects");
     }
     if (s.expect.p99_within_slo && p.value("p99_ms", 0.0) > s.slo_p99_ms) {
       failures.push_back(at + ": p99 " + p["p99_ms"].dump() + " ms over the SLO of " + std::to_string(s.slo_p99_ms) + " ms");
@@ -206,27 +214,42 @@ int run_simulate(const SimulateArgs& args) {
     return 1;
   }
   ServiceModel model(s.service, engine.aggregator(), 20261124);
+  // Each knob is bound to its parameter's inproc handle; the first (by name) is the one the
+  // figures follow.
   const ParameterSpec* knob_spec = nullptr;
+  std::function<double()> knob_value;
   for (const auto& [knob, parameter] : s.knobs) {
     const ParameterSpec* spec = engine.guard().parameter(parameter);
     const auto actuator = config.actuators.find(parameter);
-    if (spec == nullptr || actuator == config.actuators.end() || actuator->second.type != "inproc") {
+    if (spec == nullptr || actuator == config.actuators.end() || actuator->second.type != "inproc" || !spec->numeric()) {
       std::cerr << "setpoint simulate: " << s.path << ": knobs." << knob << ": " << parameter
-                << " must be a parameter of " << s.config << " with an inproc actuator\n";
+                << " must be a numeric parameter of " << s.config << " with an inproc actuator\n";
       return 2;
     }
-    engine.inproc().bind(spec->key, model.concurrency_limit());
-    model.concurrency_limit().set(std::llround(spec->initial));
-    knob_spec = spec;
+    std::function<double()> value;
+    if (knob == "concurrency_limit") {
+      engine.inproc().bind(spec->key, model.concurrency_limit());
+      model.concurrency_limit().set(std::llround(spec->initial));
+      value = [&model] { return static_cast<double>(model.concurrency_limit().get()); };
+    } else {
+      engine.inproc().bind(spec->key, model.timeout_ms());
+      model.timeout_ms().set(spec->initial);
+      value = [&model] { return model.timeout_ms().get(); };
+    }
+    if (knob_spec == nullptr) {
+      knob_spec = spec;
+      knob_value = value;
+    }
   }
   engine.restart_schedules(kStart);
 
   std::vector<Sample> samples;
   int out_of_bounds = 0;
   for (Nanos t = 0; t < s.duration; t += s.step) {
-    const double offered = Scenario::rate_at(s.arrivals, t), capacity = Scenario::rate_at(s.capacity, t);
-    const ServiceStep step = model.step(clock.wall(), s.step, offered, capacity);
-    const double knob = static_cast<double>(model.concurrency_limit().get());
+    const double offered = Scenario::value_at(s.arrivals, t), capacity = Scenario::value_at(s.capacity, t);
+    const double base_ms = Scenario::value_at(s.base_latency, t, s.service.base_latency_ms);
+    const ServiceStep step = model.step(clock.wall(), s.step, offered, capacity, base_ms);
+    const double knob = knob_value ? knob_value() : 0;
     if (knob_spec != nullptr && (knob < knob_spec->min || knob > knob_spec->max)) ++out_of_bounds;
     samples.push_back({t, offered, capacity, step.goodput, p99_of(step.latency_ms, s.service.jitter), knob});
     clock.advance(s.step);

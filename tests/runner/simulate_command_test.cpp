@@ -68,3 +68,24 @@ TEST_CASE("simulate: a bad scenario is named with its place") {
   write_file(dir.file("bad.yaml"), "name: x\nconfig: c.yaml\narrivals: [{ at: 0s, rps: 10 }]\ncapacity: [{ at: 0s, rps: 10 }]\nknobs: { dial: x }\n");
   CHECK(run_setpoint("simulate " + dir.file("bad.yaml")).out.find("knobs: unknown key \"dial\"") != std::string::npos);
 }
+
+TEST_CASE("simulate: a latency shift — the timeout follows p99 × 1.5, within its bounds") {
+  const json r = simulate(kScenarios + "latency_shift.yaml", 0);
+  REQUIRE(r["phases"].size() == 3);
+  const double expected_p99[] = {87, 208, 121};  // the service's p99 at 50, 120 and 70 ms
+  for (std::size_t i = 0; i < 3; ++i) {
+    const json& p = r["phases"][i];
+    INFO("phase from " << p["from_s"]);
+    CHECK(p["converged"] == true);
+    CHECK(p["p99_ms"].get<double>() == Approx(expected_p99[i]).epsilon(0.01));
+    CHECK(p["knob_over_p99"].get<double>() >= 1.45);  // the margin is 0.5, rounded up to 10 ms
+    CHECK(p["knob_over_p99"].get<double>() <= 1.6);
+    CHECK(p["goodput_ratio"].get<double>() >= 0.98);
+    CHECK(p["knob_min"].get<double>() >= 100);
+    CHECK(p["knob_max"].get<double>() <= 2000);
+  }
+  CHECK(r["phases"][1]["converge_ticks"].get<int>() <= 15);
+  CHECK(r["invariant_violations"]["applied_out_of_bounds"] == 0);
+  CHECK(r["invariant_violations"]["change_inside_cooldown"] == 0);
+  CHECK(r["failures"].empty());
+}

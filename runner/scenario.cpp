@@ -62,8 +62,9 @@ std::variant<Scenario, std::string> load_scenario(const std::string& path) {
       if (n["base_latency_ms"]) s.service.base_latency_ms = r.number(n["base_latency_ms"], "service.base_latency_ms");
       if (n["timeout_ms"]) s.service.timeout_ms = r.number(n["timeout_ms"], "service.timeout_ms");
       if (n["jitter"]) s.service.jitter = r.number(n["jitter"], "service.jitter");
-      if (!(s.service.base_latency_ms > 0) || !(s.service.timeout_ms > s.service.base_latency_ms) || s.service.jitter < 0) {
-        r.fail(n, "service", "needs 0 < base_latency_ms < timeout_ms and jitter >= 0");
+      if (!(s.service.base_latency_ms > 0) || !(s.service.timeout_ms > s.service.base_latency_ms) ||
+          !(s.service.jitter > 0 && s.service.jitter <= 2)) {
+        r.fail(n, "service", "needs 0 < base_latency_ms < timeout_ms and 0 < jitter <= 2 (the latency's lognormal sigma)");
       }
     }
     s.arrivals = read_points(r, root["arrivals"], "arrivals", "rps");

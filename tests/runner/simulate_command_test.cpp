@@ -67,6 +67,8 @@ TEST_CASE("simulate: a bad scenario is named with its place") {
   CHECK(run.out.find("bad.yaml:3:18: arrivals[0].at: the first point is at 0s") != std::string::npos);
   write_file(dir.file("bad.yaml"), "name: x\nconfig: c.yaml\narrivals: [{ at: 0s, rps: 10 }]\ncapacity: [{ at: 0s, rps: 10 }]\nknobs: { dial: x }\n");
   CHECK(run_setpoint("simulate " + dir.file("bad.yaml")).out.find("knobs: unknown key \"dial\"") != std::string::npos);
+  write_file(dir.file("bad.yaml"), "name: x\nconfig: c.yaml\nservice: { jitter: 0 }\narrivals: [{ at: 0s, rps: 10 }]\ncapacity: [{ at: 0s, rps: 10 }]\nknobs: {}\n");
+  CHECK(run_setpoint("simulate " + dir.file("bad.yaml")).out.find("bad.yaml:3:10: service: needs 0 < base_latency_ms < timeout_ms and 0 < jitter <= 2") != std::string::npos);
 }
 
 TEST_CASE("simulate: a latency shift — the timeout follows p99 × 1.5, within its bounds") {

@@ -44,13 +44,22 @@ bool Bulkhead::acquire(std::chrono::nanoseconds wait) {
   return got;
 }
 
-void Bulkhead::release(CallOutcome outcome) {
+void Bulkhead::give_back() {
   in_flight_.fetch_sub(1);
   if (waiting_.load() > 0) {
     { std::lock_guard lock(mutex_); }  // a waiter between its look and its wait finishes getting there
     freed_.notify_one();
   }
+}
+
+void Bulkhead::release(CallOutcome outcome) {
+  give_back();
   if (recorder_ != nullptr) recorder_->record(outcome);
+}
+
+void Bulkhead::release(CallOutcome outcome, double latency_ms) {
+  give_back();
+  if (recorder_ != nullptr) recorder_->record(outcome, latency_ms);
 }
 
 }  // namespace setpoint

@@ -52,3 +52,18 @@ TEST_CASE("bulkhead: a caller waits in the bounded queue and gets the next free 
   CHECK(bulkhead.in_flight() == 1);
   CHECK(bulkhead.waiting() == 0);
 }
+
+TEST_CASE("bulkhead: a release can carry the call's latency into the recorded series") {
+  ManualClock clock(100 * kSec);
+  Aggregator aggregator(with_rejected());
+  CallRecorder recorder(aggregator, "bulkhead", {}, clock);
+  Adaptive<long long> limit(1);
+  Bulkhead bulkhead(limit, 0, &recorder);
+  REQUIRE(bulkhead.try_acquire());
+  bulkhead.release(CallOutcome::kSuccess, 42.0);
+  sketch::Accumulator scratch;
+  const auto stats = aggregator.read(*aggregator.find("bulkhead{}"), clock.wall(), 60 * kSec, scratch);
+  CHECK(stats->count == 1);
+  CHECK(stats->max == 42.0);
+  CHECK(bulkhead.in_flight() == 0);
+}

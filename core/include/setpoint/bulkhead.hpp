@@ -29,6 +29,8 @@ class Bulkhead {
   bool acquire(std::chrono::nanoseconds wait);
   // Gives the permit back; the outcome is what happened to the call it guarded.
   void release(CallOutcome outcome = CallOutcome::kSuccess);
+  // The same, recording the call's latency too (what a latency-driven policy reads).
+  void release(CallOutcome outcome, double latency_ms);
 
   long long in_flight() const { return in_flight_.load(std::memory_order_relaxed); }
   std::size_t waiting() const { return waiting_.load(std::memory_order_relaxed); }
@@ -36,6 +38,7 @@ class Bulkhead {
  private:
   bool take();
   void rejected();
+  void give_back();
 
   Adaptive<long long>& limit_;
   const std::size_t max_queue_;

@@ -80,7 +80,16 @@ std::variant<Scenario, std::string> load_scenario(const std::string& path) {
       if (slo["p99_ms"]) s.slo_p99_ms = r.number(slo["p99_ms"], "slo.p99_ms");
     }
     if (const auto e = root["expect"]) {
-      r.keys(e, "expect", {"goodput_ratio_min", "converge_ticks_max", "amplitude_max", "p99_within_slo", "knob_over_p99"});
+      r.keys(e, "expect", {"goodput_ratio_min", "converge_ticks_max", "amplitude_max", "p99_within_slo", "knob_over_p99",
+                           "blocked_min", "rollbacks_min"});
+      if (const auto blocked = e["blocked_min"]) {
+        if (!blocked.IsMap()) r.fail(blocked, "expect.blocked_min", "expected a mapping of guard reason: count");
+        for (const auto& entry : blocked) {
+          const std::string reason = entry.first.as<std::string>();
+          s.expect.blocked_min[reason] = static_cast<int>(r.integer(entry.second, "expect.blocked_min." + reason, 1, 1'000'000));
+        }
+      }
+      if (e["rollbacks_min"]) s.expect.rollbacks_min = static_cast<int>(r.integer(e["rollbacks_min"], "expect.rollbacks_min", 0, 1'000'000));
       if (const auto ratio = e["knob_over_p99"]) {
         r.keys(ratio, "expect.knob_over_p99", {"min", "max"});
         if (ratio["min"]) s.expect.knob_over_p99_min = r.number(ratio["min"], "expect.knob_over_p99.min");

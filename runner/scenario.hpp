@@ -38,6 +38,10 @@ struct Expectations {
   bool p99_within_slo = false;
   // The knob over the service's p99 after convergence (a timeout that follows p99 × 1.5).
   std::optional<double> knob_over_p99_min, knob_over_p99_max;
+  // The guard at work: at least this many proposals blocked, by reason; at least this many
+  // changes rolled back after they made things worse.
+  std::map<std::string, int> blocked_min;
+  int rollbacks_min = 0;
 };
 
 struct Scenario {

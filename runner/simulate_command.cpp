@@ -131,7 +131,8 @@ void print_result(const json& r) {
                 p.value("goodput_ratio", 0.0) * 100, p.value("p99_ms", 0.0), converged.c_str(), p.value("knob_min", 0.0),
                 p.value("knob_max", 0.0));
   }
-  std::cout << "  actions applied: " << r["actions"]["applied"] << "; blocked: " << r["actions"]["blocked"].dump() << "\n";
+  std::cout << "  actions applied: " << r["actions"]["applied"] << "; blocked: " << r["actions"]["blocked"].dump()
+            << "; rolled back: " << r["actions"]["rolled_back"] << "\n";
   std::cout << "  invariant violations: " << r["invariant_violations"].dump() << "\n";
   for (const auto& f : r["failures"]) std::cout << "  NOT MET: " << f.get<std::string>() << "\n";
   if (r["failures"].empty()) std::cout << "  expectations met\n";
@@ -192,6 +193,7 @@ int run_simulate(const SimulateArgs& args) {
   ManualClock clock(kStart);
   SystemClock cpu;
   std::map<std::string, std::uint64_t> blocked;
+  int rollbacks = 0;
   std::vector<Applied> applied;
   EngineOptions options;
   options.clock = &clock;
@@ -204,6 +206,7 @@ int run_simulate(const SimulateArgs& args) {
     if (d.is_discarded()) return;
     const std::string outcome = d.value("outcome", "");
     if (outcome == "blocked") ++blocked[d.value("verdict_reason", "?")];
+    if (outcome == "rolled back") ++rollbacks;
     if (outcome == "applied" && d.contains("current") && d.contains("value")) {
       applied.push_back({*parse_rfc3339(d["at"].get<std::string>()), d["target"], d["current"].get<double>(), d["value"].get<double>()});
     }
@@ -261,10 +264,18 @@ int run_simulate(const SimulateArgs& args) {
 
   const json phases = all_phases(s, samples, config.engine.tick);
   const json invariants{{"applied_out_of_bounds", out_of_bounds}, {"change_inside_cooldown", inside_cooldown}};
-  const auto failures = check(s, phases, invariants);
+  auto failures = check(s, phases, invariants);
+  for (const auto& [reason, least] : s.expect.blocked_min) {
+    const auto it = blocked.find(reason);
+    const auto n = it == blocked.end() ? 0 : it->second;
+    if (n < static_cast<std::uint64_t>(least)) failures.push_back("blocked by " + reason + " " + std::to_string(n) + " times, fewer than " + std::to_string(least));
+  }
+  if (rollbacks < s.expect.rollbacks_min) {
+    failures.push_back(std::to_string(rollbacks) + " rollbacks, fewer than " + std::to_string(s.expect.rollbacks_min));
+  }
   const json result{{"scenario", s.name},
                     {"phases", phases},
-                    {"actions", {{"applied", applied.size()}, {"blocked", blocked}}},
+                    {"actions", {{"applied", applied.size()}, {"blocked", blocked}, {"rolled_back", rollbacks}}},
                     {"invariant_violations", invariants},
                     {"expectations_met", failures.empty()},
                     {"failures", failures}};

@@ -91,3 +91,15 @@ TEST_CASE("simulate: a latency shift — the timeout follows p99 × 1.5, within 
   CHECK(r["invariant_violations"]["change_inside_cooldown"] == 0);
   CHECK(r["failures"].empty());
 }
+
+TEST_CASE("simulate: a policy that pushes the wrong way is contained — caps, cooldowns, rollbacks, no bound broken") {
+  const json r = simulate(kScenarios + "misbehaving.yaml", 0);
+  CHECK(r["actions"]["applied"] == 4);  // the per-policy cap: four changes an hour
+  CHECK(r["actions"]["blocked"]["policy_cap"].get<int>() > 0);
+  CHECK(r["actions"]["blocked"]["cooldown"].get<int>() > 0);
+  CHECK(r["actions"]["rolled_back"].get<int>() >= 1);  // p99 got worse: the change was undone
+  CHECK(r["invariant_violations"]["applied_out_of_bounds"] == 0);
+  CHECK(r["invariant_violations"]["change_inside_cooldown"] == 0);
+  for (const auto& p : r["phases"]) CHECK(p["knob_max"].get<double>() <= 300);
+  CHECK(r["failures"].empty());
+}

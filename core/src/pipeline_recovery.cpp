@@ -62,7 +62,11 @@ void EffectPipeline::persist(Nanos now) {
   }
   nlohmann::json undos = nlohmann::json::array();
   for (const auto& u : undos_) undos.push_back({{"record", nlohmann::json::parse(decision_json(u.done))}, {"due", u.due}});
-  store_->save_state("pipeline", nlohmann::json{{"checks", checks}, {"undos", undos}}.dump(), now);
+  // Called on every tick: written only when it changed, or an idle engine would commit (and
+  // fsync) the same document dozens of times a second.
+  std::string document = nlohmann::json{{"checks", checks}, {"undos", undos}}.dump();
+  if (document == persisted_) return;
+  if (store_->save_state("pipeline", document, now)) persisted_ = std::move(document);
 }
 
 void EffectPipeline::restore() {

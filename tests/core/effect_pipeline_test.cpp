@@ -5,6 +5,7 @@
 #include <mutex>
 #include <thread>
 #include <nlohmann/json.hpp>
+#include <sqlite3.h>
 
 #include "setpoint/decision_log_file.hpp"
 #include "setpoint/effect_pipeline.hpp"
@@ -499,4 +500,22 @@ TEST_CASE("each mode's record, byte for byte, in the decision log file") {
       head + "4" + common + R"("proposed":117,"reason":"p99=412ms","evidence":{"p99":412},"verdict":"allow","verdict_reason":"ok","explain":"allow: ok: checkout.limit 110 -> 117","current":110,"value":117,"mode":"enforce","outcome":"","detail":""})" "\n" +
       head + "4" + common + R"("proposed":117,"reason":"p99=412ms","evidence":{"p99":412},"verdict":"allow","verdict_reason":"ok","explain":"allow: ok: checkout.limit 110 -> 117","current":110,"value":117,"mode":"enforce","outcome":"applied","detail":"ok"})" "\n";
   CHECK(setpoint::testing::read_file(dir.file("decisions.jsonl")) == expected);
+}
+
+TEST_CASE("an idle pipeline's ticks write nothing: its recovery document is saved only when it changes") {
+  World w;
+  const auto updated_at = [&] {
+    sqlite3* db = nullptr;
+    sqlite3_open(w.dir.file("audit.db").c_str(), &db);
+    sqlite3_stmt* s = nullptr;
+    sqlite3_prepare_v2(db, "SELECT updated_at FROM state WHERE key = 'pipeline'", -1, &s, nullptr);
+    const Nanos at = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return at;
+  };
+  w.pipeline.tick(1 * kSec);
+  CHECK(updated_at() == 1 * kSec);
+  for (int i = 2; i <= 50; ++i) w.pipeline.tick(i * kSec);
+  CHECK(updated_at() == 1 * kSec);  // nothing changed: nothing written
 }

@@ -139,6 +139,7 @@ class EffectPipeline {
   std::map<std::int64_t, Decision> in_flight_;
   std::set<std::int64_t> rollbacks_;  // the in-flight ids that are rollbacks
   std::int64_t next_local_id_ = 1;  // ids when there is no store
+  std::string persisted_;           // what persist() last wrote
 };
 
 }  // namespace setpoint

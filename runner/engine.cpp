@@ -112,11 +112,19 @@ std::string Engine::start() {
   if (!folder_->error().empty()) spdlog::warn("policies: {} (hot reload is off)", folder_->error());
   const Nanos wall = clock().wall();
   folder_->scan(options_.cpu_clock->monotonic());
-  std::vector<std::string> all;
-  for (const auto& [file, _] : folder_->status()) all.push_back(file);
-  adopt(all, wall);
+  adopt(all_files(), wall);
   publish(wall);
   return {};
+}
+
+std::vector<std::string> Engine::all_files() const {
+  std::vector<std::string> all;
+  for (const auto& [file, _] : folder_->status()) all.push_back(file);
+  return all;
+}
+
+bindings::HealthOptions Engine::health_options() const {
+  return {config_.policies.failures_to_quarantine, config_.policies.quarantine_backoff};
 }
 
 void Engine::build_effects() {
@@ -181,15 +189,12 @@ void Engine::adopt(const std::vector<std::string>& changed, Nanos wall) {
     if (live == folder_->live().end()) {
       if (running_.erase(file) > 0) spdlog::info("policy file {}: {}", file, status.message);
       else if (!status.ok) spdlog::error("policy file {}: {}", file, status.message);
-      if (!status.ok) ++metrics_.reloads_refused;
       continue;
     }
     if (!status.ok) {
-      ++metrics_.reloads_refused;
       spdlog::error("policy file {}: {}", file, status.message);
       continue;
     }
-    ++metrics_.reloads_ok;
     const bindings::PolicyInfo& info = live->second.info;
     const PolicyOverride* o = nullptr;
     if (const auto it = config_.policies.overrides.find(info.name); it != config_.policies.overrides.end()) o = &it->second;
@@ -211,7 +216,7 @@ void Engine::adopt(const std::vector<std::string>& changed, Nanos wall) {
       continue;
     }
     if (fresh) {
-      running.health = bindings::PolicyHealth({config_.policies.failures_to_quarantine, config_.policies.quarantine_backoff});
+      running.health = bindings::PolicyHealth(health_options());
       running.next_due = running.schedule->next_after(wall);
       // ctx.state from the last run before a restart.
       if (store_) {
@@ -312,7 +317,14 @@ void Engine::run_due(Nanos wall) {
 
 void Engine::tick() {
   const Nanos wall = clock().wall();
-  adopt(folder_->poll(options_.cpu_clock->monotonic()), wall);
+  const auto reloaded = folder_->poll(options_.cpu_clock->monotonic());
+  for (const auto& file : reloaded) {
+    // Reloads of files still there (a retired file is not a reload result).
+    const auto& status = folder_->status().at(file);
+    if (!status.ok) ++metrics_.reloads_refused;
+    else if (folder_->live().count(file) > 0) ++metrics_.reloads_ok;
+  }
+  adopt(reloaded, wall);
   run_posted();
   if (wall >= next_scan_) {
     next_scan_ = wall + config_.engine.tick;
@@ -397,10 +409,8 @@ std::string Engine::reload_config(Config next) {
   share_limit_overrides();
   build_effects();
   if (store_) pipeline_->restore();
-  std::vector<std::string> all;
-  for (const auto& [file, _] : folder_->status()) all.push_back(file);
-  for (auto& [_, running] : running_) running.health = bindings::PolicyHealth({config_.policies.failures_to_quarantine, config_.policies.quarantine_backoff});
-  adopt(all, clock().wall());
+  for (auto& [_, running] : running_) running.health = bindings::PolicyHealth(health_options());
+  adopt(all_files(), clock().wall());
   publish(clock().wall());
   return {};
 }

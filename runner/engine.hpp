@@ -107,6 +107,8 @@ class Engine {
   void build_effects();
   void share_limit_overrides();
   void adopt(const std::vector<std::string>& changed, Nanos wall);
+  std::vector<std::string> all_files() const;
+  bindings::HealthOptions health_options() const;
   void run_due(Nanos wall);
   void evaluate(const std::string& file, bindings::LivePolicy& live, RunningPolicy& running, Nanos wall);
   void save(Nanos wall);

@@ -254,6 +254,11 @@ TEST_CASE("daemon: an edited policy goes live; a broken edit keeps the old versi
   CHECK(policy["version"] == second);
   CHECK(policy["reload"]["message"].get<std::string>().find("raiser.lua:1:") != std::string::npos);
   CHECK(policy["reload"]["message"].get<std::string>().find("the previous version keeps running") != std::string::npos);
+  // One reload taken, one refused; loading at start-up is not a reload.
+  const auto metrics = client.Get("/metrics");
+  REQUIRE(metrics);
+  CHECK(metrics->body.find("setpoint_policy_reloads_total{result=\"ok\"} 1\n") != std::string::npos);
+  CHECK(metrics->body.find("setpoint_policy_reloads_total{result=\"refused\"} 1\n") != std::string::npos);
   daemon.signal(SIGTERM);
   CHECK(daemon.wait_exit() == 0);
 }

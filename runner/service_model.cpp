@@ -5,69 +5,168 @@
 #include <stdexcept>
 
 namespace setpoint::runner {
+namespace {
 
-ServiceModel::ServiceModel(ServiceShape shape, Aggregator& aggregator, std::uint64_t seed)
-    : shape_(shape), timeout_(shape.timeout_ms), handle_(aggregator.resolve("http.server", {{"service", shape_.name}})), rng_(seed) {
-  const OutcomeSet& outcomes = aggregator.outcomes();
-  const auto ok = outcomes.find("ok"), timeout = outcomes.find("timeout"), rejected = outcomes.find("rejected");
-  if (!ok || !timeout || !rejected) throw std::invalid_argument("the simulator needs the outcomes ok, timeout and rejected");
-  ok_ = *ok;
-  timeout_outcome_ = *timeout;
-  rejected_ = *rejected;
+// Whole events out of a flow: the fraction is carried to the next step so counts come out
+// exact over many steps.
+std::int64_t whole(double amount, double& carried) {
+  carried += amount;
+  const double n = std::floor(carried);
+  carried -= n;
+  return static_cast<std::int64_t>(n);
 }
 
-ServiceStep ServiceModel::step(Nanos now, Nanos dt, double arrivals, double capacity, double base_latency_ms) {
+}  // namespace
+
+ServiceModel::ServiceModel(ServiceShape shape, Aggregator& aggregator, std::uint64_t seed)
+    : shape_(shape), timeout_(shape.timeout_ms), rng_(seed) {
+  const OutcomeSet& outcomes = aggregator.outcomes();
+  const auto ok = outcomes.find("ok"), error = outcomes.find("error"), timeout = outcomes.find("timeout"),
+             rejected = outcomes.find("rejected");
+  if (!ok || !error || !timeout || !rejected) throw std::invalid_argument("the simulator needs the outcomes ok, error, timeout and rejected");
+  ok_ = *ok;
+  error_ = *error;
+  timeout_outcome_ = *timeout;
+  rejected_ = *rejected;
+  const bool priorities = shape_.critical_share > 0;
+  if (priorities) {
+    critical_ = aggregator.resolve("http.server", {{"priority", "critical"}, {"service", shape_.name}});
+    low_ = aggregator.resolve("http.server", {{"priority", "low"}, {"service", shape_.name}});
+  } else {
+    all_ = aggregator.resolve("http.server", {{"service", shape_.name}});
+  }
+  retries_ = aggregator.resolve("http.client.retries", {{"service", shape_.name}});
+  cpu_ = aggregator.resolve("process.cpu", {{"service", shape_.name}});
+  for (const bool critical : {false, true}) {
+    if (critical && !priorities) continue;
+    for (int attempt = 1; attempt <= std::max(1, shape_.max_attempts); ++attempt) {
+      Cohort k;
+      k.critical = critical;
+      k.attempt = attempt;
+      k.series = priorities ? (critical ? &critical_ : &low_) : &all_;
+      cohorts_.push_back(k);
+    }
+  }
+}
+
+ServiceModel::Cohort& ServiceModel::cohort(bool critical, int attempt) {
+  const int attempts = std::max(1, shape_.max_attempts);
+  return cohorts_[static_cast<std::size_t>((critical ? attempts : 0) + attempt - 1)];
+}
+
+// New requests split by priority, plus the retries of what failed in the last step: as many
+// as the budget allows (retry_ratio per new request), the rest given up by their clients.
+void ServiceModel::arrive(Nanos now, const Conditions& c, double seconds, ServiceStep& s) {
+  const double arriving = c.arrivals * seconds;
+  const double share = shape_.critical_share;
+  for (auto& k : cohorts_) k.arriving = 0;
+  cohort(false, 1).arriving = arriving * (1 - share);
+  if (share > 0) cohort(true, 1).arriving = arriving * share;
+  double candidates = 0;
+  for (const auto& k : cohorts_) {
+    if (k.attempt < shape_.max_attempts) candidates += k.failed;
+  }
+  const double allowed = std::max(0.0, retry_ratio_.get()) * arriving;
+  const double scale = candidates > 0 ? std::min(1.0, allowed / candidates) : 0;
+  for (auto& k : cohorts_) {
+    if (k.attempt < shape_.max_attempts) cohort(k.critical, k.attempt + 1).arriving += k.failed * scale;
+    k.failed = 0;
+  }
+  s.retries = candidates * scale / seconds;
+  if (retries_) {
+    const std::int64_t n = whole(candidates * scale, retries_carried_);
+    for (std::int64_t i = 0; i < n; ++i) retries_.record(now, ok_);
+  }
+}
+
+double ServiceModel::effective_error_rate(double error_rate) const {
+  // Degraded mode turns off the features that call the failing dependency: yellow half of
+  // them, red nearly all; a fallback answers its share of what still fails.
+  static constexpr double kDegraded[] = {1.0, 0.5, 0.1};
+  const auto level = static_cast<std::size_t>(std::clamp<long long>(degradation_.get(), 0, 2));
+  return std::clamp(error_rate, 0.0, 1.0) * kDegraded[level] * (1 - std::clamp(fallback_share_.get(), 0.0, 1.0));
+}
+
+ServiceStep ServiceModel::step(Nanos now, Nanos dt, const Conditions& c) {
   const double seconds = static_cast<double>(dt) / kNanosPerSecond;
-  const double base_s = std::max(1e-3, base_latency_ms) / 1000;
+  const double base_s = std::max(1e-3, c.base_latency_ms) / 1000;
   ServiceStep s;
-  s.offered = arrivals;
-  // Admission happens as requests arrive: at most up to the limit in flight.
-  const double arriving = arrivals * seconds;
-  const double room = std::max(0.0, static_cast<double>(limit_.get()) - in_flight_);
-  const double admitted = std::min(arriving, room);
-  in_flight_ += admitted;
+  s.offered = c.arrivals;
+  arrive(now, c, seconds, s);
+  // Shedding first (low priority only), then admission up to the limit in flight.
+  const double admit_low = std::clamp(low_admit_.get(), 0.0, 1.0);
+  double in_flight = 0, wanting = 0;
+  for (const auto& k : cohorts_) {
+    in_flight += k.in_flight;
+    wanting += k.critical ? k.arriving : k.arriving * admit_low;
+  }
+  const double room = std::max(0.0, static_cast<double>(limit_.get()) - in_flight);
+  const double admit = wanting > 0 ? std::min(1.0, room / wanting) : 0;
+  std::vector<double> rejected(cohorts_.size());
+  for (std::size_t i = 0; i < cohorts_.size(); ++i) {
+    Cohort& k = cohorts_[i];
+    const double shed = k.critical ? 0 : k.arriving * (1 - admit_low);
+    const double admitted = (k.arriving - shed) * admit;
+    k.in_flight += admitted;
+    in_flight += admitted;
+    rejected[i] = k.arriving - admitted;
+    s.admitted += admitted / seconds;
+    s.shed += shed / seconds;
+    s.rejected += (k.arriving - shed - admitted) / seconds;
+    if (k.critical) {
+      s.critical_offered += k.arriving / seconds;
+      s.critical_refused += rejected[i] / seconds;
+    }
+  }
   // Each request in flight needs the base time; together they cannot go faster than the
   // capacity. So throughput is min(capacity, in flight / base time), and by Little's law a
   // request takes in flight / throughput: the base time until the service saturates, longer
   // as the queue the limit allows grows beyond it.
-  const double throughput = std::min(std::max(0.0, capacity), in_flight_ / base_s);
-  const double latency_s = throughput > 0 ? std::max(base_s, in_flight_ / throughput) : timeout_.get() / 1000;
-  const double served = std::min(in_flight_, throughput * seconds);
-  in_flight_ -= served;
-  s.admitted = admitted / seconds;
-  s.rejected = (arriving - admitted) / seconds;
+  const double capacity = std::max(0.0, c.capacity);
+  const double throughput = std::min(capacity, in_flight / base_s);
+  const double latency_s = throughput > 0 ? std::max(base_s, in_flight / throughput) : timeout_.get() / 1000;
+  const double served = std::min(in_flight, throughput * seconds);
   s.completed = served / seconds;
   s.latency_ms = latency_s * 1000;
-  s.queue = in_flight_;
-  record(now, dt, s);
+  s.utilization = capacity > 0 ? throughput / capacity : 1;
+  const double error_rate = effective_error_rate(c.error_rate);
+  for (std::size_t i = 0; i < cohorts_.size(); ++i) {
+    Cohort& k = cohorts_[i];
+    const double done = in_flight > 0 ? served * k.in_flight / in_flight : 0;
+    k.in_flight -= done;
+    record(k, now, dt, done, rejected[i], error_rate, s);
+    s.queue += k.in_flight;
+  }
+  if (cpu_) cpu_.record(now, std::max(0.01, s.utilization * 100), ok_);
   return s;
 }
 
-void ServiceModel::record(Nanos now, Nanos dt, ServiceStep& s) {
-  if (!handle_) return;
+void ServiceModel::record(Cohort& k, Nanos now, Nanos dt, double completed, double rejected, double error_rate, ServiceStep& s) {
   const double seconds = static_cast<double>(dt) / kNanosPerSecond;
-  // Whole events: fractions are carried over so rates come out exact over many steps.
-  const auto whole = [&](double rate, double& carried) {
-    carried += rate * seconds;
-    const double n = std::floor(carried);
-    carried -= n;
-    return static_cast<std::int64_t>(n);
-  };
+  SeriesHandle& series = *k.series;
   std::lognormal_distribution<double> latency(std::log(s.latency_ms) - shape_.jitter * shape_.jitter / 2, shape_.jitter);
-  const std::int64_t completions = whole(s.completed, completions_carried_);
+  std::uniform_real_distribution<double> unit(0, 1);
+  const std::int64_t completions = whole(completed, k.completions_carried);
   for (std::int64_t i = 0; i < completions; ++i) {
     const double ms = latency(rng_);
     const Nanos at = now + dt * i / std::max<std::int64_t>(1, completions);
     if (ms > timeout_.get()) {
-      handle_.record(at, timeout_.get(), timeout_outcome_);
+      series.record(at, timeout_.get(), timeout_outcome_);
       s.timed_out += 1 / seconds;
+      k.failed += 1;
+    } else if (error_rate > 0 && unit(rng_) < error_rate) {
+      series.record(at, ms, error_);
+      s.errors += 1 / seconds;
+      k.failed += 1;
     } else {
-      handle_.record(at, ms, ok_);
+      series.record(at, ms, ok_);
       s.goodput += 1 / seconds;
+      if (k.critical) s.critical_goodput += 1 / seconds;
     }
   }
-  const std::int64_t rejections = whole(s.rejected, rejections_carried_);
-  for (std::int64_t i = 0; i < rejections; ++i) handle_.record(now + dt * i / std::max<std::int64_t>(1, rejections), rejected_);
+  const std::int64_t rejections = whole(rejected, k.rejections_carried);
+  for (std::int64_t i = 0; i < rejections; ++i) series.record(now + dt * i / std::max<std::int64_t>(1, rejections), rejected_);
+  k.failed += static_cast<double>(rejections);
 }
 
 }  // namespace setpoint::runner

@@ -20,14 +20,18 @@ void YamlReader::fail(const YAML::Node& node, const std::string& path, const std
 
 void YamlReader::keys(const YAML::Node& node, const std::string& path,
                       std::initializer_list<const char*> allowed) const {
+  keys(node, path, std::vector<std::string>(allowed.begin(), allowed.end()));
+}
+
+void YamlReader::keys(const YAML::Node& node, const std::string& path, const std::vector<std::string>& allowed) const {
   if (!node.IsMap()) fail(node, path, "expected a mapping");
   for (const auto& entry : node) {
     const std::string key = entry.first.as<std::string>();
     bool known = false;
-    for (const char* a : allowed) known = known || key == a;
+    for (const auto& a : allowed) known = known || key == a;
     if (!known) {
       std::string list;
-      for (const char* a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
+      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
       fail(entry.first, path, "unknown key \"" + key + "\" (expected one of: " + list + ")");
     }
   }

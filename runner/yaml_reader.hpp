@@ -25,6 +25,7 @@ class YamlReader {
   std::string place(const YAML::Node& node) const;
   // Fails on any key of the map `node` not in `allowed`; also fails when `node` is not a map.
   void keys(const YAML::Node& node, const std::string& path, std::initializer_list<const char*> allowed) const;
+  void keys(const YAML::Node& node, const std::string& path, const std::vector<std::string>& allowed) const;
 
   // Strings expand ${VAR} from the environment; an unset variable is an error.
   std::string string(const YAML::Node& node, const std::string& path) const;

@@ -113,6 +113,9 @@ int run_check(const CheckArgs& args) {
     for (const auto& [name, o] : config->policies.overrides) {
       if (!exists(name)) problems.push_back(config->path + ": policies.overrides." + name + ": no policy named " + name + " in " + folder);
     }
+    for (const auto& name : config->policies.only) {
+      if (!exists(name)) problems.push_back(config->path + ": policies.only: no policy named " + name + " in " + folder);
+    }
   }
   // Every schedule, as the engine will read it.
   if (config) {

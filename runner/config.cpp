@@ -9,6 +9,12 @@
 #include "yaml_reader.hpp"
 
 namespace setpoint::runner {
+
+bool PoliciesConfig::runs(const std::string& policy) const {
+  if (const auto it = overrides.find(policy); it != overrides.end() && it->second.disabled) return false;
+  return only.empty() || std::find(only.begin(), only.end(), policy) != only.end();
+}
+
 namespace {
 
 void read_windows(const YamlReader& r, const YAML::Node& node, WindowConfig& windows) {

@@ -71,6 +71,11 @@ struct PoliciesConfig {
   Nanos quarantine_backoff = 30 * kNanosPerSecond;
   bool test_gate = true;  // a new version must pass its own *_test.lua
   std::map<std::string, PolicyOverride> overrides;  // by policy name
+  // When given, only these policies of the folder run; the others are loaded and checked,
+  // never run (a shared folder of seed policies, one scenario or service using a few).
+  std::vector<std::string> only;
+
+  bool runs(const std::string& policy) const;
 };
 
 struct ControlPlaneConfig {

@@ -43,7 +43,7 @@ PolicyOverride read_override(const YamlReader& r, const YAML::Node& node, const 
 }  // namespace
 
 void read_policies(const YamlReader& r, const YAML::Node& node, PoliciesConfig& p) {
-  r.keys(node, "policies", {"dir", "memory_mib", "cpu", "failures_to_quarantine", "quarantine_backoff", "test_gate", "overrides"});
+  r.keys(node, "policies", {"dir", "memory_mib", "cpu", "failures_to_quarantine", "quarantine_backoff", "test_gate", "overrides", "only"});
   if (node["dir"]) p.dir = r.string(node["dir"], "policies.dir");
   if (node["memory_mib"]) p.memory = static_cast<std::size_t>(r.integer(node["memory_mib"], "policies.memory_mib", 1, 4096)) << 20;
   if (node["cpu"]) {
@@ -55,6 +55,7 @@ void read_policies(const YamlReader& r, const YAML::Node& node, PoliciesConfig& 
   }
   if (node["quarantine_backoff"]) p.quarantine_backoff = r.duration(node["quarantine_backoff"], "policies.quarantine_backoff");
   if (node["test_gate"]) p.test_gate = r.boolean(node["test_gate"], "policies.test_gate");
+  if (node["only"]) p.only = r.strings(node["only"], "policies.only");
   if (const auto overrides = node["overrides"]) {
     if (!overrides.IsMap()) r.fail(overrides, "policies.overrides", "expected a mapping of policy names");
     for (const auto& entry : overrides) {

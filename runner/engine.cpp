@@ -205,7 +205,7 @@ void Engine::adopt(const std::vector<std::string>& changed, Nanos wall) {
     const bool fresh = running_.count(file) == 0;
     RunningPolicy& running = running_[file];
     running.file = file;
-    running.disabled = o != nullptr && o->disabled;
+    running.disabled = !config_.policies.runs(info.name);
     std::string error;
     const Nanos every = o && o->every ? *o->every : info.every;
     const std::string calendar = o && o->schedule ? *o->schedule : (o && o->every ? std::string() : info.schedule);

@@ -87,3 +87,30 @@ TEST_CASE("engine: proposals go through the guard; in observe they are shadows o
   CHECK(loop.records[2].find("held at the bound 3 (saturated)") != std::string::npos);
   CHECK(*loop.engine->guard().value("x") == 3);
 }
+
+TEST_CASE("engine: with policies.only, the folder's other policies are loaded and checked but never run") {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() / "policies");
+  const auto counting = [](const char* name) {
+    return std::string("return { name = '") + name + "', every = '1s', evaluate = function(ctx) ctx.state.n = (ctx.state.n or 0) + 1 end }";
+  };
+  write_file(dir.file("policies/a.lua"), counting("a"));
+  write_file(dir.file("policies/b.lua"), counting("b"));
+  auto config = parse_config("engine: { tick: 1s }\npolicies: { dir: " + dir.file("policies") + ", only: [b] }\n", "test.yaml");
+  REQUIRE(std::holds_alternative<Config>(config));
+  ManualClock clock{kStart};
+  SystemClock cpu;
+  EngineOptions options;
+  options.clock = &clock;
+  options.cpu_clock = &cpu;
+  options.persistent = false;
+  Engine engine(std::get<Config>(config), options);
+  REQUIRE(engine.start().empty());
+  for (int i = 0; i < 3; ++i) {
+    clock.advance(kSec);
+    engine.tick();
+  }
+  CHECK(engine.policies().at("a.lua").disabled);
+  CHECK(engine.policies().at("a.lua").evaluations == 0);
+  CHECK(engine.policies().at("b.lua").evaluations == 3);
+}

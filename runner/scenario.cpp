@@ -32,6 +32,7 @@ PhaseExpectations read_phase(const YamlReader& r, const YAML::Node& e, const std
   const auto at = [&](const char* key) { return path + "." + key; };
   if (e["goodput_ratio_min"]) p.goodput_ratio_min = r.number(e["goodput_ratio_min"], at("goodput_ratio_min"));
   if (e["converge_ticks_max"]) p.converge_ticks_max = static_cast<int>(r.integer(e["converge_ticks_max"], at("converge_ticks_max"), 0, 100'000));
+  if (e["recover_ticks_max"]) p.recover_ticks_max = static_cast<int>(r.integer(e["recover_ticks_max"], at("recover_ticks_max"), 0, 100'000));
   if (e["amplitude_max"]) p.amplitude_max = r.number(e["amplitude_max"], at("amplitude_max"));
   if (e["p99_within_slo"]) p.p99_within_slo = r.boolean(e["p99_within_slo"], at("p99_within_slo"));
   if (const auto ratio = e["knob_over_p99"]) {
@@ -48,7 +49,7 @@ PhaseExpectations read_phase(const YamlReader& r, const YAML::Node& e, const std
 
 // The keys of a phase's expectations, followed by `extra`.
 std::vector<std::string> phase_keys(std::initializer_list<const char*> extra) {
-  std::vector<std::string> keys{"goodput_ratio_min", "converge_ticks_max", "amplitude_max", "p99_within_slo", "knob_over_p99",
+  std::vector<std::string> keys{"goodput_ratio_min", "converge_ticks_max", "recover_ticks_max", "amplitude_max", "p99_within_slo", "knob_over_p99",
                                 "retry_ratio_max", "critical_goodput_ratio_min", "critical_refused_max", "low_shed_min"};
   keys.insert(keys.end(), extra.begin(), extra.end());
   return keys;

@@ -40,6 +40,7 @@ struct Point {
 struct PhaseExpectations {
   std::optional<double> goodput_ratio_min;
   std::optional<int> converge_ticks_max;
+  std::optional<int> recover_ticks_max;  // goodput back (to goodput_ratio_min), whatever the knob does
   std::optional<double> amplitude_max;  // of the knob after convergence, relative to its mean
   std::optional<bool> p99_within_slo;
   // The knob over the service's p99 after convergence (a timeout that follows p99 × 1.5).

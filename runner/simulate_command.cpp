@@ -16,7 +16,10 @@ using json = nlohmann::json;
 void print_result(const json& r) {
   std::cout << r["scenario"].get<std::string>() << "\n";
   for (const auto& p : r["phases"]) {
-    const std::string converged = p["converged"].get<bool>() ? "converged in " + p["converge_ticks"].dump() + " ticks" : "did not converge";
+    std::string converged = p["converged"].get<bool>() ? "converged in " + p["converge_ticks"].dump() + " ticks" : "did not converge";
+    if (p["recover_ticks"] != p["converge_ticks"]) {
+      converged += p["recover_ticks"].is_null() ? " (goodput never back)" : " (goodput back in " + p["recover_ticks"].dump() + ")";
+    }
     std::printf("  %5.0f-%-5.0fs offered %6.0f/s capacity %6.0f/s: goodput %5.1f %% of servable, p99 %6.0f ms, %s, knob %g..%g\n",
                 p["from_s"].get<double>(), p["to_s"].get<double>(), p.value("offered_rps", 0.0), p.value("capacity_rps", 0.0),
                 p.value("goodput_ratio", 0.0) * 100, p.value("p99_ms", 0.0), converged.c_str(), p.value("knob_min", 0.0),

@@ -25,6 +25,7 @@ PhaseExpectations expectations_for(const Scenario& s, Nanos from) {
   };
   take(e.goodput_ratio_min, p.goodput_ratio_min);
   take(e.converge_ticks_max, p.converge_ticks_max);
+  take(e.recover_ticks_max, p.recover_ticks_max);
   take(e.amplitude_max, p.amplitude_max);
   take(e.p99_within_slo, p.p99_within_slo);
   take(e.knob_over_p99_min, p.knob_over_p99_min);
@@ -55,16 +56,22 @@ json phase_figures(const Scenario& s, const std::vector<Sample>& samples, Nanos 
   double settled = 0;
   for (std::size_t i = in.size() / 2; i < in.size(); ++i) settled += in[i].knob;
   settled /= static_cast<double>(in.size() - in.size() / 2);
+  const auto serving = [&](const Sample& x) { return x.goodput >= goodput_min * std::min(x.offered, x.capacity); };
   const auto good = [&](const Sample& x) {
-    const double servable = std::min(x.offered, x.capacity);
-    return x.goodput >= goodput_min * servable && (s.slo_p99_ms <= 0 || x.p99_ms <= s.slo_p99_ms) &&
-           std::abs(x.knob - settled) <= 0.1 * std::abs(settled);
+    return serving(x) && (s.slo_p99_ms <= 0 || x.p99_ms <= s.slo_p99_ms) && std::abs(x.knob - settled) <= 0.1 * std::abs(settled);
   };
-  std::size_t converged = in.size();
-  for (std::size_t i = in.size(); i-- > 0 && good(in[i]);) converged = i;
+  // The first step from which `holds` holds to the phase's end, in ticks from its start.
+  const auto from_when = [&](const auto& holds) {
+    std::size_t first = in.size();
+    for (std::size_t i = in.size(); i-- > 0 && holds(in[i]);) first = i;
+    return first;
+  };
+  const std::size_t recovered = from_when(serving), converged = from_when(good);
+  const auto ticks_to = [&](std::size_t i) { return i < in.size() ? json(ticks(in[i].t - from, tick)) : json(nullptr); };
   const bool ok = converged < in.size();
   out["converged"] = ok;
-  out["converge_ticks"] = ok ? json(ticks(in[converged].t - from, tick)) : json(nullptr);
+  out["converge_ticks"] = ticks_to(converged);
+  out["recover_ticks"] = ticks_to(recovered);
   // After convergence (or over the phase's second half, if it never converged).
   const std::size_t first = ok ? converged : in.size() / 2;
   double goodput = 0, servable = 0, p99 = 0, p99_sum = 0, lo = 1e300, hi = -1e300, sum = 0;
@@ -141,6 +148,9 @@ void check_phase(const Scenario& s, const json& p, std::vector<std::string>& fai
   below("goodput_ratio", e.goodput_ratio_min, "goodput ratio");
   if (e.converge_ticks_max && (p["converge_ticks"].is_null() || p["converge_ticks"].get<int>() > *e.converge_ticks_max)) {
     failures.push_back(at + "converged in " + p["converge_ticks"].dump() + " ticks, more than " + std::to_string(*e.converge_ticks_max));
+  }
+  if (e.recover_ticks_max && (p["recover_ticks"].is_null() || p["recover_ticks"].get<int>() > *e.recover_ticks_max)) {
+    failures.push_back(at + "goodput back in " + p["recover_ticks"].dump() + " ticks, more than " + std::to_string(*e.recover_ticks_max));
   }
   above("amplitude", e.amplitude_max, "oscillation amplitude");
   below("knob_over_p99", e.knob_over_p99_min, "the knob over p99 is");

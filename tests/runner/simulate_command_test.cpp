@@ -1,6 +1,7 @@
 // `setpoint simulate`: the real engine and a seed policy in a closed loop with the model.
 #include <catch2/catch.hpp>
 
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "support/run_binary.hpp"
@@ -12,6 +13,26 @@ using json = nlohmann::json;
 namespace {
 
 const std::string kScenarios = std::string(SETPOINT_SOURCE_DIR) + "/examples/scenarios/";
+
+// The scenario `name` with its config edited by `edit`, in `dir`: a variant to compare with.
+std::string variant(const TempDir& dir, const std::string& name, const std::function<void(std::string&)>& edit) {
+  std::string config = read_file(kScenarios + name + ".setpoint.yaml");
+  const auto at = config.find("dir: ../../policies");
+  if (at != std::string::npos) config.replace(at, 19, "dir: " + std::string(SETPOINT_SOURCE_DIR) + "/policies");
+  edit(config);
+  write_file(dir.file("variant.setpoint.yaml"), config);
+  std::string scenario = read_file(kScenarios + name + ".yaml");
+  const std::string line = "config: " + name + ".setpoint.yaml";
+  scenario.replace(scenario.find(line), line.size(), "config: variant.setpoint.yaml");
+  write_file(dir.file("variant.yaml"), scenario);
+  return dir.file("variant.yaml");
+}
+
+void replace(std::string& text, const std::string& from, const std::string& to) {
+  const auto at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  text.replace(at, from.size(), to);
+}
 
 json simulate(const std::string& scenario, int expected_status) {
   const auto run = run_setpoint("simulate " + scenario + " --json");
@@ -44,14 +65,7 @@ TEST_CASE("simulate: capacity drops 40 % under AIMD — converged in 5 ticks, go
 
 TEST_CASE("simulate: the same drop with the policy disabled collapses into timeouts") {
   TempDir dir;
-  std::string config = read_file(kScenarios + "capacity_drop.setpoint.yaml");
-  config.replace(config.find("dir: ../../policies"), 19, "dir: " + std::string(SETPOINT_SOURCE_DIR) + "/policies");
-  config.replace(config.find("{ mode: enforce }"), 17, "{ mode: enforce, disabled: true }");
-  write_file(dir.file("static.setpoint.yaml"), config);
-  std::string scenario = read_file(kScenarios + "capacity_drop.yaml");
-  scenario.replace(scenario.find("config: capacity_drop.setpoint.yaml"), 35, "config: static.setpoint.yaml");
-  write_file(dir.file("static.yaml"), scenario);
-  const json r = simulate(dir.file("static.yaml"), 1);
+  const json r = simulate(variant(dir, "capacity_drop", [](std::string& c) { replace(c, "{ mode: enforce }", "{ mode: enforce, disabled: true }"); }), 1);
   const json& overload = r["phases"][1];
   CHECK(overload["converged"] == false);
   CHECK(overload["p99_ms"].get<double>() > 1000);  // past the client's timeout
@@ -102,4 +116,36 @@ TEST_CASE("simulate: a policy that pushes the wrong way is contained — caps, c
   CHECK(r["invariant_violations"]["change_inside_cooldown"] == 0);
   for (const auto& p : r["phases"]) CHECK(p["knob_max"].get<double>() <= 300);
   CHECK(r["failures"].empty());
+}
+
+TEST_CASE("simulate: a retry storm — the budget keeps retries within 10 % and the service comes back") {
+  const json r = simulate(kScenarios + "retry_storm.yaml", 0);
+  REQUIRE(r["phases"].size() == 3);
+  const json& storm = r["phases"][1];
+  const json& after = r["phases"][2];
+  CHECK(storm["retry_ratio"].get<double>() <= 0.03);  // cut to 2 % within a tick of the failures
+  CHECK(storm["knob_min"] == 0.02);
+  CHECK(after["retry_ratio"].get<double>() <= 0.1);
+  CHECK(after["recover_ticks"].get<int>() <= 35);
+  CHECK(after["goodput_ratio"].get<double>() >= 0.99);
+  CHECK(after["knob_max"] == 0.1);  // back to the agreed budget, never past it
+  CHECK(r["invariant_violations"]["applied_out_of_bounds"] == 0);
+  CHECK(r["invariant_violations"]["change_inside_cooldown"] == 0);
+  CHECK(r["failures"].empty());
+}
+
+TEST_CASE("simulate: the storm with a static 10 % budget recovers later; with no budget, never") {
+  TempDir dir;
+  const auto disabled = [](std::string& c) { replace(c, "{ mode: enforce }", "{ mode: enforce, disabled: true }"); };
+  const json fixed = simulate(variant(dir, "retry_storm", disabled), 1);  // misses the 35-tick recovery
+  CHECK(fixed["phases"][2]["recover_ticks"].get<int>() > 45);
+  CHECK(fixed["phases"][2]["retry_ratio"].get<double>() <= 0.1);
+  const json none = simulate(variant(dir, "retry_storm", [&](std::string& c) {
+    disabled(c);
+    replace(c, "initial: 0.1", "initial: 1.0");
+    replace(c, "max: 0.1 ", "max: 1.0 ");
+  }), 1);
+  CHECK(none["phases"][2]["recover_ticks"].is_null());  // metastable: the retries alone overload it
+  CHECK(none["phases"][2]["goodput_ratio"].get<double>() < 0.05);
+  CHECK(none["phases"][2]["retry_ratio"].get<double>() > 0.9);
 }

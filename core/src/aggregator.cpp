@@ -89,11 +89,15 @@ std::optional<WindowStats> Aggregator::read(const Series& s, Nanos now, Nanos sp
   if (span <= 0) return std::nullopt;
   const auto resolution = options_.windows.resolution_for(span);
   if (!resolution) return std::nullopt;
+  // The buckets that overlap [now - span, now]: the oldest may begin before now - span (by
+  // less than a bucket), the newest is still filling. So a window holds at least its span —
+  // a "1s" window read at 31.1 s covers 30.0 to 31.1 — and its rate is over the time covered.
   const Nanos width = options_.windows.resolutions[*resolution].width;
-  const auto buckets = static_cast<std::uint32_t>((span + width - 1) / width);
+  const std::int64_t first = detail::floor_div(now - span, width);
+  const auto buckets = static_cast<std::uint32_t>(detail::floor_div(now, width) - first + 1);
 
   WindowStats stats;
-  stats.span = span;
+  stats.span = std::max<Nanos>(span, now - first * width);
   scratch.reset();
   {
     std::lock_guard list_lock(s.shards_mutex);

@@ -43,6 +43,20 @@ TEST_CASE("resolve returns the same series for the same key, from any label orde
   CHECK(!agg.find("http{}"));
 }
 
+TEST_CASE("a window read just after a second begins still covers the last second") {
+  Aggregator agg({});
+  auto h = agg.resolve("rule", {});
+  // 100 events a second, for 31 s, stamped every 10 ms.
+  for (int i = 0; i < 3100; ++i) h.record(kBase + i * 10 * kNanosPerMilli, OutcomeSet::kOk);
+  sketch::Accumulator scratch;
+  // 100 ms into the 31st second: the second before it and the 100 ms of this one.
+  const auto read = agg.read(h.id(), kBase + 31 * kSec + 100 * kNanosPerMilli, kSec, scratch);
+  REQUIRE(read);
+  CHECK(read->count == 100);  // the 31st second's events were stamped before 31.0 s
+  CHECK(read->span == 1100 * kNanosPerMilli);
+  CHECK(read->rate_per_s == Approx(100 / 1.1));
+}
+
 TEST_CASE("reads choose the resolution by span") {
   Aggregator agg({});
   auto h = agg.resolve("jobs", {});
@@ -60,21 +74,26 @@ TEST_CASE("reads choose the resolution by span") {
   CHECK(minute->error_rate == Approx(0.1));
   CHECK(minute->success_rate == Approx(0.9));
   CHECK(minute->rate_per_s == Approx(1.0));
-  // 10 minutes at 10 s resolution: exactly 600 events (the span is a whole number of buckets).
+  // 10 minutes at 10 s resolution, read 9 s into a bucket: the buckets overlapping the span,
+  // from 590 s (the bucket holding now - 600 s) to now, 610 events over the 609 s covered.
   auto ten = agg.read(h.id(), now, 600 * kSec, scratch);
   REQUIRE(ten);
-  CHECK(ten->count == 600);
-  CHECK(ten->value_count == 600);
+  CHECK(ten->span == 609 * kSec);
+  CHECK(ten->count == 610);
+  CHECK(ten->value_count == 610);
+  CHECK(ten->rate_per_s == Approx(610.0 / 609));
   CHECK(ten->min == 2.0);
   CHECK(ten->max == 100.0);
-  CHECK(ten->mean == Approx(51.0));
-  CHECK(ten->p50 == Approx(50.0).epsilon(0.02));
+  CHECK(ten->mean == Approx(51.6557).epsilon(0.0001));
+  CHECK(ten->p50 == Approx(52.0).epsilon(0.02));
   CHECK(ten->p99 == Approx(100.0).epsilon(0.01));
   // An hour at 5 minute resolution holds all 1200.
   auto hour = agg.read(h.id(), now, 3600 * kSec, scratch);
   REQUIRE(hour);
   CHECK(hour->count == 1200);
-  CHECK(hour->rate_per_s == Approx(1200.0 / 3600));
+  CHECK(hour->span >= 3600 * kSec);
+  CHECK(hour->span < 3900 * kSec);
+  CHECK(hour->rate_per_s == Approx(1200.0 * kSec / static_cast<double>(hour->span)));
   // Past every horizon, or not positive: no read.
   CHECK(!agg.read(h.id(), now, 25 * 3600 * kSec, scratch));
   CHECK(!agg.read(h.id(), now, 0, scratch));

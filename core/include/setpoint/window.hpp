@@ -44,7 +44,7 @@ struct WindowConfig {
 
 // What a read of one series over one span returns: plain numbers, copied out.
 struct WindowStats {
-  Nanos span = 0;
+  Nanos span = 0;  // the time the read covers: the span asked for, or up to a bucket more
   std::uint64_t count = 0;
   std::array<std::uint64_t, OutcomeSet::kMax> outcomes{};
   std::uint64_t failures = 0;

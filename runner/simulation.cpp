@@ -200,6 +200,10 @@ std::variant<Trace, std::string> simulate(const Scenario& s, const SimulationOpt
   engine_options.on_decision = [&trace](const std::string& line) { count_decision(line, trace); };
   Engine engine(config, engine_options);
   if (const std::string error = engine.start(); !error.empty()) return error;
+  // A policy that does not load would leave its part of the scenario silently undone.
+  for (const auto& [file, status] : engine.folder().status()) {
+    if (!status.ok) return config.policies.dir + "/" + file + ": " + status.message;
+  }
   World world{ServiceModel(s.service, engine.aggregator(), kSeed), RuleSetModel(rule_names(s), engine.aggregator(), kSeed + 2),
               ReleaseTrain(s.release_every), {}};
   for (const auto& [knob, parameter] : s.knobs) {
@@ -213,6 +217,7 @@ std::variant<Trace, std::string> simulate(const Scenario& s, const SimulationOpt
     if (!problem.empty()) return s.path + ": knobs." + knob + ": " + parameter + " " + problem;
   }
   engine.restart_schedules(kStart);
+  engine.tick();  // policies first run at the start, then on whole seconds, as windows are cut
   run(s, engine, world, clock, trace);
   engine.stop();
   trace.inside_cooldown = changes_inside_cooldown(trace.applied, engine.guard());

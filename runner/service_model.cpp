@@ -32,6 +32,8 @@ ServiceModel::ServiceModel(ServiceShape shape, Aggregator& aggregator, std::uint
   if (priorities) {
     critical_ = aggregator.resolve("http.server", {{"priority", "critical"}, {"service", shape_.name}});
     low_ = aggregator.resolve("http.server", {{"priority", "low"}, {"service", shape_.name}});
+    critical_arrivals_ = aggregator.resolve("admission.requests", {{"priority", "critical"}, {"service", shape_.name}});
+    low_arrivals_ = aggregator.resolve("admission.requests", {{"priority", "low"}, {"service", shape_.name}});
   } else {
     all_ = aggregator.resolve("http.server", {{"service", shape_.name}});
   }
@@ -44,6 +46,7 @@ ServiceModel::ServiceModel(ServiceShape shape, Aggregator& aggregator, std::uint
       k.critical = critical;
       k.attempt = attempt;
       k.series = priorities ? (critical ? &critical_ : &low_) : &all_;
+      if (priorities) k.arrivals = critical ? &critical_arrivals_ : &low_arrivals_;
       cohorts_.push_back(k);
     }
   }
@@ -105,6 +108,10 @@ ServiceStep ServiceModel::step(Nanos now, Nanos dt, const Conditions& c) {
   std::vector<double> rejected(cohorts_.size());
   for (std::size_t i = 0; i < cohorts_.size(); ++i) {
     Cohort& k = cohorts_[i];
+    if (k.arrivals != nullptr && *k.arrivals) {
+      const std::int64_t n = whole(k.arriving, k.arrivals_carried);
+      for (std::int64_t j = 0; j < n; ++j) k.arrivals->record(now + dt * j / n, ok_);
+    }
     const double shed = k.critical ? 0 : k.arriving * (1 - admit_low);
     const double admitted = (k.arriving - shed) * admit;
     k.in_flight += admitted;
@@ -128,7 +135,7 @@ ServiceStep ServiceModel::step(Nanos now, Nanos dt, const Conditions& c) {
   const double served = std::min(in_flight, throughput * seconds);
   s.completed = served / seconds;
   s.latency_ms = latency_s * 1000;
-  s.utilization = capacity > 0 ? throughput / capacity : 1;
+  s.utilization = capacity > 0 ? s.completed / capacity : 1;  // the work done, not the rate it could go at
   const double error_rate = effective_error_rate(c.error_rate);
   for (std::size_t i = 0; i < cohorts_.size(); ++i) {
     Cohort& k = cohorts_[i];

@@ -32,7 +32,8 @@ struct ServiceShape {
   double jitter = 0.25;         // sigma of the lognormal latency around its mean
   int max_attempts = 1;         // a client's attempts per request (1: no retries)
   // The share of arrivals that is critical; with one, telemetry is labelled priority=critical
-  // or priority=low and low-priority work can be shed.
+  // or priority=low, low-priority work can be shed, and the admission layer counts what
+  // arrives of each as admission.requests{priority=…,service=…}.
   double critical_share = 0;
 };
 
@@ -50,7 +51,7 @@ struct ServiceStep {
   double retries = 0;  // of `admitted + rejected + shed`, the clients' retries
   double shed = 0;     // low-priority work turned away by the shedder
   double critical_offered = 0, critical_goodput = 0, critical_refused = 0;  // refused: shed or rejected
-  double utilization = 0;  // throughput over capacity
+  double utilization = 0;  // served over capacity
   double latency_ms = 0;   // mean of this step's completions
   double queue = 0;        // requests in flight at the end of the step (waiting or in service)
 };
@@ -76,6 +77,8 @@ class ServiceModel {
     double arriving = 0, in_flight = 0, failed = 0;  // failed: waiting to be retried (events)
     double completions_carried = 0, rejections_carried = 0;  // fractions of events
     SeriesHandle* series = nullptr;
+    SeriesHandle* arrivals = nullptr;  // the admission layer's count, with priorities
+    double arrivals_carried = 0;
   };
 
   Cohort& cohort(bool critical, int attempt);
@@ -93,7 +96,7 @@ class ServiceModel {
   Adaptive<double> fallback_share_{0.0};
   Adaptive<long long> degradation_{0};
   std::vector<Cohort> cohorts_;
-  SeriesHandle all_, critical_, low_, retries_, cpu_;
+  SeriesHandle all_, critical_, low_, critical_arrivals_, low_arrivals_, retries_, cpu_;
   OutcomeIndex ok_, error_, timeout_outcome_, rejected_;
   double retries_carried_ = 0;
   std::mt19937_64 rng_;

@@ -262,7 +262,10 @@ json figures(const Scenario& s, const Trace& trace) {
     if (p["from_s"].get<double>() != 0) check_phase(s, p, failures);
   }
   json result{{"scenario", s.name}, {"phases", phases}};
-  result["actions"] = {{"proposals", trace.proposals}, {"applied", trace.applied.size()}, {"blocked", trace.blocked}, {"rolled_back", trace.rollbacks}};
+  json changes = json::array();
+  for (const auto& a : trace.applied) changes.push_back({{"at_s", secs(a.at)}, {"target", a.target}, {"from", a.from}, {"to", a.to}});
+  result["actions"] = {{"proposals", trace.proposals}, {"applied", trace.applied.size()}, {"blocked", trace.blocked},
+                       {"rolled_back", trace.rollbacks}, {"changes", changes}};
   if (!s.rules.empty()) result["rules"] = rule_figures(s, trace, failures);
   if (s.release_every > 0) result["releases"] = release_figures(s, trace, failures);
   const json invariants{{"applied_out_of_bounds", trace.out_of_bounds}, {"change_inside_cooldown", trace.inside_cooldown}};

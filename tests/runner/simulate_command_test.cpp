@@ -179,3 +179,26 @@ TEST_CASE("simulate: a policies folder with a policy that does not load is refus
   CHECK(run.status == 2);
   CHECK(run.out.find("policies/broken.lua: ") != std::string::npos);
 }
+
+TEST_CASE("simulate: CPU overload — the shedder drops only low-priority work, never critical") {
+  const json r = simulate(kScenarios + "cpu_overload.yaml", 0);
+  REQUIRE(r["phases"].size() == 3);
+  for (const auto& p : r["phases"]) {
+    INFO("phase from " << p["from_s"]);
+    CHECK(p["critical_refused"] == 0.0);  // not one critical request shed or rejected
+    CHECK(p["critical_goodput_ratio"] == 1.0);
+    CHECK(p["p99_ms"].get<double>() <= 300);
+  }
+  const json& surge = r["phases"][1];
+  CHECK(surge["converge_ticks"].get<int>() <= 5);
+  // 1500/s against 1000: 450 critical and 1050 low; 900 fit, so 450 low are let in (0.42 of them).
+  CHECK(surge["knob_min"] == 0.42);
+  CHECK(surge["knob_max"] == 0.42);
+  CHECK(surge["low_shed"] == Approx(0.58).epsilon(0.01));
+  CHECK(surge["goodput_ratio"].get<double>() >= 0.85);
+  CHECK(r["phases"][2]["knob_min"] == 1.0);  // everything back in after the surge
+  CHECK(r["phases"][2]["low_shed"] == 0.0);
+  CHECK(r["invariant_violations"]["applied_out_of_bounds"] == 0);
+  CHECK(r["invariant_violations"]["change_inside_cooldown"] == 0);
+  CHECK(r["failures"].empty());
+}

@@ -44,13 +44,16 @@ PhaseExpectations read_phase(const YamlReader& r, const YAML::Node& e, const std
   if (e["critical_goodput_ratio_min"]) p.critical_goodput_ratio_min = r.number(e["critical_goodput_ratio_min"], at("critical_goodput_ratio_min"));
   if (e["critical_refused_max"]) p.critical_refused_max = r.number(e["critical_refused_max"], at("critical_refused_max"));
   if (e["low_shed_min"]) p.low_shed_min = r.number(e["low_shed_min"], at("low_shed_min"));
+  if (e["changes_min"]) p.changes_min = static_cast<int>(r.integer(e["changes_min"], at("changes_min"), 0, 1'000'000));
+  if (e["changes_max"]) p.changes_max = static_cast<int>(r.integer(e["changes_max"], at("changes_max"), 0, 1'000'000));
   return p;
 }
 
 // The keys of a phase's expectations, followed by `extra`.
 std::vector<std::string> phase_keys(std::initializer_list<const char*> extra) {
   std::vector<std::string> keys{"goodput_ratio_min", "converge_ticks_max", "recover_ticks_max", "amplitude_max", "p99_within_slo", "knob_over_p99",
-                                "retry_ratio_max", "critical_goodput_ratio_min", "critical_refused_max", "low_shed_min"};
+                                "retry_ratio_max", "critical_goodput_ratio_min", "critical_refused_max", "low_shed_min",
+                                "changes_min", "changes_max"};
   keys.insert(keys.end(), extra.begin(), extra.end());
   return keys;
 }

@@ -49,6 +49,7 @@ struct PhaseExpectations {
   std::optional<double> critical_goodput_ratio_min;
   std::optional<double> critical_refused_max;  // critical requests shed or rejected, a share
   std::optional<double> low_shed_min;          // low-priority work shed, a share (the shedder works)
+  std::optional<int> changes_min, changes_max;  // changes applied during the phase
 };
 
 struct Expectations {

@@ -22,8 +22,11 @@ ServiceModel::ServiceModel(ServiceShape shape, Aggregator& aggregator, std::uint
     : shape_(shape), timeout_(shape.timeout_ms), rng_(seed) {
   const OutcomeSet& outcomes = aggregator.outcomes();
   const auto ok = outcomes.find("ok"), error = outcomes.find("error"), timeout = outcomes.find("timeout"),
-             rejected = outcomes.find("rejected");
-  if (!ok || !error || !timeout || !rejected) throw std::invalid_argument("the simulator needs the outcomes ok, error, timeout and rejected");
+             rejected = outcomes.find("rejected"), degraded = outcomes.find("degraded");
+  if (!ok || !error || !timeout || !rejected || !degraded) {
+    throw std::invalid_argument("the simulator needs the outcomes ok, error, timeout, rejected and degraded");
+  }
+  degraded_ = *degraded;
   ok_ = *ok;
   error_ = *error;
   timeout_outcome_ = *timeout;
@@ -82,12 +85,12 @@ void ServiceModel::arrive(Nanos now, const Conditions& c, double seconds, Servic
   }
 }
 
-double ServiceModel::effective_error_rate(double error_rate) const {
-  // Degraded mode turns off the features that call the failing dependency: yellow half of
-  // them, red nearly all; a fallback answers its share of what still fails.
-  static constexpr double kDegraded[] = {1.0, 0.5, 0.1};
+double ServiceModel::answered_share() const {
+  // Degraded mode answers from a cache or a simpler path what the failing dependency would
+  // have failed: yellow half of it, red nearly all; a fallback answers its share of the rest.
+  static constexpr double kDegraded[] = {0.0, 0.5, 0.9};
   const auto level = static_cast<std::size_t>(std::clamp<long long>(degradation_.get(), 0, 2));
-  return std::clamp(error_rate, 0.0, 1.0) * kDegraded[level] * (1 - std::clamp(fallback_share_.get(), 0.0, 1.0));
+  return 1 - (1 - kDegraded[level]) * (1 - std::clamp(fallback_share_.get(), 0.0, 1.0));
 }
 
 ServiceStep ServiceModel::step(Nanos now, Nanos dt, const Conditions& c) {
@@ -136,7 +139,7 @@ ServiceStep ServiceModel::step(Nanos now, Nanos dt, const Conditions& c) {
   s.completed = served / seconds;
   s.latency_ms = latency_s * 1000;
   s.utilization = capacity > 0 ? s.completed / capacity : 1;  // the work done, not the rate it could go at
-  const double error_rate = effective_error_rate(c.error_rate);
+  const double error_rate = std::clamp(c.error_rate, 0.0, 1.0);
   for (std::size_t i = 0; i < cohorts_.size(); ++i) {
     Cohort& k = cohorts_[i];
     const double done = in_flight > 0 ? served * k.in_flight / in_flight : 0;
@@ -162,6 +165,12 @@ void ServiceModel::record(Cohort& k, Nanos now, Nanos dt, double completed, doub
       s.timed_out += 1 / seconds;
       k.failed += 1;
     } else if (error_rate > 0 && unit(rng_) < error_rate) {
+      if (unit(rng_) < answered_share()) {  // the dependency failed; the user got a degraded answer
+        series.record(at, ms, degraded_);
+        s.goodput += 1 / seconds;
+        if (k.critical) s.critical_goodput += 1 / seconds;
+        continue;
+      }
       series.record(at, ms, error_);
       s.errors += 1 / seconds;
       k.failed += 1;

@@ -6,7 +6,8 @@
 //        ─► shedding: low-priority work admitted at `low_priority_admit`; critical never shed
 //        ─► admission: in flight < concurrency limit, else rejected
 //        ─► in flight: served at min(capacity μ/s, in flight / base time)
-//        ─► a share fails (the dependency's error rate, less what fallbacks answer)
+//        ─► a share fails (the dependency's error rate); degraded mode and fallbacks answer
+//           part of it, recorded as outcome "degraded" (not a failure, but visible)
 //
 // By Little's law a request takes in flight / throughput: the base time while the service
 // has room, longer as the queue the limit allows grows past its capacity; a request slower
@@ -86,7 +87,7 @@ class ServiceModel {
   // Records the step's completions and rejections of `k` as events; counts goodput, timeouts
   // and errors; what failed waits for its retry.
   void record(Cohort& k, Nanos now, Nanos dt, double completed, double rejected, double error_rate, ServiceStep& s);
-  double effective_error_rate(double error_rate) const;
+  double answered_share() const;  // of the dependency's failures, what degraded mode and fallbacks answer
 
   ServiceShape shape_;
   Adaptive<long long> limit_{1'000'000};
@@ -97,7 +98,7 @@ class ServiceModel {
   Adaptive<long long> degradation_{0};
   std::vector<Cohort> cohorts_;
   SeriesHandle all_, critical_, low_, critical_arrivals_, low_arrivals_, retries_, cpu_;
-  OutcomeIndex ok_, error_, timeout_outcome_, rejected_;
+  OutcomeIndex ok_, error_, timeout_outcome_, rejected_, degraded_;
   double retries_carried_ = 0;
   std::mt19937_64 rng_;
 };

@@ -34,18 +34,22 @@ PhaseExpectations expectations_for(const Scenario& s, Nanos from) {
   take(e.critical_goodput_ratio_min, p.critical_goodput_ratio_min);
   take(e.critical_refused_max, p.critical_refused_max);
   take(e.low_shed_min, p.low_shed_min);
+  take(e.changes_min, p.changes_min);
+  take(e.changes_max, p.changes_max);
   return e;
 }
 
 double ratio(double part, double whole, double otherwise) { return whole > 0 ? part / whole : otherwise; }
 
 // The figures of one phase (a stretch where the schedules stay put).
-json phase_figures(const Scenario& s, const std::vector<Sample>& samples, Nanos from, Nanos to, Nanos tick) {
+json phase_figures(const Scenario& s, const Trace& trace, Nanos from, Nanos to) {
+  const Nanos tick = trace.tick;
   std::vector<Sample> in;
-  for (const auto& x : samples) {
+  for (const auto& x : trace.samples) {
     if (x.t >= from && x.t < to) in.push_back(x);
   }
   json out{{"from_s", secs(from)}, {"to_s", secs(to)}};
+  out["changes"] = std::count_if(trace.applied.begin(), trace.applied.end(), [&](const Applied& a) { return a.at >= from && a.at < to; });
   if (in.empty()) return out;
   out["offered_rps"] = in.front().offered;
   out["capacity_rps"] = in.front().capacity;
@@ -123,14 +127,14 @@ json phase_figures(const Scenario& s, const std::vector<Sample>& samples, Nanos 
 }
 
 // The phases: the stretches between changes of any schedule of the service.
-json all_phases(const Scenario& s, const std::vector<Sample>& samples, Nanos tick) {
+json all_phases(const Scenario& s, const Trace& trace) {
   std::set<Nanos> cuts{0, s.duration};
   for (const auto* points : {&s.arrivals, &s.capacity, &s.base_latency, &s.error_rate}) {
     for (const auto& p : *points) cuts.insert(p.at);
   }
   json phases = json::array();
   for (auto it = cuts.begin(); std::next(it) != cuts.end() && *it < s.duration; ++it) {
-    phases.push_back(phase_figures(s, samples, *it, std::min(*std::next(it), s.duration), tick));
+    phases.push_back(phase_figures(s, trace, *it, std::min(*std::next(it), s.duration)));
   }
   return phases;
 }
@@ -162,6 +166,9 @@ void check_phase(const Scenario& s, const json& p, std::vector<std::string>& fai
   below("critical_goodput_ratio", e.critical_goodput_ratio_min, "critical goodput ratio");
   above("critical_refused", e.critical_refused_max, "critical work refused");
   below("low_shed", e.low_shed_min, "low-priority work shed");
+  const auto count = [](const std::optional<int>& n) { return n ? std::optional<double>(*n) : std::nullopt; };
+  below("changes", count(e.changes_min), "changes applied");
+  above("changes", count(e.changes_max), "changes applied");
 }
 
 // Each rule's switches, how fast it was disabled after each surge (its violations rising past
@@ -257,7 +264,7 @@ json release_figures(const Scenario& s, const Trace& trace, std::vector<std::str
 
 json figures(const Scenario& s, const Trace& trace) {
   std::vector<std::string> failures;
-  const json phases = all_phases(s, trace.samples, trace.tick);
+  const json phases = all_phases(s, trace);
   for (const auto& p : phases) {
     if (p["from_s"].get<double>() != 0) check_phase(s, p, failures);
   }

@@ -202,3 +202,27 @@ TEST_CASE("simulate: CPU overload — the shedder drops only low-priority work, 
   CHECK(r["invariant_violations"]["change_inside_cooldown"] == 0);
   CHECK(r["failures"].empty());
 }
+
+TEST_CASE("simulate: a single spike and noise around the threshold — no action at all; a real incident, one") {
+  const json r = simulate(kScenarios + "spike_and_noise.yaml", 0);
+  for (const auto& p : r["phases"]) {
+    INFO("phase from " << p["from_s"]);
+    CHECK(p["changes"] == (p["from_s"] == 110.0 ? 1 : 0));
+  }
+  CHECK(r["actions"]["proposals"] == 1);  // not even a blocked proposal before the incident
+  REQUIRE(r["actions"]["changes"].size() == 1);
+  CHECK(r["actions"]["changes"][0]["to"] == 1.0);  // yellow, five evaluations into the incident
+  CHECK(r["actions"]["changes"][0]["at_s"] == 115.0);
+  CHECK(r["failures"].empty());
+}
+
+TEST_CASE("simulate: the same spike and noise, without the sustained requirement, would have acted") {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() / "policies");
+  std::string policy = read_file(std::string(SETPOINT_SOURCE_DIR) + "/policies/degraded_mode.lua");
+  replace(policy, "local WORSE_FOR, BETTER_FOR = 5, 10", "local WORSE_FOR, BETTER_FOR = 1, 10");
+  write_file(dir.file("policies/degraded_mode.lua"), policy);
+  const json r = simulate(variant(dir, "spike_and_noise", [&](std::string& c) { replace(c, "dir: " + std::string(SETPOINT_SOURCE_DIR) + "/policies", "dir: policies"); }), 1);
+  CHECK(r["phases"][1]["changes"].get<int>() + r["phases"][2]["changes"].get<int>() >= 1);  // the spike
+  CHECK(r["phases"][3]["changes"].get<int>() >= 1);  // the noise
+}

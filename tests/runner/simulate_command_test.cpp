@@ -226,3 +226,18 @@ TEST_CASE("simulate: the same spike and noise, without the sustained requirement
   CHECK(r["phases"][1]["changes"].get<int>() + r["phases"][2]["changes"].get<int>() >= 1);  // the spike
   CHECK(r["phases"][3]["changes"].get<int>() >= 1);  // the noise
 }
+
+TEST_CASE("simulate: a fast error-budget burn freezes releases until the burn rate falls") {
+  const json r = simulate(kScenarios + "error_budget_burn.yaml", 0);
+  const json& rel = r["releases"];
+  CHECK(rel["burn_started_s"].get<double>() == Approx(62.9));  // 300x over a window still filling
+  CHECK(rel["frozen_s"].get<double>() - rel["burn_started_s"].get<double>() <= 1.0);
+  CHECK(rel["released_while_burning"] == 0);
+  // The bad 30 s must all but leave the 5-minute window: the burn rate falls at ~376 s.
+  CHECK(rel["burn_fell_s"].get<double>() > 370);
+  CHECK(rel["unfrozen_s"].get<double>() >= rel["burn_fell_s"].get<double>());
+  CHECK(rel["unfrozen_s"].get<double>() - rel["burn_fell_s"].get<double>() <= 30);
+  CHECK(rel["released"] == 24);  // every release went out in the end: held, not dropped
+  CHECK(r["actions"]["applied"] == 2);  // one freeze, one thaw: no flapping
+  CHECK(r["failures"].empty());
+}

@@ -241,3 +241,18 @@ TEST_CASE("simulate: a fast error-budget burn freezes releases until the burn ra
   CHECK(r["actions"]["applied"] == 2);  // one freeze, one thaw: no flapping
   CHECK(r["failures"].empty());
 }
+
+TEST_CASE("simulate: capacity drops 40 % under the gradient limit — converged in 3 ticks, p99 within the SLO") {
+  const json r = simulate(kScenarios + "capacity_drop_gradient.yaml", 0);
+  REQUIRE(r["phases"].size() == 3);
+  const json& overload = r["phases"][1];
+  CHECK(overload["converge_ticks"] == 3);
+  CHECK(overload["goodput_ratio"].get<double>() >= 0.9);
+  CHECK(overload["p99_ms"].get<double>() <= 300);
+  CHECK(overload["amplitude"].get<double>() <= 0.1);
+  CHECK(overload["knob_min"].get<double>() >= 75);
+  CHECK(overload["knob_max"].get<double>() <= 100);
+  CHECK(r["invariant_violations"]["applied_out_of_bounds"] == 0);
+  CHECK(r["invariant_violations"]["change_inside_cooldown"] == 0);
+  CHECK(r["failures"].empty());
+}

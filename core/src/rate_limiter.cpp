@@ -12,7 +12,14 @@ bool gcra_allow(std::atomic<Nanos>& tat, Nanos now, double rate, double burst) {
   const auto tolerance = static_cast<Nanos>(std::max(0.0, burst - 1) * static_cast<double>(interval));
   Nanos current = tat.load(std::memory_order_relaxed);
   for (;;) {
-    const Nanos base = std::max(current, now);
+    Nanos base = std::max(current, now);
+    // A rate raised (or a burst lowered) since `tat` was set leaves a debt counted at the old,
+    // slower rate that would hold the new quota back for seconds: forgive it down to a full
+    // burst at the new rate, so a new quota takes effect within one interval.
+    if (const Nanos cap = now + tolerance + interval; base > cap) {
+      if (!tat.compare_exchange_weak(current, cap, std::memory_order_relaxed)) continue;
+      current = base = cap;
+    }
     if (base - now > tolerance) return false;
     if (tat.compare_exchange_weak(current, base + interval, std::memory_order_relaxed)) return true;
   }

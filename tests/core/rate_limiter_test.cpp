@@ -61,3 +61,27 @@ TEST_CASE("keyed rate limiter: each key its own state; one key tightened alone; 
   CHECK(limiter.keys() == 3);
   CHECK(outcomes(aggregator, "limited{}", clock.wall()).at("rejected") == 3);
 }
+
+TEST_CASE("rate limiter: a raised quota takes effect within one interval, not after the old rate's debt") {
+  // Found with the adaptive_rate_limit cookbook: a client cut to 1/s (burst 10), given 11/s
+  // back, was refused for another 9 s — the theoretical arrival time still ran 10 s ahead.
+  ManualClock clock(100 * kSec);
+  Adaptive<double> rate(1), burst(10);
+  RateLimiter limiter(rate, burst, clock);
+  const Nanos t = 100 * kSec;
+  int allowed = 0;
+  for (int i = 0; i < 100; ++i) allowed += limiter.try_acquire_at(t + i * 10 * kMs);  // 100/s for a second
+  CHECK(allowed == 10);  // the burst
+  rate.set(11);
+  const Nanos raised = t + kSec;
+  allowed = 0;
+  for (int i = 0; i < 100; ++i) allowed += limiter.try_acquire_at(raised + i * 10 * kMs);
+  CHECK(allowed >= 10);  // about 11 in the first second at the new rate
+  CHECK(allowed <= 12);
+  // A quota that stays put keeps its burst exactly: the cap never lets more through.
+  Adaptive<double> steady(10), three(3);
+  RateLimiter fixed(steady, three, clock);
+  allowed = 0;
+  for (int i = 0; i < 1000; ++i) allowed += fixed.try_acquire_at(t + i * kMs);  // 1000/s for a second
+  CHECK(allowed == 3 + 9);  // the burst, then one each 100 ms: at 100, 200, ... 900 ms
+}

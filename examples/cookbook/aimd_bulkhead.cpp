@@ -8,10 +8,8 @@
 // through the inproc actuator, within the bounds and steps its config allows.
 #include <cstdio>
 #include <deque>
-#include <variant>
 
-#include "config.hpp"
-#include "engine.hpp"
+#include "embedded_engine.hpp"
 #include "setpoint/bulkhead.hpp"
 
 using namespace setpoint;
@@ -23,9 +21,9 @@ engine: { tick: 1s, mode: enforce }
 telemetry: { outcomes: { extra: [{ name: rejected, failure: true }] } }
 policies:
   dir: POLICIES
+  only: [aimd-concurrency]
   overrides:
     aimd-concurrency: { mode: enforce }
-    timeout-tuning: { disabled: true }
 parameters:
   service.concurrency_limit:
     type: int
@@ -42,25 +40,10 @@ parameters:
 }  // namespace
 
 int main() {
-  std::string text = kConfig;
-  text.replace(text.find("POLICIES"), 8, std::string(SETPOINT_SOURCE_DIR) + "/policies");
-  auto parsed = runner::parse_config(text, "aimd_bulkhead.yaml");
-  if (auto* error = std::get_if<runner::ConfigError>(&parsed)) {
-    std::fprintf(stderr, "%s\n", error->message.c_str());
-    return 1;
-  }
   ManualClock clock(1'795'168'800LL * kNanosPerSecond);
-  SystemClock cpu;
-  runner::EngineOptions options;
-  options.clock = &clock;
-  options.cpu_clock = &cpu;
-  options.persistent = false;
-  options.publish = false;
-  runner::Engine engine(std::get<runner::Config>(parsed), options);
-  if (const std::string error = engine.start(); !error.empty()) {
-    std::fprintf(stderr, "%s\n", error.c_str());
-    return 1;
-  }
+  const auto started = cookbook::start_engine(kConfig, "aimd_bulkhead.yaml", clock);
+  if (!started) return 1;
+  runner::Engine& engine = *started;
   // The program's own bulkhead, its calls recorded where the policy reads them, its limit
   // bound to the parameter's inproc key.
   Adaptive<long long> limit(2000);

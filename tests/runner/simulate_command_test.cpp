@@ -256,3 +256,17 @@ TEST_CASE("simulate: capacity drops 40 % under the gradient limit — converged 
   CHECK(r["invariant_violations"]["change_inside_cooldown"] == 0);
   CHECK(r["failures"].empty());
 }
+
+TEST_CASE("simulate: a dependency outage — traffic fails over in 3 ticks and comes back gradually") {
+  const json r = simulate(kScenarios + "dependency_outage.yaml", 0);
+  REQUIRE(r["phases"].size() == 3);
+  const json& outage = r["phases"][1];
+  CHECK(outage["converge_ticks"] == 3);
+  CHECK(outage["knob_min"] == 0.95);  // 5 % stays on the primary
+  CHECK(outage["goodput_ratio"].get<double>() >= 0.97);  // 40 % failing on 5 % of the traffic
+  const json& changes = r["actions"]["changes"];
+  REQUIRE(changes.size() == 11);  // over once, back in ten steps of 10 points
+  CHECK(changes[0]["to"] == 0.95);
+  CHECK(changes[10]["to"] == 0.0);
+  CHECK(r["failures"].empty());
+}

@@ -10,8 +10,12 @@
 --   that asks for its usual share is calm, not abusive, and gets its quota back.) Saturation: p99 over 300 ms — the client with the most admitted requests loses
 --   20 % (one client an evaluation: the biggest share of the load goes first). Relaxing: after
 --   30 calm evaluations in a row, 10 % of the default back each evaluation, up to the default.
+--   Saturation is not judged for 2 minutes after a deployment of the service (a "deploy"
+--   event): a warming version's latency is no reason to squeeze clients; abuse still is.
 -- Guard settings it expects: bounds [floor, default]; down max_step 50 % and up 10 % of the
 --   default, a few seconds' cooldown each way; a per-policy cap on changes an hour.
+local deploys = require "setpoint.deploys"
+
 local CLIENTS = { "checkout-web", "mobile", "scraper" }
 local DEFAULT_RPS = 50
 local FLOOR_RPS = 1
@@ -32,7 +36,8 @@ return {
   end)(),
   evaluate = function(ctx)
     local service = ctx:window("http.server", { service = SERVICE }, "10s")
-    local saturated = service.count >= 50 and service.p99 ~= nil and service.p99 > SATURATED_P99_MS
+    local saturated = service.count >= 50 and service.p99 ~= nil and service.p99 > SATURATED_P99_MS and
+                      not deploys.settling(ctx, SERVICE, 120)
     local heaviest, most = nil, -1
     for _, client in ipairs(CLIENTS) do
       local m = ctx:window("ratelimit.requests", { client = client }, "10s")

@@ -51,3 +51,10 @@ t.case("never below the floor; too few requests from a client: not judged", func
   local quiet = t.policy("adaptive_rate_limit.lua")
   for _ = 1, 5 do t.expect_none(quiet:evaluate(at(120, few))) end
 end)
+
+t.case("a deployment's warm-up latency squeezes nobody", function()
+  local busy = { ["checkout-web"] = { 400, 0 }, mobile = { 300, 0 }, scraper = { 100, 0 } }
+  local fixture = at(450, busy)
+  fixture.windows["deploy{service=checkout}"] = { ["2m"] = { count = 1 } }
+  t.expect_none(t.policy("adaptive_rate_limit.lua"):evaluate(fixture))
+end)

@@ -5,10 +5,13 @@
 -- Signals: http.server{service=checkout} over the last second — its p99 latency, and how many
 --   requests the limit itself turned away (outcome "rejected").
 -- Trust rules: at least 20 completed requests in the window; the limit grows only while it is
---   what turns requests away (raising a limit nobody reaches proves nothing).
+--   what turns requests away (raising a limit nobody reaches proves nothing); no change for
+--   2 minutes after a deployment of the service (a "deploy" event: a warming version's latency
+--   is not the one to size the limit by).
 -- Guard settings it expects: hard bounds; up max_step about 5 % with a 1 s cooldown; down
---   max_step 75 % (its deepest cut); a settle time after a deployment if your deploys change latency.
+--   max_step 75 % (its deepest cut).
 local aimd = require "setpoint.aimd"
+local deploys = require "setpoint.deploys"
 
 local SERVICE = "checkout"
 local PARAM = "service.concurrency_limit"
@@ -22,7 +25,7 @@ return {
     local m = ctx:window("http.server", { service = SERVICE }, "1s")
     local rejected = m.outcomes.rejected or 0
     local completed = m.count - rejected
-    if completed < 20 or m.p99 == nil then return end
+    if completed < 20 or m.p99 == nil or deploys.settling(ctx, SERVICE, 120) then return end
     local limit = ctx:param(PARAM)
     local congested = m.p99 > TARGET_P99_MS
     if not congested and rejected == 0 then return end  -- the limit is not what binds: leave it

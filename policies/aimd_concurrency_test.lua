@@ -26,3 +26,9 @@ end)
 t.case("does nothing on too few completed requests", function()
   t.expect_none(t.policy("aimd_concurrency.lua"):evaluate(at(900, 10, 300, 100)))
 end)
+
+t.case("holds still for 2 minutes after a deployment", function()
+  local fixture = at(400, 500, 0, 100)
+  fixture.windows["deploy{service=checkout}"] = { ["2m"] = { count = 1 } }
+  t.expect_none(t.policy("aimd_concurrency.lua"):evaluate(fixture))
+end)

@@ -8,7 +8,8 @@
 --   failures from users, not from this policy — otherwise it would leave as soon as it helped).
 -- Trust rules: at least 100 requests in the window; a worse band after 5 evaluations in a row
 --   that call for it (a single spike is not an incident), a better one after 10 (1.5 % for
---   10 s is a recovery; a dip in noise is not).
+--   10 s is a recovery; a dip in noise is not). No settling after a deployment: a new
+--   version's failures are failures (the five evaluations already pass over a deploy's blip).
 -- Guard settings it expects: bounds [0, 2]; max_step 1 each way (through yellow, not around
 --   it); a cooldown of 10 s or more each way.
 local SERVICE = "checkout"

@@ -7,7 +7,8 @@
 -- Controls: the parameter "release.frozen" (a bool: the deploy pipeline's halt switch).
 -- Signals: http.server{service=checkout}: the failure rate over 1 h and over 5 min.
 -- Trust rules: at least 1000 requests in the 5-minute window; the freeze is immediate, the
---   thaw waits for 10 evaluations in a row without a fast burn.
+--   thaw waits for 10 evaluations in a row without a fast burn. No settling after a
+--   deployment: a bad release is the most common fast burn, and the freeze stops the next one.
 -- Guard settings it expects: a bool; freezing with a short cooldown, thawing with 30 s or
 --   more, so a burn rate hovering at the line cannot flap releases on and off.
 local budget = require "setpoint.error_budget"

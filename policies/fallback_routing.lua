@@ -7,7 +7,8 @@
 --   requests that failed plus those the fallback answered (outcome "degraded").
 -- Trust rules: at least 100 requests in the window; fail over after 3 evaluations in a row
 --   over 5 %; fail back only after 10 in a row under 1 %, 10 points an evaluation — and all the
---   way over again if the primary fails while coming back.
+--   way over again if the primary fails while coming back. No settling after a deployment of
+--   the primary: a bad one is a reason to fail over.
 -- Guard settings it expects: bounds [0, 0.95]; up max_step 1 (fail over at once), down
 --   max_step 0.1 with a 1 s cooldown.
 local SERVICE = "checkout"

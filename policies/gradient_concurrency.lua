@@ -9,9 +9,11 @@
 --   limit turned away (outcome "rejected").
 -- Trust rules: at least 20 completed requests in the window; the gradient is clamped to
 --   [0.5, 1] (one evaluation at most halves the limit); the limit grows only while it is what
---   turns requests away.
+--   turns requests away; no change for 2 minutes after a deployment of the service (a
+--   "deploy" event).
 -- Guard settings it expects: hard bounds; up max_step about 5 % with a 1 s cooldown; down
---   max_step 50 %; a settle time after a deployment if your deploys change latency.
+--   max_step 50 %.
+local deploys = require "setpoint.deploys"
 local gradient = require "setpoint.gradient"
 
 local SERVICE = "checkout"
@@ -25,7 +27,7 @@ return {
   evaluate = function(ctx)
     local m = ctx:window("http.server", { service = SERVICE }, "1s")
     local rejected = m.outcomes.rejected or 0
-    if m.count - rejected < 20 or m.p99 == nil then return end
+    if m.count - rejected < 20 or m.p99 == nil or deploys.settling(ctx, SERVICE, 120) then return end
     local limit = ctx:param(PARAM)
     if m.p99 <= TARGET_P99_MS and rejected == 0 then return end  -- the limit is not what binds
     local next = math.floor(gradient.next(limit, m.p99, TARGET_P99_MS, { tolerance = 1, smoothing = 1, min = 1 }))

@@ -25,3 +25,9 @@ t.case("leaves a limit nobody reaches alone; too few requests: nothing", functio
   t.expect_none(t.policy("gradient_concurrency.lua"):evaluate(at(120, 500, 0, 100)))
   t.expect_none(t.policy("gradient_concurrency.lua"):evaluate(at(900, 10, 300, 100)))
 end)
+
+t.case("holds still for 2 minutes after a deployment", function()
+  local fixture = at(400, 500, 0, 100)
+  fixture.windows["deploy{service=checkout}"] = { ["2m"] = { count = 1 } }
+  t.expect_none(t.policy("gradient_concurrency.lua"):evaluate(fixture))
+end)

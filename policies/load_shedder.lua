@@ -9,7 +9,8 @@
 --   served). The capacity is read off the CPU: what was served over the utilization it took.
 -- Trust rules: at least 50 arrivals in the window and a CPU reading above 5 %; the admit share
 --   moves only when it would change by 2 points or more. While the CPU is saturated a queue has
---   built up: it sheds 10 points deeper until the queue has drained.
+--   built up: it sheds 10 points deeper until the queue has drained. No settling after a
+--   deployment: an overload does not wait for one (it reads capacity afresh every second).
 -- Guard settings it expects: bounds [0, 1]; down max_step 100 % with a 1 s cooldown (shed at
 --   once); up max_step 0.1 with a 2 s cooldown (let work back in gradually).
 local SERVICE = "checkout"

@@ -8,6 +8,7 @@
 --   (errors, timeouts, rejections).
 -- Trust rules: at least 50 requests in the window; the cut is immediate, the way back is slow —
 --   one step of 1 % after 10 healthy evaluations in a row (under 5 % failing), then one a second.
+--   No settling after a deployment: a new version that fails is exactly when retries must not pile on.
 -- Guard settings it expects: bounds [floor, the ratio your team agreed] — the guard's max is the
 --   ceiling, so the budget can never exceed what was agreed; down max_step 100 % (a cut is
 --   always safe), up max_step 0.01 with a 1 s cooldown.

@@ -9,7 +9,7 @@
 -- Trust rules: a baseline from at least 10 evaluations; at least 30 violations a second
 --   before tripping (a rare rule going from 1 to 4 is noise); after the cooldown one probe
 --   (half-open): back on only if the rate is under 3× the baseline, else off for another
---   cooldown.
+--   cooldown. No settling after a deployment: a rule update that misfires is the case it is for.
 -- Guard settings it expects: bools; an up (switch back on) cooldown of at least the circuit's
 --   (30 s), so a rule can flap at most once per cooldown whatever this policy does; a short
 --   down cooldown, so a rule that surges again soon after coming back is switched off at once.

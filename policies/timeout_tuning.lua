@@ -4,10 +4,13 @@
 -- Signals: http.server{service=checkout} over the last 10 s: p99. Timed-out requests are
 --   recorded at the timeout itself, so a timeout that is too short shows as a p99 pinned at it
 --   and the next evaluation raises it by the margin again.
--- Trust rules: at least 100 requests in the window; no change smaller than the guard's deadband.
+-- Trust rules: at least 100 requests in the window; no change smaller than the guard's deadband;
+--   no change for 2 minutes after a deployment of the service (a "deploy" event): a warming
+--   version's p99 is not the one to keep.
 -- Guard settings it expects: hard bounds (the timeout never below what the slowest healthy
 --   dependency needs, never above what a caller can wait); up max_step 100 %, down 30 % per
 --   change, a few seconds' cooldown; a deadband of a few ms.
+local deploys = require "setpoint.deploys"
 local timeouts = require "setpoint.timeouts"
 
 local SERVICE = "checkout"
@@ -20,7 +23,7 @@ return {
   params = { PARAM },
   evaluate = function(ctx)
     local m = ctx:window("http.server", { service = SERVICE }, "10s")
-    if m.count < 100 or m.p99 == nil then return end
+    if m.count < 100 or m.p99 == nil or deploys.settling(ctx, SERVICE, 120) then return end
     local t = timeouts.from_percentile(m.p99, { margin = MARGIN, round = 10 })
     if t ~= ctx:param(PARAM) then
       ctx:set(PARAM, t, { reason = ("p99 %.0f ms"):format(m.p99) })

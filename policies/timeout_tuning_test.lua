@@ -19,3 +19,9 @@ t.case("no proposal when it already holds, or on too few requests", function()
   t.expect_none(t.policy("timeout_tuning.lua"):evaluate(at(140, 210)))
   t.expect_none(t.policy("timeout_tuning.lua"):evaluate({ params = { ["service.timeout_ms"] = 100 } }))
 end)
+
+t.case("holds still for 2 minutes after a deployment", function()
+  local fixture = at(87, 1000)
+  fixture.windows["deploy{service=checkout}"] = { ["2m"] = { count = 1 } }
+  t.expect_none(t.policy("timeout_tuning.lua"):evaluate(fixture))
+end)

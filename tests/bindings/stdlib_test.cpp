@@ -28,6 +28,7 @@ TEST_CASE("the stdlib loads every module under stdlib/setpoint") {
   CHECK(stdlib().count("setpoint.aimd") == 1);
   CHECK(stdlib().count("setpoint.ewma") == 1);
   CHECK(stdlib().count("setpoint.hysteresis") == 1);
+  CHECK(stdlib().count("setpoint.deploys") == 1);
   CHECK(std::holds_alternative<std::string>(load_stdlib("/nonexistent")));
 }
 

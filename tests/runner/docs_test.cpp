@@ -1,9 +1,11 @@
-// The examples in docs/configuration.md are real: each YAML block loads without an error.
+// The examples in the docs are real: each YAML block of docs/configuration.md loads without an
+// error, and so does the scenario in docs/simulator.md.
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
 
 #include "config.hpp"
+#include "scenario.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace setpoint::runner;
@@ -22,4 +24,17 @@ TEST_CASE("docs/configuration.md: every example loads") {
     ++examples;
   }
   CHECK(examples == 5);  // engine, telemetry, policies, parameters, actions
+}
+
+TEST_CASE("docs/simulator.md: the example scenario loads") {
+  const std::string doc = setpoint::testing::read_file(std::string(SETPOINT_SOURCE_DIR) + "/docs/simulator.md");
+  const auto at = doc.find("```yaml\n") + 8;
+  setpoint::testing::TempDir dir;
+  setpoint::testing::write_file(dir.file("example.yaml"), doc.substr(at, doc.find("```", at) - at));
+  const auto loaded = load_scenario(dir.file("example.yaml"));
+  if (const auto* error = std::get_if<std::string>(&loaded)) FAIL(*error);
+  const Scenario& s = std::get<Scenario>(loaded);
+  CHECK(s.capacity.size() == 3);
+  CHECK(s.knobs.at("concurrency_limit") == "service.concurrency_limit");
+  CHECK(s.expect.every_phase.converge_ticks_max == 5);
 }

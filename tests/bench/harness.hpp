@@ -43,6 +43,7 @@ void core_benchmarks(Figures& figures);
 void guard_benchmarks(Figures& figures);
 void bindings_benchmarks(Figures& figures);
 void replay_benchmarks(Figures& figures);
+void simulate_benchmarks(Figures& figures);
 void resilience_benchmarks(Figures& figures);
 
 }  // namespace setpoint::bench

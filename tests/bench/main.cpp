@@ -11,6 +11,7 @@ int main() {
   setpoint::bench::bindings_benchmarks(figures);
   setpoint::bench::resilience_benchmarks(figures);
   setpoint::bench::replay_benchmarks(figures);
+  setpoint::bench::simulate_benchmarks(figures);
   std::printf("%s\n", figures.json().c_str());
   return 0;
 }

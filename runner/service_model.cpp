@@ -93,15 +93,13 @@ double ServiceModel::answered_share() const {
   return 1 - (1 - kDegraded[level]) * (1 - std::clamp(fallback_share_.get(), 0.0, 1.0));
 }
 
-ServiceStep ServiceModel::step(Nanos now, Nanos dt, const Conditions& c) {
+// The admission layer: counts what arrives of each priority, sheds low-priority work, then
+// admits up to the limit in flight. Returns what each cohort had refused (shed or rejected);
+// `in_flight` becomes what is in flight after admission.
+std::vector<double> ServiceModel::admit(Nanos now, Nanos dt, double& in_flight, ServiceStep& s) {
   const double seconds = static_cast<double>(dt) / kNanosPerSecond;
-  const double base_s = std::max(1e-3, c.base_latency_ms) / 1000;
-  ServiceStep s;
-  s.offered = c.arrivals;
-  arrive(now, c, seconds, s);
-  // Shedding first (low priority only), then admission up to the limit in flight.
   const double admit_low = std::clamp(low_admit_.get(), 0.0, 1.0);
-  double in_flight = 0, wanting = 0;
+  double wanting = 0;
   for (const auto& k : cohorts_) {
     in_flight += k.in_flight;
     wanting += k.critical ? k.arriving : k.arriving * admit_low;
@@ -128,6 +126,17 @@ ServiceStep ServiceModel::step(Nanos now, Nanos dt, const Conditions& c) {
       s.critical_refused += rejected[i] / seconds;
     }
   }
+  return rejected;
+}
+
+ServiceStep ServiceModel::step(Nanos now, Nanos dt, const Conditions& c) {
+  const double seconds = static_cast<double>(dt) / kNanosPerSecond;
+  const double base_s = std::max(1e-3, c.base_latency_ms) / 1000;
+  ServiceStep s;
+  s.offered = c.arrivals;
+  arrive(now, c, seconds, s);
+  double in_flight = 0;
+  const std::vector<double> rejected = admit(now, dt, in_flight, s);
   // Each request in flight needs the base time; together they cannot go faster than the
   // capacity. So throughput is min(capacity, in flight / base time), and by Little's law a
   // request takes in flight / throughput: the base time until the service saturates, longer

@@ -84,6 +84,7 @@ class ServiceModel {
 
   Cohort& cohort(bool critical, int attempt);
   void arrive(Nanos now, const Conditions& c, double seconds, ServiceStep& s);
+  std::vector<double> admit(Nanos now, Nanos dt, double& in_flight, ServiceStep& s);
   // Records the step's completions and rejections of `k` as events; counts goodput, timeouts
   // and errors; what failed waits for its retry.
   void record(Cohort& k, Nanos now, Nanos dt, double completed, double rejected, double error_rate, ServiceStep& s);

@@ -65,8 +65,9 @@ std::string bind(Engine& engine, World& world, const std::string& knob, const Pa
     return std::function<double()>([&handle] { return handle.get() ? 1.0 : 0.0; });
   };
   const bool wants_bool = knob == "release_frozen" || knob.starts_with("rule_enabled.");
-  if (wants_bool != (spec.type == ParamType::kBool) || (!wants_bool && !spec.numeric())) {
-    return std::string("must be a ") + (wants_bool ? "bool" : "numeric") + " parameter";
+  const bool wants_int = knob == "concurrency_limit" || knob == "degradation";
+  if (wants_bool != (spec.type == ParamType::kBool) || (wants_int && spec.type != ParamType::kInt) || (!wants_bool && !spec.numeric())) {
+    return std::string("must be ") + (wants_bool ? "a bool" : wants_int ? "an int" : "a numeric") + " parameter";
   }
   std::function<double()> value;
   if (knob == "concurrency_limit") value = integer(world.service.concurrency_limit());

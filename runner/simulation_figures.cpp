@@ -41,21 +41,18 @@ PhaseExpectations expectations_for(const Scenario& s, Nanos from) {
 
 double ratio(double part, double whole, double otherwise) { return whole > 0 ? part / whole : otherwise; }
 
-// The figures of one phase (a stretch where the schedules stay put).
-json phase_figures(const Scenario& s, const Trace& trace, Nanos from, Nanos to) {
-  const Nanos tick = trace.tick;
-  std::vector<Sample> in;
-  for (const auto& x : trace.samples) {
-    if (x.t >= from && x.t < to) in.push_back(x);
-  }
-  json out{{"from_s", secs(from)}, {"to_s", secs(to)}};
-  out["changes"] = std::count_if(trace.applied.begin(), trace.applied.end(), [&](const Applied& a) { return a.at >= from && a.at < to; });
-  if (in.empty()) return out;
-  out["offered_rps"] = in.front().offered;
-  out["capacity_rps"] = in.front().capacity;
-  // Converged from the first step after which every step serves what the phase expects of
-  // what could be served (90 % unless it says otherwise), within the SLO, with the knob
-  // settled: within 10 % of where it ends up (its mean over the phase's second half).
+// The first step from which `holds` holds to the phase's end; in.size() if none.
+template <typename Holds>
+std::size_t first_holding(const std::vector<Sample>& in, const Holds& holds) {
+  std::size_t first = in.size();
+  for (std::size_t i = in.size(); i-- > 0 && holds(in[i]);) first = i;
+  return first;
+}
+
+// When the phase recovered (every step from then on serves what the phase expects of what
+// could be served, 90 % unless it says otherwise) and when it converged (that, within the SLO,
+// with the knob settled: within 10 % of where it ends up, its mean over the second half).
+std::pair<std::size_t, std::size_t> recovered_and_converged(const Scenario& s, const std::vector<Sample>& in, Nanos from) {
   const double goodput_min = expectations_for(s, from).goodput_ratio_min.value_or(0.9);
   double settled = 0;
   for (std::size_t i = in.size() / 2; i < in.size(); ++i) settled += in[i].knob;
@@ -64,20 +61,11 @@ json phase_figures(const Scenario& s, const Trace& trace, Nanos from, Nanos to) 
   const auto good = [&](const Sample& x) {
     return serving(x) && (s.slo_p99_ms <= 0 || x.p99_ms <= s.slo_p99_ms) && std::abs(x.knob - settled) <= 0.1 * std::abs(settled);
   };
-  // The first step from which `holds` holds to the phase's end, in ticks from its start.
-  const auto from_when = [&](const auto& holds) {
-    std::size_t first = in.size();
-    for (std::size_t i = in.size(); i-- > 0 && holds(in[i]);) first = i;
-    return first;
-  };
-  const std::size_t recovered = from_when(serving), converged = from_when(good);
-  const auto ticks_to = [&](std::size_t i) { return i < in.size() ? json(ticks(in[i].t - from, tick)) : json(nullptr); };
-  const bool ok = converged < in.size();
-  out["converged"] = ok;
-  out["converge_ticks"] = ticks_to(converged);
-  out["recover_ticks"] = ticks_to(recovered);
-  // After convergence (or over the phase's second half, if it never converged).
-  const std::size_t first = ok ? converged : in.size() / 2;
+  return {first_holding(in, serving), first_holding(in, good)};
+}
+
+// The figures from step `first` on: how well it serves, how the knob holds.
+void add_settled_figures(const std::vector<Sample>& in, std::size_t first, json& out) {
   double goodput = 0, servable = 0, p99 = 0, p99_sum = 0, lo = 1e300, hi = -1e300, sum = 0;
   double critical_goodput = 0, critical_offered = 0, shed = 0, low_offered = 0;
   int changes = 0, direction = 0;
@@ -108,8 +96,15 @@ json phase_figures(const Scenario& s, const Trace& trace, Nanos from, Nanos to) 
   out["amplitude"] = sum > 0 ? (hi - lo) / 2 / (sum / n) : 0.0;
   out["knob_over_p99"] = ratio(sum, p99_sum, 0.0);
   out["direction_changes"] = changes;
-  // Over the whole phase: what the clients retried and what critical work was refused count
-  // from the first moment, reaction time included.
+  if (critical_offered > 0) {
+    out["critical_goodput_ratio"] = ratio(critical_goodput, critical_offered, 1.0);
+    out["low_shed"] = ratio(shed, low_offered, 0.0);
+  }
+}
+
+// The figures over the whole phase: what the clients retried and what critical work was
+// refused count from the first moment, reaction time included.
+void add_whole_phase_figures(const std::vector<Sample>& in, json& out) {
   double retries = 0, offered = 0, critical_refused = 0, critical_all = 0;
   for (const auto& x : in) {
     retries += x.retries;
@@ -118,11 +113,28 @@ json phase_figures(const Scenario& s, const Trace& trace, Nanos from, Nanos to) 
     critical_all += x.critical_offered;
   }
   out["retry_ratio"] = ratio(retries, offered, 0.0);
-  if (critical_all > 0) {
-    out["critical_goodput_ratio"] = ratio(critical_goodput, critical_offered, 1.0);
-    out["critical_refused"] = ratio(critical_refused, critical_all, 0.0);
-    out["low_shed"] = ratio(shed, low_offered, 0.0);
+  if (critical_all > 0) out["critical_refused"] = ratio(critical_refused, critical_all, 0.0);
+}
+
+// The figures of one phase (a stretch where the schedules stay put).
+json phase_figures(const Scenario& s, const Trace& trace, Nanos from, Nanos to) {
+  std::vector<Sample> in;
+  for (const auto& x : trace.samples) {
+    if (x.t >= from && x.t < to) in.push_back(x);
   }
+  json out{{"from_s", secs(from)}, {"to_s", secs(to)}};
+  out["changes"] = std::count_if(trace.applied.begin(), trace.applied.end(), [&](const Applied& a) { return a.at >= from && a.at < to; });
+  if (in.empty()) return out;
+  out["offered_rps"] = in.front().offered;
+  out["capacity_rps"] = in.front().capacity;
+  const auto [recovered, converged] = recovered_and_converged(s, in, from);
+  const auto ticks_to = [&](std::size_t i) { return i < in.size() ? json(ticks(in[i].t - from, trace.tick)) : json(nullptr); };
+  out["converged"] = converged < in.size();
+  out["converge_ticks"] = ticks_to(converged);
+  out["recover_ticks"] = ticks_to(recovered);
+  // After convergence, or over the phase's second half if it never converged.
+  add_settled_figures(in, converged < in.size() ? converged : in.size() / 2, out);
+  add_whole_phase_figures(in, out);
   return out;
 }
 

@@ -84,6 +84,20 @@ TEST_CASE("simulate: a bad scenario is named with its place") {
   CHECK(run_setpoint("simulate " + dir.file("bad.yaml")).out.find("knobs: unknown key \"dial\"") != std::string::npos);
   write_file(dir.file("bad.yaml"), "name: x\nconfig: c.yaml\nservice: { jitter: 0 }\narrivals: [{ at: 0s, rps: 10 }]\ncapacity: [{ at: 0s, rps: 10 }]\nknobs: {}\n");
   CHECK(run_setpoint("simulate " + dir.file("bad.yaml")).out.find("bad.yaml:3:10: service: needs 0 < base_latency_ms < timeout_ms and 0 < jitter <= 2") != std::string::npos);
+  const std::string base = "name: x\nconfig: c.yaml\narrivals: [{ at: 0s, rps: 10 }]\ncapacity: [{ at: 0s, rps: 10 }]\nknobs: {}\n";
+  const auto error_of = [&](const std::string& extra) {
+    write_file(dir.file("bad.yaml"), base + extra);
+    const auto run = run_setpoint("simulate " + dir.file("bad.yaml"));
+    CHECK(run.status == 2);
+    return run.out;
+  };
+  CHECK(error_of("error_rate: [{ at: 0s, ratio: 1.5 }]\n").find("bad.yaml:6:31: error_rate[0].ratio: is a share: at most 1") != std::string::npos);
+  CHECK(error_of("rules: [{ name: r }]\n").find("bad.yaml:6:9: rules[0]: needs name and rate") != std::string::npos);
+  CHECK(error_of("releases: {}\n").find("releases: needs every: the time between releases") != std::string::npos);
+  CHECK(error_of("expect: { phases: [{ goodput_ratio_min: 0.9 }] }\n").find("expect.phases[0]: needs from: the phase's start") != std::string::npos);
+  CHECK(error_of("expect: { phases: [{ from: 5s, goodput: 0.9 }] }\n").find("expect.phases[0]: unknown key \"goodput\"") != std::string::npos);
+  CHECK(error_of("expect: { releases: { frozen_within_ticks: 2 } }\n").find("expect.releases: needs slo.availability and releases") != std::string::npos);
+  CHECK(error_of("service: { critical_share: 1 }\n").find("service.critical_share: must be in [0, 1)") != std::string::npos);
 }
 
 TEST_CASE("simulate: a latency shift — the timeout follows p99 × 1.5, within its bounds") {
@@ -269,4 +283,35 @@ TEST_CASE("simulate: a dependency outage — traffic fails over in 3 ticks and c
   CHECK(changes[0]["to"] == 0.95);
   CHECK(changes[10]["to"] == 0.0);
   CHECK(r["failures"].empty());
+}
+
+TEST_CASE("simulate: a knob bound to a parameter that cannot drive it is refused, saying why") {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() / "policies");
+  write_file(dir.file("c.setpoint.yaml"), R"(policies: { dir: policies }
+parameters:
+  limit.float: { type: float, initial: 10, min: 1, max: 100, policies: [p], actuator: { type: inproc, key: a } }
+  limit.logged: { type: int, initial: 10, min: 1, max: 100, policies: [p], actuator: { type: log } }
+  frozen: { type: bool, initial: false, policies: [p], actuator: { type: inproc, key: b } }
+)");
+  const auto run_with = [&](const std::string& knobs) {
+    write_file(dir.file("s.yaml"), "name: x\nconfig: c.setpoint.yaml\nreleases: { every: 10s }\narrivals: [{ at: 0s, rps: 10 }]\n"
+                                   "capacity: [{ at: 0s, rps: 10 }]\nrules: [{ name: r1, rate: [{ at: 0s, per_s: 1 }] }]\nknobs: " + knobs + "\n");
+    return run_setpoint("simulate " + dir.file("s.yaml"));
+  };
+  auto run = run_with("{ concurrency_limit: limit.float }");
+  CHECK(run.status == 2);
+  CHECK(run.out.find("knobs.concurrency_limit: limit.float must be an int parameter") != std::string::npos);
+  run = run_with("{ concurrency_limit: limit.logged }");
+  CHECK(run.out.find("knobs.concurrency_limit: limit.logged needs an inproc actuator") != std::string::npos);
+  run = run_with("{ timeout_ms: frozen }");
+  CHECK(run.out.find("knobs.timeout_ms: frozen must be a numeric parameter") != std::string::npos);
+  run = run_with("{ release_frozen: limit.float }");
+  CHECK(run.out.find("knobs.release_frozen: limit.float must be a bool parameter") != std::string::npos);
+  run = run_with("{ rule_enabled.r2: frozen }");
+  CHECK(run.out.find("knobs.rule_enabled.r2: names no rule of the scenario's rules") != std::string::npos);
+  run = run_with("{ retry_ratio: nowhere }");
+  CHECK(run.out.find("knobs.retry_ratio: nowhere is not a parameter of") != std::string::npos);
+  run = run_with("{ release_frozen: frozen }");  // the right kind: it runs
+  CHECK(run.status == 0);
 }

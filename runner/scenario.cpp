@@ -27,8 +27,9 @@ std::vector<Point> read_points(const YamlReader& r, const YAML::Node& node, cons
   return points;
 }
 
-PhaseExpectations read_phase(const YamlReader& r, const YAML::Node& e, const std::string& path) {
-  PhaseExpectations p;
+// A phase's expectations: `base` with what `e` says over it.
+PhaseExpectations read_phase(const YamlReader& r, const YAML::Node& e, const std::string& path, PhaseExpectations base = {}) {
+  PhaseExpectations p = std::move(base);
   const auto at = [&](const char* key) { return path + "." + key; };
   if (e["goodput_ratio_min"]) p.goodput_ratio_min = r.number(e["goodput_ratio_min"], at("goodput_ratio_min"));
   if (e["converge_ticks_max"]) p.converge_ticks_max = static_cast<int>(r.integer(e["converge_ticks_max"], at("converge_ticks_max"), 0, 100'000));
@@ -68,7 +69,7 @@ Expectations read_expectations(const YamlReader& r, const YAML::Node& e) {
       const std::string at = "expect.phases[" + std::to_string(i) + "]";
       r.keys(phases[i], at, phase_keys({"from"}));
       if (!phases[i]["from"]) r.fail(phases[i], at, "needs from: the phase's start");
-      x.phases[r.duration(phases[i]["from"], at + ".from")] = read_phase(r, phases[i], at);
+      x.phases[r.duration(phases[i]["from"], at + ".from")] = read_phase(r, phases[i], at, x.every_phase);
     }
   }
   if (const auto blocked = e["blocked_min"]) {

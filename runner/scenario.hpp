@@ -54,7 +54,7 @@ struct PhaseExpectations {
 
 struct Expectations {
   PhaseExpectations every_phase;
-  std::map<Nanos, PhaseExpectations> phases;  // by the phase's start
+  std::map<Nanos, PhaseExpectations> phases;  // by the phase's start, every_phase's included
   // The guard at work: at least this many proposals blocked, by reason; at least this many
   // changes rolled back after they made things worse.
   std::map<std::string, int> blocked_min;

@@ -13,30 +13,11 @@ using json = nlohmann::json;
 double secs(Nanos t) { return static_cast<double>(t) / kNanosPerSecond; }
 int ticks(Nanos span, Nanos tick) { return static_cast<int>((span + tick - 1) / tick); }
 
-// What a phase must show: the scenario's expectations for every phase, with those given for
-// this phase (by its start) taking precedence.
-PhaseExpectations expectations_for(const Scenario& s, Nanos from) {
-  PhaseExpectations e = s.expect.every_phase;
+// What a phase must show: its own expectations (which include those for every phase), or
+// those for every phase.
+const PhaseExpectations& expectations_for(const Scenario& s, Nanos from) {
   const auto it = s.expect.phases.find(from);
-  if (it == s.expect.phases.end()) return e;
-  const PhaseExpectations& p = it->second;
-  const auto take = [](auto& into, const auto& from_phase) {
-    if (from_phase) into = from_phase;
-  };
-  take(e.goodput_ratio_min, p.goodput_ratio_min);
-  take(e.converge_ticks_max, p.converge_ticks_max);
-  take(e.recover_ticks_max, p.recover_ticks_max);
-  take(e.amplitude_max, p.amplitude_max);
-  take(e.p99_within_slo, p.p99_within_slo);
-  take(e.knob_over_p99_min, p.knob_over_p99_min);
-  take(e.knob_over_p99_max, p.knob_over_p99_max);
-  take(e.retry_ratio_max, p.retry_ratio_max);
-  take(e.critical_goodput_ratio_min, p.critical_goodput_ratio_min);
-  take(e.critical_refused_max, p.critical_refused_max);
-  take(e.low_shed_min, p.low_shed_min);
-  take(e.changes_min, p.changes_min);
-  take(e.changes_max, p.changes_max);
-  return e;
+  return it == s.expect.phases.end() ? s.expect.every_phase : it->second;
 }
 
 double ratio(double part, double whole, double otherwise) { return whole > 0 ? part / whole : otherwise; }
@@ -153,7 +134,7 @@ json all_phases(const Scenario& s, const Trace& trace) {
 
 void check_phase(const Scenario& s, const json& p, std::vector<std::string>& failures) {
   const Nanos from = static_cast<Nanos>(std::llround(p["from_s"].get<double>() * kNanosPerSecond));
-  const PhaseExpectations e = expectations_for(s, from);
+  const PhaseExpectations& e = expectations_for(s, from);
   const std::string at = "phase from " + p["from_s"].dump() + " s: ";
   const auto below = [&](const char* figure, const std::optional<double>& least, const char* what) {
     if (least && p.value(figure, 0.0) < *least) failures.push_back(at + what + " " + p[figure].dump() + " < " + std::to_string(*least));

@@ -70,10 +70,11 @@ TEST_CASE("check: a broken config is reported with its place") {
   CHECK(run_setpoint("check --policies /nonexistent").status == 2);
 }
 
-TEST_CASE("check --config alone checks the config's policies folder, its overrides and schedules") {
+TEST_CASE("check --config alone checks the config's policies folder, its overrides, only list and schedules") {
   TempDir dir;
   add_reference_policy(dir);
   write_file(dir.file("setpoint.yaml"), "policies:\n  dir: " + dir.file("policies") + R"(
+  only: [checkout-concurrency, phantom]
   overrides:
     checkout-concurrency: { mode: enforce }
     ghost: { mode: observe }
@@ -86,6 +87,7 @@ parameters:
   CHECK(result.status == 1);
   const std::string config = dir.file("setpoint.yaml");
   CHECK(result.out.find(config + ": policies.overrides.ghost: no policy named ghost in " + dir.file("policies")) != std::string::npos);
+  CHECK(result.out.find(config + ": policies.only: no policy named phantom in " + dir.file("policies")) != std::string::npos);
   CHECK(result.out.find(config + ": policies.overrides.nightly.schedule: schedule \"daily 25:00\" is not \"daily HH:MM\"") != std::string::npos);
   CHECK(result.out.find("problems found") != std::string::npos);
 }

@@ -120,22 +120,6 @@ void count_decision(const std::string& line, Trace& trace) {
   }
 }
 
-// Changes inside a cooldown: consecutive applied changes of a parameter in one direction
-// closer together than that direction's cooldown. The guard must make this 0.
-int changes_inside_cooldown(const std::vector<Applied>& applied, const Guard& guard) {
-  int inside = 0;
-  std::map<std::pair<std::string, bool>, Nanos> last;
-  for (const auto& a : applied) {
-    const ParameterSpec* spec = guard.parameter(a.target);
-    const bool up = a.to > a.from;
-    const Nanos cooldown = spec == nullptr ? 0 : (up ? spec->up.cooldown : spec->down.cooldown);
-    const auto key = std::make_pair(a.target, up);
-    if (const auto it = last.find(key); it != last.end() && a.at - it->second < cooldown) ++inside;
-    last[key] = a.at;
-  }
-  return inside;
-}
-
 // Steps the world and the engine through the scenario, one model step at a time.
 void run(const Scenario& s, Engine& engine, World& world, ManualClock& clock, Trace& trace) {
   ErrorRate errors(s);
@@ -176,6 +160,18 @@ void run(const Scenario& s, Engine& engine, World& world, ManualClock& clock, Tr
 }
 
 }  // namespace
+
+int changes_inside_cooldown(const std::vector<Applied>& applied, const Guard& guard) {
+  int inside = 0;
+  std::map<std::string, Nanos> last;
+  for (const auto& a : applied) {
+    const ParameterSpec* spec = guard.parameter(a.target);
+    const Nanos cooldown = spec == nullptr ? 0 : (a.to > a.from ? spec->up.cooldown : spec->down.cooldown);
+    if (const auto it = last.find(a.target); it != last.end() && a.at - it->second < cooldown) ++inside;
+    last[a.target] = a.at;
+  }
+  return inside;
+}
 
 std::variant<Trace, std::string> simulate(const Scenario& s, const SimulationOptions& options) {
   auto config_loaded = load_config(s.config);

@@ -10,6 +10,10 @@
 
 #include "scenario.hpp"
 
+namespace setpoint {
+class Guard;
+}
+
 namespace setpoint::runner {
 
 // One model step, as the figures need it (flows in requests a second).
@@ -50,6 +54,10 @@ struct Trace {
 struct SimulationOptions {
   std::string stdlib;
 };
+
+// Changes inside a cooldown: an applied change of a parameter closer to its previous change
+// (in either direction) than its own direction's cooldown — the guard's rule. Must be 0.
+int changes_inside_cooldown(const std::vector<Applied>& applied, const Guard& guard);
 
 // The trace, or what kept the run from starting (a bad config, a knob bound to nothing).
 std::variant<Trace, std::string> simulate(const Scenario& scenario, const SimulationOptions& options);

@@ -131,8 +131,8 @@ void read_knobs(const YamlReader& r, const YAML::Node& node, Scenario& s) {
   for (const auto& entry : node) {
     const std::string knob = entry.first.as<std::string>();
     bool known = std::find(std::begin(kKnobs), std::end(kKnobs), knob) != std::end(kKnobs);
-    if (knob.starts_with("rule_enabled.")) {
-      const std::string rule = knob.substr(13);
+    if (knob.starts_with(kRuleKnob)) {
+      const std::string rule = knob.substr(kRuleKnob.size());
       known = std::any_of(s.rules.begin(), s.rules.end(), [&](const RuleShape& x) { return x.name == rule; });
       if (!known) r.fail(entry.first, "knobs." + knob, "names no rule of the scenario's rules");
     }

@@ -21,12 +21,16 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
 #include "service_model.hpp"
 
 namespace setpoint::runner {
+
+// The knob that switches a rule: rule_enabled.<rule>.
+inline constexpr std::string_view kRuleKnob = "rule_enabled.";
 
 // A piecewise-constant schedule's point: from `at` (since the start), `value`.
 struct Point {

@@ -64,7 +64,7 @@ std::string bind(Engine& engine, World& world, const std::string& knob, const Pa
     handle.set(spec.initial != 0);
     return std::function<double()>([&handle] { return handle.get() ? 1.0 : 0.0; });
   };
-  const bool wants_bool = knob == "release_frozen" || knob.starts_with("rule_enabled.");
+  const bool wants_bool = knob == "release_frozen" || knob.starts_with(kRuleKnob);
   const bool wants_int = knob == "concurrency_limit" || knob == "degradation";
   if (wants_bool != (spec.type == ParamType::kBool) || (wants_int && spec.type != ParamType::kInt) || (!wants_bool && !spec.numeric())) {
     return std::string("must be ") + (wants_bool ? "a bool" : wants_int ? "an int" : "a numeric") + " parameter";
@@ -77,7 +77,7 @@ std::string bind(Engine& engine, World& world, const std::string& knob, const Pa
   else if (knob == "low_priority_admit") value = numeric(world.service.low_priority_admit());
   else if (knob == "fallback_share") value = numeric(world.service.fallback_share());
   else if (knob == "release_frozen") value = boolean(world.releases.frozen());
-  else value = boolean(*world.rules.enabled(knob.substr(std::string("rule_enabled.").size())));
+  else value = boolean(*world.rules.enabled(knob.substr(kRuleKnob.size())));
   world.knobs.push_back({knob, &spec, value});
   return "";
 }
@@ -140,8 +140,8 @@ void run(const Scenario& s, Engine& engine, World& world, ManualClock& clock, Tr
       if (k.spec->numeric() && (v < k.spec->min || v > k.spec->max)) ++trace.out_of_bounds;
       if (k.spec->type == ParamType::kBool && (v != 0) != switches[i]) {
         switches[i] = v != 0;
-        const bool rule = k.name.starts_with("rule_enabled.");
-        trace.switches.push_back({t, rule ? k.name.substr(13) : "releases", switches[i]});
+        const bool rule = k.name.starts_with(kRuleKnob);
+        trace.switches.push_back({t, rule ? k.name.substr(kRuleKnob.size()) : "releases", switches[i]});
       }
     }
     Sample x{t, c.arrivals, c.capacity, step.goodput, p99_of(step.latency_ms, s.service.jitter), world.knobs.empty() ? 0 : world.knobs.front().value()};

@@ -5,7 +5,7 @@
 //
 //   name: capacity drops 40 % under AIMD
 //   config: capacity_drop.setpoint.yaml      # relative to this file
-//   step: 100ms                              # the model's time step
+//   step: 10ms                               # the model's time step, at most the base latency
 //   duration: 120s
 //   service: { base_latency_ms: 50, timeout_ms: 1000, jitter: 0.25, max_attempts: 1, critical_share: 0 }
 //   arrivals: [{ at: 0s, rps: 840 }]         # piecewise constant
@@ -84,7 +84,7 @@ struct Scenario {
   std::string path;
   std::string name;
   std::string config;  // the Setpoint config, resolved against the scenario's folder
-  Nanos step = 100 * kNanosPerMilli;
+  Nanos step = 10 * kNanosPerMilli;  // at most the service's base latency (see load_scenario)
   Nanos duration = 60 * kNanosPerSecond;
   ServiceShape service;
   std::vector<Point> arrivals, capacity;  // requests a second

@@ -16,6 +16,25 @@ std::int64_t whole(double amount, double& carried) {
   return static_cast<std::int64_t>(n);
 }
 
+// The mean wait in queue of an M/M/c/K queue: Poisson arrivals at `lambda` a second, `servers`
+// each serving 1 / `service_s` a second, room for `room` more waiting (the concurrency limit
+// beyond the servers). Below saturation, the fluid model has no waiting; this is the wait that
+// random arrivals cause as load nears capacity (with 50 servers: ~1 ms at 84 %, ~4 ms at 90 %,
+// ~90 ms at 99 %). Erlang B by its stable recursion, the queue's tail as geometric sums.
+double queueing_wait_s(double lambda, double servers, double service_s, double room) {
+  const double c = std::max(1.0, std::floor(servers));
+  const double a = lambda * service_s, rho = a / c;
+  if (lambda <= 0 || room < 1 || rho >= 1) return 0;
+  double b = 1;  // Erlang B: the chance all servers are busy, had there been no queue
+  for (double n = 1; n <= c; ++n) b = a * b / (n + a * b);
+  const double m = std::min(room, 1e6), tail = std::pow(rho, m);
+  const double g = rho * (1 - tail) / (1 - rho);                                     // sum of rho^j, j = 1..m
+  const double h = rho * (1 - (m + 1) * tail + m * tail * rho) / ((1 - rho) * (1 - rho));  // sum of j rho^j
+  const double queued = b * h / (1 + b * g);                                          // mean number waiting
+  const double blocked = b * tail / (1 + b * g);
+  return queued / (lambda * (1 - blocked));
+}
+
 }  // namespace
 
 ServiceModel::ServiceModel(ServiceShape shape, Aggregator& aggregator, std::uint64_t seed)
@@ -143,7 +162,11 @@ ServiceStep ServiceModel::step(Nanos now, Nanos dt, const Conditions& c) {
   // as the queue the limit allows grows beyond it.
   const double capacity = std::max(0.0, c.capacity);
   const double throughput = std::min(capacity, in_flight / base_s);
-  const double latency_s = throughput > 0 ? std::max(base_s, in_flight / throughput) : timeout_.get() / 1000;
+  const double servers = capacity * base_s;
+  double latency_s = throughput > 0 ? std::max(base_s, in_flight / throughput) : timeout_.get() / 1000;
+  if (in_flight < servers) {  // not saturated: only the random arrivals' wait
+    latency_s = base_s + queueing_wait_s(s.admitted, servers, base_s, static_cast<double>(limit_.get()) - servers);
+  }
   const double served = std::min(in_flight, throughput * seconds);
   s.completed = served / seconds;
   s.latency_ms = latency_s * 1000;

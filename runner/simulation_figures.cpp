@@ -97,19 +97,53 @@ void add_whole_phase_figures(const std::vector<Sample>& in, json& out) {
   if (critical_all > 0) out["critical_refused"] = ratio(critical_refused, critical_all, 0.0);
 }
 
+// The phase's samples by engine tick — what the policies act on, and a unit that does not
+// depend on the model's step: flows averaged, p99 the worst step's, the knob where the tick
+// left it.
+std::vector<Sample> by_tick(const std::vector<Sample>& samples, Nanos from, Nanos to, Nanos tick) {
+  std::vector<Sample> ticks;
+  std::vector<int> steps;
+  for (const auto& x : samples) {
+    if (x.t < from || x.t >= to) continue;
+    const auto i = static_cast<std::size_t>((x.t - from) / tick);
+    if (i >= ticks.size()) {
+      ticks.resize(i + 1);
+      steps.resize(i + 1);
+    }
+    Sample& t = ticks[i];
+    if (steps[i]++ == 0) t.t = from + static_cast<Nanos>(i) * tick;
+    t.offered += x.offered;
+    t.capacity += x.capacity;
+    t.goodput += x.goodput;
+    t.p99_ms = std::max(t.p99_ms, x.p99_ms);
+    t.knob = x.knob;
+    t.retries += x.retries;
+    t.critical_offered += x.critical_offered;
+    t.critical_goodput += x.critical_goodput;
+    t.critical_refused += x.critical_refused;
+    t.low_offered += x.low_offered;
+    t.shed += x.shed;
+  }
+  for (std::size_t i = 0; i < ticks.size(); ++i) {
+    const double n = std::max(1, steps[i]);
+    for (double* rate : {&ticks[i].offered, &ticks[i].capacity, &ticks[i].goodput, &ticks[i].retries, &ticks[i].critical_offered,
+                         &ticks[i].critical_goodput, &ticks[i].critical_refused, &ticks[i].low_offered, &ticks[i].shed}) {
+      *rate /= n;
+    }
+  }
+  return ticks;
+}
+
 // The figures of one phase (a stretch where the schedules stay put).
 json phase_figures(const Scenario& s, const Trace& trace, Nanos from, Nanos to) {
-  std::vector<Sample> in;
-  for (const auto& x : trace.samples) {
-    if (x.t >= from && x.t < to) in.push_back(x);
-  }
+  const std::vector<Sample> in = by_tick(trace.samples, from, to, trace.tick);
   json out{{"from_s", secs(from)}, {"to_s", secs(to)}};
   out["changes"] = std::count_if(trace.applied.begin(), trace.applied.end(), [&](const Applied& a) { return a.at >= from && a.at < to; });
   if (in.empty()) return out;
   out["offered_rps"] = in.front().offered;
   out["capacity_rps"] = in.front().capacity;
   const auto [recovered, converged] = recovered_and_converged(s, in, from);
-  const auto ticks_to = [&](std::size_t i) { return i < in.size() ? json(ticks(in[i].t - from, trace.tick)) : json(nullptr); };
+  const auto ticks_to = [&](std::size_t i) { return i < in.size() ? json(i) : json(nullptr); };
   out["converged"] = converged < in.size();
   out["converge_ticks"] = ticks_to(converged);
   out["recover_ticks"] = ticks_to(recovered);

@@ -13,6 +13,27 @@ namespace {
 
 using json = nlohmann::json;
 
+// "at 31 s off, at 91 s on", and how soon after each surge it went off.
+void print_rule(const json& rule) {
+  std::string changes;
+  for (const auto& c : rule["changes"]) {
+    changes += (changes.empty() ? "" : ", ") + std::string("at ") + c["at_s"].dump() + " s " + (c["enabled"].get<bool>() ? "on" : "off");
+  }
+  std::string surges;
+  for (const auto& x : rule["surges"]) {
+    surges += (surges.empty() ? "" : ", ") + x["at_s"].dump() + " s (off " +
+              (x["disabled_after_ticks"].is_null() ? std::string("never") : x["disabled_after_ticks"].dump() + " ticks later") + ")";
+  }
+  std::cout << "  rule " << rule["name"].get<std::string>() << ": " << (changes.empty() ? "never switched" : changes)
+            << (surges.empty() ? "" : "; surges at " + surges) << "\n";
+}
+
+void print_releases(const json& r) {
+  const auto at = [&](const char* key) { return r[key].is_null() ? std::string("-") : r[key].dump() + " s"; };
+  std::cout << "  releases: " << r["released"] << " out, " << r["released_while_burning"] << " during the fast burn ("
+            << at("burn_started_s") << " to " << at("burn_fell_s") << "); frozen " << at("frozen_s") << " to " << at("unfrozen_s") << "\n";
+}
+
 void print_result(const json& r) {
   std::cout << r["scenario"].get<std::string>() << "\n";
   for (const auto& p : r["phases"]) {
@@ -30,11 +51,8 @@ void print_result(const json& r) {
                   p["critical_goodput_ratio"].get<double>() * 100, p["critical_refused"].get<double>() * 100, p["low_shed"].get<double>() * 100);
     }
   }
-  for (const auto& rule : r.value("rules", json::array())) {
-    std::cout << "  rule " << rule["name"].get<std::string>() << ": switched " << rule["changes"].dump() << ", surges "
-              << rule["surges"].dump() << "\n";
-  }
-  if (r.contains("releases")) std::cout << "  releases: " << r["releases"].dump() << "\n";
+  for (const auto& rule : r.value("rules", json::array())) print_rule(rule);
+  if (r.contains("releases")) print_releases(r["releases"]);
   std::cout << "  proposals: " << r["actions"]["proposals"] << "; applied: " << r["actions"]["applied"] << "; blocked: " << r["actions"]["blocked"].dump()
             << "; rolled back: " << r["actions"]["rolled_back"] << "\n";
   std::cout << "  invariant violations: " << r["invariant_violations"].dump() << "\n";

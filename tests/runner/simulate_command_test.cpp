@@ -318,3 +318,13 @@ parameters:
   run = run_with("{ release_frozen: frozen }");  // the right kind: it runs
   CHECK(run.status == 0);
 }
+
+TEST_CASE("simulate: without --json, the figures are told in lines a person reads") {
+  const auto rules = run_setpoint("simulate " + kScenarios + "noisy_rule.yaml");
+  CHECK(rules.status == 0);
+  CHECK(rules.out.find("rule sqli-strict: at 31.0 s off, at 91.0 s on, at 101.0 s off, at 131.0 s on; surges at 30.0 s (off 1 ticks later)") != std::string::npos);
+  CHECK(rules.out.find("rule geo-block: never switched") != std::string::npos);
+  CHECK(rules.out.find("expectations met") != std::string::npos);
+  const auto releases = run_setpoint("simulate " + kScenarios + "error_budget_burn.yaml");
+  CHECK(releases.out.find("releases: 24 out, 0 during the fast burn (62.87 s to 376.52 s); frozen 63.0 s to 389.0 s") != std::string::npos);
+}

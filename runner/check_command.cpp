@@ -2,15 +2,15 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <set>
-#include <sstream>
 #include <variant>
 
 #include "config.hpp"
 #include "schedule.hpp"
+#include "setpoint/bindings/policy_candidate.hpp"
 #include "setpoint/bindings/policy_info.hpp"
+#include "setpoint/regular_file.hpp"
 
 namespace setpoint::runner {
 namespace {
@@ -64,11 +64,14 @@ int run_check(const CheckArgs& args) {
     SystemClock clock;
     std::set<std::string> names;
     for (const auto& path : files) {
-      std::ifstream in(path, std::ios::binary);
-      std::stringstream text;
-      text << in.rdbuf();
+      std::string error;
+      const auto text = read_regular_file(path.string(), bindings::kMaxPolicyFileBytes, error);
+      if (!text) {
+        problems.push_back(error);
+        continue;
+      }
       bindings::PolicyState state(path.stem().string(), {}, clock, &std::get<bindings::Stdlib>(stdlib));
-      const auto loaded = state.load(text.str(), path.filename().string());
+      const auto loaded = state.load(*text, path.filename().string());
       if (!loaded.ok()) {
         problems.push_back(path.string() + ": " + loaded.message);
         continue;

@@ -1,10 +1,8 @@
 #include "config.hpp"
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
-
 #include "daemon_config.hpp"
+#include "setpoint/regular_file.hpp"
 #include "effects_config.hpp"
 #include "yaml_reader.hpp"
 
@@ -175,11 +173,10 @@ std::variant<Config, ConfigError> parse_config(const std::string& text, const st
 }
 
 std::variant<Config, ConfigError> load_config(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return ConfigError{path + ": cannot read the file"};
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_config(text.str(), path);
+  std::string error;
+  const auto text = read_regular_file(path, kMaxConfigBytes, error);
+  if (!text) return ConfigError{error};
+  return parse_config(*text, path);
 }
 
 }  // namespace setpoint::runner

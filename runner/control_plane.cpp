@@ -5,11 +5,11 @@
 
 #include <atomic>
 #include <chrono>
-#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "engine.hpp"
 #include "setpoint/duration.hpp"
+#include "setpoint/json_document.hpp"
 #include "setpoint/snapshot.hpp"
 #include "setpoint/timestamp.hpp"
 #include "telemetry_intake.hpp"
@@ -28,7 +28,7 @@ void send_json(httplib::Response& res, int status, const std::string& body) {
 }
 
 void send_error(httplib::Response& res, int status, const std::string& message) {
-  send_json(res, status, json{{"error", message}}.dump());
+  send_json(res, status, dump(json{{"error", message}}));
 }
 
 // A request that a handler refuses, with its status and message.
@@ -172,13 +172,13 @@ struct ControlPlane::Impl {
       auto reply = engine.post([work, captures, body, who, action](Engine& e) {
         Reply reply;
         try {
-          reply.body = work(e, captures, body, who).dump();
+          reply.body = dump(work(e, captures, body, who));
         } catch (const Refusal& r) {
-          reply = {r.status, json{{"error", r.message}}.dump()};
+          reply = {r.status, dump(json{{"error", r.message}})};
         } catch (const std::exception& ex) {
-          reply = {500, json{{"error", ex.what()}}.dump()};
+          reply = {500, dump(json{{"error", ex.what()}})};
         }
-        if (e.store() != nullptr) e.store()->record_operator_action({e.clock().wall(), who, action, body.dump(), reply.status});
+        if (e.store() != nullptr) e.store()->record_operator_action({e.clock().wall(), who, action, dump(body), reply.status});
         spdlog::info("{} by {}: {} {}", action, who, reply.status, reply.body);
         return reply;
       });
@@ -257,7 +257,7 @@ void ControlPlane::Impl::routes() {
     for (std::size_t i = 0; i < kRejectionCount; ++i) {
       if (counts.rejected[i] > 0) rejected[std::string(name(static_cast<Rejection>(i)))] = counts.rejected[i];
     }
-    send_json(res, 200, json{{"accepted", counts.accepted}, {"rejected", rejected}, {"rejected_total", counts.rejected_total()}}.dump());
+    send_json(res, 200, dump(json{{"accepted", counts.accepted}, {"rejected", rejected}, {"rejected_total", counts.rejected_total()}}));
   });
 
   mutation("/v1/pause", Role::kOperator, [](Engine& e, const Captures&, const json& body, const std::string&) {
@@ -286,8 +286,8 @@ void ControlPlane::Impl::routes() {
     if (!field(body, "value").is_number()) throw Refusal{400, "\"value\" must be a number"};
     const double value = body["value"].get<double>();
     if (spec->numeric() && (value < spec->min || value > spec->max)) {
-      throw Refusal{409, "value " + body["value"].dump() + " is outside " + parameter + "'s bounds [" + json(spec->min).dump() + ", " +
-                             json(spec->max).dump() + "]"};
+      throw Refusal{409, "value " + dump(body["value"]) + " is outside " + parameter + "'s bounds [" + dump(json(spec->min)) + ", " +
+                             dump(json(spec->max)) + "]"};
     }
     const Nanos now = e.clock().wall();
     const Nanos until = now + duration_field(body, "for");
@@ -297,12 +297,12 @@ void ControlPlane::Impl::routes() {
       throw Refusal{409, d ? d->detail : "cannot override " + parameter};
     }
     e.guard().set_override(parameter, value, until);
-    return json{{"parameter", parameter}, {"value", value}, {"until", format_rfc3339(until)}, {"decision", json::parse(decision_json(*d))}};
+    return json{{"parameter", parameter}, {"value", value}, {"until", format_rfc3339(until)}, {"decision", parse_own_json(decision_json(*d))}};
   });
   mutation(R"(/v1/proposals/(\d+)/approve)", Role::kOperator, [](Engine& e, const Captures& m, const json&, const std::string& who) {
     const auto d = e.pipeline().approve(id_of(m[0]), who, e.clock().wall());
     if (!d) throw Refusal{404, "no pending proposal " + std::string(m[0])};
-    return json::parse(decision_json(*d));
+    return parse_own_json(decision_json(*d));
   });
   mutation(R"(/v1/proposals/(\d+)/reject)", Role::kOperator, [](Engine& e, const Captures& m, const json&, const std::string& who) {
     if (!e.pipeline().reject(id_of(m[0]), who, e.clock().wall())) {
@@ -318,13 +318,13 @@ void ControlPlane::Impl::routes() {
     const std::int64_t version = body["version"].get<std::int64_t>();
     const auto stored = e.store()->decision(version);
     if (!stored || stored->target != parameter) throw Refusal{404, "decision " + std::to_string(version) + " did not set " + parameter};
-    const json record = json::parse(stored->json);
+    const json record = parse_own_json(stored->json);
     if (!record.contains("value") || !record["value"].is_number()) throw Refusal{409, "decision " + std::to_string(version) + " has no numeric value"};
     e.guard().clear_override(parameter);  // the operator's latest word wins over an earlier pin
     const auto d = e.pipeline().roll_back(parameter, record["value"].get<double>(), who, "decision " + std::to_string(version),
                                           "rollback to decision " + std::to_string(version), e.clock().wall());
     if (!d || d->outcome == "blocked" || d->outcome == "failed") throw Refusal{409, d ? d->detail : "cannot roll back"};
-    return json::parse(decision_json(*d));
+    return parse_own_json(decision_json(*d));
   });
   mutation("/v1/reload", Role::kOperator, [](Engine& e, const Captures&, const json&, const std::string&) {
     e.folder().rescan(e.clock().wall());

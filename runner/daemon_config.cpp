@@ -1,6 +1,7 @@
 #include "daemon_config.hpp"
 
 #include "effects_config.hpp"
+#include "setpoint/number_text.hpp"
 
 namespace setpoint::runner {
 
@@ -73,13 +74,11 @@ void read_control_plane(const YamlReader& r, const YAML::Node& node, ControlPlan
     const auto colon = listen.rfind(':');
     if (colon == std::string::npos || colon == 0) r.fail(node["listen"], "control_plane.listen", "expected host:port, like 127.0.0.1:9464");
     c.host = listen.substr(0, colon);
-    try {
-      std::size_t used = 0;
-      c.port = std::stoi(listen.substr(colon + 1), &used);
-      if (used != listen.size() - colon - 1 || c.port < 0 || c.port > 65535) throw std::out_of_range("port");
-    } catch (const std::exception&) {
+    const auto port = parse_integer(std::string_view(listen).substr(colon + 1));
+    if (!port || *port < 0 || *port > 65535) {
       r.fail(node["listen"], "control_plane.listen", "\"" + listen.substr(colon + 1) + "\" is not a port (0 to 65535)");
     }
+    c.port = static_cast<int>(*port);
   }
   if (node["tokens_file"]) c.tokens_file = r.string(node["tokens_file"], "control_plane.tokens_file");
   if (node["max_body_bytes"]) {

@@ -1,15 +1,15 @@
 #include "decision_text.hpp"
 
-#include <nlohmann/json.hpp>
+#include "setpoint/json_document.hpp"
 
 namespace setpoint::runner {
 
 std::string decision_text(const std::string& record_json) {
-  const auto d = nlohmann::json::parse(record_json, nullptr, false);
-  if (d.is_discarded()) return record_json;
+  const auto d = parse_own_json(record_json);
+  if (!d.is_object()) return record_json;
   const auto text = [&](const char* key) {
     if (!d.contains(key) || d[key].is_null()) return std::string();
-    return d[key].is_string() ? d[key].get<std::string>() : d[key].dump();
+    return d[key].is_string() ? d[key].get<std::string>() : dump(d[key]);
   };
   std::string line = text("at") + "  " + text("policy") + "  " + text("kind") + " " + text("target");
   if (d.contains("current") && d.contains("value")) line += " " + text("current") + " -> " + text("value");

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "setpoint/exec_actuator.hpp"
+#include "setpoint/number_text.hpp"
 
 namespace setpoint::runner {
 namespace {
@@ -16,13 +17,9 @@ std::optional<StepLimit> read_step(const YamlReader& r, const YAML::Node& node, 
     step.unit = StepLimit::Unit::kPercent;
     text.pop_back();
   }
-  try {
-    std::size_t used = 0;
-    step.amount = std::stod(text, &used);
-    if (used != text.size() || !(step.amount > 0)) throw std::invalid_argument("");
-  } catch (const std::exception&) {
-    r.fail(node, path, "expected a positive number, or a percent like 20%");
-  }
+  const auto amount = parse_double(text);
+  if (!amount || !(*amount > 0) || !std::isfinite(*amount)) r.fail(node, path, "expected a positive number, or a percent like 20%");
+  step.amount = *amount;
   return step;
 }
 

@@ -1,8 +1,7 @@
 #include "engine_views.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include "engine.hpp"
+#include "setpoint/json_document.hpp"
 #include "setpoint/timestamp.hpp"
 
 namespace setpoint::runner {
@@ -88,7 +87,7 @@ json proposals_view(Engine& engine) {
                    {"policy", pending.decision.policy},
                    {"target", pending.decision.proposal.target},
                    {"expires", when(pending.expires)},
-                   {"record", json::parse(decision_json(pending.decision))}});
+                   {"record", parse_own_json(decision_json(pending.decision))}});
   }
   return out;
 }
@@ -97,17 +96,17 @@ json proposals_view(Engine& engine) {
 
 std::map<std::string, std::string> render_views(Engine& engine, Nanos wall) {
   std::map<std::string, std::string> views;
-  views["policies"] = policies_view(engine, wall).dump();
-  views["params"] = params_view(engine, wall).dump();
-  views["proposals"] = proposals_view(engine).dump();
+  views["policies"] = dump(policies_view(engine, wall));
+  views["params"] = dump(params_view(engine, wall));
+  views["proposals"] = dump(proposals_view(engine));
   json pauses = json::array();
   for (const auto& pause : engine.guard().pauses()) {
     if (pause.until != 0 && pause.until <= wall) continue;
     const char* scope = pause.scope == Pause::Scope::kGlobal ? "global" : pause.scope == Pause::Scope::kPolicy ? "policy" : "parameter";
     pauses.push_back({{"scope", scope}, {"name", pause.name}, {"until", when(pause.until)}});
   }
-  views["pauses"] = pauses.dump();
-  views["health"] = json{{"now", when(wall)}, {"policies", engine.folder().live().size()}, {"series", engine.aggregator().series_count()}}.dump();
+  views["pauses"] = dump(pauses);
+  views["health"] = dump(json{{"now", when(wall)}, {"policies", engine.folder().live().size()}, {"series", engine.aggregator().series_count()}});
   return views;
 }
 

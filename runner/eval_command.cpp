@@ -1,43 +1,34 @@
 #include "eval_command.hpp"
 
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "fixture.hpp"
+#include "setpoint/bindings/policy_candidate.hpp"
 #include "setpoint/bindings/policy_state.hpp"
+#include "setpoint/json_document.hpp"
+#include "setpoint/regular_file.hpp"
 
 namespace setpoint::runner {
-namespace {
-
-std::optional<std::string> read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-}  // namespace
 
 int run_eval(const EvalArgs& args) {
-  const auto source = read_text(args.policy);
+  std::string error;
+  const auto source = read_regular_file(args.policy, bindings::kMaxPolicyFileBytes, error);
   if (!source) {
-    std::cerr << "setpoint eval: " << args.policy << ": cannot read the file\n";
+    std::cerr << "setpoint eval: " << error << "\n";
     return 2;
   }
-  const auto text = read_text(args.fixture);
+  const auto text = read_regular_file(args.fixture, kMaxFixtureBytes, error);
   if (!text) {
-    std::cerr << "setpoint eval: " << args.fixture << ": cannot read the file\n";
+    std::cerr << "setpoint eval: " << error << "\n";
     return 2;
   }
-  const auto doc = nlohmann::json::parse(*text, nullptr, false);
-  if (doc.is_discarded()) {
-    std::cerr << "setpoint eval: " << args.fixture << ": not JSON\n";
+  const auto document = parse_json(*text, error);
+  if (!document) {
+    std::cerr << "setpoint eval: " << args.fixture << ": not JSON: " << error << "\n";
     return 2;
   }
+  const nlohmann::json& doc = *document;
   OutcomeSet outcomes;
   auto parsed = parse_fixture(doc, outcomes, args.fixture);
   if (auto* error = std::get_if<std::string>(&parsed)) {
@@ -54,7 +45,6 @@ int run_eval(const EvalArgs& args) {
   SystemClock clock;
   const std::string name = std::filesystem::path(args.policy).stem().string();
   bindings::PolicyState state(name, {}, clock, &std::get<bindings::Stdlib>(stdlib));
-  std::string error;
   if (fixture.state && !state.restore_state(*fixture.state, error)) {
     std::cerr << "setpoint eval: " << args.fixture << ": state: " << error << "\n";
     return 2;
@@ -75,17 +65,17 @@ int run_eval(const EvalArgs& args) {
   if (args.json) {
     auto doc_out = outputs_json(out, *kept);
     doc_out["policy"] = name;
-    std::cout << doc_out.dump(2) << "\n";
+    std::cout << dump(doc_out, 2) << "\n";
     return 0;
   }
   std::cout << "policy " << name << ": " << out.proposals.size() << " proposal" << (out.proposals.size() == 1 ? "" : "s") << "\n";
   for (const auto& p : out.proposals) {
     if (p.kind == Proposal::Kind::kSet) {
-      std::cout << "  set " << p.target << " = " << value_json(p.value).dump();
+      std::cout << "  set " << p.target << " = " << dump(value_json(p.value));
     } else {
       nlohmann::json a = nlohmann::json::object();
       for (const auto& [k, v] : p.args) a[k] = value_json(v);
-      std::cout << "  act " << p.target << " " << a.dump();
+      std::cout << "  act " << p.target << " " << dump(a);
     }
     std::cout << (p.reason.empty() ? "" : "  (" + p.reason + ")") << "\n";
   }

@@ -1,9 +1,9 @@
 #include "fixture.hpp"
 
 #include <cmath>
-#include <nlohmann/json.hpp>
 
 #include "setpoint/duration.hpp"
+#include "setpoint/json_document.hpp"
 #include "setpoint/timestamp.hpp"
 
 namespace setpoint::runner {
@@ -92,7 +92,7 @@ std::variant<Fixture, std::string> parse_fixture(const json& doc, OutcomeSet& ou
     }
     if (doc.contains("state")) {
       if (!doc["state"].is_object()) throw FixtureError(where + ": state: expected an object");
-      f.state = doc["state"].dump();
+      f.state = dump(doc["state"]);
     }
   } catch (const FixtureError& e) {
     return std::string(e.what());
@@ -149,7 +149,7 @@ json outputs_json(const bindings::PolicyOutputs& out, const std::string& state_j
     proposals.push_back(std::move(item));
   }
   return {{"proposals", proposals}, {"alerts", out.alerts}, {"logs", out.logs},
-          {"evidence", json::parse(out.evidence())}, {"state", json::parse(state_json)}};
+          {"evidence", parse_own_json(out.evidence())}, {"state", parse_own_json(state_json)}};
 }
 
 }  // namespace setpoint::runner

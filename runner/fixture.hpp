@@ -15,6 +15,8 @@
 
 namespace setpoint::runner {
 
+constexpr std::size_t kMaxFixtureBytes = 16u << 20;
+
 struct Fixture {
   Nanos now = 0;
   std::map<std::string, std::map<std::string, WindowStats>> windows;  // key → span → stats

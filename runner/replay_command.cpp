@@ -4,13 +4,13 @@
 
 #include <chrono>
 #include <iostream>
-#include <nlohmann/json.hpp>
 
 #include "decision_text.hpp"
 #include "engine.hpp"
 #include "recorded_telemetry.hpp"
 #include "setpoint/event_parser.hpp"
 #include "setpoint/ingest.hpp"
+#include "setpoint/json_document.hpp"
 #include "setpoint/timestamp.hpp"
 
 namespace setpoint::runner {
@@ -132,8 +132,8 @@ int run_replay(const ReplayArgs& args) {
   options.publish = false;
   options.stdlib_dir = args.stdlib;
   options.on_decision = [&](const std::string& line) {
-    const auto d = json::parse(line, nullptr, false);
-    if (!d.is_discarded() && d.value("outcome", "") != "") {
+    const auto d = parse_own_json(line);
+    if (d.is_object() && d.value("outcome", "") != "") {
       const std::string verdict = d.value("verdict", "?");
       ++by_policy[d.value("policy", "?")][verdict];
       ++by_verdict[verdict];
@@ -177,7 +177,7 @@ int run_replay(const ReplayArgs& args) {
                      {"seconds", seconds},
                      {"events_per_s", seconds > 0 ? events / seconds : 0}};
   if (args.json) {
-    std::cout << summary.dump() << "\n";
+    std::cout << dump(summary) << "\n";
     return 0;
   }
   std::cout << "\nreplayed " << counts.accepted << " events (" << counts.rejected_total() << " rejected) in "

@@ -9,6 +9,7 @@
 #include "decision_text.hpp"
 #include "engine.hpp"
 #include "setpoint/duration.hpp"
+#include "setpoint/number_text.hpp"
 #include "telemetry_intake.hpp"
 #include "tokens.hpp"
 
@@ -67,14 +68,13 @@ int run_daemon(const RunArgs& args) {
   Config config = std::get<Config>(std::move(loaded));
   if (!args.listen.empty()) {
     const auto colon = args.listen.rfind(':');
-    try {
-      if (colon == std::string::npos) throw std::invalid_argument("no port");
-      config.control_plane.host = args.listen.substr(0, colon);
-      config.control_plane.port = std::stoi(args.listen.substr(colon + 1));
-    } catch (const std::exception&) {
-      std::cerr << "setpoint run: --listen \"" << args.listen << "\" is not host:port\n";
+    const auto port = colon == std::string::npos ? std::nullopt : parse_integer(std::string_view(args.listen).substr(colon + 1));
+    if (colon == 0 || !port || *port < 0 || *port > 65535) {
+      std::cerr << "setpoint run: --listen \"" << args.listen << "\" is not host:port, like 127.0.0.1:9464\n";
       return 2;
     }
+    config.control_plane.host = args.listen.substr(0, colon);
+    config.control_plane.port = static_cast<int>(*port);
   }
   Tokens tokens = Tokens::none();
   if (!config.control_plane.tokens_file.empty()) {

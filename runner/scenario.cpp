@@ -2,9 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
-
+#include "setpoint/regular_file.hpp"
 #include "yaml_reader.hpp"
 
 namespace setpoint::runner {
@@ -153,14 +151,13 @@ double Scenario::value_at(const std::vector<Point>& points, Nanos t, double othe
 }
 
 std::variant<Scenario, std::string> load_scenario(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return path + ": cannot read the scenario";
-  std::stringstream text;
-  text << in.rdbuf();
+  std::string error;
+  const auto text = read_regular_file(path, kMaxConfigBytes, error);
+  if (!text) return error;
   Scenario s;
   s.path = path;
   try {
-    const YAML::Node root = YAML::Load(text.str());
+    const YAML::Node root = YAML::Load(*text);
     YamlReader r(path);
     r.keys(root, "(top level)", {"name", "config", "step", "duration", "service", "arrivals", "capacity", "base_latency",
                                  "error_rate", "error_noise", "rules", "releases", "knobs", "slo", "expect"});

@@ -2,11 +2,11 @@
 
 #include <cstdio>
 #include <iostream>
-#include <nlohmann/json.hpp>
 
 #include "scenario.hpp"
 #include "simulation.hpp"
 #include "simulation_figures.hpp"
+#include "setpoint/json_document.hpp"
 
 namespace setpoint::runner {
 namespace {
@@ -17,19 +17,19 @@ using json = nlohmann::json;
 void print_rule(const json& rule) {
   std::string changes;
   for (const auto& c : rule["changes"]) {
-    changes += (changes.empty() ? "" : ", ") + std::string("at ") + c["at_s"].dump() + " s " + (c["enabled"].get<bool>() ? "on" : "off");
+    changes += (changes.empty() ? "" : ", ") + std::string("at ") + dump(c["at_s"]) + " s " + (c["enabled"].get<bool>() ? "on" : "off");
   }
   std::string surges;
   for (const auto& x : rule["surges"]) {
-    surges += (surges.empty() ? "" : ", ") + x["at_s"].dump() + " s (off " +
-              (x["disabled_after_ticks"].is_null() ? std::string("never") : x["disabled_after_ticks"].dump() + " ticks later") + ")";
+    surges += (surges.empty() ? "" : ", ") + dump(x["at_s"]) + " s (off " +
+              (x["disabled_after_ticks"].is_null() ? std::string("never") : dump(x["disabled_after_ticks"]) + " ticks later") + ")";
   }
   std::cout << "  rule " << rule["name"].get<std::string>() << ": " << (changes.empty() ? "never switched" : changes)
             << (surges.empty() ? "" : "; surges at " + surges) << "\n";
 }
 
 void print_releases(const json& r) {
-  const auto at = [&](const char* key) { return r[key].is_null() ? std::string("-") : r[key].dump() + " s"; };
+  const auto at = [&](const char* key) { return r[key].is_null() ? std::string("-") : dump(r[key]) + " s"; };
   std::cout << "  releases: " << r["released"] << " out, " << r["released_while_burning"] << " during the fast burn ("
             << at("burn_started_s") << " to " << at("burn_fell_s") << "); frozen " << at("frozen_s") << " to " << at("unfrozen_s") << "\n";
 }
@@ -37,9 +37,9 @@ void print_releases(const json& r) {
 void print_result(const json& r) {
   std::cout << r["scenario"].get<std::string>() << "\n";
   for (const auto& p : r["phases"]) {
-    std::string converged = p["converged"].get<bool>() ? "converged in " + p["converge_ticks"].dump() + " ticks" : "did not converge";
+    std::string converged = p["converged"].get<bool>() ? "converged in " + dump(p["converge_ticks"]) + " ticks" : "did not converge";
     if (p["recover_ticks"] != p["converge_ticks"]) {
-      converged += p["recover_ticks"].is_null() ? " (goodput never back)" : " (goodput back in " + p["recover_ticks"].dump() + ")";
+      converged += p["recover_ticks"].is_null() ? " (goodput never back)" : " (goodput back in " + dump(p["recover_ticks"]) + ")";
     }
     std::printf("  %5.0f-%-5.0fs offered %6.0f/s capacity %6.0f/s: goodput %5.1f %% of servable, p99 %6.0f ms, %s, knob %g..%g\n",
                 p["from_s"].get<double>(), p["to_s"].get<double>(), p.value("offered_rps", 0.0), p.value("capacity_rps", 0.0),
@@ -53,9 +53,9 @@ void print_result(const json& r) {
   }
   for (const auto& rule : r.value("rules", json::array())) print_rule(rule);
   if (r.contains("releases")) print_releases(r["releases"]);
-  std::cout << "  proposals: " << r["actions"]["proposals"] << "; applied: " << r["actions"]["applied"] << "; blocked: " << r["actions"]["blocked"].dump()
+  std::cout << "  proposals: " << r["actions"]["proposals"] << "; applied: " << r["actions"]["applied"] << "; blocked: " << dump(r["actions"]["blocked"])
             << "; rolled back: " << r["actions"]["rolled_back"] << "\n";
-  std::cout << "  invariant violations: " << r["invariant_violations"].dump() << "\n";
+  std::cout << "  invariant violations: " << dump(r["invariant_violations"]) << "\n";
   for (const auto& f : r["failures"]) std::cout << "  NOT MET: " << f.get<std::string>() << "\n";
   if (r["failures"].empty()) std::cout << "  expectations met\n";
 }
@@ -75,7 +75,7 @@ int run_simulate(const SimulateArgs& args) {
     return 2;
   }
   const json result = figures(s, std::get<Trace>(trace));
-  if (args.json) std::cout << result.dump() << "\n";
+  if (args.json) std::cout << dump(result) << "\n";
   else print_result(result);
   return result["expectations_met"].get<bool>() ? 0 : 1;
 }

@@ -6,11 +6,11 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
-#include <nlohmann/json.hpp>
 
 #include "engine.hpp"
 #include "release_train.hpp"
 #include "rule_set_model.hpp"
+#include "setpoint/json_document.hpp"
 #include "setpoint/timestamp.hpp"
 
 namespace setpoint::runner {
@@ -105,8 +105,8 @@ class ErrorRate {
 
 // The engine's decisions, as the trace counts them.
 void count_decision(const std::string& line, Trace& trace) {
-  const auto d = json::parse(line, nullptr, false);
-  if (d.is_discarded()) return;
+  const auto d = parse_own_json(line);
+  if (!d.is_object()) return;
   const std::string outcome = d.value("outcome", "");
   if (outcome.empty()) return;  // an intent, written before the change is applied: its result follows
   if (outcome == "rolled back") {

@@ -5,6 +5,8 @@
 #include <deque>
 #include <set>
 
+#include "setpoint/json_document.hpp"
+
 namespace setpoint::runner {
 namespace {
 
@@ -169,25 +171,25 @@ json all_phases(const Scenario& s, const Trace& trace) {
 void check_phase(const Scenario& s, const json& p, std::vector<std::string>& failures) {
   const Nanos from = static_cast<Nanos>(std::llround(p["from_s"].get<double>() * kNanosPerSecond));
   const PhaseExpectations& e = expectations_for(s, from);
-  const std::string at = "phase from " + p["from_s"].dump() + " s: ";
+  const std::string at = "phase from " + dump(p["from_s"]) + " s: ";
   const auto below = [&](const char* figure, const std::optional<double>& least, const char* what) {
-    if (least && p.value(figure, 0.0) < *least) failures.push_back(at + what + " " + p[figure].dump() + " < " + std::to_string(*least));
+    if (least && p.value(figure, 0.0) < *least) failures.push_back(at + what + " " + dump(p[figure]) + " < " + std::to_string(*least));
   };
   const auto above = [&](const char* figure, const std::optional<double>& most, const char* what) {
-    if (most && p.value(figure, 0.0) > *most) failures.push_back(at + what + " " + p[figure].dump() + " > " + std::to_string(*most));
+    if (most && p.value(figure, 0.0) > *most) failures.push_back(at + what + " " + dump(p[figure]) + " > " + std::to_string(*most));
   };
   below("goodput_ratio", e.goodput_ratio_min, "goodput ratio");
   if (e.converge_ticks_max && (p["converge_ticks"].is_null() || p["converge_ticks"].get<int>() > *e.converge_ticks_max)) {
-    failures.push_back(at + "converged in " + p["converge_ticks"].dump() + " ticks, more than " + std::to_string(*e.converge_ticks_max));
+    failures.push_back(at + "converged in " + dump(p["converge_ticks"]) + " ticks, more than " + std::to_string(*e.converge_ticks_max));
   }
   if (e.recover_ticks_max && (p["recover_ticks"].is_null() || p["recover_ticks"].get<int>() > *e.recover_ticks_max)) {
-    failures.push_back(at + "goodput back in " + p["recover_ticks"].dump() + " ticks, more than " + std::to_string(*e.recover_ticks_max));
+    failures.push_back(at + "goodput back in " + dump(p["recover_ticks"]) + " ticks, more than " + std::to_string(*e.recover_ticks_max));
   }
   above("amplitude", e.amplitude_max, "oscillation amplitude");
   below("knob_over_p99", e.knob_over_p99_min, "the knob over p99 is");
   above("knob_over_p99", e.knob_over_p99_max, "the knob over p99 is");
   if (e.p99_within_slo.value_or(false) && p.value("p99_ms", 0.0) > s.slo_p99_ms) {
-    failures.push_back(at + "p99 " + p["p99_ms"].dump() + " ms over the SLO of " + std::to_string(s.slo_p99_ms) + " ms");
+    failures.push_back(at + "p99 " + dump(p["p99_ms"]) + " ms over the SLO of " + std::to_string(s.slo_p99_ms) + " ms");
   }
   above("retry_ratio", e.retry_ratio_max, "retries over new requests");
   below("critical_goodput_ratio", e.critical_goodput_ratio_min, "critical goodput ratio");
@@ -220,7 +222,7 @@ json rule_figures(const Scenario& s, const Trace& trace, std::vector<std::string
       surges.push_back({{"at_s", secs(rule.rate[i].at)}, {"disabled_after_ticks", after}});
       const auto& most = s.expect.rule_disable_ticks_max;
       if (most && (after.is_null() || after.get<int>() > *most)) {
-        failures.push_back("rule " + rule.name + ": the surge at " + std::to_string(secs(rule.rate[i].at)) + " s disabled after " + after.dump() + " ticks, more than " + std::to_string(*most));
+        failures.push_back("rule " + rule.name + ": the surge at " + std::to_string(secs(rule.rate[i].at)) + " s disabled after " + dump(after) + " ticks, more than " + std::to_string(*most));
       }
     }
     Nanos gap = 0;
@@ -304,7 +306,7 @@ json figures(const Scenario& s, const Trace& trace) {
   if (s.release_every > 0) result["releases"] = release_figures(s, trace, failures);
   const json invariants{{"applied_out_of_bounds", trace.out_of_bounds}, {"change_inside_cooldown", trace.inside_cooldown}};
   for (const auto& [name, n] : invariants.items()) {
-    if (n.get<int>() != 0) failures.push_back("invariant violated " + n.dump() + " times: " + name);
+    if (n.get<int>() != 0) failures.push_back("invariant violated " + dump(n) + " times: " + name);
   }
   for (const auto& [reason, least] : s.expect.blocked_min) {
     const auto it = trace.blocked.find(reason);

@@ -3,13 +3,13 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
-#include <nlohmann/json.hpp>
 #include <variant>
 
 #include "config.hpp"
 #include "recorded_telemetry.hpp"
 #include "setpoint/duration.hpp"
 #include "setpoint/ingest.hpp"
+#include "setpoint/json_document.hpp"
 #include "setpoint/snapshot.hpp"
 #include "setpoint/timestamp.hpp"
 
@@ -108,9 +108,9 @@ int run_stats(const StatsArgs& args) {
   const Nanos now = ingest.now();
   const auto windows = read_all(aggregator, now, *span);
   if (args.json) {
-    auto doc = nlohmann::json::parse(snapshot_json(aggregator, windows, now, *span));
+    auto doc = parse_own_json(snapshot_json(aggregator, windows, now, *span));
     doc["ingest"] = counts_json(ingest.counts(), aggregator.late_events());
-    std::cout << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    std::cout << dump(doc, 2) << "\n";
   } else {
     print_table(windows, now, *span);
     print_counts(ingest.counts(), aggregator.late_events(), config.telemetry.quarantine_path);

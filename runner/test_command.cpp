@@ -6,27 +6,40 @@ extern "C" {
 }
 
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <memory>
-#include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "fixture.hpp"
+#include "setpoint/bindings/policy_candidate.hpp"
 #include "setpoint/bindings/policy_state.hpp"
 #include "setpoint/bindings/state_codec.hpp"
+#include "setpoint/json_document.hpp"
+#include "setpoint/regular_file.hpp"
+#include "setpoint/utf8.hpp"
 
 namespace setpoint::runner {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::optional<std::string> read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+// The file a test names with t.policy(name): a policy beside the test, never a path out of its
+// folder (a test runs through the reload gate, and what it loads shows in reload messages).
+std::optional<fs::path> beside(const fs::path& dir, const std::string& name, std::string& error) {
+  const fs::path relative(name);
+  if (name.empty() || name.size() > 255 || relative.is_absolute() || relative.has_parent_path() || name.find('\0') != std::string::npos ||
+      name == "." || name == "..") {
+    error = "t.policy: \"" + utf8::printable(name, 128) + "\" is not a file name in the test's folder";
+    return std::nullopt;
+  }
+  std::error_code ec;
+  const fs::path folder = fs::weakly_canonical(dir, ec);
+  const fs::path target = fs::weakly_canonical(dir / relative, ec);
+  const auto [end, _] = std::mismatch(folder.begin(), folder.end(), target.begin(), target.end());
+  if (ec || end != folder.end()) {
+    error = "t.policy: " + utf8::printable(name, 128) + " leads out of the test's folder";
+    return std::nullopt;
+  }
+  return dir / relative;
 }
 
 // One test file's run: the policies it loaded and what its cases reported.
@@ -48,11 +61,16 @@ Session& session_of(lua_State* L) { return *static_cast<Session*>(lua_touserdata
 // host.load(path) -> handle: a fresh instance of the policy file beside the test.
 int host_load(lua_State* L) {
   Session& s = session_of(L);
-  const fs::path path = s.dir / luaL_checkstring(L, 1);
-  const auto source = read_text(path);
-  if (!source) return luaL_error(L, "t.policy: cannot read %s", path.string().c_str());
-  auto state = std::make_unique<bindings::PolicyState>(path.stem().string(), bindings::Limits{}, s.clock, s.stdlib);
-  const auto loaded = state->load(*source, path.filename().string());
+  std::size_t n = 0;
+  const char* name = luaL_checklstring(L, 1, &n);
+  std::string error;
+  const auto path = beside(s.dir, std::string(name, n), error);
+  if (!path) return luaL_error(L, "%s", error.c_str());
+  const auto source = read_regular_file(path->string(), bindings::kMaxPolicyFileBytes, error);
+  if (!source) return luaL_error(L, "t.policy: %s", utf8::printable(error, 512).c_str());
+  if (s.policies.size() >= 256) return luaL_error(L, "t.policy: more than 256 policy instances in one test file");
+  auto state = std::make_unique<bindings::PolicyState>(path->stem().string(), bindings::Limits{}, s.clock, s.stdlib);
+  const auto loaded = state->load(*source, path->filename().string());
   if (!loaded.ok()) return luaL_error(L, "t.policy: %s", loaded.message.c_str());
   s.policies.push_back(std::move(state));
   lua_pushnumber(L, static_cast<double>(s.policies.size()));
@@ -68,7 +86,7 @@ int host_evaluate(lua_State* L) {
   std::string error;
   const auto fixture_json = bindings::encode_state(L, 2, error, "fixture");
   if (!fixture_json) return luaL_error(L, "evaluate: %s", error.c_str());
-  auto parsed = parse_fixture(nlohmann::json::parse(*fixture_json), s.outcomes, "fixture");
+  auto parsed = parse_fixture(parse_own_json(*fixture_json), s.outcomes, "fixture");
   if (auto* problem = std::get_if<std::string>(&parsed)) return luaL_error(L, "evaluate: %s", problem->c_str());
   const Fixture& fixture = std::get<Fixture>(parsed);
   bindings::PolicyState& policy = *s.policies[handle - 1];
@@ -78,20 +96,24 @@ int host_evaluate(lua_State* L) {
   if (!result.ok()) return luaL_error(L, "%s", result.message.c_str());
   const auto kept = policy.save_state(error);
   if (!kept) return luaL_error(L, "%s", error.c_str());
-  if (!bindings::decode_state(L, outputs_json(out, *kept).dump(), error)) return luaL_error(L, "%s", error.c_str());
+  if (!bindings::decode_state(L, dump(outputs_json(out, *kept)), error)) return luaL_error(L, "%s", error.c_str());
   return 1;
 }
 
 // host.report(name, ok, message)
 int host_report(lua_State* L) {
   Session& s = session_of(L);
-  const std::string name = luaL_checkstring(L, 1);
+  std::size_t n = 0;
+  const char* text = luaL_checklstring(L, 1, &n);
+  const std::string name = utf8::printable({text, n}, 256);
   if (lua_toboolean(L, 2)) {
     ++s.passed;
     if (!s.quiet) std::cout << "ok    " << s.file << ": " << name << "\n";
   } else {
     ++s.failed;
-    const std::string line = std::string(luaL_optstring(L, 3, "")) + "  [" + s.file + ": " + name + "]";
+    std::size_t m = 0;
+    const char* message = lua_type(L, 3) == LUA_TSTRING ? lua_tolstring(L, 3, &m) : "";
+    const std::string line = utf8::printable({message, m}, 1024) + "  [" + s.file + ": " + name + "]";
     if (!s.quiet) std::cout << "FAIL  " << line << "\n";
     s.failures += (s.failures.empty() ? "" : "; ") + line;
   }
@@ -129,8 +151,9 @@ void run_file(const fs::path& file, const bindings::Stdlib* stdlib, Session& s) 
   }
   lua_setfield(L, LUA_GLOBALSINDEX, "_SETPOINT_TEST_HOST");
 
-  const auto source = read_text(file);
-  auto result = source ? tests.load(*source, s.file) : bindings::RunResult{bindings::Failure::kRuntime, "cannot read " + file.string()};
+  std::string error;
+  const auto source = read_regular_file(file.string(), bindings::kMaxPolicyFileBytes, error);
+  auto result = source ? tests.load(*source, s.file) : bindings::RunResult{bindings::Failure::kRuntime, error};
   if (result.ok()) result = tests.load("require('setpoint.testing').run(_SETPOINT_TEST_HOST.report) return {}", "(runner)");
   if (!result.ok()) {
     ++s.failed;

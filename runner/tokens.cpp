@@ -1,8 +1,7 @@
 #include "tokens.hpp"
 
-#include <fstream>
-#include <sstream>
-
+#include "setpoint/number_text.hpp"
+#include "setpoint/regular_file.hpp"
 #include "setpoint/sha256.hpp"
 #include "yaml_reader.hpp"
 
@@ -12,7 +11,7 @@ namespace {
 std::array<unsigned char, 32> digest(const std::string& token) {
   const std::string hex = sha256_hex(token);
   std::array<unsigned char, 32> out{};
-  for (std::size_t i = 0; i < 32; ++i) out[i] = static_cast<unsigned char>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
+  for (std::size_t i = 0; i < 32; ++i) out[i] = static_cast<unsigned char>(*parse_integer(std::string_view(hex).substr(2 * i, 2), 16));
   return out;
 }
 
@@ -52,13 +51,12 @@ bool allows(Role role, Role needed) {
 }
 
 std::variant<Tokens, std::string> Tokens::load(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return path + ": cannot read the tokens file";
-  std::stringstream text;
-  text << in.rdbuf();
+  std::string error;
+  const auto text = read_regular_file(path, kMaxConfigBytes, error);
+  if (!text) return "the tokens file " + error;
   Tokens tokens;
   try {
-    const YAML::Node root = YAML::Load(text.str());
+    const YAML::Node root = YAML::Load(*text);
     YamlReader r(path);
     r.keys(root, "(top level)", {"tokens"});
     const YAML::Node list = root["tokens"];

@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "setpoint/duration.hpp"
+#include "setpoint/number_text.hpp"
 
 namespace setpoint::runner {
 
@@ -59,27 +60,17 @@ std::string YamlReader::string(const YAML::Node& node, const std::string& path) 
 
 double YamlReader::number(const YAML::Node& node, const std::string& path) const {
   if (!node.IsScalar()) fail(node, path, "expected a number");
-  try {
-    std::size_t used = 0;
-    const double value = std::stod(node.Scalar(), &used);
-    if (used != node.Scalar().size() || !std::isfinite(value)) throw std::invalid_argument("");
-    return value;
-  } catch (const std::exception&) {
-    fail(node, path, "expected a finite number, got \"" + node.Scalar() + "\"");
-  }
+  const auto value = parse_double(node.Scalar());
+  if (!value || !std::isfinite(*value)) fail(node, path, "expected a finite number, got \"" + node.Scalar() + "\"");
+  return *value;
 }
 
 std::int64_t YamlReader::integer(const YAML::Node& node, const std::string& path, std::int64_t min,
                                  std::int64_t max) const {
   if (!node.IsScalar()) fail(node, path, "expected an integer");
-  std::int64_t value = 0;
-  try {
-    std::size_t used = 0;
-    value = std::stoll(node.Scalar(), &used);
-    if (used != node.Scalar().size()) throw std::invalid_argument("");
-  } catch (const std::exception&) {
-    fail(node, path, "expected an integer, got \"" + node.Scalar() + "\"");
-  }
+  const auto parsed = parse_integer(node.Scalar());
+  if (!parsed) fail(node, path, "expected an integer, got \"" + node.Scalar() + "\"");
+  const std::int64_t value = *parsed;
   if (value < min || value > max) {
     fail(node, path, std::to_string(value) + " is outside [" + std::to_string(min) + ", " + std::to_string(max) + "]");
   }

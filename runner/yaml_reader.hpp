@@ -12,6 +12,9 @@
 
 namespace setpoint::runner {
 
+// A config, a scenario or a tokens file is a few KiB of YAML; a larger file is refused unread.
+constexpr std::size_t kMaxConfigBytes = 4u << 20;
+
 struct ConfigFault : std::runtime_error {
   using std::runtime_error::runtime_error;
 };

@@ -1,9 +1,8 @@
 #include "setpoint/bindings/policy_candidate.hpp"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "setpoint/regular_file.hpp"
 #include "setpoint/sha256.hpp"
 
 namespace setpoint::bindings {
@@ -13,14 +12,14 @@ Candidate prepare_candidate(const CandidateSource& source, const std::string& fi
   Candidate candidate;
   candidate.file = file;
   const fs::path path = fs::path(source.dir) / file;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
     candidate.outcome = Candidate::Outcome::kGone;
     return candidate;
   }
-  std::stringstream text;
-  text << in.rdbuf();
-  const std::string code = text.str();
+  const auto read = read_regular_file(path.string(), kMaxPolicyFileBytes, candidate.error);
+  if (!read) return candidate;  // refused: a FIFO, a device, too large, unreadable
+  const std::string& code = *read;
   candidate.policy.hash = sha256_hex(code);
   if (candidate.policy.hash == running_hash) {
     candidate.outcome = Candidate::Outcome::kUnchanged;
@@ -48,7 +47,6 @@ Candidate prepare_candidate(const CandidateSource& source, const std::string& fi
     limits = differs ? own : std::nullopt;
   }
   const fs::path tests = fs::path(source.dir) / (name + "_test.lua");
-  std::error_code ec;
   if (source.gate && fs::exists(tests, ec)) {
     if (const std::string failed = source.gate(tests.string()); !failed.empty()) {
       candidate.error = file + ": its tests fail: " + failed;

@@ -1,8 +1,9 @@
 #include "setpoint/bindings/stdlib.hpp"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+
+#include "setpoint/bindings/policy_candidate.hpp"
+#include "setpoint/regular_file.hpp"
 
 namespace setpoint::bindings {
 
@@ -15,11 +16,10 @@ std::variant<Stdlib, std::string> load_stdlib(const std::string& dir) {
   for (const auto& entry : fs::directory_iterator(root, ec)) {
     const auto& path = entry.path();
     if (path.extension() != ".lua" || path.stem().string().ends_with("_test")) continue;
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return "cannot read " + path.string();
-    std::stringstream text;
-    text << in.rdbuf();
-    modules["setpoint." + path.stem().string()] = text.str();
+    std::string error;
+    auto text = read_regular_file(path.string(), kMaxPolicyFileBytes, error);
+    if (!text) return "cannot read the stdlib: " + error;
+    modules["setpoint." + path.stem().string()] = std::move(*text);
   }
   if (ec) return "cannot list " + root.string() + ": " + ec.message();
   return modules;

@@ -56,27 +56,4 @@ std::string write_file_atomically(const std::string& path, std::string_view cont
   return {};
 }
 
-std::optional<std::string> read_whole_file(const std::string& path, std::string& error) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    error = failure("cannot open", path);
-    return std::nullopt;
-  }
-  std::string out;
-  char buffer[65536];
-  for (;;) {
-    const ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      error = failure("cannot read", path);
-      ::close(fd);
-      return std::nullopt;
-    }
-    if (n == 0) break;
-    out.append(buffer, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  return out;
-}
-
 }  // namespace setpoint

@@ -8,14 +8,19 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "setpoint/atomic_file.hpp"
+#include "setpoint/json_document.hpp"
+#include "setpoint/number_text.hpp"
+#include "setpoint/regular_file.hpp"
 #include "setpoint/sha256.hpp"
 
 namespace setpoint {
 namespace {
+
+// An authority file is config, not data: a few MiB at most. Anything larger is not ours.
+constexpr std::size_t kMaxAuthorityBytes = 64u << 20;
 
 namespace fs = std::filesystem;
 
@@ -49,12 +54,7 @@ YAML::Node to_yaml(const ProposedValue& value) {
 std::optional<ProposedValue> from_scalar(const std::string& text) {
   if (text == "true") return ProposedValue(true);
   if (text == "false") return ProposedValue(false);
-  try {
-    std::size_t used = 0;
-    const double d = std::stod(text, &used);
-    if (used == text.size()) return ProposedValue(d);
-  } catch (const std::exception&) {
-  }
+  if (const auto d = parse_double(text)) return ProposedValue(*d);
   return ProposedValue(text);
 }
 
@@ -74,8 +74,8 @@ std::vector<FileVersion> FileActuator::versions() const {
   std::ifstream in(options_.history_dir + "/index.jsonl");
   for (std::string line; std::getline(in, line);) {
     // A torn last line (a crash mid-append) is skipped, never fatal.
-    const auto doc = nlohmann::json::parse(line, nullptr, false);
-    if (doc.is_discarded() || !doc.is_object()) continue;
+    const auto doc = parse_own_json(line);
+    if (!doc.is_object()) continue;
     out.push_back({doc.value("sha", ""), doc.value("at", Nanos{0}), doc.value("who", ""),
                    doc.value("why", ""), doc.value("tag", ""), doc.value("state", "")});
   }
@@ -95,7 +95,7 @@ std::string FileActuator::append_index(const FileVersion& v) {
   fs::create_directories(options_.history_dir, ec);
   const nlohmann::json doc = {{"sha", v.sha}, {"at", v.at}, {"who", v.who}, {"why", v.why},
                               {"tag", v.tag}, {"state", v.state}};
-  const std::string line = doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  const std::string line = dump(doc) + "\n";
   const std::string path = options_.history_dir + "/index.jsonl";
   std::FILE* f = std::fopen(path.c_str(), "a+");
   if (f == nullptr) return "cannot append to " + path;
@@ -159,7 +159,7 @@ ActuationResult FileActuator::write_version(const std::string& content, const st
 
 ActuationResult FileActuator::apply(const Actuation& a) {
   std::string error;
-  const auto content = read_whole_file(options_.path, error);
+  const auto content = read_regular_file(options_.path, kMaxAuthorityBytes, error);
   if (!content) return failed(error);
   if (auto drift = reconcile(*content, a.at)) return *drift;
   const auto parts = split_key(a.key);
@@ -167,14 +167,17 @@ ActuationResult FileActuator::apply(const Actuation& a) {
   std::string updated;
   try {
     if (json()) {
-      auto doc = nlohmann::json::parse(*content);
+      std::string error;
+      auto parsed = parse_json(*content, error);
+      if (!parsed) return failed(options_.path + " cannot be parsed: " + error);
+      nlohmann::json& doc = *parsed;
       nlohmann::json* node = &doc;
       for (const auto& part : parts) {
         if (!node->is_object() && !node->is_null()) return failed(options_.path + ": " + a.key + " does not lead through objects");
         node = &(*node)[part];
       }
       *node = to_json(a.value);
-      updated = doc.dump(2) + "\n";
+      updated = dump(doc, 2) + "\n";
     } else {
       YAML::Node doc = YAML::Load(*content);
       std::vector<YAML::Node> path{doc};
@@ -196,12 +199,13 @@ ActuationResult FileActuator::apply(const Actuation& a) {
 
 std::optional<ProposedValue> FileActuator::read_back(const std::string& key) {
   std::string error;
-  const auto content = read_whole_file(options_.path, error);
+  const auto content = read_regular_file(options_.path, kMaxAuthorityBytes, error);
   if (!content) return std::nullopt;
   try {
     if (json()) {
-      auto doc = nlohmann::json::parse(*content);
-      const nlohmann::json* node = &doc;
+      auto parsed = parse_json(*content, error);
+      if (!parsed) return std::nullopt;
+      const nlohmann::json* node = &*parsed;
       for (const auto& part : split_key(key)) {
         if (!node->is_object() || !node->contains(part)) return std::nullopt;
         node = &(*node)[part];
@@ -225,9 +229,9 @@ std::optional<ProposedValue> FileActuator::read_back(const std::string& key) {
 
 ActuationResult FileActuator::rollback(const std::string& sha, const std::string& who, const std::string& why, Nanos at) {
   std::string error;
-  const auto kept = read_whole_file(options_.history_dir + "/" + sha + (json() ? ".json" : ".yaml"), error);
+  const auto kept = read_regular_file(options_.history_dir + "/" + sha + (json() ? ".json" : ".yaml"), kMaxAuthorityBytes, error);
   if (!kept) return failed("no version " + sha + " in " + options_.history_dir);
-  const auto content = read_whole_file(options_.path, error);
+  const auto content = read_regular_file(options_.path, kMaxAuthorityBytes, error);
   if (!content) return failed(error);
   if (auto drift = reconcile(*content, at)) return *drift;
   return write_version(*kept, who, why, "rollback", at);
@@ -255,9 +259,7 @@ std::size_t FileActuator::clean_up(Nanos now) {
   }
   std::string index;
   for (const auto& v : kept) {
-    index += nlohmann::json{{"sha", v.sha}, {"at", v.at}, {"who", v.who}, {"why", v.why}, {"tag", v.tag}, {"state", v.state}}
-                 .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
-             "\n";
+    index += dump(nlohmann::json{{"sha", v.sha}, {"at", v.at}, {"who", v.who}, {"why", v.why}, {"tag", v.tag}, {"state", v.state}}) + "\n";
   }
   write_file_atomically(options_.history_dir + "/index.jsonl", index);
   return removed;

@@ -1,7 +1,7 @@
 // Saving and restoring the guard's memory (see Guard::save_state).
-#include <nlohmann/json.hpp>
 
 #include "setpoint/guard.hpp"
+#include "setpoint/json_document.hpp"
 
 namespace setpoint {
 
@@ -50,14 +50,18 @@ std::string Guard::save_state() const {
   for (const auto& [group, entry] : settled_) settled[group] = {{"at", entry.first}, {"by", entry.second}};
   json policies = json::object();
   for (const auto& [policy, ts] : policy_actions_) policies[policy] = times(ts);
-  return json{{"version", 1}, {"parameters", params}, {"actions", actions}, {"pauses", pauses},
-              {"settled", settled}, {"policy_actions", policies}, {"global_actions", times(global_actions_)}}
-      .dump();
+  return dump(json{{"version", 1}, {"parameters", params}, {"actions", actions}, {"pauses", pauses},
+                   {"settled", settled}, {"policy_actions", policies}, {"global_actions", times(global_actions_)}});
 }
 
 bool Guard::load_state(const std::string& text, std::string& error) {
   try {
-    const json doc = json::parse(text);
+    const auto parsed = parse_json(text, error, 256);
+    if (!parsed) {
+      error = "guard state does not parse: " + error;
+      return false;
+    }
+    const json& doc = *parsed;
     if (doc.value("version", 0) != 1) {
       error = "guard state version " + std::to_string(doc.value("version", 0)) + " is not 1";
       return false;

@@ -1,8 +1,8 @@
 // The pipeline across restarts: settling intents a crash left open, bringing back pending
 // proposals, verifications and undos, and saving them as they change.
-#include <nlohmann/json.hpp>
 
 #include "setpoint/effect_pipeline.hpp"
+#include "setpoint/json_document.hpp"
 #include "setpoint/json_text.hpp"
 
 namespace setpoint {
@@ -33,7 +33,7 @@ Decision decision_from(const nlohmann::json& r) {
   } else if (r.contains("proposed")) {
     d.proposal.value = value_from(r["proposed"]);
   }
-  d.evidence = r.contains("evidence") ? r["evidence"].dump() : "{}";
+  d.evidence = r.contains("evidence") ? dump(r["evidence"]) : "{}";
   const std::string verdict = r.value("verdict", "");
   d.verdict.kind = verdict == "clamp" ? VerdictKind::kClamp : verdict == "allow" ? VerdictKind::kAllow : VerdictKind::kBlock;
   d.verdict.current = r.value("current", 0.0);
@@ -57,14 +57,14 @@ void EffectPipeline::persist(Nanos now) {
   if (store_ == nullptr) return;
   nlohmann::json checks = nlohmann::json::array();
   for (const auto& c : checks_) {
-    checks.push_back({{"record", nlohmann::json::parse(decision_json(c.change))}, {"before", c.before},
+    checks.push_back({{"record", parse_own_json(decision_json(c.change))}, {"before", c.before},
                       {"previous", c.previous_value}, {"due", c.due}});
   }
   nlohmann::json undos = nlohmann::json::array();
-  for (const auto& u : undos_) undos.push_back({{"record", nlohmann::json::parse(decision_json(u.done))}, {"due", u.due}});
+  for (const auto& u : undos_) undos.push_back({{"record", parse_own_json(decision_json(u.done))}, {"due", u.due}});
   // Called on every tick: written only when it changed, or an idle engine would commit (and
   // fsync) the same document dozens of times a second.
-  std::string document = nlohmann::json{{"checks", checks}, {"undos", undos}}.dump();
+  std::string document = dump(nlohmann::json{{"checks", checks}, {"undos", undos}});
   if (document == persisted_) return;
   if (store_->save_state("pipeline", document, now)) persisted_ = std::move(document);
 }
@@ -72,8 +72,8 @@ void EffectPipeline::persist(Nanos now) {
 void EffectPipeline::restore() {
   if (store_ == nullptr) return;
   for (const auto& p : store_->proposals("pending")) {
-    const auto record = nlohmann::json::parse(p.record, nullptr, false);
-    if (record.is_discarded()) continue;
+    const auto record = parse_own_json(p.record);
+    if (!record.is_object()) continue;
     Decision d = decision_from(record);
     d.at = p.expires - options_.proposal_ttl;
     d.outcome = "pending";
@@ -81,8 +81,8 @@ void EffectPipeline::restore() {
   }
   const auto saved = store_->load_state("pipeline");
   if (!saved) return;
-  const auto doc = nlohmann::json::parse(*saved, nullptr, false);
-  if (doc.is_discarded()) return;
+  const auto doc = parse_own_json(*saved);
+  if (!doc.is_object()) return;
   for (const auto& c : doc.value("checks", nlohmann::json::array())) {
     checks_.push_back({decision_from(c["record"]), c.value("before", 0.0), c.value("previous", 0.0), c.value("due", Nanos{0})});
   }
@@ -124,8 +124,8 @@ std::size_t EffectPipeline::reconcile(Nanos now) {
   if (store_ == nullptr) return 0;
   std::size_t settled = 0;
   for (const auto& row : store_->unfinished()) {
-    const auto record = nlohmann::json::parse(row.json, nullptr, false);
-    if (record.is_discarded()) continue;
+    const auto record = parse_own_json(row.json);
+    if (!record.is_object()) continue;
     Decision d = decision_from(record);
     d.id = row.id;
     d.at = row.at;

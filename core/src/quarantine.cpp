@@ -2,8 +2,8 @@
 
 #include <cerrno>
 #include <cstring>
-#include <nlohmann/json.hpp>
 
+#include "setpoint/json_document.hpp"
 #include "setpoint/timestamp.hpp"
 
 namespace setpoint {
@@ -35,7 +35,7 @@ void Quarantine::add(Nanos at, Rejection reason, std::string_view detail,
   };
   if (cut) record["line_bytes"] = line.size();
   // Invalid UTF-8 in the line is kept as U+FFFD so the quarantine stays valid JSON.
-  const std::string text = record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  const std::string text = dump(record);
   if (std::fprintf(file_, "%s\n", text.c_str()) < 0) {
     error_ = "cannot write quarantine file " + path_ + ": " + std::strerror(errno);
     return;

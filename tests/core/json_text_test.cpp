@@ -42,3 +42,11 @@ TEST_CASE("numbers round-trip, non-finite ones are null") {
   json_text::append_number(out, std::uint64_t{18446744073709551615ull});
   CHECK(out == "18446744073709551615");
 }
+
+TEST_CASE("the nesting of a JSON text is measured without parsing it; brackets in strings do not count") {
+  CHECK(json_text::nesting_depth("1") == 0);
+  CHECK(json_text::nesting_depth(R"({"a":[1,{"b":[]}]})") == 4);
+  CHECK(json_text::nesting_depth(R"(["[[[[", "\"[[[", {}])") == 2);
+  CHECK(json_text::nesting_depth(std::string(70'000, '[')) == 70'000);
+  CHECK(json_text::nesting_depth("]]]}}") == 0);
+}

@@ -54,7 +54,7 @@ TEST_CASE("check: every problem is reported, grants to missing policies with fil
   const std::string p = dir.file("policies") + "/";
   CHECK(result.out ==
         p + "broken.lua: policy broken: broken.lua:1: '}' expected near 'end'\n" +
-        p + "meta.lua: name must be a string\n" +
+        p + "meta.lua: name must be a string of letters, digits, - _ . or : (at most 128)\n" +
         p + "greedy.lua: declares parameter checkout.max_concurrency, which config does not grant to greedy\n" +
         dir.file("setpoint.yaml") + ":7:15: parameters.checkout.max_concurrency.policies: no policy named ghost in " + dir.file("policies") + "\n" +
         "4 problems found\n");

@@ -105,5 +105,5 @@ TEST_CASE("config errors name the file, line, column, key path and the problem")
 TEST_CASE("a missing config file is an error, not a crash") {
   auto result = load_config("/nonexistent/setpoint.yaml");
   REQUIRE(std::holds_alternative<ConfigError>(result));
-  CHECK(std::get<ConfigError>(result).message == "/nonexistent/setpoint.yaml: cannot read the file");
+  CHECK(std::get<ConfigError>(result).message == "cannot open /nonexistent/setpoint.yaml: No such file or directory");
 }

@@ -50,6 +50,6 @@ TEST_CASE("eval: a failing or runaway policy exits 1 with the reason; bad input 
   CHECK(result.out.find("windows.s.forever: not a span like 1m") != std::string::npos);
   write_file(dir.file("extra.json"), R"({"param": {}})");
   CHECK(run_setpoint("eval " + kPolicy + " --fixture " + dir.file("extra.json")).status == 2);
-  CHECK(run_setpoint("eval /nonexistent.lua --fixture " + kFixture).out == "setpoint eval: /nonexistent.lua: cannot read the file\n");
+  CHECK(run_setpoint("eval /nonexistent.lua --fixture " + kFixture).out == "setpoint eval: cannot open /nonexistent.lua: No such file or directory\n");
   CHECK(run_setpoint("eval " + kPolicy).status == 2);  // --fixture is required
 }

@@ -10,7 +10,5 @@ namespace setpoint {
 
 // Empty on success, else what went wrong.
 std::string write_file_atomically(const std::string& path, std::string_view content);
-// The whole file, or none (with `error` set) when it cannot be read.
-std::optional<std::string> read_whole_file(const std::string& path, std::string& error);
 
 }  // namespace setpoint

@@ -14,4 +14,9 @@ void append_string(std::string& out, std::string_view text);
 void append_number(std::string& out, double value);
 void append_number(std::string& out, std::uint64_t value);
 
+// The deepest nesting of arrays and objects in a JSON text (strings skipped), without parsing
+// it: a document from outside is measured before a recursive reader or writer meets it.
+constexpr int kMaxDepth = 64;  // what every parser of outside JSON accepts
+int nesting_depth(std::string_view text);
+
 }  // namespace setpoint::json_text

@@ -12,6 +12,10 @@
 
 namespace setpoint::bindings {
 
+// A policy file, a policy's tests and a stdlib module are source text of a few KiB; a larger
+// file is refused before it is read (a policy folder is hostile ground too).
+constexpr std::size_t kMaxPolicyFileBytes = 1u << 20;
+
 struct LivePolicy {
   PolicyInfo info;
   std::string hash;  // SHA-256 of the source

@@ -1,0 +1,21 @@
+#pragma once
+// Reading a file that someone outside named (a policy, its tests, a config, a tokens file, an
+// authority file, a fixture): only a regular file, and only up to a size. A FIFO would block
+// the reader in open() or read() for ever, /dev/zero would never end, a directory reads as
+// nothing; each is refused with its reason. Symlinks are followed: Kubernetes mounts a
+// ConfigMap's files as symlinks into a `..data` folder.
+#include <cstddef>
+#include <optional>
+#include <string>
+
+namespace setpoint {
+
+// Why `path` cannot be read as a regular file of at most `max_bytes`; "" when it can (or
+// when it does not exist and `missing_ok`).
+std::string regular_file_problem(const std::string& path, std::size_t max_bytes, bool missing_ok = false);
+
+// The whole file, or none with `error` set ("policies/a.lua: is a FIFO, not a regular file",
+// "cannot open policies/a.lua: No such file or directory").
+std::optional<std::string> read_regular_file(const std::string& path, std::size_t max_bytes, std::string& error);
+
+}  // namespace setpoint

@@ -9,6 +9,7 @@ extern "C" {
 #include "evaluation.hpp"
 #include "setpoint/duration.hpp"
 #include "setpoint/series.hpp"
+#include "setpoint/utf8.hpp"
 
 #include <iterator>
 #include <vector>
@@ -34,7 +35,16 @@ std::string_view text_view(lua_State* L, int index, const char* what) {
   return {s, n};
 }
 
-std::string text_arg(lua_State* L, int index, const char* what) { return std::string(text_view(L, index, what)); }
+// A string the policy says (a target, a reason, a log line): kept as one printable line, so
+// nothing a policy writes can forge a log line, move a terminal's cursor or break a JSON writer.
+std::string text_arg(lua_State* L, int index, const char* what) { return utf8::printable(text_view(L, index, what), kMaxTextBytes); }
+
+// A policy's value shown in an error message: never its raw bytes.
+std::string shown(lua_State* L, int index) {
+  std::size_t n = 0;
+  const char* s = lua_type(L, index) == LUA_TSTRING ? lua_tolstring(L, index, &n) : nullptr;
+  return s == nullptr ? std::string(luaL_typename(L, index)) : utf8::printable({s, n}, 128);
+}
 
 ProposedValue value_arg(lua_State* L, int index, const char* what) {
   switch (lua_type(L, index)) {
@@ -49,7 +59,8 @@ ProposedValue value_arg(lua_State* L, int index, const char* what) {
 std::string reason_opt(lua_State* L, int index) {
   if (lua_isnoneornil(L, index)) return {};
   if (!lua_istable(L, index)) luaL_error(L, "options must be a table like { reason = \"...\" }");
-  lua_getfield(L, index, "reason");
+  lua_pushliteral(L, "reason");
+  lua_rawget(L, index);
   std::string reason = lua_isnil(L, -1) ? std::string() : text_arg(L, -1, "reason");
   lua_pop(L, 1);
   return reason;
@@ -73,7 +84,7 @@ int ctx_window(lua_State* L) {
       if (labels.size() >= 64) return luaL_error(L, "ctx:window: more than 64 labels");
       if (lua_type(L, -2) != LUA_TSTRING) return luaL_error(L, "ctx:window: label names must be strings");
       if (lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TNUMBER) {
-        return luaL_error(L, "ctx:window: label %s must be a string or number", lua_tostring(L, -2));
+        return luaL_error(L, "ctx:window: label %s must be a string or number", shown(L, -2).c_str());
       }
       lua_pushvalue(L, -2);  // the name, kept on the stack; the key stays for lua_next
       lua_insert(L, -2);     // …, key, name, value
@@ -86,13 +97,20 @@ int ctx_window(lua_State* L) {
   }
   Nanos span = 0;
   if (lua_type(L, 4) == LUA_TSTRING) {
-    const auto parsed = parse_duration(lua_tostring(L, 4));
-    if (!parsed) return luaL_error(L, "ctx:window: span \"%s\" is not a duration like 10s, 1m or 1h", lua_tostring(L, 4));
+    std::size_t n = 0;
+    const char* text = lua_tolstring(L, 4, &n);
+    const auto parsed = n > 64 ? std::nullopt : parse_duration({text, n});
+    if (!parsed) return luaL_error(L, "ctx:window: span \"%s\" is not a duration like 10s, 1m or 1h", shown(L, 4).c_str());
     span = *parsed;
   } else if (lua_type(L, 4) == LUA_TNUMBER && std::isfinite(lua_tonumber(L, 4))) {
     span = static_cast<Nanos>(lua_tonumber(L, 4) * kNanosPerSecond);
   } else {
     return luaL_error(L, "ctx:window: span must be a duration like \"1m\" or seconds");
+  }
+  // A policy reading thousands of windows in one evaluation is broken, and would make every
+  // decision it records carry them all.
+  if (e.outputs->reads.size() >= kMaxReads) {
+    return luaL_error(L, "ctx:window: more than %d window reads in one evaluation", static_cast<int>(kMaxReads));
   }
   thread_local std::string key;
   key.clear();
@@ -147,8 +165,9 @@ int ctx_series(lua_State* L) {
   for (const auto& labels : all) {
     lua_createtable(L, 0, static_cast<int>(labels.size()));
     for (const auto& [name, value] : labels) {
+      lua_pushlstring(L, name.data(), name.size());
       lua_pushlstring(L, value.data(), value.size());
-      lua_setfield(L, -2, name.c_str());
+      lua_rawset(L, -3);
     }
     lua_rawseti(L, -2, ++i);
   }
@@ -159,10 +178,10 @@ int ctx_param(lua_State* L) {
   Evaluation& e = evaluation(L);
   const std::string_view name = text_view(L, 2, "ctx:param: the name");
   const auto value = e.inputs->param(name);
-  if (!value) return luaL_error(L, "ctx:param: no parameter %s in config", lua_tostring(L, 2));
+  if (!value) return luaL_error(L, "ctx:param: no parameter %s in config", shown(L, 2).c_str());
   if (const auto* d = std::get_if<double>(&*value)) lua_pushnumber(L, *d);
   else if (const auto* b = std::get_if<bool>(&*value)) lua_pushboolean(L, *b);
-  else lua_pushstring(L, std::get<std::string>(*value).c_str());
+  else lua_pushlstring(L, std::get<std::string>(*value).data(), std::get<std::string>(*value).size());
   return 1;
 }
 
@@ -195,7 +214,8 @@ int ctx_act(lua_State* L) {
     lua_pushnil(L);
     while (lua_next(L, 3) != 0) {
       if (lua_type(L, -2) != LUA_TSTRING) return luaL_error(L, "ctx:act: argument names must be strings");
-      const std::string arg = lua_tostring(L, -2);
+      if (args.size() >= 64) return luaL_error(L, "ctx:act: more than 64 arguments");
+      const std::string arg = text_arg(L, -2, "ctx:act: an argument's name");
       args.emplace_back(arg, value_arg(L, lua_gettop(L), "ctx:act: an argument"));
       lua_pop(L, 1);
     }

@@ -2,13 +2,18 @@
 // each function a policy gets is named here, and each one left out says why.
 #include "setpoint/bindings/library.hpp"
 
+#include <cmath>
 #include <cstring>
+#include <ctime>
+#include <string>
 
 extern "C" {
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
 }
+
+#include "evaluation.hpp"
 
 namespace setpoint::bindings {
 
@@ -33,6 +38,9 @@ const char* const kBase[] = {"assert", "error", "ipairs", "next", "pairs", "rawe
 //   dump              turns functions into bytecode (see load)
 //   match, gmatch, gsub  Lua patterns backtrack inside C, where no hook can stop them
 //                     (string.find stays, plain text only)
+// and format is wrapped: %s and %q of a table, function, thread or userdata, and %p of
+// anything, print what tostring prints (the type), never an address — an address is what an
+// attacker of the host's memory needs first.
 const char* const kString[] = {"byte", "char", "format", "len", "lower", "rep", "reverse", "sub", "upper", nullptr};
 
 // table: kept without foreach, foreachi, setn, getn (Lua 5.0 leftovers); sort is capped.
@@ -44,7 +52,9 @@ const char* const kMath[] = {"abs", "acos", "asin", "atan", "atan2", "ceil", "co
                              "random", "sin", "sinh", "sqrt", "tan", "tanh", "huge", "pi", nullptr};
 
 // os: only the clock and calendar. Left out: execute, exit, getenv, remove, rename, tmpname,
-// setlocale — they reach the process or the file system.
+// setlocale — they reach the process or the file system. time and date are replaced: they
+// read the engine's clock (the events' time in replay, the simulated time in simulate), never
+// the host's, and the calendar is always UTC.
 const char* const kOs[] = {"time", "clock", "date", "difftime", nullptr};
 
 // coroutine: kept; resume is wrapped so limits raised inside a coroutine stay raised.
@@ -138,6 +148,161 @@ int safe_tostring(lua_State* L) {
   }
 }
 
+// Work done inside one C call is invisible to the count hook, which fires between VM
+// instructions. Our own C functions charge what they scan here; every so often the charge looks
+// at the deadline itself (the watchdog covers the C functions that are not ours).
+void charge(lua_State* L, std::size_t bytes) {
+  thread_local std::size_t since_check = 0;
+  since_check += bytes;
+  if (since_check < (1u << 20)) return;
+  since_check = 0;
+  if (past_deadline()) {
+    deadline_passed = true;
+    lua_pushlightuserdata(L, &kDeadlineSentinel);
+    lua_error(L);
+  }
+}
+
+// string.format(fmt, ...) without addresses: %p of anything, and %s or %q of what is neither
+// a string nor a number, become %s of the type's name (what the sandbox's tostring prints).
+int safe_format(lua_State* L) {
+  std::size_t n = 0;
+  const char* f = luaL_checklstring(L, 1, &n);
+  std::string rewritten;  // the format with each hiding conversion made a plain %s
+  std::size_t copied = 0;  // f[0, copied) is in `rewritten`
+  int arg = 1;
+  std::size_t bytes = n;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (f[i] != '%') continue;
+    if (i + 1 < n && f[i + 1] == '%') {
+      ++i;
+      continue;
+    }
+    std::size_t j = i + 1;
+    while (j < n && std::strchr("-+ #0123456789.", f[j]) != nullptr) ++j;
+    if (j >= n) break;  // a format cut short: the real format says so
+    const char conversion = f[j];
+    const int type = lua_type(L, ++arg);
+    if (type == LUA_TSTRING) bytes += lua_objlen(L, arg);
+    const bool plain = type == LUA_TSTRING || type == LUA_TNUMBER;
+    if ((conversion == 'p' || ((conversion == 's' || conversion == 'q') && !plain)) && arg <= lua_gettop(L)) {
+      if (plain) {  // %p of a string or number: the value itself
+        lua_pushvalue(L, arg);
+        lua_tostring(L, -1);
+      } else if (type == LUA_TBOOLEAN) {
+        lua_pushstring(L, lua_toboolean(L, arg) ? "true" : "false");
+      } else {
+        lua_pushstring(L, luaL_typename(L, arg));
+      }
+      lua_replace(L, arg);
+      // %s keeps its width and precision; %q and %p flags mean nothing to %s: dropped.
+      rewritten.append(f + copied, (conversion == 's' ? j : i + 1) - copied);
+      rewritten += 's';
+      copied = j + 1;
+    }
+    i = j;
+  }
+  charge(L, bytes);
+  if (copied > 0) {
+    rewritten.append(f + copied, n - copied);
+    lua_pushlstring(L, rewritten.data(), rewritten.size());
+    lua_replace(L, 1);
+  }
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, 1);
+  return 1;
+}
+
+// The engine's time of the evaluation in progress, in whole seconds; a Lua error outside one.
+lua_Number engine_seconds(lua_State* L) {
+  auto* const* current = static_cast<Evaluation* const*>(lua_touserdata(L, lua_upvalueindex(1)));
+  if (*current == nullptr) luaL_error(L, "the engine's clock is read only during an evaluation (ctx:now())");
+  return std::floor(static_cast<lua_Number>((*current)->inputs->now) / kNanosPerSecond);
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
+long long days_from_civil(long long y, long long m, long long d) {
+  y -= m <= 2;
+  const long long era = (y >= 0 ? y : y - 399) / 400;
+  const long long yoe = y - era * 400;
+  const long long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+lua_Number date_field(lua_State* L, const char* key, lua_Number fallback) {
+  lua_getfield(L, 1, key);
+  const bool given = lua_type(L, -1) == LUA_TNUMBER;
+  const lua_Number value = given ? lua_tonumber(L, -1) : fallback;
+  lua_pop(L, 1);
+  if (!given && fallback < 0) luaL_error(L, "os.time: field '%s' missing in date table", key);
+  if (!std::isfinite(value) || std::abs(value) > 1e12) luaL_error(L, "os.time: field '%s' is out of range", key);
+  return std::floor(value);
+}
+
+// os.time([date]): the engine's now, or the date table's time read as UTC (fields past their
+// range carry over, as C's mktime does).
+int engine_time(lua_State* L) {
+  if (lua_isnoneornil(L, 1)) {
+    lua_pushnumber(L, engine_seconds(L));
+    return 1;
+  }
+  luaL_checktype(L, 1, LUA_TTABLE);
+  const auto year = static_cast<long long>(date_field(L, "year", -1));
+  const auto month = static_cast<long long>(date_field(L, "month", -1)) - 1;
+  const long long y = year + (month >= 0 ? month / 12 : (month - 11) / 12);
+  const long long m = month - (y - year) * 12 + 1;
+  if (std::abs(y) > 1'000'000) return luaL_error(L, "os.time: year out of range");
+  const lua_Number days = static_cast<lua_Number>(days_from_civil(y, m, 1)) + date_field(L, "day", -1) - 1;
+  lua_pushnumber(L, days * 86400 + date_field(L, "hour", 12) * 3600 + date_field(L, "min", 0) * 60 + date_field(L, "sec", 0));
+  return 1;
+}
+
+// os.date([format [, time]]): the engine's now by default, always UTC ("!" is accepted and
+// changes nothing); "*t" gives the table os.time reads.
+int engine_date(lua_State* L) {
+  std::size_t n = 0;
+  const char* format = luaL_optlstring(L, 1, "%c", &n);
+  const lua_Number seconds = lua_isnoneornil(L, 2) ? engine_seconds(L) : luaL_checknumber(L, 2);
+  if (!std::isfinite(seconds) || std::abs(seconds) > 1e15) return luaL_error(L, "os.date: time out of range");
+  if (n > 0 && format[0] == '!') {
+    ++format;
+    --n;
+  }
+  const std::time_t t = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  if (gmtime_r(&t, &tm) == nullptr) return luaL_error(L, "os.date: time out of range");
+  if (n >= 2 && format[0] == '*' && format[1] == 't') {
+    lua_createtable(L, 0, 9);
+    const std::pair<const char*, int> fields[] = {{"year", tm.tm_year + 1900}, {"month", tm.tm_mon + 1}, {"day", tm.tm_mday},
+                                                  {"hour", tm.tm_hour},        {"min", tm.tm_min},         {"sec", tm.tm_sec},
+                                                  {"wday", tm.tm_wday + 1},    {"yday", tm.tm_yday + 1}};
+    for (const auto& [key, value] : fields) {
+      lua_pushinteger(L, value);
+      lua_setfield(L, -2, key);
+    }
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "isdst");
+    return 1;
+  }
+  charge(L, n * 64);
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (format[i] != '%' || i + 1 == n) {
+      luaL_addchar(&b, format[i]);
+      continue;
+    }
+    const char spec[3] = {'%', format[++i], '\0'};
+    char out[128];
+    const std::size_t written = std::strftime(out, sizeof out, spec, &tm);
+    luaL_addlstring(&b, out, written);
+  }
+  luaL_pushresult(&b);
+  return 1;
+}
+
 // string.find, plain text only: (s, needle [, init]) -> start, end | nil.
 int plain_find(lua_State* L) {
   std::size_t ls = 0, lp = 0;
@@ -152,6 +317,7 @@ int plain_find(lua_State* L) {
   }
   const char* start = s + init - 1;
   const std::size_t left = ls - static_cast<std::size_t>(init - 1);
+  charge(L, left);
   const void* hit = lp == 0 ? start : memmem(start, left, p, lp);
   if (hit == nullptr) {
     lua_pushnil(L);
@@ -165,9 +331,11 @@ int plain_find(lua_State* L) {
 
 int capped_sort(lua_State* L) {
   luaL_checktype(L, 1, LUA_TTABLE);
-  if (lua_objlen(L, 1) > static_cast<std::size_t>(kMaxSortSize)) {
+  const std::size_t n = lua_objlen(L, 1);
+  if (n > static_cast<std::size_t>(kMaxSortSize)) {
     return luaL_error(L, "table.sort: more than %d elements", kMaxSortSize);
   }
+  charge(L, n * 17 * 8);  // n log n comparisons, each a few bytes' worth of work
   lua_pushvalue(L, lua_upvalueindex(1));
   lua_insert(L, 1);
   lua_call(L, lua_gettop(L) - 1, 0);
@@ -218,7 +386,7 @@ void replace_in(lua_State* L, int env, const char* library, const char* name, lu
 
 }  // namespace
 
-void open_sandbox(lua_State* L, std::uint64_t seed, const Stdlib* stdlib) {
+void open_sandbox(lua_State* L, std::uint64_t seed, const Stdlib* stdlib, Evaluation* const* current) {
   const lua_CFunction openers[] = {luaopen_base, luaopen_string, luaopen_table, luaopen_math, luaopen_os};
   for (lua_CFunction open : openers) {
     lua_pushcfunction(L, open);
@@ -247,6 +415,11 @@ void open_sandbox(lua_State* L, std::uint64_t seed, const Stdlib* stdlib) {
   sub_library(L, env, lua_gettop(L), "string", kString);
   lua_pop(L, 1);
   replace_in(L, env, "string", "find", plain_find);
+  lua_getfield(L, env, "string");
+  lua_getfield(L, -1, "format");
+  lua_pushcclosure(L, safe_format, 1);
+  lua_setfield(L, -2, "format");
+  lua_pop(L, 1);
 
   lua_getfield(L, globals, "table");
   sub_library(L, env, lua_gettop(L), "table", kTable);
@@ -266,6 +439,14 @@ void open_sandbox(lua_State* L, std::uint64_t seed, const Stdlib* stdlib) {
 
   lua_getfield(L, globals, "os");
   sub_library(L, env, lua_gettop(L), "os", kOs);
+  lua_pop(L, 1);
+  lua_getfield(L, env, "os");
+  const std::pair<const char*, lua_CFunction> clock_functions[] = {{"time", engine_time}, {"date", engine_date}};
+  for (const auto& [name, fn] : clock_functions) {
+    lua_pushlightuserdata(L, const_cast<Evaluation**>(current));
+    lua_pushcclosure(L, fn, 1);
+    lua_setfield(L, -2, name);
+  }
   lua_pop(L, 1);
 
   lua_getfield(L, globals, "coroutine");

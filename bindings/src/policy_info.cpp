@@ -5,12 +5,36 @@ extern "C" {
 #include <lua.h>
 }
 
-#include <regex>
+#include <string_view>
 
 #include "setpoint/duration.hpp"
 
 namespace setpoint::bindings {
 namespace {
+
+// The module's field `key`, read raw: a policy's metatable on its own definition table never
+// runs in the host (an __index that loops would hang the loader, outside any deadline).
+void push_raw(lua_State* L, const char* key) {
+  lua_pushstring(L, key);
+  lua_rawget(L, -2);
+}
+
+std::string string_at(lua_State* L, int index) {
+  std::size_t n = 0;
+  const char* s = lua_tolstring(L, index, &n);
+  return {s, n};
+}
+
+// A name that can stand in a log line, a URL, a metric label and a store key as it is.
+bool valid_name(const std::string& name) {
+  if (name.empty() || name.size() > 128) return false;
+  for (const char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+                    c == '.' || c == ':';
+    if (!ok) return false;
+  }
+  return true;
+}
 
 // A list of strings at the top of the stack, or a problem.
 std::vector<std::string> string_list(lua_State* L, const std::string& what, std::vector<std::string>& problems) {
@@ -20,20 +44,36 @@ std::vector<std::string> string_list(lua_State* L, const std::string& what, std:
     problems.push_back(what + " must be a list of strings");
     return out;
   }
-  const int n = static_cast<int>(lua_objlen(L, -1));
-  for (int i = 1; i <= n; ++i) {
-    lua_rawgeti(L, -1, i);
-    if (lua_type(L, -1) == LUA_TSTRING) out.emplace_back(lua_tostring(L, -1));
-    else problems.push_back(what + "[" + std::to_string(i) + "] must be a string");
+  const std::size_t n = lua_objlen(L, -1);  // raw: no __len
+  if (n > 1000) {
+    problems.push_back(what + " has more than 1000 entries");
+    return out;
+  }
+  for (std::size_t i = 1; i <= n; ++i) {
+    lua_rawgeti(L, -1, static_cast<int>(i));
+    if (lua_type(L, -1) == LUA_TSTRING && valid_name(string_at(L, -1))) out.push_back(string_at(L, -1));
+    else problems.push_back(what + "[" + std::to_string(i) + "] must be a name (letters, digits, - _ . :)");
     lua_pop(L, 1);
   }
   return out;
 }
 
-bool valid_schedule(const std::string& s) {
-  static const std::regex daily(R"(daily ([01][0-9]|2[0-3]):[0-5][0-9])");
-  static const std::regex weekly(R"(weekly (mon|tue|wed|thu|fri|sat|sun) ([01][0-9]|2[0-3]):[0-5][0-9])");
-  return std::regex_match(s, daily) || std::regex_match(s, weekly);
+// "HH:MM", 00:00 to 23:59.
+bool valid_time(std::string_view t) {
+  const auto digit = [&](std::size_t i) { return t[i] >= '0' && t[i] <= '9'; };
+  if (t.size() != 5 || t[2] != ':' || !digit(0) || !digit(1) || !digit(3) || !digit(4)) return false;
+  return (t[0] - '0') * 10 + (t[1] - '0') < 24 && t[3] < '6';
+}
+
+// "daily HH:MM" or "weekly <mon..sun> HH:MM".
+bool valid_schedule(std::string_view s) {
+  if (s.starts_with("daily ")) return valid_time(s.substr(6));
+  if (!s.starts_with("weekly ") || s.size() != 16 || s[10] != ' ') return false;
+  const std::string_view day = s.substr(7, 3);
+  for (const char* d : {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}) {
+    if (day == d) return valid_time(s.substr(11));
+  }
+  return false;
 }
 
 }  // namespace
@@ -48,18 +88,19 @@ std::optional<PolicyInfo> read_policy_info(PolicyState& state, const std::string
   }
   PolicyInfo info;
   info.name = default_name;
-  lua_getfield(L, -1, "evaluate");
+  push_raw(L, "evaluate");
   if (!lua_isfunction(L, -1)) problems.push_back("evaluate must be a function");
   lua_pop(L, 1);
 
-  lua_getfield(L, -1, "name");
-  if (lua_type(L, -1) == LUA_TSTRING) info.name = lua_tostring(L, -1);
-  else if (!lua_isnil(L, -1)) problems.push_back("name must be a string");
+  push_raw(L, "name");
+  if (lua_type(L, -1) == LUA_TSTRING && valid_name(string_at(L, -1))) info.name = string_at(L, -1);
+  else if (!lua_isnil(L, -1)) problems.push_back("name must be a string of letters, digits, - _ . or : (at most 128)");
+  else if (!valid_name(info.name)) problems.push_back("the file's name cannot name a policy: give it a name = \"...\" of letters, digits, - _ . or :");
   lua_pop(L, 1);
 
-  lua_getfield(L, -1, "every");
+  push_raw(L, "every");
   if (lua_type(L, -1) == LUA_TSTRING) {
-    const auto every = parse_duration(lua_tostring(L, -1));
+    const auto every = parse_duration(string_at(L, -1));
     if (!every || *every < 100 * kNanosPerMilli) problems.push_back("every must be an interval of at least 100ms, like \"5s\"");
     else info.every = *every;
   } else if (!lua_isnil(L, -1)) {
@@ -67,19 +108,19 @@ std::optional<PolicyInfo> read_policy_info(PolicyState& state, const std::string
   }
   lua_pop(L, 1);
 
-  lua_getfield(L, -1, "schedule");
+  push_raw(L, "schedule");
   if (lua_type(L, -1) == LUA_TSTRING) {
-    info.schedule = lua_tostring(L, -1);
+    info.schedule = string_at(L, -1);
     if (!valid_schedule(info.schedule)) problems.push_back("schedule must be \"daily HH:MM\" or \"weekly sun HH:MM\" (UTC)");
   } else if (!lua_isnil(L, -1)) {
     problems.push_back("schedule must be a string");
   }
   lua_pop(L, 1);
 
-  lua_getfield(L, -1, "params");
+  push_raw(L, "params");
   info.params = string_list(L, "params", problems);
   lua_pop(L, 1);
-  lua_getfield(L, -1, "actions");
+  push_raw(L, "actions");
   info.actions = string_list(L, "actions", problems);
   lua_pop(L, 2);
   if (problems.size() != before) return std::nullopt;

@@ -6,12 +6,14 @@ extern "C" {
 #include <luajit.h>
 }
 
+#include <chrono>
 #include <functional>
 
 #include "evaluation.hpp"
 #include "setpoint/bindings/library.hpp"
 #include "setpoint/bindings/state_codec.hpp"
-#include "setpoint/json_text.hpp"
+#include "setpoint/utf8.hpp"
+#include "watchdog.hpp"
 
 namespace setpoint::bindings {
 namespace {
@@ -21,7 +23,30 @@ namespace {
 // ever see the run it belongs to.
 thread_local PolicyState* running = nullptr;
 
+std::int64_t steady_now() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// module[field] without running any metamethod of the policy's: pushes the value (nil if
+// absent); false (nothing pushed) when the module is not a table.
+bool push_field(lua_State* L, int module_ref, const char* field) {
+  lua_rawgeti(L, LUA_REGISTRYINDEX, module_ref);
+  if (!lua_istable(L, -1)) {
+    lua_pop(L, 1);
+    return false;
+  }
+  lua_pushstring(L, field);
+  lua_rawget(L, -2);
+  lua_remove(L, -2);
+  return true;
+}
+
 }  // namespace
+
+bool past_deadline() {
+  const PolicyState* self = running;
+  return self != nullptr && self->past_deadline();
+}
 
 const char* failure_name(Failure failure) {
   switch (failure) {
@@ -41,7 +66,7 @@ PolicyState::PolicyState(std::string name, Limits limits, const Clock& clock, co
   L_ = lua_newstate(&MemoryCap::allocate, cap_.get());
   if (L_ == nullptr) return;
   luaJIT_setmode(L_, 0, LUAJIT_MODE_ENGINE | LUAJIT_MODE_OFF);
-  open_sandbox(L_, std::hash<std::string>{}(name_), stdlib);
+  open_sandbox(L_, std::hash<std::string>{}(name_), stdlib, &current_);
   // The hook is armed for the life of the state; it only acts while a run has a deadline.
   lua_sethook(L_, &PolicyState::hook, LUA_MASKCOUNT, limits_.hook_every);
 }
@@ -50,10 +75,11 @@ PolicyState::~PolicyState() {
   if (L_ != nullptr) lua_close(L_);
 }
 
+bool PolicyState::past_deadline() const { return deadline_ != 0 && (watchdog::overdue() || clock_.monotonic() >= deadline_); }
+
 void PolicyState::hook(lua_State* L, lua_Debug*) {
   PolicyState* self = running;
-  if (self == nullptr || self->L_ == nullptr) return;
-  if (self->clock_.monotonic() < self->deadline_) return;
+  if (self == nullptr || self->L_ == nullptr || !self->past_deadline()) return;
   // Raised again at every check until the run returns: pcall cannot swallow it for long, and
   // the sandboxed pcall re-raises it at once.
   deadline_passed = true;
@@ -65,11 +91,14 @@ RunResult PolicyState::run(int nargs, int nresults) {
   cap_->refused = false;
   deadline_ = clock_.monotonic() + limits_.cpu;
   PolicyState* outer = running;
+  const bool outer_passed = deadline_passed;
   running = this;
   deadline_passed = false;
+  const watchdog::Armed previous = watchdog::arm(L_, &PolicyState::hook, steady_now() + limits_.cpu);
   const int status = lua_pcall(L_, nargs, nresults, 0);
+  if (watchdog::disarm(previous)) lua_sethook(L_, &PolicyState::hook, LUA_MASKCOUNT, limits_.hook_every);
   const bool timed_out = deadline_passed;
-  deadline_passed = false;
+  deadline_passed = outer_passed;
   running = outer;
   deadline_ = 0;
   if (status == 0) return {};
@@ -81,8 +110,9 @@ RunResult PolicyState::run(int nargs, int nresults) {
     result = {Failure::kMemory, "policy " + name_ + " exceeded its memory cap of " +
                                     std::to_string(limits_.memory >> 20) + " MiB"};
   } else {
-    const char* message = lua_tostring(L_, -1);
-    result = {Failure::kRuntime, "policy " + name_ + ": " + (message ? message : "error object is not a string")};
+    // The policy's own words, made one printable line: an error may carry any bytes.
+    const char* message = lua_type(L_, -1) == LUA_TSTRING || lua_type(L_, -1) == LUA_TNUMBER ? lua_tostring(L_, -1) : nullptr;
+    result = {Failure::kRuntime, "policy " + name_ + ": " + (message ? utf8::printable(message, 1024) : "error object is not a string")};
   }
   lua_pop(L_, 1);
   lua_gc(L_, LUA_GCCOLLECT, 0);  // give back what a failed run held
@@ -98,7 +128,7 @@ RunResult PolicyState::load(std::string_view source, const std::string& chunk_na
   if (status != 0) {
     const char* message = lua_tostring(L_, -1);
     RunResult result{status == LUA_ERRMEM ? Failure::kMemory : Failure::kSyntax,
-                     "policy " + name_ + ": " + (message ? message : "cannot load")};
+                     "policy " + name_ + ": " + (message ? utf8::printable(message, 1024) : "cannot load")};
     lua_pop(L_, 1);
     return result;
   }
@@ -111,13 +141,7 @@ RunResult PolicyState::load(std::string_view source, const std::string& chunk_na
 
 RunResult PolicyState::call(const char* field) {
   if (L_ == nullptr || module_ref_ == LUA_NOREF) return {Failure::kRuntime, "policy " + name_ + ": not loaded"};
-  lua_rawgeti(L_, LUA_REGISTRYINDEX, module_ref_);
-  if (!lua_istable(L_, -1)) {
-    lua_pop(L_, 1);
-    return {Failure::kRuntime, "policy " + name_ + ": the file does not return a table"};
-  }
-  lua_getfield(L_, -1, field);
-  lua_remove(L_, -2);
+  if (!push_field(L_, module_ref_, field)) return {Failure::kRuntime, "policy " + name_ + ": the file does not return a table"};
   if (!lua_isfunction(L_, -1)) {
     lua_pop(L_, 1);
     return {Failure::kRuntime, "policy " + name_ + ": no function " + field};
@@ -131,13 +155,7 @@ namespace setpoint::bindings {
 
 RunResult PolicyState::evaluate(const PolicyInputs& inputs, PolicyOutputs& outputs) {
   if (L_ == nullptr || module_ref_ == LUA_NOREF) return {Failure::kRuntime, "policy " + name_ + ": not loaded"};
-  lua_rawgeti(L_, LUA_REGISTRYINDEX, module_ref_);
-  if (!lua_istable(L_, -1)) {
-    lua_pop(L_, 1);
-    return {Failure::kRuntime, "policy " + name_ + ": the file does not return a table"};
-  }
-  lua_getfield(L_, -1, "evaluate");
-  lua_remove(L_, -2);
+  if (!push_field(L_, module_ref_, "evaluate")) return {Failure::kRuntime, "policy " + name_ + ": the file does not return a table"};
   if (!lua_isfunction(L_, -1)) {
     lua_pop(L_, 1);
     return {Failure::kRuntime, "policy " + name_ + ": no function evaluate"};
@@ -152,21 +170,35 @@ RunResult PolicyState::evaluate(const PolicyInputs& inputs, PolicyOutputs& outpu
     lua_newtable(L_);
     state_ref_ = luaL_ref(L_, LUA_REGISTRYINDEX);
   }
+  // Raw: ctx is the policy's to play with, and a metatable it put there must not run here.
+  lua_pushliteral(L_, "state");
   lua_rawgeti(L_, LUA_REGISTRYINDEX, state_ref_);
-  lua_setfield(L_, -2, "state");
+  lua_rawset(L_, -3);
   current_ = &evaluation;
   RunResult result = run(1, 0);
   current_ = nullptr;
-  if (!result.ok()) {
-    outputs = PolicyOutputs{};
-    return result;
+  if (result.ok() && !state_kept()) {
+    result = {Failure::kRuntime, "policy " + name_ +
+                                     ": ctx.state was replaced by another value; it is kept only as changed in place "
+                                     "(ctx.state.x = ..., not ctx.state = {...})"};
   }
+  if (!result.ok()) outputs = PolicyOutputs{};
   return result;
 }
 
 }  // namespace setpoint::bindings
 
 namespace setpoint::bindings {
+
+bool PolicyState::state_kept() {
+  lua_rawgeti(L_, LUA_REGISTRYINDEX, ctx_ref_);
+  lua_pushliteral(L_, "state");
+  lua_rawget(L_, -2);
+  lua_rawgeti(L_, LUA_REGISTRYINDEX, state_ref_);
+  const bool same = lua_rawequal(L_, -1, -2) != 0;
+  lua_pop(L_, 3);
+  return same;
+}
 
 std::optional<std::string> PolicyState::save_state(std::string& error) {
   if (L_ == nullptr) return std::nullopt;

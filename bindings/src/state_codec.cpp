@@ -1,12 +1,17 @@
 #include "setpoint/bindings/state_codec.hpp"
 
+#include <algorithm>
 #include <cmath>
-#include <nlohmann/json.hpp>
+#include <vector>
 
 extern "C" {
 #include <lauxlib.h>
 #include <lua.h>
 }
+
+#include "setpoint/json_document.hpp"
+#include "setpoint/json_text.hpp"
+#include "setpoint/utf8.hpp"
 
 namespace setpoint::bindings {
 namespace {
@@ -15,35 +20,42 @@ using nlohmann::json;
 constexpr int kMaxDepth = 32;
 constexpr std::size_t kMaxEntries = 100'000;
 
+// A Lua number that is a whole number from 1 to the largest index we keep, as that index.
+std::optional<std::size_t> list_index(double x) {
+  if (!(x >= 1 && x <= static_cast<double>(kMaxEntries)) || std::floor(x) != x) return std::nullopt;
+  return static_cast<std::size_t>(x);
+}
+
+// Writes a policy's table as JSON text. Only raw accesses (lua_next, lua_rawgeti, lua_rawget):
+// no metamethod of the policy's runs here, so encoding cannot loop, yield or raise.
 struct Encoder {
   lua_State* L;
   std::string error;
   std::size_t entries = 0;
 
   bool fail(const std::string& path, const std::string& what) {
-    error = path + ": " + what;
+    error = utf8::printable(path, 256) + ": " + what;
     return false;
   }
 
   // The value at the top of the stack.
-  bool value(const std::string& path, int depth, json& out) {
+  bool value(const std::string& path, int depth, std::string& out) {
     switch (lua_type(L, -1)) {
       case LUA_TNUMBER: {
         const double x = lua_tonumber(L, -1);
         if (!std::isfinite(x)) return fail(path, "NaN and infinities cannot be kept");
-        // Whole numbers are written as integers: 8, not 8.0.
-        if (std::floor(x) == x && std::abs(x) < 9.007199254740992e15) out = static_cast<std::int64_t>(x);
-        else out = x;
+        json_text::append_number(out, x);  // shortest form: 8, not 8.0; reads back exactly
         return true;
       }
       case LUA_TSTRING: {
         std::size_t n = 0;
         const char* s = lua_tolstring(L, -1, &n);
-        out = std::string(s, n);
+        if (!utf8::valid({s, n})) return fail(path, "a string that is not valid UTF-8 cannot be kept");
+        json_text::append_string(out, {s, n});
         return true;
       }
       case LUA_TBOOLEAN:
-        out = lua_toboolean(L, -1) != 0;
+        out += lua_toboolean(L, -1) != 0 ? "true" : "false";
         return true;
       case LUA_TTABLE:
         return table(path, depth + 1, out);
@@ -52,64 +64,107 @@ struct Encoder {
     }
   }
 
-  bool table(const std::string& path, int depth, json& out) {
+  // A table is a list when its keys are exactly 1..n, an object when they are all strings;
+  // anything else (gaps, 0, negative, fractional or huge numbers, mixed keys) is refused.
+  bool table(const std::string& path, int depth, std::string& out) {
     if (depth > kMaxDepth) return fail(path, "nested deeper than " + std::to_string(kMaxDepth) + " (a cycle?)");
     if (!lua_checkstack(L, 4)) return fail(path, "nested too deep");
-    const std::size_t n = lua_objlen(L, -1);
-    // A sequence 1..n with nothing else is a JSON array.
     std::size_t count = 0;
+    std::size_t largest = 0;
+    bool numbered = false;
+    std::vector<std::string> keys;
     lua_pushnil(L);
     while (lua_next(L, -2) != 0) {
+      lua_pop(L, 1);
+      if (++entries > kMaxEntries) {
+        lua_pop(L, 1);
+        return fail(path, "more than " + std::to_string(kMaxEntries) + " entries");
+      }
       ++count;
-      lua_pop(L, 1);
-    }
-    const bool array = n > 0 && count == n;
-    out = array ? json::array() : json::object();
-    lua_pushnil(L);
-    while (lua_next(L, -2) != 0) {
-      if (++entries > kMaxEntries) return fail(path, "more than " + std::to_string(kMaxEntries) + " entries");
-      std::string key;
-      if (array) {
-        key = std::to_string(static_cast<long long>(lua_tonumber(L, -2)));
-      } else if (lua_type(L, -2) == LUA_TSTRING) {
-        key = lua_tostring(L, -2);
+      if (lua_type(L, -1) == LUA_TSTRING) {
+        std::size_t n = 0;
+        const char* s = lua_tolstring(L, -1, &n);
+        if (!utf8::valid({s, n})) {
+          lua_pop(L, 1);
+          return fail(path, "a key that is not valid UTF-8 cannot be kept");
+        }
+        keys.emplace_back(s, n);
+      } else if (lua_type(L, -1) == LUA_TNUMBER) {
+        numbered = true;
+        const auto index = list_index(lua_tonumber(L, -1));
+        if (!index) {
+          std::string key;
+          json_text::append_number(key, lua_tonumber(L, -1));
+          lua_pop(L, 1);
+          return fail(path, "the key " + key + " cannot be kept (a list's keys are 1..n)");
+        }
+        largest = std::max(largest, *index);
       } else {
-        lua_pop(L, 2);
-        return fail(path, "keys must be strings (or the table a sequence 1..n)");
+        const std::string type = luaL_typename(L, -1);
+        lua_pop(L, 1);
+        return fail(path, "a " + type + " key cannot be kept (keys are strings, or a list's 1..n)");
       }
-      json item;
-      if (!value(path + (array ? "[" + key + "]" : "." + key), depth, item)) {
-        lua_pop(L, 2);
-        return false;
-      }
-      if (array) out[static_cast<std::size_t>(std::stoll(key)) - 1] = std::move(item);
-      else out[key] = std::move(item);
-      lua_pop(L, 1);
     }
+    if (numbered && !keys.empty()) return fail(path, "a table with both numbered and named keys cannot be kept");
+    if (numbered) {
+      // Distinct whole keys, each within 1..count, and count of them: exactly 1..count.
+      if (largest != count) return fail(path, "a list with gaps cannot be kept (its keys must be 1.." + std::to_string(count) + ")");
+      out += '[';
+      for (std::size_t i = 1; i <= count; ++i) {
+        if (i > 1) out += ',';
+        lua_rawgeti(L, -1, static_cast<int>(i));
+        const bool ok = value(path + "[" + std::to_string(i) + "]", depth, out);
+        lua_pop(L, 1);
+        if (!ok) return false;
+      }
+      out += ']';
+      return true;
+    }
+    // Sorted keys: the same table always gives the same text (the engine saves only changes).
+    std::sort(keys.begin(), keys.end());
+    out += '{';
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      if (i > 0) out += ',';
+      json_text::append_string(out, keys[i]);
+      out += ':';
+      lua_pushlstring(L, keys[i].data(), keys[i].size());
+      lua_rawget(L, -2);
+      const bool ok = value(path + "." + keys[i], depth, out);
+      lua_pop(L, 1);
+      if (!ok) return false;
+    }
+    out += '}';
     return true;
   }
 };
 
-void push(lua_State* L, const json& j) {
-  lua_checkstack(L, 4);
-  if (j.is_boolean()) lua_pushboolean(L, j.get<bool>());
-  else if (j.is_number()) lua_pushnumber(L, j.get<double>());
-  else if (j.is_string()) lua_pushlstring(L, j.get_ref<const std::string&>().data(), j.get_ref<const std::string&>().size());
-  else if (j.is_array()) {
+bool push(lua_State* L, const json& j, int depth) {
+  if (depth > kMaxDepth + 1 || !lua_checkstack(L, 4)) return false;
+  if (j.is_boolean()) {
+    lua_pushboolean(L, j.get<bool>());
+  } else if (j.is_number()) {
+    lua_pushnumber(L, j.get<double>());
+  } else if (j.is_string()) {
+    const auto& s = j.get_ref<const std::string&>();
+    lua_pushlstring(L, s.data(), s.size());
+  } else if (j.is_array()) {
+    if (j.size() > kMaxEntries) return false;
     lua_createtable(L, static_cast<int>(j.size()), 0);
     for (std::size_t i = 0; i < j.size(); ++i) {
-      push(L, j[i]);
+      if (!push(L, j[i], depth + 1)) return false;
       lua_rawseti(L, -2, static_cast<int>(i + 1));
     }
   } else if (j.is_object()) {
-    lua_createtable(L, 0, static_cast<int>(j.size()));
+    lua_createtable(L, 0, static_cast<int>(std::min<std::size_t>(j.size(), kMaxEntries)));
     for (const auto& [k, v] : j.items()) {
-      push(L, v);
-      lua_setfield(L, -2, k.c_str());
+      lua_pushlstring(L, k.data(), k.size());  // a key may hold a NUL: never cut at it
+      if (!push(L, v, depth + 1)) return false;
+      lua_rawset(L, -3);
     }
   } else {
     lua_pushnil(L);
   }
+  return true;
 }
 
 }  // namespace
@@ -117,24 +172,32 @@ void push(lua_State* L, const json& j) {
 std::optional<std::string> encode_state(lua_State* L, int index, std::string& error, const std::string& root) {
   lua_pushvalue(L, index);
   Encoder encoder{L, {}, 0};
-  json out;
+  std::string out;
   const bool ok = lua_istable(L, -1) ? encoder.table(root, 1, out) : encoder.fail(root, "must be a table");
   lua_pop(L, 1);
   if (!ok) {
     error = encoder.error;
     return std::nullopt;
   }
-  if (out.is_array() && out.empty()) out = json::object();
-  return out.dump();
+  return out;
 }
 
 bool decode_state(lua_State* L, const std::string& text, std::string& error) {
-  const json j = json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
-    error = "the kept state is not a JSON object";
+  if (json_text::nesting_depth(text) > kMaxDepth + 1) {
+    error = "the kept state is nested deeper than " + std::to_string(kMaxDepth);
     return false;
   }
-  push(L, j);
+  const json j = parse_own_json(text);
+  if (!(j.is_object() || j.is_array())) {
+    error = "the kept state is not a JSON object or list";
+    return false;
+  }
+  const int top = lua_gettop(L);
+  if (!push(L, j, 1)) {
+    lua_settop(L, top);
+    error = "the kept state is too large or too deep";
+    return false;
+  }
   return true;
 }
 

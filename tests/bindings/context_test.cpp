@@ -211,7 +211,7 @@ TEST_CASE("ctx.state keeps plain data only, and says where the rest is") {
   const Case cases[] = {
       {"ctx.state.f = function() end", "policy keeper: ctx.state.f: a function cannot be kept"},
       {"ctx.state.a = { b = { 0/0 } }", "policy keeper: ctx.state.a.b[1]: NaN and infinities cannot be kept"},
-      {"ctx.state.t = { [true] = 1 }", "policy keeper: ctx.state.t: keys must be strings (or the table a sequence 1..n)"},
+      {"ctx.state.t = { [true] = 1 }", "policy keeper: ctx.state.t: a boolean key cannot be kept (keys are strings, or a list's 1..n)"},
       {"local t = {} t.self = t ctx.state.loop = t", "policy keeper: ctx.state.loop.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self: nested deeper than 32 (a cycle?)"},
   };
   for (const auto& c : cases) {
@@ -226,6 +226,80 @@ TEST_CASE("ctx.state keeps plain data only, and says where the rest is") {
   }
   PolicyState state("keeper", {}, f.clock);
   std::string error;
-  CHECK_FALSE(state.restore_state("[1,2]", error));
-  CHECK(error == "policy keeper: the kept state is not a JSON object");
+  CHECK(state.restore_state("[1,2]", error));  // a list is data too
+  CHECK_FALSE(state.restore_state("5", error));
+  CHECK(error == "policy keeper: the kept state is not a JSON object or list");
+}
+
+TEST_CASE("a decision keeps at most 64 windows as evidence, and says how many it left out") {
+  Fixture f;
+  PolicyOutputs out;
+  const RunResult result = run(R"(return { evaluate = function(ctx)
+      for i = 1, 100 do ctx:window("m" .. i, {}, "1m") end
+      ctx:window("m1", {}, "1m")   -- read again: one window, its later read
+      ctx:window("m1", {}, "10s")  -- another span: another window
+    end })",
+                               f, out);
+  REQUIRE(result.ok());
+  CHECK(out.reads.size() == 102);
+  const auto evidence = nlohmann::json::parse(out.evidence());
+  CHECK(evidence.size() == 65);  // 64 windows and "omitted"
+  CHECK(evidence["omitted"] == 37);
+  CHECK(evidence.contains("m1{}@1m"));
+  CHECK(evidence.contains("m64{}@1m"));
+  CHECK_FALSE(evidence.contains("m65{}@1m"));
+}
+
+TEST_CASE("more than 4096 window reads in one evaluation is an error, not a 24 MB decision") {
+  Fixture f;
+  PolicyOutputs out;
+  const RunResult result = run(R"(return { evaluate = function(ctx)
+      for i = 1, 5000 do ctx:window("m" .. i, {}, "1m") end
+    end })",
+                               f, out);
+  CHECK(result.failure == Failure::kRuntime);
+  CHECK(result.message.find("ctx:window: more than 4096 window reads in one evaluation") != std::string::npos);
+  CHECK(out.reads.empty());  // a failed evaluation proposes and records nothing
+}
+
+TEST_CASE("os.time and os.date read the engine's clock, in UTC") {
+  Fixture f;  // the engine's now: 2026-11-20T10:00:00Z
+  PolicyOutputs out;
+  const RunResult result = run(R"(return { evaluate = function(ctx)
+      ctx:log(os.time() .. " " .. ctx:now())
+      ctx:log(os.date("%Y-%m-%dT%H:%M:%SZ") .. " " .. os.date("!%H") .. " " .. os.date("*t").hour)
+      ctx:log(tostring(os.time({ year = 2026, month = 11, day = 20, hour = 10 })))
+      ctx:log(tostring(os.time({ year = 2025, month = 23, day = 21, hour = -14 })))  -- carried over, as mktime does
+    end })",
+                               f, out);
+  REQUIRE(result.ok());
+  CHECK(out.logs == std::vector<std::string>{"1795168800 1795168800", "2026-11-20T10:00:00Z 10 10", "1795168800", "1795168800"});
+}
+
+TEST_CASE("string.format prints what tostring prints for tables, functions and %p, never an address") {
+  Fixture f;
+  PolicyOutputs out;
+  const RunResult result = run(R"(return { evaluate = function(ctx)
+      local f = function() end
+      ctx:log(string.format("%s|%s|%p|%p|%q|%q", {}, f, {}, "x", f, "q\n"))
+      ctx:log(string.format("%-8s|%5.2s|%d|%.1f|%%|%s|%s", {}, "abc", 7, 2.5, nil, false))
+      ctx:log(("%s"):format(setmetatable({}, { __tostring = function() return "0xdeadbeef" end })))
+    end })",
+                               f, out);
+  REQUIRE(result.ok());
+  CHECK(out.logs == std::vector<std::string>{"table|function|table|x|function|\"q\\\\n\"", "table   |   ab|7|2.5|%|nil|false", "table"});
+}
+
+TEST_CASE("what a policy says is kept as one printable line") {
+  Fixture f;
+  PolicyOutputs out;
+  const RunResult result = run(R"(return { evaluate = function(ctx)
+      ctx:log("a\nb\27[31m\255")
+      ctx:set("checkout.max_concurrency", 1, { reason = "r\r\n\194\155" })
+    end })",
+                               f, out);
+  REQUIRE(result.ok());
+  CHECK(out.logs == std::vector<std::string>{"a\\nb\\x1b[31m\xef\xbf\xbd"});
+  REQUIRE(out.proposals.size() == 1);
+  CHECK(out.proposals[0].reason == "r\\r\\n\\u009b");
 }

@@ -36,9 +36,9 @@ TEST_CASE("policy metadata is read with defaults") {
 TEST_CASE("every problem in a policy's metadata is reported, not just the first") {
   CHECK(problems_of("return 5") == std::vector<std::string>{"the file must return a table"});
   CHECK(problems_of(R"(return { name = 5, every = "5 seconds", schedule = "daily 25:00", params = { 1 }, actions = "x" })") ==
-        std::vector<std::string>{"evaluate must be a function", "name must be a string",
+        std::vector<std::string>{"evaluate must be a function", "name must be a string of letters, digits, - _ . or : (at most 128)",
                                  "every must be an interval of at least 100ms, like \"5s\"",
-                                 "schedule must be \"daily HH:MM\" or \"weekly sun HH:MM\" (UTC)", "params[1] must be a string",
+                                 "schedule must be \"daily HH:MM\" or \"weekly sun HH:MM\" (UTC)", "params[1] must be a name (letters, digits, - _ . :)",
                                  "actions must be a list of strings"});
   CHECK(problems_of(R"(return { every = "1ms", evaluate = function() end })") ==
         std::vector<std::string>{"every must be an interval of at least 100ms, like \"5s\""});

@@ -52,12 +52,15 @@ struct PolicyOutputs {
   std::vector<std::string> alerts;
   std::vector<std::string> logs;
   std::vector<WindowRead> reads;
-  // The reads as a JSON object by "key@span" (a window read twice: the later read). Rendered
-  // on demand — by whoever records the decision — not on the evaluation's hot path.
+  // The reads as a JSON object by "key@span" (a window read twice: the later read), at most
+  // kMaxEvidence of them; past that, "omitted" counts the windows left out. Rendered on demand
+  // — by whoever records the decision — not on the evaluation's hot path.
   std::string evidence() const;
 };
 
 constexpr std::size_t kMaxProposals = 100;
+constexpr std::size_t kMaxReads = 4096;    // ctx:window calls in one evaluation
+constexpr std::size_t kMaxEvidence = 64;   // distinct windows a decision records
 constexpr std::size_t kMaxLogs = 20;
 constexpr std::size_t kMaxTextBytes = 1024;
 

@@ -9,9 +9,12 @@ struct lua_State;
 
 namespace setpoint::bindings {
 
+struct Evaluation;
+
 // Replaces the state's globals with the sandbox environment. `seed` seeds math.random;
-// `require` resolves names in `stdlib` only (none when it is null).
-void open_sandbox(lua_State* L, std::uint64_t seed, const Stdlib* stdlib);
+// `require` resolves names in `stdlib` only (none when it is null); os.time and os.date read
+// the engine clock of the evaluation `*current` points to.
+void open_sandbox(lua_State* L, std::uint64_t seed, const Stdlib* stdlib, Evaluation* const* current);
 
 // The error value the deadline hook raises; sandboxed pcall, xpcall and coroutine.resume
 // re-raise it (and memory errors), so a policy cannot catch its way past a limit.
@@ -20,6 +23,10 @@ extern char kDeadlineSentinel;
 // passed, any error caught by a sandboxed pcall — even "error in error handling", which is
 // what a hook firing inside an xpcall handler becomes — is re-raised as the deadline.
 extern thread_local bool deadline_passed;
+// True when the run in progress on this thread is past its deadline (its clock or the
+// watchdog says so): C functions that do much work in one call ask this now and then.
+bool past_deadline();
+
 // The largest table table.sort accepts: sorting runs in C, where no hook can stop it.
 constexpr int kMaxSortSize = 100'000;
 

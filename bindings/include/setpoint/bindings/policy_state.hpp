@@ -1,8 +1,10 @@
 #pragma once
 // One LuaJIT state per policy, with the policy's limits: a memory cap through the state's own
 // allocator, the JIT turned off (count hooks do not fire inside compiled traces), a CPU
-// deadline enforced by a count hook that stays armed until the run returns, source text only
-// (bytecode is refused) and the sandbox environment. A run that breaks a limit or errors ends
+// deadline enforced by a count hook that stays armed until the run returns and by the
+// wall-clock watchdog (watchdog.hpp) inside long C calls, source text only (bytecode is
+// refused) and the sandbox environment. The host reads the policy's values raw (lua_rawget,
+// lua_next) or inside a run: no metamethod of the policy's ever runs without its limits. A run that breaks a limit or errors ends
 // with a Failure and a message naming the policy; the state stays usable.
 #include <cstdint>
 #include <memory>
@@ -63,12 +65,16 @@ class PolicyState {
   // Pushes the loaded module if it is a table (true), else pushes nothing.
   bool push_module();
 
+  // True during a run that has passed its deadline (by its clock, or by the watchdog's).
+  bool past_deadline() const;
+
   lua_State* lua() { return L_; }
   const MemoryCap& memory() const { return *cap_; }
   const std::string& name() const { return name_; }
 
  private:
   RunResult run(int nargs, int nresults);
+  bool state_kept();  // ctx.state is still the table the host keeps
   static void hook(lua_State* L, ::lua_Debug* ar);
 
   std::string name_;

@@ -1,8 +1,10 @@
 #pragma once
-// ctx.state as plain data: numbers, strings, booleans and nested tables (string keys, or a
-// sequence 1..n), written as JSON so it can outlive the Lua state — across a hot reload (a new
-// state) and a restart (the store). Anything else (functions, NaN, cycles, other keys) is an
-// error that names the path in the state where it was found.
+// ctx.state as plain data: numbers, strings, booleans and nested tables, written as JSON so it
+// can outlive the Lua state — across a hot reload (a new state) and a restart (the store). A
+// table is a list when its keys are exactly 1..n and an object when they are all strings (valid
+// UTF-8, NULs kept); anything else — functions, NaN, invalid UTF-8, cycles, gaps, keys like 0,
+// -1, 1.5 or 2^40, numbered and named keys mixed — is an error that names the path where it was
+// found. Encoding reads the policy's tables raw: none of its metamethods runs.
 #include <optional>
 #include <string>
 
@@ -14,7 +16,8 @@ namespace setpoint::bindings {
 // kept"); `root` names the table in errors.
 std::optional<std::string> encode_state(lua_State* L, int index, std::string& error,
                                         const std::string& root = "ctx.state");
-// Pushes the table the JSON describes; false (nothing pushed) when it is not a JSON object.
+// Pushes the table the JSON describes; false (nothing pushed) when it is not a JSON object or
+// list, or is deeper or larger than encode_state() writes.
 bool decode_state(lua_State* L, const std::string& json, std::string& error);
 
 }  // namespace setpoint::bindings

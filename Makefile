@@ -1,7 +1,8 @@
 # The two commands in the README do everything on a fresh Debian 12 machine:
 #   make demo   - install what is missing, build, run the quickstart
 #   make test   - install what is missing, build, run every test
-# Other targets: make bench (Release build, figures as JSON), make fuzz, make tsan, make asan.
+# Other targets: make bench (Release build, figures as JSON), make fuzz (FUZZ_SECONDS per
+# target), make tsan, make asan.
 
 JOBS ?= $(shell nproc)
 BUILD ?= build
@@ -43,12 +44,14 @@ bench: deps
 	@cmake --build build-release -j $(JOBS) --target setpoint_bench
 	@build-release/tests/bench/setpoint_bench
 
+# Each target for FUZZ_SECONDS: the telemetry parser, then ctx.state's codec.
 fuzz: deps
 	@CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSETPOINT_FUZZ=ON \
 		-DSETPOINT_SANITIZE=address >/dev/null
-	@cmake --build build-fuzz -j $(JOBS) --target event_parser_fuzz
-	@mkdir -p fuzz-corpus && cp -n tests/fuzz/corpus/* fuzz-corpus/ 2>/dev/null || true
-	@build-fuzz/tests/fuzz/event_parser_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 fuzz-corpus
+	@cmake --build build-fuzz -j $(JOBS) --target event_parser_fuzz state_codec_fuzz
+	@mkdir -p fuzz-corpus/event_parser fuzz-corpus/state_codec && cp -n tests/fuzz/corpus/* fuzz-corpus/event_parser/ 2>/dev/null || true
+	@build-fuzz/tests/fuzz/event_parser_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 fuzz-corpus/event_parser
+	@build-fuzz/tests/fuzz/state_codec_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=4096 fuzz-corpus/state_codec
 
 tsan: deps
 	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSETPOINT_SANITIZE=thread >/dev/null

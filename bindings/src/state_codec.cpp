@@ -44,7 +44,9 @@ struct Encoder {
       case LUA_TNUMBER: {
         const double x = lua_tonumber(L, -1);
         if (!std::isfinite(x)) return fail(path, "NaN and infinities cannot be kept");
-        json_text::append_number(out, x);  // shortest form: 8, not 8.0; reads back exactly
+        // Shortest form (8, not 8.0), which reads back exactly; -0 is kept as 0, since a JSON
+        // reader takes "-0" for the integer 0 (found by the fuzzer: it did not read back).
+        json_text::append_number(out, x == 0 ? 0.0 : x);
         return true;
       }
       case LUA_TSTRING: {

@@ -44,7 +44,7 @@ std::optional<std::string> round_trip(const std::string& json, std::string& erro
 TEST_CASE("ctx.state is written as canonical JSON: sorted keys, lists for 1..n, shortest numbers") {
   CHECK(encode("{}").json == "{}");
   CHECK(encode("{ b = 1, a = { 3, 2.5, 'x', true } }").json == R"({"a":[3,2.5,"x",true],"b":1})");
-  CHECK(encode("{ n = 2^53, tiny = 1e-300, neg = -0.1 }").json == R"({"n":9007199254740992,"neg":-0.1,"tiny":1e-300})");
+  CHECK(encode("{ n = 2^53, tiny = 1e-300, neg = -0.1, zero = -0.0 }").json == R"({"n":9007199254740992,"neg":-0.1,"tiny":1e-300,"zero":0})");
   CHECK(encode("{ [1] = 'a', [2] = 'b', [3] = 'c' }").json == R"(["a","b","c"])");  // keys given out of order
   CHECK(encode("{ ['a\\0b'] = 'c\\0d' }").json == std::string("{\"a\\u0000b\":\"c\\u0000d\"}"));
   CHECK(encode("{ s = 'h\\195\\169llo' }").json == "{\"s\":\"h\xc3\xa9llo\"}");

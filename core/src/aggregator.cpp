@@ -7,14 +7,12 @@
 namespace setpoint {
 namespace {
 
-Shard* shard_of_this_thread(Series& series, const AggregatorOptions& options) {
-  const auto me = std::this_thread::get_id();
+Shard* shard_of(Series& series, const AggregatorOptions& options, WriterId writer) {
   std::lock_guard lock(series.shards_mutex);
   for (auto& shard : series.shards) {
-    if (shard->owner() == me) return shard.get();
+    if (shard->owner() == writer) return shard.get();
   }
-  series.shards.push_back(
-      std::make_unique<Shard>(options.windows, options.outcomes.size(), me));
+  series.shards.push_back(std::make_unique<Shard>(options.windows, options.outcomes.size(), writer));
   return series.shards.back().get();
 }
 
@@ -44,7 +42,7 @@ Aggregator::Aggregator(AggregatorOptions options) : options_(std::move(options))
   assert(options_.windows.validate().empty());
 }
 
-SeriesHandle Aggregator::resolve(std::string_view metric, const Labels& labels) {
+SeriesHandle Aggregator::resolve(std::string_view metric, const Labels& labels, WriterId writer) {
   std::string key = series_key(metric, labels);
   Series* found = nullptr;
   {
@@ -70,7 +68,7 @@ SeriesHandle Aggregator::resolve(std::string_view metric, const Labels& labels) 
       by_key_.emplace(std::move(key), id);
     }
   }
-  return SeriesHandle(found->id, shard_of_this_thread(*found, options_));
+  return SeriesHandle(found->id, shard_of(*found, options_, writer));
 }
 
 const Series* Aggregator::series(SeriesId id) const {

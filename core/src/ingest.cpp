@@ -62,7 +62,7 @@ SeriesHandle Ingest::series_for(SourcePos source, std::string_view text) {
   Labels labels;
   labels.reserve(event_.labels.size());
   for (const auto& [k, v] : event_.labels) labels.emplace_back(k, v);
-  SeriesHandle handle = aggregator_.resolve(event_.metric, labels);
+  SeriesHandle handle = aggregator_.resolve(event_.metric, labels, writer_);
   if (!handle) {
     reject(Rejection::kCardinality,
            "the series cap (" + std::to_string(aggregator_.series_count()) + " series) is reached; " +

@@ -69,7 +69,17 @@ std::optional<std::pair<std::string, Labels>> parse_series_key(std::string_view 
   }
 }
 
-Shard::Shard(const WindowConfig& windows, std::size_t outcomes, std::thread::id owner)
+WriterId new_writer_id() {
+  static std::atomic<WriterId> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
+WriterId this_thread_writer() {
+  thread_local const WriterId mine = new_writer_id();
+  return mine;
+}
+
+Shard::Shard(const WindowConfig& windows, std::size_t outcomes, WriterId owner)
     : owner_(owner) {
   rings_.reserve(windows.resolutions.size());
   for (const auto& resolution : windows.resolutions) {

@@ -33,9 +33,9 @@ class Aggregator {
  public:
   explicit Aggregator(AggregatorOptions options);
 
-  // The calling thread's handle on the series; an empty handle when the series is new and
-  // the cap is reached (counted in cardinality_rejections()).
-  SeriesHandle resolve(std::string_view metric, const Labels& labels);
+  // The writer's handle on the series (the calling thread's, by default); an empty handle
+  // when the series is new and the cap is reached (counted in cardinality_rejections()).
+  SeriesHandle resolve(std::string_view metric, const Labels& labels, WriterId writer = this_thread_writer());
 
   // The window of `span` ending at `now`: the buckets of the finest resolution whose horizon
   // holds the span, the current (partial) bucket included. None when the span is not positive

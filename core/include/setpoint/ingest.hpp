@@ -1,7 +1,7 @@
 #pragma once
 // The ingest pipeline for one source: line → parse and validate → series → record. Every line
 // ends accepted or rejected under exactly one reason; a rejected line goes to the quarantine
-// and never touches its neighbours. One Ingest per thread (it caches that thread's handles).
+// and never touches its neighbours. One thread at a time per Ingest (it caches its handles).
 #include <array>
 #include <string>
 #include <string_view>
@@ -28,6 +28,7 @@ enum class TimeBase {
   kEvents,  // replay and stats: the newest accepted event's time
 };
 
+// It records as a writer of its own (see series.hpp), so it may be handed from thread to thread.
 class Ingest final : public LineSink {
  public:
   Ingest(Aggregator& aggregator, EventParser& parser, Quarantine* quarantine, const Clock& clock,
@@ -51,6 +52,7 @@ class Ingest final : public LineSink {
   SeriesHandle series_for(SourcePos source, std::string_view text);
 
   Aggregator& aggregator_;
+  const WriterId writer_ = new_writer_id();  // its own: any one thread at a time may use it
   EventParser& parser_;
   Quarantine* quarantine_;
   const Clock& clock_;

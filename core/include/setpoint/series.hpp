@@ -1,8 +1,10 @@
 #pragma once
-// A series is one metric with one label set. Each thread that records into a series gets its
+// A series is one metric with one label set. Each writer that records into a series gets its
 // own Shard of it (all resolutions' rings), so recording never shares a cache line or takes a
-// lock; a read merges the shards. A SeriesHandle is what a recording thread keeps so that
-// repeated records skip the key lookup.
+// lock; a read merges the shards. A writer is a thread by default, or an identity of its own
+// that several threads take turns to hold (an Ingest lent to one HTTP connection at a time):
+// a shard per connection thread would grow without end. A SeriesHandle is what a writer keeps
+// so that repeated records skip the key lookup.
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -18,6 +20,11 @@
 
 namespace setpoint {
 
+// Who writes a shard. Only one thread at a time may record as a given writer.
+using WriterId = std::uint64_t;
+WriterId new_writer_id();       // a fresh identity, unique in the process
+WriterId this_thread_writer();  // the calling thread's own
+
 using Labels = std::vector<std::pair<std::string, std::string>>;
 using LabelView = std::pair<std::string_view, std::string_view>;
 
@@ -32,7 +39,7 @@ void append_series_key(std::string& out, std::string_view metric, std::span<Labe
 
 class alignas(64) Shard {
  public:
-  Shard(const WindowConfig& windows, std::size_t outcomes, std::thread::id owner);
+  Shard(const WindowConfig& windows, std::size_t outcomes, WriterId owner);
   ~Shard();
 
   void record(Nanos t, OutcomeIndex outcome) {
@@ -52,7 +59,7 @@ class alignas(64) Shard {
     if (!retired_.empty()) free_retired();
   }
 
-  std::thread::id owner() const { return owner_; }
+  WriterId owner() const { return owner_; }
   // Reads lock this; the writer frees retired sketch bins only while it can hold it.
   std::mutex& read_mutex() const { return read_mutex_; }
   const Ring& ring(std::size_t i) const { return *rings_[i]; }
@@ -62,7 +69,7 @@ class alignas(64) Shard {
  private:
   void free_retired();
 
-  std::thread::id owner_;
+  WriterId owner_;
   std::vector<std::unique_ptr<Ring>> rings_;
   std::atomic<std::uint64_t> late_events_{0};
   std::vector<sketch::Bins*> retired_;  // writer-only

@@ -49,6 +49,7 @@ struct EngineConfig {
   GuardLimits caps;
   Nanos proposal_ttl = 15 * 60 * kNanosPerSecond;
   Nanos drift_pin = 30 * 60 * kNanosPerSecond;
+  Nanos rollback_hold = 30 * 60 * kNanosPerSecond;  // an operator's rollback is pinned this long
   std::size_t actuator_threads = 2;
   std::string decision_log;  // a JSON-lines copy of every decision (empty: none)
 };
@@ -84,6 +85,9 @@ struct ControlPlaneConfig {
   int port = 9464;
   std::string tokens_file;  // empty: every mutation is refused (401)
   std::size_t max_body_bytes = 4u << 20;
+  unsigned max_connections = 256;
+  Nanos header_timeout = 10 * kNanosPerSecond;   // from connect to the end of the request's headers
+  Nanos request_timeout = 60 * kNanosPerSecond;  // then its body and the answer
 };
 
 struct Config {

@@ -1,9 +1,9 @@
 #pragma once
-// The control plane: an HTTP server (cpp-httplib, on its own threads) beside the engine.
+// The control plane: the HTTP API beside the engine (transport: http_server.hpp).
 //
 //   open:      GET /healthz  /readyz  /metrics
-//   viewer:    GET /v1/state?span=1m  /v1/policies  /v1/params  /v1/proposals
-//              GET /v1/decisions?since=&policy=&verdict=&limit=
+//   viewer:    GET /v1/state?span=1m  /v1/policies  /v1/params  /v1/proposals  /v1/pauses
+//              GET /v1/decisions?since=&policy=&target=&verdict=&limit=  (newest first)
 //   ingest:    POST /v1/events               (NDJSON body; operators and admins may too)
 //   operator:  POST /v1/pause  /v1/resume  /v1/proposals/{id}/approve  /v1/proposals/{id}/reject
 //              POST /v1/reload
@@ -11,8 +11,10 @@
 //
 // Reads come from the views the engine publishes and from a read-only connection to the
 // store; mutations are posted to the engine thread, which applies them between evaluations
-// and records each one with the token's name. A request can wait for the engine, never the
-// other way round. Without a tokens file, reads are open and every mutation is refused.
+// and records each one with the token's name (operator_actions.hpp). A request can wait for
+// the engine, never the other way round. Every token is checked from the headers, before a
+// byte of the body is read. Without a tokens file, reads are open and every mutation is
+// refused.
 #include <memory>
 #include <string>
 
@@ -35,6 +37,7 @@ class ControlPlane {
   std::string start();
   void set_ready(bool ready);
   int port() const;  // the bound port (config may say 0: any free port)
+  std::uint64_t cut_connections() const;  // cut by a deadline (slow or half-open clients)
   void stop();
 
  private:

@@ -67,7 +67,7 @@ void read_policies(const YamlReader& r, const YAML::Node& node, PoliciesConfig& 
 }
 
 void read_control_plane(const YamlReader& r, const YAML::Node& node, ControlPlaneConfig& c) {
-  r.keys(node, "control_plane", {"enabled", "listen", "tokens_file", "max_body_bytes"});
+  r.keys(node, "control_plane", {"enabled", "listen", "tokens_file", "max_body_bytes", "max_connections", "header_timeout", "request_timeout"});
   if (node["enabled"]) c.enabled = r.boolean(node["enabled"], "control_plane.enabled");
   if (node["listen"]) {
     const std::string listen = r.string(node["listen"], "control_plane.listen");
@@ -84,6 +84,15 @@ void read_control_plane(const YamlReader& r, const YAML::Node& node, ControlPlan
   if (node["max_body_bytes"]) {
     c.max_body_bytes = static_cast<std::size_t>(r.integer(node["max_body_bytes"], "control_plane.max_body_bytes", 1024, 1LL << 30));
   }
+  if (node["max_connections"]) {
+    c.max_connections = static_cast<unsigned>(r.integer(node["max_connections"], "control_plane.max_connections", 4, 10'000));
+  }
+  for (const auto& [key, value] : {std::pair{"header_timeout", &c.header_timeout}, std::pair{"request_timeout", &c.request_timeout}}) {
+    if (!node[key]) continue;
+    *value = r.duration(node[key], std::string("control_plane.") + key);
+    if (*value < kNanosPerSecond) r.fail(node[key], std::string("control_plane.") + key, "must be at least 1s");
+  }
+
 }
 
 }  // namespace setpoint::runner

@@ -97,7 +97,7 @@ std::optional<Mode> mode_from_name(const std::string& name) {
 }
 
 void read_engine(const YamlReader& r, const YAML::Node& node, EngineConfig& e) {
-  r.keys(node, "engine", {"tick", "mode", "dry_run", "state_path", "caps", "proposal_ttl", "drift_pin", "actuator_threads", "decision_log"});
+  r.keys(node, "engine", {"tick", "mode", "dry_run", "state_path", "caps", "proposal_ttl", "drift_pin", "rollback_hold", "actuator_threads", "decision_log"});
   if (node["tick"]) {
     e.tick = r.duration(node["tick"], "engine.tick");
     if (e.tick < 10 * kNanosPerMilli || e.tick > 60 * kNanosPerSecond) r.fail(node["tick"], "engine.tick", "must be between 10ms and 60s");
@@ -114,6 +114,7 @@ void read_engine(const YamlReader& r, const YAML::Node& node, EngineConfig& e) {
   }
   if (node["proposal_ttl"]) e.proposal_ttl = r.duration(node["proposal_ttl"], "engine.proposal_ttl");
   if (node["drift_pin"]) e.drift_pin = r.duration(node["drift_pin"], "engine.drift_pin");
+  if (node["rollback_hold"]) e.rollback_hold = r.duration(node["rollback_hold"], "engine.rollback_hold");
 }
 
 void read_parameters(const YamlReader& r, const YAML::Node& node, Config& config) {

@@ -141,7 +141,12 @@ void Engine::build_effects() {
   }
   pipeline_ = std::make_unique<EffectPipeline>(*guard_, options, store_.get(), log);
   pipeline_->set_observer([this](const Decision& d, bool first) {
-    if (!first) return;
+    if (!first) {
+      if (const auto waiting = finish_waiters_.extract(d.id)) {
+        for (const auto& done : waiting.mapped()) done(decision_json(d));
+      }
+      return;
+    }
     ++metrics_.decisions[{d.policy, std::string(name(d.verdict.kind)), mode_name(d.mode)}];
     if (d.proposal.kind == Proposal::Kind::kAct) ++metrics_.actions[{d.proposal.target, std::string(name(d.verdict.reason))}];
   });
@@ -350,6 +355,15 @@ std::future<Reply> Engine::post(std::function<Reply(Engine&)> work) {
   std::lock_guard lock(posted_mutex_);
   posted_.push_back(std::move(posted));
   return future;
+}
+
+void Engine::when_finished(std::int64_t decision, std::function<void(const std::string&)> done) {
+  if (pipeline_->in_flight(decision)) {
+    finish_waiters_[decision].push_back(std::move(done));
+    return;
+  }
+  const auto stored = store_ ? store_->decision(decision) : std::nullopt;
+  done(stored ? stored->json : std::string());
 }
 
 void Engine::run_posted() {

@@ -80,6 +80,9 @@ class Engine {
 
   // Runs `work` on the engine thread at its next pass; the future holds its reply.
   std::future<Reply> post(std::function<Reply(Engine&)> work);
+  // Engine thread: `done` hears the decision's record once it has its result (at once if it
+  // has one already), so an operator's approve or rollback can answer with what happened.
+  void when_finished(std::int64_t decision, std::function<void(const std::string& record)> done);
   // Every policy's next run counted from `wall` (replay: the first event's time).
   void restart_schedules(Nanos wall);
   // Replaces the config (SIGHUP): "" when taken; else why not, and the old config stays.
@@ -137,6 +140,8 @@ class Engine {
   // Per-policy limits, read by the folder's reload thread.
   std::mutex overrides_mutex_;
   std::map<std::string, std::pair<std::optional<std::size_t>, std::optional<Nanos>>> limit_overrides_;
+
+  std::map<std::int64_t, std::vector<std::function<void(const std::string&)>>> finish_waiters_;
 
   struct Posted {
     std::function<Reply(Engine&)> work;

@@ -71,8 +71,7 @@ json params_view(Engine& engine, Nanos wall) {
     for (const auto& pause : guard.pauses()) {
       const bool applies = pause.scope == Pause::Scope::kGlobal || (pause.scope == Pause::Scope::kTarget && pause.name == spec.name);
       if (!applies || (pause.until != 0 && pause.until <= wall)) continue;
-      const char* direction = pause.direction == Direction::kUp ? "up" : pause.direction == Direction::kDown ? "down" : "both";
-      pauses.push_back({{"scope", pause.scope == Pause::Scope::kGlobal ? "global" : "parameter"}, {"direction", direction}, {"until", when(pause.until)}});
+      pauses.push_back({{"scope", pause.scope == Pause::Scope::kGlobal ? "global" : "parameter"}, {"direction", direction_name(pause.direction)}, {"until", when(pause.until)}});
     }
     p["paused"] = pauses;
     out.push_back(std::move(p));
@@ -103,7 +102,7 @@ std::map<std::string, std::string> render_views(Engine& engine, Nanos wall) {
   for (const auto& pause : engine.guard().pauses()) {
     if (pause.until != 0 && pause.until <= wall) continue;
     const char* scope = pause.scope == Pause::Scope::kGlobal ? "global" : pause.scope == Pause::Scope::kPolicy ? "policy" : "parameter";
-    pauses.push_back({{"scope", scope}, {"name", pause.name}, {"until", when(pause.until)}});
+    pauses.push_back({{"scope", scope}, {"name", pause.name}, {"direction", direction_name(pause.direction)}, {"until", when(pause.until)}});
   }
   views["pauses"] = dump(pauses);
   views["health"] = dump(json{{"now", when(wall)}, {"policies", engine.folder().live().size()}, {"series", engine.aggregator().series_count()}});

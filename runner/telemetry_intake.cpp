@@ -18,14 +18,19 @@ IngestCounts since(const IngestCounts& before, IngestCounts now) {
 
 }  // namespace
 
-// A parser and an ingest that belong to one thread.
+// A parser and an ingest, used by one thread at a time.
 struct TelemetryIntake::Worker {
   Worker(const TelemetryConfig& config, const Redactor& redactor, Aggregator& aggregator, Quarantine& quarantine, const Clock& clock)
       : parser(config.schema, config.outcomes, redactor), ingest(aggregator, parser, &quarantine, clock, TimeBase::kClock) {}
   EventParser parser;
   Ingest ingest;
-  std::thread::id owner = std::this_thread::get_id();
 };
+
+namespace {
+// Bodies ingested at once; more wait for a worker. Each worker is a writer of the aggregator
+// with its own shard of every series it touches, so this bounds the memory too.
+constexpr std::size_t kMaxWorkers = 8;
+}  // namespace
 
 TelemetryIntake::TelemetryIntake(const TelemetryConfig& config, Aggregator& aggregator, IngestTotals& totals, const Clock& clock)
     : config_(config),
@@ -47,17 +52,29 @@ TelemetryIntake::TelemetryIntake(const TelemetryConfig& config, Aggregator& aggr
 
 TelemetryIntake::~TelemetryIntake() { stop(); }
 
-TelemetryIntake::Worker& TelemetryIntake::worker_for_this_thread() {
-  std::lock_guard lock(workers_mutex_);
-  for (auto& w : workers_) {
-    if (w->owner == std::this_thread::get_id()) return *w;
+TelemetryIntake::Worker* TelemetryIntake::lend(Nanos wait) {
+  std::unique_lock lock(workers_mutex_);
+  if (idle_.empty() && workers_.size() < kMaxWorkers) {
+    workers_.push_back(std::make_unique<Worker>(config_, redactor_, aggregator_, quarantine_, clock_));
+    return workers_.back().get();
   }
-  workers_.push_back(std::make_unique<Worker>(config_, redactor_, aggregator_, quarantine_, clock_));
-  return *workers_.back();
+  if (!worker_free_.wait_for(lock, std::chrono::nanoseconds(wait), [&] { return !idle_.empty(); })) return nullptr;
+  Worker* worker = idle_.back();
+  idle_.pop_back();
+  return worker;
+}
+
+void TelemetryIntake::give_back(Worker* worker) {
+  {
+    std::lock_guard lock(workers_mutex_);
+    idle_.push_back(worker);
+  }
+  worker_free_.notify_one();
 }
 
 void TelemetryIntake::start() {
   if (files_.empty() || thread_.joinable()) return;
+  follower_ = std::make_unique<Worker>(config_, redactor_, aggregator_, quarantine_, clock_);
   thread_ = std::thread([this] { follow(); });
 }
 
@@ -72,7 +89,7 @@ void TelemetryIntake::stop() {
 }
 
 void TelemetryIntake::follow() {
-  Worker& worker = worker_for_this_thread();
+  Worker& worker = *follower_;
   std::unique_lock lock(mutex_);
   while (!stop_) {
     lock.unlock();
@@ -92,32 +109,73 @@ void TelemetryIntake::follow() {
   }
 }
 
-IngestCounts TelemetryIntake::ingest_body(std::string_view body, std::string_view source) {
-  Worker& worker = worker_for_this_thread();
-  const IngestCounts before = worker.ingest.counts();
-  // The parser reads a little past each line: give the last line that padding too.
-  std::string padded;
-  padded.reserve(body.size() + EventParser::kPadding);
-  padded.append(body);
-  padded.append(EventParser::kPadding, '\0');
-  const std::string_view text(padded.data(), body.size());
-  worker.ingest.begin_batch();
-  std::uint64_t number = 0;
-  for (std::size_t start = 0; start < text.size();) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(start, end - start);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    ++number;
-    if (line.size() > config_.schema.max_line_bytes) {
-      worker.ingest.line_too_long(line.size(), {source, number}, line.substr(0, 256));
+std::unique_ptr<TelemetryIntake::Body> TelemetryIntake::open_body(std::string source, Nanos wait) {
+  Worker* worker = lend(wait);
+  if (worker == nullptr) return nullptr;
+  return std::make_unique<Body>(*this, worker, std::move(source));
+}
+
+TelemetryIntake::Body::Body(TelemetryIntake& intake, Worker* worker, std::string source)
+    : intake_(intake), source_(std::move(source)), worker_(worker), before_(worker_->ingest.counts()) {
+  worker_->ingest.begin_batch();
+}
+
+TelemetryIntake::Body::~Body() {
+  if (worker_ != nullptr) intake_.give_back(worker_);
+}
+
+void TelemetryIntake::Body::take(std::string_view bytes) {
+  const std::size_t max_line = intake_.config_.schema.max_line_bytes;
+  while (!bytes.empty()) {
+    const std::size_t newline = bytes.find('\n');
+    const std::string_view piece = bytes.substr(0, newline);
+    if (skipping_) {
+      skipped_ += piece.size();
+    } else if (pending_.size() + piece.size() > max_line + 1) {  // +1: a \r before the newline
+      // Too long to keep: counted once it ends, with its start as a sample; never buffered.
+      skipping_ = true;
+      skipped_ = pending_.size() + piece.size();
+      pending_.append(piece.substr(0, std::min<std::size_t>(piece.size(), 256 > pending_.size() ? 256 - pending_.size() : 0)));
     } else {
-      worker.ingest.accept(line, {source, number});
+      pending_.append(piece);
     }
-    start = end + 1;
+    if (newline == std::string_view::npos) return;
+    lines(false);
+    bytes.remove_prefix(newline + 1);
   }
-  const IngestCounts delta = since(before, worker.ingest.counts());
-  totals_.add(delta);
+}
+
+// The line in pending_ has ended (at a newline, or at the end of the body when `last`).
+void TelemetryIntake::Body::lines(bool last) {
+  if (last && pending_.empty() && !skipping_) return;
+  Ingest& ingest = worker_->ingest;
+  ++number_;
+  if (skipping_) {
+    ingest.line_too_long(skipped_, {source_, number_}, std::string_view(pending_).substr(0, 256));
+  } else {
+    std::string_view line(pending_);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.size() > intake_.config_.schema.max_line_bytes) {
+      ingest.line_too_long(line.size(), {source_, number_}, line.substr(0, 256));
+    } else {
+      // The parser reads a little past each line: the padding is there, past the line's end.
+      const std::size_t size = pending_.size();
+      pending_.append(EventParser::kPadding, '\0');
+      ingest.accept(std::string_view(pending_.data(), line.size()), {source_, number_});
+      pending_.resize(size);
+    }
+  }
+  pending_.clear();
+  skipping_ = false;
+  skipped_ = 0;
+}
+
+IngestCounts TelemetryIntake::Body::finish() {
+  lines(true);
+  const IngestCounts delta = since(before_, worker_->ingest.counts());
+  intake_.totals_.add(delta);
+  intake_.give_back(worker_);
+  worker_ = nullptr;
   return delta;
 }
 

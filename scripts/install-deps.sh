@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ccache pkg-config
   libluajit-5.1-dev liblua5.4-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libsimdjson-dev
-  catch2 libsqlite3-dev libcpp-httplib-dev libcli11-dev libbenchmark-dev
+  catch2 libsqlite3-dev libcpp-httplib-dev libmicrohttpd-dev libcli11-dev libbenchmark-dev
   clang libclang-rt-14-dev python3 curl
   prometheus  # promtool, to check /metrics in the integration tests
 )

@@ -8,7 +8,7 @@ namespace setpoint {
 namespace {
 
 // Each entry moves the schema one version up. Only ever append: never edit a shipped one.
-constexpr std::array<const char*, 3> kMigrations = {
+constexpr std::array<const char*, 4> kMigrations = {
     // 1: decisions, state documents, drift events.
     "CREATE TABLE decisions ("
     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
@@ -36,6 +36,8 @@ constexpr std::array<const char*, 3> kMigrations = {
     // 3: what operators did through the control plane, with the token's name.
     "CREATE TABLE operator_actions (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL,"
     "  who TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL, status INTEGER NOT NULL);",
+    // 4: a parameter's decisions, newest first (rollback to the last applied value).
+    "CREATE INDEX decisions_target ON decisions(target, id);",
 };
 
 // A prepared statement that finalizes itself.
@@ -182,11 +184,15 @@ std::vector<StoredDecision> AuditStore::unfinished() const {
 }
 
 std::vector<StoredDecision> AuditStore::decisions(const DecisionQuery& q) const {
-  Statement s(db_,
-              "SELECT id, at, policy, target, verdict, outcome, record FROM decisions "
-              "WHERE at >= ? AND (? = '' OR policy = ?) AND (? = '' OR verdict = ?) ORDER BY id LIMIT ?");
+  Statement s(db_, q.newest_first ? "SELECT id, at, policy, target, verdict, outcome, record FROM decisions "
+                                    "WHERE at >= ? AND (? = '' OR policy = ?) AND (? = '' OR verdict = ?) "
+                                    "AND (? = '' OR target = ?) AND (? = '' OR outcome = ?) ORDER BY id DESC LIMIT ?"
+                                  : "SELECT id, at, policy, target, verdict, outcome, record FROM decisions "
+                                    "WHERE at >= ? AND (? = '' OR policy = ?) AND (? = '' OR verdict = ?) "
+                                    "AND (? = '' OR target = ?) AND (? = '' OR outcome = ?) ORDER BY id LIMIT ?");
   s.bind(1, q.since).bind(2, q.policy).bind(3, q.policy).bind(4, q.verdict).bind(5, q.verdict)
-      .bind(6, static_cast<std::int64_t>(q.limit));
+      .bind(6, q.target).bind(7, q.target).bind(8, q.outcome).bind(9, q.outcome)
+      .bind(10, static_cast<std::int64_t>(q.limit));
   std::vector<StoredDecision> out;
   while (s.step() == SQLITE_ROW) out.push_back(row_of(s));
   return out;
@@ -274,7 +280,7 @@ std::vector<StoredParameter> AuditStore::parameters() const {
 
 bool AuditStore::save_proposal(const StoredProposal& p) {
   Statement s(db_, "INSERT INTO proposals (id, status, expires, record, decided_by, decided_at) VALUES (?, ?, ?, ?, ?, ?) "
-                   "ON CONFLICT(id) DO UPDATE SET status = excluded.status, decided_by = excluded.decided_by, "
+                   "ON CONFLICT(id) DO UPDATE SET status = excluded.status, record = excluded.record, decided_by = excluded.decided_by, "
                    "decided_at = excluded.decided_at");
   s.bind(1, p.id).bind(2, p.status).bind(3, p.expires).bind(4, p.record).bind(5, p.decided_by).bind(6, p.decided_at);
   if (s.step() != SQLITE_DONE) {
@@ -282,6 +288,13 @@ bool AuditStore::save_proposal(const StoredProposal& p) {
     return false;
   }
   return true;
+}
+
+std::optional<StoredProposal> AuditStore::proposal(std::int64_t id) const {
+  Statement s(db_, "SELECT id, status, expires, record, decided_by, decided_at FROM proposals WHERE id = ?");
+  s.bind(1, id);
+  if (s.step() != SQLITE_ROW) return std::nullopt;
+  return StoredProposal{s.integer(0), s.text(1), s.integer(2), s.text(3), s.text(4), s.integer(5)};
 }
 
 std::vector<StoredProposal> AuditStore::proposals(const std::string& status) const {

@@ -48,7 +48,13 @@ ProposedValue EffectPipeline::actuated_value(const Decision& d) const {
   if (spec == nullptr) return d.proposal.value;
   switch (spec->type) {
     case ParamType::kBool: return d.verdict.value != 0;
-    case ParamType::kEnum: return spec->choices.at(static_cast<std::size_t>(d.verdict.value));
+    case ParamType::kEnum: {
+      // The guard only lets a choice's index through; an index from elsewhere must not throw
+      // between an intent and its result.
+      const double i = d.verdict.value;
+      if (!(i >= 0 && i < static_cast<double>(spec->choices.size()))) return std::string();
+      return spec->choices[static_cast<std::size_t>(i)];
+    }
     default: return d.verdict.value;
   }
 }
@@ -94,11 +100,7 @@ std::vector<Decision> EffectPipeline::submit(const std::string& policy, const st
           record(d);
           break;
         case Mode::kPropose:
-          d.outcome = "pending";
-          d.detail = "waiting for approval";
-          record(d);
-          pending_[d.id] = {d.id, d, now + options_.proposal_ttl};
-          if (store_ != nullptr) store_->save_proposal({d.id, "pending", now + options_.proposal_ttl, decision_json(d), "", 0});
+          propose(d, now);
           break;
         case Mode::kEnforce:
           enact(d, now);
@@ -179,6 +181,41 @@ void EffectPipeline::complete(Decision& d, const ActuationResult& result, Nanos 
     }
   }
   finish(d);
+}
+
+namespace {
+// Same target, same effect: the value for a change, the arguments for an action.
+bool same_proposal(const Decision& a, const Decision& b) {
+  if (a.proposal.kind != b.proposal.kind || a.proposal.target != b.proposal.target) return false;
+  if (a.proposal.kind == Proposal::Kind::kSet) return a.verdict.value == b.verdict.value;
+  return a.proposal.args == b.proposal.args;
+}
+}  // namespace
+
+void EffectPipeline::propose(Decision& d, Nanos now) {
+  // One proposal waits per target. The same one again leaves it waiting (a policy asking
+  // every 2 s left 169 of them in 6 minutes); another supersedes it.
+  const auto waiting = std::find_if(pending_.begin(), pending_.end(),
+                                    [&](const auto& p) { return p.second.decision.proposal.target == d.proposal.target; });
+  if (waiting != pending_.end() && same_proposal(waiting->second.decision, d)) {
+    d.outcome = "unchanged";
+    d.detail = "proposal " + std::to_string(waiting->first) + " for the same change is still waiting";
+    record(d);
+    return;
+  }
+  d.outcome = "pending";
+  d.detail = "waiting for approval";
+  record(d);
+  pending_[d.id] = {d.id, d, now + options_.proposal_ttl};
+  if (store_ != nullptr) store_->save_proposal({d.id, "pending", now + options_.proposal_ttl, decision_json(d), "", 0});
+  if (waiting == pending_.end()) return;
+  Decision old = waiting->second.decision;
+  old.outcome = "superseded";
+  old.detail = "superseded by proposal " + std::to_string(d.id);
+  old.result_at = now;
+  if (store_ != nullptr) store_->save_proposal({old.id, "superseded", waiting->second.expires, decision_json(old), "", now});
+  finish(old);
+  pending_.erase(waiting);
 }
 
 std::optional<Decision> EffectPipeline::approve(std::int64_t id, const std::string& who, Nanos now) {

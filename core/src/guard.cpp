@@ -26,8 +26,18 @@ bool granted(const std::vector<std::string>& policies, std::string_view policy) 
   return std::find(policies.begin(), policies.end(), policy) != policies.end();
 }
 
-// The proposal's value in the parameter's numeric form, or the reason it has none.
-std::optional<Reason> numeric_value(const ParameterSpec& spec, const ProposedValue& value, double& out) {
+}  // namespace
+
+const char* direction_name(Direction direction) {
+  switch (direction) {
+    case Direction::kUp: return "up";
+    case Direction::kDown: return "down";
+    case Direction::kBoth: return "both";
+  }
+  return "both";
+}
+
+std::optional<Reason> typed_value(const ParameterSpec& spec, const ProposedValue& value, double& out) {
   switch (spec.type) {
     case ParamType::kInt:
     case ParamType::kFloat:
@@ -52,6 +62,8 @@ std::optional<Reason> numeric_value(const ParameterSpec& spec, const ProposedVal
   }
   return Reason::kWrongType;
 }
+
+namespace {
 
 void prune(std::deque<Nanos>& times, Nanos now, Nanos window) {
   while (!times.empty() && times.front() <= now - window) times.pop_front();
@@ -164,7 +176,7 @@ Verdict Guard::vet_set(const ParameterSpec& spec, ParamState& state, const Propo
   Verdict v;
   v.current = state.value;
   if (!granted(spec.policies, p.policy)) return block(v, Reason::kNotGranted);
-  if (auto bad = numeric_value(spec, p.value, v.proposed)) return block(v, *bad);
+  if (auto bad = typed_value(spec, p.value, v.proposed)) return block(v, *bad);
   v.value = v.proposed;
   v.kind = VerdictKind::kAllow;
   const int direction = v.proposed > v.current ? 1 : (v.proposed < v.current ? -1 : 0);
@@ -374,10 +386,10 @@ void Guard::rolled_back(std::string_view parameter, double value, Nanos now) {
 
 void Guard::pause(Pause pause) { pauses_.push_back(std::move(pause)); }
 
-bool Guard::resume(Pause::Scope scope, std::string_view name, Direction direction) {
-  const auto before = pauses_.size();
-  std::erase_if(pauses_, [&](const Pause& p) { return p.scope == scope && p.name == name && p.direction == direction; });
-  return pauses_.size() != before;
+std::size_t Guard::resume(Pause::Scope scope, std::string_view name, std::optional<Direction> direction) {
+  return std::erase_if(pauses_, [&](const Pause& p) {
+    return p.scope == scope && p.name == name && (!direction || p.direction == *direction);
+  });
 }
 
 bool Guard::set_override(std::string_view parameter, double value, Nanos until) {

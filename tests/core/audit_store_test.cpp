@@ -54,7 +54,7 @@ ParameterSpec limit_spec() {
 TEST_CASE("audit store: schema, WAL, intent then result") {
   TempDir dir;
   auto store = open_store(dir.file("setpoint.db"));
-  CHECK(store->schema_version() == 3);
+  CHECK(store->schema_version() == 4);
   Decision d = decision("aimd", 120, VerdictKind::kAllow, 5 * kSec);
   const auto id = store->record_intent(d);
   REQUIRE(id > 0);
@@ -95,11 +95,28 @@ TEST_CASE("audit store: queries by time, policy and verdict") {
     REQUIRE(store->record(d) > 0);
   }
   CHECK(store->decisions({}).size() == 10);
-  CHECK(store->decisions({5 * kSec, "", "", 1000}).size() == 5);
-  CHECK(store->decisions({0, "aimd", "", 1000}).size() == 5);
-  CHECK(store->decisions({0, "", "block", 1000}).size() == 4);  // i = 0, 3, 6, 9
-  CHECK(store->decisions({0, "aimd", "block", 1000}).size() == 2);
-  CHECK(store->decisions({0, "", "", 3}).size() == 3);
+  const auto query = [](Nanos since, std::string policy, std::string verdict) {
+    DecisionQuery q;
+    q.since = since;
+    q.policy = std::move(policy);
+    q.verdict = std::move(verdict);
+    return q;
+  };
+  CHECK(store->decisions(query(5 * kSec, "", "")).size() == 5);
+  CHECK(store->decisions(query(0, "aimd", "")).size() == 5);
+  CHECK(store->decisions(query(0, "", "block")).size() == 4);  // i = 0, 3, 6, 9
+  CHECK(store->decisions(query(0, "aimd", "block")).size() == 2);
+  // Newest first, the limit keeping the newest: like every log.
+  DecisionQuery newest = query(0, "", "");
+  newest.newest_first = true;
+  newest.limit = 3;
+  const auto last = store->decisions(newest);
+  REQUIRE(last.size() == 3);
+  CHECK(last[0].id > last[1].id);
+  CHECK(last[0].id == store->decisions({}).back().id);
+  DecisionQuery three;
+  three.limit = 3;
+  CHECK(store->decisions(three).size() == 3);
 }
 
 TEST_CASE("audit store: everything survives reopening; migrations run once") {
@@ -112,7 +129,7 @@ TEST_CASE("audit store: everything survives reopening; migrations run once") {
     REQUIRE(store->record_drift(kSec, "app.yaml", "changed by hand"));
   }
   auto store = open_store(dir.file("setpoint.db"));
-  CHECK(store->schema_version() == 3);
+  CHECK(store->schema_version() == 4);
   CHECK(store->unfinished().size() == 1);
   CHECK(store->load_state("guard") == R"({"x":1})");
   CHECK(!store->load_state("nothing"));
@@ -129,7 +146,7 @@ TEST_CASE("audit store: a database from a newer build, or an unusable path, is a
   }
   auto opened = AuditStore::open(dir.file("new.db"));
   REQUIRE(std::holds_alternative<std::string>(opened));
-  CHECK(std::get<std::string>(opened).find("schema version 99, newer than this build knows (3)") != std::string::npos);
+  CHECK(std::get<std::string>(opened).find("schema version 99, newer than this build knows (4)") != std::string::npos);
   auto bad = AuditStore::open(dir.file("no/such/dir/x.db"));
   REQUIRE(std::holds_alternative<std::string>(bad));
   CHECK(std::get<std::string>(bad).rfind("cannot open", 0) == 0);

@@ -197,6 +197,30 @@ TEST_CASE("propose: pending until approved (vetted again), rejected or expired")
   CHECK(w.actuator.calls.size() == 1);
 }
 
+TEST_CASE("propose: one proposal waits per target; the same again is unchanged, another supersedes it") {
+  World w;
+  w.pipeline.set_policy_mode("aimd", Mode::kPropose);
+  w.pipeline.set_target_mode("checkout.limit", Mode::kEnforce);
+  const Decision first = w.propose(105, 0);
+  for (int i = 1; i <= 5; ++i) {  // asked again every second: still the one proposal
+    const Decision again = w.propose(105, i * kSec);
+    CHECK(again.outcome == "unchanged");
+    CHECK(again.detail == "proposal " + std::to_string(first.id) + " for the same change is still waiting");
+  }
+  REQUIRE(w.pipeline.pending().size() == 1);
+  const Decision other = w.propose(110, 6 * kSec);
+  CHECK(other.outcome == "pending");
+  REQUIRE(w.pipeline.pending().size() == 1);
+  CHECK(w.pipeline.pending().begin()->first == other.id);
+  const auto stored = w.store->proposal(first.id);
+  REQUIRE(stored);
+  CHECK(stored->status == "superseded");
+  CHECK(nlohmann::json::parse(stored->record)["detail"] == "superseded by proposal " + std::to_string(other.id));
+  CHECK(w.log.back()["id"] == first.id);
+  CHECK(w.log.back()["outcome"] == "superseded");
+  CHECK(!w.pipeline.approve(first.id, "operator:alice", 7 * kSec));
+}
+
 TEST_CASE("drift: the hand-made value is taken and pinned for a while") {
   PipelineOptions options;
   options.drift_pin = 1800 * kSec;

@@ -234,8 +234,8 @@ TEST_CASE("pauses: global, per policy, per parameter, per direction; until a tim
   g.pause({Pause::Scope::kTarget, "checkout.max_concurrency", Direction::kUp, 0});
   CHECK(g.vet(set(120), 0).reason == Reason::kPaused);
   CHECK(g.vet(set(90), 0).allowed());
-  CHECK(g.resume(Pause::Scope::kTarget, "checkout.max_concurrency", Direction::kUp));
-  CHECK_FALSE(g.resume(Pause::Scope::kTarget, "checkout.max_concurrency", Direction::kUp));
+  CHECK(g.resume(Pause::Scope::kTarget, "checkout.max_concurrency", Direction::kUp) == 1);
+  CHECK(g.resume(Pause::Scope::kTarget, "checkout.max_concurrency", Direction::kUp) == 0);
   g.pause({Pause::Scope::kPolicy, "aimd", Direction::kBoth, 100 * kSec});
   Verdict v = g.vet(set(120), 40 * kSec);
   CHECK(v.reason == Reason::kPaused);

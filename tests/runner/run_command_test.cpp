@@ -74,7 +74,7 @@ TEST_CASE("run: a port already taken is named") {
                        "--for 100ms --listen 127.0.0.1:" + port);
   ::close(held);
   CHECK(r.status == 1);
-  CHECK(r.out.find("control_plane.listen: cannot bind 127.0.0.1:" + port + " (in use, or not an address here)") != std::string::npos);
+  CHECK(r.out.find("control_plane.listen: cannot bind 127.0.0.1:" + port + ": Address already in use") != std::string::npos);
 }
 
 TEST_CASE("run --for: a bounded run exits 0 with a summary") {

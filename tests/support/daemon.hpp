@@ -60,6 +60,7 @@ class Daemon {
   }
 
   int port() const { return port_; }
+  pid_t pid() const { return pid_; }
   std::string log() const { return read_file(log_); }
   void signal(int sig) const { ::kill(pid_, sig); }
   // The exit status once it has exited (-1 if it did not within the limit or died of a signal).

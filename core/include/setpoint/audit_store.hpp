@@ -21,6 +21,9 @@ struct DecisionQuery {
   std::string policy;   // empty: any
   std::string verdict;  // allow, clamp, block; empty: any
   std::size_t limit = 1000;
+  std::string target;   // a parameter or action; empty: any
+  std::string outcome;  // applied, blocked, …; empty: any
+  bool newest_first = false;  // the limit keeps the newest, and they come newest first
 };
 
 struct StoredDecision {
@@ -85,6 +88,7 @@ class AuditStore {
   std::vector<StoredParameter> parameters() const;
   bool save_proposal(const StoredProposal& proposal);
   std::vector<StoredProposal> proposals(const std::string& status = {}) const;
+  std::optional<StoredProposal> proposal(std::int64_t id) const;
 
   bool record_drift(Nanos at, const std::string& target, const std::string& detail);
   std::size_t drift_count() const;

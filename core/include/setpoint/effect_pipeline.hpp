@@ -5,8 +5,9 @@
 //   guard verdict ──► mode ──► observe: the change is recorded as a shadow; the guard follows
 //                     │                 the would-be trajectory, nothing is touched
 //                     ├──► advise:  a recommendation is recorded
-//                     ├──► propose: a pending proposal waits for approve/reject or its TTL;
-//                     │             on approval the guard vets it again, as of that moment
+//                     ├──► propose: a pending proposal waits for approve/reject or its TTL,
+//                     │             one per target (the same again is "unchanged", another
+//                     │             supersedes it); on approval the guard vets it again
 //                     └──► enforce: intent recorded → actuator → result recorded; the guard
 //                                   advances only if the actuator confirms
 //
@@ -66,6 +67,7 @@ class EffectPipeline {
     actuation_timeout_ = timeout;
   }
   std::size_t in_flight() const { return in_flight_.size(); }
+  bool in_flight(std::int64_t id) const { return in_flight_.count(id) > 0; }
   void set_policy_mode(const std::string& policy, Mode mode) { policy_modes_[policy] = mode; }
   void set_target_mode(const std::string& target, Mode mode) { target_modes_[target] = mode; }
   void set_ceiling(Mode mode) { options_.ceiling = mode; }
@@ -110,6 +112,7 @@ class EffectPipeline {
   };
   void record(Decision& d);
   void finish(Decision& d);
+  void propose(Decision& d, Nanos now);
   void enact(Decision& d, Nanos now);
   void complete(Decision& d, const ActuationResult& result, Nanos now, bool timed_out);
   void complete_rollback(Decision& d, const ActuationResult& result, Nanos now, bool timed_out);

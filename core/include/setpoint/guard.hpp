@@ -44,6 +44,7 @@ struct GuardLimits {
 };
 
 enum class Direction { kUp, kDown, kBoth };
+const char* direction_name(Direction direction);  // up, down, both
 
 struct Pause {
   enum class Scope { kGlobal, kPolicy, kTarget } scope = Scope::kGlobal;
@@ -56,6 +57,11 @@ struct Override {
   double value = 0;
   Nanos until = 0;
 };
+
+// A value in the parameter's numeric form, checked as a proposal's is: numbers for numeric
+// parameters (finite; ints rounded to nearest), true/false for bools, one of the choices for
+// enums (as its index). The reason it is refused otherwise (wrong_type, not_finite).
+std::optional<Reason> typed_value(const ParameterSpec& spec, const ProposedValue& value, double& out);
 
 class Guard {
  public:
@@ -70,8 +76,9 @@ class Guard {
   void rolled_back(std::string_view parameter, double value, Nanos now);
 
   void pause(Pause pause);
-  // Lifts pauses of exactly this scope, name and direction; false if there was none.
-  bool resume(Pause::Scope scope, std::string_view name, Direction direction = Direction::kBoth);
+  // Lifts the pauses of this scope and name, in `direction` only if given (else in every
+  // direction); how many were lifted.
+  std::size_t resume(Pause::Scope scope, std::string_view name, std::optional<Direction> direction = std::nullopt);
   // Pins a parameter (which also takes the value) until a time.
   bool set_override(std::string_view parameter, double value, Nanos until);
   bool clear_override(std::string_view parameter);

@@ -128,7 +128,16 @@ void read_telemetry(const YamlReader& r, const YAML::Node& node, TelemetryConfig
   if (node["mapping"]) read_mapping(r, node["mapping"], t.schema);
   if (node["validation"]) read_validation(r, node["validation"], t.schema);
   if (node["redaction"]) read_redaction(r, node["redaction"], t);
-  if (node["quarantine"]) t.quarantine_path = r.string(node["quarantine"], "telemetry.quarantine");
+  if (const YAML::Node q = node["quarantine"]; q && q.IsMap()) {
+    r.keys(q, "telemetry.quarantine", {"file", "max_bytes"});
+    if (!q["file"]) r.fail(q, "telemetry.quarantine", "needs a file");
+    t.quarantine_path = r.string(q["file"], "telemetry.quarantine.file");
+    if (q["max_bytes"]) {
+      t.quarantine_max_bytes = static_cast<std::size_t>(r.integer(q["max_bytes"], "telemetry.quarantine.max_bytes", 4096, 1LL << 40));
+    }
+  } else if (q) {
+    t.quarantine_path = r.string(q, "telemetry.quarantine");
+  }
 }
 
 }  // namespace

@@ -19,6 +19,7 @@ namespace setpoint::runner {
 struct FileSourceConfig {
   std::string path;
   std::string checkpoint;  // where the read position is kept across restarts (empty: none)
+  bool start_at_end = false;  // without a checkpoint (or a new file): from its end, not its start
 };
 
 struct TelemetryConfig {
@@ -30,6 +31,7 @@ struct TelemetryConfig {
   std::vector<RedactRule> redact;
   std::string redaction_key;  // a secret: never logged
   std::string quarantine_path;
+  std::size_t quarantine_max_bytes = 64u << 20;  // rotated to <path>.1 past this
 };
 
 // How a parameter or action reaches the outside world.

@@ -262,11 +262,11 @@ struct ControlPlane::Impl {
     r.push_back({"GET", "/healthz", {}, [](HttpRequest&) { return ok(R"({"status":"ok"})"); }, {}});
     r.push_back({"GET", "/readyz", {}, [this](HttpRequest&) { return ready ? ok(engine.view("health")) : json_error(503, "starting"); }, {}});
     r.push_back({"GET", "/metrics", {}, [this](HttpRequest&) {
-                   HttpResponse m = ok(engine.metrics_text() +
-                                       "# HELP setpoint_control_plane_connections_cut_total Connections cut for sending a request too slowly.\n"
-                                       "# TYPE setpoint_control_plane_connections_cut_total counter\n"
-                                       "setpoint_control_plane_connections_cut_total " +
-                                       std::to_string(server->cut_connections()) + "\n");
+                   std::string text = engine.metrics_text() + intake.metrics_text();
+                   metric_family(text, "setpoint_control_plane_connections_cut_total", "counter",
+                                 "Connections cut for sending a request too slowly (408 at the header deadline, or past request_timeout).");
+                   metric_sample(text, "setpoint_control_plane_connections_cut_total", "", static_cast<double>(server->cut_connections()));
+                   HttpResponse m = ok(std::move(text));
                    m.content_type = "text/plain; version=0.0.4; charset=utf-8";
                    return m;
                  },

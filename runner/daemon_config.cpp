@@ -6,13 +6,19 @@
 namespace setpoint::runner {
 
 void read_sources(const YamlReader& r, const YAML::Node& node, TelemetryConfig& t) {
-  if (!node.IsSequence()) r.fail(node, "telemetry.sources", "expected a list of {file, checkpoint}");
+  if (!node.IsSequence()) r.fail(node, "telemetry.sources", "expected a list of {file, checkpoint, start}");
   for (std::size_t i = 0; i < node.size(); ++i) {
     const std::string path = "telemetry.sources[" + std::to_string(i) + "]";
-    r.keys(node[i], path, {"file", "checkpoint"});
+    r.keys(node[i], path, {"file", "checkpoint", "start"});
     if (!node[i]["file"]) r.fail(node[i], path, "needs a file (a JSON-lines file to follow)");
-    FileSourceConfig source{r.string(node[i]["file"], path + ".file"), {}};
+    FileSourceConfig source;
+    source.path = r.string(node[i]["file"], path + ".file");
     if (node[i]["checkpoint"]) source.checkpoint = r.string(node[i]["checkpoint"], path + ".checkpoint");
+    if (node[i]["start"]) {
+      const std::string start = r.string(node[i]["start"], path + ".start");
+      if (start != "beginning" && start != "end") r.fail(node[i]["start"], path + ".start", "expected beginning or end");
+      source.start_at_end = start == "end";
+    }
     for (const auto& other : t.files) {
       if (other.path == source.path) r.fail(node[i]["file"], path + ".file", "\"" + source.path + "\" is already a source");
     }

@@ -42,7 +42,11 @@ struct EngineMetrics {
   std::string render(const IngestCounts& ingest) const;
 };
 
-// A Prometheus label value, escaped.
+// A Prometheus label value, escaped (and made UTF-8, as the format requires).
 std::string label_value(const std::string& value);
+// Pieces of the text format: a family's HELP and TYPE lines, a sample, a label.
+void metric_family(std::string& out, const char* name, const char* type, const char* help);
+void metric_sample(std::string& out, const std::string& name, const std::string& labels, double value);
+std::string metric_label(const char* name, const std::string& value);
 
 }  // namespace setpoint::runner

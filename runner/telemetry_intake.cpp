@@ -1,5 +1,7 @@
 #include "telemetry_intake.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <chrono>
 #include <map>
 
@@ -38,12 +40,13 @@ TelemetryIntake::TelemetryIntake(const TelemetryConfig& config, Aggregator& aggr
       totals_(totals),
       clock_(clock),
       redactor_(config.redact, config.redaction_key),
-      quarantine_(config.quarantine_path, &redactor_) {
+      quarantine_(config.quarantine_path, &redactor_, config.quarantine_max_bytes) {
   if (!quarantine_.ok()) error_ = "telemetry.quarantine: " + quarantine_.error();
   for (const auto& f : config_.files) {
     FileSourceOptions options;
     options.path = f.path;
     options.checkpoint_path = f.checkpoint;
+    options.start_at_end = f.start_at_end;
     options.max_line_bytes = config_.schema.max_line_bytes;
     files_.push_back(std::make_unique<FileSource>(options));
   }
@@ -99,9 +102,18 @@ void TelemetryIntake::follow() {
       file->poll(worker.ingest);
     }
     totals_.add(since(before, worker.ingest.counts()));
+    quarantine_.flush();  // what /metrics counts is on disk within a batch
     {
       std::lock_guard status(status_mutex_);
-      for (std::size_t i = 0; i < files_.size(); ++i) statuses_[i] = files_[i]->status();
+      for (std::size_t i = 0; i < files_.size(); ++i) {
+        const FileSourceStatus& now = files_[i]->status();
+        // A new problem, or its end, is said once: not every 20 ms.
+        if (now.error != statuses_[i].error) {
+          if (!now.error.empty()) spdlog::warn("telemetry: {}", now.error);
+          else if (!statuses_[i].error.empty()) spdlog::info("telemetry: {} is read again", config_.files[i].path);
+        }
+        statuses_[i] = now;
+      }
     }
     lock.lock();
     // New lines are looked for every 20 ms: well inside a tick, and no busy loop.
@@ -174,9 +186,41 @@ IngestCounts TelemetryIntake::Body::finish() {
   lines(true);
   const IngestCounts delta = since(before_, worker_->ingest.counts());
   intake_.totals_.add(delta);
+  intake_.quarantine_.flush();
   intake_.give_back(worker_);
   worker_ = nullptr;
   return delta;
+}
+
+std::string TelemetryIntake::metrics_text() const {
+  const auto now = statuses();
+  std::string out;
+  if (!config_.quarantine_path.empty()) {
+    metric_family(out, "setpoint_quarantine_lines", "gauge", "Rejected lines kept in the quarantine file and its rotated copy.");
+    metric_sample(out, "setpoint_quarantine_lines", "", static_cast<double>(quarantine_.written()));
+    metric_family(out, "setpoint_quarantine_dropped_total", "counter", "Rejected lines the quarantine's rotation (or a write error) dropped.");
+    metric_sample(out, "setpoint_quarantine_dropped_total", "", static_cast<double>(quarantine_.dropped()));
+  }
+  if (now.empty()) return out;
+  struct Family {
+    const char* name;
+    const char* help;
+    std::uint64_t FileSourceStatus::*count;
+  };
+  static constexpr Family kFamilies[] = {
+      {"setpoint_file_source_lines_total", "Lines read from a followed file.", &FileSourceStatus::lines},
+      {"setpoint_file_source_truncations_total", "Times a followed file was truncated or rewritten and read again from its top.",
+       &FileSourceStatus::truncations},
+      {"setpoint_file_source_rotations_total", "Times a followed file was rotated (replaced by a new file).", &FileSourceStatus::rotations},
+      {"setpoint_file_source_refused_total", "Times the path of a followed file held something other than a regular file.",
+       &FileSourceStatus::refused}};
+  for (const Family& f : kFamilies) {
+    metric_family(out, f.name, "counter", f.help);
+    for (std::size_t i = 0; i < now.size(); ++i) {
+      metric_sample(out, f.name, metric_label("file", config_.files[i].path), static_cast<double>(now[i].*f.count));
+    }
+  }
+  return out;
 }
 
 std::vector<FileSourceStatus> TelemetryIntake::statuses() const {

@@ -61,8 +61,9 @@ class TelemetryIntake {
   };
   // A body to take, once a worker is free; none when none frees up within `wait`.
   std::unique_ptr<Body> open_body(std::string source, Nanos wait);
-  // The files' statuses, for logs and /readyz.
+  // The files' statuses, and their counters in the Prometheus text format.
   std::vector<FileSourceStatus> statuses() const;
+  std::string metrics_text() const;
 
  private:
   friend class Body;

@@ -10,6 +10,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "setpoint/regular_file.hpp"
+
 namespace setpoint {
 namespace {
 
@@ -54,7 +56,8 @@ void FileSource::fail(const std::string& what) {
 }
 
 bool FileSource::open_file() {
-  fd_ = ::open(options_.path.c_str(), O_RDONLY | O_CLOEXEC);
+  // Without blocking: a FIFO with no writer would hold open() (and SIGTERM) for ever.
+  fd_ = ::open(options_.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd_ < 0) {
     status_.present = false;
     if (errno != ENOENT) fail("cannot open " + options_.path);
@@ -67,12 +70,23 @@ bool FileSource::open_file() {
     return false;
   }
   status_.present = true;
+  if (!S_ISREG(st.st_mode)) {
+    const std::string refusal = options_.path + " is " + kind_of_file(st.st_mode) + ", not a regular file: not followed";
+    if (status_.error != refusal) ++status_.refused;  // once per refusal, not once per poll
+    status_.error = refusal;
+    close_file();
+    return false;
+  }
+  status_.error.clear();
   dev_ = st.st_dev;
   ino_ = st.st_ino;
   read_pos_ = line_start_ = line_no_ = 0;
   end_ = 0;
   discarding_ = false;
   fingerprint_ = 0;
+  head_.clear();
+  const bool first_open = !started_;
+  started_ = true;
 
   Checkpoint c;
   if (!options_.checkpoint_path.empty() && status_.rotations == 0 && status_.lines == 0 &&
@@ -88,8 +102,39 @@ bool FileSource::open_file() {
       fail("cannot seek " + options_.path);
       read_pos_ = line_start_ = line_no_ = 0;
     }
+  } else if (first_open && options_.start_at_end && st.st_size > 0) {
+    // Only what is written from now on. A line half written at start-up is not taken for a
+    // whole one: its rest is skipped up to its newline.
+    read_pos_ = line_start_ = static_cast<std::uint64_t>(st.st_size);
+    status_.resumed_at = read_pos_;
+    ::lseek(fd_, st.st_size, SEEK_SET);
+    char last = '\n';
+    skip_partial_ = ::pread(fd_, &last, 1, st.st_size - 1) == 1 && last != '\n';
+  }
+  if (read_pos_ > 0) {  // the head we resume over, to see a rewrite by
+    char head[kFingerprintBytes];
+    const ssize_t n = ::pread(fd_, head, std::min<std::uint64_t>(read_pos_, kFingerprintBytes), 0);
+    if (n > 0) head_.assign(head, static_cast<std::size_t>(n));
   }
   return true;
+}
+
+bool FileSource::rewritten() {
+  if (head_.empty()) return false;
+  char now[kFingerprintBytes];
+  const ssize_t n = ::pread(fd_, now, head_.size(), 0);
+  return n != static_cast<ssize_t>(head_.size()) || std::memcmp(now, head_.data(), head_.size()) != 0;
+}
+
+void FileSource::restart_from_top() {
+  ++status_.truncations;
+  ::lseek(fd_, 0, SEEK_SET);
+  read_pos_ = line_start_ = line_no_ = 0;
+  end_ = 0;
+  discarding_ = false;
+  skip_partial_ = false;
+  fingerprint_ = 0;
+  head_.clear();
 }
 
 void FileSource::close_file() {
@@ -99,6 +144,10 @@ void FileSource::close_file() {
 
 std::uint64_t FileSource::poll(LineSink& sink) {
   if (fd_ < 0 && !open_file()) return 0;
+  // Truncated and written again since the last poll: the size alone may not show it.
+  if (struct stat mine {}; ::fstat(fd_, &mine) == 0 && (static_cast<std::uint64_t>(mine.st_size) < read_pos_ || rewritten())) {
+    restart_from_top();
+  }
   std::uint64_t handed = drain(sink);
 
   struct stat now {};
@@ -114,12 +163,7 @@ std::uint64_t FileSource::poll(LineSink& sink) {
     if (open_file()) handed += drain(sink);
   } else if (::fstat(fd_, &mine) == 0 && static_cast<std::uint64_t>(mine.st_size) < read_pos_) {
     // Truncated in place: start again from the top, dropping any partial line.
-    ++status_.truncations;
-    ::lseek(fd_, 0, SEEK_SET);
-    read_pos_ = line_start_ = line_no_ = 0;
-    end_ = 0;
-    discarding_ = false;
-    fingerprint_ = 0;
+    restart_from_top();
     handed += drain(sink);
   }
   save_checkpoint();
@@ -128,7 +172,7 @@ std::uint64_t FileSource::poll(LineSink& sink) {
 
 std::uint64_t FileSource::drain(LineSink& sink) {
   std::uint64_t handed = 0;
-  for (;;) {
+  for (std::size_t taken = 0; taken < options_.max_poll_bytes;) {
     if (buffer_.size() < end_ + options_.read_chunk + LineSink::kPadding) {
       buffer_.resize(end_ + options_.read_chunk + LineSink::kPadding);
     }
@@ -139,6 +183,11 @@ std::uint64_t FileSource::drain(LineSink& sink) {
       break;
     }
     if (n == 0) break;
+    if (head_.size() < kFingerprintBytes && read_pos_ < kFingerprintBytes) {  // the head, as read
+      const std::size_t more = std::min<std::size_t>(kFingerprintBytes - read_pos_, static_cast<std::size_t>(n));
+      head_.append(buffer_.data() + end_, more);
+    }
+    taken += static_cast<std::size_t>(n);
     end_ += static_cast<std::size_t>(n);
     read_pos_ += static_cast<std::uint64_t>(n);
     status_.bytes += static_cast<std::uint64_t>(n);
@@ -148,6 +197,12 @@ std::uint64_t FileSource::drain(LineSink& sink) {
     while (const void* hit = std::memchr(data + begin, '\n', end_ - begin)) {
       const auto nl = static_cast<std::size_t>(static_cast<const char*>(hit) - data);
       const std::size_t length = nl - begin;
+      if (skip_partial_) {  // the end of a line that began before start_at_end took over
+        skip_partial_ = false;
+        begin = nl + 1;
+        line_start_ += length + 1;
+        continue;
+      }
       ++line_no_;
       const SourcePos pos{options_.path, line_no_};
       if (discarding_) {

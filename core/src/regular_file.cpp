@@ -8,9 +8,8 @@
 #include <cstring>
 
 namespace setpoint {
-namespace {
 
-const char* kind_of(mode_t mode) {
+const char* kind_of_file(unsigned mode) {
   if (S_ISDIR(mode)) return "a directory";
   if (S_ISFIFO(mode)) return "a FIFO";
   if (S_ISCHR(mode)) return "a character device";
@@ -18,6 +17,8 @@ const char* kind_of(mode_t mode) {
   if (S_ISSOCK(mode)) return "a socket";
   return "not a regular file";
 }
+
+namespace {
 
 std::string size_text(std::size_t bytes) {
   if (bytes % (1u << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
@@ -29,7 +30,7 @@ std::string size_text(std::size_t bytes) {
 std::string problem_of(int fd, const std::string& path, std::size_t max_bytes) {
   struct stat st {};
   if (::fstat(fd, &st) != 0) return path + ": " + std::strerror(errno);
-  if (!S_ISREG(st.st_mode)) return path + ": is " + std::string(kind_of(st.st_mode)) + ", not a regular file";
+  if (!S_ISREG(st.st_mode)) return path + ": is " + std::string(kind_of_file(st.st_mode)) + ", not a regular file";
   if (static_cast<std::size_t>(st.st_size) > max_bytes) return path + ": is larger than " + size_text(max_bytes);
   return {};
 }

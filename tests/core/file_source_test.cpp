@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -192,4 +194,81 @@ TEST_CASE("a 10 MB line is dropped as it streams past; the lines around it arriv
   CHECK(sink.lines == std::vector<std::string>{"{\"a\":1}", "{\"b\":2}"});
   CHECK(sink.too_long == std::vector<std::uint64_t>{10'000'010});
   CHECK(source.status().too_long == 1);
+}
+
+TEST_CASE("what is not a regular file is refused with its reason, counted once, and never blocks a poll") {
+  TempDir dir;
+  FileSourceOptions o = options_for(dir);
+  FileSource source(o);
+  Collect sink;
+  // A FIFO with no writer: a blocking open() never returned (SIGTERM hung with it).
+  REQUIRE(::mkfifo(o.path.c_str(), 0600) == 0);
+  CHECK(source.poll(sink) == 0);
+  CHECK(source.status().error == o.path + " is a FIFO, not a regular file: not followed");
+  CHECK(source.poll(sink) == 0);
+  CHECK(source.status().refused == 1);
+  // /dev/zero behind a symlink: a read that never ends (it spun the thread at 90 %).
+  std::filesystem::remove(o.path);
+  std::filesystem::create_symlink("/dev/zero", o.path);
+  CHECK(source.poll(sink) == 0);
+  CHECK(source.status().error == o.path + " is a character device, not a regular file: not followed");
+  CHECK(source.status().refused == 2);
+  // A directory was ignored in silence.
+  std::filesystem::remove(o.path);
+  std::filesystem::create_directory(o.path);
+  CHECK(source.poll(sink) == 0);
+  CHECK(source.status().error == o.path + " is a directory, not a regular file: not followed");
+  // Back to a regular file: followed, and the refusal is gone.
+  std::filesystem::remove(o.path);
+  write_file(o.path, "one\n");
+  CHECK(source.poll(sink) == 1);
+  CHECK(source.status().error.empty());
+  CHECK(sink.lines == std::vector<std::string>{"one"});
+}
+
+TEST_CASE("a truncation followed at once by a longer write starts again from the top") {
+  TempDir dir;
+  FileSource source(options_for(dir));
+  Collect sink;
+  write_file(dir.file("events.jsonl"), "one\ntwo\n");
+  CHECK(source.poll(sink) == 2);
+  // Truncated and rewritten longer before the next poll: the size never looks smaller.
+  write_file(dir.file("events.jsonl"), "alpha\nbravo\ncharlie\n");
+  CHECK(source.poll(sink) == 3);
+  CHECK(sink.lines == std::vector<std::string>{"one", "two", "alpha", "bravo", "charlie"});
+  CHECK(source.status().truncations == 1);
+  append_file(dir.file("events.jsonl"), "delta\n");
+  CHECK(source.poll(sink) == 1);
+  CHECK(source.status().truncations == 1);
+}
+
+TEST_CASE("start_at_end follows only what is written after start, a half-written line included as a whole") {
+  TempDir dir;
+  FileSourceOptions o = options_for(dir);
+  o.start_at_end = true;
+  write_file(o.path, "old\nhalf-wri");
+  FileSource source(o);
+  Collect sink;
+  CHECK(source.poll(sink) == 0);
+  append_file(o.path, "tten\nnew\n");
+  CHECK(source.poll(sink) == 1);
+  CHECK(sink.lines == std::vector<std::string>{"new"});
+  CHECK(source.status().resumed_at == 12);
+}
+
+TEST_CASE("one poll reads at most max_poll_bytes, so its thread gets control back") {
+  TempDir dir;
+  FileSourceOptions o = options_for(dir);
+  o.max_poll_bytes = 64;
+  std::string lines;
+  for (int i = 0; i < 100; ++i) lines += "line\n";  // 500 bytes
+  write_file(o.path, lines);
+  FileSource source(o);
+  Collect sink;
+  const auto first = source.poll(sink);
+  CHECK(first >= 12);
+  CHECK(first <= 16);
+  std::uint64_t total = first;
+  for (int i = 0; i < 20 && total < 100; ++i) total += source.poll(sink);
+  CHECK(total == 100);
 }

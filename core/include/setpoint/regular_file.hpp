@@ -10,6 +10,9 @@
 
 namespace setpoint {
 
+// What a file of this stat mode is when it is not a regular one: "a FIFO", "a directory"…
+const char* kind_of_file(unsigned mode);
+
 // Why `path` cannot be read as a regular file of at most `max_bytes`; "" when it can (or
 // when it does not exist and `missing_ok`).
 std::string regular_file_problem(const std::string& path, std::size_t max_bytes, bool missing_ok = false);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include "daemon_config.hpp"
+#include "setpoint/number_text.hpp"
 #include "setpoint/regular_file.hpp"
 #include "effects_config.hpp"
 #include "yaml_reader.hpp"
@@ -55,10 +56,51 @@ void read_outcomes(const YamlReader& r, const YAML::Node& node, OutcomeSet& outc
   }
 }
 
+// outcome_codes: { error: [5xx, 429], timeout: [504] } — codes, "Nxx" classes or "lo-hi".
+void read_outcome_codes(const YamlReader& r, const YAML::Node& node, const std::string& path, TelemetrySchema& schema) {
+  if (!node.IsMap()) r.fail(node, path, "expected a mapping outcome: [codes], like error: [5xx, 429]");
+  schema.outcome_codes.clear();
+  for (const auto& entry : node) {
+    const std::string outcome = r.string(entry.first, path);
+    const std::string at = path + "." + outcome;
+    for (const auto& code : r.strings(entry.second, at)) {
+      OutcomeCodes c{0, 0, outcome};
+      const auto dash = code.find('-');
+      std::optional<std::int64_t> lo, hi;
+      if (code.size() == 3 && code.substr(1) == "xx") {
+        lo = parse_integer(code.substr(0, 1));
+        if (lo) {
+          *lo *= 100;
+          hi = *lo + 99;
+        }
+      } else if (dash != std::string::npos) {
+        lo = parse_integer(code.substr(0, dash));
+        hi = parse_integer(code.substr(dash + 1));
+      } else {
+        lo = hi = parse_integer(code);
+      }
+      if (!lo || !hi || *lo > *hi || *lo < 0) r.fail(entry.second, at, "\"" + code + "\" is not a status code, a class like 5xx or a range like 500-599");
+      c.lo = *lo;
+      c.hi = *hi;
+      schema.outcome_codes.push_back(c);
+    }
+  }
+}
+
 void read_mapping(const YamlReader& r, const YAML::Node& node, TelemetrySchema& schema) {
   const std::string path = "telemetry.mapping";
-  r.keys(node, path, {"ts", "metric", "value", "outcome", "labels", "label_fields"});
+  r.keys(node, path, {"ts", "ts_unit", "metric", "metric_name", "value", "outcome", "outcome_codes", "labels", "label_fields"});
   if (node["ts"]) schema.ts_fields = r.strings(node["ts"], path + ".ts");
+  if (node["ts_unit"]) {
+    const std::string unit = r.string(node["ts_unit"], path + ".ts_unit");
+    if (unit == "s") schema.ts_unit = TsUnit::kSeconds;
+    else if (unit == "ms") schema.ts_unit = TsUnit::kMillis;
+    else if (unit == "us") schema.ts_unit = TsUnit::kMicros;
+    else if (unit == "ns") schema.ts_unit = TsUnit::kNanos;
+    else r.fail(node["ts_unit"], path + ".ts_unit", "expected s, ms, us or ns (what a numeric timestamp counts since the epoch)");
+  }
+  if (node["metric_name"]) schema.metric_name = r.string(node["metric_name"], path + ".metric_name");
+  if (const auto codes = node["outcome_codes"]) read_outcome_codes(r, codes, path + ".outcome_codes", schema);
   if (node["value"]) schema.value_fields = r.strings(node["value"], path + ".value");
   if (node["outcome"]) schema.outcome_fields = r.strings(node["outcome"], path + ".outcome");
   if (node["labels"]) schema.labels_field = r.string(node["labels"], path + ".labels");
@@ -125,7 +167,17 @@ void read_telemetry(const YamlReader& r, const YAML::Node& node, TelemetryConfig
   if (node["windows"]) read_windows(r, node["windows"], t.windows);
   if (node["outcomes"]) read_outcomes(r, node["outcomes"], t.outcomes);
   if (node["max_series"]) t.max_series = r.integer(node["max_series"], "telemetry.max_series", 1, 10'000'000);
-  if (node["mapping"]) read_mapping(r, node["mapping"], t.schema);
+  if (node["mapping"]) {
+    read_mapping(r, node["mapping"], t.schema);
+    if (const std::string conflict = t.schema.conflict(); !conflict.empty()) {
+      r.fail(node["mapping"], "telemetry.mapping", conflict + ": a field fills one role");
+    }
+    for (const auto& c : t.schema.outcome_codes) {
+      if (!t.outcomes.find(c.outcome)) {
+        r.fail(node["mapping"]["outcome_codes"], "telemetry.mapping.outcome_codes", "\"" + c.outcome + "\" is not an outcome (telemetry.outcomes declares them)");
+      }
+    }
+  }
   if (node["validation"]) read_validation(r, node["validation"], t.schema);
   if (node["redaction"]) read_redaction(r, node["redaction"], t);
   if (const YAML::Node q = node["quarantine"]; q && q.IsMap()) {

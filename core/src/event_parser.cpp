@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "setpoint/line_sink.hpp"
+#include "setpoint/number_text.hpp"
 #include "setpoint/timestamp.hpp"
 
 namespace setpoint {
@@ -68,6 +69,28 @@ Rejection structural(simdjson::error_code error) {
   return error == simdjson::UTF8_ERROR ? Rejection::kInvalidUtf8 : Rejection::kMalformedJson;
 }
 
+// What is wrong, in words for a person: simdjson's own messages ("The JSON element does not
+// have the requested type") say what failed inside the parser, not what is wrong with the line.
+std::string json_problem(simdjson::error_code error) {
+  switch (error) {
+    case simdjson::UTF8_ERROR: return "the line is not valid UTF-8";
+    case simdjson::INCORRECT_TYPE: return "a value is not of the JSON type expected there";
+    case simdjson::NUMBER_ERROR: return "a number that is not valid JSON";
+    case simdjson::NUMBER_OUT_OF_RANGE: return "a number out of range";
+    case simdjson::T_ATOM_ERROR:
+    case simdjson::F_ATOM_ERROR:
+    case simdjson::N_ATOM_ERROR: return "a word that is not true, false or null";
+    case simdjson::STRING_ERROR: return "a string with a bad escape";
+    case simdjson::UNESCAPED_CHARS: return "a string with an unescaped control character";
+    case simdjson::UNCLOSED_STRING: return "a string that is not closed";
+    case simdjson::DEPTH_ERROR: return "nested too deeply";
+    case simdjson::EMPTY: return "an empty line";
+    case simdjson::TAPE_ERROR:
+    case simdjson::INCOMPLETE_ARRAY_OR_OBJECT: return "not valid JSON (a bracket, comma or colon out of place, or the line is cut short)";
+    default: return std::string("not valid JSON (") + simdjson::error_message(error) + ")";
+  }
+}
+
 // Up to 8 candidates per role; the lowest rank present wins.
 constexpr std::size_t kMaxRank = 8;
 constexpr std::size_t kMaxMetricParts = 4;
@@ -108,6 +131,79 @@ EventParser::EventParser(TelemetrySchema schema, OutcomeSet outcomes, Redactor r
   add(schema_.schema_version_field, Role::kSchemaVersion, 0, 0);
   for (const auto& name : schema_.string_fields) add(name, Role::kString, 0, 0);
   for (const auto& name : schema_.required) add(name, Role::kRequired, 0, 0);
+  for (const auto& c : schema_.outcome_codes) {
+    if (const auto outcome = outcomes_.find(c.outcome)) codes_.push_back({c.lo, c.hi, *outcome});
+  }
+  std::sort(codes_.begin(), codes_.end(), [](const Codes& a, const Codes& b) { return a.hi - a.lo < b.hi - b.lo; });
+  switch (schema_.ts_unit) {
+    case TsUnit::kSeconds: ts_to_millis_ = 1e3; break;
+    case TsUnit::kMillis: ts_to_millis_ = 1; break;
+    case TsUnit::kMicros: ts_to_millis_ = 1e-3; break;
+    case TsUnit::kNanos: ts_to_millis_ = 1e-6; break;
+  }
+}
+
+std::optional<OutcomeIndex> EventParser::outcome_of_code(std::int64_t code) const {
+  for (const auto& c : codes_) {
+    if (code >= c.lo && code <= c.hi) return c.outcome;
+  }
+  return OutcomeSet::kOk;
+}
+
+// A field the schema does not use is skipped, but it must still be JSON: {"junk":tru} is not a
+// line to take. Checked by walking it, up to a depth.
+template <typename Value>
+std::optional<Rejection> EventParser::check_unused(Value& value, std::string_view key, int depth) {
+  if (depth > 32) return reject(Rejection::kMalformedJson, field_named(key) + ": nested deeper than 32");
+  od::json_type type;
+  if (auto error = value.type().get(type)) return reject(structural(error), field_named(key) + ": " + json_problem(error));
+  simdjson::error_code error = simdjson::SUCCESS;
+  switch (type) {
+    case od::json_type::object: {
+      od::object object;
+      if ((error = value.get_object().get(object))) break;
+      for (auto member : object) {
+        od::field field;
+        std::string_view name;
+        if ((error = std::move(member).get(field)) || (error = field.unescaped_key().get(name))) break;
+        od::value inner = field.value();
+        if (auto rejected = check_unused(inner, key, depth + 1)) return rejected;
+      }
+      break;
+    }
+    case od::json_type::array: {
+      od::array array;
+      if ((error = value.get_array().get(array))) break;
+      for (auto element : array) {
+        od::value inner;
+        if ((error = std::move(element).get(inner))) break;
+        if (auto rejected = check_unused(inner, key, depth + 1)) return rejected;
+      }
+      break;
+    }
+    case od::json_type::string: {
+      std::string_view text;
+      error = value.get_string().get(text);
+      break;
+    }
+    case od::json_type::number: {
+      od::number number;
+      error = value.get_number().get(number);
+      break;
+    }
+    case od::json_type::boolean: {
+      bool b;
+      if (value.get_bool().get(b)) error = simdjson::T_ATOM_ERROR;  // "tru" is not a boolean
+      break;
+    }
+    case od::json_type::null: {
+      bool null = false;
+      if (value.is_null().get(null) || !null) error = simdjson::N_ATOM_ERROR;
+      break;
+    }
+  }
+  if (error) return reject(structural(error), field_named(key) + ": " + json_problem(error));
+  return std::nullopt;
 }
 
 EventParser::~EventParser() = default;
@@ -129,14 +225,14 @@ std::optional<Rejection> EventParser::read_labels(Object& labels, std::string_vi
   for (auto member : labels) {
     od::field label;
     std::string_view name;
-    if (auto error = std::move(member).get(label)) return reject(structural(error), field_named(key) + ": " + simdjson::error_message(error));
-    if (auto error = label.unescaped_key().get(name)) return reject(structural(error), field_named(key) + ": " + simdjson::error_message(error));
+    if (auto error = std::move(member).get(label)) return reject(structural(error), field_named(key) + ": " + json_problem(error));
+    if (auto error = label.unescaped_key().get(name)) return reject(structural(error), field_named(key) + ": " + json_problem(error));
     od::value value = label.value();
     od::json_type type;
-    if (auto error = value.type().get(type)) return reject(structural(error), field_named(key) + ": " + simdjson::error_message(error));
+    if (auto error = value.type().get(type)) return reject(structural(error), field_named(key) + ": " + json_problem(error));
     std::string_view text;
     if (type == od::json_type::string) {
-      if (auto error = value.get_string().get(text)) return reject(structural(error), field_named(key) + ": " + simdjson::error_message(error));
+      if (auto error = value.get_string().get(text)) return reject(structural(error), field_named(key) + ": " + json_problem(error));
     } else if (type == od::json_type::number || type == od::json_type::boolean) {
       text = value.raw_json_token();
       while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) text.remove_suffix(1);
@@ -171,8 +267,8 @@ std::optional<Rejection> EventParser::parse_labels(Event& event) {
                                            event.labels_raw.size() + kPadding);
   od::document doc;
   od::object labels;
-  if (auto error = impl_->labels_parser.iterate(input).get(doc)) return reject(structural(error), simdjson::error_message(error));
-  if (auto error = doc.get_object().get(labels)) return reject(structural(error), simdjson::error_message(error));
+  if (auto error = impl_->labels_parser.iterate(input).get(doc)) return reject(structural(error), json_problem(error));
+  if (auto error = doc.get_object().get(labels)) return reject(structural(error), json_problem(error));
   return read_labels(labels, schema_.labels_field, event);
 }
 
@@ -184,17 +280,18 @@ std::optional<Rejection> EventParser::parse(std::string_view line, Event& event)
   event.labels.clear();
   event.labels_raw = {};
   event.labels_deferred = false;
+  event.ts_maybe_seconds = false;
   hashed_.clear();
 
   const simdjson::padded_string_view input(line.data(), line.size(), line.size() + kPadding);
   od::document doc;
-  if (auto error = impl_->parser.iterate(input).get(doc)) return reject(structural(error), simdjson::error_message(error));
+  if (auto error = impl_->parser.iterate(input).get(doc)) return reject(structural(error), json_problem(error));
   od::object object;
   if (auto error = doc.get_object().get(object)) {
     if (error == simdjson::INCORRECT_TYPE && looks_like_json_value(line)) {
       return reject(Rejection::kNotObject, "the line is JSON but not an object");
     }
-    return reject(structural(error), simdjson::error_message(error));
+    return reject(structural(error), json_problem(error));
   }
 
   std::uint64_t seen = 0;
@@ -204,7 +301,7 @@ std::optional<Rejection> EventParser::parse(std::string_view line, Event& event)
 
   for (auto member : object) {
     od::field field;
-    if (auto error = std::move(member).get(field)) return reject(structural(error), simdjson::error_message(error));
+    if (auto error = std::move(member).get(field)) return reject(structural(error), json_problem(error));
     // Match the raw key (inside the padded line) against the schema's names; a key with an
     // escape in it is unescaped first.
     const char* raw = field.key().raw();
@@ -214,7 +311,7 @@ std::optional<Rejection> EventParser::parse(std::string_view line, Event& event)
     if (length == room) return reject(Rejection::kMalformedJson, "unterminated key");
     std::string_view key(raw, length);
     if (raw[length] == '\\') {
-      if (auto error = field.unescaped_key().get(key)) return reject(structural(error), simdjson::error_message(error));
+      if (auto error = field.unescaped_key().get(key)) return reject(structural(error), json_problem(error));
     }
     const Field* f = nullptr;
     if (key.size() <= 16 && raw[length] == '"') {
@@ -230,20 +327,24 @@ std::optional<Rejection> EventParser::parse(std::string_view line, Event& event)
     } else {
       f = field_for(key);
     }
-    if (f == nullptr) continue;  // not ours: On-Demand skips it
+    if (f == nullptr) {  // not ours: only checked to be JSON
+      od::value unused = field.value();
+      if (auto rejected = check_unused(unused, key, 1)) return rejected;
+      continue;
+    }
     const auto bit = std::uint64_t{1} << static_cast<std::size_t>(f - fields_.data());
     if (seen & bit) return reject(Rejection::kDuplicateKey, field_named(key) + " appears twice");
     seen |= bit;
     od::value value = field.value();
     od::json_type type;
-    if (auto error = value.type().get(type)) return reject(structural(error), field_named(key) + ": " + simdjson::error_message(error));
+    if (auto error = value.type().get(type)) return reject(structural(error), field_named(key) + ": " + json_problem(error));
 
     switch (f->role) {
       case Role::kTs: {
         Nanos ts;
         if (type == od::json_type::string) {
           std::string_view text;
-          if (auto error = value.get_string().get(text)) return reject(structural(error), field_named(key) + ": " + simdjson::error_message(error));
+          if (auto error = value.get_string().get(text)) return reject(structural(error), field_named(key) + ": " + json_problem(error));
           std::optional<Nanos> minute;
           if (text.size() >= 20 && std::memcmp(text.data(), ts_prefix_, 16) == 0) {
             minute = ts_minute_;  // the same minute as the last event: skip the date
@@ -255,10 +356,15 @@ std::optional<Rejection> EventParser::parse(std::string_view line, Event& event)
           if (!rest) return reject(Rejection::kBadTimestamp, field_named(key) + ": \"" + std::string(text.substr(0, 64)) + "\" is not RFC 3339");
           ts = *minute + *rest;
         } else if (type == od::json_type::number) {
-          double millis;
-          if (value.get_double().get(millis)) return reject(Rejection::kBadNumber, field_named(key) + ": number out of range");
-          auto parsed = from_epoch_millis(millis);
-          if (!parsed) return reject(Rejection::kBadTimestamp, field_named(key) + ": epoch milliseconds out of range");
+          double number;
+          if (value.get_double().get(number)) return reject(Rejection::kBadNumber, field_named(key) + ": number out of range");
+          auto parsed = from_epoch_millis(number * ts_to_millis_);
+          if (!parsed) {
+            return reject(Rejection::kBadTimestamp, field_named(key) + ": epoch " + ts_unit_name(schema_.ts_unit) +
+                                                        " out of range (telemetry.mapping.ts_unit says what a number counts: s, ms, us or ns)");
+          }
+          // Epoch seconds read as milliseconds fall in January 1970.
+          event.ts_maybe_seconds = schema_.ts_unit == TsUnit::kMillis && number >= 1e8 && number < 1e11;
           ts = *parsed;
         } else {
           return reject(Rejection::kWrongType, field_named(key) + ": expected an RFC 3339 string or epoch milliseconds");
@@ -272,7 +378,7 @@ std::optional<Rejection> EventParser::parse(std::string_view line, Event& event)
       case Role::kMetricPart: {
         std::string_view text;
         if (type != od::json_type::string) return reject(Rejection::kWrongType, field_named(key) + ": expected a string");
-        if (auto error = value.get_string().get(text)) return reject(structural(error), field_named(key) + ": " + simdjson::error_message(error));
+        if (auto error = value.get_string().get(text)) return reject(structural(error), field_named(key) + ": " + json_problem(error));
         if (text.empty()) return reject(Rejection::kBadLabel, field_named(key) + ": empty");
         if (text.size() > schema_.max_label_bytes) return reject(Rejection::kLabelTooLong, field_named(key) + ": longer than " + std::to_string(schema_.max_label_bytes) + " bytes");
         metric_parts[f->rank][f->part] = text;
@@ -295,11 +401,22 @@ std::optional<Rejection> EventParser::parse(std::string_view line, Event& event)
         break;
       }
       case Role::kOutcome: {
-        std::string_view text;
-        if (type != od::json_type::string) return reject(Rejection::kWrongType, field_named(key) + ": expected a string");
-        if (auto error = value.get_string().get(text)) return reject(structural(error), field_named(key) + ": " + simdjson::error_message(error));
-        auto outcome = outcomes_.find(text);
-        if (!outcome) return reject(Rejection::kUnknownOutcome, field_named(key) + ": \"" + std::string(text.substr(0, 64)) + "\" is not a declared outcome");
+        std::optional<OutcomeIndex> outcome;
+        if (type == od::json_type::number) {  // a status code
+          std::int64_t code;
+          if (value.get_int64().get(code)) return reject(Rejection::kWrongType, field_named(key) + ": a number outcome must be a whole status code");
+          outcome = outcome_of_code(code);
+        } else if (type == od::json_type::string) {
+          std::string_view text;
+          if (auto error = value.get_string().get(text)) return reject(structural(error), field_named(key) + ": " + json_problem(error));
+          outcome = outcomes_.find(text);
+          if (!outcome && text.size() <= 6) {
+            if (const auto code = parse_integer(text)) outcome = outcome_of_code(*code);
+          }
+          if (!outcome) return reject(Rejection::kUnknownOutcome, field_named(key) + ": \"" + std::string(text.substr(0, 64)) + "\" is not a declared outcome");
+        } else {
+          return reject(Rejection::kWrongType, field_named(key) + ": expected an outcome name or a status code");
+        }
         if (f->rank < outcome_rank) {
           outcome_rank = f->rank;
           event.outcome = *outcome;
@@ -309,9 +426,9 @@ std::optional<Rejection> EventParser::parse(std::string_view line, Event& event)
       case Role::kLabels: {
         if (type != od::json_type::object) return reject(Rejection::kWrongType, field_named(key) + ": expected an object");
         od::object labels;
-        if (auto error = value.get_object().get(labels)) return reject(structural(error), field_named(key) + ": " + simdjson::error_message(error));
+        if (auto error = value.get_object().get(labels)) return reject(structural(error), field_named(key) + ": " + json_problem(error));
         if (defers_labels()) {
-          if (auto error = labels.raw_json().get(event.labels_raw)) return reject(structural(error), field_named(key) + ": " + simdjson::error_message(error));
+          if (auto error = labels.raw_json().get(event.labels_raw)) return reject(structural(error), field_named(key) + ": " + json_problem(error));
           event.labels_deferred = true;
         } else if (auto rejected = read_labels(labels, key, event)) {
           return rejected;
@@ -321,7 +438,7 @@ std::optional<Rejection> EventParser::parse(std::string_view line, Event& event)
       case Role::kLabelField: {
         std::string_view text;
         if (type != od::json_type::string) return reject(Rejection::kWrongType, field_named(key) + ": expected a string");
-        if (auto error = value.get_string().get(text)) return reject(structural(error), field_named(key) + ": " + simdjson::error_message(error));
+        if (auto error = value.get_string().get(text)) return reject(structural(error), field_named(key) + ": " + json_problem(error));
         if (text.size() > schema_.max_label_bytes) return reject(Rejection::kLabelTooLong, field_named(key) + ": longer than " + std::to_string(schema_.max_label_bytes) + " bytes");
         if (event.labels.size() >= schema_.max_labels) {
           return reject(Rejection::kTooManyLabels, "more than " + std::to_string(schema_.max_labels) + " labels");
@@ -351,6 +468,12 @@ std::optional<Rejection> EventParser::parse(std::string_view line, Event& event)
     }
   }
 
+  // One object per line: {...}{...} is two, and neither is taken.
+  // (Past the last token, current_location() is OUT_OF_BOUNDS; whitespace is no token.)
+  if (const char* more = nullptr; !doc.current_location().get(more)) {
+    return reject(Rejection::kMalformedJson, "more after the JSON object: one object per line");
+  }
+
   // The metric: the first alternative whose parts are all present.
   event.metric = {};
   for (std::size_t a = 0; a < schema_.metric_fields.size() && a < kMaxRank; ++a) {
@@ -368,7 +491,11 @@ std::optional<Rejection> EventParser::parse(std::string_view line, Event& event)
     }
     break;
   }
-  if (event.metric.empty()) return reject(Rejection::kMissingField, "no metric (metric, or component and action)");
+  if (event.metric.empty()) event.metric = schema_.metric_name;
+  if (event.metric.empty()) {
+    return reject(Rejection::kMissingField, "no metric: the line has none of " + schema_.metric_fields_text() +
+                                                " (telemetry.mapping.metric names them; metric_name gives every line one name)");
+  }
   if (event.metric.size() > schema_.max_label_bytes) return reject(Rejection::kLabelTooLong, "the metric name is longer than " + std::to_string(schema_.max_label_bytes) + " bytes");
   for (const auto& name : schema_.required) {
     const Field* f = field_for(name);

@@ -90,21 +90,30 @@ bool Ingest::accept(std::string_view text, SourcePos source) {
     if (base_ == TimeBase::kEvents && !stream_started_) {
       stream_now_ = *event_.ts;
       stream_started_ = true;
+      stream_maybe_seconds_ = event_.ts_maybe_seconds;
       t = stream_now_;
     }
+    // A skew of decades is a unit mistake more often than a clock's: say which setting fixes it.
+    const auto hint = [&]() -> std::string {
+      if (event_.ts_maybe_seconds) return " (the number looks like epoch seconds: set telemetry.mapping.ts_unit: s)";
+      if (stream_maybe_seconds_) {
+        return " (the clock started at the first event, whose number looks like epoch seconds: set telemetry.mapping.ts_unit: s)";
+      }
+      return {};
+    };
     const Nanos ahead = *event_.ts - t;
     if (ahead > schema.max_future_skew) {
       return reject(Rejection::kTimestampFuture,
                     "the timestamp is " + std::to_string(ahead / kNanosPerSecond) +
                         " s ahead of the clock; the allowed skew is " +
-                        std::to_string(schema.max_future_skew / kNanosPerSecond) + " s",
+                        std::to_string(schema.max_future_skew / kNanosPerSecond) + " s" + hint(),
                     source, text);
     }
     if (-ahead > schema.max_past_skew) {
       return reject(Rejection::kTimestampPast,
                     "the timestamp is " + std::to_string(-ahead / kNanosPerSecond) +
                         " s behind the clock; the allowed skew is " +
-                        std::to_string(schema.max_past_skew / kNanosPerSecond) + " s",
+                        std::to_string(schema.max_past_skew / kNanosPerSecond) + " s" + hint(),
                     source, text);
     }
     t = *event_.ts;

@@ -195,3 +195,89 @@ TEST_CASE("keys with escapes still match the schema's names") {
   CHECK(parse.event.metric == "a");
   CHECK(parse.event.value == 1);
 }
+
+TEST_CASE("a field the schema does not use must still be JSON, and one object is the whole line") {
+  Parse parse;
+  const auto detail = [&](std::string_view line) {
+    const auto reason = parse(line);
+    CHECK(reason == Rejection::kMalformedJson);
+    return parse.parser.detail();
+  };
+  CHECK(detail(R"({"metric":"a","value":1,"junk":tru})") == "field \"junk\": a word that is not true, false or null");
+  CHECK(detail(R"({"metric":"a","junk":nul})") == "field \"junk\": a word that is not true, false or null");
+  CHECK(detail(R"({"metric":"a","junk":{"x":[1,2,fals]}})") == "field \"junk\": a word that is not true, false or null");
+  CHECK(detail(R"({"metric":"a","junk":"\q"})") == "field \"junk\": a string with a bad escape");
+  CHECK(detail(R"({"metric":"a","value":1}{"metric":"b","value":2})") == "more after the JSON object: one object per line");
+  CHECK(detail(R"({"metric":"a"} x)") == "not valid JSON (a bracket, comma or colon out of place, or the line is cut short)");
+  CHECK(!parse(R"({"metric":"a","junk":{"x":[1,2.5e3,"s",true,false,null,{}]}}   )"));
+}
+
+TEST_CASE("a rejection says what is wrong with the line in words, not the parser's") {
+  Parse parse;
+  CHECK(parse(R"({"metric":"a","value":)") == Rejection::kMalformedJson);
+  CHECK(parse.parser.detail().find("The JSON element") == std::string::npos);
+  CHECK(parse(R"({"metric":"a","value":"high"})") == Rejection::kWrongType);
+  CHECK(parse.parser.detail() == "field \"value\": expected a number");
+}
+
+TEST_CASE("numeric timestamps in the configured unit; milliseconds that look like seconds are marked") {
+  TelemetrySchema seconds;
+  seconds.ts_unit = TsUnit::kSeconds;
+  Parse parse(seconds);
+  REQUIRE(!parse(R"({"ts":1795168800,"metric":"jobs"})"));
+  CHECK(parse.event.ts == Nanos{1'795'168'800} * kNanosPerSecond);
+  CHECK_FALSE(parse.event.ts_maybe_seconds);
+  Parse millis;
+  REQUIRE(!millis(R"({"ts":1795168800,"metric":"jobs"})"));  // epoch seconds read as ms: 1970-01-21
+  CHECK(millis.event.ts_maybe_seconds);
+  REQUIRE(!millis(R"({"ts":1795168800000,"metric":"jobs"})"));
+  CHECK_FALSE(millis.event.ts_maybe_seconds);
+  CHECK(millis(R"({"ts":1795168800000000,"metric":"jobs"})") == Rejection::kBadTimestamp);  // microseconds
+  CHECK(millis.parser.detail() == "field \"ts\": epoch ms out of range (telemetry.mapping.ts_unit says what a number counts: s, ms, us or ns)");
+}
+
+TEST_CASE("a status code is an outcome: 5xx is an error by default, ranges from config, the narrowest wins") {
+  TelemetrySchema schema;
+  schema.outcome_codes = {{500, 599, "error"}, {504, 504, "timeout"}, {429, 429, "error"}};
+  Parse parse(schema);
+  REQUIRE(!parse(R"({"metric":"http","status":200,"outcome":200})"));
+  CHECK(parse.event.outcome == OutcomeSet::kOk);
+  REQUIRE(!parse(R"({"metric":"http","outcome":503})"));
+  CHECK(parse.event.outcome == OutcomeSet::kError);
+  REQUIRE(!parse(R"({"metric":"http","outcome":504})"));
+  CHECK(parse.event.outcome == OutcomeSet::kTimeout);
+  REQUIRE(!parse(R"({"metric":"http","outcome":"429"})"));  // digits in a string, too
+  CHECK(parse.event.outcome == OutcomeSet::kError);
+  CHECK(parse(R"({"metric":"http","outcome":5.5})") == Rejection::kWrongType);
+  Parse defaults;
+  REQUIRE(!defaults(R"({"metric":"http","result":502})"));
+  CHECK(defaults.event.outcome == OutcomeSet::kError);
+}
+
+TEST_CASE("a constant metric name, and a missing metric named by the line's own mapping") {
+  TelemetrySchema schema;
+  schema.metric_fields = {{"op"}};
+  schema.label_fields = {"svc"};
+  Parse without(schema);
+  CHECK(without(R"({"svc":"a","value":1})") == Rejection::kMissingField);
+  CHECK(without.parser.detail() == "no metric: the line has none of op (telemetry.mapping.metric names them; metric_name gives every line one name)");
+  schema.metric_fields = {{"service", "op"}};
+  schema.metric_name = "rpc";
+  schema.label_fields = {"svc", "method"};
+  Parse parse(schema);
+  REQUIRE(!parse(R"({"svc":"a","method":"get","value":1})"));
+  CHECK(parse.event.metric == "rpc");
+  REQUIRE(parse.event.labels.size() == 2);
+  REQUIRE(!parse(R"({"service":"s","op":"o","svc":"a","method":"get"})"));
+  CHECK(parse.event.metric == "s.o");
+}
+
+TEST_CASE("a field claimed by two roles is named, not dropped from one of them") {
+  TelemetrySchema schema;
+  schema.metric_fields = {{"op"}};
+  schema.label_fields = {"svc", "op"};
+  CHECK(schema.conflict() == "op is both a metric field and a label field");
+  schema.label_fields = {"svc"};
+  CHECK(schema.conflict().empty());
+  CHECK(TelemetrySchema{}.metric_fields_text() == "metric, or component and action");
+}

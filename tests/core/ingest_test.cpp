@@ -182,3 +182,19 @@ TEST_CASE("bad labels are rejected every time, not only the first") {
   CHECK(p.rejected(Rejection::kBadLabel) == 2);
   CHECK(p.aggregator.series_count() == 0);
 }
+
+TEST_CASE("epoch seconds read as milliseconds: the skew's reason names the setting that fixes it") {
+  Pipeline live;  // against the clock: the number itself is 56 years behind
+  CHECK_FALSE(live.feed(R"({"ts":1795168800,"metric":"jobs"})"));
+  CHECK(live.rejected(Rejection::kTimestampPast) == 1);
+  CHECK(live.quarantined().back()["detail"].get<std::string>().find(
+            "(the number looks like epoch seconds: set telemetry.mapping.ts_unit: s)") != std::string::npos);
+  // In event time, a first line in seconds starts the clock in 1970: every good line after it
+  // is decades ahead, and says why.
+  Pipeline events(TimeBase::kEvents);
+  CHECK(events.feed(R"({"ts":1795168800,"metric":"jobs"})"));
+  CHECK_FALSE(events.feed(R"({"ts":1795168801000,"metric":"jobs"})"));
+  CHECK(events.quarantined().back()["detail"].get<std::string>().find(
+            "(the clock started at the first event, whose number looks like epoch seconds: set telemetry.mapping.ts_unit: s)") !=
+        std::string::npos);
+}

@@ -107,3 +107,35 @@ TEST_CASE("a missing config file is an error, not a crash") {
   REQUIRE(std::holds_alternative<ConfigError>(result));
   CHECK(std::get<ConfigError>(result).message == "cannot open /nonexistent/setpoint.yaml: No such file or directory");
 }
+
+TEST_CASE("telemetry mapping: ts_unit, a constant metric name, outcome codes; two roles for one field is an error") {
+  const Config c = ok(R"(
+telemetry:
+  mapping:
+    ts_unit: s
+    metric: [op]
+    metric_name: rpc
+    label_fields: [svc]
+    outcome_codes: { error: [5xx, 429], timeout: [504, 520-524] }
+  quarantine: { file: q.jsonl, max_bytes: 1048576 }
+)");
+  const auto& s = c.telemetry.schema;
+  CHECK(s.ts_unit == TsUnit::kSeconds);
+  CHECK(s.metric_name == "rpc");
+  REQUIRE(s.outcome_codes.size() == 4);
+  CHECK(s.outcome_codes[0].lo == 500);
+  CHECK(s.outcome_codes[0].hi == 599);
+  CHECK(s.outcome_codes[1].lo == 429);
+  CHECK(s.outcome_codes[3].lo == 520);
+  CHECK(s.outcome_codes[3].hi == 524);
+  CHECK(c.telemetry.quarantine_path == "q.jsonl");
+  CHECK(c.telemetry.quarantine_max_bytes == 1048576);
+  CHECK(error_of("telemetry:\n  mapping: { metric: [op], label_fields: [svc, op] }\n") ==
+        "test.yaml:2:12: telemetry.mapping: op is both a metric field and a label field: a field fills one role");
+  CHECK(error_of("telemetry:\n  mapping: { ts_unit: seconds }\n") ==
+        "test.yaml:2:23: telemetry.mapping.ts_unit: expected s, ms, us or ns (what a numeric timestamp counts since the epoch)");
+  CHECK(error_of("telemetry:\n  mapping: { outcome_codes: { error: [5x] } }\n") ==
+        "test.yaml:2:38: telemetry.mapping.outcome_codes.error: \"5x\" is not a status code, a class like 5xx or a range like 500-599");
+  CHECK(error_of("telemetry:\n  mapping: { outcome_codes: { broken: [500] } }\n") ==
+        "test.yaml:2:29: telemetry.mapping.outcome_codes: \"broken\" is not an outcome (telemetry.outcomes declares them)");
+}

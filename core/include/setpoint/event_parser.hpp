@@ -33,6 +33,9 @@ struct Event {
   std::optional<double> value;
   OutcomeIndex outcome = OutcomeSet::kOk;
   std::optional<std::int64_t> schema_version;
+  // A numeric timestamp read as milliseconds that is small enough to be epoch seconds: a
+  // rejection for skew says so, with the setting that fixes it.
+  bool ts_maybe_seconds = false;
 };
 
 class EventParser {
@@ -65,6 +68,9 @@ class EventParser {
   std::optional<Rejection> reject(Rejection reason, std::string detail);
   template <typename Object>
   std::optional<Rejection> read_labels(Object& labels, std::string_view key, Event& event);
+  template <typename Value>
+  std::optional<Rejection> check_unused(Value& value, std::string_view key, int depth);
+  std::optional<OutcomeIndex> outcome_of_code(std::int64_t code) const;
 
   TelemetrySchema schema_;
   OutcomeSet outcomes_;
@@ -76,6 +82,12 @@ class EventParser {
   Nanos ts_minute_ = 0;   // the last RFC 3339 timestamp's minute, for consecutive events
   char ts_prefix_[16]{};  // its "YYYY-MM-DDTHH:MM" text
   std::vector<std::string> hashed_;  // storage for hashed label values
+  struct Codes {
+    std::int64_t lo, hi;
+    OutcomeIndex outcome;
+  };
+  std::vector<Codes> codes_;  // the schema's outcome codes, narrowest first
+  double ts_to_millis_ = 1;
   std::string detail_;
 };
 

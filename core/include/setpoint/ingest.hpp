@@ -60,6 +60,7 @@ class Ingest final : public LineSink {
   Nanos batch_now_ = 0;
   Nanos stream_now_ = 0;
   bool stream_started_ = false;
+  bool stream_maybe_seconds_ = false;  // the first event's number looked like epoch seconds
   Event event_;
   std::string key_;
   HandleCache handles_;

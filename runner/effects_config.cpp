@@ -24,7 +24,8 @@ std::optional<StepLimit> read_step(const YamlReader& r, const YAML::Node& node, 
 }
 
 void read_direction(const YamlReader& r, const YAML::Node& node, const std::string& path, DirectionRules& rules) {
-  r.keys(node, path, {"max_step", "cooldown", "deadband", "rate", "select"});
+  r.keys(node, path, {"max_step", "cooldown", "deadband", "rate", "select", "stabilization"});
+  if (node["stabilization"]) rules.stabilization = r.duration(node["stabilization"], path + ".stabilization");
   if (node["max_step"]) rules.max_step = read_step(r, node["max_step"], path + ".max_step");
   if (node["cooldown"]) rules.cooldown = r.duration(node["cooldown"], path + ".cooldown");
   if (node["deadband"]) {
@@ -161,7 +162,8 @@ void read_parameters(const YamlReader& r, const YAML::Node& node, Config& config
     }
     if (n["up"]) read_direction(r, n["up"], path + ".up", p.up);
     if (n["down"]) read_direction(r, n["down"], path + ".down", p.down);
-    if (n["stabilization"]) p.stabilization = r.duration(n["stabilization"], path + ".stabilization");
+    // The window for decreases, as it was before up and down had their own.
+    if (n["stabilization"]) p.down.stabilization = r.duration(n["stabilization"], path + ".stabilization");
     if (const auto settle = n["settle"]) {
       r.keys(settle, path + ".settle", {"group", "time"});
       if (!settle["group"] || !settle["time"]) r.fail(settle, path + ".settle", "needs group and time");

@@ -181,13 +181,22 @@ Verdict Guard::vet_set(const ParameterSpec& spec, ParamState& state, const Propo
   v.kind = VerdictKind::kAllow;
   const int direction = v.proposed > v.current ? 1 : (v.proposed < v.current ? -1 : 0);
 
+  // A value outside its bounds (config tightened them) goes straight back in, as HPA's does:
+  // no stabilization and no rate policies for that move.
+  const bool outside = spec.numeric() && (v.current > spec.max || v.current < spec.min);
+
   // The evaluation counts for the sustained and stabilization rules whatever comes next.
   if (!state.directions.empty()) {
     state.directions[state.next_direction] = static_cast<std::int8_t>(direction);
     state.next_direction = (state.next_direction + 1) % state.directions.size();
   }
-  if (spec.stabilization > 0) {
-    while (!state.recommendations.empty() && state.recommendations.front().first <= now - spec.stabilization) {
+  const Nanos window = std::max(spec.up.stabilization, spec.down.stabilization);
+  if (window > 0 && !outside) {
+    // HPA's first recommendation is the value it found: a new parameter does not move past
+    // it for the first window.
+    if (!state.seeded) state.recommendations.emplace_back(now, v.current);
+    state.seeded = true;
+    while (!state.recommendations.empty() && state.recommendations.front().first <= now - window) {
       state.recommendations.pop_front();
     }
     state.recommendations.emplace_back(now, v.proposed);
@@ -201,11 +210,7 @@ Verdict Guard::vet_set(const ParameterSpec& spec, ParamState& state, const Propo
   }
 
   if (spec.numeric()) {
-    if (direction < 0 && spec.stabilization > 0) {
-      double highest = v.proposed;
-      for (const auto& [when, value] : state.recommendations) highest = std::max(highest, value);
-      if (highest > v.proposed) clamp_to(v, std::min(highest, v.current), Reason::kStabilized);
-    }
+    if (window > 0 && !outside) stabilize(spec, state, v, now);
     if (v.value > spec.max) {
       clamp_to(v, spec.max, Reason::kBounds);
       v.saturated = 1;
@@ -215,18 +220,16 @@ Verdict Guard::vet_set(const ParameterSpec& spec, ParamState& state, const Propo
     }
     const DirectionRules& rules = v.value >= v.current ? spec.up : spec.down;
     const int moving = v.value > v.current ? 1 : (v.value < v.current ? -1 : 0);
-    // Integer parameters move in whole units: a limit is rounded away from the current value
-    // (as HPA does), so "10 %" of 72 replicas removes 8 and a percent step never sticks at 0.
-    const auto whole = [&](double limit) {
-      if (spec.type != ParamType::kInt) return limit;
-      return moving > 0 ? std::ceil(limit) : std::floor(limit);
-    };
+    const bool whole = spec.type == ParamType::kInt;
     if (moving != 0 && rules.max_step) {
-      const double limit = whole(step_limit(*rules.max_step, v.current, moving));
+      // Integer parameters move in whole units: a step is rounded away from the current value,
+      // so a percent step never sticks at 0.
+      double limit = step_limit(*rules.max_step, v.current, moving);
+      if (whole) limit = moving > 0 ? std::ceil(limit) : std::floor(limit);
       if ((moving > 0 && v.value > limit) || (moving < 0 && v.value < limit)) clamp_to(v, limit, Reason::kStep);
     }
-    if (moving != 0 && (!rules.rate.empty() || rules.select == RateSelect::kDisabled)) {
-      const double limit = whole(rate_limit(rules, state.changes, v.current, moving, now));
+    if (moving != 0 && !outside && (!rules.rate.empty() || rules.select == RateSelect::kDisabled)) {
+      const double limit = rate_limit(rules, state.changes, v.current, moving, now, whole);
       if ((moving > 0 && v.value > limit) || (moving < 0 && v.value < limit)) clamp_to(v, limit, Reason::kRate);
     }
   }
@@ -258,6 +261,22 @@ Verdict Guard::vet_set(const ParameterSpec& spec, ParamState& state, const Propo
   }
   capped(p.policy, now, v);
   return v;
+}
+
+// HPA's stabilizeRecommendationWithBehaviors: from the current value, up to the lowest
+// recommendation of the up window, down to the highest of the down window (a recommendation
+// counts when strictly newer than now - window; the proposal itself always does).
+void Guard::stabilize(const ParameterSpec& spec, const ParamState& state, Verdict& v, Nanos now) {
+  double lowest = v.proposed;
+  double highest = v.proposed;
+  for (const auto& [when, value] : state.recommendations) {
+    if (when > now - spec.up.stabilization) lowest = std::min(lowest, value);
+    if (when > now - spec.down.stabilization) highest = std::max(highest, value);
+  }
+  double stabilized = v.current;
+  if (stabilized < lowest) stabilized = lowest;
+  if (stabilized > highest) stabilized = highest;
+  if (stabilized != v.proposed) clamp_to(v, stabilized, Reason::kStabilized);
 }
 
 Verdict Guard::vet_act(const ActionSpec& spec, const Proposal& p, Nanos now) {

@@ -33,6 +33,7 @@ std::string Guard::save_state() const {
               {"last_change", s.last_change},
               {"changes", pairs(s.changes)},
               {"recommendations", pairs(s.recommendations)},
+              {"seeded", s.seeded},
               {"directions", s.directions},
               {"next_direction", s.next_direction}};
     if (s.override) p["override"] = {{"value", s.override->value}, {"until", s.override->until}};
@@ -76,6 +77,7 @@ bool Guard::load_state(const std::string& text, std::string& error) {
       s.last_change = p.at("last_change").get<Nanos>();
       s.changes = pairs_from(p.at("changes"));
       s.recommendations = pairs_from(p.at("recommendations"));
+      s.seeded = p.value("seeded", !s.recommendations.empty());
       const auto directions = p.at("directions").get<std::vector<std::int8_t>>();
       if (directions.size() == s.directions.size()) {
         s.directions = directions;

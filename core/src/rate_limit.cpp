@@ -1,6 +1,7 @@
 #include "setpoint/rate_limit.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace setpoint {
 
@@ -10,21 +11,33 @@ double step_limit(const StepLimit& step, double current, int direction) {
   return current + direction * amount;
 }
 
+namespace {
+
+// Where one policy lets the value go from `start`. HPA's own arithmetic, in its order, for the
+// values it knows (non-negative); a negative start moves by its magnitude.
+double policy_limit(const StepLimit& limit, double start, int direction, bool whole) {
+  if (limit.unit == StepLimit::Unit::kAbsolute) return start + direction * limit.amount;
+  if (start < 0) return start + direction * std::abs(start) * limit.amount / 100;
+  const double factor = direction > 0 ? 1 + limit.amount / 100 : 1 - limit.amount / 100;
+  const double proposed = start * factor;
+  if (!whole) return proposed;
+  return direction > 0 ? std::ceil(proposed) : std::trunc(proposed);
+}
+
+}  // namespace
+
 double rate_limit(const DirectionRules& rules, const std::deque<std::pair<Nanos, double>>& changes,
-                  double current, int direction, Nanos now) {
+                  double current, int direction, Nanos now, bool whole) {
   if (rules.select == RateSelect::kDisabled) return current;
   double most = current;
-  double least = 0;
+  double least = current;
   bool first = true;
   for (const auto& policy : rules.rate) {
-    // Where the value stood when this period began, counting only moves in this direction
-    // (as HPA counts replicas added, or removed, in the current period).
     double moved = 0;
     for (const auto& [when, delta] : changes) {
-      if (when > now - policy.period && delta * direction > 0) moved += delta;
+      if (when > now - policy.period) moved += delta;
     }
-    const double start = current - moved;
-    const double limit = step_limit(policy.limit, start, direction);
+    const double limit = policy_limit(policy.limit, current - moved, direction, whole);
     if (first) {
       most = least = limit;
       first = false;
@@ -37,7 +50,6 @@ double rate_limit(const DirectionRules& rules, const std::deque<std::pair<Nanos,
     }
   }
   const double limit = rules.select == RateSelect::kMax ? most : least;
-  // A limit already used up means no move at all this way, never a move back.
   return direction > 0 ? std::max(limit, current) : std::min(limit, current);
 }
 

@@ -53,7 +53,10 @@ std::string explain(const Verdict& v, std::string_view target) {
     case Reason::kBadArgument: return head + "an argument of " + t + " is missing, unknown or not allowed";
     case Reason::kPaused: return head + t + " is paused" + later(v.retry_after);
     case Reason::kOverridden: return head + t + " is pinned at " + number(v.limit) + " by an operator" + later(v.retry_after);
-    case Reason::kStabilized: return head + move + " held at " + number(v.value) + ", the highest recommendation in the stabilization window";
+    case Reason::kStabilized:
+      return head + move + " held at " + number(v.value) +
+             (v.proposed > v.current ? ", the lowest recommendation in the up stabilization window"
+                                     : ", the highest recommendation in the down stabilization window");
     case Reason::kBounds: return head + move + " held at the bound " + number(v.limit) + (v.saturated ? " (saturated)" : "");
     case Reason::kStep: return head + move + " limited to one step, " + number(v.limit);
     case Reason::kRate: return head + move + " limited by the rate of change to " + number(v.limit);

@@ -94,7 +94,7 @@ TEST_CASE("engine, parameters and actions are read in full") {
   CHECK(p.up.rate[1].period == 15 * kNanosPerSecond);
   CHECK(p.down.select == RateSelect::kMin);
   CHECK(p.up.deadband == 2);
-  CHECK(p.stabilization == 300 * kNanosPerSecond);
+  CHECK(p.down.stabilization == 300 * kNanosPerSecond);
   CHECK(p.settle_group == "checkout");
   CHECK(p.sustained_m == 3);
   CHECK(p.sustained_n == 5);
@@ -155,4 +155,21 @@ TEST_CASE("action templates that could inject are refused at load") {
         "test.yaml:2:6: actions.a: undo_after and undo_action go together");
   CHECK(error_of("actions:\n  a: { policies: [p], cooldown_key: rule }\n") ==
         "test.yaml:2:37: actions.a.cooldown_key: \"rule\" is not one of its arguments");
+}
+
+TEST_CASE("an HPA-like parameter: a stabilization window per direction") {
+  const Config c = ok(R"(
+parameters:
+  replicas:
+    type: int
+    initial: 2
+    min: 2
+    max: 50
+    up: { stabilization: 30s, rate: [{ limit: 4, period: 15s }] }
+    down: { stabilization: 5m, rate: [{ limit: 100%, period: 15s }] }
+    policies: [autoscaler]
+)");
+  REQUIRE(c.parameters.size() == 1);
+  CHECK(c.parameters[0].up.stabilization == 30 * kNanosPerSecond);
+  CHECK(c.parameters[0].down.stabilization == 300 * kNanosPerSecond);
 }

@@ -9,10 +9,14 @@
 //   3. the evaluation is recorded (for the sustained and stabilization rules)
 //   4. paused: global, policy, parameter, or the parameter in this direction (paused)
 //   5. operator override pinning the value (overridden)
-//   6. stabilization: a decrease goes no lower than the highest recommendation in the window
+//   6. stabilization (HPA): from the current value toward the proposal, no further than the
+//      lowest recommendation of the up window and the highest of the down window allow
 //   7. hard bounds (clamp; saturated is set when the value is held at a bound)
 //   8. largest single step (clamp)
-//   9. rate of change over periods, HPA-style policies and select rule (clamp)
+//   9. rate of change over periods, HPA's policies and select rule (clamp)
+// Steps 6 and 9 are Kubernetes HPA's behavior, to the letter (tests/core/guard_hpa_test.cpp
+// replays the controller's own unit tests); a value outside its bounds goes straight back
+// into them, as HPA's does, skipping both. Steps 8 and 10–14 are Setpoint's own.
 //  10. no change left (no_change), or a change smaller than the deadband (deadband)
 //  11. cooldown since the last change, per direction (cooldown)
 //  12. settle group: a related parameter changed too recently (settling)
@@ -104,6 +108,7 @@ class Guard {
     Nanos last_change = kNever;
     std::deque<std::pair<Nanos, double>> changes;          // (when, delta), for rate limits
     std::deque<std::pair<Nanos, double>> recommendations;  // (when, value), for stabilization
+    bool seeded = false;  // the value it had when first vetted is among the recommendations
     std::vector<std::int8_t> directions;                   // ring of the last n evaluations
     std::size_t next_direction = 0;
     std::optional<Override> override;
@@ -116,6 +121,7 @@ class Guard {
   static constexpr Nanos kHour = 3600 * kNanosPerSecond;
 
   Verdict vet_set(const ParameterSpec& spec, ParamState& state, const Proposal& p, Nanos now);
+  static void stabilize(const ParameterSpec& spec, const ParamState& state, Verdict& v, Nanos now);
   Verdict vet_act(const ActionSpec& spec, const Proposal& p, Nanos now);
   bool paused(std::string_view policy, std::string_view target, int direction, Nanos now, Nanos& until) const;
   bool capped(std::string_view policy, Nanos now, Verdict& v);

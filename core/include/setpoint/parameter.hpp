@@ -20,7 +20,8 @@ struct StepLimit {
 };
 
 // Rate of change over a period, as Kubernetes HPA's behavior policies: within any `period`,
-// the value may move by at most `limit` from where it stood at the period's start.
+// the value may move by at most `limit` from where it stood at the period's start — the
+// current value less every change (up and down) made within the period.
 struct RatePolicy {
   StepLimit limit;
   Nanos period = 0;
@@ -36,6 +37,9 @@ struct DirectionRules {
   RateSelect select = RateSelect::kMax;
   Nanos cooldown = 0;                 // since the last applied change, before a change this way
   double deadband = 0;                // smaller moves are no-ops
+  // HPA's stabilizationWindowSeconds: a change this way goes no further than the least far
+  // recommendation of the window allows (up: the lowest, down: the highest); 0: none.
+  Nanos stabilization = 0;
 };
 
 // After an applied change, compare a KPI over a window before and after; if it got worse by
@@ -57,9 +61,6 @@ struct ParameterSpec {
   std::vector<std::string> choices;      // enums
   DirectionRules up;
   DirectionRules down;
-  // For decreases, use the highest recommendation seen over this window (HPA's
-  // stabilization window); 0 disables it.
-  Nanos stabilization = 0;
   std::string settle_group;              // a change here blocks the group for `settle_time`
   Nanos settle_time = 0;
   std::uint32_t sustained_m = 0;         // m of the last n evaluations must agree on the

@@ -2,15 +2,205 @@
 
 #include <httplib.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <iostream>
 
+#include "decision_text.hpp"
+#include "setpoint/json_document.hpp"
+#include "setpoint/utf8.hpp"
+
 namespace setpoint::runner {
+namespace {
+
+using json = nlohmann::json;
+
+// A value as a cell: strings as they are (made printable), numbers short, null as "-".
+std::string cell(const json& v) {
+  if (v.is_null()) return "-";
+  if (v.is_string()) return utf8::printable(v.get<std::string>(), 200);
+  if (v.is_boolean()) return v.get<bool>() ? "yes" : "no";
+  if (v.is_number()) {
+    const double x = v.get<double>();
+    char text[32];
+    if (x == std::floor(x) && std::abs(x) < 1e15) std::snprintf(text, sizeof text, "%.0f", x);
+    else std::snprintf(text, sizeof text, "%.4g", x);
+    return text;
+  }
+  return utf8::printable(dump(v), 200);
+}
+
+std::string field(const json& o, const char* key) { return o.is_object() && o.contains(key) ? cell(o[key]) : std::string("-"); }
+
+// Columns as wide as their widest cell (in code points), two spaces apart.
+std::string table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
+  const auto width = [](const std::string& s) {
+    std::size_t n = 0;
+    for (const char c : s) n += (static_cast<unsigned char>(c) & 0xc0) != 0x80;
+    return n;
+  };
+  std::vector<std::size_t> widths;
+  for (const auto& h : header) widths.push_back(width(h));
+  for (const auto& row : rows) {
+    for (std::size_t i = 0; i < row.size() && i < widths.size(); ++i) widths[i] = std::max(widths[i], width(row[i]));
+  }
+  std::string out;
+  const auto line = [&](const std::vector<std::string>& cells) {
+    std::string text;
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+      text += cells[i];
+      if (i + 1 < cells.size()) text += std::string(widths[i] - width(cells[i]) + 2, ' ');
+    }
+    out += text + "\n";
+  };
+  line(header);
+  for (const auto& row : rows) line(row);
+  if (rows.empty()) out += "(none)\n";
+  return out;
+}
+
+std::string percent(const json& v) {
+  if (!v.is_number()) return "-";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f%%", v.get<double>() * 100);
+  return text;
+}
+
+std::string state_text(const json& doc) {
+  std::vector<std::vector<std::string>> rows;
+  const json series = doc.value("series", json::object());
+  for (const auto& [key, s] : series.items()) {
+    rows.push_back({utf8::printable(key, 200), field(s, "count"), field(s, "rate_per_s"), percent(s.value("error_rate", json())),
+                    field(s, "p50"), field(s, "p99")});
+  }
+  return "windows over " + field(doc, "span_s") + " s at " + field(doc, "at") + "\n" +
+         table({"SERIES", "COUNT", "RATE/S", "ERRORS", "P50", "P99"}, rows);
+}
+
+std::string policies_text(const json& doc) {
+  std::vector<std::vector<std::string>> rows;
+  std::string notes;
+  for (const auto& p : doc) {
+    std::string state = p.value("quarantined", false) ? "quarantined until " + field(p, "quarantined_until")
+                        : p.value("disabled", false) ? "disabled"
+                                                     : "running";
+    if (p["name"].is_null()) state = "not loaded";
+    const std::string version = p["version"].is_string() ? p["version"].get<std::string>().substr(0, 12) : "-";
+    rows.push_back({field(p, "name"), field(p, "file"), version, field(p, "mode"), field(p, "schedule"), field(p, "last_evaluation"),
+                    field(p, "evaluations"), field(p, "failures"), state});
+    const json reload = p.value("reload", json::object());
+    if (!reload.value("ok", true)) notes += "  " + field(p, "file") + ": " + field(reload, "message") + "\n";
+    if (p.contains("last_error") && p["last_error"].is_string()) notes += "  " + field(p, "file") + ": last error: " + field(p, "last_error") + "\n";
+  }
+  return table({"POLICY", "FILE", "VERSION", "MODE", "SCHEDULE", "LAST RUN", "RUNS", "ERRORS", "STATE"}, rows) + notes;
+}
+
+std::string params_text(const json& doc) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& p : doc) {
+    std::string value = field(p, "value");
+    if (p.contains("choices") && p["value"].is_number()) {
+      const auto i = static_cast<std::size_t>(p["value"].get<double>());
+      if (i < p["choices"].size()) value = cell(p["choices"][i]);
+    }
+    const std::string bounds = p.contains("min") ? "[" + field(p, "min") + ", " + field(p, "max") + "]" : "-";
+    const json pin = p.value("override", json());
+    const std::string pinned = pin.is_object() ? field(pin, "value") + " until " + field(pin, "until") : "-";
+    std::string paused;
+    const json pauses = p.value("paused", json::array());
+    for (const auto& pause : pauses) paused += (paused.empty() ? "" : ", ") + field(pause, "direction");
+    const std::string version = p.contains("version") && p["version"].is_number() ? "#" + field(p, "version") : "-";
+    rows.push_back({field(p, "name"), value, bounds, version, field(p, "last_change"), pinned, paused.empty() ? "-" : paused});
+  }
+  return table({"PARAMETER", "VALUE", "BOUNDS", "VERSION", "LAST CHANGE", "PINNED", "PAUSED"}, rows);
+}
+
+std::string proposals_text(const json& doc) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& p : doc) {
+    const json r = p.value("record", json::object());
+    rows.push_back({field(p, "id"), field(p, "policy"), field(r, "target") + " " + field(r, "current") + " -> " + field(r, "value"),
+                    field(r, "reason"), field(p, "expires")});
+  }
+  return table({"ID", "POLICY", "CHANGE", "REASON", "EXPIRES"}, rows);
+}
+
+std::string pauses_text(const json& doc) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& p : doc) rows.push_back({field(p, "scope"), field(p, "name"), field(p, "direction"), field(p, "until")});
+  return table({"SCOPE", "NAME", "DIRECTION", "UNTIL"}, rows);
+}
+
+std::string decisions_text(const json& doc) {
+  std::string out;
+  for (const auto& d : doc) out += decision_text(dump(d)) + "\n";
+  return out.empty() ? "(none)\n" : out;
+}
+
+// A mutation's answer in one or two lines.
+std::string mutation_text(const std::string& c, const json& doc) {
+  std::string out;
+  const json decision = doc.value("decision", json());
+  if (c == "pause") {
+    const std::string name = doc.value("name", std::string());
+    out = "paused " + (name.empty() ? std::string("everything") : utf8::printable(name, 200)) +
+          (doc.value("direction", std::string("both")) == "both" ? "" : " (" + field(doc, "direction") + " only)") + " until " +
+          (doc["until"].is_null() ? std::string("resumed") : field(doc, "until"));
+  } else if (c == "resume") {
+    out = "lifted " + field(doc, "resumed") + " pause(s)";
+  } else if (c == "override") {
+    out = field(doc, "parameter") + " pinned at " + field(doc, "value") + " until " + field(doc, "until");
+  } else if (c == "approve") {
+    out = "proposal " + field(doc, "proposal") + " approved";
+  } else if (c == "reject") {
+    out = "proposal " + field(doc, "rejected") + " rejected";
+  } else if (c == "rollback") {
+    out = field(doc, "parameter") + " rolled back to " + field(doc, "value") + " (the value of " + field(doc, "to") + ")" +
+          (doc["pinned_until"].is_null() ? "" : "; pinned until " + field(doc, "pinned_until"));
+  } else if (c == "reload") {
+    out = "reloading the policies folder; `setpoint policies` shows each file's result";
+  } else {
+    out = utf8::printable(dump(doc), 2000);
+  }
+  out += "\n";
+  if (decision.is_object()) out += "  " + decision_text(dump(decision)) + "\n";
+  if (doc.contains("note")) out += "  " + field(doc, "note") + "\n";
+  return out;
+}
+
+// Why a request got no answer, in words: httplib's own for a refused connection was cut short.
+std::string no_answer(httplib::Error error) {
+  switch (error) {
+    case httplib::Error::Connection: return "cannot connect (is `setpoint run` up and listening there? see control_plane.listen)";
+    case httplib::Error::ConnectionTimeout: return "no connection within 5 s";
+    case httplib::Error::Read: return "the connection closed before an answer";
+    case httplib::Error::Write: return "the request could not be sent";
+    default: return httplib::to_string(error);
+  }
+}
+
+}  // namespace
+
+std::string client_text(const std::string& c, const std::string& answer) {
+  std::string error;
+  const auto doc = parse_json(answer, error, 256);
+  if (!doc) return utf8::printable(answer, 4000) + "\n";
+  if (c == "state") return state_text(*doc);
+  if (c == "policies") return policies_text(*doc);
+  if (c == "params") return params_text(*doc);
+  if (c == "proposals") return proposals_text(*doc);
+  if (c == "pauses") return pauses_text(*doc);
+  if (c == "decisions") return decisions_text(*doc);
+  return mutation_text(c, *doc);
+}
 
 int run_client(const ClientArgs& args) {
-  httplib::Client client(args.url);
+  const char* env_url = std::getenv("SETPOINT_URL");
+  const std::string url = !args.url.empty() ? args.url : (env_url != nullptr && *env_url != '\0' ? env_url : kDefaultUrl);
+  const std::string& c = args.command;
+  httplib::Client client(url);
   if (!client.is_valid()) {
-    std::cerr << "setpoint " << args.command << ": --url \"" << args.url << "\" is not a URL like http://127.0.0.1:9464\n";
+    std::cerr << "setpoint " << c << ": \"" << utf8::printable(url, 200) << "\" is not a URL like " << kDefaultUrl << "\n";
     return 2;
   }
   client.set_connection_timeout(5, 0);
@@ -19,22 +209,26 @@ int run_client(const ClientArgs& args) {
   if (const char* token = std::getenv("SETPOINT_TOKEN"); token != nullptr && *token != '\0') {
     headers.emplace("Authorization", std::string("Bearer ") + token);
   }
-  const std::string& c = args.command;
-  const bool read = c == "state" || c == "policies" || c == "params" || c == "decisions" || c == "proposals";
+  const bool read = c == "state" || c == "policies" || c == "params" || c == "decisions" || c == "proposals" || c == "pauses";
   std::string path = "/v1/" + c;
-  if (c == "approve" || c == "reject") path = "/v1/proposals/" + args.positional.at(0) + "/" + c;
-  else if (c == "rollback") path = "/v1/params/" + args.positional.at(0) + "/rollback";
+  if (c == "approve" || c == "reject") path = "/v1/proposals/" + httplib::detail::encode_query_param(args.positional.at(0)) + "/" + c;
+  else if (c == "rollback") path = "/v1/params/" + httplib::detail::encode_query_param(args.positional.at(0)) + "/rollback";
   httplib::Result result = read ? client.Get(path, httplib::Params(args.query.begin(), args.query.end()), headers)
                                 : client.Post(path, headers, args.body.empty() ? "{}" : args.body, "application/json");
   if (!result) {
-    std::cerr << "setpoint " << c << ": no answer from " << args.url << ": " << httplib::to_string(result.error()) << "\n";
+    std::cerr << "setpoint " << c << ": no answer from " << url << ": " << no_answer(result.error()) << "\n";
     return 1;
   }
-  std::cout << result->body << "\n";
   if (result->status / 100 != 2) {
-    std::cerr << "setpoint " << c << ": HTTP " << result->status << "\n";
+    std::string error;
+    const auto doc = parse_json(result->body, error, 64);
+    const std::string why = doc && doc->is_object() && doc->contains("error") ? cell((*doc)["error"]) : utf8::printable(result->body, 2000);
+    if (args.json) std::cout << result->body << "\n";
+    std::cerr << "setpoint " << c << ": HTTP " << result->status << ": " << why << "\n";
     return 1;
   }
+  if (args.json) std::cout << result->body << "\n";
+  else std::cout << client_text(c, result->body);
   return 0;
 }
 

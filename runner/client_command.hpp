@@ -1,22 +1,31 @@
 #pragma once
 // The CLI clients of the control plane: `setpoint state | policies | params | decisions |
-// proposals | approve ID | reject ID | pause | resume | override | rollback`, against --url
-// (default: the local engine) with the token from $SETPOINT_TOKEN. Each prints the JSON the
-// engine answered; exit 0 on 2xx, 1 on any other answer or no answer, 2 on a bad argument.
+// proposals | pauses | approve ID | reject ID | pause | resume | override | rollback | reload`,
+// against --url (else $SETPOINT_URL, else the local engine) with the token from
+// $SETPOINT_TOKEN. Each prints a table a person reads at 3 a.m. (or, with --json, the JSON the
+// engine answered, for machines); exit 0 on 2xx, 1 on any other answer or no answer — with the
+// engine's reason — and 2 on a bad argument.
 #include <map>
 #include <string>
 #include <vector>
 
 namespace setpoint::runner {
 
+// The URL when neither --url nor $SETPOINT_URL says otherwise.
+constexpr const char* kDefaultUrl = "http://127.0.0.1:9464";
+
 struct ClientArgs {
-  std::string url = "http://127.0.0.1:9464";
+  std::string url;                           // empty: $SETPOINT_URL, else kDefaultUrl
   std::string command;                       // state, policies, …
-  std::vector<std::string> positional;       // approve/reject: the id; rollback: parameter, version
-  std::map<std::string, std::string> query;  // reads: span, since, policy, verdict, limit
+  std::vector<std::string> positional;       // approve/reject: the id; rollback: the parameter
+  std::map<std::string, std::string> query;  // reads: span, since, policy, target, verdict, limit
   std::string body;                          // mutations: the JSON body
+  bool json = false;                         // print the engine's JSON as it is
 };
 
 int run_client(const ClientArgs& args);
+
+// What the engine answered, as the table or line a person reads (exposed for tests).
+std::string client_text(const std::string& command, const std::string& answer);
 
 }  // namespace setpoint::runner

@@ -65,6 +65,9 @@ json params_view(Engine& engine, Nanos wall) {
     }
     const auto last = guard.last_change(spec.name);
     p["last_change"] = last ? when(*last) : json(nullptr);
+    // The decision that set the value: what `setpoint rollback --version` takes.
+    const std::int64_t version = engine.pipeline().last_applied(spec.name);
+    p["version"] = version > 0 ? json(version) : json(nullptr);
     const auto o = guard.override_of(spec.name);
     p["override"] = o && (o->until == 0 || o->until > wall) ? json{{"value", o->value}, {"until", when(o->until)}} : json(nullptr);
     json pauses = json::array();

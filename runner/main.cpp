@@ -1,6 +1,7 @@
 // The setpoint executable: one subcommand per job.
 #include <CLI/CLI.hpp>
 
+#include <cmath>
 #include <cstdio>
 
 #include <map>
@@ -12,6 +13,7 @@
 #include "run_command.hpp"
 #include "simulate_command.hpp"
 #include "setpoint/json_text.hpp"
+#include "setpoint/number_text.hpp"
 #include "stats_command.hpp"
 #include "test_command.hpp"
 
@@ -45,6 +47,18 @@ std::string body_of(const std::map<std::string, std::string>& fields, const std:
     setpoint::json_text::append_number(out, value);
   }
   return out + "}";
+}
+
+// What a person typed as a value, as JSON: a number, true/false, or else a string (a choice).
+std::string typed_json(const std::string& text) {
+  std::string out;
+  if (text == "true" || text == "false") return text;
+  if (const auto number = setpoint::parse_double(text); number && std::isfinite(*number)) {
+    setpoint::json_text::append_number(out, *number);
+    return out;
+  }
+  setpoint::json_text::append_string(out, text);
+  return out;
 }
 
 }  // namespace
@@ -108,12 +122,16 @@ int main(int argc, char** argv) {
   // Control-plane clients.
   setpoint::runner::ClientArgs client;
   std::map<std::string, std::string> flags;
-  double value = 0;
-  std::int64_t version = 0;
+  std::string value;
+  std::string version;
+  bool last = false;
+  bool replace_override = false;
   std::vector<CLI::App*> clients;
   const auto client_cmd = [&](const char* name, const char* help) {
     auto* cmd = app.add_subcommand(name, help);
-    cmd->add_option("--url", client.url, "the engine's control plane")->capture_default_str();
+    cmd->add_option("--url", client.url, std::string("the engine's control plane (default: $SETPOINT_URL, else ") +
+                                              setpoint::runner::kDefaultUrl + ")");
+    cmd->add_flag("--json", client.json, "print the engine's JSON answer, for machines");
     cmd->description(std::string(help) + " (token from $SETPOINT_TOKEN)");
     clients.push_back(cmd);
     return cmd;
@@ -121,19 +139,21 @@ int main(int argc, char** argv) {
   auto* state_cmd = client_cmd("state", "Windows per series: rates, error rate, percentiles");
   state_cmd->add_option("--span", flags["span"], "window span (default 1m)");
   client_cmd("policies", "Policies: version, mode, last evaluation, errors, quarantine, reloads");
-  client_cmd("params", "Parameters: value, bounds, last change, override, pauses");
-  auto* decisions_cmd = client_cmd("decisions", "Decisions, newest last");
+  client_cmd("params", "Parameters: value, bounds, version, last change, override, pauses");
+  auto* decisions_cmd = client_cmd("decisions", "Decisions, newest first");
   decisions_cmd->add_option("--since", flags["since"], "RFC 3339 time or epoch seconds");
   decisions_cmd->add_option("--policy", flags["policy"], "only this policy's");
+  decisions_cmd->add_option("--target", flags["target"], "only those about this parameter or action");
   decisions_cmd->add_option("--verdict", flags["verdict"], "allow, clamp or block");
-  decisions_cmd->add_option("--limit", flags["limit"], "at most this many");
+  decisions_cmd->add_option("--limit", flags["limit"], "at most this many, the newest (default 100)");
   client_cmd("proposals", "Proposals waiting for approval");
-  auto* approve_cmd = client_cmd("approve", "Approve a pending proposal (vetted again now)");
+  client_cmd("pauses", "Pauses in force, with their directions");
+  auto* approve_cmd = client_cmd("approve", "Approve a pending proposal (vetted again now); says what was applied");
   approve_cmd->add_option("id", flags["id"], "the proposal's id")->required();
   auto* reject_cmd = client_cmd("reject", "Reject a pending proposal");
   reject_cmd->add_option("id", flags["id"], "the proposal's id")->required();
   auto* pause_cmd = client_cmd("pause", "Pause changes: everything, a policy, or a parameter (one direction)");
-  auto* resume_cmd = client_cmd("resume", "Lift a pause");
+  auto* resume_cmd = client_cmd("resume", "Lift pauses (of a parameter: every direction, unless --direction says one)");
   for (auto* cmd : {pause_cmd, resume_cmd}) {
     cmd->add_option("--scope", flags["scope"], "global, policy or parameter")->check(CLI::IsMember({"global", "policy", "parameter"}));
     cmd->add_option("--name", flags["name"], "the policy or parameter");
@@ -142,12 +162,16 @@ int main(int argc, char** argv) {
   pause_cmd->add_option("--for", flags["for"], "until resumed if not given (e.g. 30m)");
   auto* override_cmd = client_cmd("override", "Pin a parameter to a value for a while");
   override_cmd->add_option("parameter", flags["parameter"])->required();
-  override_cmd->add_option("value", value)->required();
+  override_cmd->add_option("value", value, "a number, true/false, or one of an enum's choices")->required();
   override_cmd->add_option("--for", flags["for"], "how long (e.g. 30m)")->required();
   override_cmd->add_option("--reason", flags["reason"], "recorded with the change");
-  auto* rollback_cmd = client_cmd("rollback", "Put a parameter back to the value a past decision set");
+  auto* rollback_cmd = client_cmd("rollback", "Put a parameter back to a value it had, then hold it there (engine.rollback_hold)");
   rollback_cmd->add_option("parameter", flags["parameter"])->required();
-  rollback_cmd->add_option("--version", version, "the decision id (see `setpoint decisions`)")->required();
+  auto* version_opt = rollback_cmd->add_option("--version", version, "the decision that applied it: 42 or #42 (decision lines, setpoint params)");
+  auto* last_opt = rollback_cmd->add_flag("--last", last, "the value before the parameter's last applied change");
+  version_opt->excludes(last_opt);
+  rollback_cmd->add_flag("--replace-override", replace_override, "replace an operator's override (refused otherwise)");
+  client_cmd("reload", "Read the policies folder again (each file's result: setpoint policies)");
 
   try {
     app.parse(argc, argv);
@@ -175,10 +199,19 @@ int main(int argc, char** argv) {
     } else if (cmd == resume_cmd) {
       client.body = body_of({{"scope", flags["scope"]}, {"name", flags["name"]}, {"direction", flags["direction"]}});
     } else if (cmd == override_cmd) {
-      client.body = body_of({{"parameter", flags["parameter"]}, {"for", flags["for"]}, {"reason", flags["reason"]}}, {{"value", value}});
+      client.body = body_of({{"parameter", flags["parameter"]}, {"for", flags["for"]}, {"reason", flags["reason"]}}) ;
+      client.body.insert(client.body.size() - 1, std::string(client.body.size() > 2 ? "," : "") + "\"value\":" + typed_json(value));
     } else if (cmd == rollback_cmd) {
+      if (version.empty() && !last) {
+        std::fprintf(stderr, "setpoint rollback: give --version ID (the decision that applied the value) or --last\n");
+        return 2;
+      }
       client.positional = {flags["parameter"]};
-      client.body = "{\"version\":" + std::to_string(version) + "}";
+      std::string body = "{";
+      if (last) body += "\"last\":true";
+      else setpoint::json_text::append_string(body += "\"version\":", version);
+      if (replace_override) body += ",\"replace_override\":true";
+      client.body = body + "}";
     }
     return setpoint::runner::run_client(client);
   }

@@ -4,6 +4,7 @@
 #include "setpoint/effect_pipeline.hpp"
 #include "setpoint/json_document.hpp"
 #include "setpoint/json_text.hpp"
+#include "setpoint/number_text.hpp"
 
 namespace setpoint {
 namespace {
@@ -45,6 +46,7 @@ Decision decision_from(const nlohmann::json& r) {
 }  // namespace
 
 void EffectPipeline::remember_parameter(const Decision& d, double value, Nanos now) {
+  last_applied_[d.proposal.target] = d.id;
   if (store_ == nullptr) return;
   Decision shown = d;
   shown.verdict.value = value;
@@ -71,6 +73,9 @@ void EffectPipeline::persist(Nanos now) {
 
 void EffectPipeline::restore() {
   if (store_ == nullptr) return;
+  for (const auto& p : store_->parameters()) {
+    if (const auto id = parse_integer(p.version)) last_applied_[p.name] = *id;
+  }
   for (const auto& p : store_->proposals("pending")) {
     const auto record = parse_own_json(p.record);
     if (!record.is_object()) continue;

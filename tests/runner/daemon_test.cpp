@@ -330,18 +330,31 @@ TEST_CASE("daemon: the CLI clients speak to it with the token from the environme
   REQUIRE(daemon.port() > 0);
   const std::string url = " --url http://127.0.0.1:" + std::to_string(daemon.port());
   ::setenv("SETPOINT_TOKEN", kOperator.c_str(), 1);
+  // A table for people; --json for machines.
   auto params = run_setpoint("params" + url);
   INFO(params.out);
   CHECK(params.status == 0);
-  CHECK(json::parse(params.out)[0]["name"] == "app.limit");
+  CHECK(params.out.rfind("PARAMETER  VALUE  BOUNDS     VERSION  LAST CHANGE  PINNED  PAUSED\napp.limit  ", 0) == 0);
+  auto as_json = run_setpoint("params --json" + url);
+  CHECK(json::parse(as_json.out)[0]["name"] == "app.limit");
+  // The URL from the environment too.
+  ::setenv("SETPOINT_URL", ("http://127.0.0.1:" + std::to_string(daemon.port())).c_str(), 1);
+  auto from_env = run_setpoint("params --json");
+  ::unsetenv("SETPOINT_URL");
+  CHECK(from_env.status == 0);
   auto paused = run_setpoint("pause --scope policy --name raiser --for 10m" + url);
   CHECK(paused.status == 0);
-  CHECK(json::parse(paused.out)["paused"] == true);
+  CHECK(paused.out.rfind("paused raiser until ", 0) == 0);
+  auto pauses = run_setpoint("pauses" + url);
+  CHECK(pauses.out.find("policy  raiser  both") != std::string::npos);
   auto resumed = run_setpoint("resume --scope policy --name raiser" + url);
   CHECK(resumed.status == 0);
+  CHECK(resumed.out == "lifted 1 pause(s)\n");
+  auto reload = run_setpoint("reload" + url);
+  CHECK(reload.status == 0);
   auto missing = run_setpoint("approve 999" + url);
   CHECK(missing.status == 1);
-  CHECK(missing.out.find("no proposal 999") != std::string::npos);
+  CHECK(missing.out == "setpoint approve: HTTP 404: no proposal 999 (see setpoint proposals)\n");
   auto not_admin = run_setpoint("override app.limit 50 --for 5m" + url);
   CHECK(not_admin.status == 1);
   CHECK(not_admin.out.find("HTTP 403") != std::string::npos);
@@ -351,7 +364,7 @@ TEST_CASE("daemon: the CLI clients speak to it with the token from the environme
   CHECK(anonymous.out.find("HTTP 401") != std::string::npos);
   auto nobody = run_setpoint("params --url http://127.0.0.1:1");
   CHECK(nobody.status == 1);
-  CHECK(nobody.out.find("no answer from http://127.0.0.1:1") != std::string::npos);
+  CHECK(nobody.out == "setpoint params: no answer from http://127.0.0.1:1: cannot connect (is `setpoint run` up and listening there? see control_plane.listen)\n");
 
   // A POST without Content-Length (curl -X POST with no -d) has an empty body: it is served.
   const std::string raw = raw_request(daemon.port(), "POST /v1/reload HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + kOperator +

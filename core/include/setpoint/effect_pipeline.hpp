@@ -80,6 +80,11 @@ class EffectPipeline {
                                const std::vector<Proposal>& proposals, const std::string& evidence, Nanos now);
 
   const std::map<std::int64_t, PendingProposal>& pending() const { return pending_; }
+  // The decision that last put a value on the parameter (its version), or 0.
+  std::int64_t last_applied(const std::string& parameter) const {
+    const auto it = last_applied_.find(parameter);
+    return it == last_applied_.end() ? 0 : it->second;
+  }
   // Vets the pending proposal again and enacts it; none when no such proposal is pending.
   std::optional<Decision> approve(std::int64_t id, const std::string& who, Nanos now);
   bool reject(std::int64_t id, const std::string& who, Nanos now);
@@ -135,6 +140,7 @@ class EffectPipeline {
   std::map<std::string, Mode> target_modes_;
   std::map<std::string, std::vector<std::string>> declared_;
   std::map<std::int64_t, PendingProposal> pending_;
+  std::map<std::string, std::int64_t> last_applied_;  // parameter → decision id
   std::vector<Check> checks_;
   std::vector<Undo> undos_;
   ActuatorPool* pool_ = nullptr;

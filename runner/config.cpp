@@ -1,6 +1,7 @@
 #include "config.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include "daemon_config.hpp"
 #include "setpoint/number_text.hpp"
 #include "setpoint/regular_file.hpp"
@@ -233,11 +234,39 @@ std::variant<Config, ConfigError> parse_config(const std::string& text, const st
   return config;
 }
 
+namespace {
+
+// A config's relative paths are its folder's: `check` from inside the folder and `run` from
+// anywhere else read the same files. A program named without a slash is looked up in PATH.
+void resolve_relative_paths(Config& c, const std::filesystem::path& base) {
+  if (base.empty()) return;
+  const auto resolve = [&](std::string& path) {
+    if (!path.empty() && std::filesystem::path(path).is_relative()) path = (base / path).lexically_normal().string();
+  };
+  resolve(c.engine.state_path);
+  resolve(c.engine.decision_log);
+  for (auto& f : c.telemetry.files) {
+    resolve(f.path);
+    resolve(f.checkpoint);
+  }
+  resolve(c.telemetry.quarantine_path);
+  resolve(c.policies.dir);
+  resolve(c.control_plane.tokens_file);
+  for (auto& [_, a] : c.actuators) {
+    resolve(a.path);
+    if (!a.argv.empty() && a.argv[0].find('/') != std::string::npos) resolve(a.argv[0]);
+  }
+}
+
+}  // namespace
+
 std::variant<Config, ConfigError> load_config(const std::string& path) {
   std::string error;
   const auto text = read_regular_file(path, kMaxConfigBytes, error);
   if (!text) return ConfigError{error};
-  return parse_config(*text, path);
+  auto parsed = parse_config(*text, path);
+  if (auto* config = std::get_if<Config>(&parsed)) resolve_relative_paths(*config, std::filesystem::path(path).parent_path());
+  return parsed;
 }
 
 }  // namespace setpoint::runner

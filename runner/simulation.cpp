@@ -179,10 +179,6 @@ std::variant<Trace, std::string> simulate(const Scenario& s, const SimulationOpt
   Config config = std::get<Config>(std::move(config_loaded));
   config.telemetry.outcomes.add("rejected", true);   // the model's admission refusals
   config.telemetry.outcomes.add("degraded", false);  // answered, from a cache or a fallback
-  // A scenario travels with its config: a relative policies folder is the config's neighbour.
-  if (std::filesystem::path(config.policies.dir).is_relative()) {
-    config.policies.dir = (std::filesystem::path(s.config).parent_path() / config.policies.dir).lexically_normal().string();
-  }
   spdlog::set_level(spdlog::level::warn);
 
   ManualClock clock(kStart);

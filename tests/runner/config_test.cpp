@@ -5,6 +5,7 @@
 
 #include "config.hpp"
 #include "support/config_helpers.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace setpoint;
 using namespace setpoint::runner;
@@ -138,4 +139,36 @@ telemetry:
         "test.yaml:2:38: telemetry.mapping.outcome_codes.error: \"5x\" is not a status code, a class like 5xx or a range like 500-599");
   CHECK(error_of("telemetry:\n  mapping: { outcome_codes: { broken: [500] } }\n") ==
         "test.yaml:2:29: telemetry.mapping.outcome_codes: \"broken\" is not an outcome (telemetry.outcomes declares them)");
+}
+
+TEST_CASE("a config's relative paths are its folder's, whatever the working directory") {
+  setpoint::testing::TempDir dir;
+  std::filesystem::create_directories(dir.path() / "conf");
+  setpoint::testing::write_file(dir.file("conf/setpoint.yaml"), R"(
+engine: { state_path: out/s.db, decision_log: out/d.jsonl }
+telemetry:
+  sources: [{ file: live.jsonl, checkpoint: out/live.checkpoint }, { file: /var/log/abs.jsonl }]
+  quarantine: out/q.jsonl
+policies: { dir: ../policies }
+control_plane: { tokens_file: tokens.yaml }
+parameters:
+  a: { type: int, initial: 1, min: 0, max: 9, policies: [p], actuator: { type: file, path: app.json, key: a } }
+  b: { type: int, initial: 1, min: 0, max: 9, policies: [p], actuator: { type: exec, argv: [./apply.sh, "{value}"] } }
+  c: { type: int, initial: 1, min: 0, max: 9, policies: [p], actuator: { type: exec, argv: [kubectl, "{value}"] } }
+)");
+  auto loaded = load_config(dir.file("conf/setpoint.yaml"));
+  REQUIRE(std::holds_alternative<Config>(loaded));
+  const Config& c = std::get<Config>(loaded);
+  const std::string conf = dir.file("conf");
+  CHECK(c.engine.state_path == conf + "/out/s.db");
+  CHECK(c.engine.decision_log == conf + "/out/d.jsonl");
+  CHECK(c.telemetry.files[0].path == conf + "/live.jsonl");
+  CHECK(c.telemetry.files[0].checkpoint == conf + "/out/live.checkpoint");
+  CHECK(c.telemetry.files[1].path == "/var/log/abs.jsonl");
+  CHECK(c.telemetry.quarantine_path == conf + "/out/q.jsonl");
+  CHECK(c.policies.dir == dir.file("policies"));
+  CHECK(c.control_plane.tokens_file == conf + "/tokens.yaml");
+  CHECK(c.actuators.at("a").path == conf + "/app.json");
+  CHECK(c.actuators.at("b").argv[0] == conf + "/apply.sh");
+  CHECK(c.actuators.at("c").argv[0] == "kubectl");  // looked up in PATH
 }

@@ -155,7 +155,7 @@ std::string mutation_text(const std::string& c, const json& doc) {
   } else if (c == "reject") {
     out = "proposal " + field(doc, "rejected") + " rejected";
   } else if (c == "rollback") {
-    out = field(doc, "parameter") + " rolled back to " + field(doc, "value") + " (the value of " + field(doc, "to") + ")" +
+    out = field(doc, "parameter") + " rolled back to " + field(doc, "value") + " (" + field(doc, "to") + ")" +
           (doc["pinned_until"].is_null() ? "" : "; pinned until " + field(doc, "pinned_until"));
   } else if (c == "reload") {
     out = "reloading the policies folder; `setpoint policies` shows each file's result";

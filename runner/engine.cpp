@@ -142,6 +142,11 @@ void Engine::build_effects() {
   pipeline_ = std::make_unique<EffectPipeline>(*guard_, options, store_.get(), log);
   pipeline_->set_observer([this](const Decision& d, bool first) {
     if (!first) {
+      // Results of actuations (not approvals and expiries of proposals).
+      static const char* kResults[] = {"applied", "failed", "unknown", "drift", "rolled back"};
+      for (const char* r : kResults) {
+        if (d.outcome == r) ++metrics_.results[r];
+      }
       if (const auto waiting = finish_waiters_.extract(d.id)) {
         for (const auto& done : waiting.mapped()) done(decision_json(d));
       }

@@ -97,6 +97,9 @@ std::string EngineMetrics::render(const IngestCounts& ingest) const {
     metric_sample(out, "setpoint_decisions_total", metric_label("policy", policy) + "," + metric_label("verdict", verdict) + "," + metric_label("mode", mode),
            static_cast<double>(n));
   }
+  metric_family(out, "setpoint_actuations_total", "counter",
+                "What actuations came to: applied, failed, unknown (timed out: counted as applied), drift, rolled back.");
+  for (const auto& [result, n] : results) metric_sample(out, "setpoint_actuations_total", metric_label("result", result), static_cast<double>(n));
   metric_family(out, "setpoint_actions_total", "counter", "Named actions proposed, by action and guard reason.");
   for (const auto& [key, n] : actions) {
     metric_sample(out, "setpoint_actions_total", metric_label("action", key.first) + "," + metric_label("reason", key.second), static_cast<double>(n));

@@ -32,6 +32,7 @@ struct EngineMetrics {
   std::map<std::string, PolicyCounts> policies;
   std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t> decisions;  // policy, verdict, mode
   std::map<std::pair<std::string, std::string>, std::uint64_t> actions;                  // action, reason
+  std::map<std::string, std::uint64_t> results;  // what actuations came to: applied, failed, unknown, drift, rolled back
   std::map<std::string, double> parameters;                                              // current values
   std::uint64_t reloads_ok = 0, reloads_refused = 0;
   std::uint64_t ticks = 0;

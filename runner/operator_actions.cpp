@@ -168,7 +168,7 @@ std::pair<double, std::string> rollback_target(Engine& e, const std::string& par
       if (!took_effect(d.outcome)) continue;
       const json record = parse_own_json(d.json);
       if (!record.is_object() || !record.contains("current") || !record["current"].is_number()) continue;
-      return {record["current"].get<double>(), "before decision " + std::to_string(d.id)};
+      return {record["current"].get<double>(), "the value before decision " + std::to_string(d.id)};
     }
     throw Refusal{409, parameter + " has no applied change to roll back"};
   }
@@ -191,7 +191,7 @@ std::pair<double, std::string> rollback_target(Engine& e, const std::string& par
                            (stored->outcome.empty() ? std::string("never finished") : stored->outcome) +
                            "); roll back to a decision whose outcome is applied (setpoint decisions --target " + parameter + ")"};
   }
-  return {record["value"].get<double>(), which};
+  return {record["value"].get<double>(), "the value " + which + " applied"};
 }
 
 }  // namespace
@@ -280,7 +280,7 @@ json roll_back_parameter(Engine& e, const std::vector<std::string>& captures, co
                            "; pass replace_override (setpoint rollback --replace-override) to replace it with the rollback"};
   }
   e.guard().clear_override(parameter);
-  const auto d = e.pipeline().roll_back(parameter, value, who, which, "rollback to the value of " + which, now);
+  const auto d = e.pipeline().roll_back(parameter, value, who, "rollback", "rollback to " + which, now);
   if (!d || d->outcome == "blocked" || d->outcome == "failed") throw Refusal{409, d ? d->detail : "cannot roll back " + parameter};
   // Held like an override, so the policy that made the change does not make it again at once.
   const Nanos hold = e.config().engine.rollback_hold;

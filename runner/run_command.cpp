@@ -3,12 +3,15 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
 #include <iostream>
 
+#include "config_check.hpp"
 #include "control_plane.hpp"
 #include "decision_text.hpp"
 #include "engine.hpp"
 #include "setpoint/duration.hpp"
+#include "setpoint/json_document.hpp"
 #include "setpoint/number_text.hpp"
 #include "telemetry_intake.hpp"
 #include "tokens.hpp"
@@ -41,6 +44,12 @@ void print_summary(Engine& engine, std::ostream& out) {
   if (m.decisions.empty()) out << "  (none)\n";
   for (const auto& [key, n] : m.decisions) {
     out << "  " << std::get<0>(key) << "  " << std::get<1>(key) << "  " << std::get<2>(key) << ": " << n << "\n";
+  }
+  // An allowed change is not a made one: what the actuators did with them.
+  if (!m.results.empty()) {
+    out << "actuations:";
+    for (const auto& [result, n] : m.results) out << " " << n << " " << result;
+    out << "\n";
   }
   out << "parameters now:\n";
   for (const auto& p : engine.config().parameters) {
@@ -86,6 +95,23 @@ int run_daemon(const RunArgs& args) {
     tokens = std::get<Tokens>(std::move(t));
   }
 
+  // What `setpoint check` would report: a fatal problem stops the start, the others are said.
+  if (std::error_code ec; std::filesystem::is_directory(config.policies.dir, ec)) {
+    auto stdlib = bindings::load_stdlib(args.stdlib.empty() ? SETPOINT_STDLIB_DIR : args.stdlib);
+    if (const auto* lib = std::get_if<bindings::Stdlib>(&stdlib)) {
+      std::vector<Problem> problems;
+      const auto policies = check_policies(config.policies.dir, *lib, problems);
+      check_config(config, config.policies.dir, policies, problems);
+      for (const auto& p : problems) {
+        if (p.fatal) {
+          std::cerr << "setpoint run: " << p.text << "\n";
+          return 2;
+        }
+        spdlog::warn("setpoint check would report: {}", p.text);
+      }
+    }
+  }
+
   // Signals are taken by the loop (sigtimedwait), never by a handler: block them before any
   // thread starts, so every thread inherits the mask.
   sigset_t signals;
@@ -101,7 +127,12 @@ int run_daemon(const RunArgs& args) {
   options.cpu_clock = &clock;
   options.dry_run = args.dry_run;
   options.stdlib_dir = args.stdlib;
-  options.on_decision = [](const std::string& line) { spdlog::info("decision: {}", decision_text(line)); };
+  // A change that did not happen as decided is a warning: failed, unknown (timed out), drift.
+  options.on_decision = [](const std::string& line) {
+    const std::string outcome = parse_own_json(line).value("outcome", std::string());
+    const bool warn = outcome == "failed" || outcome == "unknown" || outcome == "drift";
+    spdlog::log(warn ? spdlog::level::warn : spdlog::level::info, "decision: {}", decision_text(line));
+  };
   Engine engine(config, options);
   if (const std::string error = engine.start(); !error.empty()) {
     std::cerr << "setpoint run: " << error << "\n";

@@ -185,6 +185,12 @@ int run_test(const TestArgs& args) {
     collect(root, files);
   }
   std::sort(files.begin(), files.end());
+  if (files.empty()) {  // "0 passed, 0 failed" and exit 0 would let a CI gate pass on nothing
+    std::string where;
+    for (const auto& root : roots) where += (where.empty() ? "" : ", ") + root;
+    std::cerr << "setpoint test: no *_test.lua found in " << where << "\n";
+    return 1;
+  }
   auto stdlib = bindings::load_stdlib(args.stdlib.empty() ? SETPOINT_STDLIB_DIR : args.stdlib);
   if (auto* error = std::get_if<std::string>(&stdlib)) {
     std::cerr << "setpoint test: " << *error << "\n";

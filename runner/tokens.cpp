@@ -53,7 +53,7 @@ bool allows(Role role, Role needed) {
 std::variant<Tokens, std::string> Tokens::load(const std::string& path) {
   std::string error;
   const auto text = read_regular_file(path, kMaxConfigBytes, error);
-  if (!text) return "the tokens file " + error;
+  if (!text) return error;
   Tokens tokens;
   try {
     const YAML::Node root = YAML::Load(*text);

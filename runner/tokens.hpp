@@ -4,7 +4,8 @@
 //
 //   tokens:
 //     - { name: alice, role: admin,    sha256: 9f86d08… }   # the token's SHA-256, hex
-//     - { name: ci,    role: operator, token: ${CI_TOKEN} }  # or the token itself, from the env
+//     - { name: ci,    role: operator, token: "${CI_TOKEN}" }  # or the token itself, from the env
+//                                                              # (quoted: { and } end a flow map)
 //
 // Roles, each allowing what the one before it does: viewer (reads), operator (pause, resume,
 // approve, reject, reload, post events), admin (override, rollback). `ingest` may only post

@@ -1,6 +1,7 @@
 #include "setpoint/duration.hpp"
 
 #include <array>
+#include <cstdio>
 #include <utility>
 
 namespace setpoint {
@@ -60,6 +61,29 @@ std::string format_duration(Nanos d) {
       d %= scale;
     }
   }
+  return out;
+}
+
+std::string human_duration(Nanos d) {
+  if (d < 0) return "-" + human_duration(-d);
+  constexpr Nanos kMinute = 60 * kNanosPerSecond, kHour = 60 * kMinute;
+  char text[48];
+  if (d >= kHour) {
+    const Nanos minutes = (d + kMinute / 2) / kMinute;
+    std::snprintf(text, sizeof text, "%lldh%lldm", static_cast<long long>(minutes / 60), static_cast<long long>(minutes % 60));
+  } else if (d >= kMinute) {
+    const Nanos seconds = (d + kNanosPerSecond / 2) / kNanosPerSecond;
+    std::snprintf(text, sizeof text, "%lldm%llds", static_cast<long long>(seconds / 60), static_cast<long long>(seconds % 60));
+  } else if (d >= 10 * kNanosPerSecond) {
+    std::snprintf(text, sizeof text, "%llds", static_cast<long long>((d + kNanosPerSecond / 2) / kNanosPerSecond));
+  } else if (d >= kNanosPerSecond) {
+    std::snprintf(text, sizeof text, "%.1fs", static_cast<double>(d) / kNanosPerSecond);
+  } else {
+    std::snprintf(text, sizeof text, "%lldms", static_cast<long long>((d + kNanosPerMilli / 2) / kNanosPerMilli));
+  }
+  std::string out = text;
+  // "2h0m" reads as "2h"; "5m0s" as "5m".
+  if (out.size() > 3 && (out.ends_with("h0m") || out.ends_with("m0s"))) out.resize(out.size() - 2);
   return out;
 }
 

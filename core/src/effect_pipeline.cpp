@@ -2,8 +2,19 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+
+#include "setpoint/duration.hpp"
 
 namespace setpoint {
+namespace {
+std::string format_value(double x) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", x);
+  return text;
+}
+}  // namespace
+
 EffectPipeline::EffectPipeline(Guard& guard, PipelineOptions options, AuditStore* store, DecisionLog log)
     : guard_(guard), options_(options), store_(store), log_(std::move(log)) {}
 
@@ -177,6 +188,8 @@ void EffectPipeline::complete(Decision& d, const ActuationResult& result, Nanos 
         }
       }
       guard_.set_override(d.proposal.target, pinned, now + options_.drift_pin);
+      d.detail += "; " + d.proposal.target + " pinned at " + format_value(pinned) + " for " + human_duration(options_.drift_pin) +
+                  " (engine.drift_pin): policies leave it alone until then";
       break;
     }
   }

@@ -23,7 +23,7 @@ std::string number(double x) {
 }
 
 std::string later(Nanos after) {
-  return after > 0 ? " (lifts in " + format_duration(after / kNanosPerMilli * kNanosPerMilli) + ")" : "";
+  return after > 0 ? " (lifts in " + human_duration(after) + ")" : "";
 }
 
 }  // namespace

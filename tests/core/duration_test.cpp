@@ -28,3 +28,13 @@ TEST_CASE("durations format back to their shortest spelling") {
   CHECK(format_duration(1500 * kNanosPerMilli) == "1s500ms");
   CHECK(format_duration(86400 * kNanosPerSecond) == "1d");
 }
+
+TEST_CASE("a duration for a person: two units at most, rounded") {
+  CHECK(human_duration(29 * 60 * kNanosPerSecond + 8846 * kNanosPerMilli) == "29m9s");
+  CHECK(human_duration(2 * 3600 * kNanosPerSecond + 5 * 60 * kNanosPerSecond + 40 * kNanosPerSecond) == "2h6m");
+  CHECK(human_duration(2 * 3600 * kNanosPerSecond) == "2h");
+  CHECK(human_duration(5 * 60 * kNanosPerSecond) == "5m");
+  CHECK(human_duration(12400 * kNanosPerMilli) == "12s");
+  CHECK(human_duration(1500 * kNanosPerMilli) == "1.5s");
+  CHECK(human_duration(250 * kNanosPerMilli) == "250ms");
+}

@@ -91,3 +91,35 @@ parameters:
   CHECK(result.out.find(config + ": policies.overrides.nightly.schedule: schedule \"daily 25:00\" is not \"daily HH:MM\"") != std::string::npos);
   CHECK(result.out.find("problems found") != std::string::npos);
 }
+
+TEST_CASE("check reports what run would trip on: tokens, telemetry files, actuator targets, grants not declared") {
+  TempDir dir;
+  add_reference_policy(dir);
+  const auto config = [&](const std::string& tokens) {
+    return "telemetry:\n  sources: [{ file: live.jsonl }]\n"
+           "control_plane: { tokens_file: " + tokens + " }\n"
+           "parameters:\n"
+           "  checkout.max_concurrency: { type: int, initial: 100, min: 10, max: 500, policies: [checkout-concurrency],\n"
+           "                              actuator: { type: file, path: out/app.json, key: limit } }\n"
+           "  other: { type: int, initial: 1, min: 0, max: 9, policies: [checkout-concurrency], actuator: { type: exec, argv: [no-such-program-x] } }\n";
+  };
+  write_file(dir.file("setpoint.yaml"), config("tokens.yaml"));
+  const auto result = run_setpoint("check --config " + dir.file("setpoint.yaml"));
+  INFO(result.out);
+  CHECK(result.status == 1);
+  const std::string y = dir.file("setpoint.yaml");
+  CHECK(result.out == y + ":7:61: parameters.other.policies: grants other to checkout-concurrency, which does not declare it (its params and actions leave it out)\n" +
+                          y + ": control_plane.tokens_file: cannot open " + dir.file("tokens.yaml") + ": No such file or directory\n" +
+                          y + ": telemetry.sources[0].file: " + dir.file("live.jsonl") + " does not exist (yet): it is followed once it appears\n" +
+                          y + ": checkout.max_concurrency.actuator: " + dir.file("out/app.json") + " is in a folder that does not exist\n" +
+                          y + ": other.actuator: no-such-program-x is not a program in PATH\n" + "5 problems found\n");
+  // run refuses the fatal one (the tokens file), and says the others before it starts.
+  const auto refused = run_setpoint("run --config " + y + " --for 100ms");
+  CHECK(refused.status == 2);
+  write_file(dir.file("tokens.yaml"), "tokens:\n  - { name: ci, role: operator, token: \"0123456789abcdefXYZ\" }\n");
+  write_file(dir.file("setpoint.yaml"), config("tokens.yaml") + "engine: { state_path: s.db }\ncontrol_plane: { listen: 127.0.0.1:0, tokens_file: tokens.yaml }\n");
+  const auto warned = run_setpoint("run --config " + y + " --for 100ms");
+  CHECK(warned.status == 0);
+  CHECK(warned.out.find("[warning] setpoint check would report: " + y + ": telemetry.sources[0].file: ") != std::string::npos);
+  CHECK(warned.out.find("[warning] setpoint check would report: " + y + ": other.actuator: no-such-program-x is not a program in PATH") != std::string::npos);
+}

@@ -6,6 +6,7 @@
 
 #include "config.hpp"
 #include "scenario.hpp"
+#include "tokens.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace setpoint::runner;
@@ -14,10 +15,20 @@ TEST_CASE("docs/configuration.md: every example loads") {
   ::setenv("SETPOINT_REDACTION_KEY", "a-key-of-at-least-16-characters", 1);
   const std::string doc = setpoint::testing::read_file(std::string(SETPOINT_SOURCE_DIR) + "/docs/configuration.md");
   int examples = 0;
+  int tokens_files = 0;
   for (std::size_t at = doc.find("```yaml\n"); at != std::string::npos; at = doc.find("```yaml\n", at)) {
     at += 8;
     const std::string block = doc.substr(at, doc.find("```", at) - at);
-    if (block.rfind("tokens:", 0) == 0) continue;  // the tokens file, not the config
+    if (block.rfind("tokens:", 0) == 0) {  // the tokens file, not the config: loaded as one
+      ::setenv("SETPOINT_CI_TOKEN", "ci-token-0123456789", 1);
+      ::setenv("SETPOINT_INGEST_TOKEN", "ingest-token-0123456789", 1);
+      setpoint::testing::TempDir dir;
+      setpoint::testing::write_file(dir.file("tokens.yaml"), block);
+      const auto tokens = Tokens::load(dir.file("tokens.yaml"));
+      if (const auto* error = std::get_if<std::string>(&tokens)) FAIL(*error);
+      ++tokens_files;
+      continue;
+    }
     if (block.rfind("# a Kubernetes", 0) == 0) continue;  // what an HPA says, to compare
     INFO(block);
     const auto loaded = parse_config(block, "example.yaml");
@@ -25,6 +36,7 @@ TEST_CASE("docs/configuration.md: every example loads") {
     ++examples;
   }
   CHECK(examples == 6);  // engine, telemetry, policies, parameters, an HPA's behavior, actions
+  CHECK(tokens_files == 1);
 }
 
 TEST_CASE("docs/simulator.md: the example scenario loads") {

@@ -1,6 +1,10 @@
 // Runs the real `setpoint test` on the example policy's tests and on failing ones.
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+
+#include <filesystem>
+
 #include "support/run_binary.hpp"
 #include "support/temp_dir.hpp"
 
@@ -56,4 +60,37 @@ t.case("bad fixture", function() t.policy("p.lua"):evaluate({ params = { x = fun
   const auto result = run_setpoint("test " + dir.path().string());
   CHECK(result.status == 1);
   CHECK(result.out.find("evaluate: fixture.params.x: a function cannot be kept") != std::string::npos);
+}
+
+TEST_CASE("setpoint test with no test files says so and fails: a CI gate must not pass on nothing") {
+  TempDir dir;
+  write_file(dir.file("p.lua"), "return { evaluate = function() end }");
+  const auto result = run_setpoint("test " + dir.path().string());
+  CHECK(result.status == 1);
+  CHECK(result.out == "setpoint test: no *_test.lua found in " + dir.path().string() + "\n");
+}
+
+TEST_CASE("t.policy loads only a policy beside the test: no path out of the folder, no FIFO, no device") {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() / "sub");
+  write_file(dir.file("sub/ok.lua"), "return { evaluate = function() end }");
+  REQUIRE(::mkfifo(dir.file("sub/fifo.lua").c_str(), 0600) == 0);
+  std::filesystem::create_symlink("/dev/zero", dir.file("sub/zero.lua"));
+  std::filesystem::create_symlink("/etc/passwd", dir.file("sub/passwd.lua"));
+  write_file(dir.file("sub/t_test.lua"), R"(local t = require "setpoint.testing"
+for _, name in ipairs({ "/etc/passwd", "../sub/ok.lua", "fifo.lua", "zero.lua", "passwd.lua", "ok.lua" }) do
+  t.case(name, function() t.policy(name) end)
+end
+)");
+  const auto result = run_setpoint("test " + dir.file("sub"));
+  INFO(result.out);
+  CHECK(result.status == 1);
+  CHECK(result.out.find("t.policy: \"/etc/passwd\" is not a file name in the test's folder") != std::string::npos);
+  CHECK(result.out.find("t.policy: \"../sub/ok.lua\" is not a file name in the test's folder") != std::string::npos);
+  CHECK(result.out.find("fifo.lua: is a FIFO, not a regular file") != std::string::npos);
+  CHECK(result.out.find("t.policy: zero.lua leads out of the test's folder") != std::string::npos);  // /dev/zero
+  CHECK(result.out.find("t.policy: passwd.lua leads out of the test's folder") != std::string::npos);
+  CHECK(result.out.find("root:") == std::string::npos);  // nothing of /etc/passwd reaches the output
+  CHECK(result.out.find("ok    t_test.lua: ok.lua") != std::string::npos);
+  CHECK(result.out.find("1 passed, 5 failed") != std::string::npos);
 }

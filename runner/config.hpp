@@ -20,6 +20,7 @@ struct FileSourceConfig {
   std::string path;
   std::string checkpoint;  // where the read position is kept across restarts (empty: none)
   bool start_at_end = false;  // without a checkpoint (or a new file): from its end, not its start
+  bool operator==(const FileSourceConfig&) const = default;
 };
 
 struct TelemetryConfig {
@@ -90,6 +91,7 @@ struct ControlPlaneConfig {
   unsigned max_connections = 256;
   Nanos header_timeout = 10 * kNanosPerSecond;   // from connect to the end of the request's headers
   Nanos request_timeout = 60 * kNanosPerSecond;  // then its body and the answer
+  bool operator==(const ControlPlaneConfig&) const = default;
 };
 
 struct Config {

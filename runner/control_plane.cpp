@@ -116,6 +116,17 @@ struct ControlPlane::Impl {
             [this, name](HttpRequest&) { return ok(engine.view(name)); }, {}};
   }
 
+  // The engine thread passes every few milliseconds; one that has not for this long is stuck
+  // (a policy cannot hold it: its deadline ends it), and health says so.
+  static constexpr Nanos kUnreadyAfter = 5 * kNanosPerSecond;
+  static constexpr Nanos kStalledAfter = 30 * kNanosPerSecond;
+
+  HttpResponse health(Nanos limit) const {
+    const Nanos since = engine.since_last_pass();
+    if (since <= limit) return ok(R"({"status":"ok"})");
+    return json_error(503, "the engine thread has not finished a pass for " + human_duration(since));
+  }
+
   HttpResponse state(const HttpRequest& req) {
     const std::string text = req.query("span").value_or("1m");
     const auto span = text.size() > 64 ? std::nullopt : parse_duration(text);
@@ -259,8 +270,13 @@ struct ControlPlane::Impl {
     std::vector<HttpRoute> r;
     // Health and metrics take no token and touch nothing the engine owns: they are answered
     // on the connection's own thread from what the engine last published.
-    r.push_back({"GET", "/healthz", {}, [](HttpRequest&) { return ok(R"({"status":"ok"})"); }, {}});
-    r.push_back({"GET", "/readyz", {}, [this](HttpRequest&) { return ready ? ok(engine.view("health")) : json_error(503, "starting"); }, {}});
+    r.push_back({"GET", "/healthz", {}, [this](HttpRequest&) { return health(kStalledAfter); }, {}});
+    r.push_back({"GET", "/readyz", {}, [this](HttpRequest&) {
+                   if (!ready) return json_error(503, "starting");
+                   HttpResponse h = health(kUnreadyAfter);
+                   return h.status == 200 ? ok(engine.view("health")) : h;
+                 },
+                 {}});
     r.push_back({"GET", "/metrics", {}, [this](HttpRequest&) {
                    std::string text = engine.metrics_text() + intake.metrics_text();
                    metric_family(text, "setpoint_control_plane_connections_cut_total", "counter",

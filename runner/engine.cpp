@@ -114,6 +114,7 @@ std::string Engine::start() {
   folder_->scan(options_.cpu_clock->monotonic());
   adopt(all_files(), wall);
   publish(wall);
+  last_pass_.store(options_.cpu_clock->monotonic(), std::memory_order_relaxed);
   return {};
 }
 
@@ -344,6 +345,7 @@ void Engine::tick() {
   save(wall);
   ++metrics_.ticks;
   publish(wall);
+  last_pass_.store(options_.cpu_clock->monotonic(), std::memory_order_relaxed);
 }
 
 void Engine::save(Nanos wall) {

@@ -91,6 +91,9 @@ class Engine {
   // Published views, safe from any thread: JSON documents, and the Prometheus text.
   std::string view(const std::string& name) const;
   std::string metrics_text() const;
+  // How long since the engine thread last finished a pass (any thread): a thread that has
+  // stopped passing is unhealthy, whatever else still answers.
+  Nanos since_last_pass() const { return options_.cpu_clock->monotonic() - last_pass_.load(std::memory_order_relaxed); }
   // Where every source adds its ingest counts (any thread).
   IngestTotals& ingest_totals() { return ingest_totals_; }
 
@@ -151,6 +154,7 @@ class Engine {
   std::deque<Posted> posted_;
 
   IngestTotals ingest_totals_;
+  std::atomic<Nanos> last_pass_{0};
   mutable std::mutex views_mutex_;
   std::map<std::string, std::string> views_;
   EngineMetrics published_metrics_;

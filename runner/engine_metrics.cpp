@@ -1,7 +1,9 @@
 #include "engine_metrics.hpp"
 
+#include <cmath>
 #include <cstdio>
 
+#include "setpoint/json_text.hpp"
 #include "setpoint/utf8.hpp"
 
 namespace setpoint::runner {
@@ -31,9 +33,11 @@ std::string label_value(const std::string& value) {
 namespace {
 
 std::string number(double value) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.17g", value);
-  return buffer;
+  if (std::isnan(value)) return "NaN";
+  if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
+  std::string text;
+  json_text::append_number(text, value);  // the shortest text that reads back exactly
+  return text;
 }
 
 }  // namespace

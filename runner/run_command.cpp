@@ -29,6 +29,26 @@ std::variant<Config, std::string> load(const std::string& path) {
   return std::get<Config>(std::move(loaded));
 }
 
+// What a SIGHUP cannot change in a running process (the listener and the sources were started
+// with the old values): the keys that differ, to say they wait for a restart.
+std::vector<std::string> needs_restart(const Config& running, const Config& next) {
+  std::vector<std::string> keys;
+  const ControlPlaneConfig& a = running.control_plane;
+  const ControlPlaneConfig& b = next.control_plane;
+  if (a.host != b.host || a.port != b.port) keys.push_back("control_plane.listen");
+  if (a.tokens_file != b.tokens_file) keys.push_back("control_plane.tokens_file");
+  if (a.enabled != b.enabled || a.max_body_bytes != b.max_body_bytes || a.max_connections != b.max_connections ||
+      a.header_timeout != b.header_timeout || a.request_timeout != b.request_timeout) {
+    keys.push_back("control_plane (limits)");
+  }
+  const TelemetryConfig& t = running.telemetry;
+  const TelemetryConfig& u = next.telemetry;
+  if (t.files != u.files) keys.push_back("telemetry.sources");
+  if (t.quarantine_path != u.quarantine_path || t.quarantine_max_bytes != u.quarantine_max_bytes) keys.push_back("telemetry.quarantine");
+  if (!(t.schema == u.schema)) keys.push_back("telemetry.mapping/validation");
+  return keys;
+}
+
 // What the run did, for the person who started it.
 void print_summary(Engine& engine, std::ostream& out) {
   const EngineMetrics& m = engine.metrics();
@@ -157,6 +177,7 @@ int run_daemon(const RunArgs& args) {
                engine.policies().size(), engine.policies().size() == 1 ? "y" : "ies", config.telemetry.files.size(),
                run_for > 0 ? ", for " + format_duration(run_for) : "");
 
+  const Config started_with = config;  // what the listener and sources run with
   const Nanos started = clock.monotonic();
   bool ready = false;
   for (bool running = true; running;) {
@@ -172,10 +193,18 @@ int run_daemon(const RunArgs& args) {
       auto next = load(args.config);
       if (auto* error = std::get_if<std::string>(&next)) {
         spdlog::error("SIGHUP: the new config is refused, the old one stays: {}", *error);
-      } else if (const std::string refused = engine.reload_config(std::get<Config>(std::move(next))); !refused.empty()) {
-        spdlog::error("SIGHUP: the new config is refused, the old one stays: {}", refused);
       } else {
-        spdlog::info("SIGHUP: config reloaded from {}", args.config);
+        // The listener and the sources were started with what the run began with.
+        std::vector<std::string> later = needs_restart(started_with, std::get<Config>(next));
+        if (const std::string refused = engine.reload_config(std::get<Config>(std::move(next))); !refused.empty()) {
+          spdlog::error("SIGHUP: the new config is refused, the old one stays: {}", refused);
+        } else if (later.empty()) {
+          spdlog::info("SIGHUP: config reloaded from {}", args.config);
+        } else {
+          std::string keys;
+          for (const auto& k : later) keys += (keys.empty() ? "" : ", ") + k;
+          spdlog::warn("SIGHUP: config reloaded from {}, but {} changed and take effect only after a restart", args.config, keys);
+        }
       }
     }
   }

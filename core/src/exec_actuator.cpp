@@ -14,6 +14,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "setpoint/json_text.hpp"
+
 extern char** environ;
 
 namespace setpoint {
@@ -31,10 +33,10 @@ Nanos monotonic_now() {
 
 std::string value_text(const ProposedValue& value) {
   if (const auto* d = std::get_if<double>(&value)) {
-    if (std::floor(*d) == *d && std::abs(*d) < 9e15) return std::to_string(static_cast<long long>(*d));
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.17g", *d);
-    return buf;
+    // The shortest text that reads back as the same number: 0.1, not 0.10000000000000001.
+    std::string text;
+    json_text::append_number(text, *d);
+    return text;
   }
   if (const auto* b = std::get_if<bool>(&value)) return *b ? "true" : "false";
   return std::get<std::string>(value);

@@ -67,6 +67,9 @@ TEST_CASE("exec: a program past its timeout is killed") {
 TEST_CASE("exec: values print as config would write them") {
   CHECK(value_text(120.0) == "120");
   CHECK(value_text(0.25) == "0.25");
+  CHECK(value_text(0.1) == "0.1");  // was 0.10000000000000001
+  CHECK(value_text(1e21) == "1e+21");
+  CHECK(value_text(-3.0) == "-3");
   CHECK(value_text(true) == "true");
   CHECK(value_text(std::string("secondary")) == "secondary");
 }

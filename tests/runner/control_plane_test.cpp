@@ -14,8 +14,11 @@
 #include <random>
 #include <thread>
 
+#include "control_plane.hpp"
+#include "engine.hpp"
 #include "setpoint/utf8.hpp"
 #include "support/daemon.hpp"
+#include "telemetry_intake.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace setpoint;
@@ -320,4 +323,42 @@ TEST_CASE("control plane: fifty slowloris connections for 30 s starve nothing, a
   CHECK(metrics->body.find("setpoint_control_plane_connections_cut_total 0\n") == std::string::npos);
   daemon.signal(SIGTERM);
   CHECK(daemon.wait_exit() == 0);
+}
+
+TEST_CASE("control plane: an engine thread that stops passing makes /readyz and then /healthz say so") {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() / "policies");
+  auto parsed = runner::parse_config("policies: { dir: " + dir.file("policies") + " }\ncontrol_plane: { listen: 127.0.0.1:0 }\n", "t.yaml");
+  REQUIRE(std::holds_alternative<runner::Config>(parsed));
+  const runner::Config config = std::get<runner::Config>(parsed);
+  ManualClock clock{Nanos{1'795'168'800} * kNanosPerSecond};
+  runner::EngineOptions options;
+  options.clock = &clock;
+  options.cpu_clock = &clock;  // the pass clock, moved by hand
+  options.persistent = false;
+  runner::Engine engine(config, options);
+  REQUIRE(engine.start().empty());
+  runner::TelemetryIntake intake(config.telemetry, engine.aggregator(), engine.ingest_totals(), clock);
+  runner::ControlPlane control(engine, intake, runner::Tokens::none(), config.control_plane);
+  REQUIRE(control.start().empty());
+  control.set_ready(true);
+  httplib::Client client("127.0.0.1", control.port());
+  const auto status = [&](const char* path) {
+    auto res = client.Get(path);
+    return res ? res->status : 0;
+  };
+  engine.tick();
+  CHECK(status("/healthz") == 200);
+  CHECK(status("/readyz") == 200);
+  clock.advance(6 * kNanosPerSecond);  // no pass for 6 s: not ready, still alive
+  CHECK(status("/readyz") == 503);
+  CHECK(status("/healthz") == 200);
+  clock.advance(30 * kNanosPerSecond);
+  auto stalled = client.Get("/healthz");
+  REQUIRE(stalled);
+  CHECK(stalled->status == 503);
+  CHECK(json::parse(stalled->body)["error"] == "the engine thread has not finished a pass for 36s");
+  engine.tick();
+  CHECK(status("/healthz") == 200);
+  control.stop();
 }

@@ -320,6 +320,13 @@ TEST_CASE("daemon: SIGHUP with a broken config keeps the old one; a good one is 
   daemon.signal(SIGHUP);
   REQUIRE(eventually([&] { return get_json(client, "/v1/params")[0]["max"] == 900; }));
   CHECK(get_json(client, "/v1/params")[0]["value"] == 110);  // the guard's memory carried over
+  // A change the running listener cannot take is said to wait for a restart.
+  bigger.replace(bigger.find("listen: 127.0.0.1:0"), 19, "listen: 127.0.0.1:1");
+  write_file(s.dir.file("setpoint.yaml"), bigger);
+  daemon.signal(SIGHUP);
+  REQUIRE(eventually([&] {
+    return daemon.log().find("but control_plane.listen changed and take effect only after a restart") != std::string::npos;
+  }));
   daemon.signal(SIGTERM);
   CHECK(daemon.wait_exit() == 0);
 }

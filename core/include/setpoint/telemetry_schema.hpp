@@ -18,6 +18,7 @@ enum class TsUnit { kSeconds, kMillis, kMicros, kNanos };
 struct OutcomeCodes {
   std::int64_t lo = 0, hi = 0;
   std::string outcome;
+  bool operator==(const OutcomeCodes&) const = default;
 };
 
 struct TelemetrySchema {
@@ -56,6 +57,8 @@ struct TelemetrySchema {
   std::string conflict() const;
   // The metric's mapping in words, for a rejection: "metric, or component and action".
   std::string metric_fields_text() const;
+
+  bool operator==(const TelemetrySchema&) const = default;
 };
 
 const char* ts_unit_name(TsUnit unit);

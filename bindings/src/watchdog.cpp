@@ -22,14 +22,16 @@ namespace {
 constexpr int kSignal = SIGURG;
 constexpr auto kLookEvery = std::chrono::milliseconds(5);
 
-// One thread's run in progress. Written by its thread; read by the watchdog and by the
-// signal handler (on that thread), hence atomics.
+// One thread's run in progress, written only by its thread, read by the watchdog and by the
+// signal handler (on that thread). A sequence lock keeps arming cheap (plain stores, no
+// locked instruction: a run costs about a microsecond): `generation` is odd while the fields
+// change, and a reader that sees it change, or odd, looks again later.
 struct Slot {
   std::atomic<lua_State*> L{nullptr};
   std::atomic<Hook> hook{nullptr};
   std::atomic<std::int64_t> deadline{0};
-  std::atomic<std::uint64_t> generation{0};  // which arming is current
-  std::atomic<std::uint64_t> fire{0};        // the arming the watchdog signalled for
+  std::atomic<std::uint64_t> generation{0};  // which arming is current; odd while it changes
+  std::atomic<std::uint64_t> fire{1};        // the arming the watchdog signalled for (odd: none)
   std::atomic<bool> overdue{false};
   std::atomic<bool> in_use{true};
   pthread_t thread{};
@@ -59,14 +61,31 @@ __attribute__((tls_model("initial-exec"))) thread_local Slot* my_slot = nullptr;
 void on_signal(int) {
   Slot* s = my_slot;
   if (s == nullptr) return;
-  lua_State* L = s->L.load();
-  if (L == nullptr || s->fire.load() != s->generation.load()) return;  // that run has ended
-  s->overdue.store(true);
-  lua_sethook(L, s->hook.load(), LUA_MASKCOUNT, 1);
+  // Interrupting its own thread, the handler sees the fields as that thread last wrote them.
+  const std::uint64_t generation = s->generation.load(std::memory_order_relaxed);
+  if (s->fire.load(std::memory_order_acquire) != generation) return;  // that run has ended (or is changing)
+  lua_State* L = s->L.load(std::memory_order_relaxed);
+  if (L == nullptr) return;
+  s->overdue.store(true, std::memory_order_relaxed);
+  lua_sethook(L, s->hook.load(std::memory_order_relaxed), LUA_MASKCOUNT, 1);
 }
 
 std::int64_t steady_now() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// The run in progress in `s`, if it is past its deadline and not yet signalled: its
+// generation, or none (odd).
+std::uint64_t due(const Slot& s, std::int64_t now) {
+  const std::uint64_t generation = s.generation.load(std::memory_order_acquire);
+  if (generation & 1) return 1;
+  const bool running = s.L.load(std::memory_order_relaxed) != nullptr;
+  const bool overdue = s.overdue.load(std::memory_order_relaxed);
+  const std::int64_t deadline = s.deadline.load(std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_acquire);
+  if (s.generation.load(std::memory_order_relaxed) != generation) return 1;  // changed as we read
+  if (!running || overdue || now < deadline || s.fire.load(std::memory_order_relaxed) == generation) return 1;
+  return generation;
 }
 
 void watch() {
@@ -75,10 +94,9 @@ void watch() {
     const std::int64_t now = steady_now();
     std::lock_guard lock(registry().mutex);
     for (const auto& s : registry().slots) {
-      if (s->L.load() == nullptr || s->overdue.load() || now < s->deadline.load()) continue;
-      const std::uint64_t generation = s->generation.load();
-      if (s->fire.load() == generation) continue;  // signalled already
-      s->fire.store(generation);
+      const std::uint64_t generation = due(*s, now);
+      if (generation & 1) continue;
+      s->fire.store(generation, std::memory_order_release);
       pthread_kill(s->thread, kSignal);
     }
   }
@@ -124,29 +142,44 @@ Slot& slot() {
 
 }  // namespace
 
+namespace {
+
+// Runs `change` on this thread's slot between the two halves of the sequence lock.
+template <typename Change>
+void update(Slot& s, Change change) {
+  const std::uint64_t generation = s.generation.load(std::memory_order_relaxed);
+  s.generation.store(generation + 1, std::memory_order_relaxed);  // odd: neither fires now
+  std::atomic_thread_fence(std::memory_order_release);  // the watchdog sees odd before any change
+  std::atomic_signal_fence(std::memory_order_seq_cst);  // and so does the handler, loads included
+  change();
+  s.generation.store(generation + 2, std::memory_order_release);
+}
+
+}  // namespace
+
 Armed arm(lua_State* L, Hook hook, std::int64_t deadline) {
   Slot& s = slot();
-  Armed previous{s.L.load(), s.hook.load(), s.deadline.load()};
-  s.L.store(nullptr);  // nothing fires while the fields change
-  s.generation.fetch_add(1);
-  s.overdue.store(false);
-  s.hook.store(hook);
-  s.deadline.store(deadline);
-  s.L.store(L);
+  const Armed previous{s.L.load(std::memory_order_relaxed), s.hook.load(std::memory_order_relaxed),
+                       s.deadline.load(std::memory_order_relaxed)};
+  update(s, [&] {
+    s.overdue.store(false, std::memory_order_relaxed);
+    s.hook.store(hook, std::memory_order_relaxed);
+    s.deadline.store(deadline, std::memory_order_relaxed);
+    s.L.store(L, std::memory_order_relaxed);
+  });
   return previous;
 }
 
 bool disarm(const Armed& previous) {
   Slot& s = slot();
-  s.L.store(nullptr);
-  const bool fired = s.overdue.load();
-  s.generation.fetch_add(1);
-  s.overdue.store(false);
-  if (previous.L != nullptr) {
-    s.hook.store(previous.hook);
-    s.deadline.store(previous.deadline);
-    s.L.store(previous.L);
-  }
+  bool fired = false;
+  update(s, [&] {
+    fired = s.overdue.load(std::memory_order_relaxed);  // read once the handler can no longer set it
+    s.overdue.store(false, std::memory_order_relaxed);
+    s.hook.store(previous.hook, std::memory_order_relaxed);
+    s.deadline.store(previous.deadline, std::memory_order_relaxed);
+    s.L.store(previous.L, std::memory_order_relaxed);
+  });
   return fired;
 }
 

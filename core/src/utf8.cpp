@@ -1,5 +1,6 @@
 #include "setpoint/utf8.hpp"
 
+#include <algorithm>
 #include <cstdint>
 
 namespace setpoint::utf8 {
@@ -71,6 +72,14 @@ std::string printable(std::string_view s, std::size_t max_bytes) {
       break;
     }
     const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x7f) {  // a run of printable ASCII, the common case, copied at once
+      std::size_t end = i + 1;
+      while (end < s.size() && static_cast<unsigned char>(s[end]) >= 0x20 && static_cast<unsigned char>(s[end]) < 0x7f) ++end;
+      const std::size_t take = std::min(end - i, max_bytes - out.size());
+      out.append(s.substr(i, take));
+      i += take;
+      continue;
+    }
     const std::size_t n = sequence_length(s, i);
     if (n == 0) {
       out += "\xef\xbf\xbd";

@@ -1,6 +1,7 @@
 // Figures for the policy runtime.
 #include "harness.hpp"
 #include "setpoint/aggregator.hpp"
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -14,6 +15,34 @@
 extern const char* const kReferenceAimd;
 
 namespace setpoint::bench {
+
+namespace {
+
+// How far past its 50 ms deadline a hostile run goes before it is stopped: a plain VM loop
+// (the count hook), and loops of long C calls (string.rep, a plain find through 7 MiB that
+// charges what it scans, string.upper that charges nothing and is ended by the watchdog). The
+// median and the worst of five runs of each, in ms past the deadline.
+void deadline_overrun(Figures& figures, const Clock& clock) {
+  std::vector<double> overruns;
+  for (const char* name : {"infinite_loop", "ccall_rep_overrun", "ccall_find_overrun", "ccall_upper_overrun"}) {
+    std::ifstream in(std::string(SETPOINT_SOURCE_DIR) + "/tests/bindings/hostile/" + name + ".lua");
+    const std::string source((std::istreambuf_iterator<char>(in)), {});
+    bindings::PolicyState state(name, {}, clock);
+    if (!state.load(source, std::string(name) + ".lua").ok()) continue;
+    for (int run = 0; run < 5; ++run) {
+      const Nanos start = clock.monotonic();
+      const auto result = state.call("evaluate");
+      const Nanos took = clock.monotonic() - start;
+      if (result.failure != bindings::Failure::kDeadline) continue;
+      overruns.push_back(static_cast<double>(took - bindings::Limits{}.cpu) / kNanosPerMilli);
+    }
+  }
+  if (overruns.empty()) return;
+  figures.set("deadline_overrun_ms", median(overruns));
+  figures.set("deadline_overrun_max_ms", *std::max_element(overruns.begin(), overruns.end()));
+}
+
+}  // namespace
 
 void bindings_benchmarks(Figures& figures) {
   if (!selected("bindings")) return;
@@ -97,6 +126,7 @@ void bindings_benchmarks(Figures& figures) {
   }
   figures.set("reload_ms", median(reloads));
   figures.set("reload_stall_ms", median(stalls));
+  deadline_overrun(figures, clock);
 #ifdef SETPOINT_PUC54_BENCH
   // The same policy and binding on PUC Lua 5.4, divided by ours (policy_eval_ns just above).
   if (std::FILE* pipe = ::popen(SETPOINT_PUC54_BENCH, "r")) {

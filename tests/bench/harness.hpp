@@ -45,5 +45,6 @@ void bindings_benchmarks(Figures& figures);
 void replay_benchmarks(Figures& figures);
 void simulate_benchmarks(Figures& figures);
 void resilience_benchmarks(Figures& figures);
+void control_plane_benchmarks(Figures& figures);
 
 }  // namespace setpoint::bench

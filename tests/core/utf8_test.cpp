@@ -24,5 +24,7 @@ TEST_CASE("printable text is one line a terminal shows as it is") {
   CHECK(utf8::printable("\xc2\x9b" "2J") == "\\u009b2J");  // C1 CSI: some terminals act on it
   CHECK(utf8::printable("bad\xff") == "bad\xef\xbf\xbd");
   CHECK(utf8::printable(std::string(10, 'x'), 4) == "xxxx\xe2\x80\xa6");
+  CHECK(utf8::printable("abcd", 4) == "abcd");                       // exactly the cap: nothing cut
+  CHECK(utf8::printable("ab\ncd\xc3\xa9" "ef", 5) == "ab\\nc\xe2\x80\xa6");  // the cap inside a run after an escape
   CHECK(utf8::valid(utf8::printable("\xed\xa0\x80\xc3")));
 }

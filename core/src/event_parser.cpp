@@ -153,7 +153,7 @@ std::optional<OutcomeIndex> EventParser::outcome_of_code(std::int64_t code) cons
 // A field the schema does not use is skipped, but it must still be JSON: {"junk":tru} is not a
 // line to take. Checked by walking it, up to a depth.
 template <typename Value>
-std::optional<Rejection> EventParser::check_unused(Value& value, std::string_view key, int depth) {
+[[gnu::noinline]] std::optional<Rejection> EventParser::check_unused(Value& value, std::string_view key, int depth) {
   if (depth > 32) return reject(Rejection::kMalformedJson, field_named(key) + ": nested deeper than 32");
   od::json_type type;
   if (auto error = value.type().get(type)) return reject(structural(error), field_named(key) + ": " + json_problem(error));
@@ -327,7 +327,7 @@ std::optional<Rejection> EventParser::parse(std::string_view line, Event& event)
     } else {
       f = field_for(key);
     }
-    if (f == nullptr) {  // not ours: only checked to be JSON
+    if (f == nullptr) [[unlikely]] {  // not ours: only checked to be JSON (out of the hot path)
       od::value unused = field.value();
       if (auto rejected = check_unused(unused, key, 1)) return rejected;
       continue;

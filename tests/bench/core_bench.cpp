@@ -197,7 +197,7 @@ void ingest_benchmarks(Figures& figures) {
     FileSourceOptions options;
     options.path = path;
     FileSource source(options);
-    source.poll(ingest);
+    while (source.poll(ingest) > 0) {}  // a poll reads at most max_poll_bytes
     file_bytes = source.status().bytes;
     accepted = ingest.counts().accepted;
   });

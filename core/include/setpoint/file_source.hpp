@@ -51,7 +51,8 @@ class FileSource {
   FileSource(const FileSource&) = delete;
   FileSource& operator=(const FileSource&) = delete;
 
-  // Reads everything new and hands each complete line to the sink. Returns the lines handed.
+  // Reads what is new (at most max_poll_bytes) and hands each complete line to the sink.
+  // Returns the lines handed: a caller that wants everything polls until it returns 0.
   std::uint64_t poll(LineSink& sink);
   // At the end of a one-shot read: hands over a last line that has no newline.
   void finish(LineSink& sink);

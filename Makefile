@@ -2,7 +2,7 @@
 #   make demo   - install what is missing, build, run the quickstart
 #   make test   - install what is missing, build, run every test
 # Other targets: make bench (Release build, figures as JSON), make fuzz (FUZZ_SECONDS per
-# target), make tsan, make asan.
+# target), make tsan, make asan (every C++ test under AddressSanitizer, the runner's too).
 
 JOBS ?= $(shell nproc)
 BUILD ?= build
@@ -21,8 +21,15 @@ build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
+# Then core's and the bindings' tests again under AddressSanitizer: the state codec, the hostile
+# policy corpus and the parsers are where memory goes wrong (make asan adds the runner's).
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@echo "== under AddressSanitizer: core and bindings =="
+	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSETPOINT_SANITIZE=address >/dev/null
+	@cmake --build build-asan -j $(JOBS) --target setpoint_tests setpoint_bindings_tests
+	@build-asan/tests/setpoint_tests
+	@build-asan/tests/setpoint_bindings_tests
 
 QUICKSTART := examples/quickstart
 demo: build
@@ -60,9 +67,10 @@ tsan: deps
 
 asan: deps
 	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSETPOINT_SANITIZE=address >/dev/null
-	@cmake --build build-asan -j $(JOBS) --target setpoint_tests setpoint_bindings_tests
+	@cmake --build build-asan -j $(JOBS) --target setpoint_tests setpoint_bindings_tests setpoint_runner_tests setpoint
 	@build-asan/tests/setpoint_tests
 	@build-asan/tests/setpoint_bindings_tests
+	@build-asan/tests/runner/setpoint_runner_tests
 
 clean:
 	rm -rf build build-release build-fuzz build-tsan build-asan

@@ -79,10 +79,10 @@ std::int64_t steady_now() {
 std::uint64_t due(const Slot& s, std::int64_t now) {
   const std::uint64_t generation = s.generation.load(std::memory_order_acquire);
   if (generation & 1) return 1;
-  const bool running = s.L.load(std::memory_order_relaxed) != nullptr;
-  const bool overdue = s.overdue.load(std::memory_order_relaxed);
-  const std::int64_t deadline = s.deadline.load(std::memory_order_relaxed);
-  std::atomic_thread_fence(std::memory_order_acquire);
+  // Acquire: a field the thread has changed since implies the generation has changed too.
+  const bool running = s.L.load(std::memory_order_acquire) != nullptr;
+  const bool overdue = s.overdue.load(std::memory_order_acquire);
+  const std::int64_t deadline = s.deadline.load(std::memory_order_acquire);
   if (s.generation.load(std::memory_order_relaxed) != generation) return 1;  // changed as we read
   if (!running || overdue || now < deadline || s.fire.load(std::memory_order_relaxed) == generation) return 1;
   return generation;
@@ -144,13 +144,13 @@ Slot& slot() {
 
 namespace {
 
-// Runs `change` on this thread's slot between the two halves of the sequence lock.
+// Runs `change` on this thread's slot between the two halves of the sequence lock. The
+// fields are stored with release, so a reader that sees one changed sees the odd generation.
 template <typename Change>
 void update(Slot& s, Change change) {
   const std::uint64_t generation = s.generation.load(std::memory_order_relaxed);
   s.generation.store(generation + 1, std::memory_order_relaxed);  // odd: neither fires now
-  std::atomic_thread_fence(std::memory_order_release);  // the watchdog sees odd before any change
-  std::atomic_signal_fence(std::memory_order_seq_cst);  // and so does the handler, loads included
+  std::atomic_signal_fence(std::memory_order_seq_cst);  // the handler sees odd before any change, loads included
   change();
   s.generation.store(generation + 2, std::memory_order_release);
 }
@@ -162,10 +162,10 @@ Armed arm(lua_State* L, Hook hook, std::int64_t deadline) {
   const Armed previous{s.L.load(std::memory_order_relaxed), s.hook.load(std::memory_order_relaxed),
                        s.deadline.load(std::memory_order_relaxed)};
   update(s, [&] {
-    s.overdue.store(false, std::memory_order_relaxed);
-    s.hook.store(hook, std::memory_order_relaxed);
-    s.deadline.store(deadline, std::memory_order_relaxed);
-    s.L.store(L, std::memory_order_relaxed);
+    s.overdue.store(false, std::memory_order_release);
+    s.hook.store(hook, std::memory_order_release);
+    s.deadline.store(deadline, std::memory_order_release);
+    s.L.store(L, std::memory_order_release);
   });
   return previous;
 }
@@ -175,10 +175,10 @@ bool disarm(const Armed& previous) {
   bool fired = false;
   update(s, [&] {
     fired = s.overdue.load(std::memory_order_relaxed);  // read once the handler can no longer set it
-    s.overdue.store(false, std::memory_order_relaxed);
-    s.hook.store(previous.hook, std::memory_order_relaxed);
-    s.deadline.store(previous.deadline, std::memory_order_relaxed);
-    s.L.store(previous.L, std::memory_order_relaxed);
+    s.overdue.store(false, std::memory_order_release);
+    s.hook.store(previous.hook, std::memory_order_release);
+    s.deadline.store(previous.deadline, std::memory_order_release);
+    s.L.store(previous.L, std::memory_order_release);
   });
   return fired;
 }

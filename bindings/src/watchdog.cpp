@@ -23,9 +23,9 @@ constexpr int kSignal = SIGURG;
 constexpr auto kLookEvery = std::chrono::milliseconds(5);
 
 // One thread's run in progress, written only by its thread, read by the watchdog and by the
-// signal handler (on that thread). A sequence lock keeps arming cheap (plain stores, no
-// locked instruction: a run costs about a microsecond): `generation` is odd while the fields
-// change, and a reader that sees it change, or odd, looks again later.
+// signal handler (on that thread). An evaluation takes about a microsecond, so arming must
+// cost nanoseconds: a sequence lock of plain stores, no locked instruction. `generation` is
+// odd while the fields change, and a reader that sees it change, or odd, looks again later.
 struct Slot {
   std::atomic<lua_State*> L{nullptr};
   std::atomic<Hook> hook{nullptr};

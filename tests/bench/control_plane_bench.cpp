@@ -1,11 +1,7 @@
 // The control plane under a slowloris attack, on the real `setpoint run`: /healthz's latency
-// alone for 5 s, then for 30 s with fifty connections that each send their headers one byte every 100 ms (they
-// hold a socket each until header_timeout cuts them, and connect again). The gate holds them
-// on one epoll thread, so the probes should not notice.
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
+// alone for 5 s, then for 30 s with fifty connections that each send their headers one byte
+// every 100 ms (they hold a socket each until header_timeout cuts them, and connect again).
+// The gate holds them on one epoll thread, so the probes should not notice.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -13,38 +9,16 @@
 
 #include "harness.hpp"
 #include "support/daemon.hpp"
+#include "support/raw_http.hpp"
 
 namespace setpoint::bench {
 
 namespace {
 
-int connect_to(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<std::uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 // One GET /healthz on a fresh connection, read to the close; its ms, or -1 if it failed.
 double probe(int port) {
   const auto start = std::chrono::steady_clock::now();
-  const int fd = connect_to(port);
-  if (fd < 0) return -1;
-  timeval timeout{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  const std::string request = "GET /healthz HTTP/1.1\r\nHost: bench\r\n\r\n";
-  std::string answer;
-  if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size())) {
-    char buffer[4096];
-    for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;) answer.append(buffer, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
+  const std::string answer = testing::raw_request(port, "GET /healthz HTTP/1.1\r\nHost: bench\r\n\r\n");
   if (answer.rfind("HTTP/1.1 200", 0) != 0) return -1;
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 }
@@ -85,7 +59,7 @@ void control_plane_benchmarks(Figures& figures) {
     slow.emplace_back([&] {
       const std::string request = "GET /v1/state HTTP/1.1\r\nHost: x\r\nX-Slow: " + std::string(4000, 'a');
       while (!stop) {
-        const int fd = connect_to(daemon.port());
+        const int fd = testing::connect_to(daemon.port());
         if (fd < 0) continue;
         for (std::size_t i = 0; i < request.size() && !stop; ++i) {
           if (::send(fd, &request[i], 1, MSG_NOSIGNAL) < 0) break;  // cut: connect again

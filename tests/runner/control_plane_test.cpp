@@ -18,6 +18,7 @@
 #include "engine.hpp"
 #include "setpoint/utf8.hpp"
 #include "support/daemon.hpp"
+#include "support/raw_http.hpp"
 #include "telemetry_intake.hpp"
 #include "support/temp_dir.hpp"
 
@@ -46,34 +47,6 @@ struct Setup {
   }
   std::vector<std::string> args() const { return {"--config", "setpoint.yaml"}; }
 };
-
-int connect_to(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<std::uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  timeval timeout{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  return fd;
-}
-
-// One request written by hand, for what an HTTP client library would never send; the answer
-// up to the server's close (or 5 s of silence).
-std::string raw_request(int port, const std::string& request) {
-  const int fd = connect_to(port);
-  if (fd < 0) return {};
-  ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
-  std::string answer;
-  char buffer[4096];
-  for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;) answer.append(buffer, static_cast<std::size_t>(n));
-  ::close(fd);
-  return answer;
-}
 
 int status_of(const std::string& answer) { return answer.size() > 12 ? std::atoi(answer.c_str() + 9) : 0; }
 std::string body_of(const std::string& answer) {

@@ -80,6 +80,15 @@ void print_summary(Engine& engine, std::ostream& out) {
 }  // namespace
 
 int run_daemon(const RunArgs& args) {
+  // Signals are taken by the loop (sigtimedwait), never by a handler: block them before
+  // anything runs, so every thread inherits the mask (`check`'s look at the policies below
+  // starts the sandbox's watchdog thread; a SIGTERM it took once ended the process mid-pass).
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   Nanos run_for = 0;
   if (!args.run_for.empty()) {
     const auto d = parse_duration(args.run_for);
@@ -131,15 +140,6 @@ int run_daemon(const RunArgs& args) {
       }
     }
   }
-
-  // Signals are taken by the loop (sigtimedwait), never by a handler: block them before any
-  // thread starts, so every thread inherits the mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   SystemClock clock;
   EngineOptions options;

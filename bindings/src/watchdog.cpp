@@ -89,6 +89,12 @@ std::uint64_t due(const Slot& s, std::int64_t now) {
 }
 
 void watch() {
+  // A signal sent to the process (SIGTERM, SIGHUP) goes to any thread that does not block it:
+  // were it this one, its default action would end the process mid-pass. The daemon takes
+  // them with sigtimedwait on its own thread; this one never takes any.
+  sigset_t all;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, nullptr);
   for (;;) {
     std::this_thread::sleep_for(kLookEvery);
     const std::int64_t now = steady_now();

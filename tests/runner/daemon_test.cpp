@@ -7,6 +7,9 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <cstdlib>
+#include <filesystem>
+
 #include <nlohmann/json.hpp>
 
 #include "setpoint/audit_store.hpp"
@@ -301,6 +304,36 @@ TEST_CASE("daemon: kill -9 and a restart keep cooldowns and caps and re-apply no
   }
   again.signal(SIGTERM);
   CHECK(again.wait_exit() == 0);
+}
+
+// The signals the daemon takes in its loop (sigtimedwait) must be blocked in every other thread:
+// the kernel hands a process's signal to any thread that does not block it, and there its
+// default action ends the process mid-pass (the sandbox's watchdog thread, started before the
+// mask, once took a SIGHUP that way: the reload never happened and the process died).
+TEST_CASE("daemon: every thread but the main one blocks SIGTERM, SIGINT and SIGHUP") {
+  Setup s;
+  Daemon daemon(s.dir.path().string(), s.args());
+  REQUIRE(daemon.port() > 0);
+  httplib::Client client("127.0.0.1", daemon.port());
+  REQUIRE(eventually([&] { return get_json(client, "/v1/params")[0]["value"] == 110; }));  // a policy ran
+  const std::string tasks = "/proc/" + std::to_string(daemon.pid()) + "/task";
+  int others = 0;
+  for (const auto& task : std::filesystem::directory_iterator(tasks)) {
+    if (task.path().filename() == std::to_string(daemon.pid())) continue;
+    const std::string status = read_file((task.path() / "status").string());
+    const auto at = status.find("SigBlk:");
+    REQUIRE(at != std::string::npos);
+    const unsigned long long blocked = std::strtoull(status.c_str() + at + 7, nullptr, 16);
+    for (const int sig : {SIGHUP, SIGINT, SIGTERM}) {
+      INFO("thread " << task.path().filename().string() << " (" << read_file((task.path() / "comm").string())
+                     << ") signal " << sig);
+      CHECK((blocked >> (sig - 1) & 1) == 1);
+    }
+    ++others;
+  }
+  CHECK(others >= 3);  // the watchdog, the engine's helpers, the control plane's threads
+  daemon.signal(SIGTERM);
+  CHECK(daemon.wait_exit() == 0);
 }
 
 TEST_CASE("daemon: SIGHUP with a broken config keeps the old one; a good one is taken") {

@@ -45,9 +45,13 @@ int run_check(const CheckArgs& args) {
   }
   if (config) check_config(*config, folder, policies, problems);
 
-  for (const auto& p : problems) std::cout << p.text << "\n";
-  if (!problems.empty()) {
-    std::cout << problems.size() << " problem" << (problems.size() == 1 ? "" : "s") << " found\n";
+  std::size_t counted = 0;
+  for (const auto& p : problems) {
+    std::cout << (p.note ? "note: " : "") << p.text << "\n";
+    counted += p.note ? 0 : 1;
+  }
+  if (counted > 0) {
+    std::cout << counted << " problem" << (counted == 1 ? "" : "s") << " found\n";
     return 1;
   }
   std::cout << "ok: " << (config ? "config valid" : "no config") << ", " << policies.size() << " polic"

@@ -205,9 +205,9 @@ std::variant<Config, ConfigError> parse_config(const std::string& text, const st
   Config config;
   config.path = name;
   try {
-    const YAML::Node root = YAML::Load(text);
-    if (root.IsNull()) return config;  // an empty file: all defaults
     YamlReader r(name);
+    const YAML::Node root = r.load(text);
+    if (root.IsNull()) return config;  // an empty file: all defaults
     r.keys(root, "(top level)", {"engine", "telemetry", "policies", "control_plane", "parameters", "actions"});
     if (root["engine"]) read_engine(r, root["engine"], config.engine);
     if (root["telemetry"]) read_telemetry(r, root["telemetry"], config.telemetry);

@@ -61,7 +61,7 @@ void check_sources(const Config& c, std::vector<Problem>& problems) {
     const auto& f = c.telemetry.files[i];
     const std::string at = c.path + ": telemetry.sources[" + std::to_string(i) + "].file: ";
     std::error_code ec;
-    if (!fs::exists(f.path, ec)) problems.push_back({at + f.path + " does not exist (yet): it is followed once it appears", false});
+    if (!fs::exists(f.path, ec)) problems.push_back({at + f.path + " does not exist (yet): it is followed once it appears", false, true});
     else if (const std::string bad = regular_file_problem(f.path, std::size_t{1} << 62); !bad.empty()) problems.push_back({at + bad, false});
   }
 }

@@ -136,7 +136,8 @@ int run_daemon(const RunArgs& args) {
           std::cerr << "setpoint run: " << p.text << "\n";
           return 2;
         }
-        spdlog::warn("setpoint check would report: {}", p.text);
+        if (p.note) spdlog::info("setpoint check notes: {}", p.text);
+        else spdlog::warn("setpoint check would report: {}", p.text);
       }
     }
   }

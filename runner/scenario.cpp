@@ -157,8 +157,8 @@ std::variant<Scenario, std::string> load_scenario(const std::string& path) {
   Scenario s;
   s.path = path;
   try {
-    const YAML::Node root = YAML::Load(*text);
     YamlReader r(path);
+    const YAML::Node root = r.load(*text);
     r.keys(root, "(top level)", {"name", "config", "step", "duration", "service", "arrivals", "capacity", "base_latency",
                                  "error_rate", "error_noise", "rules", "releases", "knobs", "slo", "expect"});
     for (const char* required : {"name", "config", "arrivals", "capacity", "knobs"}) {

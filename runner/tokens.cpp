@@ -56,8 +56,8 @@ std::variant<Tokens, std::string> Tokens::load(const std::string& path) {
   if (!text) return error;
   Tokens tokens;
   try {
-    const YAML::Node root = YAML::Load(*text);
     YamlReader r(path);
+    const YAML::Node root = r.load(*text);
     r.keys(root, "(top level)", {"tokens"});
     const YAML::Node list = root["tokens"];
     if (!list || !list.IsSequence()) r.fail(root, "tokens", "expected a list of {name, role, token or sha256}");

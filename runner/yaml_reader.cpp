@@ -1,12 +1,79 @@
 #include "yaml_reader.hpp"
 
+#include <yaml-cpp/eventhandler.h>
+
 #include <cmath>
 #include <cstdlib>
+#include <map>
+#include <sstream>
 
 #include "setpoint/duration.hpp"
 #include "setpoint/number_text.hpp"
+#include "setpoint/utf8.hpp"
 
 namespace setpoint::runner {
+namespace {
+
+// Walks the parser's events (aliases stay unexpanded, so an alias bomb costs nothing here)
+// and remembers each mapping's scalar keys.
+class DuplicateKeys : public YAML::EventHandler {
+ public:
+  explicit DuplicateKeys(const std::string& file) : file_(file) {}
+
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { node(mark, nullptr); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { node(mark, nullptr); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t, const std::string& value) override {
+    node(mark, &value);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    node(mark, nullptr);
+    frames_.push_back(Frame{false, true, {}});
+  }
+  void OnSequenceEnd() override { frames_.pop_back(); }
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    node(mark, nullptr);
+    frames_.push_back(Frame{true, true, {}});
+  }
+  void OnMapEnd() override { frames_.pop_back(); }
+
+ private:
+  struct Frame {
+    bool map;
+    bool at_key = true;
+    std::map<std::string, YAML::Mark> keys;
+  };
+
+  // A node starts; in a mapping, nodes alternate key, value.
+  void node(const YAML::Mark& mark, const std::string* scalar) {
+    if (frames_.empty() || !frames_.back().map) return;
+    Frame& f = frames_.back();
+    const bool key = f.at_key;
+    f.at_key = !f.at_key;
+    if (!key || scalar == nullptr) return;
+    const auto [at, fresh] = f.keys.emplace(*scalar, mark);
+    if (!fresh) {
+      throw ConfigFault(file_ + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1) + ": key \"" +
+                        utf8::printable(*scalar, 128) + "\" is given twice in one mapping (first at line " +
+                        std::to_string(at->second.line + 1) + "); YAML keeps only one of them");
+    }
+  }
+
+  const std::string& file_;
+  std::vector<Frame> frames_;
+};
+
+}  // namespace
+
+YAML::Node YamlReader::load(const std::string& text) const {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DuplicateKeys check(file_);
+  while (parser.HandleNextDocument(check)) {
+  }
+  return YAML::Load(text);
+}
 
 std::string YamlReader::place(const YAML::Node& node) const {
   const auto mark = node.Mark();
@@ -33,7 +100,7 @@ void YamlReader::keys(const YAML::Node& node, const std::string& path, const std
     if (!known) {
       std::string list;
       for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-      fail(entry.first, path, "unknown key \"" + key + "\" (expected one of: " + list + ")");
+      fail(entry.first, path, "unknown key \"" + utf8::printable(key, 128) + "\" (expected one of: " + list + ")");
     }
   }
 }

@@ -23,6 +23,10 @@ class YamlReader {
  public:
   explicit YamlReader(std::string file) : file_(std::move(file)) {}
 
+  // Parses `text`; a key given twice in one mapping is an error naming both places (yaml-cpp
+  // itself keeps the first silently, so a second `control_plane:` was ignored).
+  YAML::Node load(const std::string& text) const;
+
   [[noreturn]] void fail(const YAML::Node& node, const std::string& path, const std::string& what) const;
   // "file:line:col" of a node.
   std::string place(const YAML::Node& node) const;

@@ -4,6 +4,8 @@
 #include <variant>
 
 #include "config.hpp"
+#include "scenario.hpp"
+#include "tokens.hpp"
 #include "support/config_helpers.hpp"
 #include "support/temp_dir.hpp"
 
@@ -11,6 +13,7 @@ using namespace setpoint;
 using namespace setpoint::runner;
 using setpoint::testing::error_of;
 using setpoint::testing::ok;
+using setpoint::testing::write_file;
 
 TEST_CASE("an empty config is all defaults") {
   const Config c = ok("");
@@ -83,6 +86,16 @@ TEST_CASE("config errors name the file, line, column, key path and the problem")
         "test.yaml:2:3: telemetry: unknown key \"windw\" (expected one of: sources, windows, outcomes, max_series, mapping, "
         "validation, redaction, quarantine)");
   CHECK(error_of("engin: {}\n").rfind("test.yaml:1:1: (top level): unknown key \"engin\"", 0) == 0);
+  // A key given twice is refused wherever it is (yaml-cpp keeps the first silently), in block
+  // and flow style, at the top and inside a user-named map; an alias is not expanded for it.
+  CHECK(error_of("control_plane: { listen: 127.0.0.1:9999 }\ncontrol_plane: { listen: 127.0.0.1:0 }\n") ==
+        "test.yaml:2:1: key \"control_plane\" is given twice in one mapping (first at line 1); YAML keeps only one of them");
+  CHECK(error_of("engine: { interval: 1s, interval: 2s }\n") ==
+        "test.yaml:1:25: key \"interval\" is given twice in one mapping (first at line 1); YAML keeps only one of them");
+  CHECK(error_of("parameters:\n  a: { type: int, initial: 1, min: 0, max: 9 }\n  a: { type: int, initial: 2, min: 0, max: 9 }\n")
+            .rfind("test.yaml:3:3: key \"a\" is given twice", 0) == 0);
+  CHECK(error_of("x: &a { k: 1 }\ny: *a\n").find("given twice") == std::string::npos);
+  CHECK(error_of("engin\xff: {}\n").find("unknown key \"engin\xef\xbf\xbd\"") != std::string::npos);
   CHECK(error_of("telemetry:\n  max_series: lots\n") ==
         "test.yaml:2:15: telemetry.max_series: expected an integer, got \"lots\"");
   CHECK(error_of("telemetry:\n  max_series: 0\n") == "test.yaml:2:15: telemetry.max_series: 0 is outside [1, 10000000]");
@@ -171,4 +184,17 @@ parameters:
   CHECK(c.actuators.at("a").path == conf + "/app.json");
   CHECK(c.actuators.at("b").argv[0] == conf + "/apply.sh");
   CHECK(c.actuators.at("c").argv[0] == "kubectl");  // looked up in PATH
+}
+
+TEST_CASE("the tokens file and a scenario refuse a key given twice too") {
+  setpoint::testing::TempDir dir;
+  write_file(dir.file("tokens.yaml"), "tokens:\n  - { name: ci, role: viewer, token: \"0123456789abcdefXYZ\", role: admin }\n");
+  const auto tokens = Tokens::load(dir.file("tokens.yaml"));
+  REQUIRE(std::holds_alternative<std::string>(tokens));
+  CHECK(std::get<std::string>(tokens) == dir.file("tokens.yaml") +
+                                             ":2:61: key \"role\" is given twice in one mapping (first at line 2); YAML keeps only one of them");
+  write_file(dir.file("s.yaml"), "name: a\nname: b\n");
+  const auto scenario = load_scenario(dir.file("s.yaml"));
+  REQUIRE(std::holds_alternative<std::string>(scenario));
+  CHECK(std::get<std::string>(scenario).find("s.yaml:2:1: key \"name\" is given twice") != std::string::npos);
 }

@@ -130,7 +130,7 @@ bindings::HealthOptions Engine::health_options() const {
 
 void Engine::build_effects() {
   PipelineOptions options;
-  options.ceiling = options_.dry_run || config_.engine.dry_run ? Mode::kObserve : config_.engine.mode;
+  options.ceiling = dry_run() ? Mode::kObserve : config_.engine.mode;
   options.proposal_ttl = config_.engine.proposal_ttl;
   options.drift_pin = config_.engine.drift_pin;
   DecisionLog log;
@@ -296,7 +296,7 @@ void Engine::evaluate(const std::string& file, bindings::LivePolicy& live, Runni
   }
   std::string error;
   if (const auto state = live.state->save_state(error); state && *state != running.saved_state) {
-    if (store_) store_->save_state(state_key(name), *state, wall);
+    if (store_ && !dry_run()) store_->save_state(state_key(name), *state, wall);
     running.saved_state = *state;
   } else if (!state) {
     spdlog::error("{} ({})", error, file);
@@ -348,8 +348,12 @@ void Engine::tick() {
   last_pass_.store(options_.cpu_clock->monotonic(), std::memory_order_relaxed);
 }
 
+// A dry-run's guard follows the would-be values (so its decisions look like a real run's), and
+// its policies remember them: none of that is kept, or the first real run would start from
+// values that never reached the targets (a dry-run ending at 60 made enforce step 60 -> 65
+// while the file still held 100). The decisions themselves are recorded, as shadows.
 void Engine::save(Nanos wall) {
-  if (!store_) return;
+  if (!store_ || dry_run()) return;
   std::string guard = guard_->save_state();
   if (guard == saved_guard_) return;
   if (store_->save_state("guard", guard, wall)) saved_guard_ = std::move(guard);

@@ -108,6 +108,8 @@ class Engine {
   EngineMetrics& metrics() { return metrics_; }
   const Config& config() const { return config_; }
   const Clock& clock() const { return *options_.clock; }
+  // --dry-run or engine.dry_run: every decision is a shadow, and no state is kept.
+  bool dry_run() const { return options_.dry_run || config_.engine.dry_run; }
 
  private:
   void build_effects();

@@ -114,3 +114,46 @@ TEST_CASE("engine: with policies.only, the folder's other policies are loaded an
   CHECK(engine.policies().at("a.lua").evaluations == 0);
   CHECK(engine.policies().at("b.lua").evaluations == 3);
 }
+
+// A dry-run keeps none of its would-be values: the real run after it starts from the state the
+// last real run left (here none: the initial values), its policies from their real memory.
+TEST_CASE("engine: a dry-run keeps no guard or policy state; the real run after it starts from the real values") {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() / "policies");
+  write_file(dir.file("policies/p.lua"),
+             "return { name = 'p', every = '1s', params = { 'x' }, evaluate = function(ctx)\n"
+             "  ctx.state.runs = (ctx.state.runs or 0) + 1; ctx:set('x', ctx:param('x') + 1) end }");
+  const std::string text = "engine: { tick: 1s, state_path: " + dir.file("s.db") + " }\npolicies: { dir: " + dir.file("policies") +
+                           " }\nparameters:\n  x: { type: int, initial: 10, min: 0, max: 100, policies: [p] }\n";
+  ManualClock clock{kStart};
+  SystemClock cpu;
+  const auto run = [&](bool dry, int seconds) {
+    auto config = parse_config(text, "test.yaml");
+    REQUIRE(std::holds_alternative<Config>(config));
+    EngineOptions options;
+    options.clock = &clock;
+    options.cpu_clock = &cpu;
+    options.dry_run = dry;
+    Engine engine(std::get<Config>(config), options);
+    REQUIRE(engine.start().empty());
+    const double first = *engine.guard().value("x");
+    for (int i = 0; i < seconds; ++i) {
+      clock.advance(kSec);
+      engine.tick();
+    }
+    const std::string state = engine.policies().at("p.lua").saved_state;
+    engine.stop();
+    return std::make_tuple(first, *engine.guard().value("x"), state);
+  };
+  const auto [dry_first, dry_last, dry_state] = run(true, 5);
+  CHECK(dry_first == 10);
+  CHECK(dry_last == 15);  // the shadows follow the would-be trajectory
+  CHECK(dry_state == R"({"runs":5})");
+  const auto [real_first, real_last, real_state] = run(false, 2);
+  CHECK(real_first == 10);  // not 15
+  CHECK(real_last == 12);
+  CHECK(real_state == R"({"runs":2})");  // not 7
+  const auto [again_first, again_last, again_state] = run(false, 1);
+  CHECK(again_first == 12);  // a real run's state is kept
+  CHECK(again_state == R"({"runs":3})");
+}

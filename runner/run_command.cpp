@@ -49,6 +49,27 @@ std::vector<std::string> needs_restart(const Config& running, const Config& next
   return keys;
 }
 
+// What `setpoint check` would report, before a start and before a reload takes a config: the
+// first fatal problem (which refuses it), after saying each of the others.
+std::string check_as_check_would(const Config& config, const std::string& stdlib_dir) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(config.policies.dir, ec)) return "";  // the engine's start says why
+  auto stdlib = bindings::load_stdlib(stdlib_dir.empty() ? SETPOINT_STDLIB_DIR : stdlib_dir);
+  const auto* lib = std::get_if<bindings::Stdlib>(&stdlib);
+  if (lib == nullptr) return "";
+  std::vector<Problem> problems;
+  const auto policies = check_policies(config.policies.dir, *lib, problems);
+  check_config(config, config.policies.dir, policies, problems);
+  for (const auto& p : problems) {
+    if (p.fatal) return p.text;
+  }
+  for (const auto& p : problems) {
+    if (p.note) spdlog::info("setpoint check notes: {}", p.text);
+    else spdlog::warn("setpoint check would report: {}", p.text);
+  }
+  return "";
+}
+
 // What the run did, for the person who started it.
 void print_summary(Engine& engine, std::ostream& out) {
   const EngineMetrics& m = engine.metrics();
@@ -124,22 +145,9 @@ int run_daemon(const RunArgs& args) {
     tokens = std::get<Tokens>(std::move(t));
   }
 
-  // What `setpoint check` would report: a fatal problem stops the start, the others are said.
-  if (std::error_code ec; std::filesystem::is_directory(config.policies.dir, ec)) {
-    auto stdlib = bindings::load_stdlib(args.stdlib.empty() ? SETPOINT_STDLIB_DIR : args.stdlib);
-    if (const auto* lib = std::get_if<bindings::Stdlib>(&stdlib)) {
-      std::vector<Problem> problems;
-      const auto policies = check_policies(config.policies.dir, *lib, problems);
-      check_config(config, config.policies.dir, policies, problems);
-      for (const auto& p : problems) {
-        if (p.fatal) {
-          std::cerr << "setpoint run: " << p.text << "\n";
-          return 2;
-        }
-        if (p.note) spdlog::info("setpoint check notes: {}", p.text);
-        else spdlog::warn("setpoint check would report: {}", p.text);
-      }
-    }
+  if (const std::string fatal = check_as_check_would(config, args.stdlib); !fatal.empty()) {
+    std::cerr << "setpoint run: " << fatal << "\n";
+    return 2;
   }
 
   SystemClock clock;
@@ -192,8 +200,13 @@ int run_daemon(const RunArgs& args) {
       running = false;
     } else if (signal == SIGHUP) {
       auto next = load(args.config);
+      std::string fatal;
       if (auto* error = std::get_if<std::string>(&next)) {
         spdlog::error("SIGHUP: the new config is refused, the old one stays: {}", *error);
+      } else if (fatal = check_as_check_would(std::get<Config>(next), args.stdlib); !fatal.empty()) {
+        // What would stop the next start stops the reload too (a tokens file naming a variable
+        // the process does not have was taken, and the next restart failed).
+        spdlog::error("SIGHUP: the new config is refused, the old one stays: {}", fatal);
       } else {
         // The listener and the sources were started with what the run began with.
         std::vector<std::string> later = needs_restart(started_with, std::get<Config>(next));

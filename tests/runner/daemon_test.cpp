@@ -347,6 +347,15 @@ TEST_CASE("daemon: SIGHUP with a broken config keeps the old one; a good one is 
   REQUIRE(eventually([&] { return daemon.log().find("SIGHUP: the new config is refused") != std::string::npos; }));
   CHECK(daemon.log().find("unknown key \"colour\"") != std::string::npos);
   CHECK(get_json(client, "/v1/params")[0]["max"] == 500);
+  // What check calls fatal refuses a reload too: the next restart would fail on it.
+  write_file(s.dir.file("tokens2.yaml"), "tokens:\n  - { name: ci, role: admin, token: \"${SETPOINT_TEST_NEVER_SET}\" }\n");
+  std::string unset = config();
+  unset.replace(unset.find("tokens_file: tokens.yaml"), 24, "tokens_file: tokens2.yaml");
+  write_file(s.dir.file("setpoint.yaml"), unset);
+  daemon.signal(SIGHUP);
+  REQUIRE(eventually([&] { return daemon.log().find("SETPOINT_TEST_NEVER_SET") != std::string::npos; }));
+  CHECK(daemon.log().find("SIGHUP: the new config is refused, the old one stays: setpoint.yaml: control_plane.tokens_file: ") !=
+        std::string::npos);
   std::string bigger = config();
   bigger.replace(bigger.find("max: 500"), 8, "max: 900");
   write_file(s.dir.file("setpoint.yaml"), bigger);

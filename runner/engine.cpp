@@ -142,12 +142,13 @@ void Engine::build_effects() {
   }
   pipeline_ = std::make_unique<EffectPipeline>(*guard_, options, store_.get(), log);
   pipeline_->set_observer([this](const Decision& d, bool first) {
+    // Results of actuations (not approvals and expiries of proposals), whether known at once
+    // (no actuator could take it: failed when first recorded) or when the actuator answers.
+    static const char* kResults[] = {"applied", "failed", "unknown", "drift", "rolled back"};
+    for (const char* r : kResults) {
+      if (d.outcome == r) ++metrics_.results[r];
+    }
     if (!first) {
-      // Results of actuations (not approvals and expiries of proposals).
-      static const char* kResults[] = {"applied", "failed", "unknown", "drift", "rolled back"};
-      for (const char* r : kResults) {
-        if (d.outcome == r) ++metrics_.results[r];
-      }
       if (const auto waiting = finish_waiters_.extract(d.id)) {
         for (const auto& done : waiting.mapped()) done(decision_json(d));
       }
@@ -178,6 +179,12 @@ void Engine::build_effects() {
       pipeline_->bind(target, inproc_);
     }
   }
+  // A parameter or action without an actuator section is only logged (docs/configuration.md).
+  const auto log_unbound = [this](const std::string& target) {
+    if (config_.actuators.count(target) == 0) pipeline_->bind(target, log_);
+  };
+  for (const auto& p : config_.parameters) log_unbound(p.name);
+  for (const auto& a : config_.actions) log_unbound(a.name);
   for (const auto& [target, mode] : config_.target_modes) pipeline_->set_target_mode(target, mode);
   for (const auto& [policy, o] : config_.policies.overrides) {
     if (o.mode) pipeline_->set_policy_mode(policy, *o.mode);

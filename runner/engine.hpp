@@ -134,6 +134,7 @@ class Engine {
   std::unique_ptr<ActuatorPool> pool_;
   std::unique_ptr<EffectPipeline> pipeline_;
   InprocActuator inproc_;
+  LogActuator log_;  // for targets with no actuator section
   std::map<std::string, std::unique_ptr<Actuator>> actuators_;  // by target
   std::unique_ptr<bindings::PolicyFolder> folder_;
   std::map<std::string, RunningPolicy> running_;  // by file

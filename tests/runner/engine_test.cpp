@@ -1,7 +1,10 @@
 // The engine loop on a manual clock: schedules, overruns, failures and quarantine, state.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "engine.hpp"
 #include "support/temp_dir.hpp"
@@ -156,4 +159,44 @@ TEST_CASE("engine: a dry-run keeps no guard or policy state; the real run after 
   const auto [again_first, again_last, again_state] = run(false, 1);
   CHECK(again_first == 12);  // a real run's state is kept
   CHECK(again_state == R"({"runs":3})");
+}
+
+TEST_CASE("engine: a target with no actuator section is logged only, and what actuators did is counted") {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() / "policies");
+  write_file(dir.file("policies/p.lua"), "return { name = 'p', every = '1s', params = { 'x', 'y' }, evaluate = function(ctx)\n"
+                                         "  ctx:set('x', ctx:param('x') + 1); ctx:set('y', ctx:param('y') + 1) end }");
+  auto config = parse_config("engine: { tick: 1s, mode: enforce }\npolicies: { dir: " + dir.file("policies") +
+                                 ", overrides: { p: { mode: enforce } } }\nparameters:\n"
+                                 "  x: { type: int, initial: 10, min: 0, max: 100, policies: [p], mode: enforce }\n"
+                                 "  y: { type: int, initial: 10, min: 0, max: 100, policies: [p], mode: enforce,\n"
+                                 "       actuator: { type: exec, argv: [/nonexistent/setpoint-test-program] } }\n",
+                             "test.yaml");
+  REQUIRE(std::holds_alternative<Config>(config));
+  ManualClock clock{kStart};
+  SystemClock cpu;
+  EngineOptions options;
+  options.clock = &clock;
+  options.cpu_clock = &cpu;
+  options.persistent = false;
+  std::vector<std::string> records;
+  options.on_decision = [&](const std::string& line) { records.push_back(line); };
+  Engine engine(std::get<Config>(config), options);
+  REQUIRE(engine.start().empty());
+  clock.advance(kSec);
+  engine.tick();
+  for (int i = 0; i < 200 && engine.metrics().results.size() < 2; ++i) {  // the pool answers off the engine thread
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    engine.tick();
+  }
+  engine.stop();
+  CHECK(*engine.guard().value("x") == 11);
+  CHECK(*engine.guard().value("y") == 10);  // a failed change does not move the guard
+  CHECK(engine.metrics().results.at("applied") == 1);
+  CHECK(engine.metrics().results.at("failed") == 1);
+  const bool logged = std::any_of(records.begin(), records.end(), [](const std::string& r) {
+    return r.find("\"target\":\"x\"") != std::string::npos && r.find("logged only") != std::string::npos;
+  });
+  INFO(records.size() << " records; the first: " << (records.empty() ? "" : records[0]));
+  CHECK(logged);
 }

@@ -181,6 +181,18 @@ std::string no_answer(httplib::Error error) {
 
 }  // namespace
 
+bool change_failed(const std::string& c, const std::string& answer) {
+  if (c != "approve" && c != "override" && c != "rollback") return false;
+  std::string error;
+  const auto doc = parse_json(answer, error, 256);
+  if (!doc || !doc->is_object() || !(*doc)["decision"].is_object()) return false;
+  const std::string outcome = (*doc)["decision"].value("outcome", std::string());
+  if (outcome != "failed" && outcome != "unknown" && outcome != "drift" && outcome != "blocked") return false;
+  std::cerr << "setpoint " << c << ": the change did not happen as asked: " << outcome << ": "
+            << utf8::printable((*doc)["decision"].value("detail", std::string()), 1000) << "\n";
+  return true;
+}
+
 std::string client_text(const std::string& c, const std::string& answer) {
   std::string error;
   const auto doc = parse_json(answer, error, 256);
@@ -229,7 +241,7 @@ int run_client(const ClientArgs& args) {
   }
   if (args.json) std::cout << result->body << "\n";
   else std::cout << client_text(c, result->body);
-  return 0;
+  return change_failed(c, result->body) ? 1 : 0;
 }
 
 }  // namespace setpoint::runner

@@ -1,0 +1,29 @@
+// What the CLI clients make of the engine's answers: the line a person reads, and the exit
+// status a script reads.
+#include <catch2/catch.hpp>
+
+#include "client_command.hpp"
+
+using namespace setpoint::runner;
+
+namespace {
+
+std::string answer(const std::string& outcome) {
+  return R"({"proposal":7,"decision":{"id":9,"at":"2026-11-24T12:00:05Z","policy":"p","kind":"set","target":"web.limit",)"
+         R"("current":50,"value":55,"verdict":"allow","mode":"enforce","outcome":")" +
+         outcome + R"(","detail":"cannot open out/web.json: No such file or directory"}})";
+}
+
+}  // namespace
+
+TEST_CASE("client: an approve answered 200 whose change failed exits non-zero and says why") {
+  CHECK_FALSE(change_failed("approve", answer("applied")));
+  CHECK(change_failed("approve", answer("failed")));
+  CHECK(change_failed("approve", answer("unknown")));
+  CHECK(change_failed("override", answer("drift")));
+  CHECK(change_failed("rollback", answer("blocked")));
+  CHECK_FALSE(change_failed("reject", answer("failed")));  // not a change
+  CHECK_FALSE(change_failed("approve", "not json"));
+  CHECK_FALSE(change_failed("approve", R"({"proposal":7})"));
+  CHECK(client_text("approve", answer("applied")).rfind("proposal 7 approved\n", 0) == 0);
+}

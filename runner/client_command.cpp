@@ -30,7 +30,16 @@ std::string cell(const json& v) {
   return utf8::printable(dump(v), 200);
 }
 
-std::string field(const json& o, const char* key) { return o.is_object() && o.contains(key) ? cell(o[key]) : std::string("-"); }
+// A member of what the engine (or whatever answers at --url) sent, null when it is not there:
+// operator[] on a const document is undefined for a missing key, and the answer is outside input.
+const json& at(const json& o, const char* key) {
+  static const json null;
+  if (!o.is_object()) return null;
+  const auto it = o.find(key);
+  return it == o.end() ? null : *it;
+}
+
+std::string field(const json& o, const char* key) { return o.is_object() && o.contains(key) ? cell(at(o, key)) : std::string("-"); }
 
 // Columns as wide as their widest cell (in code points), two spaces apart.
 std::string table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
@@ -84,13 +93,13 @@ std::string policies_text(const json& doc) {
     std::string state = p.value("quarantined", false) ? "quarantined until " + field(p, "quarantined_until")
                         : p.value("disabled", false) ? "disabled"
                                                      : "running";
-    if (p["name"].is_null()) state = "not loaded";
-    const std::string version = p["version"].is_string() ? p["version"].get<std::string>().substr(0, 12) : "-";
+    if (at(p, "name").is_null()) state = "not loaded";
+    const std::string version = at(p, "version").is_string() ? at(p, "version").get<std::string>().substr(0, 12) : "-";
     rows.push_back({field(p, "name"), field(p, "file"), version, field(p, "mode"), field(p, "schedule"), field(p, "last_evaluation"),
                     field(p, "evaluations"), field(p, "failures"), state});
     const json reload = p.value("reload", json::object());
     if (!reload.value("ok", true)) notes += "  " + field(p, "file") + ": " + field(reload, "message") + "\n";
-    if (p.contains("last_error") && p["last_error"].is_string()) notes += "  " + field(p, "file") + ": last error: " + field(p, "last_error") + "\n";
+    if (at(p, "last_error").is_string()) notes += "  " + field(p, "file") + ": last error: " + field(p, "last_error") + "\n";
   }
   return table({"POLICY", "FILE", "VERSION", "MODE", "SCHEDULE", "LAST RUN", "RUNS", "ERRORS", "STATE"}, rows) + notes;
 }
@@ -99,9 +108,9 @@ std::string params_text(const json& doc) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& p : doc) {
     std::string value = field(p, "value");
-    if (p.contains("choices") && p["value"].is_number()) {
-      const auto i = static_cast<std::size_t>(p["value"].get<double>());
-      if (i < p["choices"].size()) value = cell(p["choices"][i]);
+    if (at(p, "choices").is_array() && at(p, "value").is_number()) {
+      const double i = at(p, "value").get<double>();  // an index, if it is one
+      if (i >= 0 && i < static_cast<double>(at(p, "choices").size())) value = cell(at(p, "choices")[static_cast<std::size_t>(i)]);
     }
     const std::string bounds = p.contains("min") ? "[" + field(p, "min") + ", " + field(p, "max") + "]" : "-";
     const json pin = p.value("override", json());
@@ -109,7 +118,7 @@ std::string params_text(const json& doc) {
     std::string paused;
     const json pauses = p.value("paused", json::array());
     for (const auto& pause : pauses) paused += (paused.empty() ? "" : ", ") + field(pause, "direction");
-    const std::string version = p.contains("version") && p["version"].is_number() ? "#" + field(p, "version") : "-";
+    const std::string version = at(p, "version").is_number() ? "#" + field(p, "version") : "-";
     rows.push_back({field(p, "name"), value, bounds, version, field(p, "last_change"), pinned, paused.empty() ? "-" : paused});
   }
   return table({"PARAMETER", "VALUE", "BOUNDS", "VERSION", "LAST CHANGE", "PINNED", "PAUSED"}, rows);
@@ -145,7 +154,7 @@ std::string mutation_text(const std::string& c, const json& doc) {
     const std::string name = doc.value("name", std::string());
     out = "paused " + (name.empty() ? std::string("everything") : utf8::printable(name, 200)) +
           (doc.value("direction", std::string("both")) == "both" ? "" : " (" + field(doc, "direction") + " only)") + " until " +
-          (doc["until"].is_null() ? std::string("resumed") : field(doc, "until"));
+          (at(doc, "until").is_null() ? std::string("resumed") : field(doc, "until"));
   } else if (c == "resume") {
     out = "lifted " + field(doc, "resumed") + " pause(s)";
   } else if (c == "override") {
@@ -156,7 +165,7 @@ std::string mutation_text(const std::string& c, const json& doc) {
     out = "proposal " + field(doc, "rejected") + " rejected";
   } else if (c == "rollback") {
     out = field(doc, "parameter") + " rolled back to " + field(doc, "value") + " (" + field(doc, "to") + ")" +
-          (doc["pinned_until"].is_null() ? "" : "; pinned until " + field(doc, "pinned_until"));
+          (at(doc, "pinned_until").is_null() ? "" : "; pinned until " + field(doc, "pinned_until"));
   } else if (c == "reload") {
     out = "reloading the policies folder; `setpoint policies` shows each file's result";
   } else {
@@ -185,11 +194,14 @@ bool change_failed(const std::string& c, const std::string& answer) {
   if (c != "approve" && c != "override" && c != "rollback") return false;
   std::string error;
   const auto doc = parse_json(answer, error, 256);
-  if (!doc || !doc->is_object() || !(*doc)["decision"].is_object()) return false;
-  const std::string outcome = (*doc)["decision"].value("outcome", std::string());
+  if (!doc || !doc->is_object()) return false;
+  const auto decision = doc->find("decision");  // never operator[] on a const document: UB when absent
+  if (decision == doc->end() || !decision->is_object()) return false;
+  const json& said = at(*decision, "outcome");
+  const std::string outcome = said.is_string() ? said.get<std::string>() : "";
   if (outcome != "failed" && outcome != "unknown" && outcome != "drift" && outcome != "blocked") return false;
   std::cerr << "setpoint " << c << ": the change did not happen as asked: " << outcome << ": "
-            << utf8::printable((*doc)["decision"].value("detail", std::string()), 1000) << "\n";
+            << field(*decision, "detail") << "\n";
   return true;
 }
 
@@ -197,13 +209,17 @@ std::string client_text(const std::string& c, const std::string& answer) {
   std::string error;
   const auto doc = parse_json(answer, error, 256);
   if (!doc) return utf8::printable(answer, 4000) + "\n";
-  if (c == "state") return state_text(*doc);
-  if (c == "policies") return policies_text(*doc);
-  if (c == "params") return params_text(*doc);
-  if (c == "proposals") return proposals_text(*doc);
-  if (c == "pauses") return pauses_text(*doc);
-  if (c == "decisions") return decisions_text(*doc);
-  return mutation_text(c, *doc);
+  try {
+    if (c == "state") return state_text(*doc);
+    if (c == "policies") return policies_text(*doc);
+    if (c == "params") return params_text(*doc);
+    if (c == "proposals") return proposals_text(*doc);
+    if (c == "pauses") return pauses_text(*doc);
+    if (c == "decisions") return decisions_text(*doc);
+    return mutation_text(c, *doc);
+  } catch (const std::exception&) {  // JSON of another shape than the engine's (a type_error): shown as it came
+    return utf8::printable(answer, 4000) + "\n";
+  }
 }
 
 int run_client(const ClientArgs& args) {

@@ -27,3 +27,21 @@ TEST_CASE("client: an approve answered 200 whose change failed exits non-zero an
   CHECK_FALSE(change_failed("approve", R"({"proposal":7})"));
   CHECK(client_text("approve", answer("applied")).rfind("proposal 7 approved\n", 0) == 0);
 }
+
+// Whatever answers at --url is outside input: every command's text survives every shape of
+// JSON (a missing member once read through operator[] on a const document: undefined).
+TEST_CASE("client: answers of any shape are shown, never crash") {
+  const char* answers[] = {"[1,2]", "{\"x\":1}", "\"text\"", "null", "5", "[{}]", "[[]]", "{\"decision\":5}",
+                           "[{\"value\":-1,\"choices\":[1]}]", "[{\"value\":1e300,\"choices\":[]}]",
+                           "[{\"value\":0.5,\"choices\":\"ab\"}]", "[{\"name\":null,\"version\":7,\"reload\":3}]",
+                           "{\"series\":[1]}", "{\"until\":{},\"pinned_until\":[]}", "[{\"record\":\"r\"}]",
+                           "[{\"paused\":5,\"override\":\"x\"}]", "{\"decision\":{\"outcome\":5}}"};
+  for (const char* c : {"state", "policies", "params", "proposals", "pauses", "decisions", "approve", "reject", "pause",
+                        "resume", "override", "rollback", "reload"}) {
+    for (const char* a : answers) {
+      INFO(c << " answered " << a);
+      CHECK_FALSE(client_text(c, a).empty());
+      CHECK_NOTHROW(change_failed(c, a));
+    }
+  }
+}

@@ -45,7 +45,10 @@ WindowStats stats_from(const json& j, OutcomeSet& outcomes, const std::string& w
       // declared here as they appear.
       if (!outcomes.find(name) && !outcomes.add(name, true)) throw FixtureError(where + ".outcomes." + name + ": more than 16 outcomes");
       const auto index = outcomes.find(name);
-      if (!n.is_number() || n.get<double>() < 0) throw FixtureError(where + ".outcomes." + name + ": expected a count");
+      // A count beyond 2^63 cannot be one (and converting it to an integer would be undefined).
+      if (!n.is_number() || !(n.get<double>() >= 0 && n.get<double>() < 9.2e18)) {
+        throw FixtureError(where + ".outcomes." + name + ": expected a count");
+      }
       s.outcomes[*index] = static_cast<std::uint64_t>(n.get<double>());
     }
   }

@@ -48,6 +48,13 @@ TEST_CASE("eval: a failing or runaway policy exits 1 with the reason; bad input 
   result = run_setpoint("eval " + kPolicy + " --fixture " + dir.file("bad.json"));
   CHECK(result.status == 2);
   CHECK(result.out.find("windows.s.forever: not a span like 1m") != std::string::npos);
+  // A count no integer holds is refused, not converted (that conversion is undefined).
+  for (const char* count : {"1e300", "-1", "9.3e18"}) {
+    write_file(dir.file("huge.json"), std::string(R"({"windows": {"s": {"1m": {"outcomes": {"ok": )") + count + "}}}}}");
+    result = run_setpoint("eval " + kPolicy + " --fixture " + dir.file("huge.json"));
+    CHECK(result.status == 2);
+    CHECK(result.out.find("windows.s.1m.outcomes.ok: expected a count") != std::string::npos);
+  }
   write_file(dir.file("extra.json"), R"({"param": {}})");
   CHECK(run_setpoint("eval " + kPolicy + " --fixture " + dir.file("extra.json")).status == 2);
   CHECK(run_setpoint("eval /nonexistent.lua --fixture " + kFixture).out == "setpoint eval: cannot open /nonexistent.lua: No such file or directory\n");

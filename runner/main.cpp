@@ -77,6 +77,7 @@ int main(int argc, char** argv) {
   stats_cmd->add_option("--config", stats.config, "setpoint YAML config (telemetry section)");
   stats_cmd->add_option("--span", stats.span, "window span, e.g. 10s, 1m, 15m, 24h")->capture_default_str();
   stats_cmd->add_flag("--json", stats.json, "print the snapshot as JSON");
+  stats_cmd->add_option("--rejected", stats.rejected, "write rejected lines, with their reasons, to this file");
 
   setpoint::runner::EvalArgs eval;
   auto* eval_cmd = app.add_subcommand("eval", "Evaluate a policy once against a fixture and print its proposals");

@@ -66,6 +66,8 @@ nlohmann::json counts_json(const IngestCounts& counts, std::uint64_t late) {
 
 }  // namespace
 
+constexpr Nanos kYear2001 = 978'307'200LL * kNanosPerSecond;
+
 int run_stats(const StatsArgs& args) {
   const auto span = parse_duration(args.span);
   if (!span || *span <= 0) {
@@ -90,7 +92,7 @@ int run_stats(const StatsArgs& args) {
   const Redactor redactor = config.redactor();
   Aggregator aggregator(config.aggregator_options());
   EventParser parser(config.telemetry.schema, config.telemetry.outcomes, redactor);
-  Quarantine quarantine(config.telemetry.quarantine_path, &redactor);
+  Quarantine quarantine(args.rejected, &redactor);
   if (!quarantine.ok()) {
     std::cerr << "setpoint stats: " << quarantine.error() << "\n";
     return 1;
@@ -113,7 +115,12 @@ int run_stats(const StatsArgs& args) {
     std::cout << dump(doc, 2) << "\n";
   } else {
     print_table(windows, now, *span);
-    print_counts(ingest.counts(), aggregator.late_events(), config.telemetry.quarantine_path);
+    print_counts(ingest.counts(), aggregator.late_events(), args.rejected);
+  }
+  // Events before 2001 are rarely real: epoch seconds read as milliseconds land in January 1970.
+  if (ingest.counts().accepted > 0 && now < kYear2001 && config.telemetry.schema.ts_unit != TsUnit::kSeconds) {
+    std::cerr << "setpoint stats: the newest event is at " << format_rfc3339(now)
+              << ": if the timestamps are epoch seconds, set telemetry.mapping.ts_unit: s in the config\n";
   }
   return 0;
 }

@@ -1,5 +1,6 @@
 #pragma once
-// `setpoint stats`: ingest a JSONL file once and print its windows.
+// `setpoint stats`: ingest a JSONL file once and print its windows. It only reads: rejected
+// lines go to --rejected FILE when given, never to the config's live quarantine file.
 #include <string>
 
 namespace setpoint::runner {
@@ -8,6 +9,7 @@ struct StatsArgs {
   std::string telemetry;
   std::string config;  // empty: defaults
   std::string span = "1m";
+  std::string rejected;  // where rejected lines go, with their reasons; empty: nowhere
   bool json = false;
 };
 

@@ -1,7 +1,9 @@
 // Runs the real `setpoint stats` binary on files written here, and checks what it prints.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <array>
+#include <filesystem>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -74,4 +76,37 @@ TEST_CASE("stats: bad arguments and missing files give clear errors and exit cod
   const auto config = run("stats --telemetry /dev/null --config " + dir.file("bad.yaml"));
   CHECK(config.status == 2);
   CHECK(config.out.find("bad.yaml:2:3: telemetry: unknown key \"bogus\"") != std::string::npos);
+}
+
+// stats only reads: the config's quarantine file is the live daemon's, and a look at another
+// file must not append to it. Rejected lines go where --rejected says, when it says.
+TEST_CASE("stats never writes the config's quarantine file; --rejected says where rejected lines go") {
+  TempDir dir;
+  write_file(dir.file("events.jsonl"), "garbage\n{\"ts\":\"2026-11-20T10:00:00Z\",\"metric\":\"http\",\"value\":1}\n");
+  write_file(dir.file("setpoint.yaml"), "telemetry:\n  quarantine: { file: live-quarantine.jsonl }\n");
+  auto result = run("stats --telemetry " + dir.file("events.jsonl") + " --config " + dir.file("setpoint.yaml"));
+  INFO(result.out);
+  CHECK(result.status == 0);
+  CHECK_FALSE(std::filesystem::exists(dir.file("live-quarantine.jsonl")));
+  CHECK(result.out.find("rejected lines, with reasons") == std::string::npos);
+  result = run("stats --telemetry " + dir.file("events.jsonl") + " --rejected " + dir.file("rejected.jsonl"));
+  CHECK(result.status == 0);
+  CHECK(result.out.find("rejected lines, with reasons: " + dir.file("rejected.jsonl")) != std::string::npos);
+  const std::string kept = setpoint::testing::read_file(dir.file("rejected.jsonl"));
+  CHECK(kept.find("\"reason\":\"malformed_json\"") != std::string::npos);
+  CHECK(std::count(kept.begin(), kept.end(), '\n') == 1);
+}
+
+TEST_CASE("stats says when the events look like epoch seconds read as milliseconds") {
+  TempDir dir;
+  write_file(dir.file("events.jsonl"), "{\"ts\":1796127934.1,\"metric\":\"http\",\"value\":1}\n");
+  auto result = run("stats --telemetry " + dir.file("events.jsonl"));
+  CHECK(result.status == 0);
+  CHECK(result.out.find("setpoint stats: the newest event is at 1970-01-21T18:55:27.934Z: if the timestamps are epoch seconds, "
+                        "set telemetry.mapping.ts_unit: s in the config") != std::string::npos);
+  write_file(dir.file("seconds.yaml"), "telemetry:\n  mapping: { ts_unit: s }\n");
+  result = run("stats --telemetry " + dir.file("events.jsonl") + " --config " + dir.file("seconds.yaml"));
+  CHECK(result.status == 0);
+  CHECK(result.out.find("epoch seconds") == std::string::npos);
+  CHECK(result.out.find("2026-12-01") != std::string::npos);
 }

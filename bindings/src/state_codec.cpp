@@ -19,6 +19,10 @@ namespace {
 using nlohmann::json;
 constexpr int kMaxDepth = 32;
 constexpr std::size_t kMaxEntries = 100'000;
+// The encoded text's size. A policy's memory cap does not bound it: one string referenced from
+// many places is stored once in Lua but written out at each place (99,000 references to a 4 MiB
+// string asked for 400 GB of JSON).
+constexpr std::size_t kMaxBytes = 4u << 20;
 
 // A Lua number that is a whole number from 1 to the largest index we keep, as that index.
 std::optional<std::size_t> list_index(double x) {
@@ -37,6 +41,10 @@ struct Encoder {
     error = utf8::printable(path, 256) + ": " + what;
     return false;
   }
+  bool too_large(const std::string& path) {
+    return fail(path, "the state would take more than " + std::to_string(kMaxBytes >> 20) +
+                          " MiB as JSON (a table or string kept in many places is written out at each)");
+  }
 
   // The value at the top of the stack.
   bool value(const std::string& path, int depth, std::string& out) {
@@ -53,8 +61,9 @@ struct Encoder {
         std::size_t n = 0;
         const char* s = lua_tolstring(L, -1, &n);
         if (!utf8::valid({s, n})) return fail(path, "a string that is not valid UTF-8 cannot be kept");
+        if (n > kMaxBytes - std::min(out.size(), kMaxBytes)) return too_large(path);
         json_text::append_string(out, {s, n});
-        return true;
+        return out.size() <= kMaxBytes || too_large(path);
       }
       case LUA_TBOOLEAN:
         out += lua_toboolean(L, -1) != 0 ? "true" : "false";
@@ -118,6 +127,7 @@ struct Encoder {
         const bool ok = value(path + "[" + std::to_string(i) + "]", depth, out);
         lua_pop(L, 1);
         if (!ok) return false;
+        if (out.size() > kMaxBytes) return too_large(path);
       }
       out += ']';
       return true;
@@ -134,6 +144,7 @@ struct Encoder {
       const bool ok = value(path + "." + keys[i], depth, out);
       lua_pop(L, 1);
       if (!ok) return false;
+      if (out.size() > kMaxBytes) return too_large(path);
     }
     out += '}';
     return true;

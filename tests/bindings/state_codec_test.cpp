@@ -112,3 +112,18 @@ TEST_CASE("a state of more than 100000 entries is refused with its path") {
   CHECK_FALSE(e.json);
   CHECK(e.error == "ctx.state.big: more than 100000 entries");
 }
+
+// Lua keeps one copy of a string or table however often it is referenced; JSON writes it out
+// at each place. The text is bounded, not only the entries.
+TEST_CASE("a state that would take more than 4 MiB as JSON is refused, however few entries it has") {
+  Encoded e = encode("(function() local s = ('x'):rep(1024 * 1024) local t = {} for i = 1, 5 do t[i] = s end return { t = t } end)()");
+  CHECK_FALSE(e.json);
+  CHECK(e.error == "ctx.state.t[4]: the state would take more than 4 MiB as JSON (a table or string kept in many places is written out at each)");
+  e = encode("(function() local row = {} for i = 1, 50 do row[i] = ('y'):rep(1000) .. i end local t = {} "
+             "for i = 1, 1000 do t[i] = row end return { t = t } end)()");
+  CHECK_FALSE(e.json);  // 1000 references to one list of 50 strings: 50 MB of text in 51,000 entries
+  CHECK(e.error.find("more than 4 MiB as JSON") != std::string::npos);
+  e = encode("{ s = ('x'):rep(3 * 1024 * 1024) }");  // one big string within the bound is kept
+  REQUIRE(e.json);
+  CHECK(e.json->size() == 3 * 1024 * 1024 + 8);
+}

@@ -2,11 +2,20 @@
 
 #include <httplib.h>
 
+#include <unistd.h>
+
+#include <chrono>
 #include <cmath>
+#include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
+#include <mutex>
+#include <thread>
 
 #include "decision_text.hpp"
+#include "setpoint/duration.hpp"
 #include "setpoint/json_document.hpp"
 #include "setpoint/utf8.hpp"
 
@@ -222,31 +231,129 @@ std::string client_text(const std::string& c, const std::string& answer) {
   }
 }
 
+namespace {
+
+// What answers at --url is outside input: its answer is bounded in size and in time. The body
+// through a receiver that stops at kMaxAnswerBytes; headers (which httplib gathers before any
+// callback) and a server trickling bytes through a watch that ends the process: a CLI waiting
+// on a bad server has nothing better to do than say so and exit.
+constexpr std::size_t kMaxAnswerBytes = 64u << 20;
+constexpr std::size_t kMaxResidentBytes = 512u << 20;
+
+std::size_t resident_bytes() {
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  if (f == nullptr) return 0;
+  unsigned long pages = 0, resident = 0;
+  const int n = std::fscanf(f, "%lu %lu", &pages, &resident);
+  std::fclose(f);
+  return n == 2 ? resident * static_cast<std::size_t>(::sysconf(_SC_PAGESIZE)) : 0;
+}
+
+// Ends the process (exit 1, with the reason) if the request is not done by the deadline or
+// the process grows past kMaxResidentBytes while it waits.
+class AnswerWatch {
+ public:
+  AnswerWatch(std::string command, std::string url, Nanos deadline) {
+    thread_ = std::thread([this, command = std::move(command), url = std::move(url), deadline] {
+      const auto until = std::chrono::steady_clock::now() + std::chrono::nanoseconds(deadline);
+      std::unique_lock lock(mutex_);
+      while (!done_) {
+        const char* why = nullptr;
+        const std::string late = "no complete answer within " + format_duration(deadline);
+        if (std::chrono::steady_clock::now() >= until) why = late.c_str();
+        else if (resident_bytes() > kMaxResidentBytes) why = "the answer is larger than any the engine sends";
+        if (why != nullptr) {
+          std::fprintf(stderr, "setpoint %s: %s from %s\n", command.c_str(), why, utf8::printable(url, 200).c_str());
+          std::fflush(stderr);
+          std::_Exit(1);
+        }
+        changed_.wait_for(lock, std::chrono::milliseconds(50));
+      }
+    });
+  }
+  ~AnswerWatch() {
+    {
+      std::lock_guard lock(mutex_);
+      done_ = true;
+    }
+    changed_.notify_all();
+    thread_.join();
+  }
+  AnswerWatch(const AnswerWatch&) = delete;
+  AnswerWatch& operator=(const AnswerWatch&) = delete;
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
+}  // namespace
+
 int run_client(const ClientArgs& args) {
   const char* env_url = std::getenv("SETPOINT_URL");
   const std::string url = !args.url.empty() ? args.url : (env_url != nullptr && *env_url != '\0' ? env_url : kDefaultUrl);
   const std::string& c = args.command;
-  httplib::Client client(url);
-  if (!client.is_valid()) {
+  const auto deadline = parse_duration(args.timeout);
+  if (!deadline || *deadline <= 0) {
+    std::cerr << "setpoint " << c << ": --timeout \"" << utf8::printable(args.timeout, 100) << "\" is not a positive duration like 30s\n";
+    return 2;
+  }
+  std::unique_ptr<httplib::Client> made;
+  try {
+    made = std::make_unique<httplib::Client>(url);
+  } catch (const std::exception&) {  // a scheme it does not speak (ftp://): invalid_argument
+  }
+  if (!made || !made->is_valid()) {
     std::cerr << "setpoint " << c << ": \"" << utf8::printable(url, 200) << "\" is not a URL like " << kDefaultUrl << "\n";
     return 2;
   }
+  httplib::Client& client = *made;
+  constexpr int kReadTimeout = 15;
   client.set_connection_timeout(5, 0);
-  client.set_read_timeout(15, 0);
-  httplib::Headers headers;
+  client.set_read_timeout(kReadTimeout, 0);
+  httplib::Request request;
   if (const char* token = std::getenv("SETPOINT_TOKEN"); token != nullptr && *token != '\0') {
-    headers.emplace("Authorization", std::string("Bearer ") + token);
+    request.headers.emplace("Authorization", std::string("Bearer ") + token);
   }
   const bool read = c == "state" || c == "policies" || c == "params" || c == "decisions" || c == "proposals" || c == "pauses";
   std::string path = "/v1/" + c;
   if (c == "approve" || c == "reject") path = "/v1/proposals/" + httplib::detail::encode_query_param(args.positional.at(0)) + "/" + c;
   else if (c == "rollback") path = "/v1/params/" + httplib::detail::encode_query_param(args.positional.at(0)) + "/rollback";
-  httplib::Result result = read ? client.Get(path, httplib::Params(args.query.begin(), args.query.end()), headers)
-                                : client.Post(path, headers, args.body.empty() ? "{}" : args.body, "application/json");
-  if (!result) {
-    std::cerr << "setpoint " << c << ": no answer from " << url << ": " << no_answer(result.error()) << "\n";
+  if (read && !args.query.empty()) {
+    path += "?" + httplib::detail::params_to_query_str(httplib::Params(args.query.begin(), args.query.end()));
+  }
+  request.method = read ? "GET" : "POST";
+  request.path = path;
+  if (!read) {
+    request.body = args.body.empty() ? "{}" : args.body;
+    request.headers.emplace("Content-Type", "application/json");
+  }
+  std::string body;
+  bool too_large = false;
+  request.content_receiver = [&](const char* data, std::size_t n, std::uint64_t, std::uint64_t) {
+    if (n > kMaxAnswerBytes - body.size()) return !(too_large = true);
+    body.append(data, n);
+    return true;
+  };
+  const auto started = std::chrono::steady_clock::now();
+  httplib::Result result = [&] {
+    AnswerWatch watch(c, url, *deadline);
+    return client.send(request);
+  }();
+  if (too_large) {
+    std::cerr << "setpoint " << c << ": the answer from " << url << " is larger than " << (kMaxAnswerBytes >> 20) << " MiB\n";
     return 1;
   }
+  if (!result) {
+    const bool slow = result.error() == httplib::Error::Read &&
+                      std::chrono::steady_clock::now() - started >= std::chrono::seconds(kReadTimeout);
+    std::cerr << "setpoint " << c << ": no answer from " << url << ": "
+              << (slow ? "nothing arrived for " + std::to_string(kReadTimeout) + " s" : no_answer(result.error())) << "\n";
+    return 1;
+  }
+  result->body = std::move(body);
   if (result->status / 100 != 2) {
     std::string error;
     const auto doc = parse_json(result->body, error, 64);

@@ -21,6 +21,7 @@ struct ClientArgs {
   std::map<std::string, std::string> query;  // reads: span, since, policy, target, verdict, limit
   std::string body;                          // mutations: the JSON body
   bool json = false;                         // print the engine's JSON as it is
+  std::string timeout = "30s";               // for the whole answer; then exit 1
 };
 
 int run_client(const ClientArgs& args);

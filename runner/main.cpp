@@ -133,6 +133,7 @@ int main(int argc, char** argv) {
     cmd->add_option("--url", client.url, std::string("the engine's control plane (default: $SETPOINT_URL, else ") +
                                               setpoint::runner::kDefaultUrl + ")");
     cmd->add_flag("--json", client.json, "print the engine's JSON answer, for machines");
+    cmd->add_option("--timeout", client.timeout, "how long to wait for the whole answer")->capture_default_str();
     cmd->description(std::string(help) + " (token from $SETPOINT_TOKEN)");
     clients.push_back(cmd);
     return cmd;

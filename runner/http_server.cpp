@@ -348,10 +348,15 @@ struct HttpServer::Impl {
       w.length = sizeof w.address;
       const int fd = ::accept4(listener, reinterpret_cast<sockaddr*>(&w.address), &w.length, SOCK_CLOEXEC);
       if (fd < 0) return;  // EAGAIN: no more for now
-      if (waiting.size() + serving() >= options.max_connections) {
+      const std::size_t busy = serving();
+      if (busy >= options.max_connections) {
         refuse(fd, 503, "Service Unavailable", "too many connections (control_plane.max_connections); try again in a moment");
         continue;
       }
+      // Full of connections still waiting for their headers: the one that has waited longest
+      // makes room. A real request (a health probe) sends its headers at once and passes the
+      // gate at once; refusing the newest instead let 300 idle sockets fail every /healthz.
+      if (waiting.size() + busy >= options.max_connections) evict_longest_waiting();
       w.due = Steady::now() + std::chrono::nanoseconds(options.header_timeout);
       epoll_event event{};
       event.events = EPOLLIN | EPOLLRDHUP | EPOLLET;  // edge: peeked bytes stay, only new ones wake us
@@ -363,6 +368,19 @@ struct HttpServer::Impl {
       waiting[fd] = w;
       look_at(fd, false);  // the headers may be there already
     }
+  }
+
+  void evict_longest_waiting() {
+    auto oldest = waiting.begin();
+    for (auto it = waiting.begin(); it != waiting.end(); ++it) {
+      if (it->second.due < oldest->second.due) oldest = it;
+    }
+    if (oldest == waiting.end()) return;
+    ::epoll_ctl(epoll, EPOLL_CTL_DEL, oldest->first, nullptr);
+    refuse(oldest->first, 503, "Service Unavailable",
+           "too many connections are waiting for their headers (control_plane.max_connections); this one waited longest");
+    cut.fetch_add(1, std::memory_order_relaxed);
+    waiting.erase(oldest);
   }
 
   // `ended`: the client will send nothing more (it closed or shut down its side).

@@ -335,3 +335,28 @@ TEST_CASE("control plane: an engine thread that stops passing makes /readyz and 
   CHECK(status("/healthz") == 200);
   control.stop();
 }
+
+// Idle sockets beyond the connection cap: the one waiting longest for its headers makes room,
+// so a probe (which sends its headers at once) always gets in. Refusing the newest instead let
+// 300 idle sockets answer every /healthz with 503.
+TEST_CASE("control plane: more idle connections than max_connections do not keep /healthz out") {
+  Setup s("  max_connections: 16\n  header_timeout: 30s\n");
+  Daemon daemon(s.dir.path().string(), s.args());
+  REQUIRE(daemon.port() > 0);
+  std::vector<int> idle;
+  for (int i = 0; i < 40; ++i) {
+    const int fd = connect_to(daemon.port());
+    REQUIRE(fd >= 0);
+    idle.push_back(fd);
+    ::send(fd, "GET /healthz HTTP/1.1\r\n", 23, MSG_NOSIGNAL);  // and never the rest
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  for (int probe = 0; probe < 20; ++probe) CHECK(healthy(daemon.port()));
+  // The oldest idle ones were closed with a reason; the newest are still open.
+  const std::string first = read_answer(idle.front());
+  CHECK(status_of(first) == 503);
+  CHECK(body_of(first).find("waited longest") != std::string::npos);
+  for (const int fd : idle) ::close(fd);
+  daemon.signal(SIGTERM);
+  CHECK(daemon.wait_exit() == 0);
+}

@@ -27,14 +27,20 @@ inline int connect_to(int port) {
   return fd;
 }
 
+// What arrives on `fd` up to the server's close (or 5 s of silence).
+inline std::string read_answer(int fd) {
+  std::string answer;
+  char buffer[4096];
+  for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;) answer.append(buffer, static_cast<std::size_t>(n));
+  return answer;
+}
+
 // Sends `request` on a new connection; the answer up to the server's close (or 5 s of silence).
 inline std::string raw_request(int port, const std::string& request) {
   const int fd = connect_to(port);
   if (fd < 0) return {};
   ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
-  std::string answer;
-  char buffer[4096];
-  for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;) answer.append(buffer, static_cast<std::size_t>(n));
+  std::string answer = read_answer(fd);
   ::close(fd);
   return answer;
 }

@@ -55,7 +55,12 @@ Engine::Engine(Config config, EngineOptions options)
   guard_ = std::make_unique<Guard>(config_.parameters, config_.actions, config_.engine.caps);
 }
 
-Engine::~Engine() = default;
+// The reload thread goes first: a test at its gate is stopped, and what it reads (the limit
+// overrides, declared after the folder) is still there until it has ended.
+Engine::~Engine() {
+  stopping_ = true;
+  folder_.reset();
+}
 
 std::string Engine::start() {
   auto stdlib = bindings::load_stdlib(options_.stdlib_dir.empty() ? SETPOINT_STDLIB_DIR : options_.stdlib_dir);
@@ -93,7 +98,11 @@ std::string Engine::start() {
   limits.cpu = config_.policies.cpu;
   bindings::TestGate gate;
   if (config_.policies.test_gate) {
-    gate = [stdlib = &stdlib_](const std::string& tests) { return failures_of(tests, stdlib); };
+    // A test file gets 5 s of CPU at the gate (it holds up that file's reload, and a start),
+    // and stops when the engine does (a spinning test held SIGTERM for its full 30 s).
+    gate = [stdlib = &stdlib_, stopping = &stopping_](const std::string& tests) {
+      return failures_of(tests, stdlib, 5 * kNanosPerSecond, stopping);
+    };
   }
   // A policy's own limits come from its override; read when a version is prepared, so a
   // SIGHUP that changes them applies from the next reload of that file.
@@ -406,6 +415,7 @@ void Engine::run_posted() {
 }
 
 void Engine::stop() {
+  stopping_ = true;  // a test at the reload gate ends now
   // Let what is being actuated finish (each actuation has its own timeout), and record it.
   const Nanos give_up = options_.cpu_clock->monotonic() + 30 * kNanosPerSecond;
   while (pipeline_ && pipeline_->in_flight() > 0 && options_.cpu_clock->monotonic() < give_up) {

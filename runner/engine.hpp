@@ -9,6 +9,7 @@
 // to the effect pipeline, saves what must survive a restart, and publishes the views the
 // control plane reads. Other threads never touch engine state: they post() work to the engine
 // thread, or read the published views.
+#include <atomic>
 #include <deque>
 #include <functional>
 #include <future>
@@ -135,6 +136,7 @@ class Engine {
   std::unique_ptr<EffectPipeline> pipeline_;
   InprocActuator inproc_;
   LogActuator log_;  // for targets with no actuator section
+  std::atomic<bool> stopping_{false};  // read by the reload thread's test gate
   std::map<std::string, std::unique_ptr<Actuator>> actuators_;  // by target
   std::unique_ptr<bindings::PolicyFolder> folder_;
   std::map<std::string, RunningPolicy> running_;  // by file

@@ -54,6 +54,9 @@ struct Session {
   int failed = 0;
   bool quiet = false;          // the reload gate collects failures instead of printing
   std::string failures;
+  Nanos cpu = 30 * kNanosPerSecond;  // for the whole file
+  const std::atomic<bool>* cancel = nullptr;
+  bindings::MemoryCap* budget = nullptr;  // the test file's: what it loads counts against it too
 };
 
 Session& session_of(lua_State* L) { return *static_cast<Session*>(lua_touserdata(L, lua_upvalueindex(1))); }
@@ -69,7 +72,10 @@ int host_load(lua_State* L) {
   const auto source = read_regular_file(path->string(), bindings::kMaxPolicyFileBytes, error);
   if (!source) return luaL_error(L, "t.policy: %s", utf8::printable(error, 512).c_str());
   if (s.policies.size() >= 256) return luaL_error(L, "t.policy: more than 256 policy instances in one test file");
-  auto state = std::make_unique<bindings::PolicyState>(path->stem().string(), bindings::Limits{}, s.clock, s.stdlib);
+  bindings::Limits limits;
+  limits.budget = s.budget;
+  limits.cancel = s.cancel;
+  auto state = std::make_unique<bindings::PolicyState>(path->stem().string(), limits, s.clock, s.stdlib);
   const auto loaded = state->load(*source, path->filename().string());
   if (!loaded.ok()) return luaL_error(L, "t.policy: %s", loaded.message.c_str());
   s.policies.push_back(std::move(state));
@@ -120,14 +126,14 @@ int host_report(lua_State* L) {
   return 0;
 }
 
+// The *_test.lua files under a folder; a folder it may not read is passed over (the
+// iterator's throwing increment once aborted `setpoint test /proc`).
 void collect(const fs::path& path, std::vector<fs::path>& out) {
   std::error_code ec;
-  if (fs::is_directory(path, ec)) {
-    for (const auto& entry : fs::recursive_directory_iterator(path, ec)) {
-      if (entry.path().filename().string().ends_with("_test.lua")) out.push_back(entry.path());
-    }
-  } else if (fs::exists(path, ec)) {
-    out.push_back(path);
+  if (!fs::is_directory(path, ec)) return;
+  fs::recursive_directory_iterator it(path, fs::directory_options::skip_permission_denied, ec);
+  for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->path().filename().string().ends_with("_test.lua") && it->is_regular_file(ec)) out.push_back(it->path());
   }
 }
 
@@ -136,11 +142,14 @@ void run_file(const fs::path& file, const bindings::Stdlib* stdlib, Session& s) 
   s.dir = file.parent_path();
   s.file = file.filename().string();
   s.stdlib = stdlib;
-  // A test file may step many evaluations: it gets more room than a policy's one evaluation.
+  // A test file may step many evaluations: it gets more room than a policy's one evaluation,
+  // and the policies it loads (each within its own cap) count against its 256 MiB as well.
   bindings::Limits limits;
   limits.memory = 256u << 20;
-  limits.cpu = 30 * kNanosPerSecond;
+  limits.cpu = s.cpu;
+  limits.cancel = s.cancel;
   bindings::PolicyState tests("test " + s.file, limits, s.clock, s.stdlib);
+  s.budget = &tests.memory();
   lua_State* L = tests.lua();
   lua_newtable(L);
   const std::pair<const char*, lua_CFunction> functions[] = {{"load", host_load}, {"evaluate", host_evaluate}, {"report", host_report}};
@@ -161,13 +170,18 @@ void run_file(const fs::path& file, const bindings::Stdlib* stdlib, Session& s) 
     if (!s.quiet) std::cout << "FAIL  " << line << "\n";
     s.failures += (s.failures.empty() ? "" : "; ") + line;
   }
+  s.policies.clear();  // they count against `tests`' cap: gone before it is
+  s.budget = nullptr;
 }
 
 }  // namespace
 
-std::string failures_of(const std::string& test_file, const bindings::Stdlib* stdlib) {
+std::string failures_of(const std::string& test_file, const bindings::Stdlib* stdlib, Nanos cpu,
+                        const std::atomic<bool>* cancel) {
   Session s;
   s.quiet = true;
+  s.cpu = cpu;
+  s.cancel = cancel;
   run_file(test_file, stdlib, s);
   return s.failed == 0 ? std::string() : std::to_string(s.failed) + " failed: " + s.failures;
 }
@@ -181,6 +195,15 @@ int run_test(const TestArgs& args) {
     if (!fs::exists(root, ec) && !args.paths.empty()) {
       std::cerr << "setpoint test: " << root << " does not exist\n";
       return 2;
+    }
+    if (!fs::is_directory(root, ec) && fs::exists(root, ec)) {
+      // A file named on the command line: a policy's file would run no case and "pass".
+      if (!root.ends_with("_test.lua")) {
+        std::cerr << "setpoint test: " << root << " is not a *_test.lua file (give the test file, or its folder)\n";
+        return 2;
+      }
+      files.push_back(root);
+      continue;
     }
     collect(root, files);
   }

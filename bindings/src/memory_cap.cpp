@@ -11,9 +11,12 @@ void* MemoryCap::allocate(void* ud, void* ptr, std::size_t osize, std::size_t ns
   if (nsize == 0) {
     std::free(ptr);
     cap->used -= old;
+    if (cap->shared != nullptr) cap->shared->used -= old;
     return nullptr;
   }
-  if (nsize > old && cap->used - old + nsize > cap->limit) {
+  // used - old + nsize > limit, written so that no term can wrap (old <= used always).
+  const auto over = [&](const MemoryCap& c) { return nsize > c.limit || c.used - old > c.limit - nsize; };
+  if (nsize > old && (over(*cap) || (cap->shared != nullptr && over(*cap->shared)))) {
     cap->refused = true;
     return nullptr;  // Lua raises "not enough memory"
   }
@@ -21,6 +24,7 @@ void* MemoryCap::allocate(void* ud, void* ptr, std::size_t osize, std::size_t ns
   if (block == nullptr) return nullptr;
   cap->used = cap->used - old + nsize;
   if (cap->used > cap->peak) cap->peak = cap->used;
+  if (cap->shared != nullptr) cap->shared->used = cap->shared->used - old + nsize;
   return block;
 }
 

@@ -63,6 +63,7 @@ const char* failure_name(Failure failure) {
 PolicyState::PolicyState(std::string name, Limits limits, const Clock& clock, const Stdlib* stdlib)
     : name_(std::move(name)), limits_(limits), clock_(clock), cap_(std::make_unique<MemoryCap>()) {
   cap_->limit = limits_.memory;
+  cap_->shared = limits_.budget;
   L_ = lua_newstate(&MemoryCap::allocate, cap_.get());
   if (L_ == nullptr) return;
   luaJIT_setmode(L_, 0, LUAJIT_MODE_ENGINE | LUAJIT_MODE_OFF);
@@ -75,7 +76,11 @@ PolicyState::~PolicyState() {
   if (L_ != nullptr) lua_close(L_);
 }
 
-bool PolicyState::past_deadline() const { return deadline_ != 0 && (watchdog::overdue() || clock_.monotonic() >= deadline_); }
+bool PolicyState::past_deadline() const {
+  return deadline_ != 0 && (watchdog::overdue() || clock_.monotonic() >= deadline_ || cancelled());
+}
+
+bool PolicyState::cancelled() const { return limits_.cancel != nullptr && limits_.cancel->load(std::memory_order_relaxed); }
 
 void PolicyState::hook(lua_State* L, lua_Debug*) {
   PolicyState* self = running;
@@ -103,7 +108,9 @@ RunResult PolicyState::run(int nargs, int nresults) {
   deadline_ = 0;
   if (status == 0) return {};
   RunResult result;
-  if (timed_out || lua_touserdata(L_, -1) == &kDeadlineSentinel) {
+  if ((timed_out || lua_touserdata(L_, -1) == &kDeadlineSentinel) && cancelled()) {
+    result = {Failure::kDeadline, "policy " + name_ + " was stopped: the engine is stopping"};
+  } else if (timed_out || lua_touserdata(L_, -1) == &kDeadlineSentinel) {
     result = {Failure::kDeadline, "policy " + name_ + " exceeded its CPU deadline of " +
                                       std::to_string(limits_.cpu / kNanosPerMilli) + " ms"};
   } else if (status == LUA_ERRMEM || cap_->refused) {

@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <thread>
+
 #include <algorithm>
 #include <chrono>
 #include <cctype>
@@ -248,4 +251,24 @@ TEST_CASE("a policy that returns no table, or lacks the function, says so") {
   CHECK(state.call("evaluate").message == "policy shape: the file does not return a table");
   REQUIRE(state.load("return {}", "shape.lua").ok());
   CHECK(state.call("evaluate").message == "policy shape: no function evaluate");
+}
+
+TEST_CASE("a run ends when its cancel flag turns true, and says the engine is stopping") {
+  SystemClock clock;
+  std::atomic<bool> cancel{false};
+  Limits limits;
+  limits.cpu = 60 * kNanosPerSecond;
+  limits.cancel = &cancel;
+  PolicyState state("spin", limits, clock);
+  REQUIRE(state.load("return { evaluate = function() while true do end end }", "spin.lua").ok());
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    cancel = true;
+  });
+  PolicyInputs inputs;
+  PolicyOutputs out;
+  const RunResult result = state.evaluate(inputs, out);
+  stopper.join();
+  CHECK(result.failure == Failure::kDeadline);
+  CHECK(result.message == "policy spin was stopped: the engine is stopping");
 }

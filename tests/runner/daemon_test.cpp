@@ -490,3 +490,21 @@ TEST_CASE("daemon: a proposal waits for approval; a parameter rolls back to a ve
   daemon.signal(SIGTERM);
   CHECK(daemon.wait_exit() == 0);
 }
+
+// A policy's test spinning at the reload gate is stopped when the daemon is: SIGTERM once
+// waited out the test's whole CPU allowance (30 s then, 5 s at the gate now).
+TEST_CASE("daemon: SIGTERM stops a test that spins at the reload gate") {
+  Setup s;
+  Daemon daemon(s.dir.path().string(), s.args());
+  REQUIRE(daemon.port() > 0);
+  write_file(s.dir.file("policies/raiser_test.lua"),
+             "local t = require 'setpoint.testing'\nt.case('spin', function() while true do end end)\n");
+  write_file(s.dir.file("policies/raiser.lua"), raise_policy("-- edited\n"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // the gate is running the test
+  const auto asked = std::chrono::steady_clock::now();
+  daemon.signal(SIGTERM);
+  CHECK(daemon.wait_exit(std::chrono::seconds(20)) == 0);
+  const double took_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - asked).count();
+  INFO("exit took " << took_s << " s");
+  CHECK(took_s < 3.5);  // less than the 5 s the gate would have given the test
+}

@@ -21,7 +21,7 @@ TEST_CASE("a new version whose own tests fail is refused; a good one goes live")
   const auto stdlib = std::get<bindings::Stdlib>(bindings::load_stdlib(std::string(SETPOINT_SOURCE_DIR) + "/stdlib"));
   ManualClock clock;
   bindings::PolicyFolder folder(dir.path().string(), &stdlib, {}, clock,
-                                [&](const std::string& tests) { return runner::failures_of(tests, &stdlib); });
+                                [&](const std::string& tests) { return runner::failures_of(tests, &stdlib, 5 * kNanosPerSecond, nullptr); });
   folder.scan(0);
   REQUIRE(folder.status().at("checkout_concurrency.lua").ok);
 

@@ -94,3 +94,39 @@ end
   CHECK(result.out.find("ok    t_test.lua: ok.lua") != std::string::npos);
   CHECK(result.out.find("1 passed, 5 failed") != std::string::npos);
 }
+
+TEST_CASE("setpoint test on a policy's own file says to give its test, instead of passing on nothing") {
+  TempDir dir;
+  write_file(dir.file("p.lua"), "return { evaluate = function() end }");
+  const auto result = run_setpoint("test " + dir.file("p.lua"));
+  CHECK(result.status == 2);
+  CHECK(result.out == "setpoint test: " + dir.file("p.lua") + " is not a *_test.lua file (give the test file, or its folder)\n");
+}
+
+TEST_CASE("setpoint test passes over a folder it may not read") {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() / "locked");
+  write_file(dir.file("p.lua"), "return { evaluate = function() end }");
+  write_file(dir.file("p_test.lua"), "local t = require 'setpoint.testing'\nt.case('loads', function() t.policy('p.lua') end)\n");
+  ::chmod(dir.file("locked").c_str(), 0);
+  const auto result = run_setpoint("test " + dir.path().string());
+  ::chmod(dir.file("locked").c_str(), 0755);
+  INFO(result.out);
+  CHECK(result.status == 0);
+  CHECK(result.out.find("1 passed, 0 failed") != std::string::npos);
+}
+
+// Each policy a test loads has its own 16 MiB, and all of them count against the test file's
+// 256 MiB: 256 instances of an 8 MiB policy once took 2.6 GB.
+TEST_CASE("the policies a test loads count against the test file's memory cap") {
+  TempDir dir;
+  write_file(dir.file("fat.lua"), "local keep = {}\nfor i = 1, 8 do keep[i] = ('x'):rep(2^20 - 64) .. i end\n"
+                                  "return { evaluate = function() return #keep end }");
+  write_file(dir.file("fat_test.lua"), "local t = require 'setpoint.testing'\n"
+                                       "t.case('many', function() local all = {} for i = 1, 256 do all[i] = t.policy('fat.lua') end end)\n");
+  const auto result = run_setpoint("test " + dir.file("fat_test.lua"));
+  INFO(result.out);
+  CHECK(result.status == 1);
+  CHECK(result.out.find("exceeded its memory cap") != std::string::npos);
+  CHECK(result.out.find("0 passed, 1 failed") != std::string::npos);
+}

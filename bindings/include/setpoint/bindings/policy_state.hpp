@@ -6,6 +6,7 @@
 // refused) and the sandbox environment. The host reads the policy's values raw (lua_rawget,
 // lua_next) or inside a run: no metamethod of the policy's ever runs without its limits. A run that breaks a limit or errors ends
 // with a Failure and a message naming the policy; the state stays usable.
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -28,6 +29,11 @@ struct Limits {
   std::size_t memory = 16u << 20;
   Nanos cpu = 50 * kNanosPerMilli;
   int hook_every = 1000;  // VM instructions between deadline checks
+  // A cap this state's allocations count against too (a test file's, for the policies it
+  // loads); it must outlive the state, and be used from one thread.
+  MemoryCap* budget = nullptr;
+  // When it turns true, a run in progress ends as if past its deadline (the engine is stopping).
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 enum class Failure { kNone, kSyntax, kRuntime, kDeadline, kMemory, kBytecode };
@@ -70,11 +76,13 @@ class PolicyState {
 
   lua_State* lua() { return L_; }
   const MemoryCap& memory() const { return *cap_; }
+  MemoryCap& memory() { return *cap_; }
   const std::string& name() const { return name_; }
 
  private:
   RunResult run(int nargs, int nresults);
   bool state_kept();  // ctx.state is still the table the host keeps
+  bool cancelled() const;
   static void hook(lua_State* L, ::lua_Debug* ar);
 
   std::string name_;

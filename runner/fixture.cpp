@@ -70,7 +70,7 @@ std::variant<Fixture, std::string> parse_fixture(const json& doc, OutcomeSet& ou
       const json& now = doc["now"];
       std::optional<Nanos> parsed;
       if (now.is_string()) parsed = parse_rfc3339(now.get<std::string>());
-      else if (now.is_number()) parsed = static_cast<Nanos>(std::llround(now.get<double>() * kNanosPerSecond));
+      else if (now.is_number()) parsed = from_epoch_millis(now.get<double>() * 1000);  // 1970..2199, or none
       if (!parsed) throw FixtureError(where + ": now: expected an RFC 3339 time or epoch seconds");
       f.now = *parsed;
     }

@@ -58,6 +58,10 @@ std::optional<Nanos> parse_rfc3339_minute(std::string_view s) {
       minute > 59) {
     return std::nullopt;
   }
+  // Nanoseconds since the epoch hold 1677..2262 only; past that the product wraps (a year of
+  // 2611 once read as a current event). Telemetry, fixtures and queries live in 1970..2199,
+  // the range epoch numbers are read in too.
+  if (year < 1970 || year >= 2200) return std::nullopt;
   const std::int64_t days = days_from_civil(year, month, day);
   return (days * 86400 + hour * 3600 + minute * 60) * kNanosPerSecond;
 }

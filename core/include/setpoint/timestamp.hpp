@@ -9,7 +9,8 @@
 namespace setpoint {
 
 // `2026-11-20T10:00:00Z`, `2026-11-20T10:00:00.123+01:00`, `2026-11-20 10:00:00z`: nanoseconds
-// since the epoch; none when the text is not RFC 3339 or names an impossible date or time.
+// since the epoch; none when the text is not RFC 3339, names an impossible date or time, or a
+// year outside 1970..2199 (nanoseconds since the epoch wrap past 2262).
 std::optional<Nanos> parse_rfc3339(std::string_view text);
 
 // The two halves of parse_rfc3339, so a parser can reuse the first for consecutive events of

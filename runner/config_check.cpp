@@ -80,8 +80,8 @@ std::vector<CheckedPolicy> check_policies(const std::string& folder, const bindi
   SystemClock clock;
   std::set<std::string> names;
   for (const auto& path : files) {
-    std::string error;
-    const auto text = read_regular_file(path.string(), bindings::kMaxPolicyFileBytes, error);
+    std::string error = outside_folder_problem(folder, path.string());
+    const auto text = error.empty() ? read_regular_file(path.string(), bindings::kMaxPolicyFileBytes, error) : std::nullopt;
     if (!text) {
       problems.push_back({error, false});
       continue;

@@ -17,6 +17,7 @@ Candidate prepare_candidate(const CandidateSource& source, const std::string& fi
     candidate.outcome = Candidate::Outcome::kGone;
     return candidate;
   }
+  if (candidate.error = outside_folder_problem(source.dir, path.string()); !candidate.error.empty()) return candidate;
   const auto read = read_regular_file(path.string(), kMaxPolicyFileBytes, candidate.error);
   if (!read) return candidate;  // refused: a FIFO, a device, too large, unreadable
   const std::string& code = *read;
@@ -48,6 +49,10 @@ Candidate prepare_candidate(const CandidateSource& source, const std::string& fi
   }
   const fs::path tests = fs::path(source.dir) / (name + "_test.lua");
   if (source.gate && fs::exists(tests, ec)) {
+    if (const std::string outside = outside_folder_problem(source.dir, tests.string()); !outside.empty()) {
+      candidate.error = file + ": its tests cannot run: " + outside;
+      return candidate;
+    }
     if (const std::string failed = source.gate(tests.string()); !failed.empty()) {
       candidate.error = file + ": its tests fail: " + failed;
       return candidate;

@@ -70,8 +70,11 @@ bool FileSource::open_file() {
     return false;
   }
   status_.present = true;
-  if (!S_ISREG(st.st_mode)) {
-    const std::string refusal = options_.path + " is " + kind_of_file(st.st_mode) + ", not a regular file: not followed";
+  if (!S_ISREG(st.st_mode) || kernel_made(fd_)) {
+    const std::string refusal = options_.path + " is " +
+                                (S_ISREG(st.st_mode) ? "a file the kernel makes up as it is read (/proc, /sys)"
+                                                     : kind_of_file(st.st_mode) + std::string(", not a regular file")) +
+                                ": not followed";
     if (status_.error != refusal) ++status_.refused;  // once per refusal, not once per poll
     status_.error = refusal;
     close_file();

@@ -1,11 +1,15 @@
 #include "setpoint/regular_file.hpp"
 
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 namespace setpoint {
 
@@ -16,6 +20,36 @@ const char* kind_of_file(unsigned mode) {
   if (S_ISBLK(mode)) return "a block device";
   if (S_ISSOCK(mode)) return "a socket";
   return "not a regular file";
+}
+
+bool kernel_made(int fd) {
+  struct statfs fs {};
+  if (::fstatfs(fd, &fs) != 0) return false;
+  switch (static_cast<unsigned long>(fs.f_type)) {
+    case PROC_SUPER_MAGIC:
+    case SYSFS_MAGIC:
+    case DEBUGFS_MAGIC:
+    case TRACEFS_MAGIC:
+    case CGROUP_SUPER_MAGIC:
+    case CGROUP2_SUPER_MAGIC:
+    case SECURITYFS_MAGIC:
+    case BPF_FS_MAGIC:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::string outside_folder_problem(const std::string& folder, const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path root = fs::weakly_canonical(folder, ec);
+  if (ec) return "cannot resolve " + folder + ": " + ec.message();
+  const fs::path target = fs::weakly_canonical(path, ec);
+  if (ec) return "cannot resolve " + path + ": " + ec.message();
+  const auto [end, _] = std::mismatch(root.begin(), root.end(), target.begin(), target.end());
+  if (end != root.end()) return path + ": leads out of " + folder + " (a symlink to " + target.string() + "?); not read";
+  return {};
 }
 
 namespace {
@@ -31,6 +65,7 @@ std::string problem_of(int fd, const std::string& path, std::size_t max_bytes) {
   struct stat st {};
   if (::fstat(fd, &st) != 0) return path + ": " + std::strerror(errno);
   if (!S_ISREG(st.st_mode)) return path + ": is " + std::string(kind_of_file(st.st_mode)) + ", not a regular file";
+  if (kernel_made(fd)) return path + ": is a file the kernel makes up as it is read (/proc, /sys), not one on disk";
   if (static_cast<std::size_t>(st.st_size) > max_bytes) return path + ": is larger than " + size_text(max_bytes);
   return {};
 }

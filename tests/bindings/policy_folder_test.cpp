@@ -213,3 +213,24 @@ TEST_CASE("a policy gets its own limits when config has some for its name") {
   CHECK(small.message == "policy a exceeded its memory cap of 1 MiB");
   CHECK(folder.live().at("b.lua").state->evaluate(inputs, out).ok());  // the default 16 MiB
 }
+
+// A policy file, or its test, that is a symlink out of the folder is refused unread: a link to
+// /etc/shadow showed some of it in its syntax error, on /v1/policies and in the log.
+TEST_CASE("a policy or a test linked out of the folder is refused, never read") {
+  TempDir outside;
+  write_file(outside.file("secret.lua"), "root:$6$hash-of-a-password:19000:0:99999:7:::");
+  write_file(outside.file("t.lua"), "return {}");
+  Folder f;
+  std::filesystem::create_symlink(outside.file("secret.lua"), f.dir.file("leak.lua"));
+  write_file(f.dir.file("b.lua"), counter(1));
+  std::filesystem::create_symlink(outside.file("t.lua"), f.dir.file("b_test.lua"));
+  f.gate_answer = "";
+  f.folder.scan(0);
+  const auto& leak = f.folder.status().at("leak.lua");
+  CHECK_FALSE(leak.ok);
+  CHECK(leak.message.find("leads out of") != std::string::npos);
+  CHECK(leak.message.find("hash-of-a-password") == std::string::npos);
+  CHECK(f.folder.live().count("leak.lua") == 0);
+  CHECK(f.folder.status().at("b.lua").message.find("its tests cannot run") != std::string::npos);
+  CHECK(f.folder.live().count("b.lua") == 0);
+}

@@ -218,6 +218,14 @@ TEST_CASE("what is not a regular file is refused with its reason, counted once, 
   std::filesystem::create_directory(o.path);
   CHECK(source.poll(sink) == 0);
   CHECK(source.status().error == o.path + " is a directory, not a regular file: not followed");
+  // A "regular" file of the kernel's: 0 bytes long, new content at each read (the daemon's own
+  // memory map went to the quarantine as a truncation at every poll).
+  std::filesystem::remove(o.path);
+  std::filesystem::create_symlink("/proc/self/maps", o.path);
+  CHECK(source.poll(sink) == 0);
+  CHECK(source.status().error == o.path + " is a file the kernel makes up as it is read (/proc, /sys): not followed");
+  CHECK(source.poll(sink) == 0);
+  CHECK(source.status().refused == 4);
   // Back to a regular file: followed, and the refusal is gone.
   std::filesystem::remove(o.path);
   write_file(o.path, "one\n");

@@ -9,6 +9,7 @@
 
 using namespace setpoint;
 using setpoint::testing::TempDir;
+using setpoint::testing::write_file;
 
 TEST_CASE("a regular file is read whole, through a symlink too (a ConfigMap's files are symlinks)") {
   TempDir dir;
@@ -47,4 +48,27 @@ TEST_CASE("a file over the size cap is refused with the cap, a missing one with 
   CHECK(error == "cannot open " + dir.file("gone") + ": No such file or directory");
   CHECK(regular_file_problem(dir.file("gone"), 10, true).empty());
   CHECK(regular_file_problem(dir.file("gone"), 10) == "cannot open " + dir.file("gone") + ": No such file or directory");
+}
+
+TEST_CASE("a file the kernel makes up as it is read is refused: /proc, /sys") {
+  std::string error;
+  CHECK_FALSE(read_regular_file("/proc/self/status", 1 << 20, error));
+  CHECK(error == "/proc/self/status: is a file the kernel makes up as it is read (/proc, /sys), not one on disk");
+  CHECK(regular_file_problem("/proc/self/maps", 1 << 20) ==
+        "/proc/self/maps: is a file the kernel makes up as it is read (/proc, /sys), not one on disk");
+}
+
+TEST_CASE("a path inside its folder is one; a symlink or .. out of it is said to lead out") {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() / "policies" / "..data");
+  write_file(dir.file("policies/..data/a.lua"), "x");
+  std::filesystem::create_symlink("..data/a.lua", dir.file("policies/a.lua"));  // a ConfigMap's shape
+  std::filesystem::create_symlink("/etc/passwd", dir.file("policies/leak.lua"));
+  write_file(dir.file("outside.lua"), "x");
+  const std::string folder = dir.file("policies");
+  CHECK(outside_folder_problem(folder, folder + "/a.lua").empty());
+  CHECK(outside_folder_problem(folder, folder + "/not-yet-there.lua").empty());
+  CHECK(outside_folder_problem(folder, folder + "/leak.lua") ==
+        folder + "/leak.lua: leads out of " + folder + " (a symlink to /etc/passwd?); not read");
+  CHECK_FALSE(outside_folder_problem(folder, folder + "/../outside.lua").empty());
 }

@@ -2,8 +2,9 @@
 // Reading a file that someone outside named (a policy, its tests, a config, a tokens file, an
 // authority file, a fixture): only a regular file, and only up to a size. A FIFO would block
 // the reader in open() or read() for ever, /dev/zero would never end, a directory reads as
-// nothing; each is refused with its reason. Symlinks are followed: Kubernetes mounts a
-// ConfigMap's files as symlinks into a `..data` folder.
+// nothing, a file of /proc or /sys makes itself up as it is read; each is refused with its
+// reason. Symlinks are followed: Kubernetes mounts a ConfigMap's files as symlinks into a
+// `..data` folder.
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -12,6 +13,15 @@ namespace setpoint {
 
 // What a file of this stat mode is when it is not a regular one: "a FIFO", "a directory"…
 const char* kind_of_file(unsigned mode);
+
+// True when the open file `fd` is one the kernel makes up as it is read (/proc, /sys, debugfs,
+// tracefs, cgroups): "regular" and 0 bytes long, it reads as something new each time (the
+// daemon's own memory map, re-read as a truncation at every poll).
+bool kernel_made(int fd);
+
+// Why `path` is not inside `folder` once symlinks are resolved ("" when it is): a policy file
+// or its test linked to /etc/shadow would otherwise be read, and shown in syntax errors.
+std::string outside_folder_problem(const std::string& folder, const std::string& path);
 
 // Why `path` cannot be read as a regular file of at most `max_bytes`; "" when it can (or
 // when it does not exist and `missing_ok`).

@@ -214,7 +214,7 @@ void Engine::adopt(const std::vector<std::string>& changed, Nanos wall) {
     const auto& status = folder_->status().at(file);
     const auto live = folder_->live().find(file);
     if (live == folder_->live().end()) {
-      if (running_.erase(file) > 0) spdlog::info("policy file {}: {}", file, status.message);
+      if (running_.erase(file) > 0 || status.gone) spdlog::info("policy file {}: {}", file, status.message);
       else if (!status.ok) spdlog::error("policy file {}: {}", file, status.message);
       continue;
     }

@@ -15,6 +15,7 @@ json policies_view(Engine& engine, Nanos wall) {
   json out = json::array();
   const auto& live = engine.folder().live();
   for (const auto& [file, status] : engine.folder().status()) {
+    if (status.gone) continue;  // deleted: said once in the log, not a policy any more
     json p{{"file", file}, {"reload", {{"ok", status.ok}, {"message", status.message}}}};
     const auto l = live.find(file);
     if (l != live.end()) {
@@ -24,7 +25,7 @@ json policies_view(Engine& engine, Nanos wall) {
       p["params"] = info.params;
       p["actions"] = info.actions;
       const auto o = engine.config().policies.overrides.find(info.name);
-      p["mode"] = o != engine.config().policies.overrides.end() && o->second.mode ? mode_name(*o->second.mode) : "per target";
+      p["mode"] = o != engine.config().policies.overrides.end() && o->second.mode ? mode_name(*o->second.mode) : "per parameter";
     } else {
       p["name"] = nullptr;
       p["version"] = nullptr;

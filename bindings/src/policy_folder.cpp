@@ -177,7 +177,7 @@ bool PolicyFolder::apply_one(Candidate& candidate, Nanos now) {
   switch (candidate.outcome) {
     case Candidate::Outcome::kGone:
       if (live_.erase(file) == 0 && status_.count(file) == 0) return false;
-      status_[file] = {true, "retired: the file is gone", now};
+      status_[file] = {true, "retired: the file is gone", now, true};
       return true;
     case Candidate::Outcome::kUnchanged:
       // Saved back to the running version after a refused edit: the refusal no longer applies.
@@ -191,6 +191,16 @@ bool PolicyFolder::apply_one(Candidate& candidate, Nanos now) {
       return true;
     case Candidate::Outcome::kReady:
       break;
+  }
+  // Two files, one name: they would share a name's state, grants and counts. The first (the
+  // one running, or the first by file name at a scan) keeps it.
+  for (const auto& [other, policy] : live_) {
+    if (other != file && policy.info.name == candidate.policy.info.name) {
+      status_[file] = {false, file + ": " + other + " already holds the name " + candidate.policy.info.name +
+                                  (current != live_.end() ? "; the previous version keeps running" : "; this file is not run"),
+                       now};
+      return true;
+    }
   }
   if (current != live_.end()) {
     std::string error;

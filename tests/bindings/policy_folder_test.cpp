@@ -131,6 +131,36 @@ TEST_CASE("saving the same content changes nothing; deleting retires the policy"
   f.poll(150 * kMs);
   CHECK(f.folder.live().empty());
   CHECK(f.folder.status().at("a.lua").message == "retired: the file is gone");
+  CHECK(f.folder.status().at("a.lua").gone);
+  // A file that never loaded is retired the same way, not listed for ever as not loaded.
+  write_file(f.dir.file("broken.lua"), "return { evaluate = function( end }");
+  f.poll(200 * kMs);
+  f.poll(250 * kMs);
+  CHECK_FALSE(f.folder.status().at("broken.lua").ok);
+  std::filesystem::remove(f.dir.file("broken.lua"));
+  f.poll(300 * kMs);
+  f.poll(350 * kMs);
+  CHECK(f.folder.status().at("broken.lua").gone);
+}
+
+// Two files naming one policy would share its state, grants and counts: the second is refused.
+TEST_CASE("a second file with a policy name already held is refused; the first keeps it") {
+  Folder f;
+  write_file(f.dir.file("a.lua"), "return { name = 'p', every = '5s', evaluate = function() end }");
+  write_file(f.dir.file("b.lua"), "return { name = 'p', every = '5s', evaluate = function() end }");
+  f.folder.scan(0);
+  CHECK(f.folder.live().count("a.lua") == 1);
+  CHECK(f.folder.live().count("b.lua") == 0);
+  CHECK(f.folder.status().at("b.lua").message == "b.lua: a.lua already holds the name p; this file is not run");
+  write_file(f.dir.file("b.lua"), "return { name = 'q', every = '5s', evaluate = function() end }");
+  f.poll(0);
+  f.poll(50 * kMs);
+  CHECK(f.folder.live().count("b.lua") == 1);
+  write_file(f.dir.file("b.lua"), "return { name = 'p', every = '5s', evaluate = function() end }");  // renamed onto a.lua's
+  f.poll(100 * kMs);
+  f.poll(150 * kMs);
+  CHECK(f.folder.live().at("b.lua").info.name == "q");
+  CHECK(f.folder.status().at("b.lua").message == "b.lua: a.lua already holds the name p; the previous version keeps running");
 }
 
 TEST_CASE("several quick saves make one reload") {

@@ -26,10 +26,11 @@ struct Loop {
   std::vector<std::string> records;
   std::unique_ptr<Engine> engine;
 
-  explicit Loop(const std::string& policy, const std::string& extra = "") {
+  // `extra`: more top-level sections; `policies`: more keys of the policies section.
+  explicit Loop(const std::string& policy, const std::string& extra = "", const std::string& policies = "") {
     std::filesystem::create_directories(dir.path() / "policies");
     write_file(dir.file("policies/p.lua"), policy);
-    auto config = parse_config("engine: { tick: 1s }\npolicies: { dir: " + dir.file("policies") + " }\n" + extra, "test.yaml");
+    auto config = parse_config("engine: { tick: 1s }\npolicies: { dir: " + dir.file("policies") + policies + " }\n" + extra, "test.yaml");
     REQUIRE(std::holds_alternative<Config>(config));
     EngineOptions options;
     options.clock = &clock;
@@ -67,7 +68,7 @@ TEST_CASE("engine: a policy runs at its interval, and an overdue one runs once w
 
 TEST_CASE("engine: three failures in a row quarantine a policy; its neighbours are not disturbed") {
   Loop loop("return { name = 'p', every = '1s', evaluate = function(ctx) error('broken') end }",
-            "policies: { failures_to_quarantine: 3, quarantine_backoff: 30s }\n");
+            "", ", failures_to_quarantine: 3, quarantine_backoff: 30s");
   for (int i = 0; i < 5; ++i) loop.step(kSec);
   CHECK(loop.policy().evaluations == 3);
   CHECK(loop.policy().failures == 3);

@@ -23,6 +23,7 @@ struct ReloadStatus {
   bool ok = true;
   std::string message;  // "loaded 3f2a9c…", or why the new version was refused
   Nanos at = 0;
+  bool gone = false;  // the file was deleted: kept to say so once, not listed as a policy
 };
 
 class PolicyFolder {

@@ -20,7 +20,13 @@ class DuplicateKeys : public YAML::EventHandler {
  public:
   explicit DuplicateKeys(const std::string& file) : file_(file) {}
 
-  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    // yaml-cpp's Load reads the first document only: a second would be dropped unread.
+    if (documents_++ > 0) {
+      throw ConfigFault(file_ + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1) +
+                        ": a second YAML document (after ---): the file must be one document");
+    }
+  }
   void OnDocumentEnd() override {}
   void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { node(mark, nullptr); }
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { node(mark, nullptr); }
@@ -62,6 +68,7 @@ class DuplicateKeys : public YAML::EventHandler {
 
   const std::string& file_;
   std::vector<Frame> frames_;
+  int documents_ = 0;
 };
 
 }  // namespace

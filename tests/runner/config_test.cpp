@@ -95,6 +95,9 @@ TEST_CASE("config errors name the file, line, column, key path and the problem")
   CHECK(error_of("parameters:\n  a: { type: int, initial: 1, min: 0, max: 9 }\n  a: { type: int, initial: 2, min: 0, max: 9 }\n")
             .rfind("test.yaml:3:3: key \"a\" is given twice", 0) == 0);
   CHECK(error_of("x: &a { k: 1 }\ny: *a\n").find("given twice") == std::string::npos);
+  CHECK(error_of("engine: { mode: observe }\n---\nengine: { mode: enforce }\n") ==
+        "test.yaml:2:1: a second YAML document (after ---): the file must be one document");
+  CHECK(std::holds_alternative<Config>(parse_config("---\nengine: { mode: observe }\n", "test.yaml")));  // one, marked
   CHECK(error_of("engin\xff: {}\n").find("unknown key \"engin\xef\xbf\xbd\"") != std::string::npos);
   CHECK(error_of("telemetry:\n  max_series: lots\n") ==
         "test.yaml:2:15: telemetry.max_series: expected an integer, got \"lots\"");

@@ -93,10 +93,39 @@ void refuse(int fd, int status, const char* reason, std::string_view message) {
 // Why a request's head (its request line and headers, up to the blank line) is not HTTP we
 // take, or "". MHD itself would cut a header at a NUL and take the rest ("Bearer T\0junk"
 // passed as the token T) and takes a bare CR as a line's end.
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// What is wrong with the request line and headers, seen whole before any of it is parsed by
+// MHD; "" when nothing. Beyond the bytes: the headers one request may give only once (two
+// Authorization headers, of which the first was used; two lengths), a body framed two ways
+// (Content-Length with chunked: request smuggling's shape), and a NUL in the target (MHD cut
+// the decoded path at it, so /healthz%00x was /healthz).
 std::string bad_head(std::string_view head) {
   for (std::size_t i = 0; i < head.size(); ++i) {
     if (head[i] == '\0') return "a NUL in the request's headers";
     if (head[i] == '\r' && (i + 1 == head.size() || head[i + 1] != '\n')) return "a CR not followed by LF in the request's headers";
+  }
+  const std::size_t line_end = std::min(head.find("\r\n"), head.size());
+  if (lower(head.substr(0, line_end)).find("%00") != std::string::npos) return "a NUL (%00) in the request's path or query";
+  std::map<std::string, int> seen;
+  for (std::size_t at = line_end + 2; at < head.size();) {
+    const std::size_t end = std::min(head.find("\r\n", at), head.size());
+    const std::string_view line = head.substr(at, end - at);
+    at = end + 2;
+    const std::size_t colon = line.find(':');
+    if (colon == std::string_view::npos) continue;  // MHD answers a malformed line itself
+    std::string name = lower(line.substr(0, colon));
+    while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.pop_back();
+    if (name == "authorization" || name == "content-length" || name == "transfer-encoding" || name == "host") {
+      if (++seen[name] > 1) return "the header " + name + " is given more than once";
+    }
+  }
+  if (seen.count("content-length") > 0 && seen.count("transfer-encoding") > 0) {
+    return "both Content-Length and Transfer-Encoding: a body is framed one way";
   }
   return {};
 }

@@ -114,7 +114,8 @@ TEST_CASE("control plane: invalid UTF-8 in a path or a query is answered in vali
     return json::parse(body_of(answer))["error"].get<std::string>();
   };
   CHECK(bad_query("/v1/state?span=%FF") == "span: \"\xef\xbf\xbd\" is not a duration within the windows (like 10s, 1m, 1h)");
-  CHECK(bad_query("/v1/decisions?since=%FF%00") == "since: \"\xef\xbf\xbd\\x00\" is not an RFC 3339 time or epoch seconds");
+  CHECK(bad_query("/v1/decisions?since=%FF%01") == "since: \"\xef\xbf\xbd\\x01\" is not an RFC 3339 time or epoch seconds");
+  CHECK(bad_query("/v1/decisions?since=%FF%00") == "a NUL (%00) in the request's path or query");  // refused at the gate
   CHECK(bad_query("/v1/decisions?limit=1e3") == "limit must be a whole number from 1 to 100000");
   CHECK(healthy(daemon.port()));
   daemon.signal(SIGTERM);
@@ -228,6 +229,32 @@ TEST_CASE("control plane: the bearer scheme in any case; a token with a NUL or a
   CHECK(reload_with("Bearer " + kOperator + " garbage") == 401);
   CHECK(reload_with("Basic " + kOperator) == 401);
   CHECK(reload_with("Bearer") == 401);
+  daemon.signal(SIGTERM);
+  CHECK(daemon.wait_exit() == 0);
+}
+
+// Headers a request may give once, given twice, and a body framed two ways: each is refused
+// before MHD parses it (the first Authorization of two was used; Content-Length with chunked
+// is request smuggling's shape); a NUL in the target no longer routes /healthz%00x to /healthz.
+TEST_CASE("control plane: repeated or conflicting framing and credentials are refused with 400") {
+  Setup s;
+  Daemon daemon(s.dir.path().string(), s.args());
+  REQUIRE(daemon.port() > 0);
+  const std::string reload = "POST /v1/reload HTTP/1.1\r\nHost: x\r\nConnection: close\r\n";
+  const auto answer = [&](const std::string& request) { return raw_request(daemon.port(), request); };
+  std::string a = answer(reload + "Content-Length: 0\r\nAuthorization: Bearer " + kOperator + "\r\nAuthorization: Bearer nope\r\n\r\n");
+  CHECK(status_of(a) == 400);
+  CHECK(body_of(a) == R"({"error":"the header authorization is given more than once"})");
+  CHECK(status_of(answer(reload + "Content-Length: 2\r\ncontent-length: 0\r\nAuthorization: Bearer " + kOperator + "\r\n\r\n{}")) == 400);
+  a = answer(reload + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\nAuthorization: Bearer " + kOperator + "\r\n\r\n0\r\n\r\n");
+  CHECK(status_of(a) == 400);
+  CHECK(body_of(a).find("framed one way") != std::string::npos);
+  CHECK(status_of(answer("GET /healthz HTTP/1.1\r\nHost: x\r\nHost: y\r\nConnection: close\r\n\r\n")) == 400);
+  a = answer("GET /healthz%00x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  CHECK(status_of(a) == 400);
+  CHECK(body_of(a).find("%00") != std::string::npos);
+  CHECK(status_of(answer("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")) == 200);
+  CHECK(status_of(answer(reload + "Content-Length: 0\r\nAuthorization: Bearer " + kOperator + "\r\n\r\n")) == 200);
   daemon.signal(SIGTERM);
   CHECK(daemon.wait_exit() == 0);
 }

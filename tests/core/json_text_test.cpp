@@ -3,6 +3,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "setpoint/json_document.hpp"
 #include "setpoint/json_text.hpp"
 
 using namespace setpoint;
@@ -49,4 +50,15 @@ TEST_CASE("the nesting of a JSON text is measured without parsing it; brackets i
   CHECK(json_text::nesting_depth(R"(["[[[[", "\"[[[", {}])") == 2);
   CHECK(json_text::nesting_depth(std::string(70'000, '[')) == 70'000);
   CHECK(json_text::nesting_depth("]]]}}") == 0);
+}
+
+TEST_CASE("parse_json says what is wrong and where, in words without the library's label") {
+  std::string error;
+  CHECK_FALSE(setpoint::parse_json("{\"a\": tru}", error));
+  CHECK(error.rfind("parse error at line 1, column 10: ", 0) == 0);
+  CHECK(error.find("json.exception") == std::string::npos);
+  CHECK_FALSE(setpoint::parse_json("1e400", error));
+  CHECK(error == "number overflow parsing '1e400'");
+  CHECK_FALSE(setpoint::parse_json("[\"\xff\"]", error));
+  CHECK(error.find('\xff') == std::string::npos);  // the bad byte quoted back is made printable
 }

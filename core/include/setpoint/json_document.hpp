@@ -29,6 +29,9 @@ inline std::optional<nlohmann::json> parse_json(std::string_view text, std::stri
     return nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
     error = e.what();
+    // "[json.exception.parse_error.101] parse error at line 1, …": the bracket is the
+    // library's name for it, not the user's problem.
+    if (error.rfind("[json.exception.", 0) == 0 && error.find("] ") != std::string::npos) error.erase(0, error.find("] ") + 2);
     // nlohmann quotes the bad bytes: made printable before anyone shows them.
     for (char& c : error) {
       if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';

@@ -19,7 +19,7 @@ TEST_CASE("eval prints what the policy proposes") {
   const auto result = run_setpoint("eval " + kPolicy + " --fixture " + kFixture);
   CHECK(result.status == 0);
   CHECK(result.out ==
-        "policy checkout_concurrency: 1 proposal\n"
+        "policy checkout-concurrency: 1 proposal\n"
         "  set checkout.max_concurrency = 90  (p99=412ms)\n"
         "  state: {\"evaluations\":8}\n");
 }
@@ -55,6 +55,15 @@ TEST_CASE("eval: a failing or runaway policy exits 1 with the reason; bad input 
     CHECK(result.status == 2);
     CHECK(result.out.find("windows.s.1m.outcomes.ok: expected a count") != std::string::npos);
   }
+  // A definition the engine would refuse is refused here too, with check's words.
+  write_file(dir.file("fast.lua"), "return { every = '0ms', evaluate = function() end }");
+  result = run_setpoint("eval " + dir.file("fast.lua") + " --fixture " + kFixture);
+  CHECK(result.status == 1);
+  CHECK(result.out == "setpoint eval: " + dir.file("fast.lua") + ": every must be an interval of at least 100ms, like \"5s\"\n");
+  write_file(dir.file("late.lua"), "return { schedule = 'daily 25:99', evaluate = function() end }");
+  result = run_setpoint("eval " + dir.file("late.lua") + " --fixture " + kFixture);
+  CHECK(result.status == 1);
+  CHECK(result.out.find("schedule must be") != std::string::npos);
   write_file(dir.file("extra.json"), R"({"param": {}})");
   CHECK(run_setpoint("eval " + kPolicy + " --fixture " + dir.file("extra.json")).status == 2);
   CHECK(run_setpoint("eval /nonexistent.lua --fixture " + kFixture).out == "setpoint eval: cannot open /nonexistent.lua: No such file or directory\n");

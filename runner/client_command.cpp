@@ -175,6 +175,8 @@ std::string mutation_text(const std::string& c, const json& doc) {
   } else if (c == "rollback") {
     out = field(doc, "parameter") + " rolled back to " + field(doc, "value") + " (" + field(doc, "to") + ")" +
           (at(doc, "pinned_until").is_null() ? "" : "; pinned until " + field(doc, "pinned_until"));
+  } else if (c == "release") {
+    out = field(doc, "parameter") + ": " + field(doc, "released") + " lifted; policies may move it again";
   } else if (c == "reload") {
     out = "reloading the policies folder; `setpoint policies` shows each file's result";
   } else {
@@ -320,7 +322,9 @@ int run_client(const ClientArgs& args) {
   const bool read = c == "state" || c == "policies" || c == "params" || c == "decisions" || c == "proposals" || c == "pauses";
   std::string path = "/v1/" + c;
   if (c == "approve" || c == "reject") path = "/v1/proposals/" + httplib::detail::encode_query_param(args.positional.at(0)) + "/" + c;
-  else if (c == "rollback") path = "/v1/params/" + httplib::detail::encode_query_param(args.positional.at(0)) + "/rollback";
+  else if (c == "rollback" || c == "release") {
+    path = "/v1/params/" + httplib::detail::encode_query_param(args.positional.at(0)) + "/" + c;
+  }
   if (read && !args.query.empty()) {
     path += "?" + httplib::detail::params_to_query_str(httplib::Params(args.query.begin(), args.query.end()));
   }

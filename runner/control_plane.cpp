@@ -308,6 +308,7 @@ struct ControlPlane::Impl {
     r.push_back(mutation("/v1/proposals/*/approve", Role::kOperator, approve_proposal));
     r.push_back(mutation("/v1/proposals/*/reject", Role::kOperator, reject_proposal));
     r.push_back(mutation("/v1/params/*/rollback", Role::kAdmin, roll_back_parameter));
+    r.push_back(mutation("/v1/params/*/release", Role::kAdmin, release_parameter));
     r.push_back(mutation("/v1/reload", Role::kOperator, reload_policies));
     return r;
   }

@@ -7,7 +7,7 @@
 //   ingest:    POST /v1/events               (NDJSON body; operators and admins may too)
 //   operator:  POST /v1/pause  /v1/resume  /v1/proposals/{id}/approve  /v1/proposals/{id}/reject
 //              POST /v1/reload
-//   admin:     POST /v1/override  /v1/params/{name}/rollback
+//   admin:     POST /v1/override  /v1/params/{name}/rollback  /v1/params/{name}/release
 //
 // Reads come from the views the engine publishes and from a read-only connection to the
 // store; mutations are posted to the engine thread, which applies them between evaluations

@@ -173,6 +173,8 @@ int main(int argc, char** argv) {
   auto* last_opt = rollback_cmd->add_flag("--last", last, "the value before the parameter's last applied change");
   version_opt->excludes(last_opt);
   rollback_cmd->add_flag("--replace-override", replace_override, "replace an operator's override (refused otherwise)");
+  auto* release_cmd = client_cmd("release", "Lift a parameter's override or rollback hold before its time");
+  release_cmd->add_option("parameter", flags["parameter"])->required();
   client_cmd("reload", "Read the policies folder again (each file's result: setpoint policies)");
 
   try {
@@ -203,6 +205,8 @@ int main(int argc, char** argv) {
     } else if (cmd == override_cmd) {
       client.body = body_of({{"parameter", flags["parameter"]}, {"for", flags["for"]}, {"reason", flags["reason"]}}) ;
       client.body.insert(client.body.size() - 1, std::string(client.body.size() > 2 ? "," : "") + "\"value\":" + typed_json(value));
+    } else if (cmd == release_cmd) {
+      client.positional = {flags["parameter"]};
     } else if (cmd == rollback_cmd) {
       if (version.empty() && !last) {
         std::fprintf(stderr, "setpoint rollback: give --version ID (the decision that applied the value) or --last\n");

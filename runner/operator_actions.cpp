@@ -274,22 +274,33 @@ json roll_back_parameter(Engine& e, const std::vector<std::string>& captures, co
   if (e.store() == nullptr) throw Refusal{409, "this engine keeps no decisions (no state file) to roll back to"};
   const auto [value, which] = rollback_target(e, parameter, body);
   const Nanos now = e.clock().wall();
-  // An override is an operator's word: a rollback replaces it only when told to.
-  if (const auto o = e.guard().override_of(parameter); o && o->until > now && !flag(body, "replace_override")) {
+  // An override is an operator's word: a rollback replaces it only when told to. An earlier
+  // rollback's hold is not: a rollback replaces it.
+  if (const auto o = e.guard().override_of(parameter); o && !o->hold && o->until > now && !flag(body, "replace_override")) {
     throw Refusal{409, parameter + " is pinned by an override at " + dump(value_json(*spec, o->value)) + " until " + format_rfc3339(o->until) +
-                           "; pass replace_override (setpoint rollback --replace-override) to replace it with the rollback"};
+                           "; pass replace_override (setpoint rollback --replace-override) to replace it with the rollback, "
+                           "or lift it first (setpoint release " + shown(parameter) + ")"};
   }
   e.guard().clear_override(parameter);
   const auto d = e.pipeline().roll_back(parameter, value, who, "rollback", "rollback to " + which, now);
   if (!d || d->outcome == "blocked" || d->outcome == "failed") throw Refusal{409, d ? d->detail : "cannot roll back " + parameter};
   // Held like an override, so the policy that made the change does not make it again at once.
   const Nanos hold = e.config().engine.rollback_hold;
-  if (hold > 0) e.guard().set_override(parameter, d->verdict.value, now + hold);
+  if (hold > 0) e.guard().set_override(parameter, d->verdict.value, now + hold, true);
   return {{"parameter", parameter},
           {"value", value_json(*spec, d->verdict.value)},
           {"to", which},
           {"pinned_until", hold > 0 ? json(format_rfc3339(now + hold)) : json(nullptr)},
           {"decision", record_of(*d)}};
+}
+
+json release_parameter(Engine& e, const std::vector<std::string>& captures, const json&, const std::string&) {
+  const std::string parameter = captures.at(0);
+  if (e.guard().parameter(parameter) == nullptr) throw Refusal{404, "no parameter " + shown(parameter) + " in config"};
+  const auto o = e.guard().override_of(parameter);
+  if (!o || o->until <= e.clock().wall()) throw Refusal{404, shown(parameter) + " is not pinned (no override or rollback hold in force)"};
+  e.guard().clear_override(parameter);
+  return {{"parameter", parameter}, {"released", o->hold ? "rollback hold" : "override"}};
 }
 
 json reload_policies(Engine& e, const std::vector<std::string>&, const json&, const std::string&) {

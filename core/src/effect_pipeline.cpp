@@ -381,7 +381,8 @@ void EffectPipeline::complete_rollback(Decision& d, const ActuationResult& resul
   d.result_at = now;
   if (result.ok() || timed_out) {
     // A timed-out rollback may have happened: counted as done, the safe side for the guard.
-    d.outcome = result.ok() ? "rolled back" : "unknown";
+    // An operator's override goes the same way as a rollback, but is no rollback.
+    d.outcome = !result.ok() ? "unknown" : d.policy_version == "override" ? "applied" : "rolled back";
     guard_.rolled_back(d.proposal.target, d.verdict.value, now);
     remember_parameter(d, d.verdict.value, now);
   } else {

@@ -411,10 +411,10 @@ std::size_t Guard::resume(Pause::Scope scope, std::string_view name, std::option
   });
 }
 
-bool Guard::set_override(std::string_view parameter, double value, Nanos until) {
+bool Guard::set_override(std::string_view parameter, double value, Nanos until, bool hold) {
   const auto it = parameter_index_.find(std::string(parameter));
   if (it == parameter_index_.end()) return false;
-  param_states_[it->second].override = Override{value, until};
+  param_states_[it->second].override = Override{value, until, hold};
   param_states_[it->second].value = value;
   return true;
 }

@@ -36,7 +36,7 @@ std::string Guard::save_state() const {
               {"seeded", s.seeded},
               {"directions", s.directions},
               {"next_direction", s.next_direction}};
-    if (s.override) p["override"] = {{"value", s.override->value}, {"until", s.override->until}};
+    if (s.override) p["override"] = {{"value", s.override->value}, {"until", s.override->until}, {"hold", s.override->hold}};
     params[parameters_[i].name] = std::move(p);
   }
   json actions = json::object();
@@ -83,7 +83,10 @@ bool Guard::load_state(const std::string& text, std::string& error) {
         s.directions = directions;
         s.next_direction = p.at("next_direction").get<std::size_t>() % std::max<std::size_t>(1, directions.size());
       }
-      if (p.contains("override")) s.override = Override{p["override"].at("value").get<double>(), p["override"].at("until").get<Nanos>()};
+      if (p.contains("override")) {
+        s.override = Override{p["override"].at("value").get<double>(), p["override"].at("until").get<Nanos>(),
+                              p["override"].value("hold", false)};  // states saved before holds were told apart: pins
+      }
     }
     auto action_states = action_states_;
     for (const auto& [name, a] : doc.at("actions").items()) {

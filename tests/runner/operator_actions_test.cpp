@@ -139,7 +139,8 @@ TEST_CASE("operator: an override is checked like a proposal — type, whole numb
   const auto [status, answer] = over("gold", "app.tier");
   REQUIRE(status == 200);
   CHECK(answer["value"] == "gold");
-  CHECK(o.engine->store()->decision(answer["decision"]["id"].get<std::int64_t>())->outcome == "rolled back");
+  // An override is applied, not rolled back (the decision line once said "enforce: rolled back").
+  CHECK(o.engine->store()->decision(answer["decision"]["id"].get<std::int64_t>())->outcome == "applied");
   CHECK(*o.engine->guard().value("app.tier") == 2);
   CHECK(over(80).first == 200);
   CHECK(o.value() == 80);
@@ -234,6 +235,18 @@ TEST_CASE("operator: a rollback goes only to applied values, keeps an override u
   CHECK(o.value() == 100);
   REQUIRE(o.engine->guard().override_of("app.limit"));
   CHECK(o.engine->guard().override_of("app.limit")->until == o.clock.wall() - 5 * kSec + 30 * 60 * kSec);
+  CHECK(o.engine->guard().override_of("app.limit")->hold);
+  // A rollback's hold is not an operator's pin: another rollback replaces it without being told.
+  const auto again = o.act(roll_back_parameter, {{"last", true}}, {"app.limit"});
+  INFO(again.second.dump());
+  CHECK(again.first == 200);
+  // release lifts a hold (or an override) before its time; then the policy moves it again.
+  CHECK(o.act(release_parameter, {}, {"app.limit"}) == std::pair<int, json>{200, {{"parameter", "app.limit"}, {"released", "rollback hold"}}});
+  CHECK_FALSE(o.engine->guard().override_of("app.limit"));
+  CHECK(o.act(release_parameter, {}, {"app.limit"}).first == 404);
+  CHECK(o.act(release_parameter, {}, {"no.such"}).first == 404);
+  o.step();
+  CHECK(o.value() != 100);
 }
 
 TEST_CASE("operator: rollback --last goes back to the value before the last applied change") {

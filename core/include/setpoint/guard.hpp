@@ -60,6 +60,7 @@ struct Pause {
 struct Override {
   double value = 0;
   Nanos until = 0;
+  bool hold = false;  // a rollback's hold (engine.rollback_hold), not an operator's pin
 };
 
 // A value in the parameter's numeric form, checked as a proposal's is: numbers for numeric
@@ -84,7 +85,7 @@ class Guard {
   // direction); how many were lifted.
   std::size_t resume(Pause::Scope scope, std::string_view name, std::optional<Direction> direction = std::nullopt);
   // Pins a parameter (which also takes the value) until a time.
-  bool set_override(std::string_view parameter, double value, Nanos until);
+  bool set_override(std::string_view parameter, double value, Nanos until, bool hold = false);
   bool clear_override(std::string_view parameter);
 
   // Everything the guard remembers — values, last changes, recent changes and

@@ -156,7 +156,10 @@ void EffectPipeline::complete(Decision& d, const ActuationResult& result, Nanos 
   switch (result.status) {
     case ActuationResult::Status::kApplied: {
       d.outcome = "applied";
-      guard_.applied(d.proposal, d.verdict, now);
+      // The change counts from when it was decided, as HPA's from its recommendation: from the
+      // actuator's answer, a policy every 2 s met a 2 s cooldown a few milliseconds early at
+      // every other step.
+      guard_.applied(d.proposal, d.verdict, d.at);
       if (d.proposal.kind == Proposal::Kind::kSet) remember_parameter(d, d.verdict.value, now);
       if (const ActionSpec* action = guard_.action(d.proposal.target);
           action != nullptr && d.proposal.kind == Proposal::Kind::kAct && action->undo_after > 0) {

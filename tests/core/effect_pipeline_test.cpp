@@ -374,6 +374,31 @@ TEST_CASE("actuation off the engine thread: the engine never waits; results land
   CHECK(*guard.value("checkout.limit") == 105);
 }
 
+// A change's cooldown runs from its decision, not from the actuator's answer: a policy every
+// 2 s with a 2 s cooldown met it a few milliseconds early at every other step.
+TEST_CASE("a cooldown counts from the decision, however late the actuator answered") {
+  ManualClock clock;
+  ActuatorPool pool(1, clock);
+  ParameterSpec spec = limit_spec();
+  spec.up.cooldown = 2 * kSec;
+  Guard guard({spec}, {}, {});
+  GatedActuator gated;
+  EffectPipeline pipeline(guard, {}, nullptr);
+  pipeline.bind("checkout.limit", gated);
+  pipeline.set_policy_mode("aimd", Mode::kEnforce);
+  pipeline.set_target_mode("checkout.limit", Mode::kEnforce);
+  pipeline.use_pool(pool, 10 * kSec);
+  pipeline.submit("aimd", "v1", {Proposal::set("aimd", "checkout.limit", 105.0)}, "{}", 0);
+  gated.release();
+  while (pipeline.in_flight() == 1) {
+    pipeline.tick(40 * kNanosPerMilli);  // the answer is picked up 40 ms after the decision
+    std::this_thread::yield();
+  }
+  REQUIRE(*guard.value("checkout.limit") == 105);
+  const Decision next = pipeline.submit("aimd", "v1", {Proposal::set("aimd", "checkout.limit", 110.0)}, "{}", 2 * kSec)[0];
+  CHECK(next.verdict.allowed());
+}
+
 TEST_CASE("an actuation past its timeout is reported, counted as applied, and its late result dropped") {
   ManualClock clock;
   ActuatorPool pool(1, clock);

@@ -41,6 +41,7 @@ demo: build
 	@echo
 	@python3 scripts/demo_traffic.py $(QUICKSTART)/out/live.jsonl --seconds 34 & \
 	  trap 'kill $$! 2>/dev/null' EXIT; sleep 0.5; \
+	  export SETPOINT_TOKEN=$${SETPOINT_TOKEN:-$$(python3 -c 'import secrets; print(secrets.token_hex(16))')}; \
 	  $(BUILD)/runner/setpoint run --config $(QUICKSTART)/setpoint.yaml --dry-run --for 32s
 	@echo
 	@echo "Decisions are in $(QUICKSTART)/out/decisions.jsonl and $(QUICKSTART)/out/setpoint.db;"

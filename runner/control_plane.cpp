@@ -81,20 +81,22 @@ struct ControlPlane::Impl {
   // The token, when it allows `needed`; else the 401 or 403 to answer.
   std::variant<Token, HttpResponse> authorize(const HttpRequest& req, Role needed) const {
     const auto header = req.header("Authorization");
+    // With no tokens file no token can be right: say so, not only that one is missing.
+    const std::string none = tokens.empty() ? "; no tokens file is configured (control_plane.tokens_file), so none is known" : "";
     if (!header) {
-      HttpResponse r = json_error(401, "this needs a bearer token (Authorization: Bearer <token>)");
+      HttpResponse r = json_error(401, "this needs a bearer token (Authorization: Bearer <token>)" + none);
       r.headers.emplace_back("WWW-Authenticate", "Bearer");
       return r;
     }
     const auto presented = bearer_token(*header);
     const auto token = presented ? tokens.find(*presented) : std::nullopt;
     if (!token) {
-      HttpResponse r = json_error(401, presented ? "the token is not known" : "the Authorization header is not \"Bearer <token>\"");
+      HttpResponse r = json_error(401, presented ? "the token is not known" + none : "the Authorization header is not \"Bearer <token>\"");
       r.headers.emplace_back("WWW-Authenticate", "Bearer error=\"invalid_token\"");
       return r;
     }
     if (!allows(token->role, needed)) {
-      return json_error(403, "the token \"" + token->name + "\" is a " + role_name(token->role) + "; this needs " + role_name(needed));
+      return json_error(403, "the token \"" + token->name + "\" has the role " + role_name(token->role) + "; this needs " + role_name(needed));
     }
     return *token;
   }

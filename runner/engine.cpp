@@ -66,6 +66,8 @@ std::string Engine::start() {
   auto stdlib = bindings::load_stdlib(options_.stdlib_dir.empty() ? SETPOINT_STDLIB_DIR : options_.stdlib_dir);
   if (auto* error = std::get_if<std::string>(&stdlib)) return *error;
   stdlib_ = std::get<bindings::Stdlib>(std::move(stdlib));
+  // Before anything is made on disk: a refused start leaves no state file behind.
+  if (std::error_code ec; !fs::is_directory(config_.policies.dir, ec)) return "policies.dir: " + config_.policies.dir + " is not a folder";
 
   if (options_.persistent) {
     const fs::path state = config_.engine.state_path;
@@ -91,8 +93,6 @@ std::string Engine::start() {
     pipeline_->restore();
   }
 
-  std::error_code ec;
-  if (!fs::is_directory(config_.policies.dir, ec)) return "policies.dir: " + config_.policies.dir + " is not a folder";
   bindings::Limits limits;
   limits.memory = config_.policies.memory;
   limits.cpu = config_.policies.cpu;

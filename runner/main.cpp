@@ -8,6 +8,7 @@
 
 #include "check_command.hpp"
 #include "client_command.hpp"
+#include "setpoint/utf8.hpp"
 #include "eval_command.hpp"
 #include "replay_command.hpp"
 #include "run_command.hpp"
@@ -177,6 +178,20 @@ int main(int argc, char** argv) {
   release_cmd->add_option("parameter", flags["parameter"])->required();
   client_cmd("reload", "Read the policies folder again (each file's result: setpoint policies)");
 
+  // A word that names no command: CLI11 would say only "A subcommand is required".
+  if (argc > 1 && argv[1][0] != '-') {
+    bool known = false;
+    std::string names;
+    for (const auto* sub : app.get_subcommands({})) {
+      known = known || sub->get_name() == argv[1];
+      names += (names.empty() ? "" : ", ") + sub->get_name();
+    }
+    if (!known) {
+      std::fprintf(stderr, "setpoint: \"%s\" is not a command; the commands are %s (setpoint --help)\n",
+                   setpoint::utf8::printable(argv[1], 100).c_str(), names.c_str());
+      return 2;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

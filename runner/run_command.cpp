@@ -12,6 +12,7 @@
 #include "engine.hpp"
 #include "setpoint/duration.hpp"
 #include "setpoint/json_document.hpp"
+#include "setpoint/json_text.hpp"
 #include "setpoint/number_text.hpp"
 #include "telemetry_intake.hpp"
 #include "tokens.hpp"
@@ -94,7 +95,14 @@ void print_summary(Engine& engine, std::ostream& out) {
   }
   out << "parameters now:\n";
   for (const auto& p : engine.config().parameters) {
-    if (const auto v = engine.guard().value(p.name)) out << "  " << p.name << " = " << *v << "\n";
+    const auto v = engine.guard().value(p.name);
+    if (!v) continue;
+    // As people write it: true/false for a bool, the choice for an enum.
+    std::string shown;
+    json_text::append_number(shown, *v);  // shortest exact form: 0.1, not 0.10000000000000001
+    if (p.type == ParamType::kBool) shown = *v != 0 ? "true" : "false";
+    else if (p.type == ParamType::kEnum && *v >= 0 && *v < static_cast<double>(p.choices.size())) shown = p.choices[static_cast<std::size_t>(*v)];
+    out << "  " << p.name << " = " << shown << "\n";
   }
 }
 
@@ -217,7 +225,7 @@ int run_daemon(const RunArgs& args) {
         } else {
           std::string keys;
           for (const auto& k : later) keys += (keys.empty() ? "" : ", ") + k;
-          spdlog::warn("SIGHUP: config reloaded from {}, but {} changed and take effect only after a restart", args.config, keys);
+          spdlog::warn("SIGHUP: config reloaded from {}, but {} changed: that takes effect only after a restart", args.config, keys);
         }
       }
     }

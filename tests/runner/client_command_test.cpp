@@ -163,3 +163,9 @@ TEST_CASE("client: a URL it cannot speak, or a bad --timeout, is refused with ex
   CHECK(run.status == 2);
   CHECK(run.out == "setpoint params: --timeout \"soon\" is not a positive duration like 30s\n");
 }
+
+TEST_CASE("a word that names no command is said to be one, with the commands there are") {
+  const auto run = setpoint::testing::run_setpoint("status");
+  CHECK(run.status == 2);
+  CHECK(run.out.rfind("setpoint: \"status\" is not a command; the commands are stats, eval, check, test, run,", 0) == 0);
+}

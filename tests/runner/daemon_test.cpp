@@ -367,7 +367,7 @@ TEST_CASE("daemon: SIGHUP with a broken config keeps the old one; a good one is 
   write_file(s.dir.file("setpoint.yaml"), bigger);
   daemon.signal(SIGHUP);
   REQUIRE(eventually([&] {
-    return daemon.log().find("but control_plane.listen changed and take effect only after a restart") != std::string::npos;
+    return daemon.log().find("but control_plane.listen changed: that takes effect only after a restart") != std::string::npos;
   }));
   daemon.signal(SIGTERM);
   CHECK(daemon.wait_exit() == 0);

@@ -42,6 +42,7 @@ TEST_CASE("run: bad arguments and unusable config are named, and nothing starts"
   r = f.run("policies: { dir: " + f.dir.file("nowhere") + " }\nengine: { state_path: " + f.dir.file("s.db") + " }\n");
   CHECK(r.status == 1);
   CHECK(r.out.find("policies.dir: " + f.dir.file("nowhere") + " is not a folder") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(f.dir.file("s.db")));  // a refused start makes nothing on disk
 
   write_file(f.dir.file("tokens.yaml"), "tokens:\n  - { name: a, role: root, token: 0123456789abcdefXYZ }\n");
   r = f.run(base + "control_plane: { tokens_file: " + f.dir.file("tokens.yaml") + " }\n");
@@ -80,9 +81,14 @@ TEST_CASE("run: a port already taken is named") {
 TEST_CASE("run --for: a bounded run exits 0 with a summary") {
   Folder f;
   const auto r = f.run("policies: { dir: " + f.policies() + " }\nengine: { state_path: " + f.dir.file("s.db") +
-                       " }\ncontrol_plane: { listen: \"127.0.0.1:0\" }\n", "--for 200ms --dry-run");
+                       " }\ncontrol_plane: { listen: \"127.0.0.1:0\" }\n"
+                       "parameters:\n  flag: { type: bool, initial: true, policies: [p] }\n  tier: { type: enum, choices: [bronze, gold], initial: gold, policies: [p] }\n"
+                       "  ratio: { type: float, initial: 0.1, min: 0, max: 1, policies: [p] }\n",
+                       "--for 200ms --dry-run");
   INFO(r.out);
   CHECK(r.status == 0);
+  // Values as people write them (a bool once printed as 0).
+  CHECK(r.out.find("parameters now:\n  flag = true\n  tier = gold\n  ratio = 0.1\n") != std::string::npos);
   CHECK(r.out.find("setpoint running in dry-run: 0 policies") != std::string::npos);
   CHECK(r.out.find("== Summary ==") != std::string::npos);
   CHECK(r.out.find("setpoint stopped") != std::string::npos);

@@ -250,8 +250,10 @@ json approve_proposal(Engine& e, const std::vector<std::string>& captures, const
   if (waiting.proposal.kind == Proposal::Kind::kSet) {
     const auto now_value = e.guard().value(waiting.proposal.target);
     if (now_value && *now_value != waiting.verdict.current) {
+      const ParameterSpec* spec = e.guard().parameter(waiting.proposal.target);
+      const auto shown_value = [&](double v) { return dump(spec != nullptr ? value_json(*spec, v) : json(v)); };  // 55, not 55.0
       throw Refusal{409, "proposal " + std::to_string(p.id) + " is stale: it changes " + waiting.proposal.target + " from " +
-                             dump(json(waiting.verdict.current)) + ", which is " + dump(json(*now_value)) +
+                             shown_value(waiting.verdict.current) + ", which is " + shown_value(*now_value) +
                              " now; wait for a new proposal (setpoint proposals)"};
     }
   }

@@ -187,7 +187,7 @@ TEST_CASE("operator: a proposal made before the value moved is stale and cannot 
   const std::string id = std::to_string(o.engine->pipeline().pending().begin()->first);
   REQUIRE(o.act(override_parameter, {{"parameter", "app.limit"}, {"value", 90}, {"for", "1s"}}).first == 200);
   CHECK(o.act(approve_proposal, {}, {id}) ==
-        std::pair<int, json>{409, {{"error", "proposal " + id + " is stale: it changes app.limit from 64.0, which is 90.0 now; wait for a new proposal (setpoint proposals)"}}});
+        std::pair<int, json>{409, {{"error", "proposal " + id + " is stale: it changes app.limit from 64, which is 90 now; wait for a new proposal (setpoint proposals)"}}});
 }
 
 TEST_CASE("operator: a rollback goes only to applied values, keeps an override unless told, and holds like one") {

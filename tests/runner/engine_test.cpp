@@ -19,6 +19,15 @@ namespace {
 constexpr Nanos kSec = kNanosPerSecond;
 constexpr Nanos kStart = 1'795'168'800LL * kSec;
 
+// An engine on a manual clock (the CPU deadline on the real one); no state file unless asked.
+EngineOptions on_manual_clock(ManualClock& clock, SystemClock& cpu, bool persistent = false) {
+  EngineOptions options;
+  options.clock = &clock;
+  options.cpu_clock = &cpu;
+  options.persistent = persistent;
+  return options;
+}
+
 struct Loop {
   TempDir dir;
   ManualClock clock{kStart};
@@ -32,10 +41,7 @@ struct Loop {
     write_file(dir.file("policies/p.lua"), policy);
     auto config = parse_config("engine: { tick: 1s }\npolicies: { dir: " + dir.file("policies") + policies + " }\n" + extra, "test.yaml");
     REQUIRE(std::holds_alternative<Config>(config));
-    EngineOptions options;
-    options.clock = &clock;
-    options.cpu_clock = &cpu;
-    options.persistent = false;
+    EngineOptions options = on_manual_clock(clock, cpu);
     options.on_decision = [this](const std::string& line) { records.push_back(line); };
     engine = std::make_unique<Engine>(std::get<Config>(config), options);
     REQUIRE(engine->start().empty());
@@ -104,10 +110,7 @@ TEST_CASE("engine: with policies.only, the folder's other policies are loaded an
   REQUIRE(std::holds_alternative<Config>(config));
   ManualClock clock{kStart};
   SystemClock cpu;
-  EngineOptions options;
-  options.clock = &clock;
-  options.cpu_clock = &cpu;
-  options.persistent = false;
+  EngineOptions options = on_manual_clock(clock, cpu);
   Engine engine(std::get<Config>(config), options);
   REQUIRE(engine.start().empty());
   for (int i = 0; i < 3; ++i) {
@@ -134,9 +137,7 @@ TEST_CASE("engine: a dry-run keeps no guard or policy state; the real run after 
   const auto run = [&](bool dry, int seconds) {
     auto config = parse_config(text, "test.yaml");
     REQUIRE(std::holds_alternative<Config>(config));
-    EngineOptions options;
-    options.clock = &clock;
-    options.cpu_clock = &cpu;
+    EngineOptions options = on_manual_clock(clock, cpu, true);
     options.dry_run = dry;
     Engine engine(std::get<Config>(config), options);
     REQUIRE(engine.start().empty());
@@ -176,10 +177,7 @@ TEST_CASE("engine: a target with no actuator section is logged only, and what ac
   REQUIRE(std::holds_alternative<Config>(config));
   ManualClock clock{kStart};
   SystemClock cpu;
-  EngineOptions options;
-  options.clock = &clock;
-  options.cpu_clock = &cpu;
-  options.persistent = false;
+  EngineOptions options = on_manual_clock(clock, cpu);
   std::vector<std::string> records;
   options.on_decision = [&](const std::string& line) { records.push_back(line); };
   Engine engine(std::get<Config>(config), options);

@@ -61,7 +61,14 @@ struct Encoder {
         std::size_t n = 0;
         const char* s = lua_tolstring(L, -1, &n);
         if (!utf8::valid({s, n})) return fail(path, "a string that is not valid UTF-8 cannot be kept");
-        if (n > kMaxBytes - std::min(out.size(), kMaxBytes)) return too_large(path);
+        // Its size once escaped (a control byte takes 6), before a byte is copied: a string of
+        // them would otherwise grow six-fold in the host before the cap saw it.
+        std::size_t escaped = 2;
+        for (std::size_t i = 0; i < n; ++i) {
+          const auto c = static_cast<unsigned char>(s[i]);
+          escaped += c < 0x20 ? 6 : (c == '"' || c == '\\') ? 2 : 1;
+        }
+        if (escaped > kMaxBytes - std::min(out.size(), kMaxBytes)) return too_large(path);
         json_text::append_string(out, {s, n});
         return out.size() <= kMaxBytes || too_large(path);
       }

@@ -123,6 +123,9 @@ TEST_CASE("a state that would take more than 4 MiB as JSON is refused, however f
              "for i = 1, 1000 do t[i] = row end return { t = t } end)()");
   CHECK_FALSE(e.json);  // 1000 references to one list of 50 strings: 50 MB of text in 51,000 entries
   CHECK(e.error.find("more than 4 MiB as JSON") != std::string::npos);
+  e = encode("{ s = ('\\1'):rep(1024 * 1024) }");  // 1 MiB of control bytes is 6 MiB escaped: refused before it is copied
+  CHECK_FALSE(e.json);
+  CHECK(e.error.find("more than 4 MiB as JSON") != std::string::npos);
   e = encode("{ s = ('x'):rep(3 * 1024 * 1024) }");  // one big string within the bound is kept
   REQUIRE(e.json);
   CHECK(e.json->size() == 3 * 1024 * 1024 + 8);

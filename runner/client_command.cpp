@@ -155,6 +155,15 @@ std::string decisions_text(const json& doc) {
   return out.empty() ? "(none)\n" : out;
 }
 
+// False when the answer's decision did not make its change (failed, drift, blocked); true
+// when it did, or when no decision came with it.
+bool made_change(const json& doc) {
+  const json& outcome = at(at(doc, "decision"), "outcome");
+  if (!outcome.is_string()) return true;
+  const std::string o = outcome.get<std::string>();
+  return o != "failed" && o != "drift" && o != "blocked";
+}
+
 // A mutation's answer in one or two lines.
 std::string mutation_text(const std::string& c, const json& doc) {
   std::string out;
@@ -167,9 +176,10 @@ std::string mutation_text(const std::string& c, const json& doc) {
   } else if (c == "resume") {
     out = "lifted " + field(doc, "resumed") + " pause(s)";
   } else if (c == "override") {
-    out = field(doc, "parameter") + " pinned at " + field(doc, "value") + " until " + field(doc, "until");
+    out = field(doc, "parameter") + (made_change(doc) ? " pinned at " + field(doc, "value") + " until " + field(doc, "until")
+                                                      : " not pinned: the change to " + field(doc, "value") + " did not happen");
   } else if (c == "approve") {
-    out = "proposal " + field(doc, "proposal") + " approved";
+    out = "proposal " + field(doc, "proposal") + " approved" + (made_change(doc) ? "" : ", but its change did not happen");
   } else if (c == "reject") {
     out = "proposal " + field(doc, "rejected") + " rejected";
   } else if (c == "rollback") {

@@ -234,12 +234,23 @@ json override_parameter(Engine& e, const std::vector<std::string>&, const json& 
   const Nanos until = now + duration_field(body, "for");
   const std::string why = body.contains("reason") ? text_field(body, "reason") : "operator override";
   json decision = nullptr;
-  if (e.guard().value(parameter) != value) {  // already there: only the pin is new
+  if (e.guard().value(parameter) == value) {  // already there: only the pin is new
+    e.guard().set_override(parameter, value, until);
+  } else {
     const auto d = e.pipeline().roll_back(parameter, value, who, "override", utf8::printable(why, 512), now);
     if (!d || d->outcome == "blocked" || d->outcome == "failed") throw Refusal{409, d ? d->detail : "cannot override " + parameter};
     decision = record_of(*d);
+    // Pinned once the change is made: a write that failed once left a pin, and a value in
+    // `setpoint params` that never reached the target.
+    const auto pin = [&e, parameter, value, until](const std::string& outcome) {
+      if (outcome == "applied" || outcome == "unknown" || outcome == "shadow") e.guard().set_override(parameter, value, until);
+    };
+    if (e.pipeline().in_flight(d->id)) {
+      e.when_finished(d->id, [pin](const std::string& record) { pin(parse_own_json(record).value("outcome", std::string())); });
+    } else {
+      pin(d->outcome);
+    }
   }
-  e.guard().set_override(parameter, value, until);
   return {{"parameter", parameter}, {"value", value_json(*spec, value)}, {"until", format_rfc3339(until)}, {"decision", decision}};
 }
 

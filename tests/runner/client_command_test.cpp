@@ -36,6 +36,9 @@ TEST_CASE("client: an approve answered 200 whose change failed exits non-zero an
   CHECK_FALSE(change_failed("approve", "not json"));
   CHECK_FALSE(change_failed("approve", R"({"proposal":7})"));
   CHECK(client_text("approve", answer("applied")).rfind("proposal 7 approved\n", 0) == 0);
+  // The line on stdout does not contradict stderr when the change did not happen.
+  CHECK(client_text("approve", answer("failed")).rfind("proposal 7 approved, but its change did not happen\n", 0) == 0);
+  CHECK(client_text("override", answer("failed")).rfind("- not pinned: the change to - did not happen\n", 0) == 0);
 }
 
 // Whatever answers at --url is outside input: every command's text survives every shape of

@@ -44,6 +44,14 @@ const char* kParameters = R"(parameters:
     policies: [p]
     mode: enforce
     actuator: { type: log }
+  app.broken:
+    type: int
+    initial: 5
+    min: 0
+    max: 9
+    policies: [p]
+    mode: enforce
+    actuator: { type: exec, argv: [/nonexistent/setpoint-test-actuator] }
 )";
 
 // The engine with one policy `p` that proposes `app.limit` = ctx.state.want (when set).
@@ -56,7 +64,7 @@ struct Operated {
   explicit Operated(const std::string& mode = "enforce") {
     std::filesystem::create_directories(dir.path() / "policies");
     write_file(dir.file("policies/p.lua"),
-               "return { name = 'p', every = '1s', params = { 'app.limit', 'app.enabled', 'app.tier' },\n"
+               "return { name = 'p', every = '1s', params = { 'app.limit', 'app.enabled', 'app.tier', 'app.broken' },\n"
                "  evaluate = function(ctx) if ctx.state.want then ctx:set('app.limit', ctx.state.want) end end }\n");
     std::string parameters = kParameters;
     parameters.replace(parameters.find("MODE"), 4, mode);
@@ -148,6 +156,18 @@ TEST_CASE("operator: an override is checked like a proposal — type, whole numb
   const auto same = over(80);
   CHECK(same.first == 200);
   CHECK(same.second["decision"].is_null());
+}
+
+// An override whose change fails pins nothing: a failed write once left the pin, and a value in
+// `setpoint params` that never reached the target.
+TEST_CASE("operator: an override whose change fails pins nothing and leaves the value as it was") {
+  Operated o;
+  const auto [status, answer] = o.act(override_parameter, {{"parameter", "app.broken"}, {"value", 7}, {"for", "1h"}});
+  CHECK(status == 200);
+  CHECK(o.engine->store()->decision(answer["decision"]["id"].get<std::int64_t>())->outcome == "failed");
+  CHECK_FALSE(o.engine->guard().override_of("app.broken"));
+  CHECK(*o.engine->guard().value("app.broken") == 5);
+  CHECK(o.act(release_parameter, {}, {"app.broken"}).first == 404);  // nothing to lift
 }
 
 TEST_CASE("operator: propose mode keeps one pending proposal per parameter; the same again waits, another supersedes") {

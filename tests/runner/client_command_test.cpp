@@ -144,6 +144,14 @@ TEST_CASE("client: an endless, huge or trickling answer ends with exit 1 and say
     CHECK(run.status == 1);
     CHECK(run.out == "setpoint params: no complete answer within 1s from " + server.url() + "\n");
   }
+  SECTION("a status line of 100 KB") {  // httplib's std::regex recursed through it and overflowed the stack
+    HostileServer server([](int fd) {
+      send_all(fd, "HTTP/1.1 200 " + std::string(100000, 'O') + "\r\nContent-Length: 2\r\n\r\n[]");
+    });
+    const auto run = setpoint::testing::run_setpoint("params --url " + server.url() + " --timeout 10s");
+    INFO(run.out);
+    CHECK((run.status == 0 || run.status == 1));  // an answer or a refusal, never a signal
+  }
   SECTION("valid JSON of another shape") {
     HostileServer server([](int fd) {
       const std::string body = R"([{"name":1},5,"x",null])";

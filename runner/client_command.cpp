@@ -376,7 +376,7 @@ int run_client(const ClientArgs& args) {
   std::optional<httplib::Result> sent;
   {
     AnswerWatch watch(c, url, *deadline);
-    // On a thread with a deep stack: httplib 0.11 matches the status line with std::regex,
+    // On a thread with a deep stack: httplib 0.11 matches the status line with a regex,
     // which recurses per character, and a 100 KB status line overflowed the main thread's
     // 8 MiB. Touched stack counts in the watch's 512 MiB, which ends the process first.
     run_on_deep_stack([&] { sent.emplace(client.send(request)); });

@@ -123,6 +123,13 @@ std::string bad_head(std::string_view head) {
     if (name == "authorization" || name == "content-length" || name == "transfer-encoding" || name == "host") {
       if (++seen[name] > 1) return "the header " + name + " is given more than once";
     }
+    if (name == "transfer-encoding") {
+      // Only chunked is spoken: MHD left "gzip, chunked" waiting for a body it would never read.
+      std::string value = lower(line.substr(colon + 1));
+      while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.erase(0, 1);
+      while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
+      if (value != "chunked") return "Transfer-Encoding \"" + utf8::printable(value, 100) + "\": only chunked is taken";
+    }
   }
   if (seen.count("content-length") > 0 && seen.count("transfer-encoding") > 0) {
     return "both Content-Length and Transfer-Encoding: a body is framed one way";

@@ -87,6 +87,8 @@ std::variant<Tokens, std::string> Tokens::load(const std::string& path) {
       }
       for (const auto& other : tokens.tokens_) {
         if (other.name == t.name) r.fail(list[i]["name"], at + ".name", "\"" + t.name + "\" is already a token's name");
+        // One secret under two names: which name and role it gets would depend on the order.
+        if (other.hash == t.hash) r.fail(list[i], at, "the same token as \"" + other.name + "\" (each name needs its own)");
       }
       tokens.tokens_.push_back(std::move(t));
     }

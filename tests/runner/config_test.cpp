@@ -201,3 +201,12 @@ TEST_CASE("the tokens file and a scenario refuse a key given twice too") {
   REQUIRE(std::holds_alternative<std::string>(scenario));
   CHECK(std::get<std::string>(scenario).find("s.yaml:2:1: key \"name\" is given twice") != std::string::npos);
 }
+
+TEST_CASE("the tokens file refuses one token under two names: the role it got depended on the order") {
+  setpoint::testing::TempDir dir;
+  write_file(dir.file("tokens.yaml"), "tokens:\n  - { name: a, role: viewer, token: \"0123456789abcdefXYZ\" }\n"
+                                      "  - { name: b, role: admin, token: \"0123456789abcdefXYZ\" }\n");
+  const auto tokens = Tokens::load(dir.file("tokens.yaml"));
+  REQUIRE(std::holds_alternative<std::string>(tokens));
+  CHECK(std::get<std::string>(tokens) == dir.file("tokens.yaml") + ":3:5: tokens[1]: the same token as \"a\" (each name needs its own)");
+}

@@ -250,6 +250,9 @@ TEST_CASE("control plane: repeated or conflicting framing and credentials are re
   CHECK(status_of(a) == 400);
   CHECK(body_of(a).find("framed one way") != std::string::npos);
   CHECK(status_of(answer("GET /healthz HTTP/1.1\r\nHost: x\r\nHost: y\r\nConnection: close\r\n\r\n")) == 400);
+  a = answer(reload + "Transfer-Encoding: gzip, chunked\r\nAuthorization: Bearer " + kOperator + "\r\n\r\n0\r\n\r\n");
+  CHECK(status_of(a) == 400);  // MHD left it waiting for a body it would never read
+  CHECK(body_of(a).find("only chunked is taken") != std::string::npos);
   a = answer("GET /healthz%00x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   CHECK(status_of(a) == 400);
   CHECK(body_of(a).find("%00") != std::string::npos);

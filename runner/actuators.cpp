@@ -1,8 +1,8 @@
 #include "actuators.hpp"
 
-#include "setpoint/exec_actuator.hpp"
-#include "setpoint/file_actuator.hpp"
-#include "setpoint/inproc_actuator.hpp"
+#include "setpoint/actuators/exec_actuator.hpp"
+#include "setpoint/actuators/file_actuator.hpp"
+#include "setpoint/actuators/inproc_actuator.hpp"
 
 namespace setpoint::runner {
 

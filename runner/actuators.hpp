@@ -5,7 +5,7 @@
 #include <string>
 
 #include "config.hpp"
-#include "setpoint/actuator.hpp"
+#include "setpoint/actuators/actuator.hpp"
 
 namespace setpoint::runner {
 

@@ -18,9 +18,9 @@
 #include <thread>
 
 #include "decision_text.hpp"
-#include "setpoint/duration.hpp"
-#include "setpoint/json_document.hpp"
-#include "setpoint/utf8.hpp"
+#include "setpoint/base/duration.hpp"
+#include "setpoint/base/json_document.hpp"
+#include "setpoint/base/utf8.hpp"
 
 namespace setpoint::runner {
 namespace {

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <filesystem>
 #include "daemon_config.hpp"
-#include "setpoint/number_text.hpp"
-#include "setpoint/regular_file.hpp"
+#include "setpoint/base/number_text.hpp"
+#include "setpoint/base/regular_file.hpp"
 #include "effects_config.hpp"
 #include "yaml_reader.hpp"
 

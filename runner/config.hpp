@@ -7,11 +7,11 @@
 #include <variant>
 #include <vector>
 
-#include "setpoint/aggregator.hpp"
-#include "setpoint/decision.hpp"
-#include "setpoint/guard.hpp"
-#include "setpoint/redactor.hpp"
-#include "setpoint/telemetry_schema.hpp"
+#include "setpoint/windows/aggregator.hpp"
+#include "setpoint/audit/decision.hpp"
+#include "setpoint/guard/guard.hpp"
+#include "setpoint/telemetry/redactor.hpp"
+#include "setpoint/telemetry/schema.hpp"
 
 namespace setpoint::runner {
 

@@ -9,7 +9,7 @@
 
 #include "schedule.hpp"
 #include "setpoint/bindings/policy_candidate.hpp"
-#include "setpoint/regular_file.hpp"
+#include "setpoint/base/regular_file.hpp"
 #include "tokens.hpp"
 
 namespace setpoint::runner {

@@ -10,12 +10,12 @@
 #include "engine.hpp"
 #include "http_server.hpp"
 #include "operator_actions.hpp"
-#include "setpoint/duration.hpp"
-#include "setpoint/json_document.hpp"
-#include "setpoint/number_text.hpp"
-#include "setpoint/snapshot.hpp"
-#include "setpoint/timestamp.hpp"
-#include "setpoint/utf8.hpp"
+#include "setpoint/base/duration.hpp"
+#include "setpoint/base/json_document.hpp"
+#include "setpoint/base/number_text.hpp"
+#include "setpoint/windows/snapshot.hpp"
+#include "setpoint/base/timestamp.hpp"
+#include "setpoint/base/utf8.hpp"
 #include "telemetry_intake.hpp"
 
 namespace setpoint::runner {

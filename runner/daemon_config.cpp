@@ -1,7 +1,7 @@
 #include "daemon_config.hpp"
 
 #include "effects_config.hpp"
-#include "setpoint/number_text.hpp"
+#include "setpoint/base/number_text.hpp"
 
 namespace setpoint::runner {
 

@@ -1,7 +1,7 @@
 #include "decision_text.hpp"
 
-#include "setpoint/json_document.hpp"
-#include "setpoint/utf8.hpp"
+#include "setpoint/base/json_document.hpp"
+#include "setpoint/base/utf8.hpp"
 
 namespace setpoint::runner {
 namespace {

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "setpoint/exec_actuator.hpp"
-#include "setpoint/number_text.hpp"
+#include "setpoint/actuators/exec_actuator.hpp"
+#include "setpoint/base/number_text.hpp"
 
 namespace setpoint::runner {
 namespace {

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "setpoint/timestamp.hpp"
+#include "setpoint/base/timestamp.hpp"
 
 #include "actuators.hpp"
 #include "engine_views.hpp"

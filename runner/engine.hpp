@@ -23,15 +23,15 @@
 #include "config.hpp"
 #include "engine_metrics.hpp"
 #include "schedule.hpp"
-#include "setpoint/actuator_pool.hpp"
-#include "setpoint/aggregator.hpp"
-#include "setpoint/audit_store.hpp"
+#include "setpoint/actuators/actuator_pool.hpp"
+#include "setpoint/windows/aggregator.hpp"
+#include "setpoint/audit/audit_store.hpp"
 #include "setpoint/bindings/policy_folder.hpp"
 #include "setpoint/bindings/policy_health.hpp"
-#include "setpoint/decision_log_file.hpp"
-#include "setpoint/effect_pipeline.hpp"
-#include "setpoint/guard.hpp"
-#include "setpoint/inproc_actuator.hpp"
+#include "setpoint/audit/decision_log_file.hpp"
+#include "setpoint/effects/effect_pipeline.hpp"
+#include "setpoint/guard/guard.hpp"
+#include "setpoint/actuators/inproc_actuator.hpp"
 
 namespace setpoint::runner {
 

@@ -3,8 +3,8 @@
 #include <cmath>
 #include <cstdio>
 
-#include "setpoint/json_text.hpp"
-#include "setpoint/utf8.hpp"
+#include "setpoint/base/json_text.hpp"
+#include "setpoint/base/utf8.hpp"
 
 namespace setpoint::runner {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <tuple>
 
-#include "setpoint/ingest.hpp"
+#include "setpoint/telemetry/ingest.hpp"
 
 namespace setpoint::runner {
 

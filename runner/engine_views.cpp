@@ -1,8 +1,8 @@
 #include "engine_views.hpp"
 
 #include "engine.hpp"
-#include "setpoint/json_document.hpp"
-#include "setpoint/timestamp.hpp"
+#include "setpoint/base/json_document.hpp"
+#include "setpoint/base/timestamp.hpp"
 
 namespace setpoint::runner {
 namespace {

@@ -4,7 +4,7 @@
 #include <map>
 #include <string>
 
-#include "setpoint/clock.hpp"
+#include "setpoint/base/clock.hpp"
 
 namespace setpoint::runner {
 

@@ -8,8 +8,8 @@
 #include "setpoint/bindings/policy_info.hpp"
 #include "setpoint/bindings/policy_candidate.hpp"
 #include "setpoint/bindings/policy_state.hpp"
-#include "setpoint/json_document.hpp"
-#include "setpoint/regular_file.hpp"
+#include "setpoint/base/json_document.hpp"
+#include "setpoint/base/regular_file.hpp"
 
 namespace setpoint::runner {
 

@@ -2,9 +2,9 @@
 
 #include <cmath>
 
-#include "setpoint/duration.hpp"
-#include "setpoint/json_document.hpp"
-#include "setpoint/timestamp.hpp"
+#include "setpoint/base/duration.hpp"
+#include "setpoint/base/json_document.hpp"
+#include "setpoint/base/timestamp.hpp"
 
 namespace setpoint::runner {
 namespace {

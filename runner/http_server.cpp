@@ -22,9 +22,9 @@
 #include <mutex>
 #include <thread>
 
-#include "setpoint/json_text.hpp"
-#include "setpoint/number_text.hpp"
-#include "setpoint/utf8.hpp"
+#include "setpoint/base/json_text.hpp"
+#include "setpoint/base/number_text.hpp"
+#include "setpoint/base/utf8.hpp"
 
 namespace setpoint::runner {
 namespace {

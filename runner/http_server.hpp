@@ -26,7 +26,7 @@
 #include <utility>
 #include <vector>
 
-#include "setpoint/clock.hpp"
+#include "setpoint/base/clock.hpp"
 
 struct MHD_Connection;
 

@@ -8,13 +8,13 @@
 
 #include "check_command.hpp"
 #include "client_command.hpp"
-#include "setpoint/utf8.hpp"
+#include "setpoint/base/utf8.hpp"
 #include "eval_command.hpp"
 #include "replay_command.hpp"
 #include "run_command.hpp"
 #include "simulate_command.hpp"
-#include "setpoint/json_text.hpp"
-#include "setpoint/number_text.hpp"
+#include "setpoint/base/json_text.hpp"
+#include "setpoint/base/number_text.hpp"
 #include "stats_command.hpp"
 #include "test_command.hpp"
 

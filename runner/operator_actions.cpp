@@ -3,11 +3,11 @@
 #include <cmath>
 
 #include "engine.hpp"
-#include "setpoint/duration.hpp"
-#include "setpoint/json_document.hpp"
-#include "setpoint/number_text.hpp"
-#include "setpoint/timestamp.hpp"
-#include "setpoint/utf8.hpp"
+#include "setpoint/base/duration.hpp"
+#include "setpoint/base/json_document.hpp"
+#include "setpoint/base/number_text.hpp"
+#include "setpoint/base/timestamp.hpp"
+#include "setpoint/base/utf8.hpp"
 
 namespace setpoint::runner {
 namespace {

@@ -1,6 +1,6 @@
 #include "recorded_telemetry.hpp"
 
-#include "setpoint/file_source.hpp"
+#include "setpoint/telemetry/file_source.hpp"
 
 namespace setpoint::runner {
 

@@ -3,7 +3,7 @@
 // when it was read, else why not — the file is missing, or reading it failed.
 #include <string>
 
-#include "setpoint/line_sink.hpp"
+#include "setpoint/telemetry/line_sink.hpp"
 
 namespace setpoint::runner {
 

@@ -5,8 +5,8 @@
 // deploy pipeline's "halt releases" switch.
 #include <cstdint>
 
-#include "setpoint/adaptive.hpp"
-#include "setpoint/clock.hpp"
+#include "setpoint/base/adaptive.hpp"
+#include "setpoint/base/clock.hpp"
 
 namespace setpoint::runner {
 

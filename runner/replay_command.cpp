@@ -8,10 +8,10 @@
 #include "decision_text.hpp"
 #include "engine.hpp"
 #include "recorded_telemetry.hpp"
-#include "setpoint/event_parser.hpp"
-#include "setpoint/ingest.hpp"
-#include "setpoint/json_document.hpp"
-#include "setpoint/timestamp.hpp"
+#include "setpoint/telemetry/event_parser.hpp"
+#include "setpoint/telemetry/ingest.hpp"
+#include "setpoint/base/json_document.hpp"
+#include "setpoint/base/timestamp.hpp"
 
 namespace setpoint::runner {
 namespace {

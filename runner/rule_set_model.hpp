@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "setpoint/adaptive.hpp"
-#include "setpoint/aggregator.hpp"
+#include "setpoint/base/adaptive.hpp"
+#include "setpoint/windows/aggregator.hpp"
 
 namespace setpoint::runner {
 

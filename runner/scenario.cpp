@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
-#include "setpoint/regular_file.hpp"
+#include "setpoint/base/regular_file.hpp"
 #include "yaml_reader.hpp"
 
 namespace setpoint::runner {

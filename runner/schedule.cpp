@@ -3,7 +3,7 @@
 #include <array>
 #include <cstdio>
 
-#include "setpoint/duration.hpp"
+#include "setpoint/base/duration.hpp"
 
 namespace setpoint::runner {
 namespace {

@@ -4,7 +4,7 @@
 #include <optional>
 #include <string>
 
-#include "setpoint/clock.hpp"
+#include "setpoint/base/clock.hpp"
 
 namespace setpoint::runner {
 

@@ -6,7 +6,7 @@
 #include "scenario.hpp"
 #include "simulation.hpp"
 #include "simulation_figures.hpp"
-#include "setpoint/json_document.hpp"
+#include "setpoint/base/json_document.hpp"
 
 namespace setpoint::runner {
 namespace {

@@ -10,8 +10,8 @@
 #include "engine.hpp"
 #include "release_train.hpp"
 #include "rule_set_model.hpp"
-#include "setpoint/json_document.hpp"
-#include "setpoint/timestamp.hpp"
+#include "setpoint/base/json_document.hpp"
+#include "setpoint/base/timestamp.hpp"
 
 namespace setpoint::runner {
 namespace {

@@ -5,7 +5,7 @@
 #include <deque>
 #include <set>
 
-#include "setpoint/json_document.hpp"
+#include "setpoint/base/json_document.hpp"
 
 namespace setpoint::runner {
 namespace {

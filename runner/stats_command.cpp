@@ -7,11 +7,11 @@
 
 #include "config.hpp"
 #include "recorded_telemetry.hpp"
-#include "setpoint/duration.hpp"
-#include "setpoint/ingest.hpp"
-#include "setpoint/json_document.hpp"
-#include "setpoint/snapshot.hpp"
-#include "setpoint/timestamp.hpp"
+#include "setpoint/base/duration.hpp"
+#include "setpoint/telemetry/ingest.hpp"
+#include "setpoint/base/json_document.hpp"
+#include "setpoint/windows/snapshot.hpp"
+#include "setpoint/base/timestamp.hpp"
 
 namespace setpoint::runner {
 namespace {

@@ -5,7 +5,7 @@
 #include <chrono>
 #include <map>
 
-#include "setpoint/event_parser.hpp"
+#include "setpoint/telemetry/event_parser.hpp"
 
 namespace setpoint::runner {
 namespace {

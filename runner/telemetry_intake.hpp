@@ -16,8 +16,8 @@
 
 #include "config.hpp"
 #include "engine_metrics.hpp"
-#include "setpoint/file_source.hpp"
-#include "setpoint/ingest.hpp"
+#include "setpoint/telemetry/file_source.hpp"
+#include "setpoint/telemetry/ingest.hpp"
 
 namespace setpoint::runner {
 

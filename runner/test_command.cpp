@@ -13,9 +13,9 @@ extern "C" {
 #include "setpoint/bindings/policy_candidate.hpp"
 #include "setpoint/bindings/policy_state.hpp"
 #include "setpoint/bindings/state_codec.hpp"
-#include "setpoint/json_document.hpp"
-#include "setpoint/regular_file.hpp"
-#include "setpoint/utf8.hpp"
+#include "setpoint/base/json_document.hpp"
+#include "setpoint/base/regular_file.hpp"
+#include "setpoint/base/utf8.hpp"
 
 namespace setpoint::runner {
 namespace {

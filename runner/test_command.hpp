@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "setpoint/bindings/stdlib.hpp"
-#include "setpoint/clock.hpp"
+#include "setpoint/base/clock.hpp"
 
 namespace setpoint::runner {
 

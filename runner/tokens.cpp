@@ -1,8 +1,8 @@
 #include "tokens.hpp"
 
-#include "setpoint/number_text.hpp"
-#include "setpoint/regular_file.hpp"
-#include "setpoint/sha256.hpp"
+#include "setpoint/base/number_text.hpp"
+#include "setpoint/base/regular_file.hpp"
+#include "setpoint/base/sha256.hpp"
 #include "yaml_reader.hpp"
 
 namespace setpoint::runner {

@@ -7,9 +7,9 @@
 #include <map>
 #include <sstream>
 
-#include "setpoint/duration.hpp"
-#include "setpoint/number_text.hpp"
-#include "setpoint/utf8.hpp"
+#include "setpoint/base/duration.hpp"
+#include "setpoint/base/number_text.hpp"
+#include "setpoint/base/utf8.hpp"
 
 namespace setpoint::runner {
 namespace {

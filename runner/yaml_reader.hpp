@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "setpoint/clock.hpp"
+#include "setpoint/base/clock.hpp"
 
 namespace setpoint::runner {
 

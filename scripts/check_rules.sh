@@ -17,7 +17,7 @@ rule() {  # rule "what is wrong and what to do instead" <grep -E pattern> <files
 }
 sources=$(git ls-files 'core/*.cpp' 'core/*.hpp' 'bindings/*.cpp' 'bindings/*.hpp' 'runner/*.cpp' 'runner/*.hpp' 2>/dev/null ||
           find core bindings runner -name '*.cpp' -o -name '*.hpp')
-edge=core/include/setpoint/json_document.hpp
+edge=core/include/setpoint/base/json_document.hpp
 others=$(echo "$sources" | grep -v "^$edge$")
 
 # nlohmann's dump() throws on invalid UTF-8 and parse() throws and accepts any depth: a GET of

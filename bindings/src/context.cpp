@@ -2,8 +2,8 @@
 
 #include <unordered_map>
 
-#include "setpoint/duration.hpp"
-#include "setpoint/json_text.hpp"
+#include "setpoint/base/duration.hpp"
+#include "setpoint/base/json_text.hpp"
 
 namespace setpoint::bindings {
 

@@ -7,9 +7,9 @@ extern "C" {
 }
 
 #include "evaluation.hpp"
-#include "setpoint/duration.hpp"
-#include "setpoint/series.hpp"
-#include "setpoint/utf8.hpp"
+#include "setpoint/base/duration.hpp"
+#include "setpoint/windows/series.hpp"
+#include "setpoint/base/utf8.hpp"
 
 #include <iterator>
 #include <vector>

@@ -2,8 +2,8 @@
 
 #include <filesystem>
 
-#include "setpoint/regular_file.hpp"
-#include "setpoint/sha256.hpp"
+#include "setpoint/base/regular_file.hpp"
+#include "setpoint/base/sha256.hpp"
 
 namespace setpoint::bindings {
 namespace fs = std::filesystem;

@@ -7,7 +7,7 @@ extern "C" {
 
 #include <string_view>
 
-#include "setpoint/duration.hpp"
+#include "setpoint/base/duration.hpp"
 
 namespace setpoint::bindings {
 namespace {

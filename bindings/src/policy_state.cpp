@@ -12,7 +12,7 @@ extern "C" {
 #include "evaluation.hpp"
 #include "setpoint/bindings/library.hpp"
 #include "setpoint/bindings/state_codec.hpp"
-#include "setpoint/utf8.hpp"
+#include "setpoint/base/utf8.hpp"
 #include "watchdog.hpp"
 
 namespace setpoint::bindings {

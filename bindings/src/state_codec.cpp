@@ -9,9 +9,9 @@ extern "C" {
 #include <lua.h>
 }
 
-#include "setpoint/json_document.hpp"
-#include "setpoint/json_text.hpp"
-#include "setpoint/utf8.hpp"
+#include "setpoint/base/json_document.hpp"
+#include "setpoint/base/json_text.hpp"
+#include "setpoint/base/utf8.hpp"
 
 namespace setpoint::bindings {
 namespace {

@@ -3,7 +3,7 @@
 #include <filesystem>
 
 #include "setpoint/bindings/policy_candidate.hpp"
-#include "setpoint/regular_file.hpp"
+#include "setpoint/base/regular_file.hpp"
 
 namespace setpoint::bindings {
 

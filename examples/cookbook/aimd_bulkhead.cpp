@@ -10,7 +10,7 @@
 #include <deque>
 
 #include "embedded_engine.hpp"
-#include "setpoint/bulkhead.hpp"
+#include "setpoint/resilience/bulkhead.hpp"
 
 using namespace setpoint;
 

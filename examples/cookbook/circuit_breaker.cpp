@@ -5,7 +5,7 @@
 // would read them (calls{dep=payments}: ok, error, rejected).
 #include <cstdio>
 
-#include "setpoint/circuit_breaker.hpp"
+#include "setpoint/resilience/circuit_breaker.hpp"
 
 using namespace setpoint;
 

@@ -11,8 +11,8 @@
 #include <string>
 
 #include "embedded_engine.hpp"
-#include "setpoint/call_recorder.hpp"
-#include "setpoint/rate_limiter.hpp"
+#include "setpoint/resilience/call_recorder.hpp"
+#include "setpoint/resilience/rate_limiter.hpp"
 
 using namespace setpoint;
 

@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <random>
 
-#include "setpoint/retry_policy.hpp"
+#include "setpoint/resilience/retry_policy.hpp"
 
 using namespace setpoint;
 

@@ -1,6 +1,6 @@
 // Figures for the policy runtime.
 #include "harness.hpp"
-#include "setpoint/aggregator.hpp"
+#include "setpoint/windows/aggregator.hpp"
 #include <algorithm>
 #include <chrono>
 #include <cstdio>

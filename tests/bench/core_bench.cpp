@@ -13,11 +13,11 @@
 #include <vector>
 
 #include "harness.hpp"
-#include "setpoint/aggregator.hpp"
-#include "setpoint/file_source.hpp"
-#include "setpoint/ingest.hpp"
-#include "setpoint/snapshot.hpp"
-#include "setpoint/timestamp.hpp"
+#include "setpoint/windows/aggregator.hpp"
+#include "setpoint/telemetry/file_source.hpp"
+#include "setpoint/telemetry/ingest.hpp"
+#include "setpoint/windows/snapshot.hpp"
+#include "setpoint/base/timestamp.hpp"
 
 namespace setpoint::bench {
 namespace {

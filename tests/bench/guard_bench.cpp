@@ -1,6 +1,6 @@
 // Figures for the guard: the cost of one verdict for a typical parameter.
 #include "harness.hpp"
-#include "setpoint/guard.hpp"
+#include "setpoint/guard/guard.hpp"
 
 namespace setpoint::bench {
 

@@ -14,9 +14,9 @@
 #include <vector>
 
 #include "harness.hpp"
-#include "setpoint/aggregator.hpp"
-#include "setpoint/duration.hpp"
-#include "setpoint/json_text.hpp"
+#include "setpoint/windows/aggregator.hpp"
+#include "setpoint/base/duration.hpp"
+#include "setpoint/base/json_text.hpp"
 
 using namespace setpoint;
 

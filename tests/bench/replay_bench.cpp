@@ -9,7 +9,7 @@
 #include <random>
 
 #include "harness.hpp"
-#include "setpoint/timestamp.hpp"
+#include "setpoint/base/timestamp.hpp"
 
 namespace setpoint::bench {
 

@@ -1,9 +1,9 @@
 // The in-process resilience primitives, uncontended: one thread, the costs a caller pays per
 // call — bare, and with the outcome recorded into the aggregator.
 #include "harness.hpp"
-#include "setpoint/bulkhead.hpp"
-#include "setpoint/circuit_breaker.hpp"
-#include "setpoint/rate_limiter.hpp"
+#include "setpoint/resilience/bulkhead.hpp"
+#include "setpoint/resilience/circuit_breaker.hpp"
+#include "setpoint/resilience/rate_limiter.hpp"
 
 namespace setpoint::bench {
 

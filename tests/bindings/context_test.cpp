@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "setpoint/bindings/policy_state.hpp"
-#include "setpoint/series.hpp"
+#include "setpoint/windows/series.hpp"
 
 using namespace setpoint;
 using namespace setpoint::bindings;

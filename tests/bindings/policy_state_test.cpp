@@ -14,7 +14,7 @@
 
 #include "setpoint/bindings/policy_info.hpp"
 #include "setpoint/bindings/policy_state.hpp"
-#include "setpoint/utf8.hpp"
+#include "setpoint/base/utf8.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace setpoint;

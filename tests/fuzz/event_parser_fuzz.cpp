@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "setpoint/ingest.hpp"
-#include "setpoint/timestamp.hpp"
+#include "setpoint/telemetry/ingest.hpp"
+#include "setpoint/base/timestamp.hpp"
 
 using namespace setpoint;
 

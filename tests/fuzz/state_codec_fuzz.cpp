@@ -15,7 +15,7 @@ extern "C" {
 }
 
 #include "setpoint/bindings/state_codec.hpp"
-#include "setpoint/json_document.hpp"
+#include "setpoint/base/json_document.hpp"
 
 namespace {
 

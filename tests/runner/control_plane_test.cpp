@@ -16,7 +16,7 @@
 
 #include "control_plane.hpp"
 #include "engine.hpp"
-#include "setpoint/utf8.hpp"
+#include "setpoint/base/utf8.hpp"
 #include "support/daemon.hpp"
 #include "support/raw_http.hpp"
 #include "telemetry_intake.hpp"

@@ -12,8 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "setpoint/audit_store.hpp"
-#include "setpoint/timestamp.hpp"
+#include "setpoint/audit/audit_store.hpp"
+#include "setpoint/base/timestamp.hpp"
 #include "support/daemon.hpp"
 #include "support/run_binary.hpp"
 #include "support/temp_dir.hpp"

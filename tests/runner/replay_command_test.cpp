@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "setpoint/timestamp.hpp"
+#include "setpoint/base/timestamp.hpp"
 #include "support/run_binary.hpp"
 #include "support/temp_dir.hpp"
 

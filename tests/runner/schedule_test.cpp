@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "schedule.hpp"
-#include "setpoint/timestamp.hpp"
+#include "setpoint/base/timestamp.hpp"
 
 using namespace setpoint;
 using namespace setpoint::runner;

@@ -2,7 +2,7 @@
 // refused, or a clean run proves nothing.
 #include <catch2/catch.hpp>
 
-#include "setpoint/guard.hpp"
+#include "setpoint/guard/guard.hpp"
 #include "simulation.hpp"
 
 using namespace setpoint;

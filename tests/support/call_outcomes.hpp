@@ -6,7 +6,7 @@
 #include <map>
 #include <string>
 
-#include "setpoint/aggregator.hpp"
+#include "setpoint/windows/aggregator.hpp"
 
 namespace setpoint::testing {
 

@@ -22,9 +22,9 @@
 #include <string_view>
 #include <vector>
 
-#include "setpoint/proposal.hpp"
-#include "setpoint/series.hpp"
-#include "setpoint/window.hpp"
+#include "setpoint/guard/proposal.hpp"
+#include "setpoint/windows/series.hpp"
+#include "setpoint/windows/window.hpp"
 
 namespace setpoint::bindings {
 

@@ -4,7 +4,7 @@
 // ceiling; the first success after a quarantine resets it. Other policies never notice.
 #include <string>
 
-#include "setpoint/clock.hpp"
+#include "setpoint/base/clock.hpp"
 
 namespace setpoint::bindings {
 

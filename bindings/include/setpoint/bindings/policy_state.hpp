@@ -16,7 +16,7 @@
 #include "setpoint/bindings/context.hpp"
 #include "setpoint/bindings/memory_cap.hpp"
 #include "setpoint/bindings/stdlib.hpp"
-#include "setpoint/clock.hpp"
+#include "setpoint/base/clock.hpp"
 
 struct lua_State;
 struct lua_Debug;

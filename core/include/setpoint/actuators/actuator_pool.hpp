@@ -1,0 +1,54 @@
+#pragma once
+// Actuation runs off the engine thread: the engine submits, worker threads call the actuators,
+// and the engine collects results at its next tick. An actuation still running past its
+// timeout is reported as timed out (its late result is then discarded): the engine never
+// waits on the outside world, and a hung webhook cannot stall a tick.
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "setpoint/actuators/actuator.hpp"
+
+namespace setpoint {
+
+class ActuatorPool {
+ public:
+  struct Done {
+    std::int64_t id;
+    ActuationResult result;
+    bool timed_out = false;
+  };
+
+  ActuatorPool(std::size_t threads, const Clock& clock);
+  ~ActuatorPool();
+  ActuatorPool(const ActuatorPool&) = delete;
+  ActuatorPool& operator=(const ActuatorPool&) = delete;
+
+  void submit(std::int64_t id, Actuator& actuator, Actuation actuation, Nanos timeout);
+  // What finished since the last call, and what ran past its deadline.
+  std::vector<Done> collect();
+  std::size_t in_flight() const;
+
+ private:
+  struct Job {
+    std::int64_t id;
+    Actuator* actuator;
+    Actuation actuation;
+  };
+  void work();
+
+  const Clock& clock_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Job> queue_;
+  std::map<std::int64_t, Nanos> deadlines_;  // submitted, not yet collected
+  std::vector<Done> done_;
+  bool stopping_ = false;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace setpoint

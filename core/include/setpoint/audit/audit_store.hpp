@@ -1,0 +1,111 @@
+#pragma once
+// The audit and state store: SQLite in WAL mode. Decisions (intent written before an effect,
+// result after), named state documents (guard state, policy state, shadow values) and drift
+// events. The schema grows by numbered, additive migrations (PRAGMA user_version).
+// Used from the engine thread only.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "setpoint/audit/decision.hpp"
+
+struct sqlite3;
+
+namespace setpoint {
+
+struct DecisionQuery {
+  Nanos since = 0;
+  std::string policy;   // empty: any
+  std::string verdict;  // allow, clamp, block; empty: any
+  std::size_t limit = 1000;
+  std::string target;   // a parameter or action; empty: any
+  std::string outcome;  // applied, blocked, …; empty: any
+  bool newest_first = false;  // the limit keeps the newest, and they come newest first
+};
+
+struct StoredDecision {
+  std::int64_t id;
+  Nanos at;
+  std::string policy;
+  std::string target;
+  std::string verdict;
+  std::string outcome;  // empty: an intent without a result
+  std::string json;     // the whole record, as decision_json() wrote it
+};
+
+struct StoredParameter {
+  std::string name;
+  std::string value;    // JSON: a number, a bool or a string
+  std::string source;   // the policy, operator:<name>, setpoint:verify…
+  std::string version;  // the decision id that set it
+  Nanos updated_at = 0;
+};
+
+struct StoredProposal {
+  std::int64_t id;  // the decision's id
+  std::string status;  // pending, approved, rejected, expired
+  Nanos expires;
+  std::string record;  // the decision record (JSON)
+  std::string decided_by;
+  Nanos decided_at;
+};
+
+// A mutation made through the control plane: who (the token's name), what, and its answer.
+struct OperatorAction {
+  Nanos at = 0;
+  std::string who;
+  std::string action;  // "POST /v1/pause"
+  std::string detail;  // the request body
+  int status = 0;      // the HTTP status answered
+};
+
+class AuditStore {
+ public:
+  static std::variant<std::unique_ptr<AuditStore>, std::string> open(const std::string& path);
+  ~AuditStore();
+  AuditStore(const AuditStore&) = delete;
+  AuditStore& operator=(const AuditStore&) = delete;
+
+  int schema_version() const;
+  // A decision whose effect is about to happen (outcome empty): its id, or 0 on failure.
+  std::int64_t record_intent(Decision& decision);
+  // The effect's result. False on failure (see error()).
+  bool record_result(Decision& decision);
+  // A decision with no effect to wait for (observe, advise, blocked…), recorded whole.
+  std::int64_t record(Decision& decision);
+  // Intents without a result: effects a crash may or may not have completed.
+  std::vector<StoredDecision> unfinished() const;
+  std::vector<StoredDecision> decisions(const DecisionQuery& query) const;
+  std::optional<StoredDecision> decision(std::int64_t id) const;
+
+  bool save_state(const std::string& key, const std::string& json, Nanos at);
+  std::optional<std::string> load_state(const std::string& key) const;
+
+  bool save_parameter(const StoredParameter& parameter);
+  std::vector<StoredParameter> parameters() const;
+  bool save_proposal(const StoredProposal& proposal);
+  std::vector<StoredProposal> proposals(const std::string& status = {}) const;
+  std::optional<StoredProposal> proposal(std::int64_t id) const;
+
+  bool record_drift(Nanos at, const std::string& target, const std::string& detail);
+  std::size_t drift_count() const;
+
+  bool record_operator_action(const OperatorAction& action);
+  std::vector<OperatorAction> operator_actions() const;
+
+  const std::string& error() const { return error_; }
+
+ private:
+  explicit AuditStore(sqlite3* db) : db_(db) {}
+  bool exec(const char* sql);
+  std::int64_t insert_decision(Decision& decision);
+  std::string migrate();
+
+  sqlite3* db_;
+  mutable std::string error_;
+};
+
+}  // namespace setpoint

@@ -1,0 +1,153 @@
+#pragma once
+// Where proposals become effects, or records of effects that were not taken. For each
+// proposal of a policy evaluation:
+//
+//   guard verdict ──► mode ──► observe: the change is recorded as a shadow; the guard follows
+//                     │                 the would-be trajectory, nothing is touched
+//                     ├──► advise:  a recommendation is recorded
+//                     ├──► propose: a pending proposal waits for approve/reject or its TTL,
+//                     │             one per target (the same again is "unchanged", another
+//                     │             supersedes it); on approval the guard vets it again
+//                     └──► enforce: intent recorded → actuator → result recorded; the guard
+//                                   advances only if the actuator confirms
+//
+// The mode is the lowest of the global ceiling (dry-run forces observe), the policy's and the
+// target's. A drift reported by an actuator pins the parameter as an operator override for a
+// while. A named action with an automatic undo has its undo action run (with the same
+// arguments, past the guard: restoring is not a new change) once its time is up. A parameter with a verification is checked after its window; if its KPI got worse,
+// the change is rolled back through the guard's rollback path (bounds, not cooldowns).
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "setpoint/actuators/actuator.hpp"
+#include "setpoint/actuators/actuator_pool.hpp"
+#include "setpoint/audit/audit_store.hpp"
+#include "setpoint/audit/decision.hpp"
+#include "setpoint/audit/decision_log_file.hpp"
+#include "setpoint/guard/guard.hpp"
+
+namespace setpoint {
+
+struct PipelineOptions {
+  Mode ceiling = Mode::kEnforce;
+  Mode default_mode = Mode::kObserve;  // for policies and targets not given one
+  Nanos proposal_ttl = 15 * 60 * kNanosPerSecond;
+  Nanos drift_pin = 30 * 60 * kNanosPerSecond;
+};
+
+struct PendingProposal {
+  std::int64_t id;  // the decision's id
+  Decision decision;
+  Nanos expires;
+};
+
+// The value of a KPI now (the stat of a series over the verification window), if known.
+using KpiReader = std::function<std::optional<double>(const Verification& verification, Nanos now)>;
+// Told of each decision as it is first recorded (`first`) and again with its result.
+using DecisionObserver = std::function<void(const Decision& decision, bool first)>;
+
+class EffectPipeline {
+ public:
+  EffectPipeline(Guard& guard, PipelineOptions options, AuditStore* store = nullptr, DecisionLog log = {});
+
+  void bind(const std::string& target, Actuator& actuator);
+  // What a policy declares it may touch (the params and actions of its file): its proposals
+  // for anything else are blocked as not_declared, whatever config grants.
+  void declare(const std::string& policy, std::vector<std::string> targets) { declared_[policy] = std::move(targets); }
+  // From now on, actuators run on the pool's threads: enforce decisions are recorded as
+  // intents at once and completed by tick() when the pool reports back (or times out: the
+  // outcome is then unknown and counted as applied, the safe side for cooldowns and caps).
+  void use_pool(ActuatorPool& pool, Nanos timeout) {
+    pool_ = &pool;
+    actuation_timeout_ = timeout;
+  }
+  std::size_t in_flight() const { return in_flight_.size(); }
+  bool in_flight(std::int64_t id) const { return in_flight_.count(id) > 0; }
+  void set_policy_mode(const std::string& policy, Mode mode) { policy_modes_[policy] = mode; }
+  void set_target_mode(const std::string& target, Mode mode) { target_modes_[target] = mode; }
+  void set_ceiling(Mode mode) { options_.ceiling = mode; }
+  void set_kpi_reader(KpiReader reader) { kpi_ = std::move(reader); }
+  void set_observer(DecisionObserver observer) { observer_ = std::move(observer); }
+  Mode mode_for(const std::string& policy, const std::string& target) const;
+
+  // One evaluation's proposals, in order. Returns their decisions.
+  std::vector<Decision> submit(const std::string& policy, const std::string& version,
+                               const std::vector<Proposal>& proposals, const std::string& evidence, Nanos now);
+
+  const std::map<std::int64_t, PendingProposal>& pending() const { return pending_; }
+  // The decision that last put a value on the parameter (its version), or 0.
+  std::int64_t last_applied(const std::string& parameter) const {
+    const auto it = last_applied_.find(parameter);
+    return it == last_applied_.end() ? 0 : it->second;
+  }
+  // Vets the pending proposal again and enacts it; none when no such proposal is pending.
+  std::optional<Decision> approve(std::int64_t id, const std::string& who, Nanos now);
+  bool reject(std::int64_t id, const std::string& who, Nanos now);
+  // Puts a parameter back to an earlier value through the guard's rollback path (bounds, not
+  // cooldowns): recorded now, actuated on the pool when there is one (the result then comes
+  // with tick()), else at once. None when there is no such parameter.
+  std::optional<Decision> roll_back(const std::string& parameter, double value, const std::string& who,
+                                    const std::string& version, const std::string& why, Nanos now);
+  // Expires proposals past their TTL, runs due verifications and due automatic undos.
+  void tick(Nanos now);
+  // At start-up: each intent a crash left without a result is settled by reading its target
+  // back — applied if the target holds the intended value (the guard then counts the change),
+  // not applied if it does not, unknown if it cannot be read (counted as applied, so no
+  // cooldown or cap is skipped). Nothing is ever re-applied. Returns how many were settled.
+  std::size_t reconcile(Nanos now);
+  // At start-up, after reconcile(): brings back pending proposals, verifications not yet
+  // run and undos not yet due, as the store kept them.
+  void restore();
+
+ private:
+  struct Undo {
+    Decision done;  // the action being undone
+    Nanos due;
+  };
+  struct Check {
+    Decision change;
+    double before;
+    double previous_value;
+    Nanos due;
+  };
+  void record(Decision& d);
+  void finish(Decision& d);
+  void propose(Decision& d, Nanos now);
+  void enact(Decision& d, Nanos now);
+  void complete(Decision& d, const ActuationResult& result, Nanos now, bool timed_out);
+  void complete_rollback(Decision& d, const ActuationResult& result, Nanos now, bool timed_out);
+  void verify(const Check& check, Nanos now);
+  void undo(const Undo& undo, Nanos now);
+  // Saves what restore() brings back (checks and undos; proposals are saved as they change).
+  void persist(Nanos now);
+  void remember_parameter(const Decision& d, double value, Nanos now);
+  ProposedValue actuated_value(const Decision& d) const;
+  std::string key_for(const Proposal& p) const;
+
+  Guard& guard_;
+  PipelineOptions options_;
+  AuditStore* store_;
+  DecisionLog log_;
+  KpiReader kpi_;
+  DecisionObserver observer_;
+  std::map<std::string, Actuator*> actuators_;
+  std::map<std::string, Mode> policy_modes_;
+  std::map<std::string, Mode> target_modes_;
+  std::map<std::string, std::vector<std::string>> declared_;
+  std::map<std::int64_t, PendingProposal> pending_;
+  std::map<std::string, std::int64_t> last_applied_;  // parameter → decision id
+  std::vector<Check> checks_;
+  std::vector<Undo> undos_;
+  ActuatorPool* pool_ = nullptr;
+  Nanos actuation_timeout_ = 0;
+  std::map<std::int64_t, Decision> in_flight_;
+  std::set<std::int64_t> rollbacks_;  // the in-flight ids that are rollbacks
+  std::int64_t next_local_id_ = 1;  // ids when there is no store
+  std::string persisted_;           // what persist() last wrote
+};
+
+}  // namespace setpoint

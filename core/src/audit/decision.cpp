@@ -1,0 +1,75 @@
+#include "setpoint/audit/decision.hpp"
+
+#include "setpoint/base/json_text.hpp"
+#include "setpoint/base/timestamp.hpp"
+
+namespace setpoint {
+
+const char* mode_name(Mode mode) {
+  switch (mode) {
+    case Mode::kObserve: return "observe";
+    case Mode::kAdvise: return "advise";
+    case Mode::kPropose: return "propose";
+    case Mode::kEnforce: return "enforce";
+  }
+  return "observe";
+}
+
+namespace {
+}  // namespace
+
+std::string decision_json(const Decision& d) {
+  using json_text::append_number;
+  using json_text::append_string;
+  std::string out = "{\"id\":";
+  out += std::to_string(d.id);
+  out += ",\"at\":";
+  append_string(out, format_rfc3339(d.at));
+  out += ",\"policy\":";
+  append_string(out, d.policy);
+  out += ",\"policy_version\":";
+  append_string(out, d.policy_version);
+  out += ",\"kind\":";
+  out += d.proposal.kind == Proposal::Kind::kSet ? "\"set\"" : "\"act\"";
+  out += ",\"target\":";
+  append_string(out, d.proposal.target);
+  if (d.proposal.kind == Proposal::Kind::kSet) {
+    out += ",\"proposed\":";
+    append_json(out, d.proposal.value);
+  } else {
+    out += ",\"args\":{";
+    for (std::size_t i = 0; i < d.proposal.args.size(); ++i) {
+      if (i > 0) out.push_back(',');
+      append_string(out, d.proposal.args[i].first);
+      out.push_back(':');
+      append_json(out, d.proposal.args[i].second);
+    }
+    out += "}";
+  }
+  out += ",\"reason\":";
+  append_string(out, d.proposal.reason);
+  out += ",\"evidence\":";
+  out += d.evidence.empty() ? "{}" : d.evidence;
+  out += ",\"verdict\":";
+  append_string(out, name(d.verdict.kind));
+  out += ",\"verdict_reason\":";
+  append_string(out, name(d.verdict.reason));
+  out += ",\"explain\":";
+  append_string(out, explain(d.verdict, d.proposal.target));
+  if (d.proposal.kind == Proposal::Kind::kSet) {
+    out += ",\"current\":";
+    append_number(out, d.verdict.current);
+    out += ",\"value\":";
+    append_number(out, d.verdict.value);
+  }
+  out += ",\"mode\":";
+  append_string(out, mode_name(d.mode));
+  out += ",\"outcome\":";
+  append_string(out, d.outcome);
+  out += ",\"detail\":";
+  append_string(out, d.detail);
+  out += "}";
+  return out;
+}
+
+}  // namespace setpoint

@@ -1,0 +1,398 @@
+#include "setpoint/effects/effect_pipeline.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "setpoint/base/duration.hpp"
+
+namespace setpoint {
+namespace {
+std::string format_value(double x) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", x);
+  return text;
+}
+}  // namespace
+
+EffectPipeline::EffectPipeline(Guard& guard, PipelineOptions options, AuditStore* store, DecisionLog log)
+    : guard_(guard), options_(options), store_(store), log_(std::move(log)) {}
+
+void EffectPipeline::bind(const std::string& target, Actuator& actuator) { actuators_[target] = &actuator; }
+
+Mode EffectPipeline::mode_for(const std::string& policy, const std::string& target) const {
+  Mode mode = options_.ceiling;
+  const auto lower = [&](const std::map<std::string, Mode>& modes, const std::string& name) {
+    const auto it = modes.find(name);
+    mode = std::min(mode, it == modes.end() ? options_.default_mode : it->second);
+  };
+  lower(policy_modes_, policy);
+  lower(target_modes_, target);
+  return mode;
+}
+
+void EffectPipeline::record(Decision& d) {
+  if (store_ != nullptr) {
+    store_->record(d);
+  } else {
+    d.id = next_local_id_++;
+  }
+  if (log_) log_(decision_json(d));
+  if (observer_) observer_(d, true);
+}
+
+void EffectPipeline::finish(Decision& d) {
+  if (store_ != nullptr) store_->record_result(d);
+  if (log_) log_(decision_json(d));
+  if (observer_) observer_(d, false);
+}
+
+std::string EffectPipeline::key_for(const Proposal& p) const {
+  if (p.kind == Proposal::Kind::kSet) {
+    if (const auto* spec = guard_.parameter(p.target); spec != nullptr && !spec->key.empty()) return spec->key;
+  }
+  return p.target;
+}
+
+ProposedValue EffectPipeline::actuated_value(const Decision& d) const {
+  const ParameterSpec* spec = guard_.parameter(d.proposal.target);
+  if (spec == nullptr) return d.proposal.value;
+  switch (spec->type) {
+    case ParamType::kBool: return d.verdict.value != 0;
+    case ParamType::kEnum: {
+      // The guard only lets a choice's index through; an index from elsewhere must not throw
+      // between an intent and its result.
+      const double i = d.verdict.value;
+      if (!(i >= 0 && i < static_cast<double>(spec->choices.size()))) return std::string();
+      return spec->choices[static_cast<std::size_t>(i)];
+    }
+    default: return d.verdict.value;
+  }
+}
+
+std::vector<Decision> EffectPipeline::submit(const std::string& policy, const std::string& version,
+                                             const std::vector<Proposal>& proposals, const std::string& evidence,
+                                             Nanos now) {
+  std::vector<Decision> out;
+  for (const auto& proposal : proposals) {
+    Decision d;
+    d.at = now;
+    d.policy = policy;
+    d.policy_version = version;
+    d.proposal = proposal;
+    d.proposal.policy = policy;  // a policy speaks only for itself
+    d.evidence = evidence;
+    const auto declared = declared_.find(policy);
+    if (declared != declared_.end() &&
+        std::find(declared->second.begin(), declared->second.end(), proposal.target) == declared->second.end()) {
+      d.verdict = Verdict{};
+      d.verdict.reason = Reason::kNotDeclared;
+    } else {
+      d.verdict = guard_.vet(d.proposal, now);
+    }
+    d.mode = mode_for(policy, proposal.target);
+    if (!d.verdict.allowed()) {
+      d.outcome = "blocked";
+      d.detail = explain(d.verdict, proposal.target);
+      record(d);
+    } else {
+      switch (d.mode) {
+        case Mode::kObserve:
+          // Dry-run: nothing is touched, but the guard follows the would-be value so the next
+          // evaluation sees a realistic trajectory.
+          guard_.applied(d.proposal, d.verdict, now);
+          d.outcome = "shadow";
+          d.detail = "would " + explain(d.verdict, proposal.target);
+          record(d);
+          break;
+        case Mode::kAdvise:
+          d.outcome = "advised";
+          d.detail = explain(d.verdict, proposal.target);
+          record(d);
+          break;
+        case Mode::kPropose:
+          propose(d, now);
+          break;
+        case Mode::kEnforce:
+          enact(d, now);
+          break;
+      }
+    }
+    out.push_back(d);
+  }
+  persist(now);
+  return out;
+}
+
+void EffectPipeline::enact(Decision& d, Nanos now) {
+  const auto it = actuators_.find(d.proposal.target);
+  if (it == actuators_.end()) {
+    d.outcome = "failed";
+    d.detail = "no actuator is bound to " + d.proposal.target;
+    record(d);
+    return;
+  }
+  // The intent is on disk (and in the log) before the world is touched.
+  d.outcome.clear();
+  if (store_ != nullptr) store_->record_intent(d);
+  else d.id = next_local_id_++;
+  if (log_) log_(decision_json(d));
+  if (observer_) observer_(d, true);
+  Actuation actuation{d.proposal.target, key_for(d.proposal), actuated_value(d), d.proposal.args,
+                      d.policy, d.proposal.reason, now};
+  if (pool_ != nullptr) {
+    in_flight_[d.id] = d;
+    pool_->submit(d.id, *it->second, std::move(actuation), actuation_timeout_);
+    return;
+  }
+  complete(d, it->second->apply(actuation), now, false);
+}
+
+void EffectPipeline::complete(Decision& d, const ActuationResult& result, Nanos now, bool timed_out) {
+  const ParameterSpec* spec = guard_.parameter(d.proposal.target);
+  const double previous = d.verdict.current;
+  d.detail = result.detail;
+  d.result_at = now;
+  switch (result.status) {
+    case ActuationResult::Status::kApplied: {
+      d.outcome = "applied";
+      // The change counts from when it was decided, as HPA's from its recommendation: from the
+      // actuator's answer, a policy every 2 s met a 2 s cooldown a few milliseconds early at
+      // every other step.
+      guard_.applied(d.proposal, d.verdict, d.at);
+      if (d.proposal.kind == Proposal::Kind::kSet) remember_parameter(d, d.verdict.value, now);
+      if (const ActionSpec* action = guard_.action(d.proposal.target);
+          action != nullptr && d.proposal.kind == Proposal::Kind::kAct && action->undo_after > 0) {
+        undos_.push_back({d, now + action->undo_after});
+      }
+      if (spec != nullptr && spec->verification && kpi_) {
+        if (const auto before = kpi_(*spec->verification, now)) {
+          checks_.push_back({d, *before, previous, now + spec->verification->window});
+        }
+      }
+      break;
+    }
+    case ActuationResult::Status::kFailed:
+      if (timed_out) {
+        d.outcome = "unknown";
+        guard_.applied(d.proposal, d.verdict, d.at);
+      } else {
+        d.outcome = "failed";  // not a change: the guard does not advance
+      }
+      break;
+    case ActuationResult::Status::kDrift: {
+      d.outcome = "drift";
+      if (store_ != nullptr) store_->record_drift(now, d.proposal.target, result.detail);
+      // A human changed it: take their value and keep policies off it for a while.
+      double pinned = previous;
+      if (const auto it = actuators_.find(d.proposal.target); it != actuators_.end()) {
+        if (const auto back = it->second->read_back(key_for(d.proposal)); back && std::holds_alternative<double>(*back)) {
+          pinned = std::get<double>(*back);
+        }
+      }
+      guard_.set_override(d.proposal.target, pinned, now + options_.drift_pin);
+      d.detail += "; " + d.proposal.target + " pinned at " + format_value(pinned) + " for " + human_duration(options_.drift_pin) +
+                  " (engine.drift_pin): policies leave it alone until then";
+      break;
+    }
+  }
+  finish(d);
+}
+
+namespace {
+// Same target, same effect: the value for a change, the arguments for an action.
+bool same_proposal(const Decision& a, const Decision& b) {
+  if (a.proposal.kind != b.proposal.kind || a.proposal.target != b.proposal.target) return false;
+  if (a.proposal.kind == Proposal::Kind::kSet) return a.verdict.value == b.verdict.value;
+  return a.proposal.args == b.proposal.args;
+}
+}  // namespace
+
+void EffectPipeline::propose(Decision& d, Nanos now) {
+  // One proposal waits per target. The same one again leaves it waiting (a policy asking
+  // every 2 s left 169 of them in 6 minutes); another supersedes it.
+  const auto waiting = std::find_if(pending_.begin(), pending_.end(),
+                                    [&](const auto& p) { return p.second.decision.proposal.target == d.proposal.target; });
+  if (waiting != pending_.end() && same_proposal(waiting->second.decision, d)) {
+    d.outcome = "unchanged";
+    d.detail = "proposal " + std::to_string(waiting->first) + " for the same change is still waiting";
+    record(d);
+    return;
+  }
+  d.outcome = "pending";
+  d.detail = "waiting for approval";
+  record(d);
+  pending_[d.id] = {d.id, d, now + options_.proposal_ttl};
+  if (store_ != nullptr) store_->save_proposal({d.id, "pending", now + options_.proposal_ttl, decision_json(d), "", 0});
+  if (waiting == pending_.end()) return;
+  Decision old = waiting->second.decision;
+  old.outcome = "superseded";
+  old.detail = "superseded by proposal " + std::to_string(d.id);
+  old.result_at = now;
+  if (store_ != nullptr) store_->save_proposal({old.id, "superseded", waiting->second.expires, decision_json(old), "", now});
+  finish(old);
+  pending_.erase(waiting);
+}
+
+std::optional<Decision> EffectPipeline::approve(std::int64_t id, const std::string& who, Nanos now) {
+  const auto it = pending_.find(id);
+  if (it == pending_.end()) return std::nullopt;
+  Decision d = it->second.decision;
+  if (store_ != nullptr) store_->save_proposal({id, "approved", it->second.expires, decision_json(d), who, now});
+  pending_.erase(it);
+  d.outcome = "approved by " + who;
+  d.result_at = now;
+  finish(d);
+  // Vetted again: the world may have moved since it was proposed.
+  Decision now_d = d;
+  now_d.at = now;
+  now_d.verdict = guard_.vet(d.proposal, now);
+  now_d.mode = Mode::kEnforce;
+  now_d.proposal.reason = d.proposal.reason + " (approved by " + who + ")";
+  if (!now_d.verdict.allowed()) {
+    now_d.outcome = "blocked";
+    now_d.detail = explain(now_d.verdict, d.proposal.target);
+    record(now_d);
+  } else {
+    enact(now_d, now);
+  }
+  persist(now);
+  return now_d;
+}
+
+bool EffectPipeline::reject(std::int64_t id, const std::string& who, Nanos now) {
+  const auto it = pending_.find(id);
+  if (it == pending_.end()) return false;
+  Decision d = it->second.decision;
+  if (store_ != nullptr) store_->save_proposal({id, "rejected", it->second.expires, decision_json(d), who, now});
+  pending_.erase(it);
+  d.outcome = "rejected";
+  d.detail = "rejected by " + who;
+  d.result_at = now;
+  finish(d);
+  return true;
+}
+
+void EffectPipeline::tick(Nanos now) {
+  if (pool_ != nullptr) {
+    for (const auto& done : pool_->collect()) {
+      const auto it = in_flight_.find(done.id);
+      if (it == in_flight_.end()) continue;
+      Decision d = std::move(it->second);
+      in_flight_.erase(it);
+      if (rollbacks_.erase(done.id) > 0) complete_rollback(d, done.result, now, done.timed_out);
+      else complete(d, done.result, now, done.timed_out);
+    }
+  }
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    if (it->second.expires > now) {
+      ++it;
+      continue;
+    }
+    Decision d = it->second.decision;
+    if (store_ != nullptr) store_->save_proposal({d.id, "expired", it->second.expires, decision_json(d), "", now});
+    d.outcome = "expired";
+    d.detail = "no approval within the TTL";
+    d.result_at = now;
+    finish(d);
+    it = pending_.erase(it);
+  }
+  std::vector<Check> due;
+  std::erase_if(checks_, [&](const Check& c) {
+    if (c.due > now) return false;
+    due.push_back(c);
+    return true;
+  });
+  for (const auto& check : due) verify(check, now);
+  std::vector<Undo> undos;
+  std::erase_if(undos_, [&](const Undo& u) {
+    if (u.due > now) return false;
+    undos.push_back(u);
+    return true;
+  });
+  for (const auto& u : undos) undo(u, now);
+  persist(now);
+}
+
+void EffectPipeline::verify(const Check& check, Nanos now) {
+  const ParameterSpec* spec = guard_.parameter(check.change.proposal.target);
+  if (spec == nullptr || !spec->verification) return;
+  const Verification& v = *spec->verification;
+  const auto after = kpi_(v, now);
+  if (!after) return;
+  const double before = check.before;
+  const bool worse = v.higher_is_worse ? *after > before * (1 + v.worse_by) && *after - before > 1e-12
+                                       : *after < before * (1 - v.worse_by) && before - *after > 1e-12;
+  if (!worse) return;
+  char reason[200];
+  std::snprintf(reason, sizeof reason, "%s of %s went from %g to %g after decision %lld: worse by more than %g %%",
+                v.stat.c_str(), v.series.c_str(), before, *after, static_cast<long long>(check.change.id), v.worse_by * 100);
+  roll_back(check.change.proposal.target, check.previous_value, "setpoint:verify",
+            check.change.policy + "@" + check.change.policy_version, reason, now);
+}
+
+std::optional<Decision> EffectPipeline::roll_back(const std::string& parameter, double value, const std::string& who,
+                                                  const std::string& version, const std::string& why, Nanos now) {
+  if (guard_.parameter(parameter) == nullptr) return std::nullopt;
+  Decision d;
+  d.at = now;
+  d.policy = who;
+  d.policy_version = version;
+  d.proposal = Proposal::set(d.policy, parameter, value);
+  d.proposal.reason = why;
+  d.verdict = guard_.vet_rollback(parameter, value);
+  // A rollback still respects the global ceiling: in dry-run it is only a shadow.
+  d.mode = options_.ceiling == Mode::kEnforce ? Mode::kEnforce : Mode::kObserve;
+  if (!d.verdict.allowed()) {
+    d.outcome = "blocked";
+    d.detail = explain(d.verdict, parameter);
+    record(d);
+    return d;
+  }
+  if (d.mode == Mode::kObserve) {
+    guard_.rolled_back(parameter, d.verdict.value, now);
+    d.outcome = "shadow";
+    char text[64];
+    std::snprintf(text, sizeof text, "would roll back to %g", d.verdict.value);
+    d.detail = text;
+    record(d);
+    return d;
+  }
+  const auto it = actuators_.find(parameter);
+  if (it == actuators_.end()) {
+    d.outcome = "failed";
+    d.detail = "no actuator is bound to " + parameter;
+    record(d);
+    return d;
+  }
+  if (store_ != nullptr) store_->record_intent(d);
+  else d.id = next_local_id_++;
+  if (observer_) observer_(d, true);
+  Actuation actuation{parameter, key_for(d.proposal), actuated_value(d), {}, d.policy, why, now};
+  if (pool_ != nullptr) {  // off the engine thread, like any actuation; the result comes with tick()
+    in_flight_[d.id] = d;
+    rollbacks_.insert(d.id);
+    pool_->submit(d.id, *it->second, std::move(actuation), actuation_timeout_);
+    return d;
+  }
+  complete_rollback(d, it->second->apply(actuation), now, false);
+  return d;
+}
+
+void EffectPipeline::complete_rollback(Decision& d, const ActuationResult& result, Nanos now, bool timed_out) {
+  d.detail = result.detail;
+  d.result_at = now;
+  if (result.ok() || timed_out) {
+    // A timed-out rollback may have happened: counted as done, the safe side for the guard.
+    // An operator's override goes the same way as a rollback, but is no rollback.
+    d.outcome = !result.ok() ? "unknown" : d.policy_version == "override" ? "applied" : "rolled back";
+    guard_.rolled_back(d.proposal.target, d.verdict.value, now);
+    remember_parameter(d, d.verdict.value, now);
+  } else {
+    d.outcome = "failed";
+  }
+  finish(d);
+}
+
+}  // namespace setpoint
+

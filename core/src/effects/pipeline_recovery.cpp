@@ -1,0 +1,161 @@
+// The pipeline across restarts: settling intents a crash left open, bringing back pending
+// proposals, verifications and undos, and saving them as they change.
+
+#include "setpoint/effects/effect_pipeline.hpp"
+#include "setpoint/base/json_document.hpp"
+#include "setpoint/base/json_text.hpp"
+#include "setpoint/base/number_text.hpp"
+
+namespace setpoint {
+namespace {
+
+ProposedValue value_from(const nlohmann::json& j) {
+  if (j.is_boolean()) return j.get<bool>();
+  if (j.is_number()) return j.get<double>();
+  if (j.is_string()) return j.get<std::string>();
+  return 0.0;
+}
+
+// A decision rebuilt from its JSON record (as decision_json wrote it), for what a restart
+// brings back from the store.
+Decision decision_from(const nlohmann::json& r) {
+  Decision d;
+  d.id = r.value("id", std::int64_t{0});
+  d.policy = r.value("policy", "");
+  d.policy_version = r.value("policy_version", "");
+  d.proposal.policy = d.policy;
+  d.proposal.target = r.value("target", "");
+  d.proposal.reason = r.value("reason", "");
+  if (r.value("kind", "") == "act") {
+    d.proposal.kind = Proposal::Kind::kAct;
+    if (r.contains("args")) {
+      for (const auto& [k, v] : r["args"].items()) d.proposal.args.emplace_back(k, value_from(v));
+    }
+  } else if (r.contains("proposed")) {
+    d.proposal.value = value_from(r["proposed"]);
+  }
+  d.evidence = r.contains("evidence") ? dump(r["evidence"]) : "{}";
+  const std::string verdict = r.value("verdict", "");
+  d.verdict.kind = verdict == "clamp" ? VerdictKind::kClamp : verdict == "allow" ? VerdictKind::kAllow : VerdictKind::kBlock;
+  d.verdict.current = r.value("current", 0.0);
+  d.verdict.value = r.value("value", 0.0);
+  d.verdict.proposed = d.verdict.value;
+  return d;
+}
+
+}  // namespace
+
+void EffectPipeline::remember_parameter(const Decision& d, double value, Nanos now) {
+  last_applied_[d.proposal.target] = d.id;
+  if (store_ == nullptr) return;
+  Decision shown = d;
+  shown.verdict.value = value;
+  std::string text;
+  append_json(text, actuated_value(shown));
+  store_->save_parameter({d.proposal.target, text, d.policy, std::to_string(d.id), now});
+}
+
+void EffectPipeline::persist(Nanos now) {
+  if (store_ == nullptr) return;
+  nlohmann::json checks = nlohmann::json::array();
+  for (const auto& c : checks_) {
+    checks.push_back({{"record", parse_own_json(decision_json(c.change))}, {"before", c.before},
+                      {"previous", c.previous_value}, {"due", c.due}});
+  }
+  nlohmann::json undos = nlohmann::json::array();
+  for (const auto& u : undos_) undos.push_back({{"record", parse_own_json(decision_json(u.done))}, {"due", u.due}});
+  // Called on every tick: written only when it changed, or an idle engine would commit (and
+  // fsync) the same document dozens of times a second.
+  std::string document = dump(nlohmann::json{{"checks", checks}, {"undos", undos}});
+  if (document == persisted_) return;
+  if (store_->save_state("pipeline", document, now)) persisted_ = std::move(document);
+}
+
+void EffectPipeline::restore() {
+  if (store_ == nullptr) return;
+  for (const auto& p : store_->parameters()) {
+    if (const auto id = parse_integer(p.version)) last_applied_[p.name] = *id;
+  }
+  for (const auto& p : store_->proposals("pending")) {
+    const auto record = parse_own_json(p.record);
+    if (!record.is_object()) continue;
+    Decision d = decision_from(record);
+    d.at = p.expires - options_.proposal_ttl;
+    d.outcome = "pending";
+    pending_[p.id] = {p.id, d, p.expires};
+  }
+  const auto saved = store_->load_state("pipeline");
+  if (!saved) return;
+  const auto doc = parse_own_json(*saved);
+  if (!doc.is_object()) return;
+  for (const auto& c : doc.value("checks", nlohmann::json::array())) {
+    checks_.push_back({decision_from(c["record"]), c.value("before", 0.0), c.value("previous", 0.0), c.value("due", Nanos{0})});
+  }
+  for (const auto& u : doc.value("undos", nlohmann::json::array())) {
+    undos_.push_back({decision_from(u["record"]), u.value("due", Nanos{0})});
+  }
+}
+
+void EffectPipeline::undo(const Undo& u, Nanos now) {
+  const ActionSpec* spec = guard_.action(u.done.proposal.target);
+  if (spec == nullptr) return;
+  Decision d;
+  d.at = now;
+  d.policy = "setpoint:undo";
+  d.policy_version = u.done.policy + "@" + u.done.policy_version;
+  d.proposal = Proposal::act(d.policy, spec->undo_action, u.done.proposal.args,
+                             "automatic undo of decision " + std::to_string(u.done.id) + " after " +
+                                 std::to_string(spec->undo_after / kNanosPerSecond) + "s");
+  d.mode = Mode::kEnforce;
+  d.verdict.kind = VerdictKind::kAllow;
+  const auto it = actuators_.find(spec->undo_action);
+  if (it == actuators_.end()) {
+    d.outcome = "failed";
+    d.detail = "no actuator is bound to " + spec->undo_action;
+    record(d);
+    return;
+  }
+  if (store_ != nullptr) store_->record_intent(d);
+  else d.id = next_local_id_++;
+  const ActuationResult result = it->second->apply({spec->undo_action, spec->undo_action, 0.0, d.proposal.args,
+                                                    d.policy, d.proposal.reason, now});
+  d.outcome = result.ok() ? "applied" : "failed";
+  d.detail = result.detail;
+  d.result_at = now;
+  finish(d);
+}
+
+std::size_t EffectPipeline::reconcile(Nanos now) {
+  if (store_ == nullptr) return 0;
+  std::size_t settled = 0;
+  for (const auto& row : store_->unfinished()) {
+    const auto record = parse_own_json(row.json);
+    if (!record.is_object()) continue;
+    Decision d = decision_from(record);
+    d.id = row.id;
+    d.at = row.at;
+    d.mode = Mode::kEnforce;
+    std::optional<ProposedValue> back;
+    if (const auto it = actuators_.find(row.target); it != actuators_.end()) back = it->second->read_back(key_for(d.proposal));
+    const ProposedValue intended = d.proposal.kind == Proposal::Kind::kSet ? actuated_value(d) : ProposedValue(0.0);
+    if (!back) {
+      d.outcome = "unknown";
+      d.detail = "the process stopped during this change and its target cannot be read back; counted as applied";
+      guard_.applied(d.proposal, d.verdict, d.at);
+    } else if (*back == intended) {
+      d.outcome = "applied";
+      d.detail = "the process stopped during this change; the target holds the new value";
+      guard_.applied(d.proposal, d.verdict, d.at);
+      if (d.proposal.kind == Proposal::Kind::kSet) remember_parameter(d, d.verdict.value, now);
+    } else {
+      d.outcome = "failed";
+      d.detail = "the process stopped during this change; the target still holds the old value";
+    }
+    d.result_at = now;
+    finish(d);
+    ++settled;
+  }
+  return settled;
+}
+
+}  // namespace setpoint

@@ -1,0 +1,135 @@
+#include "setpoint/telemetry/rejected_line_file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "setpoint/base/json_document.hpp"
+#include "setpoint/base/timestamp.hpp"
+
+namespace setpoint {
+namespace {
+// A batch this large is written before it ends.
+constexpr std::size_t kPendingBytes = 64 * 1024;
+}  // namespace
+
+Quarantine::Quarantine(std::string path, const Redactor* redactor, std::size_t max_bytes)
+    : path_(std::move(path)), redactor_(redactor), max_bytes_(max_bytes) {
+  if (!path_.empty()) open();
+}
+
+Quarantine::~Quarantine() {
+  flush();
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void Quarantine::open() {
+  // Without blocking: a FIFO there would hold open() for ever.
+  fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0644);
+  if (fd_ < 0) {
+    error_ = "cannot open quarantine file " + path_ + ": " + std::strerror(errno);
+    return;
+  }
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) {
+    error_ = "cannot open quarantine file " + path_ + ": not a regular file";
+    ::close(fd_);
+    fd_ = -1;
+    return;
+  }
+  size_ = static_cast<std::size_t>(st.st_size);
+}
+
+bool Quarantine::ok() const {
+  std::lock_guard lock(mutex_);
+  return error_.empty();
+}
+
+std::string Quarantine::error() const {
+  std::lock_guard lock(mutex_);
+  return error_;
+}
+
+std::uint64_t Quarantine::written() const {
+  std::lock_guard lock(mutex_);
+  return written_;
+}
+
+std::uint64_t Quarantine::dropped() const {
+  std::lock_guard lock(mutex_);
+  return dropped_;
+}
+
+void Quarantine::add(Nanos at, Rejection reason, std::string_view detail,
+                     std::string_view source, std::string_view line) {
+  if (path_.empty()) return;
+  const bool cut = line.size() > kMaxKeptBytes;
+  std::string kept(line.substr(0, kMaxKeptBytes));
+  if (redactor_ != nullptr && !redactor_->empty()) kept = redactor_->redact_text(kept);
+  nlohmann::json record = {
+      {"at", format_rfc3339(at)},
+      {"reason", std::string(name(reason))},
+      {"detail", std::string(detail)},
+      {"source", std::string(source)},
+      {"line", std::move(kept)},
+  };
+  if (cut) record["line_bytes"] = line.size();
+  // Invalid UTF-8 in the line is kept as U+FFFD so the quarantine stays valid JSON.
+  const std::string text = dump(record) + "\n";
+  std::lock_guard lock(mutex_);
+  pending_ += text;
+  ++pending_lines_;
+  if (pending_.size() >= kPendingBytes) write_out();
+}
+
+void Quarantine::flush() {
+  std::lock_guard lock(mutex_);
+  write_out();
+}
+
+void Quarantine::rotate() {
+  ::close(fd_);
+  fd_ = -1;
+  const std::string old = path_ + ".1";
+  if (std::rename(path_.c_str(), old.c_str()) != 0) {
+    error_ = "cannot rotate quarantine file " + path_ + ": " + std::strerror(errno);
+  }
+  dropped_ += lines_rotated_;  // the file .1 held: gone now
+  written_ -= lines_rotated_;
+  lines_rotated_ = lines_here_;
+  lines_here_ = 0;
+  open();
+}
+
+void Quarantine::write_out() {
+  if (pending_.empty()) return;
+  if (fd_ >= 0 && size_ > 0 && size_ + pending_.size() > max_bytes_) rotate();
+  if (fd_ < 0) {  // unwritable: these are lost, and said so
+    dropped_ += pending_lines_;
+  } else {
+    std::size_t done = 0;
+    while (done < pending_.size()) {
+      const ssize_t n = ::write(fd_, pending_.data() + done, pending_.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        error_ = "cannot write quarantine file " + path_ + ": " + std::strerror(errno);
+        dropped_ += pending_lines_;
+        break;
+      }
+      done += static_cast<std::size_t>(n);
+    }
+    if (done == pending_.size()) {
+      size_ += done;
+      lines_here_ += pending_lines_;
+      written_ += pending_lines_;
+    }
+  }
+  pending_.clear();
+  pending_lines_ = 0;
+}
+
+}  // namespace setpoint

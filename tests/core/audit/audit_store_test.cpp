@@ -1,0 +1,214 @@
+#include <catch2/catch.hpp>
+
+#include <sqlite3.h>
+
+#include <nlohmann/json.hpp>
+
+#include "setpoint/audit/audit_store.hpp"
+#include "setpoint/guard/guard.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace setpoint;
+using setpoint::testing::TempDir;
+
+namespace {
+
+constexpr Nanos kSec = kNanosPerSecond;
+
+std::unique_ptr<AuditStore> open_store(const std::string& path) {
+  auto opened = AuditStore::open(path);
+  if (auto* error = std::get_if<std::string>(&opened)) FAIL(*error);
+  return std::move(std::get<std::unique_ptr<AuditStore>>(opened));
+}
+
+Decision decision(std::string policy, double value, VerdictKind kind, Nanos at) {
+  Decision d;
+  d.at = at;
+  d.policy = std::move(policy);
+  d.policy_version = "v1hash";
+  d.proposal = Proposal::set(d.policy, "checkout.limit", value, "p99=412ms");
+  d.evidence = R"({"http.server{service=checkout}":{"p99":412,"count":1200}})";
+  d.verdict.kind = kind;
+  d.verdict.reason = kind == VerdictKind::kBlock ? Reason::kCooldown : Reason::kOk;
+  d.verdict.current = 100;
+  d.verdict.proposed = value;
+  d.verdict.value = value;
+  d.mode = Mode::kEnforce;
+  return d;
+}
+
+ParameterSpec limit_spec() {
+  ParameterSpec p;
+  p.name = "checkout.limit";
+  p.type = ParamType::kInt;
+  p.initial = 100;
+  p.min = 1;
+  p.max = 1000;
+  p.up.cooldown = 600 * kSec;
+  p.policies = {"aimd"};
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("audit store: schema, WAL, intent then result") {
+  TempDir dir;
+  auto store = open_store(dir.file("setpoint.db"));
+  CHECK(store->schema_version() == 4);
+  Decision d = decision("aimd", 120, VerdictKind::kAllow, 5 * kSec);
+  const auto id = store->record_intent(d);
+  REQUIRE(id > 0);
+  REQUIRE(store->unfinished().size() == 1);
+  CHECK(store->unfinished()[0].id == id);
+  d.outcome = "applied";
+  d.detail = "version 3f2a";
+  d.result_at = 6 * kSec;
+  REQUIRE(store->record_result(d));
+  CHECK(store->unfinished().empty());
+  const auto rows = store->decisions({});
+  REQUIRE(rows.size() == 1);
+  const auto record = nlohmann::json::parse(rows[0].json);
+  CHECK(record["id"] == id);
+  CHECK(record["policy"] == "aimd");
+  CHECK(record["policy_version"] == "v1hash");
+  CHECK(record["target"] == "checkout.limit");
+  CHECK(record["proposed"] == 120.0);
+  CHECK(record["reason"] == "p99=412ms");
+  CHECK(record["evidence"]["http.server{service=checkout}"]["p99"] == 412);
+  CHECK(record["verdict"] == "allow");
+  CHECK(record["mode"] == "enforce");
+  CHECK(record["outcome"] == "applied");
+  CHECK(record["detail"] == "version 3f2a");
+  CHECK(std::filesystem::exists(dir.file("setpoint.db-wal")));
+  Decision missing = d;
+  missing.id = 999;
+  CHECK_FALSE(store->record_result(missing));
+  CHECK(store->error() == "no decision 999");
+}
+
+TEST_CASE("audit store: queries by time, policy and verdict") {
+  TempDir dir;
+  auto store = open_store(dir.file("setpoint.db"));
+  for (int i = 0; i < 10; ++i) {
+    Decision d = decision(i % 2 ? "aimd" : "shed", 100 + i, i % 3 ? VerdictKind::kAllow : VerdictKind::kBlock, i * kSec);
+    d.outcome = "applied";
+    REQUIRE(store->record(d) > 0);
+  }
+  CHECK(store->decisions({}).size() == 10);
+  const auto query = [](Nanos since, std::string policy, std::string verdict) {
+    DecisionQuery q;
+    q.since = since;
+    q.policy = std::move(policy);
+    q.verdict = std::move(verdict);
+    return q;
+  };
+  CHECK(store->decisions(query(5 * kSec, "", "")).size() == 5);
+  CHECK(store->decisions(query(0, "aimd", "")).size() == 5);
+  CHECK(store->decisions(query(0, "", "block")).size() == 4);  // i = 0, 3, 6, 9
+  CHECK(store->decisions(query(0, "aimd", "block")).size() == 2);
+  // Newest first, the limit keeping the newest: like every log.
+  DecisionQuery newest = query(0, "", "");
+  newest.newest_first = true;
+  newest.limit = 3;
+  const auto last = store->decisions(newest);
+  REQUIRE(last.size() == 3);
+  CHECK(last[0].id > last[1].id);
+  CHECK(last[0].id == store->decisions({}).back().id);
+  DecisionQuery three;
+  three.limit = 3;
+  CHECK(store->decisions(three).size() == 3);
+}
+
+TEST_CASE("audit store: everything survives reopening; migrations run once") {
+  TempDir dir;
+  {
+    auto store = open_store(dir.file("setpoint.db"));
+    Decision d = decision("aimd", 120, VerdictKind::kAllow, kSec);
+    store->record_intent(d);  // and then the process dies
+    REQUIRE(store->save_state("guard", R"({"x":1})", kSec));
+    REQUIRE(store->record_drift(kSec, "app.yaml", "changed by hand"));
+  }
+  auto store = open_store(dir.file("setpoint.db"));
+  CHECK(store->schema_version() == 4);
+  CHECK(store->unfinished().size() == 1);
+  CHECK(store->load_state("guard") == R"({"x":1})");
+  CHECK(!store->load_state("nothing"));
+  CHECK(store->drift_count() == 1);
+}
+
+TEST_CASE("audit store: a database from a newer build, or an unusable path, is an error") {
+  TempDir dir;
+  {
+    sqlite3* db = nullptr;
+    sqlite3_open(dir.file("new.db").c_str(), &db);
+    sqlite3_exec(db, "PRAGMA user_version=99;", nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+  }
+  auto opened = AuditStore::open(dir.file("new.db"));
+  REQUIRE(std::holds_alternative<std::string>(opened));
+  CHECK(std::get<std::string>(opened).find("schema version 99, newer than this build knows (4)") != std::string::npos);
+  auto bad = AuditStore::open(dir.file("no/such/dir/x.db"));
+  REQUIRE(std::holds_alternative<std::string>(bad));
+  CHECK(std::get<std::string>(bad).rfind("cannot open", 0) == 0);
+}
+
+TEST_CASE("guard state survives a restart: no cooldown or cap is reset") {
+  TempDir dir;
+  ActionSpec action;
+  action.name = "disable_rule";
+  action.args = {{ActionArg::Type::kString, "rule", {"r1"}, 0, 0, true}};
+  action.cooldown_key = "rule";
+  action.cooldown = 900 * kSec;
+  action.policies = {"aimd"};
+  const GuardLimits limits{2, 0};
+  {
+    Guard guard({limit_spec()}, {action}, limits);
+    const Proposal up = Proposal::set("aimd", "checkout.limit", 150.0);
+    guard.applied(up, guard.vet(up, 10 * kSec), 10 * kSec);
+    const Proposal act = Proposal::act("aimd", "disable_rule", {{"rule", std::string("r1")}});
+    guard.applied(act, guard.vet(act, 11 * kSec), 11 * kSec);
+    guard.pause({Pause::Scope::kPolicy, "shed", Direction::kBoth, 0});
+    auto store = open_store(dir.file("setpoint.db"));
+    REQUIRE(store->save_state("guard", guard.save_state(), 12 * kSec));
+  }
+  // kill -9; a new process, the same config:
+  auto store = open_store(dir.file("setpoint.db"));
+  Guard restarted({limit_spec()}, {action}, limits);
+  std::string error;
+  REQUIRE(restarted.load_state(*store->load_state("guard"), error));
+  CHECK(*restarted.value("checkout.limit") == 150);
+  const Verdict cooldown = restarted.vet(Proposal::set("aimd", "checkout.limit", 200.0), 20 * kSec);
+  CHECK(cooldown.reason == Reason::kCooldown);
+  CHECK(cooldown.retry_after == 590 * kSec);
+  CHECK(restarted.vet(Proposal::act("aimd", "disable_rule", {{"rule", std::string("r1")}}), 20 * kSec).reason == Reason::kCooldown);
+  CHECK(restarted.vet(Proposal::set("aimd", "checkout.limit", 200.0), 700 * kSec).reason == Reason::kPolicyCap);
+  CHECK(restarted.pauses().size() == 1);
+}
+
+TEST_CASE("a guard state that does not parse leaves the guard as it was") {
+  Guard guard({limit_spec()}, {}, {});
+  std::string error;
+  CHECK_FALSE(guard.load_state("{not json", error));
+  CHECK(error.rfind("guard state does not parse", 0) == 0);
+  CHECK_FALSE(guard.load_state(R"({"version":2})", error));
+  CHECK(error == "guard state version 2 is not 1");
+  CHECK_FALSE(guard.load_state(R"({"version":1,"parameters":{"checkout.limit":{"value":"x"}}})", error));
+  CHECK(*guard.value("checkout.limit") == 100);
+}
+
+TEST_CASE("audit store: operator actions are kept with the token's name, in order") {
+  TempDir dir;
+  {
+    auto store = open_store(dir.file("setpoint.db"));
+    REQUIRE(store->record_operator_action({kSec, "alice", "POST /v1/pause", R"({"scope":"global"})", 200}));
+    REQUIRE(store->record_operator_action({2 * kSec, "bob", "POST /v1/override", R"({"parameter":"x"})", 400}));
+  }
+  auto store = open_store(dir.file("setpoint.db"));
+  const auto actions = store->operator_actions();
+  REQUIRE(actions.size() == 2);
+  CHECK(actions[0].who == "alice");
+  CHECK(actions[0].action == "POST /v1/pause");
+  CHECK(actions[0].detail == R"({"scope":"global"})");
+  CHECK(actions[1].at == 2 * kSec);
+  CHECK(actions[1].status == 400);
+}

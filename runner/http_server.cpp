@@ -1,3 +1,6 @@
+// The control plane's transport: the gate (epoll, header checks, eviction) and the MHD side
+// share one Impl and its lock, which is why this file is over 500 lines. Splitting the gate
+// into its own file is planned with the runner's move (#12).
 #include "http_server.hpp"
 
 #include <fcntl.h>

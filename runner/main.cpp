@@ -6,17 +6,17 @@
 
 #include <map>
 
-#include "check_command.hpp"
-#include "client_command.hpp"
+#include "commands/check_command.hpp"
+#include "commands/client_command.hpp"
 #include "setpoint/base/utf8.hpp"
-#include "eval_command.hpp"
-#include "replay_command.hpp"
-#include "run_command.hpp"
-#include "simulate_command.hpp"
+#include "commands/eval_command.hpp"
+#include "commands/replay_command.hpp"
+#include "commands/run_command.hpp"
+#include "commands/simulate_command.hpp"
 #include "setpoint/base/json_text.hpp"
 #include "setpoint/base/number_text.hpp"
-#include "stats_command.hpp"
-#include "test_command.hpp"
+#include "commands/stats_command.hpp"
+#include "commands/test_command.hpp"
 
 namespace {
 

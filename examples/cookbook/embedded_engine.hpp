@@ -7,8 +7,8 @@
 #include <string>
 #include <variant>
 
-#include "config.hpp"
-#include "engine.hpp"
+#include "config/config.hpp"
+#include "engine/engine.hpp"
 
 namespace cookbook {
 

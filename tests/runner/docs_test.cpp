@@ -4,9 +4,9 @@
 
 #include <cstdlib>
 
-#include "config.hpp"
-#include "scenario.hpp"
-#include "tokens.hpp"
+#include "config/config.hpp"
+#include "simulator/scenario.hpp"
+#include "config/tokens.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace setpoint::runner;

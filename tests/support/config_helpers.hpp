@@ -6,7 +6,7 @@
 #include <string>
 #include <variant>
 
-#include "config.hpp"
+#include "config/config.hpp"
 
 namespace setpoint::testing {
 

@@ -14,9 +14,9 @@ void IngestCounts::add(const IngestCounts& other) {
   for (std::size_t i = 0; i < rejected.size(); ++i) rejected[i] += other.rejected[i];
 }
 
-Ingest::Ingest(Aggregator& aggregator, EventParser& parser, Quarantine* quarantine,
+Ingest::Ingest(Aggregator& aggregator, EventParser& parser, RejectedLineFile* rejected_lines,
                const Clock& clock, TimeBase base)
-    : aggregator_(aggregator), parser_(parser), quarantine_(quarantine), clock_(clock), base_(base) {
+    : aggregator_(aggregator), parser_(parser), rejected_lines_(rejected_lines), clock_(clock), base_(base) {
   begin_batch();
 }
 
@@ -29,7 +29,7 @@ Nanos Ingest::now() const {
 bool Ingest::reject(Rejection reason, std::string_view detail, SourcePos pos,
                     std::string_view line) {
   ++counts_.rejected[static_cast<std::size_t>(reason)];
-  if (quarantine_ != nullptr) quarantine_->add(now(), reason, detail, pos.str(), line);
+  if (rejected_lines_ != nullptr) rejected_lines_->add(now(), reason, detail, pos.str(), line);
   return false;
 }
 

@@ -17,17 +17,17 @@ namespace {
 constexpr std::size_t kPendingBytes = 64 * 1024;
 }  // namespace
 
-Quarantine::Quarantine(std::string path, const Redactor* redactor, std::size_t max_bytes)
+RejectedLineFile::RejectedLineFile(std::string path, const Redactor* redactor, std::size_t max_bytes)
     : path_(std::move(path)), redactor_(redactor), max_bytes_(max_bytes) {
   if (!path_.empty()) open();
 }
 
-Quarantine::~Quarantine() {
+RejectedLineFile::~RejectedLineFile() {
   flush();
   if (fd_ >= 0) ::close(fd_);
 }
 
-void Quarantine::open() {
+void RejectedLineFile::open() {
   // Without blocking: a FIFO there would hold open() for ever.
   fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0644);
   if (fd_ < 0) {
@@ -44,27 +44,27 @@ void Quarantine::open() {
   size_ = static_cast<std::size_t>(st.st_size);
 }
 
-bool Quarantine::ok() const {
+bool RejectedLineFile::ok() const {
   std::lock_guard lock(mutex_);
   return error_.empty();
 }
 
-std::string Quarantine::error() const {
+std::string RejectedLineFile::error() const {
   std::lock_guard lock(mutex_);
   return error_;
 }
 
-std::uint64_t Quarantine::written() const {
+std::uint64_t RejectedLineFile::written() const {
   std::lock_guard lock(mutex_);
   return written_;
 }
 
-std::uint64_t Quarantine::dropped() const {
+std::uint64_t RejectedLineFile::dropped() const {
   std::lock_guard lock(mutex_);
   return dropped_;
 }
 
-void Quarantine::add(Nanos at, Rejection reason, std::string_view detail,
+void RejectedLineFile::add(Nanos at, Rejection reason, std::string_view detail,
                      std::string_view source, std::string_view line) {
   if (path_.empty()) return;
   const bool cut = line.size() > kMaxKeptBytes;
@@ -86,12 +86,12 @@ void Quarantine::add(Nanos at, Rejection reason, std::string_view detail,
   if (pending_.size() >= kPendingBytes) write_out();
 }
 
-void Quarantine::flush() {
+void RejectedLineFile::flush() {
   std::lock_guard lock(mutex_);
   write_out();
 }
 
-void Quarantine::rotate() {
+void RejectedLineFile::rotate() {
   ::close(fd_);
   fd_ = -1;
   const std::string old = path_ + ".1";
@@ -105,7 +105,7 @@ void Quarantine::rotate() {
   open();
 }
 
-void Quarantine::write_out() {
+void RejectedLineFile::write_out() {
   if (pending_.empty()) return;
   if (fd_ >= 0 && size_ > 0 && size_ + pending_.size() > max_bytes_) rotate();
   if (fd_ < 0) {  // unwritable: these are lost, and said so

@@ -20,7 +20,7 @@ struct Pipeline {
   Aggregator aggregator;
   Redactor redactor;
   EventParser parser;
-  Quarantine quarantine{dir.file("quarantine.jsonl"), &redactor};
+  RejectedLineFile quarantine{dir.file("quarantine.jsonl"), &redactor};
   Ingest ingest;
   std::string buffer;
 

@@ -29,7 +29,7 @@ std::size_t lines_in(const std::string& path) {
 TEST_CASE("quarantine: a batch's lines are on disk once it is flushed, not at exit") {
   TempDir dir;
   const std::string path = dir.file("q.jsonl");
-  Quarantine q(path, nullptr);
+  RejectedLineFile q(path, nullptr);
   for (int i = 0; i < 3; ++i) q.add(0, Rejection::kMalformedJson, "not JSON", "http:1", "{bad");
   q.flush();  // the end of the batch; the object stays open, as in a daemon that is killed -9
   CHECK(lines_in(path) == 3);
@@ -42,7 +42,7 @@ TEST_CASE("quarantine: a batch's lines are on disk once it is flushed, not at ex
 TEST_CASE("quarantine: rotated to .1 at its size cap, and what a rotation drops is counted") {
   TempDir dir;
   const std::string path = dir.file("q.jsonl");
-  Quarantine q(path, nullptr, 8192);
+  RejectedLineFile q(path, nullptr, 8192);
   for (int batch = 0; batch < 100; ++batch) {
     for (int i = 0; i < 10; ++i) q.add(0, Rejection::kMalformedJson, "not JSON", "http:1", std::string(200, 'x'));
     q.flush();
@@ -62,7 +62,7 @@ TEST_CASE("quarantine: a FIFO at its path is refused with a reason, not waited o
   TempDir dir;
   const std::string path = dir.file("q.fifo");
   REQUIRE(::mkfifo(path.c_str(), 0600) == 0);
-  Quarantine q(path, nullptr);
+  RejectedLineFile q(path, nullptr);
   CHECK_FALSE(q.ok());
   CHECK(q.error().rfind("cannot open quarantine file " + path + ": ", 0) == 0);
   q.add(0, Rejection::kMalformedJson, "not JSON", "http:1", "{bad");

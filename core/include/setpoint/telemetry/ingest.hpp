@@ -1,7 +1,8 @@
 #pragma once
 // The ingest pipeline for one source: line → parse and validate → series → record. Every line
-// ends accepted or rejected under exactly one reason; a rejected line goes to the quarantine
-// and never touches its neighbours. One thread at a time per Ingest (it caches its handles).
+// ends accepted or rejected under exactly one reason; a rejected line goes to the rejected-line
+// file (telemetry.quarantine in the config) and never touches its neighbours. One thread at a
+// time per Ingest (it caches its handles).
 #include <array>
 #include <string>
 #include <string_view>
@@ -31,7 +32,7 @@ enum class TimeBase {
 // It records as a writer of its own (see series.hpp), so it may be handed from thread to thread.
 class Ingest final : public LineSink {
  public:
-  Ingest(Aggregator& aggregator, EventParser& parser, Quarantine* quarantine, const Clock& clock,
+  Ingest(Aggregator& aggregator, EventParser& parser, RejectedLineFile* rejected_lines, const Clock& clock,
          TimeBase base);
 
   // Reads the clock once for the lines that follow: one read per batch, not per event.
@@ -54,7 +55,7 @@ class Ingest final : public LineSink {
   Aggregator& aggregator_;
   const WriterId writer_ = new_writer_id();  // its own: any one thread at a time may use it
   EventParser& parser_;
-  Quarantine* quarantine_;
+  RejectedLineFile* rejected_lines_;
   const Clock& clock_;
   TimeBase base_;
   Nanos batch_now_ = 0;

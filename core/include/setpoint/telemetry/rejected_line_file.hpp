@@ -19,16 +19,16 @@
 
 namespace setpoint {
 
-class Quarantine {
+class RejectedLineFile {
  public:
   static constexpr std::size_t kMaxKeptBytes = 4096;
   static constexpr std::size_t kDefaultMaxBytes = 64u << 20;
 
   // An empty path keeps nothing (the rejection is still counted by the caller).
-  Quarantine(std::string path, const Redactor* redactor, std::size_t max_bytes = kDefaultMaxBytes);
-  ~Quarantine();
-  Quarantine(const Quarantine&) = delete;
-  Quarantine& operator=(const Quarantine&) = delete;
+  RejectedLineFile(std::string path, const Redactor* redactor, std::size_t max_bytes = kDefaultMaxBytes);
+  ~RejectedLineFile();
+  RejectedLineFile(const RejectedLineFile&) = delete;
+  RejectedLineFile& operator=(const RejectedLineFile&) = delete;
 
   // False when the file cannot be opened or written; the error says why.
   bool ok() const;

@@ -1,0 +1,39 @@
+#pragma once
+// A fixture: what a policy sees in one evaluation, written as JSON (or a Lua table in tests):
+//   { "now": "2026-11-20T10:00:00Z" | epoch seconds,
+//     "windows": { "<series key>": { "<span like 1m, or *>": { "count": …, "p99": …, … } } },
+//     "params": { "<name>": value },
+//     "state": { … } }                       (optional: ctx.state before the evaluation)
+// An unknown series reads as count 0, as in the engine.
+#include <map>
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "setpoint/bindings/context.hpp"
+
+namespace setpoint::bindings::testing {
+
+constexpr std::size_t kMaxFixtureBytes = 16u << 20;
+
+struct Fixture {
+  Nanos now = 0;
+  std::map<std::string, std::map<std::string, WindowStats>> windows;  // key → span → stats
+  std::map<std::string, ProposedValue> params;
+  std::optional<std::string> state;  // JSON
+
+  // Inputs reading this fixture; the fixture must outlive them.
+  bindings::PolicyInputs inputs(const OutcomeSet& outcomes) const;
+};
+
+// `where` prefixes every error ("fixture.json", "checkout_test.lua:12"). Outcomes the fixture names
+// that `outcomes` lacks (a config's own, like rejected) are added to it.
+std::variant<Fixture, std::string> parse_fixture(const nlohmann::json& doc, OutcomeSet& outcomes,
+                                                 const std::string& where);
+
+// Proposals, alerts, logs, evidence and the state after, as one JSON document.
+nlohmann::json outputs_json(const bindings::PolicyOutputs& out, const std::string& state_json);
+nlohmann::json value_json(const ProposedValue& value);
+
+}  // namespace setpoint::bindings::testing

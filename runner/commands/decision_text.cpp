@@ -1,0 +1,62 @@
+#include "commands/decision_text.hpp"
+
+#include "setpoint/base/json_document.hpp"
+#include "setpoint/base/utf8.hpp"
+
+namespace setpoint::runner {
+namespace {
+
+using json = nlohmann::json;
+
+// Reasons that say the proposal never had a value for the parameter: its current and value
+// fields are zeros, only what was proposed means anything.
+bool refused_outright(const std::string& reason) {
+  return reason == "unknown_target" || reason == "not_granted" || reason == "not_declared" || reason == "wrong_type" ||
+         reason == "not_finite" || reason == "bad_argument";
+}
+
+}  // namespace
+
+std::string decision_text(const std::string& record_json) {
+  const auto d = parse_own_json(record_json);
+  if (!d.is_object()) return utf8::printable(record_json, 2000);
+  const auto text = [&](const char* key) {
+    if (!d.contains(key) || d[key].is_null()) return std::string();
+    return utf8::printable(d[key].is_string() ? d[key].get<std::string>() : dump(d[key]), 500);
+  };
+  const std::string verdict = text("verdict");
+  const std::string reason = text("verdict_reason");
+  std::string line = "#" + text("id") + "  " + text("at") + "  " + text("policy") + "  " + text("kind") + " " + text("target");
+  if (text("kind") == "act") {
+    line += " " + text("args");
+  } else if (refused_outright(reason) || !d.contains("proposed") || !d["proposed"].is_number()) {
+    line += " to " + text("proposed");  // an enum's choice, a bool, or a value never vetted
+  } else {
+    line += " " + text("current") + " -> " + text("value");
+  }
+  // The verdict once, with why when it is not a plain allow: the explanation without the
+  // "block: cooldown: target a -> b" it starts with.
+  line += "  " + verdict;
+  if (verdict != "allow") {
+    std::string why = text("explain");
+    const std::string head = verdict + ": " + reason + ": ";
+    if (why.rfind(head, 0) == 0) why.erase(0, head.size());
+    const std::string move = text("target") + " " + text("current") + " -> " + text("proposed");
+    if (why.rfind(move, 0) == 0) why.erase(0, move.size());
+    while (!why.empty() && (why.front() == ':' || why.front() == ' ')) why.erase(0, 1);
+    line += " (" + reason + (why.empty() ? "" : ": " + why) + ")";
+  }
+  const std::string outcome = text("outcome");
+  line += "  " + text("mode");
+  if (outcome.empty()) line += ": applying";
+  else if (outcome != "blocked") line += ": " + outcome;
+  // What happened past the verdict, when it is news: a failure, a drift, a supersession.
+  const std::string detail = text("detail");
+  const bool news = outcome == "failed" || outcome == "drift" || outcome == "superseded" || outcome == "unchanged" ||
+                    outcome == "expired" || outcome == "unknown" || outcome.rfind("rejected", 0) == 0;
+  if (news && !detail.empty()) line += ": " + detail;
+  if (!text("reason").empty()) line += "  [" + text("reason") + "]";
+  return line;
+}
+
+}  // namespace setpoint::runner

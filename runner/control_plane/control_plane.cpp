@@ -1,0 +1,63 @@
+#include "control_plane/control_plane.hpp"
+
+#include "control_plane/http_server.hpp"
+#include "control_plane/routes.hpp"
+#include "engine/engine.hpp"
+
+namespace setpoint::runner {
+
+HttpResponse ok(std::string body) {
+  HttpResponse r;
+  r.body = std::move(body);
+  return r;
+}
+
+struct ControlPlane::Impl {
+  ControlPlaneConfig config;
+  RouteContext context;
+  std::unique_ptr<HttpServer> server;
+
+  Impl(Engine& e, TelemetryIntake& i, Tokens t, ControlPlaneConfig c) : config(std::move(c)), context(e, i, std::move(t)) {}
+
+  std::vector<HttpRoute> routes() {
+    std::vector<HttpRoute> all;
+    for (auto* resource : {health_routes, read_routes, event_routes, mutation_routes}) {
+      for (auto& route : resource(context)) all.push_back(std::move(route));
+    }
+    return all;
+  }
+};
+
+ControlPlane::ControlPlane(Engine& engine, TelemetryIntake& intake, Tokens tokens, ControlPlaneConfig config)
+    : impl_(std::make_unique<Impl>(engine, intake, std::move(tokens), std::move(config))) {}
+
+ControlPlane::~ControlPlane() { stop(); }
+
+std::string ControlPlane::start() {
+  Impl& i = *impl_;
+  Engine& engine = i.context.engine;
+  if (engine.store() != nullptr) {
+    auto opened = AuditStore::open(engine.config().engine.state_path);
+    if (auto* store = std::get_if<std::unique_ptr<AuditStore>>(&opened)) i.context.reader = std::move(*store);
+  }
+  HttpServerOptions options;
+  options.host = i.config.host;
+  options.port = i.config.port;
+  options.max_body_bytes = i.config.max_body_bytes;
+  options.max_connections = i.config.max_connections;
+  options.header_timeout = i.config.header_timeout;
+  options.request_timeout = i.config.request_timeout;
+  i.server = std::make_unique<HttpServer>(options, i.routes());
+  i.context.cut_connections = [server = i.server.get()] { return server->cut_connections(); };
+  return i.server->start();
+}
+
+void ControlPlane::set_ready(bool ready) { impl_->context.ready = ready; }
+int ControlPlane::port() const { return impl_->server ? impl_->server->port() : 0; }
+std::uint64_t ControlPlane::cut_connections() const { return impl_->server ? impl_->server->cut_connections() : 0; }
+
+void ControlPlane::stop() {
+  if (impl_ && impl_->server) impl_->server->stop();
+}
+
+}  // namespace setpoint::runner

@@ -1,0 +1,40 @@
+#pragma once
+// The control plane's routes, one file per resource: health and metrics (health_routes.cpp),
+// the read-only views and records (read_routes.cpp), telemetry (event_routes.cpp) and the
+// operator's mutations (mutation_routes.cpp). Each takes what it serves from RouteContext.
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "control_plane/access.hpp"
+#include "control_plane/http_server.hpp"
+#include "setpoint/audit/audit_store.hpp"
+
+namespace setpoint::runner {
+
+class Engine;
+class TelemetryIntake;
+
+// What the routes share; it outlives the server that calls them.
+struct RouteContext {
+  Engine& engine;
+  TelemetryIntake& intake;
+  Access access;
+  std::atomic<bool> ready{false};
+  std::function<std::uint64_t()> cut_connections;  // the server's count, once it exists
+  std::mutex store_mutex;                          // guards `reader`
+  std::unique_ptr<AuditStore> reader;              // a connection of its own, for reads
+
+  RouteContext(Engine& e, TelemetryIntake& i, Tokens tokens) : engine(e), intake(i), access(std::move(tokens)) {}
+};
+
+HttpResponse ok(std::string body);
+
+std::vector<HttpRoute> health_routes(RouteContext& c);    // /healthz /readyz /metrics
+std::vector<HttpRoute> read_routes(RouteContext& c);      // /v1/state, views, /v1/decisions
+std::vector<HttpRoute> event_routes(RouteContext& c);     // POST /v1/events
+std::vector<HttpRoute> mutation_routes(RouteContext& c);  // pause, override, approve, ...
+
+}  // namespace setpoint::runner

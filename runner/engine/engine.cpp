@@ -1,0 +1,496 @@
+#include "engine/engine.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "setpoint/base/timestamp.hpp"
+#include "setpoint/testing/test_file.hpp"
+
+#include "engine/actuator_factory.hpp"
+#include "engine/views.hpp"
+
+namespace setpoint::runner {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string state_key(const std::string& policy) { return "policy:" + policy; }
+
+// A parameter's value as a policy sees it: numbers, bools, or the enum's choice.
+std::optional<ProposedValue> param_value(const Guard& guard, std::string_view name) {
+  const ParameterSpec* spec = guard.parameter(name);
+  const auto value = guard.value(name);
+  if (spec == nullptr || !value) return std::nullopt;
+  switch (spec->type) {
+    case ParamType::kBool: return ProposedValue(*value != 0);
+    case ParamType::kEnum: {
+      const auto i = static_cast<std::size_t>(*value);
+      if (i >= spec->choices.size()) return std::nullopt;
+      return ProposedValue(spec->choices[i]);
+    }
+    default: return ProposedValue(*value);
+  }
+}
+
+// The statistic a verification compares before and after (config checks the name).
+std::optional<double> stat_of(const WindowStats& s, const std::string& stat) {
+  if (stat == "error_rate") return s.error_rate;
+  if (stat == "success_rate") return s.success_rate;
+  if (stat == "p50") return s.p50;
+  if (stat == "p90") return s.p90;
+  if (stat == "p95") return s.p95;
+  if (stat == "p99") return s.p99;
+  if (stat == "mean") return s.mean;
+  if (stat == "max") return s.max;
+  if (stat == "rate_per_s") return s.rate_per_s;
+  return std::nullopt;
+}
+
+}  // namespace
+
+Engine::Engine(Config config, EngineOptions options)
+    : config_(std::move(config)), options_(std::move(options)), aggregator_(config_.aggregator_options()) {
+  guard_ = std::make_unique<Guard>(config_.parameters, config_.actions, config_.engine.caps);
+}
+
+// The reload thread goes first: a test at its gate is stopped, and what it reads (the limit
+// overrides, declared after the folder) is still there until it has ended.
+Engine::~Engine() {
+  stopping_ = true;
+  folder_.reset();
+}
+
+std::string Engine::start() {
+  auto stdlib = bindings::load_stdlib(options_.stdlib_dir.empty() ? SETPOINT_STDLIB_DIR : options_.stdlib_dir);
+  if (auto* error = std::get_if<std::string>(&stdlib)) return *error;
+  stdlib_ = std::get<bindings::Stdlib>(std::move(stdlib));
+  // Before anything is made on disk: a refused start leaves no state file behind.
+  if (std::error_code ec; !fs::is_directory(config_.policies.dir, ec)) return "policies.dir: " + config_.policies.dir + " is not a folder";
+
+  if (options_.persistent) {
+    const fs::path state = config_.engine.state_path;
+    std::error_code ec;
+    if (state.has_parent_path()) fs::create_directories(state.parent_path(), ec);
+    auto opened = AuditStore::open(config_.engine.state_path);
+    if (auto* error = std::get_if<std::string>(&opened)) return "engine.state_path: " + *error;
+    store_ = std::get<std::unique_ptr<AuditStore>>(std::move(opened));
+    if (const auto saved = store_->load_state("guard")) {
+      std::string error;
+      if (!guard_->load_state(*saved, error)) return "the saved guard state in " + config_.engine.state_path + " is unreadable: " + error;
+      saved_guard_ = *saved;
+    }
+  }
+  if (options_.persistent && !config_.engine.decision_log.empty()) {  // a replay writes no live log
+    decision_log_ = std::make_unique<DecisionLogFile>(config_.engine.decision_log);
+    if (!decision_log_->ok()) return "engine.decision_log: " + decision_log_->error();
+  }
+  build_effects();
+  if (store_) {
+    const std::size_t settled = pipeline_->reconcile(clock().wall());
+    if (settled > 0) spdlog::warn("settled {} actuation(s) a crash left without a result, by reading their targets back", settled);
+    pipeline_->restore();
+  }
+
+  bindings::Limits limits;
+  limits.memory = config_.policies.memory;
+  limits.cpu = config_.policies.cpu;
+  bindings::TestGate gate;
+  if (config_.policies.test_gate) {
+    // A test file gets 5 s of CPU at the gate (it holds up that file's reload, and a start),
+    // and stops when the engine does (a spinning test held SIGTERM for its full 30 s).
+    gate = [stdlib = &stdlib_, stopping = &stopping_](const std::string& tests) {
+      return bindings::testing::failures_of(tests, stdlib, 5 * kNanosPerSecond, stopping);
+    };
+  }
+  // A policy's own limits come from its override; read when a version is prepared, so a
+  // SIGHUP that changes them applies from the next reload of that file.
+  auto limits_for = [this, limits](const std::string& policy) -> std::optional<bindings::Limits> {
+    std::lock_guard lock(overrides_mutex_);
+    const auto it = limit_overrides_.find(policy);
+    if (it == limit_overrides_.end()) return std::nullopt;
+    bindings::Limits own = limits;
+    if (it->second.first) own.memory = *it->second.first;
+    if (it->second.second) own.cpu = *it->second.second;
+    return own;
+  };
+  share_limit_overrides();
+  folder_ = std::make_unique<bindings::PolicyFolder>(config_.policies.dir, &stdlib_, limits, *options_.cpu_clock, gate,
+                                                     50 * kNanosPerMilli, limits_for);
+  if (!folder_->error().empty()) spdlog::warn("policies: {} (hot reload is off)", folder_->error());
+  const Nanos wall = clock().wall();
+  folder_->scan(options_.cpu_clock->monotonic());
+  adopt(all_files(), wall);
+  publish(wall);
+  last_pass_.store(options_.cpu_clock->monotonic(), std::memory_order_relaxed);
+  return {};
+}
+
+std::vector<std::string> Engine::all_files() const {
+  std::vector<std::string> all;
+  for (const auto& [file, _] : folder_->status()) all.push_back(file);
+  return all;
+}
+
+bindings::HealthOptions Engine::health_options() const {
+  return {config_.policies.failures_to_quarantine, config_.policies.quarantine_backoff};
+}
+
+void Engine::build_effects() {
+  PipelineOptions options;
+  options.ceiling = dry_run() ? Mode::kObserve : config_.engine.mode;
+  options.proposal_ttl = config_.engine.proposal_ttl;
+  options.drift_pin = config_.engine.drift_pin;
+  DecisionLog log;
+  if (decision_log_ || options_.on_decision) {
+    log = [this](const std::string& line) {
+      if (decision_log_) decision_log_->write(line);
+      if (options_.on_decision) options_.on_decision(line);
+    };
+  }
+  pipeline_ = std::make_unique<EffectPipeline>(*guard_, options, store_.get(), log);
+  pipeline_->set_observer([this](const Decision& d, bool first) {
+    // Results of actuations (not approvals and expiries of proposals), whether known at once
+    // (no actuator could take it: failed when first recorded) or when the actuator answers.
+    static const char* kResults[] = {"applied", "failed", "unknown", "drift", "rolled back"};
+    for (const char* r : kResults) {
+      if (d.outcome == r) ++metrics_.results[r];
+    }
+    if (!first) {
+      if (const auto waiting = finish_waiters_.extract(d.id)) {
+        for (const auto& done : waiting.mapped()) done(decision_json(d));
+      }
+      return;
+    }
+    ++metrics_.decisions[{d.policy, std::string(name(d.verdict.kind)), mode_name(d.mode)}];
+    if (d.proposal.kind == Proposal::Kind::kAct) ++metrics_.actions[{d.proposal.target, std::string(name(d.verdict.reason))}];
+  });
+  pipeline_->set_kpi_reader([this](const Verification& v, Nanos now) -> std::optional<double> {
+    const auto id = aggregator_.find(v.series);
+    if (!id) return std::nullopt;
+    const auto stats = aggregator_.read(*id, now, v.window, scratch_);
+    if (!stats || stats->count == 0) return std::nullopt;
+    return stat_of(*stats, v.stat);
+  });
+  if (options_.persistent && !pool_) pool_ = std::make_unique<ActuatorPool>(config_.engine.actuator_threads, *options_.cpu_clock);
+  Nanos timeout = 0;
+  for (const auto& [_, actuator] : config_.actuators) timeout = std::max(timeout, actuator.timeout);
+  if (pool_) pipeline_->use_pool(*pool_, std::max(timeout, kNanosPerSecond));
+  for (const auto& [target, actuator] : config_.actuators) {
+    std::string error;
+    auto made = make_actuator(actuator, error);
+    if (!error.empty()) spdlog::error("{}: {}", target, error);
+    if (made) {
+      pipeline_->bind(target, *made);
+      actuators_[target] = std::move(made);
+    } else if (actuator.type == "inproc") {
+      pipeline_->bind(target, inproc_);
+    }
+  }
+  // A parameter or action without an actuator section is only logged (docs/configuration.md).
+  const auto log_unbound = [this](const std::string& target) {
+    if (config_.actuators.count(target) == 0) pipeline_->bind(target, log_);
+  };
+  for (const auto& p : config_.parameters) log_unbound(p.name);
+  for (const auto& a : config_.actions) log_unbound(a.name);
+  for (const auto& [target, mode] : config_.target_modes) pipeline_->set_target_mode(target, mode);
+  for (const auto& [policy, o] : config_.policies.overrides) {
+    if (o.mode) pipeline_->set_policy_mode(policy, *o.mode);
+  }
+}
+
+void Engine::share_limit_overrides() {
+  std::lock_guard lock(overrides_mutex_);
+  limit_overrides_.clear();
+  for (const auto& [policy, o] : config_.policies.overrides) {
+    if (o.memory || o.cpu) limit_overrides_[policy] = {o.memory, o.cpu};
+  }
+}
+
+// Policies that appeared, changed or went away: their schedule, declarations and state.
+void Engine::adopt(const std::vector<std::string>& changed, Nanos wall) {
+  for (const auto& file : changed) {
+    const auto& status = folder_->status().at(file);
+    const auto live = folder_->live().find(file);
+    if (live == folder_->live().end()) {
+      if (running_.erase(file) > 0 || status.gone) spdlog::info("policy file {}: {}", file, status.message);
+      else if (!status.ok) spdlog::error("policy file {}: {}", file, status.message);
+      continue;
+    }
+    if (!status.ok) {
+      spdlog::error("policy file {}: {}", file, status.message);
+      continue;
+    }
+    const bindings::PolicyInfo& info = live->second.info;
+    const PolicyOverride* o = nullptr;
+    if (const auto it = config_.policies.overrides.find(info.name); it != config_.policies.overrides.end()) o = &it->second;
+    std::vector<std::string> targets = info.params;
+    targets.insert(targets.end(), info.actions.begin(), info.actions.end());
+    pipeline_->declare(info.name, targets);
+
+    const bool fresh = running_.count(file) == 0;
+    RunningPolicy& running = running_[file];
+    running.file = file;
+    running.disabled = !config_.policies.runs(info.name);
+    std::string error;
+    const Nanos every = o && o->every ? *o->every : info.every;
+    const std::string calendar = o && o->schedule ? *o->schedule : (o && o->every ? std::string() : info.schedule);
+    running.schedule = Schedule::make(every, calendar, error);
+    if (!running.schedule) {
+      running.last_error = error;
+      spdlog::error("policy {}: {}", info.name, error);
+      continue;
+    }
+    if (fresh) {
+      running.health = bindings::PolicyHealth(health_options());
+      running.next_due = running.schedule->next_after(wall);
+      // ctx.state from the last run before a restart.
+      if (store_) {
+        if (const auto saved = store_->load_state(state_key(info.name))) {
+          if (live->second.state->restore_state(*saved, error)) running.saved_state = *saved;
+          else spdlog::error("policy {}: its saved ctx.state cannot be restored: {}", info.name, error);
+        }
+      }
+    }
+    spdlog::info("policy {} ({}): {}, {}", info.name, file, status.message, running.schedule->text());
+  }
+}
+
+bindings::PolicyInputs Engine::inputs(Nanos wall) {
+  bindings::PolicyInputs in;
+  in.now = wall;
+  in.outcomes = &aggregator_.outcomes();
+  in.window = [this, wall](const std::string& key, Nanos span) -> std::optional<WindowStats> {
+    if (span <= 0 || !aggregator_.windows().resolution_for(span)) return std::nullopt;
+    const auto id = aggregator_.find(key);
+    if (!id) return WindowStats{};
+    return aggregator_.read(*id, wall, span, scratch_);
+  };
+  in.series = [this](const std::string& metric) {
+    std::vector<Labels> out;
+    aggregator_.for_each_series([&](const Series& s) {
+      if (s.metric == metric) out.push_back(s.labels);
+    });
+    return out;
+  };
+  in.param = [this](std::string_view name) { return param_value(*guard_, name); };
+  return in;
+}
+
+void Engine::evaluate(const std::string& file, bindings::LivePolicy& live, RunningPolicy& running, Nanos wall) {
+  const std::string& name = live.info.name;
+  auto& counts = metrics_.policies[name];
+  const auto in = inputs(wall);
+  bindings::PolicyOutputs out;
+  const Nanos started = options_.cpu_clock->monotonic();
+  const auto result = live.state->evaluate(in, out);
+  const Nanos took = options_.cpu_clock->monotonic() - started;
+  running.last_run = wall;
+  running.last_duration_ms = static_cast<double>(took) / kNanosPerMilli;
+  ++running.evaluations;
+  ++counts.evaluations;
+  counts.seconds += static_cast<double>(took) / kNanosPerSecond;
+  if (!result.ok()) {
+    ++running.failures;
+    ++counts.errors;
+    running.last_error = result.message;
+    if (running.health.failure(wall, result.message)) {
+      spdlog::error("policy {} quarantined until {} after {} failures in a row: {}", name,
+                    format_rfc3339(running.health.quarantined_until()), config_.policies.failures_to_quarantine, result.message);
+    } else {
+      spdlog::error("{} ({})", result.message, file);
+    }
+    return;
+  }
+  running.health.success();
+  for (const auto& line : out.logs) spdlog::info("policy {}: {}", name, line);
+  for (const auto& alert : out.alerts) spdlog::warn("policy {} alert: {}", name, alert);
+  if (!out.proposals.empty()) {
+    running.proposals += out.proposals.size();
+    pipeline_->submit(name, live.hash, out.proposals, out.evidence(), wall);
+  }
+  std::string error;
+  if (const auto state = live.state->save_state(error); state && *state != running.saved_state) {
+    if (store_ && !dry_run()) store_->save_state(state_key(name), *state, wall);
+    running.saved_state = *state;
+  } else if (!state) {
+    spdlog::error("{} ({})", error, file);
+  }
+}
+
+void Engine::run_due(Nanos wall) {
+  for (auto& [file, live] : folder_->live()) {
+    const auto it = running_.find(file);
+    if (it == running_.end() || !it->second.schedule) continue;
+    RunningPolicy& running = it->second;
+    if (running.disabled || wall < running.next_due) continue;
+    auto& counts = metrics_.policies[live.info.name];
+    // Overdue (a long tick, a slow neighbour, a suspended process): run once now, count the
+    // runs that were missed, never queue them.
+    Nanos next = running.schedule->next_after(running.next_due);
+    while (next <= wall) {
+      ++running.skipped;
+      ++counts.skipped;
+      next = running.schedule->next_after(next);
+    }
+    running.next_due = next;
+    counts.quarantined = !running.health.may_run(wall);
+    if (counts.quarantined) continue;
+    evaluate(file, live, running, wall);
+    counts.quarantined = !running.health.may_run(wall);
+  }
+}
+
+void Engine::tick() {
+  const Nanos wall = clock().wall();
+  const auto reloaded = folder_->poll(options_.cpu_clock->monotonic());
+  for (const auto& file : reloaded) {
+    // Reloads of files still there (a retired file is not a reload result).
+    const auto& status = folder_->status().at(file);
+    if (!status.ok) ++metrics_.reloads_refused;
+    else if (folder_->live().count(file) > 0) ++metrics_.reloads_ok;
+  }
+  adopt(reloaded, wall);
+  run_posted();
+  if (wall >= next_scan_) {
+    next_scan_ = wall + config_.engine.tick;
+    run_due(wall);
+  }
+  pipeline_->tick(wall);
+  save(wall);
+  ++metrics_.ticks;
+  publish(wall);
+  last_pass_.store(options_.cpu_clock->monotonic(), std::memory_order_relaxed);
+}
+
+// A dry-run's guard follows the would-be values (so its decisions look like a real run's), and
+// its policies remember them: none of that is kept, or the first real run would start from
+// values that never reached the targets (a dry-run ending at 60 made enforce step 60 -> 65
+// while the file still held 100). The decisions themselves are recorded, as shadows.
+void Engine::save(Nanos wall) {
+  if (!store_ || dry_run()) return;
+  std::string guard = guard_->save_state();
+  if (guard == saved_guard_) return;
+  if (store_->save_state("guard", guard, wall)) saved_guard_ = std::move(guard);
+  else spdlog::error("cannot save the guard state: {}", store_->error());
+}
+
+std::future<Reply> Engine::post(std::function<Reply(Engine&)> work) {
+  Posted posted{std::move(work), {}};
+  auto future = posted.reply.get_future();
+  std::lock_guard lock(posted_mutex_);
+  posted_.push_back(std::move(posted));
+  return future;
+}
+
+void Engine::when_finished(std::int64_t decision, std::function<void(const std::string&)> done) {
+  if (pipeline_->in_flight(decision)) {
+    finish_waiters_[decision].push_back(std::move(done));
+    return;
+  }
+  const auto stored = store_ ? store_->decision(decision) : std::nullopt;
+  done(stored ? stored->json : std::string());
+}
+
+void Engine::run_posted() {
+  std::deque<Posted> work;
+  {
+    std::lock_guard lock(posted_mutex_);
+    work.swap(posted_);
+  }
+  if (work.empty()) return;
+  std::vector<Reply> replies;
+  for (auto& posted : work) {
+    try {
+      replies.push_back(posted.work(*this));
+    } catch (const std::exception& e) {  // a command must never take the engine down
+      replies.push_back({500, std::string(R"({"error":"internal error"})")});
+      spdlog::error("a posted command failed: {}", e.what());
+    }
+  }
+  // The views show what was done before anyone is told it is done: read-after-write holds.
+  publish(clock().wall());
+  for (std::size_t i = 0; i < work.size(); ++i) work[i].reply.set_value(std::move(replies[i]));
+}
+
+void Engine::stop() {
+  stopping_ = true;  // a test at the reload gate ends now
+  // Let what is being actuated finish (each actuation has its own timeout), and record it.
+  const Nanos give_up = options_.cpu_clock->monotonic() + 30 * kNanosPerSecond;
+  while (pipeline_ && pipeline_->in_flight() > 0 && options_.cpu_clock->monotonic() < give_up) {
+    pipeline_->tick(clock().wall());
+    if (pipeline_->in_flight() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  run_posted();  // nobody waits forever on a reply
+  const Nanos wall = clock().wall();
+  save(wall);
+  publish(wall);
+  pool_.reset();
+}
+
+std::string Engine::reload_config(Config next) {
+  if (pipeline_->in_flight() > 0) return "actuations are in flight; try again in a moment";
+  if (next.telemetry.windows.resolutions.size() != config_.telemetry.windows.resolutions.size() ||
+      next.policies.dir != config_.policies.dir) {
+    return "telemetry windows and policies.dir cannot change while running; restart to change them";
+  }
+  // The guard keeps what it remembers for parameters and actions that are still there.
+  const std::string remembered = guard_->save_state();
+  auto guard = std::make_unique<Guard>(next.parameters, next.actions, next.engine.caps);
+  std::string error;
+  if (!guard->load_state(remembered, error)) return "the guard state does not carry over: " + error;
+  pipeline_.reset();
+  actuators_.clear();
+  guard_ = std::move(guard);
+  const ControlPlaneConfig control = config_.control_plane;
+  const TelemetryConfig telemetry = config_.telemetry;
+  config_ = std::move(next);
+  config_.control_plane = control;  // the listener and sources stay as they were started
+  config_.telemetry = telemetry;
+  share_limit_overrides();
+  build_effects();
+  if (store_) pipeline_->restore();
+  for (auto& [_, running] : running_) running.health = bindings::PolicyHealth(health_options());
+  adopt(all_files(), clock().wall());
+  publish(clock().wall());
+  return {};
+}
+
+void Engine::restart_schedules(Nanos wall) {
+  next_scan_ = wall;
+  for (auto& [_, running] : running_) {
+    if (running.schedule) running.next_due = running.schedule->next_after(wall);
+  }
+}
+
+void Engine::publish(Nanos wall) {
+  if (!options_.publish) return;
+  metrics_.series = aggregator_.series_count();
+  metrics_.cardinality_rejections = aggregator_.cardinality_rejections();
+  metrics_.parameters.clear();
+  for (const auto& p : config_.parameters) {
+    if (const auto v = guard_->value(p.name)) metrics_.parameters[p.name] = *v;
+  }
+  auto views = render_views(*this, wall);
+  std::lock_guard lock(views_mutex_);
+  views_ = std::move(views);
+  published_metrics_ = metrics_;
+}
+
+std::string Engine::metrics_text() const {
+  EngineMetrics metrics;
+  {
+    std::lock_guard lock(views_mutex_);
+    metrics = published_metrics_;
+  }
+  return metrics.render(ingest_totals_.get());
+}
+
+std::string Engine::view(const std::string& name) const {
+  std::lock_guard lock(views_mutex_);
+  const auto it = views_.find(name);
+  return it == views_.end() ? std::string() : it->second;
+}
+
+}  // namespace setpoint::runner

@@ -1,0 +1,168 @@
+#pragma once
+// The engine: the one thread that owns engine state and runs the loop
+//
+//   sources → aggregator → policies (due ones, each in its sandbox) → guard → mode
+//          → actuator pool → audit
+//
+// tick() does one pass at the clock's time: swaps in reloaded policies, runs what other
+// threads asked for (control-plane commands), evaluates each due policy, hands its proposals
+// to the effect pipeline, saves what must survive a restart, and publishes the views the
+// control plane reads. Other threads never touch engine state: they post() work to the engine
+// thread, or read the published views.
+#include <atomic>
+#include <deque>
+#include <functional>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "engine/metrics.hpp"
+#include "config/schedule.hpp"
+#include "setpoint/actuators/actuator_pool.hpp"
+#include "setpoint/windows/aggregator.hpp"
+#include "setpoint/audit/audit_store.hpp"
+#include "setpoint/bindings/policy_folder.hpp"
+#include "setpoint/bindings/policy_health.hpp"
+#include "setpoint/audit/decision_log_file.hpp"
+#include "setpoint/effects/effect_pipeline.hpp"
+#include "setpoint/guard/guard.hpp"
+#include "setpoint/actuators/inproc_actuator.hpp"
+
+namespace setpoint::runner {
+
+struct EngineOptions {
+  const Clock* clock = nullptr;      // the engine clock: schedules, windows, decisions
+  const Clock* cpu_clock = nullptr;  // a real clock for the policies' CPU deadlines
+  bool dry_run = false;              // observe everywhere, whatever config says
+  bool persistent = true;            // false (replay): no state file, nothing survives
+  std::string stdlib_dir;
+  DecisionLog on_decision;  // also told every decision record (replay's timeline)
+  bool publish = true;      // render the control plane's views after each pass
+};
+
+// One policy as the engine runs it.
+struct RunningPolicy {
+  std::string file;
+  bindings::PolicyHealth health;
+  std::optional<Schedule> schedule;
+  Nanos next_due = 0;
+  Nanos last_run = 0;
+  std::string last_error;
+  std::uint64_t evaluations = 0, failures = 0, skipped = 0, proposals = 0;
+  double last_duration_ms = 0;
+  std::string saved_state;  // the ctx.state last written to the store
+  bool disabled = false;
+};
+
+// What a control-plane request gets back from the engine thread.
+struct Reply {
+  int status = 200;
+  std::string body;  // JSON
+};
+
+class Engine {
+ public:
+  Engine(Config config, EngineOptions options);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Opens the store, restores the guard and the pipeline, loads the policies. "" or why not.
+  std::string start();
+  // One pass of the loop at the clock's time.
+  void tick();
+  // Finishes in-flight actuations (up to their timeout), saves state, closes the store.
+  void stop();
+
+  // Runs `work` on the engine thread at its next pass; the future holds its reply.
+  std::future<Reply> post(std::function<Reply(Engine&)> work);
+  // Engine thread: `done` hears the decision's record once it has its result (at once if it
+  // has one already), so an operator's approve or rollback can answer with what happened.
+  void when_finished(std::int64_t decision, std::function<void(const std::string& record)> done);
+  // Every policy's next run counted from `wall` (replay: the first event's time).
+  void restart_schedules(Nanos wall);
+  // Replaces the config (SIGHUP): "" when taken; else why not, and the old config stays.
+  std::string reload_config(Config config);
+
+  // Published views, safe from any thread: JSON documents, and the Prometheus text.
+  std::string view(const std::string& name) const;
+  std::string metrics_text() const;
+  // How long since the engine thread last finished a pass (any thread): a thread that has
+  // stopped passing is unhealthy, whatever else still answers.
+  Nanos since_last_pass() const { return options_.cpu_clock->monotonic() - last_pass_.load(std::memory_order_relaxed); }
+  // Where every source adds its ingest counts (any thread).
+  IngestTotals& ingest_totals() { return ingest_totals_; }
+
+  // Engine-thread access, for commands, replay and embedding.
+  Aggregator& aggregator() { return aggregator_; }
+  Guard& guard() { return *guard_; }
+  EffectPipeline& pipeline() { return *pipeline_; }
+  InprocActuator& inproc() { return inproc_; }
+  AuditStore* store() { return store_.get(); }
+  bindings::PolicyFolder& folder() { return *folder_; }
+  const std::map<std::string, RunningPolicy>& policies() const { return running_; }
+  EngineMetrics& metrics() { return metrics_; }
+  const Config& config() const { return config_; }
+  const Clock& clock() const { return *options_.clock; }
+  // --dry-run or engine.dry_run: every decision is a shadow, and no state is kept.
+  bool dry_run() const { return options_.dry_run || config_.engine.dry_run; }
+
+ private:
+  void build_effects();
+  void share_limit_overrides();
+  void adopt(const std::vector<std::string>& changed, Nanos wall);
+  std::vector<std::string> all_files() const;
+  bindings::HealthOptions health_options() const;
+  void run_due(Nanos wall);
+  void evaluate(const std::string& file, bindings::LivePolicy& live, RunningPolicy& running, Nanos wall);
+  void save(Nanos wall);
+  void publish(Nanos wall);
+  void run_posted();
+  bindings::PolicyInputs inputs(Nanos wall);
+
+  Config config_;
+  EngineOptions options_;
+  Aggregator aggregator_;
+  bindings::Stdlib stdlib_;
+  std::unique_ptr<AuditStore> store_;
+  std::unique_ptr<DecisionLogFile> decision_log_;
+  std::unique_ptr<Guard> guard_;
+  std::unique_ptr<ActuatorPool> pool_;
+  std::unique_ptr<EffectPipeline> pipeline_;
+  InprocActuator inproc_;
+  LogActuator log_;  // for targets with no actuator section
+  std::atomic<bool> stopping_{false};  // read by the reload thread's test gate
+  std::map<std::string, std::unique_ptr<Actuator>> actuators_;  // by target
+  std::unique_ptr<bindings::PolicyFolder> folder_;
+  std::map<std::string, RunningPolicy> running_;  // by file
+  sketch::Accumulator scratch_;
+  EngineMetrics metrics_;
+  std::string saved_guard_;
+  Nanos next_scan_ = 0;  // when due policies are next looked for (every engine.tick)
+
+  // Per-policy limits, read by the folder's reload thread.
+  std::mutex overrides_mutex_;
+  std::map<std::string, std::pair<std::optional<std::size_t>, std::optional<Nanos>>> limit_overrides_;
+
+  std::map<std::int64_t, std::vector<std::function<void(const std::string&)>>> finish_waiters_;
+
+  struct Posted {
+    std::function<Reply(Engine&)> work;
+    std::promise<Reply> reply;
+  };
+  std::mutex posted_mutex_;
+  std::deque<Posted> posted_;
+
+  IngestTotals ingest_totals_;
+  std::atomic<Nanos> last_pass_{0};
+  mutable std::mutex views_mutex_;
+  std::map<std::string, std::string> views_;
+  EngineMetrics published_metrics_;
+};
+
+}  // namespace setpoint::runner

@@ -1,0 +1,182 @@
+// What the CLI clients make of the engine's answers: the line a person reads, and the exit
+// status a script reads.
+#include <arpa/inet.h>
+#include <catch2/catch.hpp>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <thread>
+
+#include "commands/client_command.hpp"
+#include "support/run_binary.hpp"
+
+using namespace setpoint::runner;
+
+namespace {
+
+std::string answer(const std::string& outcome) {
+  return R"({"proposal":7,"decision":{"id":9,"at":"2026-11-24T12:00:05Z","policy":"p","kind":"set","target":"web.limit",)"
+         R"("current":50,"value":55,"verdict":"allow","mode":"enforce","outcome":")" +
+         outcome + R"(","detail":"cannot open out/web.json: No such file or directory"}})";
+}
+
+}  // namespace
+
+TEST_CASE("client: an approve answered 200 whose change failed exits non-zero and says why") {
+  CHECK_FALSE(change_failed("approve", answer("applied")));
+  CHECK(change_failed("approve", answer("failed")));
+  CHECK(change_failed("approve", answer("unknown")));
+  CHECK(change_failed("override", answer("drift")));
+  CHECK(change_failed("rollback", answer("blocked")));
+  CHECK_FALSE(change_failed("reject", answer("failed")));  // not a change
+  CHECK_FALSE(change_failed("approve", "not json"));
+  CHECK_FALSE(change_failed("approve", R"({"proposal":7})"));
+  CHECK(client_text("approve", answer("applied")).rfind("proposal 7 approved\n", 0) == 0);
+  // The line on stdout does not contradict stderr when the change did not happen.
+  CHECK(client_text("approve", answer("failed")).rfind("proposal 7 approved, but its change did not happen\n", 0) == 0);
+  CHECK(client_text("override", answer("failed")).rfind("- not pinned: the change to - did not happen\n", 0) == 0);
+}
+
+// Whatever answers at --url is outside input: every command's text survives every shape of
+// JSON (a missing member once read through operator[] on a const document: undefined).
+TEST_CASE("client: answers of any shape are shown, never crash") {
+  const char* answers[] = {"[1,2]", "{\"x\":1}", "\"text\"", "null", "5", "[{}]", "[[]]", "{\"decision\":5}",
+                           "[{\"value\":-1,\"choices\":[1]}]", "[{\"value\":1e300,\"choices\":[]}]",
+                           "[{\"value\":0.5,\"choices\":\"ab\"}]", "[{\"name\":null,\"version\":7,\"reload\":3}]",
+                           "{\"series\":[1]}", "{\"until\":{},\"pinned_until\":[]}", "[{\"record\":\"r\"}]",
+                           "[{\"paused\":5,\"override\":\"x\"}]", "{\"decision\":{\"outcome\":5}}"};
+  for (const char* c : {"state", "policies", "params", "proposals", "pauses", "decisions", "approve", "reject", "pause",
+                        "resume", "override", "rollback", "reload"}) {
+    for (const char* a : answers) {
+      INFO(c << " answered " << a);
+      CHECK_FALSE(client_text(c, a).empty());
+      CHECK_NOTHROW(change_failed(c, a));
+    }
+  }
+}
+
+namespace {
+
+// A server on a loopback port that answers every connection with `answer(fd)`, until stopped.
+class HostileServer {
+ public:
+  explicit HostileServer(std::function<void(int)> answer) : answer_(std::move(answer)) {
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    REQUIRE(::listen(listener_, 8) == 0);
+    socklen_t size = sizeof address;
+    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &size);
+    port_ = ntohs(address.sin_port);
+    thread_ = std::thread([this] {
+      for (;;) {
+        const int fd = ::accept(listener_, nullptr, nullptr);
+        if (fd < 0 || stop_) break;
+        char request[4096];
+        (void)::recv(fd, request, sizeof request, 0);
+        answer_(fd);
+        ::close(fd);
+      }
+    });
+  }
+  ~HostileServer() {
+    stop_ = true;
+    ::shutdown(listener_, SHUT_RDWR);
+    ::close(listener_);
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  std::function<void(int)> answer_;
+  int listener_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+bool send_all(int fd, const std::string& text) {
+  return ::send(fd, text.data(), text.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(text.size());
+}
+
+}  // namespace
+
+// Whatever answers at --url may be hostile: an endless body, endless headers, a trickle. The
+// CLI ends each with exit 1 and one line, within its --timeout, in bounded memory.
+TEST_CASE("client: an endless, huge or trickling answer ends with exit 1 and says why") {
+  SECTION("an endless body") {
+    HostileServer server([](int fd) {
+      if (!send_all(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n[")) return;
+      const std::string chunk(1 << 16, '1');
+      while (send_all(fd, chunk + ",")) {
+      }
+    });
+    const auto run = setpoint::testing::run_setpoint("params --json --url " + server.url());
+    CHECK(run.status == 1);
+    CHECK(run.out == "setpoint params: the answer from " + server.url() + " is larger than 64 MiB\n");
+  }
+  SECTION("endless headers") {
+    HostileServer server([](int fd) {
+      if (!send_all(fd, "HTTP/1.1 200 OK\r\n")) return;
+      const std::string header = "X-Pad: " + std::string(4000, 'p') + "\r\n";
+      while (send_all(fd, header)) {
+      }
+    });
+    const auto run = setpoint::testing::run_setpoint("params --url " + server.url() + " --timeout 20s");
+    CHECK(run.status == 1);
+    const bool said = run.out.find("the answer is larger than any the engine sends") != std::string::npos ||
+                      run.out.find("no answer from") != std::string::npos;  // or httplib gave up first
+    INFO(run.out);
+    CHECK(said);
+  }
+  SECTION("a byte at a time, forever") {
+    HostileServer server([](int fd) {
+      if (!send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n")) return;
+      while (send_all(fd, "[")) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    });
+    const auto run = setpoint::testing::run_setpoint("params --url " + server.url() + " --timeout 1s");
+    CHECK(run.status == 1);
+    CHECK(run.out == "setpoint params: no complete answer within 1s from " + server.url() + "\n");
+  }
+  SECTION("a status line of 100 KB") {  // httplib's std::regex recursed through it and overflowed the stack
+    HostileServer server([](int fd) {
+      send_all(fd, "HTTP/1.1 200 " + std::string(100000, 'O') + "\r\nContent-Length: 2\r\n\r\n[]");
+    });
+    const auto run = setpoint::testing::run_setpoint("params --url " + server.url() + " --timeout 10s");
+    INFO(run.out);
+    CHECK((run.status == 0 || run.status == 1));  // an answer or a refusal, never a signal
+  }
+  SECTION("valid JSON of another shape") {
+    HostileServer server([](int fd) {
+      const std::string body = R"([{"name":1},5,"x",null])";
+      send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+    });
+    for (const char* command : {"params", "policies", "proposals", "state", "approve 1", "reload"}) {
+      const auto run = setpoint::testing::run_setpoint(std::string(command) + " --url " + server.url());
+      INFO(command << ": " << run.out);
+      CHECK(run.status == 0);
+      CHECK(run.out.find("terminate") == std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("client: a URL it cannot speak, or a bad --timeout, is refused with exit 2") {
+  auto run = setpoint::testing::run_setpoint("params --url ftp://x");
+  CHECK(run.status == 2);
+  CHECK(run.out == "setpoint params: \"ftp://x\" is not a URL like http://127.0.0.1:9464\n");
+  run = setpoint::testing::run_setpoint("params --timeout soon");
+  CHECK(run.status == 2);
+  CHECK(run.out == "setpoint params: --timeout \"soon\" is not a positive duration like 30s\n");
+}
+
+TEST_CASE("a word that names no command is said to be one, with the commands there are") {
+  const auto run = setpoint::testing::run_setpoint("status");
+  CHECK(run.status == 2);
+  CHECK(run.out.rfind("setpoint: \"status\" is not a command; the commands are stats, eval, check, test, run,", 0) == 0);
+}

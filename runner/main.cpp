@@ -1,22 +1,20 @@
 // The setpoint executable: one subcommand per job.
 #include <CLI/CLI.hpp>
-
 #include <cmath>
 #include <cstdio>
-
 #include <map>
 
 #include "commands/check_command.hpp"
 #include "commands/client_command.hpp"
-#include "setpoint/base/utf8.hpp"
 #include "commands/eval_command.hpp"
 #include "commands/replay_command.hpp"
 #include "commands/run_command.hpp"
 #include "commands/simulate_command.hpp"
-#include "setpoint/base/json_text.hpp"
-#include "setpoint/base/number_text.hpp"
 #include "commands/stats_command.hpp"
 #include "commands/test_command.hpp"
+#include "setpoint/base/json_text.hpp"
+#include "setpoint/base/number_text.hpp"
+#include "setpoint/base/utf8.hpp"
 
 namespace {
 
@@ -32,7 +30,8 @@ bool cpu_supported() {
 }
 
 // A JSON object of the flags that were given (strings, and numbers where `numbers` says).
-std::string body_of(const std::map<std::string, std::string>& fields, const std::map<std::string, double>& numbers = {}) {
+std::string body_of(const std::map<std::string, std::string>& fields,
+                    const std::map<std::string, double>& numbers = {}) {
   std::string out = "{";
   for (const auto& [key, value] : fields) {
     if (value.empty()) continue;
@@ -66,60 +65,76 @@ std::string typed_json(const std::string& text) {
 
 int main(int argc, char** argv) {
   if (!cpu_supported()) {
-    std::fprintf(stderr, "setpoint: this CPU lacks AVX2/BMI2 (x86-64-v3), which this build needs\n");
+    std::fprintf(stderr,
+                 "setpoint: this CPU lacks AVX2/BMI2 (x86-64-v3), which this build needs\n");
     return 1;
   }
   CLI::App app{"setpoint: guarded runtime feedback loops"};
   app.require_subcommand(1);
 
   setpoint::runner::StatsArgs stats;
-  auto* stats_cmd = app.add_subcommand("stats", "Ingest a JSONL telemetry file and print its windows");
+  auto* stats_cmd =
+      app.add_subcommand("stats", "Ingest a JSONL telemetry file and print its windows");
   stats_cmd->add_option("--telemetry", stats.telemetry, "JSON-lines telemetry file")->required();
   stats_cmd->add_option("--config", stats.config, "setpoint YAML config (telemetry section)");
-  stats_cmd->add_option("--span", stats.span, "window span, e.g. 10s, 1m, 15m, 24h")->capture_default_str();
+  stats_cmd->add_option("--span", stats.span, "window span, e.g. 10s, 1m, 15m, 24h")
+      ->capture_default_str();
   stats_cmd->add_flag("--json", stats.json, "print the snapshot as JSON");
-  stats_cmd->add_option("--rejected", stats.rejected, "write rejected lines, with their reasons, to this file");
+  stats_cmd->add_option("--rejected", stats.rejected,
+                        "write rejected lines, with their reasons, to this file");
 
   setpoint::runner::EvalArgs eval;
-  auto* eval_cmd = app.add_subcommand("eval", "Evaluate a policy once against a fixture and print its proposals");
+  auto* eval_cmd = app.add_subcommand(
+      "eval", "Evaluate a policy once against a fixture and print its proposals");
   eval_cmd->add_option("policy", eval.policy, "the policy file (.lua)")->required();
   eval_cmd->add_option("--fixture", eval.fixture, "JSON: now, windows, params, state")->required();
   eval_cmd->add_option("--stdlib", eval.stdlib, "the stdlib folder (default: the source tree's)");
   eval_cmd->add_flag("--json", eval.json, "print the result as JSON");
 
   setpoint::runner::CheckArgs check;
-  auto* check_cmd = app.add_subcommand("check", "Validate the config and every policy; report every problem");
+  auto* check_cmd =
+      app.add_subcommand("check", "Validate the config and every policy; report every problem");
   check_cmd->add_option("--config", check.config, "setpoint YAML config");
   check_cmd->add_option("--policies", check.policies, "the policies folder");
   check_cmd->add_option("--stdlib", check.stdlib, "the stdlib folder (default: the source tree's)");
 
   setpoint::runner::TestArgs test;
-  auto* test_cmd = app.add_subcommand("test", "Run policies' *_test.lua files; ends with 'N passed, N failed'");
-  test_cmd->add_option("paths", test.paths, "test files or folders (default: policies/ and stdlib/)");
+  auto* test_cmd =
+      app.add_subcommand("test", "Run policies' *_test.lua files; ends with 'N passed, N failed'");
+  test_cmd->add_option("paths", test.paths,
+                       "test files or folders (default: policies/ and stdlib/)");
   test_cmd->add_option("--stdlib", test.stdlib, "the stdlib folder (default: the source tree's)");
 
   setpoint::runner::RunArgs run;
-  auto* run_cmd = app.add_subcommand("run", "Run the engine: telemetry, policies, guard, actuators, control plane");
+  auto* run_cmd = app.add_subcommand(
+      "run", "Run the engine: telemetry, policies, guard, actuators, control plane");
   run_cmd->add_option("--config", run.config, "setpoint YAML config")->required();
-  run_cmd->add_flag("--dry-run", run.dry_run, "observe everywhere: log what would be done, touch nothing");
+  run_cmd->add_flag("--dry-run", run.dry_run,
+                    "observe everywhere: log what would be done, touch nothing");
   run_cmd->add_option("--for", run.run_for, "stop cleanly after this long (e.g. 30s)");
   run_cmd->add_option("--listen", run.listen, "control plane host:port (overrides the config)");
   run_cmd->add_option("--stdlib", run.stdlib, "the stdlib folder (default: the source tree's)");
 
   setpoint::runner::ReplayArgs replay;
-  auto* replay_cmd = app.add_subcommand("replay", "Backtest: run the whole engine over recorded telemetry, in observe mode");
+  auto* replay_cmd = app.add_subcommand(
+      "replay", "Backtest: run the whole engine over recorded telemetry, in observe mode");
   replay_cmd->add_option("--config", replay.config, "setpoint YAML config")->required();
   replay_cmd->add_option("--telemetry", replay.telemetry, "JSON-lines telemetry file")->required();
-  replay_cmd->add_option("--from", replay.from, "first decision time (RFC 3339); earlier events only fill windows");
+  replay_cmd->add_option("--from", replay.from,
+                         "first decision time (RFC 3339); earlier events only fill windows");
   replay_cmd->add_option("--to", replay.to, "last event time (RFC 3339)");
-  replay_cmd->add_flag("--json", replay.json, "decision records as JSON lines, then a summary object");
-  replay_cmd->add_option("--stdlib", replay.stdlib, "the stdlib folder (default: the source tree's)");
+  replay_cmd->add_flag("--json", replay.json,
+                       "decision records as JSON lines, then a summary object");
+  replay_cmd->add_option("--stdlib", replay.stdlib,
+                         "the stdlib folder (default: the source tree's)");
 
   setpoint::runner::SimulateArgs simulate;
-  auto* simulate_cmd = app.add_subcommand("simulate", "Run the engine in a closed loop with a simulated service");
+  auto* simulate_cmd =
+      app.add_subcommand("simulate", "Run the engine in a closed loop with a simulated service");
   simulate_cmd->add_option("scenario", simulate.scenario, "the scenario (.yaml)")->required();
   simulate_cmd->add_flag("--json", simulate.json, "the figures as one JSON object");
-  simulate_cmd->add_option("--stdlib", simulate.stdlib, "the stdlib folder (default: the source tree's)");
+  simulate_cmd->add_option("--stdlib", simulate.stdlib,
+                           "the stdlib folder (default: the source tree's)");
 
   // Control-plane clients.
   setpoint::runner::ClientArgs client;
@@ -131,10 +146,12 @@ int main(int argc, char** argv) {
   std::vector<CLI::App*> clients;
   const auto client_cmd = [&](const char* name, const char* help) {
     auto* cmd = app.add_subcommand(name, help);
-    cmd->add_option("--url", client.url, std::string("the engine's control plane (default: $SETPOINT_URL, else ") +
-                                              setpoint::runner::kDefaultUrl + ")");
+    cmd->add_option("--url", client.url,
+                    std::string("the engine's control plane (default: $SETPOINT_URL, else ") +
+                        setpoint::runner::kDefaultUrl + ")");
     cmd->add_flag("--json", client.json, "print the engine's JSON answer, for machines");
-    cmd->add_option("--timeout", client.timeout, "how long to wait for the whole answer")->capture_default_str();
+    cmd->add_option("--timeout", client.timeout, "how long to wait for the whole answer")
+        ->capture_default_str();
     cmd->description(std::string(help) + " (token from $SETPOINT_TOKEN)");
     clients.push_back(cmd);
     return cmd;
@@ -146,35 +163,50 @@ int main(int argc, char** argv) {
   auto* decisions_cmd = client_cmd("decisions", "Decisions, newest first");
   decisions_cmd->add_option("--since", flags["since"], "RFC 3339 time or epoch seconds");
   decisions_cmd->add_option("--policy", flags["policy"], "only this policy's");
-  decisions_cmd->add_option("--target", flags["target"], "only those about this parameter or action");
+  decisions_cmd->add_option("--target", flags["target"],
+                            "only those about this parameter or action");
   decisions_cmd->add_option("--verdict", flags["verdict"], "allow, clamp or block");
-  decisions_cmd->add_option("--limit", flags["limit"], "at most this many, the newest (default 100)");
+  decisions_cmd->add_option("--limit", flags["limit"],
+                            "at most this many, the newest (default 100)");
   client_cmd("proposals", "Proposals waiting for approval");
   client_cmd("pauses", "Pauses in force, with their directions");
-  auto* approve_cmd = client_cmd("approve", "Approve a pending proposal (vetted again now); says what was applied");
+  auto* approve_cmd =
+      client_cmd("approve", "Approve a pending proposal (vetted again now); says what was applied");
   approve_cmd->add_option("id", flags["id"], "the proposal's id")->required();
   auto* reject_cmd = client_cmd("reject", "Reject a pending proposal");
   reject_cmd->add_option("id", flags["id"], "the proposal's id")->required();
-  auto* pause_cmd = client_cmd("pause", "Pause changes: everything, a policy, or a parameter (one direction)");
-  auto* resume_cmd = client_cmd("resume", "Lift pauses (of a parameter: every direction, unless --direction says one)");
+  auto* pause_cmd =
+      client_cmd("pause", "Pause changes: everything, a policy, or a parameter (one direction)");
+  auto* resume_cmd = client_cmd(
+      "resume", "Lift pauses (of a parameter: every direction, unless --direction says one)");
   for (auto* cmd : {pause_cmd, resume_cmd}) {
-    cmd->add_option("--scope", flags["scope"], "global, policy or parameter")->check(CLI::IsMember({"global", "policy", "parameter"}));
+    cmd->add_option("--scope", flags["scope"], "global, policy or parameter")
+        ->check(CLI::IsMember({"global", "policy", "parameter"}));
     cmd->add_option("--name", flags["name"], "the policy or parameter");
-    cmd->add_option("--direction", flags["direction"], "up, down or both (parameters)")->check(CLI::IsMember({"up", "down", "both"}));
+    cmd->add_option("--direction", flags["direction"], "up, down or both (parameters)")
+        ->check(CLI::IsMember({"up", "down", "both"}));
   }
   pause_cmd->add_option("--for", flags["for"], "until resumed if not given (e.g. 30m)");
   auto* override_cmd = client_cmd("override", "Pin a parameter to a value for a while");
   override_cmd->add_option("parameter", flags["parameter"])->required();
-  override_cmd->add_option("value", value, "a number, true/false, or one of an enum's choices")->required();
+  override_cmd->add_option("value", value, "a number, true/false, or one of an enum's choices")
+      ->required();
   override_cmd->add_option("--for", flags["for"], "how long (e.g. 30m)")->required();
   override_cmd->add_option("--reason", flags["reason"], "recorded with the change");
-  auto* rollback_cmd = client_cmd("rollback", "Put a parameter back to a value it had, then hold it there (engine.rollback_hold)");
+  auto* rollback_cmd = client_cmd(
+      "rollback",
+      "Put a parameter back to a value it had, then hold it there (engine.rollback_hold)");
   rollback_cmd->add_option("parameter", flags["parameter"])->required();
-  auto* version_opt = rollback_cmd->add_option("--version", version, "the decision that applied it: 42 or #42 (decision lines, setpoint params)");
-  auto* last_opt = rollback_cmd->add_flag("--last", last, "the value before the parameter's last applied change");
+  auto* version_opt = rollback_cmd->add_option(
+      "--version", version,
+      "the decision that applied it: 42 or #42 (decision lines, setpoint params)");
+  auto* last_opt = rollback_cmd->add_flag("--last", last,
+                                          "the value before the parameter's last applied change");
   version_opt->excludes(last_opt);
-  rollback_cmd->add_flag("--replace-override", replace_override, "replace an operator's override (refused otherwise)");
-  auto* release_cmd = client_cmd("release", "Lift a parameter's override or rollback hold before its time");
+  rollback_cmd->add_flag("--replace-override", replace_override,
+                         "replace an operator's override (refused otherwise)");
+  auto* release_cmd =
+      client_cmd("release", "Lift a parameter's override or rollback hold before its time");
   release_cmd->add_option("parameter", flags["parameter"])->required();
   client_cmd("reload", "Read the policies folder again (each file's result: setpoint policies)");
 
@@ -187,7 +219,8 @@ int main(int argc, char** argv) {
       names += (names.empty() ? "" : ", ") + sub->get_name();
     }
     if (!known) {
-      std::fprintf(stderr, "setpoint: \"%s\" is not a command; the commands are %s (setpoint --help)\n",
+      std::fprintf(stderr,
+                   "setpoint: \"%s\" is not a command; the commands are %s (setpoint --help)\n",
                    setpoint::utf8::printable(argv[1], 100).c_str(), names.c_str());
       return 2;
     }
@@ -214,23 +247,33 @@ int main(int argc, char** argv) {
     } else if (cmd == approve_cmd || cmd == reject_cmd) {
       client.positional = {flags["id"]};
     } else if (cmd == pause_cmd) {
-      client.body = body_of({{"scope", flags["scope"]}, {"name", flags["name"]}, {"direction", flags["direction"]}, {"for", flags["for"]}});
+      client.body = body_of({{"scope", flags["scope"]},
+                             {"name", flags["name"]},
+                             {"direction", flags["direction"]},
+                             {"for", flags["for"]}});
     } else if (cmd == resume_cmd) {
-      client.body = body_of({{"scope", flags["scope"]}, {"name", flags["name"]}, {"direction", flags["direction"]}});
+      client.body = body_of(
+          {{"scope", flags["scope"]}, {"name", flags["name"]}, {"direction", flags["direction"]}});
     } else if (cmd == override_cmd) {
-      client.body = body_of({{"parameter", flags["parameter"]}, {"for", flags["for"]}, {"reason", flags["reason"]}}) ;
-      client.body.insert(client.body.size() - 1, std::string(client.body.size() > 2 ? "," : "") + "\"value\":" + typed_json(value));
+      client.body = body_of(
+          {{"parameter", flags["parameter"]}, {"for", flags["for"]}, {"reason", flags["reason"]}});
+      client.body.insert(client.body.size() - 1, std::string(client.body.size() > 2 ? "," : "") +
+                                                     "\"value\":" + typed_json(value));
     } else if (cmd == release_cmd) {
       client.positional = {flags["parameter"]};
     } else if (cmd == rollback_cmd) {
       if (version.empty() && !last) {
-        std::fprintf(stderr, "setpoint rollback: give --version ID (the decision that applied the value) or --last\n");
+        std::fprintf(stderr,
+                     "setpoint rollback: give --version ID (the decision that applied the value) "
+                     "or --last\n");
         return 2;
       }
       client.positional = {flags["parameter"]};
       std::string body = "{";
-      if (last) body += "\"last\":true";
-      else setpoint::json_text::append_string(body += "\"version\":", version);
+      if (last)
+        body += "\"last\":true";
+      else
+        setpoint::json_text::append_string(body += "\"version\":", version);
       if (replace_override) body += ",\"replace_override\":true";
       client.body = body + "}";
     }

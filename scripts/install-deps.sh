@@ -8,7 +8,7 @@ packages=(
   libluajit-5.1-dev liblua5.4-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libsimdjson-dev
   catch2 libsqlite3-dev libcpp-httplib-dev libmicrohttpd-dev libcli11-dev libbenchmark-dev
-  clang libclang-rt-14-dev python3 curl
+  clang libclang-rt-14-dev clang-format-14 python3 curl
   prometheus  # promtool, to check /metrics in the integration tests
 )
 

@@ -14,8 +14,10 @@ std::string PolicyOutputs::evidence() const {
   for (std::size_t i = 0; i < reads.size(); ++i) {
     std::string id = reads[i].key + "@" + format_duration(reads[i].span);
     const auto [it, fresh] = last.try_emplace(id, i);
-    if (fresh) order.push_back(std::move(id));
-    else it->second = i;
+    if (fresh)
+      order.push_back(std::move(id));
+    else
+      it->second = i;
   }
   std::string json = "{";
   for (std::size_t k = 0; k < order.size() && k < kMaxEvidence; ++k) {
@@ -24,7 +26,8 @@ std::string PolicyOutputs::evidence() const {
     json_text::append_string(json, order[k]);
     json += ":{\"count\":";
     json_text::append_number(json, r.count);
-    const std::pair<const char*, double> fields[] = {{"error_rate", r.error_rate}, {"p50", r.p50}, {"p99", r.p99}, {"rate", r.rate}};
+    const std::pair<const char*, double> fields[] = {
+        {"error_rate", r.error_rate}, {"p50", r.p50}, {"p99", r.p99}, {"rate", r.rate}};
     for (const auto& [name, value] : fields) {
       json += ",\"";
       json += name;

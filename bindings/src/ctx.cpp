@@ -6,13 +6,13 @@ extern "C" {
 #include <lua.h>
 }
 
-#include "evaluation.hpp"
-#include "setpoint/base/duration.hpp"
-#include "setpoint/windows/series.hpp"
-#include "setpoint/base/utf8.hpp"
-
 #include <iterator>
 #include <vector>
+
+#include "evaluation.hpp"
+#include "setpoint/base/duration.hpp"
+#include "setpoint/base/utf8.hpp"
+#include "setpoint/windows/series.hpp"
 
 namespace setpoint::bindings {
 namespace {
@@ -31,13 +31,16 @@ std::string_view text_view(lua_State* L, int index, const char* what) {
   if (lua_type(L, index) != LUA_TSTRING) luaL_error(L, "%s must be a string", what);
   std::size_t n = 0;
   const char* s = lua_tolstring(L, index, &n);
-  if (n > kMaxTextBytes) luaL_error(L, "%s is longer than %d bytes", what, static_cast<int>(kMaxTextBytes));
+  if (n > kMaxTextBytes)
+    luaL_error(L, "%s is longer than %d bytes", what, static_cast<int>(kMaxTextBytes));
   return {s, n};
 }
 
 // A string the policy says (a target, a reason, a log line): kept as one printable line, so
 // nothing a policy writes can forge a log line, move a terminal's cursor or break a JSON writer.
-std::string text_arg(lua_State* L, int index, const char* what) { return utf8::printable(text_view(L, index, what), kMaxTextBytes); }
+std::string text_arg(lua_State* L, int index, const char* what) {
+  return utf8::printable(text_view(L, index, what), kMaxTextBytes);
+}
 
 // A policy's value shown in an error message: never its raw bytes.
 std::string shown(lua_State* L, int index) {
@@ -51,7 +54,9 @@ ProposedValue value_arg(lua_State* L, int index, const char* what) {
     case LUA_TNUMBER: return lua_tonumber(L, index);
     case LUA_TBOOLEAN: return lua_toboolean(L, index) != 0;
     case LUA_TSTRING: return text_arg(L, index, what);
-    default: luaL_error(L, "%s must be a number, boolean or string, not %s", what, luaL_typename(L, index));
+    default:
+      luaL_error(L, "%s must be a number, boolean or string, not %s", what,
+                 luaL_typename(L, index));
   }
   return 0.0;
 }
@@ -67,9 +72,24 @@ std::string reason_opt(lua_State* L, int index) {
 }
 
 // The window table's field names, interned once per ctx and kept in ctx_window's upvalue 2.
-enum class WindowField { kCount = 1, kRate, kErrorRate, kSuccessRate, kSum, kMean, kMin, kMax, kP50, kP90, kP95, kP99, kOutcomes };
-constexpr const char* kWindowFields[] = {"count", "rate", "error_rate", "success_rate", "sum", "mean", "min",
-                                         "max",   "p50",  "p90",        "p95",          "p99", "outcomes"};
+enum class WindowField {
+  kCount = 1,
+  kRate,
+  kErrorRate,
+  kSuccessRate,
+  kSum,
+  kMean,
+  kMin,
+  kMax,
+  kP50,
+  kP90,
+  kP95,
+  kP99,
+  kOutcomes
+};
+constexpr const char* kWindowFields[] = {"count", "rate", "error_rate", "success_rate", "sum",
+                                         "mean",  "min",  "max",        "p50",          "p90",
+                                         "p95",   "p99",  "outcomes"};
 
 int ctx_window(lua_State* L) {
   Evaluation& e = evaluation(L);
@@ -77,14 +97,17 @@ int ctx_window(lua_State* L) {
   // Label views point into strings on the Lua stack, kept there until the key is built.
   std::vector<LabelView> labels;
   if (!lua_isnoneornil(L, 3)) {
-    if (!lua_istable(L, 3)) return luaL_error(L, "ctx:window: labels must be a table of name = value");
+    if (!lua_istable(L, 3))
+      return luaL_error(L, "ctx:window: labels must be a table of name = value");
     lua_pushnil(L);
     while (lua_next(L, 3) != 0) {
       luaL_checkstack(L, 4, "ctx:window: too many labels");
       if (labels.size() >= 64) return luaL_error(L, "ctx:window: more than 64 labels");
-      if (lua_type(L, -2) != LUA_TSTRING) return luaL_error(L, "ctx:window: label names must be strings");
+      if (lua_type(L, -2) != LUA_TSTRING)
+        return luaL_error(L, "ctx:window: label names must be strings");
       if (lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TNUMBER) {
-        return luaL_error(L, "ctx:window: label %s must be a string or number", shown(L, -2).c_str());
+        return luaL_error(L, "ctx:window: label %s must be a string or number",
+                          shown(L, -2).c_str());
       }
       lua_pushvalue(L, -2);  // the name, kept on the stack; the key stays for lua_next
       lua_insert(L, -2);     // …, key, name, value
@@ -100,7 +123,9 @@ int ctx_window(lua_State* L) {
     std::size_t n = 0;
     const char* text = lua_tolstring(L, 4, &n);
     const auto parsed = n > 64 ? std::nullopt : parse_duration({text, n});
-    if (!parsed) return luaL_error(L, "ctx:window: span \"%s\" is not a duration like 10s, 1m or 1h", shown(L, 4).c_str());
+    if (!parsed)
+      return luaL_error(L, "ctx:window: span \"%s\" is not a duration like 10s, 1m or 1h",
+                        shown(L, 4).c_str());
     span = *parsed;
   } else if (lua_type(L, 4) == LUA_TNUMBER && std::isfinite(lua_tonumber(L, 4))) {
     span = static_cast<Nanos>(lua_tonumber(L, 4) * kNanosPerSecond);
@@ -110,18 +135,22 @@ int ctx_window(lua_State* L) {
   // A policy reading thousands of windows in one evaluation is broken, and would make every
   // decision it records carry them all.
   if (e.outputs->reads.size() >= kMaxReads) {
-    return luaL_error(L, "ctx:window: more than %d window reads in one evaluation", static_cast<int>(kMaxReads));
+    return luaL_error(L, "ctx:window: more than %d window reads in one evaluation",
+                      static_cast<int>(kMaxReads));
   }
   thread_local std::string key;
   key.clear();
   append_series_key(key, metric, labels);
   const auto stats = e.inputs->window(key, span);
-  if (!stats) return luaL_error(L, "ctx:window: span %s is not positive or longer than the longest window", format_duration(span).c_str());
+  if (!stats)
+    return luaL_error(L, "ctx:window: span %s is not positive or longer than the longest window",
+                      format_duration(span).c_str());
 
   // The result table, keyed by strings interned once per ctx (upvalue 2): no hashing per field.
   lua_createtable(L, 0, 13);
   const auto field = [&](WindowField f, double value) {
-    if (!std::isfinite(value)) return;  // absent, not NaN: `m.p99 > 250` on no data is an error, not silently false
+    if (!std::isfinite(value))
+      return;  // absent, not NaN: `m.p99 > 250` on no data is an error, not silently false
     lua_rawgeti(L, lua_upvalueindex(2), static_cast<int>(f));
     lua_pushnumber(L, value);
     lua_rawset(L, -3);
@@ -151,7 +180,8 @@ int ctx_window(lua_State* L) {
   lua_rawset(L, -3);
 
   // The evidence: what the policy read, as it read it (rendered as JSON only when recorded).
-  e.outputs->reads.push_back({key, span, stats->count, stats->error_rate, stats->p50, stats->p99, stats->rate_per_s});
+  e.outputs->reads.push_back(
+      {key, span, stats->count, stats->error_rate, stats->p50, stats->p99, stats->rate_per_s});
   return 1;
 }
 
@@ -159,7 +189,8 @@ int ctx_series(lua_State* L) {
   Evaluation& e = evaluation(L);
   const std::string metric = text_arg(L, 2, "ctx:series: the metric");
   const auto all = e.inputs->series ? e.inputs->series(metric) : std::vector<Labels>{};
-  if (all.size() > 10'000) return luaL_error(L, "ctx:series: %s has more than 10000 series", metric.c_str());
+  if (all.size() > 10'000)
+    return luaL_error(L, "ctx:series: %s has more than 10000 series", metric.c_str());
   lua_createtable(L, static_cast<int>(all.size()), 0);
   int i = 0;
   for (const auto& labels : all) {
@@ -179,9 +210,12 @@ int ctx_param(lua_State* L) {
   const std::string_view name = text_view(L, 2, "ctx:param: the name");
   const auto value = e.inputs->param(name);
   if (!value) return luaL_error(L, "ctx:param: no parameter %s in config", shown(L, 2).c_str());
-  if (const auto* d = std::get_if<double>(&*value)) lua_pushnumber(L, *d);
-  else if (const auto* b = std::get_if<bool>(&*value)) lua_pushboolean(L, *b);
-  else lua_pushlstring(L, std::get<std::string>(*value).data(), std::get<std::string>(*value).size());
+  if (const auto* d = std::get_if<double>(&*value))
+    lua_pushnumber(L, *d);
+  else if (const auto* b = std::get_if<bool>(&*value))
+    lua_pushboolean(L, *b);
+  else
+    lua_pushlstring(L, std::get<std::string>(*value).data(), std::get<std::string>(*value).size());
   return 1;
 }
 
@@ -192,7 +226,8 @@ int ctx_now(lua_State* L) {
 }
 
 void add_proposal(lua_State* L, Evaluation& e, Proposal p) {
-  if (e.outputs->proposals.size() >= kMaxProposals) luaL_error(L, "more than %d proposals in one evaluation", static_cast<int>(kMaxProposals));
+  if (e.outputs->proposals.size() >= kMaxProposals)
+    luaL_error(L, "more than %d proposals in one evaluation", static_cast<int>(kMaxProposals));
   e.outputs->proposals.push_back(std::move(p));
 }
 
@@ -210,10 +245,12 @@ int ctx_act(lua_State* L) {
   const std::string name = text_arg(L, 2, "ctx:act: the action");
   std::vector<std::pair<std::string, ProposedValue>> args;
   if (!lua_isnoneornil(L, 3)) {
-    if (!lua_istable(L, 3)) return luaL_error(L, "ctx:act: arguments must be a table of name = value");
+    if (!lua_istable(L, 3))
+      return luaL_error(L, "ctx:act: arguments must be a table of name = value");
     lua_pushnil(L);
     while (lua_next(L, 3) != 0) {
-      if (lua_type(L, -2) != LUA_TSTRING) return luaL_error(L, "ctx:act: argument names must be strings");
+      if (lua_type(L, -2) != LUA_TSTRING)
+        return luaL_error(L, "ctx:act: argument names must be strings");
       if (args.size() >= 64) return luaL_error(L, "ctx:act: more than 64 arguments");
       const std::string arg = text_arg(L, -2, "ctx:act: an argument's name");
       args.emplace_back(arg, value_arg(L, lua_gettop(L), "ctx:act: an argument"));
@@ -226,7 +263,8 @@ int ctx_act(lua_State* L) {
 
 int ctx_alert(lua_State* L) {
   Evaluation& e = evaluation(L);
-  if (e.outputs->alerts.size() >= kMaxProposals) return luaL_error(L, "more than %d alerts in one evaluation", static_cast<int>(kMaxProposals));
+  if (e.outputs->alerts.size() >= kMaxProposals)
+    return luaL_error(L, "more than %d alerts in one evaluation", static_cast<int>(kMaxProposals));
   e.outputs->alerts.push_back(text_arg(L, 2, "ctx:alert: the message"));
   return 0;
 }
@@ -235,17 +273,20 @@ int ctx_log(lua_State* L) {
   Evaluation& e = evaluation(L);
   const std::string line = text_arg(L, 2, "ctx:log: the message");
   // Rate-limited, silently past the limit but counted in the last line.
-  if (e.outputs->logs.size() < kMaxLogs) e.outputs->logs.push_back(line);
-  else if (e.outputs->logs.size() == kMaxLogs) e.outputs->logs.push_back("(further log lines dropped this evaluation)");
+  if (e.outputs->logs.size() < kMaxLogs)
+    e.outputs->logs.push_back(line);
+  else if (e.outputs->logs.size() == kMaxLogs)
+    e.outputs->logs.push_back("(further log lines dropped this evaluation)");
   return 0;
 }
 
 }  // namespace
 
 void push_ctx(lua_State* L, Evaluation** current) {
-  static const luaL_Reg kMethods[] = {{"window", ctx_window}, {"series", ctx_series}, {"param", ctx_param}, {"now", ctx_now},
-                                      {"set", ctx_set},       {"act", ctx_act},     {"alert", ctx_alert},
-                                      {"log", ctx_log},       {nullptr, nullptr}};
+  static const luaL_Reg kMethods[] = {
+      {"window", ctx_window}, {"series", ctx_series}, {"param", ctx_param},
+      {"now", ctx_now},       {"set", ctx_set},       {"act", ctx_act},
+      {"alert", ctx_alert},   {"log", ctx_log},       {nullptr, nullptr}};
   lua_createtable(L, 0, 8);
   for (const luaL_Reg* m = kMethods; m->name != nullptr; ++m) {
     lua_pushlightuserdata(L, current);

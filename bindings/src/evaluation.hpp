@@ -3,9 +3,9 @@
 // does; ctx functions reach it through the state's pointer to the current evaluation, which
 // is null between evaluations, so a ctx kept and used outside one is refused.
 #include <cstdint>
+#include <string>
 #include <utility>
 #include <vector>
-#include <string>
 
 #include "setpoint/bindings/context.hpp"
 

@@ -31,8 +31,9 @@ namespace {
 //   newproxy          userdata with __gc: code that runs during collection, outside deadlines
 //   print             writes to the host's stdout; policies log through ctx
 //   gcinfo            reports host memory; nothing a policy needs
-const char* const kBase[] = {"assert", "error", "ipairs", "next", "pairs", "rawequal", "rawget", "rawset",
-                             "select", "tonumber", "type", "unpack", "setmetatable", "getmetatable", nullptr};
+const char* const kBase[] = {"assert",   "error",  "ipairs",       "next",         "pairs",
+                             "rawequal", "rawget", "rawset",       "select",       "tonumber",
+                             "type",     "unpack", "setmetatable", "getmetatable", nullptr};
 
 // string: kept without
 //   dump              turns functions into bytecode (see load)
@@ -41,15 +42,17 @@ const char* const kBase[] = {"assert", "error", "ipairs", "next", "pairs", "rawe
 // and format is wrapped: %s and %q of a table, function, thread or userdata, and %p of
 // anything, print what tostring prints (the type), never an address — an address is what an
 // attacker of the host's memory needs first.
-const char* const kString[] = {"byte", "char", "format", "len", "lower", "rep", "reverse", "sub", "upper", nullptr};
+const char* const kString[] = {"byte", "char",    "format", "len",   "lower",
+                               "rep",  "reverse", "sub",    "upper", nullptr};
 
 // table: kept without foreach, foreachi, setn, getn (Lua 5.0 leftovers); sort is capped.
 const char* const kTable[] = {"concat", "insert", "maxn", "remove", nullptr};
 
 // math: all but randomseed (random is seeded per policy, so runs are reproducible).
-const char* const kMath[] = {"abs", "acos", "asin", "atan", "atan2", "ceil", "cos", "cosh", "deg", "exp", "floor",
-                             "fmod", "frexp", "ldexp", "log", "log10", "max", "min", "modf", "pow", "rad",
-                             "random", "sin", "sinh", "sqrt", "tan", "tanh", "huge", "pi", nullptr};
+const char* const kMath[] = {"abs",  "acos", "asin",  "atan", "atan2", "ceil",   "cos", "cosh",
+                             "deg",  "exp",  "floor", "fmod", "frexp", "ldexp",  "log", "log10",
+                             "max",  "min",  "modf",  "pow",  "rad",   "random", "sin", "sinh",
+                             "sqrt", "tan",  "tanh",  "huge", "pi",    nullptr};
 
 // os: only the clock and calendar. Left out: execute, exit, getenv, remove, rename, tmpname,
 // setlocale — they reach the process or the file system. time and date are replaced: they
@@ -142,9 +145,7 @@ int safe_tostring(lua_State* L) {
       lua_pushvalue(L, 1);
       lua_call(L, 1, 1);
       return 1;
-    default:
-      lua_pushstring(L, luaL_typename(L, 1));
-      return 1;
+    default: lua_pushstring(L, luaL_typename(L, 1)); return 1;
   }
 }
 
@@ -168,7 +169,7 @@ void charge(lua_State* L, std::size_t bytes) {
 int safe_format(lua_State* L) {
   std::size_t n = 0;
   const char* f = luaL_checklstring(L, 1, &n);
-  std::string rewritten;  // the format with each hiding conversion made a plain %s
+  std::string rewritten;   // the format with each hiding conversion made a plain %s
   std::size_t copied = 0;  // f[0, copied) is in `rewritten`
   int arg = 1;
   std::size_t bytes = n;
@@ -185,7 +186,8 @@ int safe_format(lua_State* L) {
     const int type = lua_type(L, ++arg);
     if (type == LUA_TSTRING) bytes += lua_objlen(L, arg);
     const bool plain = type == LUA_TSTRING || type == LUA_TNUMBER;
-    if ((conversion == 'p' || ((conversion == 's' || conversion == 'q') && !plain)) && arg <= lua_gettop(L)) {
+    if ((conversion == 'p' || ((conversion == 's' || conversion == 'q') && !plain)) &&
+        arg <= lua_gettop(L)) {
       if (plain) {  // %p of a string or number: the value itself
         lua_pushvalue(L, arg);
         lua_tostring(L, -1);
@@ -217,7 +219,8 @@ int safe_format(lua_State* L) {
 // The engine's time of the evaluation in progress, in whole seconds; a Lua error outside one.
 lua_Number engine_seconds(lua_State* L) {
   auto* const* current = static_cast<Evaluation* const*>(lua_touserdata(L, lua_upvalueindex(1)));
-  if (*current == nullptr) luaL_error(L, "the engine's clock is read only during an evaluation (ctx:now())");
+  if (*current == nullptr)
+    luaL_error(L, "the engine's clock is read only during an evaluation (ctx:now())");
   return std::floor(static_cast<lua_Number>((*current)->inputs->now) / kNanosPerSecond);
 }
 
@@ -237,7 +240,8 @@ lua_Number date_field(lua_State* L, const char* key, lua_Number fallback) {
   const lua_Number value = given ? lua_tonumber(L, -1) : fallback;
   lua_pop(L, 1);
   if (!given && fallback < 0) luaL_error(L, "os.time: field '%s' missing in date table", key);
-  if (!std::isfinite(value) || std::abs(value) > 1e12) luaL_error(L, "os.time: field '%s' is out of range", key);
+  if (!std::isfinite(value) || std::abs(value) > 1e12)
+    luaL_error(L, "os.time: field '%s' is out of range", key);
   return std::floor(value);
 }
 
@@ -254,8 +258,10 @@ int engine_time(lua_State* L) {
   const long long y = year + (month >= 0 ? month / 12 : (month - 11) / 12);
   const long long m = month - (y - year) * 12 + 1;
   if (std::abs(y) > 1'000'000) return luaL_error(L, "os.time: year out of range");
-  const lua_Number days = static_cast<lua_Number>(days_from_civil(y, m, 1)) + date_field(L, "day", -1) - 1;
-  lua_pushnumber(L, days * 86400 + date_field(L, "hour", 12) * 3600 + date_field(L, "min", 0) * 60 + date_field(L, "sec", 0));
+  const lua_Number days =
+      static_cast<lua_Number>(days_from_civil(y, m, 1)) + date_field(L, "day", -1) - 1;
+  lua_pushnumber(L, days * 86400 + date_field(L, "hour", 12) * 3600 + date_field(L, "min", 0) * 60 +
+                        date_field(L, "sec", 0));
   return 1;
 }
 
@@ -265,7 +271,8 @@ int engine_date(lua_State* L) {
   std::size_t n = 0;
   const char* format = luaL_optlstring(L, 1, "%c", &n);
   const lua_Number seconds = lua_isnoneornil(L, 2) ? engine_seconds(L) : luaL_checknumber(L, 2);
-  if (!std::isfinite(seconds) || std::abs(seconds) > 1e15) return luaL_error(L, "os.date: time out of range");
+  if (!std::isfinite(seconds) || std::abs(seconds) > 1e15)
+    return luaL_error(L, "os.date: time out of range");
   if (n > 0 && format[0] == '!') {
     ++format;
     --n;
@@ -275,9 +282,10 @@ int engine_date(lua_State* L) {
   if (gmtime_r(&t, &tm) == nullptr) return luaL_error(L, "os.date: time out of range");
   if (n >= 2 && format[0] == '*' && format[1] == 't') {
     lua_createtable(L, 0, 9);
-    const std::pair<const char*, int> fields[] = {{"year", tm.tm_year + 1900}, {"month", tm.tm_mon + 1}, {"day", tm.tm_mday},
-                                                  {"hour", tm.tm_hour},        {"min", tm.tm_min},         {"sec", tm.tm_sec},
-                                                  {"wday", tm.tm_wday + 1},    {"yday", tm.tm_yday + 1}};
+    const std::pair<const char*, int> fields[] = {
+        {"year", tm.tm_year + 1900}, {"month", tm.tm_mon + 1}, {"day", tm.tm_mday},
+        {"hour", tm.tm_hour},        {"min", tm.tm_min},       {"sec", tm.tm_sec},
+        {"wday", tm.tm_wday + 1},    {"yday", tm.tm_yday + 1}};
     for (const auto& [key, value] : fields) {
       lua_pushinteger(L, value);
       lua_setfield(L, -2, key);
@@ -353,11 +361,13 @@ int sandbox_require(lua_State* L) {
   const auto* stdlib = static_cast<const Stdlib*>(lua_touserdata(L, lua_upvalueindex(1)));
   const auto it = stdlib == nullptr ? Stdlib::const_iterator{} : stdlib->find(name);
   if (stdlib == nullptr || it == stdlib->end()) {
-    return luaL_error(L, "require: no module %s (only the setpoint.* stdlib can be required)", name);
+    return luaL_error(L, "require: no module %s (only the setpoint.* stdlib can be required)",
+                      name);
   }
   std::string chunk = "=";
   chunk += name;
-  if (luaL_loadbufferx(L, it->second.data(), it->second.size(), chunk.c_str(), "t") != 0) return lua_error(L);
+  if (luaL_loadbufferx(L, it->second.data(), it->second.size(), chunk.c_str(), "t") != 0)
+    return lua_error(L);
   lua_call(L, 0, 1);
   if (lua_isnil(L, -1)) {
     lua_pop(L, 1);
@@ -386,8 +396,10 @@ void replace_in(lua_State* L, int env, const char* library, const char* name, lu
 
 }  // namespace
 
-void open_sandbox(lua_State* L, std::uint64_t seed, const Stdlib* stdlib, Evaluation* const* current) {
-  const lua_CFunction openers[] = {luaopen_base, luaopen_string, luaopen_table, luaopen_math, luaopen_os};
+void open_sandbox(lua_State* L, std::uint64_t seed, const Stdlib* stdlib,
+                  Evaluation* const* current) {
+  const lua_CFunction openers[] = {luaopen_base, luaopen_string, luaopen_table, luaopen_math,
+                                   luaopen_os};
   for (lua_CFunction open : openers) {
     lua_pushcfunction(L, open);
     lua_call(L, 0, 0);
@@ -441,7 +453,8 @@ void open_sandbox(lua_State* L, std::uint64_t seed, const Stdlib* stdlib, Evalua
   sub_library(L, env, lua_gettop(L), "os", kOs);
   lua_pop(L, 1);
   lua_getfield(L, env, "os");
-  const std::pair<const char*, lua_CFunction> clock_functions[] = {{"time", engine_time}, {"date", engine_date}};
+  const std::pair<const char*, lua_CFunction> clock_functions[] = {{"time", engine_time},
+                                                                   {"date", engine_date}};
   for (const auto& [name, fn] : clock_functions) {
     lua_pushlightuserdata(L, const_cast<Evaluation**>(current));
     lua_pushcclosure(L, fn, 1);

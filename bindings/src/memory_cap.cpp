@@ -15,7 +15,9 @@ void* MemoryCap::allocate(void* ud, void* ptr, std::size_t osize, std::size_t ns
     return nullptr;
   }
   // used - old + nsize > limit, written so that no term can wrap (old <= used always).
-  const auto over = [&](const MemoryCap& c) { return nsize > c.limit || c.used - old > c.limit - nsize; };
+  const auto over = [&](const MemoryCap& c) {
+    return nsize > c.limit || c.used - old > c.limit - nsize;
+  };
   if (nsize > old && (over(*cap) || (cap->shared != nullptr && over(*cap->shared)))) {
     cap->refused = true;
     return nullptr;  // Lua raises "not enough memory"

@@ -8,7 +8,8 @@
 namespace setpoint::bindings {
 namespace fs = std::filesystem;
 
-Candidate prepare_candidate(const CandidateSource& source, const std::string& file, const std::string& running_hash) {
+Candidate prepare_candidate(const CandidateSource& source, const std::string& file,
+                            const std::string& running_hash) {
   Candidate candidate;
   candidate.file = file;
   const fs::path path = fs::path(source.dir) / file;
@@ -17,7 +18,8 @@ Candidate prepare_candidate(const CandidateSource& source, const std::string& fi
     candidate.outcome = Candidate::Outcome::kGone;
     return candidate;
   }
-  if (candidate.error = outside_folder_problem(source.dir, path.string()); !candidate.error.empty()) return candidate;
+  if (candidate.error = outside_folder_problem(source.dir, path.string()); !candidate.error.empty())
+    return candidate;
   const auto read = read_regular_file(path.string(), kMaxPolicyFileBytes, candidate.error);
   if (!read) return candidate;  // refused: a FIFO, a device, too large, unreadable
   const std::string& code = *read;
@@ -30,7 +32,7 @@ Candidate prepare_candidate(const CandidateSource& source, const std::string& fi
   std::unique_ptr<PolicyState> state;
   std::optional<PolicyInfo> info;
   // Compiled under the default limits to learn its name; again under its own, if config has some.
-  for (std::optional<Limits> limits = source.limits; limits; ) {
+  for (std::optional<Limits> limits = source.limits; limits;) {
     state = std::make_unique<PolicyState>(name, *limits, *source.clock, source.stdlib);
     if (const RunResult loaded = state->load(code, file); !loaded.ok()) {
       candidate.error = loaded.message;
@@ -40,7 +42,8 @@ Candidate prepare_candidate(const CandidateSource& source, const std::string& fi
     info = read_policy_info(*state, name, problems);
     if (!info) {
       candidate.error = file + ":";
-      for (std::size_t i = 0; i < problems.size(); ++i) candidate.error += (i == 0 ? " " : "; ") + problems[i];
+      for (std::size_t i = 0; i < problems.size(); ++i)
+        candidate.error += (i == 0 ? " " : "; ") + problems[i];
       return candidate;
     }
     const auto own = source.limits_for ? source.limits_for(info->name) : std::nullopt;
@@ -49,7 +52,8 @@ Candidate prepare_candidate(const CandidateSource& source, const std::string& fi
   }
   const fs::path tests = fs::path(source.dir) / (name + "_test.lua");
   if (source.gate && fs::exists(tests, ec)) {
-    if (const std::string outside = outside_folder_problem(source.dir, tests.string()); !outside.empty()) {
+    if (const std::string outside = outside_folder_problem(source.dir, tests.string());
+        !outside.empty()) {
       candidate.error = file + ": its tests cannot run: " + outside;
       return candidate;
     }

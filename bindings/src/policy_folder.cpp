@@ -16,9 +16,10 @@ bool ends_with(const std::string& s, const std::string& tail) {
 }
 }  // namespace
 
-PolicyFolder::PolicyFolder(std::string dir, const Stdlib* stdlib, Limits limits, const Clock& clock, TestGate gate,
-                           Nanos debounce, LimitsFor limits_for)
-    : source_{std::move(dir), stdlib, limits, &clock, std::move(gate), std::move(limits_for)}, debounce_(debounce) {
+PolicyFolder::PolicyFolder(std::string dir, const Stdlib* stdlib, Limits limits, const Clock& clock,
+                           TestGate gate, Nanos debounce, LimitsFor limits_for)
+    : source_{std::move(dir), stdlib, limits, &clock, std::move(gate), std::move(limits_for)},
+      debounce_(debounce) {
   inotify_fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (inotify_fd_ < 0) {
     error_ = std::string("inotify: ") + std::strerror(errno);
@@ -181,23 +182,29 @@ bool PolicyFolder::apply_one(Candidate& candidate, Nanos now) {
       return true;
     case Candidate::Outcome::kUnchanged:
       // Saved back to the running version after a refused edit: the refusal no longer applies.
-      if (auto s = status_.find(file); current != live_.end() && s != status_.end() && !s->second.ok) {
+      if (auto s = status_.find(file);
+          current != live_.end() && s != status_.end() && !s->second.ok) {
         s->second = {true, "unchanged: running " + current->second.hash.substr(0, 12), now};
         return true;
       }
       return false;
     case Candidate::Outcome::kRefused:
-      status_[file] = {false, candidate.error + (current != live_.end() ? "; the previous version keeps running" : ""), now};
+      status_[file] = {
+          false,
+          candidate.error + (current != live_.end() ? "; the previous version keeps running" : ""),
+          now};
       return true;
-    case Candidate::Outcome::kReady:
-      break;
+    case Candidate::Outcome::kReady: break;
   }
   // Two files, one name: they would share a name's state, grants and counts. The first (the
   // one running, or the first by file name at a scan) keeps it.
   for (const auto& [other, policy] : live_) {
     if (other != file && policy.info.name == candidate.policy.info.name) {
-      status_[file] = {false, file + ": " + other + " already holds the name " + candidate.policy.info.name +
-                                  (current != live_.end() ? "; the previous version keeps running" : "; this file is not run"),
+      status_[file] = {false,
+                       file + ": " + other + " already holds the name " +
+                           candidate.policy.info.name +
+                           (current != live_.end() ? "; the previous version keeps running"
+                                                   : "; this file is not run"),
                        now};
       return true;
     }

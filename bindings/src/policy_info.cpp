@@ -29,15 +29,16 @@ std::string string_at(lua_State* L, int index) {
 bool valid_name(const std::string& name) {
   if (name.empty() || name.size() > 128) return false;
   for (const char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-                    c == '.' || c == ':';
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_' || c == '.' || c == ':';
     if (!ok) return false;
   }
   return true;
 }
 
 // A list of strings at the top of the stack, or a problem.
-std::vector<std::string> string_list(lua_State* L, const std::string& what, std::vector<std::string>& problems) {
+std::vector<std::string> string_list(lua_State* L, const std::string& what,
+                                     std::vector<std::string>& problems) {
   std::vector<std::string> out;
   if (lua_isnil(L, -1)) return out;
   if (!lua_istable(L, -1)) {
@@ -51,8 +52,11 @@ std::vector<std::string> string_list(lua_State* L, const std::string& what, std:
   }
   for (std::size_t i = 1; i <= n; ++i) {
     lua_rawgeti(L, -1, static_cast<int>(i));
-    if (lua_type(L, -1) == LUA_TSTRING && valid_name(string_at(L, -1))) out.push_back(string_at(L, -1));
-    else problems.push_back(what + "[" + std::to_string(i) + "] must be a name (letters, digits, - _ . :)");
+    if (lua_type(L, -1) == LUA_TSTRING && valid_name(string_at(L, -1)))
+      out.push_back(string_at(L, -1));
+    else
+      problems.push_back(what + "[" + std::to_string(i) +
+                         "] must be a name (letters, digits, - _ . :)");
     lua_pop(L, 1);
   }
   return out;
@@ -61,7 +65,8 @@ std::vector<std::string> string_list(lua_State* L, const std::string& what, std:
 // "HH:MM", 00:00 to 23:59.
 bool valid_time(std::string_view t) {
   const auto digit = [&](std::size_t i) { return t[i] >= '0' && t[i] <= '9'; };
-  if (t.size() != 5 || t[2] != ':' || !digit(0) || !digit(1) || !digit(3) || !digit(4)) return false;
+  if (t.size() != 5 || t[2] != ':' || !digit(0) || !digit(1) || !digit(3) || !digit(4))
+    return false;
   return (t[0] - '0') * 10 + (t[1] - '0') < 24 && t[3] < '6';
 }
 
@@ -93,16 +98,23 @@ std::optional<PolicyInfo> read_policy_info(PolicyState& state, const std::string
   lua_pop(L, 1);
 
   push_raw(L, "name");
-  if (lua_type(L, -1) == LUA_TSTRING && valid_name(string_at(L, -1))) info.name = string_at(L, -1);
-  else if (!lua_isnil(L, -1)) problems.push_back("name must be a string of letters, digits, - _ . or : (at most 128)");
-  else if (!valid_name(info.name)) problems.push_back("the file's name cannot name a policy: give it a name = \"...\" of letters, digits, - _ . or :");
+  if (lua_type(L, -1) == LUA_TSTRING && valid_name(string_at(L, -1)))
+    info.name = string_at(L, -1);
+  else if (!lua_isnil(L, -1))
+    problems.push_back("name must be a string of letters, digits, - _ . or : (at most 128)");
+  else if (!valid_name(info.name))
+    problems.push_back(
+        "the file's name cannot name a policy: give it a name = \"...\" of letters, digits, - _ . "
+        "or :");
   lua_pop(L, 1);
 
   push_raw(L, "every");
   if (lua_type(L, -1) == LUA_TSTRING) {
     const auto every = parse_duration(string_at(L, -1));
-    if (!every || *every < 100 * kNanosPerMilli) problems.push_back("every must be an interval of at least 100ms, like \"5s\"");
-    else info.every = *every;
+    if (!every || *every < 100 * kNanosPerMilli)
+      problems.push_back("every must be an interval of at least 100ms, like \"5s\"");
+    else
+      info.every = *every;
   } else if (!lua_isnil(L, -1)) {
     problems.push_back("every must be a string like \"5s\"");
   }
@@ -111,7 +123,8 @@ std::optional<PolicyInfo> read_policy_info(PolicyState& state, const std::string
   push_raw(L, "schedule");
   if (lua_type(L, -1) == LUA_TSTRING) {
     info.schedule = string_at(L, -1);
-    if (!valid_schedule(info.schedule)) problems.push_back("schedule must be \"daily HH:MM\" or \"weekly sun HH:MM\" (UTC)");
+    if (!valid_schedule(info.schedule))
+      problems.push_back("schedule must be \"daily HH:MM\" or \"weekly sun HH:MM\" (UTC)");
   } else if (!lua_isnil(L, -1)) {
     problems.push_back("schedule must be a string");
   }

@@ -10,9 +10,9 @@ extern "C" {
 #include <functional>
 
 #include "evaluation.hpp"
+#include "setpoint/base/utf8.hpp"
 #include "setpoint/bindings/library.hpp"
 #include "setpoint/bindings/state_codec.hpp"
-#include "setpoint/base/utf8.hpp"
 #include "watchdog.hpp"
 
 namespace setpoint::bindings {
@@ -24,7 +24,9 @@ namespace {
 thread_local PolicyState* running = nullptr;
 
 std::int64_t steady_now() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 
 // module[field] without running any metamethod of the policy's: pushes the value (nil if
@@ -80,7 +82,9 @@ bool PolicyState::past_deadline() const {
   return deadline_ != 0 && (watchdog::overdue() || clock_.monotonic() >= deadline_ || cancelled());
 }
 
-bool PolicyState::cancelled() const { return limits_.cancel != nullptr && limits_.cancel->load(std::memory_order_relaxed); }
+bool PolicyState::cancelled() const {
+  return limits_.cancel != nullptr && limits_.cancel->load(std::memory_order_relaxed);
+}
 
 void PolicyState::hook(lua_State* L, lua_Debug*) {
   PolicyState* self = running;
@@ -99,9 +103,11 @@ RunResult PolicyState::run(int nargs, int nresults) {
   const bool outer_passed = deadline_passed;
   running = this;
   deadline_passed = false;
-  const watchdog::Armed previous = watchdog::arm(L_, &PolicyState::hook, steady_now() + limits_.cpu);
+  const watchdog::Armed previous =
+      watchdog::arm(L_, &PolicyState::hook, steady_now() + limits_.cpu);
   const int status = lua_pcall(L_, nargs, nresults, 0);
-  if (watchdog::disarm(previous)) lua_sethook(L_, &PolicyState::hook, LUA_MASKCOUNT, limits_.hook_every);
+  if (watchdog::disarm(previous))
+    lua_sethook(L_, &PolicyState::hook, LUA_MASKCOUNT, limits_.hook_every);
   const bool timed_out = deadline_passed;
   deadline_passed = outer_passed;
   running = outer;
@@ -118,8 +124,12 @@ RunResult PolicyState::run(int nargs, int nresults) {
                                     std::to_string(limits_.memory >> 20) + " MiB"};
   } else {
     // The policy's own words, made one printable line: an error may carry any bytes.
-    const char* message = lua_type(L_, -1) == LUA_TSTRING || lua_type(L_, -1) == LUA_TNUMBER ? lua_tostring(L_, -1) : nullptr;
-    result = {Failure::kRuntime, "policy " + name_ + ": " + (message ? utf8::printable(message, 1024) : "error object is not a string")};
+    const char* message = lua_type(L_, -1) == LUA_TSTRING || lua_type(L_, -1) == LUA_TNUMBER
+                              ? lua_tostring(L_, -1)
+                              : nullptr;
+    result = {Failure::kRuntime,
+              "policy " + name_ + ": " +
+                  (message ? utf8::printable(message, 1024) : "error object is not a string")};
   }
   lua_pop(L_, 1);
   lua_gc(L_, LUA_GCCOLLECT, 0);  // give back what a failed run held
@@ -129,13 +139,16 @@ RunResult PolicyState::run(int nargs, int nresults) {
 RunResult PolicyState::load(std::string_view source, const std::string& chunk_name) {
   if (L_ == nullptr) return {Failure::kMemory, "policy " + name_ + ": cannot create a Lua state"};
   if (!source.empty() && source.front() == '\x1b') {
-    return {Failure::kBytecode, "policy " + name_ + ": " + chunk_name + " is bytecode; only source text is accepted"};
+    return {Failure::kBytecode,
+            "policy " + name_ + ": " + chunk_name + " is bytecode; only source text is accepted"};
   }
-  const int status = luaL_loadbufferx(L_, source.data(), source.size(), ("@" + chunk_name).c_str(), "t");
+  const int status =
+      luaL_loadbufferx(L_, source.data(), source.size(), ("@" + chunk_name).c_str(), "t");
   if (status != 0) {
     const char* message = lua_tostring(L_, -1);
-    RunResult result{status == LUA_ERRMEM ? Failure::kMemory : Failure::kSyntax,
-                     "policy " + name_ + ": " + (message ? utf8::printable(message, 1024) : "cannot load")};
+    RunResult result{
+        status == LUA_ERRMEM ? Failure::kMemory : Failure::kSyntax,
+        "policy " + name_ + ": " + (message ? utf8::printable(message, 1024) : "cannot load")};
     lua_pop(L_, 1);
     return result;
   }
@@ -147,8 +160,10 @@ RunResult PolicyState::load(std::string_view source, const std::string& chunk_na
 }
 
 RunResult PolicyState::call(const char* field) {
-  if (L_ == nullptr || module_ref_ == LUA_NOREF) return {Failure::kRuntime, "policy " + name_ + ": not loaded"};
-  if (!push_field(L_, module_ref_, field)) return {Failure::kRuntime, "policy " + name_ + ": the file does not return a table"};
+  if (L_ == nullptr || module_ref_ == LUA_NOREF)
+    return {Failure::kRuntime, "policy " + name_ + ": not loaded"};
+  if (!push_field(L_, module_ref_, field))
+    return {Failure::kRuntime, "policy " + name_ + ": the file does not return a table"};
   if (!lua_isfunction(L_, -1)) {
     lua_pop(L_, 1);
     return {Failure::kRuntime, "policy " + name_ + ": no function " + field};
@@ -161,8 +176,10 @@ RunResult PolicyState::call(const char* field) {
 namespace setpoint::bindings {
 
 RunResult PolicyState::evaluate(const PolicyInputs& inputs, PolicyOutputs& outputs) {
-  if (L_ == nullptr || module_ref_ == LUA_NOREF) return {Failure::kRuntime, "policy " + name_ + ": not loaded"};
-  if (!push_field(L_, module_ref_, "evaluate")) return {Failure::kRuntime, "policy " + name_ + ": the file does not return a table"};
+  if (L_ == nullptr || module_ref_ == LUA_NOREF)
+    return {Failure::kRuntime, "policy " + name_ + ": not loaded"};
+  if (!push_field(L_, module_ref_, "evaluate"))
+    return {Failure::kRuntime, "policy " + name_ + ": the file does not return a table"};
   if (!lua_isfunction(L_, -1)) {
     lua_pop(L_, 1);
     return {Failure::kRuntime, "policy " + name_ + ": no function evaluate"};
@@ -185,9 +202,10 @@ RunResult PolicyState::evaluate(const PolicyInputs& inputs, PolicyOutputs& outpu
   RunResult result = run(1, 0);
   current_ = nullptr;
   if (result.ok() && !state_kept()) {
-    result = {Failure::kRuntime, "policy " + name_ +
-                                     ": ctx.state was replaced by another value; it is kept only as changed in place "
-                                     "(ctx.state.x = ..., not ctx.state = {...})"};
+    result = {Failure::kRuntime,
+              "policy " + name_ +
+                  ": ctx.state was replaced by another value; it is kept only as changed in place "
+                  "(ctx.state.x = ..., not ctx.state = {...})"};
   }
   if (!result.ok()) outputs = PolicyOutputs{};
   return result;

@@ -42,8 +42,9 @@ struct Encoder {
     return false;
   }
   bool too_large(const std::string& path) {
-    return fail(path, "the state would take more than " + std::to_string(kMaxBytes >> 20) +
-                          " MiB as JSON (a table or string kept in many places is written out at each)");
+    return fail(path,
+                "the state would take more than " + std::to_string(kMaxBytes >> 20) +
+                    " MiB as JSON (a table or string kept in many places is written out at each)");
   }
 
   // The value at the top of the stack.
@@ -60,7 +61,8 @@ struct Encoder {
       case LUA_TSTRING: {
         std::size_t n = 0;
         const char* s = lua_tolstring(L, -1, &n);
-        if (!utf8::valid({s, n})) return fail(path, "a string that is not valid UTF-8 cannot be kept");
+        if (!utf8::valid({s, n}))
+          return fail(path, "a string that is not valid UTF-8 cannot be kept");
         // Its size once escaped (a control byte takes 6), before a byte is copied: a string of
         // them would otherwise grow six-fold in the host before the cap saw it.
         std::size_t escaped = 2;
@@ -72,20 +74,17 @@ struct Encoder {
         json_text::append_string(out, {s, n});
         return out.size() <= kMaxBytes || too_large(path);
       }
-      case LUA_TBOOLEAN:
-        out += lua_toboolean(L, -1) != 0 ? "true" : "false";
-        return true;
-      case LUA_TTABLE:
-        return table(path, depth + 1, out);
-      default:
-        return fail(path, std::string("a ") + luaL_typename(L, -1) + " cannot be kept");
+      case LUA_TBOOLEAN: out += lua_toboolean(L, -1) != 0 ? "true" : "false"; return true;
+      case LUA_TTABLE: return table(path, depth + 1, out);
+      default: return fail(path, std::string("a ") + luaL_typename(L, -1) + " cannot be kept");
     }
   }
 
   // A table is a list when its keys are exactly 1..n, an object when they are all strings;
   // anything else (gaps, 0, negative, fractional or huge numbers, mixed keys) is refused.
   bool table(const std::string& path, int depth, std::string& out) {
-    if (depth > kMaxDepth) return fail(path, "nested deeper than " + std::to_string(kMaxDepth) + " (a cycle?)");
+    if (depth > kMaxDepth)
+      return fail(path, "nested deeper than " + std::to_string(kMaxDepth) + " (a cycle?)");
     if (!lua_checkstack(L, 4)) return fail(path, "nested too deep");
     std::size_t count = 0;
     std::size_t largest = 0;
@@ -123,10 +122,13 @@ struct Encoder {
         return fail(path, "a " + type + " key cannot be kept (keys are strings, or a list's 1..n)");
       }
     }
-    if (numbered && !keys.empty()) return fail(path, "a table with both numbered and named keys cannot be kept");
+    if (numbered && !keys.empty())
+      return fail(path, "a table with both numbered and named keys cannot be kept");
     if (numbered) {
       // Distinct whole keys, each within 1..count, and count of them: exactly 1..count.
-      if (largest != count) return fail(path, "a list with gaps cannot be kept (its keys must be 1.." + std::to_string(count) + ")");
+      if (largest != count)
+        return fail(path, "a list with gaps cannot be kept (its keys must be 1.." +
+                              std::to_string(count) + ")");
       out += '[';
       for (std::size_t i = 1; i <= count; ++i) {
         if (i > 1) out += ',';
@@ -189,11 +191,13 @@ bool push(lua_State* L, const json& j, int depth) {
 
 }  // namespace
 
-std::optional<std::string> encode_state(lua_State* L, int index, std::string& error, const std::string& root) {
+std::optional<std::string> encode_state(lua_State* L, int index, std::string& error,
+                                        const std::string& root) {
   lua_pushvalue(L, index);
   Encoder encoder{L, {}, 0};
   std::string out;
-  const bool ok = lua_istable(L, -1) ? encoder.table(root, 1, out) : encoder.fail(root, "must be a table");
+  const bool ok =
+      lua_istable(L, -1) ? encoder.table(root, 1, out) : encoder.fail(root, "must be a table");
   lua_pop(L, 1);
   if (!ok) {
     error = encoder.error;

@@ -2,8 +2,8 @@
 
 #include <filesystem>
 
-#include "setpoint/bindings/policy_candidate.hpp"
 #include "setpoint/base/regular_file.hpp"
+#include "setpoint/bindings/policy_candidate.hpp"
 
 namespace setpoint::bindings {
 

@@ -63,7 +63,8 @@ void on_signal(int) {
   if (s == nullptr) return;
   // Interrupting its own thread, the handler sees the fields as that thread last wrote them.
   const std::uint64_t generation = s->generation.load(std::memory_order_relaxed);
-  if (s->fire.load(std::memory_order_acquire) != generation) return;  // that run has ended (or is changing)
+  if (s->fire.load(std::memory_order_acquire) != generation)
+    return;  // that run has ended (or is changing)
   lua_State* L = s->L.load(std::memory_order_relaxed);
   if (L == nullptr) return;
   s->overdue.store(true, std::memory_order_relaxed);
@@ -71,7 +72,9 @@ void on_signal(int) {
 }
 
 std::int64_t steady_now() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 
 // The run in progress in `s`, if it is past its deadline and not yet signalled: its
@@ -84,7 +87,8 @@ std::uint64_t due(const Slot& s, std::int64_t now) {
   const bool overdue = s.overdue.load(std::memory_order_acquire);
   const std::int64_t deadline = s.deadline.load(std::memory_order_acquire);
   if (s.generation.load(std::memory_order_relaxed) != generation) return 1;  // changed as we read
-  if (!running || overdue || now < deadline || s.fire.load(std::memory_order_relaxed) == generation) return 1;
+  if (!running || overdue || now < deadline || s.fire.load(std::memory_order_relaxed) == generation)
+    return 1;
   return generation;
 }
 
@@ -156,7 +160,8 @@ template <typename Change>
 void update(Slot& s, Change change) {
   const std::uint64_t generation = s.generation.load(std::memory_order_relaxed);
   s.generation.store(generation + 1, std::memory_order_relaxed);  // odd: neither fires now
-  std::atomic_signal_fence(std::memory_order_seq_cst);  // the handler sees odd before any change, loads included
+  std::atomic_signal_fence(
+      std::memory_order_seq_cst);  // the handler sees odd before any change, loads included
   change();
   s.generation.store(generation + 2, std::memory_order_release);
 }
@@ -180,7 +185,8 @@ bool disarm(const Armed& previous) {
   Slot& s = slot();
   bool fired = false;
   update(s, [&] {
-    fired = s.overdue.load(std::memory_order_relaxed);  // read once the handler can no longer set it
+    fired =
+        s.overdue.load(std::memory_order_relaxed);  // read once the handler can no longer set it
     s.overdue.store(false, std::memory_order_release);
     s.hook.store(previous.hook, std::memory_order_release);
     s.deadline.store(previous.deadline, std::memory_order_release);

@@ -54,10 +54,11 @@ int main() {
 
   // The dependency: 50 workers, 20 ms a call, shared when more are in flight.
   constexpr double kWorkers = 50, kBaseMs = 20, kArrivalsPerStep = 30;  // 3,000/s in 10 ms steps
-  std::deque<std::pair<Nanos, double>> in_flight;  // (finishes at, latency ms)
+  std::deque<std::pair<Nanos, double>> in_flight;                       // (finishes at, latency ms)
   long long admitted = 0, rejected = 0, completed = 0;
   double latency_sum = 0;
-  std::printf("%6s %8s %10s %14s %12s\n", "t (s)", "limit", "in flight", "latency (ms)", "rejected/s");
+  std::printf("%6s %8s %10s %14s %12s\n", "t (s)", "limit", "in flight", "latency (ms)",
+              "rejected/s");
   for (int step = 1; step <= 6000; ++step) {  // 60 s
     clock.advance(10 * kNanosPerMilli);
     const Nanos now = clock.wall();
@@ -74,8 +75,10 @@ int main() {
       }
       ++admitted;
       // Processor sharing: beyond the workers, everyone waits their turn. FIFO completion.
-      const double latency = kBaseMs * std::max(1.0, static_cast<double>(in_flight.size() + 1) / kWorkers);
-      const Nanos finish = std::max(now + static_cast<Nanos>(latency * kNanosPerMilli), in_flight.empty() ? 0 : in_flight.back().first);
+      const double latency =
+          kBaseMs * std::max(1.0, static_cast<double>(in_flight.size() + 1) / kWorkers);
+      const Nanos finish = std::max(now + static_cast<Nanos>(latency * kNanosPerMilli),
+                                    in_flight.empty() ? 0 : in_flight.back().first);
       in_flight.emplace_back(finish, latency);
     }
     engine.tick();
@@ -90,6 +93,7 @@ int main() {
   engine.stop();
   // The seed policy's target is p99 ≤ 250 ms: about 600 in flight at 20 ms × in flight / 50.
   const long long final_limit = limit.get();
-  std::printf("the limit went from 2000 to %lld; %lld calls admitted in 60 s\n", final_limit, admitted);
+  std::printf("the limit went from 2000 to %lld; %lld calls admitted in 60 s\n", final_limit,
+              admitted);
   return final_limit >= 400 && final_limit <= 800 ? 0 : 1;
 }

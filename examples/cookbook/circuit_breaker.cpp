@@ -3,9 +3,9 @@
 // in its 10 s window fail (20 calls at least), rejects at once for 5 s, lets 3 probes through,
 // and closes when they all succeed. Its calls are recorded into an aggregator, where a policy
 // would read them (calls{dep=payments}: ok, error, rejected).
-#include <cstdio>
-
 #include "setpoint/resilience/circuit_breaker.hpp"
+
+#include <cstdio>
 
 using namespace setpoint;
 
@@ -26,7 +26,8 @@ int main() {
   auto last = breaker.state();
   const auto show = [&](double t) {
     if (breaker.state() == last) return;
-    std::printf("t=%5.1fs  %-9s -> %s\n", t, names[static_cast<int>(last)], names[static_cast<int>(breaker.state())]);
+    std::printf("t=%5.1fs  %-9s -> %s\n", t, names[static_cast<int>(last)],
+                names[static_cast<int>(breaker.state())]);
     last = breaker.state();
   };
   int passed = 0, rejected = 0, failed = 0;
@@ -42,16 +43,23 @@ int main() {
       continue;
     }
     const bool broken = t >= 10 && t < 40;
-    breaker.record(broken ? CallOutcome::kFailure : CallOutcome::kSuccess, broken ? 30.0 : 12.0, now);
+    breaker.record(broken ? CallOutcome::kFailure : CallOutcome::kSuccess, broken ? 30.0 : 12.0,
+                   now);
     broken ? ++failed : ++passed;
     show(t);
   }
-  std::printf("calls: %d succeeded, %d failed (reached the broken dependency), %d rejected by the breaker\n", passed, failed, rejected);
-  std::printf("the breaker opened %llu times; without it, 300 calls would have hit the broken dependency\n",
-              static_cast<unsigned long long>(breaker.opened()));
+  std::printf(
+      "calls: %d succeeded, %d failed (reached the broken dependency), %d rejected by the "
+      "breaker\n",
+      passed, failed, rejected);
+  std::printf(
+      "the breaker opened %llu times; without it, 300 calls would have hit the broken dependency\n",
+      static_cast<unsigned long long>(breaker.opened()));
   // What a policy would read: the recorded outcomes over the last minute.
   sketch::Accumulator scratch;
-  const auto stats = aggregator.read(*aggregator.find("calls{dep=payments}"), clock.wall(), 60 * kNanosPerSecond, scratch);
-  std::printf("recorded over the last minute: %llu calls, %.0f %% of them failed or rejected\n", static_cast<unsigned long long>(stats->count), stats->error_rate * 100);
+  const auto stats = aggregator.read(*aggregator.find("calls{dep=payments}"), clock.wall(),
+                                     60 * kNanosPerSecond, scratch);
+  std::printf("recorded over the last minute: %llu calls, %.0f %% of them failed or rejected\n",
+              static_cast<unsigned long long>(stats->count), stats->error_rate * 100);
   return failed < 300 && breaker.state() == CircuitBreaker::State::kClosed ? 0 : 1;
 }

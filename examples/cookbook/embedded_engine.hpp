@@ -13,7 +13,8 @@
 namespace cookbook {
 
 // The engine, started; nullptr after printing why it could not start.
-inline std::unique_ptr<setpoint::runner::Engine> start_engine(std::string config, const std::string& name,
+inline std::unique_ptr<setpoint::runner::Engine> start_engine(std::string config,
+                                                              const std::string& name,
                                                               setpoint::ManualClock& clock) {
   static setpoint::SystemClock cpu;  // policies' CPU deadlines run on real time
   config.replace(config.find("POLICIES"), 8, std::string(SETPOINT_SOURCE_DIR) + "/policies");
@@ -27,7 +28,8 @@ inline std::unique_ptr<setpoint::runner::Engine> start_engine(std::string config
   options.cpu_clock = &cpu;
   options.persistent = false;
   options.publish = false;
-  auto engine = std::make_unique<setpoint::runner::Engine>(std::get<setpoint::runner::Config>(parsed), options);
+  auto engine = std::make_unique<setpoint::runner::Engine>(
+      std::get<setpoint::runner::Config>(parsed), options);
   if (const std::string error = engine->start(); !error.empty()) {
     std::fprintf(stderr, "%s\n", error.c_str());
     return nullptr;

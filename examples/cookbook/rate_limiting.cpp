@@ -31,9 +31,12 @@ parameters:
 
 // Each client's quota: 1 to 50 calls a second, halved at most every 3 s, given back 5 at a time.
 std::string quota(const std::string& client) {
-  return "  ratelimit." + client + ".rps:\n    type: float\n    initial: 50\n    min: 1\n    max: 50\n" +
+  return "  ratelimit." + client +
+         ".rps:\n    type: float\n    initial: 50\n    min: 1\n    max: 50\n" +
          "    up: { max_step: 5, cooldown: 1s }\n    down: { max_step: 50%, cooldown: 3s }\n" +
-         "    policies: [adaptive-rate-limit]\n    mode: enforce\n    actuator: { type: inproc, key: " + client + " }\n";
+         "    policies: [adaptive-rate-limit]\n    mode: enforce\n    actuator: { type: inproc, "
+         "key: " +
+         client + " }\n";
 }
 
 struct Client {
@@ -48,16 +51,20 @@ struct Client {
 
 int main() {
   ManualClock clock(1'795'168'800LL * kNanosPerSecond);
-  const auto started = cookbook::start_engine(kConfig + quota("checkout-web") + quota("mobile") + quota("scraper"), "rate_limiting.yaml", clock);
+  const auto started =
+      cookbook::start_engine(kConfig + quota("checkout-web") + quota("mobile") + quota("scraper"),
+                             "rate_limiting.yaml", clock);
   if (!started) return 1;
   runner::Engine& engine = *started;
   Adaptive<double> rate(50), burst(10);
   KeyedRateLimiter limiter(rate, burst, clock);
-  std::array<Client, 3> clients{{{"checkout-web", 40, 40, nullptr, nullptr}, {"mobile", 30, 30, nullptr, nullptr},
+  std::array<Client, 3> clients{{{"checkout-web", 40, 40, nullptr, nullptr},
+                                 {"mobile", 30, 30, nullptr, nullptr},
                                  {"scraper", 5, 500, nullptr, nullptr}}};
   for (auto& c : clients) {
     c.quota = std::make_unique<Adaptive<double>>(50);
-    c.recorder = std::make_unique<CallRecorder>(engine.aggregator(), "ratelimit.requests", Labels{{"client", c.name}}, clock);
+    c.recorder = std::make_unique<CallRecorder>(engine.aggregator(), "ratelimit.requests",
+                                                Labels{{"client", c.name}}, clock);
     engine.inproc().bind(c.name, *c.quota);
   }
   engine.restart_schedules(clock.wall());
@@ -81,14 +88,18 @@ int main() {
       engine.tick();
     }
     scraper_quota[second] = clients[2].quota->get();
-    if (second % 5 == 4) std::printf("%6d %14.0f %8lld %8lld\n", second + 1, scraper_quota[second], allowed, refused);
+    if (second % 5 == 4)
+      std::printf("%6d %14.0f %8lld %8lld\n", second + 1, scraper_quota[second], allowed, refused);
   }
   engine.stop();
-  for (const auto& c : clients) std::printf("%-13s allowed %6lld  refused %6lld  quota now %.0f\n", c.name, c.allowed, c.refused, c.quota->get());
+  for (const auto& c : clients)
+    std::printf("%-13s allowed %6lld  refused %6lld  quota now %.0f\n", c.name, c.allowed,
+                c.refused, c.quota->get());
   // Scraper cut to a trickle during its burst and given most of its quota back by the end;
   // the other two never refused a call.
   const bool tightened = scraper_quota[39] <= 6;
   const bool relaxed = clients[2].quota->get() >= 25;
-  const bool others_untouched = clients[0].refused == 0 && clients[1].refused == 0 && clients[0].quota->get() == 50 && clients[1].quota->get() == 50;
+  const bool others_untouched = clients[0].refused == 0 && clients[1].refused == 0 &&
+                                clients[0].quota->get() == 50 && clients[1].quota->get() == 50;
   return tightened && relaxed && others_untouched ? 0 : 1;
 }

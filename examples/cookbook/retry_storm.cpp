@@ -21,7 +21,8 @@ long long run(RetryPolicy& policy, int requests, double failure_rate, std::mt199
     ++calls;
     return fails(rng) ? AttemptResult::kTransient : AttemptResult::kSuccess;
   };
-  for (int i = 0; i < requests; ++i) policy.run(call, 0, clock, [&](Nanos wait) { clock.advance(wait); });
+  for (int i = 0; i < requests; ++i)
+    policy.run(call, 0, clock, [&](Nanos wait) { clock.advance(wait); });
   return calls;
 }
 
@@ -44,11 +45,13 @@ int main() {
     const long long budgeted_calls = run(budgeted, 1000, failure_rate, rng);
     total_free += free_calls;
     total_budgeted += budgeted_calls;
-    if (second % 5 == 0 || second == 24) std::printf("%8d  %22lld  %22lld\n", second, free_calls, budgeted_calls);
+    if (second % 5 == 0 || second == 24)
+      std::printf("%8d  %22lld  %22lld\n", second, free_calls, budgeted_calls);
   }
-  std::printf("over 30 s: %lld calls without a budget (%.2fx the requests), %lld with it (%.2fx)\n", total_free,
-              total_free / 30000.0, total_budgeted, total_budgeted / 30000.0);
-  std::printf("retries denied by the budget: %llu\n", static_cast<unsigned long long>(budgeted.denied()));
+  std::printf("over 30 s: %lld calls without a budget (%.2fx the requests), %lld with it (%.2fx)\n",
+              total_free, total_free / 30000.0, total_budgeted, total_budgeted / 30000.0);
+  std::printf("retries denied by the budget: %llu\n",
+              static_cast<unsigned long long>(budgeted.denied()));
   // The budget holds retries to about 10 % of requests (plus what it saved up while calm).
   return total_budgeted <= 30000 * 1.12 && total_free > 30000 * 1.5 ? 0 : 1;
 }

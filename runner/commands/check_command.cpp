@@ -18,8 +18,10 @@ int run_check(const CheckArgs& args) {
   std::optional<Config> config;
   if (!args.config.empty()) {
     auto loaded = load_config(args.config);
-    if (auto* error = std::get_if<ConfigError>(&loaded)) problems.push_back({error->message, true});
-    else config = std::get<Config>(std::move(loaded));
+    if (auto* error = std::get_if<ConfigError>(&loaded))
+      problems.push_back({error->message, true});
+    else
+      config = std::get<Config>(std::move(loaded));
   }
 
   // With a config and no --policies, its policies folder is checked.
@@ -54,8 +56,8 @@ int run_check(const CheckArgs& args) {
     std::cout << counted << " problem" << (counted == 1 ? "" : "s") << " found\n";
     return 1;
   }
-  std::cout << "ok: " << (config ? "config valid" : "no config") << ", " << policies.size() << " polic"
-            << (policies.size() == 1 ? "y" : "ies") << " checked\n";
+  std::cout << "ok: " << (config ? "config valid" : "no config") << ", " << policies.size()
+            << " polic" << (policies.size() == 1 ? "y" : "ies") << " checked\n";
   return 0;
 }
 

@@ -1,7 +1,6 @@
 #include "commands/client_command.hpp"
 
 #include <httplib.h>
-
 #include <pthread.h>
 #include <unistd.h>
 
@@ -35,8 +34,10 @@ std::string cell(const json& v) {
   if (v.is_number()) {
     const double x = v.get<double>();
     char text[32];
-    if (x == std::floor(x) && std::abs(x) < 1e15) std::snprintf(text, sizeof text, "%.0f", x);
-    else std::snprintf(text, sizeof text, "%.4g", x);
+    if (x == std::floor(x) && std::abs(x) < 1e15)
+      std::snprintf(text, sizeof text, "%.0f", x);
+    else
+      std::snprintf(text, sizeof text, "%.4g", x);
     return text;
   }
   return utf8::printable(dump(v), 200);
@@ -51,10 +52,13 @@ const json& at(const json& o, const char* key) {
   return it == o.end() ? null : *it;
 }
 
-std::string field(const json& o, const char* key) { return o.is_object() && o.contains(key) ? cell(at(o, key)) : std::string("-"); }
+std::string field(const json& o, const char* key) {
+  return o.is_object() && o.contains(key) ? cell(at(o, key)) : std::string("-");
+}
 
 // Columns as wide as their widest cell (in code points), two spaces apart.
-std::string table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
+std::string table(const std::vector<std::string>& header,
+                  const std::vector<std::vector<std::string>>& rows) {
   const auto width = [](const std::string& s) {
     std::size_t n = 0;
     for (const char c : s) n += (static_cast<unsigned char>(c) & 0xc0) != 0x80;
@@ -63,7 +67,8 @@ std::string table(const std::vector<std::string>& header, const std::vector<std:
   std::vector<std::size_t> widths;
   for (const auto& h : header) widths.push_back(width(h));
   for (const auto& row : rows) {
-    for (std::size_t i = 0; i < row.size() && i < widths.size(); ++i) widths[i] = std::max(widths[i], width(row[i]));
+    for (std::size_t i = 0; i < row.size() && i < widths.size(); ++i)
+      widths[i] = std::max(widths[i], width(row[i]));
   }
   std::string out;
   const auto line = [&](const std::vector<std::string>& cells) {
@@ -91,8 +96,8 @@ std::string state_text(const json& doc) {
   std::vector<std::vector<std::string>> rows;
   const json series = doc.value("series", json::object());
   for (const auto& [key, s] : series.items()) {
-    rows.push_back({utf8::printable(key, 200), field(s, "count"), field(s, "rate_per_s"), percent(s.value("error_rate", json())),
-                    field(s, "p50"), field(s, "p99")});
+    rows.push_back({utf8::printable(key, 200), field(s, "count"), field(s, "rate_per_s"),
+                    percent(s.value("error_rate", json())), field(s, "p50"), field(s, "p99")});
   }
   return "windows over " + field(doc, "span_s") + " s at " + field(doc, "at") + "\n" +
          table({"SERIES", "COUNT", "RATE/S", "ERRORS", "P50", "P99"}, rows);
@@ -102,18 +107,26 @@ std::string policies_text(const json& doc) {
   std::vector<std::vector<std::string>> rows;
   std::string notes;
   for (const auto& p : doc) {
-    std::string state = p.value("quarantined", false) ? "quarantined until " + field(p, "quarantined_until")
+    std::string state = p.value("quarantined", false)
+                            ? "quarantined until " + field(p, "quarantined_until")
                         : p.value("disabled", false) ? "disabled"
                                                      : "running";
     if (at(p, "name").is_null()) state = "not loaded";
-    const std::string version = at(p, "version").is_string() ? at(p, "version").get<std::string>().substr(0, 12) : "-";
-    rows.push_back({field(p, "name"), field(p, "file"), version, field(p, "mode"), field(p, "schedule"), field(p, "last_evaluation"),
-                    field(p, "evaluations"), field(p, "failures"), state});
+    const std::string version =
+        at(p, "version").is_string() ? at(p, "version").get<std::string>().substr(0, 12) : "-";
+    rows.push_back({field(p, "name"), field(p, "file"), version, field(p, "mode"),
+                    field(p, "schedule"), field(p, "last_evaluation"), field(p, "evaluations"),
+                    field(p, "failures"), state});
     const json reload = p.value("reload", json::object());
-    if (!reload.value("ok", true)) notes += "  " + field(p, "file") + ": " + field(reload, "message") + "\n";
-    if (at(p, "last_error").is_string()) notes += "  " + field(p, "file") + ": last error: " + field(p, "last_error") + "\n";
+    if (!reload.value("ok", true))
+      notes += "  " + field(p, "file") + ": " + field(reload, "message") + "\n";
+    if (at(p, "last_error").is_string())
+      notes += "  " + field(p, "file") + ": last error: " + field(p, "last_error") + "\n";
   }
-  return table({"POLICY", "FILE", "VERSION", "MODE", "SCHEDULE", "LAST RUN", "RUNS", "ERRORS", "STATE"}, rows) + notes;
+  return table({"POLICY", "FILE", "VERSION", "MODE", "SCHEDULE", "LAST RUN", "RUNS", "ERRORS",
+                "STATE"},
+               rows) +
+         notes;
 }
 
 std::string params_text(const json& doc) {
@@ -122,25 +135,32 @@ std::string params_text(const json& doc) {
     std::string value = field(p, "value");
     if (at(p, "choices").is_array() && at(p, "value").is_number()) {
       const double i = at(p, "value").get<double>();  // an index, if it is one
-      if (i >= 0 && i < static_cast<double>(at(p, "choices").size())) value = cell(at(p, "choices")[static_cast<std::size_t>(i)]);
+      if (i >= 0 && i < static_cast<double>(at(p, "choices").size()))
+        value = cell(at(p, "choices")[static_cast<std::size_t>(i)]);
     }
-    const std::string bounds = p.contains("min") ? "[" + field(p, "min") + ", " + field(p, "max") + "]" : "-";
+    const std::string bounds =
+        p.contains("min") ? "[" + field(p, "min") + ", " + field(p, "max") + "]" : "-";
     const json pin = p.value("override", json());
-    const std::string pinned = pin.is_object() ? field(pin, "value") + " until " + field(pin, "until") : "-";
+    const std::string pinned =
+        pin.is_object() ? field(pin, "value") + " until " + field(pin, "until") : "-";
     std::string paused;
     const json pauses = p.value("paused", json::array());
-    for (const auto& pause : pauses) paused += (paused.empty() ? "" : ", ") + field(pause, "direction");
+    for (const auto& pause : pauses)
+      paused += (paused.empty() ? "" : ", ") + field(pause, "direction");
     const std::string version = at(p, "version").is_number() ? "#" + field(p, "version") : "-";
-    rows.push_back({field(p, "name"), value, bounds, version, field(p, "last_change"), pinned, paused.empty() ? "-" : paused});
+    rows.push_back({field(p, "name"), value, bounds, version, field(p, "last_change"), pinned,
+                    paused.empty() ? "-" : paused});
   }
-  return table({"PARAMETER", "VALUE", "BOUNDS", "VERSION", "LAST CHANGE", "PINNED", "PAUSED"}, rows);
+  return table({"PARAMETER", "VALUE", "BOUNDS", "VERSION", "LAST CHANGE", "PINNED", "PAUSED"},
+               rows);
 }
 
 std::string proposals_text(const json& doc) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& p : doc) {
     const json r = p.value("record", json::object());
-    rows.push_back({field(p, "id"), field(p, "policy"), field(r, "target") + " " + field(r, "current") + " -> " + field(r, "value"),
+    rows.push_back({field(p, "id"), field(p, "policy"),
+                    field(r, "target") + " " + field(r, "current") + " -> " + field(r, "value"),
                     field(r, "reason"), field(p, "expires")});
   }
   return table({"ID", "POLICY", "CHANGE", "REASON", "EXPIRES"}, rows);
@@ -148,7 +168,8 @@ std::string proposals_text(const json& doc) {
 
 std::string pauses_text(const json& doc) {
   std::vector<std::vector<std::string>> rows;
-  for (const auto& p : doc) rows.push_back({field(p, "scope"), field(p, "name"), field(p, "direction"), field(p, "until")});
+  for (const auto& p : doc)
+    rows.push_back({field(p, "scope"), field(p, "name"), field(p, "direction"), field(p, "until")});
   return table({"SCOPE", "NAME", "DIRECTION", "UNTIL"}, rows);
 }
 
@@ -174,22 +195,29 @@ std::string mutation_text(const std::string& c, const json& doc) {
   if (c == "pause") {
     const std::string name = doc.value("name", std::string());
     out = "paused " + (name.empty() ? std::string("everything") : utf8::printable(name, 200)) +
-          (doc.value("direction", std::string("both")) == "both" ? "" : " (" + field(doc, "direction") + " only)") + " until " +
-          (at(doc, "until").is_null() ? std::string("resumed") : field(doc, "until"));
+          (doc.value("direction", std::string("both")) == "both"
+               ? ""
+               : " (" + field(doc, "direction") + " only)") +
+          " until " + (at(doc, "until").is_null() ? std::string("resumed") : field(doc, "until"));
   } else if (c == "resume") {
     out = "lifted " + field(doc, "resumed") + " pause(s)";
   } else if (c == "override") {
-    out = field(doc, "parameter") + (made_change(doc) ? " pinned at " + field(doc, "value") + " until " + field(doc, "until")
-                                                      : " not pinned: the change to " + field(doc, "value") + " did not happen");
+    out = field(doc, "parameter") +
+          (made_change(doc)
+               ? " pinned at " + field(doc, "value") + " until " + field(doc, "until")
+               : " not pinned: the change to " + field(doc, "value") + " did not happen");
   } else if (c == "approve") {
-    out = "proposal " + field(doc, "proposal") + " approved" + (made_change(doc) ? "" : ", but its change did not happen");
+    out = "proposal " + field(doc, "proposal") + " approved" +
+          (made_change(doc) ? "" : ", but its change did not happen");
   } else if (c == "reject") {
     out = "proposal " + field(doc, "rejected") + " rejected";
   } else if (c == "rollback") {
-    out = field(doc, "parameter") + " rolled back to " + field(doc, "value") + " (" + field(doc, "to") + ")" +
+    out = field(doc, "parameter") + " rolled back to " + field(doc, "value") + " (" +
+          field(doc, "to") + ")" +
           (at(doc, "pinned_until").is_null() ? "" : "; pinned until " + field(doc, "pinned_until"));
   } else if (c == "release") {
-    out = field(doc, "parameter") + ": " + field(doc, "released") + " lifted; policies may move it again";
+    out = field(doc, "parameter") + ": " + field(doc, "released") +
+          " lifted; policies may move it again";
   } else if (c == "reload") {
     out = "reloading the policies folder; `setpoint policies` shows each file's result";
   } else {
@@ -204,7 +232,8 @@ std::string mutation_text(const std::string& c, const json& doc) {
 // Why a request got no answer, in words: httplib's own for a refused connection was cut short.
 std::string no_answer(httplib::Error error) {
   switch (error) {
-    case httplib::Error::Connection: return "cannot connect (is `setpoint run` up and listening there? see control_plane.listen)";
+    case httplib::Error::Connection:
+      return "cannot connect (is `setpoint run` up and listening there? see control_plane.listen)";
     case httplib::Error::ConnectionTimeout: return "no connection within 5 s";
     case httplib::Error::Read: return "the connection closed before an answer";
     case httplib::Error::Write: return "the request could not be sent";
@@ -219,11 +248,13 @@ bool change_failed(const std::string& c, const std::string& answer) {
   std::string error;
   const auto doc = parse_json(answer, error, 256);
   if (!doc || !doc->is_object()) return false;
-  const auto decision = doc->find("decision");  // never operator[] on a const document: UB when absent
+  const auto decision =
+      doc->find("decision");  // never operator[] on a const document: UB when absent
   if (decision == doc->end() || !decision->is_object()) return false;
   const json& said = at(*decision, "outcome");
   const std::string outcome = said.is_string() ? said.get<std::string>() : "";
-  if (outcome != "failed" && outcome != "unknown" && outcome != "drift" && outcome != "blocked") return false;
+  if (outcome != "failed" && outcome != "unknown" && outcome != "drift" && outcome != "blocked")
+    return false;
   std::cerr << "setpoint " << c << ": the change did not happen as asked: " << outcome << ": "
             << field(*decision, "detail") << "\n";
   return true;
@@ -241,7 +272,8 @@ std::string client_text(const std::string& c, const std::string& answer) {
     if (c == "pauses") return pauses_text(*doc);
     if (c == "decisions") return decisions_text(*doc);
     return mutation_text(c, *doc);
-  } catch (const std::exception&) {  // JSON of another shape than the engine's (a type_error): shown as it came
+  } catch (const std::exception&) {  // JSON of another shape than the engine's (a type_error):
+                                     // shown as it came
     return utf8::printable(answer, 4000) + "\n";
   }
 }
@@ -275,10 +307,13 @@ class AnswerWatch {
       while (!done_) {
         const char* why = nullptr;
         const std::string late = "no complete answer within " + format_duration(deadline);
-        if (std::chrono::steady_clock::now() >= until) why = late.c_str();
-        else if (resident_bytes() > kMaxResidentBytes) why = "the answer is larger than any the engine sends";
+        if (std::chrono::steady_clock::now() >= until)
+          why = late.c_str();
+        else if (resident_bytes() > kMaxResidentBytes)
+          why = "the answer is larger than any the engine sends";
         if (why != nullptr) {
-          std::fprintf(stderr, "setpoint %s: %s from %s\n", command.c_str(), why, utf8::printable(url, 200).c_str());
+          std::fprintf(stderr, "setpoint %s: %s from %s\n", command.c_str(), why,
+                       utf8::printable(url, 200).c_str());
           std::fflush(stderr);
           std::_Exit(1);
         }
@@ -326,11 +361,14 @@ void run_on_deep_stack(const std::function<void()>& work) {
 
 int run_client(const ClientArgs& args) {
   const char* env_url = std::getenv("SETPOINT_URL");
-  const std::string url = !args.url.empty() ? args.url : (env_url != nullptr && *env_url != '\0' ? env_url : kDefaultUrl);
+  const std::string url = !args.url.empty()
+                              ? args.url
+                              : (env_url != nullptr && *env_url != '\0' ? env_url : kDefaultUrl);
   const std::string& c = args.command;
   const auto deadline = parse_duration(args.timeout);
   if (!deadline || *deadline <= 0) {
-    std::cerr << "setpoint " << c << ": --timeout \"" << utf8::printable(args.timeout, 100) << "\" is not a positive duration like 30s\n";
+    std::cerr << "setpoint " << c << ": --timeout \"" << utf8::printable(args.timeout, 100)
+              << "\" is not a positive duration like 30s\n";
     return 2;
   }
   std::unique_ptr<httplib::Client> made;
@@ -339,7 +377,8 @@ int run_client(const ClientArgs& args) {
   } catch (const std::exception&) {  // a scheme it does not speak (ftp://): invalid_argument
   }
   if (!made || !made->is_valid()) {
-    std::cerr << "setpoint " << c << ": \"" << utf8::printable(url, 200) << "\" is not a URL like " << kDefaultUrl << "\n";
+    std::cerr << "setpoint " << c << ": \"" << utf8::printable(url, 200) << "\" is not a URL like "
+              << kDefaultUrl << "\n";
     return 2;
   }
   httplib::Client& client = *made;
@@ -350,14 +389,17 @@ int run_client(const ClientArgs& args) {
   if (const char* token = std::getenv("SETPOINT_TOKEN"); token != nullptr && *token != '\0') {
     request.headers.emplace("Authorization", std::string("Bearer ") + token);
   }
-  const bool read = c == "state" || c == "policies" || c == "params" || c == "decisions" || c == "proposals" || c == "pauses";
+  const bool read = c == "state" || c == "policies" || c == "params" || c == "decisions" ||
+                    c == "proposals" || c == "pauses";
   std::string path = "/v1/" + c;
-  if (c == "approve" || c == "reject") path = "/v1/proposals/" + httplib::detail::encode_query_param(args.positional.at(0)) + "/" + c;
+  if (c == "approve" || c == "reject")
+    path = "/v1/proposals/" + httplib::detail::encode_query_param(args.positional.at(0)) + "/" + c;
   else if (c == "rollback" || c == "release") {
     path = "/v1/params/" + httplib::detail::encode_query_param(args.positional.at(0)) + "/" + c;
   }
   if (read && !args.query.empty()) {
-    path += "?" + httplib::detail::params_to_query_str(httplib::Params(args.query.begin(), args.query.end()));
+    path += "?" + httplib::detail::params_to_query_str(
+                      httplib::Params(args.query.begin(), args.query.end()));
   }
   request.method = read ? "GET" : "POST";
   request.path = path;
@@ -383,27 +425,35 @@ int run_client(const ClientArgs& args) {
   }
   httplib::Result& result = *sent;
   if (too_large) {
-    std::cerr << "setpoint " << c << ": the answer from " << url << " is larger than " << (kMaxAnswerBytes >> 20) << " MiB\n";
+    std::cerr << "setpoint " << c << ": the answer from " << url << " is larger than "
+              << (kMaxAnswerBytes >> 20) << " MiB\n";
     return 1;
   }
   if (!result) {
-    const bool slow = result.error() == httplib::Error::Read &&
-                      std::chrono::steady_clock::now() - started >= std::chrono::seconds(kReadTimeout);
+    const bool slow =
+        result.error() == httplib::Error::Read &&
+        std::chrono::steady_clock::now() - started >= std::chrono::seconds(kReadTimeout);
     std::cerr << "setpoint " << c << ": no answer from " << url << ": "
-              << (slow ? "nothing arrived for " + std::to_string(kReadTimeout) + " s" : no_answer(result.error())) << "\n";
+              << (slow ? "nothing arrived for " + std::to_string(kReadTimeout) + " s"
+                       : no_answer(result.error()))
+              << "\n";
     return 1;
   }
   result->body = std::move(body);
   if (result->status / 100 != 2) {
     std::string error;
     const auto doc = parse_json(result->body, error, 64);
-    const std::string why = doc && doc->is_object() && doc->contains("error") ? cell((*doc)["error"]) : utf8::printable(result->body, 2000);
+    const std::string why = doc && doc->is_object() && doc->contains("error")
+                                ? cell((*doc)["error"])
+                                : utf8::printable(result->body, 2000);
     if (args.json) std::cout << result->body << "\n";
     std::cerr << "setpoint " << c << ": HTTP " << result->status << ": " << why << "\n";
     return 1;
   }
-  if (args.json) std::cout << result->body << "\n";
-  else std::cout << client_text(c, result->body);
+  if (args.json)
+    std::cout << result->body << "\n";
+  else
+    std::cout << client_text(c, result->body);
   return change_failed(c, result->body) ? 1 : 0;
 }
 

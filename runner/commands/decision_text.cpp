@@ -11,8 +11,8 @@ using json = nlohmann::json;
 // Reasons that say the proposal never had a value for the parameter: its current and value
 // fields are zeros, only what was proposed means anything.
 bool refused_outright(const std::string& reason) {
-  return reason == "unknown_target" || reason == "not_granted" || reason == "not_declared" || reason == "wrong_type" ||
-         reason == "not_finite" || reason == "bad_argument";
+  return reason == "unknown_target" || reason == "not_granted" || reason == "not_declared" ||
+         reason == "wrong_type" || reason == "not_finite" || reason == "bad_argument";
 }
 
 }  // namespace
@@ -26,7 +26,8 @@ std::string decision_text(const std::string& record_json) {
   };
   const std::string verdict = text("verdict");
   const std::string reason = text("verdict_reason");
-  std::string line = "#" + text("id") + "  " + text("at") + "  " + text("policy") + "  " + text("kind") + " " + text("target");
+  std::string line = "#" + text("id") + "  " + text("at") + "  " + text("policy") + "  " +
+                     text("kind") + " " + text("target");
   if (text("kind") == "act") {
     line += " " + text("args");
   } else if (refused_outright(reason) || !d.contains("proposed") || !d["proposed"].is_number()) {
@@ -48,12 +49,15 @@ std::string decision_text(const std::string& record_json) {
   }
   const std::string outcome = text("outcome");
   line += "  " + text("mode");
-  if (outcome.empty()) line += ": applying";
-  else if (outcome != "blocked") line += ": " + outcome;
+  if (outcome.empty())
+    line += ": applying";
+  else if (outcome != "blocked")
+    line += ": " + outcome;
   // What happened past the verdict, when it is news: a failure, a drift, a supersession.
   const std::string detail = text("detail");
-  const bool news = outcome == "failed" || outcome == "drift" || outcome == "superseded" || outcome == "unchanged" ||
-                    outcome == "expired" || outcome == "unknown" || outcome.rfind("rejected", 0) == 0;
+  const bool news = outcome == "failed" || outcome == "drift" || outcome == "superseded" ||
+                    outcome == "unchanged" || outcome == "expired" || outcome == "unknown" ||
+                    outcome.rfind("rejected", 0) == 0;
   if (news && !detail.empty()) line += ": " + detail;
   if (!text("reason").empty()) line += "  [" + text("reason") + "]";
   return line;

@@ -4,11 +4,11 @@
 #include <iostream>
 
 #include "config/schedule.hpp"
-#include "setpoint/bindings/policy_info.hpp"
-#include "setpoint/bindings/policy_candidate.hpp"
-#include "setpoint/bindings/policy_state.hpp"
 #include "setpoint/base/json_document.hpp"
 #include "setpoint/base/regular_file.hpp"
+#include "setpoint/bindings/policy_candidate.hpp"
+#include "setpoint/bindings/policy_info.hpp"
+#include "setpoint/bindings/policy_state.hpp"
 #include "setpoint/testing/fixture.hpp"
 
 namespace setpoint::runner {
@@ -56,22 +56,26 @@ int run_eval(const EvalArgs& args) {
     return 2;
   }
   bindings::PolicyOutputs out;
-  bindings::RunResult result = state.load(*source, std::filesystem::path(args.policy).filename().string());
+  bindings::RunResult result =
+      state.load(*source, std::filesystem::path(args.policy).filename().string());
   // What the engine and check refuse of a definition, eval refuses too (every = "0ms" and a
   // schedule of "daily 25:99" gave "0 proposals" here).
   std::optional<bindings::PolicyInfo> info;
   if (result.ok()) {
     std::vector<std::string> problems;
     info = bindings::read_policy_info(state, name, problems);
-    if (info && !Schedule::make(info->every, info->schedule, error)) problems.push_back("schedule: " + error);
+    if (info && !Schedule::make(info->every, info->schedule, error))
+      problems.push_back("schedule: " + error);
     if (!problems.empty()) {
-      for (const auto& p : problems) std::cerr << "setpoint eval: " << args.policy << ": " << p << "\n";
+      for (const auto& p : problems)
+        std::cerr << "setpoint eval: " << args.policy << ": " << p << "\n";
       return 1;
     }
   }
   if (result.ok()) result = state.evaluate(fixture.inputs(outcomes), out);
   if (!result.ok()) {
-    std::cerr << "setpoint eval: " << result.message << " (" << bindings::failure_name(result.failure) << ")\n";
+    std::cerr << "setpoint eval: " << result.message << " ("
+              << bindings::failure_name(result.failure) << ")\n";
     return 1;
   }
   const auto kept = state.save_state(error);
@@ -86,7 +90,8 @@ int run_eval(const EvalArgs& args) {
     std::cout << dump(doc_out, 2) << "\n";
     return 0;
   }
-  std::cout << "policy " << info->name << ": " << out.proposals.size() << " proposal" << (out.proposals.size() == 1 ? "" : "s") << "\n";
+  std::cout << "policy " << info->name << ": " << out.proposals.size() << " proposal"
+            << (out.proposals.size() == 1 ? "" : "s") << "\n";
   for (const auto& p : out.proposals) {
     if (p.kind == Proposal::Kind::kSet) {
       std::cout << "  set " << p.target << " = " << dump(value_json(p.value));

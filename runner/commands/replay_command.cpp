@@ -6,12 +6,12 @@
 #include <iostream>
 
 #include "commands/decision_text.hpp"
-#include "engine/engine.hpp"
 #include "commands/recorded_telemetry.hpp"
-#include "setpoint/telemetry/event_parser.hpp"
-#include "setpoint/telemetry/ingest.hpp"
+#include "engine/engine.hpp"
 #include "setpoint/base/json_document.hpp"
 #include "setpoint/base/timestamp.hpp"
+#include "setpoint/telemetry/event_parser.hpp"
+#include "setpoint/telemetry/ingest.hpp"
 
 namespace setpoint::runner {
 namespace {
@@ -39,14 +39,21 @@ struct Trajectory {
 class ReplaySink final : public LineSink {
  public:
   ReplaySink(Engine& engine, Ingest& ingest, ManualClock& clock, Nanos from, Nanos to)
-      : engine_(engine), ingest_(ingest), clock_(clock), from_(from), to_(to), tick_(engine.config().engine.tick) {}
+      : engine_(engine),
+        ingest_(ingest),
+        clock_(clock),
+        from_(from),
+        to_(to),
+        tick_(engine.config().engine.tick) {}
 
   void line(std::string_view text, SourcePos pos) override {
     if (done_) return;
     if (!ingest_.accept(text, pos) && !started_) return;
     advance(ingest_.now());
   }
-  void line_too_long(std::uint64_t bytes, SourcePos pos, std::string_view head) override { ingest_.line_too_long(bytes, pos, head); }
+  void line_too_long(std::uint64_t bytes, SourcePos pos, std::string_view head) override {
+    ingest_.line_too_long(bytes, pos, head);
+  }
 
   void advance(Nanos t) {
     if (!started_) {
@@ -89,7 +96,9 @@ class ReplaySink final : public LineSink {
 
 std::optional<Nanos> time_arg(const std::string& text, const char* flag) {
   const auto t = parse_rfc3339(text);
-  if (!t) std::cerr << "setpoint replay: " << flag << " \"" << text << "\" is not an RFC 3339 time like 2026-11-24T12:00:00Z\n";
+  if (!t)
+    std::cerr << "setpoint replay: " << flag << " \"" << text
+              << "\" is not an RFC 3339 time like 2026-11-24T12:00:00Z\n";
   return t;
 }
 
@@ -148,25 +157,30 @@ int run_replay(const ReplayArgs& args) {
   }
   const Redactor redactor = config.redactor();
   EventParser parser(config.telemetry.schema, config.telemetry.outcomes, redactor);
-  RejectedLineFile quarantine("", &redactor);  // rejections are counted, not added to the live quarantine
+  RejectedLineFile quarantine(
+      "", &redactor);  // rejections are counted, not added to the live quarantine
   Ingest ingest(engine.aggregator(), parser, &quarantine, clock, TimeBase::kEvents);
   ReplaySink sink(engine, ingest, clock, from, to);
   const auto started = std::chrono::steady_clock::now();
-  const std::string unread = read_recorded(args.telemetry, config.telemetry.schema.max_line_bytes, sink);
+  const std::string unread =
+      read_recorded(args.telemetry, config.telemetry.schema.max_line_bytes, sink);
   if (!unread.empty()) {
     std::cerr << "setpoint replay: " << unread << "\n";
     return 1;
   }
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   engine.stop();
 
   const IngestCounts& counts = ingest.counts();
   json rejected = json::object();
   for (std::size_t i = 0; i < kRejectionCount; ++i) {
-    if (counts.rejected[i] > 0) rejected[std::string(name(static_cast<Rejection>(i)))] = counts.rejected[i];
+    if (counts.rejected[i] > 0)
+      rejected[std::string(name(static_cast<Rejection>(i)))] = counts.rejected[i];
   }
   json params = json::object();
-  for (const auto& [name, t] : sink.trajectories()) params[name] = {{"min", t.min}, {"max", t.max}, {"final", t.last}, {"changes", t.changes}};
+  for (const auto& [name, t] : sink.trajectories())
+    params[name] = {{"min", t.min}, {"max", t.max}, {"final", t.last}, {"changes", t.changes}};
   const double events = static_cast<double>(counts.accepted + counts.rejected_total());
   const json summary{{"events", {{"accepted", counts.accepted}, {"rejected", rejected}}},
                      {"decisions", by_verdict},
@@ -180,8 +194,9 @@ int run_replay(const ReplayArgs& args) {
     std::cout << dump(summary) << "\n";
     return 0;
   }
-  std::cout << "\nreplayed " << counts.accepted << " events (" << counts.rejected_total() << " rejected) in "
-            << static_cast<int>(seconds * 1000) << " ms, " << sink.ticks() << " ticks\n";
+  std::cout << "\nreplayed " << counts.accepted << " events (" << counts.rejected_total()
+            << " rejected) in " << static_cast<int>(seconds * 1000) << " ms, " << sink.ticks()
+            << " ticks\n";
   std::cout << "decisions by policy and verdict:\n";
   if (by_policy.empty()) std::cout << "  (none)\n";
   for (const auto& [policy, verdicts] : by_policy) {
@@ -194,7 +209,8 @@ int run_replay(const ReplayArgs& args) {
   for (const auto& [reason, n] : blocks) std::cout << "  " << reason << " " << n << "\n";
   std::cout << "parameters (min / max / final, changes):\n";
   for (const auto& [name, t] : sink.trajectories()) {
-    std::cout << "  " << name << ": " << t.min << " / " << t.max << " / " << t.last << ", " << t.changes << " change(s)\n";
+    std::cout << "  " << name << ": " << t.min << " / " << t.max << " / " << t.last << ", "
+              << t.changes << " change(s)\n";
   }
   return 0;
 }

@@ -6,16 +6,16 @@
 #include <filesystem>
 #include <iostream>
 
-#include "config/config_check.hpp"
-#include "control_plane/control_plane.hpp"
 #include "commands/decision_text.hpp"
+#include "config/config_check.hpp"
+#include "config/tokens.hpp"
+#include "control_plane/control_plane.hpp"
 #include "engine/engine.hpp"
+#include "engine/telemetry_intake.hpp"
 #include "setpoint/base/duration.hpp"
 #include "setpoint/base/json_document.hpp"
 #include "setpoint/base/json_text.hpp"
 #include "setpoint/base/number_text.hpp"
-#include "engine/telemetry_intake.hpp"
-#include "config/tokens.hpp"
 
 namespace setpoint::runner {
 namespace {
@@ -38,14 +38,16 @@ std::vector<std::string> needs_restart(const Config& running, const Config& next
   const ControlPlaneConfig& b = next.control_plane;
   if (a.host != b.host || a.port != b.port) keys.push_back("control_plane.listen");
   if (a.tokens_file != b.tokens_file) keys.push_back("control_plane.tokens_file");
-  if (a.enabled != b.enabled || a.max_body_bytes != b.max_body_bytes || a.max_connections != b.max_connections ||
-      a.header_timeout != b.header_timeout || a.request_timeout != b.request_timeout) {
+  if (a.enabled != b.enabled || a.max_body_bytes != b.max_body_bytes ||
+      a.max_connections != b.max_connections || a.header_timeout != b.header_timeout ||
+      a.request_timeout != b.request_timeout) {
     keys.push_back("control_plane (limits)");
   }
   const TelemetryConfig& t = running.telemetry;
   const TelemetryConfig& u = next.telemetry;
   if (t.files != u.files) keys.push_back("telemetry.sources");
-  if (t.quarantine_path != u.quarantine_path || t.quarantine_max_bytes != u.quarantine_max_bytes) keys.push_back("telemetry.quarantine");
+  if (t.quarantine_path != u.quarantine_path || t.quarantine_max_bytes != u.quarantine_max_bytes)
+    keys.push_back("telemetry.quarantine");
   if (!(t.schema == u.schema)) keys.push_back("telemetry.mapping/validation");
   return keys;
 }
@@ -54,7 +56,8 @@ std::vector<std::string> needs_restart(const Config& running, const Config& next
 // first fatal problem (which refuses it), after saying each of the others.
 std::string check_as_check_would(const Config& config, const std::string& stdlib_dir) {
   std::error_code ec;
-  if (!std::filesystem::is_directory(config.policies.dir, ec)) return "";  // the engine's start says why
+  if (!std::filesystem::is_directory(config.policies.dir, ec))
+    return "";  // the engine's start says why
   auto stdlib = bindings::load_stdlib(stdlib_dir.empty() ? SETPOINT_STDLIB_DIR : stdlib_dir);
   const auto* lib = std::get_if<bindings::Stdlib>(&stdlib);
   if (lib == nullptr) return "";
@@ -65,8 +68,10 @@ std::string check_as_check_would(const Config& config, const std::string& stdlib
     if (p.fatal) return p.text;
   }
   for (const auto& p : problems) {
-    if (p.note) spdlog::info("setpoint check notes: {}", p.text);
-    else spdlog::warn("setpoint check would report: {}", p.text);
+    if (p.note)
+      spdlog::info("setpoint check notes: {}", p.text);
+    else
+      spdlog::warn("setpoint check would report: {}", p.text);
   }
   return "";
 }
@@ -79,13 +84,14 @@ void print_summary(Engine& engine, std::ostream& out) {
   out << "events: " << ingest.accepted << " accepted, " << ingest.rejected_total() << " rejected\n";
   out << "policies:\n";
   for (const auto& [name, c] : m.policies) {
-    out << "  " << name << ": " << c.evaluations << " evaluations, " << c.errors << " errors, " << c.skipped << " skipped"
-        << (c.quarantined ? ", quarantined" : "") << "\n";
+    out << "  " << name << ": " << c.evaluations << " evaluations, " << c.errors << " errors, "
+        << c.skipped << " skipped" << (c.quarantined ? ", quarantined" : "") << "\n";
   }
   out << "decisions (policy, verdict, mode):\n";
   if (m.decisions.empty()) out << "  (none)\n";
   for (const auto& [key, n] : m.decisions) {
-    out << "  " << std::get<0>(key) << "  " << std::get<1>(key) << "  " << std::get<2>(key) << ": " << n << "\n";
+    out << "  " << std::get<0>(key) << "  " << std::get<1>(key) << "  " << std::get<2>(key) << ": "
+        << n << "\n";
   }
   // An allowed change is not a made one: what the actuators did with them.
   if (!m.results.empty()) {
@@ -100,8 +106,10 @@ void print_summary(Engine& engine, std::ostream& out) {
     // As people write it: true/false for a bool, the choice for an enum.
     std::string shown;
     json_text::append_number(shown, *v);  // shortest exact form: 0.1, not 0.10000000000000001
-    if (p.type == ParamType::kBool) shown = *v != 0 ? "true" : "false";
-    else if (p.type == ParamType::kEnum && *v >= 0 && *v < static_cast<double>(p.choices.size())) shown = p.choices[static_cast<std::size_t>(*v)];
+    if (p.type == ParamType::kBool)
+      shown = *v != 0 ? "true" : "false";
+    else if (p.type == ParamType::kEnum && *v >= 0 && *v < static_cast<double>(p.choices.size()))
+      shown = p.choices[static_cast<std::size_t>(*v)];
     out << "  " << p.name << " = " << shown << "\n";
   }
 }
@@ -122,7 +130,8 @@ int run_daemon(const RunArgs& args) {
   if (!args.run_for.empty()) {
     const auto d = parse_duration(args.run_for);
     if (!d || *d <= 0) {
-      std::cerr << "setpoint run: --for \"" << args.run_for << "\" is not a positive duration like 30s or 10m\n";
+      std::cerr << "setpoint run: --for \"" << args.run_for
+                << "\" is not a positive duration like 30s or 10m\n";
       return 2;
     }
     run_for = *d;
@@ -135,9 +144,12 @@ int run_daemon(const RunArgs& args) {
   Config config = std::get<Config>(std::move(loaded));
   if (!args.listen.empty()) {
     const auto colon = args.listen.rfind(':');
-    const auto port = colon == std::string::npos ? std::nullopt : parse_integer(std::string_view(args.listen).substr(colon + 1));
+    const auto port = colon == std::string::npos
+                          ? std::nullopt
+                          : parse_integer(std::string_view(args.listen).substr(colon + 1));
     if (colon == 0 || !port || *port < 0 || *port > 65535) {
-      std::cerr << "setpoint run: --listen \"" << args.listen << "\" is not host:port, like 127.0.0.1:9464\n";
+      std::cerr << "setpoint run: --listen \"" << args.listen
+                << "\" is not host:port, like 127.0.0.1:9464\n";
       return 2;
     }
     config.control_plane.host = args.listen.substr(0, colon);
@@ -168,7 +180,8 @@ int run_daemon(const RunArgs& args) {
   options.on_decision = [](const std::string& line) {
     const std::string outcome = parse_own_json(line).value("outcome", std::string());
     const bool warn = outcome == "failed" || outcome == "unknown" || outcome == "drift";
-    spdlog::log(warn ? spdlog::level::warn : spdlog::level::info, "decision: {}", decision_text(line));
+    spdlog::log(warn ? spdlog::level::warn : spdlog::level::info, "decision: {}",
+                decision_text(line));
   };
   Engine engine(config, options);
   if (const std::string error = engine.start(); !error.empty()) {
@@ -182,7 +195,8 @@ int run_daemon(const RunArgs& args) {
   }
   std::unique_ptr<ControlPlane> control;
   if (config.control_plane.enabled) {
-    control = std::make_unique<ControlPlane>(engine, intake, std::move(tokens), config.control_plane);
+    control =
+        std::make_unique<ControlPlane>(engine, intake, std::move(tokens), config.control_plane);
     if (const std::string error = control->start(); !error.empty()) {
       std::cerr << "setpoint run: " << error << "\n";
       return 1;
@@ -190,8 +204,9 @@ int run_daemon(const RunArgs& args) {
     spdlog::info("control plane on http://{}:{}", config.control_plane.host, control->port());
   }
   intake.start();
-  spdlog::info("setpoint running{}: {} polic{}, {} file source(s){}", args.dry_run || config.engine.dry_run ? " in dry-run" : "",
-               engine.policies().size(), engine.policies().size() == 1 ? "y" : "ies", config.telemetry.files.size(),
+  spdlog::info("setpoint running{}: {} polic{}, {} file source(s){}",
+               args.dry_run || config.engine.dry_run ? " in dry-run" : "", engine.policies().size(),
+               engine.policies().size() == 1 ? "y" : "ies", config.telemetry.files.size(),
                run_for > 0 ? ", for " + format_duration(run_for) : "");
 
   const Config started_with = config;  // what the listener and sources run with
@@ -204,35 +219,42 @@ int run_daemon(const RunArgs& args) {
     const timespec wait{0, kPass};
     const int signal = sigtimedwait(&signals, nullptr, &wait);
     if (signal == SIGTERM || signal == SIGINT) {
-      spdlog::info("{}: finishing the pass, flushing the audit, closing actuators", signal == SIGTERM ? "SIGTERM" : "SIGINT");
+      spdlog::info("{}: finishing the pass, flushing the audit, closing actuators",
+                   signal == SIGTERM ? "SIGTERM" : "SIGINT");
       running = false;
     } else if (signal == SIGHUP) {
       auto next = load(args.config);
       std::string fatal;
       if (auto* error = std::get_if<std::string>(&next)) {
         spdlog::error("SIGHUP: the new config is refused, the old one stays: {}", *error);
-      } else if (fatal = check_as_check_would(std::get<Config>(next), args.stdlib); !fatal.empty()) {
+      } else if (fatal = check_as_check_would(std::get<Config>(next), args.stdlib);
+                 !fatal.empty()) {
         // What would stop the next start stops the reload too (a tokens file naming a variable
         // the process does not have was taken, and the next restart failed).
         spdlog::error("SIGHUP: the new config is refused, the old one stays: {}", fatal);
       } else {
         // The listener and the sources were started with what the run began with.
         std::vector<std::string> later = needs_restart(started_with, std::get<Config>(next));
-        if (const std::string refused = engine.reload_config(std::get<Config>(std::move(next))); !refused.empty()) {
+        if (const std::string refused = engine.reload_config(std::get<Config>(std::move(next)));
+            !refused.empty()) {
           spdlog::error("SIGHUP: the new config is refused, the old one stays: {}", refused);
         } else if (later.empty()) {
           spdlog::info("SIGHUP: config reloaded from {}", args.config);
         } else {
           std::string keys;
           for (const auto& k : later) keys += (keys.empty() ? "" : ", ") + k;
-          spdlog::warn("SIGHUP: config reloaded from {}, but {} changed: that takes effect only after a restart", args.config, keys);
+          spdlog::warn(
+              "SIGHUP: config reloaded from {}, but {} changed: that takes effect only after a "
+              "restart",
+              args.config, keys);
         }
       }
     }
   }
   if (control) control->set_ready(false);
   intake.stop();
-  engine.tick();  // what arrived last is evaluated on the normal schedule only; this flushes results
+  engine
+      .tick();  // what arrived last is evaluated on the normal schedule only; this flushes results
   engine.stop();
   if (control) control->stop();
   print_summary(engine, std::cout);

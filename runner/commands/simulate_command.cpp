@@ -3,10 +3,10 @@
 #include <cstdio>
 #include <iostream>
 
+#include "setpoint/base/json_document.hpp"
+#include "simulator/figures.hpp"
 #include "simulator/scenario.hpp"
 #include "simulator/simulation.hpp"
-#include "simulator/figures.hpp"
-#include "setpoint/base/json_document.hpp"
 
 namespace setpoint::runner {
 namespace {
@@ -17,43 +17,63 @@ using json = nlohmann::json;
 void print_rule(const json& rule) {
   std::string changes;
   for (const auto& c : rule["changes"]) {
-    changes += (changes.empty() ? "" : ", ") + std::string("at ") + dump(c["at_s"]) + " s " + (c["enabled"].get<bool>() ? "on" : "off");
+    changes += (changes.empty() ? "" : ", ") + std::string("at ") + dump(c["at_s"]) + " s " +
+               (c["enabled"].get<bool>() ? "on" : "off");
   }
   std::string surges;
   for (const auto& x : rule["surges"]) {
-    surges += (surges.empty() ? "" : ", ") + dump(x["at_s"]) + " s (off " +
-              (x["disabled_after_ticks"].is_null() ? std::string("never") : dump(x["disabled_after_ticks"]) + " ticks later") + ")";
+    surges +=
+        (surges.empty() ? "" : ", ") + dump(x["at_s"]) + " s (off " +
+        (x["disabled_after_ticks"].is_null() ? std::string("never")
+                                             : dump(x["disabled_after_ticks"]) + " ticks later") +
+        ")";
   }
-  std::cout << "  rule " << rule["name"].get<std::string>() << ": " << (changes.empty() ? "never switched" : changes)
+  std::cout << "  rule " << rule["name"].get<std::string>() << ": "
+            << (changes.empty() ? "never switched" : changes)
             << (surges.empty() ? "" : "; surges at " + surges) << "\n";
 }
 
 void print_releases(const json& r) {
-  const auto at = [&](const char* key) { return r[key].is_null() ? std::string("-") : dump(r[key]) + " s"; };
-  std::cout << "  releases: " << r["released"] << " out, " << r["released_while_burning"] << " during the fast burn ("
-            << at("burn_started_s") << " to " << at("burn_fell_s") << "); frozen " << at("frozen_s") << " to " << at("unfrozen_s") << "\n";
+  const auto at = [&](const char* key) {
+    return r[key].is_null() ? std::string("-") : dump(r[key]) + " s";
+  };
+  std::cout << "  releases: " << r["released"] << " out, " << r["released_while_burning"]
+            << " during the fast burn (" << at("burn_started_s") << " to " << at("burn_fell_s")
+            << "); frozen " << at("frozen_s") << " to " << at("unfrozen_s") << "\n";
 }
 
 void print_result(const json& r) {
   std::cout << r["scenario"].get<std::string>() << "\n";
   for (const auto& p : r["phases"]) {
-    std::string converged = p["converged"].get<bool>() ? "converged in " + dump(p["converge_ticks"]) + " ticks" : "did not converge";
+    std::string converged = p["converged"].get<bool>()
+                                ? "converged in " + dump(p["converge_ticks"]) + " ticks"
+                                : "did not converge";
     if (p["recover_ticks"] != p["converge_ticks"]) {
-      converged += p["recover_ticks"].is_null() ? " (goodput never back)" : " (goodput back in " + dump(p["recover_ticks"]) + ")";
+      converged += p["recover_ticks"].is_null()
+                       ? " (goodput never back)"
+                       : " (goodput back in " + dump(p["recover_ticks"]) + ")";
     }
-    std::printf("  %5.0f-%-5.0fs offered %6.0f/s capacity %6.0f/s: goodput %5.1f %% of servable, p99 %6.0f ms, %s, knob %g..%g\n",
-                p["from_s"].get<double>(), p["to_s"].get<double>(), p.value("offered_rps", 0.0), p.value("capacity_rps", 0.0),
-                p.value("goodput_ratio", 0.0) * 100, p.value("p99_ms", 0.0), converged.c_str(), p.value("knob_min", 0.0),
-                p.value("knob_max", 0.0));
-    if (p.value("retry_ratio", 0.0) > 0) std::printf("               retries %.1f %% of new requests\n", p["retry_ratio"].get<double>() * 100);
+    std::printf(
+        "  %5.0f-%-5.0fs offered %6.0f/s capacity %6.0f/s: goodput %5.1f %% of servable, p99 %6.0f "
+        "ms, %s, knob %g..%g\n",
+        p["from_s"].get<double>(), p["to_s"].get<double>(), p.value("offered_rps", 0.0),
+        p.value("capacity_rps", 0.0), p.value("goodput_ratio", 0.0) * 100, p.value("p99_ms", 0.0),
+        converged.c_str(), p.value("knob_min", 0.0), p.value("knob_max", 0.0));
+    if (p.value("retry_ratio", 0.0) > 0)
+      std::printf("               retries %.1f %% of new requests\n",
+                  p["retry_ratio"].get<double>() * 100);
     if (p.contains("critical_refused")) {
-      std::printf("               critical: goodput %.1f %%, refused %.2f %%; low priority shed %.1f %%\n",
-                  p["critical_goodput_ratio"].get<double>() * 100, p["critical_refused"].get<double>() * 100, p["low_shed"].get<double>() * 100);
+      std::printf(
+          "               critical: goodput %.1f %%, refused %.2f %%; low priority shed %.1f %%\n",
+          p["critical_goodput_ratio"].get<double>() * 100,
+          p["critical_refused"].get<double>() * 100, p["low_shed"].get<double>() * 100);
     }
   }
   for (const auto& rule : r.value("rules", json::array())) print_rule(rule);
   if (r.contains("releases")) print_releases(r["releases"]);
-  std::cout << "  proposals: " << r["actions"]["proposals"] << "; applied: " << r["actions"]["applied"] << "; blocked: " << dump(r["actions"]["blocked"])
+  std::cout << "  proposals: " << r["actions"]["proposals"]
+            << "; applied: " << r["actions"]["applied"]
+            << "; blocked: " << dump(r["actions"]["blocked"])
             << "; rolled back: " << r["actions"]["rolled_back"] << "\n";
   std::cout << "  invariant violations: " << dump(r["invariant_violations"]) << "\n";
   for (const auto& f : r["failures"]) std::cout << "  NOT MET: " << f.get<std::string>() << "\n";
@@ -75,8 +95,10 @@ int run_simulate(const SimulateArgs& args) {
     return 2;
   }
   const json result = figures(s, std::get<Trace>(trace));
-  if (args.json) std::cout << dump(result) << "\n";
-  else print_result(result);
+  if (args.json)
+    std::cout << dump(result) << "\n";
+  else
+    print_result(result);
   return result["expectations_met"].get<bool>() ? 0 : 1;
 }
 

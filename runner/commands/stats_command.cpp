@@ -5,13 +5,13 @@
 #include <iostream>
 #include <variant>
 
-#include "config/config.hpp"
 #include "commands/recorded_telemetry.hpp"
+#include "config/config.hpp"
 #include "setpoint/base/duration.hpp"
-#include "setpoint/telemetry/ingest.hpp"
 #include "setpoint/base/json_document.hpp"
-#include "setpoint/windows/snapshot.hpp"
 #include "setpoint/base/timestamp.hpp"
+#include "setpoint/telemetry/ingest.hpp"
+#include "setpoint/windows/snapshot.hpp"
 
 namespace setpoint::runner {
 namespace {
@@ -26,20 +26,23 @@ std::string cell(double x, const char* format = "%.1f") {
 void print_table(const std::vector<SeriesWindow>& windows, Nanos now, Nanos span) {
   std::size_t width = 6;
   for (const auto& w : windows) width = std::max(width, w.series->key.size());
-  std::printf("Windows of %s ending %s\n\n", format_duration(span).c_str(), format_rfc3339(now).c_str());
-  std::printf("%-*s %9s %9s %7s %9s %9s %9s %9s %9s %9s\n", static_cast<int>(width), "series", "count",
-              "rate/s", "err%", "p50", "p90", "p95", "p99", "mean", "max");
+  std::printf("Windows of %s ending %s\n\n", format_duration(span).c_str(),
+              format_rfc3339(now).c_str());
+  std::printf("%-*s %9s %9s %7s %9s %9s %9s %9s %9s %9s\n", static_cast<int>(width), "series",
+              "count", "rate/s", "err%", "p50", "p90", "p95", "p99", "mean", "max");
   for (const auto& [series, s] : windows) {
-    std::printf("%-*s %9llu %9s %7s %9s %9s %9s %9s %9s %9s\n", static_cast<int>(width), series->key.c_str(),
-                static_cast<unsigned long long>(s.count), cell(s.rate_per_s).c_str(),
-                cell(100 * s.error_rate, "%.2f").c_str(), cell(s.p50).c_str(), cell(s.p90).c_str(),
-                cell(s.p95).c_str(), cell(s.p99).c_str(), cell(s.mean).c_str(), cell(s.max).c_str());
+    std::printf("%-*s %9llu %9s %7s %9s %9s %9s %9s %9s %9s\n", static_cast<int>(width),
+                series->key.c_str(), static_cast<unsigned long long>(s.count),
+                cell(s.rate_per_s).c_str(), cell(100 * s.error_rate, "%.2f").c_str(),
+                cell(s.p50).c_str(), cell(s.p90).c_str(), cell(s.p95).c_str(), cell(s.p99).c_str(),
+                cell(s.mean).c_str(), cell(s.max).c_str());
   }
   if (windows.empty()) std::printf("(no series)\n");
 }
 
 void print_counts(const IngestCounts& counts, std::uint64_t late, const std::string& quarantine) {
-  std::printf("\naccepted %llu lines, rejected %llu", static_cast<unsigned long long>(counts.accepted),
+  std::printf("\naccepted %llu lines, rejected %llu",
+              static_cast<unsigned long long>(counts.accepted),
               static_cast<unsigned long long>(counts.rejected_total()));
   const char* sep = ": ";
   for (std::size_t i = 0; i < kRejectionCount; ++i) {
@@ -58,10 +61,14 @@ void print_counts(const IngestCounts& counts, std::uint64_t late, const std::str
 nlohmann::json counts_json(const IngestCounts& counts, std::uint64_t late) {
   nlohmann::json rejected = nlohmann::json::object();
   for (std::size_t i = 0; i < kRejectionCount; ++i) {
-    if (counts.rejected[i] > 0) rejected[std::string(name(static_cast<Rejection>(i)))] = counts.rejected[i];
+    if (counts.rejected[i] > 0)
+      rejected[std::string(name(static_cast<Rejection>(i)))] = counts.rejected[i];
   }
-  return {{"accepted", counts.accepted}, {"rejected", rejected}, {"rejected_total", counts.rejected_total()},
-          {"blank", counts.blank}, {"late_events", late}};
+  return {{"accepted", counts.accepted},
+          {"rejected", rejected},
+          {"rejected_total", counts.rejected_total()},
+          {"blank", counts.blank},
+          {"late_events", late}};
 }
 
 }  // namespace
@@ -71,7 +78,8 @@ constexpr Nanos kYear2001 = 978'307'200LL * kNanosPerSecond;
 int run_stats(const StatsArgs& args) {
   const auto span = parse_duration(args.span);
   if (!span || *span <= 0) {
-    std::cerr << "setpoint stats: --span \"" << args.span << "\" is not a positive duration like 1m or 15m\n";
+    std::cerr << "setpoint stats: --span \"" << args.span
+              << "\" is not a positive duration like 1m or 15m\n";
     return 2;
   }
   Config config;
@@ -100,7 +108,8 @@ int run_stats(const StatsArgs& args) {
   SystemClock clock;
   Ingest ingest(aggregator, parser, &quarantine, clock, TimeBase::kEvents);
 
-  const std::string unread = read_recorded(args.telemetry, config.telemetry.schema.max_line_bytes, ingest);
+  const std::string unread =
+      read_recorded(args.telemetry, config.telemetry.schema.max_line_bytes, ingest);
   quarantine.flush();
   if (!unread.empty()) {
     std::cerr << "setpoint stats: " << unread << "\n";
@@ -118,9 +127,11 @@ int run_stats(const StatsArgs& args) {
     print_counts(ingest.counts(), aggregator.late_events(), args.rejected);
   }
   // Events before 2001 are rarely real: epoch seconds read as milliseconds land in January 1970.
-  if (ingest.counts().accepted > 0 && now < kYear2001 && config.telemetry.schema.ts_unit != TsUnit::kSeconds) {
+  if (ingest.counts().accepted > 0 && now < kYear2001 &&
+      config.telemetry.schema.ts_unit != TsUnit::kSeconds) {
     std::cerr << "setpoint stats: the newest event is at " << format_rfc3339(now)
-              << ": if the timestamps are epoch seconds, set telemetry.mapping.ts_unit: s in the config\n";
+              << ": if the timestamps are epoch seconds, set telemetry.mapping.ts_unit: s in the "
+                 "config\n";
   }
   return 0;
 }

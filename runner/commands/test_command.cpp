@@ -18,7 +18,8 @@ void collect(const fs::path& path, std::vector<fs::path>& out) {
   if (!fs::is_directory(path, ec)) return;
   fs::recursive_directory_iterator it(path, fs::directory_options::skip_permission_denied, ec);
   for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (it->path().filename().string().ends_with("_test.lua") && it->is_regular_file(ec)) out.push_back(it->path());
+    if (it->path().filename().string().ends_with("_test.lua") && it->is_regular_file(ec))
+      out.push_back(it->path());
   }
 }
 
@@ -37,7 +38,8 @@ int run_test(const TestArgs& args) {
     if (!fs::is_directory(root, ec) && fs::exists(root, ec)) {
       // A file named on the command line: a policy's file would run no case and "pass".
       if (!root.ends_with("_test.lua")) {
-        std::cerr << "setpoint test: " << root << " is not a *_test.lua file (give the test file, or its folder)\n";
+        std::cerr << "setpoint test: " << root
+                  << " is not a *_test.lua file (give the test file, or its folder)\n";
         return 2;
       }
       files.push_back(root);
@@ -62,8 +64,11 @@ int run_test(const TestArgs& args) {
   int failed = 0;
   for (const auto& file : files) {
     bindings::testing::TestFileOptions options;
-    options.on_case = [](bool ok, const std::string& line) { std::cout << (ok ? "ok    " : "FAIL  ") << line << "\n"; };
-    const auto report = bindings::testing::run_test_file(file.string(), &std::get<bindings::Stdlib>(stdlib), options);
+    options.on_case = [](bool ok, const std::string& line) {
+      std::cout << (ok ? "ok    " : "FAIL  ") << line << "\n";
+    };
+    const auto report = bindings::testing::run_test_file(
+        file.string(), &std::get<bindings::Stdlib>(stdlib), options);
     passed += report.passed;
     failed += report.failed;
   }

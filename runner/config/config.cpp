@@ -2,23 +2,26 @@
 
 #include <algorithm>
 #include <filesystem>
+
 #include "config/daemon_config.hpp"
-#include "setpoint/base/number_text.hpp"
-#include "setpoint/base/regular_file.hpp"
 #include "config/effects_config.hpp"
 #include "config/yaml_reader.hpp"
+#include "setpoint/base/number_text.hpp"
+#include "setpoint/base/regular_file.hpp"
 
 namespace setpoint::runner {
 
 bool PoliciesConfig::runs(const std::string& policy) const {
-  if (const auto it = overrides.find(policy); it != overrides.end() && it->second.disabled) return false;
+  if (const auto it = overrides.find(policy); it != overrides.end() && it->second.disabled)
+    return false;
   return only.empty() || std::find(only.begin(), only.end(), policy) != only.end();
 }
 
 namespace {
 
 void read_windows(const YamlReader& r, const YAML::Node& node, WindowConfig& windows) {
-  if (!node.IsSequence() || node.size() == 0) r.fail(node, "telemetry.windows", "expected a list of {width, slots}");
+  if (!node.IsSequence() || node.size() == 0)
+    r.fail(node, "telemetry.windows", "expected a list of {width, slots}");
   windows.resolutions.clear();
   for (std::size_t i = 0; i < node.size(); ++i) {
     const std::string path = "telemetry.windows[" + std::to_string(i) + "]";
@@ -28,13 +31,15 @@ void read_windows(const YamlReader& r, const YAML::Node& node, WindowConfig& win
         {r.duration(node[i]["width"], path + ".width"),
          static_cast<std::uint32_t>(r.integer(node[i]["slots"], path + ".slots", 1, 100'000))});
   }
-  if (auto problem = windows.validate(); !problem.empty()) r.fail(node, "telemetry.windows", problem);
+  if (auto problem = windows.validate(); !problem.empty())
+    r.fail(node, "telemetry.windows", problem);
 }
 
 void read_outcomes(const YamlReader& r, const YAML::Node& node, OutcomeSet& outcomes) {
   r.keys(node, "telemetry.outcomes", {"extra", "aliases"});
   if (const auto extra = node["extra"]) {
-    if (!extra.IsSequence()) r.fail(extra, "telemetry.outcomes.extra", "expected a list of {name, failure}");
+    if (!extra.IsSequence())
+      r.fail(extra, "telemetry.outcomes.extra", "expected a list of {name, failure}");
     for (std::size_t i = 0; i < extra.size(); ++i) {
       const std::string path = "telemetry.outcomes.extra[" + std::to_string(i) + "]";
       r.keys(extra[i], path, {"name", "failure"});
@@ -46,20 +51,24 @@ void read_outcomes(const YamlReader& r, const YAML::Node& node, OutcomeSet& outc
     }
   }
   if (const auto aliases = node["aliases"]) {
-    if (!aliases.IsMap()) r.fail(aliases, "telemetry.outcomes.aliases", "expected a mapping alias: outcome");
+    if (!aliases.IsMap())
+      r.fail(aliases, "telemetry.outcomes.aliases", "expected a mapping alias: outcome");
     for (const auto& entry : aliases) {
       const std::string alias = entry.first.as<std::string>();
       const std::string target = r.string(entry.second, "telemetry.outcomes.aliases." + alias);
       if (!outcomes.alias(alias, target)) {
-        r.fail(entry.second, "telemetry.outcomes.aliases." + alias, "\"" + target + "\" is not an outcome");
+        r.fail(entry.second, "telemetry.outcomes.aliases." + alias,
+               "\"" + target + "\" is not an outcome");
       }
     }
   }
 }
 
 // outcome_codes: { error: [5xx, 429], timeout: [504] } — codes, "Nxx" classes or "lo-hi".
-void read_outcome_codes(const YamlReader& r, const YAML::Node& node, const std::string& path, TelemetrySchema& schema) {
-  if (!node.IsMap()) r.fail(node, path, "expected a mapping outcome: [codes], like error: [5xx, 429]");
+void read_outcome_codes(const YamlReader& r, const YAML::Node& node, const std::string& path,
+                        TelemetrySchema& schema) {
+  if (!node.IsMap())
+    r.fail(node, path, "expected a mapping outcome: [codes], like error: [5xx, 429]");
   schema.outcome_codes.clear();
   for (const auto& entry : node) {
     const std::string outcome = r.string(entry.first, path);
@@ -80,7 +89,9 @@ void read_outcome_codes(const YamlReader& r, const YAML::Node& node, const std::
       } else {
         lo = hi = parse_integer(code);
       }
-      if (!lo || !hi || *lo > *hi || *lo < 0) r.fail(entry.second, at, "\"" + code + "\" is not a status code, a class like 5xx or a range like 500-599");
+      if (!lo || !hi || *lo > *hi || *lo < 0)
+        r.fail(entry.second, at,
+               "\"" + code + "\" is not a status code, a class like 5xx or a range like 500-599");
       c.lo = *lo;
       c.hi = *hi;
       schema.outcome_codes.push_back(c);
@@ -90,30 +101,43 @@ void read_outcome_codes(const YamlReader& r, const YAML::Node& node, const std::
 
 void read_mapping(const YamlReader& r, const YAML::Node& node, TelemetrySchema& schema) {
   const std::string path = "telemetry.mapping";
-  r.keys(node, path, {"ts", "ts_unit", "metric", "metric_name", "value", "outcome", "outcome_codes", "labels", "label_fields"});
+  r.keys(node, path,
+         {"ts", "ts_unit", "metric", "metric_name", "value", "outcome", "outcome_codes", "labels",
+          "label_fields"});
   if (node["ts"]) schema.ts_fields = r.strings(node["ts"], path + ".ts");
   if (node["ts_unit"]) {
     const std::string unit = r.string(node["ts_unit"], path + ".ts_unit");
-    if (unit == "s") schema.ts_unit = TsUnit::kSeconds;
-    else if (unit == "ms") schema.ts_unit = TsUnit::kMillis;
-    else if (unit == "us") schema.ts_unit = TsUnit::kMicros;
-    else if (unit == "ns") schema.ts_unit = TsUnit::kNanos;
-    else r.fail(node["ts_unit"], path + ".ts_unit", "expected s, ms, us or ns (what a numeric timestamp counts since the epoch)");
+    if (unit == "s")
+      schema.ts_unit = TsUnit::kSeconds;
+    else if (unit == "ms")
+      schema.ts_unit = TsUnit::kMillis;
+    else if (unit == "us")
+      schema.ts_unit = TsUnit::kMicros;
+    else if (unit == "ns")
+      schema.ts_unit = TsUnit::kNanos;
+    else
+      r.fail(node["ts_unit"], path + ".ts_unit",
+             "expected s, ms, us or ns (what a numeric timestamp counts since the epoch)");
   }
-  if (node["metric_name"]) schema.metric_name = r.string(node["metric_name"], path + ".metric_name");
-  if (const auto codes = node["outcome_codes"]) read_outcome_codes(r, codes, path + ".outcome_codes", schema);
+  if (node["metric_name"])
+    schema.metric_name = r.string(node["metric_name"], path + ".metric_name");
+  if (const auto codes = node["outcome_codes"])
+    read_outcome_codes(r, codes, path + ".outcome_codes", schema);
   if (node["value"]) schema.value_fields = r.strings(node["value"], path + ".value");
   if (node["outcome"]) schema.outcome_fields = r.strings(node["outcome"], path + ".outcome");
   if (node["labels"]) schema.labels_field = r.string(node["labels"], path + ".labels");
-  if (node["label_fields"]) schema.label_fields = r.strings(node["label_fields"], path + ".label_fields");
+  if (node["label_fields"])
+    schema.label_fields = r.strings(node["label_fields"], path + ".label_fields");
   if (const auto metric = node["metric"]) {
     // A list of alternatives, each a field or a list of fields joined with '.'.
-    if (!metric.IsSequence() || metric.size() == 0) r.fail(metric, path + ".metric", "expected a list of alternatives");
+    if (!metric.IsSequence() || metric.size() == 0)
+      r.fail(metric, path + ".metric", "expected a list of alternatives");
     schema.metric_fields.clear();
     for (std::size_t i = 0; i < metric.size(); ++i) {
       const std::string at = path + ".metric[" + std::to_string(i) + "]";
-      schema.metric_fields.push_back(metric[i].IsSequence() ? r.strings(metric[i], at)
-                                                            : std::vector<std::string>{r.string(metric[i], at)});
+      schema.metric_fields.push_back(metric[i].IsSequence()
+                                         ? r.strings(metric[i], at)
+                                         : std::vector<std::string>{r.string(metric[i], at)});
       if (schema.metric_fields.back().empty() || schema.metric_fields.back().size() > 4) {
         r.fail(metric[i], at, "an alternative names 1 to 4 fields");
       }
@@ -123,24 +147,35 @@ void read_mapping(const YamlReader& r, const YAML::Node& node, TelemetrySchema& 
 
 void read_validation(const YamlReader& r, const YAML::Node& node, TelemetrySchema& schema) {
   const std::string path = "telemetry.validation";
-  r.keys(node, path, {"required", "schema_versions", "require_ts", "max_future_skew", "max_past_skew",
-                      "min_value", "max_value", "max_labels", "max_label_bytes", "max_line_bytes"});
+  r.keys(node, path,
+         {"required", "schema_versions", "require_ts", "max_future_skew", "max_past_skew",
+          "min_value", "max_value", "max_labels", "max_label_bytes", "max_line_bytes"});
   if (node["required"]) schema.required = r.strings(node["required"], path + ".required");
   if (const auto versions = node["schema_versions"]) {
-    if (!versions.IsSequence()) r.fail(versions, path + ".schema_versions", "expected a list of integers");
+    if (!versions.IsSequence())
+      r.fail(versions, path + ".schema_versions", "expected a list of integers");
     for (std::size_t i = 0; i < versions.size(); ++i) {
-      schema.schema_versions.push_back(r.integer(versions[i], path + ".schema_versions[" + std::to_string(i) + "]", 0, 1'000'000));
+      schema.schema_versions.push_back(r.integer(
+          versions[i], path + ".schema_versions[" + std::to_string(i) + "]", 0, 1'000'000));
     }
   }
   if (node["require_ts"]) schema.require_ts = r.boolean(node["require_ts"], path + ".require_ts");
-  if (node["max_future_skew"]) schema.max_future_skew = r.duration(node["max_future_skew"], path + ".max_future_skew");
-  if (node["max_past_skew"]) schema.max_past_skew = r.duration(node["max_past_skew"], path + ".max_past_skew");
+  if (node["max_future_skew"])
+    schema.max_future_skew = r.duration(node["max_future_skew"], path + ".max_future_skew");
+  if (node["max_past_skew"])
+    schema.max_past_skew = r.duration(node["max_past_skew"], path + ".max_past_skew");
   if (node["min_value"]) schema.min_value = r.number(node["min_value"], path + ".min_value");
   if (node["max_value"]) schema.max_value = r.number(node["max_value"], path + ".max_value");
-  if (schema.min_value > schema.max_value) r.fail(node, path, "min_value is greater than max_value");
-  if (node["max_labels"]) schema.max_labels = r.integer(node["max_labels"], path + ".max_labels", 0, 64);
-  if (node["max_label_bytes"]) schema.max_label_bytes = r.integer(node["max_label_bytes"], path + ".max_label_bytes", 1, 65'536);
-  if (node["max_line_bytes"]) schema.max_line_bytes = r.integer(node["max_line_bytes"], path + ".max_line_bytes", 64, 64 << 20);
+  if (schema.min_value > schema.max_value)
+    r.fail(node, path, "min_value is greater than max_value");
+  if (node["max_labels"])
+    schema.max_labels = r.integer(node["max_labels"], path + ".max_labels", 0, 64);
+  if (node["max_label_bytes"])
+    schema.max_label_bytes =
+        r.integer(node["max_label_bytes"], path + ".max_label_bytes", 1, 65'536);
+  if (node["max_line_bytes"])
+    schema.max_line_bytes =
+        r.integer(node["max_line_bytes"], path + ".max_line_bytes", 64, 64 << 20);
 }
 
 void read_redaction(const YamlReader& r, const YAML::Node& node, TelemetryConfig& t) {
@@ -152,10 +187,13 @@ void read_redaction(const YamlReader& r, const YAML::Node& node, TelemetryConfig
     for (const auto& entry : fields) {
       const std::string field = entry.first.as<std::string>();
       const std::string action = r.string(entry.second, path + ".fields." + field);
-      if (action != "drop" && action != "hash") r.fail(entry.second, path + ".fields." + field, "expected drop or hash");
+      if (action != "drop" && action != "hash")
+        r.fail(entry.second, path + ".fields." + field, "expected drop or hash");
       t.redact.push_back({field, action == "drop" ? RedactAction::kDrop : RedactAction::kHash});
     }
-    const bool hashes = std::any_of(t.redact.begin(), t.redact.end(), [](const auto& rule) { return rule.action == RedactAction::kHash; });
+    const bool hashes = std::any_of(t.redact.begin(), t.redact.end(), [](const auto& rule) {
+      return rule.action == RedactAction::kHash;
+    });
     if (hashes && t.redaction_key.size() < 16) {
       r.fail(node, path + ".key", "hashing needs a key of at least 16 characters (use ${ENV_VAR})");
     }
@@ -163,11 +201,14 @@ void read_redaction(const YamlReader& r, const YAML::Node& node, TelemetryConfig
 }
 
 void read_telemetry(const YamlReader& r, const YAML::Node& node, TelemetryConfig& t) {
-  r.keys(node, "telemetry", {"sources", "windows", "outcomes", "max_series", "mapping", "validation", "redaction", "quarantine"});
+  r.keys(node, "telemetry",
+         {"sources", "windows", "outcomes", "max_series", "mapping", "validation", "redaction",
+          "quarantine"});
   if (node["sources"]) read_sources(r, node["sources"], t);
   if (node["windows"]) read_windows(r, node["windows"], t.windows);
   if (node["outcomes"]) read_outcomes(r, node["outcomes"], t.outcomes);
-  if (node["max_series"]) t.max_series = r.integer(node["max_series"], "telemetry.max_series", 1, 10'000'000);
+  if (node["max_series"])
+    t.max_series = r.integer(node["max_series"], "telemetry.max_series", 1, 10'000'000);
   if (node["mapping"]) {
     read_mapping(r, node["mapping"], t.schema);
     if (const std::string conflict = t.schema.conflict(); !conflict.empty()) {
@@ -175,7 +216,8 @@ void read_telemetry(const YamlReader& r, const YAML::Node& node, TelemetryConfig
     }
     for (const auto& c : t.schema.outcome_codes) {
       if (!t.outcomes.find(c.outcome)) {
-        r.fail(node["mapping"]["outcome_codes"], "telemetry.mapping.outcome_codes", "\"" + c.outcome + "\" is not an outcome (telemetry.outcomes declares them)");
+        r.fail(node["mapping"]["outcome_codes"], "telemetry.mapping.outcome_codes",
+               "\"" + c.outcome + "\" is not an outcome (telemetry.outcomes declares them)");
       }
     }
   }
@@ -186,7 +228,8 @@ void read_telemetry(const YamlReader& r, const YAML::Node& node, TelemetryConfig
     if (!q["file"]) r.fail(q, "telemetry.quarantine", "needs a file");
     t.quarantine_path = r.string(q["file"], "telemetry.quarantine.file");
     if (q["max_bytes"]) {
-      t.quarantine_max_bytes = static_cast<std::size_t>(r.integer(q["max_bytes"], "telemetry.quarantine.max_bytes", 4096, 1LL << 40));
+      t.quarantine_max_bytes = static_cast<std::size_t>(
+          r.integer(q["max_bytes"], "telemetry.quarantine.max_bytes", 4096, 1LL << 40));
     }
   } else if (q) {
     t.quarantine_path = r.string(q, "telemetry.quarantine");
@@ -208,7 +251,8 @@ std::variant<Config, ConfigError> parse_config(const std::string& text, const st
     YamlReader r(name);
     const YAML::Node root = r.load(text);
     if (root.IsNull()) return config;  // an empty file: all defaults
-    r.keys(root, "(top level)", {"engine", "telemetry", "policies", "control_plane", "parameters", "actions"});
+    r.keys(root, "(top level)",
+           {"engine", "telemetry", "policies", "control_plane", "parameters", "actions"});
     if (root["engine"]) read_engine(r, root["engine"], config.engine);
     if (root["telemetry"]) read_telemetry(r, root["telemetry"], config.telemetry);
     if (root["policies"]) read_policies(r, root["policies"], config.policies);
@@ -216,20 +260,23 @@ std::variant<Config, ConfigError> parse_config(const std::string& text, const st
     if (root["parameters"]) read_parameters(r, root["parameters"], config);
     if (root["actions"]) read_actions(r, root["actions"], config);
     for (const auto& a : config.actions) {
-      if (!a.undo_action.empty() && std::none_of(config.actions.begin(), config.actions.end(),
-                                                 [&](const ActionSpec& other) { return other.name == a.undo_action; })) {
+      if (!a.undo_action.empty() &&
+          std::none_of(config.actions.begin(), config.actions.end(),
+                       [&](const ActionSpec& other) { return other.name == a.undo_action; })) {
         r.fail(root["actions"][a.name]["undo_action"], "actions." + a.name + ".undo_action",
                "\"" + a.undo_action + "\" is not a declared action");
       }
-      if (config.actuators.count(a.name) && std::any_of(config.parameters.begin(), config.parameters.end(),
-                                                        [&](const ParameterSpec& p) { return p.name == a.name; })) {
+      if (config.actuators.count(a.name) &&
+          std::any_of(config.parameters.begin(), config.parameters.end(),
+                      [&](const ParameterSpec& p) { return p.name == a.name; })) {
         r.fail(root["actions"][a.name], "actions." + a.name, "a parameter has the same name");
       }
     }
   } catch (const ConfigFault& fault) {
     return ConfigError{fault.what()};
   } catch (const YAML::Exception& e) {
-    return ConfigError{name + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) + ": " + e.msg};
+    return ConfigError{name + ":" + std::to_string(e.mark.line + 1) + ":" +
+                       std::to_string(e.mark.column + 1) + ": " + e.msg};
   }
   return config;
 }
@@ -241,7 +288,8 @@ namespace {
 void resolve_relative_paths(Config& c, const std::filesystem::path& base) {
   if (base.empty()) return;
   const auto resolve = [&](std::string& path) {
-    if (!path.empty() && std::filesystem::path(path).is_relative()) path = (base / path).lexically_normal().string();
+    if (!path.empty() && std::filesystem::path(path).is_relative())
+      path = (base / path).lexically_normal().string();
   };
   resolve(c.engine.state_path);
   resolve(c.engine.decision_log);
@@ -265,7 +313,8 @@ std::variant<Config, ConfigError> load_config(const std::string& path) {
   const auto text = read_regular_file(path, kMaxConfigBytes, error);
   if (!text) return ConfigError{error};
   auto parsed = parse_config(*text, path);
-  if (auto* config = std::get_if<Config>(&parsed)) resolve_relative_paths(*config, std::filesystem::path(path).parent_path());
+  if (auto* config = std::get_if<Config>(&parsed))
+    resolve_relative_paths(*config, std::filesystem::path(path).parent_path());
   return parsed;
 }
 

@@ -7,18 +7,18 @@
 #include <variant>
 #include <vector>
 
-#include "setpoint/windows/aggregator.hpp"
 #include "setpoint/audit/decision.hpp"
 #include "setpoint/guard/guard.hpp"
 #include "setpoint/telemetry/redactor.hpp"
 #include "setpoint/telemetry/schema.hpp"
+#include "setpoint/windows/aggregator.hpp"
 
 namespace setpoint::runner {
 
 // A JSON-lines file followed like `tail -F`.
 struct FileSourceConfig {
   std::string path;
-  std::string checkpoint;  // where the read position is kept across restarts (empty: none)
+  std::string checkpoint;     // where the read position is kept across restarts (empty: none)
   bool start_at_end = false;  // without a checkpoint (or a new file): from its end, not its start
   bool operator==(const FileSourceConfig&) const = default;
 };
@@ -47,7 +47,7 @@ struct ActuatorConfig {
 struct EngineConfig {
   Nanos tick = kNanosPerSecond;  // how often due policies are looked for
   Mode mode = Mode::kObserve;    // the global ceiling
-  bool dry_run = false;        // forces observe everywhere
+  bool dry_run = false;          // forces observe everywhere
   std::string state_path = "setpoint.db";
   GuardLimits caps;
   Nanos proposal_ttl = 15 * 60 * kNanosPerSecond;
@@ -69,11 +69,11 @@ struct PolicyOverride {
 
 struct PoliciesConfig {
   std::string dir = "policies";
-  std::size_t memory = 16u << 20;  // per policy
+  std::size_t memory = 16u << 20;   // per policy
   Nanos cpu = 50 * kNanosPerMilli;  // per evaluation
   int failures_to_quarantine = 3;
   Nanos quarantine_backoff = 30 * kNanosPerSecond;
-  bool test_gate = true;  // a new version must pass its own *_test.lua
+  bool test_gate = true;                            // a new version must pass its own *_test.lua
   std::map<std::string, PolicyOverride> overrides;  // by policy name
   // When given, only these policies of the folder run; the others are loaded and checked,
   // never run (a shared folder of seed policies, one scenario or service using a few).

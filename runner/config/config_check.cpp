@@ -8,9 +8,9 @@
 #include <set>
 
 #include "config/schedule.hpp"
-#include "setpoint/bindings/policy_candidate.hpp"
-#include "setpoint/base/regular_file.hpp"
 #include "config/tokens.hpp"
+#include "setpoint/base/regular_file.hpp"
+#include "setpoint/bindings/policy_candidate.hpp"
 
 namespace setpoint::runner {
 namespace {
@@ -42,16 +42,24 @@ void check_actuators(const Config& c, std::vector<Problem>& problems) {
       const fs::path path(a.path);
       std::error_code ec;
       if (!fs::exists(path, ec)) {
-        const bool folder = fs::is_directory(path.parent_path().empty() ? fs::path(".") : path.parent_path(), ec);
-        problems.push_back({at + ": " + a.path + (folder ? " does not exist: the first change will fail until it does"
-                                                         : " is in a folder that does not exist"), false});
-      } else if (const std::string bad = regular_file_problem(a.path, std::size_t{1} << 40); !bad.empty()) {
+        const bool folder =
+            fs::is_directory(path.parent_path().empty() ? fs::path(".") : path.parent_path(), ec);
+        problems.push_back(
+            {at + ": " + a.path +
+                 (folder ? " does not exist: the first change will fail until it does"
+                         : " is in a folder that does not exist"),
+             false});
+      } else if (const std::string bad = regular_file_problem(a.path, std::size_t{1} << 40);
+                 !bad.empty()) {
         problems.push_back({at + ": " + bad, false});
       }
     } else if (a.type == "exec" && !a.argv.empty()) {
       const auto program = program_path(a.argv[0]);
-      if (!program) problems.push_back({at + ": " + a.argv[0] + " is not a program in PATH", false});
-      else if (::access(program->c_str(), X_OK) != 0) problems.push_back({at + ": " + *program + " cannot be run (missing or not executable)", false});
+      if (!program)
+        problems.push_back({at + ": " + a.argv[0] + " is not a program in PATH", false});
+      else if (::access(program->c_str(), X_OK) != 0)
+        problems.push_back(
+            {at + ": " + *program + " cannot be run (missing or not executable)", false});
     }
   }
 }
@@ -61,27 +69,35 @@ void check_sources(const Config& c, std::vector<Problem>& problems) {
     const auto& f = c.telemetry.files[i];
     const std::string at = c.path + ": telemetry.sources[" + std::to_string(i) + "].file: ";
     std::error_code ec;
-    if (!fs::exists(f.path, ec)) problems.push_back({at + f.path + " does not exist (yet): it is followed once it appears", false, true});
-    else if (const std::string bad = regular_file_problem(f.path, std::size_t{1} << 62); !bad.empty()) problems.push_back({at + bad, false});
+    if (!fs::exists(f.path, ec))
+      problems.push_back(
+          {at + f.path + " does not exist (yet): it is followed once it appears", false, true});
+    else if (const std::string bad = regular_file_problem(f.path, std::size_t{1} << 62);
+             !bad.empty())
+      problems.push_back({at + bad, false});
   }
 }
 
 }  // namespace
 
-std::vector<CheckedPolicy> check_policies(const std::string& folder, const bindings::Stdlib& stdlib, std::vector<Problem>& problems) {
+std::vector<CheckedPolicy> check_policies(const std::string& folder, const bindings::Stdlib& stdlib,
+                                          std::vector<Problem>& problems) {
   std::vector<CheckedPolicy> policies;
   std::error_code ec;
   std::vector<fs::path> files;
   for (const auto& entry : fs::directory_iterator(folder, ec)) {
     const auto& path = entry.path();
-    if (path.extension() == ".lua" && !path.stem().string().ends_with("_test")) files.push_back(path);
+    if (path.extension() == ".lua" && !path.stem().string().ends_with("_test"))
+      files.push_back(path);
   }
   std::sort(files.begin(), files.end());
   SystemClock clock;
   std::set<std::string> names;
   for (const auto& path : files) {
     std::string error = outside_folder_problem(folder, path.string());
-    const auto text = error.empty() ? read_regular_file(path.string(), bindings::kMaxPolicyFileBytes, error) : std::nullopt;
+    const auto text = error.empty()
+                          ? read_regular_file(path.string(), bindings::kMaxPolicyFileBytes, error)
+                          : std::nullopt;
     if (!text) {
       problems.push_back({error, false});
       continue;
@@ -96,57 +112,80 @@ std::vector<CheckedPolicy> check_policies(const std::string& folder, const bindi
     const auto info = read_policy_info(state, path.stem().string(), found);
     for (const auto& p : found) problems.push_back({path.string() + ": " + p, false});
     if (!info) continue;
-    if (!names.insert(info->name).second) problems.push_back({path.string() + ": another policy is also named " + info->name, false});
+    if (!names.insert(info->name).second)
+      problems.push_back({path.string() + ": another policy is also named " + info->name, false});
     policies.push_back({path.string(), *info});
   }
   return policies;
 }
 
-void check_config(const Config& c, const std::string& folder, const std::vector<CheckedPolicy>& policies, std::vector<Problem>& problems) {
+void check_config(const Config& c, const std::string& folder,
+                  const std::vector<CheckedPolicy>& policies, std::vector<Problem>& problems) {
   const auto exists = [&](const std::string& name) {
-    return std::any_of(policies.begin(), policies.end(), [&](const auto& p) { return p.info.name == name; });
+    return std::any_of(policies.begin(), policies.end(),
+                       [&](const auto& p) { return p.info.name == name; });
   };
   // What policies declare, against what config has and grants.
   for (const auto& [file, info] : policies) {
-    const auto check_declared = [&](const char* kind, const std::string& target, const std::vector<std::string>* granted_to) {
-      if (granted_to == nullptr) problems.push_back({file + ": declares " + kind + " " + target + ", which config does not have", false});
-      else if (!contains(*granted_to, info.name)) problems.push_back({file + ": declares " + kind + " " + target + ", which config does not grant to " + info.name, false});
+    const auto check_declared = [&](const char* kind, const std::string& target,
+                                    const std::vector<std::string>* granted_to) {
+      if (granted_to == nullptr)
+        problems.push_back(
+            {file + ": declares " + kind + " " + target + ", which config does not have", false});
+      else if (!contains(*granted_to, info.name))
+        problems.push_back({file + ": declares " + kind + " " + target +
+                                ", which config does not grant to " + info.name,
+                            false});
     };
     for (const auto& param : info.params) {
-      const auto it = std::find_if(c.parameters.begin(), c.parameters.end(), [&](const auto& p) { return p.name == param; });
+      const auto it = std::find_if(c.parameters.begin(), c.parameters.end(),
+                                   [&](const auto& p) { return p.name == param; });
       check_declared("parameter", param, it == c.parameters.end() ? nullptr : &it->policies);
     }
     for (const auto& action : info.actions) {
-      const auto it = std::find_if(c.actions.begin(), c.actions.end(), [&](const auto& a) { return a.name == action; });
+      const auto it = std::find_if(c.actions.begin(), c.actions.end(),
+                                   [&](const auto& a) { return a.name == action; });
       check_declared("action", action, it == c.actions.end() ? nullptr : &it->policies);
     }
   }
   // What config grants, against the policies there are and what they declare.
-  const auto check_grants = [&](const std::string& kind, const std::string& target, const std::vector<std::string>& to) {
-    const std::string at = (c.grant_places.count(target) ? c.grant_places.at(target) : c.path) + ": " + kind + "." + target + ".policies: ";
+  const auto check_grants = [&](const std::string& kind, const std::string& target,
+                                const std::vector<std::string>& to) {
+    const std::string at = (c.grant_places.count(target) ? c.grant_places.at(target) : c.path) +
+                           ": " + kind + "." + target + ".policies: ";
     for (const auto& policy : to) {
-      const auto p = std::find_if(policies.begin(), policies.end(), [&](const auto& x) { return x.info.name == policy; });
+      const auto p = std::find_if(policies.begin(), policies.end(),
+                                  [&](const auto& x) { return x.info.name == policy; });
       if (p == policies.end()) {
         problems.push_back({at + "no policy named " + policy + " in " + folder, false});
       } else if (!contains(p->info.params, target) && !contains(p->info.actions, target)) {
-        problems.push_back({at + "grants " + target + " to " + policy + ", which does not declare it (its params and actions leave it out)", false});
+        problems.push_back({at + "grants " + target + " to " + policy +
+                                ", which does not declare it (its params and actions leave it out)",
+                            false});
       }
     }
   };
   for (const auto& p : c.parameters) check_grants("parameters", p.name, p.policies);
   for (const auto& a : c.actions) check_grants("actions", a.name, a.policies);
   for (const auto& [name, o] : c.policies.overrides) {
-    if (!exists(name)) problems.push_back({c.path + ": policies.overrides." + name + ": no policy named " + name + " in " + folder, false});
+    if (!exists(name))
+      problems.push_back(
+          {c.path + ": policies.overrides." + name + ": no policy named " + name + " in " + folder,
+           false});
     std::string error;
-    if (o.schedule && !Schedule::make(0, *o.schedule, error)) problems.push_back({c.path + ": policies.overrides." + name + ".schedule: " + error, false});
+    if (o.schedule && !Schedule::make(0, *o.schedule, error))
+      problems.push_back({c.path + ": policies.overrides." + name + ".schedule: " + error, false});
   }
   for (const auto& name : c.policies.only) {
-    if (!exists(name)) problems.push_back({c.path + ": policies.only: no policy named " + name + " in " + folder, false});
+    if (!exists(name))
+      problems.push_back(
+          {c.path + ": policies.only: no policy named " + name + " in " + folder, false});
   }
   // The machine: tokens, telemetry files, actuators.
   if (!c.control_plane.tokens_file.empty()) {
     auto tokens = Tokens::load(c.control_plane.tokens_file);
-    if (auto* error = std::get_if<std::string>(&tokens)) problems.push_back({c.path + ": control_plane.tokens_file: " + *error, true});
+    if (auto* error = std::get_if<std::string>(&tokens))
+      problems.push_back({c.path + ": control_plane.tokens_file: " + *error, true});
   }
   check_sources(c, problems);
   check_actuators(c, problems);

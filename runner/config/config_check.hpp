@@ -8,9 +8,9 @@
 // Warned: a policy file that does not load (the others run), names two files share, what a
 // policy declares that config does not have or grant, grants to policies that are not in the
 // folder or do not declare the target, overrides and policies.only naming no policy, bad
-// schedules, telemetry files that are not regular files, file actuators whose file or folder is missing, exec actuators whose program cannot
-// be found or run.
-// Noted: telemetry files that are not there yet (followed once they appear).
+// schedules, telemetry files that are not regular files, file actuators whose file or folder is
+// missing, exec actuators whose program cannot be found or run. Noted: telemetry files that are not
+// there yet (followed once they appear).
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,9 +34,10 @@ struct CheckedPolicy {
 };
 
 // The policies in `folder`, loaded in the sandbox; their problems are appended.
-std::vector<CheckedPolicy> check_policies(const std::string& folder, const bindings::Stdlib& stdlib, std::vector<Problem>& problems);
+std::vector<CheckedPolicy> check_policies(const std::string& folder, const bindings::Stdlib& stdlib,
+                                          std::vector<Problem>& problems);
 // The config against its policies and the machine it runs on.
-void check_config(const Config& config, const std::string& folder, const std::vector<CheckedPolicy>& policies,
-                  std::vector<Problem>& problems);
+void check_config(const Config& config, const std::string& folder,
+                  const std::vector<CheckedPolicy>& policies, std::vector<Problem>& problems);
 
 }  // namespace setpoint::runner

@@ -9,7 +9,8 @@
 namespace setpoint::runner {
 namespace {
 
-std::optional<StepLimit> read_step(const YamlReader& r, const YAML::Node& node, const std::string& path) {
+std::optional<StepLimit> read_step(const YamlReader& r, const YAML::Node& node,
+                                   const std::string& path) {
   // 10 is absolute; "10%" is a percent of the value it starts from.
   std::string text = r.string(node, path);
   StepLimit step;
@@ -18,14 +19,17 @@ std::optional<StepLimit> read_step(const YamlReader& r, const YAML::Node& node, 
     text.pop_back();
   }
   const auto amount = parse_double(text);
-  if (!amount || !(*amount > 0) || !std::isfinite(*amount)) r.fail(node, path, "expected a positive number, or a percent like 20%");
+  if (!amount || !(*amount > 0) || !std::isfinite(*amount))
+    r.fail(node, path, "expected a positive number, or a percent like 20%");
   step.amount = *amount;
   return step;
 }
 
-void read_direction(const YamlReader& r, const YAML::Node& node, const std::string& path, DirectionRules& rules) {
+void read_direction(const YamlReader& r, const YAML::Node& node, const std::string& path,
+                    DirectionRules& rules) {
   r.keys(node, path, {"max_step", "cooldown", "deadband", "rate", "select", "stabilization"});
-  if (node["stabilization"]) rules.stabilization = r.duration(node["stabilization"], path + ".stabilization");
+  if (node["stabilization"])
+    rules.stabilization = r.duration(node["stabilization"], path + ".stabilization");
   if (node["max_step"]) rules.max_step = read_step(r, node["max_step"], path + ".max_step");
   if (node["cooldown"]) rules.cooldown = r.duration(node["cooldown"], path + ".cooldown");
   if (node["deadband"]) {
@@ -37,7 +41,8 @@ void read_direction(const YamlReader& r, const YAML::Node& node, const std::stri
     for (std::size_t i = 0; i < rate.size(); ++i) {
       const std::string at = path + ".rate[" + std::to_string(i) + "]";
       r.keys(rate[i], at, {"limit", "period"});
-      if (!rate[i]["limit"] || !rate[i]["period"]) r.fail(rate[i], at, "needs both limit and period");
+      if (!rate[i]["limit"] || !rate[i]["period"])
+        r.fail(rate[i], at, "needs both limit and period");
       const Nanos period = r.duration(rate[i]["period"], at + ".period");
       if (period <= 0) r.fail(rate[i]["period"], at + ".period", "must be positive");
       rules.rate.push_back({*read_step(r, rate[i]["limit"], at + ".limit"), period});
@@ -45,10 +50,14 @@ void read_direction(const YamlReader& r, const YAML::Node& node, const std::stri
   }
   if (node["select"]) {
     const std::string select = r.string(node["select"], path + ".select");
-    if (select == "max") rules.select = RateSelect::kMax;
-    else if (select == "min") rules.select = RateSelect::kMin;
-    else if (select == "disabled") rules.select = RateSelect::kDisabled;
-    else r.fail(node["select"], path + ".select", "expected max, min or disabled");
+    if (select == "max")
+      rules.select = RateSelect::kMax;
+    else if (select == "min")
+      rules.select = RateSelect::kMin;
+    else if (select == "disabled")
+      rules.select = RateSelect::kDisabled;
+    else
+      r.fail(node["select"], path + ".select", "expected max, min or disabled");
   }
 }
 
@@ -63,9 +72,11 @@ ActuatorConfig read_actuator(const YamlReader& r, const YAML::Node& node, const 
   if (node["argv"]) a.argv = r.strings(node["argv"], path + ".argv");
   if (node["timeout"]) a.timeout = r.duration(node["timeout"], path + ".timeout");
   if (a.type == "file") {
-    if (a.path.empty() || a.key.empty()) r.fail(node, path, "a file actuator needs a path and a key");
+    if (a.path.empty() || a.key.empty())
+      r.fail(node, path, "a file actuator needs a path and a key");
   } else if (a.type == "exec") {
-    if (auto problem = ExecActuator::validate(a.argv); !problem.empty()) r.fail(node["argv"] ? node["argv"] : node, path + ".argv", problem);
+    if (auto problem = ExecActuator::validate(a.argv); !problem.empty())
+      r.fail(node["argv"] ? node["argv"] : node, path + ".argv", problem);
     for (const auto& part : a.argv) {
       if (part.rfind("{arg:", 0) != 0) continue;
       const std::string name = part.substr(5, part.size() - 6);
@@ -98,24 +109,35 @@ std::optional<Mode> mode_from_name(const std::string& name) {
 }
 
 void read_engine(const YamlReader& r, const YAML::Node& node, EngineConfig& e) {
-  r.keys(node, "engine", {"tick", "mode", "dry_run", "state_path", "caps", "proposal_ttl", "drift_pin", "rollback_hold", "actuator_threads", "decision_log"});
+  r.keys(node, "engine",
+         {"tick", "mode", "dry_run", "state_path", "caps", "proposal_ttl", "drift_pin",
+          "rollback_hold", "actuator_threads", "decision_log"});
   if (node["tick"]) {
     e.tick = r.duration(node["tick"], "engine.tick");
-    if (e.tick < 10 * kNanosPerMilli || e.tick > 60 * kNanosPerSecond) r.fail(node["tick"], "engine.tick", "must be between 10ms and 60s");
+    if (e.tick < 10 * kNanosPerMilli || e.tick > 60 * kNanosPerSecond)
+      r.fail(node["tick"], "engine.tick", "must be between 10ms and 60s");
   }
-  if (node["actuator_threads"]) e.actuator_threads = static_cast<std::size_t>(r.integer(node["actuator_threads"], "engine.actuator_threads", 1, 64));
+  if (node["actuator_threads"])
+    e.actuator_threads = static_cast<std::size_t>(
+        r.integer(node["actuator_threads"], "engine.actuator_threads", 1, 64));
   if (node["decision_log"]) e.decision_log = r.string(node["decision_log"], "engine.decision_log");
   if (node["mode"]) e.mode = read_mode(r, node["mode"], "engine.mode");
   if (node["dry_run"]) e.dry_run = r.boolean(node["dry_run"], "engine.dry_run");
   if (node["state_path"]) e.state_path = r.string(node["state_path"], "engine.state_path");
   if (const auto caps = node["caps"]) {
     r.keys(caps, "engine.caps", {"per_policy_per_hour", "global_per_hour"});
-    if (caps["per_policy_per_hour"]) e.caps.per_policy_per_hour = static_cast<std::uint32_t>(r.integer(caps["per_policy_per_hour"], "engine.caps.per_policy_per_hour", 0, 100'000));
-    if (caps["global_per_hour"]) e.caps.global_per_hour = static_cast<std::uint32_t>(r.integer(caps["global_per_hour"], "engine.caps.global_per_hour", 0, 100'000));
+    if (caps["per_policy_per_hour"])
+      e.caps.per_policy_per_hour = static_cast<std::uint32_t>(
+          r.integer(caps["per_policy_per_hour"], "engine.caps.per_policy_per_hour", 0, 100'000));
+    if (caps["global_per_hour"])
+      e.caps.global_per_hour = static_cast<std::uint32_t>(
+          r.integer(caps["global_per_hour"], "engine.caps.global_per_hour", 0, 100'000));
   }
-  if (node["proposal_ttl"]) e.proposal_ttl = r.duration(node["proposal_ttl"], "engine.proposal_ttl");
+  if (node["proposal_ttl"])
+    e.proposal_ttl = r.duration(node["proposal_ttl"], "engine.proposal_ttl");
   if (node["drift_pin"]) e.drift_pin = r.duration(node["drift_pin"], "engine.drift_pin");
-  if (node["rollback_hold"]) e.rollback_hold = r.duration(node["rollback_hold"], "engine.rollback_hold");
+  if (node["rollback_hold"])
+    e.rollback_hold = r.duration(node["rollback_hold"], "engine.rollback_hold");
 }
 
 void read_parameters(const YamlReader& r, const YAML::Node& node, Config& config) {
@@ -125,28 +147,41 @@ void read_parameters(const YamlReader& r, const YAML::Node& node, Config& config
     p.name = entry.first.as<std::string>();
     const YAML::Node& n = entry.second;
     const std::string path = "parameters." + p.name;
-    r.keys(n, path, {"type", "initial", "min", "max", "choices", "up", "down", "stabilization", "settle",
-                     "sustained", "policies", "mode", "actuator", "verify"});
+    r.keys(n, path,
+           {"type", "initial", "min", "max", "choices", "up", "down", "stabilization", "settle",
+            "sustained", "policies", "mode", "actuator", "verify"});
     const std::string type = n["type"] ? r.string(n["type"], path + ".type") : "float";
-    if (type == "int") p.type = ParamType::kInt;
-    else if (type == "float") p.type = ParamType::kFloat;
-    else if (type == "bool") p.type = ParamType::kBool;
-    else if (type == "enum") p.type = ParamType::kEnum;
-    else if (type == "duration") p.type = ParamType::kDuration;
-    else r.fail(n["type"], path + ".type", "expected int, float, bool, enum or duration");
+    if (type == "int")
+      p.type = ParamType::kInt;
+    else if (type == "float")
+      p.type = ParamType::kFloat;
+    else if (type == "bool")
+      p.type = ParamType::kBool;
+    else if (type == "enum")
+      p.type = ParamType::kEnum;
+    else if (type == "duration")
+      p.type = ParamType::kDuration;
+    else
+      r.fail(n["type"], path + ".type", "expected int, float, bool, enum or duration");
     if (p.numeric()) {
-      if (!n["min"] || !n["max"]) r.fail(n, path, "a numeric parameter needs min and max (its hard bounds)");
+      if (!n["min"] || !n["max"])
+        r.fail(n, path, "a numeric parameter needs min and max (its hard bounds)");
       const auto number = [&](const char* key) {
-        return p.type == ParamType::kDuration ? static_cast<double>(r.duration(n[key], path + "." + key)) / kNanosPerSecond
-                                              : r.number(n[key], path + "." + key);
+        return p.type == ParamType::kDuration
+                   ? static_cast<double>(r.duration(n[key], path + "." + key)) / kNanosPerSecond
+                   : r.number(n[key], path + "." + key);
       };
       p.min = number("min");
       p.max = number("max");
-      if (p.min > p.max) r.fail(n["min"], path, "min (" + n["min"].Scalar() + ") is greater than max (" + n["max"].Scalar() + ")");
+      if (p.min > p.max)
+        r.fail(n["min"], path,
+               "min (" + n["min"].Scalar() + ") is greater than max (" + n["max"].Scalar() + ")");
       if (!n["initial"]) r.fail(n, path, "needs an initial value");
       p.initial = number("initial");
-      if (p.initial < p.min || p.initial > p.max) r.fail(n["initial"], path + ".initial", "is outside [min, max]");
-      if (p.type == ParamType::kInt && (p.min != std::floor(p.min) || p.max != std::floor(p.max) || p.initial != std::floor(p.initial))) {
+      if (p.initial < p.min || p.initial > p.max)
+        r.fail(n["initial"], path + ".initial", "is outside [min, max]");
+      if (p.type == ParamType::kInt && (p.min != std::floor(p.min) || p.max != std::floor(p.max) ||
+                                        p.initial != std::floor(p.initial))) {
         r.fail(n, path, "an int parameter needs whole min, max and initial");
       }
     } else if (p.type == ParamType::kBool) {
@@ -155,26 +190,33 @@ void read_parameters(const YamlReader& r, const YAML::Node& node, Config& config
       if (!n["choices"]) r.fail(n, path, "an enum parameter needs choices");
       p.choices = r.strings(n["choices"], path + ".choices");
       if (p.choices.empty()) r.fail(n["choices"], path + ".choices", "needs at least one choice");
-      const std::string initial = n["initial"] ? r.string(n["initial"], path + ".initial") : p.choices[0];
+      const std::string initial =
+          n["initial"] ? r.string(n["initial"], path + ".initial") : p.choices[0];
       const auto it = std::find(p.choices.begin(), p.choices.end(), initial);
-      if (it == p.choices.end()) r.fail(n["initial"], path + ".initial", "\"" + initial + "\" is not one of the choices");
+      if (it == p.choices.end())
+        r.fail(n["initial"], path + ".initial", "\"" + initial + "\" is not one of the choices");
       p.initial = static_cast<double>(it - p.choices.begin());
     }
     if (n["up"]) read_direction(r, n["up"], path + ".up", p.up);
     if (n["down"]) read_direction(r, n["down"], path + ".down", p.down);
     // The window for decreases, as it was before up and down had their own.
-    if (n["stabilization"]) p.down.stabilization = r.duration(n["stabilization"], path + ".stabilization");
+    if (n["stabilization"])
+      p.down.stabilization = r.duration(n["stabilization"], path + ".stabilization");
     if (const auto settle = n["settle"]) {
       r.keys(settle, path + ".settle", {"group", "time"});
-      if (!settle["group"] || !settle["time"]) r.fail(settle, path + ".settle", "needs group and time");
+      if (!settle["group"] || !settle["time"])
+        r.fail(settle, path + ".settle", "needs group and time");
       p.settle_group = r.string(settle["group"], path + ".settle.group");
       p.settle_time = r.duration(settle["time"], path + ".settle.time");
     }
     if (const auto sustained = n["sustained"]) {
       r.keys(sustained, path + ".sustained", {"m", "n"});
-      if (!sustained["m"] || !sustained["n"]) r.fail(sustained, path + ".sustained", "needs m and n");
-      p.sustained_n = static_cast<std::uint32_t>(r.integer(sustained["n"], path + ".sustained.n", 1, 1000));
-      p.sustained_m = static_cast<std::uint32_t>(r.integer(sustained["m"], path + ".sustained.m", 1, p.sustained_n));
+      if (!sustained["m"] || !sustained["n"])
+        r.fail(sustained, path + ".sustained", "needs m and n");
+      p.sustained_n =
+          static_cast<std::uint32_t>(r.integer(sustained["n"], path + ".sustained.n", 1, 1000));
+      p.sustained_m = static_cast<std::uint32_t>(
+          r.integer(sustained["m"], path + ".sustained.m", 1, p.sustained_n));
     }
     if (!n["policies"]) r.fail(n, path, "needs policies: the policies allowed to set it");
     p.policies = r.strings(n["policies"], path + ".policies");
@@ -188,17 +230,23 @@ void read_parameters(const YamlReader& r, const YAML::Node& node, Config& config
     }
     if (const auto verify = n["verify"]) {
       r.keys(verify, path + ".verify", {"series", "stat", "window", "worse_by", "higher_is_worse"});
-      if (!verify["series"] || !verify["stat"] || !verify["window"]) r.fail(verify, path + ".verify", "needs series, stat and window");
+      if (!verify["series"] || !verify["stat"] || !verify["window"])
+        r.fail(verify, path + ".verify", "needs series, stat and window");
       Verification v;
       v.series = r.string(verify["series"], path + ".verify.series");
       v.stat = r.string(verify["stat"], path + ".verify.stat");
-      static const char* kStats[] = {"error_rate", "success_rate", "p50", "p90", "p95", "p99", "mean", "max", "rate_per_s"};
-      if (std::none_of(std::begin(kStats), std::end(kStats), [&](const char* s) { return v.stat == s; })) {
-        r.fail(verify["stat"], path + ".verify.stat", "expected error_rate, success_rate, p50, p90, p95, p99, mean, max or rate_per_s");
+      static const char* kStats[] = {"error_rate", "success_rate", "p50", "p90",       "p95",
+                                     "p99",        "mean",         "max", "rate_per_s"};
+      if (std::none_of(std::begin(kStats), std::end(kStats),
+                       [&](const char* s) { return v.stat == s; })) {
+        r.fail(verify["stat"], path + ".verify.stat",
+               "expected error_rate, success_rate, p50, p90, p95, p99, mean, max or rate_per_s");
       }
       v.window = r.duration(verify["window"], path + ".verify.window");
-      if (verify["worse_by"]) v.worse_by = read_step(r, verify["worse_by"], path + ".verify.worse_by")->amount / 100;
-      if (verify["higher_is_worse"]) v.higher_is_worse = r.boolean(verify["higher_is_worse"], path + ".verify.higher_is_worse");
+      if (verify["worse_by"])
+        v.worse_by = read_step(r, verify["worse_by"], path + ".verify.worse_by")->amount / 100;
+      if (verify["higher_is_worse"])
+        v.higher_is_worse = r.boolean(verify["higher_is_worse"], path + ".verify.higher_is_worse");
       p.verification = v;
     }
     config.parameters.push_back(std::move(p));
@@ -212,7 +260,9 @@ void read_actions(const YamlReader& r, const YAML::Node& node, Config& config) {
     a.name = entry.first.as<std::string>();
     const YAML::Node& n = entry.second;
     const std::string path = "actions." + a.name;
-    r.keys(n, path, {"args", "cooldown", "cooldown_key", "max_per_hour", "undo_after", "undo_action", "policies", "mode", "actuator"});
+    r.keys(n, path,
+           {"args", "cooldown", "cooldown_key", "max_per_hour", "undo_after", "undo_action",
+            "policies", "mode", "actuator"});
     std::vector<std::string> names;
     if (const auto args = n["args"]) {
       if (!args.IsMap()) r.fail(args, path + ".args", "expected a mapping of argument names");
@@ -225,7 +275,8 @@ void read_actions(const YamlReader& r, const YAML::Node& node, Config& config) {
         const std::string type = an["type"] ? r.string(an["type"], at + ".type") : "string";
         if (type == "string") {
           // Never free text: a string argument names the values it may take.
-          if (!an["allowed"]) r.fail(an, at, "a string argument needs allowed: the only values it may take");
+          if (!an["allowed"])
+            r.fail(an, at, "a string argument needs allowed: the only values it may take");
           arg.allowed = r.strings(an["allowed"], at + ".allowed");
         } else if (type == "int" || type == "number") {
           arg.type = type == "int" ? ActionArg::Type::kInt : ActionArg::Type::kNumber;
@@ -247,13 +298,17 @@ void read_actions(const YamlReader& r, const YAML::Node& node, Config& config) {
     if (n["cooldown_key"]) {
       a.cooldown_key = r.string(n["cooldown_key"], path + ".cooldown_key");
       if (std::find(names.begin(), names.end(), a.cooldown_key) == names.end()) {
-        r.fail(n["cooldown_key"], path + ".cooldown_key", "\"" + a.cooldown_key + "\" is not one of its arguments");
+        r.fail(n["cooldown_key"], path + ".cooldown_key",
+               "\"" + a.cooldown_key + "\" is not one of its arguments");
       }
     }
-    if (n["max_per_hour"]) a.max_per_hour = static_cast<std::uint32_t>(r.integer(n["max_per_hour"], path + ".max_per_hour", 0, 100'000));
+    if (n["max_per_hour"])
+      a.max_per_hour = static_cast<std::uint32_t>(
+          r.integer(n["max_per_hour"], path + ".max_per_hour", 0, 100'000));
     if (n["undo_after"]) a.undo_after = r.duration(n["undo_after"], path + ".undo_after");
     if (n["undo_action"]) a.undo_action = r.string(n["undo_action"], path + ".undo_action");
-    if ((a.undo_after > 0) != !a.undo_action.empty()) r.fail(n, path, "undo_after and undo_action go together");
+    if ((a.undo_after > 0) != !a.undo_action.empty())
+      r.fail(n, path, "undo_after and undo_action go together");
     if (!n["policies"]) r.fail(n, path, "needs policies: the policies allowed to ask for it");
     a.policies = r.strings(n["policies"], path + ".policies");
     config.grant_places[a.name] = r.place(n["policies"]);

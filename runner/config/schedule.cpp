@@ -25,7 +25,8 @@ bool parse_clock(const std::string& text, Nanos& out) {
 
 }  // namespace
 
-std::optional<Schedule> Schedule::make(Nanos every, const std::string& calendar, std::string& error) {
+std::optional<Schedule> Schedule::make(Nanos every, const std::string& calendar,
+                                       std::string& error) {
   Schedule s;
   if (calendar.empty()) {
     if (every <= 0) {
@@ -36,7 +37,8 @@ std::optional<Schedule> Schedule::make(Nanos every, const std::string& calendar,
     return s;
   }
   const auto bad = [&] {
-    error = "schedule \"" + calendar + "\" is not \"daily HH:MM\" or \"weekly <sun..sat> HH:MM\" (UTC)";
+    error =
+        "schedule \"" + calendar + "\" is not \"daily HH:MM\" or \"weekly <sun..sat> HH:MM\" (UTC)";
     return std::nullopt;
   };
   if (calendar.rfind("daily ", 0) == 0) {
@@ -67,9 +69,11 @@ Nanos Schedule::next_after(Nanos t) const {
 std::string Schedule::text() const {
   if (!calendar()) return "every " + format_duration(every_);
   char clock[32];
-  std::snprintf(clock, sizeof clock, "%02lld:%02lld", static_cast<long long>(time_of_day_ / kNanosPerSecond / 3600),
+  std::snprintf(clock, sizeof clock, "%02lld:%02lld",
+                static_cast<long long>(time_of_day_ / kNanosPerSecond / 3600),
                 static_cast<long long>(time_of_day_ / kNanosPerSecond / 60 % 60));
-  return weekday_ == -1 ? std::string("daily ") + clock : std::string("weekly ") + kDays[weekday_] + " " + clock;
+  return weekday_ == -1 ? std::string("daily ") + clock
+                        : std::string("weekly ") + kDays[weekday_] + " " + clock;
 }
 
 }  // namespace setpoint::runner

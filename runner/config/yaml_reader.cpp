@@ -23,22 +23,26 @@ class DuplicateKeys : public YAML::EventHandler {
   void OnDocumentStart(const YAML::Mark& mark) override {
     // yaml-cpp's Load reads the first document only: a second would be dropped unread.
     if (documents_++ > 0) {
-      throw ConfigFault(file_ + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1) +
+      throw ConfigFault(file_ + ":" + std::to_string(mark.line + 1) + ":" +
+                        std::to_string(mark.column + 1) +
                         ": a second YAML document (after ---): the file must be one document");
     }
   }
   void OnDocumentEnd() override {}
   void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { node(mark, nullptr); }
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { node(mark, nullptr); }
-  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t, const std::string& value) override {
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string& value) override {
     node(mark, &value);
   }
-  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
     node(mark, nullptr);
     frames_.push_back(Frame{false, true, {}});
   }
   void OnSequenceEnd() override { frames_.pop_back(); }
-  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
     node(mark, nullptr);
     frames_.push_back(Frame{true, true, {}});
   }
@@ -60,8 +64,10 @@ class DuplicateKeys : public YAML::EventHandler {
     if (!key || scalar == nullptr) return;
     const auto [at, fresh] = f.keys.emplace(*scalar, mark);
     if (!fresh) {
-      throw ConfigFault(file_ + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1) + ": key \"" +
-                        utf8::printable(*scalar, 128) + "\" is given twice in one mapping (first at line " +
+      throw ConfigFault(file_ + ":" + std::to_string(mark.line + 1) + ":" +
+                        std::to_string(mark.column + 1) + ": key \"" +
+                        utf8::printable(*scalar, 128) +
+                        "\" is given twice in one mapping (first at line " +
                         std::to_string(at->second.line + 1) + "); YAML keeps only one of them");
     }
   }
@@ -85,11 +91,13 @@ YAML::Node YamlReader::load(const std::string& text) const {
 std::string YamlReader::place(const YAML::Node& node) const {
   const auto mark = node.Mark();
   std::string where = file_;
-  if (!mark.is_null()) where += ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+  if (!mark.is_null())
+    where += ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
   return where;
 }
 
-void YamlReader::fail(const YAML::Node& node, const std::string& path, const std::string& what) const {
+void YamlReader::fail(const YAML::Node& node, const std::string& path,
+                      const std::string& what) const {
   throw ConfigFault(place(node) + ": " + path + ": " + what);
 }
 
@@ -98,7 +106,8 @@ void YamlReader::keys(const YAML::Node& node, const std::string& path,
   keys(node, path, std::vector<std::string>(allowed.begin(), allowed.end()));
 }
 
-void YamlReader::keys(const YAML::Node& node, const std::string& path, const std::vector<std::string>& allowed) const {
+void YamlReader::keys(const YAML::Node& node, const std::string& path,
+                      const std::vector<std::string>& allowed) const {
   if (!node.IsMap()) fail(node, path, "expected a mapping");
   for (const auto& entry : node) {
     const std::string key = entry.first.as<std::string>();
@@ -107,7 +116,8 @@ void YamlReader::keys(const YAML::Node& node, const std::string& path, const std
     if (!known) {
       std::string list;
       for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-      fail(entry.first, path, "unknown key \"" + utf8::printable(key, 128) + "\" (expected one of: " + list + ")");
+      fail(entry.first, path,
+           "unknown key \"" + utf8::printable(key, 128) + "\" (expected one of: " + list + ")");
     }
   }
 }
@@ -135,7 +145,8 @@ std::string YamlReader::string(const YAML::Node& node, const std::string& path) 
 double YamlReader::number(const YAML::Node& node, const std::string& path) const {
   if (!node.IsScalar()) fail(node, path, "expected a number");
   const auto value = parse_double(node.Scalar());
-  if (!value || !std::isfinite(*value)) fail(node, path, "expected a finite number, got \"" + node.Scalar() + "\"");
+  if (!value || !std::isfinite(*value))
+    fail(node, path, "expected a finite number, got \"" + node.Scalar() + "\"");
   return *value;
 }
 
@@ -146,7 +157,9 @@ std::int64_t YamlReader::integer(const YAML::Node& node, const std::string& path
   if (!parsed) fail(node, path, "expected an integer, got \"" + node.Scalar() + "\"");
   const std::int64_t value = *parsed;
   if (value < min || value > max) {
-    fail(node, path, std::to_string(value) + " is outside [" + std::to_string(min) + ", " + std::to_string(max) + "]");
+    fail(node, path,
+         std::to_string(value) + " is outside [" + std::to_string(min) + ", " +
+             std::to_string(max) + "]");
   }
   return value;
 }
@@ -166,10 +179,12 @@ Nanos YamlReader::duration(const YAML::Node& node, const std::string& path) cons
   return *parsed;
 }
 
-std::vector<std::string> YamlReader::strings(const YAML::Node& node, const std::string& path) const {
+std::vector<std::string> YamlReader::strings(const YAML::Node& node,
+                                             const std::string& path) const {
   if (!node.IsSequence()) fail(node, path, "expected a list of strings");
   std::vector<std::string> out;
-  for (std::size_t i = 0; i < node.size(); ++i) out.push_back(string(node[i], path + "[" + std::to_string(i) + "]"));
+  for (std::size_t i = 0; i < node.size(); ++i)
+    out.push_back(string(node[i], path + "[" + std::to_string(i) + "]"));
   return out;
 }
 

@@ -27,17 +27,21 @@ class YamlReader {
   // itself keeps the first silently, so a second `control_plane:` was ignored).
   YAML::Node load(const std::string& text) const;
 
-  [[noreturn]] void fail(const YAML::Node& node, const std::string& path, const std::string& what) const;
+  [[noreturn]] void fail(const YAML::Node& node, const std::string& path,
+                         const std::string& what) const;
   // "file:line:col" of a node.
   std::string place(const YAML::Node& node) const;
   // Fails on any key of the map `node` not in `allowed`; also fails when `node` is not a map.
-  void keys(const YAML::Node& node, const std::string& path, std::initializer_list<const char*> allowed) const;
-  void keys(const YAML::Node& node, const std::string& path, const std::vector<std::string>& allowed) const;
+  void keys(const YAML::Node& node, const std::string& path,
+            std::initializer_list<const char*> allowed) const;
+  void keys(const YAML::Node& node, const std::string& path,
+            const std::vector<std::string>& allowed) const;
 
   // Strings expand ${VAR} from the environment; an unset variable is an error.
   std::string string(const YAML::Node& node, const std::string& path) const;
   double number(const YAML::Node& node, const std::string& path) const;
-  std::int64_t integer(const YAML::Node& node, const std::string& path, std::int64_t min, std::int64_t max) const;
+  std::int64_t integer(const YAML::Node& node, const std::string& path, std::int64_t min,
+                       std::int64_t max) const;
   bool boolean(const YAML::Node& node, const std::string& path) const;
   Nanos duration(const YAML::Node& node, const std::string& path) const;
   std::vector<std::string> strings(const YAML::Node& node, const std::string& path) const;

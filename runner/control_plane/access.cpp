@@ -22,41 +22,52 @@ std::optional<std::string> bearer_token(const std::string& header) {
   if (end == start) return std::nullopt;
   for (std::size_t i = start; i < end; ++i) {
     const auto c = static_cast<unsigned char>(header[i]);
-    if (!(std::isalnum(c) || std::strchr("-._~+/=", c) != nullptr) || c == '\0') return std::nullopt;
+    if (!(std::isalnum(c) || std::strchr("-._~+/=", c) != nullptr) || c == '\0')
+      return std::nullopt;
   }
   return header.substr(start, end - start);
 }
 
 }  // namespace
 
-std::variant<Token, HttpResponse> Access::authorize(const std::optional<std::string>& header, Role needed) const {
+std::variant<Token, HttpResponse> Access::authorize(const std::optional<std::string>& header,
+                                                    Role needed) const {
   // With no tokens file no token can be right: say so, not only that one is missing.
-  const std::string none = tokens_.empty() ? "; no tokens file is configured (control_plane.tokens_file), so none is known" : "";
+  const std::string none =
+      tokens_.empty()
+          ? "; no tokens file is configured (control_plane.tokens_file), so none is known"
+          : "";
   if (!header) {
-    HttpResponse r = json_error(401, "this needs a bearer token (Authorization: Bearer <token>)" + none);
+    HttpResponse r =
+        json_error(401, "this needs a bearer token (Authorization: Bearer <token>)" + none);
     r.headers.emplace_back("WWW-Authenticate", "Bearer");
     return r;
   }
   const auto presented = bearer_token(*header);
   const auto token = presented ? tokens_.find(*presented) : std::nullopt;
   if (!token) {
-    HttpResponse r = json_error(401, presented ? "the token is not known" + none : "the Authorization header is not \"Bearer <token>\"");
+    HttpResponse r =
+        json_error(401, presented ? "the token is not known" + none
+                                  : "the Authorization header is not \"Bearer <token>\"");
     r.headers.emplace_back("WWW-Authenticate", "Bearer error=\"invalid_token\"");
     return r;
   }
   if (!allows(token->role, needed)) {
-    return json_error(403, "the token \"" + token->name + "\" has the role " + role_name(token->role) + "; this needs " + role_name(needed));
+    return json_error(403, "the token \"" + token->name + "\" has the role " +
+                               role_name(token->role) + "; this needs " + role_name(needed));
   }
   return *token;
 }
 
-std::optional<HttpResponse> Access::refused(const std::optional<std::string>& authorization, Role needed) const {
+std::optional<HttpResponse> Access::refused(const std::optional<std::string>& authorization,
+                                            Role needed) const {
   auto result = authorize(authorization, needed);
   if (auto* r = std::get_if<HttpResponse>(&result)) return std::move(*r);
   return std::nullopt;
 }
 
-std::optional<HttpResponse> Access::may_read(const std::optional<std::string>& authorization) const {
+std::optional<HttpResponse> Access::may_read(
+    const std::optional<std::string>& authorization) const {
   if (tokens_.empty()) return std::nullopt;
   return refused(authorization, Role::kViewer);
 }

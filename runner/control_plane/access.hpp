@@ -16,9 +16,11 @@ class Access {
 
   // `authorization` is the request's Authorization header, if it has one.
   // The token, when it allows `needed`; else the 401 or 403 to answer.
-  std::variant<Token, HttpResponse> authorize(const std::optional<std::string>& authorization, Role needed) const;
+  std::variant<Token, HttpResponse> authorize(const std::optional<std::string>& authorization,
+                                              Role needed) const;
   // The 401 or 403 to answer, or none when the request may go on.
-  std::optional<HttpResponse> refused(const std::optional<std::string>& authorization, Role needed) const;
+  std::optional<HttpResponse> refused(const std::optional<std::string>& authorization,
+                                      Role needed) const;
   // Reads need a viewer token once tokens exist; without a tokens file they are open.
   std::optional<HttpResponse> may_read(const std::optional<std::string>& authorization) const;
 

@@ -17,7 +17,8 @@ struct ControlPlane::Impl {
   RouteContext context;
   std::unique_ptr<HttpServer> server;
 
-  Impl(Engine& e, TelemetryIntake& i, Tokens t, ControlPlaneConfig c) : config(std::move(c)), context(e, i, std::move(t)) {}
+  Impl(Engine& e, TelemetryIntake& i, Tokens t, ControlPlaneConfig c)
+      : config(std::move(c)), context(e, i, std::move(t)) {}
 
   std::vector<HttpRoute> routes() {
     std::vector<HttpRoute> all;
@@ -28,7 +29,8 @@ struct ControlPlane::Impl {
   }
 };
 
-ControlPlane::ControlPlane(Engine& engine, TelemetryIntake& intake, Tokens tokens, ControlPlaneConfig config)
+ControlPlane::ControlPlane(Engine& engine, TelemetryIntake& intake, Tokens tokens,
+                           ControlPlaneConfig config)
     : impl_(std::make_unique<Impl>(engine, intake, std::move(tokens), std::move(config))) {}
 
 ControlPlane::~ControlPlane() { stop(); }
@@ -38,7 +40,8 @@ std::string ControlPlane::start() {
   Engine& engine = i.context.engine;
   if (engine.store() != nullptr) {
     auto opened = AuditStore::open(engine.config().engine.state_path);
-    if (auto* store = std::get_if<std::unique_ptr<AuditStore>>(&opened)) i.context.reader = std::move(*store);
+    if (auto* store = std::get_if<std::unique_ptr<AuditStore>>(&opened))
+      i.context.reader = std::move(*store);
   }
   HttpServerOptions options;
   options.host = i.config.host;
@@ -54,7 +57,9 @@ std::string ControlPlane::start() {
 
 void ControlPlane::set_ready(bool ready) { impl_->context.ready = ready; }
 int ControlPlane::port() const { return impl_->server ? impl_->server->port() : 0; }
-std::uint64_t ControlPlane::cut_connections() const { return impl_->server ? impl_->server->cut_connections() : 0; }
+std::uint64_t ControlPlane::cut_connections() const {
+  return impl_->server ? impl_->server->cut_connections() : 0;
+}
 
 void ControlPlane::stop() {
   if (impl_ && impl_->server) impl_->server->stop();

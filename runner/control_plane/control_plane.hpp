@@ -36,7 +36,7 @@ class ControlPlane {
   // Binds the listen address and serves on background threads; "" or why not.
   std::string start();
   void set_ready(bool ready);
-  int port() const;  // the bound port (config may say 0: any free port)
+  int port() const;                       // the bound port (config may say 0: any free port)
   std::uint64_t cut_connections() const;  // cut by a deadline (slow or half-open clients)
   void stop();
 

@@ -21,13 +21,18 @@ class EventsBody final : public BodyStream {
     const IngestCounts counts = body_->finish();
     json rejected = json::object();
     for (std::size_t i = 0; i < kRejectionCount; ++i) {
-      if (counts.rejected[i] > 0) rejected[std::string(name(static_cast<Rejection>(i)))] = counts.rejected[i];
+      if (counts.rejected[i] > 0)
+        rejected[std::string(name(static_cast<Rejection>(i)))] = counts.rejected[i];
     }
-    const json answer{{"accepted", counts.accepted}, {"rejected", rejected}, {"rejected_total", counts.rejected_total()}};
+    const json answer{{"accepted", counts.accepted},
+                      {"rejected", rejected},
+                      {"rejected_total", counts.rejected_total()}};
     if (!cut) return ok(dump(answer));
     // What came before the limit is in; the client learns where it stopped.
     json error = answer;
-    error["error"] = "the body is larger than control_plane.max_body_bytes; the lines counted here were taken, the rest was not";
+    error["error"] =
+        "the body is larger than control_plane.max_body_bytes; the lines counted here were taken, "
+        "the rest was not";
     HttpResponse r = ok(dump(error));
     r.status = 413;
     return r;
@@ -41,7 +46,12 @@ class EventsBody final : public BodyStream {
 
 std::vector<HttpRoute> event_routes(RouteContext& c) {
   std::vector<HttpRoute> r;
-  r.push_back({"POST", "/v1/events", [&c](HttpRequest& req) { return c.access.refused(req.header("Authorization"), Role::kIngest); }, {},
+  r.push_back({"POST",
+               "/v1/events",
+               [&c](HttpRequest& req) {
+                 return c.access.refused(req.header("Authorization"), Role::kIngest);
+               },
+               {},
                [&c](HttpRequest&) -> std::unique_ptr<BodyStream> {
                  auto body = c.intake.open_body("http", kWorkerWait);
                  if (!body) return nullptr;

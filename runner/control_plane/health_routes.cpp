@@ -23,8 +23,10 @@ HttpResponse health(const Engine& engine, Nanos limit) {
 HttpResponse metrics(RouteContext& c) {
   std::string text = c.engine.metrics_text() + c.intake.metrics_text();
   metric_family(text, "setpoint_control_plane_connections_cut_total", "counter",
-                "Connections cut for sending a request too slowly (408 at the header deadline, or past request_timeout).");
-  metric_sample(text, "setpoint_control_plane_connections_cut_total", "", static_cast<double>(c.cut_connections()));
+                "Connections cut for sending a request too slowly (408 at the header deadline, or "
+                "past request_timeout).");
+  metric_sample(text, "setpoint_control_plane_connections_cut_total", "",
+                static_cast<double>(c.cut_connections()));
   HttpResponse m = ok(std::move(text));
   m.content_type = "text/plain; version=0.0.4; charset=utf-8";
   return m;
@@ -34,8 +36,12 @@ HttpResponse metrics(RouteContext& c) {
 
 std::vector<HttpRoute> health_routes(RouteContext& c) {
   std::vector<HttpRoute> r;
-  r.push_back({"GET", "/healthz", {}, [&c](HttpRequest&) { return health(c.engine, kStalledAfter); }, {}});
-  r.push_back({"GET", "/readyz", {}, [&c](HttpRequest&) {
+  r.push_back(
+      {"GET", "/healthz", {}, [&c](HttpRequest&) { return health(c.engine, kStalledAfter); }, {}});
+  r.push_back({"GET",
+               "/readyz",
+               {},
+               [&c](HttpRequest&) {
                  if (!c.ready) return json_error(503, "starting");
                  HttpResponse h = health(c.engine, kUnreadyAfter);
                  return h.status == 200 ? ok(c.engine.view("health")) : h;

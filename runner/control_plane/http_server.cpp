@@ -6,13 +6,12 @@
 #include <fcntl.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <spdlog/spdlog.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <netinet/in.h>
 
 #include <atomic>
 #include <cctype>
@@ -49,7 +48,8 @@ std::vector<std::string_view> segments(std::string_view path) {
 }
 
 // The route's pattern matches the path: its captures, or none.
-std::optional<std::vector<std::string>> match(const std::vector<std::string>& pattern, const std::vector<std::string_view>& path) {
+std::optional<std::vector<std::string>> match(const std::vector<std::string>& pattern,
+                                              const std::vector<std::string_view>& path) {
   if (pattern.size() != path.size()) return std::nullopt;
   std::vector<std::string> captures;
   for (std::size_t i = 0; i < pattern.size(); ++i) {
@@ -88,8 +88,10 @@ void refuse(int fd, int status, const char* reason, std::string_view message) {
   std::string body = "{\"error\":";
   json_text::append_string(body, message);
   body += "}";
-  const std::string answer = "HTTP/1.1 " + std::to_string(status) + " " + reason + "\r\nContent-Type: application/json\r\nContent-Length: " +
-                             std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+  const std::string answer =
+      "HTTP/1.1 " + std::to_string(status) + " " + reason +
+      "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+      "\r\nConnection: close\r\n\r\n" + body;
   ::send(fd, answer.data(), answer.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
   ::close(fd);
 }
@@ -100,7 +102,9 @@ std::optional<std::string> HttpRequest::header(std::string_view name) const {
   const char* value = nullptr;
   std::size_t size = 0;
   const std::string key(name);
-  if (MHD_lookup_connection_value_n(connection, MHD_HEADER_KIND, key.c_str(), key.size(), &value, &size) != MHD_YES) return std::nullopt;
+  if (MHD_lookup_connection_value_n(connection, MHD_HEADER_KIND, key.c_str(), key.size(), &value,
+                                    &size) != MHD_YES)
+    return std::nullopt;
   return value == nullptr ? std::string() : std::string(value, size);
 }
 
@@ -108,7 +112,8 @@ std::optional<std::string> HttpRequest::query(std::string_view name) const {
   const char* value = nullptr;
   std::size_t size = 0;
   const std::string key(name);
-  if (MHD_lookup_connection_value_n(connection, MHD_GET_ARGUMENT_KIND, key.c_str(), key.size(), &value, &size) != MHD_YES) {
+  if (MHD_lookup_connection_value_n(connection, MHD_GET_ARGUMENT_KIND, key.c_str(), key.size(),
+                                    &value, &size) != MHD_YES) {
     return std::nullopt;
   }
   return value == nullptr ? std::string() : std::string(value, size);
@@ -162,7 +167,8 @@ struct HttpServer::Impl {
     for (const auto& c : routes) {
       auto captures = match(c.pattern, path);
       if (!captures) continue;
-      const bool same = c.route.method == x.request.method || (c.route.method == "GET" && x.request.method == "HEAD");
+      const bool same = c.route.method == x.request.method ||
+                        (c.route.method == "GET" && x.request.method == "HEAD");
       if (!same) {
         allowed += (allowed.empty() ? "" : ", ") + c.route.method;
         continue;
@@ -171,7 +177,9 @@ struct HttpServer::Impl {
       x.request.captures = std::move(*captures);
       return std::nullopt;
     }
-    if (allowed.empty()) return json_error(404, "no such endpoint: " + utf8::printable(x.request.method + " " + x.request.path, 512));
+    if (allowed.empty())
+      return json_error(404, "no such endpoint: " +
+                                 utf8::printable(x.request.method + " " + x.request.path, 512));
     HttpResponse r = json_error(405, x.request.method + " is not allowed here; use " + allowed);
     r.headers.emplace_back("Allow", allowed);
     return r;
@@ -186,13 +194,15 @@ struct HttpServer::Impl {
     if (const auto length = x.request.header("Content-Length")) {
       const auto n = parse_integer(*length);  // MHD has refused a malformed one already
       if (!n || static_cast<std::uint64_t>(*n) > options.max_body_bytes) {
-        return json_error(413, "the body (" + utf8::printable(*length, 32) + " bytes) is larger than control_plane.max_body_bytes (" +
+        return json_error(413, "the body (" + utf8::printable(*length, 32) +
+                                   " bytes) is larger than control_plane.max_body_bytes (" +
                                    std::to_string(options.max_body_bytes) + ")");
       }
     }
     if (x.route->stream) {
       x.stream = x.route->stream(x.request);
-      if (!x.stream) return json_error(503, "too many bodies are being taken at once; try again in a moment");
+      if (!x.stream)
+        return json_error(503, "too many bodies are being taken at once; try again in a moment");
     }
     return std::nullopt;
   }
@@ -204,8 +214,10 @@ struct HttpServer::Impl {
       x.cut = true;  // the rest is read and dropped (within request_timeout), so a 413 can be sent
       return true;
     }
-    if (x.stream) x.stream->take(bytes);
-    else x.request.body.append(bytes);
+    if (x.stream)
+      x.stream->take(bytes);
+    else
+      x.request.body.append(bytes);
     return true;
   }
 
@@ -213,29 +225,35 @@ struct HttpServer::Impl {
     try {
       if (x.stream) return x.stream->finish(x.cut);
       if (x.cut) {
-        return json_error(413, "the body is larger than control_plane.max_body_bytes (" + std::to_string(options.max_body_bytes) + ")");
+        return json_error(413, "the body is larger than control_plane.max_body_bytes (" +
+                                   std::to_string(options.max_body_bytes) + ")");
       }
       return x.route->handle(x.request);
     } catch (const std::exception& e) {
-      spdlog::error("{} {}: {}", x.request.method, utf8::printable(x.request.path, 256), utf8::printable(e.what(), 512));
+      spdlog::error("{} {}: {}", x.request.method, utf8::printable(x.request.path, 256),
+                    utf8::printable(e.what(), 512));
       return json_error(500, "internal error");
     }
   }
 
   static MHD_Result send(MHD_Connection* connection, const HttpResponse& r) {
-    MHD_Response* response = MHD_create_response_from_buffer(r.body.size(), const_cast<char*>(r.body.data()), MHD_RESPMEM_MUST_COPY);
+    MHD_Response* response = MHD_create_response_from_buffer(
+        r.body.size(), const_cast<char*>(r.body.data()), MHD_RESPMEM_MUST_COPY);
     if (response == nullptr) return MHD_NO;
     MHD_add_response_header(response, "Content-Type", r.content_type.c_str());
     // One request per connection: each next one passes the gate (and its deadline) again.
     MHD_add_response_header(response, "Connection", "close");
-    for (const auto& [name, value] : r.headers) MHD_add_response_header(response, name.c_str(), value.c_str());
-    const MHD_Result queued = MHD_queue_response(connection, static_cast<unsigned>(r.status), response);
+    for (const auto& [name, value] : r.headers)
+      MHD_add_response_header(response, name.c_str(), value.c_str());
+    const MHD_Result queued =
+        MHD_queue_response(connection, static_cast<unsigned>(r.status), response);
     MHD_destroy_response(response);
     return queued;
   }
 
-  static MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url, const char* method, const char*,
-                               const char* upload, std::size_t* upload_size, void** context) {
+  static MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url,
+                               const char* method, const char*, const char* upload,
+                               std::size_t* upload_size, void** context) {
     Impl& self = *static_cast<Impl*>(cls);
     auto* x = static_cast<Exchange*>(*context);
     if (x == nullptr) {
@@ -247,7 +265,8 @@ struct HttpServer::Impl {
       try {
         if (auto early = self.begin(*x)) return send(connection, *early);
       } catch (const std::exception& e) {
-        spdlog::error("{} {}: {}", x->request.method, utf8::printable(x->request.path, 256), utf8::printable(e.what(), 512));
+        spdlog::error("{} {}: {}", x->request.method, utf8::printable(x->request.path, 256),
+                      utf8::printable(e.what(), 512));
         return send(connection, json_error(500, "internal error"));
       }
       return MHD_YES;
@@ -265,11 +284,13 @@ struct HttpServer::Impl {
     *context = nullptr;
   }
 
-  static void on_connection(void* cls, MHD_Connection* connection, void**, MHD_ConnectionNotificationCode code) {
+  static void on_connection(void* cls, MHD_Connection* connection, void**,
+                            MHD_ConnectionNotificationCode code) {
     Impl& self = *static_cast<Impl*>(cls);
     std::lock_guard lock(self.mutex);
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-      const MHD_ConnectionInfo* info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+      const MHD_ConnectionInfo* info =
+          MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
       Tracked t;
       t.socket = info == nullptr ? -1 : ::fcntl(info->connect_fd, F_DUPFD_CLOEXEC, 0);
       t.since = Steady::now();
@@ -288,7 +309,9 @@ struct HttpServer::Impl {
       wake.wait_for(lock, std::chrono::milliseconds(200));
       const auto now = Steady::now();
       for (auto& [_, t] : connections) {
-        if (t.cut || t.socket < 0 || now - t.since < std::chrono::nanoseconds(options.request_timeout)) continue;
+        if (t.cut || t.socket < 0 ||
+            now - t.since < std::chrono::nanoseconds(options.request_timeout))
+          continue;
         ::shutdown(t.socket, SHUT_RDWR);
         t.cut = true;
         cut.fetch_add(1, std::memory_order_relaxed);
@@ -312,14 +335,19 @@ struct HttpServer::Impl {
       if (!waiting.empty()) {
         auto first = waiting.begin()->second.due;
         for (const auto& [_, w] : waiting) first = std::min(first, w.due);
-        timeout_ms = static_cast<int>(std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::milliseconds>(first - Steady::now()).count() + 1));
+        timeout_ms = static_cast<int>(std::max<std::int64_t>(
+            0,
+            std::chrono::duration_cast<std::chrono::milliseconds>(first - Steady::now()).count() +
+                1));
       }
       const int n = ::epoll_wait(epoll, events, 64, timeout_ms);
       for (int k = 0; k < n; ++k) {
         const int fd = events[k].data.fd;
         if (fd == stop_event) return;
-        if (fd == listener) admit_new();
-        else look_at(fd, (events[k].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0);
+        if (fd == listener)
+          admit_new();
+        else
+          look_at(fd, (events[k].events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0);
       }
       const auto now = Steady::now();
       for (auto it = waiting.begin(); it != waiting.end();) {
@@ -328,7 +356,8 @@ struct HttpServer::Impl {
           continue;
         }
         ::epoll_ctl(epoll, EPOLL_CTL_DEL, it->first, nullptr);
-        refuse(it->first, 408, "Request Timeout", "the request's headers did not arrive within control_plane.header_timeout");
+        refuse(it->first, 408, "Request Timeout",
+               "the request's headers did not arrive within control_plane.header_timeout");
         cut.fetch_add(1, std::memory_order_relaxed);
         it = waiting.erase(it);
       }
@@ -339,11 +368,13 @@ struct HttpServer::Impl {
     for (;;) {
       Waiting w;
       w.length = sizeof w.address;
-      const int fd = ::accept4(listener, reinterpret_cast<sockaddr*>(&w.address), &w.length, SOCK_CLOEXEC);
+      const int fd =
+          ::accept4(listener, reinterpret_cast<sockaddr*>(&w.address), &w.length, SOCK_CLOEXEC);
       if (fd < 0) return;  // EAGAIN: no more for now
       const std::size_t busy = serving();
       if (busy >= options.max_connections) {
-        refuse(fd, 503, "Service Unavailable", "too many connections (control_plane.max_connections); try again in a moment");
+        refuse(fd, 503, "Service Unavailable",
+               "too many connections (control_plane.max_connections); try again in a moment");
         continue;
       }
       // Full of connections still waiting for their headers: the one that has waited longest
@@ -352,7 +383,8 @@ struct HttpServer::Impl {
       if (waiting.size() + busy >= options.max_connections) evict_longest_waiting();
       w.due = Steady::now() + std::chrono::nanoseconds(options.header_timeout);
       epoll_event event{};
-      event.events = EPOLLIN | EPOLLRDHUP | EPOLLET;  // edge: peeked bytes stay, only new ones wake us
+      event.events =
+          EPOLLIN | EPOLLRDHUP | EPOLLET;  // edge: peeked bytes stay, only new ones wake us
       event.data.fd = fd;
       if (::epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event) != 0) {
         ::close(fd);
@@ -371,7 +403,8 @@ struct HttpServer::Impl {
     if (oldest == waiting.end()) return;
     ::epoll_ctl(epoll, EPOLL_CTL_DEL, oldest->first, nullptr);
     refuse(oldest->first, 503, "Service Unavailable",
-           "too many connections are waiting for their headers (control_plane.max_connections); this one waited longest");
+           "too many connections are waiting for their headers (control_plane.max_connections); "
+           "this one waited longest");
     cut.fetch_add(1, std::memory_order_relaxed);
     waiting.erase(oldest);
   }
@@ -386,10 +419,12 @@ struct HttpServer::Impl {
     const std::string_view seen(head.data(), n > 0 ? static_cast<std::size_t>(n) : 0);
     const std::size_t end = seen.find("\r\n\r\n");
     if (n <= 0 || (end == std::string_view::npos && seen.size() < kMaxHead)) {
-      if (n > 0 && !ended) return;  // more to come
+      if (n > 0 && !ended) return;                     // more to come
       ::epoll_ctl(epoll, EPOLL_CTL_DEL, fd, nullptr);  // it ended before its headers did
-      if (n > 0) refuse(fd, 400, "Bad Request", "the request ended before its headers did");
-      else ::close(fd);
+      if (n > 0)
+        refuse(fd, 400, "Bad Request", "the request ended before its headers did");
+      else
+        ::close(fd);
       waiting.erase(it);
       return;
     }
@@ -397,29 +432,35 @@ struct HttpServer::Impl {
     const Waiting w = it->second;
     waiting.erase(it);
     if (end == std::string_view::npos) {
-      refuse(fd, 431, "Request Header Fields Too Large", "the request's headers are larger than " + std::to_string(kMaxHead / 1024) + " KiB");
+      refuse(fd, 431, "Request Header Fields Too Large",
+             "the request's headers are larger than " + std::to_string(kMaxHead / 1024) + " KiB");
       return;
     }
     if (const std::string bad = bad_head(seen.substr(0, end)); !bad.empty()) {
       refuse(fd, 400, "Bad Request", bad);
       return;
     }
-    MHD_add_connection(daemon, fd, reinterpret_cast<const sockaddr*>(&w.address), w.length);  // MHD owns it now
+    MHD_add_connection(daemon, fd, reinterpret_cast<const sockaddr*>(&w.address),
+                       w.length);  // MHD owns it now
   }
 
   static void on_log(void* cls, const char* format, va_list args) {
     char text[512];
     std::vsnprintf(text, sizeof text, format, args);
     std::string_view raw(text);
-    while (!raw.empty() && std::isspace(static_cast<unsigned char>(raw.back()))) raw.remove_suffix(1);
+    while (!raw.empty() && std::isspace(static_cast<unsigned char>(raw.back())))
+      raw.remove_suffix(1);
     const std::string line = utf8::printable(raw, 500);
     auto& self = *static_cast<Impl*>(cls);
-    if (self.daemon == nullptr) self.start_error = line;  // while starting: why it could not
-    else spdlog::debug("control plane: {}", line);
+    if (self.daemon == nullptr)
+      self.start_error = line;  // while starting: why it could not
+    else
+      spdlog::debug("control plane: {}", line);
   }
 };
 
-HttpServer::HttpServer(HttpServerOptions options, std::vector<HttpRoute> routes) : impl_(std::make_unique<Impl>()) {
+HttpServer::HttpServer(HttpServerOptions options, std::vector<HttpRoute> routes)
+    : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
   for (auto& r : routes) {
     std::vector<std::string> pattern;
@@ -438,13 +479,17 @@ std::string HttpServer::start() {
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = AI_PASSIVE;
   addrinfo* found = nullptr;
-  if (::getaddrinfo(i.options.host.c_str(), std::to_string(i.options.port).c_str(), &hints, &found) != 0 || found == nullptr) {
+  if (::getaddrinfo(i.options.host.c_str(), std::to_string(i.options.port).c_str(), &hints,
+                    &found) != 0 ||
+      found == nullptr) {
     return "control_plane.listen: " + i.options.host + " is not an address here";
   }
   i.listener = ::socket(found->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   const int yes = 1;
   ::setsockopt(i.listener, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-  const bool bound = i.listener >= 0 && ::bind(i.listener, found->ai_addr, found->ai_addrlen) == 0 && ::listen(i.listener, 512) == 0;
+  const bool bound = i.listener >= 0 &&
+                     ::bind(i.listener, found->ai_addr, found->ai_addrlen) == 0 &&
+                     ::listen(i.listener, 512) == 0;
   ::freeaddrinfo(found);
   if (!bound) {
     const std::string why = std::strerror(errno);
@@ -455,25 +500,27 @@ std::string HttpServer::start() {
   sockaddr_storage address{};
   socklen_t length = sizeof address;
   ::getsockname(i.listener, reinterpret_cast<sockaddr*>(&address), &length);
-  i.port = ntohs(address.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&address)->sin6_port
-                                               : reinterpret_cast<sockaddr_in*>(&address)->sin_port);
-  const auto seconds = [](Nanos d) { return static_cast<unsigned>(std::max<Nanos>(1, d / kNanosPerSecond)); };
+  i.port =
+      ntohs(address.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&address)->sin6_port
+                                          : reinterpret_cast<sockaddr_in*>(&address)->sin_port);
+  const auto seconds = [](Nanos d) {
+    return static_cast<unsigned>(std::max<Nanos>(1, d / kNanosPerSecond));
+  };
   // Connections come from the gate (MHD_add_connection), never from a socket of MHD's own.
-  const unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC |
-                         MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ERROR_LOG;
-  i.daemon = MHD_start_daemon(flags, 0, nullptr, nullptr, &Impl::on_request, &i,
-                              MHD_OPTION_CONNECTION_LIMIT, i.options.max_connections,
-                              MHD_OPTION_CONNECTION_TIMEOUT, seconds(i.options.header_timeout),
-                              MHD_OPTION_CONNECTION_MEMORY_LIMIT, static_cast<std::size_t>(2 * kMaxHead),
-                              MHD_OPTION_THREAD_STACK_SIZE, static_cast<std::size_t>(1u << 20),
-                              MHD_OPTION_NOTIFY_COMPLETED, &Impl::on_completed, &i,
-                              MHD_OPTION_NOTIFY_CONNECTION, &Impl::on_connection, &i,
-                              MHD_OPTION_EXTERNAL_LOGGER, &Impl::on_log, &i,
-                              MHD_OPTION_END);
+  const unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+                         MHD_USE_POLL | MHD_USE_ITC | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ERROR_LOG;
+  i.daemon = MHD_start_daemon(
+      flags, 0, nullptr, nullptr, &Impl::on_request, &i, MHD_OPTION_CONNECTION_LIMIT,
+      i.options.max_connections, MHD_OPTION_CONNECTION_TIMEOUT, seconds(i.options.header_timeout),
+      MHD_OPTION_CONNECTION_MEMORY_LIMIT, static_cast<std::size_t>(2 * kMaxHead),
+      MHD_OPTION_THREAD_STACK_SIZE, static_cast<std::size_t>(1u << 20), MHD_OPTION_NOTIFY_COMPLETED,
+      &Impl::on_completed, &i, MHD_OPTION_NOTIFY_CONNECTION, &Impl::on_connection, &i,
+      MHD_OPTION_EXTERNAL_LOGGER, &Impl::on_log, &i, MHD_OPTION_END);
   if (i.daemon == nullptr) {
     ::close(i.listener);
     i.listener = -1;
-    return "control_plane: cannot start the HTTP server" + (i.start_error.empty() ? "" : ": " + i.start_error);
+    return "control_plane: cannot start the HTTP server" +
+           (i.start_error.empty() ? "" : ": " + i.start_error);
   }
   i.epoll = ::epoll_create1(EPOLL_CLOEXEC);
   i.stop_event = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -512,6 +559,8 @@ void HttpServer::stop() {
 }
 
 int HttpServer::port() const { return impl_->port; }
-std::uint64_t HttpServer::cut_connections() const { return impl_->cut.load(std::memory_order_relaxed); }
+std::uint64_t HttpServer::cut_connections() const {
+  return impl_->cut.load(std::memory_order_relaxed);
+}
 
 }  // namespace setpoint::runner

@@ -26,8 +26,12 @@ HttpResponse awaited(Engine& engine, Reply r) {
   HttpResponse out;
   out.status = r.status;
   json answer = parse_own_json(r.body);
-  const json* decision = answer.is_object() && answer.contains("decision") && answer["decision"].is_object() ? &answer["decision"] : nullptr;
-  if (r.status != 200 || decision == nullptr || decision->value("outcome", std::string("x")) != "") {
+  const json* decision =
+      answer.is_object() && answer.contains("decision") && answer["decision"].is_object()
+          ? &answer["decision"]
+          : nullptr;
+  if (r.status != 200 || decision == nullptr ||
+      decision->value("outcome", std::string("x")) != "") {
     out.body = std::move(r.body);
     return out;
   }
@@ -39,8 +43,10 @@ HttpResponse awaited(Engine& engine, Reply r) {
     return Reply{};
   });
   Nanos timeout = kNanosPerSecond;
-  for (const auto& [_, actuator] : engine.config().actuators) timeout = std::max(timeout, actuator.timeout);
-  if (result.wait_for(std::chrono::nanoseconds(timeout + 2 * kNanosPerSecond)) == std::future_status::ready) {
+  for (const auto& [_, actuator] : engine.config().actuators)
+    timeout = std::max(timeout, actuator.timeout);
+  if (result.wait_for(std::chrono::nanoseconds(timeout + 2 * kNanosPerSecond)) ==
+      std::future_status::ready) {
     const json record = parse_own_json(result.get());
     if (record.is_object()) answer["decision"] = record;
   } else {
@@ -51,7 +57,8 @@ HttpResponse awaited(Engine& engine, Reply r) {
 }
 
 HttpResponse mutate(RouteContext& c, HttpRequest& req, Role needed, const Operation& action) {
-  const Token token = std::get<Token>(c.access.authorize(req.header("Authorization"), needed));  // admitted: it is valid
+  const Token token = std::get<Token>(
+      c.access.authorize(req.header("Authorization"), needed));  // admitted: it is valid
   json body = json::object();
   if (!req.body.empty()) {
     std::string error;
@@ -72,19 +79,26 @@ HttpResponse mutate(RouteContext& c, HttpRequest& req, Role needed, const Operat
       spdlog::error("{} by {}: {}", what, who, utf8::printable(ex.what(), 500));
       r = {500, R"({"error":"internal error"})"};
     }
-    if (e.store() != nullptr) e.store()->record_operator_action({e.clock().wall(), who, what, dump(body), r.status});
+    if (e.store() != nullptr)
+      e.store()->record_operator_action({e.clock().wall(), who, what, dump(body), r.status});
     spdlog::info("{} by {}: {} {}", what, who, r.status, utf8::printable(r.body, 2000));
     return r;
   });
   if (reply.wait_for(kEngineWait) != std::future_status::ready) {
-    return json_error(503, "the engine did not answer within 5 s; the request may still be applied");
+    return json_error(503,
+                      "the engine did not answer within 5 s; the request may still be applied");
   }
   return awaited(c.engine, reply.get());
 }
 
 HttpRoute mutation(RouteContext& c, const char* pattern, Role needed, Operation action) {
-  return {"POST", pattern, [&c, needed](HttpRequest& req) { return c.access.refused(req.header("Authorization"), needed); },
-          [&c, needed, action](HttpRequest& req) { return mutate(c, req, needed, action); }, {}};
+  return {"POST",
+          pattern,
+          [&c, needed](HttpRequest& req) {
+            return c.access.refused(req.header("Authorization"), needed);
+          },
+          [&c, needed, action](HttpRequest& req) { return mutate(c, req, needed, action); },
+          {}};
 }
 
 }  // namespace

@@ -26,7 +26,8 @@ HttpResponse state(RouteContext& c, const HttpRequest& req) {
   const auto span = text.size() > 64 ? std::nullopt : parse_duration(text);
   const Aggregator& aggregator = c.engine.aggregator();  // reads are safe from any thread
   if (!span || *span <= 0 || !aggregator.windows().resolution_for(*span)) {
-    return json_error(400, "span: \"" + utf8::printable(text, 64) + "\" is not a duration within the windows (like 10s, 1m, 1h)");
+    return json_error(400, "span: \"" + utf8::printable(text, 64) +
+                               "\" is not a duration within the windows (like 10s, 1m, 1h)");
   }
   const Nanos now = c.engine.clock().wall();
   return ok(snapshot_json(aggregator, read_all(aggregator, now, *span), now, *span));
@@ -39,18 +40,22 @@ HttpResponse decisions(RouteContext& c, const HttpRequest& req) {
   q.limit = 100;
   if (const auto since = req.query("since")) {
     const auto t = time_param(*since);
-    if (!t) return json_error(400, "since: \"" + utf8::printable(*since, 64) + "\" is not an RFC 3339 time or epoch seconds");
+    if (!t)
+      return json_error(400, "since: \"" + utf8::printable(*since, 64) +
+                                 "\" is not an RFC 3339 time or epoch seconds");
     q.since = *t;
   }
   if (const auto policy = req.query("policy")) q.policy = *policy;
   if (const auto target = req.query("target")) q.target = *target;
   if (const auto verdict = req.query("verdict")) {
     q.verdict = *verdict;
-    if (q.verdict != "allow" && q.verdict != "clamp" && q.verdict != "block") return json_error(400, "verdict must be allow, clamp or block");
+    if (q.verdict != "allow" && q.verdict != "clamp" && q.verdict != "block")
+      return json_error(400, "verdict must be allow, clamp or block");
   }
   if (const auto limit = req.query("limit")) {
     const auto n = limit->size() > 7 ? std::nullopt : parse_integer(*limit);
-    if (!n || *n < 1 || *n > 100'000) return json_error(400, "limit must be a whole number from 1 to 100000");
+    if (!n || *n < 1 || *n > 100'000)
+      return json_error(400, "limit must be a whole number from 1 to 100000");
     q.limit = static_cast<std::size_t>(*n);
   }
   std::vector<StoredDecision> found;
@@ -63,8 +68,13 @@ HttpResponse decisions(RouteContext& c, const HttpRequest& req) {
   return ok(body + "]");
 }
 
-HttpRoute read(RouteContext& c, const char* path, std::function<HttpResponse(HttpRequest&)> answer) {
-  return {"GET", path, [&c](HttpRequest& req) { return c.access.may_read(req.header("Authorization")); }, std::move(answer), {}};
+HttpRoute read(RouteContext& c, const char* path,
+               std::function<HttpResponse(HttpRequest&)> answer) {
+  return {"GET",
+          path,
+          [&c](HttpRequest& req) { return c.access.may_read(req.header("Authorization")); },
+          std::move(answer),
+          {}};
 }
 
 HttpRoute view(RouteContext& c, const char* path, const char* name) {

@@ -27,7 +27,8 @@ struct RouteContext {
   std::mutex store_mutex;                          // guards `reader`
   std::unique_ptr<AuditStore> reader;              // a connection of its own, for reads
 
-  RouteContext(Engine& e, TelemetryIntake& i, Tokens tokens) : engine(e), intake(i), access(std::move(tokens)) {}
+  RouteContext(Engine& e, TelemetryIntake& i, Tokens tokens)
+      : engine(e), intake(i), access(std::move(tokens)) {}
 };
 
 HttpResponse ok(std::string body);

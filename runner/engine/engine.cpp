@@ -5,11 +5,10 @@
 #include <filesystem>
 #include <thread>
 
-#include "setpoint/base/timestamp.hpp"
-#include "setpoint/testing/test_file.hpp"
-
 #include "engine/actuator_factory.hpp"
 #include "engine/views.hpp"
+#include "setpoint/base/timestamp.hpp"
+#include "setpoint/testing/test_file.hpp"
 
 namespace setpoint::runner {
 namespace {
@@ -51,7 +50,9 @@ std::optional<double> stat_of(const WindowStats& s, const std::string& stat) {
 }  // namespace
 
 Engine::Engine(Config config, EngineOptions options)
-    : config_(std::move(config)), options_(std::move(options)), aggregator_(config_.aggregator_options()) {
+    : config_(std::move(config)),
+      options_(std::move(options)),
+      aggregator_(config_.aggregator_options()) {
   guard_ = std::make_unique<Guard>(config_.parameters, config_.actions, config_.engine.caps);
 }
 
@@ -63,11 +64,13 @@ Engine::~Engine() {
 }
 
 std::string Engine::start() {
-  auto stdlib = bindings::load_stdlib(options_.stdlib_dir.empty() ? SETPOINT_STDLIB_DIR : options_.stdlib_dir);
+  auto stdlib = bindings::load_stdlib(options_.stdlib_dir.empty() ? SETPOINT_STDLIB_DIR
+                                                                  : options_.stdlib_dir);
   if (auto* error = std::get_if<std::string>(&stdlib)) return *error;
   stdlib_ = std::get<bindings::Stdlib>(std::move(stdlib));
   // Before anything is made on disk: a refused start leaves no state file behind.
-  if (std::error_code ec; !fs::is_directory(config_.policies.dir, ec)) return "policies.dir: " + config_.policies.dir + " is not a folder";
+  if (std::error_code ec; !fs::is_directory(config_.policies.dir, ec))
+    return "policies.dir: " + config_.policies.dir + " is not a folder";
 
   if (options_.persistent) {
     const fs::path state = config_.engine.state_path;
@@ -78,7 +81,8 @@ std::string Engine::start() {
     store_ = std::get<std::unique_ptr<AuditStore>>(std::move(opened));
     if (const auto saved = store_->load_state("guard")) {
       std::string error;
-      if (!guard_->load_state(*saved, error)) return "the saved guard state in " + config_.engine.state_path + " is unreadable: " + error;
+      if (!guard_->load_state(*saved, error))
+        return "the saved guard state in " + config_.engine.state_path + " is unreadable: " + error;
       saved_guard_ = *saved;
     }
   }
@@ -89,7 +93,10 @@ std::string Engine::start() {
   build_effects();
   if (store_) {
     const std::size_t settled = pipeline_->reconcile(clock().wall());
-    if (settled > 0) spdlog::warn("settled {} actuation(s) a crash left without a result, by reading their targets back", settled);
+    if (settled > 0)
+      spdlog::warn(
+          "settled {} actuation(s) a crash left without a result, by reading their targets back",
+          settled);
     pipeline_->restore();
   }
 
@@ -116,8 +123,9 @@ std::string Engine::start() {
     return own;
   };
   share_limit_overrides();
-  folder_ = std::make_unique<bindings::PolicyFolder>(config_.policies.dir, &stdlib_, limits, *options_.cpu_clock, gate,
-                                                     50 * kNanosPerMilli, limits_for);
+  folder_ = std::make_unique<bindings::PolicyFolder>(config_.policies.dir, &stdlib_, limits,
+                                                     *options_.cpu_clock, gate, 50 * kNanosPerMilli,
+                                                     limits_for);
   if (!folder_->error().empty()) spdlog::warn("policies: {} (hot reload is off)", folder_->error());
   const Nanos wall = clock().wall();
   folder_->scan(options_.cpu_clock->monotonic());
@@ -164,7 +172,8 @@ void Engine::build_effects() {
       return;
     }
     ++metrics_.decisions[{d.policy, std::string(name(d.verdict.kind)), mode_name(d.mode)}];
-    if (d.proposal.kind == Proposal::Kind::kAct) ++metrics_.actions[{d.proposal.target, std::string(name(d.verdict.reason))}];
+    if (d.proposal.kind == Proposal::Kind::kAct)
+      ++metrics_.actions[{d.proposal.target, std::string(name(d.verdict.reason))}];
   });
   pipeline_->set_kpi_reader([this](const Verification& v, Nanos now) -> std::optional<double> {
     const auto id = aggregator_.find(v.series);
@@ -173,7 +182,8 @@ void Engine::build_effects() {
     if (!stats || stats->count == 0) return std::nullopt;
     return stat_of(*stats, v.stat);
   });
-  if (options_.persistent && !pool_) pool_ = std::make_unique<ActuatorPool>(config_.engine.actuator_threads, *options_.cpu_clock);
+  if (options_.persistent && !pool_)
+    pool_ = std::make_unique<ActuatorPool>(config_.engine.actuator_threads, *options_.cpu_clock);
   Nanos timeout = 0;
   for (const auto& [_, actuator] : config_.actuators) timeout = std::max(timeout, actuator.timeout);
   if (pool_) pipeline_->use_pool(*pool_, std::max(timeout, kNanosPerSecond));
@@ -214,8 +224,10 @@ void Engine::adopt(const std::vector<std::string>& changed, Nanos wall) {
     const auto& status = folder_->status().at(file);
     const auto live = folder_->live().find(file);
     if (live == folder_->live().end()) {
-      if (running_.erase(file) > 0 || status.gone) spdlog::info("policy file {}: {}", file, status.message);
-      else if (!status.ok) spdlog::error("policy file {}: {}", file, status.message);
+      if (running_.erase(file) > 0 || status.gone)
+        spdlog::info("policy file {}: {}", file, status.message);
+      else if (!status.ok)
+        spdlog::error("policy file {}: {}", file, status.message);
       continue;
     }
     if (!status.ok) {
@@ -224,7 +236,9 @@ void Engine::adopt(const std::vector<std::string>& changed, Nanos wall) {
     }
     const bindings::PolicyInfo& info = live->second.info;
     const PolicyOverride* o = nullptr;
-    if (const auto it = config_.policies.overrides.find(info.name); it != config_.policies.overrides.end()) o = &it->second;
+    if (const auto it = config_.policies.overrides.find(info.name);
+        it != config_.policies.overrides.end())
+      o = &it->second;
     std::vector<std::string> targets = info.params;
     targets.insert(targets.end(), info.actions.begin(), info.actions.end());
     pipeline_->declare(info.name, targets);
@@ -235,7 +249,8 @@ void Engine::adopt(const std::vector<std::string>& changed, Nanos wall) {
     running.disabled = !config_.policies.runs(info.name);
     std::string error;
     const Nanos every = o && o->every ? *o->every : info.every;
-    const std::string calendar = o && o->schedule ? *o->schedule : (o && o->every ? std::string() : info.schedule);
+    const std::string calendar =
+        o && o->schedule ? *o->schedule : (o && o->every ? std::string() : info.schedule);
     running.schedule = Schedule::make(every, calendar, error);
     if (!running.schedule) {
       running.last_error = error;
@@ -248,12 +263,16 @@ void Engine::adopt(const std::vector<std::string>& changed, Nanos wall) {
       // ctx.state from the last run before a restart.
       if (store_) {
         if (const auto saved = store_->load_state(state_key(info.name))) {
-          if (live->second.state->restore_state(*saved, error)) running.saved_state = *saved;
-          else spdlog::error("policy {}: its saved ctx.state cannot be restored: {}", info.name, error);
+          if (live->second.state->restore_state(*saved, error))
+            running.saved_state = *saved;
+          else
+            spdlog::error("policy {}: its saved ctx.state cannot be restored: {}", info.name,
+                          error);
         }
       }
     }
-    spdlog::info("policy {} ({}): {}, {}", info.name, file, status.message, running.schedule->text());
+    spdlog::info("policy {} ({}): {}, {}", info.name, file, status.message,
+                 running.schedule->text());
   }
 }
 
@@ -278,7 +297,8 @@ bindings::PolicyInputs Engine::inputs(Nanos wall) {
   return in;
 }
 
-void Engine::evaluate(const std::string& file, bindings::LivePolicy& live, RunningPolicy& running, Nanos wall) {
+void Engine::evaluate(const std::string& file, bindings::LivePolicy& live, RunningPolicy& running,
+                      Nanos wall) {
   const std::string& name = live.info.name;
   auto& counts = metrics_.policies[name];
   const auto in = inputs(wall);
@@ -297,7 +317,8 @@ void Engine::evaluate(const std::string& file, bindings::LivePolicy& live, Runni
     running.last_error = result.message;
     if (running.health.failure(wall, result.message)) {
       spdlog::error("policy {} quarantined until {} after {} failures in a row: {}", name,
-                    format_rfc3339(running.health.quarantined_until()), config_.policies.failures_to_quarantine, result.message);
+                    format_rfc3339(running.health.quarantined_until()),
+                    config_.policies.failures_to_quarantine, result.message);
     } else {
       spdlog::error("{} ({})", result.message, file);
     }
@@ -348,8 +369,10 @@ void Engine::tick() {
   for (const auto& file : reloaded) {
     // Reloads of files still there (a retired file is not a reload result).
     const auto& status = folder_->status().at(file);
-    if (!status.ok) ++metrics_.reloads_refused;
-    else if (folder_->live().count(file) > 0) ++metrics_.reloads_ok;
+    if (!status.ok)
+      ++metrics_.reloads_refused;
+    else if (folder_->live().count(file) > 0)
+      ++metrics_.reloads_ok;
   }
   adopt(reloaded, wall);
   run_posted();
@@ -372,8 +395,10 @@ void Engine::save(Nanos wall) {
   if (!store_ || dry_run()) return;
   std::string guard = guard_->save_state();
   if (guard == saved_guard_) return;
-  if (store_->save_state("guard", guard, wall)) saved_guard_ = std::move(guard);
-  else spdlog::error("cannot save the guard state: {}", store_->error());
+  if (store_->save_state("guard", guard, wall))
+    saved_guard_ = std::move(guard);
+  else
+    spdlog::error("cannot save the guard state: {}", store_->error());
 }
 
 std::future<Reply> Engine::post(std::function<Reply(Engine&)> work) {

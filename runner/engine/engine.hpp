@@ -21,17 +21,17 @@
 #include <vector>
 
 #include "config/config.hpp"
-#include "engine/metrics.hpp"
 #include "config/schedule.hpp"
+#include "engine/metrics.hpp"
 #include "setpoint/actuators/actuator_pool.hpp"
-#include "setpoint/windows/aggregator.hpp"
+#include "setpoint/actuators/inproc_actuator.hpp"
 #include "setpoint/audit/audit_store.hpp"
+#include "setpoint/audit/decision_log_file.hpp"
 #include "setpoint/bindings/policy_folder.hpp"
 #include "setpoint/bindings/policy_health.hpp"
-#include "setpoint/audit/decision_log_file.hpp"
 #include "setpoint/effects/effect_pipeline.hpp"
 #include "setpoint/guard/guard.hpp"
-#include "setpoint/actuators/inproc_actuator.hpp"
+#include "setpoint/windows/aggregator.hpp"
 
 namespace setpoint::runner {
 
@@ -94,7 +94,9 @@ class Engine {
   std::string metrics_text() const;
   // How long since the engine thread last finished a pass (any thread): a thread that has
   // stopped passing is unhealthy, whatever else still answers.
-  Nanos since_last_pass() const { return options_.cpu_clock->monotonic() - last_pass_.load(std::memory_order_relaxed); }
+  Nanos since_last_pass() const {
+    return options_.cpu_clock->monotonic() - last_pass_.load(std::memory_order_relaxed);
+  }
   // Where every source adds its ingest counts (any thread).
   IngestTotals& ingest_totals() { return ingest_totals_; }
 
@@ -119,7 +121,8 @@ class Engine {
   std::vector<std::string> all_files() const;
   bindings::HealthOptions health_options() const;
   void run_due(Nanos wall);
-  void evaluate(const std::string& file, bindings::LivePolicy& live, RunningPolicy& running, Nanos wall);
+  void evaluate(const std::string& file, bindings::LivePolicy& live, RunningPolicy& running,
+                Nanos wall);
   void save(Nanos wall);
   void publish(Nanos wall);
   void run_posted();
@@ -135,7 +138,7 @@ class Engine {
   std::unique_ptr<ActuatorPool> pool_;
   std::unique_ptr<EffectPipeline> pipeline_;
   InprocActuator inproc_;
-  LogActuator log_;  // for targets with no actuator section
+  LogActuator log_;                    // for targets with no actuator section
   std::atomic<bool> stopping_{false};  // read by the reload thread's test gate
   std::map<std::string, std::unique_ptr<Actuator>> actuators_;  // by target
   std::unique_ptr<bindings::PolicyFolder> folder_;
@@ -147,7 +150,8 @@ class Engine {
 
   // Per-policy limits, read by the folder's reload thread.
   std::mutex overrides_mutex_;
-  std::map<std::string, std::pair<std::optional<std::size_t>, std::optional<Nanos>>> limit_overrides_;
+  std::map<std::string, std::pair<std::optional<std::size_t>, std::optional<Nanos>>>
+      limit_overrides_;
 
   std::map<std::int64_t, std::vector<std::function<void(const std::string&)>>> finish_waiters_;
 

@@ -21,11 +21,16 @@ IngestCounts IngestTotals::get() const {
 std::string label_value(const std::string& value) {
   std::string out;
   out.reserve(value.size());
-  for (const char c : utf8::repaired(value)) {  // the format is UTF-8: a byte that is not breaks a scrape
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+  for (const char c :
+       utf8::repaired(value)) {  // the format is UTF-8: a byte that is not breaks a scrape
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -54,7 +59,8 @@ void metric_family(std::string& out, const char* name, const char* type, const c
   out += '\n';
 }
 
-void metric_sample(std::string& out, const std::string& name, const std::string& labels, double value) {
+void metric_sample(std::string& out, const std::string& name, const std::string& labels,
+                   double value) {
   out += name;
   if (!labels.empty()) out += "{" + labels + "}";
   out += ' ';
@@ -62,57 +68,91 @@ void metric_sample(std::string& out, const std::string& name, const std::string&
   out += '\n';
 }
 
-std::string metric_label(const char* name, const std::string& value) { return std::string(name) + "=\"" + label_value(value) + "\""; }
-
+std::string metric_label(const char* name, const std::string& value) {
+  return std::string(name) + "=\"" + label_value(value) + "\"";
+}
 
 std::string EngineMetrics::render(const IngestCounts& ingest) const {
   std::string out;
-  metric_family(out, "setpoint_events_ingested_total", "counter", "Telemetry events accepted into windows.");
+  metric_family(out, "setpoint_events_ingested_total", "counter",
+                "Telemetry events accepted into windows.");
   metric_sample(out, "setpoint_events_ingested_total", "", static_cast<double>(ingest.accepted));
-  metric_family(out, "setpoint_events_rejected_total", "counter", "Telemetry lines rejected, by reason.");
+  metric_family(out, "setpoint_events_rejected_total", "counter",
+                "Telemetry lines rejected, by reason.");
   for (std::size_t i = 0; i < kRejectionCount; ++i) {
-    metric_sample(out, "setpoint_events_rejected_total", metric_label("reason", std::string(name(static_cast<Rejection>(i)))),
-           static_cast<double>(ingest.rejected[i]));
+    metric_sample(out, "setpoint_events_rejected_total",
+                  metric_label("reason", std::string(name(static_cast<Rejection>(i)))),
+                  static_cast<double>(ingest.rejected[i]));
   }
   metric_family(out, "setpoint_series", "gauge", "Series held in windows.");
   metric_sample(out, "setpoint_series", "", static_cast<double>(series));
-  metric_family(out, "setpoint_series_rejected_total", "counter", "Events refused because the series cap was reached.");
-  metric_sample(out, "setpoint_series_rejected_total", "", static_cast<double>(cardinality_rejections));
+  metric_family(out, "setpoint_series_rejected_total", "counter",
+                "Events refused because the series cap was reached.");
+  metric_sample(out, "setpoint_series_rejected_total", "",
+                static_cast<double>(cardinality_rejections));
   metric_family(out, "setpoint_engine_ticks_total", "counter", "Passes of the engine loop.");
   metric_sample(out, "setpoint_engine_ticks_total", "", static_cast<double>(ticks));
 
-  metric_family(out, "setpoint_policy_evaluations_total", "counter", "Policy evaluations, by policy.");
-  for (const auto& [policy, c] : policies) metric_sample(out, "setpoint_policy_evaluations_total", metric_label("policy", policy), static_cast<double>(c.evaluations));
-  metric_family(out, "setpoint_policy_errors_total", "counter", "Failed policy evaluations (error, deadline, memory), by policy.");
-  for (const auto& [policy, c] : policies) metric_sample(out, "setpoint_policy_errors_total", metric_label("policy", policy), static_cast<double>(c.errors));
-  metric_family(out, "setpoint_policy_skipped_total", "counter", "Runs skipped because the policy was overdue (not queued), by policy.");
-  for (const auto& [policy, c] : policies) metric_sample(out, "setpoint_policy_skipped_total", metric_label("policy", policy), static_cast<double>(c.skipped));
-  metric_family(out, "setpoint_policy_evaluation_seconds", "summary", "Time spent in policy evaluations, by policy.");
+  metric_family(out, "setpoint_policy_evaluations_total", "counter",
+                "Policy evaluations, by policy.");
+  for (const auto& [policy, c] : policies)
+    metric_sample(out, "setpoint_policy_evaluations_total", metric_label("policy", policy),
+                  static_cast<double>(c.evaluations));
+  metric_family(out, "setpoint_policy_errors_total", "counter",
+                "Failed policy evaluations (error, deadline, memory), by policy.");
+  for (const auto& [policy, c] : policies)
+    metric_sample(out, "setpoint_policy_errors_total", metric_label("policy", policy),
+                  static_cast<double>(c.errors));
+  metric_family(out, "setpoint_policy_skipped_total", "counter",
+                "Runs skipped because the policy was overdue (not queued), by policy.");
+  for (const auto& [policy, c] : policies)
+    metric_sample(out, "setpoint_policy_skipped_total", metric_label("policy", policy),
+                  static_cast<double>(c.skipped));
+  metric_family(out, "setpoint_policy_evaluation_seconds", "summary",
+                "Time spent in policy evaluations, by policy.");
   for (const auto& [policy, c] : policies) {
-    metric_sample(out, "setpoint_policy_evaluation_seconds_sum", metric_label("policy", policy), c.seconds);
-    metric_sample(out, "setpoint_policy_evaluation_seconds_count", metric_label("policy", policy), static_cast<double>(c.evaluations));
+    metric_sample(out, "setpoint_policy_evaluation_seconds_sum", metric_label("policy", policy),
+                  c.seconds);
+    metric_sample(out, "setpoint_policy_evaluation_seconds_count", metric_label("policy", policy),
+                  static_cast<double>(c.evaluations));
   }
-  metric_family(out, "setpoint_policy_quarantined", "gauge", "1 while the policy is quarantined after repeated failures.");
-  for (const auto& [policy, c] : policies) metric_sample(out, "setpoint_policy_quarantined", metric_label("policy", policy), c.quarantined ? 1 : 0);
+  metric_family(out, "setpoint_policy_quarantined", "gauge",
+                "1 while the policy is quarantined after repeated failures.");
+  for (const auto& [policy, c] : policies)
+    metric_sample(out, "setpoint_policy_quarantined", metric_label("policy", policy),
+                  c.quarantined ? 1 : 0);
 
-  metric_family(out, "setpoint_decisions_total", "counter", "Decisions on proposals, by policy, guard verdict and mode.");
+  metric_family(out, "setpoint_decisions_total", "counter",
+                "Decisions on proposals, by policy, guard verdict and mode.");
   for (const auto& [key, n] : decisions) {
     const auto& [policy, verdict, mode] = key;
-    metric_sample(out, "setpoint_decisions_total", metric_label("policy", policy) + "," + metric_label("verdict", verdict) + "," + metric_label("mode", mode),
-           static_cast<double>(n));
+    metric_sample(out, "setpoint_decisions_total",
+                  metric_label("policy", policy) + "," + metric_label("verdict", verdict) + "," +
+                      metric_label("mode", mode),
+                  static_cast<double>(n));
   }
   metric_family(out, "setpoint_actuations_total", "counter",
-                "What actuations came to: applied, failed, unknown (timed out: counted as applied), drift, rolled back.");
-  for (const auto& [result, n] : results) metric_sample(out, "setpoint_actuations_total", metric_label("result", result), static_cast<double>(n));
-  metric_family(out, "setpoint_actions_total", "counter", "Named actions proposed, by action and guard reason.");
+                "What actuations came to: applied, failed, unknown (timed out: counted as "
+                "applied), drift, rolled back.");
+  for (const auto& [result, n] : results)
+    metric_sample(out, "setpoint_actuations_total", metric_label("result", result),
+                  static_cast<double>(n));
+  metric_family(out, "setpoint_actions_total", "counter",
+                "Named actions proposed, by action and guard reason.");
   for (const auto& [key, n] : actions) {
-    metric_sample(out, "setpoint_actions_total", metric_label("action", key.first) + "," + metric_label("reason", key.second), static_cast<double>(n));
+    metric_sample(out, "setpoint_actions_total",
+                  metric_label("action", key.first) + "," + metric_label("reason", key.second),
+                  static_cast<double>(n));
   }
-  metric_family(out, "setpoint_parameter_value", "gauge", "Each numeric parameter's current value (the shadow value in observe).");
-  for (const auto& [param, value] : parameters) metric_sample(out, "setpoint_parameter_value", metric_label("parameter", param), value);
+  metric_family(out, "setpoint_parameter_value", "gauge",
+                "Each numeric parameter's current value (the shadow value in observe).");
+  for (const auto& [param, value] : parameters)
+    metric_sample(out, "setpoint_parameter_value", metric_label("parameter", param), value);
   metric_family(out, "setpoint_policy_reloads_total", "counter", "Policy file reloads, by result.");
-  metric_sample(out, "setpoint_policy_reloads_total", metric_label("result", "ok"), static_cast<double>(reloads_ok));
-  metric_sample(out, "setpoint_policy_reloads_total", metric_label("result", "refused"), static_cast<double>(reloads_refused));
+  metric_sample(out, "setpoint_policy_reloads_total", metric_label("result", "ok"),
+                static_cast<double>(reloads_ok));
+  metric_sample(out, "setpoint_policy_reloads_total", metric_label("result", "refused"),
+                static_cast<double>(reloads_refused));
   return out;
 }
 

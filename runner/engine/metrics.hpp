@@ -30,10 +30,12 @@ struct EngineMetrics {
     bool quarantined = false;
   };
   std::map<std::string, PolicyCounts> policies;
-  std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t> decisions;  // policy, verdict, mode
-  std::map<std::pair<std::string, std::string>, std::uint64_t> actions;                  // action, reason
-  std::map<std::string, std::uint64_t> results;  // what actuations came to: applied, failed, unknown, drift, rolled back
-  std::map<std::string, double> parameters;                                              // current values
+  std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t>
+      decisions;                                                         // policy, verdict, mode
+  std::map<std::pair<std::string, std::string>, std::uint64_t> actions;  // action, reason
+  std::map<std::string, std::uint64_t>
+      results;  // what actuations came to: applied, failed, unknown, drift, rolled back
+  std::map<std::string, double> parameters;  // current values
   std::uint64_t reloads_ok = 0, reloads_refused = 0;
   std::uint64_t ticks = 0;
   std::uint64_t series = 0;
@@ -47,7 +49,8 @@ struct EngineMetrics {
 std::string label_value(const std::string& value);
 // Pieces of the text format: a family's HELP and TYPE lines, a sample, a label.
 void metric_family(std::string& out, const char* name, const char* type, const char* help);
-void metric_sample(std::string& out, const std::string& name, const std::string& labels, double value);
+void metric_sample(std::string& out, const std::string& name, const std::string& labels,
+                   double value);
 std::string metric_label(const char* name, const std::string& value);
 
 }  // namespace setpoint::runner

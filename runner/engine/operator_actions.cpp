@@ -30,14 +30,17 @@ std::string text_field(const json& body, const char* name) {
 
 bool flag(const json& body, const char* name) {
   if (!body.contains(name)) return false;
-  if (!body[name].is_boolean()) throw Refusal{400, std::string("\"") + name + "\" must be true or false"};
+  if (!body[name].is_boolean())
+    throw Refusal{400, std::string("\"") + name + "\" must be true or false"};
   return body[name].get<bool>();
 }
 
 Nanos duration_field(const json& body, const char* name) {
   const std::string text = text_field(body, name);
   const auto d = text.size() > 64 ? std::nullopt : parse_duration(text);
-  if (!d || *d <= 0) throw Refusal{400, std::string("\"") + name + "\": \"" + shown(text) + "\" is not a duration like 10m or 1h"};
+  if (!d || *d <= 0)
+    throw Refusal{400, std::string("\"") + name + "\": \"" + shown(text) +
+                           "\" is not a duration like 10m or 1h"};
   return *d;
 }
 
@@ -72,8 +75,10 @@ std::string paused_name(Engine& e, Pause::Scope scope, const json& body) {
   if (scope == Pause::Scope::kPolicy && !has_policy(e, name)) {
     throw Refusal{404, "no policy " + shown(name) + " is loaded (see setpoint policies)"};
   }
-  if (scope == Pause::Scope::kTarget && e.guard().parameter(name) == nullptr && e.guard().action(name) == nullptr) {
-    throw Refusal{404, "no parameter or action " + shown(name) + " in config (see setpoint params)"};
+  if (scope == Pause::Scope::kTarget && e.guard().parameter(name) == nullptr &&
+      e.guard().action(name) == nullptr) {
+    throw Refusal{404,
+                  "no parameter or action " + shown(name) + " in config (see setpoint params)"};
   }
   return name;
 }
@@ -89,16 +94,21 @@ std::int64_t id_of(const std::string& digits) {
 // (a person who typed 50.5 meant something; a policy's 50.5 is rounded).
 double operator_value(const ParameterSpec& spec, const json& given) {
   ProposedValue value;
-  if (given.is_boolean()) value = given.get<bool>();
-  else if (given.is_number()) value = given.get<double>();
-  else if (given.is_string()) value = given.get<std::string>();
-  else throw Refusal{400, "\"value\" must be a number, true or false, or one of the choices"};
+  if (given.is_boolean())
+    value = given.get<bool>();
+  else if (given.is_number())
+    value = given.get<double>();
+  else if (given.is_string())
+    value = given.get<std::string>();
+  else
+    throw Refusal{400, "\"value\" must be a number, true or false, or one of the choices"};
   if (spec.type == ParamType::kDuration && given.is_string()) {
     const auto d = parse_duration(given.get<std::string>());
     if (!d) throw Refusal{400, spec.name + " is a duration: give seconds or a duration like 30s"};
     value = static_cast<double>(*d) / kNanosPerSecond;
   }
-  if (spec.type == ParamType::kInt && given.is_number() && given.get<double>() != std::floor(given.get<double>())) {
+  if (spec.type == ParamType::kInt && given.is_number() &&
+      given.get<double>() != std::floor(given.get<double>())) {
     throw Refusal{400, spec.name + " takes whole numbers; " + dump(given) + " is not one"};
   }
   double out = 0;
@@ -109,10 +119,12 @@ double operator_value(const ParameterSpec& spec, const json& given) {
       wanted = "one of";
       for (const auto& c : spec.choices) wanted += " " + c;
     }
-    throw Refusal{400, spec.name + " is " + type_name(spec.type) + ": its value must be " + wanted + ", not " + utf8::printable(dump(given), 100)};
+    throw Refusal{400, spec.name + " is " + type_name(spec.type) + ": its value must be " + wanted +
+                           ", not " + utf8::printable(dump(given), 100)};
   }
   if (spec.numeric() && (out < spec.min || out > spec.max)) {
-    throw Refusal{409, dump(given) + " is outside " + spec.name + "'s bounds [" + dump(json(spec.min)) + ", " + dump(json(spec.max)) + "]"};
+    throw Refusal{409, dump(given) + " is outside " + spec.name + "'s bounds [" +
+                           dump(json(spec.min)) + ", " + dump(json(spec.max)) + "]"};
   }
   return out;
 }
@@ -136,13 +148,18 @@ Refusal not_pending(Engine& e, std::int64_t id) {
   if (!stored) return {404, "no proposal " + std::to_string(id) + " (see setpoint proposals)"};
   const std::string at = format_rfc3339(stored->decided_at);
   const std::string p = "proposal " + std::to_string(id);
-  if (stored->status == "approved") return {409, p + " was approved already, by " + stored->decided_by + " at " + at};
-  if (stored->status == "rejected") return {409, p + " was rejected, by " + stored->decided_by + " at " + at};
-  if (stored->status == "expired") return {409, p + " expired at " + at + " (no answer within engine.proposal_ttl)"};
+  if (stored->status == "approved")
+    return {409, p + " was approved already, by " + stored->decided_by + " at " + at};
+  if (stored->status == "rejected")
+    return {409, p + " was rejected, by " + stored->decided_by + " at " + at};
+  if (stored->status == "expired")
+    return {409, p + " expired at " + at + " (no answer within engine.proposal_ttl)"};
   if (stored->status == "superseded") {
     const json record = parse_own_json(stored->record);
-    const std::string by = record.is_object() ? record.value("detail", std::string()) : std::string();
-    return {409, p + " was " + (by.empty() ? "superseded by a newer one" : by) + "; see setpoint proposals"};
+    const std::string by =
+        record.is_object() ? record.value("detail", std::string()) : std::string();
+    return {409, p + " was " + (by.empty() ? "superseded by a newer one" : by) +
+                     "; see setpoint proposals"};
   }
   return {409, p + " is " + stored->status + ", not waiting"};
 }
@@ -156,9 +173,12 @@ const PendingProposal& pending(Engine& e, const std::string& digits) {
 
 // The decision a rollback goes back to: the value it applied (by id, or the parameter's last
 // change when `last`), never one that was blocked or only proposed.
-std::pair<double, std::string> rollback_target(Engine& e, const std::string& parameter, const json& body) {
+std::pair<double, std::string> rollback_target(Engine& e, const std::string& parameter,
+                                               const json& body) {
   AuditStore& store = *e.store();
-  const auto took_effect = [](const std::string& outcome) { return outcome == "applied" || outcome == "rolled back"; };
+  const auto took_effect = [](const std::string& outcome) {
+    return outcome == "applied" || outcome == "rolled back";
+  };
   if (flag(body, "last")) {
     DecisionQuery q;
     q.target = parameter;
@@ -167,7 +187,8 @@ std::pair<double, std::string> rollback_target(Engine& e, const std::string& par
     for (const auto& d : store.decisions(q)) {
       if (!took_effect(d.outcome)) continue;
       const json record = parse_own_json(d.json);
-      if (!record.is_object() || !record.contains("current") || !record["current"].is_number()) continue;
+      if (!record.is_object() || !record.contains("current") || !record["current"].is_number())
+        continue;
       return {record["current"].get<double>(), "the value before decision " + std::to_string(d.id)};
     }
     throw Refusal{409, parameter + " has no applied change to roll back"};
@@ -180,28 +201,38 @@ std::pair<double, std::string> rollback_target(Engine& e, const std::string& par
     if (!text.empty() && text.front() == '#') text.erase(0, 1);
     id = text.size() > 18 ? std::nullopt : parse_integer(text);
   }
-  if (!id) throw Refusal{400, "\"version\" must be a decision id, like 42 or #42 (the # in decision lines and setpoint params)"};
+  if (!id)
+    throw Refusal{400,
+                  "\"version\" must be a decision id, like 42 or #42 (the # in decision lines and "
+                  "setpoint params)"};
   const auto stored = store.decision(*id);
   const std::string which = "decision " + std::to_string(*id);
-  if (!stored || stored->target != parameter) throw Refusal{404, which + " did not set " + parameter};
+  if (!stored || stored->target != parameter)
+    throw Refusal{404, which + " did not set " + parameter};
   const json record = parse_own_json(stored->json);
-  if (!record.is_object() || !record.contains("value") || !record["value"].is_number()) throw Refusal{409, which + " has no value to go back to"};
+  if (!record.is_object() || !record.contains("value") || !record["value"].is_number())
+    throw Refusal{409, which + " has no value to go back to"};
   if (!took_effect(stored->outcome)) {
-    throw Refusal{409, which + " did not apply its value " + dump(record["value"]) + " (its outcome: " +
-                           (stored->outcome.empty() ? std::string("never finished") : stored->outcome) +
-                           "); roll back to a decision whose outcome is applied (setpoint decisions --target " + parameter + ")"};
+    throw Refusal{
+        409,
+        which + " did not apply its value " + dump(record["value"]) + " (its outcome: " +
+            (stored->outcome.empty() ? std::string("never finished") : stored->outcome) +
+            "); roll back to a decision whose outcome is applied (setpoint decisions --target " +
+            parameter + ")"};
   }
   return {record["value"].get<double>(), "the value " + which + " applied"};
 }
 
 }  // namespace
 
-json pause_changes(Engine& e, const std::vector<std::string>&, const json& body, const std::string&) {
+json pause_changes(Engine& e, const std::vector<std::string>&, const json& body,
+                   const std::string&) {
   Pause pause;
   pause.scope = scope_of(body);
   pause.name = paused_name(e, pause.scope, body);
   pause.direction = direction_of(body).value_or(Direction::kBoth);
-  if (pause.direction != Direction::kBoth && pause.scope != Pause::Scope::kTarget) throw Refusal{400, "a direction applies to a parameter only"};
+  if (pause.direction != Direction::kBoth && pause.scope != Pause::Scope::kTarget)
+    throw Refusal{400, "a direction applies to a parameter only"};
   if (body.contains("for")) pause.until = e.clock().wall() + duration_field(body, "for");
   e.guard().pause(pause);
   return {{"paused", true},
@@ -210,51 +241,67 @@ json pause_changes(Engine& e, const std::vector<std::string>&, const json& body,
           {"until", pause.until ? json(format_rfc3339(pause.until)) : json(nullptr)}};
 }
 
-json resume_changes(Engine& e, const std::vector<std::string>&, const json& body, const std::string&) {
+json resume_changes(Engine& e, const std::vector<std::string>&, const json& body,
+                    const std::string&) {
   const Pause::Scope scope = scope_of(body);
-  const std::string name = scope == Pause::Scope::kGlobal ? std::string() : text_field(body, "name");
+  const std::string name =
+      scope == Pause::Scope::kGlobal ? std::string() : text_field(body, "name");
   const std::size_t lifted = e.guard().resume(scope, name, direction_of(body));
   if (lifted == 0) {
     std::string here;
     for (const auto& p : e.guard().pauses()) {
-      if (p.scope == scope && p.name == name) here += std::string(here.empty() ? "" : ", ") + direction_name(p.direction);
+      if (p.scope == scope && p.name == name)
+        here += std::string(here.empty() ? "" : ", ") + direction_name(p.direction);
     }
-    throw Refusal{404, "nothing is paused for " + (name.empty() ? std::string("everything") : shown(name)) +
-                           (here.empty() ? std::string(" (see /v1/pauses)") : " in that direction; its pauses are: " + here)};
+    throw Refusal{404, "nothing is paused for " +
+                           (name.empty() ? std::string("everything") : shown(name)) +
+                           (here.empty() ? std::string(" (see /v1/pauses)")
+                                         : " in that direction; its pauses are: " + here)};
   }
   return {{"resumed", lifted}};
 }
 
-json override_parameter(Engine& e, const std::vector<std::string>&, const json& body, const std::string& who) {
+json override_parameter(Engine& e, const std::vector<std::string>&, const json& body,
+                        const std::string& who) {
   const std::string parameter = text_field(body, "parameter");
   const ParameterSpec* spec = e.guard().parameter(parameter);
   if (spec == nullptr) throw Refusal{404, "no parameter " + shown(parameter) + " in config"};
   const double value = operator_value(*spec, field(body, "value"));
   const Nanos now = e.clock().wall();
   const Nanos until = now + duration_field(body, "for");
-  const std::string why = body.contains("reason") ? text_field(body, "reason") : "operator override";
+  const std::string why =
+      body.contains("reason") ? text_field(body, "reason") : "operator override";
   json decision = nullptr;
   if (e.guard().value(parameter) == value) {  // already there: only the pin is new
     e.guard().set_override(parameter, value, until);
   } else {
-    const auto d = e.pipeline().roll_back(parameter, value, who, "override", utf8::printable(why, 512), now);
-    if (!d || d->outcome == "blocked" || d->outcome == "failed") throw Refusal{409, d ? d->detail : "cannot override " + parameter};
+    const auto d =
+        e.pipeline().roll_back(parameter, value, who, "override", utf8::printable(why, 512), now);
+    if (!d || d->outcome == "blocked" || d->outcome == "failed")
+      throw Refusal{409, d ? d->detail : "cannot override " + parameter};
     decision = record_of(*d);
     // Pinned once the change is made: a write that failed once left a pin, and a value in
     // `setpoint params` that never reached the target.
     const auto pin = [&e, parameter, value, until](const std::string& outcome) {
-      if (outcome == "applied" || outcome == "unknown" || outcome == "shadow") e.guard().set_override(parameter, value, until);
+      if (outcome == "applied" || outcome == "unknown" || outcome == "shadow")
+        e.guard().set_override(parameter, value, until);
     };
     if (e.pipeline().in_flight(d->id)) {
-      e.when_finished(d->id, [pin](const std::string& record) { pin(parse_own_json(record).value("outcome", std::string())); });
+      e.when_finished(d->id, [pin](const std::string& record) {
+        pin(parse_own_json(record).value("outcome", std::string()));
+      });
     } else {
       pin(d->outcome);
     }
   }
-  return {{"parameter", parameter}, {"value", value_json(*spec, value)}, {"until", format_rfc3339(until)}, {"decision", decision}};
+  return {{"parameter", parameter},
+          {"value", value_json(*spec, value)},
+          {"until", format_rfc3339(until)},
+          {"decision", decision}};
 }
 
-json approve_proposal(Engine& e, const std::vector<std::string>& captures, const json&, const std::string& who) {
+json approve_proposal(Engine& e, const std::vector<std::string>& captures, const json&,
+                      const std::string& who) {
   const PendingProposal& p = pending(e, captures.at(0));
   const Decision& waiting = p.decision;
   // The world moved since: approving it now would not do what the person read.
@@ -262,9 +309,13 @@ json approve_proposal(Engine& e, const std::vector<std::string>& captures, const
     const auto now_value = e.guard().value(waiting.proposal.target);
     if (now_value && *now_value != waiting.verdict.current) {
       const ParameterSpec* spec = e.guard().parameter(waiting.proposal.target);
-      const auto shown_value = [&](double v) { return dump(spec != nullptr ? value_json(*spec, v) : json(v)); };  // 55, not 55.0
-      throw Refusal{409, "proposal " + std::to_string(p.id) + " is stale: it changes " + waiting.proposal.target + " from " +
-                             shown_value(waiting.verdict.current) + ", which is " + shown_value(*now_value) +
+      const auto shown_value = [&](double v) {
+        return dump(spec != nullptr ? value_json(*spec, v) : json(v));
+      };  // 55, not 55.0
+      throw Refusal{409, "proposal " + std::to_string(p.id) + " is stale: it changes " +
+                             waiting.proposal.target + " from " +
+                             shown_value(waiting.verdict.current) + ", which is " +
+                             shown_value(*now_value) +
                              " now; wait for a new proposal (setpoint proposals)"};
     }
   }
@@ -274,29 +325,39 @@ json approve_proposal(Engine& e, const std::vector<std::string>& captures, const
   return {{"proposal", id}, {"decision", record_of(*d)}};
 }
 
-json reject_proposal(Engine& e, const std::vector<std::string>& captures, const json&, const std::string& who) {
+json reject_proposal(Engine& e, const std::vector<std::string>& captures, const json&,
+                     const std::string& who) {
   const std::int64_t id = pending(e, captures.at(0)).id;
   e.pipeline().reject(id, who, e.clock().wall());
   return {{"rejected", id}};
 }
 
-json roll_back_parameter(Engine& e, const std::vector<std::string>& captures, const json& body, const std::string& who) {
+json roll_back_parameter(Engine& e, const std::vector<std::string>& captures, const json& body,
+                         const std::string& who) {
   const std::string parameter = captures.at(0);
   const ParameterSpec* spec = e.guard().parameter(parameter);
   if (spec == nullptr) throw Refusal{404, "no parameter " + shown(parameter) + " in config"};
-  if (e.store() == nullptr) throw Refusal{409, "this engine keeps no decisions (no state file) to roll back to"};
+  if (e.store() == nullptr)
+    throw Refusal{409, "this engine keeps no decisions (no state file) to roll back to"};
   const auto [value, which] = rollback_target(e, parameter, body);
   const Nanos now = e.clock().wall();
   // An override is an operator's word: a rollback replaces it only when told to. An earlier
   // rollback's hold is not: a rollback replaces it.
-  if (const auto o = e.guard().override_of(parameter); o && !o->hold && o->until > now && !flag(body, "replace_override")) {
-    throw Refusal{409, parameter + " is pinned by an override at " + dump(value_json(*spec, o->value)) + " until " + format_rfc3339(o->until) +
-                           "; pass replace_override (setpoint rollback --replace-override) to replace it with the rollback, "
-                           "or lift it first (setpoint release " + shown(parameter) + ")"};
+  if (const auto o = e.guard().override_of(parameter);
+      o && !o->hold && o->until > now && !flag(body, "replace_override")) {
+    throw Refusal{409, parameter + " is pinned by an override at " +
+                           dump(value_json(*spec, o->value)) + " until " +
+                           format_rfc3339(o->until) +
+                           "; pass replace_override (setpoint rollback --replace-override) to "
+                           "replace it with the rollback, "
+                           "or lift it first (setpoint release " +
+                           shown(parameter) + ")"};
   }
   e.guard().clear_override(parameter);
-  const auto d = e.pipeline().roll_back(parameter, value, who, "rollback", "rollback to " + which, now);
-  if (!d || d->outcome == "blocked" || d->outcome == "failed") throw Refusal{409, d ? d->detail : "cannot roll back " + parameter};
+  const auto d =
+      e.pipeline().roll_back(parameter, value, who, "rollback", "rollback to " + which, now);
+  if (!d || d->outcome == "blocked" || d->outcome == "failed")
+    throw Refusal{409, d ? d->detail : "cannot roll back " + parameter};
   // Held like an override, so the policy that made the change does not make it again at once.
   const Nanos hold = e.config().engine.rollback_hold;
   if (hold > 0) e.guard().set_override(parameter, d->verdict.value, now + hold, true);
@@ -307,11 +368,14 @@ json roll_back_parameter(Engine& e, const std::vector<std::string>& captures, co
           {"decision", record_of(*d)}};
 }
 
-json release_parameter(Engine& e, const std::vector<std::string>& captures, const json&, const std::string&) {
+json release_parameter(Engine& e, const std::vector<std::string>& captures, const json&,
+                       const std::string&) {
   const std::string parameter = captures.at(0);
-  if (e.guard().parameter(parameter) == nullptr) throw Refusal{404, "no parameter " + shown(parameter) + " in config"};
+  if (e.guard().parameter(parameter) == nullptr)
+    throw Refusal{404, "no parameter " + shown(parameter) + " in config"};
   const auto o = e.guard().override_of(parameter);
-  if (!o || o->until <= e.clock().wall()) throw Refusal{404, shown(parameter) + " is not pinned (no override or rollback hold in force)"};
+  if (!o || o->until <= e.clock().wall())
+    throw Refusal{404, shown(parameter) + " is not pinned (no override or rollback hold in force)"};
   e.guard().clear_override(parameter);
   return {{"parameter", parameter}, {"released", o->hold ? "rollback hold" : "override"}};
 }

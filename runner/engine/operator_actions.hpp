@@ -22,16 +22,25 @@ struct Refusal {
 // `captures` are the path's variable parts (a proposal's id, a parameter's name); `who` is
 // "operator:<token name>", recorded with every change.
 using Operation =
-    std::function<nlohmann::json(Engine& engine, const std::vector<std::string>& captures, const nlohmann::json& body, const std::string& who)>;
+    std::function<nlohmann::json(Engine& engine, const std::vector<std::string>& captures,
+                                 const nlohmann::json& body, const std::string& who)>;
 
-nlohmann::json pause_changes(Engine& e, const std::vector<std::string>&, const nlohmann::json& body, const std::string&);
-nlohmann::json resume_changes(Engine& e, const std::vector<std::string>&, const nlohmann::json& body, const std::string&);
-nlohmann::json override_parameter(Engine& e, const std::vector<std::string>&, const nlohmann::json& body, const std::string& who);
-nlohmann::json approve_proposal(Engine& e, const std::vector<std::string>& captures, const nlohmann::json& body, const std::string& who);
-nlohmann::json reject_proposal(Engine& e, const std::vector<std::string>& captures, const nlohmann::json& body, const std::string& who);
+nlohmann::json pause_changes(Engine& e, const std::vector<std::string>&, const nlohmann::json& body,
+                             const std::string&);
+nlohmann::json resume_changes(Engine& e, const std::vector<std::string>&,
+                              const nlohmann::json& body, const std::string&);
+nlohmann::json override_parameter(Engine& e, const std::vector<std::string>&,
+                                  const nlohmann::json& body, const std::string& who);
+nlohmann::json approve_proposal(Engine& e, const std::vector<std::string>& captures,
+                                const nlohmann::json& body, const std::string& who);
+nlohmann::json reject_proposal(Engine& e, const std::vector<std::string>& captures,
+                               const nlohmann::json& body, const std::string& who);
 // Lifts an override or a rollback's hold before its time: policies may move it again.
-nlohmann::json release_parameter(Engine& e, const std::vector<std::string>& captures, const nlohmann::json& body, const std::string& who);
-nlohmann::json roll_back_parameter(Engine& e, const std::vector<std::string>& captures, const nlohmann::json& body, const std::string& who);
-nlohmann::json reload_policies(Engine& e, const std::vector<std::string>&, const nlohmann::json&, const std::string&);
+nlohmann::json release_parameter(Engine& e, const std::vector<std::string>& captures,
+                                 const nlohmann::json& body, const std::string& who);
+nlohmann::json roll_back_parameter(Engine& e, const std::vector<std::string>& captures,
+                                   const nlohmann::json& body, const std::string& who);
+nlohmann::json reload_policies(Engine& e, const std::vector<std::string>&, const nlohmann::json&,
+                               const std::string&);
 
 }  // namespace setpoint::runner

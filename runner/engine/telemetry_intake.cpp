@@ -22,8 +22,10 @@ IngestCounts since(const IngestCounts& before, IngestCounts now) {
 
 // A parser and an ingest, used by one thread at a time.
 struct TelemetryIntake::Worker {
-  Worker(const TelemetryConfig& config, const Redactor& redactor, Aggregator& aggregator, RejectedLineFile& quarantine, const Clock& clock)
-      : parser(config.schema, config.outcomes, redactor), ingest(aggregator, parser, &quarantine, clock, TimeBase::kClock) {}
+  Worker(const TelemetryConfig& config, const Redactor& redactor, Aggregator& aggregator,
+         RejectedLineFile& quarantine, const Clock& clock)
+      : parser(config.schema, config.outcomes, redactor),
+        ingest(aggregator, parser, &quarantine, clock, TimeBase::kClock) {}
   EventParser parser;
   Ingest ingest;
 };
@@ -34,7 +36,8 @@ namespace {
 constexpr std::size_t kMaxWorkers = 8;
 }  // namespace
 
-TelemetryIntake::TelemetryIntake(const TelemetryConfig& config, Aggregator& aggregator, IngestTotals& totals, const Clock& clock)
+TelemetryIntake::TelemetryIntake(const TelemetryConfig& config, Aggregator& aggregator,
+                                 IngestTotals& totals, const Clock& clock)
     : config_(config),
       aggregator_(aggregator),
       totals_(totals),
@@ -58,10 +61,12 @@ TelemetryIntake::~TelemetryIntake() { stop(); }
 TelemetryIntake::Worker* TelemetryIntake::lend(Nanos wait) {
   std::unique_lock lock(workers_mutex_);
   if (idle_.empty() && workers_.size() < kMaxWorkers) {
-    workers_.push_back(std::make_unique<Worker>(config_, redactor_, aggregator_, quarantine_, clock_));
+    workers_.push_back(
+        std::make_unique<Worker>(config_, redactor_, aggregator_, quarantine_, clock_));
     return workers_.back().get();
   }
-  if (!worker_free_.wait_for(lock, std::chrono::nanoseconds(wait), [&] { return !idle_.empty(); })) return nullptr;
+  if (!worker_free_.wait_for(lock, std::chrono::nanoseconds(wait), [&] { return !idle_.empty(); }))
+    return nullptr;
   Worker* worker = idle_.back();
   idle_.pop_back();
   return worker;
@@ -109,8 +114,10 @@ void TelemetryIntake::follow() {
         const FileSourceStatus& now = files_[i]->status();
         // A new problem, or its end, is said once: not every 20 ms.
         if (now.error != statuses_[i].error) {
-          if (!now.error.empty()) spdlog::warn("telemetry: {}", now.error);
-          else if (!statuses_[i].error.empty()) spdlog::info("telemetry: {} is read again", config_.files[i].path);
+          if (!now.error.empty())
+            spdlog::warn("telemetry: {}", now.error);
+          else if (!statuses_[i].error.empty())
+            spdlog::info("telemetry: {} is read again", config_.files[i].path);
         }
         statuses_[i] = now;
       }
@@ -128,7 +135,10 @@ std::unique_ptr<TelemetryIntake::Body> TelemetryIntake::open_body(std::string so
 }
 
 TelemetryIntake::Body::Body(TelemetryIntake& intake, Worker* worker, std::string source)
-    : intake_(intake), source_(std::move(source)), worker_(worker), before_(worker_->ingest.counts()) {
+    : intake_(intake),
+      source_(std::move(source)),
+      worker_(worker),
+      before_(worker_->ingest.counts()) {
   worker_->ingest.begin_batch();
 }
 
@@ -147,7 +157,9 @@ void TelemetryIntake::Body::take(std::string_view bytes) {
       // Too long to keep: counted once it ends, with its start as a sample; never buffered.
       skipping_ = true;
       skipped_ = pending_.size() + piece.size();
-      pending_.append(piece.substr(0, std::min<std::size_t>(piece.size(), 256 > pending_.size() ? 256 - pending_.size() : 0)));
+      pending_.append(piece.substr(
+          0,
+          std::min<std::size_t>(piece.size(), 256 > pending_.size() ? 256 - pending_.size() : 0)));
     } else {
       pending_.append(piece);
     }
@@ -196,10 +208,13 @@ std::string TelemetryIntake::metrics_text() const {
   const auto now = statuses();
   std::string out;
   if (!config_.quarantine_path.empty()) {
-    metric_family(out, "setpoint_quarantine_lines", "gauge", "Rejected lines kept in the quarantine file and its rotated copy.");
+    metric_family(out, "setpoint_quarantine_lines", "gauge",
+                  "Rejected lines kept in the quarantine file and its rotated copy.");
     metric_sample(out, "setpoint_quarantine_lines", "", static_cast<double>(quarantine_.written()));
-    metric_family(out, "setpoint_quarantine_dropped_total", "counter", "Rejected lines the quarantine's rotation (or a write error) dropped.");
-    metric_sample(out, "setpoint_quarantine_dropped_total", "", static_cast<double>(quarantine_.dropped()));
+    metric_family(out, "setpoint_quarantine_dropped_total", "counter",
+                  "Rejected lines the quarantine's rotation (or a write error) dropped.");
+    metric_sample(out, "setpoint_quarantine_dropped_total", "",
+                  static_cast<double>(quarantine_.dropped()));
   }
   if (now.empty()) return out;
   struct Family {
@@ -208,16 +223,21 @@ std::string TelemetryIntake::metrics_text() const {
     std::uint64_t FileSourceStatus::*count;
   };
   static constexpr Family kFamilies[] = {
-      {"setpoint_file_source_lines_total", "Lines read from a followed file.", &FileSourceStatus::lines},
-      {"setpoint_file_source_truncations_total", "Times a followed file was truncated or rewritten and read again from its top.",
+      {"setpoint_file_source_lines_total", "Lines read from a followed file.",
+       &FileSourceStatus::lines},
+      {"setpoint_file_source_truncations_total",
+       "Times a followed file was truncated or rewritten and read again from its top.",
        &FileSourceStatus::truncations},
-      {"setpoint_file_source_rotations_total", "Times a followed file was rotated (replaced by a new file).", &FileSourceStatus::rotations},
-      {"setpoint_file_source_refused_total", "Times the path of a followed file held something other than a regular file.",
+      {"setpoint_file_source_rotations_total",
+       "Times a followed file was rotated (replaced by a new file).", &FileSourceStatus::rotations},
+      {"setpoint_file_source_refused_total",
+       "Times the path of a followed file held something other than a regular file.",
        &FileSourceStatus::refused}};
   for (const Family& f : kFamilies) {
     metric_family(out, f.name, "counter", f.help);
     for (std::size_t i = 0; i < now.size(); ++i) {
-      metric_sample(out, f.name, metric_label("file", config_.files[i].path), static_cast<double>(now[i].*f.count));
+      metric_sample(out, f.name, metric_label("file", config_.files[i].path),
+                    static_cast<double>(now[i].*f.count));
     }
   }
   return out;

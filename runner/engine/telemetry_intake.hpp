@@ -25,7 +25,8 @@ class TelemetryIntake {
   struct Worker;  // a parser and an ingest, lent to one body at a time
 
  public:
-  TelemetryIntake(const TelemetryConfig& config, Aggregator& aggregator, IngestTotals& totals, const Clock& clock);
+  TelemetryIntake(const TelemetryConfig& config, Aggregator& aggregator, IngestTotals& totals,
+                  const Clock& clock);
   ~TelemetryIntake();
   TelemetryIntake(const TelemetryIntake&) = delete;
   TelemetryIntake& operator=(const TelemetryIntake&) = delete;
@@ -54,10 +55,10 @@ class TelemetryIntake {
     std::string source_;
     Worker* worker_ = nullptr;
     IngestCounts before_;
-    std::string pending_;         // a line not yet ended, then room for the parser's padding
-    std::uint64_t number_ = 0;    // lines so far
-    bool skipping_ = false;       // inside a line too long to keep
-    std::uint64_t skipped_ = 0;   // its bytes so far
+    std::string pending_;        // a line not yet ended, then room for the parser's padding
+    std::uint64_t number_ = 0;   // lines so far
+    bool skipping_ = false;      // inside a line too long to keep
+    std::uint64_t skipped_ = 0;  // its bytes so far
   };
   // A body to take, once a worker is free; none when none frees up within `wait`.
   std::unique_ptr<Body> open_body(std::string source, Nanos wait);

@@ -25,7 +25,9 @@ json policies_view(Engine& engine, Nanos wall) {
       p["params"] = info.params;
       p["actions"] = info.actions;
       const auto o = engine.config().policies.overrides.find(info.name);
-      p["mode"] = o != engine.config().policies.overrides.end() && o->second.mode ? mode_name(*o->second.mode) : "per parameter";
+      p["mode"] = o != engine.config().policies.overrides.end() && o->second.mode
+                      ? mode_name(*o->second.mode)
+                      : "per parameter";
     } else {
       p["name"] = nullptr;
       p["version"] = nullptr;
@@ -45,7 +47,8 @@ json policies_view(Engine& engine, Nanos wall) {
       p["last_error"] = running.last_error.empty() ? json(nullptr) : json(running.last_error);
       const bool quarantined = running.health.quarantined(wall);
       p["quarantined"] = quarantined;
-      p["quarantined_until"] = quarantined ? when(running.health.quarantined_until()) : json(nullptr);
+      p["quarantined_until"] =
+          quarantined ? when(running.health.quarantined_until()) : json(nullptr);
     }
     out.push_back(std::move(p));
   }
@@ -70,12 +73,17 @@ json params_view(Engine& engine, Nanos wall) {
     const std::int64_t version = engine.pipeline().last_applied(spec.name);
     p["version"] = version > 0 ? json(version) : json(nullptr);
     const auto o = guard.override_of(spec.name);
-    p["override"] = o && (o->until == 0 || o->until > wall) ? json{{"value", o->value}, {"until", when(o->until)}} : json(nullptr);
+    p["override"] = o && (o->until == 0 || o->until > wall)
+                        ? json{{"value", o->value}, {"until", when(o->until)}}
+                        : json(nullptr);
     json pauses = json::array();
     for (const auto& pause : guard.pauses()) {
-      const bool applies = pause.scope == Pause::Scope::kGlobal || (pause.scope == Pause::Scope::kTarget && pause.name == spec.name);
+      const bool applies = pause.scope == Pause::Scope::kGlobal ||
+                           (pause.scope == Pause::Scope::kTarget && pause.name == spec.name);
       if (!applies || (pause.until != 0 && pause.until <= wall)) continue;
-      pauses.push_back({{"scope", pause.scope == Pause::Scope::kGlobal ? "global" : "parameter"}, {"direction", direction_name(pause.direction)}, {"until", when(pause.until)}});
+      pauses.push_back({{"scope", pause.scope == Pause::Scope::kGlobal ? "global" : "parameter"},
+                        {"direction", direction_name(pause.direction)},
+                        {"until", when(pause.until)}});
     }
     p["paused"] = pauses;
     out.push_back(std::move(p));
@@ -105,11 +113,18 @@ std::map<std::string, std::string> render_views(Engine& engine, Nanos wall) {
   json pauses = json::array();
   for (const auto& pause : engine.guard().pauses()) {
     if (pause.until != 0 && pause.until <= wall) continue;
-    const char* scope = pause.scope == Pause::Scope::kGlobal ? "global" : pause.scope == Pause::Scope::kPolicy ? "policy" : "parameter";
-    pauses.push_back({{"scope", scope}, {"name", pause.name}, {"direction", direction_name(pause.direction)}, {"until", when(pause.until)}});
+    const char* scope = pause.scope == Pause::Scope::kGlobal   ? "global"
+                        : pause.scope == Pause::Scope::kPolicy ? "policy"
+                                                               : "parameter";
+    pauses.push_back({{"scope", scope},
+                      {"name", pause.name},
+                      {"direction", direction_name(pause.direction)},
+                      {"until", when(pause.until)}});
   }
   views["pauses"] = dump(pauses);
-  views["health"] = dump(json{{"now", when(wall)}, {"policies", engine.folder().live().size()}, {"series", engine.aggregator().series_count()}});
+  views["health"] = dump(json{{"now", when(wall)},
+                              {"policies", engine.folder().live().size()},
+                              {"series", engine.aggregator().series_count()}});
   return views;
 }
 

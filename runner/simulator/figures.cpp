@@ -22,7 +22,9 @@ const PhaseExpectations& expectations_for(const Scenario& s, Nanos from) {
   return it == s.expect.phases.end() ? s.expect.every_phase : it->second;
 }
 
-double ratio(double part, double whole, double otherwise) { return whole > 0 ? part / whole : otherwise; }
+double ratio(double part, double whole, double otherwise) {
+  return whole > 0 ? part / whole : otherwise;
+}
 
 // The first step from which `holds` holds to the phase's end; in.size() if none.
 template <typename Holds>
@@ -35,14 +37,19 @@ std::size_t first_holding(const std::vector<Sample>& in, const Holds& holds) {
 // When the phase recovered (every step from then on serves what the phase expects of what
 // could be served, 90 % unless it says otherwise) and when it converged (that, within the SLO,
 // with the knob settled: within 10 % of where it ends up, its mean over the second half).
-std::pair<std::size_t, std::size_t> recovered_and_converged(const Scenario& s, const std::vector<Sample>& in, Nanos from) {
+std::pair<std::size_t, std::size_t> recovered_and_converged(const Scenario& s,
+                                                            const std::vector<Sample>& in,
+                                                            Nanos from) {
   const double goodput_min = expectations_for(s, from).goodput_ratio_min.value_or(0.9);
   double settled = 0;
   for (std::size_t i = in.size() / 2; i < in.size(); ++i) settled += in[i].knob;
   settled /= static_cast<double>(in.size() - in.size() / 2);
-  const auto serving = [&](const Sample& x) { return x.goodput >= goodput_min * std::min(x.offered, x.capacity); };
+  const auto serving = [&](const Sample& x) {
+    return x.goodput >= goodput_min * std::min(x.offered, x.capacity);
+  };
   const auto good = [&](const Sample& x) {
-    return serving(x) && (s.slo_p99_ms <= 0 || x.p99_ms <= s.slo_p99_ms) && std::abs(x.knob - settled) <= 0.1 * std::abs(settled);
+    return serving(x) && (s.slo_p99_ms <= 0 || x.p99_ms <= s.slo_p99_ms) &&
+           std::abs(x.knob - settled) <= 0.1 * std::abs(settled);
   };
   return {first_holding(in, serving), first_holding(in, good)};
 }
@@ -128,8 +135,9 @@ std::vector<Sample> by_tick(const std::vector<Sample>& samples, Nanos from, Nano
   }
   for (std::size_t i = 0; i < ticks.size(); ++i) {
     const double n = std::max(1, steps[i]);
-    for (double* rate : {&ticks[i].offered, &ticks[i].capacity, &ticks[i].goodput, &ticks[i].retries, &ticks[i].critical_offered,
-                         &ticks[i].critical_goodput, &ticks[i].critical_refused, &ticks[i].low_offered, &ticks[i].shed}) {
+    for (double* rate : {&ticks[i].offered, &ticks[i].capacity, &ticks[i].goodput,
+                         &ticks[i].retries, &ticks[i].critical_offered, &ticks[i].critical_goodput,
+                         &ticks[i].critical_refused, &ticks[i].low_offered, &ticks[i].shed}) {
       *rate /= n;
     }
   }
@@ -140,7 +148,8 @@ std::vector<Sample> by_tick(const std::vector<Sample>& samples, Nanos from, Nano
 json phase_figures(const Scenario& s, const Trace& trace, Nanos from, Nanos to) {
   const std::vector<Sample> in = by_tick(trace.samples, from, to, trace.tick);
   json out{{"from_s", secs(from)}, {"to_s", secs(to)}};
-  out["changes"] = std::count_if(trace.applied.begin(), trace.applied.end(), [&](const Applied& a) { return a.at >= from && a.at < to; });
+  out["changes"] = std::count_if(trace.applied.begin(), trace.applied.end(),
+                                 [&](const Applied& a) { return a.at >= from && a.at < to; });
   if (in.empty()) return out;
   out["offered_rps"] = in.front().offered;
   out["capacity_rps"] = in.front().capacity;
@@ -173,29 +182,38 @@ void check_phase(const Scenario& s, const json& p, std::vector<std::string>& fai
   const PhaseExpectations& e = expectations_for(s, from);
   const std::string at = "phase from " + dump(p["from_s"]) + " s: ";
   const auto below = [&](const char* figure, const std::optional<double>& least, const char* what) {
-    if (least && p.value(figure, 0.0) < *least) failures.push_back(at + what + " " + dump(p[figure]) + " < " + std::to_string(*least));
+    if (least && p.value(figure, 0.0) < *least)
+      failures.push_back(at + what + " " + dump(p[figure]) + " < " + std::to_string(*least));
   };
   const auto above = [&](const char* figure, const std::optional<double>& most, const char* what) {
-    if (most && p.value(figure, 0.0) > *most) failures.push_back(at + what + " " + dump(p[figure]) + " > " + std::to_string(*most));
+    if (most && p.value(figure, 0.0) > *most)
+      failures.push_back(at + what + " " + dump(p[figure]) + " > " + std::to_string(*most));
   };
   below("goodput_ratio", e.goodput_ratio_min, "goodput ratio");
-  if (e.converge_ticks_max && (p["converge_ticks"].is_null() || p["converge_ticks"].get<int>() > *e.converge_ticks_max)) {
-    failures.push_back(at + "converged in " + dump(p["converge_ticks"]) + " ticks, more than " + std::to_string(*e.converge_ticks_max));
+  if (e.converge_ticks_max &&
+      (p["converge_ticks"].is_null() || p["converge_ticks"].get<int>() > *e.converge_ticks_max)) {
+    failures.push_back(at + "converged in " + dump(p["converge_ticks"]) + " ticks, more than " +
+                       std::to_string(*e.converge_ticks_max));
   }
-  if (e.recover_ticks_max && (p["recover_ticks"].is_null() || p["recover_ticks"].get<int>() > *e.recover_ticks_max)) {
-    failures.push_back(at + "goodput back in " + dump(p["recover_ticks"]) + " ticks, more than " + std::to_string(*e.recover_ticks_max));
+  if (e.recover_ticks_max &&
+      (p["recover_ticks"].is_null() || p["recover_ticks"].get<int>() > *e.recover_ticks_max)) {
+    failures.push_back(at + "goodput back in " + dump(p["recover_ticks"]) + " ticks, more than " +
+                       std::to_string(*e.recover_ticks_max));
   }
   above("amplitude", e.amplitude_max, "oscillation amplitude");
   below("knob_over_p99", e.knob_over_p99_min, "the knob over p99 is");
   above("knob_over_p99", e.knob_over_p99_max, "the knob over p99 is");
   if (e.p99_within_slo.value_or(false) && p.value("p99_ms", 0.0) > s.slo_p99_ms) {
-    failures.push_back(at + "p99 " + dump(p["p99_ms"]) + " ms over the SLO of " + std::to_string(s.slo_p99_ms) + " ms");
+    failures.push_back(at + "p99 " + dump(p["p99_ms"]) + " ms over the SLO of " +
+                       std::to_string(s.slo_p99_ms) + " ms");
   }
   above("retry_ratio", e.retry_ratio_max, "retries over new requests");
   below("critical_goodput_ratio", e.critical_goodput_ratio_min, "critical goodput ratio");
   above("critical_refused", e.critical_refused_max, "critical work refused");
   below("low_shed", e.low_shed_min, "low-priority work shed");
-  const auto count = [](const std::optional<int>& n) { return n ? std::optional<double>(*n) : std::nullopt; };
+  const auto count = [](const std::optional<int>& n) {
+    return n ? std::optional<double>(*n) : std::nullopt;
+  };
   below("changes", count(e.changes_min), "changes applied");
   above("changes", count(e.changes_max), "changes applied");
 }
@@ -217,29 +235,42 @@ json rule_figures(const Scenario& s, const Trace& trace, std::vector<std::string
     json surges = json::array();
     for (std::size_t i = 1; i < rule.rate.size(); ++i) {
       if (rule.rate[i].value < 3 * rule.rate[i - 1].value) continue;
-      const auto d = std::find_if(disables.begin(), disables.end(), [&](Nanos at) { return at >= rule.rate[i].at; });
-      const json after = d == disables.end() ? json(nullptr) : json(ticks(*d - rule.rate[i].at, trace.tick));
+      const auto d = std::find_if(disables.begin(), disables.end(),
+                                  [&](Nanos at) { return at >= rule.rate[i].at; });
+      const json after =
+          d == disables.end() ? json(nullptr) : json(ticks(*d - rule.rate[i].at, trace.tick));
       surges.push_back({{"at_s", secs(rule.rate[i].at)}, {"disabled_after_ticks", after}});
       const auto& most = s.expect.rule_disable_ticks_max;
       if (most && (after.is_null() || after.get<int>() > *most)) {
-        failures.push_back("rule " + rule.name + ": the surge at " + std::to_string(secs(rule.rate[i].at)) + " s disabled after " + dump(after) + " ticks, more than " + std::to_string(*most));
+        failures.push_back("rule " + rule.name + ": the surge at " +
+                           std::to_string(secs(rule.rate[i].at)) + " s disabled after " +
+                           dump(after) + " ticks, more than " + std::to_string(*most));
       }
     }
     Nanos gap = 0;
-    for (std::size_t i = 1; i < disables.size(); ++i) gap = i == 1 ? disables[1] - disables[0] : std::min(gap, disables[i] - disables[i - 1]);
+    for (std::size_t i = 1; i < disables.size(); ++i)
+      gap = i == 1 ? disables[1] - disables[0] : std::min(gap, disables[i] - disables[i - 1]);
     const json min_gap = disables.size() < 2 ? json(nullptr) : json(secs(gap));
-    if (s.expect.rule_min_disable_gap && disables.size() >= 2 && gap < *s.expect.rule_min_disable_gap) {
-      failures.push_back("rule " + rule.name + ": disabled twice within " + std::to_string(secs(gap)) + " s, less than the cooldown");
+    if (s.expect.rule_min_disable_gap && disables.size() >= 2 &&
+        gap < *s.expect.rule_min_disable_gap) {
+      failures.push_back("rule " + rule.name + ": disabled twice within " +
+                         std::to_string(secs(gap)) + " s, less than the cooldown");
     }
-    if (s.expect.rules_end_enabled && !enabled) failures.push_back("rule " + rule.name + ": still disabled at the end");
-    rules.push_back({{"name", rule.name}, {"changes", changes}, {"surges", surges}, {"min_disable_gap_s", min_gap}, {"ends_enabled", enabled}});
+    if (s.expect.rules_end_enabled && !enabled)
+      failures.push_back("rule " + rule.name + ": still disabled at the end");
+    rules.push_back({{"name", rule.name},
+                     {"changes", changes},
+                     {"surges", surges},
+                     {"min_disable_gap_s", min_gap},
+                     {"ends_enabled", enabled}});
   }
   return rules;
 }
 
 // When the service burned its error budget fast: the error rate over the SLO's burn window,
 // over what the SLO allows, past the burn factor. The first such stretch: [start, fell).
-std::pair<std::optional<Nanos>, std::optional<Nanos>> fast_burn(const Scenario& s, const Trace& trace) {
+std::pair<std::optional<Nanos>, std::optional<Nanos>> fast_burn(const Scenario& s,
+                                                                const Trace& trace) {
   std::deque<const Sample*> window;
   double requests = 0, failures = 0;
   std::optional<Nanos> started;
@@ -252,7 +283,8 @@ std::pair<std::optional<Nanos>, std::optional<Nanos>> fast_burn(const Scenario& 
       failures -= window.front()->failures;
       window.pop_front();
     }
-    const bool burning = requests > 0 && failures / requests / (1 - s.slo_availability) > s.burn_factor;
+    const bool burning =
+        requests > 0 && failures / requests / (1 - s.slo_availability) > s.burn_factor;
     if (burning && !started) started = x.t;
     if (!burning && started) return {started, x.t};
   }
@@ -272,19 +304,28 @@ json release_figures(const Scenario& s, const Trace& trace, std::vector<std::str
   int while_burning = 0;
   for (const Nanos at : trace.releases) while_burning += burn && at >= due && (!fell || at < *fell);
   const auto opt = [](const std::optional<Nanos>& t) { return t ? json(secs(*t)) : json(nullptr); };
-  json out{{"released", trace.releases.size()}, {"burn_started_s", opt(burn)}, {"burn_fell_s", opt(fell)},
-           {"frozen_s", opt(frozen)}, {"unfrozen_s", opt(thawed)}, {"released_while_burning", while_burning}};
+  json out{{"released", trace.releases.size()}, {"burn_started_s", opt(burn)},
+           {"burn_fell_s", opt(fell)},          {"frozen_s", opt(frozen)},
+           {"unfrozen_s", opt(thawed)},         {"released_while_burning", while_burning}};
   if (s.expect.freeze_ticks_max) {
-    if (!burn) failures.push_back("releases: the scenario never burned its error budget fast");
+    if (!burn)
+      failures.push_back("releases: the scenario never burned its error budget fast");
     else if (!frozen || ticks(*frozen - *burn, trace.tick) > *s.expect.freeze_ticks_max) {
-      failures.push_back("releases: not frozen within " + std::to_string(*s.expect.freeze_ticks_max) + " ticks of the fast burn");
+      failures.push_back("releases: not frozen within " +
+                         std::to_string(*s.expect.freeze_ticks_max) + " ticks of the fast burn");
     }
-    if (while_burning > 0) failures.push_back("releases: " + std::to_string(while_burning) + " went out while the budget burned fast");
+    if (while_burning > 0)
+      failures.push_back("releases: " + std::to_string(while_burning) +
+                         " went out while the budget burned fast");
   }
   if (s.expect.unfrozen_within && burn) {
-    if (!fell || !thawed) failures.push_back("releases: still frozen at the end");
-    else if (*thawed < *fell - trace.tick) failures.push_back("releases: unfrozen before the burn rate fell");
-    else if (*thawed - *fell > *s.expect.unfrozen_within) failures.push_back("releases: unfrozen " + std::to_string(secs(*thawed - *fell)) + " s after the burn rate fell");
+    if (!fell || !thawed)
+      failures.push_back("releases: still frozen at the end");
+    else if (*thawed < *fell - trace.tick)
+      failures.push_back("releases: unfrozen before the burn rate fell");
+    else if (*thawed - *fell > *s.expect.unfrozen_within)
+      failures.push_back("releases: unfrozen " + std::to_string(secs(*thawed - *fell)) +
+                         " s after the burn rate fell");
   }
   return out;
 }
@@ -299,28 +340,38 @@ json figures(const Scenario& s, const Trace& trace) {
   }
   json result{{"scenario", s.name}, {"phases", phases}};
   json changes = json::array();
-  for (const auto& a : trace.applied) changes.push_back({{"at_s", secs(a.at)}, {"target", a.target}, {"from", a.from}, {"to", a.to}});
-  result["actions"] = {{"proposals", trace.proposals}, {"applied", trace.applied.size()}, {"blocked", trace.blocked},
-                       {"rolled_back", trace.rollbacks}, {"changes", changes}};
+  for (const auto& a : trace.applied)
+    changes.push_back({{"at_s", secs(a.at)}, {"target", a.target}, {"from", a.from}, {"to", a.to}});
+  result["actions"] = {{"proposals", trace.proposals},
+                       {"applied", trace.applied.size()},
+                       {"blocked", trace.blocked},
+                       {"rolled_back", trace.rollbacks},
+                       {"changes", changes}};
   if (!s.rules.empty()) result["rules"] = rule_figures(s, trace, failures);
   if (s.release_every > 0) result["releases"] = release_figures(s, trace, failures);
-  const json invariants{{"applied_out_of_bounds", trace.out_of_bounds}, {"change_inside_cooldown", trace.inside_cooldown}};
+  const json invariants{{"applied_out_of_bounds", trace.out_of_bounds},
+                        {"change_inside_cooldown", trace.inside_cooldown}};
   for (const auto& [name, n] : invariants.items()) {
     if (n.get<int>() != 0) failures.push_back("invariant violated " + dump(n) + " times: " + name);
   }
   for (const auto& [reason, least] : s.expect.blocked_min) {
     const auto it = trace.blocked.find(reason);
     const auto n = it == trace.blocked.end() ? 0 : it->second;
-    if (n < static_cast<std::uint64_t>(least)) failures.push_back("blocked by " + reason + " " + std::to_string(n) + " times, fewer than " + std::to_string(least));
+    if (n < static_cast<std::uint64_t>(least))
+      failures.push_back("blocked by " + reason + " " + std::to_string(n) + " times, fewer than " +
+                         std::to_string(least));
   }
   if (trace.rollbacks < s.expect.rollbacks_min) {
-    failures.push_back(std::to_string(trace.rollbacks) + " rollbacks, fewer than " + std::to_string(s.expect.rollbacks_min));
+    failures.push_back(std::to_string(trace.rollbacks) + " rollbacks, fewer than " +
+                       std::to_string(s.expect.rollbacks_min));
   }
   if (s.expect.applied_max && static_cast<int>(trace.applied.size()) > *s.expect.applied_max) {
-    failures.push_back(std::to_string(trace.applied.size()) + " changes applied, more than " + std::to_string(*s.expect.applied_max));
+    failures.push_back(std::to_string(trace.applied.size()) + " changes applied, more than " +
+                       std::to_string(*s.expect.applied_max));
   }
   if (s.expect.proposals_max && trace.proposals > *s.expect.proposals_max) {
-    failures.push_back(std::to_string(trace.proposals) + " proposals, more than " + std::to_string(*s.expect.proposals_max));
+    failures.push_back(std::to_string(trace.proposals) + " proposals, more than " +
+                       std::to_string(*s.expect.proposals_max));
   }
   result["invariant_violations"] = invariants;
   result["expectations_met"] = failures.empty();

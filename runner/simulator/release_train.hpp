@@ -19,7 +19,8 @@ class ReleaseTrain {
 
   // Advances to `t` (since the start, a multiple of the step); true when a release went out.
   bool step(Nanos t, Nanos dt) {
-    if (every_ > 0 && t / every_ != (t + dt) / every_) ++waiting_;  // one became ready in (t, t + dt]
+    if (every_ > 0 && t / every_ != (t + dt) / every_)
+      ++waiting_;  // one became ready in (t, t + dt]
     if (waiting_ == 0 || frozen_.get()) return false;
     --waiting_;
     return true;

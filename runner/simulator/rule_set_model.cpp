@@ -5,10 +5,12 @@
 
 namespace setpoint::runner {
 
-RuleSetModel::RuleSetModel(const std::vector<std::string>& names, Aggregator& aggregator, std::uint64_t seed)
+RuleSetModel::RuleSetModel(const std::vector<std::string>& names, Aggregator& aggregator,
+                           std::uint64_t seed)
     : names_(names), rng_(seed) {
   for (std::size_t i = 0; i < names_.size(); ++i) enabled_.emplace_back(true);
-  for (const auto& name : names_) series_.push_back(aggregator.resolve("rule.violations", {{"rule", name}}));
+  for (const auto& name : names_)
+    series_.push_back(aggregator.resolve("rule.violations", {{"rule", name}}));
   ok_ = OutcomeSet::kOk;
 }
 
@@ -18,7 +20,8 @@ Adaptive<bool>* RuleSetModel::enabled(const std::string& rule) {
 }
 
 std::int64_t RuleSetModel::step(Nanos now, Nanos dt, const std::vector<double>& rates) {
-  if (rates.size() != names_.size()) throw std::invalid_argument("RuleSetModel::step: one rate per rule");
+  if (rates.size() != names_.size())
+    throw std::invalid_argument("RuleSetModel::step: one rate per rule");
   const double seconds = static_cast<double>(dt) / kNanosPerSecond;
   std::int64_t blocked = 0;
   for (std::size_t i = 0; i < names_.size(); ++i) {

@@ -7,17 +7,16 @@
 //   config: capacity_drop.setpoint.yaml      # relative to this file
 //   step: 10ms                               # the model's time step, at most the base latency
 //   duration: 120s
-//   service: { base_latency_ms: 50, timeout_ms: 1000, jitter: 0.25, max_attempts: 1, critical_share: 0 }
-//   arrivals: [{ at: 0s, rps: 840 }]         # piecewise constant
-//   capacity: [{ at: 0s, rps: 1000 }, { at: 30s, rps: 600 }, { at: 80s, rps: 1000 }]
-//   base_latency: [{ at: 0s, ms: 50 }]       # optional: the service's own latency over time
-//   error_rate: [{ at: 0s, ratio: 0.001 }]   # optional: the share its dependency fails
-//   error_noise: { amplitude: 0.01, period: 1s }   # optional: ± uniform, held for a period
-//   rules: [{ name: sqli, rate: [{ at: 0s, per_s: 20 }] }]   # optional: rules and their violations
-//   releases: { every: 20s }                 # optional: a release train a freeze can hold
-//   knobs: { concurrency_limit: checkout.max_concurrency }
-//   slo: { p99_ms: 300, availability: 0.999 }
-//   expect: { goodput_ratio_min: 0.9, converge_ticks_max: 5, phases: [{ from: 30s, … }], … }
+//   service: { base_latency_ms: 50, timeout_ms: 1000, jitter: 0.25, max_attempts: 1,
+//   critical_share: 0 } arrivals: [{ at: 0s, rps: 840 }]         # piecewise constant capacity: [{
+//   at: 0s, rps: 1000 }, { at: 30s, rps: 600 }, { at: 80s, rps: 1000 }] base_latency: [{ at: 0s,
+//   ms: 50 }]       # optional: the service's own latency over time error_rate: [{ at: 0s, ratio:
+//   0.001 }]   # optional: the share its dependency fails error_noise: { amplitude: 0.01, period:
+//   1s }   # optional: ± uniform, held for a period rules: [{ name: sqli, rate: [{ at: 0s, per_s:
+//   20 }] }]   # optional: rules and their violations releases: { every: 20s }                 #
+//   optional: a release train a freeze can hold knobs: { concurrency_limit:
+//   checkout.max_concurrency } slo: { p99_ms: 300, availability: 0.999 } expect: {
+//   goodput_ratio_min: 0.9, converge_ticks_max: 5, phases: [{ from: 30s, … }], … }
 #include <map>
 #include <optional>
 #include <string>
@@ -44,7 +43,8 @@ struct Point {
 struct PhaseExpectations {
   std::optional<double> goodput_ratio_min;
   std::optional<int> converge_ticks_max;
-  std::optional<int> recover_ticks_max;  // goodput back (to goodput_ratio_min), whatever the knob does
+  std::optional<int>
+      recover_ticks_max;  // goodput back (to goodput_ratio_min), whatever the knob does
   std::optional<double> amplitude_max;  // of the knob after convergence, relative to its mean
   std::optional<bool> p99_within_slo;
   // The knob over the service's p99 after convergence (a timeout that follows p99 × 1.5).
@@ -52,7 +52,7 @@ struct PhaseExpectations {
   std::optional<double> retry_ratio_max;  // the clients' retries over their new requests
   std::optional<double> critical_goodput_ratio_min;
   std::optional<double> critical_refused_max;  // critical requests shed or rejected, a share
-  std::optional<double> low_shed_min;          // low-priority work shed, a share (the shedder works)
+  std::optional<double> low_shed_min;  // low-priority work shed, a share (the shedder works)
   std::optional<int> changes_min, changes_max;  // changes applied during the phase
 };
 
@@ -83,7 +83,7 @@ struct RuleShape {
 struct Scenario {
   std::string path;
   std::string name;
-  std::string config;  // the Setpoint config, resolved against the scenario's folder
+  std::string config;                // the Setpoint config, resolved against the scenario's folder
   Nanos step = 10 * kNanosPerMilli;  // at most the service's base latency (see load_scenario)
   Nanos duration = 60 * kNanosPerSecond;
   ServiceShape service;

@@ -28,9 +28,10 @@ double queueing_wait_s(double lambda, double servers, double service_s, double r
   double b = 1;  // Erlang B: the chance all servers are busy, had there been no queue
   for (double n = 1; n <= c; ++n) b = a * b / (n + a * b);
   const double m = std::min(room, 1e6), tail = std::pow(rho, m);
-  const double g = rho * (1 - tail) / (1 - rho);                                     // sum of rho^j, j = 1..m
-  const double h = rho * (1 - (m + 1) * tail + m * tail * rho) / ((1 - rho) * (1 - rho));  // sum of j rho^j
-  const double queued = b * h / (1 + b * g);                                          // mean number waiting
+  const double g = rho * (1 - tail) / (1 - rho);  // sum of rho^j, j = 1..m
+  const double h =
+      rho * (1 - (m + 1) * tail + m * tail * rho) / ((1 - rho) * (1 - rho));  // sum of j rho^j
+  const double queued = b * h / (1 + b * g);                                  // mean number waiting
   const double blocked = b * tail / (1 + b * g);
   return queued / (lambda * (1 - blocked));
 }
@@ -40,10 +41,12 @@ double queueing_wait_s(double lambda, double servers, double service_s, double r
 ServiceModel::ServiceModel(ServiceShape shape, Aggregator& aggregator, std::uint64_t seed)
     : shape_(shape), timeout_(shape.timeout_ms), rng_(seed) {
   const OutcomeSet& outcomes = aggregator.outcomes();
-  const auto ok = outcomes.find("ok"), error = outcomes.find("error"), timeout = outcomes.find("timeout"),
-             rejected = outcomes.find("rejected"), degraded = outcomes.find("degraded");
+  const auto ok = outcomes.find("ok"), error = outcomes.find("error"),
+             timeout = outcomes.find("timeout"), rejected = outcomes.find("rejected"),
+             degraded = outcomes.find("degraded");
   if (!ok || !error || !timeout || !rejected || !degraded) {
-    throw std::invalid_argument("the simulator needs the outcomes ok, error, timeout, rejected and degraded");
+    throw std::invalid_argument(
+        "the simulator needs the outcomes ok, error, timeout, rejected and degraded");
   }
   degraded_ = *degraded;
   ok_ = *ok;
@@ -52,10 +55,13 @@ ServiceModel::ServiceModel(ServiceShape shape, Aggregator& aggregator, std::uint
   rejected_ = *rejected;
   const bool priorities = shape_.critical_share > 0;
   if (priorities) {
-    critical_ = aggregator.resolve("http.server", {{"priority", "critical"}, {"service", shape_.name}});
+    critical_ =
+        aggregator.resolve("http.server", {{"priority", "critical"}, {"service", shape_.name}});
     low_ = aggregator.resolve("http.server", {{"priority", "low"}, {"service", shape_.name}});
-    critical_arrivals_ = aggregator.resolve("admission.requests", {{"priority", "critical"}, {"service", shape_.name}});
-    low_arrivals_ = aggregator.resolve("admission.requests", {{"priority", "low"}, {"service", shape_.name}});
+    critical_arrivals_ = aggregator.resolve("admission.requests",
+                                            {{"priority", "critical"}, {"service", shape_.name}});
+    low_arrivals_ =
+        aggregator.resolve("admission.requests", {{"priority", "low"}, {"service", shape_.name}});
   } else {
     all_ = aggregator.resolve("http.server", {{"service", shape_.name}});
   }
@@ -94,7 +100,8 @@ void ServiceModel::arrive(Nanos now, const Conditions& c, double seconds, Servic
   const double allowed = std::max(0.0, retry_ratio_.get()) * arriving;
   const double scale = candidates > 0 ? std::min(1.0, allowed / candidates) : 0;
   for (auto& k : cohorts_) {
-    if (k.attempt < shape_.max_attempts) cohort(k.critical, k.attempt + 1).arriving += k.failed * scale;
+    if (k.attempt < shape_.max_attempts)
+      cohort(k.critical, k.attempt + 1).arriving += k.failed * scale;
     k.failed = 0;
   }
   s.retries = candidates * scale / seconds;
@@ -163,14 +170,17 @@ ServiceStep ServiceModel::step(Nanos now, Nanos dt, const Conditions& c) {
   const double capacity = std::max(0.0, c.capacity);
   const double throughput = std::min(capacity, in_flight / base_s);
   const double servers = capacity * base_s;
-  double latency_s = throughput > 0 ? std::max(base_s, in_flight / throughput) : timeout_.get() / 1000;
+  double latency_s =
+      throughput > 0 ? std::max(base_s, in_flight / throughput) : timeout_.get() / 1000;
   if (in_flight < servers) {  // not saturated: only the random arrivals' wait
-    latency_s = base_s + queueing_wait_s(s.admitted, servers, base_s, static_cast<double>(limit_.get()) - servers);
+    latency_s = base_s + queueing_wait_s(s.admitted, servers, base_s,
+                                         static_cast<double>(limit_.get()) - servers);
   }
   const double served = std::min(in_flight, throughput * seconds);
   s.completed = served / seconds;
   s.latency_ms = latency_s * 1000;
-  s.utilization = capacity > 0 ? s.completed / capacity : 1;  // the work done, not the rate it could go at
+  s.utilization =
+      capacity > 0 ? s.completed / capacity : 1;  // the work done, not the rate it could go at
   const double error_rate = std::clamp(c.error_rate, 0.0, 1.0);
   for (std::size_t i = 0; i < cohorts_.size(); ++i) {
     Cohort& k = cohorts_[i];
@@ -183,10 +193,12 @@ ServiceStep ServiceModel::step(Nanos now, Nanos dt, const Conditions& c) {
   return s;
 }
 
-void ServiceModel::record(Cohort& k, Nanos now, Nanos dt, double completed, double rejected, double error_rate, ServiceStep& s) {
+void ServiceModel::record(Cohort& k, Nanos now, Nanos dt, double completed, double rejected,
+                          double error_rate, ServiceStep& s) {
   const double seconds = static_cast<double>(dt) / kNanosPerSecond;
   SeriesHandle& series = *k.series;
-  std::lognormal_distribution<double> latency(std::log(s.latency_ms) - shape_.jitter * shape_.jitter / 2, shape_.jitter);
+  std::lognormal_distribution<double> latency(
+      std::log(s.latency_ms) - shape_.jitter * shape_.jitter / 2, shape_.jitter);
   std::uniform_real_distribution<double> unit(0, 1);
   const std::int64_t completions = whole(completed, k.completions_carried);
   for (std::int64_t i = 0; i < completions; ++i) {
@@ -213,7 +225,8 @@ void ServiceModel::record(Cohort& k, Nanos now, Nanos dt, double completed, doub
     }
   }
   const std::int64_t rejections = whole(rejected, k.rejections_carried);
-  for (std::int64_t i = 0; i < rejections; ++i) series.record(now + dt * i / std::max<std::int64_t>(1, rejections), rejected_);
+  for (std::int64_t i = 0; i < rejections; ++i)
+    series.record(now + dt * i / std::max<std::int64_t>(1, rejections), rejected_);
   k.failed += static_cast<double>(rejections);
 }
 

@@ -28,10 +28,10 @@ namespace setpoint::runner {
 
 struct ServiceShape {
   std::string name = "checkout";  // its telemetry is http.server{service=<name>}
-  double base_latency_ms = 50;  // unloaded service time
-  double timeout_ms = 1000;     // the client gives up after this (a knob: timeout_ms)
-  double jitter = 0.25;         // sigma of the lognormal latency around its mean
-  int max_attempts = 1;         // a client's attempts per request (1: no retries)
+  double base_latency_ms = 50;    // unloaded service time
+  double timeout_ms = 1000;       // the client gives up after this (a knob: timeout_ms)
+  double jitter = 0.25;           // sigma of the lognormal latency around its mean
+  int max_attempts = 1;           // a client's attempts per request (1: no retries)
   // The share of arrivals that is critical; with one, telemetry is labelled priority=critical
   // or priority=low, low-priority work can be shed, and the admission layer counts what
   // arrives of each as admission.requests{priority=…,service=…}.
@@ -40,21 +40,23 @@ struct ServiceShape {
 
 // What the world does to the service during one step.
 struct Conditions {
-  double arrivals = 0;   // new requests a second
-  double capacity = 0;   // requests a second it can serve
+  double arrivals = 0;  // new requests a second
+  double capacity = 0;  // requests a second it can serve
   double base_latency_ms = 50;
   double error_rate = 0;  // the share of served requests its dependency fails
 };
 
 // One step's flows, in requests per second, and the latency of what completed.
 struct ServiceStep {
-  double offered = 0, admitted = 0, rejected = 0, completed = 0, goodput = 0, timed_out = 0, errors = 0;
+  double offered = 0, admitted = 0, rejected = 0, completed = 0, goodput = 0, timed_out = 0,
+         errors = 0;
   double retries = 0;  // of `admitted + rejected + shed`, the clients' retries
   double shed = 0;     // low-priority work turned away by the shedder
-  double critical_offered = 0, critical_goodput = 0, critical_refused = 0;  // refused: shed or rejected
-  double utilization = 0;  // served over capacity
-  double latency_ms = 0;   // mean of this step's completions
-  double queue = 0;        // requests in flight at the end of the step (waiting or in service)
+  double critical_offered = 0, critical_goodput = 0,
+         critical_refused = 0;  // refused: shed or rejected
+  double utilization = 0;       // served over capacity
+  double latency_ms = 0;        // mean of this step's completions
+  double queue = 0;             // requests in flight at the end of the step (waiting or in service)
 };
 
 class ServiceModel {
@@ -64,9 +66,13 @@ class ServiceModel {
   Adaptive<long long>& concurrency_limit() { return limit_; }
   Adaptive<double>& timeout_ms() { return timeout_; }  // the client's, starting at shape.timeout_ms
   Adaptive<double>& retry_ratio() { return retry_ratio_; }  // retries allowed per new request
-  Adaptive<double>& low_priority_admit() { return low_admit_; }  // share of low-priority work let in
-  Adaptive<double>& fallback_share() { return fallback_share_; }  // share of failures a fallback answers
-  Adaptive<long long>& degradation() { return degradation_; }     // 0 green, 1 yellow, 2 red
+  Adaptive<double>& low_priority_admit() {
+    return low_admit_;
+  }  // share of low-priority work let in
+  Adaptive<double>& fallback_share() {
+    return fallback_share_;
+  }  // share of failures a fallback answers
+  Adaptive<long long>& degradation() { return degradation_; }  // 0 green, 1 yellow, 2 red
 
   ServiceStep step(Nanos now, Nanos dt, const Conditions& c);
 
@@ -87,8 +93,10 @@ class ServiceModel {
   std::vector<double> admit(Nanos now, Nanos dt, double& in_flight, ServiceStep& s);
   // Records the step's completions and rejections of `k` as events; counts goodput, timeouts
   // and errors; what failed waits for its retry.
-  void record(Cohort& k, Nanos now, Nanos dt, double completed, double rejected, double error_rate, ServiceStep& s);
-  double answered_share() const;  // of the dependency's failures, what degraded mode and fallbacks answer
+  void record(Cohort& k, Nanos now, Nanos dt, double completed, double rejected, double error_rate,
+              ServiceStep& s);
+  double answered_share()
+      const;  // of the dependency's failures, what degraded mode and fallbacks answer
 
   ServiceShape shape_;
   Adaptive<long long> limit_{1'000'000};

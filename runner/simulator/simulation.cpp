@@ -8,10 +8,10 @@
 #include <memory>
 
 #include "engine/engine.hpp"
-#include "simulator/release_train.hpp"
-#include "simulator/rule_set_model.hpp"
 #include "setpoint/base/json_document.hpp"
 #include "setpoint/base/timestamp.hpp"
+#include "simulator/release_train.hpp"
+#include "simulator/rule_set_model.hpp"
 
 namespace setpoint::runner {
 namespace {
@@ -22,9 +22,13 @@ constexpr Nanos kStart = 1'795'168'800LL * kNanosPerSecond;  // 2026-11-20T10:00
 constexpr std::uint64_t kSeed = 20261124;
 
 // The p99 of a lognormal with this mean and sigma: what the step's completions look like.
-double p99_of(double mean_ms, double sigma) { return mean_ms * std::exp(2.326 * sigma - sigma * sigma / 2); }
+double p99_of(double mean_ms, double sigma) {
+  return mean_ms * std::exp(2.326 * sigma - sigma * sigma / 2);
+}
 
-double number(const json& v) { return v.is_boolean() ? (v.get<bool>() ? 1.0 : 0.0) : v.get<double>(); }
+double number(const json& v) {
+  return v.is_boolean() ? (v.get<bool>() ? 1.0 : 0.0) : v.get<double>();
+}
 
 // A knob bound to its parameter: where the figures read it and what bounds it must keep.
 struct Knob {
@@ -66,18 +70,31 @@ std::string bind(Engine& engine, World& world, const std::string& knob, const Pa
   };
   const bool wants_bool = knob == "release_frozen" || knob.starts_with(kRuleKnob);
   const bool wants_int = knob == "concurrency_limit" || knob == "degradation";
-  if (wants_bool != (spec.type == ParamType::kBool) || (wants_int && spec.type != ParamType::kInt) || (!wants_bool && !spec.numeric())) {
-    return std::string("must be ") + (wants_bool ? "a bool" : wants_int ? "an int" : "a numeric") + " parameter";
+  if (wants_bool != (spec.type == ParamType::kBool) ||
+      (wants_int && spec.type != ParamType::kInt) || (!wants_bool && !spec.numeric())) {
+    return std::string("must be ") +
+           (wants_bool  ? "a bool"
+            : wants_int ? "an int"
+                        : "a numeric") +
+           " parameter";
   }
   std::function<double()> value;
-  if (knob == "concurrency_limit") value = integer(world.service.concurrency_limit());
-  else if (knob == "degradation") value = integer(world.service.degradation());
-  else if (knob == "timeout_ms") value = numeric(world.service.timeout_ms());
-  else if (knob == "retry_ratio") value = numeric(world.service.retry_ratio());
-  else if (knob == "low_priority_admit") value = numeric(world.service.low_priority_admit());
-  else if (knob == "fallback_share") value = numeric(world.service.fallback_share());
-  else if (knob == "release_frozen") value = boolean(world.releases.frozen());
-  else value = boolean(*world.rules.enabled(knob.substr(kRuleKnob.size())));
+  if (knob == "concurrency_limit")
+    value = integer(world.service.concurrency_limit());
+  else if (knob == "degradation")
+    value = integer(world.service.degradation());
+  else if (knob == "timeout_ms")
+    value = numeric(world.service.timeout_ms());
+  else if (knob == "retry_ratio")
+    value = numeric(world.service.retry_ratio());
+  else if (knob == "low_priority_admit")
+    value = numeric(world.service.low_priority_admit());
+  else if (knob == "fallback_share")
+    value = numeric(world.service.fallback_share());
+  else if (knob == "release_frozen")
+    value = boolean(world.releases.frozen());
+  else
+    value = boolean(*world.rules.enabled(knob.substr(kRuleKnob.size())));
   world.knobs.push_back({knob, &spec, value});
   return "";
 }
@@ -108,7 +125,8 @@ void count_decision(const std::string& line, Trace& trace) {
   const auto d = parse_own_json(line);
   if (!d.is_object()) return;
   const std::string outcome = d.value("outcome", "");
-  if (outcome.empty()) return;  // an intent, written before the change is applied: its result follows
+  if (outcome.empty())
+    return;  // an intent, written before the change is applied: its result follows
   if (outcome == "rolled back") {
     ++trace.rollbacks;
     return;
@@ -116,7 +134,8 @@ void count_decision(const std::string& line, Trace& trace) {
   ++trace.proposals;
   if (outcome == "blocked") ++trace.blocked[d.value("verdict_reason", "?")];
   if (outcome == "applied" && d.contains("current") && d.contains("value")) {
-    trace.applied.push_back({*parse_rfc3339(d["at"].get<std::string>()) - kStart, d["target"], number(d["current"]), number(d["value"])});
+    trace.applied.push_back({*parse_rfc3339(d["at"].get<std::string>()) - kStart, d["target"],
+                             number(d["current"]), number(d["value"])});
   }
 }
 
@@ -129,9 +148,11 @@ void run(const Scenario& s, Engine& engine, World& world, ManualClock& clock, Tr
   const double seconds = static_cast<double>(s.step) / kNanosPerSecond;
   for (Nanos t = 0; t < s.duration; t += s.step) {
     const Conditions c{Scenario::value_at(s.arrivals, t), Scenario::value_at(s.capacity, t),
-                       Scenario::value_at(s.base_latency, t, s.service.base_latency_ms), errors.at(t)};
+                       Scenario::value_at(s.base_latency, t, s.service.base_latency_ms),
+                       errors.at(t)};
     const ServiceStep step = world.service.step(clock.wall(), s.step, c);
-    for (std::size_t i = 0; i < s.rules.size(); ++i) rule_rates[i] = Scenario::value_at(s.rules[i].rate, t);
+    for (std::size_t i = 0; i < s.rules.size(); ++i)
+      rule_rates[i] = Scenario::value_at(s.rules[i].rate, t);
     world.rules.step(clock.wall(), s.step, rule_rates);
     if (world.releases.step(t, s.step)) trace.releases.push_back(t);
     for (std::size_t i = 0; i < world.knobs.size(); ++i) {
@@ -141,10 +162,16 @@ void run(const Scenario& s, Engine& engine, World& world, ManualClock& clock, Tr
       if (k.spec->type == ParamType::kBool && (v != 0) != switches[i]) {
         switches[i] = v != 0;
         const bool rule = k.name.starts_with(kRuleKnob);
-        trace.switches.push_back({t, rule ? k.name.substr(kRuleKnob.size()) : "releases", switches[i]});
+        trace.switches.push_back(
+            {t, rule ? k.name.substr(kRuleKnob.size()) : "releases", switches[i]});
       }
     }
-    Sample x{t, c.arrivals, c.capacity, step.goodput, p99_of(step.latency_ms, s.service.jitter), world.knobs.empty() ? 0 : world.knobs.front().value()};
+    Sample x{t,
+             c.arrivals,
+             c.capacity,
+             step.goodput,
+             p99_of(step.latency_ms, s.service.jitter),
+             world.knobs.empty() ? 0 : world.knobs.front().value()};
     x.retries = step.retries;
     x.critical_offered = step.critical_offered;
     x.critical_goodput = step.critical_goodput;
@@ -166,8 +193,10 @@ int changes_inside_cooldown(const std::vector<Applied>& applied, const Guard& gu
   std::map<std::string, Nanos> last;
   for (const auto& a : applied) {
     const ParameterSpec* spec = guard.parameter(a.target);
-    const Nanos cooldown = spec == nullptr ? 0 : (a.to > a.from ? spec->up.cooldown : spec->down.cooldown);
-    if (const auto it = last.find(a.target); it != last.end() && a.at - it->second < cooldown) ++inside;
+    const Nanos cooldown =
+        spec == nullptr ? 0 : (a.to > a.from ? spec->up.cooldown : spec->down.cooldown);
+    if (const auto it = last.find(a.target); it != last.end() && a.at - it->second < cooldown)
+      ++inside;
     last[a.target] = a.at;
   }
   return inside;
@@ -198,15 +227,18 @@ std::variant<Trace, std::string> simulate(const Scenario& s, const SimulationOpt
   for (const auto& [file, status] : engine.folder().status()) {
     if (!status.ok) return config.policies.dir + "/" + file + ": " + status.message;
   }
-  World world{ServiceModel(s.service, engine.aggregator(), kSeed), RuleSetModel(rule_names(s), engine.aggregator(), kSeed + 2),
-              ReleaseTrain(s.release_every), {}};
+  World world{ServiceModel(s.service, engine.aggregator(), kSeed),
+              RuleSetModel(rule_names(s), engine.aggregator(), kSeed + 2),
+              ReleaseTrain(s.release_every),
+              {}};
   for (const auto& [knob, parameter] : s.knobs) {
     const ParameterSpec* spec = engine.guard().parameter(parameter);
     const auto actuator = config.actuators.find(parameter);
     std::string problem = "is not a parameter of " + s.config;
     if (spec != nullptr) {
-      problem = actuator == config.actuators.end() || actuator->second.type != "inproc" ? "needs an inproc actuator"
-                                                                                          : bind(engine, world, knob, *spec);
+      problem = actuator == config.actuators.end() || actuator->second.type != "inproc"
+                    ? "needs an inproc actuator"
+                    : bind(engine, world, knob, *spec);
     }
     if (!problem.empty()) return s.path + ": knobs." + knob + ": " + parameter + " " + problem;
   }

@@ -21,7 +21,8 @@ struct Sample {
   Nanos t = 0;  // since the start
   double offered = 0, capacity = 0, goodput = 0, p99_ms = 0;
   double knob = 0;  // the first knob's value (by name)
-  double retries = 0, critical_offered = 0, critical_goodput = 0, critical_refused = 0, low_offered = 0, shed = 0;
+  double retries = 0, critical_offered = 0, critical_goodput = 0, critical_refused = 0,
+         low_offered = 0, shed = 0;
   double requests = 0, failures = 0;  // everything the service saw this step, and what failed of it
 };
 
@@ -34,7 +35,7 @@ struct Applied {
 
 // A switch the engine flipped in the model: a rule enabled or disabled, releases frozen or not.
 struct SwitchChange {
-  Nanos at = 0;  // since the start
+  Nanos at = 0;      // since the start
   std::string what;  // the rule's name, or "releases"
   bool on = false;   // enabled, or frozen
 };
@@ -46,7 +47,8 @@ struct Trace {
   std::map<std::string, std::uint64_t> blocked;  // by guard reason
   int proposals = 0, rollbacks = 0;
   int out_of_bounds = 0;  // steps where a knob was outside its parameter's bounds
-  int inside_cooldown = 0;  // applied changes closer to the one before in their direction than its cooldown
+  int inside_cooldown =
+      0;  // applied changes closer to the one before in their direction than its cooldown
   std::vector<SwitchChange> switches;
   std::vector<Nanos> releases;  // when one went out
 };
@@ -60,6 +62,7 @@ struct SimulationOptions {
 int changes_inside_cooldown(const std::vector<Applied>& applied, const Guard& guard);
 
 // The trace, or what kept the run from starting (a bad config, a knob bound to nothing).
-std::variant<Trace, std::string> simulate(const Scenario& scenario, const SimulationOptions& options);
+std::variant<Trace, std::string> simulate(const Scenario& scenario,
+                                          const SimulationOptions& options);
 
 }  // namespace setpoint::runner

@@ -1,6 +1,4 @@
 // Figures for the policy runtime.
-#include "harness.hpp"
-#include "setpoint/windows/aggregator.hpp"
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -8,8 +6,10 @@
 #include <fstream>
 #include <thread>
 
+#include "harness.hpp"
 #include "setpoint/bindings/policy_folder.hpp"
 #include "setpoint/bindings/policy_state.hpp"
+#include "setpoint/windows/aggregator.hpp"
 
 // The reference policy (reference_policy.cpp), shared with the PUC Lua 5.4 benchmark.
 extern const char* const kReferenceAimd;
@@ -24,7 +24,8 @@ namespace {
 // median and the worst of five runs of each, in ms past the deadline.
 void deadline_overrun(Figures& figures, const Clock& clock) {
   std::vector<double> overruns;
-  for (const char* name : {"infinite_loop", "ccall_rep_overrun", "ccall_find_overrun", "ccall_upper_overrun"}) {
+  for (const char* name :
+       {"infinite_loop", "ccall_rep_overrun", "ccall_find_overrun", "ccall_upper_overrun"}) {
     std::ifstream in(std::string(SETPOINT_SOURCE_DIR) + "/tests/bindings/hostile/" + name + ".lua");
     const std::string source((std::istreambuf_iterator<char>(in)), {});
     bindings::PolicyState state(name, {}, clock);
@@ -59,7 +60,8 @@ void bindings_benchmarks(Figures& figures) {
   Aggregator aggregator({});
   auto handle = aggregator.resolve("http.server", {{"service", "checkout"}});
   const Nanos now = 1'795'168'800LL * kNanosPerSecond;
-  for (int i = 0; i < 6000; ++i) handle.record(now - (i % 60) * kNanosPerSecond, 100.0 + i % 300, OutcomeSet::kOk);
+  for (int i = 0; i < 6000; ++i)
+    handle.record(now - (i % 60) * kNanosPerSecond, 100.0 + i % 300, OutcomeSet::kOk);
   sketch::Accumulator scratch;
   bindings::PolicyInputs inputs;
   inputs.outcomes = &aggregator.outcomes();
@@ -84,7 +86,8 @@ void bindings_benchmarks(Figures& figures) {
   keep(proposals);
   // Its two halves: the window read alone, and the evaluation with the read answered for free.
   figures.set("policy_eval_window_read_ns", ns_per_op(kOps, 7, [&] {
-                for (std::uint64_t i = 0; i < kOps; ++i) keep(inputs.window("http.server{service=checkout}", 60 * kNanosPerSecond)->count);
+                for (std::uint64_t i = 0; i < kOps; ++i)
+                  keep(inputs.window("http.server{service=checkout}", 60 * kNanosPerSecond)->count);
               }));
   const auto fixed = inputs.window("http.server{service=checkout}", 60 * kNanosPerSecond);
   bindings::PolicyInputs fixed_inputs = inputs;

@@ -18,9 +18,11 @@ namespace {
 // One GET /healthz on a fresh connection, read to the close; its ms, or -1 if it failed.
 double probe(int port) {
   const auto start = std::chrono::steady_clock::now();
-  const std::string answer = testing::raw_request(port, "GET /healthz HTTP/1.1\r\nHost: bench\r\n\r\n");
+  const std::string answer =
+      testing::raw_request(port, "GET /healthz HTTP/1.1\r\nHost: bench\r\n\r\n");
   if (answer.rfind("HTTP/1.1 200", 0) != 0) return -1;
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
 }
 
 double percentile(std::vector<double> samples, double p) {
@@ -31,9 +33,13 @@ double percentile(std::vector<double> samples, double p) {
 // Probes 20 ms apart for `span`; failed ones are counted, not timed.
 std::vector<double> probes(int port, std::chrono::seconds span, int& failed) {
   std::vector<double> times;
-  for (const auto until = std::chrono::steady_clock::now() + span; std::chrono::steady_clock::now() < until;) {
+  for (const auto until = std::chrono::steady_clock::now() + span;
+       std::chrono::steady_clock::now() < until;) {
     const double ms = probe(port);
-    if (ms < 0) ++failed; else times.push_back(ms);
+    if (ms < 0)
+      ++failed;
+    else
+      times.push_back(ms);
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return times;
@@ -45,9 +51,10 @@ void control_plane_benchmarks(Figures& figures) {
   if (!selected("control_plane")) return;
   testing::TempDir dir;
   std::filesystem::create_directories(dir.path() / "policies");
-  testing::write_file(dir.file("setpoint.yaml"), "engine: { tick: 100ms, state_path: setpoint.db }\n"
-                                                 "policies: { dir: policies }\n"
-                                                 "control_plane: { listen: 127.0.0.1:0, header_timeout: 5s }\n");
+  testing::write_file(dir.file("setpoint.yaml"),
+                      "engine: { tick: 100ms, state_path: setpoint.db }\n"
+                      "policies: { dir: policies }\n"
+                      "control_plane: { listen: 127.0.0.1:0, header_timeout: 5s }\n");
   testing::Daemon daemon(dir.path().string(), {"--config", "setpoint.yaml"});
   if (daemon.port() <= 0) return;
   int failed = 0;
@@ -57,7 +64,8 @@ void control_plane_benchmarks(Figures& figures) {
   std::vector<std::thread> slow;
   for (int c = 0; c < 50; ++c) {
     slow.emplace_back([&] {
-      const std::string request = "GET /v1/state HTTP/1.1\r\nHost: x\r\nX-Slow: " + std::string(4000, 'a');
+      const std::string request =
+          "GET /v1/state HTTP/1.1\r\nHost: x\r\nX-Slow: " + std::string(4000, 'a');
       while (!stop) {
         const int fd = testing::connect_to(daemon.port());
         if (fd < 0) continue;
@@ -80,7 +88,8 @@ void control_plane_benchmarks(Figures& figures) {
   figures.set("healthz_p99_ms", percentile(idle, 0.99));
   figures.set("healthz_under_slowloris_ms", median(attacked));
   figures.set("healthz_under_slowloris_p99_ms", percentile(attacked, 0.99));
-  figures.set("healthz_under_slowloris_max_ms", *std::max_element(attacked.begin(), attacked.end()));
+  figures.set("healthz_under_slowloris_max_ms",
+              *std::max_element(attacked.begin(), attacked.end()));
   figures.set("healthz_failed", failed);
 }
 

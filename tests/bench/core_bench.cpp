@@ -13,11 +13,11 @@
 #include <vector>
 
 #include "harness.hpp"
-#include "setpoint/windows/aggregator.hpp"
+#include "setpoint/base/timestamp.hpp"
 #include "setpoint/telemetry/file_source.hpp"
 #include "setpoint/telemetry/ingest.hpp"
+#include "setpoint/windows/aggregator.hpp"
 #include "setpoint/windows/snapshot.hpp"
-#include "setpoint/base/timestamp.hpp"
 
 namespace setpoint::bench {
 namespace {
@@ -43,7 +43,8 @@ std::vector<double> pareto_values(std::size_t n, std::uint64_t seed) {
 
 // Records `ops` counter events into one series, 1 µs apart (a new 1 s bucket every million).
 void record_counters(const SeriesHandle& h, std::uint64_t ops, Nanos start) {
-  for (std::uint64_t i = 0; i < ops; ++i) h.record(start + static_cast<Nanos>(i) * 1000, OutcomeSet::kOk);
+  for (std::uint64_t i = 0; i < ops; ++i)
+    h.record(start + static_cast<Nanos>(i) * 1000, OutcomeSet::kOk);
 }
 
 void record_benchmarks(Figures& figures) {
@@ -106,7 +107,8 @@ void accuracy_benchmarks(Figures& figures) {
     const auto stats = agg.read(h.id(), kStart + 59 * kSec, 60 * kSec, scratch);
     auto sorted = values;
     std::sort(sorted.begin(), sorted.end());
-    const double exact = sorted[static_cast<std::size_t>(0.99 * static_cast<double>(sorted.size() - 1))];
+    const double exact =
+        sorted[static_cast<std::size_t>(0.99 * static_cast<double>(sorted.size() - 1))];
     worst = std::max(worst, std::abs(stats->p99 - exact) / exact);
   }
   figures.set("p99_rel_error", worst);
@@ -123,7 +125,8 @@ void memory_benchmarks(Figures& figures) {
     Aggregator agg({});
     for (int s = 0; s < kSeries; ++s) {
       auto h = agg.resolve("bench.counter", {{"s", std::to_string(s)}});
-      for (Nanos t = 0; t < 86400; ++t) h.record(kStart + t * kSec, t % 50 == 0 ? OutcomeSet::kError : OutcomeSet::kOk);
+      for (Nanos t = 0; t < 86400; ++t)
+        h.record(kStart + t * kSec, t % 50 == 0 ? OutcomeSet::kError : OutcomeSet::kOk);
     }
     figures.set("bytes_per_counter_series", static_cast<double>(heap_in_use() - before) / kSeries);
   }
@@ -149,20 +152,22 @@ void snapshot_benchmarks(Figures& figures) {
   const auto values = lognormal_values(4096, 6);
   for (int s = 0; s < 10'000; ++s) {
     auto h = agg.resolve("http.server", {{"service", "svc" + std::to_string(s % 100)},
-                                          {"route", "/r" + std::to_string(s / 100)}});
-    for (int i = 0; i < 30; ++i) h.record(kStart + i * 2 * kSec, values[(s + i) & 4095], OutcomeSet::kOk);
+                                         {"route", "/r" + std::to_string(s / 100)}});
+    for (int i = 0; i < 30; ++i)
+      h.record(kStart + i * 2 * kSec, values[(s + i) & 4095], OutcomeSet::kOk);
   }
   const Nanos now = kStart + 60 * kSec;
   std::size_t bytes = 0;
   std::vector<SeriesWindow> windows;
-  figures.set("snapshot_10k_read_ms", 1e3 * seconds(5, [&] { windows = read_all(agg, now, 60 * kSec); }));
+  figures.set("snapshot_10k_read_ms",
+              1e3 * seconds(5, [&] { windows = read_all(agg, now, 60 * kSec); }));
   figures.set("snapshot_10k_json_ms", 1e3 * seconds(5, [&] {
-                bytes = snapshot_json(agg, windows, now, 60 * kSec).size();
-              }));
+                                        bytes = snapshot_json(agg, windows, now, 60 * kSec).size();
+                                      }));
   figures.set("snapshot_10k_series_ms", 1e3 * seconds(5, [&] {
-                const auto all = read_all(agg, now, 60 * kSec);
-                bytes = snapshot_json(agg, all, now, 60 * kSec).size();
-              }));
+                                          const auto all = read_all(agg, now, 60 * kSec);
+                                          bytes = snapshot_json(agg, all, now, 60 * kSec).size();
+                                        }));
   keep(bytes);
 }
 
@@ -197,11 +202,14 @@ void ingest_benchmarks(Figures& figures) {
     FileSourceOptions options;
     options.path = path;
     FileSource source(options);
-    while (source.poll(ingest) > 0) {}  // a poll reads at most max_poll_bytes
+    while (source.poll(ingest) > 0) {
+    }  // a poll reads at most max_poll_bytes
     file_bytes = source.status().bytes;
     accepted = ingest.counts().accepted;
   });
-  if (accepted != kEvents) std::fprintf(stderr, "ingest accepted %llu of %zu\n", static_cast<unsigned long long>(accepted), kEvents);
+  if (accepted != kEvents)
+    std::fprintf(stderr, "ingest accepted %llu of %zu\n", static_cast<unsigned long long>(accepted),
+                 kEvents);
 
   std::uint64_t newlines = 0;
   const double scan_s = seconds(5, [&] {
@@ -211,7 +219,8 @@ void ingest_benchmarks(Figures& figures) {
     for (ssize_t n; (n = ::read(fd, buffer.data(), buffer.size())) > 0;) {
       const char* p = buffer.data();
       const char* end = p + n;
-      while ((p = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p))))) {
+      while (
+          (p = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p))))) {
         ++newlines;
         ++p;
       }

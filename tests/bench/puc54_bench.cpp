@@ -14,9 +14,9 @@
 #include <vector>
 
 #include "harness.hpp"
-#include "setpoint/windows/aggregator.hpp"
 #include "setpoint/base/duration.hpp"
 #include "setpoint/base/json_text.hpp"
+#include "setpoint/windows/aggregator.hpp"
 
 using namespace setpoint;
 
@@ -58,7 +58,8 @@ int ctx_window(lua_State* L) {
   key.clear();
   append_series_key(key, metric, labels);
   WindowStats stats;
-  if (const auto id = current->aggregator->find(key)) stats = *current->aggregator->read(*id, current->now, span, *current->scratch);
+  if (const auto id = current->aggregator->find(key))
+    stats = *current->aggregator->read(*id, current->now, span, *current->scratch);
   lua_createtable(L, 0, 16);
   lua_pushnumber(L, static_cast<double>(stats.count));
   lua_setfield(L, -2, "count");
@@ -118,19 +119,22 @@ int main() {
   Aggregator aggregator({});
   auto handle = aggregator.resolve("http.server", {{"service", "checkout"}});
   const Nanos now = 1'795'168'800LL * kNanosPerSecond;
-  for (int i = 0; i < 6000; ++i) handle.record(now - (i % 60) * kNanosPerSecond, 100.0 + i % 300, OutcomeSet::kOk);
+  for (int i = 0; i < 6000; ++i)
+    handle.record(now - (i % 60) * kNanosPerSecond, 100.0 + i % 300, OutcomeSet::kOk);
   sketch::Accumulator scratch;
 
   lua_State* L = luaL_newstate();
   luaL_openlibs(L);
   lua_sethook(L, hook, LUA_MASKCOUNT, 1000);
-  if (luaL_loadbufferx(L, kReferenceAimd, std::strlen(kReferenceAimd), "=aimd.lua", "t") != 0 || lua_pcall(L, 0, 1, 0) != 0) {
+  if (luaL_loadbufferx(L, kReferenceAimd, std::strlen(kReferenceAimd), "=aimd.lua", "t") != 0 ||
+      lua_pcall(L, 0, 1, 0) != 0) {
     std::fprintf(stderr, "puc54: %s\n", lua_tostring(L, -1));
     return 1;
   }
   const int module = luaL_ref(L, LUA_REGISTRYINDEX);
   lua_createtable(L, 0, 3);
-  const luaL_Reg methods[] = {{"window", ctx_window}, {"param", ctx_param}, {"set", ctx_set}, {nullptr, nullptr}};
+  const luaL_Reg methods[] = {
+      {"window", ctx_window}, {"param", ctx_param}, {"set", ctx_set}, {nullptr, nullptr}};
   luaL_setfuncs(L, methods, 0);
   const int ctx = luaL_ref(L, LUA_REGISTRYINDEX);
 
@@ -138,7 +142,10 @@ int main() {
   std::size_t proposals = 0;
   const double ns = bench::ns_per_op(kOps, 7, [&] {
     for (std::uint64_t i = 0; i < kOps; ++i) {
-      Run run{&aggregator, &scratch, now, {}, {}, std::chrono::steady_clock::now().time_since_epoch().count() + 50'000'000};
+      Run run{
+          &aggregator, &scratch,
+          now,         {},
+          {},          std::chrono::steady_clock::now().time_since_epoch().count() + 50'000'000};
       current = &run;
       lua_rawgeti(L, LUA_REGISTRYINDEX, module);
       lua_getfield(L, -1, "evaluate");

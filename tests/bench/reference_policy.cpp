@@ -13,4 +13,3 @@ return {
             { reason = "p99 high" })
   end,
 })";
-

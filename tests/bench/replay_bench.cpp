@@ -31,8 +31,8 @@ void write_telemetry(const std::string& path) {
     const double ms = checkout ? latency(rng) * (overload ? 2.6 : 1) : latency(rng) / 10;
     const bool failed = unit(rng) < (overload ? 0.05 : 0.003);
     out << R"({"ts":")" << format_rfc3339(t) << R"(","metric":"http.server","labels":{"service":")"
-        << (checkout ? "checkout" : "inventory") << R"("},"latency_ms":)" << std::round(ms * 100) / 100 << R"(,"outcome":")"
-        << (failed ? "error" : "ok") << "\"}\n";
+        << (checkout ? "checkout" : "inventory") << R"("},"latency_ms":)"
+        << std::round(ms * 100) / 100 << R"(,"outcome":")" << (failed ? "error" : "ok") << "\"}\n";
   }
 }
 
@@ -42,7 +42,8 @@ void replay_benchmarks(Figures& figures) {
   if (!selected("replay")) return;
   const std::string path = "/tmp/setpoint-bench-replay.jsonl";
   write_telemetry(path);
-  const std::string command = std::string(SETPOINT_BINARY) + " replay --config " + SETPOINT_SOURCE_DIR +
+  const std::string command = std::string(SETPOINT_BINARY) + " replay --config " +
+                              SETPOINT_SOURCE_DIR +
                               "/examples/quickstart/setpoint.yaml --telemetry " + path + " --json";
   std::vector<double> rates;
   std::uint64_t decisions = 0;

@@ -2,8 +2,8 @@
 // (the binary loads the scenario and the seed policies, steps the model and the engine, prints
 // the figures), on the longest scenario: 480 s of a fast error-budget burn.
 #include <chrono>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "harness.hpp"

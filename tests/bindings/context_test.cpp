@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <nlohmann/json.hpp>
 
 #include "setpoint/bindings/policy_state.hpp"
@@ -37,7 +36,8 @@ struct Fixture {
   }
 };
 
-RunResult run(const std::string& source, Fixture& f, PolicyOutputs& out, PolicyState* keep = nullptr) {
+RunResult run(const std::string& source, Fixture& f, PolicyOutputs& out,
+              PolicyState* keep = nullptr) {
   PolicyState own("checkout-concurrency", {}, f.clock);
   PolicyState& state = keep ? *keep : own;
   const RunResult loaded = state.load(source, "checkout.lua");
@@ -61,7 +61,8 @@ TEST_CASE("the reference AIMD policy reads a window and a parameter and proposes
         ctx:set("checkout.max_concurrency", aimd(limit, m.p99 > 250 or m.error_rate > 0.02),
                 { reason = ("p99=%.0fms"):format(m.p99) })
       end,
-    })", f, out);
+    })",
+                               f, out);
   INFO(result.message);
   REQUIRE(result.ok());
   REQUIRE(out.proposals.size() == 1);
@@ -86,7 +87,8 @@ TEST_CASE("ctx: windows give every statistic, outcomes, and count 0 for unknown 
       ctx:act("disable_rule", { rule = "geo-block", minutes = 15 }, { reason = "3x baseline" })
       ctx:alert("checkout is degraded")
       ctx:log("looked at checkout")
-    end })", f, out);
+    end })",
+                               f, out);
   INFO(result.message);
   REQUIRE(result.ok());
   REQUIRE(out.proposals.size() == 1);
@@ -100,7 +102,8 @@ TEST_CASE("ctx:series lists the label sets of a metric's series") {
   Fixture f;
   f.inputs.series = [](const std::string& metric) {
     std::vector<Labels> out;
-    if (metric == "http.server") out = {{{"service", "checkout"}}, {{"service", "search"}, {"route", "/q"}}};
+    if (metric == "http.server")
+      out = {{{"service", "checkout"}}, {{"service", "search"}, {"route", "/q"}}};
     return out;
   };
   PolicyOutputs out;
@@ -109,7 +112,8 @@ TEST_CASE("ctx:series lists the label sets of a metric's series") {
     assert(#all == 2 and all[1].service == "checkout" and all[2].route == "/q")
     assert(#ctx:series("nothing") == 0)
     for _, labels in ipairs(all) do ctx:window("http.server", labels, "1m") end
-  end })", f, out);
+  end })",
+                               f, out);
   INFO(result.message);
   CHECK(result.ok());
 }
@@ -123,20 +127,28 @@ TEST_CASE("ctx: every argument is checked, and the error names the file and line
   const Case cases[] = {
       {"ctx:set(5, 1)", "checkout.lua:1: ctx:set: the parameter must be a string"},
       {"ctx:set('x')", "checkout.lua:1: ctx:set: no value for x"},
-      {"ctx:set('x', {})", "checkout.lua:1: ctx:set: the value must be a number, boolean or string, not table"},
-      {"ctx:set('x', 1, 'why')", "checkout.lua:1: options must be a table like { reason = \"...\" }"},
-      {"ctx:window('m', {}, 'forever')", "checkout.lua:1: ctx:window: span \"forever\" is not a duration like 10s, 1m or 1h"},
-      {"ctx:window('m', {}, '3d')", "checkout.lua:1: ctx:window: span 3d is not positive or longer than the longest window"},
-      {"ctx:window('m', { k = {} }, '1m')", "checkout.lua:1: ctx:window: label k must be a string or number"},
+      {"ctx:set('x', {})",
+       "checkout.lua:1: ctx:set: the value must be a number, boolean or string, not table"},
+      {"ctx:set('x', 1, 'why')",
+       "checkout.lua:1: options must be a table like { reason = \"...\" }"},
+      {"ctx:window('m', {}, 'forever')",
+       "checkout.lua:1: ctx:window: span \"forever\" is not a duration like 10s, 1m or 1h"},
+      {"ctx:window('m', {}, '3d')",
+       "checkout.lua:1: ctx:window: span 3d is not positive or longer than the longest window"},
+      {"ctx:window('m', { k = {} }, '1m')",
+       "checkout.lua:1: ctx:window: label k must be a string or number"},
       {"ctx:param('nope')", "checkout.lua:1: ctx:param: no parameter nope in config"},
       {"ctx:act('a', 'b')", "checkout.lua:1: ctx:act: arguments must be a table of name = value"},
-      {"ctx:alert(string.rep('x', 2000))", "checkout.lua:1: ctx:alert: the message is longer than 1024 bytes"},
-      {"for i = 1, 101 do ctx:set('x', i) end", "checkout.lua:1: more than 100 proposals in one evaluation"},
+      {"ctx:alert(string.rep('x', 2000))",
+       "checkout.lua:1: ctx:alert: the message is longer than 1024 bytes"},
+      {"for i = 1, 101 do ctx:set('x', i) end",
+       "checkout.lua:1: more than 100 proposals in one evaluation"},
   };
   for (const auto& c : cases) {
     INFO(c.code);
     PolicyOutputs out;
-    const RunResult result = run(std::string("return { evaluate = function(ctx) ") + c.code + " end }", f, out);
+    const RunResult result =
+        run(std::string("return { evaluate = function(ctx) ") + c.code + " end }", f, out);
     CHECK(result.failure == Failure::kRuntime);
     CHECK(result.message == std::string("policy checkout-concurrency: ") + c.message);
     CHECK(out.proposals.empty());  // a failed evaluation proposes nothing
@@ -159,8 +171,9 @@ TEST_CASE("ctx: windows with many labels, numbers among them") {
   PolicyOutputs out;
   std::string labels;
   for (int i = 0; i < 40; ++i) labels += "l" + std::to_string(i) + " = " + std::to_string(i) + ", ";
-  const RunResult result = run("return { evaluate = function(ctx) local m = ctx:window('m', { " + labels +
-                                   "} , '1m') assert(m.count == 0) end }", f, out);
+  const RunResult result = run("return { evaluate = function(ctx) local m = ctx:window('m', { " +
+                                   labels + "} , '1m') assert(m.count == 0) end }",
+                               f, out);
   INFO(result.message);
   CHECK(result.ok());
   const auto evidence = nlohmann::json::parse(out.evidence());
@@ -171,7 +184,9 @@ TEST_CASE("ctx: windows with many labels, numbers among them") {
 TEST_CASE("ctx:log is rate-limited per evaluation") {
   Fixture f;
   PolicyOutputs out;
-  REQUIRE(run("return { evaluate = function(ctx) for i = 1, 50 do ctx:log('line ' .. i) end end }", f, out).ok());
+  REQUIRE(run("return { evaluate = function(ctx) for i = 1, 50 do ctx:log('line ' .. i) end end }",
+              f, out)
+              .ok());
   CHECK(out.logs.size() == kMaxLogs + 1);
   CHECK(out.logs.back() == "(further log lines dropped this evaluation)");
 }
@@ -193,7 +208,8 @@ TEST_CASE("ctx.state survives evaluations, and a new state (reload) through its 
   std::string error;
   const auto saved = first.save_state(error);
   REQUIRE(saved);
-  CHECK(nlohmann::json::parse(*saved) == nlohmann::json::parse(R"({"n":3,"history":[10,20,30],"nested":{"ok":true,"name":"x"}})"));
+  CHECK(nlohmann::json::parse(*saved) ==
+        nlohmann::json::parse(R"({"n":3,"history":[10,20,30],"nested":{"ok":true,"name":"x"}})"));
   PolicyState second("counter", {}, f.clock);
   REQUIRE(second.load(source, "counter.lua").ok());
   REQUIRE(second.restore_state(*saved, error));
@@ -210,14 +226,23 @@ TEST_CASE("ctx.state keeps plain data only, and says where the rest is") {
   };
   const Case cases[] = {
       {"ctx.state.f = function() end", "policy keeper: ctx.state.f: a function cannot be kept"},
-      {"ctx.state.a = { b = { 0/0 } }", "policy keeper: ctx.state.a.b[1]: NaN and infinities cannot be kept"},
-      {"ctx.state.t = { [true] = 1 }", "policy keeper: ctx.state.t: a boolean key cannot be kept (keys are strings, or a list's 1..n)"},
-      {"local t = {} t.self = t ctx.state.loop = t", "policy keeper: ctx.state.loop.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self: nested deeper than 32 (a cycle?)"},
+      {"ctx.state.a = { b = { 0/0 } }",
+       "policy keeper: ctx.state.a.b[1]: NaN and infinities cannot be kept"},
+      {"ctx.state.t = { [true] = 1 }",
+       "policy keeper: ctx.state.t: a boolean key cannot be kept (keys are strings, or a list's "
+       "1..n)"},
+      {"local t = {} t.self = t ctx.state.loop = t",
+       "policy keeper: "
+       "ctx.state.loop.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self."
+       "self.self.self.self.self.self.self.self.self.self.self.self.self.self.self.self: nested "
+       "deeper than 32 (a cycle?)"},
   };
   for (const auto& c : cases) {
     INFO(c.code);
     PolicyState state("keeper", {}, f.clock);
-    REQUIRE(state.load(std::string("return { evaluate = function(ctx) ") + c.code + " end }", "k.lua").ok());
+    REQUIRE(
+        state.load(std::string("return { evaluate = function(ctx) ") + c.code + " end }", "k.lua")
+            .ok());
     PolicyOutputs out;
     REQUIRE(state.evaluate(f.inputs, out).ok());
     std::string error;
@@ -258,7 +283,8 @@ TEST_CASE("more than 4096 window reads in one evaluation is an error, not a 24 M
     end })",
                                f, out);
   CHECK(result.failure == Failure::kRuntime);
-  CHECK(result.message.find("ctx:window: more than 4096 window reads in one evaluation") != std::string::npos);
+  CHECK(result.message.find("ctx:window: more than 4096 window reads in one evaluation") !=
+        std::string::npos);
   CHECK(out.reads.empty());  // a failed evaluation proposes and records nothing
 }
 
@@ -273,10 +299,12 @@ TEST_CASE("os.time and os.date read the engine's clock, in UTC") {
     end })",
                                f, out);
   REQUIRE(result.ok());
-  CHECK(out.logs == std::vector<std::string>{"1795168800 1795168800", "2026-11-20T10:00:00Z 10 10", "1795168800", "1795168800"});
+  CHECK(out.logs == std::vector<std::string>{"1795168800 1795168800", "2026-11-20T10:00:00Z 10 10",
+                                             "1795168800", "1795168800"});
 }
 
-TEST_CASE("string.format prints what tostring prints for tables, functions and %p, never an address") {
+TEST_CASE(
+    "string.format prints what tostring prints for tables, functions and %p, never an address") {
   Fixture f;
   PolicyOutputs out;
   const RunResult result = run(R"(return { evaluate = function(ctx)
@@ -287,7 +315,8 @@ TEST_CASE("string.format prints what tostring prints for tables, functions and %
     end })",
                                f, out);
   REQUIRE(result.ok());
-  CHECK(out.logs == std::vector<std::string>{"table|function|table|x|function|\"q\\\\n\"", "table   |   ab|7|2.5|%|nil|false", "table"});
+  CHECK(out.logs == std::vector<std::string>{"table|function|table|x|function|\"q\\\\n\"",
+                                             "table   |   ab|7|2.5|%|nil|false", "table"});
 }
 
 TEST_CASE("what a policy says is kept as one printable line") {

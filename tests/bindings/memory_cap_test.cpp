@@ -1,10 +1,9 @@
 // The allocator's ceiling: its own, and a budget it shares with other states.
-#include <catch2/catch.hpp>
+#include "setpoint/bindings/memory_cap.hpp"
 
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <cstdlib>
-
-#include "setpoint/bindings/memory_cap.hpp"
 
 using setpoint::bindings::MemoryCap;
 
@@ -16,7 +15,8 @@ TEST_CASE("memory cap: growth past the limit is refused, whatever the sizes (no 
   CHECK(MemoryCap::allocate(&cap, nullptr, 0, 500) == nullptr);
   CHECK(cap.refused);
   cap.refused = false;
-  CHECK(MemoryCap::allocate(&cap, nullptr, 0, SIZE_MAX) == nullptr);  // used - old + nsize would wrap
+  CHECK(MemoryCap::allocate(&cap, nullptr, 0, SIZE_MAX) ==
+        nullptr);  // used - old + nsize would wrap
   CHECK(MemoryCap::allocate(&cap, a, 600, SIZE_MAX - 100) == nullptr);
   CHECK(cap.used == 600);
   void* b = MemoryCap::allocate(&cap, a, 600, 1000);  // a block may grow up to the limit
@@ -36,7 +36,8 @@ TEST_CASE("memory cap: a shared budget bounds several caps together") {
   void* a = MemoryCap::allocate(&one, nullptr, 0, 700);
   REQUIRE(a != nullptr);
   CHECK(budget.used == 700);
-  CHECK(MemoryCap::allocate(&two, nullptr, 0, 400) == nullptr);  // within two's own 800, not the budget's 1000
+  CHECK(MemoryCap::allocate(&two, nullptr, 0, 400) ==
+        nullptr);  // within two's own 800, not the budget's 1000
   CHECK(two.refused);
   void* b = MemoryCap::allocate(&two, nullptr, 0, 300);
   REQUIRE(b != nullptr);

@@ -1,10 +1,10 @@
-#include <catch2/catch.hpp>
+#include "setpoint/bindings/policy_folder.hpp"
 
-#include <filesystem>
 #include <atomic>
+#include <catch2/catch.hpp>
+#include <filesystem>
 #include <future>
 
-#include "setpoint/bindings/policy_folder.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace setpoint;
@@ -17,13 +17,15 @@ namespace {
 constexpr Nanos kMs = kNanosPerMilli;
 
 std::string counter(int step) {
-  return "return { every = '5s', evaluate = function(ctx) ctx.state.n = (ctx.state.n or 0) + " + std::to_string(step) +
-         " end }";
+  return "return { every = '5s', evaluate = function(ctx) ctx.state.n = (ctx.state.n or 0) + " +
+         std::to_string(step) + " end }";
 }
 
 int evaluate_n(LivePolicy& p) {
   PolicyInputs inputs;
-  inputs.window = [](const std::string&, Nanos) { return std::optional<WindowStats>(WindowStats{}); };
+  inputs.window = [](const std::string&, Nanos) {
+    return std::optional<WindowStats>(WindowStats{});
+  };
   inputs.param = [](std::string_view) { return std::optional<ProposedValue>(); };
   PolicyOutputs out;
   REQUIRE(p.state->evaluate(inputs, out).ok());
@@ -38,7 +40,9 @@ struct Folder {
   ManualClock clock;
   std::string gate_answer;
   PolicyFolder folder;
-  Folder() : folder(dir.path().string(), nullptr, {}, clock, [this](const std::string&) { return gate_answer; }) {}
+  Folder()
+      : folder(dir.path().string(), nullptr, {}, clock,
+               [this](const std::string&) { return gate_answer; }) {}
   // What an engine loop sees once the reload thread has caught up.
   // (poll itself may already swap in what the reload thread finished quickly: keep both.)
   std::vector<std::string> poll(Nanos now) {
@@ -113,7 +117,8 @@ TEST_CASE("a version whose own tests fail is refused") {
   write_file(f.dir.file("a.lua"), counter(2));
   f.poll(0);
   f.poll(50 * kMs);
-  CHECK(f.folder.status().at("a.lua").message == "a.lua: its tests fail: 1 failed: cuts the limit; the previous version keeps running");
+  CHECK(f.folder.status().at("a.lua").message ==
+        "a.lua: its tests fail: 1 failed: cuts the limit; the previous version keeps running");
   CHECK(evaluate_n(f.folder.live().at("a.lua")) == 1);
 }
 
@@ -151,16 +156,20 @@ TEST_CASE("a second file with a policy name already held is refused; the first k
   f.folder.scan(0);
   CHECK(f.folder.live().count("a.lua") == 1);
   CHECK(f.folder.live().count("b.lua") == 0);
-  CHECK(f.folder.status().at("b.lua").message == "b.lua: a.lua already holds the name p; this file is not run");
+  CHECK(f.folder.status().at("b.lua").message ==
+        "b.lua: a.lua already holds the name p; this file is not run");
   write_file(f.dir.file("b.lua"), "return { name = 'q', every = '5s', evaluate = function() end }");
   f.poll(0);
   f.poll(50 * kMs);
   CHECK(f.folder.live().count("b.lua") == 1);
-  write_file(f.dir.file("b.lua"), "return { name = 'p', every = '5s', evaluate = function() end }");  // renamed onto a.lua's
+  write_file(
+      f.dir.file("b.lua"),
+      "return { name = 'p', every = '5s', evaluate = function() end }");  // renamed onto a.lua's
   f.poll(100 * kMs);
   f.poll(150 * kMs);
   CHECK(f.folder.live().at("b.lua").info.name == "q");
-  CHECK(f.folder.status().at("b.lua").message == "b.lua: a.lua already holds the name p; the previous version keeps running");
+  CHECK(f.folder.status().at("b.lua").message ==
+        "b.lua: a.lua already holds the name p; the previous version keeps running");
 }
 
 TEST_CASE("several quick saves make one reload") {
@@ -193,12 +202,14 @@ TEST_CASE("a slow reload never holds up the engine thread; the old version runs 
   folder.poll(0);
   CHECK(folder.poll(50 * kMs).empty());  // handed to the reload thread, which now waits in the gate
   CHECK(folder.reloading());
-  CHECK(evaluate_n(folder.live().at("a.lua")) == 1);  // the engine thread goes on with the old version
+  CHECK(evaluate_n(folder.live().at("a.lua")) ==
+        1);  // the engine thread goes on with the old version
   CHECK(evaluate_n(folder.live().at("a.lua")) == 2);
   CHECK(folder.poll(60 * kMs).empty());
   release.set_value();
   CHECK(folder.settle(70 * kMs) == std::vector<std::string>{"a.lua"});
-  CHECK(evaluate_n(folder.live().at("a.lua")) == 12);  // the new code, with the state as it was at the swap
+  CHECK(evaluate_n(folder.live().at("a.lua")) ==
+        12);  // the new code, with the state as it was at the swap
   CHECK(gates == 2);
 }
 
@@ -227,7 +238,9 @@ TEST_CASE("a policy gets its own limits when config has some for its name") {
     return own;
   };
   PolicyFolder folder(dir.path().string(), nullptr, {}, clock, {}, 50 * kMs, limits_for);
-  const std::string hungry = "return { name = '%s', evaluate = function(ctx) ctx.state.s = string.rep('x', 4 * 1024 * 1024) end }";
+  const std::string hungry =
+      "return { name = '%s', evaluate = function(ctx) ctx.state.s = string.rep('x', 4 * 1024 * "
+      "1024) end }";
   const auto with_name = [&](const char* name) {
     std::string text = hungry;
     text.replace(text.find("%s"), 2, name);

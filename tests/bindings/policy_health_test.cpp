@@ -1,6 +1,7 @@
+#include "setpoint/bindings/policy_health.hpp"
+
 #include <catch2/catch.hpp>
 
-#include "setpoint/bindings/policy_health.hpp"
 #include "setpoint/bindings/policy_state.hpp"
 
 using namespace setpoint;
@@ -55,8 +56,10 @@ TEST_CASE("a runaway policy is quarantined while its neighbour keeps running") {
     if (bad_health.may_run(now)) {
       ++bad_runs;
       const RunResult r = bad.call("evaluate");
-      if (r.ok()) bad_health.success();
-      else bad_health.failure(now, r.message);
+      if (r.ok())
+        bad_health.success();
+      else
+        bad_health.failure(now, r.message);
     }
     const RunResult r = good.call("evaluate");
     REQUIRE(r.ok());

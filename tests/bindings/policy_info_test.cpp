@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "setpoint/bindings/policy_info.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace setpoint;
 using namespace setpoint::bindings;
@@ -23,23 +23,32 @@ TEST_CASE("policy metadata is read with defaults") {
   CHECK(problems_of("return { evaluate = function() end }", &info).empty());
   CHECK(info.name == "from_file");
   CHECK(info.every == 10 * kNanosPerSecond);
-  CHECK(problems_of(R"(return { name = "checkout", every = "5s", params = { "a", "b" }, actions = { "disable_rule" },
-                                evaluate = function() end })", &info).empty());
+  CHECK(
+      problems_of(
+          R"(return { name = "checkout", every = "5s", params = { "a", "b" }, actions = { "disable_rule" },
+                                evaluate = function() end })",
+          &info)
+          .empty());
   CHECK(info.name == "checkout");
   CHECK(info.every == 5 * kNanosPerSecond);
   CHECK(info.params == std::vector<std::string>{"a", "b"});
   CHECK(info.actions == std::vector<std::string>{"disable_rule"});
-  CHECK(problems_of(R"(return { schedule = "weekly sun 02:00", evaluate = function() end })", &info).empty());
+  CHECK(problems_of(R"(return { schedule = "weekly sun 02:00", evaluate = function() end })", &info)
+            .empty());
   CHECK(info.schedule == "weekly sun 02:00");
 }
 
 TEST_CASE("every problem in a policy's metadata is reported, not just the first") {
   CHECK(problems_of("return 5") == std::vector<std::string>{"the file must return a table"});
-  CHECK(problems_of(R"(return { name = 5, every = "5 seconds", schedule = "daily 25:00", params = { 1 }, actions = "x" })") ==
-        std::vector<std::string>{"evaluate must be a function", "name must be a string of letters, digits, - _ . or : (at most 128)",
-                                 "every must be an interval of at least 100ms, like \"5s\"",
-                                 "schedule must be \"daily HH:MM\" or \"weekly sun HH:MM\" (UTC)", "params[1] must be a name (letters, digits, - _ . :)",
-                                 "actions must be a list of strings"});
+  CHECK(
+      problems_of(
+          R"(return { name = 5, every = "5 seconds", schedule = "daily 25:00", params = { 1 }, actions = "x" })") ==
+      std::vector<std::string>{"evaluate must be a function",
+                               "name must be a string of letters, digits, - _ . or : (at most 128)",
+                               "every must be an interval of at least 100ms, like \"5s\"",
+                               "schedule must be \"daily HH:MM\" or \"weekly sun HH:MM\" (UTC)",
+                               "params[1] must be a name (letters, digits, - _ . :)",
+                               "actions must be a list of strings"});
   CHECK(problems_of(R"(return { every = "1ms", evaluate = function() end })") ==
         std::vector<std::string>{"every must be an interval of at least 100ms, like \"5s\""});
 }

@@ -1,20 +1,19 @@
-#include <catch2/catch.hpp>
-
-#include <atomic>
-#include <thread>
+#include "setpoint/bindings/policy_state.hpp"
 
 #include <algorithm>
-#include <chrono>
+#include <atomic>
+#include <catch2/catch.hpp>
 #include <cctype>
+#include <chrono>
 #include <cstdio>
-#include <functional>
-#include <vector>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
+#include <thread>
+#include <vector>
 
-#include "setpoint/bindings/policy_info.hpp"
-#include "setpoint/bindings/policy_state.hpp"
 #include "setpoint/base/utf8.hpp"
+#include "setpoint/bindings/policy_info.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace setpoint;
@@ -50,8 +49,8 @@ Expectation expectation_of(const std::string& source) {
     at = bar + 1;
   }
   for (const auto& k : e.kinds) {
-    if (k != "ok" && k != "refused" && k != "state" && k != "syntax" && k != "runtime" && k != "deadline" && k != "memory" &&
-        k != "bytecode") {
+    if (k != "ok" && k != "refused" && k != "state" && k != "syntax" && k != "runtime" &&
+        k != "deadline" && k != "memory" && k != "bytecode") {
       FAIL("unknown expectation " << k);
     }
   }
@@ -68,7 +67,8 @@ struct HostRun {
   double longest_ms = 0;  // the longest single run
 };
 
-HostRun through_host(const std::string& source, const std::string& name, const std::string& file, const Limits& limits) {
+HostRun through_host(const std::string& source, const std::string& name, const std::string& file,
+                     const Limits& limits) {
   ManualClock engine_clock{Nanos{1'795'168'800} * kNanosPerSecond};
   SystemClock cpu;
   OutcomeSet outcomes;
@@ -85,7 +85,9 @@ HostRun through_host(const std::string& source, const std::string& name, const s
   const auto timed = [&](const std::function<RunResult()>& step) {
     const auto started = std::chrono::steady_clock::now();
     RunResult r = step();
-    run.longest_ms = std::max(run.longest_ms, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
+    run.longest_ms = std::max(run.longest_ms, std::chrono::duration<double, std::milli>(
+                                                  std::chrono::steady_clock::now() - started)
+                                                  .count());
     if (!r.ok() && run.kind == "ok") {  // the first failure is the one expected
       run.kind = failure_name(r.failure);
       run.message = r.message;
@@ -137,7 +139,9 @@ HostRun through_host(const std::string& source, const std::string& name, const s
 bool shows_address(const std::string& text) {
   for (std::size_t at = text.find("0x"); at != std::string::npos; at = text.find("0x", at + 2)) {
     std::size_t digits = 0;
-    while (at + 2 + digits < text.size() && std::isxdigit(static_cast<unsigned char>(text[at + 2 + digits]))) ++digits;
+    while (at + 2 + digits < text.size() &&
+           std::isxdigit(static_cast<unsigned char>(text[at + 2 + digits])))
+      ++digits;
     if (digits >= 6) return true;
   }
   return false;
@@ -146,12 +150,15 @@ bool shows_address(const std::string& text) {
 // One printable line of valid UTF-8: what every log line and record must be.
 bool printable(const std::string& text) {
   if (!utf8::valid(text)) return false;
-  return std::none_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+  return std::none_of(text.begin(), text.end(),
+                      [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
 }
 
 }  // namespace
 
-TEST_CASE("every hostile policy in the corpus is contained with a clear error, through the host's whole path") {
+TEST_CASE(
+    "every hostile policy in the corpus is contained with a clear error, through the host's whole "
+    "path") {
   SystemClock clock;
   Limits limits;  // the defaults: 16 MiB, 50 ms
   // A well-behaved policy runs beside the hostile ones and must not notice them.
@@ -167,12 +174,15 @@ TEST_CASE("every hostile policy in the corpus is contained with a clear error, t
     // under ASan) 16 MiB of allocations can take longer than 50 ms, and the deadline would be
     // what stopped it. The deadline's own files keep the default.
     Limits file_limits;
-    if (expected.kinds == std::vector<std::string>{"memory"}) file_limits.cpu = 10 * kNanosPerSecond;
+    if (expected.kinds == std::vector<std::string>{"memory"})
+      file_limits.cpu = 10 * kNanosPerSecond;
     const HostRun run = through_host(source, name, entry.path().filename().string(), file_limits);
     INFO(run.kind << ": " << run.message);
-    CHECK(std::find(expected.kinds.begin(), expected.kinds.end(), run.kind) != expected.kinds.end());
+    CHECK(std::find(expected.kinds.begin(), expected.kinds.end(), run.kind) !=
+          expected.kinds.end());
     CHECK(run.message.find(expected.message) != std::string::npos);
-    if (run.kind != "ok" && run.kind != "refused") CHECK(run.message.rfind("policy " + name, 0) == 0);
+    if (run.kind != "ok" && run.kind != "refused")
+      CHECK(run.message.rfind("policy " + name, 0) == 0);
     // Whatever it did, nothing it made the host say leaks an address or breaks a line.
     CHECK(printable(run.message));
     CHECK_FALSE(shows_address(run.message));
@@ -225,8 +235,9 @@ TEST_CASE("the sandbox offers what policies need") {
 
 TEST_CASE("math.random is seeded per policy: reproducible, and different between policies") {
   SystemClock clock;
-  const char* source = "return { evaluate = function() draw = math.random(1, 1000000) end, "
-                       "get = function() error(tostring(draw)) end }";
+  const char* source =
+      "return { evaluate = function() draw = math.random(1, 1000000) end, "
+      "get = function() error(tostring(draw)) end }";
   auto draw = [&](const std::string& name) {
     PolicyState state(name, {}, clock);
     REQUIRE(state.load(source, "r.lua").ok());

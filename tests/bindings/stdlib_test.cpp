@@ -17,7 +17,8 @@ const Stdlib& stdlib() {
 RunResult check(const std::string& body) {
   static SystemClock clock;
   PolicyState state("stdlib-check", {}, clock, &stdlib());
-  const RunResult loaded = state.load("return { evaluate = function() " + body + " end }", "check.lua");
+  const RunResult loaded =
+      state.load("return { evaluate = function() " + body + " end }", "check.lua");
   if (!loaded.ok()) return loaded;
   return state.call("evaluate");
 }
@@ -35,7 +36,9 @@ TEST_CASE("the stdlib loads every module under stdlib/setpoint") {
 TEST_CASE("require resolves the stdlib only, once per state") {
   CHECK(check("local a = require 'setpoint.aimd'; assert(require 'setpoint.aimd' == a)").ok());
   const RunResult result = check("require 'setpoint.nope'");
-  CHECK(result.message == "policy stdlib-check: check.lua:1: require: no module setpoint.nope (only the setpoint.* stdlib can be required)");
+  CHECK(result.message ==
+        "policy stdlib-check: check.lua:1: require: no module setpoint.nope (only the setpoint.* "
+        "stdlib can be required)");
 }
 
 TEST_CASE("setpoint.aimd: add when healthy, multiply when congested, within min and max") {
@@ -70,7 +73,8 @@ TEST_CASE("setpoint.ewma: the first sample starts it, then alpha weighs each new
   CHECK(r.ok());
 }
 
-TEST_CASE("setpoint.hysteresis: enter at 3 %, leave below 1.5 % sustained, no flapping in between") {
+TEST_CASE(
+    "setpoint.hysteresis: enter at 3 %, leave below 1.5 % sustained, no flapping in between") {
   const RunResult r = check(R"(
     local h = require "setpoint.hysteresis"
     local s, o = {}, { enter = 0.03, exit = 0.015, enter_for = 2, exit_for = 3 }
@@ -151,7 +155,8 @@ TEST_CASE("setpoint.retry_budget: a share of requests plus a floor") {
   CHECK(r.ok());
 }
 
-TEST_CASE("setpoint.circuit: opens past 3x baseline, waits the cooldown, probes, never flaps inside it") {
+TEST_CASE(
+    "setpoint.circuit: opens past 3x baseline, waits the cooldown, probes, never flaps inside it") {
   const RunResult r = check(R"(
     local circuit = require "setpoint.circuit"
     local s, o = {}, { threshold = 3, cooldown = 900, now = 0 }
@@ -184,7 +189,8 @@ TEST_CASE("setpoint.shed: 1 - (load - threshold) / (1 - threshold), never for cr
   CHECK(r.ok());
 }
 
-TEST_CASE("setpoint.error_budget: burn rate over the SLO's allowance, fast when both windows burn") {
+TEST_CASE(
+    "setpoint.error_budget: burn rate over the SLO's allowance, fast when both windows burn") {
   const RunResult r = check(R"(
     local b = require "setpoint.error_budget"
     assert(math.abs(b.burn_rate(0.01, 0.999) - 10) < 1e-9)
@@ -195,7 +201,9 @@ TEST_CASE("setpoint.error_budget: burn rate over the SLO's allowance, fast when 
   CHECK(r.ok());
 }
 
-TEST_CASE("setpoint.gradient: grow by sqrt(limit) while latencies agree, shrink with a clamped gradient, smoothed") {
+TEST_CASE(
+    "setpoint.gradient: grow by sqrt(limit) while latencies agree, shrink with a clamped gradient, "
+    "smoothed") {
   const RunResult r = check(R"(
     local g = require "setpoint.gradient"
     local function near(a, b) assert(math.abs(a - b) < 1e-9, a .. " ~= " .. b) end

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "setpoint/telemetry/ingest.hpp"
 #include "setpoint/base/timestamp.hpp"
+#include "setpoint/telemetry/ingest.hpp"
 
 using namespace setpoint;
 
@@ -23,7 +23,8 @@ struct World {
   }()};
   EventParser plain{TelemetrySchema{}, OutcomeSet{}};
   EventParser redacting{TelemetrySchema{}, OutcomeSet{},
-                        Redactor({{"email", RedactAction::kDrop}, {"user", RedactAction::kHash}}, "fuzz-key-0123456789")};
+                        Redactor({{"email", RedactAction::kDrop}, {"user", RedactAction::kHash}},
+                                 "fuzz-key-0123456789")};
   Ingest deferred{aggregator, plain, nullptr, clock, TimeBase::kEvents};
   Ingest parsed{aggregator, redacting, nullptr, clock, TimeBase::kClock};
 };

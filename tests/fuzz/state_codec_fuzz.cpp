@@ -14,8 +14,8 @@ extern "C" {
 #include <lua.h>
 }
 
-#include "setpoint/bindings/state_codec.hpp"
 #include "setpoint/base/json_document.hpp"
+#include "setpoint/bindings/state_codec.hpp"
 
 namespace {
 
@@ -47,7 +47,9 @@ void build(lua_State* L, Reader& r) {
         lua_pushnumber(L, x);
         break;
       }
-      case 1: lua_pushnumber(L, static_cast<int>(r.byte()) - 8); break;  // small ints, 0 and negatives
+      case 1:
+        lua_pushnumber(L, static_cast<int>(r.byte()) - 8);
+        break;  // small ints, 0 and negatives
       case 2: {
         const std::size_t n = r.byte() % 12;
         std::string s;
@@ -66,7 +68,8 @@ void build(lua_State* L, Reader& r) {
         }
         break;
       case 6:  // append v to the table below it
-        if (lua_gettop(L) >= 2 && lua_istable(L, -2)) lua_rawseti(L, -2, static_cast<int>(lua_objlen(L, -2)) + 1);
+        if (lua_gettop(L) >= 2 && lua_istable(L, -2))
+          lua_rawseti(L, -2, static_cast<int>(lua_objlen(L, -2)) + 1);
         break;
       case 7:  // t[k] = nil: a hole
         if (lua_gettop(L) >= 2 && lua_istable(L, -2) && !lua_isnil(L, -1) &&
@@ -79,8 +82,10 @@ void build(lua_State* L, Reader& r) {
         if (lua_gettop(L) >= 2 && lua_istable(L, -1)) {
           lua_pushstring(L, "self");
           lua_pushvalue(L, -2 - (r.byte() % 2));
-          if (lua_istable(L, -3)) lua_rawset(L, -3);
-          else lua_pop(L, 2);
+          if (lua_istable(L, -3))
+            lua_rawset(L, -3);
+          else
+            lua_pop(L, 2);
         }
         break;
     }
@@ -103,9 +108,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto json = setpoint::bindings::encode_state(L, 1, error);
   if (json) {
     std::string parse_error;
-    check(setpoint::parse_json(*json, parse_error, 64).has_value(), "the encoder wrote what is not JSON");
+    check(setpoint::parse_json(*json, parse_error, 64).has_value(),
+          "the encoder wrote what is not JSON");
     lua_State* again = luaL_newstate();
-    check(setpoint::bindings::decode_state(again, *json, error), "what the encoder wrote does not decode");
+    check(setpoint::bindings::decode_state(again, *json, error),
+          "what the encoder wrote does not decode");
     const auto twice = setpoint::bindings::encode_state(again, -1, error);
     check(twice.has_value() && *twice == *json, "a decoded state does not encode to the same text");
     lua_close(again);

@@ -1,20 +1,20 @@
 // The real daemon in a temporary directory on a loopback port: ingest over HTTP and from a
 // followed file, decisions in the audit and on the API, hot reload, tokens, /metrics through
 // promtool, signals, and a crash with restart.
+#include "support/daemon.hpp"
+
 #include <arpa/inet.h>
-#include <catch2/catch.hpp>
 #include <httplib.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
-
 #include <nlohmann/json.hpp>
 
 #include "setpoint/audit/audit_store.hpp"
 #include "setpoint/base/timestamp.hpp"
-#include "support/daemon.hpp"
 #include "support/run_binary.hpp"
 #include "support/temp_dir.hpp"
 
@@ -31,7 +31,8 @@ const std::string kIngest = "ingest-token-0123456789";
 
 // A policy that always asks for 10 more: each decision is easy to predict.
 std::string raise_policy(const std::string& marker = "") {
-  return "-- " + marker + "\n"
+  return "-- " + marker +
+         "\n"
          "return { name = 'raiser', every = '1s', params = { 'app.limit' },\n"
          "  evaluate = function(ctx)\n"
          "    local m = ctx:window('http.server', { service = 'checkout' }, '1m')\n"
@@ -70,8 +71,8 @@ std::string config(const std::string& extra = "") {
 std::string format_rfc3339_now() { return format_rfc3339(SystemClock().wall()); }
 
 std::string event(const std::string& service, double ms, const std::string& outcome = "ok") {
-  return R"({"ts":")" + format_rfc3339_now() + R"(","metric":"http.server","labels":{"service":")" + service +
-         R"("},"value":)" + std::to_string(ms) + R"(,"outcome":")" + outcome + "\"}\n";
+  return R"({"ts":")" + format_rfc3339_now() + R"(","metric":"http.server","labels":{"service":")" +
+         service + R"("},"value":)" + std::to_string(ms) + R"(,"outcome":")" + outcome + "\"}\n";
 }
 
 struct Setup {
@@ -79,14 +80,23 @@ struct Setup {
   explicit Setup(const std::string& variant = "") {
     std::filesystem::create_directories(dir.path() / "policies");
     std::string text = config();
-    if (variant == "control_plane_body_limit") text.replace(text.find("  tokens_file:"), 0, "  max_body_bytes: 4096\n");
+    if (variant == "control_plane_body_limit")
+      text.replace(text.find("  tokens_file:"), 0, "  max_body_bytes: 4096\n");
     write_file(dir.file("setpoint.yaml"), text);
     write_file(dir.file("policies/raiser.lua"), raise_policy());
-    write_file(dir.file("tokens.yaml"), "tokens:\n"
-                                        "  - { name: vera, role: viewer, token: " + kViewer + " }\n"
-                                        "  - { name: otto, role: operator, token: " + kOperator + " }\n"
-                                        "  - { name: ada, role: admin, token: " + kAdmin + " }\n"
-                                        "  - { name: shipper, role: ingest, token: " + kIngest + " }\n");
+    write_file(dir.file("tokens.yaml"),
+               "tokens:\n"
+               "  - { name: vera, role: viewer, token: " +
+                   kViewer +
+                   " }\n"
+                   "  - { name: otto, role: operator, token: " +
+                   kOperator +
+                   " }\n"
+                   "  - { name: ada, role: admin, token: " +
+                   kAdmin +
+                   " }\n"
+                   "  - { name: shipper, role: ingest, token: " +
+                   kIngest + " }\n");
     std::string lines;
     for (int i = 0; i < 40; ++i) lines += event("checkout", 100 + i);
     write_file(dir.file("live.jsonl"), lines);
@@ -96,7 +106,8 @@ struct Setup {
 
 httplib::Headers bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
 
-json get_json(httplib::Client& client, const std::string& path, const std::string& token = kViewer) {
+json get_json(httplib::Client& client, const std::string& path,
+              const std::string& token = kViewer) {
   auto res = client.Get(path, bearer(token));
   REQUIRE(res);
   INFO(path << " answered " << res->status << ": " << res->body);
@@ -115,7 +126,8 @@ std::string raw_request(int port, const std::string& request) {
   ::send(fd, request.data(), request.size(), 0);
   std::string answer;
   char buffer[4096];
-  for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;) answer.append(buffer, static_cast<std::size_t>(n));
+  for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;)
+    answer.append(buffer, static_cast<std::size_t>(n));
   ::close(fd);
   return answer;
 }
@@ -127,14 +139,17 @@ std::vector<StoredDecision> stored_decisions(const std::string& db) {
 
 }  // namespace
 
-TEST_CASE("daemon: events over HTTP and from a file reach the windows; decisions reach the audit and the API; SIGTERM exits 0") {
+TEST_CASE(
+    "daemon: events over HTTP and from a file reach the windows; decisions reach the audit and the "
+    "API; SIGTERM exits 0") {
   Setup s;
   Daemon daemon(s.dir.path().string(), s.args());
   REQUIRE(daemon.port() > 0);
   httplib::Client client("127.0.0.1", daemon.port());
 
   // Two good lines and two bad ones: counted by reason, nothing good lost.
-  const std::string body = event("payments", 20) + event("payments", 30) + "{not json\n" + R"({"metric":"x","value":"high"})" + "\n";
+  const std::string body = event("payments", 20) + event("payments", 30) + "{not json\n" +
+                           R"({"metric":"x","value":"high"})" + "\n";
   auto posted = client.Post("/v1/events", bearer(kIngest), body, "application/x-ndjson");
   REQUIRE(posted);
   REQUIRE(posted->status == 200);
@@ -149,7 +164,8 @@ TEST_CASE("daemon: events over HTTP and from a file reach the windows; decisions
   // The followed file and the posted events are both in the windows.
   REQUIRE(eventually([&] {
     const auto state = get_json(client, "/v1/state?span=1m");
-    return state.dump().find("service=checkout") != std::string::npos && state.dump().find("service=payments") != std::string::npos;
+    return state.dump().find("service=checkout") != std::string::npos &&
+           state.dump().find("service=payments") != std::string::npos;
   }));
   // The policy ran and its first change was applied; the next ones meet the cooldown.
   REQUIRE(eventually([&] { return get_json(client, "/v1/decisions").size() >= 2; }));
@@ -177,10 +193,14 @@ TEST_CASE("daemon: events over HTTP and from a file reach the windows; decisions
   auto metrics = client.Get("/metrics");
   REQUIRE(metrics);
   CHECK(metrics->status == 200);
-  CHECK(metrics->body.find("setpoint_decisions_total{policy=\"raiser\",verdict=\"allow\",mode=\"enforce\"} 1") != std::string::npos);
-  CHECK(metrics->body.find("setpoint_parameter_value{parameter=\"app.limit\"} 110") != std::string::npos);
+  CHECK(metrics->body.find(
+            "setpoint_decisions_total{policy=\"raiser\",verdict=\"allow\",mode=\"enforce\"} 1") !=
+        std::string::npos);
+  CHECK(metrics->body.find("setpoint_parameter_value{parameter=\"app.limit\"} 110") !=
+        std::string::npos);
   write_file(s.dir.file("metrics.txt"), metrics->body);
-  const std::string promtool = "promtool check metrics < " + s.dir.file("metrics.txt") + " > " + s.dir.file("promtool.txt") + " 2>&1";
+  const std::string promtool = "promtool check metrics < " + s.dir.file("metrics.txt") + " > " +
+                               s.dir.file("promtool.txt") + " 2>&1";
   const int checked = std::system(promtool.c_str());
   INFO(read_file(s.dir.file("promtool.txt")));
   CHECK(WEXITSTATUS(checked) == 0);
@@ -194,13 +214,15 @@ TEST_CASE("daemon: events over HTTP and from a file reach the windows; decisions
   CHECK(stored[0].outcome == "applied");
 }
 
-TEST_CASE("daemon: every mutating endpoint answers 401 without a token and 403 with a viewer token") {
+TEST_CASE(
+    "daemon: every mutating endpoint answers 401 without a token and 403 with a viewer token") {
   Setup s;
   Daemon daemon(s.dir.path().string(), s.args());
   REQUIRE(daemon.port() > 0);
   httplib::Client client("127.0.0.1", daemon.port());
-  for (const std::string path : {"/v1/pause", "/v1/resume", "/v1/override", "/v1/proposals/1/approve", "/v1/proposals/1/reject",
-                                 "/v1/params/app.limit/rollback", "/v1/reload", "/v1/events"}) {
+  for (const std::string path :
+       {"/v1/pause", "/v1/resume", "/v1/override", "/v1/proposals/1/approve",
+        "/v1/proposals/1/reject", "/v1/params/app.limit/rollback", "/v1/reload", "/v1/events"}) {
     INFO(path);
     auto anonymous = client.Post(path, "{}", "application/json");
     REQUIRE(anonymous);
@@ -214,18 +236,26 @@ TEST_CASE("daemon: every mutating endpoint answers 401 without a token and 403 w
     CHECK(forged->status == 401);
   }
   // An operator may pause but not override; the admin may; each is audited by name.
-  auto paused = client.Post("/v1/pause", bearer(kOperator), R"({"scope":"parameter","name":"app.limit","direction":"up","for":"10m"})",
-                            "application/json");
+  auto paused =
+      client.Post("/v1/pause", bearer(kOperator),
+                  R"({"scope":"parameter","name":"app.limit","direction":"up","for":"10m"})",
+                  "application/json");
   REQUIRE(paused);
   CHECK(paused->status == 200);
-  auto not_operator = client.Post("/v1/override", bearer(kOperator), R"({"parameter":"app.limit","value":50,"for":"5m"})", "application/json");
+  auto not_operator =
+      client.Post("/v1/override", bearer(kOperator),
+                  R"({"parameter":"app.limit","value":50,"for":"5m"})", "application/json");
   REQUIRE(not_operator);
   CHECK(not_operator->status == 403);
-  auto overridden = client.Post("/v1/override", bearer(kAdmin), R"({"parameter":"app.limit","value":50,"for":"5m"})", "application/json");
+  auto overridden =
+      client.Post("/v1/override", bearer(kAdmin),
+                  R"({"parameter":"app.limit","value":50,"for":"5m"})", "application/json");
   REQUIRE(overridden);
   INFO(overridden->body);
   CHECK(overridden->status == 200);
-  auto outside = client.Post("/v1/override", bearer(kAdmin), R"({"parameter":"app.limit","value":5000,"for":"5m"})", "application/json");
+  auto outside =
+      client.Post("/v1/override", bearer(kAdmin),
+                  R"({"parameter":"app.limit","value":5000,"for":"5m"})", "application/json");
   REQUIRE(outside);
   CHECK(outside->status == 409);
   auto malformed = client.Post("/v1/pause", bearer(kOperator), "{scope:", "application/json");
@@ -236,7 +266,8 @@ TEST_CASE("daemon: every mutating endpoint answers 401 without a token and 403 w
   CHECK(params[0]["override"]["value"] == 50);
   daemon.signal(SIGTERM);
   REQUIRE(daemon.wait_exit() == 0);
-  auto store = std::get<std::unique_ptr<AuditStore>>(AuditStore::open(s.dir.file("state/setpoint.db")));
+  auto store =
+      std::get<std::unique_ptr<AuditStore>>(AuditStore::open(s.dir.file("state/setpoint.db")));
   const auto actions = store->operator_actions();
   REQUIRE(actions.size() == 3);  // the malformed body never reached the engine
   CHECK(actions[0].who == "operator:otto");
@@ -252,22 +283,28 @@ TEST_CASE("daemon: an edited policy goes live; a broken edit keeps the old versi
   Daemon daemon(s.dir.path().string(), s.args());
   REQUIRE(daemon.port() > 0);
   httplib::Client client("127.0.0.1", daemon.port());
-  const auto version = [&] { return get_json(client, "/v1/policies")[0]["version"].get<std::string>(); };
+  const auto version = [&] {
+    return get_json(client, "/v1/policies")[0]["version"].get<std::string>();
+  };
   const std::string first = version();
   write_file(s.dir.file("policies/raiser.lua"), raise_policy("edited"));
   REQUIRE(eventually([&] { return version() != first; }));
   const std::string second = version();
   write_file(s.dir.file("policies/raiser.lua"), "return { evaluate = function( end }");
-  REQUIRE(eventually([&] { return !get_json(client, "/v1/policies")[0]["reload"]["ok"].get<bool>(); }));
+  REQUIRE(
+      eventually([&] { return !get_json(client, "/v1/policies")[0]["reload"]["ok"].get<bool>(); }));
   const auto policy = get_json(client, "/v1/policies")[0];
   CHECK(policy["version"] == second);
   CHECK(policy["reload"]["message"].get<std::string>().find("raiser.lua:1:") != std::string::npos);
-  CHECK(policy["reload"]["message"].get<std::string>().find("the previous version keeps running") != std::string::npos);
+  CHECK(policy["reload"]["message"].get<std::string>().find("the previous version keeps running") !=
+        std::string::npos);
   // One reload taken, one refused; loading at start-up is not a reload.
   const auto metrics = client.Get("/metrics");
   REQUIRE(metrics);
-  CHECK(metrics->body.find("setpoint_policy_reloads_total{result=\"ok\"} 1\n") != std::string::npos);
-  CHECK(metrics->body.find("setpoint_policy_reloads_total{result=\"refused\"} 1\n") != std::string::npos);
+  CHECK(metrics->body.find("setpoint_policy_reloads_total{result=\"ok\"} 1\n") !=
+        std::string::npos);
+  CHECK(metrics->body.find("setpoint_policy_reloads_total{result=\"refused\"} 1\n") !=
+        std::string::npos);
   daemon.signal(SIGTERM);
   CHECK(daemon.wait_exit() == 0);
 }
@@ -278,12 +315,14 @@ TEST_CASE("daemon: kill -9 and a restart keep cooldowns and caps and re-apply no
   {
     Daemon daemon(s.dir.path().string(), s.args());
     REQUIRE(daemon.port() > 0);
-    REQUIRE(eventually([&] { return std::filesystem::exists(db) && stored_decisions(db).size() >= 2; }));
+    REQUIRE(eventually(
+        [&] { return std::filesystem::exists(db) && stored_decisions(db).size() >= 2; }));
     daemon.kill9();
   }
   const auto before = stored_decisions(db);
   const auto applied = [](const std::vector<StoredDecision>& all) {
-    return std::count_if(all.begin(), all.end(), [](const StoredDecision& d) { return d.outcome == "applied"; });
+    return std::count_if(all.begin(), all.end(),
+                         [](const StoredDecision& d) { return d.outcome == "applied"; });
   };
   REQUIRE(applied(before) == 1);
   Daemon again(s.dir.path().string(), s.args());
@@ -315,7 +354,8 @@ TEST_CASE("daemon: every thread but the main one blocks SIGTERM, SIGINT and SIGH
   Daemon daemon(s.dir.path().string(), s.args());
   REQUIRE(daemon.port() > 0);
   httplib::Client client("127.0.0.1", daemon.port());
-  REQUIRE(eventually([&] { return get_json(client, "/v1/params")[0]["value"] == 110; }));  // a policy ran
+  REQUIRE(eventually(
+      [&] { return get_json(client, "/v1/params")[0]["value"] == 110; }));  // a policy ran
   const std::string tasks = "/proc/" + std::to_string(daemon.pid()) + "/task";
   int others = 0;
   for (const auto& task : std::filesystem::directory_iterator(tasks)) {
@@ -325,8 +365,8 @@ TEST_CASE("daemon: every thread but the main one blocks SIGTERM, SIGINT and SIGH
     REQUIRE(at != std::string::npos);
     const unsigned long long blocked = std::strtoull(status.c_str() + at + 7, nullptr, 16);
     for (const int sig : {SIGHUP, SIGINT, SIGTERM}) {
-      INFO("thread " << task.path().filename().string() << " (" << read_file((task.path() / "comm").string())
-                     << ") signal " << sig);
+      INFO("thread " << task.path().filename().string() << " ("
+                     << read_file((task.path() / "comm").string()) << ") signal " << sig);
       CHECK((blocked >> (sig - 1) & 1) == 1);
     }
     ++others;
@@ -344,18 +384,21 @@ TEST_CASE("daemon: SIGHUP with a broken config keeps the old one; a good one is 
   REQUIRE(eventually([&] { return get_json(client, "/v1/params")[0]["value"] == 110; }));
   write_file(s.dir.file("setpoint.yaml"), config() + "    colour: red\n");
   daemon.signal(SIGHUP);
-  REQUIRE(eventually([&] { return daemon.log().find("SIGHUP: the new config is refused") != std::string::npos; }));
+  REQUIRE(eventually(
+      [&] { return daemon.log().find("SIGHUP: the new config is refused") != std::string::npos; }));
   CHECK(daemon.log().find("unknown key \"colour\"") != std::string::npos);
   CHECK(get_json(client, "/v1/params")[0]["max"] == 500);
   // What check calls fatal refuses a reload too: the next restart would fail on it.
-  write_file(s.dir.file("tokens2.yaml"), "tokens:\n  - { name: ci, role: admin, token: \"${SETPOINT_TEST_NEVER_SET}\" }\n");
+  write_file(s.dir.file("tokens2.yaml"),
+             "tokens:\n  - { name: ci, role: admin, token: \"${SETPOINT_TEST_NEVER_SET}\" }\n");
   std::string unset = config();
   unset.replace(unset.find("tokens_file: tokens.yaml"), 24, "tokens_file: tokens2.yaml");
   write_file(s.dir.file("setpoint.yaml"), unset);
   daemon.signal(SIGHUP);
-  REQUIRE(eventually([&] { return daemon.log().find("SETPOINT_TEST_NEVER_SET") != std::string::npos; }));
-  CHECK(daemon.log().find("SIGHUP: the new config is refused, the old one stays: setpoint.yaml: control_plane.tokens_file: ") !=
-        std::string::npos);
+  REQUIRE(eventually(
+      [&] { return daemon.log().find("SETPOINT_TEST_NEVER_SET") != std::string::npos; }));
+  CHECK(daemon.log().find("SIGHUP: the new config is refused, the old one stays: setpoint.yaml: "
+                          "control_plane.tokens_file: ") != std::string::npos);
   std::string bigger = config();
   bigger.replace(bigger.find("max: 500"), 8, "max: 900");
   write_file(s.dir.file("setpoint.yaml"), bigger);
@@ -367,13 +410,17 @@ TEST_CASE("daemon: SIGHUP with a broken config keeps the old one; a good one is 
   write_file(s.dir.file("setpoint.yaml"), bigger);
   daemon.signal(SIGHUP);
   REQUIRE(eventually([&] {
-    return daemon.log().find("but control_plane.listen changed: that takes effect only after a restart") != std::string::npos;
+    return daemon.log().find(
+               "but control_plane.listen changed: that takes effect only after a restart") !=
+           std::string::npos;
   }));
   daemon.signal(SIGTERM);
   CHECK(daemon.wait_exit() == 0);
 }
 
-TEST_CASE("daemon: the CLI clients speak to it with the token from the environment; oversized bodies get 413") {
+TEST_CASE(
+    "daemon: the CLI clients speak to it with the token from the environment; oversized bodies get "
+    "413") {
   Setup s("control_plane_body_limit");
   Daemon daemon(s.dir.path().string(), s.args());
   REQUIRE(daemon.port() > 0);
@@ -383,7 +430,9 @@ TEST_CASE("daemon: the CLI clients speak to it with the token from the environme
   auto params = run_setpoint("params" + url);
   INFO(params.out);
   CHECK(params.status == 0);
-  CHECK(params.out.rfind("PARAMETER  VALUE  BOUNDS     VERSION  LAST CHANGE  PINNED  PAUSED\napp.limit  ", 0) == 0);
+  CHECK(params.out.rfind(
+            "PARAMETER  VALUE  BOUNDS     VERSION  LAST CHANGE  PINNED  PAUSED\napp.limit  ", 0) ==
+        0);
   auto as_json = run_setpoint("params --json" + url);
   CHECK(json::parse(as_json.out)[0]["name"] == "app.limit");
   // The URL from the environment too.
@@ -413,23 +462,29 @@ TEST_CASE("daemon: the CLI clients speak to it with the token from the environme
   CHECK(anonymous.out.find("HTTP 401") != std::string::npos);
   auto nobody = run_setpoint("params --url http://127.0.0.1:1");
   CHECK(nobody.status == 1);
-  CHECK(nobody.out == "setpoint params: no answer from http://127.0.0.1:1: cannot connect (is `setpoint run` up and listening there? see control_plane.listen)\n");
+  CHECK(nobody.out ==
+        "setpoint params: no answer from http://127.0.0.1:1: cannot connect (is `setpoint run` up "
+        "and listening there? see control_plane.listen)\n");
 
   // A POST without Content-Length (curl -X POST with no -d) has an empty body: it is served.
-  const std::string raw = raw_request(daemon.port(), "POST /v1/reload HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + kOperator +
-                                                         "\r\nConnection: close\r\n\r\n");
+  const std::string raw =
+      raw_request(daemon.port(), "POST /v1/reload HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                                     kOperator + "\r\nConnection: close\r\n\r\n");
   CHECK(raw.rfind("HTTP/1.1 200", 0) == 0);
   CHECK(raw.find("\"reloading\":true") != std::string::npos);
 
   httplib::Client client("127.0.0.1", daemon.port());
-  auto huge = client.Post("/v1/events", bearer(kIngest), std::string(8192, 'x'), "application/x-ndjson");
+  auto huge =
+      client.Post("/v1/events", bearer(kIngest), std::string(8192, 'x'), "application/x-ndjson");
   REQUIRE(huge);
   CHECK(huge->status == 413);
   daemon.signal(SIGTERM);
   CHECK(daemon.wait_exit() == 0);
 }
 
-TEST_CASE("daemon: a proposal waits for approval; a parameter rolls back to a version; reload re-reads the folder") {
+TEST_CASE(
+    "daemon: a proposal waits for approval; a parameter rolls back to a version; reload re-reads "
+    "the folder") {
   Setup s;
   std::string text = config();
   text.replace(text.find("    mode: enforce\n    actuator"), 17, "    mode: propose\n");
@@ -442,7 +497,8 @@ TEST_CASE("daemon: a proposal waits for approval; a parameter rolls back to a ve
   CHECK(proposal["target"] == "app.limit");
   CHECK(proposal["record"]["outcome"] == "pending");
   const std::string id = std::to_string(proposal["id"].get<std::int64_t>());
-  auto approved = client.Post("/v1/proposals/" + id + "/approve", bearer(kOperator), "", "application/json");
+  auto approved =
+      client.Post("/v1/proposals/" + id + "/approve", bearer(kOperator), "", "application/json");
   REQUIRE(approved);
   INFO(approved->body);
   CHECK(approved->status == 200);
@@ -451,35 +507,48 @@ TEST_CASE("daemon: a proposal waits for approval; a parameter rolls back to a ve
   CHECK(json::parse(approved->body)["decision"]["outcome"] == "applied");
   CHECK(json::parse(approved->body)["decision"]["value"] == 110);
   CHECK(get_json(client, "/v1/decisions?verdict=allow")[0]["outcome"] == "applied");
-  auto again = client.Post("/v1/proposals/" + id + "/approve", bearer(kOperator), "", "application/json");
+  auto again =
+      client.Post("/v1/proposals/" + id + "/approve", bearer(kOperator), "", "application/json");
   REQUIRE(again);
   CHECK(again->status == 409);
-  CHECK(json::parse(again->body)["error"].get<std::string>().rfind("proposal " + id + " was approved already, by operator:otto at ", 0) == 0);
+  CHECK(json::parse(again->body)["error"].get<std::string>().rfind(
+            "proposal " + id + " was approved already, by operator:otto at ", 0) == 0);
   CHECK(eventually([&] { return get_json(client, "/v1/params")[0]["value"] == 110; }));
 
   // A version is a decision that set the parameter: back to its 110 after an override to 60.
-  auto overridden = client.Post("/v1/override", bearer(kAdmin), R"({"parameter":"app.limit","value":60,"for":"1s"})", "application/json");
+  auto overridden =
+      client.Post("/v1/override", bearer(kAdmin),
+                  R"({"parameter":"app.limit","value":60,"for":"1s"})", "application/json");
   REQUIRE(overridden);
   CHECK(overridden->status == 200);
   CHECK(get_json(client, "/v1/params")[0]["value"] == 60);
   // The proposal itself applied nothing (its approval did): it is no version to go back to.
-  auto proposed = client.Post("/v1/params/app.limit/rollback", bearer(kAdmin), R"({"version":)" + id + "}", "application/json");
+  auto proposed = client.Post("/v1/params/app.limit/rollback", bearer(kAdmin),
+                              R"({"version":)" + id + "}", "application/json");
   REQUIRE(proposed);
   CHECK(proposed->status == 409);
-  CHECK(json::parse(proposed->body)["error"] == "decision " + id + " did not apply its value 110 (its outcome: approved by operator:otto); roll back to a decision whose outcome is applied (setpoint decisions --target app.limit)");
-  const std::string applied = std::to_string(json::parse(approved->body)["decision"]["id"].get<std::int64_t>());
-  auto rolled = client.Post("/v1/params/app.limit/rollback", bearer(kAdmin), R"({"version":"#)" + applied + R"(","replace_override":true})", "application/json");
+  CHECK(json::parse(proposed->body)["error"] ==
+        "decision " + id +
+            " did not apply its value 110 (its outcome: approved by operator:otto); roll back to a "
+            "decision whose outcome is applied (setpoint decisions --target app.limit)");
+  const std::string applied =
+      std::to_string(json::parse(approved->body)["decision"]["id"].get<std::int64_t>());
+  auto rolled = client.Post("/v1/params/app.limit/rollback", bearer(kAdmin),
+                            R"({"version":"#)" + applied + R"(","replace_override":true})",
+                            "application/json");
   REQUIRE(rolled);
   INFO(rolled->body);
   CHECK(rolled->status == 200);
   CHECK(json::parse(rolled->body)["value"] == 110);
-  REQUIRE(eventually([&] { return get_json(client, "/v1/decisions")[0]["outcome"] == "rolled back"; }));
+  REQUIRE(
+      eventually([&] { return get_json(client, "/v1/decisions")[0]["outcome"] == "rolled back"; }));
   // The store has the result at once; the published views at the end of that pass.
   CHECK(eventually([&] { return get_json(client, "/v1/params")[0]["value"] == 110; }));
   // Held like an override for engine.rollback_hold (30 minutes), so the policy does not undo it.
   CHECK(get_json(client, "/v1/params")[0]["override"]["value"] == 110);
   CHECK(json::parse(rolled->body)["pinned_until"].is_string());
-  auto unknown = client.Post("/v1/params/app.limit/rollback", bearer(kAdmin), R"({"version":99999})", "application/json");
+  auto unknown = client.Post("/v1/params/app.limit/rollback", bearer(kAdmin),
+                             R"({"version":99999})", "application/json");
   REQUIRE(unknown);
   CHECK(unknown->status == 404);
   CHECK(json::parse(unknown->body)["error"] == "decision 99999 did not set app.limit");
@@ -497,14 +566,16 @@ TEST_CASE("daemon: SIGTERM stops a test that spins at the reload gate") {
   Setup s;
   Daemon daemon(s.dir.path().string(), s.args());
   REQUIRE(daemon.port() > 0);
-  write_file(s.dir.file("policies/raiser_test.lua"),
-             "local t = require 'setpoint.testing'\nt.case('spin', function() while true do end end)\n");
+  write_file(
+      s.dir.file("policies/raiser_test.lua"),
+      "local t = require 'setpoint.testing'\nt.case('spin', function() while true do end end)\n");
   write_file(s.dir.file("policies/raiser.lua"), raise_policy("-- edited\n"));
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // the gate is running the test
   const auto asked = std::chrono::steady_clock::now();
   daemon.signal(SIGTERM);
   CHECK(daemon.wait_exit(std::chrono::seconds(20)) == 0);
-  const double took_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - asked).count();
+  const double took_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - asked).count();
   INFO("exit took " << took_s << " s");
   CHECK(took_s < 3.5);  // less than the 5 s the gate would have given the test
 }

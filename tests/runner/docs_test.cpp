@@ -1,22 +1,23 @@
 // The examples in the docs are real: each YAML block of docs/configuration.md loads without an
 // error, and so does the scenario in docs/simulator.md.
 #include <catch2/catch.hpp>
-
 #include <cstdlib>
 
 #include "config/config.hpp"
-#include "simulator/scenario.hpp"
 #include "config/tokens.hpp"
+#include "simulator/scenario.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace setpoint::runner;
 
 TEST_CASE("docs/configuration.md: every example loads") {
   ::setenv("SETPOINT_REDACTION_KEY", "a-key-of-at-least-16-characters", 1);
-  const std::string doc = setpoint::testing::read_file(std::string(SETPOINT_SOURCE_DIR) + "/docs/configuration.md");
+  const std::string doc =
+      setpoint::testing::read_file(std::string(SETPOINT_SOURCE_DIR) + "/docs/configuration.md");
   int examples = 0;
   int tokens_files = 0;
-  for (std::size_t at = doc.find("```yaml\n"); at != std::string::npos; at = doc.find("```yaml\n", at)) {
+  for (std::size_t at = doc.find("```yaml\n"); at != std::string::npos;
+       at = doc.find("```yaml\n", at)) {
     at += 8;
     const std::string block = doc.substr(at, doc.find("```", at) - at);
     if (block.rfind("tokens:", 0) == 0) {  // the tokens file, not the config: loaded as one
@@ -40,7 +41,8 @@ TEST_CASE("docs/configuration.md: every example loads") {
 }
 
 TEST_CASE("docs/simulator.md: the example scenario loads") {
-  const std::string doc = setpoint::testing::read_file(std::string(SETPOINT_SOURCE_DIR) + "/docs/simulator.md");
+  const std::string doc =
+      setpoint::testing::read_file(std::string(SETPOINT_SOURCE_DIR) + "/docs/simulator.md");
   const auto at = doc.find("```yaml\n") + 8;
   setpoint::testing::TempDir dir;
   setpoint::testing::write_file(dir.file("example.yaml"), doc.substr(at, doc.find("```", at) - at));

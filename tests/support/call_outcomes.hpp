@@ -2,7 +2,6 @@
 // For the resilience primitives' tests: an aggregator that knows the "rejected" outcome, and
 // the outcomes a series recorded over the last minute.
 #include <catch2/catch.hpp>
-
 #include <map>
 #include <string>
 
@@ -17,7 +16,8 @@ inline AggregatorOptions with_rejected() {
 }
 
 // By outcome name, for the series `key` (a metric without labels is "name{}").
-inline std::map<std::string, std::uint64_t> outcomes(Aggregator& aggregator, const std::string& key, Nanos now) {
+inline std::map<std::string, std::uint64_t> outcomes(Aggregator& aggregator, const std::string& key,
+                                                     Nanos now) {
   std::map<std::string, std::uint64_t> out;
   sketch::Accumulator scratch;
   const auto id = aggregator.find(key);
@@ -25,7 +25,8 @@ inline std::map<std::string, std::uint64_t> outcomes(Aggregator& aggregator, con
   const auto stats = aggregator.read(*id, now, 60 * kNanosPerSecond, scratch);
   REQUIRE(stats);
   for (std::size_t o = 0; o < aggregator.outcomes().size(); ++o) {
-    if (stats->outcomes[o] > 0) out[aggregator.outcomes().name(static_cast<OutcomeIndex>(o))] = stats->outcomes[o];
+    if (stats->outcomes[o] > 0)
+      out[aggregator.outcomes().name(static_cast<OutcomeIndex>(o))] = stats->outcomes[o];
   }
   return out;
 }

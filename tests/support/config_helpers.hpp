@@ -2,7 +2,6 @@
 // Parsing config text in tests: ok() for what must load, error_of() for the message of what
 // must not.
 #include <catch2/catch.hpp>
-
 #include <string>
 #include <variant>
 

@@ -18,7 +18,8 @@ namespace setpoint::testing {
 
 // Waits for `done` up to `limit`, looking every 5 ms. An integration test waits on a real
 // process; the limit is generous and only bounds a failure, it asserts no speed.
-inline bool eventually(const std::function<bool()>& done, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+inline bool eventually(const std::function<bool()>& done,
+                       std::chrono::milliseconds limit = std::chrono::seconds(10)) {
   const auto until = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < until) {
     if (done()) return true;
@@ -29,7 +30,8 @@ inline bool eventually(const std::function<bool()>& done, std::chrono::milliseco
 
 class Daemon {
  public:
-  Daemon(std::string dir, std::vector<std::string> args) : dir_(std::move(dir)), log_(dir_ + "/daemon.log") {
+  Daemon(std::string dir, std::vector<std::string> args)
+      : dir_(std::move(dir)), log_(dir_ + "/daemon.log") {
     write_file(log_, "");  // a restart in the same folder must not find the last run's port
     pid_ = ::fork();
     if (pid_ == 0) {

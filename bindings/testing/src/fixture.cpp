@@ -28,7 +28,8 @@ WindowStats stats_from(const json& j, OutcomeSet& outcomes, const std::string& w
   WindowStats s;
   s.count = static_cast<std::uint64_t>(or_zero(number_in(j, "count", where)));
   s.error_rate = or_zero(number_in(j, "error_rate", where));
-  s.success_rate = j.contains("success_rate") ? number_in(j, "success_rate", where) : (s.count ? 1 - s.error_rate : 0);
+  s.success_rate = j.contains("success_rate") ? number_in(j, "success_rate", where)
+                                              : (s.count ? 1 - s.error_rate : 0);
   s.rate_per_s = or_zero(number_in(j, "rate", where));
   s.p50 = number_in(j, "p50", where);
   s.p90 = number_in(j, "p90", where);
@@ -43,7 +44,8 @@ WindowStats stats_from(const json& j, OutcomeSet& outcomes, const std::string& w
     for (const auto& [name, n] : j["outcomes"].items()) {
       // A fixture may name the outcomes its config declares (rejected, shed, …): they are
       // declared here as they appear.
-      if (!outcomes.find(name) && !outcomes.add(name, true)) throw FixtureError(where + ".outcomes." + name + ": more than 16 outcomes");
+      if (!outcomes.find(name) && !outcomes.add(name, true))
+        throw FixtureError(where + ".outcomes." + name + ": more than 16 outcomes");
       const auto index = outcomes.find(name);
       // A count beyond 2^63 cannot be one (and converting it to an integer would be undefined).
       if (!n.is_number() || !(n.get<double>() >= 0 && n.get<double>() < 9.2e18)) {
@@ -57,41 +59,54 @@ WindowStats stats_from(const json& j, OutcomeSet& outcomes, const std::string& w
 
 }  // namespace
 
-std::variant<Fixture, std::string> parse_fixture(const json& doc, OutcomeSet& outcomes, const std::string& where) {
+std::variant<Fixture, std::string> parse_fixture(const json& doc, OutcomeSet& outcomes,
+                                                 const std::string& where) {
   Fixture f;
   try {
     if (!doc.is_object()) throw FixtureError(where + ": a fixture is an object");
     for (const auto& [key, _] : doc.items()) {
       if (key != "now" && key != "windows" && key != "params" && key != "state") {
-        throw FixtureError(where + ": unknown key \"" + key + "\" (expected now, windows, params, state)");
+        throw FixtureError(where + ": unknown key \"" + key +
+                           "\" (expected now, windows, params, state)");
       }
     }
     if (doc.contains("now")) {
       const json& now = doc["now"];
       std::optional<Nanos> parsed;
-      if (now.is_string()) parsed = parse_rfc3339(now.get<std::string>());
-      else if (now.is_number()) parsed = from_epoch_millis(now.get<double>() * 1000);  // 1970..2199, or none
+      if (now.is_string())
+        parsed = parse_rfc3339(now.get<std::string>());
+      else if (now.is_number())
+        parsed = from_epoch_millis(now.get<double>() * 1000);  // 1970..2199, or none
       if (!parsed) throw FixtureError(where + ": now: expected an RFC 3339 time or epoch seconds");
       f.now = *parsed;
     }
     // Named, not iterated as temporaries: value() returns a copy that must outlive the loop.
     const json windows = doc.value("windows", json::object());
     const json params = doc.value("params", json::object());
-    if (!windows.is_object()) throw FixtureError(where + ": windows: expected an object of series keys");
-    if (!params.is_object()) throw FixtureError(where + ": params: expected an object of parameter values");
+    if (!windows.is_object())
+      throw FixtureError(where + ": windows: expected an object of series keys");
+    if (!params.is_object())
+      throw FixtureError(where + ": params: expected an object of parameter values");
     for (const auto& [key, spans] : windows.items()) {
-      if (!spans.is_object()) throw FixtureError(where + ": windows." + key + ": expected spans like {\"1m\": {...}}");
+      if (!spans.is_object())
+        throw FixtureError(where + ": windows." + key + ": expected spans like {\"1m\": {...}}");
       for (const auto& [span, stats] : spans.items()) {
         const auto parsed = parse_duration(span);
-        if (span != "*" && !parsed) throw FixtureError(where + ": windows." + key + "." + span + ": not a span like 1m");
-        f.windows[key][span == "*" ? span : format_duration(*parsed)] = stats_from(stats, outcomes, where + ": windows." + key + "." + span);
+        if (span != "*" && !parsed)
+          throw FixtureError(where + ": windows." + key + "." + span + ": not a span like 1m");
+        f.windows[key][span == "*" ? span : format_duration(*parsed)] =
+            stats_from(stats, outcomes, where + ": windows." + key + "." + span);
       }
     }
     for (const auto& [name, value] : params.items()) {
-      if (value.is_number()) f.params[name] = value.get<double>();
-      else if (value.is_boolean()) f.params[name] = value.get<bool>();
-      else if (value.is_string()) f.params[name] = value.get<std::string>();
-      else throw FixtureError(where + ": params." + name + ": expected a number, boolean or string");
+      if (value.is_number())
+        f.params[name] = value.get<double>();
+      else if (value.is_boolean())
+        f.params[name] = value.get<bool>();
+      else if (value.is_string())
+        f.params[name] = value.get<std::string>();
+      else
+        throw FixtureError(where + ": params." + name + ": expected a number, boolean or string");
     }
     if (doc.contains("state")) {
       if (!doc["state"].is_object()) throw FixtureError(where + ": state: expected an object");
@@ -111,14 +126,16 @@ bindings::PolicyInputs Fixture::inputs(const OutcomeSet& outcomes) const {
     if (span <= 0 || span > 86400 * kNanosPerSecond) return std::nullopt;
     const auto series = windows.find(key);
     if (series == windows.end()) return WindowStats{};
-    if (const auto it = series->second.find(format_duration(span)); it != series->second.end()) return it->second;
+    if (const auto it = series->second.find(format_duration(span)); it != series->second.end())
+      return it->second;
     if (const auto it = series->second.find("*"); it != series->second.end()) return it->second;
     return WindowStats{};
   };
   in.series = [this](const std::string& metric) {
     std::vector<Labels> out;
     for (const auto& [key, _] : windows) {
-      if (auto parsed = parse_series_key(key); parsed && parsed->first == metric) out.push_back(std::move(parsed->second));
+      if (auto parsed = parse_series_key(key); parsed && parsed->first == metric)
+        out.push_back(std::move(parsed->second));
     }
     return out;
   };
@@ -132,7 +149,8 @@ bindings::PolicyInputs Fixture::inputs(const OutcomeSet& outcomes) const {
 
 json value_json(const ProposedValue& v) {
   if (const auto* d = std::get_if<double>(&v)) {
-    if (std::floor(*d) == *d && std::abs(*d) < 9.007199254740992e15) return static_cast<std::int64_t>(*d);
+    if (std::floor(*d) == *d && std::abs(*d) < 9.007199254740992e15)
+      return static_cast<std::int64_t>(*d);
     return *d;
   }
   if (const auto* b = std::get_if<bool>(&v)) return *b;
@@ -142,7 +160,9 @@ json value_json(const ProposedValue& v) {
 json outputs_json(const bindings::PolicyOutputs& out, const std::string& state_json) {
   json proposals = json::array();
   for (const auto& p : out.proposals) {
-    json item = {{"kind", p.kind == Proposal::Kind::kSet ? "set" : "act"}, {"target", p.target}, {"reason", p.reason}};
+    json item = {{"kind", p.kind == Proposal::Kind::kSet ? "set" : "act"},
+                 {"target", p.target},
+                 {"reason", p.reason}};
     if (p.kind == Proposal::Kind::kSet) {
       item["value"] = value_json(p.value);
     } else {
@@ -151,8 +171,11 @@ json outputs_json(const bindings::PolicyOutputs& out, const std::string& state_j
     }
     proposals.push_back(std::move(item));
   }
-  return {{"proposals", proposals}, {"alerts", out.alerts}, {"logs", out.logs},
-          {"evidence", parse_own_json(out.evidence())}, {"state", parse_own_json(state_json)}};
+  return {{"proposals", proposals},
+          {"alerts", out.alerts},
+          {"logs", out.logs},
+          {"evidence", parse_own_json(out.evidence())},
+          {"state", parse_own_json(state_json)}};
 }
 
 }  // namespace setpoint::bindings::testing

@@ -25,9 +25,10 @@ namespace fs = std::filesystem;
 // folder (a test runs through the reload gate, and what it loads shows in reload messages).
 std::optional<fs::path> beside(const fs::path& dir, const std::string& name, std::string& error) {
   const fs::path relative(name);
-  if (name.empty() || name.size() > 255 || relative.is_absolute() || relative.has_parent_path() || name.find('\0') != std::string::npos ||
-      name == "." || name == "..") {
-    error = "t.policy: \"" + utf8::printable(name, 128) + "\" is not a file name in the test's folder";
+  if (name.empty() || name.size() > 255 || relative.is_absolute() || relative.has_parent_path() ||
+      name.find('\0') != std::string::npos || name == "." || name == "..") {
+    error =
+        "t.policy: \"" + utf8::printable(name, 128) + "\" is not a file name in the test's folder";
     return std::nullopt;
   }
   std::error_code ec;
@@ -58,7 +59,9 @@ struct Session {
   MemoryCap* budget = nullptr;  // the test file's: what it loads counts against it too
 };
 
-Session& session_of(lua_State* L) { return *static_cast<Session*>(lua_touserdata(L, lua_upvalueindex(1))); }
+Session& session_of(lua_State* L) {
+  return *static_cast<Session*>(lua_touserdata(L, lua_upvalueindex(1)));
+}
 
 // host.load(path) -> handle: a fresh instance of the policy file beside the test.
 int host_load(lua_State* L) {
@@ -70,7 +73,8 @@ int host_load(lua_State* L) {
   if (!path) return luaL_error(L, "%s", error.c_str());
   const auto source = read_regular_file(path->string(), kMaxPolicyFileBytes, error);
   if (!source) return luaL_error(L, "t.policy: %s", utf8::printable(error, 512).c_str());
-  if (s.policies.size() >= 256) return luaL_error(L, "t.policy: more than 256 policy instances in one test file");
+  if (s.policies.size() >= 256)
+    return luaL_error(L, "t.policy: more than 256 policy instances in one test file");
   Limits limits;
   limits.budget = s.budget;
   limits.cancel = s.cancel;
@@ -86,22 +90,26 @@ int host_load(lua_State* L) {
 int host_evaluate(lua_State* L) {
   Session& s = session_of(L);
   const auto handle = static_cast<std::size_t>(luaL_checknumber(L, 1));
-  if (handle < 1 || handle > s.policies.size()) return luaL_error(L, "evaluate: not a policy instance");
+  if (handle < 1 || handle > s.policies.size())
+    return luaL_error(L, "evaluate: not a policy instance");
   luaL_checktype(L, 2, LUA_TTABLE);
   std::string error;
   const auto fixture_json = encode_state(L, 2, error, "fixture");
   if (!fixture_json) return luaL_error(L, "evaluate: %s", error.c_str());
   auto parsed = parse_fixture(parse_own_json(*fixture_json), s.outcomes, "fixture");
-  if (auto* problem = std::get_if<std::string>(&parsed)) return luaL_error(L, "evaluate: %s", problem->c_str());
+  if (auto* problem = std::get_if<std::string>(&parsed))
+    return luaL_error(L, "evaluate: %s", problem->c_str());
   const Fixture& fixture = std::get<Fixture>(parsed);
   PolicyState& policy = *s.policies[handle - 1];
-  if (fixture.state && !policy.restore_state(*fixture.state, error)) return luaL_error(L, "evaluate: %s", error.c_str());
+  if (fixture.state && !policy.restore_state(*fixture.state, error))
+    return luaL_error(L, "evaluate: %s", error.c_str());
   PolicyOutputs out;
   const auto result = policy.evaluate(fixture.inputs(s.outcomes), out);
   if (!result.ok()) return luaL_error(L, "%s", result.message.c_str());
   const auto kept = policy.save_state(error);
   if (!kept) return luaL_error(L, "%s", error.c_str());
-  if (!decode_state(L, dump(outputs_json(out, *kept)), error)) return luaL_error(L, "%s", error.c_str());
+  if (!decode_state(L, dump(outputs_json(out, *kept)), error))
+    return luaL_error(L, "%s", error.c_str());
   return 1;
 }
 
@@ -118,7 +126,8 @@ int host_report(lua_State* L) {
     ++s.failed;
     std::size_t m = 0;
     const char* message = lua_type(L, 3) == LUA_TSTRING ? lua_tolstring(L, 3, &m) : "";
-    const std::string line = utf8::printable({message, m}, 1024) + "  [" + s.file + ": " + name + "]";
+    const std::string line =
+        utf8::printable({message, m}, 1024) + "  [" + s.file + ": " + name + "]";
     if (*s.on_case) (*s.on_case)(false, line);
     s.failures += (s.failures.empty() ? "" : "; ") + line;
   }
@@ -140,7 +149,8 @@ void run_file(const fs::path& file, const Stdlib* stdlib, Session& s) {
   s.budget = &tests.memory();
   lua_State* L = tests.lua();
   lua_newtable(L);
-  const std::pair<const char*, lua_CFunction> functions[] = {{"load", host_load}, {"evaluate", host_evaluate}, {"report", host_report}};
+  const std::pair<const char*, lua_CFunction> functions[] = {
+      {"load", host_load}, {"evaluate", host_evaluate}, {"report", host_report}};
   for (const auto& [name, fn] : functions) {
     lua_pushlightuserdata(L, &s);
     lua_pushcclosure(L, fn, 1);
@@ -151,7 +161,9 @@ void run_file(const fs::path& file, const Stdlib* stdlib, Session& s) {
   std::string error;
   const auto source = read_regular_file(file.string(), kMaxPolicyFileBytes, error);
   auto result = source ? tests.load(*source, s.file) : RunResult{Failure::kRuntime, error};
-  if (result.ok()) result = tests.load("require('setpoint.testing').run(_SETPOINT_TEST_HOST.report) return {}", "(runner)");
+  if (result.ok())
+    result = tests.load("require('setpoint.testing').run(_SETPOINT_TEST_HOST.report) return {}",
+                        "(runner)");
   if (!result.ok()) {
     ++s.failed;
     const std::string line = result.message + "  [" + s.file + "]";
@@ -180,7 +192,8 @@ std::string failures_of(const std::string& test_file, const Stdlib* stdlib, Nano
   options.cpu = cpu;
   options.cancel = cancel;
   const auto report = run_test_file(test_file, stdlib, options);
-  return report.failed == 0 ? std::string() : std::to_string(report.failed) + " failed: " + report.failures;
+  return report.failed == 0 ? std::string()
+                            : std::to_string(report.failed) + " failed: " + report.failures;
 }
 
 }  // namespace setpoint::bindings::testing

@@ -51,7 +51,8 @@ std::vector<ActuatorPool::Done> ActuatorPool::collect() {
       ++it;
       continue;
     }
-    out.push_back({it->first, {ActuationResult::Status::kFailed, "timed out; the outcome is unknown"}, true});
+    out.push_back(
+        {it->first, {ActuationResult::Status::kFailed, "timed out; the outcome is unknown"}, true});
     it = deadlines_.erase(it);
   }
   return out;

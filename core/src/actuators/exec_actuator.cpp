@@ -21,7 +21,9 @@ extern char** environ;
 namespace setpoint {
 namespace {
 
-bool is_placeholder(const std::string& s) { return s.size() >= 3 && s.front() == '{' && s.back() == '}'; }
+bool is_placeholder(const std::string& s) {
+  return s.size() >= 3 && s.front() == '{' && s.back() == '}';
+}
 
 Nanos monotonic_now() {
   timespec ts{};
@@ -44,24 +46,28 @@ std::string value_text(const ProposedValue& value) {
 
 std::string ExecActuator::validate(const std::vector<std::string>& argv) {
   if (argv.empty() || argv[0].empty()) return "the command is empty";
-  if (is_placeholder(argv[0]) || argv[0].find('{') != std::string::npos) return "the program itself cannot be a placeholder";
+  if (is_placeholder(argv[0]) || argv[0].find('{') != std::string::npos)
+    return "the program itself cannot be a placeholder";
   // Shells and interpreters run their arguments as code; a value must never reach one.
-  static const char* kShells[] = {"sh",   "bash",    "dash", "zsh",  "ksh",    "fish", "env",
-                                  "eval", "xargs",   "sudo", "perl", "python", "python3",
-                                  "ruby", "node",    "awk",  "busybox"};
+  static const char* kShells[] = {"sh",      "bash", "dash",  "zsh",  "ksh",    "fish",
+                                  "env",     "eval", "xargs", "sudo", "perl",   "python",
+                                  "python3", "ruby", "node",  "awk",  "busybox"};
   const std::string program = std::filesystem::path(argv[0]).filename().string();
   for (const char* shell : kShells) {
-    if (program == shell) return "\"" + program + "\" would let a value become a command; name the program directly";
+    if (program == shell)
+      return "\"" + program + "\" would let a value become a command; name the program directly";
   }
   for (std::size_t i = 1; i < argv.size(); ++i) {
     const auto& a = argv[i];
     const bool has_brace = a.find('{') != std::string::npos || a.find('}') != std::string::npos;
     if (has_brace && !is_placeholder(a)) {
-      return "argument " + std::to_string(i) + " \"" + a + "\": a placeholder must be the whole argument";
+      return "argument " + std::to_string(i) + " \"" + a +
+             "\": a placeholder must be the whole argument";
     }
     if (is_placeholder(a)) {
       const std::string name = a.substr(1, a.size() - 2);
-      if (name != "value" && name != "target" && name != "key" && name != "who" && name.rfind("arg:", 0) != 0) {
+      if (name != "value" && name != "target" && name != "key" && name != "who" &&
+          name.rfind("arg:", 0) != 0) {
         return "argument " + std::to_string(i) + ": unknown placeholder " + a;
       }
     }
@@ -83,14 +89,20 @@ ActuationResult ExecActuator::apply(const Actuation& a) {
       continue;
     }
     const std::string name = part.substr(1, part.size() - 2);
-    if (name == "value") argv.push_back(value_text(a.value));
-    else if (name == "target") argv.push_back(a.target);
-    else if (name == "key") argv.push_back(a.key);
-    else if (name == "who") argv.push_back(a.who);
+    if (name == "value")
+      argv.push_back(value_text(a.value));
+    else if (name == "target")
+      argv.push_back(a.target);
+    else if (name == "key")
+      argv.push_back(a.key);
+    else if (name == "who")
+      argv.push_back(a.who);
     else {
       const std::string wanted = name.substr(4);
-      const auto it = std::find_if(args.begin(), args.end(), [&](const auto& kv) { return kv.first == wanted; });
-      if (it == args.end()) return {ActuationResult::Status::kFailed, "no argument " + wanted + " for " + part};
+      const auto it = std::find_if(args.begin(), args.end(),
+                                   [&](const auto& kv) { return kv.first == wanted; });
+      if (it == args.end())
+        return {ActuationResult::Status::kFailed, "no argument " + wanted + " for " + part};
       argv.push_back(value_text(it->second));
     }
   }
@@ -99,7 +111,8 @@ ActuationResult ExecActuator::apply(const Actuation& a) {
   raw.push_back(nullptr);
 
   int err[2];
-  if (::pipe2(err, O_CLOEXEC) != 0) return {ActuationResult::Status::kFailed, std::string("pipe: ") + std::strerror(errno)};
+  if (::pipe2(err, O_CLOEXEC) != 0)
+    return {ActuationResult::Status::kFailed, std::string("pipe: ") + std::strerror(errno)};
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
@@ -111,7 +124,8 @@ ActuationResult ExecActuator::apply(const Actuation& a) {
   ::close(err[1]);
   if (spawned != 0) {
     ::close(err[0]);
-    return {ActuationResult::Status::kFailed, "cannot run " + argv[0] + ": " + std::strerror(spawned)};
+    return {ActuationResult::Status::kFailed,
+            "cannot run " + argv[0] + ": " + std::strerror(spawned)};
   }
 
   std::string stderr_text;
@@ -131,7 +145,9 @@ ActuationResult ExecActuator::apply(const Actuation& a) {
     const ssize_t n = ::read(err[0], buffer, sizeof buffer);
     if (n <= 0) break;  // the program closed stderr: it is finishing
     if (stderr_text.size() < options_.max_stderr_bytes) {
-      stderr_text.append(buffer, std::min<std::size_t>(static_cast<std::size_t>(n), options_.max_stderr_bytes - stderr_text.size()));
+      stderr_text.append(buffer,
+                         std::min<std::size_t>(static_cast<std::size_t>(n),
+                                               options_.max_stderr_bytes - stderr_text.size()));
     }
   }
   ::close(err[0]);
@@ -140,7 +156,8 @@ ActuationResult ExecActuator::apply(const Actuation& a) {
     ::kill(pid, SIGKILL);
     ::waitpid(pid, &status, 0);
     return {ActuationResult::Status::kFailed,
-            argv[0] + " timed out after " + std::to_string(options_.timeout / kNanosPerMilli) + " ms and was killed"};
+            argv[0] + " timed out after " + std::to_string(options_.timeout / kNanosPerMilli) +
+                " ms and was killed"};
   }
   // stderr closed; the exit follows (a program that closes stderr early still gets the timeout).
   while (::waitpid(pid, &status, WNOHANG) == 0) {
@@ -152,13 +169,17 @@ ActuationResult ExecActuator::apply(const Actuation& a) {
     pollfd none{-1, 0, 0};
     ::poll(&none, 0, 5);
   }
-  while (!stderr_text.empty() && (stderr_text.back() == '\n' || stderr_text.back() == '\r')) stderr_text.pop_back();
+  while (!stderr_text.empty() && (stderr_text.back() == '\n' || stderr_text.back() == '\r'))
+    stderr_text.pop_back();
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-    return {ActuationResult::Status::kApplied, "exit 0" + (stderr_text.empty() ? "" : "; stderr: " + stderr_text)};
+    return {ActuationResult::Status::kApplied,
+            "exit 0" + (stderr_text.empty() ? "" : "; stderr: " + stderr_text)};
   }
-  const std::string how = WIFEXITED(status) ? "exit " + std::to_string(WEXITSTATUS(status))
-                                            : "killed by signal " + std::to_string(WTERMSIG(status));
-  return {ActuationResult::Status::kFailed, argv[0] + ": " + how + (stderr_text.empty() ? "" : "; stderr: " + stderr_text)};
+  const std::string how = WIFEXITED(status)
+                              ? "exit " + std::to_string(WEXITSTATUS(status))
+                              : "killed by signal " + std::to_string(WTERMSIG(status));
+  return {ActuationResult::Status::kFailed,
+          argv[0] + ": " + how + (stderr_text.empty() ? "" : "; stderr: " + stderr_text)};
 }
 
 }  // namespace setpoint

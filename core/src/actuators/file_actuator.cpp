@@ -1,8 +1,7 @@
 #include "setpoint/actuators/file_actuator.hpp"
 
-#include <yaml-cpp/yaml.h>
-
 #include <unistd.h>
+#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cmath>
@@ -24,7 +23,9 @@ constexpr std::size_t kMaxAuthorityBytes = 64u << 20;
 
 namespace fs = std::filesystem;
 
-ActuationResult failed(std::string detail) { return {ActuationResult::Status::kFailed, std::move(detail)}; }
+ActuationResult failed(std::string detail) {
+  return {ActuationResult::Status::kFailed, std::move(detail)};
+}
 
 std::vector<std::string> split_key(const std::string& key) {
   std::vector<std::string> parts;
@@ -93,16 +94,16 @@ std::string FileActuator::current_sha() const {
 std::string FileActuator::append_index(const FileVersion& v) {
   std::error_code ec;
   fs::create_directories(options_.history_dir, ec);
-  const nlohmann::json doc = {{"sha", v.sha}, {"at", v.at}, {"who", v.who}, {"why", v.why},
-                              {"tag", v.tag}, {"state", v.state}};
+  const nlohmann::json doc = {{"sha", v.sha}, {"at", v.at},   {"who", v.who},
+                              {"why", v.why}, {"tag", v.tag}, {"state", v.state}};
   const std::string line = dump(doc) + "\n";
   const std::string path = options_.history_dir + "/index.jsonl";
   std::FILE* f = std::fopen(path.c_str(), "a+");
   if (f == nullptr) return "cannot append to " + path;
   // A crash mid-append leaves a torn last line: end it, so this line stands on its own.
   if (std::fseek(f, -1, SEEK_END) == 0 && std::fgetc(f) != '\n') std::fputc('\n', f);
-  const bool ok = std::fwrite(line.data(), 1, line.size(), f) == line.size() && std::fflush(f) == 0 &&
-                  ::fsync(fileno(f)) == 0;
+  const bool ok = std::fwrite(line.data(), 1, line.size(), f) == line.size() &&
+                  std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
   std::fclose(f);
   return ok ? std::string() : "cannot append to " + path;
 }
@@ -120,7 +121,8 @@ std::optional<ActuationResult> FileActuator::reconcile(const std::string& conten
   const auto all = versions();
   if (all.empty()) {
     if (auto error = keep_version(found, content); !error.empty()) return failed(error);
-    if (auto error = append_index({found, at, "setpoint", "first version seen", "initial", "done"}); !error.empty()) {
+    if (auto error = append_index({found, at, "setpoint", "first version seen", "initial", "done"});
+        !error.empty()) {
       return failed(error);
     }
     return std::nullopt;
@@ -140,20 +142,24 @@ std::optional<ActuationResult> FileActuator::reconcile(const std::string& conten
   if (auto error = keep_version(found, content); !error.empty()) return failed(error);
   append_index({found, at, "outside setpoint", "changed outside Setpoint", "break-glass", "done"});
   return ActuationResult{ActuationResult::Status::kDrift,
-                         options_.path + " was changed outside Setpoint (expected " + expected.substr(0, 12) +
-                             ", found " + found.substr(0, 12) + "); kept as a break-glass version, not reverted"};
+                         options_.path + " was changed outside Setpoint (expected " +
+                             expected.substr(0, 12) + ", found " + found.substr(0, 12) +
+                             "); kept as a break-glass version, not reverted"};
 }
 
 ActuationResult FileActuator::write_version(const std::string& content, const std::string& who,
-                                            const std::string& why, const std::string& tag, Nanos at) {
+                                            const std::string& why, const std::string& tag,
+                                            Nanos at) {
   const std::string sha = sha256_hex(content);
   if (auto error = keep_version(sha, content); !error.empty()) return failed(error);
-  if (auto error = append_index({sha, at, who, why, tag, "intent"}); !error.empty()) return failed(error);
+  if (auto error = append_index({sha, at, who, why, tag, "intent"}); !error.empty())
+    return failed(error);
   if (auto error = write_file_atomically(options_.path, content); !error.empty()) {
     append_index({sha, at, who, why, tag, "abandoned"});
     return failed(error);
   }
-  if (auto error = append_index({sha, at, who, why, tag, "done"}); !error.empty()) return failed(error);
+  if (auto error = append_index({sha, at, who, why, tag, "done"}); !error.empty())
+    return failed(error);
   return {ActuationResult::Status::kApplied, "version " + sha.substr(0, 12)};
 }
 
@@ -173,7 +179,8 @@ ActuationResult FileActuator::apply(const Actuation& a) {
       nlohmann::json& doc = *parsed;
       nlohmann::json* node = &doc;
       for (const auto& part : parts) {
-        if (!node->is_object() && !node->is_null()) return failed(options_.path + ": " + a.key + " does not lead through objects");
+        if (!node->is_object() && !node->is_null())
+          return failed(options_.path + ": " + a.key + " does not lead through objects");
         node = &(*node)[part];
       }
       *node = to_json(a.value);
@@ -182,10 +189,12 @@ ActuationResult FileActuator::apply(const Actuation& a) {
       YAML::Node doc = YAML::Load(*content);
       std::vector<YAML::Node> path{doc};
       for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
-        if (!path.back().IsMap() && !path.back().IsNull()) return failed(options_.path + ": " + a.key + " does not lead through mappings");
+        if (!path.back().IsMap() && !path.back().IsNull())
+          return failed(options_.path + ": " + a.key + " does not lead through mappings");
         path.push_back(path.back()[parts[i]]);
       }
-      if (!path.back().IsMap() && !path.back().IsNull()) return failed(options_.path + ": " + a.key + " does not lead through mappings");
+      if (!path.back().IsMap() && !path.back().IsNull())
+        return failed(options_.path + ": " + a.key + " does not lead through mappings");
       path.back()[parts.back()] = to_yaml(a.value);
       YAML::Emitter out;
       out << doc;
@@ -227,9 +236,11 @@ std::optional<ProposedValue> FileActuator::read_back(const std::string& key) {
   }
 }
 
-ActuationResult FileActuator::rollback(const std::string& sha, const std::string& who, const std::string& why, Nanos at) {
+ActuationResult FileActuator::rollback(const std::string& sha, const std::string& who,
+                                       const std::string& why, Nanos at) {
   std::string error;
-  const auto kept = read_regular_file(options_.history_dir + "/" + sha + (json() ? ".json" : ".yaml"), kMaxAuthorityBytes, error);
+  const auto kept = read_regular_file(
+      options_.history_dir + "/" + sha + (json() ? ".json" : ".yaml"), kMaxAuthorityBytes, error);
   if (!kept) return failed("no version " + sha + " in " + options_.history_dir);
   const auto content = read_regular_file(options_.path, kMaxAuthorityBytes, error);
   if (!content) return failed(error);
@@ -251,7 +262,8 @@ std::size_t FileActuator::clean_up(Nanos now) {
   }
   // A blob goes only when no kept line names it.
   for (const auto& v : all) {
-    const bool named = std::any_of(kept.begin(), kept.end(), [&](const FileVersion& k) { return k.sha == v.sha; });
+    const bool named =
+        std::any_of(kept.begin(), kept.end(), [&](const FileVersion& k) { return k.sha == v.sha; });
     if (!named) {
       std::error_code ec;
       fs::remove(options_.history_dir + "/" + v.sha + (json() ? ".json" : ".yaml"), ec);
@@ -259,7 +271,13 @@ std::size_t FileActuator::clean_up(Nanos now) {
   }
   std::string index;
   for (const auto& v : kept) {
-    index += dump(nlohmann::json{{"sha", v.sha}, {"at", v.at}, {"who", v.who}, {"why", v.why}, {"tag", v.tag}, {"state", v.state}}) + "\n";
+    index += dump(nlohmann::json{{"sha", v.sha},
+                                 {"at", v.at},
+                                 {"who", v.who},
+                                 {"why", v.why},
+                                 {"tag", v.tag},
+                                 {"state", v.state}}) +
+             "\n";
   }
   write_file_atomically(options_.history_dir + "/index.jsonl", index);
   return removed;

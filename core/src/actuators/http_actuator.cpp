@@ -25,11 +25,11 @@ std::optional<Url> split_url(const std::string& url) {
   return Url{url.substr(0, slash), url.substr(slash)};
 }
 
-
 }  // namespace
 
 HttpActuator::HttpActuator(HttpActuatorOptions options)
-    : options_(std::move(options)), rng_(options_.seed != 0 ? options_.seed : std::random_device{}()) {
+    : options_(std::move(options)),
+      rng_(options_.seed != 0 ? options_.seed : std::random_device{}()) {
   if (!options_.sleep) {
     options_.sleep = [](Nanos d) { std::this_thread::sleep_for(std::chrono::nanoseconds(d)); };
   }
@@ -59,7 +59,8 @@ std::string HttpActuator::body_of(const Actuation& a) {
   return out;
 }
 
-HttpActuator::Outcome HttpActuator::post_once(const std::string& url, const std::string& body, std::string& detail) {
+HttpActuator::Outcome HttpActuator::post_once(const std::string& url, const std::string& body,
+                                              std::string& detail) {
   const auto parts = split_url(url);
   if (!parts) {
     detail = url + ": not an http URL";
@@ -87,7 +88,8 @@ HttpActuator::Outcome HttpActuator::deliver(const std::string& body, std::string
     for (int attempt = 0; attempt < options_.attempts_per_url; ++attempt) {
       if (attempt > 0) {
         // Full jitter: a random wait up to the exponential ceiling, so many senders spread out.
-        const Nanos ceiling = std::min(options_.backoff_max, options_.backoff_base << std::min(attempt - 1, 30));
+        const Nanos ceiling =
+            std::min(options_.backoff_max, options_.backoff_base << std::min(attempt - 1, 30));
         options_.sleep(std::uniform_int_distribution<Nanos>(0, ceiling)(rng_));
       }
       const Outcome outcome = post_once(url, body, detail);
@@ -140,18 +142,23 @@ ActuationResult HttpActuator::apply(const Actuation& a) {
   if (buffered() == 0) {
     const Outcome outcome = deliver(body, detail);
     if (outcome == Outcome::kDelivered) return {ActuationResult::Status::kApplied, detail};
-    if (outcome == Outcome::kPermanent || options_.buffer_path.empty()) return {ActuationResult::Status::kFailed, detail};
+    if (outcome == Outcome::kPermanent || options_.buffer_path.empty())
+      return {ActuationResult::Status::kFailed, detail};
   } else {
     detail = "endpoints still failing";
   }
   auto lines = read_buffer();
   if (lines.size() >= options_.buffer_max) {
-    return {ActuationResult::Status::kFailed, detail + "; the buffer is full (" + std::to_string(lines.size()) + "), dropped"};
+    return {ActuationResult::Status::kFailed,
+            detail + "; the buffer is full (" + std::to_string(lines.size()) + "), dropped"};
   }
   lines.push_back(body);
-  if (!write_buffer(lines)) return {ActuationResult::Status::kFailed, detail + "; cannot write the buffer " + options_.buffer_path};
-  return {ActuationResult::Status::kFailed, detail + "; buffered for delivery when an endpoint recovers (" +
-                                                std::to_string(lines.size()) + " waiting)"};
+  if (!write_buffer(lines))
+    return {ActuationResult::Status::kFailed,
+            detail + "; cannot write the buffer " + options_.buffer_path};
+  return {ActuationResult::Status::kFailed,
+          detail + "; buffered for delivery when an endpoint recovers (" +
+              std::to_string(lines.size()) + " waiting)"};
 }
 
 }  // namespace setpoint

@@ -33,8 +33,10 @@ void InprocActuator::bind(const std::string& key, Adaptive<bool>& handle) {
 
 ActuationResult InprocActuator::apply(const Actuation& a) {
   const auto it = bindings_.find(a.key);
-  if (it == bindings_.end()) return {ActuationResult::Status::kFailed, "no in-process handle bound to " + a.key};
-  if (!it->second.set(a.value)) return {ActuationResult::Status::kFailed, "the value's type does not fit the handle " + a.key};
+  if (it == bindings_.end())
+    return {ActuationResult::Status::kFailed, "no in-process handle bound to " + a.key};
+  if (!it->second.set(a.value))
+    return {ActuationResult::Status::kFailed, "the value's type does not fit the handle " + a.key};
   return {ActuationResult::Status::kApplied, "set in process"};
 }
 

@@ -15,8 +15,7 @@ const char* mode_name(Mode mode) {
   return "observe";
 }
 
-namespace {
-}  // namespace
+namespace {}  // namespace
 
 std::string decision_json(const Decision& d) {
   using json_text::append_number;

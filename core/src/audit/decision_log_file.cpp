@@ -12,7 +12,8 @@ DecisionLogFile::DecisionLogFile(const std::string& path) : path_(path) {
   }
   file_ = std::fopen(path.c_str(), "a");
   owned_ = file_ != nullptr;
-  if (file_ == nullptr) error_ = "cannot open the decision log " + path + ": " + std::strerror(errno);
+  if (file_ == nullptr)
+    error_ = "cannot open the decision log " + path + ": " + std::strerror(errno);
 }
 
 DecisionLogFile::~DecisionLogFile() {
@@ -21,8 +22,8 @@ DecisionLogFile::~DecisionLogFile() {
 
 void DecisionLogFile::write(const std::string& line) {
   if (file_ == nullptr) return;
-  if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fputc('\n', file_) == EOF ||
-      std::fflush(file_) != 0) {
+  if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() ||
+      std::fputc('\n', file_) == EOF || std::fflush(file_) != 0) {
     error_ = "cannot write the decision log " + path_ + ": " + std::strerror(errno);
   }
 }

@@ -70,16 +70,20 @@ std::string human_duration(Nanos d) {
   char text[48];
   if (d >= kHour) {
     const Nanos minutes = (d + kMinute / 2) / kMinute;
-    std::snprintf(text, sizeof text, "%lldh%lldm", static_cast<long long>(minutes / 60), static_cast<long long>(minutes % 60));
+    std::snprintf(text, sizeof text, "%lldh%lldm", static_cast<long long>(minutes / 60),
+                  static_cast<long long>(minutes % 60));
   } else if (d >= kMinute) {
     const Nanos seconds = (d + kNanosPerSecond / 2) / kNanosPerSecond;
-    std::snprintf(text, sizeof text, "%lldm%llds", static_cast<long long>(seconds / 60), static_cast<long long>(seconds % 60));
+    std::snprintf(text, sizeof text, "%lldm%llds", static_cast<long long>(seconds / 60),
+                  static_cast<long long>(seconds % 60));
   } else if (d >= 10 * kNanosPerSecond) {
-    std::snprintf(text, sizeof text, "%llds", static_cast<long long>((d + kNanosPerSecond / 2) / kNanosPerSecond));
+    std::snprintf(text, sizeof text, "%llds",
+                  static_cast<long long>((d + kNanosPerSecond / 2) / kNanosPerSecond));
   } else if (d >= kNanosPerSecond) {
     std::snprintf(text, sizeof text, "%.1fs", static_cast<double>(d) / kNanosPerSecond);
   } else {
-    std::snprintf(text, sizeof text, "%lldms", static_cast<long long>((d + kNanosPerMilli / 2) / kNanosPerMilli));
+    std::snprintf(text, sizeof text, "%lldms",
+                  static_cast<long long>((d + kNanosPerMilli / 2) / kNanosPerMilli));
   }
   std::string out = text;
   // "2h0m" reads as "2h"; "5m0s" as "5m".

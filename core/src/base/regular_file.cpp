@@ -33,10 +33,8 @@ bool kernel_made(int fd) {
     case CGROUP_SUPER_MAGIC:
     case CGROUP2_SUPER_MAGIC:
     case SECURITYFS_MAGIC:
-    case BPF_FS_MAGIC:
-      return true;
-    default:
-      return false;
+    case BPF_FS_MAGIC: return true;
+    default: return false;
   }
 }
 
@@ -48,7 +46,8 @@ std::string outside_folder_problem(const std::string& folder, const std::string&
   const fs::path target = fs::weakly_canonical(path, ec);
   if (ec) return "cannot resolve " + path + ": " + ec.message();
   const auto [end, _] = std::mismatch(root.begin(), root.end(), target.begin(), target.end());
-  if (end != root.end()) return path + ": leads out of " + folder + " (a symlink to " + target.string() + "?); not read";
+  if (end != root.end())
+    return path + ": leads out of " + folder + " (a symlink to " + target.string() + "?); not read";
   return {};
 }
 
@@ -64,14 +63,19 @@ std::string size_text(std::size_t bytes) {
 std::string problem_of(int fd, const std::string& path, std::size_t max_bytes) {
   struct stat st {};
   if (::fstat(fd, &st) != 0) return path + ": " + std::strerror(errno);
-  if (!S_ISREG(st.st_mode)) return path + ": is " + std::string(kind_of_file(st.st_mode)) + ", not a regular file";
-  if (kernel_made(fd)) return path + ": is a file the kernel makes up as it is read (/proc, /sys), not one on disk";
-  if (static_cast<std::size_t>(st.st_size) > max_bytes) return path + ": is larger than " + size_text(max_bytes);
+  if (!S_ISREG(st.st_mode))
+    return path + ": is " + std::string(kind_of_file(st.st_mode)) + ", not a regular file";
+  if (kernel_made(fd))
+    return path + ": is a file the kernel makes up as it is read (/proc, /sys), not one on disk";
+  if (static_cast<std::size_t>(st.st_size) > max_bytes)
+    return path + ": is larger than " + size_text(max_bytes);
   return {};
 }
 
 // Opened without blocking: a FIFO with no writer would otherwise hold open() for ever.
-int open_nonblocking(const std::string& path) { return ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY); }
+int open_nonblocking(const std::string& path) {
+  return ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+}
 
 }  // namespace
 
@@ -86,7 +90,8 @@ std::string regular_file_problem(const std::string& path, std::size_t max_bytes,
   return problem;
 }
 
-std::optional<std::string> read_regular_file(const std::string& path, std::size_t max_bytes, std::string& error) {
+std::optional<std::string> read_regular_file(const std::string& path, std::size_t max_bytes,
+                                             std::string& error) {
   const int fd = open_nonblocking(path);
   if (fd < 0) {
     error = "cannot open " + path + ": " + std::strerror(errno);

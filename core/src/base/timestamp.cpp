@@ -118,7 +118,8 @@ std::optional<Nanos> from_epoch_millis(double millis) {
 }
 
 std::string format_rfc3339(Nanos t) {
-  const std::int64_t total_ms = t >= 0 ? t / kNanosPerMilli : -((-t + kNanosPerMilli - 1) / kNanosPerMilli);
+  const std::int64_t total_ms =
+      t >= 0 ? t / kNanosPerMilli : -((-t + kNanosPerMilli - 1) / kNanosPerMilli);
   const std::int64_t ms = ((total_ms % 1000) + 1000) % 1000;
   const std::int64_t secs = (total_ms - ms) / 1000;
   const std::int64_t sod = ((secs % 86400) + 86400) % 86400;

@@ -74,7 +74,9 @@ std::string printable(std::string_view s, std::size_t max_bytes) {
     const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x20 && c < 0x7f) {  // a run of printable ASCII, the common case, copied at once
       std::size_t end = i + 1;
-      while (end < s.size() && static_cast<unsigned char>(s[end]) >= 0x20 && static_cast<unsigned char>(s[end]) < 0x7f) ++end;
+      while (end < s.size() && static_cast<unsigned char>(s[end]) >= 0x20 &&
+             static_cast<unsigned char>(s[end]) < 0x7f)
+        ++end;
       const std::size_t take = std::min(end - i, max_bytes - out.size());
       out.append(s.substr(i, take));
       i += take;
@@ -95,7 +97,8 @@ std::string printable(std::string_view s, std::size_t max_bytes) {
           out.push_back(kHex[c & 15]);
       }
       ++i;
-    } else if (n == 2 && c == 0xc2 && static_cast<unsigned char>(s[i + 1]) < 0xa0) {  // U+0080..U+009F
+    } else if (n == 2 && c == 0xc2 &&
+               static_cast<unsigned char>(s[i + 1]) < 0xa0) {  // U+0080..U+009F
       out += "\\u00";
       const auto low = static_cast<unsigned char>(s[i + 1]);
       out.push_back(kHex[low >> 4]);

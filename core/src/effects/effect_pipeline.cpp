@@ -15,10 +15,13 @@ std::string format_value(double x) {
 }
 }  // namespace
 
-EffectPipeline::EffectPipeline(Guard& guard, PipelineOptions options, AuditStore* store, DecisionLog log)
+EffectPipeline::EffectPipeline(Guard& guard, PipelineOptions options, AuditStore* store,
+                               DecisionLog log)
     : guard_(guard), options_(options), store_(store), log_(std::move(log)) {}
 
-void EffectPipeline::bind(const std::string& target, Actuator& actuator) { actuators_[target] = &actuator; }
+void EffectPipeline::bind(const std::string& target, Actuator& actuator) {
+  actuators_[target] = &actuator;
+}
 
 Mode EffectPipeline::mode_for(const std::string& policy, const std::string& target) const {
   Mode mode = options_.ceiling;
@@ -49,7 +52,8 @@ void EffectPipeline::finish(Decision& d) {
 
 std::string EffectPipeline::key_for(const Proposal& p) const {
   if (p.kind == Proposal::Kind::kSet) {
-    if (const auto* spec = guard_.parameter(p.target); spec != nullptr && !spec->key.empty()) return spec->key;
+    if (const auto* spec = guard_.parameter(p.target); spec != nullptr && !spec->key.empty())
+      return spec->key;
   }
   return p.target;
 }
@@ -71,8 +75,8 @@ ProposedValue EffectPipeline::actuated_value(const Decision& d) const {
 }
 
 std::vector<Decision> EffectPipeline::submit(const std::string& policy, const std::string& version,
-                                             const std::vector<Proposal>& proposals, const std::string& evidence,
-                                             Nanos now) {
+                                             const std::vector<Proposal>& proposals,
+                                             const std::string& evidence, Nanos now) {
   std::vector<Decision> out;
   for (const auto& proposal : proposals) {
     Decision d;
@@ -83,8 +87,8 @@ std::vector<Decision> EffectPipeline::submit(const std::string& policy, const st
     d.proposal.policy = policy;  // a policy speaks only for itself
     d.evidence = evidence;
     const auto declared = declared_.find(policy);
-    if (declared != declared_.end() &&
-        std::find(declared->second.begin(), declared->second.end(), proposal.target) == declared->second.end()) {
+    if (declared != declared_.end() && std::find(declared->second.begin(), declared->second.end(),
+                                                 proposal.target) == declared->second.end()) {
       d.verdict = Verdict{};
       d.verdict.reason = Reason::kNotDeclared;
     } else {
@@ -110,12 +114,8 @@ std::vector<Decision> EffectPipeline::submit(const std::string& policy, const st
           d.detail = explain(d.verdict, proposal.target);
           record(d);
           break;
-        case Mode::kPropose:
-          propose(d, now);
-          break;
-        case Mode::kEnforce:
-          enact(d, now);
-          break;
+        case Mode::kPropose: propose(d, now); break;
+        case Mode::kEnforce: enact(d, now); break;
       }
     }
     out.push_back(d);
@@ -134,12 +134,19 @@ void EffectPipeline::enact(Decision& d, Nanos now) {
   }
   // The intent is on disk (and in the log) before the world is touched.
   d.outcome.clear();
-  if (store_ != nullptr) store_->record_intent(d);
-  else d.id = next_local_id_++;
+  if (store_ != nullptr)
+    store_->record_intent(d);
+  else
+    d.id = next_local_id_++;
   if (log_) log_(decision_json(d));
   if (observer_) observer_(d, true);
-  Actuation actuation{d.proposal.target, key_for(d.proposal), actuated_value(d), d.proposal.args,
-                      d.policy, d.proposal.reason, now};
+  Actuation actuation{d.proposal.target,
+                      key_for(d.proposal),
+                      actuated_value(d),
+                      d.proposal.args,
+                      d.policy,
+                      d.proposal.reason,
+                      now};
   if (pool_ != nullptr) {
     in_flight_[d.id] = d;
     pool_->submit(d.id, *it->second, std::move(actuation), actuation_timeout_);
@@ -148,7 +155,8 @@ void EffectPipeline::enact(Decision& d, Nanos now) {
   complete(d, it->second->apply(actuation), now, false);
 }
 
-void EffectPipeline::complete(Decision& d, const ActuationResult& result, Nanos now, bool timed_out) {
+void EffectPipeline::complete(Decision& d, const ActuationResult& result, Nanos now,
+                              bool timed_out) {
   const ParameterSpec* spec = guard_.parameter(d.proposal.target);
   const double previous = d.verdict.current;
   d.detail = result.detail;
@@ -186,12 +194,14 @@ void EffectPipeline::complete(Decision& d, const ActuationResult& result, Nanos 
       // A human changed it: take their value and keep policies off it for a while.
       double pinned = previous;
       if (const auto it = actuators_.find(d.proposal.target); it != actuators_.end()) {
-        if (const auto back = it->second->read_back(key_for(d.proposal)); back && std::holds_alternative<double>(*back)) {
+        if (const auto back = it->second->read_back(key_for(d.proposal));
+            back && std::holds_alternative<double>(*back)) {
           pinned = std::get<double>(*back);
         }
       }
       guard_.set_override(d.proposal.target, pinned, now + options_.drift_pin);
-      d.detail += "; " + d.proposal.target + " pinned at " + format_value(pinned) + " for " + human_duration(options_.drift_pin) +
+      d.detail += "; " + d.proposal.target + " pinned at " + format_value(pinned) + " for " +
+                  human_duration(options_.drift_pin) +
                   " (engine.drift_pin): policies leave it alone until then";
       break;
     }
@@ -211,11 +221,13 @@ bool same_proposal(const Decision& a, const Decision& b) {
 void EffectPipeline::propose(Decision& d, Nanos now) {
   // One proposal waits per target. The same one again leaves it waiting (a policy asking
   // every 2 s left 169 of them in 6 minutes); another supersedes it.
-  const auto waiting = std::find_if(pending_.begin(), pending_.end(),
-                                    [&](const auto& p) { return p.second.decision.proposal.target == d.proposal.target; });
+  const auto waiting = std::find_if(pending_.begin(), pending_.end(), [&](const auto& p) {
+    return p.second.decision.proposal.target == d.proposal.target;
+  });
   if (waiting != pending_.end() && same_proposal(waiting->second.decision, d)) {
     d.outcome = "unchanged";
-    d.detail = "proposal " + std::to_string(waiting->first) + " for the same change is still waiting";
+    d.detail =
+        "proposal " + std::to_string(waiting->first) + " for the same change is still waiting";
     record(d);
     return;
   }
@@ -223,22 +235,27 @@ void EffectPipeline::propose(Decision& d, Nanos now) {
   d.detail = "waiting for approval";
   record(d);
   pending_[d.id] = {d.id, d, now + options_.proposal_ttl};
-  if (store_ != nullptr) store_->save_proposal({d.id, "pending", now + options_.proposal_ttl, decision_json(d), "", 0});
+  if (store_ != nullptr)
+    store_->save_proposal({d.id, "pending", now + options_.proposal_ttl, decision_json(d), "", 0});
   if (waiting == pending_.end()) return;
   Decision old = waiting->second.decision;
   old.outcome = "superseded";
   old.detail = "superseded by proposal " + std::to_string(d.id);
   old.result_at = now;
-  if (store_ != nullptr) store_->save_proposal({old.id, "superseded", waiting->second.expires, decision_json(old), "", now});
+  if (store_ != nullptr)
+    store_->save_proposal(
+        {old.id, "superseded", waiting->second.expires, decision_json(old), "", now});
   finish(old);
   pending_.erase(waiting);
 }
 
-std::optional<Decision> EffectPipeline::approve(std::int64_t id, const std::string& who, Nanos now) {
+std::optional<Decision> EffectPipeline::approve(std::int64_t id, const std::string& who,
+                                                Nanos now) {
   const auto it = pending_.find(id);
   if (it == pending_.end()) return std::nullopt;
   Decision d = it->second.decision;
-  if (store_ != nullptr) store_->save_proposal({id, "approved", it->second.expires, decision_json(d), who, now});
+  if (store_ != nullptr)
+    store_->save_proposal({id, "approved", it->second.expires, decision_json(d), who, now});
   pending_.erase(it);
   d.outcome = "approved by " + who;
   d.result_at = now;
@@ -264,7 +281,8 @@ bool EffectPipeline::reject(std::int64_t id, const std::string& who, Nanos now) 
   const auto it = pending_.find(id);
   if (it == pending_.end()) return false;
   Decision d = it->second.decision;
-  if (store_ != nullptr) store_->save_proposal({id, "rejected", it->second.expires, decision_json(d), who, now});
+  if (store_ != nullptr)
+    store_->save_proposal({id, "rejected", it->second.expires, decision_json(d), who, now});
   pending_.erase(it);
   d.outcome = "rejected";
   d.detail = "rejected by " + who;
@@ -280,8 +298,10 @@ void EffectPipeline::tick(Nanos now) {
       if (it == in_flight_.end()) continue;
       Decision d = std::move(it->second);
       in_flight_.erase(it);
-      if (rollbacks_.erase(done.id) > 0) complete_rollback(d, done.result, now, done.timed_out);
-      else complete(d, done.result, now, done.timed_out);
+      if (rollbacks_.erase(done.id) > 0)
+        complete_rollback(d, done.result, now, done.timed_out);
+      else
+        complete(d, done.result, now, done.timed_out);
     }
   }
   for (auto it = pending_.begin(); it != pending_.end();) {
@@ -290,7 +310,8 @@ void EffectPipeline::tick(Nanos now) {
       continue;
     }
     Decision d = it->second.decision;
-    if (store_ != nullptr) store_->save_proposal({d.id, "expired", it->second.expires, decision_json(d), "", now});
+    if (store_ != nullptr)
+      store_->save_proposal({d.id, "expired", it->second.expires, decision_json(d), "", now});
     d.outcome = "expired";
     d.detail = "no approval within the TTL";
     d.result_at = now;
@@ -321,18 +342,23 @@ void EffectPipeline::verify(const Check& check, Nanos now) {
   const auto after = kpi_(v, now);
   if (!after) return;
   const double before = check.before;
-  const bool worse = v.higher_is_worse ? *after > before * (1 + v.worse_by) && *after - before > 1e-12
-                                       : *after < before * (1 - v.worse_by) && before - *after > 1e-12;
+  const bool worse = v.higher_is_worse
+                         ? *after > before * (1 + v.worse_by) && *after - before > 1e-12
+                         : *after < before * (1 - v.worse_by) && before - *after > 1e-12;
   if (!worse) return;
   char reason[200];
-  std::snprintf(reason, sizeof reason, "%s of %s went from %g to %g after decision %lld: worse by more than %g %%",
-                v.stat.c_str(), v.series.c_str(), before, *after, static_cast<long long>(check.change.id), v.worse_by * 100);
+  std::snprintf(reason, sizeof reason,
+                "%s of %s went from %g to %g after decision %lld: worse by more than %g %%",
+                v.stat.c_str(), v.series.c_str(), before, *after,
+                static_cast<long long>(check.change.id), v.worse_by * 100);
   roll_back(check.change.proposal.target, check.previous_value, "setpoint:verify",
             check.change.policy + "@" + check.change.policy_version, reason, now);
 }
 
-std::optional<Decision> EffectPipeline::roll_back(const std::string& parameter, double value, const std::string& who,
-                                                  const std::string& version, const std::string& why, Nanos now) {
+std::optional<Decision> EffectPipeline::roll_back(const std::string& parameter, double value,
+                                                  const std::string& who,
+                                                  const std::string& version,
+                                                  const std::string& why, Nanos now) {
   if (guard_.parameter(parameter) == nullptr) return std::nullopt;
   Decision d;
   d.at = now;
@@ -365,11 +391,14 @@ std::optional<Decision> EffectPipeline::roll_back(const std::string& parameter, 
     record(d);
     return d;
   }
-  if (store_ != nullptr) store_->record_intent(d);
-  else d.id = next_local_id_++;
+  if (store_ != nullptr)
+    store_->record_intent(d);
+  else
+    d.id = next_local_id_++;
   if (observer_) observer_(d, true);
   Actuation actuation{parameter, key_for(d.proposal), actuated_value(d), {}, d.policy, why, now};
-  if (pool_ != nullptr) {  // off the engine thread, like any actuation; the result comes with tick()
+  if (pool_ !=
+      nullptr) {  // off the engine thread, like any actuation; the result comes with tick()
     in_flight_[d.id] = d;
     rollbacks_.insert(d.id);
     pool_->submit(d.id, *it->second, std::move(actuation), actuation_timeout_);
@@ -379,13 +408,16 @@ std::optional<Decision> EffectPipeline::roll_back(const std::string& parameter, 
   return d;
 }
 
-void EffectPipeline::complete_rollback(Decision& d, const ActuationResult& result, Nanos now, bool timed_out) {
+void EffectPipeline::complete_rollback(Decision& d, const ActuationResult& result, Nanos now,
+                                       bool timed_out) {
   d.detail = result.detail;
   d.result_at = now;
   if (result.ok() || timed_out) {
     // A timed-out rollback may have happened: counted as done, the safe side for the guard.
     // An operator's override goes the same way as a rollback, but is no rollback.
-    d.outcome = !result.ok() ? "unknown" : d.policy_version == "override" ? "applied" : "rolled back";
+    d.outcome = !result.ok()                     ? "unknown"
+                : d.policy_version == "override" ? "applied"
+                                                 : "rolled back";
     guard_.rolled_back(d.proposal.target, d.verdict.value, now);
     remember_parameter(d, d.verdict.value, now);
   } else {
@@ -395,4 +427,3 @@ void EffectPipeline::complete_rollback(Decision& d, const ActuationResult& resul
 }
 
 }  // namespace setpoint
-

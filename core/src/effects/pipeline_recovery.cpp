@@ -1,10 +1,10 @@
 // The pipeline across restarts: settling intents a crash left open, bringing back pending
 // proposals, verifications and undos, and saving them as they change.
 
-#include "setpoint/effects/effect_pipeline.hpp"
 #include "setpoint/base/json_document.hpp"
 #include "setpoint/base/json_text.hpp"
 #include "setpoint/base/number_text.hpp"
+#include "setpoint/effects/effect_pipeline.hpp"
 
 namespace setpoint {
 namespace {
@@ -36,7 +36,9 @@ Decision decision_from(const nlohmann::json& r) {
   }
   d.evidence = r.contains("evidence") ? dump(r["evidence"]) : "{}";
   const std::string verdict = r.value("verdict", "");
-  d.verdict.kind = verdict == "clamp" ? VerdictKind::kClamp : verdict == "allow" ? VerdictKind::kAllow : VerdictKind::kBlock;
+  d.verdict.kind = verdict == "clamp"   ? VerdictKind::kClamp
+                   : verdict == "allow" ? VerdictKind::kAllow
+                                        : VerdictKind::kBlock;
   d.verdict.current = r.value("current", 0.0);
   d.verdict.value = r.value("value", 0.0);
   d.verdict.proposed = d.verdict.value;
@@ -59,11 +61,14 @@ void EffectPipeline::persist(Nanos now) {
   if (store_ == nullptr) return;
   nlohmann::json checks = nlohmann::json::array();
   for (const auto& c : checks_) {
-    checks.push_back({{"record", parse_own_json(decision_json(c.change))}, {"before", c.before},
-                      {"previous", c.previous_value}, {"due", c.due}});
+    checks.push_back({{"record", parse_own_json(decision_json(c.change))},
+                      {"before", c.before},
+                      {"previous", c.previous_value},
+                      {"due", c.due}});
   }
   nlohmann::json undos = nlohmann::json::array();
-  for (const auto& u : undos_) undos.push_back({{"record", parse_own_json(decision_json(u.done))}, {"due", u.due}});
+  for (const auto& u : undos_)
+    undos.push_back({{"record", parse_own_json(decision_json(u.done))}, {"due", u.due}});
   // Called on every tick: written only when it changed, or an idle engine would commit (and
   // fsync) the same document dozens of times a second.
   std::string document = dump(nlohmann::json{{"checks", checks}, {"undos", undos}});
@@ -89,7 +94,8 @@ void EffectPipeline::restore() {
   const auto doc = parse_own_json(*saved);
   if (!doc.is_object()) return;
   for (const auto& c : doc.value("checks", nlohmann::json::array())) {
-    checks_.push_back({decision_from(c["record"]), c.value("before", 0.0), c.value("previous", 0.0), c.value("due", Nanos{0})});
+    checks_.push_back({decision_from(c["record"]), c.value("before", 0.0), c.value("previous", 0.0),
+                       c.value("due", Nanos{0})});
   }
   for (const auto& u : doc.value("undos", nlohmann::json::array())) {
     undos_.push_back({decision_from(u["record"]), u.value("due", Nanos{0})});
@@ -115,10 +121,13 @@ void EffectPipeline::undo(const Undo& u, Nanos now) {
     record(d);
     return;
   }
-  if (store_ != nullptr) store_->record_intent(d);
-  else d.id = next_local_id_++;
-  const ActuationResult result = it->second->apply({spec->undo_action, spec->undo_action, 0.0, d.proposal.args,
-                                                    d.policy, d.proposal.reason, now});
+  if (store_ != nullptr)
+    store_->record_intent(d);
+  else
+    d.id = next_local_id_++;
+  const ActuationResult result =
+      it->second->apply({spec->undo_action, spec->undo_action, 0.0, d.proposal.args, d.policy,
+                         d.proposal.reason, now});
   d.outcome = result.ok() ? "applied" : "failed";
   d.detail = result.detail;
   d.result_at = now;
@@ -136,11 +145,15 @@ std::size_t EffectPipeline::reconcile(Nanos now) {
     d.at = row.at;
     d.mode = Mode::kEnforce;
     std::optional<ProposedValue> back;
-    if (const auto it = actuators_.find(row.target); it != actuators_.end()) back = it->second->read_back(key_for(d.proposal));
-    const ProposedValue intended = d.proposal.kind == Proposal::Kind::kSet ? actuated_value(d) : ProposedValue(0.0);
+    if (const auto it = actuators_.find(row.target); it != actuators_.end())
+      back = it->second->read_back(key_for(d.proposal));
+    const ProposedValue intended =
+        d.proposal.kind == Proposal::Kind::kSet ? actuated_value(d) : ProposedValue(0.0);
     if (!back) {
       d.outcome = "unknown";
-      d.detail = "the process stopped during this change and its target cannot be read back; counted as applied";
+      d.detail =
+          "the process stopped during this change and its target cannot be read back; counted as "
+          "applied";
       guard_.applied(d.proposal, d.verdict, d.at);
     } else if (*back == intended) {
       d.outcome = "applied";

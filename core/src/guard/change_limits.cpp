@@ -6,8 +6,8 @@
 namespace setpoint {
 
 double step_limit(const StepLimit& step, double current, int direction) {
-  const double amount = step.unit == StepLimit::Unit::kPercent ? std::abs(current) * step.amount / 100
-                                                                : step.amount;
+  const double amount =
+      step.unit == StepLimit::Unit::kPercent ? std::abs(current) * step.amount / 100 : step.amount;
   return current + direction * amount;
 }
 

@@ -37,7 +37,8 @@ const char* direction_name(Direction direction) {
   return "both";
 }
 
-std::optional<Reason> typed_value(const ParameterSpec& spec, const ProposedValue& value, double& out) {
+std::optional<Reason> typed_value(const ParameterSpec& spec, const ProposedValue& value,
+                                  double& out) {
   switch (spec.type) {
     case ParamType::kInt:
     case ParamType::kFloat:
@@ -71,7 +72,8 @@ void prune(std::deque<Nanos>& times, Nanos now, Nanos window) {
 
 }  // namespace
 
-Guard::Guard(std::vector<ParameterSpec> parameters, std::vector<ActionSpec> actions, GuardLimits limits)
+Guard::Guard(std::vector<ParameterSpec> parameters, std::vector<ActionSpec> actions,
+             GuardLimits limits)
     : parameters_(std::move(parameters)), actions_(std::move(actions)), limits_(limits) {
   for (std::size_t i = 0; i < parameters_.size(); ++i) {
     parameter_index_.emplace(parameters_[i].name, i);
@@ -102,7 +104,8 @@ std::optional<double> Guard::value(std::string_view name) const {
 
 std::optional<Nanos> Guard::last_change(std::string_view name) const {
   const auto it = parameter_index_.find(std::string(name));
-  if (it == parameter_index_.end() || param_states_[it->second].last_change == kNever) return std::nullopt;
+  if (it == parameter_index_.end() || param_states_[it->second].last_change == kNever)
+    return std::nullopt;
   return param_states_[it->second].last_change;
 }
 
@@ -132,9 +135,9 @@ bool Guard::paused(std::string_view policy, std::string_view target, int directi
       case Pause::Scope::kGlobal: hit = true; break;
       case Pause::Scope::kPolicy: hit = pause.name == policy; break;
       case Pause::Scope::kTarget:
-        hit = pause.name == target &&
-              (pause.direction == Direction::kBoth || (pause.direction == Direction::kUp && direction > 0) ||
-               (pause.direction == Direction::kDown && direction < 0));
+        hit = pause.name == target && (pause.direction == Direction::kBoth ||
+                                       (pause.direction == Direction::kUp && direction > 0) ||
+                                       (pause.direction == Direction::kDown && direction < 0));
         break;
     }
     if (hit) {
@@ -226,11 +229,13 @@ Verdict Guard::vet_set(const ParameterSpec& spec, ParamState& state, const Propo
       // so a percent step never sticks at 0.
       double limit = step_limit(*rules.max_step, v.current, moving);
       if (whole) limit = moving > 0 ? std::ceil(limit) : std::floor(limit);
-      if ((moving > 0 && v.value > limit) || (moving < 0 && v.value < limit)) clamp_to(v, limit, Reason::kStep);
+      if ((moving > 0 && v.value > limit) || (moving < 0 && v.value < limit))
+        clamp_to(v, limit, Reason::kStep);
     }
     if (moving != 0 && !outside && (!rules.rate.empty() || rules.select == RateSelect::kDisabled)) {
       const double limit = rate_limit(rules, state.changes, v.current, moving, now, whole);
-      if ((moving > 0 && v.value > limit) || (moving < 0 && v.value < limit)) clamp_to(v, limit, Reason::kRate);
+      if ((moving > 0 && v.value > limit) || (moving < 0 && v.value < limit))
+        clamp_to(v, limit, Reason::kRate);
     }
   }
 
@@ -248,14 +253,16 @@ Verdict Guard::vet_set(const ParameterSpec& spec, ParamState& state, const Propo
   }
   if (!spec.settle_group.empty()) {
     const auto it = settled_.find(spec.settle_group);
-    if (it != settled_.end() && it->second.second != spec.name && now - it->second.first < spec.settle_time) {
+    if (it != settled_.end() && it->second.second != spec.name &&
+        now - it->second.first < spec.settle_time) {
       v.retry_after = it->second.first + spec.settle_time - now;
       return block(v, Reason::kSettling);
     }
   }
   if (spec.sustained_m > 0) {
     const int wanted = change > 0 ? 1 : -1;
-    v.agree = static_cast<std::uint32_t>(std::count(state.directions.begin(), state.directions.end(), wanted));
+    v.agree = static_cast<std::uint32_t>(
+        std::count(state.directions.begin(), state.directions.end(), wanted));
     v.of = spec.sustained_n;
     if (v.agree < spec.sustained_m) return block(v, Reason::kNotSustained);
   }
@@ -286,7 +293,8 @@ Verdict Guard::vet_act(const ActionSpec& spec, const Proposal& p, Nanos now) {
   for (const auto& given : p.args) {
     const std::string& name = given.first;
     const ProposedValue& value = given.second;
-    const auto arg = std::find_if(spec.args.begin(), spec.args.end(), [&](const ActionArg& a) { return a.name == name; });
+    const auto arg = std::find_if(spec.args.begin(), spec.args.end(),
+                                  [&](const ActionArg& a) { return a.name == name; });
     if (arg == spec.args.end()) return block(v, Reason::kBadArgument);
     switch (arg->type) {
       case ActionArg::Type::kString: {
@@ -315,7 +323,8 @@ Verdict Guard::vet_act(const ActionSpec& spec, const Proposal& p, Nanos now) {
   }
   for (const auto& arg : spec.args) {
     if (!arg.required) continue;
-    const bool given = std::any_of(p.args.begin(), p.args.end(), [&](const auto& a) { return a.first == arg.name; });
+    const bool given = std::any_of(p.args.begin(), p.args.end(),
+                                   [&](const auto& a) { return a.first == arg.name; });
     if (!given) return block(v, Reason::kBadArgument);
   }
   v.kind = VerdictKind::kAllow;
@@ -356,7 +365,8 @@ void Guard::applied(const Proposal& p, const Verdict& v, Nanos now) {
     auto& state = action_states_[it->second];
     std::string key;
     for (const auto& [name, value] : p.args) {
-      if (name == spec.cooldown_key && std::holds_alternative<std::string>(value)) key = std::get<std::string>(value);
+      if (name == spec.cooldown_key && std::holds_alternative<std::string>(value))
+        key = std::get<std::string>(value);
     }
     state.last_by_key[key] = now;
     state.recent.push_back(now);
@@ -372,7 +382,8 @@ void Guard::applied(const Proposal& p, const Verdict& v, Nanos now) {
   for (const auto* rules : {&spec.up, &spec.down}) {
     for (const auto& r : rules->rate) longest = std::max(longest, r.period);
   }
-  while (!state.changes.empty() && state.changes.front().first <= now - longest) state.changes.pop_front();
+  while (!state.changes.empty() && state.changes.front().first <= now - longest)
+    state.changes.pop_front();
   state.value = v.value;
   state.last_change = now;
   if (!spec.settle_group.empty()) settled_[spec.settle_group] = {now, spec.name};
@@ -405,7 +416,8 @@ void Guard::rolled_back(std::string_view parameter, double value, Nanos now) {
 
 void Guard::pause(Pause pause) { pauses_.push_back(std::move(pause)); }
 
-std::size_t Guard::resume(Pause::Scope scope, std::string_view name, std::optional<Direction> direction) {
+std::size_t Guard::resume(Pause::Scope scope, std::string_view name,
+                          std::optional<Direction> direction) {
   return std::erase_if(pauses_, [&](const Pause& p) {
     return p.scope == scope && p.name == name && (!direction || p.direction == *direction);
   });

@@ -1,7 +1,7 @@
 // Saving and restoring the guard's memory (see Guard::save_state).
 
-#include "setpoint/guard/guard.hpp"
 #include "setpoint/base/json_document.hpp"
+#include "setpoint/guard/guard.hpp"
 
 namespace setpoint {
 
@@ -36,23 +36,35 @@ std::string Guard::save_state() const {
               {"seeded", s.seeded},
               {"directions", s.directions},
               {"next_direction", s.next_direction}};
-    if (s.override) p["override"] = {{"value", s.override->value}, {"until", s.override->until}, {"hold", s.override->hold}};
+    if (s.override)
+      p["override"] = {
+          {"value", s.override->value}, {"until", s.override->until}, {"hold", s.override->hold}};
     params[parameters_[i].name] = std::move(p);
   }
   json actions = json::object();
   for (std::size_t i = 0; i < actions_.size(); ++i) {
-    actions[actions_[i].name] = {{"last_by_key", action_states_[i].last_by_key}, {"recent", times(action_states_[i].recent)}};
+    actions[actions_[i].name] = {{"last_by_key", action_states_[i].last_by_key},
+                                 {"recent", times(action_states_[i].recent)}};
   }
   json pauses = json::array();
   for (const auto& p : pauses_) {
-    pauses.push_back({{"scope", static_cast<int>(p.scope)}, {"name", p.name}, {"direction", static_cast<int>(p.direction)}, {"until", p.until}});
+    pauses.push_back({{"scope", static_cast<int>(p.scope)},
+                      {"name", p.name},
+                      {"direction", static_cast<int>(p.direction)},
+                      {"until", p.until}});
   }
   json settled = json::object();
-  for (const auto& [group, entry] : settled_) settled[group] = {{"at", entry.first}, {"by", entry.second}};
+  for (const auto& [group, entry] : settled_)
+    settled[group] = {{"at", entry.first}, {"by", entry.second}};
   json policies = json::object();
   for (const auto& [policy, ts] : policy_actions_) policies[policy] = times(ts);
-  return dump(json{{"version", 1}, {"parameters", params}, {"actions", actions}, {"pauses", pauses},
-                   {"settled", settled}, {"policy_actions", policies}, {"global_actions", times(global_actions_)}});
+  return dump(json{{"version", 1},
+                   {"parameters", params},
+                   {"actions", actions},
+                   {"pauses", pauses},
+                   {"settled", settled},
+                   {"policy_actions", policies},
+                   {"global_actions", times(global_actions_)}});
 }
 
 bool Guard::load_state(const std::string& text, std::string& error) {
@@ -81,29 +93,35 @@ bool Guard::load_state(const std::string& text, std::string& error) {
       const auto directions = p.at("directions").get<std::vector<std::int8_t>>();
       if (directions.size() == s.directions.size()) {
         s.directions = directions;
-        s.next_direction = p.at("next_direction").get<std::size_t>() % std::max<std::size_t>(1, directions.size());
+        s.next_direction =
+            p.at("next_direction").get<std::size_t>() % std::max<std::size_t>(1, directions.size());
       }
       if (p.contains("override")) {
-        s.override = Override{p["override"].at("value").get<double>(), p["override"].at("until").get<Nanos>(),
-                              p["override"].value("hold", false)};  // states saved before holds were told apart: pins
+        s.override = Override{
+            p["override"].at("value").get<double>(), p["override"].at("until").get<Nanos>(),
+            p["override"].value("hold", false)};  // states saved before holds were told apart: pins
       }
     }
     auto action_states = action_states_;
     for (const auto& [name, a] : doc.at("actions").items()) {
       const auto it = action_index_.find(name);
       if (it == action_index_.end()) continue;
-      action_states[it->second].last_by_key = a.at("last_by_key").get<std::unordered_map<std::string, Nanos>>();
+      action_states[it->second].last_by_key =
+          a.at("last_by_key").get<std::unordered_map<std::string, Nanos>>();
       action_states[it->second].recent = times_from(a.at("recent"));
     }
     std::vector<Pause> pauses;
     for (const auto& p : doc.at("pauses")) {
-      pauses.push_back({static_cast<Pause::Scope>(p.at("scope").get<int>()), p.at("name").get<std::string>(),
-                        static_cast<Direction>(p.at("direction").get<int>()), p.at("until").get<Nanos>()});
+      pauses.push_back(
+          {static_cast<Pause::Scope>(p.at("scope").get<int>()), p.at("name").get<std::string>(),
+           static_cast<Direction>(p.at("direction").get<int>()), p.at("until").get<Nanos>()});
     }
     decltype(settled_) settled;
-    for (const auto& [group, entry] : doc.at("settled").items()) settled[group] = {entry.at("at").get<Nanos>(), entry.at("by").get<std::string>()};
+    for (const auto& [group, entry] : doc.at("settled").items())
+      settled[group] = {entry.at("at").get<Nanos>(), entry.at("by").get<std::string>()};
     decltype(policy_actions_) policy_actions;
-    for (const auto& [policy, ts] : doc.at("policy_actions").items()) policy_actions[policy] = times_from(ts);
+    for (const auto& [policy, ts] : doc.at("policy_actions").items())
+      policy_actions[policy] = times_from(ts);
     auto global = times_from(doc.at("global_actions"));
 
     param_states_ = std::move(states);

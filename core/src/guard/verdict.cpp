@@ -10,10 +10,10 @@ namespace setpoint {
 namespace {
 
 constexpr std::array<std::string_view, static_cast<std::size_t>(Reason::kCount)> kReasons = {
-    "ok",         "unknown_target", "not_granted", "not_declared", "wrong_type", "not_finite",   "bad_argument",
-    "paused",     "overridden",     "stabilized",  "bounds",     "step",         "rate",
-    "no_change",  "deadband",       "cooldown",    "settling",   "not_sustained", "policy_cap",
-    "global_cap", "action_cap",
+    "ok",           "unknown_target", "not_granted", "not_declared", "wrong_type", "not_finite",
+    "bad_argument", "paused",         "overridden",  "stabilized",   "bounds",     "step",
+    "rate",         "no_change",      "deadband",    "cooldown",     "settling",   "not_sustained",
+    "policy_cap",   "global_cap",     "action_cap",
 };
 
 std::string number(double x) {
@@ -47,27 +47,46 @@ std::string explain(const Verdict& v, std::string_view target) {
     case Reason::kOk: return head + move;
     case Reason::kUnknownTarget: return head + t + " is not declared in config";
     case Reason::kNotGranted: return head + t + " is not granted to this policy in config";
-    case Reason::kNotDeclared: return head + t + " is not among the params or actions the policy declares";
-    case Reason::kWrongType: return head + "the value is not of " + t + "'s type (or not one of its choices)";
+    case Reason::kNotDeclared:
+      return head + t + " is not among the params or actions the policy declares";
+    case Reason::kWrongType:
+      return head + "the value is not of " + t + "'s type (or not one of its choices)";
     case Reason::kNotFinite: return head + "the value for " + t + " is NaN or infinite";
-    case Reason::kBadArgument: return head + "an argument of " + t + " is missing, unknown or not allowed";
+    case Reason::kBadArgument:
+      return head + "an argument of " + t + " is missing, unknown or not allowed";
     case Reason::kPaused: return head + t + " is paused" + later(v.retry_after);
-    case Reason::kOverridden: return head + t + " is pinned at " + number(v.limit) + " by an operator" + later(v.retry_after);
+    case Reason::kOverridden:
+      return head + t + " is pinned at " + number(v.limit) + " by an operator" +
+             later(v.retry_after);
     case Reason::kStabilized:
       return head + move + " held at " + number(v.value) +
-             (v.proposed > v.current ? ", the lowest recommendation in the up stabilization window"
-                                     : ", the highest recommendation in the down stabilization window");
-    case Reason::kBounds: return head + move + " held at the bound " + number(v.limit) + (v.saturated ? " (saturated)" : "");
+             (v.proposed > v.current
+                  ? ", the lowest recommendation in the up stabilization window"
+                  : ", the highest recommendation in the down stabilization window");
+    case Reason::kBounds:
+      return head + move + " held at the bound " + number(v.limit) +
+             (v.saturated ? " (saturated)" : "");
     case Reason::kStep: return head + move + " limited to one step, " + number(v.limit);
     case Reason::kRate: return head + move + " limited by the rate of change to " + number(v.limit);
     case Reason::kNoChange: return head + move + ": nothing to change";
     case Reason::kDeadband: return head + move + ": smaller than the deadband " + number(v.limit);
-    case Reason::kCooldown: return head + move + ": within the " + number(v.limit) + "s cooldown" + later(v.retry_after);
-    case Reason::kSettling: return head + move + ": a parameter of its settle group changed recently" + later(v.retry_after);
-    case Reason::kNotSustained: return head + move + ": only " + std::to_string(v.agree) + " of the last " + std::to_string(v.of) + " evaluations agree";
-    case Reason::kPolicyCap: return head + move + ": the policy made " + number(v.limit) + " changes in the last hour" + later(v.retry_after);
-    case Reason::kGlobalCap: return head + move + ": " + number(v.limit) + " changes in the last hour across all policies" + later(v.retry_after);
-    case Reason::kActionCap: return head + t + " ran " + number(v.limit) + " times in the last hour" + later(v.retry_after);
+    case Reason::kCooldown:
+      return head + move + ": within the " + number(v.limit) + "s cooldown" + later(v.retry_after);
+    case Reason::kSettling:
+      return head + move + ": a parameter of its settle group changed recently" +
+             later(v.retry_after);
+    case Reason::kNotSustained:
+      return head + move + ": only " + std::to_string(v.agree) + " of the last " +
+             std::to_string(v.of) + " evaluations agree";
+    case Reason::kPolicyCap:
+      return head + move + ": the policy made " + number(v.limit) + " changes in the last hour" +
+             later(v.retry_after);
+    case Reason::kGlobalCap:
+      return head + move + ": " + number(v.limit) +
+             " changes in the last hour across all policies" + later(v.retry_after);
+    case Reason::kActionCap:
+      return head + t + " ran " + number(v.limit) + " times in the last hour" +
+             later(v.retry_after);
     case Reason::kCount: break;
   }
   return head;

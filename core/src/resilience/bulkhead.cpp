@@ -8,7 +8,9 @@ Bulkhead::Bulkhead(Adaptive<long long>& limit, std::size_t max_queue, CallRecord
 bool Bulkhead::take() {
   long long current = in_flight_.load(std::memory_order_relaxed);
   while (current < limit_.get()) {
-    if (in_flight_.compare_exchange_weak(current, current + 1, std::memory_order_acquire, std::memory_order_relaxed)) return true;
+    if (in_flight_.compare_exchange_weak(current, current + 1, std::memory_order_acquire,
+                                         std::memory_order_relaxed))
+      return true;
   }
   return false;
 }
@@ -47,7 +49,9 @@ bool Bulkhead::acquire(std::chrono::nanoseconds wait) {
 void Bulkhead::give_back() {
   in_flight_.fetch_sub(1);
   if (waiting_.load() > 0) {
-    { std::lock_guard lock(mutex_); }  // a waiter between its look and its wait finishes getting there
+    {
+      std::lock_guard lock(mutex_);
+    }  // a waiter between its look and its wait finishes getting there
     freed_.notify_one();
   }
 }

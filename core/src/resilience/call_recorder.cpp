@@ -15,14 +15,21 @@ thread_local std::vector<std::pair<std::uint64_t, SeriesHandle>> handles;
 
 }  // namespace
 
-CallRecorder::CallRecorder(Aggregator& aggregator, std::string metric, Labels labels, const Clock& clock)
-    : aggregator_(aggregator), metric_(std::move(metric)), labels_(std::move(labels)), clock_(clock), id_(next_id++) {
+CallRecorder::CallRecorder(Aggregator& aggregator, std::string metric, Labels labels,
+                           const Clock& clock)
+    : aggregator_(aggregator),
+      metric_(std::move(metric)),
+      labels_(std::move(labels)),
+      clock_(clock),
+      id_(next_id++) {
   const OutcomeSet& outcomes = aggregator_.outcomes();
   const auto ok = outcomes.find("ok");
   const auto error = outcomes.find("error");
   const auto rejected = outcomes.find("rejected");
   if (!ok || !error || !rejected) {
-    throw std::invalid_argument("CallRecorder needs the outcomes ok, error and rejected (add \"rejected\" to the OutcomeSet)");
+    throw std::invalid_argument(
+        "CallRecorder needs the outcomes ok, error and rejected (add \"rejected\" to the "
+        "OutcomeSet)");
   }
   ok_ = *ok;
   error_ = *error;

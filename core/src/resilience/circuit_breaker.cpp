@@ -6,7 +6,9 @@ constexpr int kClosed = 0, kOpen = 1, kHalfOpen = 2;
 }
 
 CircuitBreaker::CircuitBreaker(BreakerSettings& settings, Nanos window, CallRecorder* recorder)
-    : settings_(settings), width_(window / kBuckets > 0 ? window / kBuckets : 1), recorder_(recorder) {}
+    : settings_(settings),
+      width_(window / kBuckets > 0 ? window / kBuckets : 1),
+      recorder_(recorder) {}
 
 CircuitBreaker::Bucket& CircuitBreaker::bucket_at(Nanos now) {
   const std::int64_t epoch = now / width_;
@@ -26,7 +28,8 @@ bool CircuitBreaker::should_open(Nanos now) const {
   const std::int64_t newest = now / width_;
   std::uint64_t calls = 0, failures = 0, slow = 0;
   for (const Bucket& b : buckets_) {
-    if (newest - b.epoch.load(std::memory_order_acquire) >= kBuckets) continue;  // outside the window
+    if (newest - b.epoch.load(std::memory_order_acquire) >= kBuckets)
+      continue;  // outside the window
     calls += b.calls.load(std::memory_order_relaxed);
     failures += b.failures.load(std::memory_order_relaxed);
     slow += b.slow.load(std::memory_order_relaxed);
@@ -78,8 +81,10 @@ void CircuitBreaker::record(CallOutcome outcome, double latency_ms, Nanos now) {
   const bool slow = latency_ms >= settings_.slow_call_ms.get();
   const int state = state_.load(std::memory_order_acquire);
   if (state == kHalfOpen) {
-    if (failed || slow) open(now, kHalfOpen);
-    else if (probes_ok_.fetch_add(1, std::memory_order_acq_rel) + 1 >= settings_.probes.get()) close();
+    if (failed || slow)
+      open(now, kHalfOpen);
+    else if (probes_ok_.fetch_add(1, std::memory_order_acq_rel) + 1 >= settings_.probes.get())
+      close();
     return;
   }
   if (state != kClosed) return;  // a call allowed just before it opened

@@ -9,7 +9,8 @@ bool gcra_allow(std::atomic<Nanos>& tat, Nanos now, double rate, double burst) {
   if (!(rate > 0)) return false;  // a quota of zero (or nonsense) lets nothing through
   const auto interval = static_cast<Nanos>(kNanosPerSecond / rate);
   // How far ahead of now the theoretical arrival time may run: burst - 1 intervals.
-  const auto tolerance = static_cast<Nanos>(std::max(0.0, burst - 1) * static_cast<double>(interval));
+  const auto tolerance =
+      static_cast<Nanos>(std::max(0.0, burst - 1) * static_cast<double>(interval));
   Nanos current = tat.load(std::memory_order_relaxed);
   for (;;) {
     Nanos base = std::max(current, now);
@@ -25,7 +26,8 @@ bool gcra_allow(std::atomic<Nanos>& tat, Nanos now, double rate, double burst) {
   }
 }
 
-RateLimiter::RateLimiter(Adaptive<double>& rate_per_s, Adaptive<double>& burst, const Clock& clock, CallRecorder* recorder)
+RateLimiter::RateLimiter(Adaptive<double>& rate_per_s, Adaptive<double>& burst, const Clock& clock,
+                         CallRecorder* recorder)
     : rate_(rate_per_s), burst_(burst), clock_(clock), recorder_(recorder) {}
 
 bool RateLimiter::try_acquire_at(Nanos now) {
@@ -34,8 +36,8 @@ bool RateLimiter::try_acquire_at(Nanos now) {
   return allowed;
 }
 
-KeyedRateLimiter::KeyedRateLimiter(Adaptive<double>& rate_per_s, Adaptive<double>& burst, const Clock& clock,
-                                   CallRecorder* recorder, std::size_t max_keys)
+KeyedRateLimiter::KeyedRateLimiter(Adaptive<double>& rate_per_s, Adaptive<double>& burst,
+                                   const Clock& clock, CallRecorder* recorder, std::size_t max_keys)
     : rate_(rate_per_s), burst_(burst), clock_(clock), recorder_(recorder), max_keys_(max_keys) {}
 
 KeyedRateLimiter::KeyState* KeyedRateLimiter::state(std::string_view key, bool create) {
@@ -51,13 +53,15 @@ KeyedRateLimiter::KeyState* KeyedRateLimiter::state(std::string_view key, bool c
 bool KeyedRateLimiter::try_acquire_at(std::string_view key, Nanos now) {
   KeyState* s = state(key, true);
   const double own = s != nullptr ? s->own_rate.load(std::memory_order_relaxed) : -1;
-  const bool allowed = s != nullptr && gcra_allow(s->tat, now, own >= 0 ? own : rate_.get(), burst_.get());
+  const bool allowed =
+      s != nullptr && gcra_allow(s->tat, now, own >= 0 ? own : rate_.get(), burst_.get());
   if (!allowed && recorder_ != nullptr) recorder_->record(CallOutcome::kRejected);
   return allowed;
 }
 
 void KeyedRateLimiter::set_key_rate(std::string_view key, std::optional<double> rate_per_s) {
-  if (KeyState* s = state(key, rate_per_s.has_value())) s->own_rate.store(rate_per_s.value_or(-1), std::memory_order_relaxed);
+  if (KeyState* s = state(key, rate_per_s.has_value()))
+    s->own_rate.store(rate_per_s.value_or(-1), std::memory_order_relaxed);
 }
 
 std::size_t KeyedRateLimiter::keys() const { return count_.load(std::memory_order_relaxed); }

@@ -9,9 +9,9 @@
 #include <cmath>
 #include <cstring>
 
-#include "setpoint/telemetry/line_sink.hpp"
 #include "setpoint/base/number_text.hpp"
 #include "setpoint/base/timestamp.hpp"
+#include "setpoint/telemetry/line_sink.hpp"
 
 namespace setpoint {
 
@@ -21,7 +21,15 @@ const std::size_t EventParser::kPadding = simdjson::SIMDJSON_PADDING;
 static_assert(LineSink::kPadding >= simdjson::SIMDJSON_PADDING);
 
 enum class Role : std::uint8_t {
-  kTs, kMetricPart, kValue, kOutcome, kLabels, kLabelField, kString, kSchemaVersion, kRequired
+  kTs,
+  kMetricPart,
+  kValue,
+  kOutcome,
+  kLabels,
+  kLabelField,
+  kString,
+  kSchemaVersion,
+  kRequired
 };
 
 struct EventParser::Field {
@@ -62,7 +70,8 @@ bool looks_like_json_value(std::string_view line) {
   const auto start = line.find_first_not_of(" \t\r");
   if (start == std::string_view::npos) return false;
   line = line.substr(start);
-  while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r')) line.remove_suffix(1);
+  while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r'))
+    line.remove_suffix(1);
   const char c = line.front();
   if (c == '[' || c == '"' || c == '-' || (c >= '0' && c <= '9')) return true;
   return line == "true" || line == "false" || line == "null";
@@ -89,7 +98,8 @@ std::string json_problem(simdjson::error_code error) {
     case simdjson::DEPTH_ERROR: return "nested too deeply";
     case simdjson::EMPTY: return "an empty line";
     case simdjson::TAPE_ERROR:
-    case simdjson::INCOMPLETE_ARRAY_OR_OBJECT: return "not valid JSON (a bracket, comma or colon out of place, or the line is cut short)";
+    case simdjson::INCOMPLETE_ARRAY_OR_OBJECT:
+      return "not valid JSON (a bracket, comma or colon out of place, or the line is cut short)";
     default: return std::string("not valid JSON (") + simdjson::error_message(error) + ")";
   }
 }
@@ -109,7 +119,8 @@ EventParser::EventParser(TelemetrySchema schema, OutcomeSet outcomes, Redactor r
   auto add = [&](const std::string& name, Role role, std::size_t rank, std::size_t part) {
     // First role named wins; at most 64 fields, the width of the seen-mask.
     if (name.empty() || field_for(name) != nullptr || fields_.size() >= 64) return;
-    Field field{name, {0, 0}, role, static_cast<std::uint8_t>(rank), static_cast<std::uint8_t>(part), -1};
+    Field field{
+        name, {0, 0}, role, static_cast<std::uint8_t>(rank), static_cast<std::uint8_t>(part), -1};
     char padded[16] = {};
     std::memcpy(padded, name.data(), std::min<std::size_t>(16, name.size()));
     words_of(padded, name.size(), field.word);
@@ -121,14 +132,17 @@ EventParser::EventParser(TelemetrySchema schema, OutcomeSet outcomes, Redactor r
       slot = static_cast<std::int16_t>(i);
     }
   };
-  for (std::size_t i = 0; i < schema_.ts_fields.size() && i < kMaxRank; ++i) add(schema_.ts_fields[i], Role::kTs, i, 0);
+  for (std::size_t i = 0; i < schema_.ts_fields.size() && i < kMaxRank; ++i)
+    add(schema_.ts_fields[i], Role::kTs, i, 0);
   for (std::size_t a = 0; a < schema_.metric_fields.size() && a < kMaxRank; ++a) {
     for (std::size_t p = 0; p < schema_.metric_fields[a].size() && p < kMaxMetricParts; ++p) {
       add(schema_.metric_fields[a][p], Role::kMetricPart, a, p);
     }
   }
-  for (std::size_t i = 0; i < schema_.value_fields.size() && i < kMaxRank; ++i) add(schema_.value_fields[i], Role::kValue, i, 0);
-  for (std::size_t i = 0; i < schema_.outcome_fields.size() && i < kMaxRank; ++i) add(schema_.outcome_fields[i], Role::kOutcome, i, 0);
+  for (std::size_t i = 0; i < schema_.value_fields.size() && i < kMaxRank; ++i)
+    add(schema_.value_fields[i], Role::kValue, i, 0);
+  for (std::size_t i = 0; i < schema_.outcome_fields.size() && i < kMaxRank; ++i)
+    add(schema_.outcome_fields[i], Role::kOutcome, i, 0);
   add(schema_.labels_field, Role::kLabels, 0, 0);
   for (const auto& name : schema_.label_fields) add(name, Role::kLabelField, 0, 0);
   add(schema_.schema_version_field, Role::kSchemaVersion, 0, 0);
@@ -137,7 +151,8 @@ EventParser::EventParser(TelemetrySchema schema, OutcomeSet outcomes, Redactor r
   for (const auto& c : schema_.outcome_codes) {
     if (const auto outcome = outcomes_.find(c.outcome)) codes_.push_back({c.lo, c.hi, *outcome});
   }
-  std::sort(codes_.begin(), codes_.end(), [](const Codes& a, const Codes& b) { return a.hi - a.lo < b.hi - b.lo; });
+  std::sort(codes_.begin(), codes_.end(),
+            [](const Codes& a, const Codes& b) { return a.hi - a.lo < b.hi - b.lo; });
   switch (schema_.ts_unit) {
     case TsUnit::kSeconds: ts_to_millis_ = 1e3; break;
     case TsUnit::kMillis: ts_to_millis_ = 1; break;
@@ -156,10 +171,14 @@ std::optional<OutcomeIndex> EventParser::outcome_of_code(std::int64_t code) cons
 // A field the schema does not use is skipped, but it must still be JSON: {"junk":tru} is not a
 // line to take. Checked by walking it, up to a depth.
 template <typename Value>
-[[gnu::noinline]] std::optional<Rejection> EventParser::check_unused(Value& value, std::string_view key, int depth) {
-  if (depth > 32) return reject(Rejection::kMalformedJson, field_named(key) + ": nested deeper than 32");
+[[gnu::noinline]] std::optional<Rejection> EventParser::check_unused(Value& value,
+                                                                     std::string_view key,
+                                                                     int depth) {
+  if (depth > 32)
+    return reject(Rejection::kMalformedJson, field_named(key) + ": nested deeper than 32");
   od::json_type type;
-  if (auto error = value.type().get(type)) return reject(structural(error), field_named(key) + ": " + json_problem(error));
+  if (auto error = value.type().get(type))
+    return reject(structural(error), field_named(key) + ": " + json_problem(error));
   simdjson::error_code error = simdjson::SUCCESS;
   switch (type) {
     case od::json_type::object: {
@@ -168,7 +187,8 @@ template <typename Value>
       for (auto member : object) {
         od::field field;
         std::string_view name;
-        if ((error = std::move(member).get(field)) || (error = field.unescaped_key().get(name))) break;
+        if ((error = std::move(member).get(field)) || (error = field.unescaped_key().get(name)))
+          break;
         od::value inner = field.value();
         if (auto rejected = check_unused(inner, key, depth + 1)) return rejected;
       }
@@ -224,27 +244,36 @@ std::optional<Rejection> EventParser::reject(Rejection reason, std::string detai
 }
 
 template <typename Object>
-std::optional<Rejection> EventParser::read_labels(Object& labels, std::string_view key, Event& event) {
+std::optional<Rejection> EventParser::read_labels(Object& labels, std::string_view key,
+                                                  Event& event) {
   for (auto member : labels) {
     od::field label;
     std::string_view name;
-    if (auto error = std::move(member).get(label)) return reject(structural(error), field_named(key) + ": " + json_problem(error));
-    if (auto error = label.unescaped_key().get(name)) return reject(structural(error), field_named(key) + ": " + json_problem(error));
+    if (auto error = std::move(member).get(label))
+      return reject(structural(error), field_named(key) + ": " + json_problem(error));
+    if (auto error = label.unescaped_key().get(name))
+      return reject(structural(error), field_named(key) + ": " + json_problem(error));
     od::value value = label.value();
     od::json_type type;
-    if (auto error = value.type().get(type)) return reject(structural(error), field_named(key) + ": " + json_problem(error));
+    if (auto error = value.type().get(type))
+      return reject(structural(error), field_named(key) + ": " + json_problem(error));
     std::string_view text;
     if (type == od::json_type::string) {
-      if (auto error = value.get_string().get(text)) return reject(structural(error), field_named(key) + ": " + json_problem(error));
+      if (auto error = value.get_string().get(text))
+        return reject(structural(error), field_named(key) + ": " + json_problem(error));
     } else if (type == od::json_type::number || type == od::json_type::boolean) {
       text = value.raw_json_token();
-      while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) text.remove_suffix(1);
+      while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r'))
+        text.remove_suffix(1);
     } else {
-      return reject(Rejection::kBadLabel, "label \"" + std::string(name.substr(0, 64)) + "\": expected a string, number or boolean");
+      return reject(Rejection::kBadLabel, "label \"" + std::string(name.substr(0, 64)) +
+                                              "\": expected a string, number or boolean");
     }
     if (name.empty()) return reject(Rejection::kBadLabel, "a label has an empty name");
     if (name.size() > schema_.max_label_bytes || text.size() > schema_.max_label_bytes) {
-      return reject(Rejection::kLabelTooLong, "label \"" + std::string(name.substr(0, 64)) + "\": longer than " + std::to_string(schema_.max_label_bytes) + " bytes");
+      return reject(Rejection::kLabelTooLong,
+                    "label \"" + std::string(name.substr(0, 64)) + "\": longer than " +
+                        std::to_string(schema_.max_label_bytes) + " bytes");
     }
     if (const RedactRule* rule = redactor_.rule_for(name)) {
       if (rule->action == RedactAction::kDrop) continue;
@@ -252,10 +281,13 @@ std::optional<Rejection> EventParser::read_labels(Object& labels, std::string_vi
       text = hashed_.back();
     }
     if (event.labels.size() >= schema_.max_labels) {
-      return reject(Rejection::kTooManyLabels, "more than " + std::to_string(schema_.max_labels) + " labels");
+      return reject(Rejection::kTooManyLabels,
+                    "more than " + std::to_string(schema_.max_labels) + " labels");
     }
     for (const auto& [existing, _] : event.labels) {
-      if (existing == name) return reject(Rejection::kDuplicateKey, "label \"" + std::string(name.substr(0, 64)) + "\" appears twice");
+      if (existing == name)
+        return reject(Rejection::kDuplicateKey,
+                      "label \"" + std::string(name.substr(0, 64)) + "\" appears twice");
     }
     event.labels.emplace_back(name, text);
   }
@@ -270,8 +302,10 @@ std::optional<Rejection> EventParser::parse_labels(Event& event) {
                                            event.labels_raw.size() + kPadding);
   od::document doc;
   od::object labels;
-  if (auto error = impl_->labels_parser.iterate(input).get(doc)) return reject(structural(error), json_problem(error));
-  if (auto error = doc.get_object().get(labels)) return reject(structural(error), json_problem(error));
+  if (auto error = impl_->labels_parser.iterate(input).get(doc))
+    return reject(structural(error), json_problem(error));
+  if (auto error = doc.get_object().get(labels))
+    return reject(structural(error), json_problem(error));
   return read_labels(labels, schema_.labels_field, event);
 }
 
@@ -288,7 +322,8 @@ std::optional<Rejection> EventParser::parse(std::string_view line, Event& event)
 
   const simdjson::padded_string_view input(line.data(), line.size(), line.size() + kPadding);
   od::document doc;
-  if (auto error = impl_->parser.iterate(input).get(doc)) return reject(structural(error), json_problem(error));
+  if (auto error = impl_->parser.iterate(input).get(doc))
+    return reject(structural(error), json_problem(error));
   od::object object;
   if (auto error = doc.get_object().get(object)) {
     if (error == simdjson::INCORRECT_TYPE && looks_like_json_value(line)) {
@@ -304,7 +339,8 @@ std::optional<Rejection> EventParser::parse(std::string_view line, Event& event)
 
   for (auto member : object) {
     od::field field;
-    if (auto error = std::move(member).get(field)) return reject(structural(error), json_problem(error));
+    if (auto error = std::move(member).get(field))
+      return reject(structural(error), json_problem(error));
     // Match the raw key (inside the padded line) against the schema's names; a key with an
     // escape in it is unescaped first.
     const char* raw = field.key().raw();
@@ -314,7 +350,8 @@ std::optional<Rejection> EventParser::parse(std::string_view line, Event& event)
     if (length == room) return reject(Rejection::kMalformedJson, "unterminated key");
     std::string_view key(raw, length);
     if (raw[length] == '\\') {
-      if (auto error = field.unescaped_key().get(key)) return reject(structural(error), json_problem(error));
+      if (auto error = field.unescaped_key().get(key))
+        return reject(structural(error), json_problem(error));
     }
     const Field* f = nullptr;
     if (key.size() <= 16 && raw[length] == '"') {
@@ -340,14 +377,16 @@ std::optional<Rejection> EventParser::parse(std::string_view line, Event& event)
     seen |= bit;
     od::value value = field.value();
     od::json_type type;
-    if (auto error = value.type().get(type)) return reject(structural(error), field_named(key) + ": " + json_problem(error));
+    if (auto error = value.type().get(type))
+      return reject(structural(error), field_named(key) + ": " + json_problem(error));
 
     switch (f->role) {
       case Role::kTs: {
         Nanos ts;
         if (type == od::json_type::string) {
           std::string_view text;
-          if (auto error = value.get_string().get(text)) return reject(structural(error), field_named(key) + ": " + json_problem(error));
+          if (auto error = value.get_string().get(text))
+            return reject(structural(error), field_named(key) + ": " + json_problem(error));
           std::optional<Nanos> minute;
           if (text.size() >= 20 && std::memcmp(text.data(), ts_prefix_, 16) == 0) {
             minute = ts_minute_;  // the same minute as the last event: skip the date
@@ -356,21 +395,29 @@ std::optional<Rejection> EventParser::parse(std::string_view line, Event& event)
             ts_minute_ = *minute;
           }
           const auto rest = minute ? parse_rfc3339_rest(text.substr(16)) : std::nullopt;
-          if (!rest) return reject(Rejection::kBadTimestamp, field_named(key) + ": \"" + std::string(text.substr(0, 64)) + "\" is not RFC 3339");
+          if (!rest)
+            return reject(
+                Rejection::kBadTimestamp,
+                field_named(key) + ": \"" + std::string(text.substr(0, 64)) + "\" is not RFC 3339");
           ts = *minute + *rest;
         } else if (type == od::json_type::number) {
           double number;
-          if (value.get_double().get(number)) return reject(Rejection::kBadNumber, field_named(key) + ": number out of range");
+          if (value.get_double().get(number))
+            return reject(Rejection::kBadNumber, field_named(key) + ": number out of range");
           auto parsed = from_epoch_millis(number * ts_to_millis_);
           if (!parsed) {
-            return reject(Rejection::kBadTimestamp, field_named(key) + ": epoch " + ts_unit_name(schema_.ts_unit) +
-                                                        " out of range (telemetry.mapping.ts_unit says what a number counts: s, ms, us or ns)");
+            return reject(Rejection::kBadTimestamp,
+                          field_named(key) + ": epoch " + ts_unit_name(schema_.ts_unit) +
+                              " out of range (telemetry.mapping.ts_unit says what a number counts: "
+                              "s, ms, us or ns)");
           }
           // Epoch seconds read as milliseconds fall in January 1970.
-          event.ts_maybe_seconds = schema_.ts_unit == TsUnit::kMillis && number >= 1e8 && number < 1e11;
+          event.ts_maybe_seconds =
+              schema_.ts_unit == TsUnit::kMillis && number >= 1e8 && number < 1e11;
           ts = *parsed;
         } else {
-          return reject(Rejection::kWrongType, field_named(key) + ": expected an RFC 3339 string or epoch milliseconds");
+          return reject(Rejection::kWrongType,
+                        field_named(key) + ": expected an RFC 3339 string or epoch milliseconds");
         }
         if (f->rank < ts_rank) {
           ts_rank = f->rank;
@@ -380,22 +427,31 @@ std::optional<Rejection> EventParser::parse(std::string_view line, Event& event)
       }
       case Role::kMetricPart: {
         std::string_view text;
-        if (type != od::json_type::string) return reject(Rejection::kWrongType, field_named(key) + ": expected a string");
-        if (auto error = value.get_string().get(text)) return reject(structural(error), field_named(key) + ": " + json_problem(error));
+        if (type != od::json_type::string)
+          return reject(Rejection::kWrongType, field_named(key) + ": expected a string");
+        if (auto error = value.get_string().get(text))
+          return reject(structural(error), field_named(key) + ": " + json_problem(error));
         if (text.empty()) return reject(Rejection::kBadLabel, field_named(key) + ": empty");
-        if (text.size() > schema_.max_label_bytes) return reject(Rejection::kLabelTooLong, field_named(key) + ": longer than " + std::to_string(schema_.max_label_bytes) + " bytes");
+        if (text.size() > schema_.max_label_bytes)
+          return reject(Rejection::kLabelTooLong, field_named(key) + ": longer than " +
+                                                      std::to_string(schema_.max_label_bytes) +
+                                                      " bytes");
         metric_parts[f->rank][f->part] = text;
         metric_part_seen[f->rank] |= static_cast<std::uint8_t>(1u << f->part);
         break;
       }
       case Role::kValue: {
-        if (type != od::json_type::number) return reject(Rejection::kWrongType, field_named(key) + ": expected a number");
+        if (type != od::json_type::number)
+          return reject(Rejection::kWrongType, field_named(key) + ": expected a number");
         double number;
         if (value.get_double().get(number) || !std::isfinite(number)) {
           return reject(Rejection::kBadNumber, field_named(key) + ": not a finite double");
         }
         if (number < schema_.min_value || number > schema_.max_value) {
-          return reject(Rejection::kOutOfRange, field_named(key) + ": " + std::to_string(number) + " is outside [" + std::to_string(schema_.min_value) + ", " + std::to_string(schema_.max_value) + "]");
+          return reject(Rejection::kOutOfRange, field_named(key) + ": " + std::to_string(number) +
+                                                    " is outside [" +
+                                                    std::to_string(schema_.min_value) + ", " +
+                                                    std::to_string(schema_.max_value) + "]");
         }
         if (f->rank < value_rank) {
           value_rank = f->rank;
@@ -407,18 +463,25 @@ std::optional<Rejection> EventParser::parse(std::string_view line, Event& event)
         std::optional<OutcomeIndex> outcome;
         if (type == od::json_type::number) {  // a status code
           std::int64_t code;
-          if (value.get_int64().get(code)) return reject(Rejection::kWrongType, field_named(key) + ": a number outcome must be a whole status code");
+          if (value.get_int64().get(code))
+            return reject(Rejection::kWrongType,
+                          field_named(key) + ": a number outcome must be a whole status code");
           outcome = outcome_of_code(code);
         } else if (type == od::json_type::string) {
           std::string_view text;
-          if (auto error = value.get_string().get(text)) return reject(structural(error), field_named(key) + ": " + json_problem(error));
+          if (auto error = value.get_string().get(text))
+            return reject(structural(error), field_named(key) + ": " + json_problem(error));
           outcome = outcomes_.find(text);
           if (!outcome && text.size() <= 6) {
             if (const auto code = parse_integer(text)) outcome = outcome_of_code(*code);
           }
-          if (!outcome) return reject(Rejection::kUnknownOutcome, field_named(key) + ": \"" + std::string(text.substr(0, 64)) + "\" is not a declared outcome");
+          if (!outcome)
+            return reject(Rejection::kUnknownOutcome, field_named(key) + ": \"" +
+                                                          std::string(text.substr(0, 64)) +
+                                                          "\" is not a declared outcome");
         } else {
-          return reject(Rejection::kWrongType, field_named(key) + ": expected an outcome name or a status code");
+          return reject(Rejection::kWrongType,
+                        field_named(key) + ": expected an outcome name or a status code");
         }
         if (f->rank < outcome_rank) {
           outcome_rank = f->rank;
@@ -427,11 +490,14 @@ std::optional<Rejection> EventParser::parse(std::string_view line, Event& event)
         break;
       }
       case Role::kLabels: {
-        if (type != od::json_type::object) return reject(Rejection::kWrongType, field_named(key) + ": expected an object");
+        if (type != od::json_type::object)
+          return reject(Rejection::kWrongType, field_named(key) + ": expected an object");
         od::object labels;
-        if (auto error = value.get_object().get(labels)) return reject(structural(error), field_named(key) + ": " + json_problem(error));
+        if (auto error = value.get_object().get(labels))
+          return reject(structural(error), field_named(key) + ": " + json_problem(error));
         if (defers_labels()) {
-          if (auto error = labels.raw_json().get(event.labels_raw)) return reject(structural(error), field_named(key) + ": " + json_problem(error));
+          if (auto error = labels.raw_json().get(event.labels_raw))
+            return reject(structural(error), field_named(key) + ": " + json_problem(error));
           event.labels_deferred = true;
         } else if (auto rejected = read_labels(labels, key, event)) {
           return rejected;
@@ -440,11 +506,17 @@ std::optional<Rejection> EventParser::parse(std::string_view line, Event& event)
       }
       case Role::kLabelField: {
         std::string_view text;
-        if (type != od::json_type::string) return reject(Rejection::kWrongType, field_named(key) + ": expected a string");
-        if (auto error = value.get_string().get(text)) return reject(structural(error), field_named(key) + ": " + json_problem(error));
-        if (text.size() > schema_.max_label_bytes) return reject(Rejection::kLabelTooLong, field_named(key) + ": longer than " + std::to_string(schema_.max_label_bytes) + " bytes");
+        if (type != od::json_type::string)
+          return reject(Rejection::kWrongType, field_named(key) + ": expected a string");
+        if (auto error = value.get_string().get(text))
+          return reject(structural(error), field_named(key) + ": " + json_problem(error));
+        if (text.size() > schema_.max_label_bytes)
+          return reject(Rejection::kLabelTooLong, field_named(key) + ": longer than " +
+                                                      std::to_string(schema_.max_label_bytes) +
+                                                      " bytes");
         if (event.labels.size() >= schema_.max_labels) {
-          return reject(Rejection::kTooManyLabels, "more than " + std::to_string(schema_.max_labels) + " labels");
+          return reject(Rejection::kTooManyLabels,
+                        "more than " + std::to_string(schema_.max_labels) + " labels");
         }
         event.labels.emplace_back(f->name, text);
         break;
@@ -460,14 +532,16 @@ std::optional<Rejection> EventParser::parse(std::string_view line, Event& event)
           return reject(Rejection::kWrongType, field_named(key) + ": expected an integer");
         }
         const auto& accepted = schema_.schema_versions;
-        if (!accepted.empty() && std::find(accepted.begin(), accepted.end(), version) == accepted.end()) {
-          return reject(Rejection::kSchemaVersion, field_named(key) + ": version " + std::to_string(version) + " is not accepted");
+        if (!accepted.empty() &&
+            std::find(accepted.begin(), accepted.end(), version) == accepted.end()) {
+          return reject(
+              Rejection::kSchemaVersion,
+              field_named(key) + ": version " + std::to_string(version) + " is not accepted");
         }
         event.schema_version = version;
         break;
       }
-      case Role::kRequired:
-        break;
+      case Role::kRequired: break;
     }
   }
 
@@ -496,13 +570,18 @@ std::optional<Rejection> EventParser::parse(std::string_view line, Event& event)
   }
   if (event.metric.empty()) event.metric = schema_.metric_name;
   if (event.metric.empty()) {
-    return reject(Rejection::kMissingField, "no metric: the line has none of " + schema_.metric_fields_text() +
-                                                " (telemetry.mapping.metric names them; metric_name gives every line one name)");
+    return reject(
+        Rejection::kMissingField,
+        "no metric: the line has none of " + schema_.metric_fields_text() +
+            " (telemetry.mapping.metric names them; metric_name gives every line one name)");
   }
-  if (event.metric.size() > schema_.max_label_bytes) return reject(Rejection::kLabelTooLong, "the metric name is longer than " + std::to_string(schema_.max_label_bytes) + " bytes");
+  if (event.metric.size() > schema_.max_label_bytes)
+    return reject(Rejection::kLabelTooLong, "the metric name is longer than " +
+                                                std::to_string(schema_.max_label_bytes) + " bytes");
   for (const auto& name : schema_.required) {
     const Field* f = field_for(name);
-    if (f != nullptr && !(seen & (std::uint64_t{1} << static_cast<std::size_t>(f - fields_.data())))) {
+    if (f != nullptr &&
+        !(seen & (std::uint64_t{1} << static_cast<std::size_t>(f - fields_.data())))) {
       return reject(Rejection::kMissingField, field_named(name) + " is required");
     }
   }

@@ -71,10 +71,11 @@ bool FileSource::open_file() {
   }
   status_.present = true;
   if (!S_ISREG(st.st_mode) || kernel_made(fd_)) {
-    const std::string refusal = options_.path + " is " +
-                                (S_ISREG(st.st_mode) ? "a file the kernel makes up as it is read (/proc, /sys)"
-                                                     : kind_of_file(st.st_mode) + std::string(", not a regular file")) +
-                                ": not followed";
+    const std::string refusal =
+        options_.path + " is " +
+        (S_ISREG(st.st_mode) ? "a file the kernel makes up as it is read (/proc, /sys)"
+                             : kind_of_file(st.st_mode) + std::string(", not a regular file")) +
+        ": not followed";
     if (status_.error != refusal) ++status_.refused;  // once per refusal, not once per poll
     status_.error = refusal;
     close_file();
@@ -126,7 +127,8 @@ bool FileSource::rewritten() {
   if (head_.empty()) return false;
   char now[kFingerprintBytes];
   const ssize_t n = ::pread(fd_, now, head_.size(), 0);
-  return n != static_cast<ssize_t>(head_.size()) || std::memcmp(now, head_.data(), head_.size()) != 0;
+  return n != static_cast<ssize_t>(head_.size()) ||
+         std::memcmp(now, head_.data(), head_.size()) != 0;
 }
 
 void FileSource::restart_from_top() {
@@ -148,7 +150,8 @@ void FileSource::close_file() {
 std::uint64_t FileSource::poll(LineSink& sink) {
   if (fd_ < 0 && !open_file()) return 0;
   // Truncated and written again since the last poll: the size alone may not show it.
-  if (struct stat mine {}; ::fstat(fd_, &mine) == 0 && (static_cast<std::uint64_t>(mine.st_size) < read_pos_ || rewritten())) {
+  if (struct stat mine{}; ::fstat(fd_, &mine) == 0 &&
+                          (static_cast<std::uint64_t>(mine.st_size) < read_pos_ || rewritten())) {
     restart_from_top();
   }
   std::uint64_t handed = drain(sink);
@@ -187,7 +190,8 @@ std::uint64_t FileSource::drain(LineSink& sink) {
     }
     if (n == 0) break;
     if (head_.size() < kFingerprintBytes && read_pos_ < kFingerprintBytes) {  // the head, as read
-      const std::size_t more = std::min<std::size_t>(kFingerprintBytes - read_pos_, static_cast<std::size_t>(n));
+      const std::size_t more =
+          std::min<std::size_t>(kFingerprintBytes - read_pos_, static_cast<std::size_t>(n));
       head_.append(buffer_.data() + end_, more);
     }
     taken += static_cast<std::size_t>(n);
@@ -214,7 +218,8 @@ std::uint64_t FileSource::drain(LineSink& sink) {
         discarding_ = false;
       } else if (length > options_.max_line_bytes) {
         ++status_.too_long;
-        sink.line_too_long(length, pos, std::string_view(data + begin, std::min(length, kHeadKept)));
+        sink.line_too_long(length, pos,
+                           std::string_view(data + begin, std::min(length, kHeadKept)));
       } else {
         sink.line(std::string_view(data + begin, length), pos);
         ++handed;
@@ -262,9 +267,11 @@ void FileSource::finish(LineSink& sink) {
 void FileSource::save_checkpoint() {
   if (options_.checkpoint_path.empty() || fd_ < 0) return;
   // The fingerprint covers min(64, offset) bytes, so it changes until the offset passes 64.
-  if (fingerprint_ == 0 || line_start_ < kFingerprintBytes) fingerprint_ = fingerprint_of(fd_, line_start_);
+  if (fingerprint_ == 0 || line_start_ < kFingerprintBytes)
+    fingerprint_ = fingerprint_of(fd_, line_start_);
   std::ostringstream text;
-  text << dev_ << ' ' << ino_ << ' ' << line_start_ << ' ' << line_no_ << ' ' << fingerprint_ << '\n';
+  text << dev_ << ' ' << ino_ << ' ' << line_start_ << ' ' << line_no_ << ' ' << fingerprint_
+       << '\n';
   if (text.str() == saved_checkpoint_) return;
   const std::string tmp = options_.checkpoint_path + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

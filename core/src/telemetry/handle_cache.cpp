@@ -54,7 +54,8 @@ void HandleCache::insert(std::string_view key, SeriesHandle handle) {
   const std::size_t mask = slots_.size() - 1;
   std::size_t i = h & mask;
   while (slots_[i].used) i = (i + 1) & mask;
-  slots_[i] = Slot{h, static_cast<std::uint32_t>(arena_.size()), static_cast<std::uint32_t>(key.size()), handle, true};
+  slots_[i] = Slot{h, static_cast<std::uint32_t>(arena_.size()),
+                   static_cast<std::uint32_t>(key.size()), handle, true};
   arena_.append(key);
   ++count_;
 }

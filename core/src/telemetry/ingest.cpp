@@ -16,7 +16,11 @@ void IngestCounts::add(const IngestCounts& other) {
 
 Ingest::Ingest(Aggregator& aggregator, EventParser& parser, RejectedLineFile* rejected_lines,
                const Clock& clock, TimeBase base)
-    : aggregator_(aggregator), parser_(parser), rejected_lines_(rejected_lines), clock_(clock), base_(base) {
+    : aggregator_(aggregator),
+      parser_(parser),
+      rejected_lines_(rejected_lines),
+      clock_(clock),
+      base_(base) {
   begin_batch();
 }
 
@@ -65,8 +69,9 @@ SeriesHandle Ingest::series_for(SourcePos source, std::string_view text) {
   SeriesHandle handle = aggregator_.resolve(event_.metric, labels, writer_);
   if (!handle) {
     reject(Rejection::kCardinality,
-           "the series cap (" + std::to_string(aggregator_.series_count()) + " series) is reached; " +
-               series_key(event_.metric, labels).substr(0, 200) + " would be new",
+           "the series cap (" + std::to_string(aggregator_.series_count()) +
+               " series) is reached; " + series_key(event_.metric, labels).substr(0, 200) +
+               " would be new",
            source, text);
     return {};
   }
@@ -95,9 +100,11 @@ bool Ingest::accept(std::string_view text, SourcePos source) {
     }
     // A skew of decades is a unit mistake more often than a clock's: say which setting fixes it.
     const auto hint = [&]() -> std::string {
-      if (event_.ts_maybe_seconds) return " (the number looks like epoch seconds: set telemetry.mapping.ts_unit: s)";
+      if (event_.ts_maybe_seconds)
+        return " (the number looks like epoch seconds: set telemetry.mapping.ts_unit: s)";
       if (stream_maybe_seconds_) {
-        return " (the clock started at the first event, whose number looks like epoch seconds: set telemetry.mapping.ts_unit: s)";
+        return " (the clock started at the first event, whose number looks like epoch seconds: set "
+               "telemetry.mapping.ts_unit: s)";
       }
       return {};
     };

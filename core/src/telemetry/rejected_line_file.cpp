@@ -17,7 +17,8 @@ namespace {
 constexpr std::size_t kPendingBytes = 64 * 1024;
 }  // namespace
 
-RejectedLineFile::RejectedLineFile(std::string path, const Redactor* redactor, std::size_t max_bytes)
+RejectedLineFile::RejectedLineFile(std::string path, const Redactor* redactor,
+                                   std::size_t max_bytes)
     : path_(std::move(path)), redactor_(redactor), max_bytes_(max_bytes) {
   if (!path_.empty()) open();
 }
@@ -65,16 +66,14 @@ std::uint64_t RejectedLineFile::dropped() const {
 }
 
 void RejectedLineFile::add(Nanos at, Rejection reason, std::string_view detail,
-                     std::string_view source, std::string_view line) {
+                           std::string_view source, std::string_view line) {
   if (path_.empty()) return;
   const bool cut = line.size() > kMaxKeptBytes;
   std::string kept(line.substr(0, kMaxKeptBytes));
   if (redactor_ != nullptr && !redactor_->empty()) kept = redactor_->redact_text(kept);
   nlohmann::json record = {
-      {"at", format_rfc3339(at)},
-      {"reason", std::string(name(reason))},
-      {"detail", std::string(detail)},
-      {"source", std::string(source)},
+      {"at", format_rfc3339(at)},      {"reason", std::string(name(reason))},
+      {"detail", std::string(detail)}, {"source", std::string(source)},
       {"line", std::move(kept)},
   };
   if (cut) record["line_bytes"] = line.size();

@@ -12,7 +12,8 @@ Shard* shard_of(Series& series, const AggregatorOptions& options, WriterId write
   for (auto& shard : series.shards) {
     if (shard->owner() == writer) return shard.get();
   }
-  series.shards.push_back(std::make_unique<Shard>(options.windows, options.outcomes.size(), writer));
+  series.shards.push_back(
+      std::make_unique<Shard>(options.windows, options.outcomes.size(), writer));
   return series.shards.back().get();
 }
 
@@ -145,7 +146,8 @@ std::size_t Aggregator::bytes() const {
   std::size_t total = sizeof(Aggregator);
   for (const auto& s : series_) {
     total += sizeof(Series) + s->key.capacity() + s->metric.capacity();
-    for (const auto& [k, v] : s->labels) total += sizeof(k) + k.capacity() + sizeof(v) + v.capacity();
+    for (const auto& [k, v] : s->labels)
+      total += sizeof(k) + k.capacity() + sizeof(v) + v.capacity();
     std::lock_guard list_lock(s->shards_mutex);
     for (const auto& shard : s->shards) {
       std::lock_guard read_lock(shard->read_mutex());

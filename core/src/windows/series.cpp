@@ -59,7 +59,8 @@ std::optional<std::pair<std::string, Labels>> parse_series_key(std::string_view 
   std::pair<std::string, Labels> out;
   if (!read(out.first, "{") || key[i] != '{') return std::nullopt;
   ++i;
-  if (i < key.size() && key[i] == '}') return i + 1 == key.size() ? std::optional(out) : std::nullopt;
+  if (i < key.size() && key[i] == '}')
+    return i + 1 == key.size() ? std::optional(out) : std::nullopt;
   for (;;) {
     std::string name, value;
     if (!read(name, "=") || !read((++i, value), ",}")) return std::nullopt;
@@ -79,8 +80,7 @@ WriterId this_thread_writer() {
   return mine;
 }
 
-Shard::Shard(const WindowConfig& windows, std::size_t outcomes, WriterId owner)
-    : owner_(owner) {
+Shard::Shard(const WindowConfig& windows, std::size_t outcomes, WriterId owner) : owner_(owner) {
   rings_.reserve(windows.resolutions.size());
   for (const auto& resolution : windows.resolutions) {
     rings_.push_back(std::make_unique<Ring>(resolution, outcomes));

@@ -105,7 +105,8 @@ void Accumulator::quantiles(std::span<const double> qs, double lo, double hi,
     }
     // The rank of the q-quantile among total_ sorted values, 0-based (as DDSketch defines it);
     // the first and last ranks are the exact min and max.
-    const auto rank = static_cast<std::uint64_t>(std::clamp(qs[i], 0.0, 1.0) * static_cast<double>(total_ - 1));
+    const auto rank =
+        static_cast<std::uint64_t>(std::clamp(qs[i], 0.0, 1.0) * static_cast<double>(total_ - 1));
     if (rank == 0) {
       out[i] = lo;
     } else if (rank == total_ - 1) {

@@ -34,9 +34,16 @@ std::string snapshot_json(const Aggregator& aggregator, const std::vector<Series
     first = false;
     append_string(out, series->key);
     const std::pair<const char*, double> numbers[] = {
-        {"rate_per_s", s.rate_per_s}, {"success_rate", s.success_rate}, {"error_rate", s.error_rate},
-        {"p50", s.p50}, {"p90", s.p90}, {"p95", s.p95}, {"p99", s.p99},
-        {"mean", s.mean}, {"min", s.min}, {"max", s.max},
+        {"rate_per_s", s.rate_per_s},
+        {"success_rate", s.success_rate},
+        {"error_rate", s.error_rate},
+        {"p50", s.p50},
+        {"p90", s.p90},
+        {"p95", s.p95},
+        {"p99", s.p99},
+        {"mean", s.mean},
+        {"min", s.min},
+        {"max", s.max},
     };
     out += ":{\"count\":";
     append_number(out, s.count);

@@ -91,7 +91,8 @@ void Ring::clear_slot(std::uint32_t slot) {
   if (auto* bins = v.bins.load(std::memory_order_relaxed)) bins->clear();
 }
 
-void Ring::add_value(std::uint32_t slot, double value, int bin, std::vector<sketch::Bins*>& retired) {
+void Ring::add_value(std::uint32_t slot, double value, int bin,
+                     std::vector<sketch::Bins*>& retired) {
   ValueSlot* values = values_.load(std::memory_order_relaxed);
   if (values == nullptr) {
     values = new ValueSlot[resolution_.slots];
@@ -146,8 +147,8 @@ void Ring::accumulate(Nanos now, std::uint32_t k, WindowStats& stats,
 }
 
 std::size_t Ring::bytes() const {
-  std::size_t total = sizeof(Ring) + sizeof(std::atomic<std::uint32_t>) * resolution_.slots *
-                                         outcome_count_;
+  std::size_t total =
+      sizeof(Ring) + sizeof(std::atomic<std::uint32_t>) * resolution_.slots * outcome_count_;
   const ValueSlot* values = values_.load(std::memory_order_acquire);
   if (values == nullptr) return total;
   total += resolution_.slots * sizeof(ValueSlot);

@@ -1,11 +1,11 @@
 // A policy's *_test.lua file as the hot-reload gate runs it: a version whose own tests fail is
 // refused.
-#include <catch2/catch.hpp>
+#include "setpoint/testing/test_file.hpp"
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 
 #include "setpoint/bindings/policy_folder.hpp"
-#include "setpoint/testing/test_file.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace setpoint;
@@ -18,11 +18,15 @@ TEST_CASE("a new version whose own tests fail is refused; a good one goes live")
   const std::string examples = std::string(SETPOINT_SOURCE_DIR) + "/examples/policies/";
   const std::string policy = read_file(examples + "checkout_concurrency.lua");
   write_file(dir.file("checkout_concurrency.lua"), policy);
-  write_file(dir.file("checkout_concurrency_test.lua"), read_file(examples + "checkout_concurrency_test.lua"));
-  const auto stdlib = std::get<bindings::Stdlib>(bindings::load_stdlib(std::string(SETPOINT_SOURCE_DIR) + "/stdlib"));
+  write_file(dir.file("checkout_concurrency_test.lua"),
+             read_file(examples + "checkout_concurrency_test.lua"));
+  const auto stdlib = std::get<bindings::Stdlib>(
+      bindings::load_stdlib(std::string(SETPOINT_SOURCE_DIR) + "/stdlib"));
   ManualClock clock;
-  bindings::PolicyFolder folder(dir.path().string(), &stdlib, {}, clock,
-                                [&](const std::string& tests) { return bindings::testing::failures_of(tests, &stdlib, 5 * kNanosPerSecond, nullptr); });
+  bindings::PolicyFolder folder(
+      dir.path().string(), &stdlib, {}, clock, [&](const std::string& tests) {
+        return bindings::testing::failures_of(tests, &stdlib, 5 * kNanosPerSecond, nullptr);
+      });
   folder.scan(0);
   REQUIRE(folder.status().at("checkout_concurrency.lua").ok);
 

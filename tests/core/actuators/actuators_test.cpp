@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 
 #include "setpoint/actuators/exec_actuator.hpp"
@@ -10,21 +9,26 @@ using namespace setpoint;
 using setpoint::testing::TempDir;
 
 namespace {
-Actuation change(ProposedValue value, std::vector<std::pair<std::string, ProposedValue>> args = {}) {
+Actuation change(ProposedValue value,
+                 std::vector<std::pair<std::string, ProposedValue>> args = {}) {
   return {"checkout.limit", "checkout.limit", std::move(value), std::move(args), "aimd", "why", 0};
 }
 }  // namespace
 
 TEST_CASE("exec templates: placeholders are whole arguments, never shells") {
-  CHECK(ExecActuator::validate({"/usr/bin/kubectl", "scale", "deploy/checkout", "--replicas", "{value}"}).empty());
+  CHECK(ExecActuator::validate(
+            {"/usr/bin/kubectl", "scale", "deploy/checkout", "--replicas", "{value}"})
+            .empty());
   CHECK(ExecActuator::validate({}) == "the command is empty");
   CHECK(ExecActuator::validate({"sh", "-c", "echo {value}"}) ==
         "\"sh\" would let a value become a command; name the program directly");
-  CHECK(ExecActuator::validate({"/usr/bin/python3", "-c", "{value}"}).find("would let a value become a command") != std::string::npos);
+  CHECK(ExecActuator::validate({"/usr/bin/python3", "-c", "{value}"})
+            .find("would let a value become a command") != std::string::npos);
   CHECK(ExecActuator::validate({"kubectl", "--replicas={value}"}) ==
         "argument 1 \"--replicas={value}\": a placeholder must be the whole argument");
   CHECK(ExecActuator::validate({"{value}"}) == "the program itself cannot be a placeholder");
-  CHECK(ExecActuator::validate({"kubectl", "{secret}"}) == "argument 1: unknown placeholder {secret}");
+  CHECK(ExecActuator::validate({"kubectl", "{secret}"}) ==
+        "argument 1: unknown placeholder {secret}");
 }
 
 TEST_CASE("exec: a value is one argument, whatever it contains") {
@@ -54,7 +58,8 @@ TEST_CASE("exec: failures record the exit code and stderr") {
 
 TEST_CASE("exec: a program that is not there") {
   ExecActuator missing({{"/nonexistent/bin/tool", "{value}"}, kNanosPerSecond, 4096});
-  CHECK(missing.apply(change(1.0)).detail == "cannot run /nonexistent/bin/tool: No such file or directory");
+  CHECK(missing.apply(change(1.0)).detail ==
+        "cannot run /nonexistent/bin/tool: No such file or directory");
 }
 
 TEST_CASE("exec: a program past its timeout is killed") {
@@ -88,8 +93,10 @@ TEST_CASE("inproc: vetted values reach Adaptive handles; reads need no lock") {
   CHECK(limit.get() == 12);
   CHECK(inproc.apply({"d", "degraded", true, {}, "p", "w", 0}).ok());
   CHECK(degraded.get());
-  CHECK(inproc.apply({"d", "degraded", 1.0, {}, "p", "w", 0}).detail == "the value's type does not fit the handle degraded");
-  CHECK(inproc.apply({"x", "nope", 1.0, {}, "p", "w", 0}).detail == "no in-process handle bound to nope");
+  CHECK(inproc.apply({"d", "degraded", 1.0, {}, "p", "w", 0}).detail ==
+        "the value's type does not fit the handle degraded");
+  CHECK(inproc.apply({"x", "nope", 1.0, {}, "p", "w", 0}).detail ==
+        "no in-process handle bound to nope");
   CHECK(std::get<double>(*inproc.read_back("limit")) == 12);
   CHECK(!inproc.read_back("nope"));
 }

@@ -1,15 +1,15 @@
-#include <catch2/catch.hpp>
+#include "setpoint/actuators/file_actuator.hpp"
 
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <random>
 
-#include "setpoint/actuators/file_actuator.hpp"
 #include "setpoint/base/sha256.hpp"
 #include "support/temp_dir.hpp"
 
@@ -33,10 +33,12 @@ FileActuator actuator_for(const TempDir& dir, const std::string& name, const std
 
 TEST_CASE("file actuator: sets a YAML key atomically and keeps every version") {
   TempDir dir;
-  FileActuator file = actuator_for(dir, "app.yaml", "checkout:\n  max_concurrency: 100\n  timeout_ms: 250\n");
+  FileActuator file =
+      actuator_for(dir, "app.yaml", "checkout:\n  max_concurrency: 100\n  timeout_ms: 250\n");
   const auto result = file.apply(set_key("checkout.max_concurrency", 120.0));
   REQUIRE(result.ok());
-  CHECK(read_file(dir.file("app.yaml")) == "checkout:\n  max_concurrency: 120\n  timeout_ms: 250\n");
+  CHECK(read_file(dir.file("app.yaml")) ==
+        "checkout:\n  max_concurrency: 120\n  timeout_ms: 250\n");
   auto back = file.read_back("checkout.max_concurrency");
   REQUIRE(back);
   CHECK(std::get<double>(*back) == 120);
@@ -49,7 +51,8 @@ TEST_CASE("file actuator: sets a YAML key atomically and keeps every version") {
   CHECK(versions[2].why == "p99 high");
   CHECK(file.current_sha() == sha256_hex(read_file(dir.file("app.yaml"))));
   // The kept copy is byte for byte the file.
-  CHECK(read_file(dir.file("history/" + file.current_sha() + ".yaml")) == read_file(dir.file("app.yaml")));
+  CHECK(read_file(dir.file("history/" + file.current_sha() + ".yaml")) ==
+        read_file(dir.file("app.yaml")));
   // No temporary files left behind.
   std::size_t entries = 0;
   for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir.path())) ++entries;
@@ -81,7 +84,8 @@ TEST_CASE("file actuator: a change made by hand is captured, never reverted") {
   CHECK(read_file(dir.file("app.yaml")) == "limit: 5  # emergency, by hand\n");
   const auto versions = file.versions();
   CHECK(versions.back().tag == "break-glass");
-  CHECK(read_file(dir.file("history/" + versions.back().sha + ".yaml")) == "limit: 5  # emergency, by hand\n");
+  CHECK(read_file(dir.file("history/" + versions.back().sha + ".yaml")) ==
+        "limit: 5  # emergency, by hand\n");
   // The hand-made content is now what Setpoint builds on.
   REQUIRE(file.apply(set_key("limit", 6.0, 3)).ok());
   CHECK(read_file(dir.file("app.yaml")) == "limit: 6\n");
@@ -137,7 +141,8 @@ TEST_CASE("file actuator: faults are reported and leave the file alone") {
     CHECK(read_file(dir.file("app.yaml")) == "limit: 1\n");
   }
   SECTION("the directory is read-only") {
-    if (::geteuid() == 0) SUCCEED("root ignores directory permissions; covered by the full-disk case");
+    if (::geteuid() == 0)
+      SUCCEED("root ignores directory permissions; covered by the full-disk case");
     else {
       FileActuator file = actuator_for(dir, "app.yaml", "limit: 1\n");
       REQUIRE(file.apply(set_key("limit", 2.0)).ok());
@@ -165,14 +170,20 @@ TEST_CASE("file actuator: an intent without a result is reconciled from the file
   FileActuator file = actuator_for(dir, "app.yaml", "limit: 1\n");
   REQUIRE(file.apply(set_key("limit", 2.0)).ok());
   // As if the process died between the intent line and the rename: the file holds the old.
-  setpoint::testing::append_file(dir.file("history/index.jsonl"),
-                                 R"({"sha":")" + sha256_hex("limit: 3\n") + R"(","at":5,"who":"aimd","why":"x","tag":"setpoint","state":"intent"})" "\n");
+  setpoint::testing::append_file(
+      dir.file("history/index.jsonl"),
+      R"({"sha":")" + sha256_hex("limit: 3\n") +
+          R"(","at":5,"who":"aimd","why":"x","tag":"setpoint","state":"intent"})"
+          "\n");
   REQUIRE(file.apply(set_key("limit", 4.0, 6)).ok());
   auto versions = file.versions();
   CHECK(versions[versions.size() - 3].state == "abandoned");
   // And as if it died after the rename, before the done line: the file holds the new.
-  setpoint::testing::append_file(dir.file("history/index.jsonl"),
-                                 R"({"sha":")" + sha256_hex("limit: 5\n") + R"(","at":7,"who":"aimd","why":"x","tag":"setpoint","state":"intent"})" "\n");
+  setpoint::testing::append_file(
+      dir.file("history/index.jsonl"),
+      R"({"sha":")" + sha256_hex("limit: 5\n") +
+          R"(","at":7,"who":"aimd","why":"x","tag":"setpoint","state":"intent"})"
+          "\n");
   write_file(dir.file("app.yaml"), "limit: 5\n");
   REQUIRE(file.apply(set_key("limit", 6.0, 8)).ok());
   versions = file.versions();
@@ -201,9 +212,16 @@ TEST_CASE("file actuator: kill -9 at any moment leaves the old or the new conten
     REQUIRE(child >= 0);
     if (child == 0) {
       ::close(progress[0]);
-      FileActuator file({dir.file("app.yaml"), dir.file("history"), 30LL * 86400 * kNanosPerSecond});
+      FileActuator file(
+          {dir.file("app.yaml"), dir.file("history"), 30LL * 86400 * kNanosPerSecond});
       for (int i = 1;; ++i) {
-        file.apply({"limit", "limit", static_cast<double>(round * 1000 + i), {}, "child", "crash test", i});
+        file.apply({"limit",
+                    "limit",
+                    static_cast<double>(round * 1000 + i),
+                    {},
+                    "child",
+                    "crash test",
+                    i});
         const char tick = 1;
         if (::write(progress[1], &tick, 1) != 1) ::_exit(0);
       }

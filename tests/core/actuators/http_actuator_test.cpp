@@ -1,13 +1,13 @@
 // Against real HTTP servers on loopback ports; waits between retries are recorded, not slept.
-#include <catch2/catch.hpp>
+#include "setpoint/actuators/http_actuator.hpp"
 
 #include <httplib.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "setpoint/actuators/http_actuator.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace setpoint;
@@ -40,7 +40,10 @@ class ScriptedServer {
     std::lock_guard lock(mutex_);
     return bodies_;
   }
-  void set_script(std::vector<int> script) { script_ = std::move(script); hits_ = 0; }
+  void set_script(std::vector<int> script) {
+    script_ = std::move(script);
+    hits_ = 0;
+  }
 
  private:
   httplib::Server server_;
@@ -73,7 +76,8 @@ struct Waits {
 };
 
 Actuation change(double value) {
-  return {"checkout.limit", "checkout.limit", value, {{"rule", std::string("geo")}}, "aimd", "p99 high", 0};
+  return {"checkout.limit", "checkout.limit", value, {{"rule", std::string("geo")}},
+          "aimd",           "p99 high",       0};
 }
 
 }  // namespace
@@ -81,7 +85,15 @@ Actuation change(double value) {
 TEST_CASE("http: the change is POSTed as JSON") {
   ScriptedServer server({200});
   Waits waits;
-  HttpActuator http({{server.url()}, kNanosPerSecond, 3, 100 * kNanosPerMilli, 2 * kNanosPerSecond, "", 100, waits.fn(), 1});
+  HttpActuator http({{server.url()},
+                     kNanosPerSecond,
+                     3,
+                     100 * kNanosPerMilli,
+                     2 * kNanosPerSecond,
+                     "",
+                     100,
+                     waits.fn(),
+                     1});
   const auto result = http.apply(change(120));
   REQUIRE(result.ok());
   REQUIRE(server.bodies().size() == 1);
@@ -96,7 +108,15 @@ TEST_CASE("http: the change is POSTed as JSON") {
 TEST_CASE("http: transient failures are retried with jittered exponential backoff") {
   ScriptedServer server({503, 500, 200});
   Waits waits;
-  HttpActuator http({{server.url()}, kNanosPerSecond, 3, 100 * kNanosPerMilli, 2 * kNanosPerSecond, "", 100, waits.fn(), 7});
+  HttpActuator http({{server.url()},
+                     kNanosPerSecond,
+                     3,
+                     100 * kNanosPerMilli,
+                     2 * kNanosPerSecond,
+                     "",
+                     100,
+                     waits.fn(),
+                     7});
   REQUIRE(http.apply(change(1)).ok());
   CHECK(server.hits() == 3);
   REQUIRE(waits.seen.size() == 2);
@@ -107,7 +127,15 @@ TEST_CASE("http: transient failures are retried with jittered exponential backof
 TEST_CASE("http: a permanent failure (4xx) is not retried") {
   ScriptedServer server({400});
   Waits waits;
-  HttpActuator http({{server.url()}, kNanosPerSecond, 3, 100 * kNanosPerMilli, 2 * kNanosPerSecond, "", 100, waits.fn(), 1});
+  HttpActuator http({{server.url()},
+                     kNanosPerSecond,
+                     3,
+                     100 * kNanosPerMilli,
+                     2 * kNanosPerSecond,
+                     "",
+                     100,
+                     waits.fn(),
+                     1});
   const auto result = http.apply(change(1));
   CHECK(result.status == ActuationResult::Status::kFailed);
   CHECK(result.detail == server.url() + ": HTTP 400");
@@ -117,23 +145,40 @@ TEST_CASE("http: a permanent failure (4xx) is not retried") {
 TEST_CASE("http: fails over to the secondary when the primary is down") {
   ScriptedServer secondary({200});
   Waits waits;
-  HttpActuator http({{dead_url(), secondary.url()}, kNanosPerSecond, 2, 100 * kNanosPerMilli, 2 * kNanosPerSecond, "", 100, waits.fn(), 1});
+  HttpActuator http({{dead_url(), secondary.url()},
+                     kNanosPerSecond,
+                     2,
+                     100 * kNanosPerMilli,
+                     2 * kNanosPerSecond,
+                     "",
+                     100,
+                     waits.fn(),
+                     1});
   REQUIRE(http.apply(change(1)).ok());
   CHECK(secondary.hits() == 1);
   CHECK(waits.seen.size() == 1);  // one retry on the primary before failing over
 }
 
-TEST_CASE("http: when all fail, requests wait on disk and are delivered in order, after a restart too") {
+TEST_CASE(
+    "http: when all fail, requests wait on disk and are delivered in order, after a restart too") {
   TempDir dir;
   ScriptedServer server({503});
   Waits waits;
-  const HttpActuatorOptions options{{server.url()}, kNanosPerSecond, 1, 100 * kNanosPerMilli, 2 * kNanosPerSecond,
-                                    dir.file("buffer.jsonl"), 100, waits.fn(), 1};
+  const HttpActuatorOptions options{{server.url()},
+                                    kNanosPerSecond,
+                                    1,
+                                    100 * kNanosPerMilli,
+                                    2 * kNanosPerSecond,
+                                    dir.file("buffer.jsonl"),
+                                    100,
+                                    waits.fn(),
+                                    1};
   {
     HttpActuator http(options);
     auto result = http.apply(change(1));
     CHECK(result.status == ActuationResult::Status::kFailed);
-    CHECK(result.detail.find("buffered for delivery when an endpoint recovers (1 waiting)") != std::string::npos);
+    CHECK(result.detail.find("buffered for delivery when an endpoint recovers (1 waiting)") !=
+          std::string::npos);
     http.apply(change(2));
     CHECK(http.buffered() == 2);
   }
@@ -152,7 +197,8 @@ TEST_CASE("http: when all fail, requests wait on disk and are delivered in order
 TEST_CASE("http: the buffer is bounded") {
   TempDir dir;
   Waits waits;
-  HttpActuator http({{dead_url()}, kNanosPerSecond, 1, 0, 0, dir.file("buffer.jsonl"), 2, waits.fn(), 1});
+  HttpActuator http(
+      {{dead_url()}, kNanosPerSecond, 1, 0, 0, dir.file("buffer.jsonl"), 2, waits.fn(), 1});
   http.apply(change(1));
   http.apply(change(2));
   const auto result = http.apply(change(3));

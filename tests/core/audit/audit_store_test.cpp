@@ -1,10 +1,10 @@
-#include <catch2/catch.hpp>
+#include "setpoint/audit/audit_store.hpp"
 
 #include <sqlite3.h>
 
+#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "setpoint/audit/audit_store.hpp"
 #include "setpoint/guard/guard.hpp"
 #include "support/temp_dir.hpp"
 
@@ -90,7 +90,8 @@ TEST_CASE("audit store: queries by time, policy and verdict") {
   TempDir dir;
   auto store = open_store(dir.file("setpoint.db"));
   for (int i = 0; i < 10; ++i) {
-    Decision d = decision(i % 2 ? "aimd" : "shed", 100 + i, i % 3 ? VerdictKind::kAllow : VerdictKind::kBlock, i * kSec);
+    Decision d = decision(i % 2 ? "aimd" : "shed", 100 + i,
+                          i % 3 ? VerdictKind::kAllow : VerdictKind::kBlock, i * kSec);
     d.outcome = "applied";
     REQUIRE(store->record(d) > 0);
   }
@@ -146,7 +147,8 @@ TEST_CASE("audit store: a database from a newer build, or an unusable path, is a
   }
   auto opened = AuditStore::open(dir.file("new.db"));
   REQUIRE(std::holds_alternative<std::string>(opened));
-  CHECK(std::get<std::string>(opened).find("schema version 99, newer than this build knows (4)") != std::string::npos);
+  CHECK(std::get<std::string>(opened).find("schema version 99, newer than this build knows (4)") !=
+        std::string::npos);
   auto bad = AuditStore::open(dir.file("no/such/dir/x.db"));
   REQUIRE(std::holds_alternative<std::string>(bad));
   CHECK(std::get<std::string>(bad).rfind("cannot open", 0) == 0);
@@ -180,8 +182,11 @@ TEST_CASE("guard state survives a restart: no cooldown or cap is reset") {
   const Verdict cooldown = restarted.vet(Proposal::set("aimd", "checkout.limit", 200.0), 20 * kSec);
   CHECK(cooldown.reason == Reason::kCooldown);
   CHECK(cooldown.retry_after == 590 * kSec);
-  CHECK(restarted.vet(Proposal::act("aimd", "disable_rule", {{"rule", std::string("r1")}}), 20 * kSec).reason == Reason::kCooldown);
-  CHECK(restarted.vet(Proposal::set("aimd", "checkout.limit", 200.0), 700 * kSec).reason == Reason::kPolicyCap);
+  CHECK(
+      restarted.vet(Proposal::act("aimd", "disable_rule", {{"rule", std::string("r1")}}), 20 * kSec)
+          .reason == Reason::kCooldown);
+  CHECK(restarted.vet(Proposal::set("aimd", "checkout.limit", 200.0), 700 * kSec).reason ==
+        Reason::kPolicyCap);
   CHECK(restarted.pauses().size() == 1);
 }
 
@@ -192,7 +197,8 @@ TEST_CASE("a guard state that does not parse leaves the guard as it was") {
   CHECK(error.rfind("guard state does not parse", 0) == 0);
   CHECK_FALSE(guard.load_state(R"({"version":2})", error));
   CHECK(error == "guard state version 2 is not 1");
-  CHECK_FALSE(guard.load_state(R"({"version":1,"parameters":{"checkout.limit":{"value":"x"}}})", error));
+  CHECK_FALSE(
+      guard.load_state(R"({"version":1,"parameters":{"checkout.limit":{"value":"x"}}})", error));
   CHECK(*guard.value("checkout.limit") == 100);
 }
 
@@ -200,8 +206,10 @@ TEST_CASE("audit store: operator actions are kept with the token's name, in orde
   TempDir dir;
   {
     auto store = open_store(dir.file("setpoint.db"));
-    REQUIRE(store->record_operator_action({kSec, "alice", "POST /v1/pause", R"({"scope":"global"})", 200}));
-    REQUIRE(store->record_operator_action({2 * kSec, "bob", "POST /v1/override", R"({"parameter":"x"})", 400}));
+    REQUIRE(store->record_operator_action(
+        {kSec, "alice", "POST /v1/pause", R"({"scope":"global"})", 200}));
+    REQUIRE(store->record_operator_action(
+        {2 * kSec, "bob", "POST /v1/override", R"({"parameter":"x"})", 400}));
   }
   auto store = open_store(dir.file("setpoint.db"));
   const auto actions = store->operator_actions();

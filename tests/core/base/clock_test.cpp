@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "setpoint/base/clock.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace setpoint;
 

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "setpoint/base/duration.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace setpoint;
 
@@ -16,7 +16,8 @@ TEST_CASE("durations parse in every unit and in compounds") {
 }
 
 TEST_CASE("bad durations are refused") {
-  for (const char* bad : {"", "5", "s", "-5s", "5 s", "5sec", "1.5s", "5S", "99999999999999999999d"}) {
+  for (const char* bad :
+       {"", "5", "s", "-5s", "5 s", "5sec", "1.5s", "5S", "99999999999999999999d"}) {
     INFO(bad);
     CHECK(!parse_duration(bad));
   }
@@ -31,7 +32,8 @@ TEST_CASE("durations format back to their shortest spelling") {
 
 TEST_CASE("a duration for a person: two units at most, rounded") {
   CHECK(human_duration(29 * 60 * kNanosPerSecond + 8846 * kNanosPerMilli) == "29m9s");
-  CHECK(human_duration(2 * 3600 * kNanosPerSecond + 5 * 60 * kNanosPerSecond + 40 * kNanosPerSecond) == "2h6m");
+  CHECK(human_duration(2 * 3600 * kNanosPerSecond + 5 * 60 * kNanosPerSecond +
+                       40 * kNanosPerSecond) == "2h6m");
   CHECK(human_duration(2 * 3600 * kNanosPerSecond) == "2h");
   CHECK(human_duration(5 * 60 * kNanosPerSecond) == "5m");
   CHECK(human_duration(12400 * kNanosPerMilli) == "12s");

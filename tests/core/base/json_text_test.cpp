@@ -1,10 +1,10 @@
-#include <catch2/catch.hpp>
+#include "setpoint/base/json_text.hpp"
 
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "setpoint/base/json_document.hpp"
-#include "setpoint/base/json_text.hpp"
 
 using namespace setpoint;
 
@@ -44,7 +44,8 @@ TEST_CASE("numbers round-trip, non-finite ones are null") {
   CHECK(out == "18446744073709551615");
 }
 
-TEST_CASE("the nesting of a JSON text is measured without parsing it; brackets in strings do not count") {
+TEST_CASE(
+    "the nesting of a JSON text is measured without parsing it; brackets in strings do not count") {
   CHECK(json_text::nesting_depth("1") == 0);
   CHECK(json_text::nesting_depth(R"({"a":[1,{"b":[]}]})") == 4);
   CHECK(json_text::nesting_depth(R"(["[[[[", "\"[[[", {}])") == 2);

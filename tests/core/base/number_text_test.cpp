@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "setpoint/base/number_text.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace setpoint;
 

@@ -1,14 +1,15 @@
-#include <catch2/catch.hpp>
+#include "setpoint/effects/effect_pipeline.hpp"
 
-#include <atomic>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
-#include <nlohmann/json.hpp>
 #include <sqlite3.h>
 
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <condition_variable>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
 #include "setpoint/audit/decision_log_file.hpp"
-#include "setpoint/effects/effect_pipeline.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace setpoint;
@@ -55,11 +56,14 @@ struct World {
   explicit World(ParameterSpec spec = limit_spec(), PipelineOptions options = {})
       : store(std::get<std::unique_ptr<AuditStore>>(AuditStore::open(dir.file("audit.db")))),
         guard({std::move(spec)}, {}, {}),
-        pipeline(guard, options, store.get(), [this](const std::string& line) { log.push_back(nlohmann::json::parse(line)); }) {
+        pipeline(guard, options, store.get(),
+                 [this](const std::string& line) { log.push_back(nlohmann::json::parse(line)); }) {
     pipeline.bind("checkout.limit", actuator);
   }
   Decision propose(double value, Nanos now) {
-    return pipeline.submit("aimd", "v1", {Proposal::set("aimd", "checkout.limit", value, "p99 high")}, R"({"p99":412})", now)[0];
+    return pipeline.submit("aimd", "v1",
+                           {Proposal::set("aimd", "checkout.limit", value, "p99 high")},
+                           R"({"p99":412})", now)[0];
   }
   double value() const { return *guard.value("checkout.limit"); }
 };
@@ -132,7 +136,8 @@ TEST_CASE("blocked proposals are recorded with their reason and touch nothing") 
   World w;
   w.pipeline.set_policy_mode("aimd", Mode::kEnforce);
   w.pipeline.set_target_mode("checkout.limit", Mode::kEnforce);
-  const Decision d = w.pipeline.submit("intruder", "v1", {Proposal::set("intruder", "checkout.limit", 105.0)}, "{}", 0)[0];
+  const Decision d = w.pipeline.submit(
+      "intruder", "v1", {Proposal::set("intruder", "checkout.limit", 105.0)}, "{}", 0)[0];
   CHECK(d.outcome == "blocked");
   CHECK(d.verdict.reason == Reason::kNotGranted);
   CHECK(w.actuator.calls.empty());
@@ -144,14 +149,17 @@ TEST_CASE("a policy touches only what it declares, whatever config grants") {
   const Decision d = w.propose(105, 0);
   CHECK(d.outcome == "blocked");
   CHECK(d.verdict.reason == Reason::kNotDeclared);
-  CHECK(d.detail == "block: not_declared: checkout.limit is not among the params or actions the policy declares");
+  CHECK(
+      d.detail ==
+      "block: not_declared: checkout.limit is not among the params or actions the policy declares");
   w.pipeline.declare("aimd", {"checkout.limit"});
   CHECK(w.propose(105, kSec).outcome == "shadow");
 }
 
 TEST_CASE("a policy cannot speak for another") {
   World w;
-  const Decision d = w.pipeline.submit("intruder", "v1", {Proposal::set("aimd", "checkout.limit", 105.0)}, "{}", 0)[0];
+  const Decision d = w.pipeline.submit(
+      "intruder", "v1", {Proposal::set("aimd", "checkout.limit", 105.0)}, "{}", 0)[0];
   CHECK(d.verdict.reason == Reason::kNotGranted);
   CHECK(d.proposal.policy == "intruder");
 }
@@ -197,7 +205,8 @@ TEST_CASE("propose: pending until approved (vetted again), rejected or expired")
   CHECK(w.actuator.calls.size() == 1);
 }
 
-TEST_CASE("propose: one proposal waits per target; the same again is unchanged, another supersedes it") {
+TEST_CASE(
+    "propose: one proposal waits per target; the same again is unchanged, another supersedes it") {
   World w;
   w.pipeline.set_policy_mode("aimd", Mode::kPropose);
   w.pipeline.set_target_mode("checkout.limit", Mode::kEnforce);
@@ -205,7 +214,8 @@ TEST_CASE("propose: one proposal waits per target; the same again is unchanged, 
   for (int i = 1; i <= 5; ++i) {  // asked again every second: still the one proposal
     const Decision again = w.propose(105, i * kSec);
     CHECK(again.outcome == "unchanged");
-    CHECK(again.detail == "proposal " + std::to_string(first.id) + " for the same change is still waiting");
+    CHECK(again.detail ==
+          "proposal " + std::to_string(first.id) + " for the same change is still waiting");
   }
   REQUIRE(w.pipeline.pending().size() == 1);
   const Decision other = w.propose(110, 6 * kSec);
@@ -215,7 +225,8 @@ TEST_CASE("propose: one proposal waits per target; the same again is unchanged, 
   const auto stored = w.store->proposal(first.id);
   REQUIRE(stored);
   CHECK(stored->status == "superseded");
-  CHECK(nlohmann::json::parse(stored->record)["detail"] == "superseded by proposal " + std::to_string(other.id));
+  CHECK(nlohmann::json::parse(stored->record)["detail"] ==
+        "superseded by proposal " + std::to_string(other.id));
   CHECK(w.log.back()["id"] == first.id);
   CHECK(w.log.back()["outcome"] == "superseded");
   CHECK(!w.pipeline.approve(first.id, "operator:alice", 7 * kSec));
@@ -262,7 +273,8 @@ TEST_CASE("verification: a change that made the KPI worse is rolled back, bounds
   CHECK(w.value() == 100);
   CHECK(w.log.back()["policy"] == "setpoint:verify");
   CHECK(w.log.back()["outcome"] == "rolled back");
-  CHECK(w.log.back()["reason"].get<std::string>().find("p99 of http.server{service=checkout} went from 200 to 300") == 0);
+  CHECK(w.log.back()["reason"].get<std::string>().find(
+            "p99 of http.server{service=checkout} went from 200 to 300") == 0);
 }
 
 TEST_CASE("verification: a KPI within the threshold keeps the change") {
@@ -272,7 +284,8 @@ TEST_CASE("verification: a KPI within the threshold keeps the change") {
   w.pipeline.set_policy_mode("aimd", Mode::kEnforce);
   w.pipeline.set_target_mode("checkout.limit", Mode::kEnforce);
   double errors = 0.010;
-  w.pipeline.set_kpi_reader([&](const Verification&, Nanos) -> std::optional<double> { return errors; });
+  w.pipeline.set_kpi_reader(
+      [&](const Verification&, Nanos) -> std::optional<double> { return errors; });
   REQUIRE(w.propose(110, 0).outcome == "applied");
   errors = 0.011;  // 10 % worse: within 20 %
   w.pipeline.tick(60 * kSec);
@@ -317,7 +330,8 @@ TEST_CASE("restart: an intent without a result is settled by reading the target 
   CHECK(actuator.calls.empty());  // nothing re-applied
   CHECK(*guard.value("checkout.limit") == 105);
   // The landed change started its cooldown at the time it was made.
-  CHECK(guard.vet(Proposal::set("aimd", "checkout.limit", 110.0), 30 * kSec).reason == Reason::kCooldown);
+  CHECK(guard.vet(Proposal::set("aimd", "checkout.limit", 110.0), 30 * kSec).reason ==
+        Reason::kCooldown);
 }
 
 namespace {
@@ -352,13 +366,16 @@ TEST_CASE("actuation off the engine thread: the engine never waits; results land
   Guard guard({limit_spec()}, {}, {});
   GatedActuator gated;
   std::vector<nlohmann::json> log;
-  EffectPipeline pipeline(guard, {}, nullptr, [&](const std::string& line) { log.push_back(nlohmann::json::parse(line)); });
+  EffectPipeline pipeline(guard, {}, nullptr, [&](const std::string& line) {
+    log.push_back(nlohmann::json::parse(line));
+  });
   pipeline.bind("checkout.limit", gated);
   pipeline.set_policy_mode("aimd", Mode::kEnforce);
   pipeline.set_target_mode("checkout.limit", Mode::kEnforce);
   pipeline.use_pool(pool, 10 * kSec);
 
-  const Decision d = pipeline.submit("aimd", "v1", {Proposal::set("aimd", "checkout.limit", 105.0)}, "{}", 0)[0];
+  const Decision d =
+      pipeline.submit("aimd", "v1", {Proposal::set("aimd", "checkout.limit", 105.0)}, "{}", 0)[0];
   CHECK(d.outcome.empty());  // in flight: the intent is recorded, the engine moves on
   CHECK(pipeline.in_flight() == 1);
   CHECK(log.size() == 1);
@@ -395,11 +412,13 @@ TEST_CASE("a cooldown counts from the decision, however late the actuator answer
     std::this_thread::yield();
   }
   REQUIRE(*guard.value("checkout.limit") == 105);
-  const Decision next = pipeline.submit("aimd", "v1", {Proposal::set("aimd", "checkout.limit", 110.0)}, "{}", 2 * kSec)[0];
+  const Decision next = pipeline.submit(
+      "aimd", "v1", {Proposal::set("aimd", "checkout.limit", 110.0)}, "{}", 2 * kSec)[0];
   CHECK(next.verdict.allowed());
 }
 
-TEST_CASE("an actuation past its timeout is reported, counted as applied, and its late result dropped") {
+TEST_CASE(
+    "an actuation past its timeout is reported, counted as applied, and its late result dropped") {
   ManualClock clock;
   ActuatorPool pool(1, clock);
   Guard guard({limit_spec()}, {}, {});
@@ -415,7 +434,7 @@ TEST_CASE("an actuation past its timeout is reported, counted as applied, and it
   CHECK(pipeline.in_flight() == 0);
   CHECK(pool.in_flight() == 0);
   CHECK(*guard.value("checkout.limit") == 105);  // unknown: the safe side for cooldowns
-  gated.release();  // the late answer changes nothing
+  gated.release();                               // the late answer changes nothing
   const auto late = pool.collect();
   CHECK(late.empty());
 }
@@ -440,12 +459,16 @@ TEST_CASE("a named action with an automatic undo is undone when its time is up")
   FakeActuator disabler;
   FakeActuator enabler;
   std::vector<nlohmann::json> log;
-  EffectPipeline pipeline(guard, {}, nullptr, [&](const std::string& line) { log.push_back(nlohmann::json::parse(line)); });
+  EffectPipeline pipeline(guard, {}, nullptr, [&](const std::string& line) {
+    log.push_back(nlohmann::json::parse(line));
+  });
   pipeline.bind("disable_rule", disabler);
   pipeline.bind("enable_rule", enabler);
   pipeline.set_policy_mode("circuit", Mode::kEnforce);
   pipeline.set_target_mode("disable_rule", Mode::kEnforce);
-  const auto d = pipeline.submit("circuit", "v1", {Proposal::act("circuit", "disable_rule", {{"rule", std::string("geo-block")}})}, "{}", 0);
+  const auto d = pipeline.submit(
+      "circuit", "v1",
+      {Proposal::act("circuit", "disable_rule", {{"rule", std::string("geo-block")}})}, "{}", 0);
   REQUIRE(d[0].outcome == "applied");
   pipeline.tick(899 * kSec);
   CHECK(enabler.calls.empty());
@@ -459,7 +482,8 @@ TEST_CASE("a named action with an automatic undo is undone when its time is up")
   CHECK(enabler.calls.size() == 1);  // once
 }
 
-TEST_CASE("restart: pending proposals, verifications and undos come back; applied values are kept") {
+TEST_CASE(
+    "restart: pending proposals, verifications and undos come back; applied values are kept") {
   TempDir dir;
   const std::string db = dir.file("audit.db");
   ParameterSpec spec = limit_spec();
@@ -484,10 +508,17 @@ TEST_CASE("restart: pending proposals, verifications and undos come back; applie
     FakeActuator limit, rules;
     EffectPipeline pipeline(guard, {}, store.get());
     wire(pipeline, limit, rules);
-    REQUIRE(pipeline.submit("aimd", "v1", {Proposal::set("aimd", "checkout.limit", 110.0)}, "{}", 0)[0].outcome == "applied");
-    pipeline.submit("aimd", "v1", {Proposal::act("aimd", "disable_rule", {{"rule", std::string("geo-block")}})}, "{}", 0);
+    REQUIRE(
+        pipeline.submit("aimd", "v1", {Proposal::set("aimd", "checkout.limit", 110.0)}, "{}", 0)[0]
+            .outcome == "applied");
+    pipeline.submit("aimd", "v1",
+                    {Proposal::act("aimd", "disable_rule", {{"rule", std::string("geo-block")}})},
+                    "{}", 0);
     pipeline.set_target_mode("checkout.limit", Mode::kPropose);
-    proposal_id = pipeline.submit("aimd", "v1", {Proposal::set("aimd", "checkout.limit", 115.0)}, "{}", 10 * kSec)[0].id;
+    proposal_id = pipeline
+                      .submit("aimd", "v1", {Proposal::set("aimd", "checkout.limit", 115.0)}, "{}",
+                              10 * kSec)[0]
+                      .id;
     store->save_state("guard", guard.save_state(), 10 * kSec);
     const auto params = store->parameters();
     REQUIRE(params.size() == 1);
@@ -530,7 +561,8 @@ TEST_CASE("each mode's record, byte for byte, in the decision log file") {
   pipeline.bind("checkout.limit", actuator);
   const Nanos t = Nanos{1'795'168'800} * kSec;  // 2026-11-20T10:00:00Z
   const auto one = [&](double value) {
-    pipeline.submit("aimd", "abc123", {Proposal::set("aimd", "checkout.limit", value, "p99=412ms")}, R"({"p99":412})", t);
+    pipeline.submit("aimd", "abc123", {Proposal::set("aimd", "checkout.limit", value, "p99=412ms")},
+                    R"({"p99":412})", t);
   };
   one(200);  // observe (the default)
   pipeline.set_policy_mode("aimd", Mode::kAdvise);
@@ -541,17 +573,29 @@ TEST_CASE("each mode's record, byte for byte, in the decision log file") {
   pipeline.set_policy_mode("aimd", Mode::kEnforce);
   one(117);
   const std::string head = R"({"id":)";
-  const std::string common = R"(,"at":"2026-11-20T10:00:00.000Z","policy":"aimd","policy_version":"abc123","kind":"set","target":"checkout.limit",)";
+  const std::string common =
+      R"(,"at":"2026-11-20T10:00:00.000Z","policy":"aimd","policy_version":"abc123","kind":"set","target":"checkout.limit",)";
   const std::string expected =
-      head + "1" + common + R"("proposed":200,"reason":"p99=412ms","evidence":{"p99":412},"verdict":"clamp","verdict_reason":"step","explain":"clamp: step: checkout.limit 100 -> 200 limited to one step, 110","current":100,"value":110,"mode":"observe","outcome":"shadow","detail":"would clamp: step: checkout.limit 100 -> 200 limited to one step, 110"})" "\n" +
-      head + "2" + common + R"("proposed":115,"reason":"p99=412ms","evidence":{"p99":412},"verdict":"allow","verdict_reason":"ok","explain":"allow: ok: checkout.limit 110 -> 115","current":110,"value":115,"mode":"advise","outcome":"advised","detail":"allow: ok: checkout.limit 110 -> 115"})" "\n" +
-      head + "3" + common + R"("proposed":116,"reason":"p99=412ms","evidence":{"p99":412},"verdict":"allow","verdict_reason":"ok","explain":"allow: ok: checkout.limit 110 -> 116","current":110,"value":116,"mode":"propose","outcome":"pending","detail":"waiting for approval"})" "\n" +
-      head + "4" + common + R"("proposed":117,"reason":"p99=412ms","evidence":{"p99":412},"verdict":"allow","verdict_reason":"ok","explain":"allow: ok: checkout.limit 110 -> 117","current":110,"value":117,"mode":"enforce","outcome":"","detail":""})" "\n" +
-      head + "4" + common + R"("proposed":117,"reason":"p99=412ms","evidence":{"p99":412},"verdict":"allow","verdict_reason":"ok","explain":"allow: ok: checkout.limit 110 -> 117","current":110,"value":117,"mode":"enforce","outcome":"applied","detail":"ok"})" "\n";
+      head + "1" + common +
+      R"("proposed":200,"reason":"p99=412ms","evidence":{"p99":412},"verdict":"clamp","verdict_reason":"step","explain":"clamp: step: checkout.limit 100 -> 200 limited to one step, 110","current":100,"value":110,"mode":"observe","outcome":"shadow","detail":"would clamp: step: checkout.limit 100 -> 200 limited to one step, 110"})"
+      "\n" +
+      head + "2" + common +
+      R"("proposed":115,"reason":"p99=412ms","evidence":{"p99":412},"verdict":"allow","verdict_reason":"ok","explain":"allow: ok: checkout.limit 110 -> 115","current":110,"value":115,"mode":"advise","outcome":"advised","detail":"allow: ok: checkout.limit 110 -> 115"})"
+      "\n" +
+      head + "3" + common +
+      R"("proposed":116,"reason":"p99=412ms","evidence":{"p99":412},"verdict":"allow","verdict_reason":"ok","explain":"allow: ok: checkout.limit 110 -> 116","current":110,"value":116,"mode":"propose","outcome":"pending","detail":"waiting for approval"})"
+      "\n" +
+      head + "4" + common +
+      R"("proposed":117,"reason":"p99=412ms","evidence":{"p99":412},"verdict":"allow","verdict_reason":"ok","explain":"allow: ok: checkout.limit 110 -> 117","current":110,"value":117,"mode":"enforce","outcome":"","detail":""})"
+      "\n" +
+      head + "4" + common +
+      R"("proposed":117,"reason":"p99=412ms","evidence":{"p99":412},"verdict":"allow","verdict_reason":"ok","explain":"allow: ok: checkout.limit 110 -> 117","current":110,"value":117,"mode":"enforce","outcome":"applied","detail":"ok"})"
+      "\n";
   CHECK(setpoint::testing::read_file(dir.file("decisions.jsonl")) == expected);
 }
 
-TEST_CASE("an idle pipeline's ticks write nothing: its recovery document is saved only when it changes") {
+TEST_CASE(
+    "an idle pipeline's ticks write nothing: its recovery document is saved only when it changes") {
   World w;
   const auto updated_at = [&] {
     sqlite3* db = nullptr;

@@ -46,14 +46,24 @@ TEST_CASE("named action arguments are checked against the schema") {
   // Free text never passes: only the allow-listed values.
   CHECK(g.vet(act("fraud-velocity; rm -rf /"), 0).reason == Reason::kBadArgument);
   CHECK(g.vet(Proposal::act("circuit", "disable_rule", {}), 0).reason == Reason::kBadArgument);
-  CHECK(g.vet(Proposal::act("circuit", "disable_rule", {{"rule", 5.0}}), 0).reason == Reason::kBadArgument);
-  CHECK(g.vet(Proposal::act("circuit", "disable_rule", {{"rule", std::string("geo-block")}, {"extra", 1.0}}), 0).reason ==
+  CHECK(g.vet(Proposal::act("circuit", "disable_rule", {{"rule", 5.0}}), 0).reason ==
         Reason::kBadArgument);
-  CHECK(g.vet(Proposal::act("circuit", "disable_rule", {{"rule", std::string("geo-block")}, {"minutes", 61.0}}), 0).reason ==
-        Reason::kBadArgument);
-  CHECK(g.vet(Proposal::act("circuit", "disable_rule", {{"rule", std::string("geo-block")}, {"minutes", 1.5}}), 0).reason ==
-        Reason::kBadArgument);
-  CHECK(g.vet(Proposal::act("circuit", "disable_rule", {{"rule", std::string("geo-block")}, {"minutes", 15.0}}), 0).allowed());
+  CHECK(g.vet(Proposal::act("circuit", "disable_rule",
+                            {{"rule", std::string("geo-block")}, {"extra", 1.0}}),
+              0)
+            .reason == Reason::kBadArgument);
+  CHECK(g.vet(Proposal::act("circuit", "disable_rule",
+                            {{"rule", std::string("geo-block")}, {"minutes", 61.0}}),
+              0)
+            .reason == Reason::kBadArgument);
+  CHECK(g.vet(Proposal::act("circuit", "disable_rule",
+                            {{"rule", std::string("geo-block")}, {"minutes", 1.5}}),
+              0)
+            .reason == Reason::kBadArgument);
+  CHECK(g.vet(Proposal::act("circuit", "disable_rule",
+                            {{"rule", std::string("geo-block")}, {"minutes", 15.0}}),
+              0)
+            .allowed());
   CHECK(g.vet(act("geo-block", "other"), 0).reason == Reason::kNotGranted);
 }
 
@@ -76,7 +86,8 @@ TEST_CASE("a named action's own per-hour cap") {
   CHECK(apply(g, act("fraud-velocity"), kSec).allowed());
   const Verdict v = g.vet(act("geo-block"), 2 * kSec);
   CHECK(v.reason == Reason::kActionCap);
-  CHECK(explain(v, "disable_rule") == "block: action_cap: disable_rule ran 2 times in the last hour (lifts in 59m58s)");
+  CHECK(explain(v, "disable_rule") ==
+        "block: action_cap: disable_rule ran 2 times in the last hour (lifts in 59m58s)");
 }
 
 TEST_CASE("actions and parameter changes share the global cap") {

@@ -1,8 +1,7 @@
-#include <catch2/catch.hpp>
-
-#include <cmath>
-
 #include "setpoint/guard/guard.hpp"
+
+#include <catch2/catch.hpp>
+#include <cmath>
 
 using namespace setpoint;
 
@@ -21,7 +20,9 @@ ParameterSpec concurrency() {
   return p;
 }
 
-Guard guard_with(ParameterSpec p, GuardLimits limits = {}) { return Guard({std::move(p)}, {}, limits); }
+Guard guard_with(ParameterSpec p, GuardLimits limits = {}) {
+  return Guard({std::move(p)}, {}, limits);
+}
 
 Proposal set(double value, std::string policy = "aimd") {
   return Proposal::set(std::move(policy), "checkout.max_concurrency", value);
@@ -45,8 +46,10 @@ TEST_CASE("unknown targets and targets not granted are blocked") {
 
 TEST_CASE("wrong types, NaN and infinities are blocked; ints round") {
   Guard g = guard_with(concurrency());
-  CHECK(g.vet(Proposal::set("aimd", "checkout.max_concurrency", true), 0).reason == Reason::kWrongType);
-  CHECK(g.vet(Proposal::set("aimd", "checkout.max_concurrency", std::string("9")), 0).reason == Reason::kWrongType);
+  CHECK(g.vet(Proposal::set("aimd", "checkout.max_concurrency", true), 0).reason ==
+        Reason::kWrongType);
+  CHECK(g.vet(Proposal::set("aimd", "checkout.max_concurrency", std::string("9")), 0).reason ==
+        Reason::kWrongType);
   CHECK(g.vet(set(std::nan("")), 0).reason == Reason::kNotFinite);
   CHECK(g.vet(set(INFINITY), 0).reason == Reason::kNotFinite);
   const Verdict v = g.vet(set(120.4), 0);
@@ -70,8 +73,10 @@ TEST_CASE("bools and enums take their own types") {
   const Verdict v = g.vet(Proposal::set("p", "routing", std::string("secondary")), 0);
   CHECK(v.kind == VerdictKind::kAllow);
   CHECK(v.value == 1);
-  CHECK(g.vet(Proposal::set("p", "routing", std::string("tertiary")), 0).reason == Reason::kWrongType);
-  CHECK(g.vet(Proposal::set("p", "routing", std::string("primary")), 0).reason == Reason::kNoChange);
+  CHECK(g.vet(Proposal::set("p", "routing", std::string("tertiary")), 0).reason ==
+        Reason::kWrongType);
+  CHECK(g.vet(Proposal::set("p", "routing", std::string("primary")), 0).reason ==
+        Reason::kNoChange);
 }
 
 TEST_CASE("hard bounds clamp and report saturation") {
@@ -197,7 +202,8 @@ TEST_CASE("sustained: m of the last n evaluations must agree on the direction") 
   CHECK(g.vet(set(120), 2 * kSec).reason == Reason::kNotSustained);  // up: 2 of 4
   v = g.vet(set(125), 3 * kSec);                                     // up: 3 of 4
   CHECK(v.allowed());
-  CHECK(explain(g.vet(set(90), 4 * kSec), "c") == "block: not_sustained: c 100 -> 90: only 2 of the last 4 evaluations agree");
+  CHECK(explain(g.vet(set(90), 4 * kSec), "c") ==
+        "block: not_sustained: c 100 -> 90: only 2 of the last 4 evaluations agree");
 }
 
 TEST_CASE("a single spike never acts under a sustained requirement") {

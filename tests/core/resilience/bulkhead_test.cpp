@@ -1,9 +1,9 @@
-#include <catch2/catch.hpp>
+#include "setpoint/resilience/bulkhead.hpp"
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <thread>
 
-#include "setpoint/resilience/bulkhead.hpp"
 #include "support/call_outcomes.hpp"
 
 using namespace setpoint;
@@ -37,14 +37,16 @@ TEST_CASE("bulkhead: the limit holds, is tunable live, and rejections are record
         std::map<std::string, std::uint64_t>{{"ok", 2}, {"error", 1}, {"rejected", 3}});
 }
 
-TEST_CASE("bulkhead: a caller waits in the bounded queue and gets the next free permit; past the queue, rejected") {
+TEST_CASE(
+    "bulkhead: a caller waits in the bounded queue and gets the next free permit; past the queue, "
+    "rejected") {
   Adaptive<long long> limit(1);
   Bulkhead bulkhead(limit, 1);
   REQUIRE(bulkhead.try_acquire());
   std::atomic<int> got{-1};
   std::thread waiter([&] { got = bulkhead.acquire(std::chrono::seconds(30)) ? 1 : 0; });
   while (bulkhead.waiting() == 0) std::this_thread::yield();  // it is queued
-  CHECK_FALSE(bulkhead.acquire(std::chrono::seconds(30)));     // the queue (1) is full
+  CHECK_FALSE(bulkhead.acquire(std::chrono::seconds(30)));    // the queue (1) is full
   CHECK(got == -1);
   bulkhead.release();
   waiter.join();
@@ -62,7 +64,8 @@ TEST_CASE("bulkhead: a release can carry the call's latency into the recorded se
   REQUIRE(bulkhead.try_acquire());
   bulkhead.release(CallOutcome::kSuccess, 42.0);
   sketch::Accumulator scratch;
-  const auto stats = aggregator.read(*aggregator.find("bulkhead{}"), clock.wall(), 60 * kSec, scratch);
+  const auto stats =
+      aggregator.read(*aggregator.find("bulkhead{}"), clock.wall(), 60 * kSec, scratch);
   CHECK(stats->count == 1);
   CHECK(stats->max == 42.0);
   CHECK(bulkhead.in_flight() == 0);

@@ -1,8 +1,8 @@
-#include <catch2/catch.hpp>
+#include "setpoint/resilience/call_recorder.hpp"
 
+#include <catch2/catch.hpp>
 #include <thread>
 
-#include "setpoint/resilience/call_recorder.hpp"
 #include "support/call_outcomes.hpp"
 
 using namespace setpoint;

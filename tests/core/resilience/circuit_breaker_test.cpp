@@ -1,6 +1,7 @@
+#include "setpoint/resilience/circuit_breaker.hpp"
+
 #include <catch2/catch.hpp>
 
-#include "setpoint/resilience/circuit_breaker.hpp"
 #include "support/call_outcomes.hpp"
 
 using namespace setpoint;
@@ -52,7 +53,9 @@ TEST_CASE("circuit breaker: opens on the failure rate past the minimum, waits, p
   CHECK(outcomes(aggregator, "breaker{}", clock.wall()).at("rejected") == 2);
 }
 
-TEST_CASE("circuit breaker: slow calls open it; a failed probe opens it again; old buckets fall out of the window") {
+TEST_CASE(
+    "circuit breaker: slow calls open it; a failed probe opens it again; old buckets fall out of "
+    "the window") {
   BreakerSettings settings;
   settings.minimum_calls.set(4);
   settings.slow_call_rate.set(0.75);

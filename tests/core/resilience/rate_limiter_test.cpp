@@ -1,6 +1,7 @@
+#include "setpoint/resilience/rate_limiter.hpp"
+
 #include <catch2/catch.hpp>
 
-#include "setpoint/resilience/rate_limiter.hpp"
 #include "support/call_outcomes.hpp"
 
 using namespace setpoint;
@@ -12,7 +13,9 @@ constexpr Nanos kMs = kNanosPerMilli;
 constexpr Nanos kSec = kNanosPerSecond;
 }  // namespace
 
-TEST_CASE("rate limiter: GCRA lets the burst through, then one call per interval; the quota changes live") {
+TEST_CASE(
+    "rate limiter: GCRA lets the burst through, then one call per interval; the quota changes "
+    "live") {
   ManualClock clock(100 * kSec);
   Adaptive<double> rate(10);  // one per 100 ms
   Adaptive<double> burst(3);
@@ -51,7 +54,7 @@ TEST_CASE("keyed rate limiter: each key its own state; one key tightened alone; 
   CHECK(limiter.try_acquire_at("a", t));
   CHECK_FALSE(limiter.try_acquire_at("a", t));
   CHECK(limiter.try_acquire_at("b", t));  // b is not a's neighbour
-  limiter.set_key_rate("b", 0.0);           // b abuses: shut b only
+  limiter.set_key_rate("b", 0.0);         // b abuses: shut b only
   CHECK_FALSE(limiter.try_acquire_at("b", t + 5 * kSec));
   CHECK(limiter.try_acquire_at("a", t + 5 * kSec));
   limiter.set_key_rate("b", std::nullopt);
@@ -62,7 +65,9 @@ TEST_CASE("keyed rate limiter: each key its own state; one key tightened alone; 
   CHECK(outcomes(aggregator, "limited{}", clock.wall()).at("rejected") == 3);
 }
 
-TEST_CASE("rate limiter: a raised quota takes effect within one interval, not after the old rate's debt") {
+TEST_CASE(
+    "rate limiter: a raised quota takes effect within one interval, not after the old rate's "
+    "debt") {
   // Found with the adaptive_rate_limit cookbook: a client cut to 1/s (burst 10), given 11/s
   // back, was refused for another 9 s — the theoretical arrival time still ran 10 s ahead.
   ManualClock clock(100 * kSec);
@@ -70,8 +75,9 @@ TEST_CASE("rate limiter: a raised quota takes effect within one interval, not af
   RateLimiter limiter(rate, burst, clock);
   const Nanos t = 100 * kSec;
   int allowed = 0;
-  for (int i = 0; i < 100; ++i) allowed += limiter.try_acquire_at(t + i * 10 * kMs);  // 100/s for a second
-  CHECK(allowed == 10);  // the burst
+  for (int i = 0; i < 100; ++i)
+    allowed += limiter.try_acquire_at(t + i * 10 * kMs);  // 100/s for a second
+  CHECK(allowed == 10);                                   // the burst
   rate.set(11);
   const Nanos raised = t + kSec;
   allowed = 0;
@@ -82,6 +88,7 @@ TEST_CASE("rate limiter: a raised quota takes effect within one interval, not af
   Adaptive<double> steady(10), three(3);
   RateLimiter fixed(steady, three, clock);
   allowed = 0;
-  for (int i = 0; i < 1000; ++i) allowed += fixed.try_acquire_at(t + i * kMs);  // 1000/s for a second
+  for (int i = 0; i < 1000; ++i)
+    allowed += fixed.try_acquire_at(t + i * kMs);  // 1000/s for a second
   CHECK(allowed == 3 + 9);  // the burst, then one each 100 ms: at 100, 200, ... 900 ms
 }

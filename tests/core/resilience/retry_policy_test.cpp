@@ -1,8 +1,8 @@
-#include <catch2/catch.hpp>
+#include "setpoint/resilience/retry_policy.hpp"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 
-#include "setpoint/resilience/retry_policy.hpp"
 #include "support/call_outcomes.hpp"
 
 using namespace setpoint;
@@ -14,7 +14,9 @@ constexpr Nanos kMs = kNanosPerMilli;
 constexpr Nanos kSec = kNanosPerSecond;
 }  // namespace
 
-TEST_CASE("retry policy: transient only, attempts, full-jitter backoff, the latency budget, the shared budget") {
+TEST_CASE(
+    "retry policy: transient only, attempts, full-jitter backoff, the latency budget, the shared "
+    "budget") {
   ManualClock clock(0);
   RetrySettings settings;
   settings.max_attempts.set(4);
@@ -29,7 +31,8 @@ TEST_CASE("retry policy: transient only, attempts, full-jitter backoff, the late
     const double cap = std::min(250.0, 100.0 * (1 << (attempt - 1)));
     double lo = 1e9, hi = 0;
     for (int i = 0; i < 2000; ++i) {
-      const double ms = static_cast<double>(*policy.next(attempt, AttemptResult::kTransient, 0, 0)) / kMs;
+      const double ms =
+          static_cast<double>(*policy.next(attempt, AttemptResult::kTransient, 0, 0)) / kMs;
       lo = std::min(lo, ms);
       hi = std::max(hi, ms);
     }
@@ -51,7 +54,9 @@ TEST_CASE("retry policy: transient only, attempts, full-jitter backoff, the late
   CHECK(budgeted.denied() == 40);
 }
 
-TEST_CASE("retry policy: run() retries a flaky call, sleeping on the injected clock, and records the request") {
+TEST_CASE(
+    "retry policy: run() retries a flaky call, sleeping on the injected clock, and records the "
+    "request") {
   ManualClock clock(100 * kSec);
   Aggregator aggregator(with_rejected());
   CallRecorder recorder(aggregator, "payments", {}, clock);
@@ -61,7 +66,9 @@ TEST_CASE("retry policy: run() retries a flaky call, sleeping on the injected cl
   RetryPolicy policy(settings, &budget, &recorder, 3);
   int calls = 0;
   const auto sleep = [&](Nanos wait) { clock.advance(wait); };
-  const auto flaky = [&] { return ++calls < 3 ? AttemptResult::kTransient : AttemptResult::kSuccess; };
+  const auto flaky = [&] {
+    return ++calls < 3 ? AttemptResult::kTransient : AttemptResult::kSuccess;
+  };
   budget.on_request();
   budget.on_request();  // two tokens saved up for this request's two retries
   CHECK(policy.run(flaky, 0, clock, sleep) == AttemptResult::kSuccess);
@@ -74,5 +81,6 @@ TEST_CASE("retry policy: run() retries a flaky call, sleeping on the injected cl
   };
   CHECK(policy.run(broken, 0, clock, sleep) == AttemptResult::kPermanent);
   CHECK(calls == 1);
-  CHECK(outcomes(aggregator, "payments{}", clock.wall()) == std::map<std::string, std::uint64_t>{{"ok", 1}, {"error", 1}});
+  CHECK(outcomes(aggregator, "payments{}", clock.wall()) ==
+        std::map<std::string, std::uint64_t>{{"ok", 1}, {"error", 1}});
 }

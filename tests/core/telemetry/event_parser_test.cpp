@@ -1,8 +1,8 @@
-#include <catch2/catch.hpp>
+#include "setpoint/telemetry/event_parser.hpp"
 
+#include <catch2/catch.hpp>
 #include <string>
 
-#include "setpoint/telemetry/event_parser.hpp"
 #include "setpoint/base/timestamp.hpp"
 
 using namespace setpoint;
@@ -20,7 +20,8 @@ struct Parse {
   std::optional<Rejection> operator()(std::string_view line) {
     buffer.assign(line);
     buffer.append(EventParser::kPadding, '\0');
-    if (auto reason = parser.parse(std::string_view(buffer.data(), line.size()), event)) return reason;
+    if (auto reason = parser.parse(std::string_view(buffer.data(), line.size()), event))
+      return reason;
     return parser.parse_labels(event);
   }
 };
@@ -29,7 +30,8 @@ struct Parse {
 
 TEST_CASE("a canonical event parses") {
   Parse parse;
-  REQUIRE(!parse(R"({"ts":"2026-11-20T10:00:00Z","metric":"http.server","labels":{"service":"checkout","code":503,"canary":true},"latency_ms":12.5,"outcome":"error","trace_id":"t1"})"));
+  REQUIRE(!parse(
+      R"({"ts":"2026-11-20T10:00:00Z","metric":"http.server","labels":{"service":"checkout","code":503,"canary":true},"latency_ms":12.5,"outcome":"error","trace_id":"t1"})"));
   CHECK(parse.event.metric == "http.server");
   CHECK(parse.event.ts == parse_rfc3339("2026-11-20T10:00:00Z"));
   CHECK(parse.event.value == 12.5);
@@ -42,7 +44,8 @@ TEST_CASE("a canonical event parses") {
 
 TEST_CASE("the issue's component/action record is ingested as it is") {
   Parse parse;
-  REQUIRE(!parse(R"({"timestamp":"2026-11-20T10:00:00Z","trace_id":"a1","session_id":"s9","component":"checkout","action":"pay","result":"error","latency_ms":812,"error_code":"E503","schema_version":2})"));
+  REQUIRE(!parse(
+      R"({"timestamp":"2026-11-20T10:00:00Z","trace_id":"a1","session_id":"s9","component":"checkout","action":"pay","result":"error","latency_ms":812,"error_code":"E503","schema_version":2})"));
   CHECK(parse.event.metric == "checkout.pay");
   CHECK(parse.event.outcome == OutcomeSet::kError);
   CHECK(parse.event.value == 812);
@@ -146,7 +149,8 @@ TEST_CASE("schema versions and required fields from config") {
   schema.require_ts = true;
   Parse parse(schema);
   CHECK(!parse(R"({"ts":1,"metric":"a","schema_version":2,"trace_id":"x"})"));
-  CHECK(parse(R"({"ts":1,"metric":"a","schema_version":1,"trace_id":"x"})") == Rejection::kSchemaVersion);
+  CHECK(parse(R"({"ts":1,"metric":"a","schema_version":1,"trace_id":"x"})") ==
+        Rejection::kSchemaVersion);
   CHECK(parse(R"({"ts":1,"metric":"a"})") == Rejection::kMissingField);
   CHECK(parse(R"({"metric":"a","trace_id":"x"})") == Rejection::kMissingField);
 }
@@ -182,7 +186,8 @@ TEST_CASE("without redaction, labels are deferred as raw bytes; with it, parsed 
   REQUIRE(!plain.parse_labels(event));
   CHECK(event.labels == std::vector<LabelView>{{"k", "v"}});
 
-  EventParser redacting({}, OutcomeSet{}, Redactor({{"user", RedactAction::kDrop}}, "0123456789abcdef"));
+  EventParser redacting({}, OutcomeSet{},
+                        Redactor({{"user", RedactAction::kDrop}}, "0123456789abcdef"));
   CHECK_FALSE(redacting.defers_labels());
   REQUIRE(!redacting.parse(std::string_view(line.data(), size), event));
   CHECK_FALSE(event.labels_deferred);
@@ -203,12 +208,17 @@ TEST_CASE("a field the schema does not use must still be JSON, and one object is
     CHECK(reason == Rejection::kMalformedJson);
     return parse.parser.detail();
   };
-  CHECK(detail(R"({"metric":"a","value":1,"junk":tru})") == "field \"junk\": a word that is not true, false or null");
-  CHECK(detail(R"({"metric":"a","junk":nul})") == "field \"junk\": a word that is not true, false or null");
-  CHECK(detail(R"({"metric":"a","junk":{"x":[1,2,fals]}})") == "field \"junk\": a word that is not true, false or null");
+  CHECK(detail(R"({"metric":"a","value":1,"junk":tru})") ==
+        "field \"junk\": a word that is not true, false or null");
+  CHECK(detail(R"({"metric":"a","junk":nul})") ==
+        "field \"junk\": a word that is not true, false or null");
+  CHECK(detail(R"({"metric":"a","junk":{"x":[1,2,fals]}})") ==
+        "field \"junk\": a word that is not true, false or null");
   CHECK(detail(R"({"metric":"a","junk":"\q"})") == "field \"junk\": a string with a bad escape");
-  CHECK(detail(R"({"metric":"a","value":1}{"metric":"b","value":2})") == "more after the JSON object: one object per line");
-  CHECK(detail(R"({"metric":"a"} x)") == "not valid JSON (a bracket, comma or colon out of place, or the line is cut short)");
+  CHECK(detail(R"({"metric":"a","value":1}{"metric":"b","value":2})") ==
+        "more after the JSON object: one object per line");
+  CHECK(detail(R"({"metric":"a"} x)") ==
+        "not valid JSON (a bracket, comma or colon out of place, or the line is cut short)");
   CHECK(!parse(R"({"metric":"a","junk":{"x":[1,2.5e3,"s",true,false,null,{}]}}   )"));
 }
 
@@ -220,7 +230,8 @@ TEST_CASE("a rejection says what is wrong with the line in words, not the parser
   CHECK(parse.parser.detail() == "field \"value\": expected a number");
 }
 
-TEST_CASE("numeric timestamps in the configured unit; milliseconds that look like seconds are marked") {
+TEST_CASE(
+    "numeric timestamps in the configured unit; milliseconds that look like seconds are marked") {
   TelemetrySchema seconds;
   seconds.ts_unit = TsUnit::kSeconds;
   Parse parse(seconds);
@@ -232,11 +243,16 @@ TEST_CASE("numeric timestamps in the configured unit; milliseconds that look lik
   CHECK(millis.event.ts_maybe_seconds);
   REQUIRE(!millis(R"({"ts":1795168800000,"metric":"jobs"})"));
   CHECK_FALSE(millis.event.ts_maybe_seconds);
-  CHECK(millis(R"({"ts":1795168800000000,"metric":"jobs"})") == Rejection::kBadTimestamp);  // microseconds
-  CHECK(millis.parser.detail() == "field \"ts\": epoch ms out of range (telemetry.mapping.ts_unit says what a number counts: s, ms, us or ns)");
+  CHECK(millis(R"({"ts":1795168800000000,"metric":"jobs"})") ==
+        Rejection::kBadTimestamp);  // microseconds
+  CHECK(millis.parser.detail() ==
+        "field \"ts\": epoch ms out of range (telemetry.mapping.ts_unit says what a number counts: "
+        "s, ms, us or ns)");
 }
 
-TEST_CASE("a status code is an outcome: 5xx is an error by default, ranges from config, the narrowest wins") {
+TEST_CASE(
+    "a status code is an outcome: 5xx is an error by default, ranges from config, the narrowest "
+    "wins") {
   TelemetrySchema schema;
   schema.outcome_codes = {{500, 599, "error"}, {504, 504, "timeout"}, {429, 429, "error"}};
   Parse parse(schema);
@@ -260,7 +276,9 @@ TEST_CASE("a constant metric name, and a missing metric named by the line's own 
   schema.label_fields = {"svc"};
   Parse without(schema);
   CHECK(without(R"({"svc":"a","value":1})") == Rejection::kMissingField);
-  CHECK(without.parser.detail() == "no metric: the line has none of op (telemetry.mapping.metric names them; metric_name gives every line one name)");
+  CHECK(without.parser.detail() ==
+        "no metric: the line has none of op (telemetry.mapping.metric names them; metric_name "
+        "gives every line one name)");
   schema.metric_fields = {{"service", "op"}};
   schema.metric_name = "rpc";
   schema.label_fields = {"svc", "method"};

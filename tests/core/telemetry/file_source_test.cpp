@@ -1,13 +1,13 @@
-#include <catch2/catch.hpp>
+#include "setpoint/telemetry/file_source.hpp"
 
 #include <sys/stat.h>
 
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <string>
 #include <vector>
 
-#include "setpoint/telemetry/file_source.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace setpoint;
@@ -92,7 +92,8 @@ TEST_CASE("rotation by rename: the old file is finished, then the new one is rea
   std::filesystem::rename(path, dir.file("events.jsonl.1"));
   write_file(path, "new1\nnew2\n");
   CHECK(source.poll(sink) == 4);
-  CHECK(sink.lines == std::vector<std::string>{"1", "2", "3", "last-without-newline", "new1", "new2"});
+  CHECK(sink.lines ==
+        std::vector<std::string>{"1", "2", "3", "last-without-newline", "new1", "new2"});
   CHECK(source.status().rotations == 1);
 }
 
@@ -196,7 +197,9 @@ TEST_CASE("a 10 MB line is dropped as it streams past; the lines around it arriv
   CHECK(source.status().too_long == 1);
 }
 
-TEST_CASE("what is not a regular file is refused with its reason, counted once, and never blocks a poll") {
+TEST_CASE(
+    "what is not a regular file is refused with its reason, counted once, and never blocks a "
+    "poll") {
   TempDir dir;
   FileSourceOptions o = options_for(dir);
   FileSource source(o);
@@ -211,7 +214,8 @@ TEST_CASE("what is not a regular file is refused with its reason, counted once, 
   std::filesystem::remove(o.path);
   std::filesystem::create_symlink("/dev/zero", o.path);
   CHECK(source.poll(sink) == 0);
-  CHECK(source.status().error == o.path + " is a character device, not a regular file: not followed");
+  CHECK(source.status().error ==
+        o.path + " is a character device, not a regular file: not followed");
   CHECK(source.status().refused == 2);
   // A directory was ignored in silence.
   std::filesystem::remove(o.path);
@@ -223,7 +227,8 @@ TEST_CASE("what is not a regular file is refused with its reason, counted once, 
   std::filesystem::remove(o.path);
   std::filesystem::create_symlink("/proc/self/maps", o.path);
   CHECK(source.poll(sink) == 0);
-  CHECK(source.status().error == o.path + " is a file the kernel makes up as it is read (/proc, /sys): not followed");
+  CHECK(source.status().error ==
+        o.path + " is a file the kernel makes up as it is read (/proc, /sys): not followed");
   CHECK(source.poll(sink) == 0);
   CHECK(source.status().refused == 4);
   // Back to a regular file: followed, and the refusal is gone.
@@ -250,7 +255,9 @@ TEST_CASE("a truncation followed at once by a longer write starts again from the
   CHECK(source.status().truncations == 1);
 }
 
-TEST_CASE("start_at_end follows only what is written after start, a half-written line included as a whole") {
+TEST_CASE(
+    "start_at_end follows only what is written after start, a half-written line included as a "
+    "whole") {
   TempDir dir;
   FileSourceOptions o = options_for(dir);
   o.start_at_end = true;

@@ -1,8 +1,7 @@
-#include <catch2/catch.hpp>
-
-#include <string>
-
 #include "setpoint/telemetry/handle_cache.hpp"
+
+#include <catch2/catch.hpp>
+#include <string>
 
 using namespace setpoint;
 
@@ -36,7 +35,8 @@ TEST_CASE("keys of every length up to a few words, including prefixes of each ot
 
 TEST_CASE("a full cache starts over instead of growing") {
   HandleCache cache(4);
-  for (std::uint32_t i = 0; i < 4; ++i) cache.insert("k" + std::to_string(i), SeriesHandle(i, nullptr));
+  for (std::uint32_t i = 0; i < 4; ++i)
+    cache.insert("k" + std::to_string(i), SeriesHandle(i, nullptr));
   CHECK(cache.size() == 4);
   cache.insert("k4", SeriesHandle(4, nullptr));
   CHECK(cache.size() == 1);

@@ -1,9 +1,9 @@
-#include <catch2/catch.hpp>
+#include "setpoint/telemetry/ingest.hpp"
 
+#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "setpoint/telemetry/ingest.hpp"
 #include "setpoint/base/timestamp.hpp"
 #include "support/temp_dir.hpp"
 
@@ -188,13 +188,14 @@ TEST_CASE("epoch seconds read as milliseconds: the skew's reason names the setti
   CHECK_FALSE(live.feed(R"({"ts":1795168800,"metric":"jobs"})"));
   CHECK(live.rejected(Rejection::kTimestampPast) == 1);
   CHECK(live.quarantined().back()["detail"].get<std::string>().find(
-            "(the number looks like epoch seconds: set telemetry.mapping.ts_unit: s)") != std::string::npos);
+            "(the number looks like epoch seconds: set telemetry.mapping.ts_unit: s)") !=
+        std::string::npos);
   // In event time, a first line in seconds starts the clock in 1970: every good line after it
   // is decades ahead, and says why.
   Pipeline events(TimeBase::kEvents);
   CHECK(events.feed(R"({"ts":1795168800,"metric":"jobs"})"));
   CHECK_FALSE(events.feed(R"({"ts":1795168801000,"metric":"jobs"})"));
   CHECK(events.quarantined().back()["detail"].get<std::string>().find(
-            "(the clock started at the first event, whose number looks like epoch seconds: set telemetry.mapping.ts_unit: s)") !=
-        std::string::npos);
+            "(the clock started at the first event, whose number looks like epoch seconds: set "
+            "telemetry.mapping.ts_unit: s)") != std::string::npos);
 }

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "setpoint/telemetry/redactor.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace setpoint;
 
@@ -17,9 +17,11 @@ TEST_CASE("the keyed hash is stable, keyed and short") {
 TEST_CASE("text redaction replaces values of redacted fields, valid JSON or not") {
   Redactor r({{"email", RedactAction::kDrop}, {"token", RedactAction::kHash}}, "k");
   CHECK(r.redact_text(R"({"email":"a@b.c","x":1})") == R"({"email":"[redacted]","x":1})");
-  CHECK(r.redact_text(R"({"labels":{"email" : "a\"b@c"}})") == R"({"labels":{"email" : "[redacted]"}})");
+  CHECK(r.redact_text(R"({"labels":{"email" : "a\"b@c"}})") ==
+        R"({"labels":{"email" : "[redacted]"}})");
   CHECK(r.redact_text(R"({"token":"abc")") == "{\"token\":\"" + r.hash("abc") + "\"");
-  CHECK(r.redact_text(R"({"token":12345,"y":2})") == "{\"token\":\"" + r.hash("12345") + "\",\"y\":2}");
+  CHECK(r.redact_text(R"({"token":12345,"y":2})") ==
+        "{\"token\":\"" + r.hash("12345") + "\",\"y\":2}");
   // A field name that is a value elsewhere is left alone.
   CHECK(r.redact_text(R"({"name":"email"})") == R"({"name":"email"})");
   // Truncated in the middle of the value: redacted to the end.

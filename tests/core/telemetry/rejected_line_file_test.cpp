@@ -1,12 +1,12 @@
-#include <catch2/catch.hpp>
+#include "setpoint/telemetry/rejected_line_file.hpp"
 
 #include <sys/stat.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "setpoint/telemetry/rejected_line_file.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace setpoint;
@@ -35,7 +35,8 @@ TEST_CASE("quarantine: a batch's lines are on disk once it is flushed, not at ex
   CHECK(lines_in(path) == 3);
   CHECK(q.written() == 3);
   // A batch of many is written before it ends.
-  for (int i = 0; i < 2000; ++i) q.add(0, Rejection::kMalformedJson, "not JSON", "http:1", std::string(100, 'x'));
+  for (int i = 0; i < 2000; ++i)
+    q.add(0, Rejection::kMalformedJson, "not JSON", "http:1", std::string(100, 'x'));
   CHECK(lines_in(path) > 3);
 }
 
@@ -44,7 +45,8 @@ TEST_CASE("quarantine: rotated to .1 at its size cap, and what a rotation drops 
   const std::string path = dir.file("q.jsonl");
   RejectedLineFile q(path, nullptr, 8192);
   for (int batch = 0; batch < 100; ++batch) {
-    for (int i = 0; i < 10; ++i) q.add(0, Rejection::kMalformedJson, "not JSON", "http:1", std::string(200, 'x'));
+    for (int i = 0; i < 10; ++i)
+      q.add(0, Rejection::kMalformedJson, "not JSON", "http:1", std::string(200, 'x'));
     q.flush();
   }
   // 1000 lines of ~300 bytes: never more than twice the cap on disk.

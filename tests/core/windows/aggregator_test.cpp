@@ -1,9 +1,8 @@
-#include <catch2/catch.hpp>
+#include "setpoint/windows/aggregator.hpp"
 
+#include <catch2/catch.hpp>
 #include <thread>
 #include <vector>
-
-#include "setpoint/windows/aggregator.hpp"
 
 using namespace setpoint;
 
@@ -19,8 +18,10 @@ TEST_CASE("series keys are canonical: sorted labels, escaped separators") {
 }
 
 TEST_CASE("series keys parse back into metric and labels, escapes included") {
-  for (const auto& [metric, labels] : std::vector<std::pair<std::string, Labels>>{
-           {"http", {}}, {"http", {{"az", "1"}, {"svc", "a"}}}, {"a,b{c}", {{"k", "x=y}"}, {"z\\", ","}}}}) {
+  for (const auto& [metric, labels] :
+       std::vector<std::pair<std::string, Labels>>{{"http", {}},
+                                                   {"http", {{"az", "1"}, {"svc", "a"}}},
+                                                   {"a,b{c}", {{"k", "x=y}"}, {"z\\", ","}}}}) {
     const auto parsed = parse_series_key(series_key(metric, labels));
     REQUIRE(parsed);
     CHECK(parsed->first == metric);
@@ -62,7 +63,8 @@ TEST_CASE("reads choose the resolution by span") {
   auto h = agg.resolve("jobs", {});
   // One event per second for 20 minutes, one in ten a failure.
   for (int s = 0; s < 1200; ++s) {
-    h.record(kBase + s * kSec, 2.0 * (s % 50 + 1), s % 10 == 0 ? OutcomeSet::kError : OutcomeSet::kOk);
+    h.record(kBase + s * kSec, 2.0 * (s % 50 + 1),
+             s % 10 == 0 ? OutcomeSet::kError : OutcomeSet::kOk);
   }
   sketch::Accumulator scratch;
   const Nanos now = kBase + 1199 * kSec;
@@ -150,7 +152,8 @@ TEST_CASE("threads record into their own shards; reads merge them exactly", "[co
       auto own = agg.resolve("own", {{"t", std::to_string(t)}});
       for (int i = 0; i < kEach; ++i) {
         const Nanos at = kBase + (i % 30) * kSec;
-        shared.record(at, static_cast<double>(i % 100 + 1), i % 4 == 0 ? OutcomeSet::kError : OutcomeSet::kOk);
+        shared.record(at, static_cast<double>(i % 100 + 1),
+                      i % 4 == 0 ? OutcomeSet::kError : OutcomeSet::kOk);
         own.record(at, OutcomeSet::kOk);
       }
     });

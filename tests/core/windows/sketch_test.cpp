@@ -1,11 +1,10 @@
-#include <catch2/catch.hpp>
+#include "setpoint/windows/sketch.hpp"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <random>
 #include <vector>
-
-#include "setpoint/windows/sketch.hpp"
 
 using namespace setpoint;
 using namespace setpoint::sketch;

@@ -1,8 +1,8 @@
-#include <catch2/catch.hpp>
+#include "setpoint/windows/snapshot.hpp"
 
+#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "setpoint/windows/snapshot.hpp"
 #include "setpoint/base/timestamp.hpp"
 
 using namespace setpoint;
@@ -11,7 +11,8 @@ TEST_CASE("the snapshot document has the agreed shape and exact numbers") {
   Aggregator agg({});
   const Nanos now = *parse_rfc3339("2026-11-20T10:00:00Z");
   auto h = agg.resolve("http", {{"svc", "a"}});
-  for (int i = 1; i <= 10; ++i) h.record(now, 10.0 * i, i == 10 ? OutcomeSet::kError : OutcomeSet::kOk);
+  for (int i = 1; i <= 10; ++i)
+    h.record(now, 10.0 * i, i == 10 ? OutcomeSet::kError : OutcomeSet::kOk);
   agg.resolve("jobs", {}).record(now, OutcomeSet::kOk);
 
   const auto windows = read_all(agg, now, 60 * kNanosPerSecond);

@@ -1,8 +1,7 @@
-#include <catch2/catch.hpp>
-
-#include <vector>
-
 #include "setpoint/windows/window.hpp"
+
+#include <catch2/catch.hpp>
+#include <vector>
 
 using namespace setpoint;
 
@@ -69,7 +68,8 @@ TEST_CASE("old buckets expire as time moves on, without any write") {
   bool late = false;
   const Nanos base = 5000 * kSec;
   for (int s = 0; s < 10; ++s) {
-    for (int i = 0; i <= s; ++i) ring.add_outcome(ring.slot_for(base + s * kSec, late), OutcomeSet::kOk);
+    for (int i = 0; i <= s; ++i)
+      ring.add_outcome(ring.slot_for(base + s * kSec, late), OutcomeSet::kOk);
   }
   // Buckets hold 1..10 events; the 10-bucket window at the last second holds all 55.
   CHECK(r.read(ring, base + 9 * kSec, 10).count == 55);
@@ -85,7 +85,8 @@ TEST_CASE("an idle gap clears exactly the buckets it skipped") {
   Reader r;
   bool late = false;
   const Nanos base = 7000 * kSec;
-  for (int s = 0; s < 10; ++s) ring.add_outcome(ring.slot_for(base + s * kSec, late), OutcomeSet::kOk);
+  for (int s = 0; s < 10; ++s)
+    ring.add_outcome(ring.slot_for(base + s * kSec, late), OutcomeSet::kOk);
   // Three idle seconds, then one event: the three reused slots must not keep old counts.
   ring.add_outcome(ring.slot_for(base + 13 * kSec, late), OutcomeSet::kOk);
   CHECK(r.read(ring, base + 13 * kSec, 10).count == 7);  // seconds 4..9 and 13

@@ -1,17 +1,18 @@
 // What the CLI clients make of the engine's answers: the line a person reads, and the exit
 // status a script reads.
+#include "commands/client_command.hpp"
+
 #include <arpa/inet.h>
-#include <catch2/catch.hpp>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <functional>
 #include <thread>
 
-#include "commands/client_command.hpp"
 #include "support/run_binary.hpp"
 
 using namespace setpoint::runner;
@@ -37,20 +38,34 @@ TEST_CASE("client: an approve answered 200 whose change failed exits non-zero an
   CHECK_FALSE(change_failed("approve", R"({"proposal":7})"));
   CHECK(client_text("approve", answer("applied")).rfind("proposal 7 approved\n", 0) == 0);
   // The line on stdout does not contradict stderr when the change did not happen.
-  CHECK(client_text("approve", answer("failed")).rfind("proposal 7 approved, but its change did not happen\n", 0) == 0);
-  CHECK(client_text("override", answer("failed")).rfind("- not pinned: the change to - did not happen\n", 0) == 0);
+  CHECK(client_text("approve", answer("failed"))
+            .rfind("proposal 7 approved, but its change did not happen\n", 0) == 0);
+  CHECK(client_text("override", answer("failed"))
+            .rfind("- not pinned: the change to - did not happen\n", 0) == 0);
 }
 
 // Whatever answers at --url is outside input: every command's text survives every shape of
 // JSON (a missing member once read through operator[] on a const document: undefined).
 TEST_CASE("client: answers of any shape are shown, never crash") {
-  const char* answers[] = {"[1,2]", "{\"x\":1}", "\"text\"", "null", "5", "[{}]", "[[]]", "{\"decision\":5}",
-                           "[{\"value\":-1,\"choices\":[1]}]", "[{\"value\":1e300,\"choices\":[]}]",
-                           "[{\"value\":0.5,\"choices\":\"ab\"}]", "[{\"name\":null,\"version\":7,\"reload\":3}]",
-                           "{\"series\":[1]}", "{\"until\":{},\"pinned_until\":[]}", "[{\"record\":\"r\"}]",
-                           "[{\"paused\":5,\"override\":\"x\"}]", "{\"decision\":{\"outcome\":5}}"};
-  for (const char* c : {"state", "policies", "params", "proposals", "pauses", "decisions", "approve", "reject", "pause",
-                        "resume", "override", "rollback", "reload"}) {
+  const char* answers[] = {"[1,2]",
+                           "{\"x\":1}",
+                           "\"text\"",
+                           "null",
+                           "5",
+                           "[{}]",
+                           "[[]]",
+                           "{\"decision\":5}",
+                           "[{\"value\":-1,\"choices\":[1]}]",
+                           "[{\"value\":1e300,\"choices\":[]}]",
+                           "[{\"value\":0.5,\"choices\":\"ab\"}]",
+                           "[{\"name\":null,\"version\":7,\"reload\":3}]",
+                           "{\"series\":[1]}",
+                           "{\"until\":{},\"pinned_until\":[]}",
+                           "[{\"record\":\"r\"}]",
+                           "[{\"paused\":5,\"override\":\"x\"}]",
+                           "{\"decision\":{\"outcome\":5}}"};
+  for (const char* c : {"state", "policies", "params", "proposals", "pauses", "decisions",
+                        "approve", "reject", "pause", "resume", "override", "rollback", "reload"}) {
     for (const char* a : answers) {
       INFO(c << " answered " << a);
       CHECK_FALSE(client_text(c, a).empty());
@@ -119,7 +134,8 @@ TEST_CASE("client: an endless, huge or trickling answer ends with exit 1 and say
     });
     const auto run = setpoint::testing::run_setpoint("params --json --url " + server.url());
     CHECK(run.status == 1);
-    CHECK(run.out == "setpoint params: the answer from " + server.url() + " is larger than 64 MiB\n");
+    CHECK(run.out ==
+          "setpoint params: the answer from " + server.url() + " is larger than 64 MiB\n");
   }
   SECTION("endless headers") {
     HostileServer server([](int fd) {
@@ -128,10 +144,12 @@ TEST_CASE("client: an endless, huge or trickling answer ends with exit 1 and say
       while (send_all(fd, header)) {
       }
     });
-    const auto run = setpoint::testing::run_setpoint("params --url " + server.url() + " --timeout 20s");
+    const auto run =
+        setpoint::testing::run_setpoint("params --url " + server.url() + " --timeout 20s");
     CHECK(run.status == 1);
-    const bool said = run.out.find("the answer is larger than any the engine sends") != std::string::npos ||
-                      run.out.find("no answer from") != std::string::npos;  // or httplib gave up first
+    const bool said =
+        run.out.find("the answer is larger than any the engine sends") != std::string::npos ||
+        run.out.find("no answer from") != std::string::npos;  // or httplib gave up first
     INFO(run.out);
     CHECK(said);
   }
@@ -140,25 +158,31 @@ TEST_CASE("client: an endless, huge or trickling answer ends with exit 1 and say
       if (!send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n")) return;
       while (send_all(fd, "[")) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     });
-    const auto run = setpoint::testing::run_setpoint("params --url " + server.url() + " --timeout 1s");
+    const auto run =
+        setpoint::testing::run_setpoint("params --url " + server.url() + " --timeout 1s");
     CHECK(run.status == 1);
     CHECK(run.out == "setpoint params: no complete answer within 1s from " + server.url() + "\n");
   }
-  SECTION("a status line of 100 KB") {  // httplib's std::regex recursed through it and overflowed the stack
+  SECTION("a status line of 100 KB") {  // httplib's std::regex recursed through it and overflowed
+                                        // the stack
     HostileServer server([](int fd) {
       send_all(fd, "HTTP/1.1 200 " + std::string(100000, 'O') + "\r\nContent-Length: 2\r\n\r\n[]");
     });
-    const auto run = setpoint::testing::run_setpoint("params --url " + server.url() + " --timeout 10s");
+    const auto run =
+        setpoint::testing::run_setpoint("params --url " + server.url() + " --timeout 10s");
     INFO(run.out);
     CHECK((run.status == 0 || run.status == 1));  // an answer or a refusal, never a signal
   }
   SECTION("valid JSON of another shape") {
     HostileServer server([](int fd) {
       const std::string body = R"([{"name":1},5,"x",null])";
-      send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+      send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) +
+                       "\r\n\r\n" + body);
     });
-    for (const char* command : {"params", "policies", "proposals", "state", "approve 1", "reload"}) {
-      const auto run = setpoint::testing::run_setpoint(std::string(command) + " --url " + server.url());
+    for (const char* command :
+         {"params", "policies", "proposals", "state", "approve 1", "reload"}) {
+      const auto run =
+          setpoint::testing::run_setpoint(std::string(command) + " --url " + server.url());
       INFO(command << ": " << run.out);
       CHECK(run.status == 0);
       CHECK(run.out.find("terminate") == std::string::npos);
@@ -178,5 +202,8 @@ TEST_CASE("client: a URL it cannot speak, or a bad --timeout, is refused with ex
 TEST_CASE("a word that names no command is said to be one, with the commands there are") {
   const auto run = setpoint::testing::run_setpoint("status");
   CHECK(run.status == 2);
-  CHECK(run.out.rfind("setpoint: \"status\" is not a command; the commands are stats, eval, check, test, run,", 0) == 0);
+  CHECK(
+      run.out.rfind(
+          "setpoint: \"status\" is not a command; the commands are stats, eval, check, test, run,",
+          0) == 0);
 }

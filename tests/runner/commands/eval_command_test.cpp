@@ -1,6 +1,5 @@
 // Runs the real `setpoint eval` on the example policy and on broken ones.
 #include <catch2/catch.hpp>
-
 #include <nlohmann/json.hpp>
 
 #include "support/run_binary.hpp"
@@ -11,8 +10,10 @@ using setpoint::testing::TempDir;
 using setpoint::testing::write_file;
 
 namespace {
-const std::string kPolicy = std::string(SETPOINT_SOURCE_DIR) + "/examples/policies/checkout_concurrency.lua";
-const std::string kFixture = std::string(SETPOINT_SOURCE_DIR) + "/examples/policies/checkout_concurrency.fixture.json";
+const std::string kPolicy =
+    std::string(SETPOINT_SOURCE_DIR) + "/examples/policies/checkout_concurrency.lua";
+const std::string kFixture =
+    std::string(SETPOINT_SOURCE_DIR) + "/examples/policies/checkout_concurrency.fixture.json";
 }  // namespace
 
 TEST_CASE("eval prints what the policy proposes") {
@@ -50,7 +51,8 @@ TEST_CASE("eval: a failing or runaway policy exits 1 with the reason; bad input 
   CHECK(result.out.find("windows.s.forever: not a span like 1m") != std::string::npos);
   // A count no integer holds is refused, not converted (that conversion is undefined).
   for (const char* count : {"1e300", "-1", "9.3e18"}) {
-    write_file(dir.file("huge.json"), std::string(R"({"windows": {"s": {"1m": {"outcomes": {"ok": )") + count + "}}}}}");
+    write_file(dir.file("huge.json"),
+               std::string(R"({"windows": {"s": {"1m": {"outcomes": {"ok": )") + count + "}}}}}");
     result = run_setpoint("eval " + kPolicy + " --fixture " + dir.file("huge.json"));
     CHECK(result.status == 2);
     CHECK(result.out.find("windows.s.1m.outcomes.ok: expected a count") != std::string::npos);
@@ -59,13 +61,16 @@ TEST_CASE("eval: a failing or runaway policy exits 1 with the reason; bad input 
   write_file(dir.file("fast.lua"), "return { every = '0ms', evaluate = function() end }");
   result = run_setpoint("eval " + dir.file("fast.lua") + " --fixture " + kFixture);
   CHECK(result.status == 1);
-  CHECK(result.out == "setpoint eval: " + dir.file("fast.lua") + ": every must be an interval of at least 100ms, like \"5s\"\n");
-  write_file(dir.file("late.lua"), "return { schedule = 'daily 25:99', evaluate = function() end }");
+  CHECK(result.out == "setpoint eval: " + dir.file("fast.lua") +
+                          ": every must be an interval of at least 100ms, like \"5s\"\n");
+  write_file(dir.file("late.lua"),
+             "return { schedule = 'daily 25:99', evaluate = function() end }");
   result = run_setpoint("eval " + dir.file("late.lua") + " --fixture " + kFixture);
   CHECK(result.status == 1);
   CHECK(result.out.find("schedule must be") != std::string::npos);
   write_file(dir.file("extra.json"), R"({"param": {}})");
   CHECK(run_setpoint("eval " + kPolicy + " --fixture " + dir.file("extra.json")).status == 2);
-  CHECK(run_setpoint("eval /nonexistent.lua --fixture " + kFixture).out == "setpoint eval: cannot open /nonexistent.lua: No such file or directory\n");
+  CHECK(run_setpoint("eval /nonexistent.lua --fixture " + kFixture).out ==
+        "setpoint eval: cannot open /nonexistent.lua: No such file or directory\n");
   CHECK(run_setpoint("eval " + kPolicy).status == 2);  // --fixture is required
 }

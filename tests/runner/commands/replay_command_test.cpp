@@ -1,6 +1,5 @@
 // `setpoint replay`: the whole engine over recorded telemetry, on the events' clock.
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -24,7 +23,8 @@ std::string telemetry() {
     for (int i = 0; i < 20; ++i) {
       const double ms = (s < 300 ? 80 : 400) + i;
       out += R"({"ts":")" + format_rfc3339(kStart + s * kNanosPerSecond + i * 50 * kNanosPerMilli) +
-             R"(","metric":"http.server","labels":{"service":"checkout"},"value":)" + std::to_string(ms) + R"(,"outcome":"ok"})" + "\n";
+             R"(","metric":"http.server","labels":{"service":"checkout"},"value":)" +
+             std::to_string(ms) + R"(,"outcome":"ok"})" + "\n";
     }
   }
   return out + "not json\n";
@@ -34,24 +34,30 @@ struct Replay {
   TempDir dir;
   Replay() {
     std::filesystem::create_directories(dir.path() / "policies");
-    write_file(dir.file("policies/limit.lua"),
-               "local aimd = require 'setpoint.aimd'\n"
-               "return { name = 'limit', every = '10s', params = { 'limit' },\n"
-               "  evaluate = function(ctx)\n"
-               "    local m = ctx:window('http.server', { service = 'checkout' }, '1m')\n"
-               "    if m.count < 100 then return end\n"
-               "    ctx:set('limit', aimd.next(ctx:param('limit'), m.p99 > 250), { reason = 'p99' })\n"
-               "  end }\n");
+    write_file(
+        dir.file("policies/limit.lua"),
+        "local aimd = require 'setpoint.aimd'\n"
+        "return { name = 'limit', every = '10s', params = { 'limit' },\n"
+        "  evaluate = function(ctx)\n"
+        "    local m = ctx:window('http.server', { service = 'checkout' }, '1m')\n"
+        "    if m.count < 100 then return end\n"
+        "    ctx:set('limit', aimd.next(ctx:param('limit'), m.p99 > 250), { reason = 'p99' })\n"
+        "  end }\n");
     write_file(dir.file("setpoint.yaml"),
                "engine: { tick: 1s, mode: enforce }\n"
-               "policies: { dir: " + dir.file("policies") + " }\n"
-               "parameters:\n"
-               "  limit: { type: int, initial: 100, min: 50, max: 150, policies: [limit], mode: enforce,\n"
-               "           up: { max_step: 5, cooldown: 30s }, down: { max_step: 50%, cooldown: 10s } }\n");
+               "policies: { dir: " +
+                   dir.file("policies") +
+                   " }\n"
+                   "parameters:\n"
+                   "  limit: { type: int, initial: 100, min: 50, max: 150, policies: [limit], "
+                   "mode: enforce,\n"
+                   "           up: { max_step: 5, cooldown: 30s }, down: { max_step: 50%, "
+                   "cooldown: 10s } }\n");
     write_file(dir.file("telemetry.jsonl"), telemetry());
   }
   BinaryRun run(const std::string& extra) {
-    return run_setpoint("replay --config " + dir.file("setpoint.yaml") + " --telemetry " + dir.file("telemetry.jsonl") + " " + extra);
+    return run_setpoint("replay --config " + dir.file("setpoint.yaml") + " --telemetry " +
+                        dir.file("telemetry.jsonl") + " " + extra);
   }
 };
 
@@ -91,10 +97,12 @@ TEST_CASE("replay --json: the decision timeline on the events' clock, then the s
   }
 }
 
-TEST_CASE("replay --from/--to: earlier events fill the windows, decisions start at --from; reading stops after --to") {
+TEST_CASE(
+    "replay --from/--to: earlier events fill the windows, decisions start at --from; reading stops "
+    "after --to") {
   Replay r;
-  const auto run = r.run("--json --from " + format_rfc3339(kStart + 400 * kNanosPerSecond) + " --to " +
-                         format_rfc3339(kStart + 460 * kNanosPerSecond));
+  const auto run = r.run("--json --from " + format_rfc3339(kStart + 400 * kNanosPerSecond) +
+                         " --to " + format_rfc3339(kStart + 460 * kNanosPerSecond));
   INFO(run.out);
   REQUIRE(run.status == 0);
   const auto lines = lines_of(run.out);
@@ -109,9 +117,12 @@ TEST_CASE("replay --from/--to: earlier events fill the windows, decisions start 
 
 TEST_CASE("replay: bad arguments are named") {
   Replay r;
-  CHECK(r.run("--from yesterday").out.find("--from \"yesterday\" is not an RFC 3339 time") != std::string::npos);
-  CHECK(r.run("--from 2026-11-20T09:00:00Z --to 2026-11-20T08:00:00Z").out.find("--from is after --to") != std::string::npos);
-  const auto missing = run_setpoint("replay --config " + r.dir.file("setpoint.yaml") + " --telemetry /nonexistent.jsonl");
+  CHECK(r.run("--from yesterday").out.find("--from \"yesterday\" is not an RFC 3339 time") !=
+        std::string::npos);
+  CHECK(r.run("--from 2026-11-20T09:00:00Z --to 2026-11-20T08:00:00Z")
+            .out.find("--from is after --to") != std::string::npos);
+  const auto missing = run_setpoint("replay --config " + r.dir.file("setpoint.yaml") +
+                                    " --telemetry /nonexistent.jsonl");
   CHECK(missing.status == 1);
   CHECK(missing.out.find("cannot read /nonexistent.jsonl") != std::string::npos);
 }

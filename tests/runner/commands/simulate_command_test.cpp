@@ -1,6 +1,5 @@
 // `setpoint simulate`: the real engine and a seed policy in a closed loop with the model.
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -16,10 +15,12 @@ namespace {
 const std::string kScenarios = std::string(SETPOINT_SOURCE_DIR) + "/examples/scenarios/";
 
 // The scenario `name` with its config edited by `edit`, in `dir`: a variant to compare with.
-std::string variant(const TempDir& dir, const std::string& name, const std::function<void(std::string&)>& edit) {
+std::string variant(const TempDir& dir, const std::string& name,
+                    const std::function<void(std::string&)>& edit) {
   std::string config = read_file(kScenarios + name + ".setpoint.yaml");
   const auto at = config.find("dir: ../../policies");
-  if (at != std::string::npos) config.replace(at, 19, "dir: " + std::string(SETPOINT_SOURCE_DIR) + "/policies");
+  if (at != std::string::npos)
+    config.replace(at, 19, "dir: " + std::string(SETPOINT_SOURCE_DIR) + "/policies");
   edit(config);
   write_file(dir.file("variant.setpoint.yaml"), config);
   std::string scenario = read_file(kScenarios + name + ".yaml");
@@ -44,7 +45,9 @@ json simulate(const std::string& scenario, int expected_status) {
 
 }  // namespace
 
-TEST_CASE("simulate: capacity drops 40 % under AIMD — converged in 4 ticks, goodput and p99 hold, no invariant broken") {
+TEST_CASE(
+    "simulate: capacity drops 40 % under AIMD — converged in 4 ticks, goodput and p99 hold, no "
+    "invariant broken") {
   const json r = simulate(kScenarios + "capacity_drop.yaml", 0);
   REQUIRE(r["phases"].size() == 3);
   const json& overload = r["phases"][1];
@@ -53,7 +56,8 @@ TEST_CASE("simulate: capacity drops 40 % under AIMD — converged in 4 ticks, go
   CHECK(overload["goodput_ratio"].get<double>() >= 0.9);
   CHECK(overload["p99_ms"].get<double>() <= 300);
   CHECK(overload["amplitude"].get<double>() <= 0.1);
-  CHECK(overload["knob_min"].get<double>() >= 75);  // settled near the ~86 the target allows at 600/s
+  CHECK(overload["knob_min"].get<double>() >=
+        75);  // settled near the ~86 the target allows at 600/s
   CHECK(overload["knob_max"].get<double>() <= 100);
   CHECK(r["phases"][2]["goodput_ratio"].get<double>() >= 0.9);
   CHECK(r["invariant_violations"]["applied_out_of_bounds"] == 0);
@@ -66,7 +70,12 @@ TEST_CASE("simulate: capacity drops 40 % under AIMD — converged in 4 ticks, go
 
 TEST_CASE("simulate: the same drop with the policy disabled collapses into timeouts") {
   TempDir dir;
-  const json r = simulate(variant(dir, "capacity_drop", [](std::string& c) { replace(c, "{ mode: enforce }", "{ mode: enforce, disabled: true }"); }), 1);
+  const json r =
+      simulate(variant(dir, "capacity_drop",
+                       [](std::string& c) {
+                         replace(c, "{ mode: enforce }", "{ mode: enforce, disabled: true }");
+                       }),
+               1);
   const json& overload = r["phases"][1];
   CHECK(overload["converged"] == false);
   CHECK(overload["p99_ms"].get<double>() > 1000);  // past the client's timeout
@@ -76,31 +85,54 @@ TEST_CASE("simulate: the same drop with the policy disabled collapses into timeo
 
 TEST_CASE("simulate: a bad scenario is named with its place") {
   TempDir dir;
-  write_file(dir.file("bad.yaml"), "name: x\nconfig: c.yaml\narrivals: [{ at: 5s, rps: 10 }]\ncapacity: [{ at: 0s, rps: 10 }]\nknobs: {}\n");
+  write_file(dir.file("bad.yaml"),
+             "name: x\nconfig: c.yaml\narrivals: [{ at: 5s, rps: 10 }]\ncapacity: [{ at: 0s, rps: "
+             "10 }]\nknobs: {}\n");
   const auto run = run_setpoint("simulate " + dir.file("bad.yaml"));
   CHECK(run.status == 2);
-  CHECK(run.out.find("bad.yaml:3:18: arrivals[0].at: the first point is at 0s") != std::string::npos);
-  write_file(dir.file("bad.yaml"), "name: x\nconfig: c.yaml\narrivals: [{ at: 0s, rps: 10 }]\ncapacity: [{ at: 0s, rps: 10 }]\nknobs: { dial: x }\n");
-  CHECK(run_setpoint("simulate " + dir.file("bad.yaml")).out.find("knobs: unknown key \"dial\"") != std::string::npos);
-  write_file(dir.file("bad.yaml"), "name: x\nconfig: c.yaml\nservice: { jitter: 0 }\narrivals: [{ at: 0s, rps: 10 }]\ncapacity: [{ at: 0s, rps: 10 }]\nknobs: {}\n");
-  CHECK(run_setpoint("simulate " + dir.file("bad.yaml")).out.find("bad.yaml:3:10: service: needs 0 < base_latency_ms < timeout_ms and 0 < jitter <= 2") != std::string::npos);
-  const std::string base = "name: x\nconfig: c.yaml\narrivals: [{ at: 0s, rps: 10 }]\ncapacity: [{ at: 0s, rps: 10 }]\nknobs: {}\n";
+  CHECK(run.out.find("bad.yaml:3:18: arrivals[0].at: the first point is at 0s") !=
+        std::string::npos);
+  write_file(dir.file("bad.yaml"),
+             "name: x\nconfig: c.yaml\narrivals: [{ at: 0s, rps: 10 }]\ncapacity: [{ at: 0s, rps: "
+             "10 }]\nknobs: { dial: x }\n");
+  CHECK(run_setpoint("simulate " + dir.file("bad.yaml")).out.find("knobs: unknown key \"dial\"") !=
+        std::string::npos);
+  write_file(dir.file("bad.yaml"),
+             "name: x\nconfig: c.yaml\nservice: { jitter: 0 }\narrivals: [{ at: 0s, rps: 10 "
+             "}]\ncapacity: [{ at: 0s, rps: 10 }]\nknobs: {}\n");
+  CHECK(run_setpoint("simulate " + dir.file("bad.yaml"))
+            .out.find("bad.yaml:3:10: service: needs 0 < base_latency_ms < timeout_ms and 0 < "
+                      "jitter <= 2") != std::string::npos);
+  const std::string base =
+      "name: x\nconfig: c.yaml\narrivals: [{ at: 0s, rps: 10 }]\ncapacity: [{ at: 0s, rps: 10 "
+      "}]\nknobs: {}\n";
   const auto error_of = [&](const std::string& extra) {
     write_file(dir.file("bad.yaml"), base + extra);
     const auto run = run_setpoint("simulate " + dir.file("bad.yaml"));
     CHECK(run.status == 2);
     return run.out;
   };
-  CHECK(error_of("error_rate: [{ at: 0s, ratio: 1.5 }]\n").find("bad.yaml:6:31: error_rate[0].ratio: is a share: at most 1") != std::string::npos);
-  CHECK(error_of("rules: [{ name: r }]\n").find("bad.yaml:6:9: rules[0]: needs name and rate") != std::string::npos);
-  CHECK(error_of("releases: {}\n").find("releases: needs every: the time between releases") != std::string::npos);
-  CHECK(error_of("expect: { phases: [{ goodput_ratio_min: 0.9 }] }\n").find("expect.phases[0]: needs from: the phase's start") != std::string::npos);
-  CHECK(error_of("expect: { phases: [{ from: 5s, goodput: 0.9 }] }\n").find("expect.phases[0]: unknown key \"goodput\"") != std::string::npos);
-  CHECK(error_of("expect: { releases: { frozen_within_ticks: 2 } }\n").find("expect.releases: needs slo.availability and releases") != std::string::npos);
-  CHECK(error_of("service: { critical_share: 1 }\n").find("service.critical_share: must be in [0, 1)") != std::string::npos);
+  CHECK(error_of("error_rate: [{ at: 0s, ratio: 1.5 }]\n")
+            .find("bad.yaml:6:31: error_rate[0].ratio: is a share: at most 1") !=
+        std::string::npos);
+  CHECK(error_of("rules: [{ name: r }]\n").find("bad.yaml:6:9: rules[0]: needs name and rate") !=
+        std::string::npos);
+  CHECK(error_of("releases: {}\n").find("releases: needs every: the time between releases") !=
+        std::string::npos);
+  CHECK(error_of("expect: { phases: [{ goodput_ratio_min: 0.9 }] }\n")
+            .find("expect.phases[0]: needs from: the phase's start") != std::string::npos);
+  CHECK(error_of("expect: { phases: [{ from: 5s, goodput: 0.9 }] }\n")
+            .find("expect.phases[0]: unknown key \"goodput\"") != std::string::npos);
+  CHECK(error_of("expect: { releases: { frozen_within_ticks: 2 } }\n")
+            .find("expect.releases: needs slo.availability and releases") != std::string::npos);
+  CHECK(error_of("service: { critical_share: 1 }\n")
+            .find("service.critical_share: must be in [0, 1)") != std::string::npos);
   // A step longer than a request takes would count a whole step's arrivals in flight at once.
-  CHECK(error_of("step: 100ms\n").find("bad.yaml:6:7: step: must be at most the service's base latency (50 ms)") != std::string::npos);
-  CHECK(error_of("base_latency: [{ at: 0s, ms: 50 }, { at: 5s, ms: 5 }]\n").find("step: must be at most the service's base latency (5 ms)") != std::string::npos);
+  CHECK(error_of("step: 100ms\n")
+            .find("bad.yaml:6:7: step: must be at most the service's base latency (50 ms)") !=
+        std::string::npos);
+  CHECK(error_of("base_latency: [{ at: 0s, ms: 50 }, { at: 5s, ms: 5 }]\n")
+            .find("step: must be at most the service's base latency (5 ms)") != std::string::npos);
 }
 
 TEST_CASE("simulate: a latency shift — the timeout follows p99 × 1.5, within its bounds") {
@@ -124,7 +156,9 @@ TEST_CASE("simulate: a latency shift — the timeout follows p99 × 1.5, within 
   CHECK(r["failures"].empty());
 }
 
-TEST_CASE("simulate: a policy that pushes the wrong way is contained — caps, cooldowns, rollbacks, no bound broken") {
+TEST_CASE(
+    "simulate: a policy that pushes the wrong way is contained — caps, cooldowns, rollbacks, no "
+    "bound broken") {
   const json r = simulate(kScenarios + "misbehaving.yaml", 0);
   CHECK(r["actions"]["applied"] == 4);  // the per-policy cap: four changes an hour
   CHECK(r["actions"]["blocked"]["policy_cap"].get<int>() > 0);
@@ -136,12 +170,14 @@ TEST_CASE("simulate: a policy that pushes the wrong way is contained — caps, c
   CHECK(r["failures"].empty());
 }
 
-TEST_CASE("simulate: a retry storm — the budget keeps retries within 10 % and the service comes back") {
+TEST_CASE(
+    "simulate: a retry storm — the budget keeps retries within 10 % and the service comes back") {
   const json r = simulate(kScenarios + "retry_storm.yaml", 0);
   REQUIRE(r["phases"].size() == 3);
   const json& storm = r["phases"][1];
   const json& after = r["phases"][2];
-  CHECK(storm["retry_ratio"].get<double>() <= 0.04);  // cut to 2 % a tick after failures show, 10 % until then
+  CHECK(storm["retry_ratio"].get<double>() <=
+        0.04);  // cut to 2 % a tick after failures show, 10 % until then
   CHECK(storm["knob_min"] == 0.02);
   CHECK(after["retry_ratio"].get<double>() <= 0.1);
   CHECK(after["recover_ticks"].get<int>() <= 35);
@@ -154,21 +190,28 @@ TEST_CASE("simulate: a retry storm — the budget keeps retries within 10 % and 
 
 TEST_CASE("simulate: the storm with a static 10 % budget recovers later; with no budget, never") {
   TempDir dir;
-  const auto disabled = [](std::string& c) { replace(c, "{ mode: enforce }", "{ mode: enforce, disabled: true }"); };
-  const json fixed = simulate(variant(dir, "retry_storm", disabled), 1);  // misses the 35-tick recovery
+  const auto disabled = [](std::string& c) {
+    replace(c, "{ mode: enforce }", "{ mode: enforce, disabled: true }");
+  };
+  const json fixed =
+      simulate(variant(dir, "retry_storm", disabled), 1);  // misses the 35-tick recovery
   CHECK(fixed["phases"][2]["recover_ticks"].get<int>() > 45);
   CHECK(fixed["phases"][2]["retry_ratio"].get<double>() <= 0.1);
-  const json none = simulate(variant(dir, "retry_storm", [&](std::string& c) {
-    disabled(c);
-    replace(c, "initial: 0.1", "initial: 1.0");
-    replace(c, "max: 0.1 ", "max: 1.0 ");
-  }), 1);
+  const json none = simulate(variant(dir, "retry_storm",
+                                     [&](std::string& c) {
+                                       disabled(c);
+                                       replace(c, "initial: 0.1", "initial: 1.0");
+                                       replace(c, "max: 0.1 ", "max: 1.0 ");
+                                     }),
+                             1);
   CHECK(none["phases"][2]["recover_ticks"].is_null());  // metastable: the retries alone overload it
   CHECK(none["phases"][2]["goodput_ratio"].get<double>() < 0.05);
   CHECK(none["phases"][2]["retry_ratio"].get<double>() > 0.9);
 }
 
-TEST_CASE("simulate: a noisy rule is switched off within a tick of each surge, back on after its cooldown") {
+TEST_CASE(
+    "simulate: a noisy rule is switched off within a tick of each surge, back on after its "
+    "cooldown") {
   const json r = simulate(kScenarios + "noisy_rule.yaml", 0);
   REQUIRE(r["rules"].size() == 2);
   const json& noisy = r["rules"][0];
@@ -191,7 +234,9 @@ TEST_CASE("simulate: a policies folder with a policy that does not load is refus
   std::filesystem::create_directories(dir.path() / "policies");
   write_file(dir.file("policies/broken.lua"), "return {");
   write_file(dir.file("c.setpoint.yaml"), "policies: { dir: policies }\n");
-  write_file(dir.file("s.yaml"), "name: x\nconfig: c.setpoint.yaml\narrivals: [{ at: 0s, rps: 10 }]\ncapacity: [{ at: 0s, rps: 10 }]\nknobs: {}\n");
+  write_file(dir.file("s.yaml"),
+             "name: x\nconfig: c.setpoint.yaml\narrivals: [{ at: 0s, rps: 10 }]\ncapacity: [{ at: "
+             "0s, rps: 10 }]\nknobs: {}\n");
   const auto run = run_setpoint("simulate " + dir.file("s.yaml"));
   CHECK(run.status == 2);
   CHECK(run.out.find("policies/broken.lua: ") != std::string::npos);
@@ -203,7 +248,8 @@ TEST_CASE("simulate: CPU overload — the shedder drops only low-priority work, 
   for (const auto& p : r["phases"]) {
     INFO("phase from " << p["from_s"]);
     CHECK(p["critical_refused"] == 0.0);  // not one critical request shed or rejected
-    CHECK(p["critical_goodput_ratio"].get<double>() >= (p["from_s"] == 0.0 ? 0.998 : 1.0));  // the first tick fills the pipe
+    CHECK(p["critical_goodput_ratio"].get<double>() >=
+          (p["from_s"] == 0.0 ? 0.998 : 1.0));  // the first tick fills the pipe
     CHECK(p["p99_ms"].get<double>() <= 300);
   }
   const json& surge = r["phases"][1];
@@ -220,7 +266,9 @@ TEST_CASE("simulate: CPU overload — the shedder drops only low-priority work, 
   CHECK(r["failures"].empty());
 }
 
-TEST_CASE("simulate: a single spike and noise around the threshold — no action at all; a real incident, one") {
+TEST_CASE(
+    "simulate: a single spike and noise around the threshold — no action at all; a real incident, "
+    "one") {
   const json r = simulate(kScenarios + "spike_and_noise.yaml", 0);
   for (const auto& p : r["phases"]) {
     INFO("phase from " << p["from_s"]);
@@ -233,14 +281,22 @@ TEST_CASE("simulate: a single spike and noise around the threshold — no action
   CHECK(r["failures"].empty());
 }
 
-TEST_CASE("simulate: the same spike and noise, without the sustained requirement, would have acted") {
+TEST_CASE(
+    "simulate: the same spike and noise, without the sustained requirement, would have acted") {
   TempDir dir;
   std::filesystem::create_directories(dir.path() / "policies");
   std::string policy = read_file(std::string(SETPOINT_SOURCE_DIR) + "/policies/degraded_mode.lua");
   replace(policy, "local WORSE_FOR, BETTER_FOR = 5, 10", "local WORSE_FOR, BETTER_FOR = 1, 10");
   write_file(dir.file("policies/degraded_mode.lua"), policy);
-  const json r = simulate(variant(dir, "spike_and_noise", [&](std::string& c) { replace(c, "dir: " + std::string(SETPOINT_SOURCE_DIR) + "/policies", "dir: policies"); }), 1);
-  CHECK(r["phases"][1]["changes"].get<int>() + r["phases"][2]["changes"].get<int>() >= 1);  // the spike
+  const json r =
+      simulate(variant(dir, "spike_and_noise",
+                       [&](std::string& c) {
+                         replace(c, "dir: " + std::string(SETPOINT_SOURCE_DIR) + "/policies",
+                                 "dir: policies");
+                       }),
+               1);
+  CHECK(r["phases"][1]["changes"].get<int>() + r["phases"][2]["changes"].get<int>() >=
+        1);                                          // the spike
   CHECK(r["phases"][3]["changes"].get<int>() >= 1);  // the noise
 }
 
@@ -254,12 +310,14 @@ TEST_CASE("simulate: a fast error-budget burn freezes releases until the burn ra
   CHECK(rel["burn_fell_s"].get<double>() > 370);
   CHECK(rel["unfrozen_s"].get<double>() >= rel["burn_fell_s"].get<double>());
   CHECK(rel["unfrozen_s"].get<double>() - rel["burn_fell_s"].get<double>() <= 30);
-  CHECK(rel["released"] == 24);  // every release went out in the end: held, not dropped
+  CHECK(rel["released"] == 24);         // every release went out in the end: held, not dropped
   CHECK(r["actions"]["applied"] == 2);  // one freeze, one thaw: no flapping
   CHECK(r["failures"].empty());
 }
 
-TEST_CASE("simulate: capacity drops 40 % under the gradient limit — converged in 4 ticks, p99 within the SLO") {
+TEST_CASE(
+    "simulate: capacity drops 40 % under the gradient limit — converged in 4 ticks, p99 within the "
+    "SLO") {
   const json r = simulate(kScenarios + "capacity_drop_gradient.yaml", 0);
   REQUIRE(r["phases"].size() == 3);
   const json& overload = r["phases"][1];
@@ -274,12 +332,13 @@ TEST_CASE("simulate: capacity drops 40 % under the gradient limit — converged 
   CHECK(r["failures"].empty());
 }
 
-TEST_CASE("simulate: a dependency outage — traffic fails over in 3 ticks and comes back gradually") {
+TEST_CASE(
+    "simulate: a dependency outage — traffic fails over in 3 ticks and comes back gradually") {
   const json r = simulate(kScenarios + "dependency_outage.yaml", 0);
   REQUIRE(r["phases"].size() == 3);
   const json& outage = r["phases"][1];
   CHECK(outage["converge_ticks"] == 3);
-  CHECK(outage["knob_min"] == 0.95);  // 5 % stays on the primary
+  CHECK(outage["knob_min"] == 0.95);                     // 5 % stays on the primary
   CHECK(outage["goodput_ratio"].get<double>() >= 0.97);  // 40 % failing on 5 % of the traffic
   const json& changes = r["actions"]["changes"];
   REQUIRE(changes.size() == 11);  // over once, back in ten steps of 10 points
@@ -298,21 +357,29 @@ parameters:
   frozen: { type: bool, initial: false, policies: [p], actuator: { type: inproc, key: b } }
 )");
   const auto run_with = [&](const std::string& knobs) {
-    write_file(dir.file("s.yaml"), "name: x\nconfig: c.setpoint.yaml\nreleases: { every: 10s }\narrivals: [{ at: 0s, rps: 10 }]\n"
-                                   "capacity: [{ at: 0s, rps: 10 }]\nrules: [{ name: r1, rate: [{ at: 0s, per_s: 1 }] }]\nknobs: " + knobs + "\n");
+    write_file(dir.file("s.yaml"),
+               "name: x\nconfig: c.setpoint.yaml\nreleases: { every: 10s }\narrivals: [{ at: 0s, "
+               "rps: 10 }]\n"
+               "capacity: [{ at: 0s, rps: 10 }]\nrules: [{ name: r1, rate: [{ at: 0s, per_s: 1 }] "
+               "}]\nknobs: " +
+                   knobs + "\n");
     return run_setpoint("simulate " + dir.file("s.yaml"));
   };
   auto run = run_with("{ concurrency_limit: limit.float }");
   CHECK(run.status == 2);
-  CHECK(run.out.find("knobs.concurrency_limit: limit.float must be an int parameter") != std::string::npos);
+  CHECK(run.out.find("knobs.concurrency_limit: limit.float must be an int parameter") !=
+        std::string::npos);
   run = run_with("{ concurrency_limit: limit.logged }");
-  CHECK(run.out.find("knobs.concurrency_limit: limit.logged needs an inproc actuator") != std::string::npos);
+  CHECK(run.out.find("knobs.concurrency_limit: limit.logged needs an inproc actuator") !=
+        std::string::npos);
   run = run_with("{ timeout_ms: frozen }");
   CHECK(run.out.find("knobs.timeout_ms: frozen must be a numeric parameter") != std::string::npos);
   run = run_with("{ release_frozen: limit.float }");
-  CHECK(run.out.find("knobs.release_frozen: limit.float must be a bool parameter") != std::string::npos);
+  CHECK(run.out.find("knobs.release_frozen: limit.float must be a bool parameter") !=
+        std::string::npos);
   run = run_with("{ rule_enabled.r2: frozen }");
-  CHECK(run.out.find("knobs.rule_enabled.r2: names no rule of the scenario's rules") != std::string::npos);
+  CHECK(run.out.find("knobs.rule_enabled.r2: names no rule of the scenario's rules") !=
+        std::string::npos);
   run = run_with("{ retry_ratio: nowhere }");
   CHECK(run.out.find("knobs.retry_ratio: nowhere is not a parameter of") != std::string::npos);
   run = run_with("{ release_frozen: frozen }");  // the right kind: it runs
@@ -322,9 +389,11 @@ parameters:
 TEST_CASE("simulate: without --json, the figures are told in lines a person reads") {
   const auto rules = run_setpoint("simulate " + kScenarios + "noisy_rule.yaml");
   CHECK(rules.status == 0);
-  CHECK(rules.out.find("rule sqli-strict: at 31.0 s off, at 91.0 s on, at 101.0 s off, at 131.0 s on; surges at 30.0 s (off 1 ticks later)") != std::string::npos);
+  CHECK(rules.out.find("rule sqli-strict: at 31.0 s off, at 91.0 s on, at 101.0 s off, at 131.0 s "
+                       "on; surges at 30.0 s (off 1 ticks later)") != std::string::npos);
   CHECK(rules.out.find("rule geo-block: never switched") != std::string::npos);
   CHECK(rules.out.find("expectations met") != std::string::npos);
   const auto releases = run_setpoint("simulate " + kScenarios + "error_budget_burn.yaml");
-  CHECK(releases.out.find("releases: 24 out, 0 during the fast burn (62.87 s to 376.52 s); frozen 63.0 s to 389.0 s") != std::string::npos);
+  CHECK(releases.out.find("releases: 24 out, 0 during the fast burn (62.87 s to 376.52 s); frozen "
+                          "63.0 s to 389.0 s") != std::string::npos);
 }

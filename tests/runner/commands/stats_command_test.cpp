@@ -1,13 +1,13 @@
 // Runs the real `setpoint stats` binary on files written here, and checks what it prints.
-#include <catch2/catch.hpp>
+#include <sys/wait.h>
 
 #include <algorithm>
 #include <array>
-#include <filesystem>
+#include <catch2/catch.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <sys/wait.h>
 
 #include "support/run_binary.hpp"
 #include "support/temp_dir.hpp"
@@ -25,10 +25,11 @@ TEST_CASE("stats --json prints the snapshot and the counts by reason") {
   std::string text;
   for (int i = 0; i < 100; ++i) {
     char line[200];
-    std::snprintf(line, sizeof line,
-                  R"({"ts":"2026-11-20T10:00:%02dZ","metric":"http","labels":{"svc":"a"},"latency_ms":%d,"outcome":"%s"})"
-                  "\n",
-                  i % 60, i + 1, i % 10 == 0 ? "error" : "ok");
+    std::snprintf(
+        line, sizeof line,
+        R"({"ts":"2026-11-20T10:00:%02dZ","metric":"http","labels":{"svc":"a"},"latency_ms":%d,"outcome":"%s"})"
+        "\n",
+        i % 60, i + 1, i % 10 == 0 ? "error" : "ok");
     text += line;
   }
   text += "garbage\n{\"metric\":\"http\",\"latency_ms\":\"slow\"}\n\n";
@@ -53,7 +54,10 @@ TEST_CASE("stats --json prints the snapshot and the counts by reason") {
 TEST_CASE("stats prints a readable table") {
   TempDir dir;
   const auto events = dir.file("events.jsonl");
-  write_file(events, R"({"metric":"jobs","outcome":"error"})" "\n" R"({"metric":"jobs"})" "\n");
+  write_file(events, R"({"metric":"jobs","outcome":"error"})"
+                     "\n"
+                     R"({"metric":"jobs"})"
+                     "\n");
   const auto result = run("stats --telemetry " + events);
   REQUIRE(result.status == 0);
   CHECK(result.out.find("jobs{}") != std::string::npos);
@@ -67,7 +71,8 @@ TEST_CASE("stats: bad arguments and missing files give clear errors and exit cod
         "setpoint stats: cannot read /nonexistent/events.jsonl: no such file\n");
   const auto span = run("stats --telemetry /dev/null --span forever");
   CHECK(span.status == 2);
-  CHECK(span.out == "setpoint stats: --span \"forever\" is not a positive duration like 1m or 15m\n");
+  CHECK(span.out ==
+        "setpoint stats: --span \"forever\" is not a positive duration like 1m or 15m\n");
   CHECK(run("stats --telemetry /dev/null --span 2d").status == 2);
   CHECK(run("stats").status == 2);
   CHECK(run("nonsense").status == 2);
@@ -80,18 +85,24 @@ TEST_CASE("stats: bad arguments and missing files give clear errors and exit cod
 
 // stats only reads: the config's quarantine file is the live daemon's, and a look at another
 // file must not append to it. Rejected lines go where --rejected says, when it says.
-TEST_CASE("stats never writes the config's quarantine file; --rejected says where rejected lines go") {
+TEST_CASE(
+    "stats never writes the config's quarantine file; --rejected says where rejected lines go") {
   TempDir dir;
-  write_file(dir.file("events.jsonl"), "garbage\n{\"ts\":\"2026-11-20T10:00:00Z\",\"metric\":\"http\",\"value\":1}\n");
-  write_file(dir.file("setpoint.yaml"), "telemetry:\n  quarantine: { file: live-quarantine.jsonl }\n");
-  auto result = run("stats --telemetry " + dir.file("events.jsonl") + " --config " + dir.file("setpoint.yaml"));
+  write_file(dir.file("events.jsonl"),
+             "garbage\n{\"ts\":\"2026-11-20T10:00:00Z\",\"metric\":\"http\",\"value\":1}\n");
+  write_file(dir.file("setpoint.yaml"),
+             "telemetry:\n  quarantine: { file: live-quarantine.jsonl }\n");
+  auto result = run("stats --telemetry " + dir.file("events.jsonl") + " --config " +
+                    dir.file("setpoint.yaml"));
   INFO(result.out);
   CHECK(result.status == 0);
   CHECK_FALSE(std::filesystem::exists(dir.file("live-quarantine.jsonl")));
   CHECK(result.out.find("rejected lines, with reasons") == std::string::npos);
-  result = run("stats --telemetry " + dir.file("events.jsonl") + " --rejected " + dir.file("rejected.jsonl"));
+  result = run("stats --telemetry " + dir.file("events.jsonl") + " --rejected " +
+               dir.file("rejected.jsonl"));
   CHECK(result.status == 0);
-  CHECK(result.out.find("rejected lines, with reasons: " + dir.file("rejected.jsonl")) != std::string::npos);
+  CHECK(result.out.find("rejected lines, with reasons: " + dir.file("rejected.jsonl")) !=
+        std::string::npos);
   const std::string kept = setpoint::testing::read_file(dir.file("rejected.jsonl"));
   CHECK(kept.find("\"reason\":\"malformed_json\"") != std::string::npos);
   CHECK(std::count(kept.begin(), kept.end(), '\n') == 1);
@@ -102,10 +113,12 @@ TEST_CASE("stats says when the events look like epoch seconds read as millisecon
   write_file(dir.file("events.jsonl"), "{\"ts\":1796127934.1,\"metric\":\"http\",\"value\":1}\n");
   auto result = run("stats --telemetry " + dir.file("events.jsonl"));
   CHECK(result.status == 0);
-  CHECK(result.out.find("setpoint stats: the newest event is at 1970-01-21T18:55:27.934Z: if the timestamps are epoch seconds, "
+  CHECK(result.out.find("setpoint stats: the newest event is at 1970-01-21T18:55:27.934Z: if the "
+                        "timestamps are epoch seconds, "
                         "set telemetry.mapping.ts_unit: s in the config") != std::string::npos);
   write_file(dir.file("seconds.yaml"), "telemetry:\n  mapping: { ts_unit: s }\n");
-  result = run("stats --telemetry " + dir.file("events.jsonl") + " --config " + dir.file("seconds.yaml"));
+  result = run("stats --telemetry " + dir.file("events.jsonl") + " --config " +
+               dir.file("seconds.yaml"));
   CHECK(result.status == 0);
   CHECK(result.out.find("epoch seconds") == std::string::npos);
   CHECK(result.out.find("2026-12-01") != std::string::npos);

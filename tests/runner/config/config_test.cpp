@@ -1,11 +1,11 @@
-#include <catch2/catch.hpp>
+#include "config/config.hpp"
 
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <variant>
 
-#include "config/config.hpp"
-#include "simulator/scenario.hpp"
 #include "config/tokens.hpp"
+#include "simulator/scenario.hpp"
 #include "support/config_helpers.hpp"
 #include "support/temp_dir.hpp"
 
@@ -83,37 +83,49 @@ telemetry:
 
 TEST_CASE("config errors name the file, line, column, key path and the problem") {
   CHECK(error_of("telemetry:\n  windw: []\n") ==
-        "test.yaml:2:3: telemetry: unknown key \"windw\" (expected one of: sources, windows, outcomes, max_series, mapping, "
+        "test.yaml:2:3: telemetry: unknown key \"windw\" (expected one of: sources, windows, "
+        "outcomes, max_series, mapping, "
         "validation, redaction, quarantine)");
   CHECK(error_of("engin: {}\n").rfind("test.yaml:1:1: (top level): unknown key \"engin\"", 0) == 0);
   // A key given twice is refused wherever it is (yaml-cpp keeps the first silently), in block
   // and flow style, at the top and inside a user-named map; an alias is not expanded for it.
-  CHECK(error_of("control_plane: { listen: 127.0.0.1:9999 }\ncontrol_plane: { listen: 127.0.0.1:0 }\n") ==
-        "test.yaml:2:1: key \"control_plane\" is given twice in one mapping (first at line 1); YAML keeps only one of them");
+  CHECK(
+      error_of(
+          "control_plane: { listen: 127.0.0.1:9999 }\ncontrol_plane: { listen: 127.0.0.1:0 }\n") ==
+      "test.yaml:2:1: key \"control_plane\" is given twice in one mapping (first at line 1); YAML "
+      "keeps only one of them");
   CHECK(error_of("engine: { interval: 1s, interval: 2s }\n") ==
-        "test.yaml:1:25: key \"interval\" is given twice in one mapping (first at line 1); YAML keeps only one of them");
-  CHECK(error_of("parameters:\n  a: { type: int, initial: 1, min: 0, max: 9 }\n  a: { type: int, initial: 2, min: 0, max: 9 }\n")
+        "test.yaml:1:25: key \"interval\" is given twice in one mapping (first at line 1); YAML "
+        "keeps only one of them");
+  CHECK(error_of("parameters:\n  a: { type: int, initial: 1, min: 0, max: 9 }\n  a: { type: int, "
+                 "initial: 2, min: 0, max: 9 }\n")
             .rfind("test.yaml:3:3: key \"a\" is given twice", 0) == 0);
   CHECK(error_of("x: &a { k: 1 }\ny: *a\n").find("given twice") == std::string::npos);
   CHECK(error_of("engine: { mode: observe }\n---\nengine: { mode: enforce }\n") ==
         "test.yaml:2:1: a second YAML document (after ---): the file must be one document");
-  CHECK(std::holds_alternative<Config>(parse_config("---\nengine: { mode: observe }\n", "test.yaml")));  // one, marked
+  CHECK(std::holds_alternative<Config>(
+      parse_config("---\nengine: { mode: observe }\n", "test.yaml")));  // one, marked
   CHECK(error_of("engin\xff: {}\n").find("unknown key \"engin\xef\xbf\xbd\"") != std::string::npos);
   CHECK(error_of("telemetry:\n  max_series: lots\n") ==
         "test.yaml:2:15: telemetry.max_series: expected an integer, got \"lots\"");
-  CHECK(error_of("telemetry:\n  max_series: 0\n") == "test.yaml:2:15: telemetry.max_series: 0 is outside [1, 10000000]");
+  CHECK(error_of("telemetry:\n  max_series: 0\n") ==
+        "test.yaml:2:15: telemetry.max_series: 0 is outside [1, 10000000]");
   CHECK(error_of("telemetry:\n  windows:\n    - { width: 5 sec, slots: 10 }\n") ==
-        "test.yaml:3:16: telemetry.windows[0].width: \"5 sec\" is not a duration like 30s, 5m or 24h");
-  CHECK(error_of("telemetry:\n  windows:\n    - { width: 10s, slots: 6 }\n    - { width: 1s, slots: 60 }\n") ==
+        "test.yaml:3:16: telemetry.windows[0].width: \"5 sec\" is not a duration like 30s, 5m or "
+        "24h");
+  CHECK(error_of("telemetry:\n  windows:\n    - { width: 10s, slots: 6 }\n    - { width: 1s, "
+                 "slots: 60 }\n") ==
         "test.yaml:3:5: telemetry.windows: resolution 1: widths must grow from finest to coarsest");
   CHECK(error_of("telemetry:\n  validation:\n    min_value: 5\n    max_value: 1\n") ==
         "test.yaml:3:5: telemetry.validation: min_value is greater than max_value");
   CHECK(error_of("telemetry:\n  redaction:\n    fields: { email: scramble }\n") ==
         "test.yaml:3:22: telemetry.redaction.fields.email: expected drop or hash");
   CHECK(error_of("telemetry:\n  redaction:\n    fields: { email: hash }\n") ==
-        "test.yaml:3:5: telemetry.redaction.key: hashing needs a key of at least 16 characters (use ${ENV_VAR})");
+        "test.yaml:3:5: telemetry.redaction.key: hashing needs a key of at least 16 characters "
+        "(use ${ENV_VAR})");
   CHECK(error_of("telemetry:\n  redaction:\n    key: ${SETPOINT_SURELY_UNSET_VAR}\n") ==
-        "test.yaml:3:10: telemetry.redaction.key: environment variable SETPOINT_SURELY_UNSET_VAR is not set");
+        "test.yaml:3:10: telemetry.redaction.key: environment variable SETPOINT_SURELY_UNSET_VAR "
+        "is not set");
   CHECK(error_of("telemetry:\n  outcomes:\n    aliases: { fail: nope }\n") ==
         "test.yaml:3:22: telemetry.outcomes.aliases.fail: \"nope\" is not an outcome");
   CHECK(error_of("telemetry: [1, 2\n").rfind("test.yaml:", 0) == 0);
@@ -122,10 +134,13 @@ TEST_CASE("config errors name the file, line, column, key path and the problem")
 TEST_CASE("a missing config file is an error, not a crash") {
   auto result = load_config("/nonexistent/setpoint.yaml");
   REQUIRE(std::holds_alternative<ConfigError>(result));
-  CHECK(std::get<ConfigError>(result).message == "cannot open /nonexistent/setpoint.yaml: No such file or directory");
+  CHECK(std::get<ConfigError>(result).message ==
+        "cannot open /nonexistent/setpoint.yaml: No such file or directory");
 }
 
-TEST_CASE("telemetry mapping: ts_unit, a constant metric name, outcome codes; two roles for one field is an error") {
+TEST_CASE(
+    "telemetry mapping: ts_unit, a constant metric name, outcome codes; two roles for one field is "
+    "an error") {
   const Config c = ok(R"(
 telemetry:
   mapping:
@@ -148,13 +163,17 @@ telemetry:
   CHECK(c.telemetry.quarantine_path == "q.jsonl");
   CHECK(c.telemetry.quarantine_max_bytes == 1048576);
   CHECK(error_of("telemetry:\n  mapping: { metric: [op], label_fields: [svc, op] }\n") ==
-        "test.yaml:2:12: telemetry.mapping: op is both a metric field and a label field: a field fills one role");
+        "test.yaml:2:12: telemetry.mapping: op is both a metric field and a label field: a field "
+        "fills one role");
   CHECK(error_of("telemetry:\n  mapping: { ts_unit: seconds }\n") ==
-        "test.yaml:2:23: telemetry.mapping.ts_unit: expected s, ms, us or ns (what a numeric timestamp counts since the epoch)");
+        "test.yaml:2:23: telemetry.mapping.ts_unit: expected s, ms, us or ns (what a numeric "
+        "timestamp counts since the epoch)");
   CHECK(error_of("telemetry:\n  mapping: { outcome_codes: { error: [5x] } }\n") ==
-        "test.yaml:2:38: telemetry.mapping.outcome_codes.error: \"5x\" is not a status code, a class like 5xx or a range like 500-599");
+        "test.yaml:2:38: telemetry.mapping.outcome_codes.error: \"5x\" is not a status code, a "
+        "class like 5xx or a range like 500-599");
   CHECK(error_of("telemetry:\n  mapping: { outcome_codes: { broken: [500] } }\n") ==
-        "test.yaml:2:29: telemetry.mapping.outcome_codes: \"broken\" is not an outcome (telemetry.outcomes declares them)");
+        "test.yaml:2:29: telemetry.mapping.outcome_codes: \"broken\" is not an outcome "
+        "(telemetry.outcomes declares them)");
 }
 
 TEST_CASE("a config's relative paths are its folder's, whatever the working directory") {
@@ -191,22 +210,30 @@ parameters:
 
 TEST_CASE("the tokens file and a scenario refuse a key given twice too") {
   setpoint::testing::TempDir dir;
-  write_file(dir.file("tokens.yaml"), "tokens:\n  - { name: ci, role: viewer, token: \"0123456789abcdefXYZ\", role: admin }\n");
+  write_file(
+      dir.file("tokens.yaml"),
+      "tokens:\n  - { name: ci, role: viewer, token: \"0123456789abcdefXYZ\", role: admin }\n");
   const auto tokens = Tokens::load(dir.file("tokens.yaml"));
   REQUIRE(std::holds_alternative<std::string>(tokens));
   CHECK(std::get<std::string>(tokens) == dir.file("tokens.yaml") +
-                                             ":2:61: key \"role\" is given twice in one mapping (first at line 2); YAML keeps only one of them");
+                                             ":2:61: key \"role\" is given twice in one mapping "
+                                             "(first at line 2); YAML keeps only one of them");
   write_file(dir.file("s.yaml"), "name: a\nname: b\n");
   const auto scenario = load_scenario(dir.file("s.yaml"));
   REQUIRE(std::holds_alternative<std::string>(scenario));
-  CHECK(std::get<std::string>(scenario).find("s.yaml:2:1: key \"name\" is given twice") != std::string::npos);
+  CHECK(std::get<std::string>(scenario).find("s.yaml:2:1: key \"name\" is given twice") !=
+        std::string::npos);
 }
 
-TEST_CASE("the tokens file refuses one token under two names: the role it got depended on the order") {
+TEST_CASE(
+    "the tokens file refuses one token under two names: the role it got depended on the order") {
   setpoint::testing::TempDir dir;
-  write_file(dir.file("tokens.yaml"), "tokens:\n  - { name: a, role: viewer, token: \"0123456789abcdefXYZ\" }\n"
-                                      "  - { name: b, role: admin, token: \"0123456789abcdefXYZ\" }\n");
+  write_file(dir.file("tokens.yaml"),
+             "tokens:\n  - { name: a, role: viewer, token: \"0123456789abcdefXYZ\" }\n"
+             "  - { name: b, role: admin, token: \"0123456789abcdefXYZ\" }\n");
   const auto tokens = Tokens::load(dir.file("tokens.yaml"));
   REQUIRE(std::holds_alternative<std::string>(tokens));
-  CHECK(std::get<std::string>(tokens) == dir.file("tokens.yaml") + ":3:5: tokens[1]: the same token as \"a\" (each name needs its own)");
+  CHECK(std::get<std::string>(tokens) ==
+        dir.file("tokens.yaml") +
+            ":3:5: tokens[1]: the same token as \"a\" (each name needs its own)");
 }

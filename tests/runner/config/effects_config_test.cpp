@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <variant>
 
 #include "config/config.hpp"
@@ -118,37 +117,55 @@ TEST_CASE("engine, parameters and actions are read in full") {
 TEST_CASE("effects config errors name the place and the problem") {
   CHECK(error_of("parameters:\n  a: { type: int, initial: 5, min: 10, max: 1, policies: [p] }\n") ==
         "test.yaml:2:36: parameters.a: min (10) is greater than max (1)");
-  CHECK(error_of("parameters:\n  a: { type: int, initial: 50, min: 1, max: 10, policies: [p] }\n") ==
-        "test.yaml:2:28: parameters.a.initial: is outside [min, max]");
-  CHECK(error_of("parameters:\n  a: { type: float, initial: 1, min: 0, max: 10, policies: [p], up: { cooldown: -5s } }\n") ==
+  CHECK(
+      error_of("parameters:\n  a: { type: int, initial: 50, min: 1, max: 10, policies: [p] }\n") ==
+      "test.yaml:2:28: parameters.a.initial: is outside [min, max]");
+  CHECK(error_of("parameters:\n  a: { type: float, initial: 1, min: 0, max: 10, policies: [p], up: "
+                 "{ cooldown: -5s } }\n") ==
         "test.yaml:2:81: parameters.a.up.cooldown: \"-5s\" is not a duration like 30s, 5m or 24h");
   CHECK(error_of("parameters:\n  a: { type: float, initial: 1, min: 0, max: 10 }\n") ==
         "test.yaml:2:6: parameters.a: needs policies: the policies allowed to set it");
-  CHECK(error_of("parameters:\n  a: { type: float, initial: 1, min: 0, max: 10, policies: [p], colour: red }\n") ==
-        "test.yaml:2:65: parameters.a: unknown key \"colour\" (expected one of: type, initial, min, max, choices, up, down, "
+  CHECK(error_of("parameters:\n  a: { type: float, initial: 1, min: 0, max: 10, policies: [p], "
+                 "colour: red }\n") ==
+        "test.yaml:2:65: parameters.a: unknown key \"colour\" (expected one of: type, initial, "
+        "min, max, choices, up, down, "
         "stabilization, settle, sustained, policies, mode, actuator, verify)");
-  CHECK(error_of("parameters:\n  a: { type: float, initial: 1, min: 0, max: 10, policies: [p], up: { max_step: lots } }\n") ==
-        "test.yaml:2:81: parameters.a.up.max_step: expected a positive number, or a percent like 20%");
-  CHECK(error_of("parameters:\n  a: { type: enum, choices: [x, y], initial: z, policies: [p] }\n") ==
-        "test.yaml:2:46: parameters.a.initial: \"z\" is not one of the choices");
-  CHECK(error_of("parameters:\n  a: { type: float, initial: 1, min: 0, max: 10, policies: [p], sustained: { m: 4, n: 3 } }\n") ==
+  CHECK(error_of("parameters:\n  a: { type: float, initial: 1, min: 0, max: 10, policies: [p], up: "
+                 "{ max_step: lots } }\n") ==
+        "test.yaml:2:81: parameters.a.up.max_step: expected a positive number, or a percent like "
+        "20%");
+  CHECK(
+      error_of("parameters:\n  a: { type: enum, choices: [x, y], initial: z, policies: [p] }\n") ==
+      "test.yaml:2:46: parameters.a.initial: \"z\" is not one of the choices");
+  CHECK(error_of("parameters:\n  a: { type: float, initial: 1, min: 0, max: 10, policies: [p], "
+                 "sustained: { m: 4, n: 3 } }\n") ==
         "test.yaml:2:81: parameters.a.sustained.m: 4 is outside [1, 3]");
-  CHECK(error_of("parameters:\n  a: { type: float, initial: 1, min: 0, max: 10, policies: [p], actuator: { type: file } }\n") ==
+  CHECK(error_of("parameters:\n  a: { type: float, initial: 1, min: 0, max: 10, policies: [p], "
+                 "actuator: { type: file } }\n") ==
         "test.yaml:2:75: parameters.a.actuator: a file actuator needs a path and a key");
-  CHECK(error_of("parameters:\n  a: { type: float, initial: 1, min: 0, max: 10, policies: [p], verify: { series: s, stat: p42, window: 1m } }\n") ==
-        "test.yaml:2:92: parameters.a.verify.stat: expected error_rate, success_rate, p50, p90, p95, p99, mean, max or rate_per_s");
-  CHECK(error_of("engine: { mode: yolo }\n") == "test.yaml:1:17: engine.mode: expected observe, advise, propose or enforce");
+  CHECK(error_of("parameters:\n  a: { type: float, initial: 1, min: 0, max: 10, policies: [p], "
+                 "verify: { series: s, stat: p42, window: 1m } }\n") ==
+        "test.yaml:2:92: parameters.a.verify.stat: expected error_rate, success_rate, p50, p90, "
+        "p95, p99, mean, max or rate_per_s");
+  CHECK(error_of("engine: { mode: yolo }\n") ==
+        "test.yaml:1:17: engine.mode: expected observe, advise, propose or enforce");
 }
 
 TEST_CASE("action templates that could inject are refused at load") {
-  CHECK(error_of("actions:\n  a: { policies: [p], actuator: { type: exec, argv: [sh, -c, \"rulectl {arg:rule}\"] } }\n") ==
-        "test.yaml:2:53: actions.a.actuator.argv: \"sh\" would let a value become a command; name the program directly");
-  CHECK(error_of("actions:\n  a: { policies: [p], actuator: { type: exec, argv: [rulectl, \"--rule={arg:rule}\"] } }\n") ==
-        "test.yaml:2:53: actions.a.actuator.argv: argument 1 \"--rule={arg:rule}\": a placeholder must be the whole argument");
-  CHECK(error_of("actions:\n  a: { policies: [p], actuator: { type: exec, argv: [rulectl, \"{arg:rule}\"] } }\n") ==
+  CHECK(error_of("actions:\n  a: { policies: [p], actuator: { type: exec, argv: [sh, -c, \"rulectl "
+                 "{arg:rule}\"] } }\n") ==
+        "test.yaml:2:53: actions.a.actuator.argv: \"sh\" would let a value become a command; name "
+        "the program directly");
+  CHECK(error_of("actions:\n  a: { policies: [p], actuator: { type: exec, argv: [rulectl, "
+                 "\"--rule={arg:rule}\"] } }\n") ==
+        "test.yaml:2:53: actions.a.actuator.argv: argument 1 \"--rule={arg:rule}\": a placeholder "
+        "must be the whole argument");
+  CHECK(error_of("actions:\n  a: { policies: [p], actuator: { type: exec, argv: [rulectl, "
+                 "\"{arg:rule}\"] } }\n") ==
         "test.yaml:2:53: actions.a.actuator.argv: {arg:rule} names no declared argument");
   CHECK(error_of("actions:\n  a: { policies: [p], args: { rule: { type: string } } }\n") ==
-        "test.yaml:2:37: actions.a.args.rule: a string argument needs allowed: the only values it may take");
+        "test.yaml:2:37: actions.a.args.rule: a string argument needs allowed: the only values it "
+        "may take");
   CHECK(error_of("actions:\n  a: { policies: [p], undo_after: 5m, undo_action: b }\n") ==
         "test.yaml:2:52: actions.a.undo_action: \"b\" is not a declared action");
   CHECK(error_of("actions:\n  a: { policies: [p], undo_after: 5m }\n") ==

@@ -1,6 +1,7 @@
+#include "config/schedule.hpp"
+
 #include <catch2/catch.hpp>
 
-#include "config/schedule.hpp"
 #include "setpoint/base/timestamp.hpp"
 
 using namespace setpoint;
@@ -8,7 +9,9 @@ using namespace setpoint::runner;
 
 namespace {
 Nanos at(const char* text) { return *parse_rfc3339(text); }
-std::string next(const Schedule& s, const char* after) { return format_rfc3339(s.next_after(at(after))); }
+std::string next(const Schedule& s, const char* after) {
+  return format_rfc3339(s.next_after(at(after)));
+}
 }  // namespace
 
 TEST_CASE("schedule: an interval counts from the last run") {
@@ -31,13 +34,15 @@ TEST_CASE("schedule: daily and weekly, in UTC, strictly after") {
   CHECK(next(*weekly, "2026-11-24T12:00:00Z") == "2026-11-29T02:00:00.000Z");  // a Tuesday
   CHECK(next(*weekly, "2026-11-29T02:00:00Z") == "2026-12-06T02:00:00.000Z");
   CHECK(weekly->text() == "weekly sun 02:00");
-  CHECK(next(*Schedule::make(0, "weekly thu 00:00", error), "1970-01-01T00:00:00Z") == "1970-01-08T00:00:00.000Z");
+  CHECK(next(*Schedule::make(0, "weekly thu 00:00", error), "1970-01-01T00:00:00Z") ==
+        "1970-01-08T00:00:00.000Z");
 }
 
 TEST_CASE("schedule: what is not understood is named") {
   std::string error;
   CHECK_FALSE(Schedule::make(0, "daily 3am", error));
-  CHECK(error == "schedule \"daily 3am\" is not \"daily HH:MM\" or \"weekly <sun..sat> HH:MM\" (UTC)");
+  CHECK(error ==
+        "schedule \"daily 3am\" is not \"daily HH:MM\" or \"weekly <sun..sat> HH:MM\" (UTC)");
   CHECK_FALSE(Schedule::make(0, "weekly funday 02:00", error));
   CHECK_FALSE(Schedule::make(0, "daily 24:00", error));
   CHECK_FALSE(Schedule::make(0, "", error));

@@ -1,12 +1,12 @@
 // The engine loop on a manual clock: schedules, overruns, failures and quarantine, state.
-#include <catch2/catch.hpp>
+#include "engine/engine.hpp"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
 #include <thread>
 
-#include "engine/engine.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace setpoint;
@@ -36,10 +36,13 @@ struct Loop {
   std::unique_ptr<Engine> engine;
 
   // `extra`: more top-level sections; `policies`: more keys of the policies section.
-  explicit Loop(const std::string& policy, const std::string& extra = "", const std::string& policies = "") {
+  explicit Loop(const std::string& policy, const std::string& extra = "",
+                const std::string& policies = "") {
     std::filesystem::create_directories(dir.path() / "policies");
     write_file(dir.file("policies/p.lua"), policy);
-    auto config = parse_config("engine: { tick: 1s }\npolicies: { dir: " + dir.file("policies") + policies + " }\n" + extra, "test.yaml");
+    auto config = parse_config("engine: { tick: 1s }\npolicies: { dir: " + dir.file("policies") +
+                                   policies + " }\n" + extra,
+                               "test.yaml");
     REQUIRE(std::holds_alternative<Config>(config));
     EngineOptions options = on_manual_clock(clock, cpu);
     options.on_decision = [this](const std::string& line) { records.push_back(line); };
@@ -55,8 +58,12 @@ struct Loop {
 
 }  // namespace
 
-TEST_CASE("engine: a policy runs at its interval, and an overdue one runs once with the missed runs counted") {
-  Loop loop("return { name = 'p', every = '5s', evaluate = function(ctx) ctx.state.n = (ctx.state.n or 0) + 1 end }");
+TEST_CASE(
+    "engine: a policy runs at its interval, and an overdue one runs once with the missed runs "
+    "counted") {
+  Loop loop(
+      "return { name = 'p', every = '5s', evaluate = function(ctx) ctx.state.n = (ctx.state.n or "
+      "0) + 1 end }");
   loop.step(4 * kSec);
   CHECK(loop.policy().evaluations == 0);
   loop.step(kSec);
@@ -73,8 +80,8 @@ TEST_CASE("engine: a policy runs at its interval, and an overdue one runs once w
 }
 
 TEST_CASE("engine: three failures in a row quarantine a policy; its neighbours are not disturbed") {
-  Loop loop("return { name = 'p', every = '1s', evaluate = function(ctx) error('broken') end }",
-            "", ", failures_to_quarantine: 3, quarantine_backoff: 30s");
+  Loop loop("return { name = 'p', every = '1s', evaluate = function(ctx) error('broken') end }", "",
+            ", failures_to_quarantine: 3, quarantine_backoff: 30s");
   for (int i = 0; i < 5; ++i) loop.step(kSec);
   CHECK(loop.policy().evaluations == 3);
   CHECK(loop.policy().failures == 3);
@@ -85,28 +92,39 @@ TEST_CASE("engine: three failures in a row quarantine a policy; its neighbours a
   CHECK(loop.policy().evaluations == 4);
 }
 
-TEST_CASE("engine: proposals go through the guard; in observe they are shadows on the guard's trajectory") {
-  Loop loop("return { name = 'p', every = '1s', params = { 'x' }, evaluate = function(ctx) ctx:set('x', ctx:param('x') + 1) end }",
-            "parameters:\n  x: { type: int, initial: 1, min: 0, max: 3, policies: [p] }\n");
+TEST_CASE(
+    "engine: proposals go through the guard; in observe they are shadows on the guard's "
+    "trajectory") {
+  Loop loop(
+      "return { name = 'p', every = '1s', params = { 'x' }, evaluate = function(ctx) ctx:set('x', "
+      "ctx:param('x') + 1) end }",
+      "parameters:\n  x: { type: int, initial: 1, min: 0, max: 3, policies: [p] }\n");
   for (int i = 0; i < 4; ++i) loop.step(kSec);
   REQUIRE(loop.records.size() == 4);
-  CHECK(loop.records[0].find("\"value\":2,\"mode\":\"observe\",\"outcome\":\"shadow\"") != std::string::npos);
+  CHECK(loop.records[0].find("\"value\":2,\"mode\":\"observe\",\"outcome\":\"shadow\"") !=
+        std::string::npos);
   CHECK(loop.records[1].find("\"value\":3") != std::string::npos);
   // 4 is past the max, and the value already sits on it: held there, nothing to do.
-  CHECK(loop.records[2].find("\"verdict\":\"block\",\"verdict_reason\":\"bounds\"") != std::string::npos);
+  CHECK(loop.records[2].find("\"verdict\":\"block\",\"verdict_reason\":\"bounds\"") !=
+        std::string::npos);
   CHECK(loop.records[2].find("held at the bound 3 (saturated)") != std::string::npos);
   CHECK(*loop.engine->guard().value("x") == 3);
 }
 
-TEST_CASE("engine: with policies.only, the folder's other policies are loaded and checked but never run") {
+TEST_CASE(
+    "engine: with policies.only, the folder's other policies are loaded and checked but never "
+    "run") {
   TempDir dir;
   std::filesystem::create_directories(dir.path() / "policies");
   const auto counting = [](const char* name) {
-    return std::string("return { name = '") + name + "', every = '1s', evaluate = function(ctx) ctx.state.n = (ctx.state.n or 0) + 1 end }";
+    return std::string("return { name = '") + name +
+           "', every = '1s', evaluate = function(ctx) ctx.state.n = (ctx.state.n or 0) + 1 end }";
   };
   write_file(dir.file("policies/a.lua"), counting("a"));
   write_file(dir.file("policies/b.lua"), counting("b"));
-  auto config = parse_config("engine: { tick: 1s }\npolicies: { dir: " + dir.file("policies") + ", only: [b] }\n", "test.yaml");
+  auto config = parse_config(
+      "engine: { tick: 1s }\npolicies: { dir: " + dir.file("policies") + ", only: [b] }\n",
+      "test.yaml");
   REQUIRE(std::holds_alternative<Config>(config));
   ManualClock clock{kStart};
   SystemClock cpu;
@@ -124,14 +142,19 @@ TEST_CASE("engine: with policies.only, the folder's other policies are loaded an
 
 // A dry-run keeps none of its would-be values: the real run after it starts from the state the
 // last real run left (here none: the initial values), its policies from their real memory.
-TEST_CASE("engine: a dry-run keeps no guard or policy state; the real run after it starts from the real values") {
+TEST_CASE(
+    "engine: a dry-run keeps no guard or policy state; the real run after it starts from the real "
+    "values") {
   TempDir dir;
   std::filesystem::create_directories(dir.path() / "policies");
-  write_file(dir.file("policies/p.lua"),
-             "return { name = 'p', every = '1s', params = { 'x' }, evaluate = function(ctx)\n"
-             "  ctx.state.runs = (ctx.state.runs or 0) + 1; ctx:set('x', ctx:param('x') + 1) end }");
-  const std::string text = "engine: { tick: 1s, state_path: " + dir.file("s.db") + " }\npolicies: { dir: " + dir.file("policies") +
-                           " }\nparameters:\n  x: { type: int, initial: 10, min: 0, max: 100, policies: [p] }\n";
+  write_file(
+      dir.file("policies/p.lua"),
+      "return { name = 'p', every = '1s', params = { 'x' }, evaluate = function(ctx)\n"
+      "  ctx.state.runs = (ctx.state.runs or 0) + 1; ctx:set('x', ctx:param('x') + 1) end }");
+  const std::string text =
+      "engine: { tick: 1s, state_path: " + dir.file("s.db") +
+      " }\npolicies: { dir: " + dir.file("policies") +
+      " }\nparameters:\n  x: { type: int, initial: 10, min: 0, max: 100, policies: [p] }\n";
   ManualClock clock{kStart};
   SystemClock cpu;
   const auto run = [&](bool dry, int seconds) {
@@ -163,17 +186,20 @@ TEST_CASE("engine: a dry-run keeps no guard or policy state; the real run after 
   CHECK(again_state == R"({"runs":3})");
 }
 
-TEST_CASE("engine: a target with no actuator section is logged only, and what actuators did is counted") {
+TEST_CASE(
+    "engine: a target with no actuator section is logged only, and what actuators did is counted") {
   TempDir dir;
   std::filesystem::create_directories(dir.path() / "policies");
-  write_file(dir.file("policies/p.lua"), "return { name = 'p', every = '1s', params = { 'x', 'y' }, evaluate = function(ctx)\n"
-                                         "  ctx:set('x', ctx:param('x') + 1); ctx:set('y', ctx:param('y') + 1) end }");
-  auto config = parse_config("engine: { tick: 1s, mode: enforce }\npolicies: { dir: " + dir.file("policies") +
-                                 ", overrides: { p: { mode: enforce } } }\nparameters:\n"
-                                 "  x: { type: int, initial: 10, min: 0, max: 100, policies: [p], mode: enforce }\n"
-                                 "  y: { type: int, initial: 10, min: 0, max: 100, policies: [p], mode: enforce,\n"
-                                 "       actuator: { type: exec, argv: [/nonexistent/setpoint-test-program] } }\n",
-                             "test.yaml");
+  write_file(dir.file("policies/p.lua"),
+             "return { name = 'p', every = '1s', params = { 'x', 'y' }, evaluate = function(ctx)\n"
+             "  ctx:set('x', ctx:param('x') + 1); ctx:set('y', ctx:param('y') + 1) end }");
+  auto config = parse_config(
+      "engine: { tick: 1s, mode: enforce }\npolicies: { dir: " + dir.file("policies") +
+          ", overrides: { p: { mode: enforce } } }\nparameters:\n"
+          "  x: { type: int, initial: 10, min: 0, max: 100, policies: [p], mode: enforce }\n"
+          "  y: { type: int, initial: 10, min: 0, max: 100, policies: [p], mode: enforce,\n"
+          "       actuator: { type: exec, argv: [/nonexistent/setpoint-test-program] } }\n",
+      "test.yaml");
   REQUIRE(std::holds_alternative<Config>(config));
   ManualClock clock{kStart};
   SystemClock cpu;
@@ -184,7 +210,8 @@ TEST_CASE("engine: a target with no actuator section is logged only, and what ac
   REQUIRE(engine.start().empty());
   clock.advance(kSec);
   engine.tick();
-  for (int i = 0; i < 200 && engine.metrics().results.size() < 2; ++i) {  // the pool answers off the engine thread
+  for (int i = 0; i < 200 && engine.metrics().results.size() < 2;
+       ++i) {  // the pool answers off the engine thread
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
     engine.tick();
   }
@@ -194,7 +221,8 @@ TEST_CASE("engine: a target with no actuator section is logged only, and what ac
   CHECK(engine.metrics().results.at("applied") == 1);
   CHECK(engine.metrics().results.at("failed") == 1);
   const bool logged = std::any_of(records.begin(), records.end(), [](const std::string& r) {
-    return r.find("\"target\":\"x\"") != std::string::npos && r.find("logged only") != std::string::npos;
+    return r.find("\"target\":\"x\"") != std::string::npos &&
+           r.find("logged only") != std::string::npos;
   });
   INFO(records.size() << " records; the first: " << (records.empty() ? "" : records[0]));
   CHECK(logged);

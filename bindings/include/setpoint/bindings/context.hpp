@@ -59,8 +59,8 @@ struct PolicyOutputs {
 };
 
 constexpr std::size_t kMaxProposals = 100;
-constexpr std::size_t kMaxReads = 4096;    // ctx:window calls in one evaluation
-constexpr std::size_t kMaxEvidence = 64;   // distinct windows a decision records
+constexpr std::size_t kMaxReads = 4096;   // ctx:window calls in one evaluation
+constexpr std::size_t kMaxEvidence = 64;  // distinct windows a decision records
 constexpr std::size_t kMaxLogs = 20;
 constexpr std::size_t kMaxTextBytes = 1024;
 

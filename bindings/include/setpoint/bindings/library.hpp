@@ -14,7 +14,8 @@ struct Evaluation;
 // Replaces the state's globals with the sandbox environment. `seed` seeds math.random;
 // `require` resolves names in `stdlib` only (none when it is null); os.time and os.date read
 // the engine clock of the evaluation `*current` points to.
-void open_sandbox(lua_State* L, std::uint64_t seed, const Stdlib* stdlib, Evaluation* const* current);
+void open_sandbox(lua_State* L, std::uint64_t seed, const Stdlib* stdlib,
+                  Evaluation* const* current);
 
 // The error value the deadline hook raises; sandboxed pcall, xpcall and coroutine.resume
 // re-raise it (and memory errors), so a policy cannot catch its way past a limit.

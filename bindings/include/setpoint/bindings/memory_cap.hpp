@@ -9,7 +9,7 @@ struct MemoryCap {
   std::size_t limit;
   std::size_t used = 0;
   std::size_t peak = 0;
-  bool refused = false;  // set when an allocation was refused (cleared by the caller)
+  bool refused = false;         // set when an allocation was refused (cleared by the caller)
   MemoryCap* shared = nullptr;  // a budget counted as well (the same thread's), or none
 
   // lua_Alloc: (ud, ptr, osize, nsize); frees when nsize is 0, refuses growth past the limit.

@@ -48,6 +48,7 @@ struct CandidateSource {
 
 // Prepares `file`; `running_hash` is the hash of the version running now ("" if none), so a
 // save without a change is kUnchanged.
-Candidate prepare_candidate(const CandidateSource& source, const std::string& file, const std::string& running_hash);
+Candidate prepare_candidate(const CandidateSource& source, const std::string& file,
+                            const std::string& running_hash);
 
 }  // namespace setpoint::bindings

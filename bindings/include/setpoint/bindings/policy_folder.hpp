@@ -28,8 +28,8 @@ struct ReloadStatus {
 
 class PolicyFolder {
  public:
-  PolicyFolder(std::string dir, const Stdlib* stdlib, Limits limits, const Clock& clock, TestGate gate,
-               Nanos debounce = 50 * kNanosPerMilli, LimitsFor limits_for = {});
+  PolicyFolder(std::string dir, const Stdlib* stdlib, Limits limits, const Clock& clock,
+               TestGate gate, Nanos debounce = 50 * kNanosPerMilli, LimitsFor limits_for = {});
   ~PolicyFolder();
   PolicyFolder(const PolicyFolder&) = delete;
   PolicyFolder& operator=(const PolicyFolder&) = delete;

@@ -4,8 +4,9 @@
 // deadline enforced by a count hook that stays armed until the run returns and by the
 // wall-clock watchdog (watchdog.hpp) inside long C calls, source text only (bytecode is
 // refused) and the sandbox environment. The host reads the policy's values raw (lua_rawget,
-// lua_next) or inside a run: no metamethod of the policy's ever runs without its limits. A run that breaks a limit or errors ends
-// with a Failure and a message naming the policy; the state stays usable.
+// lua_next) or inside a run: no metamethod of the policy's ever runs without its limits. A run that
+// breaks a limit or errors ends with a Failure and a message naming the policy; the state stays
+// usable.
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -13,10 +14,10 @@
 #include <string>
 #include <string_view>
 
+#include "setpoint/base/clock.hpp"
 #include "setpoint/bindings/context.hpp"
 #include "setpoint/bindings/memory_cap.hpp"
 #include "setpoint/bindings/stdlib.hpp"
-#include "setpoint/base/clock.hpp"
 
 struct lua_State;
 struct lua_Debug;

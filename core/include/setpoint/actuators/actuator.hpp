@@ -16,8 +16,8 @@ struct Actuation {
   std::string key;      // where it lives in the outside world (file key, URL, argv…)
   ProposedValue value;  // the vetted value, in the parameter's type
   std::vector<std::pair<std::string, ProposedValue>> args;  // a named action's arguments
-  std::string who;      // the policy, or "operator:<token name>"
-  std::string why;      // the reason recorded with the change
+  std::string who;  // the policy, or "operator:<token name>"
+  std::string why;  // the reason recorded with the change
   Nanos at = 0;
 };
 

@@ -47,7 +47,8 @@ class FileActuator final : public Actuator {
   std::optional<ProposedValue> read_back(const std::string& key) override;
 
   // Writes a kept version back; `sha` must be in the history.
-  ActuationResult rollback(const std::string& sha, const std::string& who, const std::string& why, Nanos at);
+  ActuationResult rollback(const std::string& sha, const std::string& who, const std::string& why,
+                           Nanos at);
   // Versions in the order they were recorded (every line of the index).
   std::vector<FileVersion> versions() const;
   // Removes versions older than the retention, never the current one. Returns how many.

@@ -31,7 +31,9 @@ class InprocActuator final : public Actuator {
 // The log actuator: the change is recorded (by the audit) and nothing else happens.
 class LogActuator final : public Actuator {
  public:
-  ActuationResult apply(const Actuation&) override { return {ActuationResult::Status::kApplied, "logged only"}; }
+  ActuationResult apply(const Actuation&) override {
+    return {ActuationResult::Status::kApplied, "logged only"};
+  }
   std::optional<ProposedValue> read_back(const std::string&) override { return std::nullopt; }
 };
 

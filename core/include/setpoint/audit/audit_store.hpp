@@ -21,8 +21,8 @@ struct DecisionQuery {
   std::string policy;   // empty: any
   std::string verdict;  // allow, clamp, block; empty: any
   std::size_t limit = 1000;
-  std::string target;   // a parameter or action; empty: any
-  std::string outcome;  // applied, blocked, …; empty: any
+  std::string target;         // a parameter or action; empty: any
+  std::string outcome;        // applied, blocked, …; empty: any
   bool newest_first = false;  // the limit keeps the newest, and they come newest first
 };
 
@@ -45,7 +45,7 @@ struct StoredParameter {
 };
 
 struct StoredProposal {
-  std::int64_t id;  // the decision's id
+  std::int64_t id;     // the decision's id
   std::string status;  // pending, approved, rejected, expired
   Nanos expires;
   std::string record;  // the decision record (JSON)

@@ -15,12 +15,12 @@ enum class Mode { kObserve, kAdvise, kPropose, kEnforce };
 const char* mode_name(Mode mode);
 
 struct Decision {
-  std::int64_t id = 0;           // assigned by the store
+  std::int64_t id = 0;  // assigned by the store
   Nanos at = 0;
   std::string policy;
-  std::string policy_version;    // hash of the policy's source
+  std::string policy_version;  // hash of the policy's source
   Proposal proposal;
-  std::string evidence;          // JSON: the window values the policy read
+  std::string evidence;  // JSON: the window values the policy read
   Verdict verdict;
   Mode mode = Mode::kObserve;
   // What happened after the guard: "applied", "failed", "drift", "shadow" (observe),

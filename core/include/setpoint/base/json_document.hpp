@@ -20,7 +20,8 @@ inline std::string dump(const nlohmann::json& doc, int indent = -1) {
 
 // The document in `text`, or none with `error` set (what is wrong and where). Documents
 // nested deeper than json_text::kMaxDepth are refused before they are parsed.
-inline std::optional<nlohmann::json> parse_json(std::string_view text, std::string& error, int max_depth = json_text::kMaxDepth) {
+inline std::optional<nlohmann::json> parse_json(std::string_view text, std::string& error,
+                                                int max_depth = json_text::kMaxDepth) {
   if (json_text::nesting_depth(text) > max_depth) {
     error = "nested deeper than " + std::to_string(max_depth) + " levels";
     return std::nullopt;
@@ -31,7 +32,8 @@ inline std::optional<nlohmann::json> parse_json(std::string_view text, std::stri
     error = e.what();
     // "[json.exception.parse_error.101] parse error at line 1, …": the bracket is the
     // library's name for it, not the user's problem.
-    if (error.rfind("[json.exception.", 0) == 0 && error.find("] ") != std::string::npos) error.erase(0, error.find("] ") + 2);
+    if (error.rfind("[json.exception.", 0) == 0 && error.find("] ") != std::string::npos)
+      error.erase(0, error.find("] ") + 2);
     // nlohmann quotes the bad bytes: made printable before anyone shows them.
     for (char& c : error) {
       if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';

@@ -25,10 +25,12 @@ std::string outside_folder_problem(const std::string& folder, const std::string&
 
 // Why `path` cannot be read as a regular file of at most `max_bytes`; "" when it can (or
 // when it does not exist and `missing_ok`).
-std::string regular_file_problem(const std::string& path, std::size_t max_bytes, bool missing_ok = false);
+std::string regular_file_problem(const std::string& path, std::size_t max_bytes,
+                                 bool missing_ok = false);
 
 // The whole file, or none with `error` set ("policies/a.lua: is a FIFO, not a regular file",
 // "cannot open policies/a.lua: No such file or directory").
-std::optional<std::string> read_regular_file(const std::string& path, std::size_t max_bytes, std::string& error);
+std::optional<std::string> read_regular_file(const std::string& path, std::size_t max_bytes,
+                                             std::string& error);
 
 }  // namespace setpoint

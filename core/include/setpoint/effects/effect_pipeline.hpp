@@ -14,8 +14,9 @@
 // The mode is the lowest of the global ceiling (dry-run forces observe), the policy's and the
 // target's. A drift reported by an actuator pins the parameter as an operator override for a
 // while. A named action with an automatic undo has its undo action run (with the same
-// arguments, past the guard: restoring is not a new change) once its time is up. A parameter with a verification is checked after its window; if its KPI got worse,
-// the change is rolled back through the guard's rollback path (bounds, not cooldowns).
+// arguments, past the guard: restoring is not a new change) once its time is up. A parameter with a
+// verification is checked after its window; if its KPI got worse, the change is rolled back through
+// the guard's rollback path (bounds, not cooldowns).
 #include <functional>
 #include <map>
 #include <optional>
@@ -52,12 +53,15 @@ using DecisionObserver = std::function<void(const Decision& decision, bool first
 
 class EffectPipeline {
  public:
-  EffectPipeline(Guard& guard, PipelineOptions options, AuditStore* store = nullptr, DecisionLog log = {});
+  EffectPipeline(Guard& guard, PipelineOptions options, AuditStore* store = nullptr,
+                 DecisionLog log = {});
 
   void bind(const std::string& target, Actuator& actuator);
   // What a policy declares it may touch (the params and actions of its file): its proposals
   // for anything else are blocked as not_declared, whatever config grants.
-  void declare(const std::string& policy, std::vector<std::string> targets) { declared_[policy] = std::move(targets); }
+  void declare(const std::string& policy, std::vector<std::string> targets) {
+    declared_[policy] = std::move(targets);
+  }
   // From now on, actuators run on the pool's threads: enforce decisions are recorded as
   // intents at once and completed by tick() when the pool reports back (or times out: the
   // outcome is then unknown and counted as applied, the safe side for cooldowns and caps).
@@ -76,7 +80,8 @@ class EffectPipeline {
 
   // One evaluation's proposals, in order. Returns their decisions.
   std::vector<Decision> submit(const std::string& policy, const std::string& version,
-                               const std::vector<Proposal>& proposals, const std::string& evidence, Nanos now);
+                               const std::vector<Proposal>& proposals, const std::string& evidence,
+                               Nanos now);
 
   const std::map<std::int64_t, PendingProposal>& pending() const { return pending_; }
   // The decision that last put a value on the parameter (its version), or 0.
@@ -90,8 +95,9 @@ class EffectPipeline {
   // Puts a parameter back to an earlier value through the guard's rollback path (bounds, not
   // cooldowns): recorded now, actuated on the pool when there is one (the result then comes
   // with tick()), else at once. None when there is no such parameter.
-  std::optional<Decision> roll_back(const std::string& parameter, double value, const std::string& who,
-                                    const std::string& version, const std::string& why, Nanos now);
+  std::optional<Decision> roll_back(const std::string& parameter, double value,
+                                    const std::string& who, const std::string& version,
+                                    const std::string& why, Nanos now);
   // Expires proposals past their TTL, runs due verifications and due automatic undos.
   void tick(Nanos now);
   // At start-up: each intent a crash left without a result is settled by reading its target
@@ -146,8 +152,8 @@ class EffectPipeline {
   Nanos actuation_timeout_ = 0;
   std::map<std::int64_t, Decision> in_flight_;
   std::set<std::int64_t> rollbacks_;  // the in-flight ids that are rollbacks
-  std::int64_t next_local_id_ = 1;  // ids when there is no store
-  std::string persisted_;           // what persist() last wrote
+  std::int64_t next_local_id_ = 1;    // ids when there is no store
+  std::string persisted_;             // what persist() last wrote
 };
 
 }  // namespace setpoint

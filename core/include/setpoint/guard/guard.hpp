@@ -52,9 +52,9 @@ const char* direction_name(Direction direction);  // up, down, both
 
 struct Pause {
   enum class Scope { kGlobal, kPolicy, kTarget } scope = Scope::kGlobal;
-  std::string name;                      // the policy or target; empty for global
+  std::string name;                        // the policy or target; empty for global
   Direction direction = Direction::kBoth;  // targets only
-  Nanos until = 0;                       // 0: until resumed
+  Nanos until = 0;                         // 0: until resumed
 };
 
 struct Override {
@@ -66,7 +66,8 @@ struct Override {
 // A value in the parameter's numeric form, checked as a proposal's is: numbers for numeric
 // parameters (finite; ints rounded to nearest), true/false for bools, one of the choices for
 // enums (as its index). The reason it is refused otherwise (wrong_type, not_finite).
-std::optional<Reason> typed_value(const ParameterSpec& spec, const ProposedValue& value, double& out);
+std::optional<Reason> typed_value(const ParameterSpec& spec, const ProposedValue& value,
+                                  double& out);
 
 class Guard {
  public:
@@ -83,7 +84,8 @@ class Guard {
   void pause(Pause pause);
   // Lifts the pauses of this scope and name, in `direction` only if given (else in every
   // direction); how many were lifted.
-  std::size_t resume(Pause::Scope scope, std::string_view name, std::optional<Direction> direction = std::nullopt);
+  std::size_t resume(Pause::Scope scope, std::string_view name,
+                     std::optional<Direction> direction = std::nullopt);
   // Pins a parameter (which also takes the value) until a time.
   bool set_override(std::string_view parameter, double value, Nanos until, bool hold = false);
   bool clear_override(std::string_view parameter);
@@ -110,7 +112,7 @@ class Guard {
     std::deque<std::pair<Nanos, double>> changes;          // (when, delta), for rate limits
     std::deque<std::pair<Nanos, double>> recommendations;  // (when, value), for stabilization
     bool seeded = false;  // the value it had when first vetted is among the recommendations
-    std::vector<std::int8_t> directions;                   // ring of the last n evaluations
+    std::vector<std::int8_t> directions;  // ring of the last n evaluations
     std::size_t next_direction = 0;
     std::optional<Override> override;
   };
@@ -124,7 +126,8 @@ class Guard {
   Verdict vet_set(const ParameterSpec& spec, ParamState& state, const Proposal& p, Nanos now);
   static void stabilize(const ParameterSpec& spec, const ParamState& state, Verdict& v, Nanos now);
   Verdict vet_act(const ActionSpec& spec, const Proposal& p, Nanos now);
-  bool paused(std::string_view policy, std::string_view target, int direction, Nanos now, Nanos& until) const;
+  bool paused(std::string_view policy, std::string_view target, int direction, Nanos now,
+              Nanos& until) const;
   bool capped(std::string_view policy, Nanos now, Verdict& v);
   void count_action(std::string_view policy, Nanos now);
 

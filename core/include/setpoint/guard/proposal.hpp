@@ -22,7 +22,8 @@ struct Proposal {
   std::vector<std::pair<std::string, ProposedValue>> args;  // act
   std::string reason;  // the policy's own words, for the record
 
-  static Proposal set(std::string policy, std::string target, ProposedValue value, std::string reason = {}) {
+  static Proposal set(std::string policy, std::string target, ProposedValue value,
+                      std::string reason = {}) {
     Proposal p;
     p.policy = std::move(policy);
     p.target = std::move(target);
@@ -31,7 +32,8 @@ struct Proposal {
     return p;
   }
   static Proposal act(std::string policy, std::string target,
-                      std::vector<std::pair<std::string, ProposedValue>> args, std::string reason = {}) {
+                      std::vector<std::pair<std::string, ProposedValue>> args,
+                      std::string reason = {}) {
     Proposal p;
     p.kind = Kind::kAct;
     p.policy = std::move(policy);

@@ -8,19 +8,20 @@
 //   const Nanos now = clock.monotonic();
 //   if (!breaker.allow(now)) return fallback();
 //   auto ok = call();
-//   breaker.record(ok ? CallOutcome::kSuccess : CallOutcome::kFailure, latency_ms, clock.monotonic());
+//   breaker.record(ok ? CallOutcome::kSuccess : CallOutcome::kFailure, latency_ms,
+//   clock.monotonic());
 #include <array>
 #include <atomic>
 #include <cstdint>
 
 #include "setpoint/base/adaptive.hpp"
-#include "setpoint/resilience/call_recorder.hpp"
 #include "setpoint/base/clock.hpp"
+#include "setpoint/resilience/call_recorder.hpp"
 
 namespace setpoint {
 
 struct BreakerSettings {
-  Adaptive<double> failure_rate{0.5};   // open at this share of failed calls…
+  Adaptive<double> failure_rate{0.5};    // open at this share of failed calls…
   Adaptive<double> slow_call_rate{1.0};  // …or of slow calls (1.0: only if every call is slow)
   Adaptive<double> slow_call_ms{1000};
   Adaptive<long long> minimum_calls{20};  // in the window, before any rate counts

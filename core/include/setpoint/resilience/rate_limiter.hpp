@@ -18,8 +18,8 @@
 #include <unordered_map>
 
 #include "setpoint/base/adaptive.hpp"
-#include "setpoint/resilience/call_recorder.hpp"
 #include "setpoint/base/clock.hpp"
+#include "setpoint/resilience/call_recorder.hpp"
 
 namespace setpoint {
 
@@ -29,7 +29,8 @@ bool gcra_allow(std::atomic<Nanos>& tat, Nanos now, double rate, double burst);
 
 class RateLimiter {
  public:
-  RateLimiter(Adaptive<double>& rate_per_s, Adaptive<double>& burst, const Clock& clock, CallRecorder* recorder = nullptr);
+  RateLimiter(Adaptive<double>& rate_per_s, Adaptive<double>& burst, const Clock& clock,
+              CallRecorder* recorder = nullptr);
 
   bool try_acquire() { return try_acquire_at(clock_.monotonic()); }
   bool try_acquire_at(Nanos now);
@@ -44,8 +45,8 @@ class RateLimiter {
 
 class KeyedRateLimiter {
  public:
-  KeyedRateLimiter(Adaptive<double>& rate_per_s, Adaptive<double>& burst, const Clock& clock, CallRecorder* recorder = nullptr,
-                   std::size_t max_keys = 100'000);
+  KeyedRateLimiter(Adaptive<double>& rate_per_s, Adaptive<double>& burst, const Clock& clock,
+                   CallRecorder* recorder = nullptr, std::size_t max_keys = 100'000);
 
   // False past the key's quota — and for a new key once max_keys are tracked (fail closed:
   // a flood of fresh keys is itself abuse).

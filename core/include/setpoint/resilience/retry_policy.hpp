@@ -11,8 +11,8 @@
 #include <optional>
 
 #include "setpoint/base/adaptive.hpp"
-#include "setpoint/resilience/call_recorder.hpp"
 #include "setpoint/base/clock.hpp"
+#include "setpoint/resilience/call_recorder.hpp"
 
 namespace setpoint {
 
@@ -22,7 +22,9 @@ class RetryBudget {
   explicit RetryBudget(Adaptive<double>& ratio, double max_tokens = 100);
   void on_request();
   bool try_spend();
-  double tokens() const { return static_cast<double>(milli_.load(std::memory_order_relaxed)) / 1000; }
+  double tokens() const {
+    return static_cast<double>(milli_.load(std::memory_order_relaxed)) / 1000;
+  }
 
  private:
   Adaptive<double>& ratio_;
@@ -40,7 +42,8 @@ enum class AttemptResult { kSuccess, kTransient, kPermanent };
 
 class RetryPolicy {
  public:
-  RetryPolicy(RetrySettings& settings, RetryBudget* budget = nullptr, CallRecorder* recorder = nullptr, std::uint64_t seed = 0);
+  RetryPolicy(RetrySettings& settings, RetryBudget* budget = nullptr,
+              CallRecorder* recorder = nullptr, std::uint64_t seed = 0);
 
   // After try number `attempt` (1, 2, …) failed: how long to wait before the next, or none.
   // `elapsed` is the request's time so far; `budget` its latency budget (0: none).

@@ -12,14 +12,13 @@
 #include <vector>
 
 #include "setpoint/base/clock.hpp"
-#include "setpoint/windows/outcomes.hpp"
 #include "setpoint/telemetry/redactor.hpp"
 #include "setpoint/telemetry/rejection.hpp"
-#include "setpoint/windows/series.hpp"
 #include "setpoint/telemetry/schema.hpp"
+#include "setpoint/windows/outcomes.hpp"
+#include "setpoint/windows/series.hpp"
 
 namespace setpoint {
-
 
 struct Event {
   std::optional<Nanos> ts;
@@ -79,8 +78,8 @@ class EventParser {
   std::array<std::int16_t, 256> first_by_hash_;  // index into fields_ by a cheap key hash
   std::unique_ptr<Impl> impl_;
   std::string metric_;
-  Nanos ts_minute_ = 0;   // the last RFC 3339 timestamp's minute, for consecutive events
-  char ts_prefix_[16]{};  // its "YYYY-MM-DDTHH:MM" text
+  Nanos ts_minute_ = 0;              // the last RFC 3339 timestamp's minute, for consecutive events
+  char ts_prefix_[16]{};             // its "YYYY-MM-DDTHH:MM" text
   std::vector<std::string> hashed_;  // storage for hashed label values
   struct Codes {
     std::int64_t lo, hi;

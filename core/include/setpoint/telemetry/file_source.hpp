@@ -76,15 +76,15 @@ class FileSource {
   std::uint64_t dev_ = 0;
   std::uint64_t ino_ = 0;
   std::uint64_t fingerprint_ = 0;  // hash of the file's first bytes (for the checkpoint)
-  std::string head_;               // the file's first bytes as read (up to 64): a rewrite changes them
-  bool started_ = false;           // opened once already (start_at_end applies to the first only)
-  bool skip_partial_ = false;      // start_at_end began inside a line: drop up to its newline
-  std::uint64_t read_pos_ = 0;     // file offset of the next read
-  std::uint64_t line_start_ = 0;   // file offset of the first byte not yet handed over
-  std::uint64_t line_no_ = 0;      // lines handed over in this file
-  std::vector<char> buffer_;       // [0, end_) unconsumed bytes, padding beyond
+  std::string head_;            // the file's first bytes as read (up to 64): a rewrite changes them
+  bool started_ = false;        // opened once already (start_at_end applies to the first only)
+  bool skip_partial_ = false;   // start_at_end began inside a line: drop up to its newline
+  std::uint64_t read_pos_ = 0;  // file offset of the next read
+  std::uint64_t line_start_ = 0;  // file offset of the first byte not yet handed over
+  std::uint64_t line_no_ = 0;     // lines handed over in this file
+  std::vector<char> buffer_;      // [0, end_) unconsumed bytes, padding beyond
   std::size_t end_ = 0;
-  bool discarding_ = false;        // inside a line that is too long
+  bool discarding_ = false;  // inside a line that is too long
   std::uint64_t discarded_ = 0;
   std::string discarded_head_;
   std::string saved_checkpoint_;

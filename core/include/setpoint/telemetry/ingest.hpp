@@ -7,11 +7,11 @@
 #include <string>
 #include <string_view>
 
-#include "setpoint/windows/aggregator.hpp"
 #include "setpoint/telemetry/event_parser.hpp"
 #include "setpoint/telemetry/handle_cache.hpp"
 #include "setpoint/telemetry/line_sink.hpp"
 #include "setpoint/telemetry/rejected_line_file.hpp"
+#include "setpoint/windows/aggregator.hpp"
 
 namespace setpoint {
 
@@ -32,8 +32,8 @@ enum class TimeBase {
 // It records as a writer of its own (see series.hpp), so it may be handed from thread to thread.
 class Ingest final : public LineSink {
  public:
-  Ingest(Aggregator& aggregator, EventParser& parser, RejectedLineFile* rejected_lines, const Clock& clock,
-         TimeBase base);
+  Ingest(Aggregator& aggregator, EventParser& parser, RejectedLineFile* rejected_lines,
+         const Clock& clock, TimeBase base);
 
   // Reads the clock once for the lines that follow: one read per batch, not per event.
   void begin_batch();

@@ -25,7 +25,8 @@ class RejectedLineFile {
   static constexpr std::size_t kDefaultMaxBytes = 64u << 20;
 
   // An empty path keeps nothing (the rejection is still counted by the caller).
-  RejectedLineFile(std::string path, const Redactor* redactor, std::size_t max_bytes = kDefaultMaxBytes);
+  RejectedLineFile(std::string path, const Redactor* redactor,
+                   std::size_t max_bytes = kDefaultMaxBytes);
   ~RejectedLineFile();
   RejectedLineFile(const RejectedLineFile&) = delete;
   RejectedLineFile& operator=(const RejectedLineFile&) = delete;

@@ -9,24 +9,24 @@
 namespace setpoint {
 
 enum class Rejection : std::uint8_t {
-  kMalformedJson,   // not JSON, truncated JSON, trailing garbage
-  kInvalidUtf8,     // bytes that are not UTF-8
-  kNotObject,       // JSON, but not an object
-  kDuplicateKey,    // a field the schema uses appears twice
-  kMissingField,    // a required field is absent
-  kWrongType,       // a field has the wrong JSON type
-  kBadNumber,       // a number JSON cannot hold exactly (1e400, NaN, Infinity)
-  kOutOfRange,      // a value outside the configured range
-  kBadTimestamp,    // a timestamp that is not RFC 3339 or epoch milliseconds
-  kTimestampFuture, // further ahead of the clock than the allowed skew
-  kTimestampPast,   // further behind the clock than the allowed skew
-  kSchemaVersion,   // a schema_version the config does not accept
-  kUnknownOutcome,  // an outcome the config does not declare
-  kBadLabel,        // a label that is not a string, or an empty metric name
-  kTooManyLabels,   // more labels than the configured maximum
-  kLabelTooLong,    // a label name or value, or the metric name, past the maximum length
-  kLineTooLong,     // a line past the maximum line length (dropped without buffering it)
-  kCardinality,     // the event would create a series past the series cap
+  kMalformedJson,    // not JSON, truncated JSON, trailing garbage
+  kInvalidUtf8,      // bytes that are not UTF-8
+  kNotObject,        // JSON, but not an object
+  kDuplicateKey,     // a field the schema uses appears twice
+  kMissingField,     // a required field is absent
+  kWrongType,        // a field has the wrong JSON type
+  kBadNumber,        // a number JSON cannot hold exactly (1e400, NaN, Infinity)
+  kOutOfRange,       // a value outside the configured range
+  kBadTimestamp,     // a timestamp that is not RFC 3339 or epoch milliseconds
+  kTimestampFuture,  // further ahead of the clock than the allowed skew
+  kTimestampPast,    // further behind the clock than the allowed skew
+  kSchemaVersion,    // a schema_version the config does not accept
+  kUnknownOutcome,   // an outcome the config does not declare
+  kBadLabel,         // a label that is not a string, or an empty metric name
+  kTooManyLabels,    // more labels than the configured maximum
+  kLabelTooLong,     // a label name or value, or the metric name, past the maximum length
+  kLineTooLong,      // a line past the maximum line length (dropped without buffering it)
+  kCardinality,      // the event would create a series past the series cap
   kCount
 };
 

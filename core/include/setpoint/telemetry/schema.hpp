@@ -33,11 +33,11 @@ struct TelemetrySchema {
   // An outcome given as a number (or a string of digits), like an HTTP status: the narrowest
   // range that holds it names its outcome; a code in none is ok.
   std::vector<OutcomeCodes> outcome_codes{{500, 599, "error"}};
-  std::string labels_field = "labels";       // an object of string labels
-  std::vector<std::string> label_fields{};   // top-level fields that also become labels
+  std::string labels_field = "labels";      // an object of string labels
+  std::vector<std::string> label_fields{};  // top-level fields that also become labels
   // Canonical fields checked for type (strings) but not aggregated.
-  std::vector<std::string> string_fields{"error_code", "trace_id", "session_id",
-                                         "deployment_id", "config_version"};
+  std::vector<std::string> string_fields{"error_code", "trace_id", "session_id", "deployment_id",
+                                         "config_version"};
   std::string schema_version_field = "schema_version";
 
   // Validation.

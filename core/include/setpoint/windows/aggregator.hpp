@@ -5,11 +5,11 @@
 // explosion costs a counter, not the process's memory.
 #include <atomic>
 #include <deque>
+#include <map>
 #include <optional>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
-#include <map>
 #include <vector>
 
 #include "setpoint/windows/series.hpp"
@@ -35,7 +35,8 @@ class Aggregator {
 
   // The writer's handle on the series (the calling thread's, by default); an empty handle
   // when the series is new and the cap is reached (counted in cardinality_rejections()).
-  SeriesHandle resolve(std::string_view metric, const Labels& labels, WriterId writer = this_thread_writer());
+  SeriesHandle resolve(std::string_view metric, const Labels& labels,
+                       WriterId writer = this_thread_writer());
 
   // The window of `span` ending at `now`: the buckets of the finest resolution whose horizon
   // holds the span, the current (partial) bucket included. None when the span is not positive

@@ -75,7 +75,10 @@ class Accumulator {
   Accumulator();
   void reset();
   void add(const Bins& bins);
-  void add_nonpositive(std::uint64_t n) { nonpositive_ += n; total_ += n; }
+  void add_nonpositive(std::uint64_t n) {
+    nonpositive_ += n;
+    total_ += n;
+  }
   std::uint64_t total() const { return total_; }
   // The q-quantile (0 ≤ q ≤ 1) of what was added, clamped to [lo, hi] (the exact min and
   // max, which make the extremes exact). NaN when empty.

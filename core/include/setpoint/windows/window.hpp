@@ -33,9 +33,8 @@ struct Resolution {
 struct WindowConfig {
   // 1 s × 60, 10 s × 90, 5 min × 288: the last minute by the second, the last 15 minutes by
   // ten seconds, the last day by five minutes.
-  std::vector<Resolution> resolutions{{kNanosPerSecond, 60},
-                                      {10 * kNanosPerSecond, 90},
-                                      {300 * kNanosPerSecond, 288}};
+  std::vector<Resolution> resolutions{
+      {kNanosPerSecond, 60}, {10 * kNanosPerSecond, 90}, {300 * kNanosPerSecond, 288}};
   // The finest resolution whose horizon holds `span`; none when the span is longer than all.
   std::optional<std::size_t> resolution_for(Nanos span) const;
   // Empty when valid, else what is wrong.

@@ -12,7 +12,7 @@
 namespace setpoint::bindings::testing {
 
 struct TestFileOptions {
-  Nanos cpu = 30 * kNanosPerSecond;          // for the whole file
+  Nanos cpu = 30 * kNanosPerSecond;           // for the whole file
   const std::atomic<bool>* cancel = nullptr;  // stops the file early when it turns true
   // Told of each case as it ends: ok, and "file: name" (passed) or "message  [file: name]".
   std::function<void(bool ok, const std::string& line)> on_case;
@@ -20,8 +20,8 @@ struct TestFileOptions {
 
 struct TestFileReport {
   int passed = 0;
-  int failed = 0;          // a file that could not load or run counts as one failure
-  std::string failures;    // the failed cases' lines, joined by "; "
+  int failed = 0;        // a file that could not load or run counts as one failure
+  std::string failures;  // the failed cases' lines, joined by "; "
 };
 
 TestFileReport run_test_file(const std::string& test_file, const Stdlib* stdlib,

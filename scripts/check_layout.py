@@ -3,7 +3,7 @@
 
 Every source file under core/, bindings/ and runner/ belongs to one folder (a "room"); each room
 may include only the rooms listed for it below, and the rooms' actual includes must not form a
-cycle. Run by `make test`; `scripts/check_layout.py ROOT` checks another tree (the check's own
+cycle. A file over 400 lines says why in its opening comment. Run by `make test`; `scripts/check_layout.py ROOT` checks another tree (the check's own
 test plants forbidden includes in a copy). Exit status 1 names every file and line at fault.
 """
 import os
@@ -43,6 +43,10 @@ ALLOWED.update({
 })
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
+
+# A source file longer than this says why in its opening comment ("over 500 lines ...").
+MAX_LINES = 400
+SAYS_WHY = re.compile(r'^//.*\bover \d+ lines\b')
 
 
 def room_of_file(path):
@@ -126,17 +130,22 @@ def main():
                             'folder or its folder to scripts/check_layout.py')
             continue
         with open(os.path.join(root, path), encoding='utf-8', errors='replace') as f:
-            for number, line in enumerate(f, 1):
-                match = INCLUDE.match(line)
-                if not match:
-                    continue
-                target = room_of_include(match.group(1), path, root)
-                if target is None or target == room:
-                    continue
-                edges.setdefault(room, set()).add(target)
-                if target not in ALLOWED[room]:
-                    problems.append(f'{path}:{number}: {room} may not include {target} '
-                                    f'("{match.group(1)}")')
+            lines = f.readlines()
+        opening = [l for l in lines[:12] if l.startswith('//')]
+        if len(lines) > MAX_LINES and not any(SAYS_WHY.match(l) for l in opening):
+            problems.append(f'{path}: {len(lines)} lines, over {MAX_LINES}, and its opening comment '
+                            'does not say why ("over N lines because ..."); split it or say why')
+        for number, line in enumerate(lines, 1):
+            match = INCLUDE.match(line)
+            if not match:
+                continue
+            target = room_of_include(match.group(1), path, root)
+            if target is None or target == room:
+                continue
+            edges.setdefault(room, set()).add(target)
+            if target not in ALLOWED[room]:
+                problems.append(f'{path}:{number}: {room} may not include {target} '
+                                f'("{match.group(1)}")')
     cycle = find_cycle(edges)
     if cycle:
         problems.append('cycle between folders: ' + ' -> '.join(cycle))

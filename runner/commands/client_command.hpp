@@ -26,10 +26,4 @@ struct ClientArgs {
 
 int run_client(const ClientArgs& args);
 
-// What the engine answered, as the table or line a person reads (exposed for tests).
-std::string client_text(const std::string& command, const std::string& answer);
-// True (and why, on stderr) when an approve, override or rollback was answered 2xx but its
-// decision did not make the change (failed, unknown, drift, blocked): the CLI then exits 1.
-bool change_failed(const std::string& command, const std::string& answer);
-
 }  // namespace setpoint::runner

@@ -1,3 +1,6 @@
+// The engine thread's life, over 500 lines: start, reload, each pass, posted work, saving and
+// stopping touch the same state, and this file is its single writer; what is not the thread's
+// own is in views, metrics, actuator_factory, telemetry_intake and operator_actions.
 #include "engine/engine.hpp"
 
 #include <spdlog/spdlog.h>

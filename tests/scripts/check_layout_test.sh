@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # scripts/check_layout.py passes on the tree as it is, and fails, naming the file and the line,
-# on each kind of fault planted in a copy: a forbidden direction, a cycle, a file in no room.
+# on each kind of fault planted in a copy: a forbidden direction, a cycle, a file in no room, a
+# long file that does not say why.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 check="$root/scripts/check_layout.py"
@@ -42,5 +43,13 @@ expect "a cycle" 1 "cycle between folders: core/base -> core/effects"
 fresh
 echo '#include "setpoint/base/clock.hpp"' > "$work/t/core/src/stray.cpp"
 expect "a file in no room" 1 "core/src/stray.cpp: not in any room"
+
+fresh
+python3 -c "print('// no reason given'); [print('int x%d;' % i) for i in range(401)]" > "$work/t/core/src/base/long.cpp"
+expect "a long file that does not say why" 1 "core/src/base/long.cpp: 402 lines, over 400"
+
+fresh
+python3 -c "print('// over 400 lines because it is one table'); [print('int x%d;' % i) for i in range(401)]" > "$work/t/core/src/base/long.cpp"
+expect "a long file that says why" 0 ""
 
 exit $failed

@@ -1,3 +1,7 @@
+// The effect pipeline, over 400 lines on purpose: a decision's whole path (vetted, held for
+// approval or sent, its result, its verification and rollback) works on the same pending and
+// in-flight tables, and read in one file that order is the argument that nothing reaches a
+// target unvetted or twice.
 #include "setpoint/effects/effect_pipeline.hpp"
 
 #include <algorithm>

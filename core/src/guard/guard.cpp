@@ -1,3 +1,6 @@
+// The guard, over 400 lines on purpose: every check a proposal passes (bounds, step, cooldown,
+// change rate, stabilization, action caps, overrides, rollbacks) is here in the order vet()
+// applies them, so what can reach a target is reviewed in one place.
 #include "setpoint/guard/guard.hpp"
 
 #include <algorithm>

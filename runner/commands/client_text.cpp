@@ -1,0 +1,263 @@
+#include "commands/client_text.hpp"
+
+#include <cmath>
+#include <iostream>
+
+#include "commands/decision_text.hpp"
+#include "setpoint/base/duration.hpp"
+#include "setpoint/base/json_document.hpp"
+#include "setpoint/base/utf8.hpp"
+
+namespace setpoint::runner {
+namespace {
+
+using json = nlohmann::json;
+
+// A value as a cell: strings as they are (made printable), numbers short, null as "-".
+std::string cell(const json& v) {
+  if (v.is_null()) return "-";
+  if (v.is_string()) return utf8::printable(v.get<std::string>(), 200);
+  if (v.is_boolean()) return v.get<bool>() ? "yes" : "no";
+  if (v.is_number()) {
+    const double x = v.get<double>();
+    char text[32];
+    if (x == std::floor(x) && std::abs(x) < 1e15)
+      std::snprintf(text, sizeof text, "%.0f", x);
+    else
+      std::snprintf(text, sizeof text, "%.4g", x);
+    return text;
+  }
+  return utf8::printable(dump(v), 200);
+}
+
+// A member of what the engine (or whatever answers at --url) sent, null when it is not there:
+// operator[] on a const document is undefined for a missing key, and the answer is outside input.
+const json& at(const json& o, const char* key) {
+  static const json null;
+  if (!o.is_object()) return null;
+  const auto it = o.find(key);
+  return it == o.end() ? null : *it;
+}
+
+std::string field(const json& o, const char* key) {
+  return o.is_object() && o.contains(key) ? cell(at(o, key)) : std::string("-");
+}
+
+// Columns as wide as their widest cell (in code points), two spaces apart.
+std::string table(const std::vector<std::string>& header,
+                  const std::vector<std::vector<std::string>>& rows) {
+  const auto width = [](const std::string& s) {
+    std::size_t n = 0;
+    for (const char c : s) n += (static_cast<unsigned char>(c) & 0xc0) != 0x80;
+    return n;
+  };
+  std::vector<std::size_t> widths;
+  for (const auto& h : header) widths.push_back(width(h));
+  for (const auto& row : rows) {
+    for (std::size_t i = 0; i < row.size() && i < widths.size(); ++i)
+      widths[i] = std::max(widths[i], width(row[i]));
+  }
+  std::string out;
+  const auto line = [&](const std::vector<std::string>& cells) {
+    std::string text;
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+      text += cells[i];
+      if (i + 1 < cells.size()) text += std::string(widths[i] - width(cells[i]) + 2, ' ');
+    }
+    out += text + "\n";
+  };
+  line(header);
+  for (const auto& row : rows) line(row);
+  if (rows.empty()) out += "(none)\n";
+  return out;
+}
+
+std::string percent(const json& v) {
+  if (!v.is_number()) return "-";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f%%", v.get<double>() * 100);
+  return text;
+}
+
+std::string state_text(const json& doc) {
+  std::vector<std::vector<std::string>> rows;
+  const json series = doc.value("series", json::object());
+  for (const auto& [key, s] : series.items()) {
+    rows.push_back({utf8::printable(key, 200), field(s, "count"), field(s, "rate_per_s"),
+                    percent(s.value("error_rate", json())), field(s, "p50"), field(s, "p99")});
+  }
+  return "windows over " + field(doc, "span_s") + " s at " + field(doc, "at") + "\n" +
+         table({"SERIES", "COUNT", "RATE/S", "ERRORS", "P50", "P99"}, rows);
+}
+
+std::string policies_text(const json& doc) {
+  std::vector<std::vector<std::string>> rows;
+  std::string notes;
+  for (const auto& p : doc) {
+    std::string state = p.value("quarantined", false)
+                            ? "quarantined until " + field(p, "quarantined_until")
+                        : p.value("disabled", false) ? "disabled"
+                                                     : "running";
+    if (at(p, "name").is_null()) state = "not loaded";
+    const std::string version =
+        at(p, "version").is_string() ? at(p, "version").get<std::string>().substr(0, 12) : "-";
+    rows.push_back({field(p, "name"), field(p, "file"), version, field(p, "mode"),
+                    field(p, "schedule"), field(p, "last_evaluation"), field(p, "evaluations"),
+                    field(p, "failures"), state});
+    const json reload = p.value("reload", json::object());
+    if (!reload.value("ok", true))
+      notes += "  " + field(p, "file") + ": " + field(reload, "message") + "\n";
+    if (at(p, "last_error").is_string())
+      notes += "  " + field(p, "file") + ": last error: " + field(p, "last_error") + "\n";
+  }
+  return table({"POLICY", "FILE", "VERSION", "MODE", "SCHEDULE", "LAST RUN", "RUNS", "ERRORS",
+                "STATE"},
+               rows) +
+         notes;
+}
+
+std::string params_text(const json& doc) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& p : doc) {
+    std::string value = field(p, "value");
+    if (at(p, "choices").is_array() && at(p, "value").is_number()) {
+      const double i = at(p, "value").get<double>();  // an index, if it is one
+      if (i >= 0 && i < static_cast<double>(at(p, "choices").size()))
+        value = cell(at(p, "choices")[static_cast<std::size_t>(i)]);
+    }
+    const std::string bounds =
+        p.contains("min") ? "[" + field(p, "min") + ", " + field(p, "max") + "]" : "-";
+    const json pin = p.value("override", json());
+    const std::string pinned =
+        pin.is_object() ? field(pin, "value") + " until " + field(pin, "until") : "-";
+    std::string paused;
+    const json pauses = p.value("paused", json::array());
+    for (const auto& pause : pauses)
+      paused += (paused.empty() ? "" : ", ") + field(pause, "direction");
+    const std::string version = at(p, "version").is_number() ? "#" + field(p, "version") : "-";
+    rows.push_back({field(p, "name"), value, bounds, version, field(p, "last_change"), pinned,
+                    paused.empty() ? "-" : paused});
+  }
+  return table({"PARAMETER", "VALUE", "BOUNDS", "VERSION", "LAST CHANGE", "PINNED", "PAUSED"},
+               rows);
+}
+
+std::string proposals_text(const json& doc) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& p : doc) {
+    const json r = p.value("record", json::object());
+    rows.push_back({field(p, "id"), field(p, "policy"),
+                    field(r, "target") + " " + field(r, "current") + " -> " + field(r, "value"),
+                    field(r, "reason"), field(p, "expires")});
+  }
+  return table({"ID", "POLICY", "CHANGE", "REASON", "EXPIRES"}, rows);
+}
+
+std::string pauses_text(const json& doc) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& p : doc)
+    rows.push_back({field(p, "scope"), field(p, "name"), field(p, "direction"), field(p, "until")});
+  return table({"SCOPE", "NAME", "DIRECTION", "UNTIL"}, rows);
+}
+
+std::string decisions_text(const json& doc) {
+  std::string out;
+  for (const auto& d : doc) out += decision_text(dump(d)) + "\n";
+  return out.empty() ? "(none)\n" : out;
+}
+
+// False when the answer's decision did not make its change (failed, drift, blocked); true
+// when it did, or when no decision came with it.
+bool made_change(const json& doc) {
+  const json& outcome = at(at(doc, "decision"), "outcome");
+  if (!outcome.is_string()) return true;
+  const std::string o = outcome.get<std::string>();
+  return o != "failed" && o != "drift" && o != "blocked";
+}
+
+// A mutation's answer in one or two lines.
+std::string mutation_text(const std::string& c, const json& doc) {
+  std::string out;
+  const json decision = doc.value("decision", json());
+  if (c == "pause") {
+    const std::string name = doc.value("name", std::string());
+    out = "paused " + (name.empty() ? std::string("everything") : utf8::printable(name, 200)) +
+          (doc.value("direction", std::string("both")) == "both"
+               ? ""
+               : " (" + field(doc, "direction") + " only)") +
+          " until " + (at(doc, "until").is_null() ? std::string("resumed") : field(doc, "until"));
+  } else if (c == "resume") {
+    out = "lifted " + field(doc, "resumed") + " pause(s)";
+  } else if (c == "override") {
+    out = field(doc, "parameter") +
+          (made_change(doc)
+               ? " pinned at " + field(doc, "value") + " until " + field(doc, "until")
+               : " not pinned: the change to " + field(doc, "value") + " did not happen");
+  } else if (c == "approve") {
+    out = "proposal " + field(doc, "proposal") + " approved" +
+          (made_change(doc) ? "" : ", but its change did not happen");
+  } else if (c == "reject") {
+    out = "proposal " + field(doc, "rejected") + " rejected";
+  } else if (c == "rollback") {
+    out = field(doc, "parameter") + " rolled back to " + field(doc, "value") + " (" +
+          field(doc, "to") + ")" +
+          (at(doc, "pinned_until").is_null() ? "" : "; pinned until " + field(doc, "pinned_until"));
+  } else if (c == "release") {
+    out = field(doc, "parameter") + ": " + field(doc, "released") +
+          " lifted; policies may move it again";
+  } else if (c == "reload") {
+    out = "reloading the policies folder; `setpoint policies` shows each file's result";
+  } else {
+    out = utf8::printable(dump(doc), 2000);
+  }
+  out += "\n";
+  if (decision.is_object()) out += "  " + decision_text(dump(decision)) + "\n";
+  if (doc.contains("note")) out += "  " + field(doc, "note") + "\n";
+  return out;
+}
+
+}  // namespace
+
+bool change_failed(const std::string& c, const std::string& answer) {
+  if (c != "approve" && c != "override" && c != "rollback") return false;
+  std::string error;
+  const auto doc = parse_json(answer, error, 256);
+  if (!doc || !doc->is_object()) return false;
+  const auto decision =
+      doc->find("decision");  // never operator[] on a const document: UB when absent
+  if (decision == doc->end() || !decision->is_object()) return false;
+  const json& said = at(*decision, "outcome");
+  const std::string outcome = said.is_string() ? said.get<std::string>() : "";
+  if (outcome != "failed" && outcome != "unknown" && outcome != "drift" && outcome != "blocked")
+    return false;
+  std::cerr << "setpoint " << c << ": the change did not happen as asked: " << outcome << ": "
+            << field(*decision, "detail") << "\n";
+  return true;
+}
+
+std::string client_text(const std::string& c, const std::string& answer) {
+  std::string error;
+  const auto doc = parse_json(answer, error, 256);
+  if (!doc) return utf8::printable(answer, 4000) + "\n";
+  try {
+    if (c == "state") return state_text(*doc);
+    if (c == "policies") return policies_text(*doc);
+    if (c == "params") return params_text(*doc);
+    if (c == "proposals") return proposals_text(*doc);
+    if (c == "pauses") return pauses_text(*doc);
+    if (c == "decisions") return decisions_text(*doc);
+    return mutation_text(c, *doc);
+  } catch (const std::exception&) {  // JSON of another shape than the engine's (a type_error):
+                                     // shown as it came
+    return utf8::printable(answer, 4000) + "\n";
+  }
+}
+
+std::string refusal_text(const std::string& answer) {
+  std::string error;
+  const auto doc = parse_json(answer, error, 64);
+  return doc && doc->is_object() && doc->contains("error") ? cell((*doc)["error"])
+                                                           : utf8::printable(answer, 2000);
+}
+
+}  // namespace setpoint::runner

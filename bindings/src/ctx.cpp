@@ -13,6 +13,7 @@ extern "C" {
 #include "setpoint/base/duration.hpp"
 #include "setpoint/base/utf8.hpp"
 #include "setpoint/windows/series.hpp"
+#include "setpoint/windows/window_stat.hpp"
 
 namespace setpoint::bindings {
 namespace {
@@ -71,25 +72,11 @@ std::string reason_opt(lua_State* L, int index) {
   return reason;
 }
 
-// The window table's field names, interned once per ctx and kept in ctx_window's upvalue 2.
-enum class WindowField {
-  kCount = 1,
-  kRate,
-  kErrorRate,
-  kSuccessRate,
-  kSum,
-  kMean,
-  kMin,
-  kMax,
-  kP50,
-  kP90,
-  kP95,
-  kP99,
-  kOutcomes
-};
-constexpr const char* kWindowFields[] = {"count", "rate", "error_rate", "success_rate", "sum",
-                                         "mean",  "min",  "max",        "p50",          "p90",
-                                         "p95",   "p99",  "outcomes"};
+// The window table's field names, interned once per ctx and kept in ctx_window's upvalue 2:
+// "count" at 1, each of kWindowStats (by its policy name) at 2.., "outcomes" last.
+constexpr int kCountField = 1;
+constexpr int kFirstStatField = 2;
+constexpr int kOutcomesField = kFirstStatField + static_cast<int>(std::size(kWindowStats));
 
 int ctx_window(lua_State* L) {
   Evaluation& e = evaluation(L);
@@ -148,26 +135,18 @@ int ctx_window(lua_State* L) {
 
   // The result table, keyed by strings interned once per ctx (upvalue 2): no hashing per field.
   lua_createtable(L, 0, 13);
-  const auto field = [&](WindowField f, double value) {
+  const auto field = [&](int f, double value) {
     if (!std::isfinite(value))
       return;  // absent, not NaN: `m.p99 > 250` on no data is an error, not silently false
-    lua_rawgeti(L, lua_upvalueindex(2), static_cast<int>(f));
+    lua_rawgeti(L, lua_upvalueindex(2), f);
     lua_pushnumber(L, value);
     lua_rawset(L, -3);
   };
-  field(WindowField::kCount, static_cast<double>(stats->count));
-  field(WindowField::kRate, stats->rate_per_s);
-  field(WindowField::kErrorRate, stats->error_rate);
-  field(WindowField::kSuccessRate, stats->success_rate);
-  field(WindowField::kSum, stats->sum);
-  field(WindowField::kMean, stats->mean);
-  field(WindowField::kMin, stats->min);
-  field(WindowField::kMax, stats->max);
-  field(WindowField::kP50, stats->p50);
-  field(WindowField::kP90, stats->p90);
-  field(WindowField::kP95, stats->p95);
-  field(WindowField::kP99, stats->p99);
-  lua_rawgeti(L, lua_upvalueindex(2), static_cast<int>(WindowField::kOutcomes));
+  field(kCountField, static_cast<double>(stats->count));
+  for (std::size_t i = 0; i < std::size(kWindowStats); ++i) {
+    field(kFirstStatField + static_cast<int>(i), (*stats).*kWindowStats[i].field);
+  }
+  lua_rawgeti(L, lua_upvalueindex(2), kOutcomesField);
   lua_createtable(L, 0, 4);
   if (e.inputs->outcomes != nullptr) {
     for (std::size_t o = 0; o < e.inputs->outcomes->size(); ++o) {
@@ -292,11 +271,15 @@ void push_ctx(lua_State* L, Evaluation** current) {
     lua_pushlightuserdata(L, current);
     int upvalues = 1;
     if (m->func == ctx_window) {
-      lua_createtable(L, static_cast<int>(std::size(kWindowFields)), 0);
-      for (std::size_t i = 0; i < std::size(kWindowFields); ++i) {
-        lua_pushstring(L, kWindowFields[i]);
-        lua_rawseti(L, -2, static_cast<int>(i) + 1);
+      lua_createtable(L, kOutcomesField, 0);
+      lua_pushliteral(L, "count");
+      lua_rawseti(L, -2, kCountField);
+      for (std::size_t i = 0; i < std::size(kWindowStats); ++i) {
+        lua_pushstring(L, kWindowStats[i].policy_name);
+        lua_rawseti(L, -2, kFirstStatField + static_cast<int>(i));
       }
+      lua_pushliteral(L, "outcomes");
+      lua_rawseti(L, -2, kOutcomesField);
       ++upvalues;
     }
     lua_pushcclosure(L, m->func, upvalues);

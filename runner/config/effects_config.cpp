@@ -5,6 +5,7 @@
 
 #include "setpoint/actuators/exec_actuator.hpp"
 #include "setpoint/base/number_text.hpp"
+#include "setpoint/windows/window_stat.hpp"
 
 namespace setpoint::runner {
 namespace {
@@ -235,12 +236,8 @@ void read_parameters(const YamlReader& r, const YAML::Node& node, Config& config
       Verification v;
       v.series = r.string(verify["series"], path + ".verify.series");
       v.stat = r.string(verify["stat"], path + ".verify.stat");
-      static const char* kStats[] = {"error_rate", "success_rate", "p50", "p90",       "p95",
-                                     "p99",        "mean",         "max", "rate_per_s"};
-      if (std::none_of(std::begin(kStats), std::end(kStats),
-                       [&](const char* s) { return v.stat == s; })) {
-        r.fail(verify["stat"], path + ".verify.stat",
-               "expected error_rate, success_rate, p50, p90, p95, p99, mean, max or rate_per_s");
+      if (find_window_stat(v.stat) == nullptr) {
+        r.fail(verify["stat"], path + ".verify.stat", "expected " + window_stat_names());
       }
       v.window = r.duration(verify["window"], path + ".verify.window");
       if (verify["worse_by"])

@@ -12,6 +12,7 @@
 #include "engine/views.hpp"
 #include "setpoint/base/timestamp.hpp"
 #include "setpoint/testing/test_file.hpp"
+#include "setpoint/windows/window_stat.hpp"
 
 namespace setpoint::runner {
 namespace {
@@ -34,20 +35,6 @@ std::optional<ProposedValue> param_value(const Guard& guard, std::string_view na
     }
     default: return ProposedValue(*value);
   }
-}
-
-// The statistic a verification compares before and after (config checks the name).
-std::optional<double> stat_of(const WindowStats& s, const std::string& stat) {
-  if (stat == "error_rate") return s.error_rate;
-  if (stat == "success_rate") return s.success_rate;
-  if (stat == "p50") return s.p50;
-  if (stat == "p90") return s.p90;
-  if (stat == "p95") return s.p95;
-  if (stat == "p99") return s.p99;
-  if (stat == "mean") return s.mean;
-  if (stat == "max") return s.max;
-  if (stat == "rate_per_s") return s.rate_per_s;
-  return std::nullopt;
 }
 
 }  // namespace
@@ -183,7 +170,9 @@ void Engine::build_effects() {
     if (!id) return std::nullopt;
     const auto stats = aggregator_.read(*id, now, v.window, scratch_);
     if (!stats || stats->count == 0) return std::nullopt;
-    return stat_of(*stats, v.stat);
+    const WindowStat* stat = find_window_stat(v.stat);  // config checked the name
+    if (stat == nullptr) return std::nullopt;
+    return (*stats).*stat->field;
   });
   if (options_.persistent && !pool_)
     pool_ = std::make_unique<ActuatorPool>(config_.engine.actuator_threads, *options_.cpu_clock);

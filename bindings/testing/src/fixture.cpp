@@ -5,6 +5,7 @@
 #include "setpoint/base/duration.hpp"
 #include "setpoint/base/json_document.hpp"
 #include "setpoint/base/timestamp.hpp"
+#include "setpoint/windows/window_stat.hpp"
 
 namespace setpoint::bindings::testing {
 namespace {
@@ -27,18 +28,11 @@ WindowStats stats_from(const json& j, OutcomeSet& outcomes, const std::string& w
   if (!j.is_object()) throw FixtureError(where + ": expected an object of statistics");
   WindowStats s;
   s.count = static_cast<std::uint64_t>(or_zero(number_in(j, "count", where)));
-  s.error_rate = or_zero(number_in(j, "error_rate", where));
-  s.success_rate = j.contains("success_rate") ? number_in(j, "success_rate", where)
-                                              : (s.count ? 1 - s.error_rate : 0);
-  s.rate_per_s = or_zero(number_in(j, "rate", where));
-  s.p50 = number_in(j, "p50", where);
-  s.p90 = number_in(j, "p90", where);
-  s.p95 = number_in(j, "p95", where);
-  s.p99 = number_in(j, "p99", where);
-  s.mean = number_in(j, "mean", where);
-  s.min = number_in(j, "min", where);
-  s.max = number_in(j, "max", where);
-  s.sum = or_zero(number_in(j, "sum", where));
+  // A statistic the fixture leaves out is what a read without it gives: 0 or absent (NaN).
+  for (const auto& stat : kWindowStats) {
+    if (j.contains(stat.policy_name)) s.*stat.field = number_in(j, stat.policy_name, where);
+  }
+  if (!j.contains("success_rate")) s.success_rate = s.count ? 1 - s.error_rate : 0;
   if (j.contains("outcomes")) {
     if (!j["outcomes"].is_object()) throw FixtureError(where + ".outcomes: expected an object");
     for (const auto& [name, n] : j["outcomes"].items()) {

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include "setpoint/base/atomic_file.hpp"
@@ -20,6 +19,8 @@ namespace {
 
 // An authority file is config, not data: a few MiB at most. Anything larger is not ours.
 constexpr std::size_t kMaxAuthorityBytes = 64u << 20;
+// The history's index: one short line a version.
+constexpr std::size_t kMaxIndexBytes = 64u << 20;
 
 namespace fs = std::filesystem;
 
@@ -72,8 +73,9 @@ bool FileActuator::json() const { return fs::path(options_.path).extension() == 
 
 std::vector<FileVersion> FileActuator::versions() const {
   std::vector<FileVersion> out;
-  std::ifstream in(options_.history_dir + "/index.jsonl");
-  for (std::string line; std::getline(in, line);) {
+  std::string error;
+  for (const auto& line :
+       read_lines(options_.history_dir + "/index.jsonl", kMaxIndexBytes, error)) {
     // A torn last line (a crash mid-append) is skipped, never fatal.
     const auto doc = parse_own_json(line);
     if (!doc.is_object()) continue;

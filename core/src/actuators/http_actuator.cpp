@@ -2,15 +2,18 @@
 
 #include <httplib.h>
 
-#include <fstream>
 #include <thread>
 
 #include "setpoint/base/atomic_file.hpp"
 #include "setpoint/base/json_text.hpp"
+#include "setpoint/base/regular_file.hpp"
 #include "setpoint/base/timestamp.hpp"
 
 namespace setpoint {
 namespace {
+
+// The disk buffer: at most buffer_max requests of a few KiB each.
+constexpr std::size_t kMaxBufferBytes = 256u << 20;
 
 struct Url {
   std::string base;  // scheme://host:port
@@ -100,13 +103,11 @@ HttpActuator::Outcome HttpActuator::deliver(const std::string& body, std::string
 }
 
 std::vector<std::string> HttpActuator::read_buffer() const {
-  std::vector<std::string> lines;
-  if (options_.buffer_path.empty()) return lines;
-  std::ifstream in(options_.buffer_path);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) lines.push_back(line);
-  }
-  return lines;
+  if (options_.buffer_path.empty()) return {};
+  // Our own file, but on a disk others reach: read as a regular file of bounded size, never a
+  // FIFO that would hold the engine. One it cannot read holds nothing to deliver.
+  std::string error;
+  return read_lines(options_.buffer_path, kMaxBufferBytes, error);
 }
 
 bool HttpActuator::write_buffer(const std::vector<std::string>& lines) {

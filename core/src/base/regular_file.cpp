@@ -118,4 +118,20 @@ std::optional<std::string> read_regular_file(const std::string& path, std::size_
   return out;
 }
 
+std::vector<std::string> read_lines(const std::string& path, std::size_t max_bytes,
+                                    std::string& error) {
+  error.clear();
+  std::vector<std::string> lines;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 && errno == ENOENT) return lines;
+  const auto text = read_regular_file(path, max_bytes, error);
+  if (!text) return lines;
+  for (std::size_t at = 0; at < text->size();) {
+    const std::size_t end = std::min(text->find('\n', at), text->size());
+    if (end > at) lines.emplace_back(*text, at, end - at);
+    at = end + 1;
+  }
+  return lines;
+}
+
 }  // namespace setpoint

@@ -7,7 +7,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <sstream>
 
 #include "setpoint/base/regular_file.hpp"
@@ -39,7 +38,10 @@ struct Checkpoint {
 };
 
 bool read_checkpoint(const std::string& path, Checkpoint& c) {
-  std::ifstream in(path);
+  std::string error;
+  const auto text = read_regular_file(path, 4096, error);  // five numbers
+  if (!text) return false;
+  std::istringstream in(*text);
   return static_cast<bool>(in >> c.dev >> c.ino >> c.offset >> c.line >> c.fingerprint);
 }
 

@@ -2,6 +2,7 @@
 
 #include "setpoint/base/json_text.hpp"
 #include "setpoint/base/timestamp.hpp"
+#include "setpoint/windows/window_stat.hpp"
 
 namespace setpoint {
 
@@ -33,25 +34,13 @@ std::string snapshot_json(const Aggregator& aggregator, const std::vector<Series
     if (!first) out.push_back(',');
     first = false;
     append_string(out, series->key);
-    const std::pair<const char*, double> numbers[] = {
-        {"rate_per_s", s.rate_per_s},
-        {"success_rate", s.success_rate},
-        {"error_rate", s.error_rate},
-        {"p50", s.p50},
-        {"p90", s.p90},
-        {"p95", s.p95},
-        {"p99", s.p99},
-        {"mean", s.mean},
-        {"min", s.min},
-        {"max", s.max},
-    };
     out += ":{\"count\":";
     append_number(out, s.count);
-    for (const auto& [name, value] : numbers) {
+    for (const auto& stat : kWindowStats) {
       out += ",\"";
-      out += name;
+      out += stat.name;
       out += "\":";
-      append_number(out, value);
+      append_number(out, s.*stat.field);
     }
     out += ",\"outcomes\":{";
     for (std::size_t o = 0; o < outcomes.size(); ++o) {

@@ -82,3 +82,19 @@ TEST_CASE("a path inside its folder is one; a symlink or .. out of it is said to
         folder + "/leak.lua: leads out of " + folder + " (a symlink to /etc/passwd?); not read");
   CHECK_FALSE(outside_folder_problem(folder, folder + "/../outside.lua").empty());
 }
+
+TEST_CASE("a file of our own is read as its non-empty lines, under the same rules") {
+  TempDir dir;
+  std::string error = "stale";
+  CHECK(read_lines(dir.file("absent.jsonl"), 1024, error).empty());
+  CHECK(error.empty());  // not there yet: no lines, no error
+  write_file(dir.file("index.jsonl"), "{\"a\":1}\n\n{\"b\":2}\n{\"torn\":");
+  CHECK(read_lines(dir.file("index.jsonl"), 1024, error) ==
+        std::vector<std::string>{"{\"a\":1}", "{\"b\":2}", "{\"torn\":"});
+  CHECK(error.empty());
+  CHECK(read_lines(dir.file("index.jsonl"), 8, error).empty());
+  CHECK(error == dir.file("index.jsonl") + ": is larger than 8 bytes");
+  REQUIRE(::mkfifo(dir.file("fifo").c_str(), 0600) == 0);
+  CHECK(read_lines(dir.file("fifo"), 1024, error).empty());  // never waits for a writer
+  CHECK(error == dir.file("fifo") + ": is a FIFO, not a regular file");
+}

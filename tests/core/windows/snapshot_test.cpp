@@ -28,6 +28,7 @@ TEST_CASE("the snapshot document has the agreed shape and exact numbers") {
   CHECK(s["min"] == 10.0);
   CHECK(s["max"] == 100.0);
   CHECK(s["mean"] == 55.0);
+  CHECK(s["sum"] == 550.0);
   // p99 of ten values is the value at rank floor(0.99 × 9) = 8: 90, within 1 %.
   CHECK(s["p99"].get<double>() == Approx(90.0).epsilon(0.01));
   CHECK(s["outcomes"]["ok"] == 9);

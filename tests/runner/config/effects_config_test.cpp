@@ -145,8 +145,8 @@ TEST_CASE("effects config errors name the place and the problem") {
         "test.yaml:2:75: parameters.a.actuator: a file actuator needs a path and a key");
   CHECK(error_of("parameters:\n  a: { type: float, initial: 1, min: 0, max: 10, policies: [p], "
                  "verify: { series: s, stat: p42, window: 1m } }\n") ==
-        "test.yaml:2:92: parameters.a.verify.stat: expected error_rate, success_rate, p50, p90, "
-        "p95, p99, mean, max or rate_per_s");
+        "test.yaml:2:92: parameters.a.verify.stat: expected rate_per_s, success_rate, error_rate, "
+        "p50, p90, p95, p99, mean, min, max or sum");
   CHECK(error_of("engine: { mode: yolo }\n") ==
         "test.yaml:1:17: engine.mode: expected observe, advise, propose or enforce");
 }

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace setpoint {
 
@@ -32,5 +33,11 @@ std::string regular_file_problem(const std::string& path, std::size_t max_bytes,
 // "cannot open policies/a.lua: No such file or directory").
 std::optional<std::string> read_regular_file(const std::string& path, std::size_t max_bytes,
                                              std::string& error);
+
+// A file of our own kept as lines (a buffer, an index, a checkpoint), read under the same
+// rules: its non-empty lines without their '\n'. A file that does not exist has no lines and
+// no error; anything else that stops the read leaves `error` set and no lines.
+std::vector<std::string> read_lines(const std::string& path, std::size_t max_bytes,
+                                    std::string& error);
 
 }  // namespace setpoint

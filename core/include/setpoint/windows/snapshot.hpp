@@ -3,7 +3,7 @@
 // control plane share:
 //   {"at":"…","span_s":60,"series":{"<metric>{k=v,…}":{"count":…,"rate_per_s":…,
 //    "success_rate":…,"error_rate":…,"p50":…,"p90":…,"p95":…,"p99":…,"mean":…,"min":…,
-//    "max":…,"outcomes":{"ok":…,…}}}}
+//    "max":…,"sum":…,"outcomes":{"ok":…,…}}}}   (the statistics of window_stat.hpp)
 // Statistics a series has no data for (quantiles of a counter) are null.
 #include <string>
 #include <vector>

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "commands/decision_text.hpp"
+#include "setpoint/audit/decision.hpp"
 #include "setpoint/base/duration.hpp"
 #include "setpoint/base/json_document.hpp"
 #include "setpoint/base/utf8.hpp"
@@ -171,8 +172,9 @@ std::string decisions_text(const json& doc) {
 bool made_change(const json& doc) {
   const json& outcome = at(at(doc, "decision"), "outcome");
   if (!outcome.is_string()) return true;
-  const std::string o = outcome.get<std::string>();
-  return o != "failed" && o != "drift" && o != "blocked";
+  using enum DecisionOutcome;
+  const auto o = parse_outcome(outcome.get<std::string>());
+  return o != kFailed && o != kDrift && o != kBlocked;
 }
 
 // A mutation's answer in one or two lines.
@@ -228,8 +230,9 @@ bool change_failed(const std::string& c, const std::string& answer) {
   if (decision == doc->end() || !decision->is_object()) return false;
   const json& said = at(*decision, "outcome");
   const std::string outcome = said.is_string() ? said.get<std::string>() : "";
-  if (outcome != "failed" && outcome != "unknown" && outcome != "drift" && outcome != "blocked")
-    return false;
+  using enum DecisionOutcome;
+  const auto o = parse_outcome(outcome);
+  if (o != kFailed && o != kUnknown && o != kDrift && o != kBlocked) return false;
   std::cerr << "setpoint " << c << ": the change did not happen as asked: " << outcome << ": "
             << field(*decision, "detail") << "\n";
   return true;

@@ -1,5 +1,6 @@
 #include "commands/decision_text.hpp"
 
+#include "setpoint/audit/decision.hpp"
 #include "setpoint/base/json_document.hpp"
 #include "setpoint/base/utf8.hpp"
 
@@ -47,17 +48,19 @@ std::string decision_text(const std::string& record_json) {
     while (!why.empty() && (why.front() == ':' || why.front() == ' ')) why.erase(0, 1);
     line += " (" + reason + (why.empty() ? "" : ": " + why) + ")";
   }
-  const std::string outcome = text("outcome");
+  using enum DecisionOutcome;
+  const std::string said = text("outcome");
+  const auto outcome = parse_outcome(said);
   line += "  " + text("mode");
-  if (outcome.empty())
+  if (outcome == kIntent)
     line += ": applying";
-  else if (outcome != "blocked")
-    line += ": " + outcome;
+  else if (outcome != kBlocked)
+    line += ": " + said;
   // What happened past the verdict, when it is news: a failure, a drift, a supersession.
   const std::string detail = text("detail");
-  const bool news = outcome == "failed" || outcome == "drift" || outcome == "superseded" ||
-                    outcome == "unchanged" || outcome == "expired" || outcome == "unknown" ||
-                    outcome.rfind("rejected", 0) == 0;
+  const bool news = outcome == kFailed || outcome == kDrift || outcome == kSuperseded ||
+                    outcome == kUnchanged || outcome == kExpired || outcome == kUnknown ||
+                    outcome == kRejected;
   if (news && !detail.empty()) line += ": " + detail;
   if (!text("reason").empty()) line += "  [" + text("reason") + "]";
   return line;

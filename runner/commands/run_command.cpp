@@ -12,6 +12,7 @@
 #include "control_plane/control_plane.hpp"
 #include "engine/engine.hpp"
 #include "engine/telemetry_intake.hpp"
+#include "setpoint/audit/decision.hpp"
 #include "setpoint/base/duration.hpp"
 #include "setpoint/base/json_document.hpp"
 #include "setpoint/base/json_text.hpp"
@@ -178,8 +179,9 @@ int run_daemon(const RunArgs& args) {
   options.stdlib_dir = args.stdlib;
   // A change that did not happen as decided is a warning: failed, unknown (timed out), drift.
   options.on_decision = [](const std::string& line) {
-    const std::string outcome = parse_own_json(line).value("outcome", std::string());
-    const bool warn = outcome == "failed" || outcome == "unknown" || outcome == "drift";
+    using enum DecisionOutcome;
+    const auto outcome = parse_outcome(parse_own_json(line).value("outcome", std::string()));
+    const bool warn = outcome == kFailed || outcome == kUnknown || outcome == kDrift;
     spdlog::log(warn ? spdlog::level::warn : spdlog::level::info, "decision: {}",
                 decision_text(line));
   };

@@ -151,9 +151,9 @@ void Engine::build_effects() {
   pipeline_->set_observer([this](const Decision& d, bool first) {
     // Results of actuations (not approvals and expiries of proposals), whether known at once
     // (no actuator could take it: failed when first recorded) or when the actuator answers.
-    static const char* kResults[] = {"applied", "failed", "unknown", "drift", "rolled back"};
-    for (const char* r : kResults) {
-      if (d.outcome == r) ++metrics_.results[r];
+    using enum DecisionOutcome;
+    for (const DecisionOutcome r : {kApplied, kFailed, kUnknown, kDrift, kRolledBack}) {
+      if (d.outcome == r) ++metrics_.results[outcome_text(d)];
     }
     if (!first) {
       if (const auto waiting = finish_waiters_.extract(d.id)) {

@@ -176,16 +176,14 @@ const PendingProposal& pending(Engine& e, const std::string& digits) {
 std::pair<double, std::string> rollback_target(Engine& e, const std::string& parameter,
                                                const json& body) {
   AuditStore& store = *e.store();
-  const auto took_effect = [](const std::string& outcome) {
-    return outcome == "applied" || outcome == "rolled back";
-  };
   if (flag(body, "last")) {
     DecisionQuery q;
     q.target = parameter;
     q.newest_first = true;
     q.limit = 1000;
     for (const auto& d : store.decisions(q)) {
-      if (!took_effect(d.outcome)) continue;
+      const auto outcome = parse_outcome(d.outcome);
+      if (!outcome || !took_effect(*outcome)) continue;
       const json record = parse_own_json(d.json);
       if (!record.is_object() || !record.contains("current") || !record["current"].is_number())
         continue;
@@ -212,7 +210,7 @@ std::pair<double, std::string> rollback_target(Engine& e, const std::string& par
   const json record = parse_own_json(stored->json);
   if (!record.is_object() || !record.contains("value") || !record["value"].is_number())
     throw Refusal{409, which + " has no value to go back to"};
-  if (!took_effect(stored->outcome)) {
+  if (const auto outcome = parse_outcome(stored->outcome); !outcome || !took_effect(*outcome)) {
     throw Refusal{
         409,
         which + " did not apply its value " + dump(record["value"]) + " (its outcome: " +
@@ -277,18 +275,19 @@ json override_parameter(Engine& e, const std::vector<std::string>&, const json& 
   } else {
     const auto d =
         e.pipeline().roll_back(parameter, value, who, "override", utf8::printable(why, 512), now);
-    if (!d || d->outcome == "blocked" || d->outcome == "failed")
+    if (!d || d->outcome == DecisionOutcome::kBlocked || d->outcome == DecisionOutcome::kFailed)
       throw Refusal{409, d ? d->detail : "cannot override " + parameter};
     decision = record_of(*d);
     // Pinned once the change is made: a write that failed once left a pin, and a value in
     // `setpoint params` that never reached the target.
-    const auto pin = [&e, parameter, value, until](const std::string& outcome) {
-      if (outcome == "applied" || outcome == "unknown" || outcome == "shadow")
+    const auto pin = [&e, parameter, value, until](std::optional<DecisionOutcome> outcome) {
+      using enum DecisionOutcome;
+      if (outcome == kApplied || outcome == kUnknown || outcome == kShadow)
         e.guard().set_override(parameter, value, until);
     };
     if (e.pipeline().in_flight(d->id)) {
       e.when_finished(d->id, [pin](const std::string& record) {
-        pin(parse_own_json(record).value("outcome", std::string()));
+        pin(parse_outcome(parse_own_json(record).value("outcome", std::string())));
       });
     } else {
       pin(d->outcome);
@@ -356,7 +355,7 @@ json roll_back_parameter(Engine& e, const std::vector<std::string>& captures, co
   e.guard().clear_override(parameter);
   const auto d =
       e.pipeline().roll_back(parameter, value, who, "rollback", "rollback to " + which, now);
-  if (!d || d->outcome == "blocked" || d->outcome == "failed")
+  if (!d || d->outcome == DecisionOutcome::kBlocked || d->outcome == DecisionOutcome::kFailed)
     throw Refusal{409, d ? d->detail : "cannot roll back " + parameter};
   // Held like an override, so the policy that made the change does not make it again at once.
   const Nanos hold = e.config().engine.rollback_hold;

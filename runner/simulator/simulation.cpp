@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "engine/engine.hpp"
+#include "setpoint/audit/decision.hpp"
 #include "setpoint/base/json_document.hpp"
 #include "setpoint/base/timestamp.hpp"
 #include "simulator/release_train.hpp"
@@ -124,16 +125,17 @@ class ErrorRate {
 void count_decision(const std::string& line, Trace& trace) {
   const auto d = parse_own_json(line);
   if (!d.is_object()) return;
-  const std::string outcome = d.value("outcome", "");
-  if (outcome.empty())
+  using enum DecisionOutcome;
+  const auto outcome = parse_outcome(d.value("outcome", ""));
+  if (outcome == kIntent)
     return;  // an intent, written before the change is applied: its result follows
-  if (outcome == "rolled back") {
+  if (outcome == kRolledBack) {
     ++trace.rollbacks;
     return;
   }
   ++trace.proposals;
-  if (outcome == "blocked") ++trace.blocked[d.value("verdict_reason", "?")];
-  if (outcome == "applied" && d.contains("current") && d.contains("value")) {
+  if (outcome == kBlocked) ++trace.blocked[d.value("verdict_reason", "?")];
+  if (outcome == kApplied && d.contains("current") && d.contains("value")) {
     trace.applied.push_back({*parse_rfc3339(d["at"].get<std::string>()) - kStart, d["target"],
                              number(d["current"]), number(d["value"])});
   }

@@ -129,7 +129,7 @@ std::string AuditStore::migrate() {
 }
 
 std::int64_t AuditStore::record_intent(Decision& d) {
-  d.outcome.clear();
+  d.outcome = DecisionOutcome::kIntent;
   return record(d);
 }
 
@@ -165,7 +165,7 @@ std::int64_t AuditStore::insert_decision(Decision& d) {
       .bind(6, std::string(name(d.verdict.kind)))
       .bind(7, std::string(name(d.verdict.reason)))
       .bind(8, std::string(mode_name(d.mode)))
-      .bind(9, d.outcome)
+      .bind(9, outcome_text(d))
       .bind(10, d.result_at);
   if (insert.step() != SQLITE_DONE) {
     error_ = sqlite3_errmsg(db_);
@@ -184,7 +184,7 @@ std::int64_t AuditStore::insert_decision(Decision& d) {
 
 bool AuditStore::record_result(Decision& d) {
   Statement s(db_, "UPDATE decisions SET outcome = ?, result_at = ?, record = ? WHERE id = ?");
-  s.bind(1, d.outcome).bind(2, d.result_at).bind(3, decision_json(d)).bind(4, d.id);
+  s.bind(1, outcome_text(d)).bind(2, d.result_at).bind(3, decision_json(d)).bind(4, d.id);
   if (s.step() != SQLITE_DONE || sqlite3_changes(db_) != 1) {
     error_ =
         sqlite3_changes(db_) == 0 ? "no decision " + std::to_string(d.id) : sqlite3_errmsg(db_);

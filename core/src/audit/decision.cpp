@@ -1,5 +1,7 @@
 #include "setpoint/audit/decision.hpp"
 
+#include <utility>
+
 #include "setpoint/base/json_text.hpp"
 #include "setpoint/base/timestamp.hpp"
 
@@ -15,7 +17,47 @@ const char* mode_name(Mode mode) {
   return "observe";
 }
 
-namespace {}  // namespace
+namespace {
+
+constexpr std::pair<DecisionOutcome, const char*> kOutcomeNames[] = {
+    {DecisionOutcome::kIntent, ""},
+    {DecisionOutcome::kApplied, "applied"},
+    {DecisionOutcome::kFailed, "failed"},
+    {DecisionOutcome::kUnknown, "unknown"},
+    {DecisionOutcome::kDrift, "drift"},
+    {DecisionOutcome::kShadow, "shadow"},
+    {DecisionOutcome::kAdvised, "advised"},
+    {DecisionOutcome::kPending, "pending"},
+    {DecisionOutcome::kBlocked, "blocked"},
+    {DecisionOutcome::kUnchanged, "unchanged"},
+    {DecisionOutcome::kSuperseded, "superseded"},
+    {DecisionOutcome::kApproved, "approved by"},
+    {DecisionOutcome::kRejected, "rejected"},
+    {DecisionOutcome::kExpired, "expired"},
+    {DecisionOutcome::kRolledBack, "rolled back"},
+};
+
+}  // namespace
+
+std::string outcome_text(const Decision& d) {
+  for (const auto& [outcome, name] : kOutcomeNames) {
+    if (outcome != d.outcome) continue;
+    return d.outcome == DecisionOutcome::kApproved ? std::string(name) + " " + d.approved_by : name;
+  }
+  return "";
+}
+
+std::optional<DecisionOutcome> parse_outcome(std::string_view text) {
+  if (text.rfind("approved by ", 0) == 0) return DecisionOutcome::kApproved;
+  for (const auto& [outcome, name] : kOutcomeNames) {
+    if (outcome != DecisionOutcome::kApproved && text == name) return outcome;
+  }
+  return std::nullopt;
+}
+
+bool took_effect(DecisionOutcome outcome) {
+  return outcome == DecisionOutcome::kApplied || outcome == DecisionOutcome::kRolledBack;
+}
 
 std::string decision_json(const Decision& d) {
   using json_text::append_number;
@@ -64,7 +106,7 @@ std::string decision_json(const Decision& d) {
   out += ",\"mode\":";
   append_string(out, mode_name(d.mode));
   out += ",\"outcome\":";
-  append_string(out, d.outcome);
+  append_string(out, outcome_text(d));
   out += ",\"detail\":";
   append_string(out, d.detail);
   out += "}";

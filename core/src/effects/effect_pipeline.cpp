@@ -100,7 +100,7 @@ std::vector<Decision> EffectPipeline::submit(const std::string& policy, const st
     }
     d.mode = mode_for(policy, proposal.target);
     if (!d.verdict.allowed()) {
-      d.outcome = "blocked";
+      d.outcome = DecisionOutcome::kBlocked;
       d.detail = explain(d.verdict, proposal.target);
       record(d);
     } else {
@@ -109,12 +109,12 @@ std::vector<Decision> EffectPipeline::submit(const std::string& policy, const st
           // Dry-run: nothing is touched, but the guard follows the would-be value so the next
           // evaluation sees a realistic trajectory.
           guard_.applied(d.proposal, d.verdict, now);
-          d.outcome = "shadow";
+          d.outcome = DecisionOutcome::kShadow;
           d.detail = "would " + explain(d.verdict, proposal.target);
           record(d);
           break;
         case Mode::kAdvise:
-          d.outcome = "advised";
+          d.outcome = DecisionOutcome::kAdvised;
           d.detail = explain(d.verdict, proposal.target);
           record(d);
           break;
@@ -131,13 +131,13 @@ std::vector<Decision> EffectPipeline::submit(const std::string& policy, const st
 void EffectPipeline::enact(Decision& d, Nanos now) {
   const auto it = actuators_.find(d.proposal.target);
   if (it == actuators_.end()) {
-    d.outcome = "failed";
+    d.outcome = DecisionOutcome::kFailed;
     d.detail = "no actuator is bound to " + d.proposal.target;
     record(d);
     return;
   }
   // The intent is on disk (and in the log) before the world is touched.
-  d.outcome.clear();
+  d.outcome = DecisionOutcome::kIntent;
   if (store_ != nullptr)
     store_->record_intent(d);
   else
@@ -167,7 +167,7 @@ void EffectPipeline::complete(Decision& d, const ActuationResult& result, Nanos 
   d.result_at = now;
   switch (result.status) {
     case ActuationResult::Status::kApplied: {
-      d.outcome = "applied";
+      d.outcome = DecisionOutcome::kApplied;
       // The change counts from when it was decided, as HPA's from its recommendation: from the
       // actuator's answer, a policy every 2 s met a 2 s cooldown a few milliseconds early at
       // every other step.
@@ -186,14 +186,14 @@ void EffectPipeline::complete(Decision& d, const ActuationResult& result, Nanos 
     }
     case ActuationResult::Status::kFailed:
       if (timed_out) {
-        d.outcome = "unknown";
+        d.outcome = DecisionOutcome::kUnknown;
         guard_.applied(d.proposal, d.verdict, d.at);
       } else {
-        d.outcome = "failed";  // not a change: the guard does not advance
+        d.outcome = DecisionOutcome::kFailed;  // not a change: the guard does not advance
       }
       break;
     case ActuationResult::Status::kDrift: {
-      d.outcome = "drift";
+      d.outcome = DecisionOutcome::kDrift;
       if (store_ != nullptr) store_->record_drift(now, d.proposal.target, result.detail);
       // A human changed it: take their value and keep policies off it for a while.
       double pinned = previous;
@@ -229,13 +229,13 @@ void EffectPipeline::propose(Decision& d, Nanos now) {
     return p.second.decision.proposal.target == d.proposal.target;
   });
   if (waiting != pending_.end() && same_proposal(waiting->second.decision, d)) {
-    d.outcome = "unchanged";
+    d.outcome = DecisionOutcome::kUnchanged;
     d.detail =
         "proposal " + std::to_string(waiting->first) + " for the same change is still waiting";
     record(d);
     return;
   }
-  d.outcome = "pending";
+  d.outcome = DecisionOutcome::kPending;
   d.detail = "waiting for approval";
   record(d);
   pending_[d.id] = {d.id, d, now + options_.proposal_ttl};
@@ -243,7 +243,7 @@ void EffectPipeline::propose(Decision& d, Nanos now) {
     store_->save_proposal({d.id, "pending", now + options_.proposal_ttl, decision_json(d), "", 0});
   if (waiting == pending_.end()) return;
   Decision old = waiting->second.decision;
-  old.outcome = "superseded";
+  old.outcome = DecisionOutcome::kSuperseded;
   old.detail = "superseded by proposal " + std::to_string(d.id);
   old.result_at = now;
   if (store_ != nullptr)
@@ -261,7 +261,8 @@ std::optional<Decision> EffectPipeline::approve(std::int64_t id, const std::stri
   if (store_ != nullptr)
     store_->save_proposal({id, "approved", it->second.expires, decision_json(d), who, now});
   pending_.erase(it);
-  d.outcome = "approved by " + who;
+  d.outcome = DecisionOutcome::kApproved;
+  d.approved_by = who;
   d.result_at = now;
   finish(d);
   // Vetted again: the world may have moved since it was proposed.
@@ -271,7 +272,7 @@ std::optional<Decision> EffectPipeline::approve(std::int64_t id, const std::stri
   now_d.mode = Mode::kEnforce;
   now_d.proposal.reason = d.proposal.reason + " (approved by " + who + ")";
   if (!now_d.verdict.allowed()) {
-    now_d.outcome = "blocked";
+    now_d.outcome = DecisionOutcome::kBlocked;
     now_d.detail = explain(now_d.verdict, d.proposal.target);
     record(now_d);
   } else {
@@ -288,7 +289,7 @@ bool EffectPipeline::reject(std::int64_t id, const std::string& who, Nanos now) 
   if (store_ != nullptr)
     store_->save_proposal({id, "rejected", it->second.expires, decision_json(d), who, now});
   pending_.erase(it);
-  d.outcome = "rejected";
+  d.outcome = DecisionOutcome::kRejected;
   d.detail = "rejected by " + who;
   d.result_at = now;
   finish(d);
@@ -316,7 +317,7 @@ void EffectPipeline::tick(Nanos now) {
     Decision d = it->second.decision;
     if (store_ != nullptr)
       store_->save_proposal({d.id, "expired", it->second.expires, decision_json(d), "", now});
-    d.outcome = "expired";
+    d.outcome = DecisionOutcome::kExpired;
     d.detail = "no approval within the TTL";
     d.result_at = now;
     finish(d);
@@ -374,14 +375,14 @@ std::optional<Decision> EffectPipeline::roll_back(const std::string& parameter, 
   // A rollback still respects the global ceiling: in dry-run it is only a shadow.
   d.mode = options_.ceiling == Mode::kEnforce ? Mode::kEnforce : Mode::kObserve;
   if (!d.verdict.allowed()) {
-    d.outcome = "blocked";
+    d.outcome = DecisionOutcome::kBlocked;
     d.detail = explain(d.verdict, parameter);
     record(d);
     return d;
   }
   if (d.mode == Mode::kObserve) {
     guard_.rolled_back(parameter, d.verdict.value, now);
-    d.outcome = "shadow";
+    d.outcome = DecisionOutcome::kShadow;
     char text[64];
     std::snprintf(text, sizeof text, "would roll back to %g", d.verdict.value);
     d.detail = text;
@@ -390,7 +391,7 @@ std::optional<Decision> EffectPipeline::roll_back(const std::string& parameter, 
   }
   const auto it = actuators_.find(parameter);
   if (it == actuators_.end()) {
-    d.outcome = "failed";
+    d.outcome = DecisionOutcome::kFailed;
     d.detail = "no actuator is bound to " + parameter;
     record(d);
     return d;
@@ -419,13 +420,13 @@ void EffectPipeline::complete_rollback(Decision& d, const ActuationResult& resul
   if (result.ok() || timed_out) {
     // A timed-out rollback may have happened: counted as done, the safe side for the guard.
     // An operator's override goes the same way as a rollback, but is no rollback.
-    d.outcome = !result.ok()                     ? "unknown"
-                : d.policy_version == "override" ? "applied"
-                                                 : "rolled back";
+    d.outcome = !result.ok()                     ? DecisionOutcome::kUnknown
+                : d.policy_version == "override" ? DecisionOutcome::kApplied
+                                                 : DecisionOutcome::kRolledBack;
     guard_.rolled_back(d.proposal.target, d.verdict.value, now);
     remember_parameter(d, d.verdict.value, now);
   } else {
-    d.outcome = "failed";
+    d.outcome = DecisionOutcome::kFailed;
   }
   finish(d);
 }

@@ -86,7 +86,7 @@ void EffectPipeline::restore() {
     if (!record.is_object()) continue;
     Decision d = decision_from(record);
     d.at = p.expires - options_.proposal_ttl;
-    d.outcome = "pending";
+    d.outcome = DecisionOutcome::kPending;
     pending_[p.id] = {p.id, d, p.expires};
   }
   const auto saved = store_->load_state("pipeline");
@@ -116,7 +116,7 @@ void EffectPipeline::undo(const Undo& u, Nanos now) {
   d.verdict.kind = VerdictKind::kAllow;
   const auto it = actuators_.find(spec->undo_action);
   if (it == actuators_.end()) {
-    d.outcome = "failed";
+    d.outcome = DecisionOutcome::kFailed;
     d.detail = "no actuator is bound to " + spec->undo_action;
     record(d);
     return;
@@ -128,7 +128,7 @@ void EffectPipeline::undo(const Undo& u, Nanos now) {
   const ActuationResult result =
       it->second->apply({spec->undo_action, spec->undo_action, 0.0, d.proposal.args, d.policy,
                          d.proposal.reason, now});
-  d.outcome = result.ok() ? "applied" : "failed";
+  d.outcome = result.ok() ? DecisionOutcome::kApplied : DecisionOutcome::kFailed;
   d.detail = result.detail;
   d.result_at = now;
   finish(d);
@@ -150,18 +150,18 @@ std::size_t EffectPipeline::reconcile(Nanos now) {
     const ProposedValue intended =
         d.proposal.kind == Proposal::Kind::kSet ? actuated_value(d) : ProposedValue(0.0);
     if (!back) {
-      d.outcome = "unknown";
+      d.outcome = DecisionOutcome::kUnknown;
       d.detail =
           "the process stopped during this change and its target cannot be read back; counted as "
           "applied";
       guard_.applied(d.proposal, d.verdict, d.at);
     } else if (*back == intended) {
-      d.outcome = "applied";
+      d.outcome = DecisionOutcome::kApplied;
       d.detail = "the process stopped during this change; the target holds the new value";
       guard_.applied(d.proposal, d.verdict, d.at);
       if (d.proposal.kind == Proposal::Kind::kSet) remember_parameter(d, d.verdict.value, now);
     } else {
-      d.outcome = "failed";
+      d.outcome = DecisionOutcome::kFailed;
       d.detail = "the process stopped during this change; the target still holds the old value";
     }
     d.result_at = now;

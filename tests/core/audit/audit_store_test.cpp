@@ -60,7 +60,7 @@ TEST_CASE("audit store: schema, WAL, intent then result") {
   REQUIRE(id > 0);
   REQUIRE(store->unfinished().size() == 1);
   CHECK(store->unfinished()[0].id == id);
-  d.outcome = "applied";
+  d.outcome = DecisionOutcome::kApplied;
   d.detail = "version 3f2a";
   d.result_at = 6 * kSec;
   REQUIRE(store->record_result(d));
@@ -92,7 +92,7 @@ TEST_CASE("audit store: queries by time, policy and verdict") {
   for (int i = 0; i < 10; ++i) {
     Decision d = decision(i % 2 ? "aimd" : "shed", 100 + i,
                           i % 3 ? VerdictKind::kAllow : VerdictKind::kBlock, i * kSec);
-    d.outcome = "applied";
+    d.outcome = DecisionOutcome::kApplied;
     REQUIRE(store->record(d) > 0);
   }
   CHECK(store->decisions({}).size() == 10);

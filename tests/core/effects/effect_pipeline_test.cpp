@@ -74,7 +74,7 @@ TEST_CASE("observe: nothing is touched, the shadow value carries the trajectory"
   World w;  // policies and targets default to observe
   Decision d = w.propose(200, 0);
   CHECK(d.mode == Mode::kObserve);
-  CHECK(d.outcome == "shadow");
+  CHECK(outcome_text(d) == "shadow");
   CHECK(d.detail == "would clamp: step: checkout.limit 100 -> 200 limited to one step, 110");
   CHECK(w.actuator.calls.empty());
   CHECK(w.value() == 110);
@@ -94,7 +94,7 @@ TEST_CASE("advise: recorded and listed, nothing moves") {
   w.pipeline.set_target_mode("checkout.limit", Mode::kEnforce);
   const Decision d = w.propose(105, 0);
   CHECK(d.mode == Mode::kAdvise);
-  CHECK(d.outcome == "advised");
+  CHECK(outcome_text(d) == "advised");
   CHECK(w.actuator.calls.empty());
   CHECK(w.value() == 100);
   CHECK(w.store->decisions({}).size() == 1);
@@ -105,7 +105,7 @@ TEST_CASE("enforce: intent, actuator, result; the guard advances only on success
   w.pipeline.set_policy_mode("aimd", Mode::kEnforce);
   w.pipeline.set_target_mode("checkout.limit", Mode::kEnforce);
   Decision d = w.propose(105, 0);
-  CHECK(d.outcome == "applied");
+  CHECK(outcome_text(d) == "applied");
   REQUIRE(w.actuator.calls.size() == 1);
   CHECK(w.actuator.calls[0].key == "checkout.max_concurrency");
   CHECK(std::get<double>(w.actuator.calls[0].value) == 105);
@@ -115,7 +115,7 @@ TEST_CASE("enforce: intent, actuator, result; the guard advances only on success
   CHECK(w.store->unfinished().empty());
   w.actuator.answer = ActuationResult::Status::kFailed;
   d = w.propose(110, kSec);
-  CHECK(d.outcome == "failed");
+  CHECK(outcome_text(d) == "failed");
   CHECK(d.detail == "it broke");
   CHECK(w.value() == 105);  // not a change
   const auto rows = w.store->decisions({});
@@ -128,7 +128,7 @@ TEST_CASE("dry-run (an observe ceiling) wins over every other mode") {
   w.pipeline.set_policy_mode("aimd", Mode::kEnforce);
   w.pipeline.set_target_mode("checkout.limit", Mode::kEnforce);
   w.pipeline.set_ceiling(Mode::kObserve);
-  CHECK(w.propose(105, 0).outcome == "shadow");
+  CHECK(outcome_text(w.propose(105, 0)) == "shadow");
   CHECK(w.actuator.calls.empty());
 }
 
@@ -138,7 +138,7 @@ TEST_CASE("blocked proposals are recorded with their reason and touch nothing") 
   w.pipeline.set_target_mode("checkout.limit", Mode::kEnforce);
   const Decision d = w.pipeline.submit(
       "intruder", "v1", {Proposal::set("intruder", "checkout.limit", 105.0)}, "{}", 0)[0];
-  CHECK(d.outcome == "blocked");
+  CHECK(outcome_text(d) == "blocked");
   CHECK(d.verdict.reason == Reason::kNotGranted);
   CHECK(w.actuator.calls.empty());
 }
@@ -147,13 +147,13 @@ TEST_CASE("a policy touches only what it declares, whatever config grants") {
   World w;
   w.pipeline.declare("aimd", {"checkout.other"});
   const Decision d = w.propose(105, 0);
-  CHECK(d.outcome == "blocked");
+  CHECK(outcome_text(d) == "blocked");
   CHECK(d.verdict.reason == Reason::kNotDeclared);
   CHECK(
       d.detail ==
       "block: not_declared: checkout.limit is not among the params or actions the policy declares");
   w.pipeline.declare("aimd", {"checkout.limit"});
-  CHECK(w.propose(105, kSec).outcome == "shadow");
+  CHECK(outcome_text(w.propose(105, kSec)) == "shadow");
 }
 
 TEST_CASE("a policy cannot speak for another") {
@@ -171,13 +171,13 @@ TEST_CASE("propose: pending until approved (vetted again), rejected or expired")
   w.pipeline.set_policy_mode("aimd", Mode::kPropose);
   w.pipeline.set_target_mode("checkout.limit", Mode::kEnforce);
   const Decision first = w.propose(105, 0);
-  CHECK(first.outcome == "pending");
+  CHECK(outcome_text(first) == "pending");
   REQUIRE(w.pipeline.pending().size() == 1);
   CHECK(w.actuator.calls.empty());
 
   const auto approved = w.pipeline.approve(first.id, "operator:alice", 10 * kSec);
   REQUIRE(approved);
-  CHECK(approved->outcome == "applied");
+  CHECK(outcome_text(*approved) == "applied");
   CHECK(approved->proposal.reason == "p99 high (approved by operator:alice)");
   CHECK(w.value() == 105);
   CHECK(w.pipeline.pending().empty());
@@ -200,7 +200,7 @@ TEST_CASE("propose: pending until approved (vetted again), rejected or expired")
   w.guard.pause({Pause::Scope::kTarget, "checkout.limit", Direction::kBoth, 0});
   const auto late = w.pipeline.approve(fourth.id, "operator:alice", 701 * kSec);
   REQUIRE(late);
-  CHECK(late->outcome == "blocked");
+  CHECK(outcome_text(*late) == "blocked");
   CHECK(late->verdict.reason == Reason::kPaused);
   CHECK(w.actuator.calls.size() == 1);
 }
@@ -213,13 +213,13 @@ TEST_CASE(
   const Decision first = w.propose(105, 0);
   for (int i = 1; i <= 5; ++i) {  // asked again every second: still the one proposal
     const Decision again = w.propose(105, i * kSec);
-    CHECK(again.outcome == "unchanged");
+    CHECK(outcome_text(again) == "unchanged");
     CHECK(again.detail ==
           "proposal " + std::to_string(first.id) + " for the same change is still waiting");
   }
   REQUIRE(w.pipeline.pending().size() == 1);
   const Decision other = w.propose(110, 6 * kSec);
-  CHECK(other.outcome == "pending");
+  CHECK(outcome_text(other) == "pending");
   REQUIRE(w.pipeline.pending().size() == 1);
   CHECK(w.pipeline.pending().begin()->first == other.id);
   const auto stored = w.store->proposal(first.id);
@@ -240,14 +240,14 @@ TEST_CASE("drift: the hand-made value is taken and pinned for a while") {
   w.pipeline.set_target_mode("checkout.limit", Mode::kEnforce);
   w.actuator.held = 42.0;  // what the human wrote
   w.actuator.answer = ActuationResult::Status::kDrift;
-  CHECK(w.propose(105, 0).outcome == "drift");
+  CHECK(outcome_text(w.propose(105, 0)) == "drift");
   CHECK(w.value() == 42);
   CHECK(w.store->drift_count() == 1);
   w.actuator.answer = ActuationResult::Status::kApplied;
   const Decision pinned = w.propose(50, 60 * kSec);
   CHECK(pinned.verdict.reason == Reason::kOverridden);
   CHECK(pinned.verdict.retry_after == 1740 * kSec);
-  CHECK(w.propose(50, 1800 * kSec).outcome == "applied");
+  CHECK(outcome_text(w.propose(50, 1800 * kSec)) == "applied");
 }
 
 TEST_CASE("verification: a change that made the KPI worse is rolled back, bounds kept") {
@@ -263,7 +263,7 @@ TEST_CASE("verification: a change that made the KPI worse is rolled back, bounds
     CHECK(v.stat == "p99");
     return p99;
   });
-  REQUIRE(w.propose(110, 0).outcome == "applied");
+  REQUIRE(outcome_text(w.propose(110, 0)) == "applied");
   p99 = 300;  // worse by 50 %
   w.pipeline.tick(30 * kSec);
   CHECK(w.actuator.calls.size() == 1);  // not due yet
@@ -286,7 +286,7 @@ TEST_CASE("verification: a KPI within the threshold keeps the change") {
   double errors = 0.010;
   w.pipeline.set_kpi_reader(
       [&](const Verification&, Nanos) -> std::optional<double> { return errors; });
-  REQUIRE(w.propose(110, 0).outcome == "applied");
+  REQUIRE(outcome_text(w.propose(110, 0)) == "applied");
   errors = 0.011;  // 10 % worse: within 20 %
   w.pipeline.tick(60 * kSec);
   CHECK(w.actuator.calls.size() == 1);
@@ -376,7 +376,8 @@ TEST_CASE("actuation off the engine thread: the engine never waits; results land
 
   const Decision d =
       pipeline.submit("aimd", "v1", {Proposal::set("aimd", "checkout.limit", 105.0)}, "{}", 0)[0];
-  CHECK(d.outcome.empty());  // in flight: the intent is recorded, the engine moves on
+  CHECK(d.outcome ==
+        DecisionOutcome::kIntent);  // in flight: the intent is recorded, the engine moves on
   CHECK(pipeline.in_flight() == 1);
   CHECK(log.size() == 1);
   CHECK(*guard.value("checkout.limit") == 100);
@@ -469,7 +470,7 @@ TEST_CASE("a named action with an automatic undo is undone when its time is up")
   const auto d = pipeline.submit(
       "circuit", "v1",
       {Proposal::act("circuit", "disable_rule", {{"rule", std::string("geo-block")}})}, "{}", 0);
-  REQUIRE(d[0].outcome == "applied");
+  REQUIRE(outcome_text(d[0]) == "applied");
   pipeline.tick(899 * kSec);
   CHECK(enabler.calls.empty());
   pipeline.tick(900 * kSec);
@@ -508,9 +509,9 @@ TEST_CASE(
     FakeActuator limit, rules;
     EffectPipeline pipeline(guard, {}, store.get());
     wire(pipeline, limit, rules);
-    REQUIRE(
-        pipeline.submit("aimd", "v1", {Proposal::set("aimd", "checkout.limit", 110.0)}, "{}", 0)[0]
-            .outcome == "applied");
+    REQUIRE(outcome_text(pipeline.submit(
+                "aimd", "v1", {Proposal::set("aimd", "checkout.limit", 110.0)}, "{}", 0)[0]) ==
+            "applied");
     pipeline.submit("aimd", "v1",
                     {Proposal::act("aimd", "disable_rule", {{"rule", std::string("geo-block")}})},
                     "{}", 0);
@@ -545,7 +546,7 @@ TEST_CASE(
   // The proposal made before the restart can still be approved, and is vetted as of now.
   const auto approved = pipeline.approve(proposal_id, "operator:alice", 905 * kSec);
   REQUIRE(approved);
-  CHECK(approved->outcome == "applied");
+  CHECK(outcome_text(*approved) == "applied");
   CHECK(approved->verdict.value == 110);  // one step from the rolled-back 100
   CHECK(store->proposals("pending").empty());
   CHECK(store->proposals("approved").size() == 1);

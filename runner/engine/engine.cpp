@@ -135,6 +135,22 @@ bindings::HealthOptions Engine::health_options() const {
   return {config_.policies.failures_to_quarantine, config_.policies.quarantine_backoff};
 }
 
+// A line the decision log could not take is counted in /metrics and said once at warn level
+// (again only after a write has worked), not once a decision.
+void Engine::write_decision_log(const std::string& line) {
+  if (decision_log_->write(line)) {
+    decision_log_failing_ = false;
+    return;
+  }
+  ++metrics_.decision_log_failures;
+  if (!decision_log_failing_) {
+    spdlog::warn("{}{} (lines lost are counted in setpoint_decision_log_write_failures_total)",
+                 decision_log_->error(),
+                 store_ ? "; decisions are still recorded in the state store" : "");
+  }
+  decision_log_failing_ = true;
+}
+
 void Engine::build_effects() {
   PipelineOptions options;
   options.ceiling = dry_run() ? Mode::kObserve : config_.engine.mode;
@@ -143,7 +159,7 @@ void Engine::build_effects() {
   DecisionLog log;
   if (decision_log_ || options_.on_decision) {
     log = [this](const std::string& line) {
-      if (decision_log_) decision_log_->write(line);
+      if (decision_log_) write_decision_log(line);
       if (options_.on_decision) options_.on_decision(line);
     };
   }

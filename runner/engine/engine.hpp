@@ -116,6 +116,7 @@ class Engine {
 
  private:
   void build_effects();
+  void write_decision_log(const std::string& line);
   void share_limit_overrides();
   void adopt(const std::vector<std::string>& changed, Nanos wall);
   std::vector<std::string> all_files() const;
@@ -134,6 +135,7 @@ class Engine {
   bindings::Stdlib stdlib_;
   std::unique_ptr<AuditStore> store_;
   std::unique_ptr<DecisionLogFile> decision_log_;
+  bool decision_log_failing_ = false;  // warned about; until a write works again
   std::unique_ptr<Guard> guard_;
   std::unique_ptr<ActuatorPool> pool_;
   std::unique_ptr<EffectPipeline> pipeline_;

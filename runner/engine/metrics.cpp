@@ -90,6 +90,10 @@ std::string EngineMetrics::render(const IngestCounts& ingest) const {
                 "Events refused because the series cap was reached.");
   metric_sample(out, "setpoint_series_rejected_total", "",
                 static_cast<double>(cardinality_rejections));
+  metric_family(out, "setpoint_decision_log_write_failures_total", "counter",
+                "Decision records the decision log (engine.decision_log) could not take.");
+  metric_sample(out, "setpoint_decision_log_write_failures_total", "",
+                static_cast<double>(decision_log_failures));
   metric_family(out, "setpoint_engine_ticks_total", "counter", "Passes of the engine loop.");
   metric_sample(out, "setpoint_engine_ticks_total", "", static_cast<double>(ticks));
 

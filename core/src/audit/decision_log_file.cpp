@@ -20,12 +20,16 @@ DecisionLogFile::~DecisionLogFile() {
   if (owned_) std::fclose(file_);
 }
 
-void DecisionLogFile::write(const std::string& line) {
-  if (file_ == nullptr) return;
+bool DecisionLogFile::write(const std::string& line) {
+  if (file_ == nullptr) return false;
   if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() ||
       std::fputc('\n', file_) == EOF || std::fflush(file_) != 0) {
     error_ = "cannot write the decision log " + path_ + ": " + std::strerror(errno);
+    ++failed_writes_;
+    std::clearerr(file_);  // so the next line is tried afresh, and counted if it fails too
+    return false;
   }
+  return true;
 }
 
 }  // namespace setpoint

@@ -227,3 +227,34 @@ TEST_CASE(
   INFO(records.size() << " records; the first: " << (records.empty() ? "" : records[0]));
   CHECK(logged);
 }
+
+TEST_CASE(
+    "engine: decisions the decision log cannot take are counted in /metrics; the store keeps "
+    "them") {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() / "policies");
+  write_file(dir.file("policies/p.lua"),
+             "return { name = 'p', every = '1s', params = { 'x' }, evaluate = function(ctx)\n"
+             "  ctx:set('x', ctx:param('x') + 1) end }");
+  auto config =
+      parse_config("engine: { tick: 1s, decision_log: /dev/full, state_path: " + dir.file("s.db") +
+                       " }\npolicies: { dir: " + dir.file("policies") +
+                       " }\nparameters:\n"
+                       "  x: { type: int, initial: 10, min: 0, max: 100, policies: [p] }\n",
+                   "test.yaml");
+  REQUIRE(std::holds_alternative<Config>(config));
+  ManualClock clock{kStart};
+  SystemClock cpu;
+  Engine engine(std::get<Config>(config), on_manual_clock(clock, cpu, true));
+  REQUIRE(engine.start().empty());
+  for (int i = 0; i < 3; ++i) {
+    clock.advance(kSec);
+    engine.tick();
+  }
+  engine.stop();
+  CHECK(engine.metrics().decision_log_failures == 3);  // one advised decision a second
+  CHECK(engine.metrics_text().find("setpoint_decision_log_write_failures_total 3\n") !=
+        std::string::npos);
+  auto store = std::get<std::unique_ptr<AuditStore>>(AuditStore::open(dir.file("s.db")));
+  CHECK(store->decisions({}).size() == 3);
+}

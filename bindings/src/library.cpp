@@ -20,7 +20,6 @@ extern "C" {
 namespace setpoint::bindings {
 
 char kDeadlineSentinel = 0;
-thread_local bool deadline_passed = false;
 
 namespace {
 
@@ -79,7 +78,7 @@ void copy_fields(lua_State* L, int from, int to, const char* const* names) {
 // True when the error on top of the stack must not be caught; a deadline error is then made
 // the sentinel again, whatever wrapped it on the way.
 bool is_limit_error(lua_State* L, int status) {
-  if (deadline_passed) {
+  if (deadline_was_passed(L)) {
     lua_pop(L, 1);
     lua_pushlightuserdata(L, &kDeadlineSentinel);
     return true;
@@ -159,8 +158,8 @@ void charge(lua_State* L, std::size_t bytes) {
   since_check += bytes;
   if (since_check < (1u << 20)) return;
   since_check = 0;
-  if (past_deadline()) {
-    deadline_passed = true;
+  if (past_deadline(L)) {
+    mark_deadline_passed(L);
     lua_pushlightuserdata(L, &kDeadlineSentinel);
     lua_error(L);
   }

@@ -18,10 +18,9 @@ extern "C" {
 namespace setpoint::bindings {
 namespace {
 
-// The state whose run is in progress on this thread: the hook finds its deadline here. Runs
-// never nest across states, and the pointer is cleared when a run ends, so a hook can only
-// ever see the run it belongs to.
-thread_local PolicyState* running = nullptr;
+// The registry key under which a state keeps a pointer to its PolicyState: the hook and the
+// sandbox's C functions find their own run's deadline through the lua_State they are given.
+char kStateKey = 0;
 
 std::int64_t steady_now() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -45,9 +44,26 @@ bool push_field(lua_State* L, int module_ref, const char* field) {
 
 }  // namespace
 
-bool past_deadline() {
-  const PolicyState* self = running;
+PolicyState* PolicyState::of(lua_State* L) {
+  lua_pushlightuserdata(L, &kStateKey);
+  lua_rawget(L, LUA_REGISTRYINDEX);
+  auto* self = static_cast<PolicyState*>(lua_touserdata(L, -1));
+  lua_pop(L, 1);
+  return self;
+}
+
+bool past_deadline(lua_State* L) {
+  const PolicyState* self = PolicyState::of(L);
   return self != nullptr && self->past_deadline();
+}
+
+bool deadline_was_passed(lua_State* L) {
+  const PolicyState* self = PolicyState::of(L);
+  return self != nullptr && self->deadline_passed();
+}
+
+void mark_deadline_passed(lua_State* L) {
+  if (PolicyState* self = PolicyState::of(L)) self->mark_deadline_passed();
 }
 
 const char* failure_name(Failure failure) {
@@ -70,6 +86,9 @@ PolicyState::PolicyState(std::string name, Limits limits, const Clock& clock, co
   if (L_ == nullptr) return;
   luaJIT_setmode(L_, 0, LUAJIT_MODE_ENGINE | LUAJIT_MODE_OFF);
   open_sandbox(L_, std::hash<std::string>{}(name_), stdlib, &current_);
+  lua_pushlightuserdata(L_, &kStateKey);
+  lua_pushlightuserdata(L_, this);
+  lua_rawset(L_, LUA_REGISTRYINDEX);
   // The hook is armed for the life of the state; it only acts while a run has a deadline.
   lua_sethook(L_, &PolicyState::hook, LUA_MASKCOUNT, limits_.hook_every);
 }
@@ -87,11 +106,11 @@ bool PolicyState::cancelled() const {
 }
 
 void PolicyState::hook(lua_State* L, lua_Debug*) {
-  PolicyState* self = running;
-  if (self == nullptr || self->L_ == nullptr || !self->past_deadline()) return;
+  PolicyState* self = of(L);
+  if (self == nullptr || !self->past_deadline()) return;
   // Raised again at every check until the run returns: pcall cannot swallow it for long, and
   // the sandboxed pcall re-raises it at once.
-  deadline_passed = true;
+  self->deadline_passed_ = true;
   lua_pushlightuserdata(L, &kDeadlineSentinel);
   lua_error(L);
 }
@@ -99,18 +118,15 @@ void PolicyState::hook(lua_State* L, lua_Debug*) {
 RunResult PolicyState::run(int nargs, int nresults) {
   cap_->refused = false;
   deadline_ = clock_.monotonic() + limits_.cpu;
-  PolicyState* outer = running;
-  const bool outer_passed = deadline_passed;
-  running = this;
-  deadline_passed = false;
+  const bool outer_passed = deadline_passed_;  // a run within a run of this state (a host call)
+  deadline_passed_ = false;
   const watchdog::Armed previous =
       watchdog::arm(L_, &PolicyState::hook, steady_now() + limits_.cpu);
   const int status = lua_pcall(L_, nargs, nresults, 0);
   if (watchdog::disarm(previous))
     lua_sethook(L_, &PolicyState::hook, LUA_MASKCOUNT, limits_.hook_every);
-  const bool timed_out = deadline_passed;
-  deadline_passed = outer_passed;
-  running = outer;
+  const bool timed_out = deadline_passed_;
+  deadline_passed_ = outer_passed;
   deadline_ = 0;
   if (status == 0) return {};
   RunResult result;

@@ -1,5 +1,9 @@
 #include "setpoint/bindings/policy_state.hpp"
 
+extern "C" {
+#include <lua.h>
+}
+
 #include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
@@ -282,4 +286,49 @@ TEST_CASE("a run ends when its cancel flag turns true, and says the engine is st
   stopper.join();
   CHECK(result.failure == Failure::kDeadline);
   CHECK(result.message == "policy spin was stopped: the engine is stopping");
+}
+
+namespace {
+
+// host_run(): runs the PolicyState in upvalue 1 (its module's `spin`) from inside another
+// state's run, as the test host runs a policy from inside a test file.
+int host_run(lua_State* L) {
+  auto* inner = static_cast<PolicyState*>(lua_touserdata(L, lua_upvalueindex(1)));
+  const RunResult r = inner->call("spin");
+  lua_pushstring(L, failure_name(r.failure));
+  return 1;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a state's deadline is its own: one that passed inside another's run leaves the outer's pcall "
+    "ordinary") {
+  SystemClock clock;
+  Limits short_limits;
+  short_limits.cpu = 20 * kNanosPerMilli;
+  PolicyState inner("inner", short_limits, clock);
+  REQUIRE(inner.load("return { spin = function() while true do end end }", "inner").ok());
+  Limits long_limits;
+  long_limits.cpu = 10 * kNanosPerSecond;
+  PolicyState outer("outer", long_limits, clock);
+  lua_pushlightuserdata(outer.lua(), &inner);
+  lua_pushcclosure(outer.lua(), host_run, 1);
+  lua_setfield(outer.lua(), LUA_GLOBALSINDEX, "host_run");
+  REQUIRE(outer
+              .load(R"(
+    return { check = function()
+      local inner = host_run()
+      if inner ~= "deadline" then error("the inner run ended " .. inner) end
+      local ok, err = pcall(error, "ordinary")  -- caught: the outer run is not past its deadline
+      if ok or not tostring(err):find("ordinary") then error("pcall gave " .. tostring(err)) end
+    end })",
+                    "outer")
+              .ok());
+  const RunResult r = outer.call("check");
+  INFO(r.message);
+  CHECK(r.ok());
+  CHECK_FALSE(outer.deadline_passed());
+  CHECK(PolicyState::of(outer.lua()) == &outer);
+  CHECK(PolicyState::of(inner.lua()) == &inner);
 }

@@ -20,13 +20,17 @@ void open_sandbox(lua_State* L, std::uint64_t seed, const Stdlib* stdlib,
 // The error value the deadline hook raises; sandboxed pcall, xpcall and coroutine.resume
 // re-raise it (and memory errors), so a policy cannot catch its way past a limit.
 extern char kDeadlineSentinel;
-// Set by the deadline hook when it fires, cleared when a run starts: once the deadline has
-// passed, any error caught by a sandboxed pcall — even "error in error handling", which is
-// what a hook firing inside an xpcall handler becomes — is re-raised as the deadline.
-extern thread_local bool deadline_passed;
-// True when the run in progress on this thread is past its deadline (its clock or the
-// watchdog says so): C functions that do much work in one call ask this now and then.
-bool past_deadline();
+// The deadline of the run in progress on L, kept by its PolicyState (found through L's
+// registry, so states sharing a thread never see each other's). Marked by the deadline hook
+// when it fires, cleared when a run starts: once the deadline has passed, any error caught by
+// a sandboxed pcall — even "error in error handling", which is what a hook firing inside an
+// xpcall handler becomes — is re-raised as the deadline. Without a PolicyState (a bare
+// sandbox) there is no deadline.
+bool deadline_was_passed(lua_State* L);
+void mark_deadline_passed(lua_State* L);
+// True when the run in progress on L is past its deadline (its clock or the watchdog says
+// so): C functions that do much work in one call ask this now and then.
+bool past_deadline(lua_State* L);
 
 // The largest table table.sort accepts: sorting runs in C, where no hook can stop it.
 constexpr int kMaxSortSize = 100'000;

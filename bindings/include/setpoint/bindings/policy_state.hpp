@@ -74,6 +74,11 @@ class PolicyState {
 
   // True during a run that has passed its deadline (by its clock, or by the watchdog's).
   bool past_deadline() const;
+  // The state that owns L (a coroutine of it included), or null for a bare sandbox.
+  static PolicyState* of(lua_State* L);
+  // Whether the deadline hook has fired in the run in progress (library.hpp says why).
+  bool deadline_passed() const { return deadline_passed_; }
+  void mark_deadline_passed() { deadline_passed_ = true; }
 
   lua_State* lua() { return L_; }
   const MemoryCap& memory() const { return *cap_; }
@@ -93,6 +98,7 @@ class PolicyState {
   lua_State* L_ = nullptr;
   int module_ref_ = -2;  // LUA_NOREF
   Nanos deadline_ = 0;
+  bool deadline_passed_ = false;
   Evaluation* current_ = nullptr;  // the evaluation in progress, for ctx
   int ctx_ref_ = -2;               // the state's one ctx table (LUA_NOREF until first used)
   int state_ref_ = -2;             // ctx.state

@@ -14,11 +14,4 @@ constexpr std::array<std::string_view, kRejectionCount> kNames = {
 
 std::string_view name(Rejection reason) { return kNames[static_cast<std::size_t>(reason)]; }
 
-std::optional<Rejection> rejection_from_name(std::string_view text) {
-  for (std::size_t i = 0; i < kNames.size(); ++i) {
-    if (kNames[i] == text) return static_cast<Rejection>(i);
-  }
-  return std::nullopt;
-}
-
 }  // namespace setpoint

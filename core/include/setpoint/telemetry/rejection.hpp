@@ -3,7 +3,6 @@
 // counted under it, and goes to the quarantine file with it.
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 #include <string_view>
 
 namespace setpoint {
@@ -32,8 +31,7 @@ enum class Rejection : std::uint8_t {
 
 constexpr std::size_t kRejectionCount = static_cast<std::size_t>(Rejection::kCount);
 
-// The reason's name as it appears in counters, quarantine records and metrics.
+// The reason's name as it appears in counters, rejected-line records and metrics.
 std::string_view name(Rejection reason);
-std::optional<Rejection> rejection_from_name(std::string_view name);
 
 }  // namespace setpoint

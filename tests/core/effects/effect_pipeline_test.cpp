@@ -9,66 +9,13 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "pipeline_world.hpp"
 #include "setpoint/audit/decision_log_file.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace setpoint;
 using setpoint::testing::TempDir;
-
-namespace {
-
-constexpr Nanos kSec = kNanosPerSecond;
-
-// An actuator that remembers what it was asked and answers as told.
-struct FakeActuator final : Actuator {
-  std::vector<Actuation> calls;
-  ActuationResult::Status answer = ActuationResult::Status::kApplied;
-  std::optional<ProposedValue> held;
-  ActuationResult apply(const Actuation& a) override {
-    calls.push_back(a);
-    if (answer == ActuationResult::Status::kApplied) held = a.value;
-    return {answer, answer == ActuationResult::Status::kApplied ? "ok" : "it broke"};
-  }
-  std::optional<ProposedValue> read_back(const std::string&) override { return held; }
-};
-
-ParameterSpec limit_spec() {
-  ParameterSpec p;
-  p.name = "checkout.limit";
-  p.type = ParamType::kInt;
-  p.initial = 100;
-  p.min = 10;
-  p.max = 500;
-  p.up.max_step = StepLimit{StepLimit::Unit::kAbsolute, 10};
-  p.policies = {"aimd"};
-  p.key = "checkout.max_concurrency";
-  return p;
-}
-
-struct World {
-  TempDir dir;
-  std::unique_ptr<AuditStore> store;
-  Guard guard;
-  FakeActuator actuator;
-  std::vector<nlohmann::json> log;
-  EffectPipeline pipeline;
-
-  explicit World(ParameterSpec spec = limit_spec(), PipelineOptions options = {})
-      : store(std::get<std::unique_ptr<AuditStore>>(AuditStore::open(dir.file("audit.db")))),
-        guard({std::move(spec)}, {}, {}),
-        pipeline(guard, options, store.get(),
-                 [this](const std::string& line) { log.push_back(nlohmann::json::parse(line)); }) {
-    pipeline.bind("checkout.limit", actuator);
-  }
-  Decision propose(double value, Nanos now) {
-    return pipeline.submit("aimd", "v1",
-                           {Proposal::set("aimd", "checkout.limit", value, "p99 high")},
-                           R"({"p99":412})", now)[0];
-  }
-  double value() const { return *guard.value("checkout.limit"); }
-};
-
-}  // namespace
+using namespace pipeline_world;
 
 TEST_CASE("observe: nothing is touched, the shadow value carries the trajectory") {
   World w;  // policies and targets default to observe
@@ -293,47 +240,6 @@ TEST_CASE("verification: a KPI within the threshold keeps the change") {
   CHECK(w.value() == 110);
 }
 
-TEST_CASE("restart: an intent without a result is settled by reading the target back") {
-  TempDir dir;
-  const std::string db = dir.file("audit.db");
-  std::int64_t landed_id = 0;
-  {
-    auto store = std::get<std::unique_ptr<AuditStore>>(AuditStore::open(db));
-    Guard guard({limit_spec()}, {}, {});
-    // Two changes whose process died after the intent: one landed, one did not.
-    for (double value : {105.0, 108.0}) {
-      Decision d;
-      d.at = 10 * kSec;
-      d.policy = "aimd";
-      d.proposal = Proposal::set("aimd", "checkout.limit", value);
-      d.verdict = guard.vet(d.proposal, d.at);
-      d.mode = Mode::kEnforce;
-      store->record_intent(d);
-      if (value == 105.0) landed_id = d.id;
-    }
-  }
-  ParameterSpec spec = limit_spec();
-  spec.up.cooldown = 600 * kSec;
-  auto store = std::get<std::unique_ptr<AuditStore>>(AuditStore::open(db));
-  Guard guard({spec}, {}, {});
-  FakeActuator actuator;
-  EffectPipeline pipeline(guard, {}, store.get());
-  pipeline.bind("checkout.limit", actuator);
-  actuator.held = 105.0;  // the file says the first change landed
-  CHECK(pipeline.reconcile(20 * kSec) == 2);
-  CHECK(store->unfinished().empty());
-  const auto rows = store->decisions({});
-  REQUIRE(rows.size() == 2);
-  CHECK(rows[0].id == landed_id);
-  CHECK(rows[0].outcome == "applied");
-  CHECK(rows[1].outcome == "failed");
-  CHECK(actuator.calls.empty());  // nothing re-applied
-  CHECK(*guard.value("checkout.limit") == 105);
-  // The landed change started its cooldown at the time it was made.
-  CHECK(guard.vet(Proposal::set("aimd", "checkout.limit", 110.0), 30 * kSec).reason ==
-        Reason::kCooldown);
-}
-
 namespace {
 
 // An actuator that holds each call until the test releases it.
@@ -440,21 +346,6 @@ TEST_CASE(
   CHECK(late.empty());
 }
 
-// disable_rule undone by enable_rule after 15 minutes, granted to `policy`.
-std::vector<ActionSpec> rule_actions(const std::string& policy) {
-  ActionSpec disable;
-  disable.name = "disable_rule";
-  disable.args = {{ActionArg::Type::kString, "rule", {"geo-block"}, 0, 0, true}};
-  disable.undo_after = 900 * kSec;
-  disable.undo_action = "enable_rule";
-  disable.policies = {policy};
-  ActionSpec enable = disable;
-  enable.name = "enable_rule";
-  enable.undo_after = 0;
-  enable.undo_action.clear();
-  return {disable, enable};
-}
-
 TEST_CASE("a named action with an automatic undo is undone when its time is up") {
   Guard guard({}, rule_actions("circuit"), {});
   FakeActuator disabler;
@@ -481,75 +372,6 @@ TEST_CASE("a named action with an automatic undo is undone when its time is up")
   CHECK(log.back()["outcome"] == "applied");
   pipeline.tick(2000 * kSec);
   CHECK(enabler.calls.size() == 1);  // once
-}
-
-TEST_CASE(
-    "restart: pending proposals, verifications and undos come back; applied values are kept") {
-  TempDir dir;
-  const std::string db = dir.file("audit.db");
-  ParameterSpec spec = limit_spec();
-  spec.verification = Verification{"s", "p99", 60 * kSec, 0.2, true};
-  const auto actions = rule_actions("aimd");
-  double p99 = 100;
-  const auto kpi = [&](const Verification&, Nanos) -> std::optional<double> { return p99; };
-  // The same wiring before and after the restart, as the same config would give.
-  const auto wire = [&](EffectPipeline& pipeline, FakeActuator& limit, FakeActuator& rules) {
-    pipeline.bind("checkout.limit", limit);
-    pipeline.bind("disable_rule", rules);
-    pipeline.bind("enable_rule", rules);
-    pipeline.set_kpi_reader(kpi);
-    pipeline.set_policy_mode("aimd", Mode::kEnforce);
-    pipeline.set_target_mode("checkout.limit", Mode::kEnforce);
-    pipeline.set_target_mode("disable_rule", Mode::kEnforce);
-  };
-  std::int64_t proposal_id = 0;
-  {
-    auto store = std::get<std::unique_ptr<AuditStore>>(AuditStore::open(db));
-    Guard guard({spec}, actions, {});
-    FakeActuator limit, rules;
-    EffectPipeline pipeline(guard, {}, store.get());
-    wire(pipeline, limit, rules);
-    REQUIRE(outcome_text(pipeline.submit(
-                "aimd", "v1", {Proposal::set("aimd", "checkout.limit", 110.0)}, "{}", 0)[0]) ==
-            "applied");
-    pipeline.submit("aimd", "v1",
-                    {Proposal::act("aimd", "disable_rule", {{"rule", std::string("geo-block")}})},
-                    "{}", 0);
-    pipeline.set_target_mode("checkout.limit", Mode::kPropose);
-    proposal_id = pipeline
-                      .submit("aimd", "v1", {Proposal::set("aimd", "checkout.limit", 115.0)}, "{}",
-                              10 * kSec)[0]
-                      .id;
-    store->save_state("guard", guard.save_state(), 10 * kSec);
-    const auto params = store->parameters();
-    REQUIRE(params.size() == 1);
-    CHECK(params[0].name == "checkout.limit");
-    CHECK(params[0].value == "110");
-    CHECK(params[0].source == "aimd");
-  }
-  auto store = std::get<std::unique_ptr<AuditStore>>(AuditStore::open(db));
-  Guard guard({spec}, actions, {});
-  std::string error;
-  REQUIRE(guard.load_state(*store->load_state("guard"), error));
-  FakeActuator limit, rules;
-  EffectPipeline pipeline(guard, {}, store.get());
-  wire(pipeline, limit, rules);
-  pipeline.restore();
-  REQUIRE(pipeline.pending().count(proposal_id) == 1);
-  p99 = 200;  // worse: the restored verification rolls the change back
-  pipeline.tick(60 * kSec);
-  REQUIRE(limit.calls.size() == 1);
-  CHECK(std::get<double>(limit.calls[0].value) == 100);
-  pipeline.tick(900 * kSec);  // the restored undo runs
-  REQUIRE(rules.calls.size() == 1);
-  CHECK(rules.calls[0].target == "enable_rule");
-  // The proposal made before the restart can still be approved, and is vetted as of now.
-  const auto approved = pipeline.approve(proposal_id, "operator:alice", 905 * kSec);
-  REQUIRE(approved);
-  CHECK(outcome_text(*approved) == "applied");
-  CHECK(approved->verdict.value == 110);  // one step from the rolled-back 100
-  CHECK(store->proposals("pending").empty());
-  CHECK(store->proposals("approved").size() == 1);
 }
 
 TEST_CASE("each mode's record, byte for byte, in the decision log file") {

@@ -289,13 +289,3 @@ TEST_CASE("a constant metric name, and a missing metric named by the line's own 
   REQUIRE(!parse(R"({"service":"s","op":"o","svc":"a","method":"get"})"));
   CHECK(parse.event.metric == "s.o");
 }
-
-TEST_CASE("a field claimed by two roles is named, not dropped from one of them") {
-  TelemetrySchema schema;
-  schema.metric_fields = {{"op"}};
-  schema.label_fields = {"svc", "op"};
-  CHECK(schema.conflict() == "op is both a metric field and a label field");
-  schema.label_fields = {"svc"};
-  CHECK(schema.conflict().empty());
-  CHECK(TelemetrySchema{}.metric_fields_text() == "metric, or component and action");
-}

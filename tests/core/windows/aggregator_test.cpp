@@ -11,28 +11,6 @@ constexpr Nanos kSec = kNanosPerSecond;
 const Nanos kBase = Nanos{1'763'000'000} * kSec;  // a November 2025 instant, on a 10 s edge
 }  // namespace
 
-TEST_CASE("series keys are canonical: sorted labels, escaped separators") {
-  CHECK(series_key("http", {{"svc", "a"}, {"az", "1"}}) == "http{az=1,svc=a}");
-  CHECK(series_key("http", {}) == "http{}");
-  CHECK(series_key("a,b", {{"k", "x=y}"}}) == "a\\,b{k=x\\=y\\}}");
-}
-
-TEST_CASE("series keys parse back into metric and labels, escapes included") {
-  for (const auto& [metric, labels] :
-       std::vector<std::pair<std::string, Labels>>{{"http", {}},
-                                                   {"http", {{"az", "1"}, {"svc", "a"}}},
-                                                   {"a,b{c}", {{"k", "x=y}"}, {"z\\", ","}}}}) {
-    const auto parsed = parse_series_key(series_key(metric, labels));
-    REQUIRE(parsed);
-    CHECK(parsed->first == metric);
-    CHECK(parsed->second == labels);
-  }
-  CHECK(!parse_series_key("no-brace"));
-  CHECK(!parse_series_key("m{a=1"));
-  CHECK(!parse_series_key("m{a}"));
-  CHECK(!parse_series_key("m{}x"));
-}
-
 TEST_CASE("resolve returns the same series for the same key, from any label order") {
   Aggregator agg({});
   auto a = agg.resolve("http", {{"svc", "a"}, {"az", "1"}});

@@ -7,21 +7,21 @@
 
 namespace setpoint::bindings {
 
-std::variant<Stdlib, std::string> load_stdlib(const std::string& dir) {
+Result<Stdlib> load_stdlib(const std::string& dir) {
   namespace fs = std::filesystem;
   const fs::path root = fs::path(dir) / "setpoint";
   std::error_code ec;
-  if (!fs::is_directory(root, ec)) return "no stdlib at " + root.string();
+  if (!fs::is_directory(root, ec)) return Error{"no stdlib at " + root.string()};
   Stdlib modules;
   for (const auto& entry : fs::directory_iterator(root, ec)) {
     const auto& path = entry.path();
     if (path.extension() != ".lua" || path.stem().string().ends_with("_test")) continue;
     std::string error;
     auto text = read_regular_file(path.string(), kMaxPolicyFileBytes, error);
-    if (!text) return "cannot read the stdlib: " + error;
+    if (!text) return Error{"cannot read the stdlib: " + error};
     modules["setpoint." + path.stem().string()] = std::move(*text);
   }
-  if (ec) return "cannot list " + root.string() + ": " + ec.message();
+  if (ec) return Error{"cannot list " + root.string() + ": " + ec.message()};
   return modules;
 }
 

@@ -19,8 +19,8 @@ inline std::unique_ptr<setpoint::runner::Engine> start_engine(std::string config
   static setpoint::SystemClock cpu;  // policies' CPU deadlines run on real time
   config.replace(config.find("POLICIES"), 8, std::string(SETPOINT_SOURCE_DIR) + "/policies");
   auto parsed = setpoint::runner::parse_config(config, name);
-  if (auto* error = std::get_if<setpoint::runner::ConfigError>(&parsed)) {
-    std::fprintf(stderr, "%s\n", error->message.c_str());
+  if (!parsed) {
+    std::fprintf(stderr, "%s\n", parsed.error().c_str());
     return nullptr;
   }
   setpoint::runner::EngineOptions options;
@@ -28,8 +28,7 @@ inline std::unique_ptr<setpoint::runner::Engine> start_engine(std::string config
   options.cpu_clock = &cpu;
   options.persistent = false;
   options.publish = false;
-  auto engine = std::make_unique<setpoint::runner::Engine>(
-      std::get<setpoint::runner::Config>(parsed), options);
+  auto engine = std::make_unique<setpoint::runner::Engine>(*parsed, options);
   if (const std::string error = engine->start(); !error.empty()) {
     std::fprintf(stderr, "%s\n", error.c_str());
     return nullptr;

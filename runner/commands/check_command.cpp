@@ -18,10 +18,10 @@ int run_check(const CheckArgs& args) {
   std::optional<Config> config;
   if (!args.config.empty()) {
     auto loaded = load_config(args.config);
-    if (auto* error = std::get_if<ConfigError>(&loaded))
-      problems.push_back({error->message, true});
+    if (!loaded)
+      problems.push_back({loaded.error(), true});
     else
-      config = std::get<Config>(std::move(loaded));
+      config = std::move(loaded).value();
   }
 
   // With a config and no --policies, its policies folder is checked.
@@ -39,11 +39,11 @@ int run_check(const CheckArgs& args) {
       problems.push_back({config->path + ": policies.dir: " + folder + " is not a folder", true});
     }
     auto stdlib = bindings::load_stdlib(args.stdlib.empty() ? SETPOINT_STDLIB_DIR : args.stdlib);
-    if (auto* error = std::get_if<std::string>(&stdlib)) {
-      std::cerr << "setpoint check: " << *error << "\n";
+    if (!stdlib) {
+      std::cerr << "setpoint check: " << stdlib.error() << "\n";
       return 2;
     }
-    policies = check_policies(folder, std::get<bindings::Stdlib>(stdlib), problems);
+    policies = check_policies(folder, stdlib.value(), problems);
   }
   if (config) check_config(*config, folder, policies, problems);
 

@@ -37,20 +37,20 @@ int run_eval(const EvalArgs& args) {
   const nlohmann::json& doc = *document;
   OutcomeSet outcomes;
   auto parsed = bindings::testing::parse_fixture(doc, outcomes, args.fixture);
-  if (auto* error = std::get_if<std::string>(&parsed)) {
-    std::cerr << "setpoint eval: " << *error << "\n";
+  if (!parsed) {
+    std::cerr << "setpoint eval: " << parsed.error() << "\n";
     return 2;
   }
-  const Fixture& fixture = std::get<Fixture>(parsed);
+  const Fixture& fixture = parsed.value();
 
   auto stdlib = bindings::load_stdlib(args.stdlib.empty() ? SETPOINT_STDLIB_DIR : args.stdlib);
-  if (auto* error = std::get_if<std::string>(&stdlib)) {
-    std::cerr << "setpoint eval: " << *error << "\n";
+  if (!stdlib) {
+    std::cerr << "setpoint eval: " << stdlib.error() << "\n";
     return 2;
   }
   SystemClock clock;
   const std::string name = std::filesystem::path(args.policy).stem().string();
-  bindings::PolicyState state(name, {}, clock, &std::get<bindings::Stdlib>(stdlib));
+  bindings::PolicyState state(name, {}, clock, &stdlib.value());
   if (fixture.state && !state.restore_state(*fixture.state, error)) {
     std::cerr << "setpoint eval: " << args.fixture << ": state: " << error << "\n";
     return 2;

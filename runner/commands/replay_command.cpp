@@ -121,11 +121,11 @@ int run_replay(const ReplayArgs& args) {
     return 2;
   }
   auto loaded = load_config(args.config);
-  if (auto* error = std::get_if<ConfigError>(&loaded)) {
-    std::cerr << "setpoint replay: " << error->message << "\n";
+  if (!loaded) {
+    std::cerr << "setpoint replay: " << loaded.error() << "\n";
     return 2;
   }
-  Config config = std::get<Config>(std::move(loaded));
+  Config config = std::move(loaded).value();
   spdlog::set_level(args.json ? spdlog::level::off : spdlog::level::warn);
 
   // The timeline, and what the summary counts.

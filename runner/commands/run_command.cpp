@@ -25,12 +25,6 @@ namespace {
 // commands and actuator results are picked up this often.
 constexpr Nanos kPass = 20 * kNanosPerMilli;
 
-std::variant<Config, std::string> load(const std::string& path) {
-  auto loaded = load_config(path);
-  if (auto* error = std::get_if<ConfigError>(&loaded)) return error->message;
-  return std::get<Config>(std::move(loaded));
-}
-
 // What a SIGHUP cannot change in a running process (the listener and the sources were started
 // with the old values): the keys that differ, to say they wait for a restart.
 std::vector<std::string> needs_restart(const Config& running, const Config& next) {
@@ -60,10 +54,9 @@ std::string check_as_check_would(const Config& config, const std::string& stdlib
   if (!std::filesystem::is_directory(config.policies.dir, ec))
     return "";  // the engine's start says why
   auto stdlib = bindings::load_stdlib(stdlib_dir.empty() ? SETPOINT_STDLIB_DIR : stdlib_dir);
-  const auto* lib = std::get_if<bindings::Stdlib>(&stdlib);
-  if (lib == nullptr) return "";
+  if (!stdlib) return "";
   std::vector<Problem> problems;
-  const auto policies = check_policies(config.policies.dir, *lib, problems);
+  const auto policies = check_policies(config.policies.dir, *stdlib, problems);
   check_config(config, config.policies.dir, policies, problems);
   for (const auto& p : problems) {
     if (p.fatal) return p.text;
@@ -137,12 +130,12 @@ int run_daemon(const RunArgs& args) {
     }
     run_for = *d;
   }
-  auto loaded = load(args.config);
-  if (auto* error = std::get_if<std::string>(&loaded)) {
-    std::cerr << "setpoint run: " << *error << "\n";
+  auto loaded = load_config(args.config);
+  if (!loaded) {
+    std::cerr << "setpoint run: " << loaded.error() << "\n";
     return 2;
   }
-  Config config = std::get<Config>(std::move(loaded));
+  Config config = std::move(loaded).value();
   if (!args.listen.empty()) {
     const auto colon = args.listen.rfind(':');
     const auto port = colon == std::string::npos
@@ -159,11 +152,11 @@ int run_daemon(const RunArgs& args) {
   Tokens tokens = Tokens::none();
   if (!config.control_plane.tokens_file.empty()) {
     auto t = Tokens::load(config.control_plane.tokens_file);
-    if (auto* error = std::get_if<std::string>(&t)) {
-      std::cerr << "setpoint run: " << *error << "\n";
+    if (!t) {
+      std::cerr << "setpoint run: " << t.error() << "\n";
       return 2;
     }
-    tokens = std::get<Tokens>(std::move(t));
+    tokens = std::move(t).value();
   }
 
   if (const std::string fatal = check_as_check_would(config, args.stdlib); !fatal.empty()) {
@@ -225,19 +218,18 @@ int run_daemon(const RunArgs& args) {
                    signal == SIGTERM ? "SIGTERM" : "SIGINT");
       running = false;
     } else if (signal == SIGHUP) {
-      auto next = load(args.config);
+      auto next = load_config(args.config);
       std::string fatal;
-      if (auto* error = std::get_if<std::string>(&next)) {
-        spdlog::error("SIGHUP: the new config is refused, the old one stays: {}", *error);
-      } else if (fatal = check_as_check_would(std::get<Config>(next), args.stdlib);
-                 !fatal.empty()) {
+      if (!next) {
+        spdlog::error("SIGHUP: the new config is refused, the old one stays: {}", next.error());
+      } else if (fatal = check_as_check_would(*next, args.stdlib); !fatal.empty()) {
         // What would stop the next start stops the reload too (a tokens file naming a variable
         // the process does not have was taken, and the next restart failed).
         spdlog::error("SIGHUP: the new config is refused, the old one stays: {}", fatal);
       } else {
         // The listener and the sources were started with what the run began with.
-        std::vector<std::string> later = needs_restart(started_with, std::get<Config>(next));
-        if (const std::string refused = engine.reload_config(std::get<Config>(std::move(next)));
+        std::vector<std::string> later = needs_restart(started_with, *next);
+        if (const std::string refused = engine.reload_config(std::move(next).value());
             !refused.empty()) {
           spdlog::error("SIGHUP: the new config is refused, the old one stays: {}", refused);
         } else if (later.empty()) {

@@ -84,17 +84,17 @@ void print_result(const json& r) {
 
 int run_simulate(const SimulateArgs& args) {
   auto loaded = load_scenario(args.scenario);
-  if (auto* error = std::get_if<std::string>(&loaded)) {
-    std::cerr << "setpoint simulate: " << *error << "\n";
+  if (!loaded) {
+    std::cerr << "setpoint simulate: " << loaded.error() << "\n";
     return 2;
   }
-  const Scenario s = std::get<Scenario>(std::move(loaded));
+  const Scenario s = std::move(loaded).value();
   auto trace = simulate(s, SimulationOptions{args.stdlib});
-  if (auto* error = std::get_if<std::string>(&trace)) {
-    std::cerr << "setpoint simulate: " << *error << "\n";
+  if (!trace) {
+    std::cerr << "setpoint simulate: " << trace.error() << "\n";
     return 2;
   }
-  const json result = figures(s, std::get<Trace>(trace));
+  const json result = figures(s, trace.value());
   if (args.json)
     std::cout << dump(result) << "\n";
   else

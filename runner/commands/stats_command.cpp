@@ -85,11 +85,11 @@ int run_stats(const StatsArgs& args) {
   Config config;
   if (!args.config.empty()) {
     auto loaded = load_config(args.config);
-    if (auto* error = std::get_if<ConfigError>(&loaded)) {
-      std::cerr << "setpoint stats: " << error->message << "\n";
+    if (!loaded) {
+      std::cerr << "setpoint stats: " << loaded.error() << "\n";
       return 2;
     }
-    config = std::get<Config>(std::move(loaded));
+    config = std::move(loaded).value();
   }
   if (!config.telemetry.windows.resolution_for(*span)) {
     std::cerr << "setpoint stats: --span " << args.span << " is longer than the longest window ("

@@ -55,8 +55,8 @@ int run_test(const TestArgs& args) {
     return 1;
   }
   auto stdlib = bindings::load_stdlib(args.stdlib.empty() ? SETPOINT_STDLIB_DIR : args.stdlib);
-  if (auto* error = std::get_if<std::string>(&stdlib)) {
-    std::cerr << "setpoint test: " << *error << "\n";
+  if (!stdlib) {
+    std::cerr << "setpoint test: " << stdlib.error() << "\n";
     return 2;
   }
 
@@ -67,8 +67,7 @@ int run_test(const TestArgs& args) {
     options.on_case = [](bool ok, const std::string& line) {
       std::cout << (ok ? "ok    " : "FAIL  ") << line << "\n";
     };
-    const auto report = bindings::testing::run_test_file(
-        file.string(), &std::get<bindings::Stdlib>(stdlib), options);
+    const auto report = bindings::testing::run_test_file(file.string(), &stdlib.value(), options);
     passed += report.passed;
     failed += report.failed;
   }

@@ -244,7 +244,7 @@ AggregatorOptions Config::aggregator_options() const {
 
 Redactor Config::redactor() const { return Redactor(telemetry.redact, telemetry.redaction_key); }
 
-std::variant<Config, ConfigError> parse_config(const std::string& text, const std::string& name) {
+Result<Config> parse_config(const std::string& text, const std::string& name) {
   Config config;
   config.path = name;
   try {
@@ -273,10 +273,10 @@ std::variant<Config, ConfigError> parse_config(const std::string& text, const st
       }
     }
   } catch (const ConfigFault& fault) {
-    return ConfigError{fault.what()};
+    return Error{fault.what()};
   } catch (const YAML::Exception& e) {
-    return ConfigError{name + ":" + std::to_string(e.mark.line + 1) + ":" +
-                       std::to_string(e.mark.column + 1) + ": " + e.msg};
+    return Error{name + ":" + std::to_string(e.mark.line + 1) + ":" +
+                 std::to_string(e.mark.column + 1) + ": " + e.msg};
   }
   return config;
 }
@@ -308,13 +308,12 @@ void resolve_relative_paths(Config& c, const std::filesystem::path& base) {
 
 }  // namespace
 
-std::variant<Config, ConfigError> load_config(const std::string& path) {
+Result<Config> load_config(const std::string& path) {
   std::string error;
   const auto text = read_regular_file(path, kMaxConfigBytes, error);
-  if (!text) return ConfigError{error};
+  if (!text) return Error{error};
   auto parsed = parse_config(*text, path);
-  if (auto* config = std::get_if<Config>(&parsed))
-    resolve_relative_paths(*config, std::filesystem::path(path).parent_path());
+  if (parsed) resolve_relative_paths(*parsed, std::filesystem::path(path).parent_path());
   return parsed;
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "setpoint/audit/decision.hpp"
+#include "setpoint/base/result.hpp"
 #include "setpoint/guard/guard.hpp"
 #include "setpoint/telemetry/redactor.hpp"
 #include "setpoint/telemetry/schema.hpp"
@@ -112,11 +113,8 @@ struct Config {
   Redactor redactor() const;
 };
 
-struct ConfigError {
-  std::string message;  // "file:line:column: what is wrong"
-};
-
-std::variant<Config, ConfigError> load_config(const std::string& path);
-std::variant<Config, ConfigError> parse_config(const std::string& text, const std::string& name);
+// The config, or "file:line:column: what is wrong".
+Result<Config> load_config(const std::string& path);
+Result<Config> parse_config(const std::string& text, const std::string& name);
 
 }  // namespace setpoint::runner

@@ -184,8 +184,8 @@ void check_config(const Config& c, const std::string& folder,
   // The machine: tokens, telemetry files, actuators.
   if (!c.control_plane.tokens_file.empty()) {
     auto tokens = Tokens::load(c.control_plane.tokens_file);
-    if (auto* error = std::get_if<std::string>(&tokens))
-      problems.push_back({c.path + ": control_plane.tokens_file: " + *error, true});
+    if (!tokens)
+      problems.push_back({c.path + ": control_plane.tokens_file: " + tokens.error(), true});
   }
   check_sources(c, problems);
   check_actuators(c, problems);

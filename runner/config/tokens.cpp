@@ -56,10 +56,10 @@ bool allows(Role role, Role needed) {
   return static_cast<int>(role) >= static_cast<int>(needed);
 }
 
-std::variant<Tokens, std::string> Tokens::load(const std::string& path) {
+Result<Tokens> Tokens::load(const std::string& path) {
   std::string error;
   const auto text = read_regular_file(path, kMaxConfigBytes, error);
-  if (!text) return error;
+  if (!text) return Error{error};
   Tokens tokens;
   try {
     YamlReader r(path);
@@ -110,10 +110,10 @@ std::variant<Tokens, std::string> Tokens::load(const std::string& path) {
       tokens.tokens_.push_back(std::move(t));
     }
   } catch (const ConfigFault& fault) {
-    return std::string(fault.what());
+    return Error{std::string(fault.what())};
   } catch (const YAML::Exception& e) {
-    return path + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
-           ": " + e.msg;
+    return Error{path + ":" + std::to_string(e.mark.line + 1) + ":" +
+                 std::to_string(e.mark.column + 1) + ": " + e.msg};
   }
   return tokens;
 }

@@ -17,6 +17,8 @@
 #include <variant>
 #include <vector>
 
+#include "setpoint/base/result.hpp"
+
 namespace setpoint::runner {
 
 enum class Role { kIngest, kViewer, kOperator, kAdmin };
@@ -33,7 +35,7 @@ struct Token {
 class Tokens {
  public:
   // The tokens in `path`, or "file:line:col: what is wrong".
-  static std::variant<Tokens, std::string> load(const std::string& path);
+  static Result<Tokens> load(const std::string& path);
   static Tokens none() { return Tokens(); }
 
   // The entry a presented bearer token matches, if any.

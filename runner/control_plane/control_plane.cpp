@@ -40,8 +40,7 @@ std::string ControlPlane::start() {
   Engine& engine = i.context.engine;
   if (engine.store() != nullptr) {
     auto opened = AuditStore::open(engine.config().engine.state_path);
-    if (auto* store = std::get_if<std::unique_ptr<AuditStore>>(&opened))
-      i.context.reader = std::move(*store);
+    if (opened) i.context.reader = std::move(*opened);
   }
   HttpServerOptions options;
   options.host = i.config.host;

@@ -56,8 +56,8 @@ Engine::~Engine() {
 std::string Engine::start() {
   auto stdlib = bindings::load_stdlib(options_.stdlib_dir.empty() ? SETPOINT_STDLIB_DIR
                                                                   : options_.stdlib_dir);
-  if (auto* error = std::get_if<std::string>(&stdlib)) return *error;
-  stdlib_ = std::get<bindings::Stdlib>(std::move(stdlib));
+  if (!stdlib) return stdlib.error();
+  stdlib_ = std::move(stdlib).value();
   // Before anything is made on disk: a refused start leaves no state file behind.
   if (std::error_code ec; !fs::is_directory(config_.policies.dir, ec))
     return "policies.dir: " + config_.policies.dir + " is not a folder";
@@ -67,8 +67,8 @@ std::string Engine::start() {
     std::error_code ec;
     if (state.has_parent_path()) fs::create_directories(state.parent_path(), ec);
     auto opened = AuditStore::open(config_.engine.state_path);
-    if (auto* error = std::get_if<std::string>(&opened)) return "engine.state_path: " + *error;
-    store_ = std::get<std::unique_ptr<AuditStore>>(std::move(opened));
+    if (!opened) return "engine.state_path: " + opened.error();
+    store_ = std::move(opened).value();
     if (const auto saved = store_->load_state("guard")) {
       std::string error;
       if (!guard_->load_state(*saved, error))

@@ -205,10 +205,10 @@ double Scenario::value_at(const std::vector<Point>& points, Nanos t, double othe
   return value;
 }
 
-std::variant<Scenario, std::string> load_scenario(const std::string& path) {
+Result<Scenario> load_scenario(const std::string& path) {
   std::string error;
   const auto text = read_regular_file(path, kMaxConfigBytes, error);
-  if (!text) return error;
+  if (!text) return Error{error};
   Scenario s;
   s.path = path;
   try {
@@ -293,10 +293,10 @@ std::variant<Scenario, std::string> load_scenario(const std::string& path) {
       }
     }
   } catch (const ConfigFault& fault) {
-    return std::string(fault.what());
+    return Error{std::string(fault.what())};
   } catch (const YAML::Exception& e) {
-    return path + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
-           ": " + e.msg;
+    return Error{path + ":" + std::to_string(e.mark.line + 1) + ":" +
+                 std::to_string(e.mark.column + 1) + ": " + e.msg};
   }
   return s;
 }

@@ -24,6 +24,7 @@
 #include <variant>
 #include <vector>
 
+#include "setpoint/base/result.hpp"
 #include "simulator/service_model.hpp"
 
 namespace setpoint::runner {
@@ -108,6 +109,6 @@ struct Scenario {
 };
 
 // The scenario in `path`, or "file:line:col: what is wrong".
-std::variant<Scenario, std::string> load_scenario(const std::string& path);
+Result<Scenario> load_scenario(const std::string& path);
 
 }  // namespace setpoint::runner

@@ -204,10 +204,10 @@ int changes_inside_cooldown(const std::vector<Applied>& applied, const Guard& gu
   return inside;
 }
 
-std::variant<Trace, std::string> simulate(const Scenario& s, const SimulationOptions& options) {
+Result<Trace> simulate(const Scenario& s, const SimulationOptions& options) {
   auto config_loaded = load_config(s.config);
-  if (auto* error = std::get_if<ConfigError>(&config_loaded)) return error->message;
-  Config config = std::get<Config>(std::move(config_loaded));
+  if (!config_loaded) return Error{config_loaded.error()};
+  Config config = std::move(config_loaded).value();
   config.telemetry.outcomes.add("rejected", true);   // the model's admission refusals
   config.telemetry.outcomes.add("degraded", false);  // answered, from a cache or a fallback
   spdlog::set_level(spdlog::level::warn);
@@ -224,10 +224,10 @@ std::variant<Trace, std::string> simulate(const Scenario& s, const SimulationOpt
   engine_options.stdlib_dir = options.stdlib;
   engine_options.on_decision = [&trace](const std::string& line) { count_decision(line, trace); };
   Engine engine(config, engine_options);
-  if (const std::string error = engine.start(); !error.empty()) return error;
+  if (const std::string error = engine.start(); !error.empty()) return Error{error};
   // A policy that does not load would leave its part of the scenario silently undone.
   for (const auto& [file, status] : engine.folder().status()) {
-    if (!status.ok) return config.policies.dir + "/" + file + ": " + status.message;
+    if (!status.ok) return Error{config.policies.dir + "/" + file + ": " + status.message};
   }
   World world{ServiceModel(s.service, engine.aggregator(), kSeed),
               RuleSetModel(rule_names(s), engine.aggregator(), kSeed + 2),
@@ -242,7 +242,8 @@ std::variant<Trace, std::string> simulate(const Scenario& s, const SimulationOpt
                     ? "needs an inproc actuator"
                     : bind(engine, world, knob, *spec);
     }
-    if (!problem.empty()) return s.path + ": knobs." + knob + ": " + parameter + " " + problem;
+    if (!problem.empty())
+      return Error{s.path + ": knobs." + knob + ": " + parameter + " " + problem};
   }
   engine.restart_schedules(kStart);
   engine.tick();  // policies first run at the start, then on whole seconds, as windows are cut

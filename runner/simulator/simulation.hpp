@@ -8,6 +8,7 @@
 #include <variant>
 #include <vector>
 
+#include "setpoint/base/result.hpp"
 #include "simulator/scenario.hpp"
 
 namespace setpoint {
@@ -62,7 +63,6 @@ struct SimulationOptions {
 int changes_inside_cooldown(const std::vector<Applied>& applied, const Guard& guard);
 
 // The trace, or what kept the run from starting (a bad config, a knob bound to nothing).
-std::variant<Trace, std::string> simulate(const Scenario& scenario,
-                                          const SimulationOptions& options);
+Result<Trace> simulate(const Scenario& scenario, const SimulationOptions& options);
 
 }  // namespace setpoint::runner

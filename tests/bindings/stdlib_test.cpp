@@ -9,7 +9,7 @@ using namespace setpoint::bindings;
 namespace {
 
 const Stdlib& stdlib() {
-  static const Stdlib modules = std::get<Stdlib>(load_stdlib(SETPOINT_STDLIB_DIR));
+  static const Stdlib modules = load_stdlib(SETPOINT_STDLIB_DIR).value();
   return modules;
 }
 
@@ -30,7 +30,7 @@ TEST_CASE("the stdlib loads every module under stdlib/setpoint") {
   CHECK(stdlib().count("setpoint.ewma") == 1);
   CHECK(stdlib().count("setpoint.hysteresis") == 1);
   CHECK(stdlib().count("setpoint.deploys") == 1);
-  CHECK(std::holds_alternative<std::string>(load_stdlib("/nonexistent")));
+  CHECK(load_stdlib("/nonexistent").error() == "no stdlib at /nonexistent/setpoint");
 }
 
 TEST_CASE("require resolves the stdlib only, once per state") {

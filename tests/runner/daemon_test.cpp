@@ -133,7 +133,7 @@ std::string raw_request(int port, const std::string& request) {
 }
 
 std::vector<StoredDecision> stored_decisions(const std::string& db) {
-  auto store = std::get<std::unique_ptr<AuditStore>>(AuditStore::open(db));
+  auto store = AuditStore::open(db).value();
   return store->decisions({});
 }
 
@@ -266,8 +266,7 @@ TEST_CASE(
   CHECK(params[0]["override"]["value"] == 50);
   daemon.signal(SIGTERM);
   REQUIRE(daemon.wait_exit() == 0);
-  auto store =
-      std::get<std::unique_ptr<AuditStore>>(AuditStore::open(s.dir.file("state/setpoint.db")));
+  auto store = AuditStore::open(s.dir.file("state/setpoint.db")).value();
   const auto actions = store->operator_actions();
   REQUIRE(actions.size() == 3);  // the malformed body never reached the engine
   CHECK(actions[0].who == "operator:otto");

@@ -11,14 +11,14 @@ namespace setpoint::testing {
 
 inline runner::Config ok(const std::string& yaml) {
   auto result = runner::parse_config(yaml, "test.yaml");
-  if (auto* error = std::get_if<runner::ConfigError>(&result)) FAIL(error->message);
-  return std::get<runner::Config>(std::move(result));
+  if (!result) FAIL(result.error());
+  return std::move(result).value();
 }
 
 inline std::string error_of(const std::string& yaml) {
   auto result = runner::parse_config(yaml, "test.yaml");
-  REQUIRE(std::holds_alternative<runner::ConfigError>(result));
-  return std::get<runner::ConfigError>(result).message;
+  REQUIRE(!result.ok());
+  return result.error();
 }
 
 }  // namespace setpoint::testing

@@ -53,8 +53,7 @@ WindowStats stats_from(const json& j, OutcomeSet& outcomes, const std::string& w
 
 }  // namespace
 
-std::variant<Fixture, std::string> parse_fixture(const json& doc, OutcomeSet& outcomes,
-                                                 const std::string& where) {
+Result<Fixture> parse_fixture(const json& doc, OutcomeSet& outcomes, const std::string& where) {
   Fixture f;
   try {
     if (!doc.is_object()) throw FixtureError(where + ": a fixture is an object");
@@ -107,7 +106,7 @@ std::variant<Fixture, std::string> parse_fixture(const json& doc, OutcomeSet& ou
       f.state = dump(doc["state"]);
     }
   } catch (const FixtureError& e) {
-    return std::string(e.what());
+    return Error{std::string(e.what())};
   }
   return f;
 }

@@ -97,9 +97,8 @@ int host_evaluate(lua_State* L) {
   const auto fixture_json = encode_state(L, 2, error, "fixture");
   if (!fixture_json) return luaL_error(L, "evaluate: %s", error.c_str());
   auto parsed = parse_fixture(parse_own_json(*fixture_json), s.outcomes, "fixture");
-  if (auto* problem = std::get_if<std::string>(&parsed))
-    return luaL_error(L, "evaluate: %s", problem->c_str());
-  const Fixture& fixture = std::get<Fixture>(parsed);
+  if (!parsed) return luaL_error(L, "evaluate: %s", parsed.error().c_str());
+  const Fixture& fixture = parsed.value();
   PolicyState& policy = *s.policies[handle - 1];
   if (fixture.state && !policy.restore_state(*fixture.state, error))
     return luaL_error(L, "evaluate: %s", error.c_str());

@@ -75,22 +75,22 @@ StoredDecision row_of(const Statement& s) {
 
 }  // namespace
 
-std::variant<std::unique_ptr<AuditStore>, std::string> AuditStore::open(const std::string& path) {
+Result<std::unique_ptr<AuditStore>> AuditStore::open(const std::string& path) {
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(path.c_str(), &db,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                       nullptr) != SQLITE_OK) {
     std::string error = "cannot open " + path + ": " + (db ? sqlite3_errmsg(db) : "out of memory");
     sqlite3_close(db);
-    return error;
+    return Error{error};
   }
   std::unique_ptr<AuditStore> store(new AuditStore(db));
   sqlite3_busy_timeout(db, 5000);
   // WAL: readers never block the writer; synchronous=FULL: a committed intent survives power loss.
   if (!store->exec("PRAGMA journal_mode=WAL;") || !store->exec("PRAGMA synchronous=FULL;")) {
-    return path + ": " + store->error_;
+    return Error{path + ": " + store->error_};
   }
-  if (auto error = store->migrate(); !error.empty()) return path + ": " + error;
+  if (auto error = store->migrate(); !error.empty()) return Error{path + ": " + error};
   return store;
 }
 

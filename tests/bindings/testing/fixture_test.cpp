@@ -12,9 +12,7 @@ using nlohmann::json;
 namespace {
 
 std::string error_of(const std::string& text, OutcomeSet& outcomes) {
-  auto parsed = parse_fixture(json::parse(text), outcomes, "f.json");
-  const auto* error = std::get_if<std::string>(&parsed);
-  return error ? *error : "";
+  return parse_fixture(json::parse(text), outcomes, "f.json").error();
 }
 
 }  // namespace
@@ -29,8 +27,8 @@ TEST_CASE("fixture: windows by span, a * for any span, params, state and the tim
       "params": {"limit": 50, "degraded": false, "route": "primary"},
       "state": {"n": 3}})"),
                               outcomes, "f.json");
-  REQUIRE(std::holds_alternative<Fixture>(parsed));
-  const Fixture& f = std::get<Fixture>(parsed);
+  REQUIRE(parsed.ok());
+  const Fixture& f = parsed.value();
   CHECK(f.now == Nanos{1'795'168'800} * kNanosPerSecond);
   CHECK(f.state == R"({"n":3})");
   const auto in = f.inputs(outcomes);

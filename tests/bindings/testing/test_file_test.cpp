@@ -20,8 +20,7 @@ TEST_CASE("a new version whose own tests fail is refused; a good one goes live")
   write_file(dir.file("checkout_concurrency.lua"), policy);
   write_file(dir.file("checkout_concurrency_test.lua"),
              read_file(examples + "checkout_concurrency_test.lua"));
-  const auto stdlib = std::get<bindings::Stdlib>(
-      bindings::load_stdlib(std::string(SETPOINT_SOURCE_DIR) + "/stdlib"));
+  const auto stdlib = bindings::load_stdlib(std::string(SETPOINT_SOURCE_DIR) + "/stdlib").value();
   ManualClock clock;
   bindings::PolicyFolder folder(
       dir.path().string(), &stdlib, {}, clock, [&](const std::string& tests) {

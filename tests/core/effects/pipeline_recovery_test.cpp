@@ -16,7 +16,7 @@ TEST_CASE("restart: an intent without a result is settled by reading the target 
   const std::string db = dir.file("audit.db");
   std::int64_t landed_id = 0;
   {
-    auto store = std::get<std::unique_ptr<AuditStore>>(AuditStore::open(db));
+    auto store = AuditStore::open(db).value();
     Guard guard({limit_spec()}, {}, {});
     // Two changes whose process died after the intent: one landed, one did not.
     for (double value : {105.0, 108.0}) {
@@ -32,7 +32,7 @@ TEST_CASE("restart: an intent without a result is settled by reading the target 
   }
   ParameterSpec spec = limit_spec();
   spec.up.cooldown = 600 * kSec;
-  auto store = std::get<std::unique_ptr<AuditStore>>(AuditStore::open(db));
+  auto store = AuditStore::open(db).value();
   Guard guard({spec}, {}, {});
   FakeActuator actuator;
   EffectPipeline pipeline(guard, {}, store.get());
@@ -73,7 +73,7 @@ TEST_CASE(
   };
   std::int64_t proposal_id = 0;
   {
-    auto store = std::get<std::unique_ptr<AuditStore>>(AuditStore::open(db));
+    auto store = AuditStore::open(db).value();
     Guard guard({spec}, actions, {});
     FakeActuator limit, rules;
     EffectPipeline pipeline(guard, {}, store.get());
@@ -96,7 +96,7 @@ TEST_CASE(
     CHECK(params[0].value == "110");
     CHECK(params[0].source == "aimd");
   }
-  auto store = std::get<std::unique_ptr<AuditStore>>(AuditStore::open(db));
+  auto store = AuditStore::open(db).value();
   Guard guard({spec}, actions, {});
   std::string error;
   REQUIRE(guard.load_state(*store->load_state("guard"), error));

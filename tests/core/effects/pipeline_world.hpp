@@ -48,7 +48,7 @@ struct World {
   EffectPipeline pipeline;
 
   explicit World(ParameterSpec spec = limit_spec(), PipelineOptions options = {})
-      : store(std::get<std::unique_ptr<AuditStore>>(AuditStore::open(dir.file("audit.db")))),
+      : store(AuditStore::open(dir.file("audit.db")).value()),
         guard({std::move(spec)}, {}, {}),
         pipeline(guard, options, store.get(),
                  [this](const std::string& line) { log.push_back(nlohmann::json::parse(line)); }) {

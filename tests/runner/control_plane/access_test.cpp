@@ -19,7 +19,7 @@ Access with_tokens() {
              "  - { name: vera, role: viewer, token: viewer-token-0123456 }\n"
              "  - { name: otto, role: operator, token: operator-token-0123456 }\n"
              "  - { name: shipper, role: ingest, token: ingest-token-0123456 }\n");
-  return Access(std::get<Tokens>(Tokens::load(dir.file("tokens.yaml"))));
+  return Access(Tokens::load(dir.file("tokens.yaml")).value());
 }
 
 int status_of(const std::optional<HttpResponse>& r) { return r ? r->status : 0; }

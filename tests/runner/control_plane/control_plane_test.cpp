@@ -400,8 +400,8 @@ TEST_CASE(
   auto parsed = runner::parse_config(
       "policies: { dir: " + dir.file("policies") + " }\ncontrol_plane: { listen: 127.0.0.1:0 }\n",
       "t.yaml");
-  REQUIRE(std::holds_alternative<runner::Config>(parsed));
-  const runner::Config config = std::get<runner::Config>(parsed);
+  REQUIRE(parsed.ok());
+  const runner::Config config = parsed.value();
   ManualClock clock{Nanos{1'795'168'800} * kNanosPerSecond};
   runner::EngineOptions options;
   options.clock = &clock;

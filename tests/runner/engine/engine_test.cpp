@@ -43,10 +43,10 @@ struct Loop {
     auto config = parse_config("engine: { tick: 1s }\npolicies: { dir: " + dir.file("policies") +
                                    policies + " }\n" + extra,
                                "test.yaml");
-    REQUIRE(std::holds_alternative<Config>(config));
+    REQUIRE(config.ok());
     EngineOptions options = on_manual_clock(clock, cpu);
     options.on_decision = [this](const std::string& line) { records.push_back(line); };
-    engine = std::make_unique<Engine>(std::get<Config>(config), options);
+    engine = std::make_unique<Engine>(config.value(), options);
     REQUIRE(engine->start().empty());
   }
   void step(Nanos by) {
@@ -125,11 +125,11 @@ TEST_CASE(
   auto config = parse_config(
       "engine: { tick: 1s }\npolicies: { dir: " + dir.file("policies") + ", only: [b] }\n",
       "test.yaml");
-  REQUIRE(std::holds_alternative<Config>(config));
+  REQUIRE(config.ok());
   ManualClock clock{kStart};
   SystemClock cpu;
   EngineOptions options = on_manual_clock(clock, cpu);
-  Engine engine(std::get<Config>(config), options);
+  Engine engine(config.value(), options);
   REQUIRE(engine.start().empty());
   for (int i = 0; i < 3; ++i) {
     clock.advance(kSec);
@@ -159,10 +159,10 @@ TEST_CASE(
   SystemClock cpu;
   const auto run = [&](bool dry, int seconds) {
     auto config = parse_config(text, "test.yaml");
-    REQUIRE(std::holds_alternative<Config>(config));
+    REQUIRE(config.ok());
     EngineOptions options = on_manual_clock(clock, cpu, true);
     options.dry_run = dry;
-    Engine engine(std::get<Config>(config), options);
+    Engine engine(config.value(), options);
     REQUIRE(engine.start().empty());
     const double first = *engine.guard().value("x");
     for (int i = 0; i < seconds; ++i) {
@@ -200,13 +200,13 @@ TEST_CASE(
           "  y: { type: int, initial: 10, min: 0, max: 100, policies: [p], mode: enforce,\n"
           "       actuator: { type: exec, argv: [/nonexistent/setpoint-test-program] } }\n",
       "test.yaml");
-  REQUIRE(std::holds_alternative<Config>(config));
+  REQUIRE(config.ok());
   ManualClock clock{kStart};
   SystemClock cpu;
   EngineOptions options = on_manual_clock(clock, cpu);
   std::vector<std::string> records;
   options.on_decision = [&](const std::string& line) { records.push_back(line); };
-  Engine engine(std::get<Config>(config), options);
+  Engine engine(config.value(), options);
   REQUIRE(engine.start().empty());
   clock.advance(kSec);
   engine.tick();
@@ -242,10 +242,10 @@ TEST_CASE(
                        " }\nparameters:\n"
                        "  x: { type: int, initial: 10, min: 0, max: 100, policies: [p] }\n",
                    "test.yaml");
-  REQUIRE(std::holds_alternative<Config>(config));
+  REQUIRE(config.ok());
   ManualClock clock{kStart};
   SystemClock cpu;
-  Engine engine(std::get<Config>(config), on_manual_clock(clock, cpu, true));
+  Engine engine(config.value(), on_manual_clock(clock, cpu, true));
   REQUIRE(engine.start().empty());
   for (int i = 0; i < 3; ++i) {
     clock.advance(kSec);
@@ -255,6 +255,6 @@ TEST_CASE(
   CHECK(engine.metrics().decision_log_failures == 3);  // one advised decision a second
   CHECK(engine.metrics_text().find("setpoint_decision_log_write_failures_total 3\n") !=
         std::string::npos);
-  auto store = std::get<std::unique_ptr<AuditStore>>(AuditStore::open(dir.file("s.db")));
+  auto store = AuditStore::open(dir.file("s.db")).value();
   CHECK(store->decisions({}).size() == 3);
 }

@@ -75,12 +75,12 @@ struct Operated {
                          " }\npolicies: { dir: " + dir.file("policies") +
                          ", overrides: { p: { mode: enforce } } }\n" + parameters,
                      "test.yaml");
-    REQUIRE(std::holds_alternative<Config>(config));
+    REQUIRE(config.ok());
     EngineOptions options;
     options.clock = &clock;
     options.cpu_clock = &cpu;
     options.publish = false;
-    engine = std::make_unique<Engine>(std::get<Config>(config), options);
+    engine = std::make_unique<Engine>(config.value(), options);
     REQUIRE(engine->start().empty());
   }
   ~Operated() { engine->stop(); }

@@ -7,11 +7,13 @@
 #include <string>
 #include <variant>
 
+#include "setpoint/base/result.hpp"
+
 namespace setpoint::bindings {
 
 using Stdlib = std::map<std::string, std::string>;  // module name → source text
 
 // Every module under <dir>/setpoint/, or what went wrong.
-std::variant<Stdlib, std::string> load_stdlib(const std::string& dir);
+Result<Stdlib> load_stdlib(const std::string& dir);
 
 }  // namespace setpoint::bindings

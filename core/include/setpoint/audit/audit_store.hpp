@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "setpoint/audit/decision.hpp"
+#include "setpoint/base/result.hpp"
 
 struct sqlite3;
 
@@ -64,7 +65,7 @@ struct OperatorAction {
 
 class AuditStore {
  public:
-  static std::variant<std::unique_ptr<AuditStore>, std::string> open(const std::string& path);
+  static Result<std::unique_ptr<AuditStore>> open(const std::string& path);
   ~AuditStore();
   AuditStore(const AuditStore&) = delete;
   AuditStore& operator=(const AuditStore&) = delete;

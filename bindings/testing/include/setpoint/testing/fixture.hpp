@@ -11,6 +11,7 @@
 #include <string>
 #include <variant>
 
+#include "setpoint/base/result.hpp"
 #include "setpoint/bindings/context.hpp"
 
 namespace setpoint::bindings::testing {
@@ -29,8 +30,8 @@ struct Fixture {
 
 // `where` prefixes every error ("fixture.json", "checkout_test.lua:12"). Outcomes the fixture names
 // that `outcomes` lacks (a config's own, like rejected) are added to it.
-std::variant<Fixture, std::string> parse_fixture(const nlohmann::json& doc, OutcomeSet& outcomes,
-                                                 const std::string& where);
+Result<Fixture> parse_fixture(const nlohmann::json& doc, OutcomeSet& outcomes,
+                              const std::string& where);
 
 // Proposals, alerts, logs, evidence and the state after, as one JSON document.
 nlohmann::json outputs_json(const bindings::PolicyOutputs& out, const std::string& state_json);

@@ -20,8 +20,11 @@ Candidate prepare_candidate(const CandidateSource& source, const std::string& fi
   }
   if (candidate.error = outside_folder_problem(source.dir, path.string()); !candidate.error.empty())
     return candidate;
-  const auto read = read_regular_file(path.string(), kMaxPolicyFileBytes, candidate.error);
-  if (!read) return candidate;  // refused: a FIFO, a device, too large, unreadable
+  const auto read = read_regular_file(path.string(), kMaxPolicyFileBytes);
+  if (!read) {  // refused: a FIFO, a device, too large, unreadable
+    candidate.error = read.error();
+    return candidate;
+  }
   const std::string& code = *read;
   candidate.policy.hash = sha256_hex(code);
   if (candidate.policy.hash == running_hash) {

@@ -16,9 +16,8 @@ Result<Stdlib> load_stdlib(const std::string& dir) {
   for (const auto& entry : fs::directory_iterator(root, ec)) {
     const auto& path = entry.path();
     if (path.extension() != ".lua" || path.stem().string().ends_with("_test")) continue;
-    std::string error;
-    auto text = read_regular_file(path.string(), kMaxPolicyFileBytes, error);
-    if (!text) return Error{"cannot read the stdlib: " + error};
+    auto text = read_regular_file(path.string(), kMaxPolicyFileBytes);
+    if (!text) return Error{"cannot read the stdlib: " + text.error()};
     modules["setpoint." + path.stem().string()] = std::move(*text);
   }
   if (ec) return Error{"cannot list " + root.string() + ": " + ec.message()};

@@ -222,8 +222,7 @@ std::string mutation_text(const std::string& c, const json& doc) {
 
 bool change_failed(const std::string& c, const std::string& answer) {
   if (c != "approve" && c != "override" && c != "rollback") return false;
-  std::string error;
-  const auto doc = parse_json(answer, error, 256);
+  const auto doc = parse_json(answer, 256);
   if (!doc || !doc->is_object()) return false;
   const auto decision =
       doc->find("decision");  // never operator[] on a const document: UB when absent
@@ -239,8 +238,7 @@ bool change_failed(const std::string& c, const std::string& answer) {
 }
 
 std::string client_text(const std::string& c, const std::string& answer) {
-  std::string error;
-  const auto doc = parse_json(answer, error, 256);
+  const auto doc = parse_json(answer, 256);
   if (!doc) return utf8::printable(answer, 4000) + "\n";
   try {
     if (c == "state") return state_text(*doc);
@@ -257,8 +255,7 @@ std::string client_text(const std::string& c, const std::string& answer) {
 }
 
 std::string refusal_text(const std::string& answer) {
-  std::string error;
-  const auto doc = parse_json(answer, error, 64);
+  const auto doc = parse_json(answer, 64);
   return doc && doc->is_object() && doc->contains("error") ? cell((*doc)["error"])
                                                            : utf8::printable(answer, 2000);
 }

@@ -18,20 +18,19 @@ using bindings::testing::kMaxFixtureBytes;
 using bindings::testing::value_json;
 
 int run_eval(const EvalArgs& args) {
-  std::string error;
-  const auto source = read_regular_file(args.policy, bindings::kMaxPolicyFileBytes, error);
+  const auto source = read_regular_file(args.policy, bindings::kMaxPolicyFileBytes);
   if (!source) {
-    std::cerr << "setpoint eval: " << error << "\n";
+    std::cerr << "setpoint eval: " << source.error() << "\n";
     return 2;
   }
-  const auto text = read_regular_file(args.fixture, kMaxFixtureBytes, error);
+  const auto text = read_regular_file(args.fixture, kMaxFixtureBytes);
   if (!text) {
-    std::cerr << "setpoint eval: " << error << "\n";
+    std::cerr << "setpoint eval: " << text.error() << "\n";
     return 2;
   }
-  const auto document = parse_json(*text, error);
+  const auto document = parse_json(*text);
   if (!document) {
-    std::cerr << "setpoint eval: " << args.fixture << ": not JSON: " << error << "\n";
+    std::cerr << "setpoint eval: " << args.fixture << ": not JSON: " << document.error() << "\n";
     return 2;
   }
   const nlohmann::json& doc = *document;
@@ -51,6 +50,7 @@ int run_eval(const EvalArgs& args) {
   SystemClock clock;
   const std::string name = std::filesystem::path(args.policy).stem().string();
   bindings::PolicyState state(name, {}, clock, &stdlib.value());
+  std::string error;
   if (fixture.state && !state.restore_state(*fixture.state, error)) {
     std::cerr << "setpoint eval: " << args.fixture << ": state: " << error << "\n";
     return 2;

@@ -309,9 +309,8 @@ void resolve_relative_paths(Config& c, const std::filesystem::path& base) {
 }  // namespace
 
 Result<Config> load_config(const std::string& path) {
-  std::string error;
-  const auto text = read_regular_file(path, kMaxConfigBytes, error);
-  if (!text) return Error{error};
+  const auto text = read_regular_file(path, kMaxConfigBytes);
+  if (!text) return Error{text.error()};
   auto parsed = parse_config(*text, path);
   if (parsed) resolve_relative_paths(*parsed, std::filesystem::path(path).parent_path());
   return parsed;

@@ -94,12 +94,12 @@ std::vector<CheckedPolicy> check_policies(const std::string& folder, const bindi
   SystemClock clock;
   std::set<std::string> names;
   for (const auto& path : files) {
-    std::string error = outside_folder_problem(folder, path.string());
-    const auto text = error.empty()
-                          ? read_regular_file(path.string(), bindings::kMaxPolicyFileBytes, error)
-                          : std::nullopt;
+    const std::string outside = outside_folder_problem(folder, path.string());
+    const auto text = outside.empty()
+                          ? read_regular_file(path.string(), bindings::kMaxPolicyFileBytes)
+                          : Result<std::string>(Error{outside});
     if (!text) {
-      problems.push_back({error, false});
+      problems.push_back({text.error(), false});
       continue;
     }
     bindings::PolicyState state(path.stem().string(), {}, clock, &stdlib);

@@ -57,9 +57,8 @@ bool allows(Role role, Role needed) {
 }
 
 Result<Tokens> Tokens::load(const std::string& path) {
-  std::string error;
-  const auto text = read_regular_file(path, kMaxConfigBytes, error);
-  if (!text) return Error{error};
+  const auto text = read_regular_file(path, kMaxConfigBytes);
+  if (!text) return Error{text.error()};
   Tokens tokens;
   try {
     YamlReader r(path);

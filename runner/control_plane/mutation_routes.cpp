@@ -61,9 +61,8 @@ HttpResponse mutate(RouteContext& c, HttpRequest& req, Role needed, const Operat
       c.access.authorize(req.header("Authorization"), needed));  // admitted: it is valid
   json body = json::object();
   if (!req.body.empty()) {
-    std::string error;
-    auto parsed = parse_json(req.body, error);
-    if (!parsed) return json_error(400, "the body is not JSON: " + error);
+    auto parsed = parse_json(req.body);
+    if (!parsed) return json_error(400, "the body is not JSON: " + parsed.error());
     if (!parsed->is_object()) return json_error(400, "the body must be a JSON object");
     body = std::move(*parsed);
   }

@@ -206,9 +206,8 @@ double Scenario::value_at(const std::vector<Point>& points, Nanos t, double othe
 }
 
 Result<Scenario> load_scenario(const std::string& path) {
-  std::string error;
-  const auto text = read_regular_file(path, kMaxConfigBytes, error);
-  if (!text) return Error{error};
+  const auto text = read_regular_file(path, kMaxConfigBytes);
+  if (!text) return Error{text.error()};
   Scenario s;
   s.path = path;
   try {

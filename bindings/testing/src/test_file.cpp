@@ -71,8 +71,8 @@ int host_load(lua_State* L) {
   std::string error;
   const auto path = beside(s.dir, std::string(name, n), error);
   if (!path) return luaL_error(L, "%s", error.c_str());
-  const auto source = read_regular_file(path->string(), kMaxPolicyFileBytes, error);
-  if (!source) return luaL_error(L, "t.policy: %s", utf8::printable(error, 512).c_str());
+  const auto source = read_regular_file(path->string(), kMaxPolicyFileBytes);
+  if (!source) return luaL_error(L, "t.policy: %s", utf8::printable(source.error(), 512).c_str());
   if (s.policies.size() >= 256)
     return luaL_error(L, "t.policy: more than 256 policy instances in one test file");
   Limits limits;
@@ -157,9 +157,8 @@ void run_file(const fs::path& file, const Stdlib* stdlib, Session& s) {
   }
   lua_setfield(L, LUA_GLOBALSINDEX, "_SETPOINT_TEST_HOST");
 
-  std::string error;
-  const auto source = read_regular_file(file.string(), kMaxPolicyFileBytes, error);
-  auto result = source ? tests.load(*source, s.file) : RunResult{Failure::kRuntime, error};
+  const auto source = read_regular_file(file.string(), kMaxPolicyFileBytes);
+  auto result = source ? tests.load(*source, s.file) : RunResult{Failure::kRuntime, source.error()};
   if (result.ok())
     result = tests.load("require('setpoint.testing').run(_SETPOINT_TEST_HOST.report) return {}",
                         "(runner)");

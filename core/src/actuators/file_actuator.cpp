@@ -73,9 +73,9 @@ bool FileActuator::json() const { return fs::path(options_.path).extension() == 
 
 std::vector<FileVersion> FileActuator::versions() const {
   std::vector<FileVersion> out;
-  std::string error;
-  for (const auto& line :
-       read_lines(options_.history_dir + "/index.jsonl", kMaxIndexBytes, error)) {
+  const auto lines = read_lines(options_.history_dir + "/index.jsonl", kMaxIndexBytes);
+  if (!lines) return out;  // no readable history: no versions to go back to
+  for (const auto& line : *lines) {
     // A torn last line (a crash mid-append) is skipped, never fatal.
     const auto doc = parse_own_json(line);
     if (!doc.is_object()) continue;
@@ -166,18 +166,16 @@ ActuationResult FileActuator::write_version(const std::string& content, const st
 }
 
 ActuationResult FileActuator::apply(const Actuation& a) {
-  std::string error;
-  const auto content = read_regular_file(options_.path, kMaxAuthorityBytes, error);
-  if (!content) return failed(error);
+  const auto content = read_regular_file(options_.path, kMaxAuthorityBytes);
+  if (!content) return failed(content.error());
   if (auto drift = reconcile(*content, a.at)) return *drift;
   const auto parts = split_key(a.key);
   if (parts.empty()) return failed("empty key");
   std::string updated;
   try {
     if (json()) {
-      std::string error;
-      auto parsed = parse_json(*content, error);
-      if (!parsed) return failed(options_.path + " cannot be parsed: " + error);
+      auto parsed = parse_json(*content);
+      if (!parsed) return failed(options_.path + " cannot be parsed: " + parsed.error());
       nlohmann::json& doc = *parsed;
       nlohmann::json* node = &doc;
       for (const auto& part : parts) {
@@ -209,12 +207,11 @@ ActuationResult FileActuator::apply(const Actuation& a) {
 }
 
 std::optional<ProposedValue> FileActuator::read_back(const std::string& key) {
-  std::string error;
-  const auto content = read_regular_file(options_.path, kMaxAuthorityBytes, error);
+  const auto content = read_regular_file(options_.path, kMaxAuthorityBytes);
   if (!content) return std::nullopt;
   try {
     if (json()) {
-      auto parsed = parse_json(*content, error);
+      auto parsed = parse_json(*content);
       if (!parsed) return std::nullopt;
       const nlohmann::json* node = &*parsed;
       for (const auto& part : split_key(key)) {
@@ -240,12 +237,11 @@ std::optional<ProposedValue> FileActuator::read_back(const std::string& key) {
 
 ActuationResult FileActuator::rollback(const std::string& sha, const std::string& who,
                                        const std::string& why, Nanos at) {
-  std::string error;
   const auto kept = read_regular_file(
-      options_.history_dir + "/" + sha + (json() ? ".json" : ".yaml"), kMaxAuthorityBytes, error);
+      options_.history_dir + "/" + sha + (json() ? ".json" : ".yaml"), kMaxAuthorityBytes);
   if (!kept) return failed("no version " + sha + " in " + options_.history_dir);
-  const auto content = read_regular_file(options_.path, kMaxAuthorityBytes, error);
-  if (!content) return failed(error);
+  const auto content = read_regular_file(options_.path, kMaxAuthorityBytes);
+  if (!content) return failed(content.error());
   if (auto drift = reconcile(*content, at)) return *drift;
   return write_version(*kept, who, why, "rollback", at);
 }

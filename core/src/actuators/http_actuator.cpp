@@ -106,8 +106,8 @@ std::vector<std::string> HttpActuator::read_buffer() const {
   if (options_.buffer_path.empty()) return {};
   // Our own file, but on a disk others reach: read as a regular file of bounded size, never a
   // FIFO that would hold the engine. One it cannot read holds nothing to deliver.
-  std::string error;
-  return read_lines(options_.buffer_path, kMaxBufferBytes, error);
+  auto lines = read_lines(options_.buffer_path, kMaxBufferBytes);
+  return lines ? std::move(lines).value() : std::vector<std::string>{};
 }
 
 bool HttpActuator::write_buffer(const std::vector<std::string>& lines) {

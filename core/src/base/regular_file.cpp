@@ -90,14 +90,10 @@ std::string regular_file_problem(const std::string& path, std::size_t max_bytes,
   return problem;
 }
 
-std::optional<std::string> read_regular_file(const std::string& path, std::size_t max_bytes,
-                                             std::string& error) {
+Result<std::string> read_regular_file(const std::string& path, std::size_t max_bytes) {
   const int fd = open_nonblocking(path);
-  if (fd < 0) {
-    error = "cannot open " + path + ": " + std::strerror(errno);
-    return std::nullopt;
-  }
-  error = problem_of(fd, path, max_bytes);
+  if (fd < 0) return Error{"cannot open " + path + ": " + std::strerror(errno)};
+  std::string error = problem_of(fd, path, max_bytes);
   std::string out;
   char buffer[65536];
   while (error.empty()) {
@@ -114,18 +110,16 @@ std::optional<std::string> read_regular_file(const std::string& path, std::size_
     }
   }
   ::close(fd);
-  if (!error.empty()) return std::nullopt;
+  if (!error.empty()) return Error{error};
   return out;
 }
 
-std::vector<std::string> read_lines(const std::string& path, std::size_t max_bytes,
-                                    std::string& error) {
-  error.clear();
+Result<std::vector<std::string>> read_lines(const std::string& path, std::size_t max_bytes) {
   std::vector<std::string> lines;
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0 && errno == ENOENT) return lines;
-  const auto text = read_regular_file(path, max_bytes, error);
-  if (!text) return lines;
+  const auto text = read_regular_file(path, max_bytes);
+  if (!text) return Error{text.error()};
   for (std::size_t at = 0; at < text->size();) {
     const std::size_t end = std::min(text->find('\n', at), text->size());
     if (end > at) lines.emplace_back(*text, at, end - at);

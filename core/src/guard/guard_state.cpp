@@ -69,9 +69,9 @@ std::string Guard::save_state() const {
 
 bool Guard::load_state(const std::string& text, std::string& error) {
   try {
-    const auto parsed = parse_json(text, error, 256);
+    const auto parsed = parse_json(text, 256);
     if (!parsed) {
-      error = "guard state does not parse: " + error;
+      error = "guard state does not parse: " + parsed.error();
       return false;
     }
     const json& doc = *parsed;

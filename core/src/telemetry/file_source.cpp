@@ -38,8 +38,7 @@ struct Checkpoint {
 };
 
 bool read_checkpoint(const std::string& path, Checkpoint& c) {
-  std::string error;
-  const auto text = read_regular_file(path, 4096, error);  // five numbers
+  const auto text = read_regular_file(path, 4096);  // five numbers
   if (!text) return false;
   std::istringstream in(*text);
   return static_cast<bool>(in >> c.dev >> c.ino >> c.offset >> c.line >> c.fingerprint);

@@ -54,12 +54,15 @@ TEST_CASE(
 }
 
 TEST_CASE("parse_json says what is wrong and where, in words without the library's label") {
-  std::string error;
-  CHECK_FALSE(setpoint::parse_json("{\"a\": tru}", error));
-  CHECK(error.rfind("parse error at line 1, column 10: ", 0) == 0);
-  CHECK(error.find("json.exception") == std::string::npos);
-  CHECK_FALSE(setpoint::parse_json("1e400", error));
-  CHECK(error == "number overflow parsing '1e400'");
-  CHECK_FALSE(setpoint::parse_json("[\"\xff\"]", error));
-  CHECK(error.find('\xff') == std::string::npos);  // the bad byte quoted back is made printable
+  const auto bad = setpoint::parse_json("{\"a\": tru}");
+  CHECK_FALSE(bad);
+  CHECK(bad.error().rfind("parse error at line 1, column 10: ", 0) == 0);
+  CHECK(bad.error().find("json.exception") == std::string::npos);
+  const auto big = setpoint::parse_json("1e400");
+  CHECK_FALSE(big);
+  CHECK(big.error() == "number overflow parsing '1e400'");
+  const auto bytes = setpoint::parse_json("[\"\xff\"]");
+  CHECK_FALSE(bytes);
+  CHECK(bytes.error().find('\xff') ==
+        std::string::npos);  // the bad byte quoted back is made printable
 }

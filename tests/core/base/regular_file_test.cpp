@@ -16,12 +16,11 @@ TEST_CASE(
   TempDir dir;
   testing::write_file(dir.file("a.lua"), "return {}\n");
   std::filesystem::create_symlink(dir.file("a.lua"), dir.file("link.lua"));
-  std::string error;
-  CHECK(read_regular_file(dir.file("a.lua"), 1024, error) == "return {}\n");
-  CHECK(read_regular_file(dir.file("link.lua"), 1024, error) == "return {}\n");
+  CHECK(*read_regular_file(dir.file("a.lua"), 1024) == "return {}\n");
+  CHECK(*read_regular_file(dir.file("link.lua"), 1024) == "return {}\n");
   CHECK(regular_file_problem(dir.file("link.lua"), 1024).empty());
   testing::write_file(dir.file("empty"), "");
-  CHECK(read_regular_file(dir.file("empty"), 1024, error) == "");
+  CHECK(*read_regular_file(dir.file("empty"), 1024) == "");
 }
 
 TEST_CASE(
@@ -30,13 +29,15 @@ TEST_CASE(
   REQUIRE(::mkfifo(dir.file("fifo").c_str(), 0600) ==
           0);  // no writer: a blocking open() would wait for ever
   std::filesystem::create_symlink("/dev/zero", dir.file("zero.lua"));
-  std::string error;
-  CHECK_FALSE(read_regular_file(dir.file("fifo"), 1024, error));
-  CHECK(error == dir.file("fifo") + ": is a FIFO, not a regular file");
-  CHECK_FALSE(read_regular_file(dir.file("zero.lua"), 1024, error));
-  CHECK(error == dir.file("zero.lua") + ": is a character device, not a regular file");
-  CHECK_FALSE(read_regular_file(dir.path().string(), 1024, error));
-  CHECK(error == dir.path().string() + ": is a directory, not a regular file");
+  const auto fifo = read_regular_file(dir.file("fifo"), 1024);
+  CHECK_FALSE(fifo);
+  CHECK(fifo.error() == dir.file("fifo") + ": is a FIFO, not a regular file");
+  const auto zero = read_regular_file(dir.file("zero.lua"), 1024);
+  CHECK_FALSE(zero);
+  CHECK(zero.error() == dir.file("zero.lua") + ": is a character device, not a regular file");
+  const auto folder = read_regular_file(dir.path().string(), 1024);
+  CHECK_FALSE(folder);
+  CHECK(folder.error() == dir.path().string() + ": is a directory, not a regular file");
   CHECK(regular_file_problem(dir.file("fifo"), 1024) ==
         dir.file("fifo") + ": is a FIFO, not a regular file");
 }
@@ -45,21 +46,22 @@ TEST_CASE(
     "a file over the size cap is refused with the cap, a missing one with the system's words") {
   TempDir dir;
   testing::write_file(dir.file("big"), std::string(2049, 'x'));
-  std::string error;
-  CHECK_FALSE(read_regular_file(dir.file("big"), 2048, error));
-  CHECK(error == dir.file("big") + ": is larger than 2 KiB");
-  CHECK(read_regular_file(dir.file("big"), 2049, error)->size() == 2049);
-  CHECK_FALSE(read_regular_file(dir.file("gone"), 2048, error));
-  CHECK(error == "cannot open " + dir.file("gone") + ": No such file or directory");
+  const auto big = read_regular_file(dir.file("big"), 2048);
+  CHECK_FALSE(big);
+  CHECK(big.error() == dir.file("big") + ": is larger than 2 KiB");
+  CHECK(read_regular_file(dir.file("big"), 2049)->size() == 2049);
+  const auto gone = read_regular_file(dir.file("gone"), 2048);
+  CHECK_FALSE(gone);
+  CHECK(gone.error() == "cannot open " + dir.file("gone") + ": No such file or directory");
   CHECK(regular_file_problem(dir.file("gone"), 10, true).empty());
   CHECK(regular_file_problem(dir.file("gone"), 10) ==
         "cannot open " + dir.file("gone") + ": No such file or directory");
 }
 
 TEST_CASE("a file the kernel makes up as it is read is refused: /proc, /sys") {
-  std::string error;
-  CHECK_FALSE(read_regular_file("/proc/self/status", 1 << 20, error));
-  CHECK(error ==
+  const auto kernel = read_regular_file("/proc/self/status", 1 << 20);
+  CHECK_FALSE(kernel);
+  CHECK(kernel.error() ==
         "/proc/self/status: is a file the kernel makes up as it is read (/proc, /sys), not one on "
         "disk");
   CHECK(regular_file_problem("/proc/self/maps", 1 << 20) ==
@@ -85,16 +87,18 @@ TEST_CASE("a path inside its folder is one; a symlink or .. out of it is said to
 
 TEST_CASE("a file of our own is read as its non-empty lines, under the same rules") {
   TempDir dir;
-  std::string error = "stale";
-  CHECK(read_lines(dir.file("absent.jsonl"), 1024, error).empty());
-  CHECK(error.empty());  // not there yet: no lines, no error
+  const auto absent = read_lines(dir.file("absent.jsonl"), 1024);
+  CHECK(absent->empty());
+  CHECK(absent.error().empty());  // not there yet: no lines, no error
   write_file(dir.file("index.jsonl"), "{\"a\":1}\n\n{\"b\":2}\n{\"torn\":");
-  CHECK(read_lines(dir.file("index.jsonl"), 1024, error) ==
-        std::vector<std::string>{"{\"a\":1}", "{\"b\":2}", "{\"torn\":"});
-  CHECK(error.empty());
-  CHECK(read_lines(dir.file("index.jsonl"), 8, error).empty());
-  CHECK(error == dir.file("index.jsonl") + ": is larger than 8 bytes");
+  const auto lines = read_lines(dir.file("index.jsonl"), 1024);
+  CHECK(*lines == std::vector<std::string>{"{\"a\":1}", "{\"b\":2}", "{\"torn\":"});
+  CHECK(lines.error().empty());
+  const auto small = read_lines(dir.file("index.jsonl"), 8);
+  CHECK_FALSE(small);
+  CHECK(small.error() == dir.file("index.jsonl") + ": is larger than 8 bytes");
   REQUIRE(::mkfifo(dir.file("fifo").c_str(), 0600) == 0);
-  CHECK(read_lines(dir.file("fifo"), 1024, error).empty());  // never waits for a writer
-  CHECK(error == dir.file("fifo") + ": is a FIFO, not a regular file");
+  const auto fifo = read_lines(dir.file("fifo"), 1024);  // never waits for a writer
+  CHECK_FALSE(fifo);
+  CHECK(fifo.error() == dir.file("fifo") + ": is a FIFO, not a regular file");
 }

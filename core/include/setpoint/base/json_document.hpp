@@ -6,11 +6,11 @@
 // become U+FFFD, bad or deep input is an error value, nothing throws. scripts/check_rules.sh
 // keeps it that way: it fails the build's tests on a dump( or json::parse( anywhere else.
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <string>
 #include <string_view>
 
 #include "setpoint/base/json_text.hpp"
+#include "setpoint/base/result.hpp"
 
 namespace setpoint {
 
@@ -18,18 +18,16 @@ inline std::string dump(const nlohmann::json& doc, int indent = -1) {
   return doc.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-// The document in `text`, or none with `error` set (what is wrong and where). Documents
-// nested deeper than json_text::kMaxDepth are refused before they are parsed.
-inline std::optional<nlohmann::json> parse_json(std::string_view text, std::string& error,
-                                                int max_depth = json_text::kMaxDepth) {
-  if (json_text::nesting_depth(text) > max_depth) {
-    error = "nested deeper than " + std::to_string(max_depth) + " levels";
-    return std::nullopt;
-  }
+// The document in `text`, or what is wrong and where. Documents nested deeper than
+// json_text::kMaxDepth are refused before they are parsed.
+inline Result<nlohmann::json> parse_json(std::string_view text,
+                                         int max_depth = json_text::kMaxDepth) {
+  if (json_text::nesting_depth(text) > max_depth)
+    return Error{"nested deeper than " + std::to_string(max_depth) + " levels"};
   try {
     return nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
-    error = e.what();
+    std::string error = e.what();
     // "[json.exception.parse_error.101] parse error at line 1, …": the bracket is the
     // library's name for it, not the user's problem.
     if (error.rfind("[json.exception.", 0) == 0 && error.find("] ") != std::string::npos)
@@ -38,16 +36,15 @@ inline std::optional<nlohmann::json> parse_json(std::string_view text, std::stri
     for (char& c : error) {
       if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
     }
-    return std::nullopt;
+    return Error{error};
   }
 }
 
 // Text our own code wrote (a decision record, a saved state): parsed, or null if it is not
 // JSON. Never throws.
 inline nlohmann::json parse_own_json(std::string_view text) {
-  std::string error;
-  auto doc = parse_json(text, error, 256);
-  return doc ? std::move(*doc) : nlohmann::json();
+  auto doc = parse_json(text, 256);
+  return doc ? std::move(doc).value() : nlohmann::json();
 }
 
 }  // namespace setpoint

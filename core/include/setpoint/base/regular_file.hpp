@@ -6,9 +6,10 @@
 // reason. Symlinks are followed: Kubernetes mounts a ConfigMap's files as symlinks into a
 // `..data` folder.
 #include <cstddef>
-#include <optional>
 #include <string>
 #include <vector>
+
+#include "setpoint/base/result.hpp"
 
 namespace setpoint {
 
@@ -29,15 +30,13 @@ std::string outside_folder_problem(const std::string& folder, const std::string&
 std::string regular_file_problem(const std::string& path, std::size_t max_bytes,
                                  bool missing_ok = false);
 
-// The whole file, or none with `error` set ("policies/a.lua: is a FIFO, not a regular file",
-// "cannot open policies/a.lua: No such file or directory").
-std::optional<std::string> read_regular_file(const std::string& path, std::size_t max_bytes,
-                                             std::string& error);
+// The whole file, or why not ("policies/a.lua: is a FIFO, not a regular file", "cannot open
+// policies/a.lua: No such file or directory").
+Result<std::string> read_regular_file(const std::string& path, std::size_t max_bytes);
 
 // A file of our own kept as lines (a buffer, an index, a checkpoint), read under the same
 // rules: its non-empty lines without their '\n'. A file that does not exist has no lines and
-// no error; anything else that stops the read leaves `error` set and no lines.
-std::vector<std::string> read_lines(const std::string& path, std::size_t max_bytes,
-                                    std::string& error);
+// no error; anything else that stops the read is the error.
+Result<std::vector<std::string>> read_lines(const std::string& path, std::size_t max_bytes);
 
 }  // namespace setpoint

@@ -210,9 +210,10 @@ bool PolicyFolder::apply_one(Candidate& candidate, Nanos now) {
     }
   }
   if (current != live_.end()) {
-    std::string error;
-    const auto kept = current->second.state->save_state(error);
-    if (!kept || !candidate.policy.state->restore_state(*kept, error)) {
+    const auto kept = current->second.state->save_state();
+    const auto restored = kept ? candidate.policy.state->restore_state(*kept) : Result<void>{};
+    if (!kept || !restored) {
+      const std::string& error = kept ? restored.error() : kept.error();
       status_[file] = {false, file + ": " + error + "; the previous version keeps running", now};
       return true;
     }

@@ -241,25 +241,23 @@ bool PolicyState::state_kept() {
   return same;
 }
 
-std::optional<std::string> PolicyState::save_state(std::string& error) {
-  if (L_ == nullptr) return std::nullopt;
+Result<std::string> PolicyState::save_state() {
+  if (L_ == nullptr) return Error{"policy " + name_ + ": it has no Lua state (out of memory)"};
   if (state_ref_ == LUA_NOREF) return std::string("{}");
   lua_rawgeti(L_, LUA_REGISTRYINDEX, state_ref_);
-  auto json = encode_state(L_, -1, error);
+  auto json = encode_state(L_, -1);
   lua_pop(L_, 1);
-  if (!json) error = "policy " + name_ + ": " + error;
+  if (!json) return Error{"policy " + name_ + ": " + json.error()};
   return json;
 }
 
-bool PolicyState::restore_state(const std::string& json, std::string& error) {
-  if (L_ == nullptr) return false;
-  if (!decode_state(L_, json, error)) {
-    error = "policy " + name_ + ": " + error;
-    return false;
-  }
+Result<void> PolicyState::restore_state(const std::string& json) {
+  if (L_ == nullptr) return Error{"policy " + name_ + ": it has no Lua state (out of memory)"};
+  if (const auto decoded = decode_state(L_, json); !decoded)
+    return Error{"policy " + name_ + ": " + decoded.error()};
   if (state_ref_ != LUA_NOREF) luaL_unref(L_, LUA_REGISTRYINDEX, state_ref_);
   state_ref_ = luaL_ref(L_, LUA_REGISTRYINDEX);
-  return true;
+  return {};
 }
 
 }  // namespace setpoint::bindings

@@ -191,38 +191,28 @@ bool push(lua_State* L, const json& j, int depth) {
 
 }  // namespace
 
-std::optional<std::string> encode_state(lua_State* L, int index, std::string& error,
-                                        const std::string& root) {
+Result<std::string> encode_state(lua_State* L, int index, const std::string& root) {
   lua_pushvalue(L, index);
   Encoder encoder{L, {}, 0};
   std::string out;
   const bool ok =
       lua_istable(L, -1) ? encoder.table(root, 1, out) : encoder.fail(root, "must be a table");
   lua_pop(L, 1);
-  if (!ok) {
-    error = encoder.error;
-    return std::nullopt;
-  }
+  if (!ok) return Error{encoder.error};
   return out;
 }
 
-bool decode_state(lua_State* L, const std::string& text, std::string& error) {
-  if (json_text::nesting_depth(text) > kMaxDepth + 1) {
-    error = "the kept state is nested deeper than " + std::to_string(kMaxDepth);
-    return false;
-  }
+Result<void> decode_state(lua_State* L, const std::string& text) {
+  if (json_text::nesting_depth(text) > kMaxDepth + 1)
+    return Error{"the kept state is nested deeper than " + std::to_string(kMaxDepth)};
   const json j = parse_own_json(text);
-  if (!(j.is_object() || j.is_array())) {
-    error = "the kept state is not a JSON object or list";
-    return false;
-  }
+  if (!(j.is_object() || j.is_array())) return Error{"the kept state is not a JSON object or list"};
   const int top = lua_gettop(L);
   if (!push(L, j, 1)) {
     lua_settop(L, top);
-    error = "the kept state is too large or too deep";
-    return false;
+    return Error{"the kept state is too large or too deep"};
   }
-  return true;
+  return {};
 }
 
 }  // namespace setpoint::bindings

@@ -50,10 +50,11 @@ int run_eval(const EvalArgs& args) {
   SystemClock clock;
   const std::string name = std::filesystem::path(args.policy).stem().string();
   bindings::PolicyState state(name, {}, clock, &stdlib.value());
-  std::string error;
-  if (fixture.state && !state.restore_state(*fixture.state, error)) {
-    std::cerr << "setpoint eval: " << args.fixture << ": state: " << error << "\n";
-    return 2;
+  if (fixture.state) {
+    if (const auto restored = state.restore_state(*fixture.state); !restored) {
+      std::cerr << "setpoint eval: " << args.fixture << ": state: " << restored.error() << "\n";
+      return 2;
+    }
   }
   bindings::PolicyOutputs out;
   bindings::RunResult result =
@@ -64,6 +65,7 @@ int run_eval(const EvalArgs& args) {
   if (result.ok()) {
     std::vector<std::string> problems;
     info = bindings::read_policy_info(state, name, problems);
+    std::string error;
     if (info && !Schedule::make(info->every, info->schedule, error))
       problems.push_back("schedule: " + error);
     if (!problems.empty()) {
@@ -78,9 +80,9 @@ int run_eval(const EvalArgs& args) {
               << bindings::failure_name(result.failure) << ")\n";
     return 1;
   }
-  const auto kept = state.save_state(error);
+  const auto kept = state.save_state();
   if (!kept) {
-    std::cerr << "setpoint eval: " << error << "\n";
+    std::cerr << "setpoint eval: " << kept.error() << "\n";
     return 1;
   }
 

@@ -70,9 +70,9 @@ std::string Engine::start() {
     if (!opened) return "engine.state_path: " + opened.error();
     store_ = std::move(opened).value();
     if (const auto saved = store_->load_state("guard")) {
-      std::string error;
-      if (!guard_->load_state(*saved, error))
-        return "the saved guard state in " + config_.engine.state_path + " is unreadable: " + error;
+      if (const auto loaded = guard_->load_state(*saved); !loaded)
+        return "the saved guard state in " + config_.engine.state_path +
+               " is unreadable: " + loaded.error();
       saved_guard_ = *saved;
     }
   }
@@ -271,11 +271,11 @@ void Engine::adopt(const std::vector<std::string>& changed, Nanos wall) {
       // ctx.state from the last run before a restart.
       if (store_) {
         if (const auto saved = store_->load_state(state_key(info.name))) {
-          if (live->second.state->restore_state(*saved, error))
+          if (const auto restored = live->second.state->restore_state(*saved))
             running.saved_state = *saved;
           else
             spdlog::error("policy {}: its saved ctx.state cannot be restored: {}", info.name,
-                          error);
+                          restored.error());
         }
       }
     }
@@ -339,12 +339,11 @@ void Engine::evaluate(const std::string& file, bindings::LivePolicy& live, Runni
     running.proposals += out.proposals.size();
     pipeline_->submit(name, live.hash, out.proposals, out.evidence(), wall);
   }
-  std::string error;
-  if (const auto state = live.state->save_state(error); state && *state != running.saved_state) {
+  if (const auto state = live.state->save_state(); state && *state != running.saved_state) {
     if (store_ && !dry_run()) store_->save_state(state_key(name), *state, wall);
     running.saved_state = *state;
   } else if (!state) {
-    spdlog::error("{} ({})", error, file);
+    spdlog::error("{} ({})", state.error(), file);
   }
 }
 
@@ -471,8 +470,8 @@ std::string Engine::reload_config(Config next) {
   // The guard keeps what it remembers for parameters and actions that are still there.
   const std::string remembered = guard_->save_state();
   auto guard = std::make_unique<Guard>(next.parameters, next.actions, next.engine.caps);
-  std::string error;
-  if (!guard->load_state(remembered, error)) return "the guard state does not carry over: " + error;
+  if (const auto loaded = guard->load_state(remembered); !loaded)
+    return "the guard state does not carry over: " + loaded.error();
   pipeline_.reset();
   actuators_.clear();
   guard_ = std::move(guard);

@@ -168,17 +168,16 @@ TEST_CASE("ctx.state survives evaluations, and a new state (reload) through its 
     PolicyOutputs out;
     REQUIRE(first.evaluate(f.inputs, out).ok());
   }
-  std::string error;
-  const auto saved = first.save_state(error);
+  const auto saved = first.save_state();
   REQUIRE(saved);
   CHECK(nlohmann::json::parse(*saved) ==
         nlohmann::json::parse(R"({"n":3,"history":[10,20,30],"nested":{"ok":true,"name":"x"}})"));
   PolicyState second("counter", {}, f.clock);
   REQUIRE(second.load(source, "counter.lua").ok());
-  REQUIRE(second.restore_state(*saved, error));
+  REQUIRE(second.restore_state(*saved));
   PolicyOutputs out;
   REQUIRE(second.evaluate(f.inputs, out).ok());
-  CHECK(nlohmann::json::parse(*second.save_state(error))["n"] == 4);
+  CHECK(nlohmann::json::parse(*second.save_state())["n"] == 4);
 }
 
 TEST_CASE("ctx.state keeps plain data only, and says where the rest is") {
@@ -208,15 +207,15 @@ TEST_CASE("ctx.state keeps plain data only, and says where the rest is") {
             .ok());
     PolicyOutputs out;
     REQUIRE(state.evaluate(f.inputs, out).ok());
-    std::string error;
-    CHECK(!state.save_state(error));
-    CHECK(error == c.error);
+    const auto saved = state.save_state();
+    CHECK(!saved);
+    CHECK(saved.error() == c.error);
   }
   PolicyState state("keeper", {}, f.clock);
-  std::string error;
-  CHECK(state.restore_state("[1,2]", error));  // a list is data too
-  CHECK_FALSE(state.restore_state("5", error));
-  CHECK(error == "policy keeper: the kept state is not a JSON object or list");
+  CHECK(state.restore_state("[1,2]"));  // a list is data too
+  const auto number = state.restore_state("5");
+  CHECK_FALSE(number);
+  CHECK(number.error() == "policy keeper: the kept state is not a JSON object or list");
 }
 
 TEST_CASE("more than 4096 window reads in one evaluation is an error, not a 24 MB decision") {

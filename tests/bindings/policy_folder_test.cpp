@@ -29,8 +29,7 @@ int evaluate_n(LivePolicy& p) {
   inputs.param = [](std::string_view) { return std::optional<ProposedValue>(); };
   PolicyOutputs out;
   REQUIRE(p.state->evaluate(inputs, out).ok());
-  std::string error;
-  const auto state = p.state->save_state(error);
+  const auto state = p.state->save_state();
   const auto at = state->find("\"n\":");
   return std::stoi(state->substr(at + 4));
 }

@@ -121,20 +121,19 @@ HostRun through_host(const std::string& source, const std::string& name, const s
       }
     }
     run.texts.push_back(out.evidence());
-    std::string error;
-    const auto kept = state.save_state(error);
+    const auto kept = state.save_state();
     if (!kept) {
       if (run.kind == "ok") {
         run.kind = "state";
-        run.message = error;
+        run.message = kept.error();
       }
       continue;
     }
     run.texts.push_back(*kept);
     PolicyState reloaded(name, Limits{}, cpu);
     REQUIRE(reloaded.load("return { evaluate = function() end }", "reloaded.lua").ok());
-    REQUIRE(reloaded.restore_state(*kept, error));
-    CHECK(reloaded.save_state(error) == kept);  // what is kept reads back as it was written
+    REQUIRE(reloaded.restore_state(*kept));
+    CHECK(*reloaded.save_state() == *kept);  // what is kept reads back as it was written
   }
   return run;
 }

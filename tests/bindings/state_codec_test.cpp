@@ -25,7 +25,9 @@ Encoded encode(const std::string& expression) {
   luaL_openlibs(L);
   REQUIRE(luaL_dostring(L, ("return " + expression).c_str()) == 0);
   Encoded e;
-  e.json = encode_state(L, -1, e.error);
+  const auto json = encode_state(L, -1);
+  if (json) e.json = *json;
+  e.error = json.error();
   lua_close(L);
   return e;
 }
@@ -34,7 +36,13 @@ Encoded encode(const std::string& expression) {
 std::optional<std::string> round_trip(const std::string& json, std::string& error) {
   lua_State* L = luaL_newstate();
   std::optional<std::string> again;
-  if (decode_state(L, json, error)) again = encode_state(L, -1, error);
+  if (const auto decoded = decode_state(L, json); !decoded) {
+    error = decoded.error();
+  } else if (const auto encoded = encode_state(L, -1); !encoded) {
+    error = encoded.error();
+  } else {
+    again = *encoded;
+  }
   lua_close(L);
   return again;
 }

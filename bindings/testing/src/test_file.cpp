@@ -93,22 +93,23 @@ int host_evaluate(lua_State* L) {
   if (handle < 1 || handle > s.policies.size())
     return luaL_error(L, "evaluate: not a policy instance");
   luaL_checktype(L, 2, LUA_TTABLE);
-  std::string error;
-  const auto fixture_json = encode_state(L, 2, error, "fixture");
-  if (!fixture_json) return luaL_error(L, "evaluate: %s", error.c_str());
+  const auto fixture_json = encode_state(L, 2, "fixture");
+  if (!fixture_json) return luaL_error(L, "evaluate: %s", fixture_json.error().c_str());
   auto parsed = parse_fixture(parse_own_json(*fixture_json), s.outcomes, "fixture");
   if (!parsed) return luaL_error(L, "evaluate: %s", parsed.error().c_str());
   const Fixture& fixture = parsed.value();
   PolicyState& policy = *s.policies[handle - 1];
-  if (fixture.state && !policy.restore_state(*fixture.state, error))
-    return luaL_error(L, "evaluate: %s", error.c_str());
+  if (fixture.state) {
+    if (const auto restored = policy.restore_state(*fixture.state); !restored)
+      return luaL_error(L, "evaluate: %s", restored.error().c_str());
+  }
   PolicyOutputs out;
   const auto result = policy.evaluate(fixture.inputs(s.outcomes), out);
   if (!result.ok()) return luaL_error(L, "%s", result.message.c_str());
-  const auto kept = policy.save_state(error);
-  if (!kept) return luaL_error(L, "%s", error.c_str());
-  if (!decode_state(L, dump(outputs_json(out, *kept)), error))
-    return luaL_error(L, "%s", error.c_str());
+  const auto kept = policy.save_state();
+  if (!kept) return luaL_error(L, "%s", kept.error().c_str());
+  if (const auto decoded = decode_state(L, dump(outputs_json(out, *kept))); !decoded)
+    return luaL_error(L, "%s", decoded.error().c_str());
   return 1;
 }
 

@@ -67,17 +67,15 @@ std::string Guard::save_state() const {
                    {"global_actions", times(global_actions_)}});
 }
 
-bool Guard::load_state(const std::string& text, std::string& error) {
+Result<void> Guard::load_state(const std::string& text) {
   try {
     const auto parsed = parse_json(text, 256);
     if (!parsed) {
-      error = "guard state does not parse: " + parsed.error();
-      return false;
+      return Error{"guard state does not parse: " + parsed.error()};
     }
     const json& doc = *parsed;
     if (doc.value("version", 0) != 1) {
-      error = "guard state version " + std::to_string(doc.value("version", 0)) + " is not 1";
-      return false;
+      return Error{"guard state version " + std::to_string(doc.value("version", 0)) + " is not 1"};
     }
     // Parse everything before changing anything: a bad document leaves the guard as it was.
     auto states = param_states_;
@@ -130,10 +128,9 @@ bool Guard::load_state(const std::string& text, std::string& error) {
     settled_ = std::move(settled);
     policy_actions_ = std::move(policy_actions);
     global_actions_ = std::move(global);
-    return true;
+    return {};
   } catch (const std::exception& e) {
-    error = std::string("guard state does not parse: ") + e.what();
-    return false;
+    return Error{std::string("guard state does not parse: ") + e.what()};
   }
 }
 

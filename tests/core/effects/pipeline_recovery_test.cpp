@@ -98,8 +98,7 @@ TEST_CASE(
   }
   auto store = AuditStore::open(db).value();
   Guard guard({spec}, actions, {});
-  std::string error;
-  REQUIRE(guard.load_state(*store->load_state("guard"), error));
+  REQUIRE(guard.load_state(*store->load_state("guard")));
   FakeActuator limit, rules;
   EffectPipeline pipeline(guard, {}, store.get());
   wire(pipeline, limit, rules);

@@ -43,8 +43,7 @@ TEST_CASE("guard state survives a restart: no cooldown or cap is reset") {
   }
   // kill -9; a new process, the same config:
   Guard restarted({limit_spec()}, {action}, limits);
-  std::string error;
-  REQUIRE(restarted.load_state(saved, error));
+  REQUIRE(restarted.load_state(saved));
   CHECK(*restarted.value("checkout.limit") == 150);
   const Verdict cooldown = restarted.vet(Proposal::set("aimd", "checkout.limit", 200.0), 20 * kSec);
   CHECK(cooldown.reason == Reason::kCooldown);
@@ -59,12 +58,12 @@ TEST_CASE("guard state survives a restart: no cooldown or cap is reset") {
 
 TEST_CASE("a guard state that does not parse leaves the guard as it was") {
   Guard guard({limit_spec()}, {}, {});
-  std::string error;
-  CHECK_FALSE(guard.load_state("{not json", error));
-  CHECK(error.rfind("guard state does not parse", 0) == 0);
-  CHECK_FALSE(guard.load_state(R"({"version":2})", error));
-  CHECK(error == "guard state version 2 is not 1");
-  CHECK_FALSE(
-      guard.load_state(R"({"version":1,"parameters":{"checkout.limit":{"value":"x"}}})", error));
+  const auto garbled = guard.load_state("{not json");
+  CHECK_FALSE(garbled);
+  CHECK(garbled.error().rfind("guard state does not parse", 0) == 0);
+  const auto newer = guard.load_state(R"({"version":2})");
+  CHECK_FALSE(newer);
+  CHECK(newer.error() == "guard state version 2 is not 1");
+  CHECK_FALSE(guard.load_state(R"({"version":1,"parameters":{"checkout.limit":{"value":"x"}}})"));
   CHECK(*guard.value("checkout.limit") == 100);
 }

@@ -87,9 +87,8 @@ struct Operated {
 
   // The policy wants `value` from its next evaluation on.
   void want(double value) {
-    std::string error;
     auto& live = engine->folder().live().at("p.lua");
-    REQUIRE(live.state->restore_state(R"({"want":)" + std::to_string(value) + "}", error));
+    REQUIRE(live.state->restore_state(R"({"want":)" + std::to_string(value) + "}"));
   }
   // One second of engine time; then whatever the actuators' threads finished is recorded.
   void step() {

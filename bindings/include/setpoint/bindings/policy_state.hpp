@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "setpoint/base/clock.hpp"
+#include "setpoint/base/result.hpp"
 #include "setpoint/bindings/context.hpp"
 #include "setpoint/bindings/memory_cap.hpp"
 #include "setpoint/bindings/stdlib.hpp"
@@ -64,10 +65,10 @@ class PolicyState {
   RunResult evaluate(const PolicyInputs& inputs, PolicyOutputs& outputs);
 
   // ctx.state as JSON, for a new version of the policy (hot reload) or the store (restart);
-  // none with `error` when it holds something that cannot be kept.
-  std::optional<std::string> save_state(std::string& error);
+  // or why it cannot be kept (it holds a function, a cycle…).
+  Result<std::string> save_state();
   // Replaces ctx.state with what save_state() wrote.
-  bool restore_state(const std::string& json, std::string& error);
+  Result<void> restore_state(const std::string& json);
 
   // Pushes the loaded module if it is a table (true), else pushes nothing.
   bool push_module();

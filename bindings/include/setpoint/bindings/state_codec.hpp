@@ -8,16 +8,17 @@
 #include <optional>
 #include <string>
 
+#include "setpoint/base/result.hpp"
+
 struct lua_State;
 
 namespace setpoint::bindings {
 
-// The table at `index` as JSON, or none with `error` set ("ctx.state.x.y: a function cannot be
+// The table at `index` as JSON, or why it cannot be kept ("ctx.state.x.y: a function cannot be
 // kept"); `root` names the table in errors.
-std::optional<std::string> encode_state(lua_State* L, int index, std::string& error,
-                                        const std::string& root = "ctx.state");
-// Pushes the table the JSON describes; false (nothing pushed) when it is not a JSON object or
-// list, or is deeper or larger than encode_state() writes.
-bool decode_state(lua_State* L, const std::string& json, std::string& error);
+Result<std::string> encode_state(lua_State* L, int index, const std::string& root = "ctx.state");
+// Pushes the table the JSON describes; an error (nothing pushed) when it is not a JSON object
+// or list, or is deeper or larger than encode_state() writes.
+Result<void> decode_state(lua_State* L, const std::string& json);
 
 }  // namespace setpoint::bindings

@@ -35,6 +35,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "setpoint/base/result.hpp"
 #include "setpoint/guard/action.hpp"
 #include "setpoint/guard/parameter.hpp"
 #include "setpoint/guard/proposal.hpp"
@@ -95,7 +96,7 @@ class Guard {
   // load_state() restores it, so a restart resets no cooldown and no cap. Parameters and
   // actions no longer in config are skipped; new ones keep their initial state.
   std::string save_state() const;
-  bool load_state(const std::string& json, std::string& error);
+  Result<void> load_state(const std::string& json);
 
   std::optional<double> value(std::string_view parameter) const;
   // When the parameter last changed (none if never), and its operator override, if any.

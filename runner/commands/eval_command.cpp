@@ -65,9 +65,10 @@ int run_eval(const EvalArgs& args) {
   if (result.ok()) {
     std::vector<std::string> problems;
     info = bindings::read_policy_info(state, name, problems);
-    std::string error;
-    if (info && !Schedule::make(info->every, info->schedule, error))
-      problems.push_back("schedule: " + error);
+    if (info) {
+      if (const auto schedule = Schedule::make(info->every, info->schedule); !schedule)
+        problems.push_back("schedule: " + schedule.error());
+    }
     if (!problems.empty()) {
       for (const auto& p : problems)
         std::cerr << "setpoint eval: " << args.policy << ": " << p << "\n";

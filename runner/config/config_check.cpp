@@ -172,9 +172,10 @@ void check_config(const Config& c, const std::string& folder,
       problems.push_back(
           {c.path + ": policies.overrides." + name + ": no policy named " + name + " in " + folder,
            false});
-    std::string error;
-    if (o.schedule && !Schedule::make(0, *o.schedule, error))
-      problems.push_back({c.path + ": policies.overrides." + name + ".schedule: " + error, false});
+    if (!o.schedule) continue;
+    if (const auto schedule = Schedule::make(0, *o.schedule); !schedule)
+      problems.push_back(
+          {c.path + ": policies.overrides." + name + ".schedule: " + schedule.error(), false});
   }
   for (const auto& name : c.policies.only) {
     if (!exists(name))

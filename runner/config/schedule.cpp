@@ -25,21 +25,16 @@ bool parse_clock(const std::string& text, Nanos& out) {
 
 }  // namespace
 
-std::optional<Schedule> Schedule::make(Nanos every, const std::string& calendar,
-                                       std::string& error) {
+Result<Schedule> Schedule::make(Nanos every, const std::string& calendar) {
   Schedule s;
   if (calendar.empty()) {
-    if (every <= 0) {
-      error = "the interval must be positive";
-      return std::nullopt;
-    }
+    if (every <= 0) return Error{"the interval must be positive"};
     s.every_ = every;
     return s;
   }
   const auto bad = [&] {
-    error =
-        "schedule \"" + calendar + "\" is not \"daily HH:MM\" or \"weekly <sun..sat> HH:MM\" (UTC)";
-    return std::nullopt;
+    return Error{"schedule \"" + calendar +
+                 "\" is not \"daily HH:MM\" or \"weekly <sun..sat> HH:MM\" (UTC)"};
   };
   if (calendar.rfind("daily ", 0) == 0) {
     if (!parse_clock(calendar.substr(6), s.time_of_day_)) return bad();

@@ -5,14 +5,15 @@
 #include <string>
 
 #include "setpoint/base/clock.hpp"
+#include "setpoint/base/result.hpp"
 
 namespace setpoint::runner {
 
 class Schedule {
  public:
-  // An interval, or a calendar schedule when `calendar` is not empty; none (and `error`) when
-  // the calendar text is not understood.
-  static std::optional<Schedule> make(Nanos every, const std::string& calendar, std::string& error);
+  // An interval, or a calendar schedule when `calendar` is not empty; an error when the
+  // interval is not positive or the calendar text is not understood.
+  static Result<Schedule> make(Nanos every, const std::string& calendar);
 
   // The first run strictly after `t` (epoch nanoseconds, UTC).
   Nanos next_after(Nanos t) const;

@@ -6,21 +6,21 @@
 
 namespace setpoint::runner {
 
-std::unique_ptr<Actuator> make_actuator(const ActuatorConfig& config, std::string& error) {
+Result<std::unique_ptr<Actuator>> make_actuator(const ActuatorConfig& config) {
   if (config.type == "file") {
     FileActuatorOptions options;
     options.path = config.path;
-    return std::make_unique<FileActuator>(options);
+    return std::unique_ptr<Actuator>(std::make_unique<FileActuator>(options));
   }
   if (config.type == "exec") {
     ExecActuatorOptions options;
     options.argv = config.argv;
     options.timeout = config.timeout;
-    return std::make_unique<ExecActuator>(options);
+    return std::unique_ptr<Actuator>(std::make_unique<ExecActuator>(options));
   }
-  if (config.type == "log") return std::make_unique<LogActuator>();
-  if (config.type != "inproc") error = "unknown actuator type \"" + config.type + "\"";
-  return nullptr;
+  if (config.type == "log") return std::unique_ptr<Actuator>(std::make_unique<LogActuator>());
+  if (config.type != "inproc") return Error{"unknown actuator type \"" + config.type + "\""};
+  return std::unique_ptr<Actuator>();
 }
 
 }  // namespace setpoint::runner

@@ -6,11 +6,12 @@
 
 #include "config/config.hpp"
 #include "setpoint/actuators/actuator.hpp"
+#include "setpoint/base/result.hpp"
 
 namespace setpoint::runner {
 
 // A file, exec or log actuator; nullptr for inproc (the engine's own InprocActuator serves
-// those), or for a type this build does not know (with `error`).
-std::unique_ptr<Actuator> make_actuator(const ActuatorConfig& config, std::string& error);
+// those); an error for a type this build does not know.
+Result<std::unique_ptr<Actuator>> make_actuator(const ActuatorConfig& config);
 
 }  // namespace setpoint::runner

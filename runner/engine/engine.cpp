@@ -196,12 +196,11 @@ void Engine::build_effects() {
   for (const auto& [_, actuator] : config_.actuators) timeout = std::max(timeout, actuator.timeout);
   if (pool_) pipeline_->use_pool(*pool_, std::max(timeout, kNanosPerSecond));
   for (const auto& [target, actuator] : config_.actuators) {
-    std::string error;
-    auto made = make_actuator(actuator, error);
-    if (!error.empty()) spdlog::error("{}: {}", target, error);
-    if (made) {
-      pipeline_->bind(target, *made);
-      actuators_[target] = std::move(made);
+    auto made = make_actuator(actuator);
+    if (!made) spdlog::error("{}: {}", target, made.error());
+    if (made && *made) {
+      pipeline_->bind(target, **made);
+      actuators_[target] = std::move(made).value();
     } else if (actuator.type == "inproc") {
       pipeline_->bind(target, inproc_);
     }
@@ -255,16 +254,17 @@ void Engine::adopt(const std::vector<std::string>& changed, Nanos wall) {
     RunningPolicy& running = running_[file];
     running.file = file;
     running.disabled = !config_.policies.runs(info.name);
-    std::string error;
     const Nanos every = o && o->every ? *o->every : info.every;
     const std::string calendar =
         o && o->schedule ? *o->schedule : (o && o->every ? std::string() : info.schedule);
-    running.schedule = Schedule::make(every, calendar, error);
-    if (!running.schedule) {
-      running.last_error = error;
-      spdlog::error("policy {}: {}", info.name, error);
+    auto schedule = Schedule::make(every, calendar);
+    if (!schedule) {
+      running.schedule.reset();
+      running.last_error = schedule.error();
+      spdlog::error("policy {}: {}", info.name, schedule.error());
       continue;
     }
+    running.schedule = *schedule;
     if (fresh) {
       running.health = bindings::PolicyHealth(health_options());
       running.next_due = running.schedule->next_after(wall);

@@ -29,8 +29,8 @@ inline std::unique_ptr<setpoint::runner::Engine> start_engine(std::string config
   options.persistent = false;
   options.publish = false;
   auto engine = std::make_unique<setpoint::runner::Engine>(*parsed, options);
-  if (const std::string error = engine->start(); !error.empty()) {
-    std::fprintf(stderr, "%s\n", error.c_str());
+  if (const auto started = engine->start(); !started) {
+    std::fprintf(stderr, "%s\n", started.error().c_str());
     return nullptr;
   }
   return engine;

@@ -151,8 +151,8 @@ int run_replay(const ReplayArgs& args) {
     std::cout << (args.json ? line : decision_text(line)) << "\n";
   };
   Engine engine(config, options);
-  if (const std::string error = engine.start(); !error.empty()) {
-    std::cerr << "setpoint replay: " << error << "\n";
+  if (const auto started = engine.start(); !started) {
+    std::cerr << "setpoint replay: " << started.error() << "\n";
     return 1;
   }
   const Redactor redactor = config.redactor();

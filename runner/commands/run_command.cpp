@@ -179,8 +179,8 @@ int run_daemon(const RunArgs& args) {
                 decision_text(line));
   };
   Engine engine(config, options);
-  if (const std::string error = engine.start(); !error.empty()) {
-    std::cerr << "setpoint run: " << error << "\n";
+  if (const auto started = engine.start(); !started) {
+    std::cerr << "setpoint run: " << started.error() << "\n";
     return 1;
   }
   TelemetryIntake intake(config.telemetry, engine.aggregator(), engine.ingest_totals(), clock);
@@ -192,8 +192,8 @@ int run_daemon(const RunArgs& args) {
   if (config.control_plane.enabled) {
     control =
         std::make_unique<ControlPlane>(engine, intake, std::move(tokens), config.control_plane);
-    if (const std::string error = control->start(); !error.empty()) {
-      std::cerr << "setpoint run: " << error << "\n";
+    if (const auto started = control->start(); !started) {
+      std::cerr << "setpoint run: " << started.error() << "\n";
       return 1;
     }
     spdlog::info("control plane on http://{}:{}", config.control_plane.host, control->port());
@@ -229,9 +229,9 @@ int run_daemon(const RunArgs& args) {
       } else {
         // The listener and the sources were started with what the run began with.
         std::vector<std::string> later = needs_restart(started_with, *next);
-        if (const std::string refused = engine.reload_config(std::move(next).value());
-            !refused.empty()) {
-          spdlog::error("SIGHUP: the new config is refused, the old one stays: {}", refused);
+        if (const auto reloaded = engine.reload_config(std::move(next).value()); !reloaded) {
+          spdlog::error("SIGHUP: the new config is refused, the old one stays: {}",
+                        reloaded.error());
         } else if (later.empty()) {
           spdlog::info("SIGHUP: config reloaded from {}", args.config);
         } else {

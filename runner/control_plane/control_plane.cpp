@@ -35,7 +35,7 @@ ControlPlane::ControlPlane(Engine& engine, TelemetryIntake& intake, Tokens token
 
 ControlPlane::~ControlPlane() { stop(); }
 
-std::string ControlPlane::start() {
+Result<void> ControlPlane::start() {
   Impl& i = *impl_;
   Engine& engine = i.context.engine;
   if (engine.store() != nullptr) {

@@ -20,6 +20,7 @@
 
 #include "config/config.hpp"
 #include "config/tokens.hpp"
+#include "setpoint/base/result.hpp"
 
 namespace setpoint::runner {
 
@@ -33,8 +34,8 @@ class ControlPlane {
   ControlPlane(const ControlPlane&) = delete;
   ControlPlane& operator=(const ControlPlane&) = delete;
 
-  // Binds the listen address and serves on background threads; "" or why not.
-  std::string start();
+  // Binds the listen address and serves on background threads; or why not.
+  Result<void> start();
   void set_ready(bool ready);
   int port() const;                       // the bound port (config may say 0: any free port)
   std::uint64_t cut_connections() const;  // cut by a deadline (slow or half-open clients)

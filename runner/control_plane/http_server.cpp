@@ -471,7 +471,7 @@ HttpServer::HttpServer(HttpServerOptions options, std::vector<HttpRoute> routes)
 
 HttpServer::~HttpServer() { stop(); }
 
-std::string HttpServer::start() {
+Result<void> HttpServer::start() {
   Impl& i = *impl_;
   const std::string where = i.options.host + ":" + std::to_string(i.options.port);
   addrinfo hints{};
@@ -482,7 +482,7 @@ std::string HttpServer::start() {
   if (::getaddrinfo(i.options.host.c_str(), std::to_string(i.options.port).c_str(), &hints,
                     &found) != 0 ||
       found == nullptr) {
-    return "control_plane.listen: " + i.options.host + " is not an address here";
+    return Error{"control_plane.listen: " + i.options.host + " is not an address here"};
   }
   i.listener = ::socket(found->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   const int yes = 1;
@@ -495,7 +495,7 @@ std::string HttpServer::start() {
     const std::string why = std::strerror(errno);
     if (i.listener >= 0) ::close(i.listener);
     i.listener = -1;
-    return "control_plane.listen: cannot bind " + where + ": " + why;
+    return Error{"control_plane.listen: cannot bind " + where + ": " + why};
   }
   sockaddr_storage address{};
   socklen_t length = sizeof address;
@@ -519,8 +519,8 @@ std::string HttpServer::start() {
   if (i.daemon == nullptr) {
     ::close(i.listener);
     i.listener = -1;
-    return "control_plane: cannot start the HTTP server" +
-           (i.start_error.empty() ? "" : ": " + i.start_error);
+    return Error{"control_plane: cannot start the HTTP server" +
+                 (i.start_error.empty() ? "" : ": " + i.start_error)};
   }
   i.epoll = ::epoll_create1(EPOLL_CLOEXEC);
   i.stop_event = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

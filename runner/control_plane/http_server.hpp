@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "setpoint/base/clock.hpp"
+#include "setpoint/base/result.hpp"
 
 struct MHD_Connection;
 
@@ -92,8 +93,8 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Binds and starts serving: "" or why not ("cannot bind 127.0.0.1:9464: Address in use").
-  std::string start();
+  // Binds and starts serving; or why not ("cannot bind 127.0.0.1:9464: Address in use").
+  Result<void> start();
   void stop();
   int port() const;
   // Connections cut by a deadline, and refused at the cap, since start (for /metrics).

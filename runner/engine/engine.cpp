@@ -53,32 +53,32 @@ Engine::~Engine() {
   folder_.reset();
 }
 
-std::string Engine::start() {
+Result<void> Engine::start() {
   auto stdlib = bindings::load_stdlib(options_.stdlib_dir.empty() ? SETPOINT_STDLIB_DIR
                                                                   : options_.stdlib_dir);
-  if (!stdlib) return stdlib.error();
+  if (!stdlib) return Error{stdlib.error()};
   stdlib_ = std::move(stdlib).value();
   // Before anything is made on disk: a refused start leaves no state file behind.
   if (std::error_code ec; !fs::is_directory(config_.policies.dir, ec))
-    return "policies.dir: " + config_.policies.dir + " is not a folder";
+    return Error{"policies.dir: " + config_.policies.dir + " is not a folder"};
 
   if (options_.persistent) {
     const fs::path state = config_.engine.state_path;
     std::error_code ec;
     if (state.has_parent_path()) fs::create_directories(state.parent_path(), ec);
     auto opened = AuditStore::open(config_.engine.state_path);
-    if (!opened) return "engine.state_path: " + opened.error();
+    if (!opened) return Error{"engine.state_path: " + opened.error()};
     store_ = std::move(opened).value();
     if (const auto saved = store_->load_state("guard")) {
       if (const auto loaded = guard_->load_state(*saved); !loaded)
-        return "the saved guard state in " + config_.engine.state_path +
-               " is unreadable: " + loaded.error();
+        return Error{"the saved guard state in " + config_.engine.state_path +
+                     " is unreadable: " + loaded.error()};
       saved_guard_ = *saved;
     }
   }
   if (options_.persistent && !config_.engine.decision_log.empty()) {  // a replay writes no live log
     decision_log_ = std::make_unique<DecisionLogFile>(config_.engine.decision_log);
-    if (!decision_log_->ok()) return "engine.decision_log: " + decision_log_->error();
+    if (!decision_log_->ok()) return Error{"engine.decision_log: " + decision_log_->error()};
   }
   build_effects();
   if (store_) {
@@ -461,17 +461,18 @@ void Engine::stop() {
   pool_.reset();
 }
 
-std::string Engine::reload_config(Config next) {
-  if (pipeline_->in_flight() > 0) return "actuations are in flight; try again in a moment";
+Result<void> Engine::reload_config(Config next) {
+  if (pipeline_->in_flight() > 0) return Error{"actuations are in flight; try again in a moment"};
   if (next.telemetry.windows.resolutions.size() != config_.telemetry.windows.resolutions.size() ||
       next.policies.dir != config_.policies.dir) {
-    return "telemetry windows and policies.dir cannot change while running; restart to change them";
+    return Error{
+        "telemetry windows and policies.dir cannot change while running; restart to change them"};
   }
   // The guard keeps what it remembers for parameters and actions that are still there.
   const std::string remembered = guard_->save_state();
   auto guard = std::make_unique<Guard>(next.parameters, next.actions, next.engine.caps);
   if (const auto loaded = guard->load_state(remembered); !loaded)
-    return "the guard state does not carry over: " + loaded.error();
+    return Error{"the guard state does not carry over: " + loaded.error()};
   pipeline_.reset();
   actuators_.clear();
   guard_ = std::move(guard);

@@ -27,6 +27,7 @@
 #include "setpoint/actuators/inproc_actuator.hpp"
 #include "setpoint/audit/audit_store.hpp"
 #include "setpoint/audit/decision_log_file.hpp"
+#include "setpoint/base/result.hpp"
 #include "setpoint/bindings/policy_folder.hpp"
 #include "setpoint/bindings/policy_health.hpp"
 #include "setpoint/effects/effect_pipeline.hpp"
@@ -72,8 +73,8 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  // Opens the store, restores the guard and the pipeline, loads the policies. "" or why not.
-  std::string start();
+  // Opens the store, restores the guard and the pipeline, loads the policies; or why not.
+  Result<void> start();
   // One pass of the loop at the clock's time.
   void tick();
   // Finishes in-flight actuations (up to their timeout), saves state, closes the store.
@@ -86,8 +87,8 @@ class Engine {
   void when_finished(std::int64_t decision, std::function<void(const std::string& record)> done);
   // Every policy's next run counted from `wall` (replay: the first event's time).
   void restart_schedules(Nanos wall);
-  // Replaces the config (SIGHUP): "" when taken; else why not, and the old config stays.
-  std::string reload_config(Config config);
+  // Replaces the config (SIGHUP); or why not, and the old config stays.
+  Result<void> reload_config(Config config);
 
   // Published views, safe from any thread: JSON documents, and the Prometheus text.
   std::string view(const std::string& name) const;

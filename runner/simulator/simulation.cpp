@@ -224,7 +224,7 @@ Result<Trace> simulate(const Scenario& s, const SimulationOptions& options) {
   engine_options.stdlib_dir = options.stdlib;
   engine_options.on_decision = [&trace](const std::string& line) { count_decision(line, trace); };
   Engine engine(config, engine_options);
-  if (const std::string error = engine.start(); !error.empty()) return Error{error};
+  if (const auto started = engine.start(); !started) return Error{started.error()};
   // A policy that does not load would leave its part of the scenario silently undone.
   for (const auto& [file, status] : engine.folder().status()) {
     if (!status.ok) return Error{config.policies.dir + "/" + file + ": " + status.message};

@@ -93,7 +93,7 @@ std::string FileActuator::current_sha() const {
   return {};
 }
 
-std::string FileActuator::append_index(const FileVersion& v) {
+Result<void> FileActuator::append_index(const FileVersion& v) {
   std::error_code ec;
   fs::create_directories(options_.history_dir, ec);
   const nlohmann::json doc = {{"sha", v.sha}, {"at", v.at},   {"who", v.who},
@@ -101,16 +101,17 @@ std::string FileActuator::append_index(const FileVersion& v) {
   const std::string line = dump(doc) + "\n";
   const std::string path = options_.history_dir + "/index.jsonl";
   std::FILE* f = std::fopen(path.c_str(), "a+");
-  if (f == nullptr) return "cannot append to " + path;
+  if (f == nullptr) return Error{"cannot append to " + path};
   // A crash mid-append leaves a torn last line: end it, so this line stands on its own.
   if (std::fseek(f, -1, SEEK_END) == 0 && std::fgetc(f) != '\n') std::fputc('\n', f);
   const bool ok = std::fwrite(line.data(), 1, line.size(), f) == line.size() &&
                   std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
   std::fclose(f);
-  return ok ? std::string() : "cannot append to " + path;
+  if (!ok) return Error{"cannot append to " + path};
+  return {};
 }
 
-std::string FileActuator::keep_version(const std::string& sha, const std::string& content) {
+Result<void> FileActuator::keep_version(const std::string& sha, const std::string& content) {
   std::error_code ec;
   fs::create_directories(options_.history_dir, ec);
   const std::string path = options_.history_dir + "/" + sha + (json() ? ".json" : ".yaml");
@@ -122,46 +123,51 @@ std::optional<ActuationResult> FileActuator::reconcile(const std::string& conten
   const std::string found = sha256_hex(content);
   const auto all = versions();
   if (all.empty()) {
-    if (auto error = keep_version(found, content); !error.empty()) return failed(error);
-    if (auto error = append_index({found, at, "setpoint", "first version seen", "initial", "done"});
-        !error.empty()) {
-      return failed(error);
+    if (auto kept = keep_version(found, content); !kept) return failed(kept.error());
+    if (auto first = append_index({found, at, "setpoint", "first version seen", "initial", "done"});
+        !first) {
+      return failed(first.error());
     }
     return std::nullopt;
   }
   const FileVersion& last = all.back();
   if (last.state == "intent") {
     // A write was under way when the process died: the file says how far it got.
-    if (found == last.sha) {
-      append_index({last.sha, at, last.who, last.why, last.tag, "done"});
-      return std::nullopt;
+    // Until the index says how it ended, nothing new is written over it.
+    const bool landed = found == last.sha;
+    if (auto settled = append_index(
+            {last.sha, at, last.who, last.why, last.tag, landed ? "done" : "abandoned"});
+        !settled) {
+      return failed(settled.error());
     }
-    append_index({last.sha, at, last.who, last.why, last.tag, "abandoned"});
+    if (landed) return std::nullopt;
   }
   const std::string expected = current_sha();
   if (found == expected) return std::nullopt;
   // Changed by hand: keep it, never revert it, and say so.
-  if (auto error = keep_version(found, content); !error.empty()) return failed(error);
-  append_index({found, at, "outside setpoint", "changed outside Setpoint", "break-glass", "done"});
+  if (auto kept = keep_version(found, content); !kept) return failed(kept.error());
+  const auto noted = append_index(
+      {found, at, "outside setpoint", "changed outside Setpoint", "break-glass", "done"});
   return ActuationResult{ActuationResult::Status::kDrift,
                          options_.path + " was changed outside Setpoint (expected " +
                              expected.substr(0, 12) + ", found " + found.substr(0, 12) +
-                             "); kept as a break-glass version, not reverted"};
+                             "); kept as a break-glass version, not reverted" +
+                             (noted ? "" : " (" + noted.error() + ")")};
 }
 
 ActuationResult FileActuator::write_version(const std::string& content, const std::string& who,
                                             const std::string& why, const std::string& tag,
                                             Nanos at) {
   const std::string sha = sha256_hex(content);
-  if (auto error = keep_version(sha, content); !error.empty()) return failed(error);
-  if (auto error = append_index({sha, at, who, why, tag, "intent"}); !error.empty())
-    return failed(error);
-  if (auto error = write_file_atomically(options_.path, content); !error.empty()) {
-    append_index({sha, at, who, why, tag, "abandoned"});
-    return failed(error);
+  if (auto kept = keep_version(sha, content); !kept) return failed(kept.error());
+  if (auto intent = append_index({sha, at, who, why, tag, "intent"}); !intent)
+    return failed(intent.error());
+  if (auto written = write_file_atomically(options_.path, content); !written) {
+    (void)append_index({sha, at, who, why, tag, "abandoned"});  // best effort: the write says why
+    return failed(written.error());
   }
-  if (auto error = append_index({sha, at, who, why, tag, "done"}); !error.empty())
-    return failed(error);
+  if (auto done = append_index({sha, at, who, why, tag, "done"}); !done)
+    return failed(done.error());
   return {ActuationResult::Status::kApplied, "version " + sha.substr(0, 12)};
 }
 
@@ -258,15 +264,6 @@ std::size_t FileActuator::clean_up(Nanos now) {
     }
     ++removed;
   }
-  // A blob goes only when no kept line names it.
-  for (const auto& v : all) {
-    const bool named =
-        std::any_of(kept.begin(), kept.end(), [&](const FileVersion& k) { return k.sha == v.sha; });
-    if (!named) {
-      std::error_code ec;
-      fs::remove(options_.history_dir + "/" + v.sha + (json() ? ".json" : ".yaml"), ec);
-    }
-  }
   std::string index;
   for (const auto& v : kept) {
     index += dump(nlohmann::json{{"sha", v.sha},
@@ -277,7 +274,18 @@ std::size_t FileActuator::clean_up(Nanos now) {
                                  {"state", v.state}}) +
              "\n";
   }
-  write_file_atomically(options_.history_dir + "/index.jsonl", index);
+  // The index first: a version it no longer names is gone only once that is on disk (a failed
+  // rewrite removed nothing, and the next clean-up tries again).
+  if (!write_file_atomically(options_.history_dir + "/index.jsonl", index)) return 0;
+  // A blob goes only when no kept line names it.
+  for (const auto& v : all) {
+    const bool named =
+        std::any_of(kept.begin(), kept.end(), [&](const FileVersion& k) { return k.sha == v.sha; });
+    if (!named) {
+      std::error_code ec;
+      fs::remove(options_.history_dir + "/" + v.sha + (json() ? ".json" : ".yaml"), ec);
+    }
+  }
   return removed;
 }
 

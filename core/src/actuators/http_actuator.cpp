@@ -113,7 +113,7 @@ std::vector<std::string> HttpActuator::read_buffer() const {
 bool HttpActuator::write_buffer(const std::vector<std::string>& lines) {
   std::string content;
   for (const auto& line : lines) content += line + "\n";
-  return write_file_atomically(options_.buffer_path, content).empty();
+  return write_file_atomically(options_.buffer_path, content).ok();
 }
 
 std::size_t HttpActuator::buffered() const { return read_buffer().size(); }

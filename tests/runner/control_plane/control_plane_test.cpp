@@ -408,11 +408,11 @@ TEST_CASE(
   options.cpu_clock = &clock;  // the pass clock, moved by hand
   options.persistent = false;
   runner::Engine engine(config, options);
-  REQUIRE(engine.start().empty());
+  REQUIRE(engine.start());
   runner::TelemetryIntake intake(config.telemetry, engine.aggregator(), engine.ingest_totals(),
                                  clock);
   runner::ControlPlane control(engine, intake, runner::Tokens::none(), config.control_plane);
-  REQUIRE(control.start().empty());
+  REQUIRE(control.start());
   control.set_ready(true);
   httplib::Client client("127.0.0.1", control.port());
   const auto status = [&](const char* path) {

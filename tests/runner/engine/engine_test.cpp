@@ -47,7 +47,7 @@ struct Loop {
     EngineOptions options = on_manual_clock(clock, cpu);
     options.on_decision = [this](const std::string& line) { records.push_back(line); };
     engine = std::make_unique<Engine>(config.value(), options);
-    REQUIRE(engine->start().empty());
+    REQUIRE(engine->start());
   }
   void step(Nanos by) {
     clock.advance(by);
@@ -130,7 +130,7 @@ TEST_CASE(
   SystemClock cpu;
   EngineOptions options = on_manual_clock(clock, cpu);
   Engine engine(config.value(), options);
-  REQUIRE(engine.start().empty());
+  REQUIRE(engine.start());
   for (int i = 0; i < 3; ++i) {
     clock.advance(kSec);
     engine.tick();
@@ -163,7 +163,7 @@ TEST_CASE(
     EngineOptions options = on_manual_clock(clock, cpu, true);
     options.dry_run = dry;
     Engine engine(config.value(), options);
-    REQUIRE(engine.start().empty());
+    REQUIRE(engine.start());
     const double first = *engine.guard().value("x");
     for (int i = 0; i < seconds; ++i) {
       clock.advance(kSec);
@@ -207,7 +207,7 @@ TEST_CASE(
   std::vector<std::string> records;
   options.on_decision = [&](const std::string& line) { records.push_back(line); };
   Engine engine(config.value(), options);
-  REQUIRE(engine.start().empty());
+  REQUIRE(engine.start());
   clock.advance(kSec);
   engine.tick();
   for (int i = 0; i < 200 && engine.metrics().results.size() < 2;
@@ -246,7 +246,7 @@ TEST_CASE(
   ManualClock clock{kStart};
   SystemClock cpu;
   Engine engine(config.value(), on_manual_clock(clock, cpu, true));
-  REQUIRE(engine.start().empty());
+  REQUIRE(engine.start());
   for (int i = 0; i < 3; ++i) {
     clock.advance(kSec);
     engine.tick();

@@ -81,7 +81,7 @@ struct Operated {
     options.cpu_clock = &cpu;
     options.publish = false;
     engine = std::make_unique<Engine>(config.value(), options);
-    REQUIRE(engine->start().empty());
+    REQUIRE(engine->start());
   }
   ~Operated() { engine->stop(); }
 

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "setpoint/actuators/actuator.hpp"
+#include "setpoint/base/result.hpp"
 
 namespace setpoint {
 
@@ -62,8 +63,8 @@ class FileActuator final : public Actuator {
   // Brings the index in line with the file (reconciles an intent, captures drift, records the
   // first version). Returns the drift result, or none when the file is as expected.
   std::optional<ActuationResult> reconcile(const std::string& content, Nanos at);
-  std::string append_index(const FileVersion& version);
-  std::string keep_version(const std::string& sha, const std::string& content);
+  Result<void> append_index(const FileVersion& version);
+  Result<void> keep_version(const std::string& sha, const std::string& content);
   ActuationResult write_version(const std::string& content, const std::string& who,
                                 const std::string& why, const std::string& tag, Nanos at);
 

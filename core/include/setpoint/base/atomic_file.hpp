@@ -6,9 +6,11 @@
 #include <string>
 #include <string_view>
 
+#include "setpoint/base/result.hpp"
+
 namespace setpoint {
 
-// Empty on success, else what went wrong.
-std::string write_file_atomically(const std::string& path, std::string_view content);
+// Done, or what went wrong.
+Result<void> write_file_atomically(const std::string& path, std::string_view content);
 
 }  // namespace setpoint

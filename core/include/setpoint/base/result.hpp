@@ -7,6 +7,12 @@
 //   auto config = parse(...);
 //   if (!config) return fail(config.error());
 //   use(*config);
+//
+// Kept apart on purpose, as outcomes with kinds rather than errors: a policy run's RunResult
+// (syntax, runtime, deadline, memory: each counted and benched differently), an actuator's
+// ActuationResult (applied, failed, drift: each moves the guard differently) and the telemetry
+// parser's Rejection (a reason counted per line on the hot path, its sentence made only when a
+// person reads it).
 #include <optional>
 #include <string>
 #include <utility>

@@ -19,8 +19,8 @@ namespace {
 
 // An authority file is config, not data: a few MiB at most. Anything larger is not ours.
 constexpr std::size_t kMaxAuthorityBytes = 64u << 20;
-// The history's index: one short line a version.
-constexpr std::size_t kMaxIndexBytes = 64u << 20;
+// The history's index: one line of about 200 bytes a version, over a million of them.
+constexpr std::size_t kMaxIndexBytes = 256u << 20;
 
 namespace fs = std::filesystem;
 
@@ -72,9 +72,17 @@ FileActuator::FileActuator(FileActuatorOptions options) : options_(std::move(opt
 bool FileActuator::json() const { return fs::path(options_.path).extension() == ".json"; }
 
 std::vector<FileVersion> FileActuator::versions() const {
+  auto all = read_versions();
+  return all ? std::move(all).value() : std::vector<FileVersion>{};
+}
+
+// An index that cannot be read is an error, never an empty history: taken as the first version
+// ever, a hand edit would be written over with no drift reported.
+Result<std::vector<FileVersion>> FileActuator::read_versions() const {
   std::vector<FileVersion> out;
-  const auto lines = read_lines(options_.history_dir + "/index.jsonl", kMaxIndexBytes);
-  if (!lines) return out;  // no readable history: no versions to go back to
+  const std::string path = options_.history_dir + "/index.jsonl";
+  const auto lines = read_lines(path, kMaxIndexBytes);
+  if (!lines) return Error{"cannot read the history index: " + lines.error()};
   for (const auto& line : *lines) {
     // A torn last line (a crash mid-append) is skipped, never fatal.
     const auto doc = parse_own_json(line);
@@ -85,8 +93,9 @@ std::vector<FileVersion> FileActuator::versions() const {
   return out;
 }
 
-std::string FileActuator::current_sha() const {
-  const auto all = versions();
+std::string FileActuator::current_sha() const { return current_of(versions()); }
+
+std::string FileActuator::current_of(const std::vector<FileVersion>& all) {
   for (auto it = all.rbegin(); it != all.rend(); ++it) {
     if (it->state == "done") return it->sha;
   }
@@ -121,7 +130,9 @@ Result<void> FileActuator::keep_version(const std::string& sha, const std::strin
 
 std::optional<ActuationResult> FileActuator::reconcile(const std::string& content, Nanos at) {
   const std::string found = sha256_hex(content);
-  const auto all = versions();
+  const auto read = read_versions();
+  if (!read) return failed(read.error());
+  const std::vector<FileVersion>& all = *read;
   if (all.empty()) {
     if (auto kept = keep_version(found, content); !kept) return failed(kept.error());
     if (auto first = append_index({found, at, "setpoint", "first version seen", "initial", "done"});
@@ -142,7 +153,7 @@ std::optional<ActuationResult> FileActuator::reconcile(const std::string& conten
     }
     if (landed) return std::nullopt;
   }
-  const std::string expected = current_sha();
+  const std::string expected = current_of(all);
   if (found == expected) return std::nullopt;
   // Changed by hand: keep it, never revert it, and say so.
   if (auto kept = keep_version(found, content); !kept) return failed(kept.error());
@@ -253,8 +264,10 @@ ActuationResult FileActuator::rollback(const std::string& sha, const std::string
 }
 
 std::size_t FileActuator::clean_up(Nanos now) {
-  const auto all = versions();
-  const std::string current = current_sha();
+  const auto read = read_versions();
+  if (!read) return 0;  // an index it cannot read is never rewritten as an empty one
+  const std::vector<FileVersion>& all = *read;
+  const std::string current = current_of(all);
   std::vector<FileVersion> kept;
   std::size_t removed = 0;
   for (const auto& v : all) {

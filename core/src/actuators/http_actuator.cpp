@@ -102,12 +102,14 @@ HttpActuator::Outcome HttpActuator::deliver(const std::string& body, std::string
   return Outcome::kTransient;
 }
 
-std::vector<std::string> HttpActuator::read_buffer() const {
-  if (options_.buffer_path.empty()) return {};
+Result<std::vector<std::string>> HttpActuator::read_buffer() const {
+  if (options_.buffer_path.empty()) return std::vector<std::string>{};
   // Our own file, but on a disk others reach: read as a regular file of bounded size, never a
-  // FIFO that would hold the engine. One it cannot read holds nothing to deliver.
+  // FIFO that would hold the engine. One it cannot read is an error, never an empty buffer:
+  // writing a new request over it would lose every request waiting there.
   auto lines = read_lines(options_.buffer_path, kMaxBufferBytes);
-  return lines ? std::move(lines).value() : std::vector<std::string>{};
+  if (!lines) return Error{"cannot read the buffer: " + lines.error()};
+  return lines;
 }
 
 bool HttpActuator::write_buffer(const std::vector<std::string>& lines) {
@@ -116,11 +118,16 @@ bool HttpActuator::write_buffer(const std::vector<std::string>& lines) {
   return write_file_atomically(options_.buffer_path, content).ok();
 }
 
-std::size_t HttpActuator::buffered() const { return read_buffer().size(); }
+std::size_t HttpActuator::buffered() const {
+  const auto lines = read_buffer();
+  return lines ? lines->size() : 0;
+}
 
 std::vector<std::string> HttpActuator::replay() {
   std::vector<std::string> delivered;
-  auto lines = read_buffer();
+  auto read = read_buffer();
+  if (!read) return delivered;
+  std::vector<std::string>& lines = *read;
   std::size_t done = 0;
   for (; done < lines.size(); ++done) {
     std::string detail;
@@ -137,8 +144,13 @@ std::vector<std::string> HttpActuator::replay() {
 
 ActuationResult HttpActuator::apply(const Actuation& a) {
   const std::string body = body_of(a);
-  // Older requests first: a newer change must never overtake one still waiting.
-  if (!options_.buffer_path.empty() && buffered() > 0) replay();
+  // Older requests first: a newer change must never overtake one still waiting, nor one in a
+  // buffer that cannot be read.
+  if (const auto waiting = read_buffer(); !waiting) {
+    return {ActuationResult::Status::kFailed, waiting.error()};
+  } else if (!waiting->empty()) {
+    replay();
+  }
   std::string detail;
   if (buffered() == 0) {
     const Outcome outcome = deliver(body, detail);
@@ -148,7 +160,9 @@ ActuationResult HttpActuator::apply(const Actuation& a) {
   } else {
     detail = "endpoints still failing";
   }
-  auto lines = read_buffer();
+  auto read = read_buffer();
+  if (!read) return {ActuationResult::Status::kFailed, detail + "; " + read.error()};
+  std::vector<std::string>& lines = *read;
   if (lines.size() >= options_.buffer_max) {
     return {ActuationResult::Status::kFailed,
             detail + "; the buffer is full (" + std::to_string(lines.size()) + "), dropped"};

@@ -249,3 +249,24 @@ TEST_CASE("file actuator: kill -9 at any moment leaves the old or the new conten
     REQUIRE(after.current_sha() == sha256_hex(read_file(dir.file("app.yaml"))));
   }
 }
+
+// An index it cannot read (too large, a FIFO, unreadable) once read as "no history": the hand
+// edit in the file was then taken as the first version and written over, with no drift.
+TEST_CASE("file actuator: a history index it cannot read refuses the change and keeps the file") {
+  TempDir dir;
+  FileActuator file = actuator_for(dir, "app.yaml", "checkout:\n  max_concurrency: 100\n");
+  REQUIRE(file.apply(set_key("checkout.max_concurrency", 120.0)).ok());
+  write_file(dir.file("app.yaml"), "checkout:\n  max_concurrency: 111\n");  // by hand
+  std::filesystem::rename(dir.file("history/index.jsonl"), dir.file("index.saved"));
+  REQUIRE(::mkfifo(dir.file("history/index.jsonl").c_str(), 0600) == 0);
+  const auto refused = file.apply(set_key("checkout.max_concurrency", 150.0));
+  CHECK(refused.status == ActuationResult::Status::kFailed);
+  CHECK(refused.detail == "cannot read the history index: " + dir.file("history/index.jsonl") +
+                              ": is a FIFO, not a regular file");
+  CHECK(read_file(dir.file("app.yaml")) == "checkout:\n  max_concurrency: 111\n");  // kept
+  CHECK(file.clean_up(Nanos{1} << 62) == 0);  // nothing rewritten over an index it cannot read
+  std::filesystem::remove(dir.file("history/index.jsonl"));
+  std::filesystem::rename(dir.file("index.saved"), dir.file("history/index.jsonl"));
+  const auto drift = file.apply(set_key("checkout.max_concurrency", 150.0));
+  CHECK(drift.status == ActuationResult::Status::kDrift);  // readable again: the edit is seen
+}

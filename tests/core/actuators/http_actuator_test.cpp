@@ -2,6 +2,7 @@
 #include "setpoint/actuators/http_actuator.hpp"
 
 #include <httplib.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <catch2/catch.hpp>
@@ -29,6 +30,9 @@ class ScriptedServer {
     });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
+    // Listening before anyone may stop it: a stop() that came first was lost, and the join in
+    // the destructor waited for ever (a test that never called the server hung this way).
+    while (!server_.is_running()) std::this_thread::yield();
   }
   ~ScriptedServer() {
     server_.stop();
@@ -204,4 +208,31 @@ TEST_CASE("http: the buffer is bounded") {
   const auto result = http.apply(change(3));
   CHECK(result.detail.find("the buffer is full (2), dropped") != std::string::npos);
   CHECK(http.buffered() == 2);
+}
+
+// A buffer it cannot read was taken as empty: the next failed delivery wrote a buffer of one
+// request over every request waiting there, and a new request went ahead of them.
+TEST_CASE("http: a buffer it cannot read refuses the request and is never written over") {
+  TempDir dir;
+  ScriptedServer server({200});
+  Waits waits;
+  const HttpActuatorOptions options{{server.url()},
+                                    kNanosPerSecond,
+                                    1,
+                                    100 * kNanosPerMilli,
+                                    2 * kNanosPerSecond,
+                                    dir.file("buffer.jsonl"),
+                                    100,
+                                    waits.fn(),
+                                    1};
+  REQUIRE(::mkfifo(dir.file("buffer.jsonl").c_str(), 0600) == 0);
+  HttpActuator http(options);
+  const auto refused = http.apply(change(1));
+  CHECK(refused.status == ActuationResult::Status::kFailed);
+  CHECK(refused.detail ==
+        "cannot read the buffer: " + dir.file("buffer.jsonl") + ": is a FIFO, not a regular file");
+  CHECK(server.bodies().empty());  // nothing overtook what may be waiting
+  struct stat st {};
+  REQUIRE(::stat(dir.file("buffer.jsonl").c_str(), &st) == 0);
+  CHECK(S_ISFIFO(st.st_mode));  // not replaced by a buffer of one
 }

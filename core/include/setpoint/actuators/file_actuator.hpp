@@ -50,7 +50,8 @@ class FileActuator final : public Actuator {
   // Writes a kept version back; `sha` must be in the history.
   ActuationResult rollback(const std::string& sha, const std::string& who, const std::string& why,
                            Nanos at);
-  // Versions in the order they were recorded (every line of the index).
+  // Versions in the order they were recorded (every line of the index); none when the index
+  // cannot be read (reconcile() and clean_up() then refuse to act on it).
   std::vector<FileVersion> versions() const;
   // Removes versions older than the retention, never the current one. Returns how many.
   std::size_t clean_up(Nanos now);
@@ -60,6 +61,8 @@ class FileActuator final : public Actuator {
 
  private:
   bool json() const;
+  Result<std::vector<FileVersion>> read_versions() const;
+  static std::string current_of(const std::vector<FileVersion>& all);
   // Brings the index in line with the file (reconciles an intent, captures drift, records the
   // first version). Returns the drift result, or none when the file is as expected.
   std::optional<ActuationResult> reconcile(const std::string& content, Nanos at);

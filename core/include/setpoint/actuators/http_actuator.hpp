@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "setpoint/actuators/actuator.hpp"
+#include "setpoint/base/result.hpp"
 
 namespace setpoint {
 
@@ -48,7 +49,7 @@ class HttpActuator final : public Actuator {
   enum class Outcome { kDelivered, kTransient, kPermanent };
   Outcome post_once(const std::string& url, const std::string& body, std::string& detail);
   Outcome deliver(const std::string& body, std::string& detail);
-  std::vector<std::string> read_buffer() const;
+  Result<std::vector<std::string>> read_buffer() const;
   bool write_buffer(const std::vector<std::string>& lines);
 
   HttpActuatorOptions options_;

@@ -173,9 +173,13 @@ void check_config(const Config& c, const std::string& folder,
           {c.path + ": policies.overrides." + name + ": no policy named " + name + " in " + folder,
            false});
     if (!o.schedule) continue;
-    if (const auto schedule = Schedule::make(0, *o.schedule); !schedule)
+    const std::string where = c.path + ": policies.overrides." + name + ".schedule: ";
+    if (o.schedule->empty()) {
       problems.push_back(
-          {c.path + ": policies.overrides." + name + ".schedule: " + schedule.error(), false});
+          {where + "is empty (expected \"daily HH:MM\" or \"weekly <sun..sat> HH:MM\")", false});
+    } else if (const auto schedule = Schedule::make(0, *o.schedule); !schedule) {
+      problems.push_back({where + schedule.error(), false});
+    }
   }
   for (const auto& name : c.policies.only) {
     if (!exists(name))

@@ -88,7 +88,7 @@ TEST_CASE(
   only: [checkout-concurrency, phantom]
   overrides:
     checkout-concurrency: { mode: enforce }
-    ghost: { mode: observe }
+    ghost: { mode: observe, schedule: "" }
     nightly: { schedule: "daily 25:00" }
 parameters:
   checkout.max_concurrency: { type: int, initial: 100, min: 10, max: 500, policies: [checkout-concurrency] }
@@ -103,6 +103,9 @@ parameters:
                         dir.file("policies")) != std::string::npos);
   CHECK(result.out.find(config + ": policies.overrides.nightly.schedule: schedule \"daily 25:00\" "
                                  "is not \"daily HH:MM\"") != std::string::npos);
+  // An empty schedule is said to be empty, not an interval that is not positive.
+  CHECK(result.out.find(config + ": policies.overrides.ghost.schedule: is empty (expected ") !=
+        std::string::npos);
   CHECK(result.out.find("problems found") != std::string::npos);
 }
 

@@ -18,8 +18,10 @@ Candidate prepare_candidate(const CandidateSource& source, const std::string& fi
     candidate.outcome = Candidate::Outcome::kGone;
     return candidate;
   }
-  if (candidate.error = outside_folder_problem(source.dir, path.string()); !candidate.error.empty())
+  if (const auto inside = check_inside_folder(source.dir, path.string()); !inside) {
+    candidate.error = inside.error();
     return candidate;
+  }
   const auto read = read_regular_file(path.string(), kMaxPolicyFileBytes);
   if (!read) {  // refused: a FIFO, a device, too large, unreadable
     candidate.error = read.error();
@@ -55,9 +57,8 @@ Candidate prepare_candidate(const CandidateSource& source, const std::string& fi
   }
   const fs::path tests = fs::path(source.dir) / (name + "_test.lua");
   if (source.gate && fs::exists(tests, ec)) {
-    if (const std::string outside = outside_folder_problem(source.dir, tests.string());
-        !outside.empty()) {
-      candidate.error = file + ": its tests cannot run: " + outside;
+    if (const auto inside = check_inside_folder(source.dir, tests.string()); !inside) {
+      candidate.error = file + ": its tests cannot run: " + inside.error();
       return candidate;
     }
     if (const std::string failed = source.gate(tests.string()); !failed.empty()) {

@@ -49,9 +49,9 @@ void check_actuators(const Config& c, std::vector<Problem>& problems) {
                  (folder ? " does not exist: the first change will fail until it does"
                          : " is in a folder that does not exist"),
              false});
-      } else if (const std::string bad = regular_file_problem(a.path, std::size_t{1} << 40);
-                 !bad.empty()) {
-        problems.push_back({at + ": " + bad, false});
+      } else if (const auto readable = check_regular_file(a.path, std::size_t{1} << 40);
+                 !readable) {
+        problems.push_back({at + ": " + readable.error(), false});
       }
     } else if (a.type == "exec" && !a.argv.empty()) {
       const auto program = program_path(a.argv[0]);
@@ -72,9 +72,8 @@ void check_sources(const Config& c, std::vector<Problem>& problems) {
     if (!fs::exists(f.path, ec))
       problems.push_back(
           {at + f.path + " does not exist (yet): it is followed once it appears", false, true});
-    else if (const std::string bad = regular_file_problem(f.path, std::size_t{1} << 62);
-             !bad.empty())
-      problems.push_back({at + bad, false});
+    else if (const auto readable = check_regular_file(f.path, std::size_t{1} << 62); !readable)
+      problems.push_back({at + readable.error(), false});
   }
 }
 
@@ -94,10 +93,9 @@ std::vector<CheckedPolicy> check_policies(const std::string& folder, const bindi
   SystemClock clock;
   std::set<std::string> names;
   for (const auto& path : files) {
-    const std::string outside = outside_folder_problem(folder, path.string());
-    const auto text = outside.empty()
-                          ? read_regular_file(path.string(), bindings::kMaxPolicyFileBytes)
-                          : Result<std::string>(Error{outside});
+    const auto inside = check_inside_folder(folder, path.string());
+    const auto text = inside ? read_regular_file(path.string(), bindings::kMaxPolicyFileBytes)
+                             : Result<std::string>(Error{inside.error()});
     if (!text) {
       problems.push_back({text.error(), false});
       continue;

@@ -38,16 +38,18 @@ bool kernel_made(int fd) {
   }
 }
 
-std::string outside_folder_problem(const std::string& folder, const std::string& path) {
+Result<void> check_inside_folder(const std::string& folder, const std::string& path) {
   namespace fs = std::filesystem;
   std::error_code ec;
   const fs::path root = fs::weakly_canonical(folder, ec);
-  if (ec) return "cannot resolve " + folder + ": " + ec.message();
+  if (ec) return Error{"cannot resolve " + folder + ": " + ec.message()};
   const fs::path target = fs::weakly_canonical(path, ec);
-  if (ec) return "cannot resolve " + path + ": " + ec.message();
+  if (ec) return Error{"cannot resolve " + path + ": " + ec.message()};
   const auto [end, _] = std::mismatch(root.begin(), root.end(), target.begin(), target.end());
-  if (end != root.end())
-    return path + ": leads out of " + folder + " (a symlink to " + target.string() + "?); not read";
+  if (end != root.end()) {
+    return Error{path + ": leads out of " + folder + " (a symlink to " + target.string() +
+                 "?); not read"};
+  }
   return {};
 }
 
@@ -79,15 +81,16 @@ int open_nonblocking(const std::string& path) {
 
 }  // namespace
 
-std::string regular_file_problem(const std::string& path, std::size_t max_bytes, bool missing_ok) {
+Result<void> check_regular_file(const std::string& path, std::size_t max_bytes, bool missing_ok) {
   const int fd = open_nonblocking(path);
   if (fd < 0) {
     if (errno == ENOENT && missing_ok) return {};
-    return "cannot open " + path + ": " + std::strerror(errno);
+    return Error{"cannot open " + path + ": " + std::strerror(errno)};
   }
   std::string problem = problem_of(fd, path, max_bytes);
   ::close(fd);
-  return problem;
+  if (!problem.empty()) return Error{problem};
+  return {};
 }
 
 Result<std::string> read_regular_file(const std::string& path, std::size_t max_bytes) {

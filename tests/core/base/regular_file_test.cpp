@@ -18,7 +18,7 @@ TEST_CASE(
   std::filesystem::create_symlink(dir.file("a.lua"), dir.file("link.lua"));
   CHECK(*read_regular_file(dir.file("a.lua"), 1024) == "return {}\n");
   CHECK(*read_regular_file(dir.file("link.lua"), 1024) == "return {}\n");
-  CHECK(regular_file_problem(dir.file("link.lua"), 1024).empty());
+  CHECK(check_regular_file(dir.file("link.lua"), 1024).ok());
   testing::write_file(dir.file("empty"), "");
   CHECK(*read_regular_file(dir.file("empty"), 1024) == "");
 }
@@ -38,7 +38,7 @@ TEST_CASE(
   const auto folder = read_regular_file(dir.path().string(), 1024);
   CHECK_FALSE(folder);
   CHECK(folder.error() == dir.path().string() + ": is a directory, not a regular file");
-  CHECK(regular_file_problem(dir.file("fifo"), 1024) ==
+  CHECK(check_regular_file(dir.file("fifo"), 1024).error() ==
         dir.file("fifo") + ": is a FIFO, not a regular file");
 }
 
@@ -53,8 +53,8 @@ TEST_CASE(
   const auto gone = read_regular_file(dir.file("gone"), 2048);
   CHECK_FALSE(gone);
   CHECK(gone.error() == "cannot open " + dir.file("gone") + ": No such file or directory");
-  CHECK(regular_file_problem(dir.file("gone"), 10, true).empty());
-  CHECK(regular_file_problem(dir.file("gone"), 10) ==
+  CHECK(check_regular_file(dir.file("gone"), 10, true).ok());
+  CHECK(check_regular_file(dir.file("gone"), 10).error() ==
         "cannot open " + dir.file("gone") + ": No such file or directory");
 }
 
@@ -64,7 +64,7 @@ TEST_CASE("a file the kernel makes up as it is read is refused: /proc, /sys") {
   CHECK(kernel.error() ==
         "/proc/self/status: is a file the kernel makes up as it is read (/proc, /sys), not one on "
         "disk");
-  CHECK(regular_file_problem("/proc/self/maps", 1 << 20) ==
+  CHECK(check_regular_file("/proc/self/maps", 1 << 20).error() ==
         "/proc/self/maps: is a file the kernel makes up as it is read (/proc, /sys), not one on "
         "disk");
 }
@@ -78,11 +78,11 @@ TEST_CASE("a path inside its folder is one; a symlink or .. out of it is said to
   std::filesystem::create_symlink("/etc/passwd", dir.file("policies/leak.lua"));
   write_file(dir.file("outside.lua"), "x");
   const std::string folder = dir.file("policies");
-  CHECK(outside_folder_problem(folder, folder + "/a.lua").empty());
-  CHECK(outside_folder_problem(folder, folder + "/not-yet-there.lua").empty());
-  CHECK(outside_folder_problem(folder, folder + "/leak.lua") ==
+  CHECK(check_inside_folder(folder, folder + "/a.lua").ok());
+  CHECK(check_inside_folder(folder, folder + "/not-yet-there.lua").ok());
+  CHECK(check_inside_folder(folder, folder + "/leak.lua").error() ==
         folder + "/leak.lua: leads out of " + folder + " (a symlink to /etc/passwd?); not read");
-  CHECK_FALSE(outside_folder_problem(folder, folder + "/../outside.lua").empty());
+  CHECK_FALSE(check_inside_folder(folder, folder + "/../outside.lua").ok());
 }
 
 TEST_CASE("a file of our own is read as its non-empty lines, under the same rules") {

@@ -21,14 +21,14 @@ const char* kind_of_file(unsigned mode);
 // daemon's own memory map, re-read as a truncation at every poll).
 bool kernel_made(int fd);
 
-// Why `path` is not inside `folder` once symlinks are resolved ("" when it is): a policy file
-// or its test linked to /etc/shadow would otherwise be read, and shown in syntax errors.
-std::string outside_folder_problem(const std::string& folder, const std::string& path);
+// That `path` is inside `folder` once symlinks are resolved, or why not: a policy file or its
+// test linked to /etc/shadow would otherwise be read, and shown in syntax errors.
+Result<void> check_inside_folder(const std::string& folder, const std::string& path);
 
-// Why `path` cannot be read as a regular file of at most `max_bytes`; "" when it can (or
-// when it does not exist and `missing_ok`).
-std::string regular_file_problem(const std::string& path, std::size_t max_bytes,
-                                 bool missing_ok = false);
+// That `path` can be read as a regular file of at most `max_bytes` (or does not exist, when
+// `missing_ok`), or why not.
+Result<void> check_regular_file(const std::string& path, std::size_t max_bytes,
+                                bool missing_ok = false);
 
 // The whole file, or why not ("policies/a.lua: is a FIFO, not a regular file", "cannot open
 // policies/a.lua: No such file or directory").

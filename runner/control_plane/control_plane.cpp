@@ -6,12 +6,6 @@
 
 namespace setpoint::runner {
 
-HttpResponse ok(std::string body) {
-  HttpResponse r;
-  r.body = std::move(body);
-  return r;
-}
-
 struct ControlPlane::Impl {
   ControlPlaneConfig config;
   RouteContext context;

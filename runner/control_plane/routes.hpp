@@ -31,7 +31,12 @@ struct RouteContext {
       : engine(e), intake(i), access(std::move(tokens)) {}
 };
 
-HttpResponse ok(std::string body);
+// A 200 with a JSON body.
+inline HttpResponse ok(std::string body) {
+  HttpResponse r;
+  r.body = std::move(body);
+  return r;
+}
 
 std::vector<HttpRoute> health_routes(RouteContext& c);    // /healthz /readyz /metrics
 std::vector<HttpRoute> read_routes(RouteContext& c);      // /v1/state, views, /v1/decisions

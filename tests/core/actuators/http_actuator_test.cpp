@@ -84,6 +84,12 @@ Actuation change(double value) {
           "aimd",           "p99 high",       0};
 }
 
+// One endpoint, one attempt, and a disk buffer of 100 requests at `buffer`.
+HttpActuatorOptions buffered(const std::string& url, const std::string& buffer, Waits& waits) {
+  return {{url}, kNanosPerSecond, 1, 100 * kNanosPerMilli, 2 * kNanosPerSecond, buffer,
+          100,   waits.fn(),      1};
+}
+
 }  // namespace
 
 TEST_CASE("http: the change is POSTed as JSON") {
@@ -168,15 +174,7 @@ TEST_CASE(
   TempDir dir;
   ScriptedServer server({503});
   Waits waits;
-  const HttpActuatorOptions options{{server.url()},
-                                    kNanosPerSecond,
-                                    1,
-                                    100 * kNanosPerMilli,
-                                    2 * kNanosPerSecond,
-                                    dir.file("buffer.jsonl"),
-                                    100,
-                                    waits.fn(),
-                                    1};
+  const HttpActuatorOptions options = buffered(server.url(), dir.file("buffer.jsonl"), waits);
   {
     HttpActuator http(options);
     auto result = http.apply(change(1));
@@ -216,15 +214,7 @@ TEST_CASE("http: a buffer it cannot read refuses the request and is never writte
   TempDir dir;
   ScriptedServer server({200});
   Waits waits;
-  const HttpActuatorOptions options{{server.url()},
-                                    kNanosPerSecond,
-                                    1,
-                                    100 * kNanosPerMilli,
-                                    2 * kNanosPerSecond,
-                                    dir.file("buffer.jsonl"),
-                                    100,
-                                    waits.fn(),
-                                    1};
+  const HttpActuatorOptions options = buffered(server.url(), dir.file("buffer.jsonl"), waits);
   REQUIRE(::mkfifo(dir.file("buffer.jsonl").c_str(), 0600) == 0);
   HttpActuator http(options);
   const auto refused = http.apply(change(1));

@@ -78,8 +78,14 @@ HttpResponse mutate(RouteContext& c, HttpRequest& req, Role needed, const Operat
       spdlog::error("{} by {}: {}", what, who, utf8::printable(ex.what(), 500));
       r = {500, R"({"error":"internal error"})"};
     }
-    if (e.store() != nullptr)
-      e.store()->record_operator_action({e.clock().wall(), who, what, dump(body), r.status});
+    if (e.store() != nullptr) {
+      const auto kept =
+          e.store()->record_operator_action({e.clock().wall(), who, what, dump(body), r.status});
+      if (!kept) {
+        e.count_store_failure();
+        spdlog::error("{} by {}: not kept in engine.state_path: {}", what, who, kept.error());
+      }
+    }
     spdlog::info("{} by {}: {} {}", what, who, r.status, utf8::printable(r.body, 2000));
     return r;
   });

@@ -58,13 +58,14 @@ HttpResponse decisions(RouteContext& c, const HttpRequest& req) {
       return json_error(400, "limit must be a whole number from 1 to 100000");
     q.limit = static_cast<std::size_t>(*n);
   }
-  std::vector<StoredDecision> found;
+  Result<std::vector<StoredDecision>> found = std::vector<StoredDecision>();
   {
     std::lock_guard lock(c.store_mutex);
     found = c.reader->decisions(q);
   }
+  if (!found) return json_error(500, "cannot read the decisions: " + found.error());
   std::string body = "[";
-  for (std::size_t i = 0; i < found.size(); ++i) body += (i ? "," : "") + found[i].json;
+  for (std::size_t i = 0; i < found->size(); ++i) body += (i ? "," : "") + (*found)[i].json;
   return ok(body + "]");
 }
 

@@ -69,11 +69,15 @@ Result<void> Engine::start() {
     auto opened = AuditStore::open(config_.engine.state_path);
     if (!opened) return Error{"engine.state_path: " + opened.error()};
     store_ = std::move(opened).value();
-    if (const auto saved = store_->load_state("guard")) {
-      if (const auto loaded = guard_->load_state(*saved); !loaded)
+    const auto saved = store_->load_state("guard");
+    if (!saved)
+      return Error{"engine.state_path: " + config_.engine.state_path +
+                   ": cannot read the saved guard state: " + saved.error()};
+    if (*saved) {
+      if (const auto loaded = guard_->load_state(**saved); !loaded)
         return Error{"the saved guard state in " + config_.engine.state_path +
                      " is unreadable: " + loaded.error()};
-      saved_guard_ = *saved;
+      saved_guard_ = **saved;
     }
   }
   if (options_.persistent && !config_.engine.decision_log.empty()) {  // a replay writes no live log
@@ -82,12 +86,14 @@ Result<void> Engine::start() {
   }
   build_effects();
   if (store_) {
-    const std::size_t settled = pipeline_->reconcile(clock().wall());
-    if (settled > 0)
+    const auto settled = pipeline_->reconcile(clock().wall());
+    if (!settled) return Error{"engine.state_path: " + settled.error()};
+    if (*settled > 0)
       spdlog::warn(
           "settled {} actuation(s) a crash left without a result, by reading their targets back",
-          settled);
-    pipeline_->restore();
+          *settled);
+    if (const auto restored = pipeline_->restore(); !restored)
+      return Error{"engine.state_path: " + restored.error()};
   }
 
   bindings::Limits limits;
@@ -163,7 +169,9 @@ void Engine::build_effects() {
       if (options_.on_decision) options_.on_decision(line);
     };
   }
+  if (pipeline_) watch_store();  // what the old pipeline counted, before it goes
   pipeline_ = std::make_unique<EffectPipeline>(*guard_, options, store_.get(), log);
+  store_failures_seen_ = 0;
   pipeline_->set_observer([this](const Decision& d, bool first) {
     // Results of actuations (not approvals and expiries of proposals), whether known at once
     // (no actuator could take it: failed when first recorded) or when the actuator answers.
@@ -270,9 +278,13 @@ void Engine::adopt(const std::vector<std::string>& changed, Nanos wall) {
       running.next_due = running.schedule->next_after(wall);
       // ctx.state from the last run before a restart.
       if (store_) {
-        if (const auto saved = store_->load_state(state_key(info.name))) {
-          if (const auto restored = live->second.state->restore_state(*saved))
-            running.saved_state = *saved;
+        const auto saved = store_->load_state(state_key(info.name));
+        if (!saved) {
+          spdlog::error("policy {}: its saved ctx.state cannot be read, it starts empty: {}",
+                        info.name, saved.error());
+        } else if (*saved) {
+          if (const auto restored = live->second.state->restore_state(**saved))
+            running.saved_state = **saved;
           else
             spdlog::error("policy {}: its saved ctx.state cannot be restored: {}", info.name,
                           restored.error());
@@ -340,7 +352,14 @@ void Engine::evaluate(const std::string& file, bindings::LivePolicy& live, Runni
     pipeline_->submit(name, live.hash, out.proposals, out.evidence(), wall);
   }
   if (const auto state = live.state->save_state(); state && *state != running.saved_state) {
-    if (store_ && !dry_run()) store_->save_state(state_key(name), *state, wall);
+    if (store_ && !dry_run()) {
+      const auto saved = store_->save_state(state_key(name), *state, wall);
+      if (!saved) {
+        ++metrics_.store_write_failures;
+        spdlog::error("policy {}: cannot save its ctx.state: {}", name, saved.error());
+        return;  // tried again at its next run, as the state still differs
+      }
+    }
     running.saved_state = *state;
   } else if (!state) {
     spdlog::error("{} ({})", state.error(), file);
@@ -389,6 +408,7 @@ void Engine::tick() {
   }
   pipeline_->tick(wall);
   save(wall);
+  watch_store();
   ++metrics_.ticks;
   publish(wall);
   last_pass_.store(options_.cpu_clock->monotonic(), std::memory_order_relaxed);
@@ -398,14 +418,34 @@ void Engine::tick() {
 // its policies remember them: none of that is kept, or the first real run would start from
 // values that never reached the targets (a dry-run ending at 60 made enforce step 60 -> 65
 // while the file still held 100). The decisions themselves are recorded, as shadows.
+void Engine::watch_store() {
+  const std::uint64_t failures = pipeline_->store_failures();
+  const std::uint64_t fresh = failures - store_failures_seen_;
+  store_failures_seen_ = failures;
+  metrics_.store_write_failures += fresh;
+  if (fresh == 0) {
+    store_failing_ = false;
+    return;
+  }
+  if (!store_failing_)
+    spdlog::warn(
+        "engine.state_path refused {} write(s): {} (counted in "
+        "setpoint_store_write_failures_total; no effect is attempted while its intent cannot be "
+        "stored)",
+        fresh, pipeline_->last_store_failure());
+  store_failing_ = true;
+}
+
 void Engine::save(Nanos wall) {
   if (!store_ || dry_run()) return;
   std::string guard = guard_->save_state();
   if (guard == saved_guard_) return;
-  if (store_->save_state("guard", guard, wall))
+  if (const auto saved = store_->save_state("guard", guard, wall); saved) {
     saved_guard_ = std::move(guard);
-  else
-    spdlog::error("cannot save the guard state: {}", store_->error());
+  } else {
+    ++metrics_.store_write_failures;
+    spdlog::error("cannot save the guard state: {}", saved.error());
+  }
 }
 
 std::future<Reply> Engine::post(std::function<Reply(Engine&)> work) {
@@ -421,8 +461,9 @@ void Engine::when_finished(std::int64_t decision, std::function<void(const std::
     finish_waiters_[decision].push_back(std::move(done));
     return;
   }
-  const auto stored = store_ ? store_->decision(decision) : std::nullopt;
-  done(stored ? stored->json : std::string());
+  if (!store_) return done({});
+  const auto stored = store_->decision(decision);
+  done(stored && *stored ? (*stored)->json : std::string());
 }
 
 void Engine::run_posted() {
@@ -483,7 +524,10 @@ Result<void> Engine::reload_config(Config next) {
   config_.telemetry = telemetry;
   share_limit_overrides();
   build_effects();
-  if (store_) pipeline_->restore();
+  if (store_) {
+    if (const auto restored = pipeline_->restore(); !restored)
+      spdlog::error("{}; they stay in the store and come back at the next start", restored.error());
+  }
   for (auto& [_, running] : running_) running.health = bindings::PolicyHealth(health_options());
   adopt(all_files(), clock().wall());
   publish(clock().wall());

@@ -107,6 +107,8 @@ class Engine {
   EffectPipeline& pipeline() { return *pipeline_; }
   InprocActuator& inproc() { return inproc_; }
   AuditStore* store() { return store_.get(); }
+  // A store write made outside the pipeline (an operator action's record) that failed.
+  void count_store_failure() { ++metrics_.store_write_failures; }
   bindings::PolicyFolder& folder() { return *folder_; }
   const std::map<std::string, RunningPolicy>& policies() const { return running_; }
   EngineMetrics& metrics() { return metrics_; }
@@ -126,6 +128,8 @@ class Engine {
   void evaluate(const std::string& file, bindings::LivePolicy& live, RunningPolicy& running,
                 Nanos wall);
   void save(Nanos wall);
+  // Counts the pipeline's refused store writes into /metrics; warns once per streak.
+  void watch_store();
   void publish(Nanos wall);
   void run_posted();
   bindings::PolicyInputs inputs(Nanos wall);
@@ -136,7 +140,9 @@ class Engine {
   bindings::Stdlib stdlib_;
   std::unique_ptr<AuditStore> store_;
   std::unique_ptr<DecisionLogFile> decision_log_;
-  bool decision_log_failing_ = false;  // warned about; until a write works again
+  bool decision_log_failing_ = false;      // warned about; until a write works again
+  std::uint64_t store_failures_seen_ = 0;  // the pipeline's count at the last look
+  bool store_failing_ = false;             // warned about; until a pass with none
   std::unique_ptr<Guard> guard_;
   std::unique_ptr<ActuatorPool> pool_;
   std::unique_ptr<EffectPipeline> pipeline_;

@@ -94,6 +94,10 @@ std::string EngineMetrics::render(const IngestCounts& ingest) const {
                 "Decision records the decision log (engine.decision_log) could not take.");
   metric_sample(out, "setpoint_decision_log_write_failures_total", "",
                 static_cast<double>(decision_log_failures));
+  metric_family(out, "setpoint_store_write_failures_total", "counter",
+                "Writes the state store (engine.state_path) refused: decisions, results, state.");
+  metric_sample(out, "setpoint_store_write_failures_total", "",
+                static_cast<double>(store_write_failures));
   metric_family(out, "setpoint_engine_ticks_total", "counter", "Passes of the engine loop.");
   metric_sample(out, "setpoint_engine_ticks_total", "", static_cast<double>(ticks));
 

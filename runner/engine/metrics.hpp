@@ -41,6 +41,7 @@ struct EngineMetrics {
   std::uint64_t series = 0;
   std::uint64_t cardinality_rejections = 0;
   std::uint64_t decision_log_failures = 0;  // lines engine.decision_log could not take
+  std::uint64_t store_write_failures = 0;   // writes engine.state_path refused
 
   // The engine's part, then the ingest counts.
   std::string render(const IngestCounts& ingest) const;

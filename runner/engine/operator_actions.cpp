@@ -144,7 +144,11 @@ json record_of(const Decision& d) { return parse_own_json(decision_json(d)); }
 
 // Why a proposal is not waiting any more, from what the store kept of it.
 Refusal not_pending(Engine& e, std::int64_t id) {
-  const auto stored = e.store() != nullptr ? e.store()->proposal(id) : std::nullopt;
+  if (e.store() == nullptr)
+    return {404, "no proposal " + std::to_string(id) + " (see setpoint proposals)"};
+  const auto read = e.store()->proposal(id);
+  if (!read) return {500, "cannot read proposal " + std::to_string(id) + ": " + read.error()};
+  const auto& stored = *read;
   if (!stored) return {404, "no proposal " + std::to_string(id) + " (see setpoint proposals)"};
   const std::string at = format_rfc3339(stored->decided_at);
   const std::string p = "proposal " + std::to_string(id);
@@ -181,7 +185,9 @@ std::pair<double, std::string> rollback_target(Engine& e, const std::string& par
     q.target = parameter;
     q.newest_first = true;
     q.limit = 1000;
-    for (const auto& d : store.decisions(q)) {
+    const auto found = store.decisions(q);
+    if (!found) throw Refusal{500, "cannot read " + parameter + "'s decisions: " + found.error()};
+    for (const auto& d : *found) {
       const auto outcome = parse_outcome(d.outcome);
       if (!outcome || !took_effect(*outcome)) continue;
       const json record = parse_own_json(d.json);
@@ -203,8 +209,10 @@ std::pair<double, std::string> rollback_target(Engine& e, const std::string& par
     throw Refusal{400,
                   "\"version\" must be a decision id, like 42 or #42 (the # in decision lines and "
                   "setpoint params)"};
-  const auto stored = store.decision(*id);
   const std::string which = "decision " + std::to_string(*id);
+  const auto read = store.decision(*id);
+  if (!read) throw Refusal{500, "cannot read " + which + ": " + read.error()};
+  const auto& stored = *read;
   if (!stored || stored->target != parameter)
     throw Refusal{404, which + " did not set " + parameter};
   const json record = parse_own_json(stored->json);

@@ -15,6 +15,7 @@
 
 #include "setpoint/audit/audit_store.hpp"
 #include "setpoint/base/timestamp.hpp"
+#include "support/must.hpp"
 #include "support/run_binary.hpp"
 #include "support/temp_dir.hpp"
 
@@ -134,7 +135,7 @@ std::string raw_request(int port, const std::string& request) {
 
 std::vector<StoredDecision> stored_decisions(const std::string& db) {
   auto store = AuditStore::open(db).value();
-  return store->decisions({});
+  return must(store->decisions({}));
 }
 
 }  // namespace
@@ -267,7 +268,7 @@ TEST_CASE(
   daemon.signal(SIGTERM);
   REQUIRE(daemon.wait_exit() == 0);
   auto store = AuditStore::open(s.dir.file("state/setpoint.db")).value();
-  const auto actions = store->operator_actions();
+  const auto actions = must(store->operator_actions());
   REQUIRE(actions.size() == 3);  // the malformed body never reached the engine
   CHECK(actions[0].who == "operator:otto");
   CHECK(actions[0].action == "POST /v1/pause");

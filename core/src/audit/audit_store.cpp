@@ -42,12 +42,21 @@ constexpr std::array<const char*, 4> kMigrations = {
     "CREATE INDEX decisions_target ON decisions(target, id);",
 };
 
-// A prepared statement that finalizes itself.
+// A prepared statement that finalizes itself, and says why when it cannot be prepared or run
+// (a locked or full database, a corrupt file).
 class Statement {
  public:
-  Statement(sqlite3* db, const char* sql) { sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
+  Statement(sqlite3* db, const char* sql) : db_(db) {
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK) {
+      sqlite3_finalize(stmt_);
+      stmt_ = nullptr;
+    }
+  }
   ~Statement() { sqlite3_finalize(stmt_); }
-  explicit operator bool() const { return stmt_ != nullptr; }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  // Binding a statement that failed to prepare is harmless (SQLITE_MISUSE); run() says why.
   Statement& bind(int i, std::int64_t v) {
     sqlite3_bind_int64(stmt_, i, v);
     return *this;
@@ -56,7 +65,19 @@ class Statement {
     sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     return *this;
   }
-  int step() { return sqlite3_step(stmt_); }
+  // A statement that returns no rows.
+  Result<void> run() {
+    if (stmt_ == nullptr || sqlite3_step(stmt_) != SQLITE_DONE) return failure();
+    return {};
+  }
+  // True on a row, false past the last one.
+  Result<bool> next() {
+    if (stmt_ == nullptr) return failure();
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return failure();
+  }
   std::int64_t integer(int i) const { return sqlite3_column_int64(stmt_, i); }
   std::string text(int i) const {
     const auto* p = sqlite3_column_text(stmt_, i);
@@ -64,13 +85,40 @@ class Statement {
                            static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i)))
              : std::string();
   }
+  Error failure() const { return Error{sqlite3_errmsg(db_)}; }
 
  private:
+  sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
 };
 
-StoredDecision row_of(const Statement& s) {
+// Every row the statement yields, each made by `read`.
+template <typename Row, typename Read>
+Result<std::vector<Row>> all_rows(Statement& s, Read read) {
+  std::vector<Row> out;
+  for (;;) {
+    const auto more = s.next();
+    if (!more) return Error{more.error()};
+    if (!*more) return out;
+    out.push_back(read(s));
+  }
+}
+
+// The first row, or none.
+template <typename Row, typename Read>
+Result<std::optional<Row>> first_row(Statement& s, Read read) {
+  const auto more = s.next();
+  if (!more) return Error{more.error()};
+  if (!*more) return std::optional<Row>();
+  return std::optional<Row>(read(s));
+}
+
+StoredDecision decision_row(const Statement& s) {
   return {s.integer(0), s.integer(1), s.text(2), s.text(3), s.text(4), s.text(5), s.text(6)};
+}
+
+StoredProposal proposal_row(const Statement& s) {
+  return {s.integer(0), s.text(1), s.integer(2), s.text(3), s.text(4), s.integer(5)};
 }
 
 }  // namespace
@@ -87,76 +135,78 @@ Result<std::unique_ptr<AuditStore>> AuditStore::open(const std::string& path) {
   std::unique_ptr<AuditStore> store(new AuditStore(db));
   sqlite3_busy_timeout(db, 5000);
   // WAL: readers never block the writer; synchronous=FULL: a committed intent survives power loss.
-  if (!store->exec("PRAGMA journal_mode=WAL;") || !store->exec("PRAGMA synchronous=FULL;")) {
-    return Error{path + ": " + store->error_};
+  for (const char* pragma : {"PRAGMA journal_mode=WAL;", "PRAGMA synchronous=FULL;"}) {
+    if (auto done = store->exec(pragma); !done) return Error{path + ": " + done.error()};
   }
-  if (auto error = store->migrate(); !error.empty()) return Error{path + ": " + error};
+  if (auto migrated = store->migrate(); !migrated) return Error{path + ": " + migrated.error()};
   return store;
 }
 
 AuditStore::~AuditStore() { sqlite3_close(db_); }
 
-bool AuditStore::exec(const char* sql) {
+Result<void> AuditStore::exec(const char* sql) {
   char* message = nullptr;
   if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
-    error_ = message ? message : sqlite3_errmsg(db_);
+    Error error{message ? message : sqlite3_errmsg(db_)};
     sqlite3_free(message);
-    return false;
+    return error;
   }
-  return true;
+  return {};
 }
 
 int AuditStore::schema_version() const {
   Statement s(db_, "PRAGMA user_version;");
-  return s && s.step() == SQLITE_ROW ? static_cast<int>(s.integer(0)) : -1;
+  const auto row = s.next();
+  return row && *row ? static_cast<int>(s.integer(0)) : -1;
 }
 
-std::string AuditStore::migrate() {
+Result<void> AuditStore::migrate() {
   const int current = schema_version();
+  if (current < 0)
+    return Error{std::string("cannot read the schema version: ") + sqlite3_errmsg(db_)};
   if (current > static_cast<int>(kMigrations.size())) {
-    return "the database has schema version " + std::to_string(current) +
-           ", newer than this build knows (" + std::to_string(kMigrations.size()) + ")";
+    return Error{"the database has schema version " + std::to_string(current) +
+                 ", newer than this build knows (" + std::to_string(kMigrations.size()) + ")"};
   }
   for (int v = current; v < static_cast<int>(kMigrations.size()); ++v) {
     const std::string sql = std::string("BEGIN;") + kMigrations[v] +
                             "PRAGMA user_version=" + std::to_string(v + 1) + ";COMMIT;";
-    if (!exec(sql.c_str())) {
-      exec("ROLLBACK;");
-      return "migration to schema version " + std::to_string(v + 1) + " failed: " + error_;
+    if (auto done = exec(sql.c_str()); !done) {
+      (void)exec("ROLLBACK;");
+      return Error{"migration to schema version " + std::to_string(v + 1) +
+                   " failed: " + done.error()};
     }
   }
   return {};
 }
 
-std::int64_t AuditStore::record_intent(Decision& d) {
+Result<std::int64_t> AuditStore::record_intent(Decision& d) {
   d.outcome = DecisionOutcome::kIntent;
   return record(d);
 }
 
-std::int64_t AuditStore::record(Decision& d) {
+Result<std::int64_t> AuditStore::record(Decision& d) {
   // The row and its JSON in one transaction: another connection (the control plane's reads)
   // and a crash both see the decision whole or not at all.
-  if (!exec("BEGIN IMMEDIATE;")) return 0;
-  const std::int64_t id = insert_decision(d);
-  if (id == 0 || !exec("COMMIT;")) {
-    const std::string why = error_;
-    exec("ROLLBACK;");
-    error_ = why;
+  if (auto begun = exec("BEGIN IMMEDIATE;"); !begun) {
     d.id = 0;
-    return 0;
+    return Error{begun.error()};
+  }
+  auto id = insert_decision(d);
+  Result<void> committed = id ? exec("COMMIT;") : Result<void>(Error{id.error()});
+  if (!committed) {
+    (void)exec("ROLLBACK;");
+    d.id = 0;
+    return Error{committed.error()};
   }
   return id;
 }
 
-std::int64_t AuditStore::insert_decision(Decision& d) {
+Result<std::int64_t> AuditStore::insert_decision(Decision& d) {
   Statement insert(db_,
                    "INSERT INTO decisions (at, policy, policy_version, kind, target, verdict, "
-                   "verdict_reason, mode, "
-                   "outcome, result_at, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '')");
-  if (!insert) {
-    error_ = sqlite3_errmsg(db_);
-    return 0;
-  }
+                   "verdict_reason, mode, outcome, result_at, record) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '')");
   insert.bind(1, d.at)
       .bind(2, d.policy)
       .bind(3, d.policy_version)
@@ -167,42 +217,31 @@ std::int64_t AuditStore::insert_decision(Decision& d) {
       .bind(8, std::string(mode_name(d.mode)))
       .bind(9, outcome_text(d))
       .bind(10, d.result_at);
-  if (insert.step() != SQLITE_DONE) {
-    error_ = sqlite3_errmsg(db_);
-    return 0;
-  }
+  if (auto inserted = insert.run(); !inserted) return Error{inserted.error()};
   d.id = sqlite3_last_insert_rowid(db_);
   // The record names its own id, so it is written once the row exists.
   Statement update(db_, "UPDATE decisions SET record = ? WHERE id = ?");
   update.bind(1, decision_json(d)).bind(2, d.id);
-  if (update.step() != SQLITE_DONE) {
-    error_ = sqlite3_errmsg(db_);
-    return 0;
-  }
+  if (auto updated = update.run(); !updated) return Error{updated.error()};
   return d.id;
 }
 
-bool AuditStore::record_result(Decision& d) {
+Result<void> AuditStore::record_result(Decision& d) {
   Statement s(db_, "UPDATE decisions SET outcome = ?, result_at = ?, record = ? WHERE id = ?");
   s.bind(1, outcome_text(d)).bind(2, d.result_at).bind(3, decision_json(d)).bind(4, d.id);
-  if (s.step() != SQLITE_DONE || sqlite3_changes(db_) != 1) {
-    error_ =
-        sqlite3_changes(db_) == 0 ? "no decision " + std::to_string(d.id) : sqlite3_errmsg(db_);
-    return false;
-  }
-  return true;
+  if (auto updated = s.run(); !updated) return updated;
+  if (sqlite3_changes(db_) != 1) return Error{"no decision " + std::to_string(d.id)};
+  return {};
 }
 
-std::vector<StoredDecision> AuditStore::unfinished() const {
+Result<std::vector<StoredDecision>> AuditStore::unfinished() const {
   Statement s(db_,
               "SELECT id, at, policy, target, verdict, outcome, record FROM decisions WHERE "
               "outcome = '' ORDER BY id");
-  std::vector<StoredDecision> out;
-  while (s.step() == SQLITE_ROW) out.push_back(row_of(s));
-  return out;
+  return all_rows<StoredDecision>(s, decision_row);
 }
 
-std::vector<StoredDecision> AuditStore::decisions(const DecisionQuery& q) const {
+Result<std::vector<StoredDecision>> AuditStore::decisions(const DecisionQuery& q) const {
   Statement s(
       db_, q.newest_first
                ? "SELECT id, at, policy, target, verdict, outcome, record FROM decisions "
@@ -221,50 +260,47 @@ std::vector<StoredDecision> AuditStore::decisions(const DecisionQuery& q) const 
       .bind(8, q.outcome)
       .bind(9, q.outcome)
       .bind(10, static_cast<std::int64_t>(q.limit));
-  std::vector<StoredDecision> out;
-  while (s.step() == SQLITE_ROW) out.push_back(row_of(s));
-  return out;
+  return all_rows<StoredDecision>(s, decision_row);
 }
 
-std::optional<StoredDecision> AuditStore::decision(std::int64_t id) const {
+Result<std::optional<StoredDecision>> AuditStore::decision(std::int64_t id) const {
   Statement s(
       db_, "SELECT id, at, policy, target, verdict, outcome, record FROM decisions WHERE id = ?");
   s.bind(1, id);
-  if (s.step() != SQLITE_ROW) return std::nullopt;
-  return row_of(s);
+  return first_row<StoredDecision>(s, decision_row);
 }
 
-bool AuditStore::save_state(const std::string& key, const std::string& json, Nanos at) {
+Result<void> AuditStore::save_state(const std::string& key, const std::string& json, Nanos at) {
   Statement s(
       db_,
       "INSERT INTO state (key, json, updated_at) VALUES (?, ?, ?) "
       "ON CONFLICT(key) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at");
   s.bind(1, key).bind(2, json).bind(3, at);
-  if (s.step() != SQLITE_DONE) {
-    error_ = sqlite3_errmsg(db_);
-    return false;
-  }
-  return true;
+  return s.run();
 }
 
-std::optional<std::string> AuditStore::load_state(const std::string& key) const {
+Result<std::optional<std::string>> AuditStore::load_state(const std::string& key) const {
   Statement s(db_, "SELECT json FROM state WHERE key = ?");
   s.bind(1, key);
-  if (s.step() != SQLITE_ROW) return std::nullopt;
-  return s.text(0);
+  return first_row<std::string>(s, [](const Statement& row) { return row.text(0); });
 }
 
-bool AuditStore::record_drift(Nanos at, const std::string& target, const std::string& detail) {
+Result<void> AuditStore::record_drift(Nanos at, const std::string& target,
+                                      const std::string& detail) {
   Statement s(db_, "INSERT INTO drift_events (at, target, detail) VALUES (?, ?, ?)");
   s.bind(1, at).bind(2, target).bind(3, detail);
-  if (s.step() != SQLITE_DONE) {
-    error_ = sqlite3_errmsg(db_);
-    return false;
-  }
-  return true;
+  return s.run();
 }
 
-bool AuditStore::record_operator_action(const OperatorAction& a) {
+Result<std::size_t> AuditStore::drift_count() const {
+  Statement s(db_, "SELECT COUNT(*) FROM drift_events");
+  const auto row = first_row<std::size_t>(
+      s, [](const Statement& r) { return static_cast<std::size_t>(r.integer(0)); });
+  if (!row) return Error{row.error()};
+  return row->value_or(0);
+}
+
+Result<void> AuditStore::record_operator_action(const OperatorAction& a) {
   Statement s(
       db_, "INSERT INTO operator_actions (at, who, action, detail, status) VALUES (?, ?, ?, ?, ?)");
   s.bind(1, a.at)
@@ -272,90 +308,63 @@ bool AuditStore::record_operator_action(const OperatorAction& a) {
       .bind(3, a.action)
       .bind(4, a.detail)
       .bind(5, static_cast<std::int64_t>(a.status));
-  if (s.step() != SQLITE_DONE) {
-    error_ = sqlite3_errmsg(db_);
-    return false;
-  }
-  return true;
+  return s.run();
 }
 
-std::vector<OperatorAction> AuditStore::operator_actions() const {
-  std::vector<OperatorAction> out;
+Result<std::vector<OperatorAction>> AuditStore::operator_actions() const {
   Statement s(db_, "SELECT at, who, action, detail, status FROM operator_actions ORDER BY id");
-  while (s.step() == SQLITE_ROW)
-    out.push_back({s.integer(0), s.text(1), s.text(2), s.text(3), static_cast<int>(s.integer(4))});
-  return out;
+  return all_rows<OperatorAction>(s, [](const Statement& r) {
+    return OperatorAction{r.integer(0), r.text(1), r.text(2), r.text(3),
+                          static_cast<int>(r.integer(4))};
+  });
 }
 
-std::size_t AuditStore::drift_count() const {
-  Statement s(db_, "SELECT COUNT(*) FROM drift_events");
-  return s.step() == SQLITE_ROW ? static_cast<std::size_t>(s.integer(0)) : 0;
-}
-
-}  // namespace setpoint
-
-namespace setpoint {
-
-bool AuditStore::save_parameter(const StoredParameter& p) {
+Result<void> AuditStore::save_parameter(const StoredParameter& p) {
   Statement s(
       db_,
       "INSERT INTO parameters (name, value, source, version, updated_at) VALUES (?, ?, ?, ?, ?) "
       "ON CONFLICT(name) DO UPDATE SET value = excluded.value, source = excluded.source, "
       "version = excluded.version, updated_at = excluded.updated_at");
   s.bind(1, p.name).bind(2, p.value).bind(3, p.source).bind(4, p.version).bind(5, p.updated_at);
-  if (s.step() != SQLITE_DONE) {
-    error_ = sqlite3_errmsg(db_);
-    return false;
-  }
-  return true;
+  return s.run();
 }
 
-std::vector<StoredParameter> AuditStore::parameters() const {
+Result<std::vector<StoredParameter>> AuditStore::parameters() const {
   Statement s(db_, "SELECT name, value, source, version, updated_at FROM parameters ORDER BY name");
-  std::vector<StoredParameter> out;
-  while (s.step() == SQLITE_ROW)
-    out.push_back({s.text(0), s.text(1), s.text(2), s.text(3), s.integer(4)});
-  return out;
+  return all_rows<StoredParameter>(s, [](const Statement& r) {
+    return StoredParameter{r.text(0), r.text(1), r.text(2), r.text(3), r.integer(4)};
+  });
 }
 
-bool AuditStore::save_proposal(const StoredProposal& p) {
+Result<void> AuditStore::save_proposal(const StoredProposal& p) {
   Statement s(db_,
-              "INSERT INTO proposals (id, status, expires, record, decided_by, decided_at) VALUES "
-              "(?, ?, ?, ?, ?, ?) "
+              "INSERT INTO proposals (id, status, expires, record, decided_by, decided_at) "
+              "VALUES (?, ?, ?, ?, ?, ?) "
               "ON CONFLICT(id) DO UPDATE SET status = excluded.status, record = excluded.record, "
-              "decided_by = excluded.decided_by, "
-              "decided_at = excluded.decided_at");
+              "decided_by = excluded.decided_by, decided_at = excluded.decided_at");
   s.bind(1, p.id)
       .bind(2, p.status)
       .bind(3, p.expires)
       .bind(4, p.record)
       .bind(5, p.decided_by)
       .bind(6, p.decided_at);
-  if (s.step() != SQLITE_DONE) {
-    error_ = sqlite3_errmsg(db_);
-    return false;
-  }
-  return true;
+  return s.run();
 }
 
-std::optional<StoredProposal> AuditStore::proposal(std::int64_t id) const {
+Result<std::optional<StoredProposal>> AuditStore::proposal(std::int64_t id) const {
   Statement s(
       db_,
       "SELECT id, status, expires, record, decided_by, decided_at FROM proposals WHERE id = ?");
   s.bind(1, id);
-  if (s.step() != SQLITE_ROW) return std::nullopt;
-  return StoredProposal{s.integer(0), s.text(1), s.integer(2), s.text(3), s.text(4), s.integer(5)};
+  return first_row<StoredProposal>(s, proposal_row);
 }
 
-std::vector<StoredProposal> AuditStore::proposals(const std::string& status) const {
+Result<std::vector<StoredProposal>> AuditStore::proposals(const std::string& status) const {
   Statement s(db_,
               "SELECT id, status, expires, record, decided_by, decided_at FROM proposals "
               "WHERE ? = '' OR status = ? ORDER BY id");
   s.bind(1, status).bind(2, status);
-  std::vector<StoredProposal> out;
-  while (s.step() == SQLITE_ROW)
-    out.push_back({s.integer(0), s.text(1), s.integer(2), s.text(3), s.text(4), s.integer(5)});
-  return out;
+  return all_rows<StoredProposal>(s, proposal_row);
 }
 
 }  // namespace setpoint

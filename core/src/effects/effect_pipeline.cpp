@@ -38,20 +38,49 @@ Mode EffectPipeline::mode_for(const std::string& policy, const std::string& targ
   return mode;
 }
 
-void EffectPipeline::record(Decision& d) {
-  if (store_ != nullptr) {
-    store_->record(d);
-  } else {
+Result<void> EffectPipeline::store(Decision& d) {
+  if (store_ == nullptr) {
     d.id = next_local_id_++;
+    return {};
   }
+  const auto id = store_->record(d);
+  if (id) return {};
+  count(Error{id.error()});
+  return Error{id.error()};
+}
+
+bool EffectPipeline::store_intent(Decision& d) {
+  d.outcome = DecisionOutcome::kIntent;
+  const auto stored = store(d);
+  if (stored) return true;
+  d.outcome = DecisionOutcome::kFailed;
+  d.detail =
+      "not done: its intent could not be stored, so nothing was touched (" + stored.error() + ")";
+  d.result_at = d.at;
+  publish(d, true);
+  return false;
+}
+
+void EffectPipeline::publish(const Decision& d, bool first) {
   if (log_) log_(decision_json(d));
-  if (observer_) observer_(d, true);
+  if (observer_) observer_(d, first);
+}
+
+void EffectPipeline::record(Decision& d) {
+  if (const auto stored = store(d); !stored)
+    d.detail += (d.detail.empty() ? "" : "; ") + std::string("not stored: ") + stored.error();
+  publish(d, true);
 }
 
 void EffectPipeline::finish(Decision& d) {
-  if (store_ != nullptr) store_->record_result(d);
-  if (log_) log_(decision_json(d));
-  if (observer_) observer_(d, false);
+  if (store_ != nullptr) count(store_->record_result(d));
+  publish(d, false);
+}
+
+void EffectPipeline::count(const Result<void>& written) {
+  if (written) return;
+  ++store_failures_;
+  last_store_failure_ = written.error();
 }
 
 std::string EffectPipeline::key_for(const Proposal& p) const {
@@ -137,13 +166,8 @@ void EffectPipeline::enact(Decision& d, Nanos now) {
     return;
   }
   // The intent is on disk (and in the log) before the world is touched.
-  d.outcome = DecisionOutcome::kIntent;
-  if (store_ != nullptr)
-    store_->record_intent(d);
-  else
-    d.id = next_local_id_++;
-  if (log_) log_(decision_json(d));
-  if (observer_) observer_(d, true);
+  if (!store_intent(d)) return;
+  publish(d, true);
   Actuation actuation{d.proposal.target,
                       key_for(d.proposal),
                       actuated_value(d),
@@ -194,7 +218,7 @@ void EffectPipeline::complete(Decision& d, const ActuationResult& result, Nanos 
       break;
     case ActuationResult::Status::kDrift: {
       d.outcome = DecisionOutcome::kDrift;
-      if (store_ != nullptr) store_->record_drift(now, d.proposal.target, result.detail);
+      if (store_ != nullptr) count(store_->record_drift(now, d.proposal.target, result.detail));
       // A human changed it: take their value and keep policies off it for a while.
       double pinned = previous;
       if (const auto it = actuators_.find(d.proposal.target); it != actuators_.end()) {
@@ -237,18 +261,26 @@ void EffectPipeline::propose(Decision& d, Nanos now) {
   }
   d.outcome = DecisionOutcome::kPending;
   d.detail = "waiting for approval";
-  record(d);
+  // A proposal the store does not hold could never be found again to approve.
+  if (const auto stored = store(d); !stored) {
+    d.outcome = DecisionOutcome::kFailed;
+    d.detail = "not proposed: it could not be stored (" + stored.error() + ")";
+    publish(d, true);
+    return;
+  }
+  publish(d, true);
   pending_[d.id] = {d.id, d, now + options_.proposal_ttl};
   if (store_ != nullptr)
-    store_->save_proposal({d.id, "pending", now + options_.proposal_ttl, decision_json(d), "", 0});
+    count(store_->save_proposal(
+        {d.id, "pending", now + options_.proposal_ttl, decision_json(d), "", 0}));
   if (waiting == pending_.end()) return;
   Decision old = waiting->second.decision;
   old.outcome = DecisionOutcome::kSuperseded;
   old.detail = "superseded by proposal " + std::to_string(d.id);
   old.result_at = now;
   if (store_ != nullptr)
-    store_->save_proposal(
-        {old.id, "superseded", waiting->second.expires, decision_json(old), "", now});
+    count(store_->save_proposal(
+        {old.id, "superseded", waiting->second.expires, decision_json(old), "", now}));
   finish(old);
   pending_.erase(waiting);
 }
@@ -259,7 +291,7 @@ std::optional<Decision> EffectPipeline::approve(std::int64_t id, const std::stri
   if (it == pending_.end()) return std::nullopt;
   Decision d = it->second.decision;
   if (store_ != nullptr)
-    store_->save_proposal({id, "approved", it->second.expires, decision_json(d), who, now});
+    count(store_->save_proposal({id, "approved", it->second.expires, decision_json(d), who, now}));
   pending_.erase(it);
   d.outcome = DecisionOutcome::kApproved;
   d.approved_by = who;
@@ -287,7 +319,7 @@ bool EffectPipeline::reject(std::int64_t id, const std::string& who, Nanos now) 
   if (it == pending_.end()) return false;
   Decision d = it->second.decision;
   if (store_ != nullptr)
-    store_->save_proposal({id, "rejected", it->second.expires, decision_json(d), who, now});
+    count(store_->save_proposal({id, "rejected", it->second.expires, decision_json(d), who, now}));
   pending_.erase(it);
   d.outcome = DecisionOutcome::kRejected;
   d.detail = "rejected by " + who;
@@ -316,7 +348,8 @@ void EffectPipeline::tick(Nanos now) {
     }
     Decision d = it->second.decision;
     if (store_ != nullptr)
-      store_->save_proposal({d.id, "expired", it->second.expires, decision_json(d), "", now});
+      count(
+          store_->save_proposal({d.id, "expired", it->second.expires, decision_json(d), "", now}));
     d.outcome = DecisionOutcome::kExpired;
     d.detail = "no approval within the TTL";
     d.result_at = now;
@@ -396,10 +429,7 @@ std::optional<Decision> EffectPipeline::roll_back(const std::string& parameter, 
     record(d);
     return d;
   }
-  if (store_ != nullptr)
-    store_->record_intent(d);
-  else
-    d.id = next_local_id_++;
+  if (!store_intent(d)) return d;
   if (observer_) observer_(d, true);
   Actuation actuation{parameter, key_for(d.proposal), actuated_value(d), {}, d.policy, why, now};
   if (pool_ !=

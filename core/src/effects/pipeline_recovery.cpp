@@ -54,7 +54,7 @@ void EffectPipeline::remember_parameter(const Decision& d, double value, Nanos n
   shown.verdict.value = value;
   std::string text;
   append_json(text, actuated_value(shown));
-  store_->save_parameter({d.proposal.target, text, d.policy, std::to_string(d.id), now});
+  count(store_->save_parameter({d.proposal.target, text, d.policy, std::to_string(d.id), now}));
 }
 
 void EffectPipeline::persist(Nanos now) {
@@ -73,15 +73,21 @@ void EffectPipeline::persist(Nanos now) {
   // fsync) the same document dozens of times a second.
   std::string document = dump(nlohmann::json{{"checks", checks}, {"undos", undos}});
   if (document == persisted_) return;
-  if (store_->save_state("pipeline", document, now)) persisted_ = std::move(document);
+  const auto saved = store_->save_state("pipeline", document, now);
+  count(saved);
+  if (saved) persisted_ = std::move(document);
 }
 
-void EffectPipeline::restore() {
-  if (store_ == nullptr) return;
-  for (const auto& p : store_->parameters()) {
+Result<void> EffectPipeline::restore() {
+  if (store_ == nullptr) return {};
+  const auto parameters = store_->parameters();
+  if (!parameters) return Error{"cannot read the parameters as applied: " + parameters.error()};
+  for (const auto& p : *parameters) {
     if (const auto id = parse_integer(p.version)) last_applied_[p.name] = *id;
   }
-  for (const auto& p : store_->proposals("pending")) {
+  const auto proposals = store_->proposals("pending");
+  if (!proposals) return Error{"cannot read the pending proposals: " + proposals.error()};
+  for (const auto& p : *proposals) {
     const auto record = parse_own_json(p.record);
     if (!record.is_object()) continue;
     Decision d = decision_from(record);
@@ -90,9 +96,10 @@ void EffectPipeline::restore() {
     pending_[p.id] = {p.id, d, p.expires};
   }
   const auto saved = store_->load_state("pipeline");
-  if (!saved) return;
-  const auto doc = parse_own_json(*saved);
-  if (!doc.is_object()) return;
+  if (!saved) return Error{"cannot read the verifications and undos: " + saved.error()};
+  if (!*saved) return {};
+  const auto doc = parse_own_json(**saved);
+  if (!doc.is_object()) return {};
   for (const auto& c : doc.value("checks", nlohmann::json::array())) {
     checks_.push_back({decision_from(c["record"]), c.value("before", 0.0), c.value("previous", 0.0),
                        c.value("due", Nanos{0})});
@@ -100,6 +107,7 @@ void EffectPipeline::restore() {
   for (const auto& u : doc.value("undos", nlohmann::json::array())) {
     undos_.push_back({decision_from(u["record"]), u.value("due", Nanos{0})});
   }
+  return {};
 }
 
 void EffectPipeline::undo(const Undo& u, Nanos now) {
@@ -121,10 +129,7 @@ void EffectPipeline::undo(const Undo& u, Nanos now) {
     record(d);
     return;
   }
-  if (store_ != nullptr)
-    store_->record_intent(d);
-  else
-    d.id = next_local_id_++;
+  if (!store_intent(d)) return;
   const ActuationResult result =
       it->second->apply({spec->undo_action, spec->undo_action, 0.0, d.proposal.args, d.policy,
                          d.proposal.reason, now});
@@ -134,10 +139,12 @@ void EffectPipeline::undo(const Undo& u, Nanos now) {
   finish(d);
 }
 
-std::size_t EffectPipeline::reconcile(Nanos now) {
-  if (store_ == nullptr) return 0;
+Result<std::size_t> EffectPipeline::reconcile(Nanos now) {
+  if (store_ == nullptr) return std::size_t{0};
+  const auto unfinished = store_->unfinished();
+  if (!unfinished) return Error{"cannot read the unfinished intents: " + unfinished.error()};
   std::size_t settled = 0;
-  for (const auto& row : store_->unfinished()) {
+  for (const auto& row : *unfinished) {
     const auto record = parse_own_json(row.json);
     if (!record.is_object()) continue;
     Decision d = decision_from(record);

@@ -5,6 +5,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "support/broken_store.hpp"
+#include "support/must.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace setpoint;
@@ -43,16 +45,16 @@ TEST_CASE("audit store: schema, WAL, intent then result") {
   auto store = open_store(dir.file("setpoint.db"));
   CHECK(store->schema_version() == 4);
   Decision d = decision("aimd", 120, VerdictKind::kAllow, 5 * kSec);
-  const auto id = store->record_intent(d);
+  const auto id = must(store->record_intent(d));
   REQUIRE(id > 0);
-  REQUIRE(store->unfinished().size() == 1);
-  CHECK(store->unfinished()[0].id == id);
+  REQUIRE(must(store->unfinished()).size() == 1);
+  CHECK(must(store->unfinished())[0].id == id);
   d.outcome = DecisionOutcome::kApplied;
   d.detail = "version 3f2a";
   d.result_at = 6 * kSec;
   REQUIRE(store->record_result(d));
-  CHECK(store->unfinished().empty());
-  const auto rows = store->decisions({});
+  CHECK(must(store->unfinished()).empty());
+  const auto rows = must(store->decisions({}));
   REQUIRE(rows.size() == 1);
   const auto record = nlohmann::json::parse(rows[0].json);
   CHECK(record["id"] == id);
@@ -69,8 +71,9 @@ TEST_CASE("audit store: schema, WAL, intent then result") {
   CHECK(std::filesystem::exists(dir.file("setpoint.db-wal")));
   Decision missing = d;
   missing.id = 999;
-  CHECK_FALSE(store->record_result(missing));
-  CHECK(store->error() == "no decision 999");
+  const auto missed = store->record_result(missing);
+  CHECK_FALSE(missed);
+  CHECK(missed.error() == "no decision 999");
 }
 
 TEST_CASE("audit store: queries by time, policy and verdict") {
@@ -80,9 +83,9 @@ TEST_CASE("audit store: queries by time, policy and verdict") {
     Decision d = decision(i % 2 ? "aimd" : "shed", 100 + i,
                           i % 3 ? VerdictKind::kAllow : VerdictKind::kBlock, i * kSec);
     d.outcome = DecisionOutcome::kApplied;
-    REQUIRE(store->record(d) > 0);
+    REQUIRE(must(store->record(d)) > 0);
   }
-  CHECK(store->decisions({}).size() == 10);
+  CHECK(must(store->decisions({})).size() == 10);
   const auto query = [](Nanos since, std::string policy, std::string verdict) {
     DecisionQuery q;
     q.since = since;
@@ -90,21 +93,21 @@ TEST_CASE("audit store: queries by time, policy and verdict") {
     q.verdict = std::move(verdict);
     return q;
   };
-  CHECK(store->decisions(query(5 * kSec, "", "")).size() == 5);
-  CHECK(store->decisions(query(0, "aimd", "")).size() == 5);
-  CHECK(store->decisions(query(0, "", "block")).size() == 4);  // i = 0, 3, 6, 9
-  CHECK(store->decisions(query(0, "aimd", "block")).size() == 2);
+  CHECK(must(store->decisions(query(5 * kSec, "", ""))).size() == 5);
+  CHECK(must(store->decisions(query(0, "aimd", ""))).size() == 5);
+  CHECK(must(store->decisions(query(0, "", "block"))).size() == 4);  // i = 0, 3, 6, 9
+  CHECK(must(store->decisions(query(0, "aimd", "block"))).size() == 2);
   // Newest first, the limit keeping the newest: like every log.
   DecisionQuery newest = query(0, "", "");
   newest.newest_first = true;
   newest.limit = 3;
-  const auto last = store->decisions(newest);
+  const auto last = must(store->decisions(newest));
   REQUIRE(last.size() == 3);
   CHECK(last[0].id > last[1].id);
-  CHECK(last[0].id == store->decisions({}).back().id);
+  CHECK(last[0].id == must(store->decisions({})).back().id);
   DecisionQuery three;
   three.limit = 3;
-  CHECK(store->decisions(three).size() == 3);
+  CHECK(must(store->decisions(three)).size() == 3);
 }
 
 TEST_CASE("audit store: everything survives reopening; migrations run once") {
@@ -112,16 +115,16 @@ TEST_CASE("audit store: everything survives reopening; migrations run once") {
   {
     auto store = open_store(dir.file("setpoint.db"));
     Decision d = decision("aimd", 120, VerdictKind::kAllow, kSec);
-    store->record_intent(d);  // and then the process dies
+    must(store->record_intent(d));  // and then the process dies
     REQUIRE(store->save_state("guard", R"({"x":1})", kSec));
     REQUIRE(store->record_drift(kSec, "app.yaml", "changed by hand"));
   }
   auto store = open_store(dir.file("setpoint.db"));
   CHECK(store->schema_version() == 4);
-  CHECK(store->unfinished().size() == 1);
-  CHECK(store->load_state("guard") == R"({"x":1})");
-  CHECK(!store->load_state("nothing"));
-  CHECK(store->drift_count() == 1);
+  CHECK(must(store->unfinished()).size() == 1);
+  CHECK(must(store->load_state("guard")) == R"({"x":1})");
+  CHECK(!must(store->load_state("nothing")));
+  CHECK(must(store->drift_count()) == 1);
 }
 
 TEST_CASE("audit store: a database from a newer build, or an unusable path, is an error") {
@@ -153,8 +156,8 @@ TEST_CASE("audit store: a saved state reads back as it was written, across a reo
     REQUIRE(store->save_state("guard", saved, 12 * kSec));
   }
   auto store = open_store(dir.file("setpoint.db"));
-  CHECK(*store->load_state("guard") == saved);
-  CHECK_FALSE(store->load_state("policy:none"));
+  CHECK(*must(store->load_state("guard")) == saved);
+  CHECK_FALSE(must(store->load_state("policy:none")));
 }
 
 TEST_CASE("audit store: operator actions are kept with the token's name, in order") {
@@ -167,11 +170,54 @@ TEST_CASE("audit store: operator actions are kept with the token's name, in orde
         {2 * kSec, "bob", "POST /v1/override", R"({"parameter":"x"})", 400}));
   }
   auto store = open_store(dir.file("setpoint.db"));
-  const auto actions = store->operator_actions();
+  const auto actions = must(store->operator_actions());
   REQUIRE(actions.size() == 2);
   CHECK(actions[0].who == "alice");
   CHECK(actions[0].action == "POST /v1/pause");
   CHECK(actions[0].detail == R"({"scope":"global"})");
   CHECK(actions[1].at == 2 * kSec);
   CHECK(actions[1].status == 400);
+}
+
+TEST_CASE("audit store: every write and every read that fails says why, and keeps nothing") {
+  TempDir dir;
+  auto store = open_store(dir.file("setpoint.db"));
+  setpoint::testing::drop_tables(dir.file("setpoint.db"));
+  Decision d = decision("aimd", 110, VerdictKind::kAllow, kSec);
+  d.id = 7;
+  CHECK(store->record_intent(d).error() == "no such table: decisions");
+  CHECK(d.id == 0);  // not a decision the store holds
+  CHECK(store->record(d).error() == "no such table: decisions");
+  d.id = 7;
+  CHECK(store->record_result(d).error() == "no such table: decisions");
+  CHECK(store->unfinished().error() == "no such table: decisions");
+  CHECK(store->decisions({}).error() == "no such table: decisions");
+  CHECK(store->decision(7).error() == "no such table: decisions");
+  CHECK(store->save_state("guard", "{}", kSec).error() == "no such table: state");
+  CHECK(store->load_state("guard").error() == "no such table: state");
+  CHECK(store->save_parameter({"checkout.limit", "110", "aimd", "7", kSec}).error() ==
+        "no such table: parameters");
+  CHECK(store->parameters().error() == "no such table: parameters");
+  CHECK(store->save_proposal({7, "pending", kSec, "{}", "", 0}).error() ==
+        "no such table: proposals");
+  CHECK(store->proposals().error() == "no such table: proposals");
+  CHECK(store->proposal(7).error() == "no such table: proposals");
+  CHECK(store->record_drift(kSec, "app.yaml", "by hand").error() == "no such table: drift_events");
+  CHECK(store->drift_count().error() == "no such table: drift_events");
+  CHECK(store->record_operator_action({kSec, "ops", "POST /v1/pause", "{}", 200}).error() ==
+        "no such table: operator_actions");
+  CHECK(store->operator_actions().error() == "no such table: operator_actions");
+}
+
+TEST_CASE("audit store: a decision that cannot be recorded leaves no transaction open") {
+  TempDir dir;
+  auto store = open_store(dir.file("setpoint.db"));
+  setpoint::testing::drop_tables(dir.file("setpoint.db"), {"decisions"});
+  Decision d = decision("aimd", 110, VerdictKind::kAllow, kSec);
+  REQUIRE_FALSE(store->record(d));
+  // Committed, not held in a transaction the failed record left open: another connection
+  // (the control plane's reader, the next start) sees it.
+  REQUIRE(store->save_state("guard", R"({"x":2})", kSec));
+  auto other = open_store(dir.file("setpoint.db"));
+  CHECK(must(other->load_state("guard")) == R"({"x":2})");
 }

@@ -11,6 +11,8 @@
 
 #include "pipeline_world.hpp"
 #include "setpoint/audit/decision_log_file.hpp"
+#include "support/broken_store.hpp"
+#include "support/must.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace setpoint;
@@ -44,7 +46,7 @@ TEST_CASE("advise: recorded and listed, nothing moves") {
   CHECK(outcome_text(d) == "advised");
   CHECK(w.actuator.calls.empty());
   CHECK(w.value() == 100);
-  CHECK(w.store->decisions({}).size() == 1);
+  CHECK(must(w.store->decisions({})).size() == 1);
 }
 
 TEST_CASE("enforce: intent, actuator, result; the guard advances only on success") {
@@ -59,13 +61,13 @@ TEST_CASE("enforce: intent, actuator, result; the guard advances only on success
   CHECK(w.actuator.calls[0].who == "aimd");
   CHECK(w.actuator.calls[0].why == "p99 high");
   CHECK(w.value() == 105);
-  CHECK(w.store->unfinished().empty());
+  CHECK(must(w.store->unfinished()).empty());
   w.actuator.answer = ActuationResult::Status::kFailed;
   d = w.propose(110, kSec);
   CHECK(outcome_text(d) == "failed");
   CHECK(d.detail == "it broke");
   CHECK(w.value() == 105);  // not a change
-  const auto rows = w.store->decisions({});
+  const auto rows = must(w.store->decisions({}));
   REQUIRE(rows.size() == 2);
   CHECK(rows[1].outcome == "failed");
 }
@@ -169,7 +171,7 @@ TEST_CASE(
   CHECK(outcome_text(other) == "pending");
   REQUIRE(w.pipeline.pending().size() == 1);
   CHECK(w.pipeline.pending().begin()->first == other.id);
-  const auto stored = w.store->proposal(first.id);
+  const auto stored = must(w.store->proposal(first.id));
   REQUIRE(stored);
   CHECK(stored->status == "superseded");
   CHECK(nlohmann::json::parse(stored->record)["detail"] ==
@@ -189,7 +191,7 @@ TEST_CASE("drift: the hand-made value is taken and pinned for a while") {
   w.actuator.answer = ActuationResult::Status::kDrift;
   CHECK(outcome_text(w.propose(105, 0)) == "drift");
   CHECK(w.value() == 42);
-  CHECK(w.store->drift_count() == 1);
+  CHECK(must(w.store->drift_count()) == 1);
   w.actuator.answer = ActuationResult::Status::kApplied;
   const Decision pinned = w.propose(50, 60 * kSec);
   CHECK(pinned.verdict.reason == Reason::kOverridden);
@@ -434,4 +436,54 @@ TEST_CASE(
   CHECK(updated_at() == 1 * kSec);
   for (int i = 2; i <= 50; ++i) w.pipeline.tick(i * kSec);
   CHECK(updated_at() == 1 * kSec);  // nothing changed: nothing written
+}
+
+TEST_CASE(
+    "a store that refuses the intent: nothing is touched, the decision says why, the failure "
+    "is counted") {
+  World w;
+  w.pipeline.set_policy_mode("aimd", Mode::kEnforce);
+  w.pipeline.set_target_mode("checkout.limit", Mode::kEnforce);
+  setpoint::testing::drop_tables(w.dir.file("audit.db"), {"decisions"});
+  const Decision d = w.propose(110, kSec);
+  CHECK(outcome_text(d) == "failed");
+  CHECK(d.id == 0);
+  CHECK(d.detail ==
+        "not done: its intent could not be stored, so nothing was touched (no such table: "
+        "decisions)");
+  CHECK(w.actuator.calls.empty());
+  CHECK(w.value() == 100);     // the guard did not advance
+  REQUIRE(w.log.size() == 1);  // published all the same, once, as failed
+  CHECK(w.log[0]["outcome"] == "failed");
+  CHECK(w.pipeline.store_failures() == 1);
+  CHECK(w.pipeline.last_store_failure() == "no such table: decisions");
+  // A rollback, an operator's or a verification's, is an effect too: no intent, no touch.
+  const auto back = w.pipeline.roll_back("checkout.limit", 90, "ops", "override", "by hand", kSec);
+  REQUIRE(back);
+  CHECK(outcome_text(*back) == "failed");
+  CHECK(w.actuator.calls.empty());
+  CHECK(w.pipeline.store_failures() == 2);
+}
+
+TEST_CASE("a store that refuses a proposal: it is not left waiting where no one can find it") {
+  World w;
+  w.pipeline.set_policy_mode("aimd", Mode::kPropose);
+  w.pipeline.set_target_mode("checkout.limit", Mode::kEnforce);
+  setpoint::testing::drop_tables(w.dir.file("audit.db"), {"decisions"});
+  const Decision d = w.propose(110, kSec);
+  CHECK(outcome_text(d) == "failed");
+  CHECK(d.detail == "not proposed: it could not be stored (no such table: decisions)");
+  CHECK(w.pipeline.pending().empty());
+  CHECK(w.pipeline.store_failures() == 1);
+}
+
+TEST_CASE("a store that refuses a record with no effect: published with why, and counted") {
+  World w;  // observe
+  setpoint::testing::drop_tables(w.dir.file("audit.db"), {"decisions"});
+  const Decision d = w.propose(110, kSec);
+  CHECK(outcome_text(d) == "shadow");
+  CHECK(d.detail.ends_with("; not stored: no such table: decisions"));
+  REQUIRE(w.log.size() == 1);
+  CHECK(w.pipeline.store_failures() == 1);
+  CHECK(w.value() == 110);  // the shadow trajectory still moves: observe touches nothing
 }

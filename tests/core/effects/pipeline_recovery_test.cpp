@@ -5,6 +5,7 @@
 
 #include "pipeline_world.hpp"
 #include "setpoint/effects/effect_pipeline.hpp"
+#include "support/must.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace setpoint;
@@ -26,7 +27,7 @@ TEST_CASE("restart: an intent without a result is settled by reading the target 
       d.proposal = Proposal::set("aimd", "checkout.limit", value);
       d.verdict = guard.vet(d.proposal, d.at);
       d.mode = Mode::kEnforce;
-      store->record_intent(d);
+      must(store->record_intent(d));
       if (value == 105.0) landed_id = d.id;
     }
   }
@@ -38,9 +39,9 @@ TEST_CASE("restart: an intent without a result is settled by reading the target 
   EffectPipeline pipeline(guard, {}, store.get());
   pipeline.bind("checkout.limit", actuator);
   actuator.held = 105.0;  // the file says the first change landed
-  CHECK(pipeline.reconcile(20 * kSec) == 2);
-  CHECK(store->unfinished().empty());
-  const auto rows = store->decisions({});
+  CHECK(must(pipeline.reconcile(20 * kSec)) == 2);
+  CHECK(must(store->unfinished()).empty());
+  const auto rows = must(store->decisions({}));
   REQUIRE(rows.size() == 2);
   CHECK(rows[0].id == landed_id);
   CHECK(rows[0].outcome == "applied");
@@ -89,8 +90,8 @@ TEST_CASE(
                       .submit("aimd", "v1", {Proposal::set("aimd", "checkout.limit", 115.0)}, "{}",
                               10 * kSec)[0]
                       .id;
-    store->save_state("guard", guard.save_state(), 10 * kSec);
-    const auto params = store->parameters();
+    REQUIRE(store->save_state("guard", guard.save_state(), 10 * kSec));
+    const auto params = must(store->parameters());
     REQUIRE(params.size() == 1);
     CHECK(params[0].name == "checkout.limit");
     CHECK(params[0].value == "110");
@@ -98,11 +99,11 @@ TEST_CASE(
   }
   auto store = AuditStore::open(db).value();
   Guard guard({spec}, actions, {});
-  REQUIRE(guard.load_state(*store->load_state("guard")));
+  REQUIRE(guard.load_state(*must(store->load_state("guard"))));
   FakeActuator limit, rules;
   EffectPipeline pipeline(guard, {}, store.get());
   wire(pipeline, limit, rules);
-  pipeline.restore();
+  REQUIRE(pipeline.restore());
   REQUIRE(pipeline.pending().count(proposal_id) == 1);
   p99 = 200;  // worse: the restored verification rolls the change back
   pipeline.tick(60 * kSec);
@@ -116,6 +117,6 @@ TEST_CASE(
   REQUIRE(approved);
   CHECK(outcome_text(*approved) == "applied");
   CHECK(approved->verdict.value == 110);  // one step from the rolled-back 100
-  CHECK(store->proposals("pending").empty());
-  CHECK(store->proposals("approved").size() == 1);
+  CHECK(must(store->proposals("pending")).empty());
+  CHECK(must(store->proposals("approved")).size() == 1);
 }

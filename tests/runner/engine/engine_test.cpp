@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <thread>
 
+#include "support/broken_store.hpp"
+#include "support/must.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace setpoint;
@@ -256,5 +258,35 @@ TEST_CASE(
   CHECK(engine.metrics_text().find("setpoint_decision_log_write_failures_total 3\n") !=
         std::string::npos);
   auto store = AuditStore::open(dir.file("s.db")).value();
-  CHECK(store->decisions({}).size() == 3);
+  CHECK(must(store->decisions({})).size() == 3);
+}
+
+TEST_CASE("engine: writes the store refuses are counted in /metrics, from every pipeline") {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() / "policies");
+  write_file(dir.file("policies/p.lua"),
+             "return { name = 'p', every = '1s', params = { 'x' }, evaluate = function(ctx)\n"
+             "  ctx:set('x', ctx:param('x') + 1) end }");
+  const std::string yaml = "engine: { tick: 1s, state_path: " + dir.file("s.db") +
+                           " }\npolicies: { dir: " + dir.file("policies") +
+                           " }\nparameters:\n"
+                           "  x: { type: int, initial: 10, min: 0, max: 100, policies: [p] }\n";
+  auto config = parse_config(yaml, "test.yaml");
+  REQUIRE(config.ok());
+  ManualClock clock{kStart};
+  SystemClock cpu;
+  Engine engine(config.value(), on_manual_clock(clock, cpu, true));
+  REQUIRE(engine.start());
+  setpoint::testing::drop_tables(dir.file("s.db"), {"decisions"});
+  for (int i = 0; i < 2; ++i) {
+    clock.advance(kSec);
+    engine.tick();
+  }
+  // A reload makes a new pipeline: what the old one counted is kept.
+  REQUIRE(engine.reload_config(parse_config(yaml, "test.yaml").value()));
+  clock.advance(kSec);
+  engine.tick();
+  engine.stop();
+  CHECK(engine.metrics().store_write_failures == 3);  // one advised decision a second
+  CHECK(engine.metrics_text().find("setpoint_store_write_failures_total 3\n") != std::string::npos);
 }

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "engine/engine.hpp"
+#include "support/must.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace setpoint;
@@ -169,13 +170,13 @@ TEST_CASE(
         400);  // was a 500 (vector::_M_range_check) and an empty outcome in the audit
   // Nothing was recorded for any of them.
   DecisionQuery all;
-  CHECK(o.engine->store()->decisions(all).empty());
+  CHECK(must(o.engine->store()->decisions(all)).empty());
 
   const auto [status, answer] = over("gold", "app.tier");
   REQUIRE(status == 200);
   CHECK(answer["value"] == "gold");
   // An override is applied, not rolled back (the decision line once said "enforce: rolled back").
-  CHECK(o.engine->store()->decision(answer["decision"]["id"].get<std::int64_t>())->outcome ==
+  CHECK(must(o.engine->store()->decision(answer["decision"]["id"].get<std::int64_t>()))->outcome ==
         "applied");
   CHECK(*o.engine->guard().value("app.tier") == 2);
   CHECK(over(80).first == 200);
@@ -193,7 +194,7 @@ TEST_CASE("operator: an override whose change fails pins nothing and leaves the 
   const auto [status, answer] =
       o.act(override_parameter, {{"parameter", "app.broken"}, {"value", 7}, {"for", "1h"}});
   CHECK(status == 200);
-  CHECK(o.engine->store()->decision(answer["decision"]["id"].get<std::int64_t>())->outcome ==
+  CHECK(must(o.engine->store()->decision(answer["decision"]["id"].get<std::int64_t>()))->outcome ==
         "failed");
   CHECK_FALSE(o.engine->guard().override_of("app.broken"));
   CHECK(*o.engine->guard().value("app.broken") == 5);
@@ -213,7 +214,7 @@ TEST_CASE(
   REQUIRE(o.engine->pipeline().pending().size() == 1);
   const std::int64_t second = o.engine->pipeline().pending().begin()->first;
   CHECK(second != first);
-  const auto stored = o.engine->store()->proposal(first);
+  const auto stored = must(o.engine->store()->proposal(first));
   REQUIRE(stored);
   CHECK(stored->status == "superseded");
   const auto superseded = o.act(approve_proposal, {}, {std::to_string(first)});
@@ -225,7 +226,7 @@ TEST_CASE(
   // Vetted again and applied (the control plane answers once the actuator has: "applied").
   const auto [status, answer] = o.act(approve_proposal, {}, {std::to_string(second)});
   REQUIRE(status == 200);
-  CHECK(o.engine->store()->decision(answer["decision"]["id"].get<std::int64_t>())->outcome ==
+  CHECK(must(o.engine->store()->decision(answer["decision"]["id"].get<std::int64_t>()))->outcome ==
         "applied");
   CHECK(o.value() == 70);
   const auto again = o.act(approve_proposal, {}, {std::to_string(second)});
@@ -262,7 +263,7 @@ TEST_CASE(
   REQUIRE(o.value() == 100);
   DecisionQuery q;
   q.target = "app.limit";
-  const auto applied = o.engine->store()->decisions(q);
+  const auto applied = must(o.engine->store()->decisions(q));
   REQUIRE(applied.size() == 1);
   const std::string id = std::to_string(applied[0].id);
   // A blocked decision never applied its value.
@@ -271,13 +272,13 @@ TEST_CASE(
   REQUIRE(o.act(pause_changes, {{"scope", "parameter"}, {"name", "app.limit"}}).first == 200);
   o.want(300);
   o.step();
-  const auto latest = o.engine->store()->decisions([] {
+  const auto latest = must(o.engine->store()->decisions([] {
     DecisionQuery newest;
     newest.target = "app.limit";
     newest.newest_first = true;
     newest.limit = 1;
     return newest;
-  }());
+  }()));
   REQUIRE(latest.size() == 1);
   REQUIRE(latest[0].outcome == "blocked");
   const std::string blocked = std::to_string(latest[0].id);
@@ -300,7 +301,7 @@ TEST_CASE(
       roll_back_parameter, {{"version", "#" + id}, {"replace_override", true}}, {"app.limit"});
   REQUIRE(status == 200);
   CHECK(answer["value"] == 100);
-  CHECK(o.engine->store()->decision(answer["decision"]["id"].get<std::int64_t>())->outcome ==
+  CHECK(must(o.engine->store()->decision(answer["decision"]["id"].get<std::int64_t>()))->outcome ==
         "rolled back");
   CHECK(o.value() == 100);
   // Held for engine.rollback_hold (30 min): the policy's 300 waits behind it.

@@ -7,7 +7,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <variant>
 #include <vector>
 
 #include "setpoint/audit/decision.hpp"
@@ -63,6 +62,9 @@ struct OperatorAction {
   int status = 0;      // the HTTP status answered
 };
 
+// Every call answers a Result: a failed write or read says why (SQLite's message), and the
+// caller decides what that failure means (the pipeline does not touch the world without its
+// intent on disk; a read route answers 500). Nothing is kept between calls.
 class AuditStore {
  public:
   static Result<std::unique_ptr<AuditStore>> open(const std::string& path);
@@ -70,43 +72,40 @@ class AuditStore {
   AuditStore(const AuditStore&) = delete;
   AuditStore& operator=(const AuditStore&) = delete;
 
-  int schema_version() const;
-  // A decision whose effect is about to happen (outcome empty): its id, or 0 on failure.
-  std::int64_t record_intent(Decision& decision);
-  // The effect's result. False on failure (see error()).
-  bool record_result(Decision& decision);
+  int schema_version() const;  // -1 when it cannot be read
+  // A decision whose effect is about to happen (outcome kIntent): its id, also set on it.
+  Result<std::int64_t> record_intent(Decision& decision);
+  // The effect's result, over the intent of the same id.
+  Result<void> record_result(Decision& decision);
   // A decision with no effect to wait for (observe, advise, blocked…), recorded whole.
-  std::int64_t record(Decision& decision);
+  Result<std::int64_t> record(Decision& decision);
   // Intents without a result: effects a crash may or may not have completed.
-  std::vector<StoredDecision> unfinished() const;
-  std::vector<StoredDecision> decisions(const DecisionQuery& query) const;
-  std::optional<StoredDecision> decision(std::int64_t id) const;
+  Result<std::vector<StoredDecision>> unfinished() const;
+  Result<std::vector<StoredDecision>> decisions(const DecisionQuery& query) const;
+  Result<std::optional<StoredDecision>> decision(std::int64_t id) const;
 
-  bool save_state(const std::string& key, const std::string& json, Nanos at);
-  std::optional<std::string> load_state(const std::string& key) const;
+  Result<void> save_state(const std::string& key, const std::string& json, Nanos at);
+  Result<std::optional<std::string>> load_state(const std::string& key) const;
 
-  bool save_parameter(const StoredParameter& parameter);
-  std::vector<StoredParameter> parameters() const;
-  bool save_proposal(const StoredProposal& proposal);
-  std::vector<StoredProposal> proposals(const std::string& status = {}) const;
-  std::optional<StoredProposal> proposal(std::int64_t id) const;
+  Result<void> save_parameter(const StoredParameter& parameter);
+  Result<std::vector<StoredParameter>> parameters() const;
+  Result<void> save_proposal(const StoredProposal& proposal);
+  Result<std::vector<StoredProposal>> proposals(const std::string& status = {}) const;
+  Result<std::optional<StoredProposal>> proposal(std::int64_t id) const;
 
-  bool record_drift(Nanos at, const std::string& target, const std::string& detail);
-  std::size_t drift_count() const;
+  Result<void> record_drift(Nanos at, const std::string& target, const std::string& detail);
+  Result<std::size_t> drift_count() const;
 
-  bool record_operator_action(const OperatorAction& action);
-  std::vector<OperatorAction> operator_actions() const;
-
-  const std::string& error() const { return error_; }
+  Result<void> record_operator_action(const OperatorAction& action);
+  Result<std::vector<OperatorAction>> operator_actions() const;
 
  private:
   explicit AuditStore(sqlite3* db) : db_(db) {}
-  bool exec(const char* sql);
-  std::int64_t insert_decision(Decision& decision);
-  std::string migrate();
+  Result<void> exec(const char* sql);
+  Result<std::int64_t> insert_decision(Decision& decision);
+  Result<void> migrate();
 
   sqlite3* db_;
-  mutable std::string error_;
 };
 
 }  // namespace setpoint

@@ -103,11 +103,17 @@ class EffectPipeline {
   // At start-up: each intent a crash left without a result is settled by reading its target
   // back — applied if the target holds the intended value (the guard then counts the change),
   // not applied if it does not, unknown if it cannot be read (counted as applied, so no
-  // cooldown or cap is skipped). Nothing is ever re-applied. Returns how many were settled.
-  std::size_t reconcile(Nanos now);
+  // cooldown or cap is skipped). Nothing is ever re-applied. Returns how many were settled;
+  // an error when the store cannot say which intents are open.
+  Result<std::size_t> reconcile(Nanos now);
   // At start-up, after reconcile(): brings back pending proposals, verifications not yet
-  // run and undos not yet due, as the store kept them.
-  void restore();
+  // run and undos not yet due, as the store kept them; an error when it cannot read them.
+  Result<void> restore();
+
+  // Writes the store refused (a full disk, a locked or broken database), and the last reason.
+  // An effect whose intent cannot be stored is not attempted: it is published as failed.
+  std::uint64_t store_failures() const { return store_failures_; }
+  const std::string& last_store_failure() const { return last_store_failure_; }
 
  private:
   struct Undo {
@@ -120,8 +126,15 @@ class EffectPipeline {
     double previous_value;
     Nanos due;
   };
-  void record(Decision& d);
+  // Gives the decision its id: stored, or a local one without a store.
+  Result<void> store(Decision& d);
+  // Stores the intent before the world is touched; false (and the decision published as
+  // failed) when the store refuses it.
+  bool store_intent(Decision& d);
+  void publish(const Decision& d, bool first);
+  void record(Decision& d);  // stored (or said why not) and published
   void finish(Decision& d);
+  void count(const Result<void>& written);
   void propose(Decision& d, Nanos now);
   void enact(Decision& d, Nanos now);
   void complete(Decision& d, const ActuationResult& result, Nanos now, bool timed_out);
@@ -154,6 +167,8 @@ class EffectPipeline {
   std::set<std::int64_t> rollbacks_;  // the in-flight ids that are rollbacks
   std::int64_t next_local_id_ = 1;    // ids when there is no store
   std::string persisted_;             // what persist() last wrote
+  std::uint64_t store_failures_ = 0;
+  std::string last_store_failure_;
 };
 
 }  // namespace setpoint

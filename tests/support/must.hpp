@@ -1,0 +1,13 @@
+#pragma once
+// The value of a Result the test expects to succeed; the test fails with the error otherwise.
+#include <catch2/catch.hpp>
+#include <utility>
+
+#include "setpoint/base/result.hpp"
+
+template <typename T>
+T must(setpoint::Result<T> result) {
+  INFO(result.error());
+  REQUIRE(result.ok());
+  return std::move(result).value();
+}

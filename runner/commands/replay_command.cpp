@@ -157,9 +157,8 @@ int run_replay(const ReplayArgs& args) {
   }
   const Redactor redactor = config.redactor();
   EventParser parser(config.telemetry.schema, config.telemetry.outcomes, redactor);
-  RejectedLineFile quarantine(
-      "", &redactor);  // rejections are counted, not added to the live quarantine
-  Ingest ingest(engine.aggregator(), parser, &quarantine, clock, TimeBase::kEvents);
+  // Rejections are counted, not added to the live quarantine.
+  Ingest ingest(engine.aggregator(), parser, nullptr, clock, TimeBase::kEvents);
   ReplaySink sink(engine, ingest, clock, from, to);
   const auto started = std::chrono::steady_clock::now();
   const std::string unread =

@@ -183,11 +183,13 @@ int run_daemon(const RunArgs& args) {
     std::cerr << "setpoint run: " << started.error() << "\n";
     return 1;
   }
-  TelemetryIntake intake(config.telemetry, engine.aggregator(), engine.ingest_totals(), clock);
-  if (!intake.error().empty()) {
-    std::cerr << "setpoint run: " << intake.error() << "\n";
+  auto opened =
+      TelemetryIntake::open(config.telemetry, engine.aggregator(), engine.ingest_totals(), clock);
+  if (!opened) {
+    std::cerr << "setpoint run: " << opened.error() << "\n";
     return 1;
   }
+  TelemetryIntake& intake = **opened;
   std::unique_ptr<ControlPlane> control;
   if (config.control_plane.enabled) {
     control =

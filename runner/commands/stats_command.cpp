@@ -100,17 +100,21 @@ int run_stats(const StatsArgs& args) {
   const Redactor redactor = config.redactor();
   Aggregator aggregator(config.aggregator_options());
   EventParser parser(config.telemetry.schema, config.telemetry.outcomes, redactor);
-  RejectedLineFile quarantine(args.rejected, &redactor);
-  if (!quarantine.ok()) {
-    std::cerr << "setpoint stats: " << quarantine.error() << "\n";
-    return 1;
+  std::unique_ptr<RejectedLineFile> quarantine;  // none without --rejected
+  if (!args.rejected.empty()) {
+    auto opened = RejectedLineFile::open(args.rejected, &redactor);
+    if (!opened) {
+      std::cerr << "setpoint stats: " << opened.error() << "\n";
+      return 1;
+    }
+    quarantine = std::move(opened).value();
   }
   SystemClock clock;
-  Ingest ingest(aggregator, parser, &quarantine, clock, TimeBase::kEvents);
+  Ingest ingest(aggregator, parser, quarantine.get(), clock, TimeBase::kEvents);
 
   const std::string unread =
       read_recorded(args.telemetry, config.telemetry.schema.max_line_bytes, ingest);
-  quarantine.flush();
+  if (quarantine) quarantine->flush();
   if (!unread.empty()) {
     std::cerr << "setpoint stats: " << unread << "\n";
     return 1;

@@ -81,8 +81,9 @@ Result<void> Engine::start() {
     }
   }
   if (options_.persistent && !config_.engine.decision_log.empty()) {  // a replay writes no live log
-    decision_log_ = std::make_unique<DecisionLogFile>(config_.engine.decision_log);
-    if (!decision_log_->ok()) return Error{"engine.decision_log: " + decision_log_->error()};
+    auto opened = DecisionLogFile::open(config_.engine.decision_log);
+    if (!opened) return Error{"engine.decision_log: " + opened.error()};
+    decision_log_ = std::move(opened).value();
   }
   build_effects();
   if (store_) {
@@ -144,14 +145,15 @@ bindings::HealthOptions Engine::health_options() const {
 // A line the decision log could not take is counted in /metrics and said once at warn level
 // (again only after a write has worked), not once a decision.
 void Engine::write_decision_log(const std::string& line) {
-  if (decision_log_->write(line)) {
+  const auto written = decision_log_->write(line);
+  if (written) {
     decision_log_failing_ = false;
     return;
   }
   ++metrics_.decision_log_failures;
   if (!decision_log_failing_) {
     spdlog::warn("{}{} (lines lost are counted in setpoint_decision_log_write_failures_total)",
-                 decision_log_->error(),
+                 written.error(),
                  store_ ? "; decisions are still recorded in the state store" : "");
   }
   decision_log_failing_ = true;

@@ -23,9 +23,9 @@ IngestCounts since(const IngestCounts& before, IngestCounts now) {
 // A parser and an ingest, used by one thread at a time.
 struct TelemetryIntake::Worker {
   Worker(const TelemetryConfig& config, const Redactor& redactor, Aggregator& aggregator,
-         RejectedLineFile& quarantine, const Clock& clock)
+         RejectedLineFile* quarantine, const Clock& clock)
       : parser(config.schema, config.outcomes, redactor),
-        ingest(aggregator, parser, &quarantine, clock, TimeBase::kClock) {}
+        ingest(aggregator, parser, quarantine, clock, TimeBase::kClock) {}
   EventParser parser;
   Ingest ingest;
 };
@@ -36,15 +36,28 @@ namespace {
 constexpr std::size_t kMaxWorkers = 8;
 }  // namespace
 
+Result<std::unique_ptr<TelemetryIntake>> TelemetryIntake::open(const TelemetryConfig& config,
+                                                               Aggregator& aggregator,
+                                                               IngestTotals& totals,
+                                                               const Clock& clock) {
+  std::unique_ptr<TelemetryIntake> intake(new TelemetryIntake(config, aggregator, totals, clock));
+  if (!config.quarantine_path.empty()) {
+    // The redactor it is given is the intake's own, so it is opened once the intake exists.
+    auto quarantine = RejectedLineFile::open(config.quarantine_path, &intake->redactor_,
+                                             config.quarantine_max_bytes);
+    if (!quarantine) return Error{"telemetry.quarantine: " + quarantine.error()};
+    intake->quarantine_ = std::move(quarantine).value();
+  }
+  return intake;
+}
+
 TelemetryIntake::TelemetryIntake(const TelemetryConfig& config, Aggregator& aggregator,
                                  IngestTotals& totals, const Clock& clock)
     : config_(config),
       aggregator_(aggregator),
       totals_(totals),
       clock_(clock),
-      redactor_(config.redact, config.redaction_key),
-      quarantine_(config.quarantine_path, &redactor_, config.quarantine_max_bytes) {
-  if (!quarantine_.ok()) error_ = "telemetry.quarantine: " + quarantine_.error();
+      redactor_(config.redact, config.redaction_key) {
   for (const auto& f : config_.files) {
     FileSourceOptions options;
     options.path = f.path;
@@ -62,7 +75,7 @@ TelemetryIntake::Worker* TelemetryIntake::lend(Nanos wait) {
   std::unique_lock lock(workers_mutex_);
   if (idle_.empty() && workers_.size() < kMaxWorkers) {
     workers_.push_back(
-        std::make_unique<Worker>(config_, redactor_, aggregator_, quarantine_, clock_));
+        std::make_unique<Worker>(config_, redactor_, aggregator_, quarantine_.get(), clock_));
     return workers_.back().get();
   }
   if (!worker_free_.wait_for(lock, std::chrono::nanoseconds(wait), [&] { return !idle_.empty(); }))
@@ -82,7 +95,7 @@ void TelemetryIntake::give_back(Worker* worker) {
 
 void TelemetryIntake::start() {
   if (files_.empty() || thread_.joinable()) return;
-  follower_ = std::make_unique<Worker>(config_, redactor_, aggregator_, quarantine_, clock_);
+  follower_ = std::make_unique<Worker>(config_, redactor_, aggregator_, quarantine_.get(), clock_);
   thread_ = std::thread([this] { follow(); });
 }
 
@@ -93,7 +106,7 @@ void TelemetryIntake::stop() {
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
-  quarantine_.flush();
+  if (quarantine_) quarantine_->flush();
 }
 
 void TelemetryIntake::follow() {
@@ -107,7 +120,7 @@ void TelemetryIntake::follow() {
       file->poll(worker.ingest);
     }
     totals_.add(since(before, worker.ingest.counts()));
-    quarantine_.flush();  // what /metrics counts is on disk within a batch
+    if (quarantine_) quarantine_->flush();  // what /metrics counts is on disk within a batch
     {
       std::lock_guard status(status_mutex_);
       for (std::size_t i = 0; i < files_.size(); ++i) {
@@ -198,7 +211,7 @@ IngestCounts TelemetryIntake::Body::finish() {
   lines(true);
   const IngestCounts delta = since(before_, worker_->ingest.counts());
   intake_.totals_.add(delta);
-  intake_.quarantine_.flush();
+  if (intake_.quarantine_) intake_.quarantine_->flush();
   intake_.give_back(worker_);
   worker_ = nullptr;
   return delta;
@@ -207,14 +220,15 @@ IngestCounts TelemetryIntake::Body::finish() {
 std::string TelemetryIntake::metrics_text() const {
   const auto now = statuses();
   std::string out;
-  if (!config_.quarantine_path.empty()) {
+  if (quarantine_) {
     metric_family(out, "setpoint_quarantine_lines", "gauge",
                   "Rejected lines kept in the quarantine file and its rotated copy.");
-    metric_sample(out, "setpoint_quarantine_lines", "", static_cast<double>(quarantine_.written()));
+    metric_sample(out, "setpoint_quarantine_lines", "",
+                  static_cast<double>(quarantine_->written()));
     metric_family(out, "setpoint_quarantine_dropped_total", "counter",
                   "Rejected lines the quarantine's rotation (or a write error) dropped.");
     metric_sample(out, "setpoint_quarantine_dropped_total", "",
-                  static_cast<double>(quarantine_.dropped()));
+                  static_cast<double>(quarantine_->dropped()));
   }
   if (now.empty()) return out;
   struct Family {

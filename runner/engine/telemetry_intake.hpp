@@ -25,14 +25,14 @@ class TelemetryIntake {
   struct Worker;  // a parser and an ingest, lent to one body at a time
 
  public:
-  TelemetryIntake(const TelemetryConfig& config, Aggregator& aggregator, IngestTotals& totals,
-                  const Clock& clock);
+  // An error when the intake cannot run (the quarantine file cannot be opened).
+  static Result<std::unique_ptr<TelemetryIntake>> open(const TelemetryConfig& config,
+                                                       Aggregator& aggregator, IngestTotals& totals,
+                                                       const Clock& clock);
   ~TelemetryIntake();
   TelemetryIntake(const TelemetryIntake&) = delete;
   TelemetryIntake& operator=(const TelemetryIntake&) = delete;
 
-  // "" or why the intake cannot run (the quarantine file cannot be opened).
-  const std::string& error() const { return error_; }
   // Follows the files on a thread of its own until stop().
   void start();
   void stop();
@@ -68,6 +68,8 @@ class TelemetryIntake {
 
  private:
   friend class Body;
+  TelemetryIntake(const TelemetryConfig& config, Aggregator& aggregator, IngestTotals& totals,
+                  const Clock& clock);
   Worker* lend(Nanos wait);  // null if none is free within `wait`
   void give_back(Worker* worker);
   void follow();
@@ -77,8 +79,7 @@ class TelemetryIntake {
   IngestTotals& totals_;
   const Clock& clock_;
   Redactor redactor_;
-  RejectedLineFile quarantine_;
-  std::string error_;
+  std::unique_ptr<RejectedLineFile> quarantine_;  // none without telemetry.quarantine
 
   std::vector<std::unique_ptr<FileSource>> files_;
   std::unique_ptr<Worker> follower_;  // the files' own

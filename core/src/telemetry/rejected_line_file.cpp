@@ -19,8 +19,15 @@ constexpr std::size_t kPendingBytes = 64 * 1024;
 
 RejectedLineFile::RejectedLineFile(std::string path, const Redactor* redactor,
                                    std::size_t max_bytes)
-    : path_(std::move(path)), redactor_(redactor), max_bytes_(max_bytes) {
-  if (!path_.empty()) open();
+    : path_(std::move(path)), redactor_(redactor), max_bytes_(max_bytes) {}
+
+Result<std::unique_ptr<RejectedLineFile>> RejectedLineFile::open(std::string path,
+                                                                 const Redactor* redactor,
+                                                                 std::size_t max_bytes) {
+  std::unique_ptr<RejectedLineFile> file(
+      new RejectedLineFile(std::move(path), redactor, max_bytes));
+  if (auto opened = file->open_file(); !opened) return Error{opened.error()};
+  return file;
 }
 
 RejectedLineFile::~RejectedLineFile() {
@@ -28,31 +35,18 @@ RejectedLineFile::~RejectedLineFile() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-void RejectedLineFile::open() {
+Result<void> RejectedLineFile::open_file() {
   // Without blocking: a FIFO there would hold open() for ever.
   fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0644);
-  if (fd_ < 0) {
-    error_ = "cannot open quarantine file " + path_ + ": " + std::strerror(errno);
-    return;
-  }
+  if (fd_ < 0) return Error{"cannot open quarantine file " + path_ + ": " + std::strerror(errno)};
   struct stat st {};
   if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) {
-    error_ = "cannot open quarantine file " + path_ + ": not a regular file";
     ::close(fd_);
     fd_ = -1;
-    return;
+    return Error{"cannot open quarantine file " + path_ + ": not a regular file"};
   }
   size_ = static_cast<std::size_t>(st.st_size);
-}
-
-bool RejectedLineFile::ok() const {
-  std::lock_guard lock(mutex_);
-  return error_.empty();
-}
-
-std::string RejectedLineFile::error() const {
-  std::lock_guard lock(mutex_);
-  return error_;
+  return {};
 }
 
 std::uint64_t RejectedLineFile::written() const {
@@ -67,7 +61,6 @@ std::uint64_t RejectedLineFile::dropped() const {
 
 void RejectedLineFile::add(Nanos at, Rejection reason, std::string_view detail,
                            std::string_view source, std::string_view line) {
-  if (path_.empty()) return;
   const bool cut = line.size() > kMaxKeptBytes;
   std::string kept(line.substr(0, kMaxKeptBytes));
   if (redactor_ != nullptr && !redactor_->empty()) kept = redactor_->redact_text(kept);
@@ -91,17 +84,17 @@ void RejectedLineFile::flush() {
 }
 
 void RejectedLineFile::rotate() {
+  const std::string old = path_ + ".1";
+  // A rename that fails (the folder made read-only) leaves the file as it is: the batch goes
+  // past the cap rather than being lost, and the next one tries again.
+  if (std::rename(path_.c_str(), old.c_str()) != 0) return;
   ::close(fd_);
   fd_ = -1;
-  const std::string old = path_ + ".1";
-  if (std::rename(path_.c_str(), old.c_str()) != 0) {
-    error_ = "cannot rotate quarantine file " + path_ + ": " + std::strerror(errno);
-  }
   dropped_ += lines_rotated_;  // the file .1 held: gone now
   written_ -= lines_rotated_;
   lines_rotated_ = lines_here_;
   lines_here_ = 0;
-  open();
+  (void)open_file();  // when it cannot, write_out() drops the lines and counts them
 }
 
 void RejectedLineFile::write_out() {
@@ -114,9 +107,10 @@ void RejectedLineFile::write_out() {
     while (done < pending_.size()) {
       const ssize_t n = ::write(fd_, pending_.data() + done, pending_.size() - done);
       if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        error_ = "cannot write quarantine file " + path_ + ": " + std::strerror(errno);
+      if (n <= 0) {  // a full disk: these are lost, and counted
         dropped_ += pending_lines_;
+        // A torn last line would spoil the next record appended to it.
+        if (done > 0) (void)::ftruncate(fd_, static_cast<off_t>(size_));
         break;
       }
       done += static_cast<std::size_t>(n);

@@ -378,11 +378,10 @@ TEST_CASE("a named action with an automatic undo is undone when its time is up")
 
 TEST_CASE("each mode's record, byte for byte, in the decision log file") {
   TempDir dir;
-  DecisionLogFile file(dir.file("decisions.jsonl"));
-  REQUIRE(file.ok());
+  const auto file = must(DecisionLogFile::open(dir.file("decisions.jsonl")));
   Guard guard({limit_spec()}, {}, {});
   FakeActuator actuator;
-  EffectPipeline pipeline(guard, {}, nullptr, file.sink());
+  EffectPipeline pipeline(guard, {}, nullptr, file->sink());
   pipeline.bind("checkout.limit", actuator);
   const Nanos t = Nanos{1'795'168'800} * kSec;  // 2026-11-20T10:00:00Z
   const auto one = [&](double value) {

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "setpoint/base/timestamp.hpp"
+#include "support/must.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace setpoint;
@@ -20,7 +21,8 @@ struct Pipeline {
   Aggregator aggregator;
   Redactor redactor;
   EventParser parser;
-  RejectedLineFile quarantine{dir.file("quarantine.jsonl"), &redactor};
+  std::unique_ptr<RejectedLineFile> quarantine =
+      must(RejectedLineFile::open(dir.file("quarantine.jsonl"), &redactor));
   Ingest ingest;
   std::string buffer;
 
@@ -31,7 +33,7 @@ struct Pipeline {
       : aggregator(std::move(options)),
         redactor(redact ? Redactor({{"email", RedactAction::kDrop}}, "key") : Redactor()),
         parser(std::move(schema), OutcomeSet{}, redactor),
-        ingest(aggregator, parser, &quarantine, clock, base) {}
+        ingest(aggregator, parser, quarantine.get(), clock, base) {}
 
   bool feed(std::string_view line, std::uint64_t n = 1) {
     buffer.assign(line);
@@ -42,7 +44,7 @@ struct Pipeline {
     return ingest.counts().rejected[static_cast<std::size_t>(r)];
   }
   std::vector<nlohmann::json> quarantined() {
-    quarantine.flush();
+    quarantine->flush();
     std::vector<nlohmann::json> out;
     std::istringstream in(setpoint::testing::read_file(dir.file("quarantine.jsonl")));
     for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));

@@ -1,12 +1,15 @@
 #include "setpoint/telemetry/rejected_line_file.hpp"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
+#include <csignal>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "support/must.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace setpoint;
@@ -29,7 +32,8 @@ std::size_t lines_in(const std::string& path) {
 TEST_CASE("quarantine: a batch's lines are on disk once it is flushed, not at exit") {
   TempDir dir;
   const std::string path = dir.file("q.jsonl");
-  RejectedLineFile q(path, nullptr);
+  auto opened = must(RejectedLineFile::open(path, nullptr));
+  RejectedLineFile& q = *opened;
   for (int i = 0; i < 3; ++i) q.add(0, Rejection::kMalformedJson, "not JSON", "http:1", "{bad");
   q.flush();  // the end of the batch; the object stays open, as in a daemon that is killed -9
   CHECK(lines_in(path) == 3);
@@ -43,7 +47,8 @@ TEST_CASE("quarantine: a batch's lines are on disk once it is flushed, not at ex
 TEST_CASE("quarantine: rotated to .1 at its size cap, and what a rotation drops is counted") {
   TempDir dir;
   const std::string path = dir.file("q.jsonl");
-  RejectedLineFile q(path, nullptr, 8192);
+  auto opened = must(RejectedLineFile::open(path, nullptr, 8192));
+  RejectedLineFile& q = *opened;
   for (int batch = 0; batch < 100; ++batch) {
     for (int i = 0; i < 10; ++i)
       q.add(0, Rejection::kMalformedJson, "not JSON", "http:1", std::string(200, 'x'));
@@ -64,10 +69,32 @@ TEST_CASE("quarantine: a FIFO at its path is refused with a reason, not waited o
   TempDir dir;
   const std::string path = dir.file("q.fifo");
   REQUIRE(::mkfifo(path.c_str(), 0600) == 0);
-  RejectedLineFile q(path, nullptr);
-  CHECK_FALSE(q.ok());
+  const auto q = RejectedLineFile::open(path, nullptr);
+  CHECK_FALSE(q);
   CHECK(q.error().rfind("cannot open quarantine file " + path + ": ", 0) == 0);
-  q.add(0, Rejection::kMalformedJson, "not JSON", "http:1", "{bad");
-  q.flush();
-  CHECK(q.dropped() == 1);
+}
+
+TEST_CASE("quarantine: a batch the file cannot take is dropped and counted, the next is tried") {
+  TempDir dir;
+  const std::string path = dir.file("q.jsonl");
+  auto q = must(RejectedLineFile::open(path, nullptr));
+  // The file size limit fails the write part way (EFBIG), as a full disk would: the torn
+  // line is taken back, or the next record would be appended to it.
+  struct rlimit before {};
+  REQUIRE(::getrlimit(RLIMIT_FSIZE, &before) == 0);
+  const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit tiny = before;
+  tiny.rlim_cur = 16;
+  REQUIRE(::setrlimit(RLIMIT_FSIZE, &tiny) == 0);
+  for (int i = 0; i < 3; ++i) q->add(0, Rejection::kMalformedJson, "not JSON", "http:1", "{bad");
+  q->flush();
+  ::setrlimit(RLIMIT_FSIZE, &before);
+  std::signal(SIGXFSZ, old_handler);
+  CHECK(q->dropped() == 3);
+  CHECK(q->written() == 0);
+  CHECK(lines_in(path) == 0);
+  q->add(0, Rejection::kMalformedJson, "not JSON", "http:1", "{bad");
+  q->flush();
+  CHECK(q->written() == 1);
+  CHECK(lines_in(path) == 1);
 }

@@ -20,6 +20,7 @@
 #include "engine/telemetry_intake.hpp"
 #include "setpoint/base/utf8.hpp"
 #include "support/daemon.hpp"
+#include "support/must.hpp"
 #include "support/raw_http.hpp"
 #include "support/temp_dir.hpp"
 
@@ -409,9 +410,9 @@ TEST_CASE(
   options.persistent = false;
   runner::Engine engine(config, options);
   REQUIRE(engine.start());
-  runner::TelemetryIntake intake(config.telemetry, engine.aggregator(), engine.ingest_totals(),
-                                 clock);
-  runner::ControlPlane control(engine, intake, runner::Tokens::none(), config.control_plane);
+  const auto intake = must(runner::TelemetryIntake::open(config.telemetry, engine.aggregator(),
+                                                         engine.ingest_totals(), clock));
+  runner::ControlPlane control(engine, *intake, runner::Tokens::none(), config.control_plane);
   REQUIRE(control.start());
   control.set_ready(true);
   httplib::Client client("127.0.0.1", control.port());

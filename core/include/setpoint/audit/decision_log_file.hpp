@@ -3,9 +3,11 @@
 // stdout with "-"), flushed line by line so `tail -f | jq` and log shippers see each decision
 // as it is made.
 #include <cstdint>
-#include <cstdio>
 #include <functional>
+#include <memory>
 #include <string>
+
+#include "setpoint/base/result.hpp"
 
 namespace setpoint {
 
@@ -14,27 +16,31 @@ using DecisionLog = std::function<void(const std::string& line)>;
 
 class DecisionLogFile {
  public:
-  explicit DecisionLogFile(const std::string& path);
+  // Opens the file to append to ("-": stdout); an error when it cannot. The open never
+  // waits: a FIFO that no one reads is refused, not waited on. Writes block as a pipe's do,
+  // so each line reaches a log shipper whole.
+  static Result<std::unique_ptr<DecisionLogFile>> open(const std::string& path);
   ~DecisionLogFile();
   DecisionLogFile(const DecisionLogFile&) = delete;
   DecisionLogFile& operator=(const DecisionLogFile&) = delete;
 
-  bool ok() const { return error_.empty(); }
-  // Why the file could not be opened, or why the last write failed.
-  const std::string& error() const { return error_; }
-  // Appends the line; false when it did not reach the file (a full disk, a closed pipe).
-  bool write(const std::string& line);
+  // Appends the line and its newline with write(2), so nothing waits in a buffer to be
+  // spliced into a later line; why not when it did not reach the file (a full disk, a closed
+  // pipe). A line a full disk tore is taken back from a file of our own.
+  Result<void> write(const std::string& line);
   std::uint64_t failed_writes() const { return failed_writes_; }
   // For EffectPipeline; the file must outlive the pipeline.
   DecisionLog sink() {
-    return [this](const std::string& line) { write(line); };
+    return [this](const std::string& line) { (void)write(line); };
   }
 
  private:
-  std::FILE* file_ = nullptr;
-  bool owned_ = false;
+  DecisionLogFile(int fd, bool owned, std::string path)
+      : fd_(fd), owned_(owned), path_(std::move(path)) {}
+
+  int fd_;
+  bool owned_;
   std::string path_;
-  std::string error_;
   std::uint64_t failed_writes_ = 0;
 };
 

@@ -9,11 +9,13 @@
 // is rotated at `max_bytes` to `<path>.1` (one kept), so a flood of bad lines costs at most
 // twice the cap; the lines a rotation drops are counted.
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
 
 #include "setpoint/base/clock.hpp"
+#include "setpoint/base/result.hpp"
 #include "setpoint/telemetry/redactor.hpp"
 #include "setpoint/telemetry/rejection.hpp"
 
@@ -24,26 +26,24 @@ class RejectedLineFile {
   static constexpr std::size_t kMaxKeptBytes = 4096;
   static constexpr std::size_t kDefaultMaxBytes = 64u << 20;
 
-  // An empty path keeps nothing (the rejection is still counted by the caller).
-  RejectedLineFile(std::string path, const Redactor* redactor,
-                   std::size_t max_bytes = kDefaultMaxBytes);
+  // Opens (or creates) the file to append to; an error when it cannot, or is not a regular
+  // file (a FIFO would hold every batch). Without a file, pass no RejectedLineFile at all.
+  static Result<std::unique_ptr<RejectedLineFile>> open(std::string path, const Redactor* redactor,
+                                                        std::size_t max_bytes = kDefaultMaxBytes);
   ~RejectedLineFile();
   RejectedLineFile(const RejectedLineFile&) = delete;
   RejectedLineFile& operator=(const RejectedLineFile&) = delete;
-
-  // False when the file cannot be opened or written; the error says why.
-  bool ok() const;
-  std::string error() const;
 
   void add(Nanos at, Rejection reason, std::string_view detail, std::string_view source,
            std::string_view line);
   // Writes what add() holds. Called at the end of each batch.
   void flush();
   std::uint64_t written() const;  // lines on disk, in the file and the rotated one
-  std::uint64_t dropped() const;  // lines a rotation deleted
+  std::uint64_t dropped() const;  // lines a rotation deleted, or a failed write lost
 
  private:
-  void open();
+  RejectedLineFile(std::string path, const Redactor* redactor, std::size_t max_bytes);
+  Result<void> open_file();
   void write_out();  // with the mutex held
   void rotate();
 
@@ -57,7 +57,6 @@ class RejectedLineFile {
   std::uint64_t lines_rotated_ = 0;  // lines in <path>.1
   std::string pending_;              // lines added, not yet written
   std::uint64_t pending_lines_ = 0;
-  std::string error_;
   std::uint64_t written_ = 0;
   std::uint64_t dropped_ = 0;
 };

@@ -61,8 +61,8 @@ Candidate prepare_candidate(const CandidateSource& source, const std::string& fi
       candidate.error = file + ": its tests cannot run: " + inside.error();
       return candidate;
     }
-    if (const std::string failed = source.gate(tests.string()); !failed.empty()) {
-      candidate.error = file + ": its tests fail: " + failed;
+    if (const auto passed = source.gate(tests.string()); !passed) {
+      candidate.error = file + ": its tests fail: " + passed.error();
       return candidate;
     }
   }

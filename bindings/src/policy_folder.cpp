@@ -22,11 +22,11 @@ PolicyFolder::PolicyFolder(std::string dir, const Stdlib* stdlib, Limits limits,
       debounce_(debounce) {
   inotify_fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (inotify_fd_ < 0) {
-    error_ = std::string("inotify: ") + std::strerror(errno);
+    watching_ = Error{std::string("inotify: ") + std::strerror(errno)};
   } else {
     const uint32_t mask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE;
     if (::inotify_add_watch(inotify_fd_, source_.dir.c_str(), mask) < 0) {
-      error_ = "cannot watch " + source_.dir + ": " + std::strerror(errno);
+      watching_ = Error{"cannot watch " + source_.dir + ": " + std::strerror(errno)};
     }
   }
   worker_ = std::thread([this] { work(); });

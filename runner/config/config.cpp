@@ -211,8 +211,8 @@ void read_telemetry(const YamlReader& r, const YAML::Node& node, TelemetryConfig
     t.max_series = r.integer(node["max_series"], "telemetry.max_series", 1, 10'000'000);
   if (node["mapping"]) {
     read_mapping(r, node["mapping"], t.schema);
-    if (const std::string conflict = t.schema.conflict(); !conflict.empty()) {
-      r.fail(node["mapping"], "telemetry.mapping", conflict + ": a field fills one role");
+    if (const auto roles = t.schema.check_roles(); !roles) {
+      r.fail(node["mapping"], "telemetry.mapping", roles.error() + ": a field fills one role");
     }
     for (const auto& c : t.schema.outcome_codes) {
       if (!t.outcomes.find(c.outcome)) {

@@ -124,7 +124,10 @@ void check_config(const Config& c, const std::string& folder,
                        [&](const auto& p) { return p.info.name == name; });
   };
   // What policies declare, against what config has and grants.
-  for (const auto& [file, info] : policies) {
+  for (const auto& policy : policies) {
+    // Named, not bound: clang (the fuzz build) cannot capture a structured binding.
+    const std::string& file = policy.file;
+    const bindings::PolicyInfo& info = policy.info;
     const auto check_declared = [&](const char* kind, const std::string& target,
                                     const std::vector<std::string>* granted_to) {
       if (granted_to == nullptr)

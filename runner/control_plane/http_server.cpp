@@ -436,8 +436,8 @@ struct HttpServer::Impl {
              "the request's headers are larger than " + std::to_string(kMaxHead / 1024) + " KiB");
       return;
     }
-    if (const std::string bad = bad_head(seen.substr(0, end)); !bad.empty()) {
-      refuse(fd, 400, "Bad Request", bad);
+    if (const auto head = check_head(seen.substr(0, end)); !head) {
+      refuse(fd, 400, "Bad Request", head.error());
       return;
     }
     MHD_add_connection(daemon, fd, reinterpret_cast<const sockaddr*>(&w.address),

@@ -17,15 +17,15 @@ std::string lower(std::string_view s) {
 
 }  // namespace
 
-std::string bad_head(std::string_view head) {
+Result<void> check_head(std::string_view head) {
   for (std::size_t i = 0; i < head.size(); ++i) {
-    if (head[i] == '\0') return "a NUL in the request's headers";
+    if (head[i] == '\0') return Error{"a NUL in the request's headers"};
     if (head[i] == '\r' && (i + 1 == head.size() || head[i + 1] != '\n'))
-      return "a CR not followed by LF in the request's headers";
+      return Error{"a CR not followed by LF in the request's headers"};
   }
   const std::size_t line_end = std::min(head.find("\r\n"), head.size());
   if (lower(head.substr(0, line_end)).find("%00") != std::string::npos)
-    return "a NUL (%00) in the request's path or query";
+    return Error{"a NUL (%00) in the request's path or query"};
   std::map<std::string, int> seen;
   for (std::size_t at = line_end + 2; at < head.size();) {
     const std::size_t end = std::min(head.find("\r\n", at), head.size());
@@ -37,7 +37,7 @@ std::string bad_head(std::string_view head) {
     while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.pop_back();
     if (name == "authorization" || name == "content-length" || name == "transfer-encoding" ||
         name == "host") {
-      if (++seen[name] > 1) return "the header " + name + " is given more than once";
+      if (++seen[name] > 1) return Error{"the header " + name + " is given more than once"};
     }
     if (name == "transfer-encoding") {
       // Only chunked is spoken: MHD left "gzip, chunked" waiting for a body it would never read.
@@ -45,11 +45,12 @@ std::string bad_head(std::string_view head) {
       while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.erase(0, 1);
       while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
       if (value != "chunked")
-        return "Transfer-Encoding \"" + utf8::printable(value, 100) + "\": only chunked is taken";
+        return Error{"Transfer-Encoding \"" + utf8::printable(value, 100) +
+                     "\": only chunked is taken"};
     }
   }
   if (seen.count("content-length") > 0 && seen.count("transfer-encoding") > 0) {
-    return "both Content-Length and Transfer-Encoding: a body is framed one way";
+    return Error{"both Content-Length and Transfer-Encoding: a body is framed one way"};
   }
   return {};
 }

@@ -5,13 +5,15 @@
 #include <string>
 #include <string_view>
 
+#include "setpoint/base/result.hpp"
+
 namespace setpoint::runner {
 
-// What is wrong with the head, or "" when nothing. Beyond the bytes: the headers one request
+// What is wrong with the head, if anything. Beyond the bytes: the headers one request
 // may give only once (two Authorization headers, of which the first was used; two lengths), a
 // body framed two ways (Content-Length with chunked: request smuggling's shape), a framing
 // other than chunked, and a NUL in the target (MHD cut the decoded path at it, so
 // /healthz%00x was /healthz).
-std::string bad_head(std::string_view head);
+Result<void> check_head(std::string_view head);
 
 }  // namespace setpoint::runner

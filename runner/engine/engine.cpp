@@ -105,7 +105,7 @@ Result<void> Engine::start() {
     // A test file gets 5 s of CPU at the gate (it holds up that file's reload, and a start),
     // and stops when the engine does (a spinning test held SIGTERM for its full 30 s).
     gate = [stdlib = &stdlib_, stopping = &stopping_](const std::string& tests) {
-      return bindings::testing::failures_of(tests, stdlib, 5 * kNanosPerSecond, stopping);
+      return bindings::testing::gate(tests, stdlib, 5 * kNanosPerSecond, stopping);
     };
   }
   // A policy's own limits come from its override; read when a version is prepared, so a
@@ -123,7 +123,8 @@ Result<void> Engine::start() {
   folder_ = std::make_unique<bindings::PolicyFolder>(config_.policies.dir, &stdlib_, limits,
                                                      *options_.cpu_clock, gate, 50 * kNanosPerMilli,
                                                      limits_for);
-  if (!folder_->error().empty()) spdlog::warn("policies: {} (hot reload is off)", folder_->error());
+  if (const auto& watching = folder_->watching(); !watching)
+    spdlog::warn("policies: {} (hot reload is off)", watching.error());
   const Nanos wall = clock().wall();
   folder_->scan(options_.cpu_clock->monotonic());
   adopt(all_files(), wall);

@@ -21,14 +21,15 @@ struct Folder {
   TempDir dir;
   SystemClock clock;
   std::vector<std::string> gated;  // the test files the gate was asked to run
-  std::string gate_says;           // "" passes
+  std::string gate_says;           // the failures it reports; none: the tests pass
   CandidateSource source() {
     CandidateSource s;
     s.dir = dir.path().string();
     s.clock = &clock;
-    s.gate = [this](const std::string& tests) {
+    s.gate = [this](const std::string& tests) -> Result<void> {
       gated.push_back(tests);
-      return gate_says;
+      if (gate_says.empty()) return {};
+      return Error{gate_says};
     };
     return s;
   }

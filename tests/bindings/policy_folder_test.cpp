@@ -37,11 +37,13 @@ int evaluate_n(LivePolicy& p) {
 struct Folder {
   TempDir dir;
   ManualClock clock;
-  std::string gate_answer;
+  std::string gate_answer;  // the failures the gate reports; none: the tests pass
   PolicyFolder folder;
   Folder()
-      : folder(dir.path().string(), nullptr, {}, clock,
-               [this](const std::string&) { return gate_answer; }) {}
+      : folder(dir.path().string(), nullptr, {}, clock, [this](const std::string&) -> Result<void> {
+          if (gate_answer.empty()) return {};
+          return Error{gate_answer};
+        }) {}
   // What an engine loop sees once the reload thread has caught up.
   // (poll itself may already swap in what the reload thread finished quickly: keep both.)
   std::vector<std::string> poll(Nanos now) {
@@ -59,7 +61,7 @@ TEST_CASE("the folder loads its policies, skipping tests and hidden files") {
   write_file(f.dir.file("a_test.lua"), "not a policy");
   write_file(f.dir.file(".swp.lua"), "editor junk");
   f.folder.scan(0);
-  REQUIRE(f.folder.error().empty());
+  REQUIRE(f.folder.watching());
   CHECK(f.folder.live().size() == 1);
   CHECK(f.folder.live().at("a.lua").info.every == 5 * kNanosPerSecond);
   CHECK(f.folder.status().at("a.lua").ok);
@@ -192,7 +194,7 @@ TEST_CASE("a slow reload never holds up the engine thread; the old version runs 
   std::atomic<int> gates{0};
   PolicyFolder folder(dir.path().string(), nullptr, {}, clock, [&](const std::string&) {
     if (gates++ > 0) released.wait();  // the first gate (start-up) passes at once
-    return std::string();
+    return Result<void>();
   });
   write_file(dir.file("a.lua"), counter(1));
   write_file(dir.file("a_test.lua"), "-- tests");
@@ -275,4 +277,16 @@ TEST_CASE("a policy or a test linked out of the folder is refused, never read") 
   CHECK(f.folder.live().count("leak.lua") == 0);
   CHECK(f.folder.status().at("b.lua").message.find("its tests cannot run") != std::string::npos);
   CHECK(f.folder.live().count("b.lua") == 0);
+}
+
+TEST_CASE("a folder that cannot be watched says why; what it loads still runs") {
+  TempDir dir;
+  ManualClock clock;
+  const std::string gone = dir.file("gone");
+  PolicyFolder folder(gone, nullptr, {}, clock, [](const std::string&) { return Result<void>(); });
+  CHECK_FALSE(folder.watching());
+  CHECK(folder.watching().error() == "cannot watch " + gone + ": No such file or directory");
+  folder.scan(0);
+  CHECK(folder.live().empty());
+  CHECK(folder.poll(kMs).empty());  // nothing to read, nothing waited on
 }

@@ -185,14 +185,15 @@ TestFileReport run_test_file(const std::string& test_file, const Stdlib* stdlib,
   return {s.passed, s.failed, s.failures};
 }
 
-std::string failures_of(const std::string& test_file, const Stdlib* stdlib, Nanos cpu,
-                        const std::atomic<bool>* cancel) {
+Result<void> gate(const std::string& test_file, const Stdlib* stdlib, Nanos cpu,
+                  const std::atomic<bool>* cancel) {
   TestFileOptions options;
   options.cpu = cpu;
   options.cancel = cancel;
   const auto report = run_test_file(test_file, stdlib, options);
-  return report.failed == 0 ? std::string()
-                            : std::to_string(report.failed) + " failed: " + report.failures;
+  if (report.failed > 0)
+    return Error{std::to_string(report.failed) + " failed: " + report.failures};
+  return {};
 }
 
 }  // namespace setpoint::bindings::testing

@@ -14,7 +14,7 @@ const char* ts_unit_name(TsUnit unit) {
   return "ms";
 }
 
-std::string TelemetrySchema::conflict() const {
+Result<void> TelemetrySchema::check_roles() const {
   std::map<std::string, std::string> role_of;
   std::string found;
   const auto claim = [&](const std::string& field, const char* role) {
@@ -31,7 +31,8 @@ std::string TelemetrySchema::conflict() const {
   claim(labels_field, "the labels object");
   for (const auto& f : label_fields) claim(f, "a label field");
   claim(schema_version_field, "the schema version field");
-  return found;
+  if (!found.empty()) return Error{found};
+  return {};
 }
 
 std::string TelemetrySchema::metric_fields_text() const {

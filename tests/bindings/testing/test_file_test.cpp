@@ -24,7 +24,7 @@ TEST_CASE("a new version whose own tests fail is refused; a good one goes live")
   ManualClock clock;
   bindings::PolicyFolder folder(
       dir.path().string(), &stdlib, {}, clock, [&](const std::string& tests) {
-        return bindings::testing::failures_of(tests, &stdlib, 5 * kNanosPerSecond, nullptr);
+        return bindings::testing::gate(tests, &stdlib, 5 * kNanosPerSecond, nullptr);
       });
   folder.scan(0);
   REQUIRE(folder.status().at("checkout_concurrency.lua").ok);

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "setpoint/base/result.hpp"
 #include "setpoint/bindings/policy_info.hpp"
 
 namespace setpoint::bindings {
@@ -22,9 +23,9 @@ struct LivePolicy {
   std::unique_ptr<PolicyState> state;
 };
 
-// Runs a policy's own tests; returns "" when they pass, else why not. Called off the engine
-// thread, so it must not touch engine state.
-using TestGate = std::function<std::string(const std::string& test_file)>;
+// Runs a policy's own tests; an error saying which failed when any does. Called off the
+// engine thread, so it must not touch engine state.
+using TestGate = std::function<Result<void>(const std::string& test_file)>;
 
 struct Candidate {
   enum class Outcome { kReady, kUnchanged, kGone, kRefused };

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "setpoint/base/result.hpp"
 #include "setpoint/bindings/policy_candidate.hpp"
 
 namespace setpoint::bindings {
@@ -51,7 +52,9 @@ class PolicyFolder {
   std::map<std::string, LivePolicy>& live() { return live_; }  // by file name
   const std::map<std::string, ReloadStatus>& status() const { return status_; }
   int fd() const { return inotify_fd_; }
-  const std::string& error() const { return error_; }
+  // Whether saved files are seen (inotify); why not when they are not (too many watches on
+  // the host, a folder gone): the policies loaded at start keep running, only unreloaded.
+  const Result<void>& watching() const { return watching_; }
 
  private:
   struct Job {
@@ -70,7 +73,7 @@ class PolicyFolder {
   CandidateSource source_;
   Nanos debounce_;
   int inotify_fd_ = -1;
-  std::string error_;
+  Result<void> watching_;
   std::map<std::string, Nanos> dirty_;  // file → time of its last event
   std::set<std::string> in_flight_;     // given to the reload thread, not yet swapped
   bool rescan_ = false;

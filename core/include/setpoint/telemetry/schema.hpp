@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "setpoint/base/clock.hpp"
+#include "setpoint/base/result.hpp"
 
 namespace setpoint {
 
@@ -52,9 +53,9 @@ struct TelemetrySchema {
   std::size_t max_label_bytes = 256;  // for names, values and the metric name
   std::size_t max_line_bytes = 1 << 20;
 
-  // A field claimed by two roles, as "op is both a metric field and a label field" (a field
-  // fills one role: the second was once dropped in silence); "" when there is none.
-  std::string conflict() const;
+  // Each field fills one role (the second was once dropped in silence): an error naming a
+  // field claimed by two, as "op is both a metric field and a label field".
+  Result<void> check_roles() const;
   // The metric's mapping in words, for a rejection: "metric, or component and action".
   std::string metric_fields_text() const;
 

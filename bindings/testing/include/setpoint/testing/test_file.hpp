@@ -7,6 +7,7 @@
 #include <string>
 
 #include "setpoint/base/clock.hpp"
+#include "setpoint/base/result.hpp"
 #include "setpoint/bindings/stdlib.hpp"
 
 namespace setpoint::bindings::testing {
@@ -27,8 +28,9 @@ struct TestFileReport {
 TestFileReport run_test_file(const std::string& test_file, const Stdlib* stdlib,
                              const TestFileOptions& options);
 
-// For the hot-reload gate: "" when every case passes, else "N failed: " and the failures.
-std::string failures_of(const std::string& test_file, const Stdlib* stdlib, Nanos cpu,
-                        const std::atomic<bool>* cancel);
+// For the hot-reload gate: passes when every case does; else the error "N failed: " and the
+// failures.
+Result<void> gate(const std::string& test_file, const Stdlib* stdlib, Nanos cpu,
+                  const std::atomic<bool>* cancel);
 
 }  // namespace setpoint::bindings::testing

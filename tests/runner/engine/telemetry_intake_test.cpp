@@ -41,7 +41,9 @@ TEST_CASE(
     "the daemon") {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"fifo", "is a FIFO"}, {"zero", "is a character device"}, {"dir", "is a directory"}};
-  for (const auto& [kind, said] : cases) {
+  for (const auto& c : cases) {
+    const std::string& kind = c.first;  // named, not bound: clang cannot capture a binding
+    const std::string& said = c.second;
     INFO(kind);
     Setup s;
     const std::string path = s.dir.file("live.jsonl");

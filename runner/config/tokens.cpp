@@ -66,7 +66,7 @@ Result<Tokens> Tokens::load(const std::string& path) {
     r.keys(root, "(top level)", {"tokens"});
     const YAML::Node list = root["tokens"];
     if (!list || !list.IsSequence())
-      r.fail(root, "tokens", "expected a list of {name, role, token or sha256}");
+      r.fail(list ? list : root, "tokens", "expected a list of {name, role, token or sha256}");
     for (std::size_t i = 0; i < list.size(); ++i) {
       const std::string at = "tokens[" + std::to_string(i) + "]";
       r.keys(list[i], at, {"name", "role", "token", "sha256"});

@@ -4,8 +4,6 @@
 #include <cstdlib>
 #include <variant>
 
-#include "config/tokens.hpp"
-#include "simulator/scenario.hpp"
 #include "support/config_helpers.hpp"
 #include "support/temp_dir.hpp"
 
@@ -204,32 +202,4 @@ parameters:
   CHECK(c.actuators.at("a").path == conf + "/app.json");
   CHECK(c.actuators.at("b").argv[0] == conf + "/apply.sh");
   CHECK(c.actuators.at("c").argv[0] == "kubectl");  // looked up in PATH
-}
-
-TEST_CASE("the tokens file and a scenario refuse a key given twice too") {
-  setpoint::testing::TempDir dir;
-  write_file(
-      dir.file("tokens.yaml"),
-      "tokens:\n  - { name: ci, role: viewer, token: \"0123456789abcdefXYZ\", role: admin }\n");
-  const auto tokens = Tokens::load(dir.file("tokens.yaml"));
-  REQUIRE(!tokens.ok());
-  CHECK(tokens.error() == dir.file("tokens.yaml") +
-                              ":2:61: key \"role\" is given twice in one mapping "
-                              "(first at line 2); YAML keeps only one of them");
-  write_file(dir.file("s.yaml"), "name: a\nname: b\n");
-  const auto scenario = load_scenario(dir.file("s.yaml"));
-  REQUIRE(!scenario.ok());
-  CHECK(scenario.error().find("s.yaml:2:1: key \"name\" is given twice") != std::string::npos);
-}
-
-TEST_CASE(
-    "the tokens file refuses one token under two names: the role it got depended on the order") {
-  setpoint::testing::TempDir dir;
-  write_file(dir.file("tokens.yaml"),
-             "tokens:\n  - { name: a, role: viewer, token: \"0123456789abcdefXYZ\" }\n"
-             "  - { name: b, role: admin, token: \"0123456789abcdefXYZ\" }\n");
-  const auto tokens = Tokens::load(dir.file("tokens.yaml"));
-  REQUIRE(!tokens.ok());
-  CHECK(tokens.error() == dir.file("tokens.yaml") +
-                              ":3:5: tokens[1]: the same token as \"a\" (each name needs its own)");
 }

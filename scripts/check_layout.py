@@ -10,13 +10,15 @@ import os
 import re
 import sys
 
-CORE = ['base', 'windows', 'telemetry', 'resilience', 'guard', 'actuators', 'audit', 'effects']
+CORE = ['base', 'windows', 'history', 'telemetry', 'resilience', 'guard', 'actuators', 'audit', 'effects']
 
 # What each room may include, besides itself. Data flows one way: sources → aggregator →
 # policies → guard → actuators → audit, so each rule names only rooms upstream of its own.
 ALLOWED = {
     'core/base': [],
     'core/windows': ['core/base'],
+    # The history keeps what windows held; it knows nothing of what reads or feeds them.
+    'core/history': ['core/base', 'core/windows'],
     'core/telemetry': ['core/base', 'core/windows'],
     'core/resilience': ['core/base', 'core/windows'],
     # The guard decides on numbers alone: no windows, telemetry, actuators or audit.

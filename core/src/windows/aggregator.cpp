@@ -17,7 +17,9 @@ Shard* shard_of(Series& series, const AggregatorOptions& options, WriterId write
   return series.shards.back().get();
 }
 
-void finish(WindowStats& stats, const OutcomeSet& outcomes, const sketch::Accumulator& acc) {
+}  // namespace
+
+void finish_stats(WindowStats& stats, const OutcomeSet& outcomes, const sketch::Accumulator& acc) {
   for (std::size_t o = 0; o < outcomes.size(); ++o) {
     if (outcomes.failure(static_cast<OutcomeIndex>(o))) stats.failures += stats.outcomes[o];
   }
@@ -36,8 +38,6 @@ void finish(WindowStats& stats, const OutcomeSet& outcomes, const sketch::Accumu
   stats.p95 = values[2];
   stats.p99 = values[3];
 }
-
-}  // namespace
 
 Aggregator::Aggregator(AggregatorOptions options) : options_(std::move(options)) {
   assert(options_.windows.validate().empty());
@@ -105,8 +105,36 @@ std::optional<WindowStats> Aggregator::read(const Series& s, Nanos now, Nanos sp
       shard->ring(*resolution).accumulate(now, buckets, stats, scratch);
     }
   }
-  finish(stats, options_.outcomes, scratch);
+  finish_stats(stats, options_.outcomes, scratch);
   return stats;
+}
+
+std::optional<WindowStats> Aggregator::read_interval(const Series& s, Nanos from, Nanos to,
+                                                     Nanos now,
+                                                     sketch::Accumulator& scratch) const {
+  if (to <= from) return std::nullopt;
+  const auto& resolutions = options_.windows.resolutions;
+  for (std::size_t r = 0; r < resolutions.size(); ++r) {
+    const Nanos width = resolutions[r].width;
+    if (from % width != 0 || to % width != 0) continue;
+    // The oldest bucket still in the ring at `now` must be no later than `from`'s.
+    const std::int64_t oldest = detail::floor_div(now, width) - resolutions[r].slots + 1;
+    if (from / width < oldest) continue;
+    WindowStats stats;
+    stats.span = to - from;
+    scratch.reset();
+    const auto buckets = static_cast<std::uint32_t>((to - from) / width);
+    {
+      std::lock_guard list_lock(s.shards_mutex);
+      for (const auto& shard : s.shards) {
+        std::lock_guard read_lock(shard->read_mutex());
+        shard->ring(r).accumulate(to - 1, buckets, stats, scratch);
+      }
+    }
+    finish_stats(stats, options_.outcomes, scratch);
+    return stats;
+  }
+  return std::nullopt;
 }
 
 std::optional<SeriesId> Aggregator::find(std::string_view key) const {

@@ -87,6 +87,14 @@ void Accumulator::add(const Bins& bins) {
   }
 }
 
+void Accumulator::add_bin(int bin, std::uint64_t n) {
+  if (bin < 0 || bin >= kBins || n == 0) return;
+  (*counts_)[bin] += n;
+  total_ += n;
+  lo_ = std::min(lo_, bin);
+  hi_ = std::max(hi_, bin);
+}
+
 double Accumulator::quantile(double q, double lo, double hi) const {
   double out;
   quantiles(std::span<const double>(&q, 1), lo, hi, std::span<double>(&out, 1));

@@ -22,6 +22,9 @@ struct AggregatorOptions {
   std::size_t max_series = 10'000;
 };
 
+// Fills in what follows from the counts and the merged bins: failures, rates, mean, quantiles.
+void finish_stats(WindowStats& stats, const OutcomeSet& outcomes, const sketch::Accumulator& acc);
+
 struct SeriesInfo {
   SeriesId id;
   std::string key;
@@ -46,6 +49,13 @@ class Aggregator {
   // The same for a series reached through for_each_series.
   std::optional<WindowStats> read(const Series& series, Nanos now, Nanos span,
                                   sketch::Accumulator& scratch) const;
+
+  // What the series held over [from, to), read from the finest resolution whose buckets tile
+  // the interval exactly and still hold it at `now`: for the hourly history, which keeps the
+  // bins themselves (in `scratch`) so its rollups merge as buckets do. None when no
+  // resolution can (the interval is not a whole number of buckets, or has expired).
+  std::optional<WindowStats> read_interval(const Series& series, Nanos from, Nanos to, Nanos now,
+                                           sketch::Accumulator& scratch) const;
 
   std::optional<SeriesId> find(std::string_view key) const;
   std::vector<SeriesInfo> list() const;  // in key order

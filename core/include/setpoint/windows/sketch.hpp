@@ -80,6 +80,17 @@ class Accumulator {
     total_ += n;
   }
   std::uint64_t total() const { return total_; }
+  // Zero and negative values: counted, not binned.
+  std::uint64_t nonpositive() const { return nonpositive_; }
+  // Adds `n` values of bin `bin` (a rollup read back from the store).
+  void add_bin(int bin, std::uint64_t n);
+  // Calls fn(bin, count) for every bin holding values, in ascending order.
+  template <typename Fn>
+  void for_each_bin(Fn&& fn) const {
+    for (int b = lo_; b <= hi_; ++b) {
+      if (const std::uint64_t n = (*counts_)[b]; n > 0) fn(b, n);
+    }
+  }
   // The q-quantile (0 ≤ q ≤ 1) of what was added, clamped to [lo, hi] (the exact min and
   // max, which make the extremes exact). NaN when empty.
   double quantile(double q, double lo, double hi) const;

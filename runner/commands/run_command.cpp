@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <csignal>
 #include <filesystem>
 #include <iostream>
 
@@ -120,6 +121,9 @@ int run_daemon(const RunArgs& args) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // A reader of the decision log (a FIFO, `run | jq`) or an HTTP client that goes away is a
+  // failed write, counted and said, never the end of the daemon (SIGPIPE ended it with 141).
+  std::signal(SIGPIPE, SIG_IGN);
   Nanos run_for = 0;
   if (!args.run_for.empty()) {
     const auto d = parse_duration(args.run_for);

@@ -357,9 +357,10 @@ void Engine::evaluate(const std::string& file, bindings::LivePolicy& live, Runni
   if (const auto state = live.state->save_state(); state && *state != running.saved_state) {
     if (store_ && !dry_run()) {
       const auto saved = store_->save_state(state_key(name), *state, wall);
+      state_save_failing_ = !saved;
       if (!saved) {
         ++metrics_.store_write_failures;
-        spdlog::error("policy {}: cannot save its ctx.state: {}", name, saved.error());
+        store_refused("policy " + name + ": its ctx.state: " + saved.error());
         return;  // tried again at its next run, as the state still differs
       }
     }
@@ -409,6 +410,10 @@ void Engine::tick() {
     next_scan_ = wall + config_.engine.tick;
     run_due(wall);
   }
+  if (store_ && !pipeline_->restored()) {  // a reload could not read them: try again
+    if (const auto restored = pipeline_->restore())
+      spdlog::info("the pending proposals, verifications and undos are read back");
+  }
   pipeline_->tick(wall);
   save(wall);
   watch_store();
@@ -426,16 +431,18 @@ void Engine::watch_store() {
   const std::uint64_t fresh = failures - store_failures_seen_;
   store_failures_seen_ = failures;
   metrics_.store_write_failures += fresh;
-  if (fresh == 0) {
-    store_failing_ = false;
-    return;
-  }
-  if (!store_failing_)
-    spdlog::warn(
-        "engine.state_path refused {} write(s): {} (counted in "
-        "setpoint_store_write_failures_total; no effect is attempted while its intent cannot be "
-        "stored)",
-        fresh, pipeline_->last_store_failure());
+  if (fresh > 0) store_refused(pipeline_->last_store_failure());
+  // The streak ends when writes work again, not at a pass that happened to write nothing.
+  if (fresh == 0 && !pipeline_->store_failing() && !state_save_failing_) store_failing_ = false;
+}
+
+void Engine::store_refused(const std::string& why) {
+  if (store_failing_) return;
+  spdlog::warn(
+      "engine.state_path refuses writes: {} (each is counted in "
+      "setpoint_store_write_failures_total; no effect is attempted while its intent cannot be "
+      "stored; said again only after writes work again)",
+      why);
   store_failing_ = true;
 }
 
@@ -443,11 +450,16 @@ void Engine::save(Nanos wall) {
   if (!store_ || dry_run()) return;
   std::string guard = guard_->save_state();
   if (guard == saved_guard_) return;
-  if (const auto saved = store_->save_state("guard", guard, wall); saved) {
+  // A refused save is tried again a second later, not at every pass (50 a second).
+  if (wall < next_guard_save_) return;
+  const auto saved = store_->save_state("guard", guard, wall);
+  state_save_failing_ = !saved;
+  if (saved) {
     saved_guard_ = std::move(guard);
   } else {
     ++metrics_.store_write_failures;
-    spdlog::error("cannot save the guard state: {}", saved.error());
+    next_guard_save_ = wall + kNanosPerSecond;
+    store_refused("the guard state: " + saved.error());
   }
 }
 
@@ -529,7 +541,9 @@ Result<void> Engine::reload_config(Config next) {
   build_effects();
   if (store_) {
     if (const auto restored = pipeline_->restore(); !restored)
-      spdlog::error("{}; they stay in the store and come back at the next start", restored.error());
+      spdlog::error(
+          "{}; nothing is saved over them, and they are read again at each pass until they can be",
+          restored.error());
   }
   for (auto& [_, running] : running_) running.health = bindings::PolicyHealth(health_options());
   adopt(all_files(), clock().wall());

@@ -130,6 +130,7 @@ class Engine {
   void save(Nanos wall);
   // Counts the pipeline's refused store writes into /metrics; warns once per streak.
   void watch_store();
+  void store_refused(const std::string& why);  // warns unless already warned
   void publish(Nanos wall);
   void run_posted();
   bindings::PolicyInputs inputs(Nanos wall);
@@ -142,7 +143,9 @@ class Engine {
   std::unique_ptr<DecisionLogFile> decision_log_;
   bool decision_log_failing_ = false;      // warned about; until a write works again
   std::uint64_t store_failures_seen_ = 0;  // the pipeline's count at the last look
-  bool store_failing_ = false;             // warned about; until a pass with none
+  bool store_failing_ = false;             // warned about; until writes work again
+  bool state_save_failing_ = false;        // the last guard or ctx.state save failed
+  Nanos next_guard_save_ = 0;              // after a refused save, not before this
   std::unique_ptr<Guard> guard_;
   std::unique_ptr<ActuatorPool> pool_;
   std::unique_ptr<EffectPipeline> pipeline_;

@@ -327,7 +327,9 @@ json approve_proposal(Engine& e, const std::vector<std::string>& captures, const
     }
   }
   const std::int64_t id = p.id;
-  const auto d = e.pipeline().approve(id, who, e.clock().wall());
+  const auto approved = e.pipeline().approve(id, who, e.clock().wall());
+  if (!approved) throw Refusal{503, "proposal " + std::to_string(id) + ": " + approved.error()};
+  const auto& d = *approved;
   if (!d) throw not_pending(e, id);
   return {{"proposal", id}, {"decision", record_of(*d)}};
 }
@@ -335,7 +337,8 @@ json approve_proposal(Engine& e, const std::vector<std::string>& captures, const
 json reject_proposal(Engine& e, const std::vector<std::string>& captures, const json&,
                      const std::string& who) {
   const std::int64_t id = pending(e, captures.at(0)).id;
-  e.pipeline().reject(id, who, e.clock().wall());
+  const auto rejected = e.pipeline().reject(id, who, e.clock().wall());
+  if (!rejected) throw Refusal{503, "proposal " + std::to_string(id) + ": " + rejected.error()};
   return {{"rejected", id}};
 }
 

@@ -26,3 +26,18 @@ inline void drop_tables(const std::string& path,
 }
 
 }  // namespace setpoint::testing
+
+namespace setpoint::testing {
+
+// Takes a table away (renamed) and puts it back, for a failure that heals: a lock held from
+// outside does the same, only after the busy timeout.
+inline void rename_table(const std::string& path, const std::string& from, const std::string& to) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  const std::string sql = "ALTER TABLE " + from + " RENAME TO " + to + ";";
+  INFO(sql << ": " << sqlite3_errmsg(db));
+  CHECK(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+}
+
+}  // namespace setpoint::testing

@@ -78,6 +78,7 @@ void EffectPipeline::finish(Decision& d) {
 }
 
 void EffectPipeline::count(const Result<void>& written) {
+  store_failing_ = !written;
   if (written) return;
   ++store_failures_;
   last_store_failure_ = written.error();
@@ -285,13 +286,17 @@ void EffectPipeline::propose(Decision& d, Nanos now) {
   pending_.erase(waiting);
 }
 
-std::optional<Decision> EffectPipeline::approve(std::int64_t id, const std::string& who,
-                                                Nanos now) {
+Result<std::optional<Decision>> EffectPipeline::approve(std::int64_t id, const std::string& who,
+                                                        Nanos now) {
   const auto it = pending_.find(id);
-  if (it == pending_.end()) return std::nullopt;
+  if (it == pending_.end()) return std::optional<Decision>();
   Decision d = it->second.decision;
-  if (store_ != nullptr)
-    count(store_->save_proposal({id, "approved", it->second.expires, decision_json(d), who, now}));
+  if (store_ != nullptr) {
+    const auto saved =
+        store_->save_proposal({id, "approved", it->second.expires, decision_json(d), who, now});
+    count(saved);
+    if (!saved) return Error{"the approval cannot be stored, so it is not taken: " + saved.error()};
+  }
   pending_.erase(it);
   d.outcome = DecisionOutcome::kApproved;
   d.approved_by = who;
@@ -311,15 +316,20 @@ std::optional<Decision> EffectPipeline::approve(std::int64_t id, const std::stri
     enact(now_d, now);
   }
   persist(now);
-  return now_d;
+  return std::optional<Decision>(now_d);
 }
 
-bool EffectPipeline::reject(std::int64_t id, const std::string& who, Nanos now) {
+Result<bool> EffectPipeline::reject(std::int64_t id, const std::string& who, Nanos now) {
   const auto it = pending_.find(id);
   if (it == pending_.end()) return false;
   Decision d = it->second.decision;
-  if (store_ != nullptr)
-    count(store_->save_proposal({id, "rejected", it->second.expires, decision_json(d), who, now}));
+  if (store_ != nullptr) {
+    const auto saved =
+        store_->save_proposal({id, "rejected", it->second.expires, decision_json(d), who, now});
+    count(saved);
+    if (!saved)
+      return Error{"the rejection cannot be stored, so it is not taken: " + saved.error()};
+  }
   pending_.erase(it);
   d.outcome = DecisionOutcome::kRejected;
   d.detail = "rejected by " + who;
@@ -347,9 +357,15 @@ void EffectPipeline::tick(Nanos now) {
       continue;
     }
     Decision d = it->second.decision;
-    if (store_ != nullptr)
-      count(
-          store_->save_proposal({d.id, "expired", it->second.expires, decision_json(d), "", now}));
+    if (store_ != nullptr) {
+      const auto saved =
+          store_->save_proposal({d.id, "expired", it->second.expires, decision_json(d), "", now});
+      count(saved);
+      if (!saved) {  // still pending in the store: it waits here too, and expires next tick
+        ++it;
+        continue;
+      }
+    }
     d.outcome = DecisionOutcome::kExpired;
     d.detail = "no approval within the TTL";
     d.result_at = now;
@@ -362,35 +378,45 @@ void EffectPipeline::tick(Nanos now) {
     due.push_back(c);
     return true;
   });
-  for (const auto& check : due) verify(check, now);
+  for (auto& check : due) {
+    if (verify(check, now)) continue;
+    check.due = now + kNanosPerSecond;
+    checks_.push_back(std::move(check));
+  }
   std::vector<Undo> undos;
   std::erase_if(undos_, [&](const Undo& u) {
     if (u.due > now) return false;
     undos.push_back(u);
     return true;
   });
-  for (const auto& u : undos) undo(u, now);
+  for (auto& u : undos) {
+    if (undo(u, now)) continue;
+    u.due = now + kNanosPerSecond;
+    undos_.push_back(std::move(u));
+  }
   persist(now);
 }
 
-void EffectPipeline::verify(const Check& check, Nanos now) {
+bool EffectPipeline::verify(const Check& check, Nanos now) {
   const ParameterSpec* spec = guard_.parameter(check.change.proposal.target);
-  if (spec == nullptr || !spec->verification) return;
+  if (spec == nullptr || !spec->verification) return true;
   const Verification& v = *spec->verification;
   const auto after = kpi_(v, now);
-  if (!after) return;
+  if (!after) return true;
   const double before = check.before;
   const bool worse = v.higher_is_worse
                          ? *after > before * (1 + v.worse_by) && *after - before > 1e-12
                          : *after < before * (1 - v.worse_by) && before - *after > 1e-12;
-  if (!worse) return;
+  if (!worse) return true;
   char reason[200];
   std::snprintf(reason, sizeof reason,
                 "%s of %s went from %g to %g after decision %lld: worse by more than %g %%",
                 v.stat.c_str(), v.series.c_str(), before, *after,
                 static_cast<long long>(check.change.id), v.worse_by * 100);
-  roll_back(check.change.proposal.target, check.previous_value, "setpoint:verify",
-            check.change.policy + "@" + check.change.policy_version, reason, now);
+  // Retried when the store refused its intent (a failed rollback of id 0 was not attempted).
+  const auto back = roll_back(check.change.proposal.target, check.previous_value, "setpoint:verify",
+                              check.change.policy + "@" + check.change.policy_version, reason, now);
+  return !(back && back->id == 0 && store_ != nullptr && back->outcome == DecisionOutcome::kFailed);
 }
 
 std::optional<Decision> EffectPipeline::roll_back(const std::string& parameter, double value,

@@ -58,7 +58,9 @@ void EffectPipeline::remember_parameter(const Decision& d, double value, Nanos n
 }
 
 void EffectPipeline::persist(Nanos now) {
-  if (store_ == nullptr) return;
+  // Before a restore has worked, saving would write over the checks and undos it could not
+  // read (a reload while the store was unreadable lost them all).
+  if (store_ == nullptr || !restored_) return;
   nlohmann::json checks = nlohmann::json::array();
   for (const auto& c : checks_) {
     checks.push_back({{"record", parse_own_json(decision_json(c.change))},
@@ -80,6 +82,7 @@ void EffectPipeline::persist(Nanos now) {
 
 Result<void> EffectPipeline::restore() {
   if (store_ == nullptr) return {};
+  restored_ = false;
   const auto parameters = store_->parameters();
   if (!parameters) return Error{"cannot read the parameters as applied: " + parameters.error()};
   for (const auto& p : *parameters) {
@@ -97,6 +100,7 @@ Result<void> EffectPipeline::restore() {
   }
   const auto saved = store_->load_state("pipeline");
   if (!saved) return Error{"cannot read the verifications and undos: " + saved.error()};
+  restored_ = true;  // what follows is read; a damaged document is not read again
   if (!*saved) return {};
   const auto doc = parse_own_json(**saved);
   if (!doc.is_object()) return {};
@@ -110,9 +114,9 @@ Result<void> EffectPipeline::restore() {
   return {};
 }
 
-void EffectPipeline::undo(const Undo& u, Nanos now) {
+bool EffectPipeline::undo(const Undo& u, Nanos now) {
   const ActionSpec* spec = guard_.action(u.done.proposal.target);
-  if (spec == nullptr) return;
+  if (spec == nullptr) return true;
   Decision d;
   d.at = now;
   d.policy = "setpoint:undo";
@@ -127,9 +131,9 @@ void EffectPipeline::undo(const Undo& u, Nanos now) {
     d.outcome = DecisionOutcome::kFailed;
     d.detail = "no actuator is bound to " + spec->undo_action;
     record(d);
-    return;
+    return true;
   }
-  if (!store_intent(d)) return;
+  if (!store_intent(d)) return false;
   const ActuationResult result =
       it->second->apply({spec->undo_action, spec->undo_action, 0.0, d.proposal.args, d.policy,
                          d.proposal.reason, now});
@@ -137,6 +141,7 @@ void EffectPipeline::undo(const Undo& u, Nanos now) {
   d.detail = result.detail;
   d.result_at = now;
   finish(d);
+  return true;
 }
 
 Result<std::size_t> EffectPipeline::reconcile(Nanos now) {

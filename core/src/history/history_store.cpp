@@ -59,7 +59,9 @@ Result<std::unique_ptr<HistoryStore>> HistoryStore::open(const std::string& path
     return Error{error};
   }
   std::unique_ptr<HistoryStore> store(new HistoryStore(db));
-  sqlite3_busy_timeout(db, 5000);
+  if (sqlite3_db_readonly(db, "main") == 1)
+    return Error{"cannot open " + path + " for writing (it, or its folder, is read-only)"};
+  sqlite3_busy_timeout(db, 5000);  // the flush runs off the engine thread: it may wait
   char* message = nullptr;
   if (sqlite3_exec(db, "PRAGMA journal_mode=WAL;", nullptr, nullptr, &message) != SQLITE_OK ||
       sqlite3_exec(db, kSchema, nullptr, nullptr, &message) != SQLITE_OK) {

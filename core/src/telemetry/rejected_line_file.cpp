@@ -83,43 +83,50 @@ void RejectedLineFile::flush() {
   write_out();
 }
 
-void RejectedLineFile::rotate() {
+bool RejectedLineFile::rotate() {
   const std::string old = path_ + ".1";
-  // A rename that fails (the folder made read-only) leaves the file as it is: the batch goes
-  // past the cap rather than being lost, and the next one tries again.
-  if (std::rename(path_.c_str(), old.c_str()) != 0) return;
+  // A rename that fails (the folder made read-only) cannot make room: the caller drops the
+  // batch and counts it, as the cap is what keeps bad telemetry from filling the disk.
+  if (std::rename(path_.c_str(), old.c_str()) != 0) return false;
   ::close(fd_);
   fd_ = -1;
   dropped_ += lines_rotated_;  // the file .1 held: gone now
   written_ -= lines_rotated_;
   lines_rotated_ = lines_here_;
   lines_here_ = 0;
-  (void)open_file();  // when it cannot, write_out() drops the lines and counts them
+  size_ = 0;
+  (void)open_file();  // when it cannot, write_out() drops the lines, and tries again next time
+  return true;
 }
 
 void RejectedLineFile::write_out() {
   if (pending_.empty()) return;
-  if (fd_ >= 0 && size_ > 0 && size_ + pending_.size() > max_bytes_) rotate();
-  if (fd_ < 0) {  // unwritable: these are lost, and said so
+  const auto drop = [this] {  // these are lost, and counted
     dropped_ += pending_lines_;
-  } else {
-    std::size_t done = 0;
-    while (done < pending_.size()) {
-      const ssize_t n = ::write(fd_, pending_.data() + done, pending_.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {  // a full disk: these are lost, and counted
-        dropped_ += pending_lines_;
-        // A torn last line would spoil the next record appended to it.
-        if (done > 0) (void)::ftruncate(fd_, static_cast<off_t>(size_));
-        break;
-      }
-      done += static_cast<std::size_t>(n);
+    pending_.clear();
+    pending_lines_ = 0;
+  };
+  if (fd_ < 0) (void)open_file();  // after a rotation that could not reopen it
+  if (fd_ >= 0 && size_ > 0 && size_ + pending_.size() > max_bytes_ && !rotate()) return drop();
+  if (fd_ < 0) return drop();
+  struct stat before {};
+  const off_t start = ::fstat(fd_, &before) == 0 ? before.st_size : static_cast<off_t>(size_);
+  std::size_t done = 0;
+  while (done < pending_.size()) {
+    const ssize_t n = ::write(fd_, pending_.data() + done, pending_.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {  // a full disk: these are lost, and counted
+      dropped_ += pending_lines_;
+      // A torn last line would spoil the next record appended to it.
+      if (done > 0) (void)::ftruncate(fd_, start);
+      break;
     }
-    if (done == pending_.size()) {
-      size_ += done;
-      lines_here_ += pending_lines_;
-      written_ += pending_lines_;
-    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (done == pending_.size()) {
+    size_ = static_cast<std::size_t>(start) + done;
+    lines_here_ += pending_lines_;
+    written_ += pending_lines_;
   }
   pending_.clear();
   pending_lines_ = 0;

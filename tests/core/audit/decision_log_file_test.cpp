@@ -1,7 +1,9 @@
 #include "setpoint/audit/decision_log_file.hpp"
 
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <csignal>
@@ -69,4 +71,32 @@ TEST_CASE("decision log: a line a full disk tears is taken back; the next line i
   CHECK(log->failed_writes() == 1);
   REQUIRE(log->write("{\"id\":3}"));
   CHECK(read_file(path) == "{\"id\":1}\n{\"id\":3}\n");
+}
+
+TEST_CASE("decision log: a FIFO whose reader stalls drops the line after a bounded wait") {
+  TempDir dir;
+  const std::string path = dir.file("decisions.fifo");
+  REQUIRE(::mkfifo(path.c_str(), 0600) == 0);
+  const int reader = ::open(path.c_str(), O_RDONLY | O_NONBLOCK);
+  REQUIRE(reader >= 0);
+  const auto log = must(DecisionLogFile::open(path));
+  const std::string line(1000, 'x');  // under PIPE_BUF: a pipe takes it whole or not at all
+  int written = 0;
+  Result<void> last;
+  while ((last = log->write(line)) && written < 1000) ++written;  // until the pipe is full
+  REQUIRE_FALSE(last);
+  CHECK(last.error() ==
+        "cannot write the decision log " + path + ": its reader took nothing for 100 ms");
+  CHECK(log->failed_writes() == 1);
+  std::string got;
+  char buffer[65536];
+  for (ssize_t n; (n = ::read(reader, buffer, sizeof buffer)) > 0;) got.append(buffer, n);
+  CHECK(got.size() == static_cast<std::size_t>(written) * (line.size() + 1));
+  CHECK(got.find_first_not_of("x\n") == std::string::npos);
+  // The reader goes away: a failed write, not the end of the process.
+  ::close(reader);
+  const auto old_handler = std::signal(SIGPIPE, SIG_IGN);  // as `setpoint run` does
+  const auto gone = log->write(line);
+  std::signal(SIGPIPE, old_handler);
+  CHECK(gone.error() == "cannot write the decision log " + path + ": Broken pipe");
 }

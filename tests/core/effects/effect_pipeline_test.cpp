@@ -124,16 +124,16 @@ TEST_CASE("propose: pending until approved (vetted again), rejected or expired")
   REQUIRE(w.pipeline.pending().size() == 1);
   CHECK(w.actuator.calls.empty());
 
-  const auto approved = w.pipeline.approve(first.id, "operator:alice", 10 * kSec);
+  const auto approved = must(w.pipeline.approve(first.id, "operator:alice", 10 * kSec));
   REQUIRE(approved);
   CHECK(outcome_text(*approved) == "applied");
   CHECK(approved->proposal.reason == "p99 high (approved by operator:alice)");
   CHECK(w.value() == 105);
   CHECK(w.pipeline.pending().empty());
-  CHECK(!w.pipeline.approve(first.id, "operator:alice", 11 * kSec));
+  CHECK(!must(w.pipeline.approve(first.id, "operator:alice", 11 * kSec)));
 
   const Decision second = w.propose(110, 20 * kSec);
-  CHECK(w.pipeline.reject(second.id, "operator:bob", 30 * kSec));
+  CHECK(must(w.pipeline.reject(second.id, "operator:bob", 30 * kSec)));
   CHECK(w.pipeline.pending().empty());
 
   const Decision third = w.propose(110, 40 * kSec);
@@ -147,7 +147,7 @@ TEST_CASE("propose: pending until approved (vetted again), rejected or expired")
   // Approval vets again: a pause since the proposal blocks it.
   const Decision fourth = w.propose(110, 700 * kSec);
   w.guard.pause({Pause::Scope::kTarget, "checkout.limit", Direction::kBoth, 0});
-  const auto late = w.pipeline.approve(fourth.id, "operator:alice", 701 * kSec);
+  const auto late = must(w.pipeline.approve(fourth.id, "operator:alice", 701 * kSec));
   REQUIRE(late);
   CHECK(outcome_text(*late) == "blocked");
   CHECK(late->verdict.reason == Reason::kPaused);
@@ -178,7 +178,7 @@ TEST_CASE(
         "superseded by proposal " + std::to_string(other.id));
   CHECK(w.log.back()["id"] == first.id);
   CHECK(w.log.back()["outcome"] == "superseded");
-  CHECK(!w.pipeline.approve(first.id, "operator:alice", 7 * kSec));
+  CHECK(!must(w.pipeline.approve(first.id, "operator:alice", 7 * kSec)));
 }
 
 TEST_CASE("drift: the hand-made value is taken and pinned for a while") {
@@ -485,4 +485,74 @@ TEST_CASE("a store that refuses a record with no effect: published with why, and
   REQUIRE(w.log.size() == 1);
   CHECK(w.pipeline.store_failures() == 1);
   CHECK(w.value() == 110);  // the shadow trajectory still moves: observe touches nothing
+}
+
+TEST_CASE("an undo whose intent the store refuses is tried again, not dropped for good") {
+  TempDir dir;
+  auto store = must(AuditStore::open(dir.file("audit.db")));
+  Guard guard({}, rule_actions("circuit"), {});
+  FakeActuator disabler;
+  FakeActuator enabler;
+  EffectPipeline pipeline(guard, {}, store.get());
+  pipeline.bind("disable_rule", disabler);
+  pipeline.bind("enable_rule", enabler);
+  pipeline.set_policy_mode("circuit", Mode::kEnforce);
+  pipeline.set_target_mode("disable_rule", Mode::kEnforce);
+  const auto d = pipeline.submit(
+      "circuit", "v1",
+      {Proposal::act("circuit", "disable_rule", {{"rule", std::string("geo-block")}})}, "{}", 0);
+  REQUIRE(outcome_text(d[0]) == "applied");
+  setpoint::testing::rename_table(dir.file("audit.db"), "decisions", "away");
+  pipeline.tick(900 * kSec);
+  CHECK(enabler.calls.empty());  // not touched without its intent
+  CHECK(pipeline.store_failures() == 1);
+  setpoint::testing::rename_table(dir.file("audit.db"), "away", "decisions");
+  pipeline.tick(900 * kSec + kSec / 2);
+  CHECK(enabler.calls.empty());  // tried again a second later, not at every tick
+  pipeline.tick(901 * kSec);
+  REQUIRE(enabler.calls.size() == 1);
+  pipeline.tick(2000 * kSec);
+  CHECK(enabler.calls.size() == 1);  // once
+}
+
+TEST_CASE("a verification rollback whose intent the store refuses is tried again") {
+  ParameterSpec spec = limit_spec();
+  spec.verification = Verification{"http.server{service=checkout}", "p99", 60 * kSec, 0.2, true};
+  World w(spec);
+  w.pipeline.set_policy_mode("aimd", Mode::kEnforce);
+  w.pipeline.set_target_mode("checkout.limit", Mode::kEnforce);
+  double p99 = 200;
+  w.pipeline.set_kpi_reader([&](const Verification&, Nanos) { return std::optional(p99); });
+  REQUIRE(outcome_text(w.propose(110, 0)) == "applied");
+  p99 = 300;
+  setpoint::testing::rename_table(w.dir.file("audit.db"), "decisions", "away");
+  w.pipeline.tick(60 * kSec);
+  CHECK(w.actuator.calls.size() == 1);  // the rollback was not attempted
+  setpoint::testing::rename_table(w.dir.file("audit.db"), "away", "decisions");
+  w.pipeline.tick(61 * kSec);
+  REQUIRE(w.actuator.calls.size() == 2);
+  CHECK(std::get<double>(w.actuator.calls[1].value) == 100);
+  CHECK(w.log.back()["outcome"] == "rolled back");
+}
+
+TEST_CASE("an approval or rejection the store refuses is not taken: the proposal still waits") {
+  World w;
+  w.pipeline.set_policy_mode("aimd", Mode::kPropose);
+  w.pipeline.set_target_mode("checkout.limit", Mode::kEnforce);
+  const Decision first = w.propose(105, 0);
+  REQUIRE(outcome_text(first) == "pending");
+  setpoint::testing::rename_table(w.dir.file("audit.db"), "proposals", "away");
+  const auto approved = w.pipeline.approve(first.id, "operator:alice", kSec);
+  CHECK(approved.error() ==
+        "the approval cannot be stored, so it is not taken: no such table: proposals");
+  CHECK(w.actuator.calls.empty());
+  CHECK(w.pipeline.pending().count(first.id) == 1);
+  CHECK(w.pipeline.reject(first.id, "operator:bob", kSec).error() ==
+        "the rejection cannot be stored, so it is not taken: no such table: proposals");
+  CHECK(w.pipeline.pending().count(first.id) == 1);
+  setpoint::testing::rename_table(w.dir.file("audit.db"), "away", "proposals");
+  const auto again = must(w.pipeline.approve(first.id, "operator:alice", 2 * kSec));
+  REQUIRE(again);
+  CHECK(outcome_text(*again) == "applied");
+  CHECK(must(w.store->proposal(first.id))->status == "approved");
 }

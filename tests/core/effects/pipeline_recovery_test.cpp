@@ -5,6 +5,7 @@
 
 #include "pipeline_world.hpp"
 #include "setpoint/effects/effect_pipeline.hpp"
+#include "support/broken_store.hpp"
 #include "support/must.hpp"
 #include "support/temp_dir.hpp"
 
@@ -113,10 +114,42 @@ TEST_CASE(
   REQUIRE(rules.calls.size() == 1);
   CHECK(rules.calls[0].target == "enable_rule");
   // The proposal made before the restart can still be approved, and is vetted as of now.
-  const auto approved = pipeline.approve(proposal_id, "operator:alice", 905 * kSec);
+  const auto approved = must(pipeline.approve(proposal_id, "operator:alice", 905 * kSec));
   REQUIRE(approved);
   CHECK(outcome_text(*approved) == "applied");
   CHECK(approved->verdict.value == 110);  // one step from the rolled-back 100
   CHECK(must(store->proposals("pending")).empty());
   CHECK(must(store->proposals("approved")).size() == 1);
+}
+
+TEST_CASE("a restore that cannot read the store saves nothing over it, and works once it can") {
+  TempDir dir;
+  auto store = must(AuditStore::open(dir.file("audit.db")));
+  Guard guard({}, pipeline_world::rule_actions("circuit"), {});
+  pipeline_world::FakeActuator disabler;
+  pipeline_world::FakeActuator enabler;
+  {
+    EffectPipeline before(guard, {}, store.get());
+    before.bind("disable_rule", disabler);
+    before.set_policy_mode("circuit", Mode::kEnforce);
+    before.set_target_mode("disable_rule", Mode::kEnforce);
+    before.submit("circuit", "v1",
+                  {Proposal::act("circuit", "disable_rule", {{"rule", std::string("geo-block")}})},
+                  "{}", 0);
+    before.tick(kSec);  // saves the undo
+  }
+  const std::string saved = *must(store->load_state("pipeline"));
+  REQUIRE(saved.find("disable_rule") != std::string::npos);
+  // A reload builds a new pipeline while the store cannot be read.
+  setpoint::testing::rename_table(dir.file("audit.db"), "proposals", "away");
+  EffectPipeline after(guard, {}, store.get());
+  after.bind("enable_rule", enabler);
+  CHECK_FALSE(after.restore());
+  CHECK_FALSE(after.restored());
+  after.tick(2 * kSec);
+  CHECK(*must(store->load_state("pipeline")) == saved);  // not written over with nothing
+  setpoint::testing::rename_table(dir.file("audit.db"), "away", "proposals");
+  REQUIRE(after.restore());
+  after.tick(900 * kSec);
+  CHECK(enabler.calls.size() == 1);  // the undo came back and ran
 }

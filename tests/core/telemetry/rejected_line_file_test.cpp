@@ -98,3 +98,21 @@ TEST_CASE("quarantine: a batch the file cannot take is dropped and counted, the 
   CHECK(q->written() == 1);
   CHECK(lines_in(path) == 1);
 }
+
+TEST_CASE("quarantine: a rotation that cannot rename drops the batch, so the cap still holds") {
+  TempDir dir;
+  const std::string path = dir.file("q.jsonl");
+  // A folder at <path>.1 with a file in it: rename() onto it fails, even for root.
+  std::filesystem::create_directories(path + ".1");
+  setpoint::testing::write_file(path + ".1/keep", "x");
+  auto q = must(RejectedLineFile::open(path, nullptr, 4096));
+  for (int batch = 0; batch < 50; ++batch) {
+    for (int i = 0; i < 10; ++i)
+      q->add(0, Rejection::kMalformedJson, "not JSON", "http:1", std::string(200, 'x'));
+    q->flush();
+  }
+  CHECK(std::filesystem::file_size(path) <= 4096);
+  CHECK(q->written() == lines_in(path));
+  CHECK(q->written() + q->dropped() == 500);
+  CHECK(q->dropped() > 0);
+}

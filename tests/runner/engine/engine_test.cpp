@@ -287,6 +287,6 @@ TEST_CASE("engine: writes the store refuses are counted in /metrics, from every 
   clock.advance(kSec);
   engine.tick();
   engine.stop();
-  CHECK(engine.metrics().store_write_failures == 3);  // one advised decision a second
+  CHECK(engine.metrics().store_write_failures == 3);  // one shadow decision a second
   CHECK(engine.metrics_text().find("setpoint_store_write_failures_total 3\n") != std::string::npos);
 }

@@ -17,8 +17,10 @@ using DecisionLog = std::function<void(const std::string& line)>;
 class DecisionLogFile {
  public:
   // Opens the file to append to ("-": stdout); an error when it cannot. The open never
-  // waits: a FIFO that no one reads is refused, not waited on. Writes block as a pipe's do,
-  // so each line reaches a log shipper whole.
+  // waits: a FIFO that no one reads is refused, not waited on. A pipe whose reader stalls
+  // holds a write at most kPipeWaitMs, then the line is dropped and counted: the engine thread
+  // writes this log, and must not stop with it.
+  static constexpr int kPipeWaitMs = 100;
   static Result<std::unique_ptr<DecisionLogFile>> open(const std::string& path);
   ~DecisionLogFile();
   DecisionLogFile(const DecisionLogFile&) = delete;
@@ -35,11 +37,14 @@ class DecisionLogFile {
   }
 
  private:
-  DecisionLogFile(int fd, bool owned, std::string path)
-      : fd_(fd), owned_(owned), path_(std::move(path)) {}
+  DecisionLogFile(int fd, bool owned, bool pipe, std::string path)
+      : fd_(fd), owned_(owned), pipe_(pipe), path_(std::move(path)) {}
+  // Waits until the pipe takes more, up to what is left of kPipeWaitMs; false at the end.
+  bool wait_writable(int& left_ms) const;
 
   int fd_;
   bool owned_;
+  bool pipe_;  // a FIFO or socket: written without blocking, waited on a little
   std::string path_;
   std::uint64_t failed_writes_ = 0;
 };

@@ -89,16 +89,22 @@ class EffectPipeline {
     const auto it = last_applied_.find(parameter);
     return it == last_applied_.end() ? 0 : it->second;
   }
-  // Vets the pending proposal again and enacts it; none when no such proposal is pending.
-  std::optional<Decision> approve(std::int64_t id, const std::string& who, Nanos now);
-  bool reject(std::int64_t id, const std::string& who, Nanos now);
+  // Vets the pending proposal again and enacts it; none when no such proposal is pending. An
+  // error, the proposal still waiting, when its approval cannot be stored (after a restart
+  // it would wait again, and could be approved twice).
+  Result<std::optional<Decision>> approve(std::int64_t id, const std::string& who, Nanos now);
+  // False when no such proposal is pending; an error, the proposal still waiting, when its
+  // rejection cannot be stored.
+  Result<bool> reject(std::int64_t id, const std::string& who, Nanos now);
   // Puts a parameter back to an earlier value through the guard's rollback path (bounds, not
   // cooldowns): recorded now, actuated on the pool when there is one (the result then comes
   // with tick()), else at once. None when there is no such parameter.
   std::optional<Decision> roll_back(const std::string& parameter, double value,
                                     const std::string& who, const std::string& version,
                                     const std::string& why, Nanos now);
-  // Expires proposals past their TTL, runs due verifications and due automatic undos.
+  // Expires proposals past their TTL, runs due verifications and due automatic undos. One the
+  // store refuses (its intent, or the expiry) is tried again a second later: an undo that is
+  // dropped would leave a temporary action in place for ever.
   void tick(Nanos now);
   // At start-up: each intent a crash left without a result is settled by reading its target
   // back — applied if the target holds the intended value (the guard then counts the change),
@@ -108,12 +114,15 @@ class EffectPipeline {
   Result<std::size_t> reconcile(Nanos now);
   // At start-up, after reconcile(): brings back pending proposals, verifications not yet
   // run and undos not yet due, as the store kept them; an error when it cannot read them.
+  // Until a restore has worked, nothing is saved over what it could not read.
   Result<void> restore();
+  bool restored() const { return restored_; }
 
   // Writes the store refused (a full disk, a locked or broken database), and the last reason.
   // An effect whose intent cannot be stored is not attempted: it is published as failed.
   std::uint64_t store_failures() const { return store_failures_; }
   const std::string& last_store_failure() const { return last_store_failure_; }
+  bool store_failing() const { return store_failing_; }  // the last write failed
 
  private:
   struct Undo {
@@ -139,8 +148,9 @@ class EffectPipeline {
   void enact(Decision& d, Nanos now);
   void complete(Decision& d, const ActuationResult& result, Nanos now, bool timed_out);
   void complete_rollback(Decision& d, const ActuationResult& result, Nanos now, bool timed_out);
-  void verify(const Check& check, Nanos now);
-  void undo(const Undo& undo, Nanos now);
+  // Both false when the store refused the intent: the caller keeps the check or undo.
+  bool verify(const Check& check, Nanos now);
+  bool undo(const Undo& undo, Nanos now);
   // Saves what restore() brings back (checks and undos; proposals are saved as they change).
   void persist(Nanos now);
   void remember_parameter(const Decision& d, double value, Nanos now);
@@ -169,6 +179,8 @@ class EffectPipeline {
   std::string persisted_;             // what persist() last wrote
   std::uint64_t store_failures_ = 0;
   std::string last_store_failure_;
+  bool store_failing_ = false;  // the last store write failed
+  bool restored_ = true;        // false from a failed restore() until one works
 };
 
 }  // namespace setpoint

@@ -45,7 +45,7 @@ class RejectedLineFile {
   RejectedLineFile(std::string path, const Redactor* redactor, std::size_t max_bytes);
   Result<void> open_file();
   void write_out();  // with the mutex held
-  void rotate();
+  bool rotate();     // false when it cannot make room
 
   mutable std::mutex mutex_;
   std::string path_;

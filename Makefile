@@ -9,6 +9,9 @@ BUILD ?= build
 CMAKE_FLAGS ?=
 FUZZ_SECONDS ?= 600
 export CCACHE_DIR ?= $(HOME)/.cache/ccache
+# Paths inside the checkout are hashed relative to it, so a second clone (CI's, a new user's)
+# hits the cache the first one filled instead of compiling everything again.
+export CCACHE_BASEDIR ?= $(CURDIR)
 
 .PHONY: all deps build test demo bench fuzz tsan asan clean
 

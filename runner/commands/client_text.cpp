@@ -256,8 +256,11 @@ std::string client_text(const std::string& c, const std::string& answer) {
 
 std::string refusal_text(const std::string& answer) {
   const auto doc = parse_json(answer, 64);
-  return doc && doc->is_object() && doc->contains("error") ? cell((*doc)["error"])
-                                                           : utf8::printable(answer, 2000);
+  // The whole reason, not a table cell's 200 characters: its end says what to do instead.
+  if (doc && doc->is_object() && doc->contains("error") && (*doc)["error"].is_string())
+    return utf8::printable((*doc)["error"].get<std::string>(), 2000);
+  if (doc && doc->is_object() && doc->contains("error")) return cell((*doc)["error"]);
+  return utf8::printable(answer, 2000);
 }
 
 }  // namespace setpoint::runner

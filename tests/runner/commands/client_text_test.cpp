@@ -67,4 +67,8 @@ TEST_CASE("client: a refusal gives its error member, else its body, printable") 
   CHECK(refusal_text("<html>502 Bad Gateway</html>") == "<html>502 Bad Gateway</html>");
   CHECK(refusal_text(R"({"message":"x"})") == R"({"message":"x"})");
   CHECK(refusal_text("bad \xff byte") == "bad \xef\xbf\xbd byte");
+  // A long reason is given whole: its end says what to do instead (a rollback refused while
+  // an override holds ended at "(setpoint release …)", cut at 200 characters).
+  const std::string reason = std::string(300, 'x') + " (setpoint release checkout.limit)";
+  CHECK(refusal_text(R"({"error":")" + reason + R"("})") == reason);
 }

@@ -27,9 +27,10 @@ ALLOWED = {
     'core/actuators': ['core/base', 'core/guard'],
     'core/audit': ['core/base', 'core/guard'],
     'core/effects': ['core/base', 'core/guard', 'core/actuators', 'core/audit'],
-    # A policy sees windows and proposes changes; it never touches telemetry or effects.
-    'bindings': ['core/base', 'core/windows', 'core/guard'],
-    'bindings/testing': ['core/base', 'core/windows', 'core/guard', 'bindings'],
+    # A policy sees windows and their history and proposes changes; it never touches telemetry
+    # or effects.
+    'bindings': ['core/base', 'core/windows', 'core/history', 'core/guard'],
+    'bindings/testing': ['core/base', 'core/windows', 'core/history', 'core/guard', 'bindings'],
 }
 _RUNNER_BELOW = ['core/' + c for c in CORE] + ['bindings', 'bindings/testing']
 ALLOWED.update({

@@ -19,6 +19,15 @@ bool PoliciesConfig::runs(const std::string& policy) const {
 
 namespace {
 
+// Whether some resolution can give the hourly flush a whole closed hour: buckets that tile an
+// hour, and a horizon past the hour and its grace.
+bool holds_an_hour(const WindowConfig& windows) {
+  const Nanos hour = 3600 * kNanosPerSecond;
+  return std::any_of(
+      windows.resolutions.begin(), windows.resolutions.end(),
+      [&](const Resolution& r) { return hour % r.width == 0 && r.horizon() >= 2 * hour; });
+}
+
 void read_windows(const YamlReader& r, const YAML::Node& node, WindowConfig& windows) {
   if (!node.IsSequence() || node.size() == 0)
     r.fail(node, "telemetry.windows", "expected a list of {width, slots}");
@@ -259,6 +268,14 @@ Result<Config> parse_config(const std::string& text, const std::string& name) {
     if (root["control_plane"]) read_control_plane(r, root["control_plane"], config.control_plane);
     if (root["parameters"]) read_parameters(r, root["parameters"], config);
     if (root["actions"]) read_actions(r, root["actions"], config);
+    if (config.engine.history.enabled && !holds_an_hour(config.telemetry.windows)) {
+      r.fail(
+          root["telemetry"] && root["telemetry"]["windows"] ? root["telemetry"]["windows"] : root,
+          "telemetry.windows",
+          "the hourly history (engine.history) needs a resolution whose buckets divide an "
+          "hour and that holds at least two (the default 5m x 288 does); or set "
+          "engine.history.enabled: false");
+    }
     for (const auto& a : config.actions) {
       if (!a.undo_action.empty() &&
           std::none_of(config.actions.begin(), config.actions.end(),

@@ -45,6 +45,13 @@ struct ActuatorConfig {
   Nanos timeout = 10 * kNanosPerSecond;
 };
 
+// The durable KPI history: every series rolled up per hour into the state store.
+struct HistoryConfig {
+  bool enabled = true;
+  Nanos retention = 35 * 24 * 3600 * kNanosPerSecond;
+  std::size_t max_series = 10'000;  // per hour; the rest are counted
+};
+
 struct EngineConfig {
   Nanos tick = kNanosPerSecond;  // how often due policies are looked for
   Mode mode = Mode::kObserve;    // the global ceiling
@@ -56,6 +63,7 @@ struct EngineConfig {
   Nanos rollback_hold = 30 * 60 * kNanosPerSecond;  // an operator's rollback is pinned this long
   std::size_t actuator_threads = 2;
   std::string decision_log;  // a JSON-lines copy of every decision (empty: none)
+  HistoryConfig history;
 };
 
 // What config says about one policy, over what its file says.

@@ -112,7 +112,20 @@ std::optional<Mode> mode_from_name(const std::string& name) {
 void read_engine(const YamlReader& r, const YAML::Node& node, EngineConfig& e) {
   r.keys(node, "engine",
          {"tick", "mode", "dry_run", "state_path", "caps", "proposal_ttl", "drift_pin",
-          "rollback_hold", "actuator_threads", "decision_log"});
+          "rollback_hold", "actuator_threads", "decision_log", "history"});
+  if (const auto h = node["history"]) {
+    r.keys(h, "engine.history", {"enabled", "retention", "max_series"});
+    if (h["enabled"]) e.history.enabled = r.boolean(h["enabled"], "engine.history.enabled");
+    if (h["retention"]) {
+      e.history.retention = r.duration(h["retention"], "engine.history.retention");
+      if (e.history.retention < 2 * 3600 * kNanosPerSecond ||
+          e.history.retention > 400 * 24 * 3600 * kNanosPerSecond)
+        r.fail(h["retention"], "engine.history.retention", "must be between 2h and 400d");
+    }
+    if (h["max_series"])
+      e.history.max_series = static_cast<std::size_t>(
+          r.integer(h["max_series"], "engine.history.max_series", 1, 10'000'000));
+  }
   if (node["tick"]) {
     e.tick = r.duration(node["tick"], "engine.tick");
     if (e.tick < 10 * kNanosPerMilli || e.tick > 60 * kNanosPerSecond)

@@ -69,6 +69,17 @@ Result<void> Engine::start() {
     auto opened = AuditStore::open(config_.engine.state_path);
     if (!opened) return Error{"engine.state_path: " + opened.error()};
     store_ = std::move(opened).value();
+    if (config_.engine.history.enabled) {
+      auto kept = history::HistoryStore::open(config_.engine.state_path);
+      auto reader = history::HistoryStore::open(config_.engine.state_path);  // policies' reads
+      if (!kept) return Error{"engine.state_path: " + kept.error()};
+      if (!reader) return Error{"engine.state_path: " + reader.error()};
+      history_reader_ = std::move(reader).value();
+      history_ = std::make_unique<history::HourlyFlush>(
+          aggregator_, std::move(kept).value(),
+          history::FlushOptions{config_.engine.history.retention,
+                                config_.engine.history.max_series});
+    }
     const auto saved = store_->load_state("guard");
     if (!saved)
       return Error{"engine.state_path: " + config_.engine.state_path +
@@ -317,6 +328,17 @@ bindings::PolicyInputs Engine::inputs(Nanos wall) {
     return out;
   };
   in.param = [this](std::string_view name) { return param_value(*guard_, name); };
+  if (history_reader_) {
+    in.history = [this, wall](const std::string& key, Nanos span,
+                              Nanos by) -> Result<history::HistoryAnswer> {
+      constexpr Nanos kHour = 3600 * kNanosPerSecond;
+      const Nanos to = wall / kHour * kHour;  // the closed hours of the span
+      const Nanos from = (wall - span) / kHour * kHour;
+      const auto hours = history_reader_->read(key, from, to);
+      if (!hours) return Error{hours.error()};
+      return history::summarize(*hours, from, to, by, aggregator_.outcomes(), scratch_);
+    };
+  }
   return in;
 }
 
@@ -417,6 +439,7 @@ void Engine::tick() {
   pipeline_->tick(wall);
   save(wall);
   watch_store();
+  if (history_) watch_history(wall);
   ++metrics_.ticks;
   publish(wall);
   last_pass_.store(options_.cpu_clock->monotonic(), std::memory_order_relaxed);
@@ -434,6 +457,15 @@ void Engine::watch_store() {
   if (fresh > 0) store_refused(pipeline_->last_store_failure());
   // The streak ends when writes work again, not at a pass that happened to write nothing.
   if (fresh == 0 && !pipeline_->store_failing() && !state_save_failing_) store_failing_ = false;
+}
+
+void Engine::watch_history(Nanos wall) {
+  history_->pass(wall);
+  const auto counts = history_->counts();
+  if (metrics_.history && counts.failures > metrics_.history->failures)
+    spdlog::warn("engine.history: an hour could not be written, it is tried again in a minute: {}",
+                 history_->last_failure());
+  metrics_.history = counts;
 }
 
 void Engine::store_refused(const std::string& why) {
@@ -515,6 +547,7 @@ void Engine::stop() {
   save(wall);
   publish(wall);
   pool_.reset();
+  history_.reset();  // finishes the hour it is writing
 }
 
 Result<void> Engine::reload_config(Config next) {

@@ -32,6 +32,7 @@
 #include "setpoint/bindings/policy_health.hpp"
 #include "setpoint/effects/effect_pipeline.hpp"
 #include "setpoint/guard/guard.hpp"
+#include "setpoint/history/hourly_flush.hpp"
 #include "setpoint/windows/aggregator.hpp"
 
 namespace setpoint::runner {
@@ -104,6 +105,11 @@ class Engine {
   // Engine-thread access, for commands, replay and embedding.
   Aggregator& aggregator() { return aggregator_; }
   Guard& guard() { return *guard_; }
+  // Waits until the hour being written to the history (if any) is in the store: for tests and
+  // the end of a replay.
+  void settle_history() {
+    if (history_) history_->settle();
+  }
   EffectPipeline& pipeline() { return *pipeline_; }
   InprocActuator& inproc() { return inproc_; }
   AuditStore* store() { return store_.get(); }
@@ -131,6 +137,7 @@ class Engine {
   // Counts the pipeline's refused store writes into /metrics; warns once per streak.
   void watch_store();
   void store_refused(const std::string& why);  // warns unless already warned
+  void watch_history(Nanos wall);  // the hourly flush: told the time, its counts into /metrics
   void publish(Nanos wall);
   void run_posted();
   bindings::PolicyInputs inputs(Nanos wall);
@@ -140,6 +147,8 @@ class Engine {
   Aggregator aggregator_;
   bindings::Stdlib stdlib_;
   std::unique_ptr<AuditStore> store_;
+  std::unique_ptr<history::HourlyFlush> history_;          // with a store and engine.history on
+  std::unique_ptr<history::HistoryStore> history_reader_;  // the engine thread's connection
   std::unique_ptr<DecisionLogFile> decision_log_;
   bool decision_log_failing_ = false;      // warned about; until a write works again
   std::uint64_t store_failures_seen_ = 0;  // the pipeline's count at the last look

@@ -98,6 +98,22 @@ std::string EngineMetrics::render(const IngestCounts& ingest) const {
                 "Writes the state store (engine.state_path) refused: decisions, results, state.");
   metric_sample(out, "setpoint_store_write_failures_total", "",
                 static_cast<double>(store_write_failures));
+  if (history) {
+    metric_family(out, "setpoint_history_flushes_total", "counter",
+                  "Hourly flushes: closed hours rolled up into kpi_hourly (engine.history).");
+    metric_sample(out, "setpoint_history_flushes_total", "", static_cast<double>(history->hours));
+    metric_family(out, "setpoint_history_rows_total", "counter",
+                  "Series-hours written to kpi_hourly.");
+    metric_sample(out, "setpoint_history_rows_total", "", static_cast<double>(history->rows));
+    metric_family(out, "setpoint_history_series_dropped_total", "counter",
+                  "Series-hours left out by engine.history.max_series.");
+    metric_sample(out, "setpoint_history_series_dropped_total", "",
+                  static_cast<double>(history->series_dropped));
+    metric_family(out, "setpoint_history_write_failures_total", "counter",
+                  "Hours the store refused (each is written again a minute later).");
+    metric_sample(out, "setpoint_history_write_failures_total", "",
+                  static_cast<double>(history->failures));
+  }
   metric_family(out, "setpoint_engine_ticks_total", "counter", "Passes of the engine loop.");
   metric_sample(out, "setpoint_engine_ticks_total", "", static_cast<double>(ticks));
 

@@ -5,9 +5,11 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <tuple>
 
+#include "setpoint/history/hourly_flush.hpp"
 #include "setpoint/telemetry/ingest.hpp"
 
 namespace setpoint::runner {
@@ -40,8 +42,9 @@ struct EngineMetrics {
   std::uint64_t ticks = 0;
   std::uint64_t series = 0;
   std::uint64_t cardinality_rejections = 0;
-  std::uint64_t decision_log_failures = 0;  // lines engine.decision_log could not take
-  std::uint64_t store_write_failures = 0;   // writes engine.state_path refused
+  std::uint64_t decision_log_failures = 0;      // lines engine.decision_log could not take
+  std::uint64_t store_write_failures = 0;       // writes engine.state_path refused
+  std::optional<history::FlushCounts> history;  // none: engine.history is off, or no store
 
   // The engine's part, then the ingest counts.
   std::string render(const IngestCounts& ingest) const;

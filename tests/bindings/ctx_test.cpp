@@ -244,3 +244,94 @@ TEST_CASE("what a policy says is kept as one printable line") {
   REQUIRE(out.proposals.size() == 1);
   CHECK(out.proposals[0].reason == "r\\r\\n\\u009b");
 }
+
+TEST_CASE("ctx:history gives the span's periods and its whole-span stats, and says how much") {
+  Fixture f;
+  std::string asked_key;
+  Nanos asked_span = 0, asked_by = 0;
+  f.inputs.history = [&](const std::string& key, Nanos span,
+                         Nanos by) -> Result<history::HistoryAnswer> {
+    asked_key = key;
+    asked_span = span;
+    asked_by = by;
+    history::HistoryAnswer a;
+    a.hours_asked = 168;
+    a.hours_found = 30;
+    a.total.count = 3000;
+    a.total.p99 = 640;
+    a.total.outcomes[OutcomeSet::kError] = 30;
+    history::Period day;
+    day.start = Nanos{1'795'132'800} * kNanosPerSecond;
+    day.span = 24 * 3600 * kNanosPerSecond;
+    day.hours = 24;
+    day.stats.count = 2400;
+    day.stats.p99 = 500;
+    a.periods = {day, day};
+    a.periods[1].start += day.span;
+    a.periods[1].hours = 6;
+    return a;
+  };
+  PolicyOutputs out;
+  const RunResult result = run(R"(
+    return { evaluate = function(ctx)
+      local h = ctx:history("http.server", { service = "checkout" }, "7d")
+      assert(h.hours_asked == 168 and h.hours_found == 30)
+      assert(h.total.count == 3000 and h.total.p99 == 640 and h.total.outcomes.error == 30)
+      assert(h.total.p50 == nil, "a stat with no data is absent, not NaN")
+      assert(#h.periods == 2 and h.periods[1].start == 1795132800 and h.periods[1].hours == 24)
+      assert(h.periods[2].hours == 6 and h.periods[2].p99 == 500)
+      ctx:history("http.server", nil, 3600, { by = "1h" })
+    end })",
+                               f, out);
+  INFO(result.message);
+  REQUIRE(result.ok());
+  CHECK(asked_key == "http.server{}");
+  CHECK(asked_span == 3600 * kNanosPerSecond);
+  CHECK(asked_by == 3600 * kNanosPerSecond);
+  CHECK(out.history_reads == 2);
+}
+
+TEST_CASE("ctx:history: nil without a history; a bad span, option or a failed read is an error") {
+  Fixture f;
+  PolicyOutputs out;
+  REQUIRE(run("return { evaluate = function(ctx) assert(ctx:history('m', nil, '1d') == nil) end }",
+              f, out)
+              .ok());
+  f.inputs.history = [](const std::string&, Nanos, Nanos) -> Result<history::HistoryAnswer> {
+    return Error{"kpi_hourly: database is locked"};
+  };
+  const auto error_of = [&](const std::string& call) {
+    PolicyOutputs o;
+    return run("return { evaluate = function(ctx) " + call + " end }", f, o).message;
+  };
+  CHECK(
+      error_of("ctx:history('m', nil, '1d')").find("ctx:history: kpi_hourly: database is locked") !=
+      std::string::npos);
+  CHECK(error_of("ctx:history('m', nil, '10m')")
+            .find("ctx:history: span 10m is not from 1h to 400d") != std::string::npos);
+  CHECK(error_of("ctx:history('m', nil, '1d', { by = '1w' })")
+            .find("ctx:history: by must be \"1h\" or \"1d\", not 1w") != std::string::npos);
+  CHECK(error_of("ctx:history('m', nil, '1d', { by = setmetatable({}, { __tostring = error }) })")
+            .find("ctx:history: by must be") != std::string::npos);
+  CHECK(error_of("for i = 1, 33 do pcall(ctx.history, ctx, 'm', nil, '1d') end "
+                 "ctx:history('m', nil, '1d')")
+            .find("more than 32 history reads") != std::string::npos);
+}
+
+TEST_CASE("ctx:window and ctx:history name themselves in a bad metric's error") {
+  Fixture f;
+  const auto error_of = [&](const std::string& call) {
+    PolicyOutputs o;
+    return run("return { evaluate = function(ctx) " + call + " end }", f, o).message;
+  };
+  CHECK(error_of("ctx:window(5, nil, '1m')").find("ctx:window: the metric must be a string") !=
+        std::string::npos);
+  CHECK(error_of("ctx:history({}, nil, '1d')").find("ctx:history: the metric must be a string") !=
+        std::string::npos);
+  CHECK(error_of("ctx:window(('x'):rep(2000), nil, '1m')")
+            .find("ctx:window: the metric is longer than 1024 bytes") != std::string::npos);
+  // A span after labels is read where it was given, not from the label names kept for the key.
+  CHECK(error_of("ctx:window('m', { service = 'a' })")
+            .find("ctx:window: span must be a duration like \"1m\" or seconds") !=
+        std::string::npos);
+}

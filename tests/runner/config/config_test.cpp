@@ -23,6 +23,7 @@ TEST_CASE("an empty config is all defaults") {
 TEST_CASE("every telemetry setting is read") {
   ::setenv("SETPOINT_TEST_KEY", "0123456789abcdef-secret", 1);
   const Config c = ok(R"(
+engine: { history: { enabled: false } }  # these windows hold an hour, not two
 telemetry:
   windows:
     - { width: 1s, slots: 30 }
@@ -77,6 +78,22 @@ telemetry:
   CHECK(t.redaction_key == "0123456789abcdef-secret");
   REQUIRE(t.redact.size() == 2);
   CHECK(t.quarantine_path == "/tmp/q.jsonl");
+}
+
+TEST_CASE("engine.history is read, and refused with windows that cannot hold a closed hour") {
+  const Config c = ok("engine: { history: { retention: 7d, max_series: 500 } }\n");
+  CHECK(c.engine.history.enabled);
+  CHECK(c.engine.history.retention == 7 * 24 * 3600 * kNanosPerSecond);
+  CHECK(c.engine.history.max_series == 500);
+  CHECK(error_of("engine: { history: { retention: 1h } }\n") ==
+        "test.yaml:1:33: engine.history.retention: must be between 2h and 400d");
+  CHECK(error_of("telemetry:\n  windows:\n    - { width: 1m, slots: 60 }\n") ==
+        "test.yaml:3:5: telemetry.windows: the hourly history (engine.history) needs a resolution "
+        "whose buckets divide an hour and that holds at least two (the default 5m x 288 does); or "
+        "set engine.history.enabled: false");
+  CHECK(ok("engine: { history: { enabled: false } }\ntelemetry:\n  windows:\n"
+           "    - { width: 1m, slots: 60 }\n")
+            .telemetry.windows.resolutions.size() == 1);
 }
 
 TEST_CASE("config errors name the file, line, column, key path and the problem") {

@@ -290,3 +290,39 @@ TEST_CASE("engine: writes the store refuses are counted in /metrics, from every 
   CHECK(engine.metrics().store_write_failures == 3);  // one shadow decision a second
   CHECK(engine.metrics_text().find("setpoint_store_write_failures_total 3\n") != std::string::npos);
 }
+
+TEST_CASE("engine: closed hours go to kpi_hourly, and a policy reads them with ctx:history") {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() / "policies");
+  write_file(dir.file("policies/p.lua"),
+             "return { name = 'p', every = '1m', params = { 'x' }, evaluate = function(ctx)\n"
+             "  local h = ctx:history('lat', nil, '2h', { by = '1h' })\n"
+             "  if h.hours_found > 0 then ctx:set('x', h.total.count) end end }");
+  auto config =
+      parse_config("engine: { tick: 1s, state_path: " + dir.file("s.db") +
+                       " }\npolicies: { dir: " + dir.file("policies") +
+                       " }\nparameters:\n"
+                       "  x: { type: int, initial: 0, min: 0, max: 100000, policies: [p] }\n",
+                   "test.yaml");
+  REQUIRE(config.ok());
+  ManualClock clock{kStart};
+  SystemClock cpu;
+  Engine engine(config.value(), on_manual_clock(clock, cpu, true));
+  REQUIRE(engine.start());
+  engine.tick();
+  const auto lat = engine.aggregator().resolve("lat", {});
+  for (int m = 0; m < 60; ++m) lat.record(kStart + m * 60 * kSec, 100.0 + m, OutcomeSet::kOk);
+  clock.advance(3600 * kSec + 61 * kSec);  // the hour has closed, and its grace
+  engine.tick();
+  engine.settle_history();
+  clock.advance(60 * kSec);
+  engine.tick();  // the policy's next run reads the hour
+  engine.stop();
+  CHECK(*engine.guard().value("x") == 60);
+  CHECK(engine.metrics_text().find("setpoint_history_rows_total 1\n") != std::string::npos);
+  auto store = must(history::HistoryStore::open(dir.file("s.db")));
+  const auto hours = must(store->read("lat{}", kStart, kStart + 3600 * kSec));
+  REQUIRE(hours.size() == 1);
+  CHECK(hours[0].min == 100);
+  CHECK(hours[0].max == 159);
+}

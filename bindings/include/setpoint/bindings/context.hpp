@@ -5,6 +5,11 @@
 //                                     success_rate, sum, mean, min, max, p50, p90, p95, p99,
 //                                     outcomes = {ok=…, error=…}; span "1m" or seconds;
 //                                     an unknown series reads as count 0
+//   ctx:history(metric, labels, span, {by = "1d" | "1h"})
+//                                     the durable hourly history over the span (1h to 400d):
+//                                     { total = <a window's fields, from merged bins>,
+//                                       periods = { {start = epoch s, hours = n, <fields>}, … },
+//                                       hours_found, hours_asked }; nil without a history
 //   ctx:series(metric)                the label sets of the metric's series: { {service="a"}, … }
 //   ctx:param(name)                   the parameter's value (the shadow value in observe)
 //   ctx:now()                         the engine clock, epoch seconds
@@ -23,6 +28,7 @@
 #include <vector>
 
 #include "setpoint/guard/proposal.hpp"
+#include "setpoint/history/history_read.hpp"
 #include "setpoint/windows/series.hpp"
 #include "setpoint/windows/window.hpp"
 
@@ -35,6 +41,10 @@ struct PolicyInputs {
   std::function<std::vector<Labels>(const std::string& metric)> series;
   // A parameter's current value; none when the parameter is unknown.
   std::function<std::optional<ProposedValue>(std::string_view name)> param;
+  // A series key's history over the closed hours of the span ending now, by hour or day; an
+  // error when the store cannot be read. Unset when no history is kept (ctx:history: nil).
+  std::function<Result<history::HistoryAnswer>(const std::string& key, Nanos span, Nanos by)>
+      history;
   const OutcomeSet* outcomes = nullptr;
   Nanos now = 0;
 };
@@ -52,6 +62,7 @@ struct PolicyOutputs {
   std::vector<std::string> alerts;
   std::vector<std::string> logs;
   std::vector<WindowRead> reads;
+  std::size_t history_reads = 0;
   // The reads as a JSON object by "key@span" (a window read twice: the later read), at most
   // kMaxEvidence of them; past that, "omitted" counts the windows left out. Rendered on demand
   // — by whoever records the decision — not on the evaluation's hot path.
@@ -59,8 +70,9 @@ struct PolicyOutputs {
 };
 
 constexpr std::size_t kMaxProposals = 100;
-constexpr std::size_t kMaxReads = 4096;   // ctx:window calls in one evaluation
-constexpr std::size_t kMaxEvidence = 64;  // distinct windows a decision records
+constexpr std::size_t kMaxReads = 4096;       // ctx:window calls in one evaluation
+constexpr std::size_t kMaxEvidence = 64;      // distinct windows a decision records
+constexpr std::size_t kMaxHistoryReads = 32;  // ctx:history calls in one evaluation
 constexpr std::size_t kMaxLogs = 20;
 constexpr std::size_t kMaxTextBytes = 1024;
 

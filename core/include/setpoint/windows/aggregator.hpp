@@ -56,6 +56,10 @@ class Aggregator {
   // resolution can (the interval is not a whole number of buckets, or has expired).
   std::optional<WindowStats> read_interval(const Series& series, Nanos from, Nanos to, Nanos now,
                                            sketch::Accumulator& scratch) const;
+  std::optional<WindowStats> read_interval(SeriesId id, Nanos from, Nanos to, Nanos now,
+                                           sketch::Accumulator& scratch) const {
+    return read_interval(*series(id), from, to, now, scratch);
+  }
 
   std::optional<SeriesId> find(std::string_view key) const;
   std::vector<SeriesInfo> list() const;  // in key order

@@ -8,6 +8,7 @@
 #include "commands/decision_text.hpp"
 #include "commands/recorded_telemetry.hpp"
 #include "engine/engine.hpp"
+#include "engine/temporary_file.hpp"
 #include "setpoint/base/json_document.hpp"
 #include "setpoint/base/timestamp.hpp"
 #include "setpoint/telemetry/event_parser.hpp"
@@ -140,6 +141,10 @@ int run_replay(const ReplayArgs& args) {
   options.persistent = false;
   options.publish = false;
   options.stdlib_dir = args.stdlib;
+  // The hourly history of what is replayed, so a policy that reads ctx:history on day 30
+  // reads days 1 to 29: in --history's file, or a temporary one removed at the end.
+  TemporaryFile temporary("setpoint-replay-history");
+  options.history_path = args.history.empty() ? temporary.path : args.history;
   options.on_decision = [&](const std::string& line) {
     const auto d = parse_own_json(line);
     if (d.is_object() && d.value("outcome", "") != "") {

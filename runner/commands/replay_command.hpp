@@ -16,6 +16,7 @@ struct ReplayArgs {
   std::string from, to;  // RFC 3339
   bool json = false;
   std::string stdlib;
+  std::string history;  // keep the hourly history here (default: a temporary file, removed)
 };
 
 int run_replay(const ReplayArgs& args);

@@ -69,17 +69,6 @@ Result<void> Engine::start() {
     auto opened = AuditStore::open(config_.engine.state_path);
     if (!opened) return Error{"engine.state_path: " + opened.error()};
     store_ = std::move(opened).value();
-    if (config_.engine.history.enabled) {
-      auto kept = history::HistoryStore::open(config_.engine.state_path);
-      auto reader = history::HistoryStore::open(config_.engine.state_path);  // policies' reads
-      if (!kept) return Error{"engine.state_path: " + kept.error()};
-      if (!reader) return Error{"engine.state_path: " + reader.error()};
-      history_reader_ = std::move(reader).value();
-      history_ = std::make_unique<history::HourlyFlush>(
-          aggregator_, std::move(kept).value(),
-          history::FlushOptions{config_.engine.history.retention,
-                                config_.engine.history.max_series});
-    }
     const auto saved = store_->load_state("guard");
     if (!saved)
       return Error{"engine.state_path: " + config_.engine.state_path +
@@ -90,6 +79,12 @@ Result<void> Engine::start() {
                      " is unreadable: " + loaded.error()};
       saved_guard_ = **saved;
     }
+  }
+  const std::string history_path = !options_.history_path.empty() ? options_.history_path
+                                   : options_.persistent          ? config_.engine.state_path
+                                                                  : std::string();
+  if (config_.engine.history.enabled && !history_path.empty()) {
+    if (auto opened = open_history(history_path); !opened) return opened;
   }
   if (options_.persistent && !config_.engine.decision_log.empty()) {  // a replay writes no live log
     auto opened = DecisionLogFile::open(config_.engine.decision_log);
@@ -457,6 +452,20 @@ void Engine::watch_store() {
   if (fresh > 0) store_refused(pipeline_->last_store_failure());
   // The streak ends when writes work again, not at a pass that happened to write nothing.
   if (fresh == 0 && !pipeline_->store_failing() && !state_save_failing_) store_failing_ = false;
+}
+
+Result<void> Engine::open_history(const std::string& path) {
+  const std::string at = path == config_.engine.state_path ? "engine.state_path: " : "history: ";
+  auto kept = history::HistoryStore::open(path);
+  if (!kept) return Error{at + kept.error()};
+  auto reader = history::HistoryStore::open(path);  // the engine thread's, for ctx:history
+  if (!reader) return Error{at + reader.error()};
+  history_reader_ = std::move(reader).value();
+  history_ = std::make_unique<history::HourlyFlush>(
+      aggregator_, std::move(kept).value(),
+      history::FlushOptions{config_.engine.history.retention, config_.engine.history.max_series,
+                            60 * kNanosPerSecond, !options_.persistent});
+  return {};
 }
 
 void Engine::watch_history(Nanos wall) {

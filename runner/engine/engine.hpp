@@ -42,6 +42,9 @@ struct EngineOptions {
   const Clock* cpu_clock = nullptr;  // a real clock for the policies' CPU deadlines
   bool dry_run = false;              // observe everywhere, whatever config says
   bool persistent = true;            // false (replay): no state file, nothing survives
+  // Where the hourly history goes: empty, the state file (none when not persistent). A replay
+  // gives one of its own, so policies that read ctx:history read what it replayed.
+  std::string history_path;
   std::string stdlib_dir;
   DecisionLog on_decision;  // also told every decision record (replay's timeline)
   bool publish = true;      // render the control plane's views after each pass
@@ -138,6 +141,7 @@ class Engine {
   void watch_store();
   void store_refused(const std::string& why);  // warns unless already warned
   void watch_history(Nanos wall);  // the hourly flush: told the time, its counts into /metrics
+  Result<void> open_history(const std::string& path);
   void publish(Nanos wall);
   void run_posted();
   bindings::PolicyInputs inputs(Nanos wall);

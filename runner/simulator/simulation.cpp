@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "engine/engine.hpp"
+#include "engine/temporary_file.hpp"
 #include "setpoint/audit/decision.hpp"
 #include "setpoint/base/json_document.hpp"
 #include "setpoint/base/timestamp.hpp"
@@ -216,7 +217,10 @@ Result<Trace> simulate(const Scenario& s, const SimulationOptions& options) {
   SystemClock cpu;
   Trace trace;
   trace.tick = config.engine.tick;
+  // The simulated days' hourly history, for policies that read ctx:history.
+  TemporaryFile history("setpoint-simulate-history");
   EngineOptions engine_options;
+  engine_options.history_path = history.path;
   engine_options.clock = &clock;
   engine_options.cpu_clock = &cpu;
   engine_options.persistent = false;

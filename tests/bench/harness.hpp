@@ -40,6 +40,7 @@ class Figures {
 
 // Each area of the code adds its figures here.
 void core_benchmarks(Figures& figures);
+void history_benchmarks(Figures& figures);
 void guard_benchmarks(Figures& figures);
 void bindings_benchmarks(Figures& figures);
 void replay_benchmarks(Figures& figures);

@@ -7,6 +7,7 @@
 int main() {
   setpoint::bench::Figures figures;
   setpoint::bench::core_benchmarks(figures);
+  setpoint::bench::history_benchmarks(figures);
   setpoint::bench::guard_benchmarks(figures);
   setpoint::bench::bindings_benchmarks(figures);
   setpoint::bench::resilience_benchmarks(figures);

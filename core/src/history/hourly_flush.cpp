@@ -50,6 +50,7 @@ void HourlyFlush::pass(Nanos now) {
   job_ = {next_hour_, now};
   next_hour_ += kHour;
   changed_.notify_all();
+  if (options_.synchronous) changed_.wait(lock, [&] { return !job_; });
 }
 
 void HourlyFlush::settle() {

@@ -1,5 +1,6 @@
 // `setpoint replay`: the whole engine over recorded telemetry, on the events' clock.
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -125,4 +126,43 @@ TEST_CASE("replay: bad arguments are named") {
                                     " --telemetry /nonexistent.jsonl");
   CHECK(missing.status == 1);
   CHECK(missing.out.find("cannot read /nonexistent.jsonl") != std::string::npos);
+}
+
+TEST_CASE("replay: policies read the history of what was replayed; --history keeps it") {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() / "policies");
+  // Three hours of one event a minute; the policy proposes the history's count once it has one.
+  std::string events;
+  for (int m = 0; m < 180; ++m)
+    events += R"({"ts":")" + format_rfc3339(kStart + m * 60 * kNanosPerSecond) +
+              R"(","metric":"lat","value":)" + std::to_string(100 + m % 7) + "}\n";
+  write_file(dir.file("telemetry.jsonl"), events);
+  write_file(dir.file("policies/h.lua"),
+             "return { name = 'h', every = '10m', params = { 'seen' }, evaluate = function(ctx)\n"
+             "  local h = ctx:history('lat', nil, '3h', { by = '1h' })\n"
+             "  if h.hours_found > 0 then ctx:set('seen', h.total.count) end end }\n");
+  write_file(dir.file("setpoint.yaml"),
+             "engine: { tick: 1s }\npolicies: { dir: " + dir.file("policies") +
+                 " }\nparameters:\n"
+                 "  seen: { type: int, initial: 0, min: 0, max: 100000, policies: [h] }\n");
+  const auto run =
+      run_setpoint("replay --json --config " + dir.file("setpoint.yaml") + " --telemetry " +
+                   dir.file("telemetry.jsonl") + " --history " + dir.file("history.db"));
+  INFO(run.out);
+  REQUIRE(run.status == 0);
+  const auto lines = lines_of(run.out);
+  const json& summary = lines.back();
+  // The first hour closed at 11:01 and the second at 12:01: the policy saw 60, then 120.
+  CHECK(summary["parameters"]["seen"]["final"] == 120);
+  CHECK(summary["parameters"]["seen"]["max"] == 120);
+  CHECK(std::filesystem::exists(dir.file("history.db")));
+  // Without --history the history is kept in a temporary file, and nothing is left behind.
+  std::filesystem::create_directories(dir.path() / "tmp");
+  ::setenv("TMPDIR", dir.file("tmp").c_str(), 1);
+  const auto again = run_setpoint("replay --json --config " + dir.file("setpoint.yaml") +
+                                  " --telemetry " + dir.file("telemetry.jsonl"));
+  ::unsetenv("TMPDIR");
+  REQUIRE(again.status == 0);
+  CHECK(lines_of(again.out).back()["parameters"]["seen"]["final"] == 120);
+  CHECK(std::filesystem::is_empty(dir.path() / "tmp"));
 }

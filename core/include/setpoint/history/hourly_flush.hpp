@@ -27,6 +27,9 @@ struct FlushOptions {
   Nanos retention = 35 * 24 * 3600 * kNanosPerSecond;
   std::size_t max_series = 10'000;     // rolled up per hour; the rest are counted
   Nanos grace = 60 * kNanosPerSecond;  // after the hour's end, before it is read
+  // pass() waits for the hour it hands over: a replay's policies then read the same history
+  // at the same event time on every run, however fast the machine.
+  bool synchronous = false;
 };
 
 struct FlushCounts {

@@ -4,6 +4,8 @@
 
 #include <array>
 
+#include "setpoint/base/regular_file.hpp"
+
 namespace setpoint {
 namespace {
 
@@ -124,6 +126,8 @@ StoredProposal proposal_row(const Statement& s) {
 }  // namespace
 
 Result<std::unique_ptr<AuditStore>> AuditStore::open(const std::string& path) {
+  // A FIFO, a device or a folder at the path: said as such, not as SQLite's "disk I/O error".
+  if (auto file = check_no_special_file(path); !file) return Error{file.error()};
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(path.c_str(), &db,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,

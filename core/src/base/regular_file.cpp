@@ -81,6 +81,14 @@ int open_nonblocking(const std::string& path) {
 
 }  // namespace
 
+Result<void> check_no_special_file(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return {};  // nothing there (yet): SQLite will say more
+  if (!S_ISREG(st.st_mode))
+    return Error{path + ": is " + std::string(kind_of_file(st.st_mode)) + ", not a regular file"};
+  return {};
+}
+
 Result<void> check_regular_file(const std::string& path, std::size_t max_bytes, bool missing_ok) {
   const int fd = open_nonblocking(path);
   if (fd < 0) {

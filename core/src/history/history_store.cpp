@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "setpoint/base/regular_file.hpp"
+
 namespace setpoint::history {
 namespace {
 
@@ -50,6 +52,8 @@ std::int64_t seconds(Nanos t) { return t / kNanosPerSecond; }
 }  // namespace
 
 Result<std::unique_ptr<HistoryStore>> HistoryStore::open(const std::string& path) {
+  // A FIFO, a device or a folder at the path: said as such, not as SQLite's "disk I/O error".
+  if (auto file = check_no_special_file(path); !file) return Error{file.error()};
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(path.c_str(), &db,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,

@@ -1,6 +1,7 @@
 #include "setpoint/audit/audit_store.hpp"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -220,4 +221,13 @@ TEST_CASE("audit store: a decision that cannot be recorded leaves no transaction
   REQUIRE(store->save_state("guard", R"({"x":2})", kSec));
   auto other = open_store(dir.file("setpoint.db"));
   CHECK(must(other->load_state("guard")) == R"({"x":2})");
+}
+
+TEST_CASE("audit store: a FIFO or a device at the path is refused as such, not waited on") {
+  TempDir dir;
+  const std::string fifo = dir.file("s.fifo");
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  CHECK(AuditStore::open(fifo).error() == fifo + ": is a FIFO, not a regular file");
+  CHECK(AuditStore::open("/dev/zero").error() ==
+        "/dev/zero: is a character device, not a regular file");
 }

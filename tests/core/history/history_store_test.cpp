@@ -1,5 +1,7 @@
 #include "setpoint/history/history_store.hpp"
 
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
 
 #include "support/broken_store.hpp"
@@ -75,4 +77,15 @@ TEST_CASE("history store: a damaged row or a dropped table is an error that name
   CHECK(store->read("a{}", kDay0, kDay0 + kHour).error() ==
         "kpi_hourly: no such table: kpi_hourly");
   CHECK(store->forget_before(kDay0).error() == "kpi_hourly: no such table: kpi_hourly");
+}
+
+TEST_CASE("history store: a FIFO, a device or a folder at the path is refused as such") {
+  TempDir dir;
+  const std::string fifo = dir.file("h.fifo");
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  CHECK(HistoryStore::open(fifo).error() == fifo + ": is a FIFO, not a regular file");
+  CHECK(HistoryStore::open("/dev/zero").error() ==
+        "/dev/zero: is a character device, not a regular file");
+  CHECK(HistoryStore::open(dir.path().string()).error() ==
+        dir.path().string() + ": is a directory, not a regular file");
 }

@@ -30,6 +30,11 @@ Result<void> check_inside_folder(const std::string& folder, const std::string& p
 Result<void> check_regular_file(const std::string& path, std::size_t max_bytes,
                                 bool missing_ok = false);
 
+// That nothing but a regular file (or nothing) is at `path`, looked at with stat(), never
+// opened: for a SQLite file, whose connections' locks a close() of any descriptor on it by the
+// same process would drop (the engine's store lost its locks when the history opened the file).
+Result<void> check_no_special_file(const std::string& path);
+
 // The whole file, or why not ("policies/a.lua: is a FIFO, not a regular file", "cannot open
 // policies/a.lua: No such file or directory").
 Result<std::string> read_regular_file(const std::string& path, std::size_t max_bytes);

@@ -213,6 +213,9 @@ int ctx_history(lua_State* L) {
   if (++e.outputs->history_reads > kMaxHistoryReads)
     return luaL_error(L, "ctx:history: more than %d history reads in one evaluation",
                       static_cast<int>(kMaxHistoryReads));
+  if (e.outputs->history_hours >= kMaxHistoryHours)
+    return luaL_error(L, "ctx:history: more than %d hours of history read in one evaluation",
+                      static_cast<int>(kMaxHistoryHours));
   if (!e.inputs->history) {  // no history kept (no state file, or engine.history is off)
     lua_pushnil(L);
     return 1;
@@ -220,6 +223,7 @@ int ctx_history(lua_State* L) {
   const auto answer = e.inputs->history(key, span, by);
   if (!answer)
     return luaL_error(L, "ctx:history: %s", utf8::printable(answer.error(), 300).c_str());
+  e.outputs->history_hours += answer->hours_found;
   lua_createtable(L, 0, 4);
   lua_pushnumber(L, static_cast<double>(answer->hours_found));
   lua_setfield(L, -2, "hours_found");

@@ -128,9 +128,8 @@ int main(int argc, char** argv) {
   replay_cmd->add_option("--stdlib", replay.stdlib,
                          "the stdlib folder (default: the source tree's)");
   replay_cmd->add_option("--history", replay.history,
-                         "keep the replay's hourly history (kpi_hourly) in this file; a second "
-                         "replay with it resumes after its newest hour (default: a temporary "
-                         "file, removed)");
+                         "keep the replay's hourly history (kpi_hourly) in this new file "
+                         "(default: a temporary file, removed at the end)");
 
   setpoint::runner::SimulateArgs simulate;
   auto* simulate_cmd =

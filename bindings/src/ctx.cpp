@@ -213,9 +213,14 @@ int ctx_history(lua_State* L) {
   if (++e.outputs->history_reads > kMaxHistoryReads)
     return luaL_error(L, "ctx:history: more than %d history reads in one evaluation",
                       static_cast<int>(kMaxHistoryReads));
-  if (e.outputs->history_hours >= kMaxHistoryHours)
-    return luaL_error(L, "ctx:history: more than %d hours of history read in one evaluation",
-                      static_cast<int>(kMaxHistoryHours));
+  const auto hours = static_cast<std::size_t>(span / kHour) + 1;
+  if (e.outputs->history_hours + hours > kMaxHistoryHours)
+    return luaL_error(L,
+                      "ctx:history: %s would pass the %d hours of history one evaluation may "
+                      "read (%d left)",
+                      format_duration(span).c_str(), static_cast<int>(kMaxHistoryHours),
+                      static_cast<int>(kMaxHistoryHours - e.outputs->history_hours));
+  e.outputs->history_hours += hours;
   if (!e.inputs->history) {  // no history kept (no state file, or engine.history is off)
     lua_pushnil(L);
     return 1;
@@ -223,7 +228,6 @@ int ctx_history(lua_State* L) {
   const auto answer = e.inputs->history(key, span, by);
   if (!answer)
     return luaL_error(L, "ctx:history: %s", utf8::printable(answer.error(), 300).c_str());
-  e.outputs->history_hours += answer->hours_found;
   lua_createtable(L, 0, 4);
   lua_pushnumber(L, static_cast<double>(answer->hours_found));
   lua_setfield(L, -2, "hours_found");

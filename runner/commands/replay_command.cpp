@@ -2,8 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "commands/decision_text.hpp"
 #include "commands/recorded_telemetry.hpp"
@@ -11,11 +15,32 @@
 #include "engine/temporary_file.hpp"
 #include "setpoint/base/json_document.hpp"
 #include "setpoint/base/timestamp.hpp"
+#include "setpoint/history/history_store.hpp"
 #include "setpoint/telemetry/event_parser.hpp"
 #include "setpoint/telemetry/ingest.hpp"
 
 namespace setpoint::runner {
 namespace {
+
+// A replay's history is its own: a file that already holds hours (a daemon's state file, an
+// earlier replay's) would be pruned by this replay's retention and read before its grace, so
+// the same replay would decide differently the second time.
+Result<void> fresh_history(const std::string& path, const std::string& state_path) {
+  std::error_code ec;
+  if (std::filesystem::equivalent(path, state_path, ec) ||
+      std::filesystem::weakly_canonical(path, ec) ==
+          std::filesystem::weakly_canonical(state_path, ec))
+    return Error{"is engine.state_path, the daemon's own store; give a new file"};
+  if (!std::filesystem::exists(path, ec)) return {};
+  auto store = history::HistoryStore::open(path);
+  if (!store) return Error{store.error()};
+  const auto newest = (*store)->newest_hour();
+  if (!newest) return Error{newest.error()};
+  if (*newest > 0)
+    return Error{"already holds a history (up to " + format_rfc3339(*newest) +
+                 "); a replay writes a new one: give a new file"};
+  return {};
+}
 
 using json = nlohmann::json;
 
@@ -143,8 +168,19 @@ int run_replay(const ReplayArgs& args) {
   options.stdlib_dir = args.stdlib;
   // The hourly history of what is replayed, so a policy that reads ctx:history on day 30
   // reads days 1 to 29: in --history's file, or a temporary one removed at the end.
-  TemporaryFile temporary("setpoint-replay-history");
-  options.history_path = args.history.empty() ? temporary.path : args.history;
+  std::optional<TemporaryFile> temporary;
+  if (args.history.empty()) {
+    temporary.emplace("setpoint-replay-history");
+    if (temporary->path.empty())
+      std::cerr << "setpoint replay: no temporary file for the history in $TMPDIR ("
+                << std::strerror(errno) << "): ctx:history reads nil\n";
+    options.history_path = temporary->path;
+  } else if (const auto fresh = fresh_history(args.history, config.engine.state_path); !fresh) {
+    std::cerr << "setpoint replay: --history " << args.history << ": " << fresh.error() << "\n";
+    return 2;
+  } else {
+    options.history_path = args.history;
+  }
   options.on_decision = [&](const std::string& line) {
     const auto d = parse_own_json(line);
     if (d.is_object() && d.value("outcome", "") != "") {

@@ -219,6 +219,8 @@ Result<Trace> simulate(const Scenario& s, const SimulationOptions& options) {
   trace.tick = config.engine.tick;
   // The simulated days' hourly history, for policies that read ctx:history.
   TemporaryFile history("setpoint-simulate-history");
+  if (history.path.empty())
+    spdlog::warn("no temporary file for the history in $TMPDIR: ctx:history reads nil");
   EngineOptions engine_options;
   engine_options.history_path = history.path;
   engine_options.clock = &clock;

@@ -313,16 +313,18 @@ TEST_CASE("ctx:history: nil without a history; a bad span, option or a failed re
             .find("ctx:history: by must be \"1h\" or \"1d\", not 1w") != std::string::npos);
   CHECK(error_of("ctx:history('m', nil, '1d', { by = setmetatable({}, { __tostring = error }) })")
             .find("ctx:history: by must be") != std::string::npos);
-  // Past the hours budget the next read is refused: two reads of 1000 hours, then no more.
+  // Reads are charged by the hours they ask for, before they run: one too long is refused
+  // outright, and the budget runs out across reads.
   f.inputs.history = [](const std::string&, Nanos, Nanos) -> Result<history::HistoryAnswer> {
-    history::HistoryAnswer a;
-    a.hours_found = 1000;
-    return a;
+    return history::HistoryAnswer{};
   };
-  CHECK(error_of("ctx:history('m', nil, '1d') ctx:history('m', nil, '1d') "
-                 "ctx:history('m', nil, '1d')")
-            .find("ctx:history: more than 2000 hours of history read in one evaluation") !=
-        std::string::npos);
+  CHECK(error_of("ctx:history('m', nil, '400d')")
+            .find("ctx:history: 400d would pass the 1200 hours of history one evaluation may read "
+                  "(1200 left)") != std::string::npos);
+  CHECK(error_of("ctx:history('m', nil, '25d') ctx:history('m', nil, '25d')")
+            .find("ctx:history: 25d would pass the 1200 hours of history one evaluation may read "
+                  "(599 left)") != std::string::npos);
+  CHECK(error_of("for i = 1, 7 do ctx:history('m', nil, '7d') end").empty());
   CHECK(error_of("for i = 1, 33 do pcall(ctx.history, ctx, 'm', nil, '1d') end "
                  "ctx:history('m', nil, '1d')")
             .find("more than 32 history reads") != std::string::npos);

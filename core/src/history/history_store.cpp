@@ -49,6 +49,12 @@ void bind_number(sqlite3_stmt* s, int i, double v) {
 
 std::int64_t seconds(Nanos t) { return t / kNanosPerSecond; }
 
+// An hour column a flush could have written: on the hour, within what Nanos holds (a damaged
+// or hand-edited row is an error, never an overflow or a half hour counted twice).
+bool plausible_hour(std::int64_t hour) {
+  return hour >= 0 && hour < (std::int64_t{1} << 33) && hour % 3600 == 0;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<HistoryStore>> HistoryStore::open(const std::string& path) {
@@ -130,6 +136,9 @@ Result<std::vector<Rollup>> HistoryStore::read(const std::string& series, Nanos 
     const auto size = static_cast<std::size_t>(sqlite3_column_bytes(s.stmt, 1));
     auto rollup = decode(std::string_view(blob == nullptr ? "" : blob, size));
     const std::int64_t hour = sqlite3_column_int64(s.stmt, 0);
+    if (!plausible_hour(hour))
+      return Error{"kpi_hourly: " + series + ": a row whose hour " + std::to_string(hour) +
+                   " is not an hour's start"};
     if (!rollup)
       return Error{"kpi_hourly: " + series + " at " + std::to_string(hour) + ": " + rollup.error()};
     rollup->start = hour * kNanosPerSecond;
@@ -149,7 +158,10 @@ Result<std::size_t> HistoryStore::forget_before(Nanos before) {
 Result<Nanos> HistoryStore::newest_hour() const {
   Statement s(db_, "SELECT MAX(hour) FROM kpi_hourly");
   if (s.stmt == nullptr || sqlite3_step(s.stmt) != SQLITE_ROW) return failure(db_, "kpi_hourly");
-  return static_cast<Nanos>(sqlite3_column_int64(s.stmt, 0)) * kNanosPerSecond;
+  const std::int64_t hour = sqlite3_column_int64(s.stmt, 0);
+  if (!plausible_hour(hour))
+    return Error{"kpi_hourly: its newest hour " + std::to_string(hour) + " is not an hour's start"};
+  return static_cast<Nanos>(hour) * kNanosPerSecond;
 }
 
 }  // namespace setpoint::history

@@ -34,6 +34,9 @@ void HourlyFlush::pass(Nanos now) {
     const auto newest = store_->newest_hour();
     const Nanos reach = hour_of(now - aggregator_.windows().resolutions.back().horizon()) + kHour;
     next_hour_ = newest && *newest > 0 ? std::max(*newest + kHour, reach) : hour_of(now);
+    // Never after the hour now in progress: a store holding future hours (a clock that was
+    // stepped ahead) must not stop the flush until real time catches up.
+    next_hour_ = std::min(next_hour_, hour_of(now));
   }
   std::unique_lock lock(mutex_);   // uncontended but at an hour's end: a few ns a pass
   const auto retry_failed = [&] {  // the store refused an hour: it again, a minute from now

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
 
 #include "setpoint/windows/aggregator.hpp"
 
@@ -197,6 +198,21 @@ Result<Rollup> decode(std::string_view bytes) {
     r.bins.emplace_back(static_cast<int>(bin), count);
   }
   if (!in.done()) return Error{"a rollup with bytes after its end"};
+  // What a flush writes adds up; a row that does not would read as garbage quantiles.
+  const Error inconsistent{"a rollup whose counts do not add up"};
+  std::uint64_t outcomes = 0;
+  for (const auto& [name, count] : r.outcomes) {
+    if (count > r.count - outcomes) return inconsistent;
+    outcomes += count;
+  }
+  std::uint64_t binned = r.nonpositive;
+  for (const auto& [bin, count] : r.bins) {
+    if (count == 0 || count > r.value_count - binned) return inconsistent;
+    binned += count;
+  }
+  if (outcomes != r.count || binned != r.value_count || r.value_count > r.count)
+    return inconsistent;
+  if (r.value_count > 0 && !(r.min <= r.max && std::isfinite(r.sum))) return inconsistent;
   return r;
 }
 

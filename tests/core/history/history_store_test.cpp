@@ -1,5 +1,6 @@
 #include "setpoint/history/history_store.hpp"
 
+#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
@@ -88,4 +89,19 @@ TEST_CASE("history store: a FIFO, a device or a folder at the path is refused as
         "/dev/zero: is a character device, not a regular file");
   CHECK(HistoryStore::open(dir.path().string()).error() ==
         dir.path().string() + ": is a directory, not a regular file");
+}
+
+TEST_CASE("history store: a row off the hour is refused by name, not counted as another hour") {
+  TempDir dir;
+  auto store = must(HistoryStore::open(dir.file("s.db")));
+  REQUIRE(store->write({row("a{}", 0, 1)}));
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(dir.file("s.db").c_str(), &db) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db, "UPDATE kpi_hourly SET hour = hour + 1800", nullptr, nullptr, nullptr) ==
+          SQLITE_OK);
+  sqlite3_close(db);
+  CHECK(store->read("a{}", kDay0, kDay0 + kHour).error() ==
+        "kpi_hourly: a{}: a row whose hour 1795134600 is not an hour's start");
+  CHECK(store->newest_hour().error() ==
+        "kpi_hourly: its newest hour 1795134600 is not an hour's start");
 }

@@ -123,3 +123,24 @@ TEST_CASE("hourly flush: an hour the store refuses is counted and written a minu
   auto store = must(HistoryStore::open(dir.file("s.db")));
   CHECK(must(store->read("http.server{service=checkout}", kDay0, kDay0 + kHour)).size() == 1);
 }
+
+TEST_CASE("hourly flush: a store holding future hours (a clock stepped ahead) does not stop it") {
+  TempDir dir;
+  {
+    auto store = must(HistoryStore::open(dir.file("s.db")));
+    HourRow future;
+    future.series = "http.server{service=checkout}";
+    future.metric = "http.server";
+    future.rollup.start = kDay0 + 100 * kHour;
+    future.rollup.span = kHour;
+    REQUIRE(store->write({future}));
+  }
+  Aggregator aggregator{AggregatorOptions{}};
+  traffic(aggregator, "checkout", kDay0, 60, 10);
+  HourlyFlush flush(aggregator, must(HistoryStore::open(dir.file("s.db"))), {});
+  flush.pass(kDay0 + 30 * kSec);
+  CHECK(flush.next_hour() == kDay0);
+  flush.pass(kDay0 + kHour + 61 * kSec);
+  flush.settle();
+  CHECK(flush.counts().rows == 1);
+}

@@ -131,3 +131,26 @@ TEST_CASE("rollup: every truncation and a damaged byte are refused, never read p
   repeated[repeated.size() - 2] = 0;  // the second delta
   CHECK(decode(repeated).error() == "a rollup cut short or damaged");
 }
+
+TEST_CASE("rollup: a row whose counts do not add up is refused, not read as garbage") {
+  Rollup r;
+  r.count = 3;
+  r.outcomes = {{"ok", 3}};
+  r.value_count = 2;
+  r.min = 1;
+  r.max = 2;
+  r.bins = {{sketch::bin_of(1.0), 1}, {sketch::bin_of(2.0), 1}};
+  REQUIRE(decode(encode(r)));
+  Rollup more_outcomes = r;
+  more_outcomes.outcomes = {{"ok", 3}, {"error", 1}};
+  CHECK(decode(encode(more_outcomes)).error() == "a rollup whose counts do not add up");
+  Rollup more_bins = r;
+  more_bins.bins.back().second = 5;
+  CHECK(decode(encode(more_bins)).error() == "a rollup whose counts do not add up");
+  Rollup wrapped = r;
+  wrapped.outcomes = {{"ok", ~std::uint64_t{0}}, {"error", 4}};  // sums to 3 past 2^64
+  CHECK(decode(encode(wrapped)).error() == "a rollup whose counts do not add up");
+  Rollup backwards = r;
+  backwards.min = 5;
+  CHECK(decode(encode(backwards)).error() == "a rollup whose counts do not add up");
+}

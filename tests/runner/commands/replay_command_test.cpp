@@ -166,3 +166,21 @@ TEST_CASE("replay: policies read the history of what was replayed; --history kee
   CHECK(lines_of(again.out).back()["parameters"]["seen"]["final"] == 120);
   CHECK(std::filesystem::is_empty(dir.path() / "tmp"));
 }
+
+TEST_CASE("replay --history refuses a file that holds a history already, or the daemon's store") {
+  Replay r;
+  std::string hours;  // two hours of events: the first closes, so the file holds a history
+  for (int m = 0; m < 120; ++m)
+    hours += R"({"ts":")" + format_rfc3339(kStart + m * 60 * kNanosPerSecond) +
+             R"(","metric":"lat","value":1})" + "\n";
+  write_file(r.dir.file("telemetry.jsonl"), hours);
+  REQUIRE(r.run("--json --history " + r.dir.file("h.db")).status == 0);
+  const auto again = r.run("--history " + r.dir.file("h.db"));
+  CHECK(again.status == 2);
+  CHECK(again.out.find("setpoint replay: --history " + r.dir.file("h.db") +
+                       ": already holds a history (up to ") != std::string::npos);
+  const auto state = r.run("--history " + r.dir.file("setpoint.db"));
+  CHECK(state.status == 2);
+  CHECK(state.out.find("is engine.state_path, the daemon's own store; give a new file") !=
+        std::string::npos);
+}

@@ -63,7 +63,7 @@ struct PolicyOutputs {
   std::vector<std::string> logs;
   std::vector<WindowRead> reads;
   std::size_t history_reads = 0;
-  std::size_t history_hours = 0;  // hours those reads returned
+  std::size_t history_hours = 0;  // hours those reads asked for
   // The reads as a JSON object by "key@span" (a window read twice: the later read), at most
   // kMaxEvidence of them; past that, "omitted" counts the windows left out. Rendered on demand
   // — by whoever records the decision — not on the evaluation's hot path.
@@ -74,9 +74,10 @@ constexpr std::size_t kMaxProposals = 100;
 constexpr std::size_t kMaxReads = 4096;       // ctx:window calls in one evaluation
 constexpr std::size_t kMaxEvidence = 64;      // distinct windows a decision records
 constexpr std::size_t kMaxHistoryReads = 32;  // ctx:history calls in one evaluation
-// Hours of history one evaluation may read (each costs a few µs to decode and merge, outside
-// the Lua hook that enforces the CPU deadline): a dozen 7-day reads, not 32 of 400 days.
-constexpr std::size_t kMaxHistoryHours = 2000;
+// Hours of history one evaluation may ask for, charged before each read (decoding and merging
+// run in C++, outside the Lua hook that enforces the CPU deadline): seven 7-day reads, or one
+// of 50 days; a single 400-day read held the engine thread for 180 ms.
+constexpr std::size_t kMaxHistoryHours = 1200;
 constexpr std::size_t kMaxLogs = 20;
 constexpr std::size_t kMaxTextBytes = 1024;
 

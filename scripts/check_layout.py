@@ -10,7 +10,7 @@ import os
 import re
 import sys
 
-CORE = ['base', 'windows', 'history', 'telemetry', 'resilience', 'guard', 'actuators', 'audit', 'effects']
+CORE = ['base', 'windows', 'history', 'telemetry', 'resilience', 'guard', 'actuators', 'audit', 'effects', 'autopilot']
 
 # What each room may include, besides itself. Data flows one way: sources → aggregator →
 # policies → guard → actuators → audit, so each rule names only rooms upstream of its own.
@@ -27,6 +27,9 @@ ALLOWED = {
     'core/actuators': ['core/base', 'core/guard'],
     'core/audit': ['core/base', 'core/guard'],
     'core/effects': ['core/base', 'core/guard', 'core/actuators', 'core/audit'],
+    # The autopilot's own judgement of itself (bounds, impact, drift) is numbers and time
+    # alone; the engine feeds it what the pipeline and the history report.
+    'core/autopilot': ['core/base'],
     # A policy sees windows and their history and proposes changes; it never touches telemetry
     # or effects.
     'bindings': ['core/base', 'core/windows', 'core/history', 'core/guard'],

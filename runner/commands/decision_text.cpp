@@ -63,6 +63,19 @@ std::string decision_text(const std::string& record_json) {
                     outcome == kRejected;
   if (news && !detail.empty()) line += ": " + detail;
   if (!text("reason").empty()) line += "  [" + text("reason") + "]";
+  // An autopilot change: what it expects, how sure it is, and its cycle.
+  if (d.contains("expected") && d["expected"].is_object()) {
+    const auto& e = d["expected"];
+    const auto field = [&](const char* key) {
+      return e.contains(key)
+                 ? utf8::printable(e[key].is_string() ? e[key].get<std::string>() : dump(e[key]),
+                                   300)
+                 : std::string();
+    };
+    line += "  expects " + field("stat") + " " + field("change") + " on " + field("series");
+  }
+  if (d.contains("confidence")) line += " (confidence " + text("confidence") + ")";
+  if (d.contains("cycle")) line += "  cycle " + text("cycle");
   return line;
 }
 

@@ -11,3 +11,9 @@ T must(setpoint::Result<T> result) {
   REQUIRE(result.ok());
   return std::move(result).value();
 }
+
+// A Result<void> the test expects to succeed.
+inline void must(setpoint::Result<void> result) {
+  INFO(result.error());
+  REQUIRE(result.ok());
+}

@@ -5,12 +5,17 @@
 #include <array>
 
 #include "setpoint/base/regular_file.hpp"
+#include "statement.hpp"
 
 namespace setpoint {
 namespace {
 
+using sql::all_rows;
+using sql::first_row;
+using sql::Statement;
+
 // Each entry moves the schema one version up. Only ever append: never edit a shipped one.
-constexpr std::array<const char*, 4> kMigrations = {
+constexpr std::array<const char*, 5> kMigrations = {
     // 1: decisions, state documents, drift events.
     "CREATE TABLE decisions ("
     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
@@ -42,78 +47,26 @@ constexpr std::array<const char*, 4> kMigrations = {
     "  who TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL, status INTEGER NOT NULL);",
     // 4: a parameter's decisions, newest first (rollback to the last applied value).
     "CREATE INDEX decisions_target ON decisions(target, id);",
+    // 5: the autopilot: its cycles, the parameters' operating bounds, the impact measured of
+    // each change, and drift events of the autopilot's own (kind) beside the actuators'.
+    "CREATE TABLE autopilot_cycles (id TEXT PRIMARY KEY, policy TEXT NOT NULL,"
+    "  started_at INTEGER NOT NULL, completed_at INTEGER NOT NULL DEFAULT 0,"
+    "  status TEXT NOT NULL, analysis TEXT NOT NULL, proposed_changes TEXT NOT NULL,"
+    "  outcome TEXT NOT NULL, error TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX autopilot_cycles_started ON autopilot_cycles(started_at);"
+    "CREATE TABLE parameter_bounds (name TEXT PRIMARY KEY, min_value REAL NOT NULL,"
+    "  max_value REAL NOT NULL, current_value REAL NOT NULL, stability_days INTEGER NOT NULL,"
+    "  rollback_count INTEGER NOT NULL, frozen INTEGER NOT NULL, last_updated INTEGER NOT NULL,"
+    "  state TEXT NOT NULL, bounds_history TEXT NOT NULL);"
+    "CREATE TABLE impact_checks (decision INTEGER PRIMARY KEY, cycle TEXT NOT NULL,"
+    "  target TEXT NOT NULL, series TEXT NOT NULL, stat TEXT NOT NULL, before REAL, after REAL,"
+    "  predicted REAL NOT NULL, actual REAL, error REAL, worse INTEGER NOT NULL,"
+    "  checked_at INTEGER NOT NULL, detail TEXT NOT NULL);"
+    "ALTER TABLE drift_events ADD COLUMN kind TEXT NOT NULL DEFAULT 'actuator';"
+    "ALTER TABLE drift_events ADD COLUMN metrics TEXT NOT NULL DEFAULT '{}';"
+    "ALTER TABLE drift_events ADD COLUMN action TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE drift_events ADD COLUMN resolved_at INTEGER NOT NULL DEFAULT 0;",
 };
-
-// A prepared statement that finalizes itself, and says why when it cannot be prepared or run
-// (a locked or full database, a corrupt file).
-class Statement {
- public:
-  Statement(sqlite3* db, const char* sql) : db_(db) {
-    if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK) {
-      sqlite3_finalize(stmt_);
-      stmt_ = nullptr;
-    }
-  }
-  ~Statement() { sqlite3_finalize(stmt_); }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-
-  // Binding a statement that failed to prepare is harmless (SQLITE_MISUSE); run() says why.
-  Statement& bind(int i, std::int64_t v) {
-    sqlite3_bind_int64(stmt_, i, v);
-    return *this;
-  }
-  Statement& bind(int i, const std::string& v) {
-    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  // A statement that returns no rows.
-  Result<void> run() {
-    if (stmt_ == nullptr || sqlite3_step(stmt_) != SQLITE_DONE) return failure();
-    return {};
-  }
-  // True on a row, false past the last one.
-  Result<bool> next() {
-    if (stmt_ == nullptr) return failure();
-    const int rc = sqlite3_step(stmt_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    return failure();
-  }
-  std::int64_t integer(int i) const { return sqlite3_column_int64(stmt_, i); }
-  std::string text(int i) const {
-    const auto* p = sqlite3_column_text(stmt_, i);
-    return p ? std::string(reinterpret_cast<const char*>(p),
-                           static_cast<std::size_t>(sqlite3_column_bytes(stmt_, i)))
-             : std::string();
-  }
-  Error failure() const { return Error{sqlite3_errmsg(db_)}; }
-
- private:
-  sqlite3* db_;
-  sqlite3_stmt* stmt_ = nullptr;
-};
-
-// Every row the statement yields, each made by `read`.
-template <typename Row, typename Read>
-Result<std::vector<Row>> all_rows(Statement& s, Read read) {
-  std::vector<Row> out;
-  for (;;) {
-    const auto more = s.next();
-    if (!more) return Error{more.error()};
-    if (!*more) return out;
-    out.push_back(read(s));
-  }
-}
-
-// The first row, or none.
-template <typename Row, typename Read>
-Result<std::optional<Row>> first_row(Statement& s, Read read) {
-  const auto more = s.next();
-  if (!more) return Error{more.error()};
-  if (!*more) return std::optional<Row>();
-  return std::optional<Row>(read(s));
-}
 
 StoredDecision decision_row(const Statement& s) {
   return {s.integer(0), s.integer(1), s.text(2), s.text(3), s.text(4), s.text(5), s.text(6)};

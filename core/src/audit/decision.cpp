@@ -89,6 +89,23 @@ std::string decision_json(const Decision& d) {
   }
   out += ",\"reason\":";
   append_string(out, d.proposal.reason);
+  if (!d.proposal.cycle.empty()) {
+    out += ",\"cycle\":";
+    append_string(out, d.proposal.cycle);
+  }
+  if (const auto& e = d.proposal.expected) {
+    out += ",\"expected\":{\"series\":";
+    append_string(out, e->series);
+    out += ",\"stat\":";
+    append_string(out, e->stat);
+    out += ",\"change\":";
+    append_number(out, e->change);
+    out += e->higher_is_worse ? ",\"better\":\"lower\"}" : ",\"better\":\"higher\"}";
+  }
+  if (d.proposal.confidence) {
+    out += ",\"confidence\":";
+    append_number(out, *d.proposal.confidence);
+  }
   out += ",\"evidence\":";
   out += d.evidence.empty() ? "{}" : d.evidence;
   out += ",\"verdict\":";

@@ -26,6 +26,14 @@ Decision decision_from(const nlohmann::json& r) {
   d.proposal.policy = d.policy;
   d.proposal.target = r.value("target", "");
   d.proposal.reason = r.value("reason", "");
+  d.proposal.cycle = r.value("cycle", "");
+  if (r.contains("expected") && r["expected"].is_object()) {
+    const auto& e = r["expected"];
+    d.proposal.expected = Expected{e.value("series", ""), e.value("stat", ""),
+                                   e.value("change", 0.0), e.value("better", "lower") == "lower"};
+  }
+  if (r.contains("confidence") && r["confidence"].is_number())
+    d.proposal.confidence = r["confidence"].get<double>();
   if (r.value("kind", "") == "act") {
     d.proposal.kind = Proposal::Kind::kAct;
     if (r.contains("args")) {

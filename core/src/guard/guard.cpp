@@ -224,6 +224,7 @@ Verdict Guard::vet_set(const ParameterSpec& spec, ParamState& state, const Propo
       clamp_to(v, spec.min, Reason::kBounds);
       v.saturated = -1;
     }
+    if (!p.cycle.empty() && state.operating && !vet_operating(spec, *state.operating, v)) return v;
     const DirectionRules& rules = v.value >= v.current ? spec.up : spec.down;
     const int moving = v.value > v.current ? 1 : (v.value < v.current ? -1 : 0);
     const bool whole = spec.type == ParamType::kInt;
@@ -391,6 +392,39 @@ void Guard::applied(const Proposal& p, const Verdict& v, Nanos now) {
   state.last_change = now;
   if (!spec.settle_group.empty()) settled_[spec.settle_group] = {now, spec.name};
   count_action(p.policy, now);
+}
+
+// An autopilot cycle's proposal stays inside the operating bounds (which lie inside the hard
+// bounds); a frozen parameter is not the autopilot's to move. False when it is blocked.
+bool Guard::vet_operating(const ParameterSpec& spec, const OperatingRange& range, Verdict& v) {
+  if (range.frozen) {
+    v = block(v, Reason::kFrozen);
+    return false;
+  }
+  double lo = range.min, hi = range.max;
+  if (spec.type == ParamType::kInt && std::ceil(lo) <= std::floor(hi)) {
+    lo = std::ceil(lo);  // whole units, still inside the range
+    hi = std::floor(hi);
+  }
+  if (v.value > hi) {
+    clamp_to(v, hi, Reason::kOperatingBounds);
+    v.saturated = 1;
+  } else if (v.value < lo) {
+    clamp_to(v, lo, Reason::kOperatingBounds);
+    v.saturated = -1;
+  }
+  return true;
+}
+
+void Guard::set_operating_range(std::string_view parameter, std::optional<OperatingRange> range) {
+  const auto it = parameter_index_.find(std::string(parameter));
+  if (it != parameter_index_.end()) param_states_[it->second].operating = range;
+}
+
+std::optional<OperatingRange> Guard::operating_range(std::string_view parameter) const {
+  const auto it = parameter_index_.find(std::string(parameter));
+  if (it == parameter_index_.end()) return std::nullopt;
+  return param_states_[it->second].operating;
 }
 
 Verdict Guard::vet_rollback(std::string_view parameter, double value) const {

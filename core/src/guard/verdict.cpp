@@ -10,10 +10,12 @@ namespace setpoint {
 namespace {
 
 constexpr std::array<std::string_view, static_cast<std::size_t>(Reason::kCount)> kReasons = {
-    "ok",           "unknown_target", "not_granted", "not_declared", "wrong_type", "not_finite",
-    "bad_argument", "paused",         "overridden",  "stabilized",   "bounds",     "step",
-    "rate",         "no_change",      "deadband",    "cooldown",     "settling",   "not_sustained",
-    "policy_cap",   "global_cap",     "action_cap",
+    "ok",         "unknown_target",   "not_granted",  "not_declared",
+    "wrong_type", "not_finite",       "bad_argument", "paused",
+    "overridden", "stabilized",       "bounds",       "step",
+    "rate",       "no_change",        "deadband",     "cooldown",
+    "settling",   "not_sustained",    "policy_cap",   "global_cap",
+    "action_cap", "operating_bounds", "frozen",
 };
 
 std::string number(double x) {
@@ -87,6 +89,11 @@ std::string explain(const Verdict& v, std::string_view target) {
     case Reason::kActionCap:
       return head + t + " ran " + number(v.limit) + " times in the last hour" +
              later(v.retry_after);
+    case Reason::kOperatingBounds:
+      return head + move + " held at the operating bound " + number(v.limit) +
+             " (the autopilot's sliding bounds)";
+    case Reason::kFrozen:
+      return head + t + " is frozen for autopilot after repeated rollbacks (see setpoint params)";
     case Reason::kCount: break;
   }
   return head;

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "setpoint/audit/autopilot_records.hpp"
 #include "setpoint/audit/decision.hpp"
 #include "setpoint/base/result.hpp"
 
@@ -98,6 +99,24 @@ class AuditStore {
 
   Result<void> record_operator_action(const OperatorAction& action);
   Result<std::vector<OperatorAction>> operator_actions() const;
+
+  // The autopilot's records (autopilot_records.cpp). A cycle or bounds row is written whole,
+  // over the one of the same id or name.
+  Result<void> save_cycle(const CycleRow& cycle);
+  // The newest `limit`, newest first; of one policy or status when given.
+  Result<std::vector<CycleRow>> cycles(const std::string& policy = {},
+                                       const std::string& status = {},
+                                       std::size_t limit = 100) const;
+  Result<std::optional<CycleRow>> cycle(const std::string& id) const;
+  Result<void> save_bounds(const BoundsRow& bounds);
+  Result<std::vector<BoundsRow>> bounds() const;
+  Result<void> save_impact(const ImpactRow& impact);
+  Result<std::vector<ImpactRow>> impacts(const std::string& cycle = {}) const;
+  Result<void> record_drift_event(const DriftEventRow& event);
+  // Of one kind when given (the actuators' are "actuator"), oldest first.
+  Result<std::vector<DriftEventRow>> drift_events(const std::string& kind = {}) const;
+  // The autopilot's open events are resolved (its pause ended or was lifted).
+  Result<void> resolve_drift_events(Nanos at);
 
  private:
   explicit AuditStore(sqlite3* db) : db_(db) {}

@@ -11,7 +11,9 @@
 //   5. operator override pinning the value (overridden)
 //   6. stabilization (HPA): from the current value toward the proposal, no further than the
 //      lowest recommendation of the up window and the highest of the down window allow
-//   7. hard bounds (clamp; saturated is set when the value is held at a bound)
+//   7. hard bounds (clamp; saturated is set when the value is held at a bound); then, for a
+//      proposal from an autopilot cycle, the operating bounds (operating_bounds clamp), or
+//      frozen (block) when rollbacks froze the parameter for autopilot
 //   8. largest single step (clamp)
 //   9. rate of change over periods, HPA's policies and select rule (clamp)
 // Steps 6 and 9 are Kubernetes HPA's behavior, to the letter (tests/core/guard_hpa_test.cpp
@@ -58,6 +60,14 @@ struct Pause {
   Nanos until = 0;                         // 0: until resumed
 };
 
+// Where an autopilot cycle may move a parameter: inside its hard bounds, set by the engine
+// from the sliding bounds. Not part of the guard's saved state: the store keeps it.
+struct OperatingRange {
+  double min = 0;
+  double max = 0;
+  bool frozen = false;
+};
+
 struct Override {
   double value = 0;
   Nanos until = 0;
@@ -90,6 +100,9 @@ class Guard {
   // Pins a parameter (which also takes the value) until a time.
   bool set_override(std::string_view parameter, double value, Nanos until, bool hold = false);
   bool clear_override(std::string_view parameter);
+  // The operating bounds a cycle's proposals are vetted against (none: hard bounds only).
+  void set_operating_range(std::string_view parameter, std::optional<OperatingRange> range);
+  std::optional<OperatingRange> operating_range(std::string_view parameter) const;
 
   // Everything the guard remembers — values, last changes, recent changes and
   // recommendations, evaluations, overrides, pauses, the caps' counts — as a JSON document;
@@ -116,6 +129,7 @@ class Guard {
     std::vector<std::int8_t> directions;  // ring of the last n evaluations
     std::size_t next_direction = 0;
     std::optional<Override> override;
+    std::optional<OperatingRange> operating;
   };
   struct ActionState {
     std::unordered_map<std::string, Nanos> last_by_key;
@@ -125,6 +139,7 @@ class Guard {
   static constexpr Nanos kHour = 3600 * kNanosPerSecond;
 
   Verdict vet_set(const ParameterSpec& spec, ParamState& state, const Proposal& p, Nanos now);
+  static bool vet_operating(const ParameterSpec& spec, const OperatingRange& range, Verdict& v);
   static void stabilize(const ParameterSpec& spec, const ParamState& state, Verdict& v, Nanos now);
   Verdict vet_act(const ActionSpec& spec, const Proposal& p, Nanos now);
   bool paused(std::string_view policy, std::string_view target, int direction, Nanos now,

@@ -1,6 +1,7 @@
 #pragma once
 // What a policy asks for: set a parameter to a value, or perform a named action. Proposals are
 // collected while a policy runs and vetted by the Guard only after it returns.
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -14,6 +15,15 @@ using ProposedValue = std::variant<double, bool, std::string>;
 // The value as JSON (a number, true/false or a string), appended to `out`.
 void append_json(std::string& out, const ProposedValue& value);
 
+// What an autopilot change is expected to do: a statistic of a series, and its relative change
+// (-0.08: 8 % lower). Checked against the world after the change's verify window.
+struct Expected {
+  std::string series;  // the series key, e.g. http.server{service=checkout}
+  std::string stat;    // a window statistic: p99, error_rate, mean…
+  double change = 0;
+  bool higher_is_worse = true;  // the policy's better = "lower" (default) or "higher"
+};
+
 struct Proposal {
   enum class Kind { kSet, kAct } kind = Kind::kSet;
   std::string policy;
@@ -21,6 +31,11 @@ struct Proposal {
   ProposedValue value = 0.0;
   std::vector<std::pair<std::string, ProposedValue>> args;  // act
   std::string reason;  // the policy's own words, for the record
+  // An autopilot cycle's proposal: the cycle, what it expects and how sure it is (0..1). The
+  // guard vets a proposal with a cycle against the parameter's operating bounds too.
+  std::string cycle;
+  std::optional<Expected> expected;
+  std::optional<double> confidence;
 
   static Proposal set(std::string policy, std::string target, ProposedValue value,
                       std::string reason = {}) {

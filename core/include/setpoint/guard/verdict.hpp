@@ -14,26 +14,28 @@ enum class VerdictKind : std::uint8_t { kAllow, kClamp, kBlock };
 
 enum class Reason : std::uint8_t {
   kOk,
-  kUnknownTarget,  // no such parameter or action in config
-  kNotGranted,     // config does not grant it to this policy
-  kNotDeclared,    // the policy's file does not declare it (its params or actions)
-  kWrongType,      // a value of the wrong type, or an enum value not among the choices
-  kNotFinite,      // NaN or an infinity
-  kBadArgument,    // a named action's argument is missing, unknown or not allowed
-  kPaused,         // paused globally, for the policy, the target or the direction
-  kOverridden,     // an operator pinned the value until a time
-  kStabilized,     // a decrease held up to the highest recommendation in the window
-  kBounds,         // clamped to the hard bounds
-  kStep,           // clamped to the largest single step
-  kRate,           // clamped to the rate of change over a period
-  kNoChange,       // the (clamped) value is the current value
-  kDeadband,       // the change is smaller than the deadband
-  kCooldown,       // too soon after the last change
-  kSettling,       // a related parameter (same settle group) changed too recently
-  kNotSustained,   // fewer than m of the last n evaluations agree on the direction
-  kPolicyCap,      // the policy's actions-per-hour cap is reached
-  kGlobalCap,      // the global actions-per-hour cap is reached
-  kActionCap,      // the named action's own per-hour cap is reached
+  kUnknownTarget,    // no such parameter or action in config
+  kNotGranted,       // config does not grant it to this policy
+  kNotDeclared,      // the policy's file does not declare it (its params or actions)
+  kWrongType,        // a value of the wrong type, or an enum value not among the choices
+  kNotFinite,        // NaN or an infinity
+  kBadArgument,      // a named action's argument is missing, unknown or not allowed
+  kPaused,           // paused globally, for the policy, the target or the direction
+  kOverridden,       // an operator pinned the value until a time
+  kStabilized,       // a decrease held up to the highest recommendation in the window
+  kBounds,           // clamped to the hard bounds
+  kStep,             // clamped to the largest single step
+  kRate,             // clamped to the rate of change over a period
+  kNoChange,         // the (clamped) value is the current value
+  kDeadband,         // the change is smaller than the deadband
+  kCooldown,         // too soon after the last change
+  kSettling,         // a related parameter (same settle group) changed too recently
+  kNotSustained,     // fewer than m of the last n evaluations agree on the direction
+  kPolicyCap,        // the policy's actions-per-hour cap is reached
+  kGlobalCap,        // the global actions-per-hour cap is reached
+  kActionCap,        // the named action's own per-hour cap is reached
+  kOperatingBounds,  // an autopilot proposal clamped to the operating (sliding) bounds
+  kFrozen,           // an autopilot proposal for a parameter frozen after repeated rollbacks
   kCount
 };
 

@@ -9,6 +9,7 @@ extern "C" {
 #include <iterator>
 #include <vector>
 
+#include "ctx_args.hpp"
 #include "evaluation.hpp"
 #include "setpoint/base/duration.hpp"
 #include "setpoint/base/utf8.hpp"
@@ -18,59 +19,7 @@ extern "C" {
 namespace setpoint::bindings {
 namespace {
 
-// The evaluation in progress, or a Lua error when there is none (a ctx kept in a global and
-// used while the file loads, say).
-Evaluation& evaluation(lua_State* L) {
-  auto** current = static_cast<Evaluation**>(lua_touserdata(L, lua_upvalueindex(1)));
-  if (*current == nullptr) luaL_error(L, "ctx used outside an evaluation");
-  return **current;
-}
-
-// A string argument, viewed where it lies on the Lua stack (valid while it stays there).
-std::string_view text_view(lua_State* L, int index, const char* what) {
-  // The type first: lua_tolstring would turn a number into a string in place.
-  if (lua_type(L, index) != LUA_TSTRING) luaL_error(L, "%s must be a string", what);
-  std::size_t n = 0;
-  const char* s = lua_tolstring(L, index, &n);
-  if (n > kMaxTextBytes)
-    luaL_error(L, "%s is longer than %d bytes", what, static_cast<int>(kMaxTextBytes));
-  return {s, n};
-}
-
-// A string the policy says (a target, a reason, a log line): kept as one printable line, so
-// nothing a policy writes can forge a log line, move a terminal's cursor or break a JSON writer.
-std::string text_arg(lua_State* L, int index, const char* what) {
-  return utf8::printable(text_view(L, index, what), kMaxTextBytes);
-}
-
-// A policy's value shown in an error message: never its raw bytes.
-std::string shown(lua_State* L, int index) {
-  std::size_t n = 0;
-  const char* s = lua_type(L, index) == LUA_TSTRING ? lua_tolstring(L, index, &n) : nullptr;
-  return s == nullptr ? std::string(luaL_typename(L, index)) : utf8::printable({s, n}, 128);
-}
-
-ProposedValue value_arg(lua_State* L, int index, const char* what) {
-  switch (lua_type(L, index)) {
-    case LUA_TNUMBER: return lua_tonumber(L, index);
-    case LUA_TBOOLEAN: return lua_toboolean(L, index) != 0;
-    case LUA_TSTRING: return text_arg(L, index, what);
-    default:
-      luaL_error(L, "%s must be a number, boolean or string, not %s", what,
-                 luaL_typename(L, index));
-  }
-  return 0.0;
-}
-
-std::string reason_opt(lua_State* L, int index) {
-  if (lua_isnoneornil(L, index)) return {};
-  if (!lua_istable(L, index)) luaL_error(L, "options must be a table like { reason = \"...\" }");
-  lua_pushliteral(L, "reason");
-  lua_rawget(L, index);
-  std::string reason = lua_isnil(L, -1) ? std::string() : text_arg(L, -1, "reason");
-  lua_pop(L, 1);
-  return reason;
-}
+using namespace ctx;
 
 // The window table's field names, interned once per ctx and kept in ctx_window's upvalue 2:
 // "count" at 1, each of kWindowStats (by its policy name) at 2.., "outcomes" last.
@@ -290,61 +239,6 @@ int ctx_now(lua_State* L) {
   Evaluation& e = evaluation(L);
   lua_pushnumber(L, static_cast<double>(e.inputs->now) / kNanosPerSecond);
   return 1;
-}
-
-void add_proposal(lua_State* L, Evaluation& e, Proposal p) {
-  if (e.outputs->proposals.size() >= kMaxProposals)
-    luaL_error(L, "more than %d proposals in one evaluation", static_cast<int>(kMaxProposals));
-  e.outputs->proposals.push_back(std::move(p));
-}
-
-int ctx_set(lua_State* L) {
-  Evaluation& e = evaluation(L);
-  const std::string name = text_arg(L, 2, "ctx:set: the parameter");
-  if (lua_isnoneornil(L, 3)) return luaL_error(L, "ctx:set: no value for %s", name.c_str());
-  ProposedValue value = value_arg(L, 3, "ctx:set: the value");
-  add_proposal(L, e, Proposal::set({}, name, std::move(value), reason_opt(L, 4)));
-  return 0;
-}
-
-int ctx_act(lua_State* L) {
-  Evaluation& e = evaluation(L);
-  const std::string name = text_arg(L, 2, "ctx:act: the action");
-  std::vector<std::pair<std::string, ProposedValue>> args;
-  if (!lua_isnoneornil(L, 3)) {
-    if (!lua_istable(L, 3))
-      return luaL_error(L, "ctx:act: arguments must be a table of name = value");
-    lua_pushnil(L);
-    while (lua_next(L, 3) != 0) {
-      if (lua_type(L, -2) != LUA_TSTRING)
-        return luaL_error(L, "ctx:act: argument names must be strings");
-      if (args.size() >= 64) return luaL_error(L, "ctx:act: more than 64 arguments");
-      const std::string arg = text_arg(L, -2, "ctx:act: an argument's name");
-      args.emplace_back(arg, value_arg(L, lua_gettop(L), "ctx:act: an argument"));
-      lua_pop(L, 1);
-    }
-  }
-  add_proposal(L, e, Proposal::act({}, name, std::move(args), reason_opt(L, 4)));
-  return 0;
-}
-
-int ctx_alert(lua_State* L) {
-  Evaluation& e = evaluation(L);
-  if (e.outputs->alerts.size() >= kMaxProposals)
-    return luaL_error(L, "more than %d alerts in one evaluation", static_cast<int>(kMaxProposals));
-  e.outputs->alerts.push_back(text_arg(L, 2, "ctx:alert: the message"));
-  return 0;
-}
-
-int ctx_log(lua_State* L) {
-  Evaluation& e = evaluation(L);
-  const std::string line = text_arg(L, 2, "ctx:log: the message");
-  // Rate-limited, silently past the limit but counted in the last line.
-  if (e.outputs->logs.size() < kMaxLogs)
-    e.outputs->logs.push_back(line);
-  else if (e.outputs->logs.size() == kMaxLogs)
-    e.outputs->logs.push_back("(further log lines dropped this evaluation)");
-  return 0;
 }
 
 }  // namespace

@@ -81,6 +81,63 @@ bool valid_schedule(std::string_view s) {
   return false;
 }
 
+// A duration field of the autopilot table at the top, within [least, most].
+void duration_field(lua_State* L, const char* key, Nanos least, Nanos most, Nanos& out,
+                    std::vector<std::string>& problems) {
+  push_raw(L, key);
+  if (!lua_isnil(L, -1)) {
+    const auto d = lua_type(L, -1) == LUA_TSTRING ? parse_duration(string_at(L, -1)) : std::nullopt;
+    if (!d || *d < least || *d > most) {
+      problems.push_back(std::string("autopilot.") + key + " must be a duration from " +
+                         format_duration(least) + " to " + format_duration(most));
+    } else {
+      out = *d;
+    }
+  }
+  lua_pop(L, 1);
+}
+
+void share_field(lua_State* L, const char* key, int most, double& out,
+                 std::vector<std::string>& problems) {
+  push_raw(L, key);
+  if (!lua_isnil(L, -1)) {
+    const double v = lua_type(L, -1) == LUA_TNUMBER ? lua_tonumber(L, -1) : -1;
+    if (!(v > 0 && v <= most))
+      problems.push_back(std::string("autopilot.") + key + " must be a number above 0, at most " +
+                         std::to_string(most));
+    else
+      out = v;
+  }
+  lua_pop(L, 1);
+}
+
+// The autopilot table at the top of the stack.
+std::optional<AutopilotInfo> autopilot_info(lua_State* L, std::vector<std::string>& problems) {
+  if (lua_isnil(L, -1)) return std::nullopt;
+  if (!lua_istable(L, -1)) {
+    problems.push_back("autopilot must be a table like { max_duration = \"10m\" }");
+    return std::nullopt;
+  }
+  lua_pushnil(L);
+  while (lua_next(L, -2) != 0) {
+    lua_pop(L, 1);
+    const std::string key = lua_type(L, -1) == LUA_TSTRING ? string_at(L, -1) : "";
+    if (key != "max_duration" && key != "verify" && key != "worse_by" && key != "error_floor") {
+      problems.push_back("autopilot has an unknown field" +
+                         (key.empty() ? "" : " " + key.substr(0, 64)) +
+                         " (max_duration, verify, worse_by, error_floor)");
+    }
+  }
+  AutopilotInfo info;
+  constexpr Nanos kMinute = 60 * kNanosPerSecond, kHour = 60 * kMinute;
+  duration_field(L, "max_duration", kMinute, 24 * kHour, info.max_duration, problems);
+  // The impact is read from hourly history, leaving out the hour of the change: two at least.
+  duration_field(L, "verify", 2 * kHour, 28 * 24 * kHour, info.verify, problems);
+  share_field(L, "worse_by", 10, info.worse_by, problems);
+  share_field(L, "error_floor", 1, info.error_floor, problems);
+  return info;
+}
+
 }  // namespace
 
 std::optional<PolicyInfo> read_policy_info(PolicyState& state, const std::string& default_name,
@@ -135,6 +192,12 @@ std::optional<PolicyInfo> read_policy_info(PolicyState& state, const std::string
   lua_pop(L, 1);
   push_raw(L, "actions");
   info.actions = string_list(L, "actions", problems);
+  lua_pop(L, 1);
+  push_raw(L, "autopilot");
+  info.autopilot = autopilot_info(L, problems);
+  if (info.autopilot && info.schedule.empty())
+    problems.push_back(
+        "autopilot needs a schedule like \"daily 03:00\": a cycle is a scheduled run");
   lua_pop(L, 2);
   if (problems.size() != before) return std::nullopt;
   return info;

@@ -347,3 +347,86 @@ TEST_CASE("ctx:window and ctx:history name themselves in a bad metric's error") 
             .find("ctx:window: span must be a duration like \"1m\" or seconds") !=
         std::string::npos);
 }
+
+TEST_CASE("ctx:set carries an autopilot change's expected impact and confidence") {
+  Fixture f;
+  PolicyOutputs out;
+  const RunResult result = run(R"(
+    return { evaluate = function(ctx)
+      ctx:set("checkout.max_concurrency", 120, { reason = "7d p99 high",
+        expected = { metric = "http.server", labels = { service = "checkout" }, stat = "p99",
+                     change = -0.08 },
+        confidence = 0.7 })
+      ctx:set("checkout.timeout", 2, { expected = { metric = "http.server", stat = "rate_per_s",
+        change = 0.05, better = "higher" } })
+    end })",
+                               f, out);
+  INFO(result.message);
+  REQUIRE(result.ok());
+  REQUIRE(out.proposals.size() == 2);
+  const Proposal& p = out.proposals[0];
+  REQUIRE(p.expected);
+  CHECK(p.expected->series == "http.server{service=checkout}");
+  CHECK(p.expected->stat == "p99");
+  CHECK(p.expected->change == -0.08);
+  CHECK(p.expected->higher_is_worse);
+  CHECK(p.confidence == 0.7);
+  CHECK(p.reason == "7d p99 high");
+  REQUIRE(out.proposals[1].expected);
+  CHECK(out.proposals[1].expected->series == "http.server{}");  // as the windows key it
+  CHECK_FALSE(out.proposals[1].expected->higher_is_worse);
+  CHECK_FALSE(out.proposals[1].confidence);
+}
+
+TEST_CASE("ctx:set: a malformed expected impact or confidence is the policy's error") {
+  Fixture f;
+  struct Case {
+    const char* options;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"{ expected = 5 }",
+       "ctx:set: expected must be a table like { metric = ..., stat = \"p99\", change = -0.08 }"},
+      {"{ expected = { stat = 'p99', change = 0 } }", "ctx:set: expected.metric must be a string"},
+      {"{ expected = { metric = 'm', stat = 'p42', change = 0 } }",
+       "ctx:set: expected.stat \"p42\" is not one of rate_per_s, success_rate, error_rate, p50, "
+       "p90, p95, p99, mean, min, max or sum"},
+      {"{ expected = { metric = 'm', stat = 'p99', change = 0/0 } }",
+       "ctx:set: expected.change must be a finite number"},
+      {"{ expected = { metric = 'm', stat = 'p99' } }",
+       "ctx:set: expected.change must be a finite number"},
+      {"{ expected = { metric = 'm', stat = 'p99', change = 0, better = 'up' } }",
+       "ctx:set: expected.better must be \"lower\" or \"higher\""},
+      {"{ expected = { metric = 'm', labels = { a = {} }, stat = 'p99', change = 0 } }",
+       "ctx:set: expected.labels must map strings to strings"},
+      {"{ confidence = 1.5 }", "ctx:set: confidence must be between 0 and 1"},
+      {"{ confidence = 'high' }", "ctx:set: confidence must be a finite number"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.options);
+    PolicyOutputs out;
+    const RunResult result = run(
+        std::string("return { evaluate = function(ctx) ctx:set('x', 1, ") + c.options + ") end }",
+        f, out);
+    CHECK(result.failure == Failure::kRuntime);
+    CHECK(result.message ==
+          std::string("policy checkout-concurrency: checkout.lua:1: ") + c.message);
+  }
+}
+
+TEST_CASE("ctx:set reads its options raw: a metatable's __index never runs in the host") {
+  Fixture f;
+  PolicyOutputs out;
+  const RunResult result = run(R"(
+    return { evaluate = function(ctx)
+      local trap = setmetatable({}, { __index = function() while true do end end })
+      local expected = setmetatable({ metric = "m", stat = "p99", change = 0 }, getmetatable(trap))
+      ctx:set("x", 1, setmetatable({ expected = expected }, getmetatable(trap)))
+    end })",
+                               f, out);
+  INFO(result.message);
+  REQUIRE(result.ok());
+  REQUIRE(out.proposals.size() == 1);
+  CHECK(out.proposals[0].expected);
+  CHECK_FALSE(out.proposals[0].confidence);  // a nil raw field, not the trap's answer
+}

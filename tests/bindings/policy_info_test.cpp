@@ -52,3 +52,42 @@ TEST_CASE("every problem in a policy's metadata is reported, not just the first"
   CHECK(problems_of(R"(return { every = "1ms", evaluate = function() end })") ==
         std::vector<std::string>{"every must be an interval of at least 100ms, like \"5s\""});
 }
+
+TEST_CASE("an autopilot policy declares its cycle's limits, and needs a schedule") {
+  PolicyInfo info;
+  CHECK(problems_of(
+            R"(return { schedule = "daily 03:00", autopilot = {}, evaluate = function() end })",
+            &info)
+            .empty());
+  REQUIRE(info.autopilot);
+  CHECK(*info.autopilot == AutopilotInfo{});
+  CHECK(info.autopilot->max_duration == 600 * kNanosPerSecond);
+  CHECK(problems_of(R"(return { schedule = "daily 03:00", evaluate = function() end,
+      autopilot = { max_duration = "30m", verify = "48h", worse_by = 0.2, error_floor = 0.1 } })",
+                    &info)
+            .empty());
+  CHECK(info.autopilot->max_duration == 1800 * kNanosPerSecond);
+  CHECK(info.autopilot->verify == 48 * 3600 * kNanosPerSecond);
+  CHECK(info.autopilot->worse_by == 0.2);
+  CHECK(info.autopilot->error_floor == 0.1);
+  CHECK(problems_of("return { evaluate = function() end }", &info).empty());
+  CHECK_FALSE(info.autopilot);
+}
+
+TEST_CASE("every problem of an autopilot table is reported") {
+  CHECK(problems_of(R"(return { autopilot = {}, evaluate = function() end })") ==
+        std::vector<std::string>{
+            "autopilot needs a schedule like \"daily 03:00\": a cycle is a scheduled run"});
+  CHECK(
+      problems_of(
+          R"(return { schedule = "daily 03:00", autopilot = "yes", evaluate = function() end })") ==
+      std::vector<std::string>{"autopilot must be a table like { max_duration = \"10m\" }"});
+  CHECK(problems_of(R"(return { schedule = "daily 03:00", evaluate = function() end,
+      autopilot = { max_duration = "5s", verify = "1h", worse_by = -1, error_floor = 2, maxduration = 1 } })") ==
+        std::vector<std::string>{"autopilot has an unknown field maxduration (max_duration, "
+                                 "verify, worse_by, error_floor)",
+                                 "autopilot.max_duration must be a duration from 1m to 1d",
+                                 "autopilot.verify must be a duration from 2h to 28d",
+                                 "autopilot.worse_by must be a number above 0, at most 10",
+                                 "autopilot.error_floor must be a number above 0, at most 1"});
+}

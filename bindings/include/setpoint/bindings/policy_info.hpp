@@ -6,6 +6,11 @@
 //   schedule  "daily HH:MM" or "weekly <day> HH:MM" (UTC) instead of every
 //   params    the parameters it may set: a list of strings (default: none)
 //   actions   the named actions it may ask for: a list of strings (default: none)
+//   autopilot a table: each scheduled run is an autopilot cycle (needs `schedule`):
+//             max_duration "10m" (the cycle, its validations included), verify "24h" (when
+//             its impact is measured, over the same hours before and after), worse_by 0.1
+//             (the expected stat may get this much worse before the change is rolled back),
+//             error_floor 0.05 (the prediction error's denominator for small predictions)
 // A policy can touch only what it declares here and what config grants it.
 #include <optional>
 #include <string>
@@ -15,12 +20,21 @@
 
 namespace setpoint::bindings {
 
+struct AutopilotInfo {
+  Nanos max_duration = 10 * 60 * kNanosPerSecond;
+  Nanos verify = 24 * 3600 * kNanosPerSecond;
+  double worse_by = 0.10;
+  double error_floor = 0.05;
+  bool operator==(const AutopilotInfo&) const = default;
+};
+
 struct PolicyInfo {
   std::string name;
   Nanos every = 10 * kNanosPerSecond;
   std::string schedule;  // empty: runs every `every`
   std::vector<std::string> params;
   std::vector<std::string> actions;
+  std::optional<AutopilotInfo> autopilot;
 };
 
 // Reads the loaded module of `state`; every problem found is appended to `problems`.

@@ -82,7 +82,8 @@ bool valid_schedule(std::string_view s) {
 }
 
 // A duration field of the autopilot table at the top, within [least, most].
-void duration_field(lua_State* L, const char* key, Nanos least, Nanos most, Nanos& out,
+template <typename Out>
+void duration_field(lua_State* L, const char* key, Nanos least, Nanos most, Out& out,
                     std::vector<std::string>& problems) {
   push_raw(L, key);
   if (!lua_isnil(L, -1)) {
@@ -166,6 +167,7 @@ std::optional<PolicyInfo> read_policy_info(PolicyState& state, const std::string
   lua_pop(L, 1);
 
   push_raw(L, "every");
+  const bool every_given = !lua_isnil(L, -1);
   if (lua_type(L, -1) == LUA_TSTRING) {
     const auto every = parse_duration(string_at(L, -1));
     if (!every || *every < 100 * kNanosPerMilli)
@@ -195,9 +197,8 @@ std::optional<PolicyInfo> read_policy_info(PolicyState& state, const std::string
   lua_pop(L, 1);
   push_raw(L, "autopilot");
   info.autopilot = autopilot_info(L, problems);
-  if (info.autopilot && info.schedule.empty())
-    problems.push_back(
-        "autopilot needs a schedule like \"daily 03:00\": a cycle is a scheduled run");
+  if (info.autopilot && info.schedule.empty() && every_given)
+    problems.push_back("an autopilot policy runs on a schedule like \"daily 03:00\", not every");
   lua_pop(L, 2);
   if (problems.size() != before) return std::nullopt;
   return info;

@@ -260,9 +260,12 @@ Result<Config> parse_config(const std::string& text, const std::string& name) {
     YamlReader r(name);
     const YAML::Node root = r.load(text);
     if (root.IsNull()) return config;  // an empty file: all defaults
-    r.keys(root, "(top level)",
-           {"engine", "telemetry", "policies", "control_plane", "parameters", "actions"});
+    r.keys(
+        root, "(top level)",
+        {"engine", "telemetry", "policies", "control_plane", "parameters", "actions", "autopilot"});
     if (root["engine"]) read_engine(r, root["engine"], config.engine);
+    // Before the parameters: their sliding_bounds take the autopilot's defaults.
+    if (root["autopilot"]) read_autopilot(r, root["autopilot"], config.autopilot);
     if (root["telemetry"]) read_telemetry(r, root["telemetry"], config.telemetry);
     if (root["policies"]) read_policies(r, root["policies"], config.policies);
     if (root["control_plane"]) read_control_plane(r, root["control_plane"], config.control_plane);

@@ -7,6 +7,7 @@
 #include <variant>
 #include <vector>
 
+#include "config/autopilot_config.hpp"
 #include "setpoint/audit/decision.hpp"
 #include "setpoint/base/result.hpp"
 #include "setpoint/guard/guard.hpp"
@@ -113,6 +114,8 @@ struct Config {
   std::vector<ActionSpec> actions;
   std::map<std::string, ActuatorConfig> actuators;  // by parameter or action name
   std::map<std::string, Mode> target_modes;
+  AutopilotConfig autopilot;
+  std::map<std::string, SlidingBoundsConfig> sliding_bounds;  // by parameter
   // Where each parameter's or action's `policies:` list is ("file:line:col"), for errors
   // found once the policies are known.
   std::map<std::string, std::string> grant_places;

@@ -163,7 +163,7 @@ void read_parameters(const YamlReader& r, const YAML::Node& node, Config& config
     const std::string path = "parameters." + p.name;
     r.keys(n, path,
            {"type", "initial", "min", "max", "choices", "up", "down", "stabilization", "settle",
-            "sustained", "policies", "mode", "actuator", "verify"});
+            "sustained", "policies", "mode", "actuator", "verify", "sliding_bounds"});
     const std::string type = n["type"] ? r.string(n["type"], path + ".type") : "float";
     if (type == "int")
       p.type = ParamType::kInt;
@@ -258,6 +258,10 @@ void read_parameters(const YamlReader& r, const YAML::Node& node, Config& config
       if (verify["higher_is_worse"])
         v.higher_is_worse = r.boolean(verify["higher_is_worse"], path + ".verify.higher_is_worse");
       p.verification = v;
+    }
+    if (n["sliding_bounds"]) {
+      config.sliding_bounds[p.name] = read_sliding_bounds(
+          r, n["sliding_bounds"], path + ".sliding_bounds", p, config.autopilot);
     }
     config.parameters.push_back(std::move(p));
   }

@@ -53,7 +53,7 @@ TEST_CASE("every problem in a policy's metadata is reported, not just the first"
         std::vector<std::string>{"every must be an interval of at least 100ms, like \"5s\""});
 }
 
-TEST_CASE("an autopilot policy declares its cycle's limits, and needs a schedule") {
+TEST_CASE("an autopilot policy declares its cycle's limits") {
   PolicyInfo info;
   CHECK(problems_of(
             R"(return { schedule = "daily 03:00", autopilot = {}, evaluate = function() end })",
@@ -61,7 +61,7 @@ TEST_CASE("an autopilot policy declares its cycle's limits, and needs a schedule
             .empty());
   REQUIRE(info.autopilot);
   CHECK(*info.autopilot == AutopilotInfo{});
-  CHECK(info.autopilot->max_duration == 600 * kNanosPerSecond);
+  CHECK_FALSE(info.autopilot->max_duration);  // config's autopilot.max_duration
   CHECK(problems_of(R"(return { schedule = "daily 03:00", evaluate = function() end,
       autopilot = { max_duration = "30m", verify = "48h", worse_by = 0.2, error_floor = 0.1 } })",
                     &info)
@@ -75,9 +75,10 @@ TEST_CASE("an autopilot policy declares its cycle's limits, and needs a schedule
 }
 
 TEST_CASE("every problem of an autopilot table is reported") {
-  CHECK(problems_of(R"(return { autopilot = {}, evaluate = function() end })") ==
+  CHECK(problems_of(R"(return { autopilot = {}, evaluate = function() end })").empty());
+  CHECK(problems_of(R"(return { autopilot = {}, every = "1m", evaluate = function() end })") ==
         std::vector<std::string>{
-            "autopilot needs a schedule like \"daily 03:00\": a cycle is a scheduled run"});
+            "an autopilot policy runs on a schedule like \"daily 03:00\", not every"});
   CHECK(
       problems_of(
           R"(return { schedule = "daily 03:00", autopilot = "yes", evaluate = function() end })") ==

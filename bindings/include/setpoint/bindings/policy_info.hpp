@@ -6,8 +6,9 @@
 //   schedule  "daily HH:MM" or "weekly <day> HH:MM" (UTC) instead of every
 //   params    the parameters it may set: a list of strings (default: none)
 //   actions   the named actions it may ask for: a list of strings (default: none)
-//   autopilot a table: each scheduled run is an autopilot cycle (needs `schedule`):
-//             max_duration "10m" (the cycle, its validations included), verify "24h" (when
+//   autopilot a table: each scheduled run is an autopilot cycle, on `schedule` or else
+//             config's autopilot.schedule: max_duration (the cycle, its validations
+//             included; default config's autopilot.max_duration), verify "24h" (when
 //             its impact is measured, over the same hours before and after), worse_by 0.1
 //             (the expected stat may get this much worse before the change is rolled back),
 //             error_floor 0.05 (the prediction error's denominator for small predictions)
@@ -21,7 +22,7 @@
 namespace setpoint::bindings {
 
 struct AutopilotInfo {
-  Nanos max_duration = 10 * 60 * kNanosPerSecond;
+  std::optional<Nanos> max_duration;  // none: config's autopilot.max_duration
   Nanos verify = 24 * 3600 * kNanosPerSecond;
   double worse_by = 0.10;
   double error_floor = 0.05;

@@ -28,8 +28,9 @@ ALLOWED = {
     'core/audit': ['core/base', 'core/guard'],
     'core/effects': ['core/base', 'core/guard', 'core/actuators', 'core/audit'],
     # The autopilot's own judgement of itself (bounds, impact, drift) is numbers and time
-    # alone; the engine feeds it what the pipeline and the history report.
-    'core/autopilot': ['core/base'],
+    # alone, and a proposal's expected impact; the engine feeds it what the pipeline and the
+    # history report.
+    'core/autopilot': ['core/base', 'core/guard'],
     # A policy sees windows and their history and proposes changes; it never touches telemetry
     # or effects.
     'bindings': ['core/base', 'core/windows', 'core/history', 'core/guard'],

@@ -118,6 +118,8 @@ std::vector<HttpRoute> mutation_routes(RouteContext& c) {
   r.push_back(mutation(c, "/v1/params/*/rollback", Role::kAdmin, roll_back_parameter));
   r.push_back(mutation(c, "/v1/params/*/release", Role::kAdmin, release_parameter));
   r.push_back(mutation(c, "/v1/reload", Role::kOperator, reload_policies));
+  r.push_back(mutation(c, "/v1/autopilot/resume", Role::kOperator, resume_autopilot));
+  r.push_back(mutation(c, "/v1/params/*/unfreeze", Role::kAdmin, unfreeze_parameter));
   return r;
 }
 

@@ -4,7 +4,9 @@
 
 #include "control_plane/routes.hpp"
 #include "engine/engine.hpp"
+#include "setpoint/autopilot/cycle.hpp"
 #include "setpoint/base/duration.hpp"
+#include "setpoint/base/json_document.hpp"
 #include "setpoint/base/number_text.hpp"
 #include "setpoint/base/timestamp.hpp"
 #include "setpoint/base/utf8.hpp"
@@ -30,7 +32,18 @@ HttpResponse state(RouteContext& c, const HttpRequest& req) {
                                "\" is not a duration within the windows (like 10s, 1m, 1h)");
   }
   const Nanos now = c.engine.clock().wall();
-  return ok(snapshot_json(aggregator, read_all(aggregator, now, *span), now, *span));
+  std::string body = snapshot_json(aggregator, read_all(aggregator, now, *span), now, *span);
+  // The autopilot's pause beside the windows: what a person looking at the state must know.
+  const auto autopilot = parse_own_json(c.engine.view("autopilot"));
+  if (autopilot.is_object() && !body.empty() && body.back() == '}') {
+    body.pop_back();
+    body += ",\"autopilot\":" +
+            dump({{"enabled", autopilot.value("enabled", true)},
+                  {"paused", autopilot.value("paused", false)},
+                  {"paused_until", autopilot.value("paused_until", nlohmann::json())}}) +
+            "}";
+  }
+  return ok(body);
 }
 
 HttpResponse decisions(RouteContext& c, const HttpRequest& req) {
@@ -69,6 +82,67 @@ HttpResponse decisions(RouteContext& c, const HttpRequest& req) {
   return ok(body + "]");
 }
 
+// The recorded cycles, newest first: of a policy or a status when asked.
+HttpResponse cycles(RouteContext& c, const HttpRequest& req) {
+  if (!c.reader) return json_error(404, "this engine keeps no cycles (no state file)");
+  std::size_t limit = 50;
+  if (const auto text = req.query("limit")) {
+    const auto n = text->size() > 7 ? std::nullopt : parse_integer(*text);
+    if (!n || *n < 1 || *n > 10'000)
+      return json_error(400, "limit must be a whole number from 1 to 10000");
+    limit = static_cast<std::size_t>(*n);
+  }
+  const std::string status = req.query("status").value_or("");
+  if (!status.empty() && !autopilot::parse_status(status))
+    return json_error(400,
+                      "status must be running, completed, failed, timed_out, rolled_back or "
+                      "skipped");
+  Result<std::vector<CycleRow>> found = std::vector<CycleRow>();
+  Result<std::vector<ImpactRow>> impacts = std::vector<ImpactRow>();
+  {
+    std::lock_guard lock(c.store_mutex);
+    found = c.reader->cycles(req.query("policy").value_or(""), status, limit);
+    if (found) impacts = c.reader->impacts();
+  }
+  if (!found) return json_error(500, "cannot read the cycles: " + found.error());
+  if (!impacts) return json_error(500, "cannot read the impact checks: " + impacts.error());
+  nlohmann::json out = nlohmann::json::array();
+  for (const CycleRow& row : *found) {
+    nlohmann::json measured = nlohmann::json::array();
+    for (const ImpactRow& i : *impacts) {
+      if (i.cycle != row.id) continue;
+      const auto number = [](double x) {
+        return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json();
+      };
+      measured.push_back({{"decision", i.decision},
+                          {"target", i.target},
+                          {"series", i.series},
+                          {"stat", i.stat},
+                          {"before", number(i.before)},
+                          {"after", number(i.after)},
+                          {"predicted", i.predicted},
+                          {"actual", number(i.actual)},
+                          {"error", number(i.error)},
+                          {"worse", i.worse},
+                          {"checked_at", format_rfc3339(i.checked_at)},
+                          {"detail", i.detail}});
+    }
+    out.push_back(
+        {{"id", row.id},
+         {"policy", row.policy},
+         {"started_at", format_rfc3339(row.started_at)},
+         {"completed_at",
+          row.completed_at ? nlohmann::json(format_rfc3339(row.completed_at)) : nlohmann::json()},
+         {"status", row.status},
+         {"error", row.error},
+         {"analysis", parse_own_json(row.analysis)},
+         {"proposed_changes", parse_own_json(row.proposed_changes)},
+         {"outcome", parse_own_json(row.outcome)},
+         {"impacts", measured}});
+  }
+  return ok(dump(out));
+}
+
 HttpRoute read(RouteContext& c, const char* path,
                std::function<HttpResponse(HttpRequest&)> answer) {
   return {"GET",
@@ -90,6 +164,8 @@ std::vector<HttpRoute> read_routes(RouteContext& c) {
   r.push_back(view(c, "/v1/params", "params"));
   r.push_back(view(c, "/v1/proposals", "proposals"));
   r.push_back(view(c, "/v1/pauses", "pauses"));
+  r.push_back(view(c, "/v1/autopilot", "autopilot"));
+  r.push_back(read(c, "/v1/autopilot/cycles", [&c](HttpRequest& req) { return cycles(c, req); }));
   r.push_back(read(c, "/v1/state", [&c](HttpRequest& req) { return state(c, req); }));
   r.push_back(read(c, "/v1/decisions", [&c](HttpRequest& req) { return decisions(c, req); }));
   return r;

@@ -1,6 +1,6 @@
 // The engine thread's life, over 500 lines: start, reload, each pass, posted work, saving and
 // stopping touch the same state, and this file is its single writer; what is not the thread's
-// own is in views, metrics, store_health, actuator_factory, telemetry_intake and
+// own is in views, metrics, store_health, autopilot_run, actuator_factory, telemetry_intake and
 // operator_actions.
 #include "engine/engine.hpp"
 
@@ -103,6 +103,13 @@ Result<void> Engine::start() {
     if (const auto restored = pipeline_->restore(); !restored)
       return Error{"engine.state_path: " + restored.error()};
   }
+  autopilot_ = std::make_unique<Autopilot>(
+      config_, *guard_, *pipeline_, store_.get(),
+      [this](const std::string& series, const std::string& stat, Nanos from, Nanos to) {
+        return history_stat(series, stat, from, to);
+      });
+  if (const auto started = autopilot_->start(clock().wall()); !started)
+    return Error{"autopilot: " + started.error()};
 
   bindings::Limits limits;
   limits.memory = config_.policies.memory;
@@ -189,6 +196,7 @@ void Engine::build_effects() {
     for (const DecisionOutcome r : {kApplied, kFailed, kUnknown, kDrift, kRolledBack}) {
       if (d.outcome == r) ++metrics_.results[outcome_text(d)];
     }
+    if (autopilot_) autopilot_->observe(d);
     if (!first) {
       if (const auto waiting = finish_waiters_.extract(d.id)) {
         for (const auto& done : waiting.mapped()) done(decision_json(d));
@@ -273,8 +281,10 @@ void Engine::adopt(const std::vector<std::string>& changed, Nanos wall) {
     running.file = file;
     running.disabled = !config_.policies.runs(info.name);
     const Nanos every = o && o->every ? *o->every : info.every;
-    const std::string calendar =
+    std::string calendar =
         o && o->schedule ? *o->schedule : (o && o->every ? std::string() : info.schedule);
+    // An autopilot policy that names no schedule runs on the autopilot's.
+    if (info.autopilot && calendar.empty()) calendar = config_.autopilot.schedule;
     auto schedule = Schedule::make(every, calendar);
     if (!schedule) {
       running.schedule.reset();
@@ -339,7 +349,7 @@ bindings::PolicyInputs Engine::inputs(Nanos wall) {
 }
 
 void Engine::evaluate(const std::string& file, bindings::LivePolicy& live, RunningPolicy& running,
-                      Nanos wall) {
+                      Nanos wall, const std::string& cycle) {
   const std::string& name = live.info.name;
   auto& counts = metrics_.policies[name];
   const auto in = inputs(wall);
@@ -363,12 +373,21 @@ void Engine::evaluate(const std::string& file, bindings::LivePolicy& live, Runni
     } else {
       spdlog::error("{} ({})", result.message, file);
     }
+    if (!cycle.empty()) autopilot_->failed(cycle, result.message, wall);
     return;
   }
   running.health.success();
   for (const auto& line : out.logs) spdlog::info("policy {}: {}", name, line);
   for (const auto& alert : out.alerts) spdlog::warn("policy {} alert: {}", name, alert);
-  if (!out.proposals.empty()) {
+  if (!cycle.empty()) {
+    // A cycle's proposals are all sound or none is submitted; each carries its cycle.
+    if (autopilot_->vetted(cycle, out.proposals, wall)) {
+      running.proposals += out.proposals.size();
+      const auto decisions =
+          pipeline_->submit(name, live.hash, out.proposals, out.evidence(), wall);
+      autopilot_->submitted(cycle, out.evidence(), decisions, wall);
+    }
+  } else if (!out.proposals.empty()) {
     running.proposals += out.proposals.size();
     pipeline_->submit(name, live.hash, out.proposals, out.evidence(), wall);
   }
@@ -406,6 +425,10 @@ void Engine::run_due(Nanos wall) {
     running.next_due = next;
     counts.quarantined = !running.health.may_run(wall);
     if (counts.quarantined) continue;
+    if (live.info.autopilot) {
+      run_cycle(file, live, running, wall);
+      continue;
+    }
     evaluate(file, live, running, wall);
     counts.quarantined = !running.health.may_run(wall);
   }
@@ -433,6 +456,7 @@ void Engine::tick() {
       spdlog::info("the pending proposals, verifications and undos are read back");
   }
   pipeline_->tick(wall);
+  autopilot_->tick(wall);
   save(wall);
   watch_store();
   if (history_) watch_history(wall);
@@ -539,6 +563,7 @@ Result<void> Engine::reload_config(Config next) {
   config_.telemetry = telemetry;
   share_limit_overrides();
   build_effects();
+  autopilot_->rebind(config_, *guard_, *pipeline_, clock().wall());
   if (store_) {
     if (const auto restored = pipeline_->restore(); !restored)
       spdlog::error(
@@ -562,6 +587,18 @@ void Engine::publish(Nanos wall) {
   if (!options_.publish) return;
   metrics_.series = aggregator_.series_count();
   metrics_.cardinality_rejections = aggregator_.cardinality_rejections();
+  if (autopilot_) {
+    const auto& counts = autopilot_->counts();
+    metrics_.autopilot_cycles = counts.cycles;
+    metrics_.autopilot_drift_events = counts.drift_events;
+    metrics_.autopilot_alerts = counts.alerts;
+    metrics_.autopilot_impacts = counts.impacts;
+    metrics_.autopilot_rollbacks = counts.rollbacks;
+    metrics_.autopilot_paused = autopilot_->paused(wall);
+    const auto figures = autopilot_->figures(wall);
+    metrics_.autopilot_prediction_error = figures.mean_error;
+    metrics_.autopilot_rollback_rate = figures.rollback_rate;
+  }
   metrics_.parameters.clear();
   for (const auto& p : config_.parameters) {
     if (const auto v = guard_->value(p.name)) metrics_.parameters[p.name] = *v;

@@ -22,6 +22,7 @@
 
 #include "config/config.hpp"
 #include "config/schedule.hpp"
+#include "engine/autopilot.hpp"
 #include "engine/metrics.hpp"
 #include "setpoint/actuators/actuator_pool.hpp"
 #include "setpoint/actuators/inproc_actuator.hpp"
@@ -115,6 +116,8 @@ class Engine {
   }
   EffectPipeline& pipeline() { return *pipeline_; }
   InprocActuator& inproc() { return inproc_; }
+  // The autopilot's cycles and what they learn (after start()).
+  Autopilot& autopilot() { return *autopilot_; }
   AuditStore* store() { return store_.get(); }
   // A store write made outside the pipeline (an operator action's record) that failed.
   void count_store_failure() { ++metrics_.store_write_failures; }
@@ -135,7 +138,13 @@ class Engine {
   bindings::HealthOptions health_options() const;
   void run_due(Nanos wall);
   void evaluate(const std::string& file, bindings::LivePolicy& live, RunningPolicy& running,
-                Nanos wall);
+                Nanos wall, const std::string& cycle = {});
+  // A due autopilot policy: its cycle begun (or skipped), then evaluated as one.
+  void run_cycle(const std::string& file, bindings::LivePolicy& live, RunningPolicy& running,
+                 Nanos wall);
+  bool paused_by_operator(const std::string& policy, Nanos wall) const;
+  Result<HistoryStat> history_stat(const std::string& series, const std::string& stat, Nanos from,
+                                   Nanos to);
   void save(Nanos wall);
   // Counts the pipeline's refused store writes into /metrics; warns once per streak.
   void watch_store();
@@ -162,6 +171,7 @@ class Engine {
   std::unique_ptr<Guard> guard_;
   std::unique_ptr<ActuatorPool> pool_;
   std::unique_ptr<EffectPipeline> pipeline_;
+  std::unique_ptr<Autopilot> autopilot_;
   InprocActuator inproc_;
   LogActuator log_;                    // for targets with no actuator section
   std::atomic<bool> stopping_{false};  // read by the reload thread's test gate

@@ -114,6 +114,37 @@ std::string EngineMetrics::render(const IngestCounts& ingest) const {
     metric_sample(out, "setpoint_history_write_failures_total", "",
                   static_cast<double>(history->failures));
   }
+  metric_family(out, "setpoint_autopilot_paused", "gauge",
+                "1 while the drift monitor holds autopilot cycles paused.");
+  metric_sample(out, "setpoint_autopilot_paused", "", autopilot_paused ? 1 : 0);
+  metric_family(out, "setpoint_autopilot_cycles_total", "counter",
+                "Autopilot cycles ended, by status (completed, failed, timed_out, rolled_back, "
+                "skipped).");
+  for (const auto& [status, n] : autopilot_cycles)
+    metric_sample(out, "setpoint_autopilot_cycles_total", metric_label("status", status),
+                  static_cast<double>(n));
+  metric_family(out, "setpoint_autopilot_drift_events_total", "counter",
+                "Drift monitor trips, by kind.");
+  for (const auto& [kind, n] : autopilot_drift_events)
+    metric_sample(out, "setpoint_autopilot_drift_events_total", metric_label("kind", kind),
+                  static_cast<double>(n));
+  metric_family(out, "setpoint_autopilot_alerts_total", "counter",
+                "Autopilot alerts: timeouts, failures, freezes, drift, a store it cannot write.");
+  metric_sample(out, "setpoint_autopilot_alerts_total", "", static_cast<double>(autopilot_alerts));
+  metric_family(out, "setpoint_autopilot_impacts_total", "counter",
+                "Changes whose impact was measured against their prediction.");
+  metric_sample(out, "setpoint_autopilot_impacts_total", "",
+                static_cast<double>(autopilot_impacts));
+  metric_family(out, "setpoint_autopilot_rollbacks_total", "counter",
+                "Autopilot changes it rolled back (timeouts, impact checks).");
+  metric_sample(out, "setpoint_autopilot_rollbacks_total", "",
+                static_cast<double>(autopilot_rollbacks));
+  metric_family(out, "setpoint_autopilot_prediction_error", "gauge",
+                "Mean prediction error of measured changes over the monitoring window.");
+  metric_sample(out, "setpoint_autopilot_prediction_error", "", autopilot_prediction_error);
+  metric_family(out, "setpoint_autopilot_rollback_rate", "gauge",
+                "Share of autopilot changes rolled back over the monitoring window.");
+  metric_sample(out, "setpoint_autopilot_rollback_rate", "", autopilot_rollback_rate);
   metric_family(out, "setpoint_engine_ticks_total", "counter", "Passes of the engine loop.");
   metric_sample(out, "setpoint_engine_ticks_total", "", static_cast<double>(ticks));
 

@@ -45,6 +45,11 @@ struct EngineMetrics {
   std::uint64_t decision_log_failures = 0;      // lines engine.decision_log could not take
   std::uint64_t store_write_failures = 0;       // writes engine.state_path refused
   std::optional<history::FlushCounts> history;  // none: engine.history is off, or no store
+  // The autopilot: cycles by status, drift events by kind, its pause and monitor's figures.
+  std::map<std::string, std::uint64_t> autopilot_cycles, autopilot_drift_events;
+  std::uint64_t autopilot_alerts = 0, autopilot_impacts = 0, autopilot_rollbacks = 0;
+  bool autopilot_paused = false;
+  double autopilot_prediction_error = 0, autopilot_rollback_rate = 0;
 
   // The engine's part, then the ingest counts.
   std::string render(const IngestCounts& ingest) const;

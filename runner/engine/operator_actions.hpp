@@ -35,6 +35,12 @@ nlohmann::json approve_proposal(Engine& e, const std::vector<std::string>& captu
                                 const nlohmann::json& body, const std::string& who);
 nlohmann::json reject_proposal(Engine& e, const std::vector<std::string>& captures,
                                const nlohmann::json& body, const std::string& who);
+// Lifts the drift monitor's pause of autopilot cycles.
+nlohmann::json resume_autopilot(Engine& e, const std::vector<std::string>& captures,
+                                const nlohmann::json& body, const std::string& who);
+// Unfreezes a parameter the autopilot froze after repeated rollbacks.
+nlohmann::json unfreeze_parameter(Engine& e, const std::vector<std::string>& captures,
+                                  const nlohmann::json& body, const std::string& who);
 // Lifts an override or a rollback's hold before its time: policies may move it again.
 nlohmann::json release_parameter(Engine& e, const std::vector<std::string>& captures,
                                  const nlohmann::json& body, const std::string& who);

@@ -86,6 +86,24 @@ json params_view(Engine& engine, Nanos wall) {
                         {"until", when(pause.until)}});
     }
     p["paused"] = pauses;
+    // The autopilot's room inside the hard bounds, when it has sliding bounds.
+    const auto& bounds = engine.autopilot().bounds();
+    if (const auto it = bounds.find(spec.name); it != bounds.end()) {
+      const auto& b = it->second;
+      json history = json::array();
+      for (const auto& a : b.history()) {
+        history.push_back({{"at", when(a.at)},
+                           {"kind", a.kind},
+                           {"from", {a.old_min, a.old_max}},
+                           {"to", {a.new_min, a.new_max}},
+                           {"why", a.why}});
+      }
+      p["operating"] = {{"min", b.min()},
+                        {"max", b.max()},
+                        {"frozen", b.frozen()},
+                        {"stable_since", when(b.since())},
+                        {"history", history}};
+    }
     out.push_back(std::move(p));
   }
   return out;
@@ -122,6 +140,7 @@ std::map<std::string, std::string> render_views(Engine& engine, Nanos wall) {
                       {"until", when(pause.until)}});
   }
   views["pauses"] = dump(pauses);
+  views["autopilot"] = engine.autopilot().view(wall);
   views["health"] = dump(json{{"now", when(wall)},
                               {"policies", engine.folder().live().size()},
                               {"series", engine.aggregator().series_count()}});

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
+using namespace setpoint;
 using namespace setpoint::autopilot;
 
 TEST_CASE("impact: the relative change and the prediction error") {

@@ -6,14 +6,9 @@
 #include <optional>
 #include <string>
 
-namespace setpoint::autopilot {
+#include "setpoint/guard/proposal.hpp"
 
-struct Expected {
-  std::string series;  // the series key, e.g. http.server{service=checkout}
-  std::string stat;    // a window statistic: p99, error_rate, mean…
-  double change = 0;   // the relative change predicted
-  bool higher_is_worse = true;
-};
+namespace setpoint::autopilot {
 
 struct Impact {
   double before = 0, after = 0;

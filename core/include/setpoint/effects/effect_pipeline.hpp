@@ -17,6 +17,7 @@
 // arguments, past the guard: restoring is not a new change) once its time is up. A parameter with a
 // verification is checked after its window; if its KPI got worse, the change is rolled back through
 // the guard's rollback path (bounds, not cooldowns).
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <optional>
@@ -84,6 +85,15 @@ class EffectPipeline {
                                Nanos now);
 
   const std::map<std::int64_t, PendingProposal>& pending() const { return pending_; }
+  // Whether the change of this decision waits for its parameter's verification.
+  bool verifying(std::int64_t id) const {
+    return std::any_of(checks_.begin(), checks_.end(),
+                       [&](const Check& c) { return c.change.id == id; });
+  }
+  // Drops the verification of this decision's change (it was rolled back another way).
+  void cancel_verification(std::int64_t id) {
+    std::erase_if(checks_, [&](const Check& c) { return c.change.id == id; });
+  }
   // The decision that last put a value on the parameter (its version), or 0.
   std::int64_t last_applied(const std::string& parameter) const {
     const auto it = last_applied_.find(parameter);

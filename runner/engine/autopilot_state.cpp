@@ -1,0 +1,178 @@
+// What the autopilot keeps across a restart and a config reload: the operating bounds (rows of
+// parameter_bounds), the monitor and the impact checks waiting (the "autopilot" state
+// document), and the cycles still running (rows of autopilot_cycles).
+#include <spdlog/spdlog.h>
+
+#include "engine/autopilot.hpp"
+#include "setpoint/base/json_document.hpp"
+
+namespace setpoint::runner {
+namespace {
+
+using json = nlohmann::json;
+constexpr const char* kStateKey = "autopilot";
+
+json expected_json(const Expected& e) {
+  return {{"series", e.series},
+          {"stat", e.stat},
+          {"change", e.change},
+          {"better", e.higher_is_worse ? "lower" : "higher"}};
+}
+
+Expected expected_from(const json& j) {
+  return {j.value("series", ""), j.value("stat", ""), j.value("change", 0.0),
+          j.value("better", "lower") == "lower"};
+}
+
+}  // namespace
+
+void Autopilot::save_state(Nanos now) {
+  if (!store_) return;
+  json impacts = json::array();
+  for (const ImpactCheck& c : impacts_) {
+    impacts.push_back({{"decision", c.decision},
+                       {"cycle", c.cycle},
+                       {"target", c.target},
+                       {"expected", expected_json(c.expected)},
+                       {"previous", c.previous},
+                       {"applied_at", c.applied_at},
+                       {"due", c.due},
+                       {"give_up", c.give_up},
+                       {"worse_by", c.worse_by},
+                       {"floor", c.floor},
+                       {"verify", c.verify}});
+  }
+  std::string doc = dump({{"monitor", parse_own_json(monitor_.to_json())}, {"impacts", impacts}});
+  if (doc == saved_) return;
+  if (store_->save_state(kStateKey, doc, now)) saved_ = std::move(doc);  // else: next pass
+}
+
+void Autopilot::rebind(const Config& config, Guard& guard, EffectPipeline& pipeline, Nanos now) {
+  config_ = config.autopilot;
+  sliding_ = config.sliding_bounds;
+  guard_ = &guard;
+  pipeline_ = &pipeline;
+  std::erase_if(bounds_, [&](const auto& b) { return sliding_.count(b.first) == 0; });
+  for (const auto& [name, cfg] : sliding_) {
+    const ParameterSpec* spec = guard.parameter(name);
+    if (spec == nullptr) continue;
+    const auto it = bounds_.find(name);
+    auto made =
+        it != bounds_.end()
+            ? autopilot::OperatingBounds::from_json(it->second.to_json(), spec->min, spec->max)
+            : autopilot::OperatingBounds::make(cfg.min, cfg.max, spec->min, spec->max, now);
+    if (!made) continue;  // config checked operating inside hard; a saved range is clipped
+    bounds_[name] = std::move(made).value();
+    bounds_changed(name, now);
+  }
+}
+
+Result<void> Autopilot::start(Nanos now) {
+  std::map<std::string, BoundsRow> stored;
+  if (store_) {
+    auto rows = store_->bounds();
+    if (!rows) return Error{"the operating bounds cannot be read: " + rows.error()};
+    for (auto& row : *rows) stored[row.name] = std::move(row);
+  }
+  for (const auto& [name, cfg] : sliding_) {
+    const ParameterSpec* spec = guard_->parameter(name);
+    if (spec == nullptr) continue;
+    auto made =
+        stored.count(name)
+            ? autopilot::OperatingBounds::from_json(stored[name].state, spec->min, spec->max)
+            : autopilot::OperatingBounds::make(cfg.min, cfg.max, spec->min, spec->max, now);
+    if (!made) return Error{name + ": " + made.error()};
+    bounds_[name] = std::move(made).value();
+    if (stored.count(name)) {
+      guard_->set_operating_range(
+          name, OperatingRange{bounds_[name].min(), bounds_[name].max(), bounds_[name].frozen()});
+    } else {
+      bounds_changed(name, now);  // its first row
+    }
+  }
+  if (!store_) return {};
+  const auto state = store_->load_state(kStateKey);
+  if (!state) return Error{"the autopilot's state cannot be read: " + state.error()};
+  if (*state) {
+    const json doc = parse_own_json(**state);
+    if (!doc.is_object()) return Error{"the autopilot's saved state is not JSON"};
+    auto monitor = autopilot::DriftMonitor::from_json(dump(doc.value("monitor", json())));
+    if (!monitor) return Error{monitor.error()};
+    monitor_ = std::move(monitor).value();
+    was_paused_ = monitor_.paused(now);
+    try {
+      for (const auto& c : doc.value("impacts", json::array())) {
+        ImpactCheck check;
+        check.decision = c.at("decision").get<std::int64_t>();
+        check.cycle = c.at("cycle").get<std::string>();
+        check.target = c.at("target").get<std::string>();
+        check.expected = expected_from(c.at("expected"));
+        check.previous = c.at("previous").get<double>();
+        check.applied_at = c.at("applied_at").get<Nanos>();
+        check.due = c.at("due").get<Nanos>();
+        check.give_up = c.at("give_up").get<Nanos>();
+        check.worse_by = c.at("worse_by").get<double>();
+        check.floor = c.at("floor").get<double>();
+        check.verify = c.at("verify").get<Nanos>();
+        impacts_.push_back(check);
+      }
+    } catch (const json::exception&) {
+      return Error{"the autopilot's saved impact checks are not the document this build writes"};
+    }
+    saved_ = **state;
+  }
+  return resume_cycles(now);
+}
+
+// Cycles a restart interrupted: their changes were made (or not) before it, and go on being
+// validated; the policy is never run again for them. One whose deadline passed meanwhile
+// times out at the first pass, its unfinished changes rolled back.
+Result<void> Autopilot::resume_cycles(Nanos now) {
+  const auto rows = store_->cycles("", "running", 1000);
+  if (!rows) return Error{"the running cycles cannot be read: " + rows.error()};
+  for (const CycleRow& row : *rows) {
+    Running r;
+    r.cycle = {row.id,
+               row.policy,
+               row.started_at,
+               0,
+               autopilot::CycleStatus::kRunning,
+               row.analysis,
+               row.proposed_changes,
+               row.outcome,
+               row.error};
+    const json o = parse_own_json(row.outcome);
+    try {
+      r.deadline = o.at("deadline").get<Nanos>();
+      r.info.verify = o.at("verify").get<Nanos>();
+      r.info.worse_by = o.at("worse_by").get<double>();
+      r.info.error_floor = o.at("error_floor").get<double>();
+      r.info.max_duration = o.at("max_duration").get<Nanos>();
+      r.rolled_back = o.at("rolled_back").get<bool>();
+      for (const auto& c : o.at("changes")) {
+        Change change;
+        change.decision = c.at("decision").get<std::int64_t>();
+        change.target = c.at("target").get<std::string>();
+        change.previous = c.at("previous").get<double>();
+        change.value = c.at("value").get<double>();
+        change.applied_at = c.at("applied_at").get<Nanos>();
+        change.done = c.at("done").get<bool>();
+        if (c.contains("expected")) change.expected = expected_from(c.at("expected"));
+        r.changes.push_back(change);
+      }
+    } catch (const json::exception&) {
+      // Begun but never evaluated (the restart came between), or not ours: closed as failed.
+      r.deadline = now;
+      r.cycle.outcome = "{}";
+      end(r, autopilot::CycleStatus::kFailed,
+          "the engine restarted before the cycle's proposals were recorded", now);
+      continue;
+    }
+    spdlog::info("autopilot: cycle {} resumed after a restart ({} change(s))", row.id,
+                 r.changes.size());
+    running_.push_back(std::move(r));
+  }
+  return {};
+}
+
+}  // namespace setpoint::runner

@@ -1,0 +1,284 @@
+// Autopilot cycles in the real engine, on a manual clock, against a service whose latency is
+// a known function of the parameter: cycle records, impact measured against the model, the
+// rollback of a change that made things worse, timeouts, garbage, the drift monitor's pause,
+// a store that cannot be written, and a restart in the middle of a cycle.
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <functional>
+#include <thread>
+
+#include "engine/engine.hpp"
+#include "setpoint/base/json_document.hpp"
+#include "support/broken_store.hpp"
+#include "support/must.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace setpoint;
+using namespace setpoint::runner;
+using setpoint::testing::TempDir;
+using setpoint::testing::write_file;
+
+namespace {
+
+constexpr Nanos kSec = kNanosPerSecond;
+constexpr Nanos kMinute = 60 * kSec;
+constexpr Nanos kHour = 60 * kMinute;
+constexpr Nanos kDay = 24 * kHour;
+constexpr Nanos kDay0 = 1'795'132'800LL * kSec;  // 2026-11-20T00:00:00Z
+
+// A nightly policy that raises x by `step` and predicts p99 of `lat` moves by `change`.
+std::string nightly(double step, double change, const std::string& autopilot = "") {
+  return "return { name = 'nightly', schedule = 'daily 03:00', params = { 'x' },\n"
+         "  autopilot = { verify = '24h', worse_by = 0.05" +
+         (autopilot.empty() ? "" : ", " + autopilot) +
+         " },\n"
+         "  evaluate = function(ctx)\n"
+         "    ctx:set('x', ctx:param('x') + " +
+         std::to_string(step) +
+         ", { reason = 'more room',\n"
+         "      expected = { metric = 'lat', stat = 'p99', change = " +
+         std::to_string(change) +
+         " }, confidence = 0.8 })\n"
+         "  end }\n";
+}
+
+struct Service {
+  TempDir dir;
+  ManualClock clock{kDay0};
+  SystemClock cpu;
+  std::unique_ptr<Engine> engine;
+  std::function<double(double)> latency = [](double x) { return 1000.0 / x; };  // ms at x
+
+  // `x_extra`: more keys of parameter x; `extra`: more top-level sections.
+  explicit Service(const std::string& policy, const std::string& x_extra = "",
+                   const std::string& extra = "") {
+    std::filesystem::create_directories(dir.path() / "policies");
+    write_file(dir.file("policies/nightly.lua"), policy);
+    config_text = "engine: { tick: 1s, mode: enforce, state_path: " + dir.file("s.db") +
+                  " }\npolicies: { dir: " + dir.file("policies") +
+                  ", test_gate: false, overrides: { nightly: { mode: enforce } } }\n"
+                  "parameters:\n  x:\n    type: float\n    initial: 100\n    min: 10\n"
+                  "    max: 400\n    policies: [nightly]\n    mode: enforce\n" +
+                  x_extra + extra;
+    start();
+  }
+  void start() {
+    auto config = parse_config(config_text, "test.yaml");
+    INFO(config.error());
+    REQUIRE(config.ok());
+    EngineOptions options;
+    options.clock = &clock;
+    options.cpu_clock = &cpu;
+    engine = std::make_unique<Engine>(config.value(), options);
+    const auto started = engine->start();
+    INFO(started.error());
+    REQUIRE(started);
+  }
+  double x() { return *engine->guard().value("x"); }
+  // Waits for the actuator threads (the log actuator answers at once) at the same instant.
+  void settle() {
+    while (engine->pipeline().in_flight() > 0) {
+      std::this_thread::yield();
+      engine->tick();
+    }
+  }
+  // The world a minute at a time: the service's latency at the current x, then a pass.
+  void run(Nanos span) {
+    const auto lat = engine->aggregator().resolve("lat", {});
+    for (Nanos t = 0; t < span; t += kMinute) {
+      const double ms = latency(x());
+      for (int i = 0; i < 10; ++i) lat.record(clock.wall() + i * kSec, ms, OutcomeSet::kOk);
+      clock.advance(kMinute);
+      engine->tick();
+      settle();
+      engine->settle_history();
+    }
+  }
+  std::vector<CycleRow> cycles() { return must(engine->store()->cycles()); }
+  std::vector<ImpactRow> impacts() { return must(engine->store()->impacts()); }
+  std::string config_text;
+};
+
+}  // namespace
+
+TEST_CASE("autopilot: a cycle is recorded, and its impact measured against a known model") {
+  Service s(nightly(10, -0.10));
+  s.run(3 * kHour + 5 * kMinute);  // to 03:05: the first cycle has run
+  CHECK(s.x() == 110);
+  auto cycles = s.cycles();
+  REQUIRE(cycles.size() == 1);
+  CHECK(cycles[0].id == "nightly@2026-11-20T03:00:00.000Z");
+  CHECK(cycles[0].status == "completed");
+  CHECK(cycles[0].completed_at >= cycles[0].started_at);  // the log actuator answers at once
+  CHECK(cycles[0].analysis == "{}");  // it read no window: nothing of the world as evidence
+  const auto proposed = parse_own_json(cycles[0].proposed_changes);
+  REQUIRE(proposed.size() == 1);
+  CHECK(proposed[0]["cycle"] == "nightly@2026-11-20T03:00:00.000Z");
+  CHECK(proposed[0]["expected"]["change"] == -0.1);
+  CHECK(proposed[0]["expected"]["series"] == "lat{}");
+  CHECK(proposed[0]["confidence"] == 0.8);
+  CHECK(proposed[0]["outcome"] == "");  // recorded as the intent went out
+
+  // The next day at 02:03 its 22 hours after (04:00 to 02:00) are in the history.
+  s.run(23 * kHour);
+  REQUIRE(s.cycles().size() == 1);
+  const auto impacts = s.impacts();
+  REQUIRE(impacts.size() == 1);
+  const ImpactRow& i = impacts[0];
+  CHECK(i.cycle == "nightly@2026-11-20T03:00:00.000Z");
+  CHECK(i.target == "x");
+  CHECK(i.predicted == -0.1);
+  CHECK(i.before == Approx(10).epsilon(0.02));  // 1000 / 100 ms, within the sketch's error
+  CHECK(i.after == Approx(1000.0 / 110).epsilon(0.02));
+  CHECK(i.actual == Approx(-1.0 / 11).margin(0.02));
+  CHECK(i.error == Approx(0.0909).margin(0.2));
+  CHECK_FALSE(i.worse);
+  s.run(kHour);
+  CHECK(s.x() == 120);  // the second cycle ran at 03:00, after the check at 02:03
+  CHECK(s.cycles().size() == 2);
+  const auto view = parse_own_json(s.engine->view("autopilot"));
+  CHECK(view["monitor"]["measured"] == 1);
+  CHECK(s.engine->metrics_text().find("setpoint_autopilot_impacts_total 1\n") != std::string::npos);
+}
+
+TEST_CASE("autopilot: a change that made its KPI worse is rolled back, and the bounds narrow") {
+  Service s(nightly(20, -0.10),
+            "    sliding_bounds: { operating: [90, 130], contract_after_rollback: 50% }\n");
+  s.latency = [](double x) { return x / 10; };  // more room is slower here: the model is wrong
+  s.run(3 * kHour + 5 * kMinute);
+  CHECK(s.x() == 120);
+  s.run(23 * kHour);  // to 02:05 the next day: the check has run
+  const auto impacts = s.impacts();
+  REQUIRE(impacts.size() == 1);
+  CHECK(impacts[0].worse);
+  CHECK(impacts[0].actual == Approx(0.2).margin(0.02));
+  CHECK(impacts[0].detail.find("rolled back") != std::string::npos);
+  CHECK(s.x() == 100);  // back where it was
+  CHECK(s.cycles()[0].status == "rolled_back");
+  // Narrowed by half around 100: [95, 115].
+  const auto bounds = must(s.engine->store()->bounds());
+  REQUIRE(bounds.size() == 1);
+  CHECK(bounds[0].min == Approx(95));
+  CHECK(bounds[0].max == Approx(115));
+  CHECK(bounds[0].rollback_count == 1);
+  CHECK(s.engine->guard().operating_range("x")->max == Approx(115));
+  // The next cycle asks for 120 and is held at the narrowed bound.
+  s.run(kHour);
+  CHECK(s.x() == Approx(115));
+}
+
+TEST_CASE("autopilot: a cycle past max_duration is timed out and its unfinished change undone") {
+  // The parameter's own verification takes 20 minutes; the cycle has 10.
+  Service s(nightly(10, -0.10, "max_duration = '10m'"),
+            "    verify: { series: 'lat{}', stat: p99, window: 20m, worse_by: 50% }\n");
+  s.run(3 * kHour + 11 * kMinute);
+  const auto cycles = s.cycles();
+  REQUIRE(cycles.size() == 1);
+  CHECK(cycles[0].status == "timed_out");
+  CHECK(
+      cycles[0].error.find("passed its max_duration of 10m; 1 unfinished change(s) rolled back") !=
+      std::string::npos);
+  CHECK(s.x() == 100);
+  CHECK(s.engine->metrics_text().find("setpoint_autopilot_cycles_total{status=\"timed_out\"} 1") !=
+        std::string::npos);
+  CHECK(s.engine->autopilot().counts().alerts == 1);
+  s.run(20 * kMinute);  // the cancelled verification never runs
+  CHECK(s.x() == 100);
+}
+
+TEST_CASE("autopilot: garbage and errors fail the cycle; three in a row pause autopilot") {
+  Service s(
+      "return { name = 'nightly', schedule = 'daily 03:00', params = { 'x' }, autopilot = {},\n"
+      "  evaluate = function(ctx)\n"
+      "    if ctx:now() % 172800 < 86400 then ctx:set('x', 150) else error('model broke') end\n"
+      "  end }\n");
+  s.run(2 * 24 * kHour + 4 * kHour);  // three cycles, failing by turns: error, garbage, error
+  auto cycles = s.cycles();
+  REQUIRE(cycles.size() == 3);
+  CHECK(cycles[1].status == "failed");
+  CHECK(cycles[1].error ==
+        "proposed garbage: the proposal for x says no expected impact; nothing of the cycle was "
+        "applied");
+  CHECK(cycles[0].error.find("model broke") != std::string::npos);
+  CHECK(cycles[2].error.find("model broke") != std::string::npos);
+  CHECK(s.x() == 100);  // nothing of a garbage cycle is applied
+  const auto events = must(s.engine->store()->drift_events("consecutive_failures"));
+  REQUIRE(events.size() == 1);
+  CHECK(parse_own_json(events[0].metrics)["consecutive_failures"] == 3);
+  CHECK(parse_own_json(events[0].action)["pause"] == "2d");
+  CHECK(s.engine->autopilot().paused(s.clock.wall()));
+  CHECK(s.engine->metrics_text().find("setpoint_autopilot_paused 1\n") != std::string::npos);
+  s.run(24 * kHour);  // the fourth is skipped: paused
+  cycles = s.cycles();
+  REQUIRE(cycles.size() == 4);
+  CHECK(cycles[0].status == "skipped");
+  CHECK(cycles[0].error.find("paused by the drift monitor until") != std::string::npos);
+  CHECK(s.engine->autopilot().lift("operator:alice", s.clock.wall()));
+  CHECK(must(s.engine->store()->drift_events("consecutive_failures"))[0].resolved_at ==
+        s.clock.wall());
+  s.run(24 * kHour);
+  CHECK(s.cycles()[0].status == "failed");  // it runs again (and fails again)
+}
+
+TEST_CASE("autopilot: global pauses stop cycles, and autopilot.enabled: false stops it all") {
+  Service s(nightly(10, -0.1));
+  s.engine->guard().pause({Pause::Scope::kGlobal, "", Direction::kBoth, 0});
+  s.run(3 * kHour + kMinute);
+  REQUIRE(s.cycles().size() == 1);
+  CHECK(s.cycles()[0].status == "skipped");
+  CHECK(s.cycles()[0].error == "changes are paused by an operator");
+  CHECK(s.x() == 100);
+
+  Service off(nightly(10, -0.1), "", "autopilot: { enabled: false }\n");
+  off.run(3 * kHour + kMinute);
+  CHECK(off.cycles().empty());
+  CHECK(off.engine->policies().at("nightly.lua").evaluations == 0);
+  CHECK(off.x() == 100);
+}
+
+TEST_CASE("autopilot: a store that cannot record the cycle runs no cycle, and says so") {
+  Service s(nightly(10, -0.1));
+  setpoint::testing::drop_tables(s.dir.file("s.db"), {"autopilot_cycles"});
+  s.run(3 * kHour + kMinute);
+  CHECK(s.x() == 100);  // never a change it cannot record
+  CHECK(s.engine->policies().at("nightly.lua").evaluations == 0);
+  const auto view = parse_own_json(s.engine->view("autopilot"));
+  CHECK(view["store_failing"] == true);
+  REQUIRE(view["alerts"].size() == 1);
+  CHECK(view["alerts"][0].get<std::string>().find("store_unwritable: cycle nightly@") == 0);
+}
+
+TEST_CASE("autopilot: a restart in the middle of a cycle resumes it; nothing is applied twice") {
+  Service s(nightly(10, -0.1, "max_duration = '1h'"),
+            "    verify: { series: 'lat{}', stat: p99, window: 20m, worse_by: 50% }\n");
+  s.run(3 * kHour + 5 * kMinute);  // the change is made; its verification has 15 minutes left
+  REQUIRE(s.cycles()[0].status == "running");
+  s.engine->stop();
+  s.start();  // the same store
+  s.run(30 * kMinute);
+  const auto cycles = s.cycles();
+  REQUIRE(cycles.size() == 1);
+  CHECK(cycles[0].status == "completed");
+  CHECK(s.x() == 110);
+  CHECK(s.engine->policies().at("nightly.lua").evaluations == 0);  // not run again
+  DecisionQuery q;
+  q.target = "x";
+  CHECK(must(s.engine->store()->decisions(q)).size() == 1);
+}
+
+TEST_CASE("autopilot: operating bounds hold a cycle's proposal; stable weeks widen them") {
+  Service s(nightly(50, -0.1),
+            "    sliding_bounds: { operating: [90, 120], expand_per_week: 50%, stable_days: 2 }\n");
+  s.run(3 * kHour + kMinute);
+  CHECK(s.x() == 120);  // 150 held at the operating bound
+  DecisionQuery q;
+  q.target = "x";
+  const auto decided = must(s.engine->store()->decisions(q));
+  REQUIRE(decided.size() == 1);
+  CHECK(parse_own_json(decided[0].json)["verdict_reason"] == "operating_bounds");
+  s.run(2 * kDay);  // two stable days: the upper side (touched) widens by 50% × 2/7 of 30
+  const auto b = s.engine->autopilot().bounds().at("x");
+  CHECK(b.min() == 90);  // never touched: anti-windup
+  CHECK(b.max() == Approx(120 + 0.5 * 30 * 2 / 7.0));
+  CHECK(s.x() <= b.max());
+}

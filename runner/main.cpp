@@ -205,13 +205,33 @@ int main(int argc, char** argv) {
       "the decision that applied it: 42 or #42 (decision lines, setpoint params)");
   auto* last_opt = rollback_cmd->add_flag("--last", last,
                                           "the value before the parameter's last applied change");
+  std::string to_version;
+  auto* to_opt = rollback_cmd->add_option(
+      "--to", to_version, "a version of its value (setpoint history lists them): 3f9a2c1b7e04");
   version_opt->excludes(last_opt);
+  to_opt->excludes(version_opt);
+  to_opt->excludes(last_opt);
   rollback_cmd->add_flag("--replace-override", replace_override,
                          "replace an operator's override (refused otherwise)");
   auto* release_cmd =
       client_cmd("release", "Lift a parameter's override or rollback hold before its time");
   release_cmd->add_option("parameter", flags["parameter"])->required();
   client_cmd("reload", "Read the policies folder again (each file's result: setpoint policies)");
+  auto* autopilot_cmd = client_cmd(
+      "autopilot", "The autopilot: its pause, the drift monitor's figures, operating bounds");
+  bool resume_autopilot = false;
+  autopilot_cmd->add_flag("--resume", resume_autopilot, "lift the drift monitor's pause");
+  auto* cycles_cmd = client_cmd("cycles", "Autopilot cycles, newest first, with their impact");
+  cycles_cmd->add_option("--policy", flags["cycle_policy"], "only this policy's");
+  cycles_cmd->add_option("--status", flags["status"],
+                         "running, completed, failed, timed_out, rolled_back or skipped");
+  cycles_cmd->add_option("--limit", flags["cycle_limit"], "at most this many (default 50)");
+  auto* history_cmd =
+      client_cmd("history", "A parameter's versions: every value applied, newest first");
+  history_cmd->add_option("parameter", flags["parameter"])->required();
+  auto* unfreeze_cmd =
+      client_cmd("unfreeze", "Let autopilot cycles move a parameter frozen after rollbacks");
+  unfreeze_cmd->add_option("parameter", flags["parameter"])->required();
 
   // A word that names no command: CLI11 would say only "A subcommand is required".
   if (argc > 1 && argv[1][0] != '-') {
@@ -262,19 +282,29 @@ int main(int argc, char** argv) {
           {{"parameter", flags["parameter"]}, {"for", flags["for"]}, {"reason", flags["reason"]}});
       client.body.insert(client.body.size() - 1, std::string(client.body.size() > 2 ? "," : "") +
                                                      "\"value\":" + typed_json(value));
-    } else if (cmd == release_cmd) {
+    } else if (cmd == release_cmd || cmd == history_cmd || cmd == unfreeze_cmd) {
       client.positional = {flags["parameter"]};
+    } else if (cmd == cycles_cmd) {
+      const std::pair<const char*, const char*> keys[] = {
+          {"cycle_policy", "policy"}, {"status", "status"}, {"cycle_limit", "limit"}};
+      for (const auto& [flag, key] : keys) {
+        if (!flags[flag].empty()) client.query[key] = flags[flag];
+      }
+    } else if (cmd == autopilot_cmd && resume_autopilot) {
+      client.command = "autopilot-resume";
     } else if (cmd == rollback_cmd) {
-      if (version.empty() && !last) {
+      if (version.empty() && !last && to_version.empty()) {
         std::fprintf(stderr,
-                     "setpoint rollback: give --version ID (the decision that applied the value) "
-                     "or --last\n");
+                     "setpoint rollback: give --to VERSION (setpoint history lists them), "
+                     "--version ID (the decision that applied the value) or --last\n");
         return 2;
       }
       client.positional = {flags["parameter"]};
       std::string body = "{";
       if (last)
         body += "\"last\":true";
+      else if (!to_version.empty())
+        setpoint::json_text::append_string(body += "\"to\":", to_version);
       else
         setpoint::json_text::append_string(body += "\"version\":", version);
       if (replace_override) body += ",\"replace_override\":true";

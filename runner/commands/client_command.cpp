@@ -151,13 +151,17 @@ int run_client(const ClientArgs& args) {
     request.headers.emplace("Authorization", std::string("Bearer ") + token);
   }
   const bool read = c == "state" || c == "policies" || c == "params" || c == "decisions" ||
-                    c == "proposals" || c == "pauses";
+                    c == "proposals" || c == "pauses" || c == "cycles" || c == "autopilot" ||
+                    c == "history";
   std::string path = "/v1/" + c;
   if (c == "approve" || c == "reject")
     path = "/v1/proposals/" + httplib::detail::encode_query_param(args.positional.at(0)) + "/" + c;
-  else if (c == "rollback" || c == "release") {
+  else if (c == "rollback" || c == "release" || c == "unfreeze" || c == "history")
     path = "/v1/params/" + httplib::detail::encode_query_param(args.positional.at(0)) + "/" + c;
-  }
+  else if (c == "cycles")
+    path = "/v1/autopilot/cycles";
+  else if (c == "autopilot-resume")
+    path = "/v1/autopilot/resume";
   if (read && !args.query.empty()) {
     path += "?" + httplib::detail::params_to_query_str(
                       httplib::Params(args.query.begin(), args.query.end()));

@@ -1,6 +1,7 @@
 #include "commands/client_text.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <iostream>
 
 #include "commands/decision_text.hpp"
@@ -117,6 +118,14 @@ std::string policies_text(const json& doc) {
          notes;
 }
 
+// A bound as a person reads it: 124.286 rather than 124.28571428571429.
+std::string number_cell(const json& v) {
+  if (!v.is_number()) return "-";
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", v.get<double>());
+  return text;
+}
+
 std::string params_text(const json& doc) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& p : doc) {
@@ -136,11 +145,94 @@ std::string params_text(const json& doc) {
     for (const auto& pause : pauses)
       paused += (paused.empty() ? "" : ", ") + field(pause, "direction");
     const std::string version = at(p, "version").is_number() ? "#" + field(p, "version") : "-";
-    rows.push_back({field(p, "name"), value, bounds, version, field(p, "last_change"), pinned,
-                    paused.empty() ? "-" : paused});
+    const json& op = at(p, "operating");
+    const std::string operating =
+        op.is_object() ? (at(op, "frozen") == true ? "frozen " : "") + std::string("[") +
+                             number_cell(at(op, "min")) + ", " + number_cell(at(op, "max")) + "]"
+                       : "-";
+    rows.push_back({field(p, "name"), value, bounds, operating, version, field(p, "last_change"),
+                    pinned, paused.empty() ? "-" : paused});
   }
-  return table({"PARAMETER", "VALUE", "BOUNDS", "VERSION", "LAST CHANGE", "PINNED", "PAUSED"},
-               rows);
+  return table(
+      {"PARAMETER", "VALUE", "BOUNDS", "OPERATING", "VERSION", "LAST CHANGE", "PINNED", "PAUSED"},
+      rows);
+}
+
+std::string percent_cell(const json& v) {
+  if (!v.is_number()) return "-";
+  char text[32];
+  std::snprintf(text, sizeof text, "%+.1f%%", v.get<double>() * 100);
+  return text;
+}
+
+// The cycles, newest first, each with what its changes did against their predictions.
+std::string cycles_text(const json& doc) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& c : doc) {
+    std::string impact;
+    for (const auto& i : c.value("impacts", json::array())) {
+      if (!impact.empty()) impact += "; ";
+      impact += at(i, "actual").is_number() ? field(i, "target") + " " + field(i, "stat") + " " +
+                                                  percent_cell(at(i, "actual")) + " (predicted " +
+                                                  percent_cell(at(i, "predicted")) + ")" +
+                                                  (at(i, "worse") == true ? " rolled back" : "")
+                                            : field(i, "target") + " not measured";
+    }
+    const json changes = at(at(c, "outcome"), "changes");
+    rows.push_back({field(c, "id"), field(c, "status"),
+                    std::to_string(changes.is_array() ? changes.size() : 0),
+                    impact.empty() ? "-" : impact,
+                    field(c, "error") == "" ? "-" : field(c, "error")});
+  }
+  return rows.empty() ? "(no cycles)\n"
+                      : table({"CYCLE", "STATUS", "CHANGES", "IMPACT", "WHY"}, rows);
+}
+
+// The autopilot at a glance: paused or not, the monitor's figures, the operating bounds.
+std::string autopilot_text(const json& doc) {
+  std::string out = "autopilot: ";
+  if (at(doc, "enabled") == false)
+    out += "off (autopilot.enabled: false)";
+  else if (at(doc, "paused") == true)
+    out += "paused by the drift monitor until " + field(doc, "paused_until") +
+           " (setpoint autopilot --resume lifts it)";
+  else
+    out += "running";
+  if (at(doc, "store_failing") == true) out += "; the store cannot record cycles: none runs";
+  const json& m = at(doc, "monitor");
+  out += "\nmonitor over " + field(m, "window") + ": mean prediction error " +
+         percent_cell(at(m, "mean_prediction_error")) + " of " + field(m, "measured") +
+         " measured, rollback rate " + percent_cell(at(m, "rollback_rate")) + " (" +
+         field(m, "rolled_back") + " of " + field(m, "changes") + "), " +
+         field(m, "consecutive_failures") + " failed cycle(s) in a row\n";
+  for (const auto& r : doc.value("running", json::array()))
+    out += "running: " + field(r, "id") + " (deadline " + field(r, "deadline") + ")\n";
+  std::vector<std::vector<std::string>> rows;
+  const json bounds = doc.value("bounds", json::object());  // items() of a temporary dangles
+  for (const auto& [name, b] : bounds.items()) {
+    rows.push_back({utf8::printable(name, 200),
+                    "[" + number_cell(at(b, "min")) + ", " + number_cell(at(b, "max")) + "]",
+                    at(b, "frozen") == true ? "frozen" : "-", field(b, "since"),
+                    field(b, "rollbacks")});
+  }
+  if (!rows.empty()) out += table({"PARAMETER", "OPERATING", "FROZEN", "SINCE", "ROLLBACKS"}, rows);
+  for (const auto& a : doc.value("alerts", json::array())) out += "alert: " + cell(a) + "\n";
+  return out;
+}
+
+// A parameter's versions, newest first.
+std::string history_text(const json& doc) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& v : doc.value("versions", json::array())) {
+    rows.push_back({field(v, "version"), "#" + field(v, "decision"), field(v, "at"),
+                    field(v, "value"), field(v, "by"),
+                    at(v, "cycle").is_string() ? field(v, "cycle") : "-", field(v, "outcome"),
+                    field(v, "rationale")});
+  }
+  return rows.empty()
+             ? "(no applied values)\n"
+             : table({"VERSION", "DECISION", "AT", "VALUE", "BY", "CYCLE", "OUTCOME", "RATIONALE"},
+                     rows);
 }
 
 std::string proposals_text(const json& doc) {
@@ -207,6 +299,10 @@ std::string mutation_text(const std::string& c, const json& doc) {
   } else if (c == "release") {
     out = field(doc, "parameter") + ": " + field(doc, "released") +
           " lifted; policies may move it again";
+  } else if (c == "unfreeze") {
+    out = field(doc, "parameter") + " unfrozen: autopilot cycles may move it again";
+  } else if (c == "autopilot-resume") {
+    out = "the drift monitor's pause is lifted: the next due cycle runs";
   } else if (c == "reload") {
     out = "reloading the policies folder; `setpoint policies` shows each file's result";
   } else {
@@ -247,6 +343,9 @@ std::string client_text(const std::string& c, const std::string& answer) {
     if (c == "proposals") return proposals_text(*doc);
     if (c == "pauses") return pauses_text(*doc);
     if (c == "decisions") return decisions_text(*doc);
+    if (c == "cycles") return cycles_text(*doc);
+    if (c == "autopilot") return autopilot_text(*doc);
+    if (c == "history") return history_text(*doc);
     return mutation_text(c, *doc);
   } catch (const std::exception&) {  // JSON of another shape than the engine's (a type_error):
                                      // shown as it came

@@ -4,6 +4,7 @@
 
 #include "control_plane/routes.hpp"
 #include "engine/engine.hpp"
+#include "engine/parameter_history.hpp"
 #include "setpoint/autopilot/cycle.hpp"
 #include "setpoint/base/duration.hpp"
 #include "setpoint/base/json_document.hpp"
@@ -80,6 +81,25 @@ HttpResponse decisions(RouteContext& c, const HttpRequest& req) {
   std::string body = "[";
   for (std::size_t i = 0; i < found->size(); ++i) body += (i ? "," : "") + (*found)[i].json;
   return ok(body + "]");
+}
+
+// A parameter's versions, newest first.
+HttpResponse history(RouteContext& c, const HttpRequest& req) {
+  const std::string& parameter = req.captures.at(0);
+  // Known from the published view: the guard and the config are the engine thread's.
+  bool known = false;
+  for (const auto& p : parse_own_json(c.engine.view("params")))
+    known = known || (p.is_object() && p.value("name", "") == parameter);
+  if (!known)
+    return json_error(404, "no parameter " + utf8::printable(parameter, 200) + " in config");
+  if (!c.reader) return json_error(404, "this engine keeps no decisions (no state file)");
+  Result<std::vector<ParameterVersion>> found = std::vector<ParameterVersion>();
+  {
+    std::lock_guard lock(c.store_mutex);
+    found = parameter_versions(*c.reader, parameter);
+  }
+  if (!found) return json_error(500, "cannot read the history: " + found.error());
+  return ok(dump({{"parameter", parameter}, {"versions", versions_json(*found)}}));
 }
 
 // The recorded cycles, newest first: of a policy or a status when asked.
@@ -165,6 +185,7 @@ std::vector<HttpRoute> read_routes(RouteContext& c) {
   r.push_back(view(c, "/v1/proposals", "proposals"));
   r.push_back(view(c, "/v1/pauses", "pauses"));
   r.push_back(view(c, "/v1/autopilot", "autopilot"));
+  r.push_back(read(c, "/v1/params/*/history", [&c](HttpRequest& req) { return history(c, req); }));
   r.push_back(read(c, "/v1/autopilot/cycles", [&c](HttpRequest& req) { return cycles(c, req); }));
   r.push_back(read(c, "/v1/state", [&c](HttpRequest& req) { return state(c, req); }));
   r.push_back(read(c, "/v1/decisions", [&c](HttpRequest& req) { return decisions(c, req); }));

@@ -1,8 +1,12 @@
+// The operator's actions, over 400 lines because each is a short function and they share
+// the checks of a request body (field, flag, value_json); the autopilot's own two are in
+// autopilot_run.cpp.
 #include "engine/operator_actions.hpp"
 
 #include <cmath>
 
 #include "engine/engine.hpp"
+#include "engine/parameter_history.hpp"
 #include "setpoint/base/duration.hpp"
 #include "setpoint/base/json_document.hpp"
 #include "setpoint/base/number_text.hpp"
@@ -196,6 +200,23 @@ std::pair<double, std::string> rollback_target(Engine& e, const std::string& par
       return {record["current"].get<double>(), "the value before decision " + std::to_string(d.id)};
     }
     throw Refusal{409, parameter + " has no applied change to roll back"};
+  }
+  if (body.contains("to")) {  // a version: a value's content hash, or its first 6+ digits
+    const json& to = field(body, "to");
+    const std::string wanted = to.is_string() ? to.get<std::string>() : "";
+    if (wanted.size() < 6 || wanted.size() > 64)
+      throw Refusal{400, "\"to\" must be a version (6 to 12 hex digits; setpoint history " +
+                             shown(parameter) + " lists them)"};
+    const auto versions = parameter_versions(store, parameter);
+    if (!versions)
+      throw Refusal{500, "cannot read " + parameter + "'s history: " + versions.error()};
+    for (const ParameterVersion& v : *versions) {
+      if (v.version.rfind(wanted, 0) == 0)
+        return {v.number,
+                "version " + v.version + " (decision " + std::to_string(v.decision) + ")"};
+    }
+    throw Refusal{404, "no version " + shown(wanted) + " of " + shown(parameter) +
+                           " (setpoint history " + shown(parameter) + " lists them)"};
   }
   const json& given = field(body, "version");
   std::optional<std::int64_t> id;

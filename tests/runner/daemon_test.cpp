@@ -431,8 +431,9 @@ TEST_CASE(
   INFO(params.out);
   CHECK(params.status == 0);
   CHECK(params.out.rfind(
-            "PARAMETER  VALUE  BOUNDS     VERSION  LAST CHANGE  PINNED  PAUSED\napp.limit  ", 0) ==
-        0);
+            "PARAMETER  VALUE  BOUNDS     OPERATING  VERSION  LAST CHANGE  PINNED  PAUSED\n"
+            "app.limit  ",
+            0) == 0);
   auto as_json = run_setpoint("params --json" + url);
   CHECK(json::parse(as_json.out)[0]["name"] == "app.limit");
   // The URL from the environment too.
@@ -552,6 +553,43 @@ TEST_CASE(
   REQUIRE(unknown);
   CHECK(unknown->status == 404);
   CHECK(json::parse(unknown->body)["error"] == "decision 99999 did not set app.limit");
+
+  // Every applied value is a version named by its content: back to the override's 60 by it.
+  const auto history = get_json(client, "/v1/params/app.limit/history");
+  INFO(history.dump());
+  REQUIRE(history["versions"].size() == 3);  // 110 approved, 60 overridden, 110 rolled back to
+  CHECK(history["versions"][0]["outcome"] == "rolled back");
+  CHECK(history["versions"][0]["version"] == history["versions"][2]["version"]);  // both 110
+  CHECK(history["versions"][1]["value"] == 60);
+  CHECK(history["versions"][1]["by"] == "operator:ada");
+  const std::string sixty = history["versions"][1]["version"];
+  CHECK(sixty.size() == 12);
+  auto to = client.Post("/v1/params/app.limit/rollback", bearer(kAdmin),
+                        R"({"to":")" + sixty.substr(0, 8) + R"("})", "application/json");
+  REQUIRE(to);
+  INFO(to->body);
+  CHECK(to->status == 200);
+  CHECK(json::parse(to->body)["value"] == 60);
+  CHECK(json::parse(to->body)["to"].get<std::string>().rfind("version " + sixty, 0) == 0);
+  auto no_such = client.Post("/v1/params/app.limit/rollback", bearer(kAdmin), R"({"to":"000000"})",
+                             "application/json");
+  REQUIRE(no_such);
+  CHECK(no_such->status == 404);
+  auto nope = client.Get("/v1/params/nope/history", bearer(kViewer));
+  REQUIRE(nope);
+  CHECK(nope->status == 404);
+  // The autopilot's resources answer even with no autopilot policy.
+  const auto autopilot = get_json(client, "/v1/autopilot");
+  CHECK(autopilot["enabled"] == true);
+  CHECK(autopilot["paused"] == false);
+  CHECK(get_json(client, "/v1/autopilot/cycles").empty());
+  CHECK(get_json(client, "/v1/state")["autopilot"]["paused"] == false);
+  auto resume = client.Post("/v1/autopilot/resume", bearer(kOperator), "", "application/json");
+  REQUIRE(resume);
+  CHECK(resume->status == 404);
+  auto bad = client.Get("/v1/autopilot/cycles?status=done", bearer(kOperator));
+  REQUIRE(bad);
+  CHECK(bad->status == 400);
 
   auto reloaded = client.Post("/v1/reload", bearer(kOperator), "", "application/json");
   REQUIRE(reloaded);

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "setpoint/base/json_text.hpp"
+#include "setpoint/base/sha256.hpp"
 #include "setpoint/base/timestamp.hpp"
 
 namespace setpoint {
@@ -53,6 +54,13 @@ std::optional<DecisionOutcome> parse_outcome(std::string_view text) {
     if (outcome != DecisionOutcome::kApproved && text == name) return outcome;
   }
   return std::nullopt;
+}
+
+std::string value_version(std::string_view parameter, std::string_view value_json) {
+  std::string text(parameter);
+  text += '=';
+  text += value_json;
+  return sha256_hex(text).substr(0, 12);
 }
 
 bool took_effect(DecisionOutcome outcome) {

@@ -53,7 +53,8 @@ TEST_CASE("client: answers of any shape are shown, never crash") {
                            "[{\"paused\":5,\"override\":\"x\"}]",
                            "{\"decision\":{\"outcome\":5}}"};
   for (const char* c : {"state", "policies", "params", "proposals", "pauses", "decisions",
-                        "approve", "reject", "pause", "resume", "override", "rollback", "reload"}) {
+                        "approve", "reject", "pause", "resume", "override", "rollback", "reload",
+                        "cycles", "autopilot", "history", "unfreeze", "autopilot-resume"}) {
     for (const char* a : answers) {
       INFO(c << " answered " << a);
       CHECK_FALSE(client_text(c, a).empty());
@@ -71,4 +72,42 @@ TEST_CASE("client: a refusal gives its error member, else its body, printable") 
   // an override holds ended at "(setpoint release …)", cut at 200 characters).
   const std::string reason = std::string(300, 'x') + " (setpoint release checkout.limit)";
   CHECK(refusal_text(R"({"error":")" + reason + R"("})") == reason);
+}
+
+TEST_CASE("client: cycles, the autopilot and a parameter's history print as tables") {
+  const std::string cycles =
+      R"([{"id":"nightly@2026-11-20T03:00:00.000Z","status":"rolled_back","error":"",)"
+      R"("outcome":{"changes":[{"decision":3}]},"impacts":[{"target":"x","stat":"p99",)"
+      R"("actual":0.2,"predicted":-0.1,"worse":true}]},)"
+      R"({"id":"nightly@2026-11-19T03:00:00.000Z","status":"skipped","error":"paused",)"
+      R"("outcome":{},"impacts":[]}])";
+  const std::string text = client_text("cycles", cycles);
+  CHECK(text.find("CYCLE") == 0);
+  CHECK(text.find("nightly@2026-11-20T03:00:00.000Z  rolled_back  1        x p99 +20.0% "
+                  "(predicted -10.0%) rolled back") != std::string::npos);
+  CHECK(text.find("skipped      0        -") != std::string::npos);
+  CHECK(client_text("cycles", "[]") == "(no cycles)\n");
+
+  const std::string autopilot =
+      R"({"enabled":true,"paused":true,"paused_until":"2026-11-24T03:00:00.000Z",)"
+      R"("store_failing":false,"monitor":{"window":"14d","mean_prediction_error":0.45,)"
+      R"("measured":6,"rollback_rate":0.1,"rolled_back":1,"changes":10,)"
+      R"("consecutive_failures":0},"running":[],"bounds":{"x":{"min":95,"max":124.28571428,)"
+      R"("frozen":false,"since":"2026-11-21T02:03:00.000Z","rollbacks":1}},"alerts":["drift: x"]})";
+  const std::string status = client_text("autopilot", autopilot);
+  CHECK(status.find("autopilot: paused by the drift monitor until 2026-11-24T03:00:00.000Z") == 0);
+  CHECK(status.find("mean prediction error +45.0% of 6 measured, rollback rate +10.0% (1 of 10)") !=
+        std::string::npos);
+  CHECK(status.find("[95, 124.286]") != std::string::npos);
+  CHECK(status.find("alert: drift: x\n") != std::string::npos);
+
+  const std::string history =
+      R"({"parameter":"x","versions":[{"version":"8502e816d85c","decision":3,)"
+      R"("at":"2026-12-01T21:39:00.451Z","value":60,"by":"operator:ada","cycle":null,)"
+      R"("outcome":"applied","rationale":"operator override"}]})";
+  const std::string versions = client_text("history", history);
+  CHECK(versions.find("VERSION") == 0);
+  CHECK(versions.find("8502e816d85c  #3") != std::string::npos);
+  CHECK(versions.find("operator:ada  -      applied  operator override") != std::string::npos);
+  CHECK(client_text("history", R"({"versions":[]})") == "(no applied values)\n");
 }

@@ -59,6 +59,11 @@ std::optional<DecisionOutcome> parse_outcome(std::string_view text);
 // An outcome that changed a target's value: applied, or rolled back.
 bool took_effect(DecisionOutcome outcome);
 
+// A parameter's value as a version: the first 12 hex digits of SHA-256 over "name=value" (the
+// value as JSON). The same value is the same version whoever set it, so `setpoint rollback
+// --to` names a content, not an event.
+std::string value_version(std::string_view parameter, std::string_view value_json);
+
 // The record as one JSON line (no newline), for the decision log and `grep`.
 std::string decision_json(const Decision& decision);
 

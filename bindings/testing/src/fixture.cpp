@@ -58,9 +58,10 @@ Result<Fixture> parse_fixture(const json& doc, OutcomeSet& outcomes, const std::
   try {
     if (!doc.is_object()) throw FixtureError(where + ": a fixture is an object");
     for (const auto& [key, _] : doc.items()) {
-      if (key != "now" && key != "windows" && key != "params" && key != "state") {
+      if (key != "now" && key != "windows" && key != "params" && key != "state" &&
+          key != "history") {
         throw FixtureError(where + ": unknown key \"" + key +
-                           "\" (expected now, windows, params, state)");
+                           "\" (expected now, windows, history, params, state)");
       }
     }
     if (doc.contains("now")) {
@@ -89,6 +90,34 @@ Result<Fixture> parse_fixture(const json& doc, OutcomeSet& outcomes, const std::
           throw FixtureError(where + ": windows." + key + "." + span + ": not a span like 1m");
         f.windows[key][span == "*" ? span : format_duration(*parsed)] =
             stats_from(stats, outcomes, where + ": windows." + key + "." + span);
+      }
+    }
+    const json history = doc.value("history", json::object());
+    if (!history.is_object())
+      throw FixtureError(where + ": history: expected an object of series keys");
+    for (const auto& [key, spans] : history.items()) {
+      if (!spans.is_object())
+        throw FixtureError(where + ": history." + key + ": expected spans like {\"7d\": {...}}");
+      for (const auto& [span, answer] : spans.items()) {
+        const std::string at = where + ": history." + key + "." + span;
+        const auto parsed = parse_duration(span);
+        if (span != "*" && !parsed) throw FixtureError(at + ": not a span like 7d");
+        if (!answer.is_object())
+          throw FixtureError(at + ": expected {total, periods, hours_found}");
+        FixtureHistory h;
+        h.total = stats_from(answer.value("total", json::object()), outcomes, at + ".total");
+        json periods = answer.value("periods", json::array());
+        if (periods.is_object() && periods.empty()) periods = json::array();  // Lua's {}
+        if (!periods.is_array()) throw FixtureError(at + ".periods: expected a list of stats");
+        for (std::size_t i = 0; i < periods.size() && i < 10'000; ++i)
+          h.periods.push_back(
+              stats_from(periods[i], outcomes, at + ".periods[" + std::to_string(i) + "]"));
+        if (answer.contains("hours_found")) {
+          const double n = number_in(answer, "hours_found", at);
+          if (!(n >= 0 && n <= 1e7)) throw FixtureError(at + ".hours_found: expected a count");
+          h.hours_given = static_cast<std::size_t>(n);
+        }
+        f.history[key][span == "*" ? span : format_duration(*parsed)] = std::move(h);
       }
     }
     for (const auto& [name, value] : params.items()) {
@@ -132,6 +161,28 @@ bindings::PolicyInputs Fixture::inputs(const OutcomeSet& outcomes) const {
     }
     return out;
   };
+  if (!history.empty()) {
+    in.history = [this](const std::string& key, Nanos span,
+                        Nanos by) -> Result<history::HistoryAnswer> {
+      constexpr Nanos kHour = 3600 * kNanosPerSecond;
+      history::HistoryAnswer answer;
+      answer.hours_asked = static_cast<std::size_t>(span / kHour);
+      const auto series = history.find(key);
+      if (series == history.end()) return answer;  // no data for it
+      auto it = series->second.find(format_duration(span));
+      if (it == series->second.end()) it = series->second.find("*");
+      if (it == series->second.end()) return answer;
+      const FixtureHistory& h = it->second;
+      answer.total = h.total;
+      answer.hours_found = h.hours_given.value_or(answer.hours_asked);
+      const Nanos from = (now - span) / kHour * kHour;
+      for (std::size_t i = 0; i < h.periods.size(); ++i) {
+        answer.periods.push_back({from + static_cast<Nanos>(i) * by, by,
+                                  static_cast<std::size_t>(by / kHour), h.periods[i]});
+      }
+      return answer;
+    };
+  }
   in.param = [this](std::string_view name) -> std::optional<ProposedValue> {
     const auto it = params.find(std::string(name));
     if (it == params.end()) return std::nullopt;
@@ -158,6 +209,13 @@ json outputs_json(const bindings::PolicyOutputs& out, const std::string& state_j
                  {"reason", p.reason}};
     if (p.kind == Proposal::Kind::kSet) {
       item["value"] = value_json(p.value);
+      if (p.expected) {
+        item["expected"] = {{"series", p.expected->series},
+                            {"stat", p.expected->stat},
+                            {"change", p.expected->change},
+                            {"better", p.expected->higher_is_worse ? "lower" : "higher"}};
+      }
+      if (p.confidence) item["confidence"] = *p.confidence;
     } else {
       item["args"] = json::object();
       for (const auto& [k, v] : p.args) item["args"][k] = value_json(v);

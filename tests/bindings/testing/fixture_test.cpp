@@ -5,6 +5,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "support/must.hpp"
+
 using namespace setpoint;
 using namespace setpoint::bindings::testing;
 using nlohmann::json;
@@ -49,11 +51,43 @@ TEST_CASE("fixture: windows by span, a * for any span, params, state and the tim
   REQUIRE(in.series("http").size() == 1);
 }
 
+TEST_CASE("fixture: a history answer by series and span; none given, ctx:history is nil") {
+  OutcomeSet outcomes;
+  auto parsed = parse_fixture(json::parse(R"({
+      "now": "2026-11-20T03:00:00Z",
+      "history": {"http{svc=a}": {"7d": {"total": {"count": 7000, "p99": 210},
+                                          "periods": [{"count": 1000, "p99": 200}, {}],
+                                          "hours_found": 30}}}})"),
+                              outcomes, "f.json");
+  REQUIRE(parsed.ok());
+  const auto in = parsed.value().inputs(outcomes);
+  REQUIRE(in.history);
+  constexpr Nanos kDay = 86400 * kNanosPerSecond;
+  const auto week = must(in.history("http{svc=a}", 7 * kDay, kDay));
+  CHECK(week.total.p99 == 210);
+  CHECK(week.hours_found == 30);
+  CHECK(week.hours_asked == 168);
+  REQUIRE(week.periods.size() == 2);
+  CHECK(week.periods[0].stats.p99 == 200);
+  CHECK(week.periods[1].start - week.periods[0].start == kDay);
+  const auto none = must(in.history("other{}", 7 * kDay, kDay));
+  CHECK(none.hours_found == 0);  // no data for it: an answer that says so
+  CHECK(must(in.history("http{svc=a}", kDay, kDay)).hours_found == 0);  // no such span
+  const auto bare = must(parse_fixture(json::parse("{}"), outcomes, "f.json"));
+  CHECK_FALSE(bare.inputs(outcomes).history);
+  CHECK(error_of(R"({"history": {"s": {"7d": {"periods": 3}}}})", outcomes) ==
+        "f.json: history.s.7d.periods: expected a list of stats");
+  CHECK(error_of(R"({"history": {"s": {"a week": {}}}})", outcomes) ==
+        "f.json: history.s.a week: not a span like 7d");
+  CHECK(error_of(R"({"history": {"s": {"7d": {"hours_found": -1}}}})", outcomes) ==
+        "f.json: history.s.7d.hours_found: expected a count");
+}
+
 TEST_CASE("fixture: every mistake names its place") {
   OutcomeSet outcomes;
   CHECK(error_of("[]", outcomes) == "f.json: a fixture is an object");
   CHECK(error_of(R"({"window": {}})", outcomes) ==
-        "f.json: unknown key \"window\" (expected now, windows, params, state)");
+        "f.json: unknown key \"window\" (expected now, windows, history, params, state)");
   CHECK(error_of(R"({"now": "yesterday"})", outcomes) ==
         "f.json: now: expected an RFC 3339 time or epoch seconds");
   CHECK(error_of(R"({"windows": {"s": {"1 minute": {}}}})", outcomes) ==

@@ -18,9 +18,20 @@ namespace setpoint::bindings::testing {
 
 constexpr std::size_t kMaxFixtureBytes = 16u << 20;
 
+// What a fixture says ctx:history answers for one series and span: the whole span's stats,
+// each period's (an hour or a day apart, oldest first), and how much of the span was held.
+struct FixtureHistory {
+  WindowStats total;
+  std::vector<WindowStats> periods;
+  std::size_t hours_found = 0;  // default: all the span's hours
+  std::optional<std::size_t> hours_given;
+};
+
 struct Fixture {
   Nanos now = 0;
   std::map<std::string, std::map<std::string, WindowStats>> windows;  // key → span → stats
+  // key → span → answer; with none, ctx:history is nil (no history kept).
+  std::map<std::string, std::map<std::string, FixtureHistory>> history;
   std::map<std::string, ProposedValue> params;
   std::optional<std::string> state;  // JSON
 

@@ -8,7 +8,8 @@
 --   p99 over merged sketches (not an average of daily p99s).
 -- The concurrency model: each night remembers (limit, yesterday's p99); with two or more
 --   limits seen in the last 7 nights, a least-squares line p99 = a + b·limit says which way
---   is better and by how much: a 5 % step against the slope, predicting b·step / p99. With
+--   is better and by how much: a 5 % step against the slope, predicting b·step / p99 (at
+--   most ±30 %). With
 --   fewer, it explores a 5 % step up and predicts no change, with low confidence. Confidence
 --   is the fit's r² scaled by how many nights it rests on.
 -- The timeout: the week's p99 × 1.5, rounded up to 10 ms, when that is 10 % or more from the
@@ -41,7 +42,7 @@ return {
   name = "nightly-tuning",
   schedule = "daily 03:00",
   params = { LIMIT, TIMEOUT },
-  autopilot = { max_duration = "10m", verify = "24h", worse_by = 0.10, error_floor = 0.05 },
+  autopilot = { max_duration = "10m", verify = "24h", worse_by = 0.10, error_floor = 0.10 },
   evaluate = function(ctx)
     local day = ctx:history("http.server", SERVICE, "1d")
     local week = ctx:history("http.server", SERVICE, "7d", { by = "1d" })
@@ -60,7 +61,8 @@ return {
       step, change, confidence = limit * STEP, 0, 0.3
     else
       step = (slope > 0 and -1 or 1) * limit * STEP
-      change = slope * step / day.total.p99
+      -- A line through a few noisy nights can promise anything: no more than ±30 % is believed.
+      change = math.max(-0.3, math.min(0.3, slope * step / day.total.p99))
       confidence = math.min(0.9, r2 * #nights / NIGHTS)
     end
     ctx:set(LIMIT, math.floor(limit + step + 0.5), {

@@ -136,6 +136,9 @@ int main(int argc, char** argv) {
       app.add_subcommand("simulate", "Run the engine in a closed loop with a simulated service");
   simulate_cmd->add_option("scenario", simulate.scenario, "the scenario (.yaml)")->required();
   simulate_cmd->add_flag("--json", simulate.json, "the figures as one JSON object");
+  simulate_cmd->add_option("--state", simulate.state,
+                           "slow scenarios: write the run's store here (a new file), to read its "
+                           "cycles, bounds and drift events afterwards");
   simulate_cmd->add_option("--stdlib", simulate.stdlib,
                            "the stdlib folder (default: the source tree's)");
 

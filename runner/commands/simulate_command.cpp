@@ -7,6 +7,7 @@
 #include "simulator/figures.hpp"
 #include "simulator/scenario.hpp"
 #include "simulator/simulation.hpp"
+#include "simulator/slow_simulation.hpp"
 
 namespace setpoint::runner {
 namespace {
@@ -80,9 +81,56 @@ void print_result(const json& r) {
   if (r["failures"].empty()) std::cout << "  expectations met\n";
 }
 
+// A slow scenario's figures for a person: the cycles, the bounds, rollbacks and pauses.
+void print_slow(const json& f) {
+  std::cout << f["scenario"].get<std::string>() << ": " << dump(f["days"]) << " days in "
+            << dump(f["wall_seconds"]) << " s\n";
+  std::cout << "  cycles: " << dump(f["cycles"]["total"]) << " " << dump(f["cycles"]["by_status"])
+            << "\n";
+  for (const auto& [name, b] : f["bounds"].items()) {
+    std::cout << "  " << name << " operating " << dump(b["start"]) << " -> " << dump(b["end"])
+              << ": widened " << b["widened"].size() << " time(s), narrowed "
+              << b["narrowed"].size() << "\n";
+  }
+  for (const auto& r : f["rollbacks"])
+    std::cout << "  rolled back on day " << dump(r["day"]) << ": " << r["target"].get<std::string>()
+              << ": " << r["detail"].get<std::string>() << "\n";
+  for (const auto& p : f["drift_pauses"])
+    std::cout << "  drift monitor: " << p["kind"].get<std::string>() << " on day " << dump(p["day"])
+              << ", paused " << p["pause"].get<std::string>() << "\n";
+  std::cout << "  steps outside the bounds: " << dump(f["out_of_bounds"]) << "\n";
+  for (const auto& x : f["failures"]) std::cout << "  NOT MET: " << x.get<std::string>() << "\n";
+  if (f["failures"].empty()) std::cout << "  expectations met\n";
+}
+
+int run_slow(const SimulateArgs& args) {
+  auto loaded = load_slow_scenario(args.scenario);
+  if (!loaded) {
+    std::cerr << "setpoint simulate: " << loaded.error() << "\n";
+    return 2;
+  }
+  const auto figures = simulate_slow(*loaded, SlowOptions{args.stdlib, args.state});
+  if (!figures) {
+    std::cerr << "setpoint simulate: " << figures.error() << "\n";
+    return 2;
+  }
+  const json f = parse_own_json(*figures);
+  if (args.json)
+    std::cout << *figures << "\n";
+  else
+    print_slow(f);
+  return f["failures"].empty() ? 0 : 1;
+}
+
 }  // namespace
 
 int run_simulate(const SimulateArgs& args) {
+  if (is_slow_scenario(args.scenario)) return run_slow(args);
+  if (!args.state.empty()) {
+    std::cerr << "setpoint simulate: --state is for slow scenarios (a slow_service section): "
+                 "a fast one keeps no store\n";
+    return 2;
+  }
   auto loaded = load_scenario(args.scenario);
   if (!loaded) {
     std::cerr << "setpoint simulate: " << loaded.error() << "\n";

@@ -14,6 +14,7 @@ struct SimulateArgs {
   std::string scenario;
   bool json = false;
   std::string stdlib;
+  std::string state;  // slow scenarios: the store to write (a new file)
 };
 
 int run_simulate(const SimulateArgs& args);

@@ -183,6 +183,11 @@ void Autopilot::applied(Change& c, Nanos at) {
 
 void Autopilot::observe(const Decision& d) {
   using enum DecisionOutcome;
+  if (took_effect(d.outcome) && d.proposal.kind == Proposal::Kind::kSet) {
+    auto& times = moved_[d.proposal.target];
+    times.push_back(d.result_at ? d.result_at : d.at);
+    if (times.size() > 64) times.erase(times.begin());
+  }
   if (d.outcome == kRolledBack && d.policy != "setpoint:autopilot") {
     rolled_back(d.proposal.target, 0, d.verdict.value, d.result_at ? d.result_at : d.at);
     return;

@@ -146,6 +146,9 @@ class Autopilot {
   std::vector<Running> running_;
   std::vector<ImpactCheck> impacts_;
   std::vector<std::pair<std::string, Change>> late_undos_;  // (cycle, change) timed out in flight
+  // When each parameter's value last moved (any decision that took effect), newest last: a
+  // baseline during which it moved is no baseline for an impact.
+  std::map<std::string, std::vector<Nanos>> moved_;
   std::map<std::string, autopilot::OperatingBounds> bounds_;
   autopilot::DriftMonitor monitor_;
   bool was_paused_ = false;

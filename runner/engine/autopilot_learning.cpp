@@ -118,7 +118,15 @@ bool Autopilot::measure(ImpactCheck& check, Nanos now) {
   const bool complete = after && after->hours_found == after->hours_asked;
   if ((!after || !before || !complete) && now < check.give_up) return false;  // not yet flushed
   ImpactRow row = impact_row(check, now, "");
-  if (!after || !before) {
+  const Nanos baseline_from = from - check.verify;
+  bool moved = false;  // by another change or a rollback between the baseline and this change
+  for (const Nanos t : moved_[check.target])
+    moved = moved || (t >= baseline_from && t < check.applied_at);
+  if (moved) {
+    row.detail = "not measured: " + check.target +
+                 " moved during the baseline (another change or a rollback), so the hours "
+                 "before are no baseline for this change";
+  } else if (!after || !before) {
     row.detail =
         "not measured: the history cannot be read: " + (after ? before.error() : after.error());
   } else {
@@ -135,7 +143,9 @@ bool Autopilot::measure(ImpactCheck& check, Nanos now) {
       row.actual = impact->actual;
       row.error = impact->error;
       row.worse = impact->worse;
-      monitor_.impact_measured(check.decision, impact->error);
+      // A change rolled back for making things worse counts in the rollback rate, not in the
+      // mean prediction error too: one bad change is one fact, not two triggers.
+      if (!impact->worse) monitor_.impact_measured(check.decision, impact->error);
       ++counts_.impacts;
       row.detail = check.expected.stat + " of " + check.expected.series + " moved " +
                    percent(impact->actual) + " (predicted " + percent(impact->predicted) +

@@ -80,9 +80,12 @@ std::optional<BoundsAdjustment> OperatingBounds::widen_if_stable(const BoundsRul
 
 BoundsAdjustment OperatingBounds::contract(const BoundsRules& rules, double current, Nanos now,
                                            const std::string& why) {
-  const double c = std::clamp(current, min_, max_);
+  // The value narrowed around may lie outside the range (a rollback to where it stood before
+  // an earlier narrowing): the range first reaches it, so the value it holds is inside.
+  const double c = std::clamp(current, hard_min_, hard_max_);
+  const double lo = std::min(min_, c), hi = std::max(max_, c);
   const double keep = 1.0 - rules.contract_after_rollback;
-  return record(now, "contract", c - (c - min_) * keep, c + (max_ - c) * keep, why);
+  return record(now, "contract", c - (c - lo) * keep, c + (hi - c) * keep, why);
 }
 
 std::vector<BoundsAdjustment> OperatingBounds::rolled_back(const BoundsRules& rules, double current,

@@ -135,3 +135,14 @@ TEST_CASE("sliding bounds: a damaged saved state is an error, not a crash") {
   CHECK(OperatingBounds::from_json("[1,2]", 0, 1).error() ==
         "operating bounds: not the document this build writes");
 }
+
+TEST_CASE("sliding bounds: narrowing around a value outside the range keeps that value inside") {
+  BoundsRules rules;
+  OperatingBounds b = start();  // [80, 120]
+  b.contract(rules, 140, kDay, "a rollback to where it stood before");
+  CHECK(b.contains(140));
+  CHECK(b.min() == Approx(140 - 60 * 0.75));
+  CHECK(b.max() == Approx(140));
+  b.contract(rules, 1000, 2 * kDay, "beyond the hard bounds");
+  CHECK(b.max() == 400);  // never past the hard bounds
+}

@@ -1,9 +1,13 @@
 // `setpoint simulate`: the real engine and a seed policy in a closed loop with the model.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <functional>
 #include <nlohmann/json.hpp>
 
+#include "setpoint/audit/audit_store.hpp"
+#include "setpoint/history/history_store.hpp"
+#include "support/must.hpp"
 #include "support/run_binary.hpp"
 #include "support/temp_dir.hpp"
 
@@ -396,4 +400,53 @@ TEST_CASE("simulate: without --json, the figures are told in lines a person read
   const auto releases = run_setpoint("simulate " + kScenarios + "error_budget_burn.yaml");
   CHECK(releases.out.find("releases: 24 out, 0 during the fast burn (62.87 s to 376.52 s); frozen "
                           "63.0 s to 389.0 s") != std::string::npos);
+}
+
+TEST_CASE("simulate: 30 days of autopilot cycles write a real store and meet the scenario") {
+  TempDir dir;
+  const std::string state = dir.file("autopilot.db");
+  const auto run =
+      run_setpoint("simulate " + kScenarios + "autopilot_30d.yaml --json --state " + state);
+  INFO(run.out);
+  REQUIRE(run.status == 0);
+  // The figures are the one JSON line; the drift monitor's alerts are logged around it.
+  const auto at = run.out.find("\n{");
+  const json f = json::parse(run.out.substr(at == std::string::npos ? 0 : at + 1));
+  CHECK(f["failures"].empty());
+  CHECK(f["cycles"]["total"] == 30);
+  CHECK(f["out_of_bounds"] == 0);
+  const json& limit = f["bounds"]["checkout.max_concurrency"];
+  REQUIRE_FALSE(limit["widened"].empty());
+  CHECK(limit["widened"][0]["day"].get<double>() < 13);  // stable weeks widen, before the rollback
+  REQUIRE_FALSE(f["rollbacks"].empty());
+  const double rolled = f["rollbacks"][0]["day"].get<double>();
+  CHECK(rolled == Approx(13.09));  // the day after the bad change, at its impact check
+  bool narrowed_after = false;
+  for (const auto& n : limit["narrowed"]) narrowed_after = narrowed_after || n["day"] == rolled;
+  CHECK(narrowed_after);
+  REQUIRE_FALSE(f["drift_pauses"].empty());
+  CHECK(f["drift_pauses"][0]["day"].get<double>() >= 19);  // in the bad week, not before
+  CHECK(f["drift_pauses"][0]["day"].get<double>() <= 26);
+  // The store holds the same story, table by table.
+  auto store = must(setpoint::AuditStore::open(state));
+  CHECK(must(store->cycles("", "", 1000)).size() == 30);
+  const auto impacts = must(store->impacts());
+  CHECK(std::count_if(impacts.begin(), impacts.end(),
+                      [](const setpoint::ImpactRow& i) { return i.worse; }) >= 1);
+  const auto events = must(store->drift_events());
+  CHECK(std::count_if(events.begin(), events.end(),
+                      [](const setpoint::DriftEventRow& e) { return e.kind != "actuator"; }) >= 1);
+  const auto bounds = must(store->bounds());
+  REQUIRE(bounds.size() == 1);
+  CHECK(bounds[0].bounds_history.find("\"widen\"") != std::string::npos);
+  CHECK(bounds[0].bounds_history.find("\"contract\"") != std::string::npos);
+  auto history = must(setpoint::history::HistoryStore::open(state));
+  CHECK(must(history->read("http.server{service=checkout}", 0, INT64_MAX / 2)).size() >= 29 * 24);
+  store.reset();
+  history.reset();
+
+  // A store that is not new is refused: its tables would mix two runs.
+  const auto again = run_setpoint("simulate " + kScenarios + "autopilot_30d.yaml --state " + state);
+  CHECK(again.status == 2);
+  CHECK(again.out.find("exists and is not empty; give a new file") != std::string::npos);
 }

@@ -1,5 +1,8 @@
 #include "commands/simulate_command.hpp"
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include <cstdio>
 #include <iostream>
 
@@ -125,6 +128,9 @@ int run_slow(const SimulateArgs& args) {
 }  // namespace
 
 int run_simulate(const SimulateArgs& args) {
+  // The figures are what stdout is for (--json is read by machines); what the engine logs
+  // on the way (the autopilot's alerts, a policy's errors) goes to stderr.
+  if (!spdlog::get("simulate")) spdlog::set_default_logger(spdlog::stderr_color_mt("simulate"));
   if (is_slow_scenario(args.scenario)) return run_slow(args);
   if (!args.state.empty()) {
     std::cerr << "setpoint simulate: --state is for slow scenarios (a slow_service section): "

@@ -36,7 +36,8 @@ TEST_CASE("docs/configuration.md: every example loads") {
     if (!loaded) FAIL(loaded.error());
     ++examples;
   }
-  CHECK(examples == 6);  // engine, telemetry, policies, parameters, an HPA's behavior, actions
+  CHECK(examples == 7);  // engine, telemetry, policies, parameters, an HPA's behavior, actions,
+                         // autopilot
   CHECK(tokens_files == 1);
 }
 
@@ -52,4 +53,16 @@ TEST_CASE("docs/simulator.md: the example scenario loads") {
   CHECK(s.capacity.size() == 3);
   CHECK(s.knobs.at("concurrency_limit") == "service.concurrency_limit");
   CHECK(s.expect.every_phase.converge_ticks_max == 5);
+}
+
+TEST_CASE("docs/autopilot.md: the sliding bounds example loads") {
+  const std::string doc =
+      setpoint::testing::read_file(std::string(SETPOINT_SOURCE_DIR) + "/docs/autopilot.md");
+  const auto at = doc.find("```yaml\n") + 8;
+  const auto loaded = parse_config(doc.substr(at, doc.find("```", at) - at), "autopilot.md");
+  if (!loaded) FAIL(loaded.error());
+  const auto& b = loaded.value().sliding_bounds.at("checkout.max_concurrency");
+  CHECK(b.min == 80);
+  CHECK(b.max == 120);
+  CHECK(b.rules.expand_per_week == Approx(0.25));
 }

@@ -12,7 +12,8 @@ std::string PolicyOutputs::evidence() const {
   std::unordered_map<std::string, std::size_t> last;  // "key@span" → index of its last read
   std::vector<std::string> order;
   for (std::size_t i = 0; i < reads.size(); ++i) {
-    std::string id = reads[i].key + "@" + format_duration(reads[i].span);
+    std::string id =
+        reads[i].key + "@" + format_duration(reads[i].span) + (reads[i].history ? " history" : "");
     const auto [it, fresh] = last.try_emplace(id, i);
     if (fresh)
       order.push_back(std::move(id));
@@ -33,6 +34,10 @@ std::string PolicyOutputs::evidence() const {
       json += name;
       json += "\":";
       json_text::append_number(json, value);
+    }
+    if (r.history) {
+      json += ",\"hours_found\":";
+      json_text::append_number(json, static_cast<std::uint64_t>(r.hours_found));
     }
     json += '}';
   }

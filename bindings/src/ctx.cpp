@@ -198,6 +198,12 @@ int ctx_history(lua_State* L) {
     lua_rawseti(L, -2, ++i);
   }
   lua_setfield(L, -2, "periods");
+  // The evidence too: an autopilot cycle's analysis is what it read of the history.
+  if (e.outputs->reads.size() < kMaxReads) {
+    const WindowStats& t = answer->total;
+    e.outputs->reads.push_back(
+        {key, span, t.count, t.error_rate, t.p50, t.p99, t.rate_per_s, true, answer->hours_found});
+  }
   return 1;
 }
 

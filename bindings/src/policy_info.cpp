@@ -132,8 +132,9 @@ std::optional<AutopilotInfo> autopilot_info(lua_State* L, std::vector<std::strin
   AutopilotInfo info;
   constexpr Nanos kMinute = 60 * kNanosPerSecond, kHour = 60 * kMinute;
   duration_field(L, "max_duration", kMinute, 24 * kHour, info.max_duration, problems);
-  // The impact is read from hourly history, leaving out the hour of the change: two at least.
-  duration_field(L, "verify", 2 * kHour, 28 * 24 * kHour, info.verify, problems);
+  // The impact is read from hourly history, leaving out the hour of the change and the last
+  // one: three at least, so an hour is left to compare.
+  duration_field(L, "verify", 3 * kHour, 28 * 24 * kHour, info.verify, problems);
   share_field(L, "worse_by", 10, info.worse_by, problems);
   share_field(L, "error_floor", 1, info.error_floor, problems);
   return info;

@@ -158,10 +158,11 @@ std::string params_text(const json& doc) {
       rows);
 }
 
-std::string percent_cell(const json& v) {
+// A change as a signed percent (+20.0%), or a share as a plain one (45.0%).
+std::string percent_cell(const json& v, bool sign = true) {
   if (!v.is_number()) return "-";
   char text[32];
-  std::snprintf(text, sizeof text, "%+.1f%%", v.get<double>() * 100);
+  std::snprintf(text, sizeof text, sign ? "%+.1f%%" : "%.1f%%", v.get<double>() * 100);
   return text;
 }
 
@@ -201,8 +202,8 @@ std::string autopilot_text(const json& doc) {
   if (at(doc, "store_failing") == true) out += "; the store cannot record cycles: none runs";
   const json& m = at(doc, "monitor");
   out += "\nmonitor over " + field(m, "window") + ": mean prediction error " +
-         percent_cell(at(m, "mean_prediction_error")) + " of " + field(m, "measured") +
-         " measured, rollback rate " + percent_cell(at(m, "rollback_rate")) + " (" +
+         percent_cell(at(m, "mean_prediction_error"), false) + " of " + field(m, "measured") +
+         " measured, rollback rate " + percent_cell(at(m, "rollback_rate"), false) + " (" +
          field(m, "rolled_back") + " of " + field(m, "changes") + "), " +
          field(m, "consecutive_failures") + " failed cycle(s) in a row\n";
   for (const auto& r : doc.value("running", json::array()))

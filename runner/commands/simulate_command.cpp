@@ -93,7 +93,9 @@ void print_slow(const json& f) {
   for (const auto& [name, b] : f["bounds"].items()) {
     std::cout << "  " << name << " operating " << dump(b["start"]) << " -> " << dump(b["end"])
               << ": widened " << b["widened"].size() << " time(s), narrowed "
-              << b["narrowed"].size() << "\n";
+              << b["narrowed"].size()
+              << (b["frozen"].empty() ? "" : ", frozen on day " + dump(b["frozen"][0]["day"]))
+              << "\n";
   }
   for (const auto& r : f["rollbacks"])
     std::cout << "  rolled back on day " << dump(r["day"]) << ": " << r["target"].get<std::string>()

@@ -118,19 +118,22 @@ HttpResponse cycles(RouteContext& c, const HttpRequest& req) {
                       "status must be running, completed, failed, timed_out, rolled_back or "
                       "skipped");
   Result<std::vector<CycleRow>> found = std::vector<CycleRow>();
-  Result<std::vector<ImpactRow>> impacts = std::vector<ImpactRow>();
+  std::vector<std::vector<ImpactRow>> impacts;  // of each cycle found (indexed by cycle)
   {
     std::lock_guard lock(c.store_mutex);
     found = c.reader->cycles(req.query("policy").value_or(""), status, limit);
-    if (found) impacts = c.reader->impacts();
+    for (std::size_t i = 0; found && i < found->size(); ++i) {
+      auto of = c.reader->impacts((*found)[i].id);
+      if (!of) return json_error(500, "cannot read the impact checks: " + of.error());
+      impacts.push_back(std::move(of).value());
+    }
   }
   if (!found) return json_error(500, "cannot read the cycles: " + found.error());
-  if (!impacts) return json_error(500, "cannot read the impact checks: " + impacts.error());
   nlohmann::json out = nlohmann::json::array();
-  for (const CycleRow& row : *found) {
+  for (std::size_t n = 0; n < found->size(); ++n) {
+    const CycleRow& row = (*found)[n];
     nlohmann::json measured = nlohmann::json::array();
-    for (const ImpactRow& i : *impacts) {
-      if (i.cycle != row.id) continue;
+    for (const ImpactRow& i : impacts[n]) {
       const auto number = [](double x) {
         return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json();
       };

@@ -187,6 +187,8 @@ void Autopilot::observe(const Decision& d) {
     auto& times = moved_[d.proposal.target];
     times.push_back(d.result_at ? d.result_at : d.at);
     if (times.size() > 64) times.erase(times.begin());
+    // parameter_bounds.current_value follows the value, whoever moved it.
+    if (bounds_.count(d.proposal.target)) save_bounds_row(d.proposal.target, times.back());
   }
   if (d.outcome == kRolledBack && d.policy != "setpoint:autopilot") {
     rolled_back(d.proposal.target, 0, d.verdict.value, d.result_at ? d.result_at : d.at);
@@ -236,6 +238,35 @@ void Autopilot::watch_cycles(Nanos now) {
       time_out(r, now);
   }
   std::erase_if(running_, [](const Running& r) { return r.cycle.completed_at != 0; });
+  settle_late_undos(now);
+}
+
+// A timed-out cycle's change no longer in flight, whose answer never came here (a restart
+// came between, or its actuator timed out): the store says whether it landed; if it did, it
+// is undone now. At most 100 are kept; the oldest past that is given up, with an alert.
+void Autopilot::settle_late_undos(Nanos now) {
+  for (auto it = late_undos_.begin(); it != late_undos_.end();) {
+    if (pipeline_->in_flight(it->second.decision) || !store_) {
+      ++it;
+      continue;
+    }
+    const auto stored = store_->decision(it->second.decision);
+    if (!stored || !*stored || (*stored)->outcome.empty()) {
+      ++it;  // not settled yet (or unreadable): asked again next pass
+      continue;
+    }
+    const auto outcome = parse_outcome((*stored)->outcome);
+    if (outcome && took_effect(*outcome)) {
+      roll_back(it->first, it->second,
+                "cycle " + it->first + " timed out before this change was applied", now);
+    }
+    it = late_undos_.erase(it);
+  }
+  while (late_undos_.size() > 100) {
+    alert("late_undo_dropped", "decision " + std::to_string(late_undos_.front().second.decision) +
+                                   " of a timed-out cycle is no longer watched for undoing");
+    late_undos_.erase(late_undos_.begin());
+  }
 }
 
 // A change whose actuation is no longer in flight but was never heard of: a restart came

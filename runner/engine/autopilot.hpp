@@ -72,6 +72,11 @@ class Autopilot {
   // Every decision the pipeline records or finishes.
   void observe(const Decision& decision);
   void tick(Nanos now);
+  // Writes the monitor and the impact checks now (tick() does at most once a second).
+  void flush(Nanos now) {
+    next_save_ = 0;
+    save_state(now);
+  }
 
   // An operator lifts the drift monitor's pause; false when there is none.
   bool lift(const std::string& who, Nanos now);
@@ -123,15 +128,18 @@ class Autopilot {
   void watch_cycles(Nanos now);
   void time_out(Running& r, Nanos now);
   void settle(Change& c, Nanos now);
+  void settle_late_undos(Nanos now);
   void roll_back(const std::string& cycle, const Change& change, const std::string& why, Nanos now);
   // A change of `target` was rolled back to `to` (by us, a validation or an operator).
   void rolled_back(const std::string& target, std::int64_t decision, double to, Nanos now);
   void schedule_impact(const Running& r, const Change& c);
+  void mark_rolled_back(const std::string& cycle);
   void check_impacts(Nanos now);
   bool measure(ImpactCheck& check, Nanos now);  // false: try again later
   void adjust_bounds(Nanos now);
   void watch_drift(Nanos now);
   void bounds_changed(const std::string& parameter, Nanos now);
+  void save_bounds_row(const std::string& parameter, Nanos now);
   void save_state(Nanos now);
   Result<void> resume_cycles(Nanos now);
   std::string outcome_json(const Running& r) const;
@@ -156,7 +164,8 @@ class Autopilot {
   std::vector<autopilot::Cycle> recent_;  // the newest ended cycles, for the view
   std::vector<std::string> recent_alerts_;  // the newest alerts, for the view
   AutopilotCounts counts_;
-  std::string saved_;  // the state document last written
+  std::string saved_;    // the state document last written
+  Nanos next_save_ = 0;  // save_state() looks again at this time
 };
 
 }  // namespace setpoint::runner

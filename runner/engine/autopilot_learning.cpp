@@ -26,6 +26,20 @@ std::string percent(double share) {
 
 }  // namespace
 
+// An ended cycle whose change did not hold: its row (and the view's copy) says rolled_back.
+void Autopilot::mark_rolled_back(const std::string& cycle) {
+  for (autopilot::Cycle& c : recent_) {
+    if (c.id == cycle) c.status = autopilot::CycleStatus::kRolledBack;
+  }
+  if (!store_) return;
+  const auto row = store_->cycle(cycle);
+  if (!row || !*row || (*row)->status != "completed") return;
+  CycleRow updated = **row;
+  updated.status = "rolled_back";
+  if (const auto saved = store_->save_cycle(updated); !saved)
+    alert("store_unwritable", "cycle " + cycle + " cannot be marked rolled back: " + saved.error());
+}
+
 ImpactRow Autopilot::impact_row(const ImpactCheck& check, Nanos now, std::string detail) {
   ImpactRow row;
   row.decision = check.decision;
@@ -52,19 +66,17 @@ void Autopilot::rolled_back(const std::string& target, std::int64_t decision, do
       r.rolled_back = true;
     }
   }
+  std::string ended;  // the cycle of a change whose impact was still to be measured
   for (const ImpactCheck& check : impacts_) {
-    if (check.target == target && decision == 0) decision = check.decision;
+    if (check.target == target && (decision == 0 || check.decision == decision)) {
+      decision = check.decision;
+      ended = check.cycle;
+    }
   }
   if (decision == 0) return;  // not a change of the autopilot's
   std::erase_if(impacts_, [&](const ImpactCheck& c) { return c.decision == decision; });
   monitor_.rolled_back(decision);
-  for (autopilot::Cycle& c : recent_) {
-    if (c.status != autopilot::CycleStatus::kCompleted) continue;
-    if (c.outcome.find("\"decision\":" + std::to_string(decision) + ",") == std::string::npos)
-      continue;
-    c.status = autopilot::CycleStatus::kRolledBack;  // its change did not hold
-    save(c);
-  }
+  if (!ended.empty()) mark_rolled_back(ended);
   const auto it = bounds_.find(target);
   if (it != bounds_.end()) {
     const auto rules = sliding_.at(target).rules;
@@ -101,10 +113,20 @@ void Autopilot::schedule_impact(const Running& r, const Change& c) {
 }
 
 void Autopilot::check_impacts(Nanos now) {
-  for (ImpactCheck& check : impacts_) {
-    if (now >= check.due && measure(check, now)) check.due = 0;  // done: dropped below
+  // The due ones are taken out first: measuring one may roll its change back, and a rollback
+  // drops that parameter's checks from impacts_ (erasing under a loop over it would be UB).
+  std::vector<ImpactCheck> due;
+  for (auto it = impacts_.begin(); it != impacts_.end();) {
+    if (now >= it->due) {
+      due.push_back(std::move(*it));
+      it = impacts_.erase(it);
+    } else {
+      ++it;
+    }
   }
-  std::erase_if(impacts_, [](const ImpactCheck& c) { return c.due == 0; });
+  for (ImpactCheck& check : due) {
+    if (!measure(check, now)) impacts_.push_back(std::move(check));  // not flushed yet: later
+  }
 }
 
 bool Autopilot::measure(ImpactCheck& check, Nanos now) {
@@ -119,13 +141,18 @@ bool Autopilot::measure(ImpactCheck& check, Nanos now) {
   if ((!after || !before || !complete) && now < check.give_up) return false;  // not yet flushed
   ImpactRow row = impact_row(check, now, "");
   const Nanos baseline_from = from - check.verify;
-  bool moved = false;  // by another change or a rollback between the baseline and this change
-  for (const Nanos t : moved_[check.target])
-    moved = moved || (t >= baseline_from && t < check.applied_at);
-  if (moved) {
-    row.detail = "not measured: " + check.target +
-                 " moved during the baseline (another change or a rollback), so the hours "
-                 "before are no baseline for this change";
+  // Moved by another change or a rollback between the baseline and this change, or after it
+  // within the window: the hours compared are not this change's alone, and a rollback to its
+  // previous value would undo someone else's newer one.
+  bool before_moved = false, after_moved = false;
+  for (const Nanos t : moved_[check.target]) {
+    before_moved = before_moved || (t >= baseline_from && t < check.applied_at);
+    after_moved = after_moved || (t > check.applied_at && t < to);
+  }
+  if (before_moved || after_moved) {
+    row.detail = "not measured: " + check.target + " moved " +
+                 (before_moved ? "during the baseline" : "after the change, within its window") +
+                 " (another change or a rollback), so the hours compared are not this change's";
   } else if (!after || !before) {
     row.detail =
         "not measured: the history cannot be read: " + (after ? before.error() : after.error());
@@ -145,7 +172,7 @@ bool Autopilot::measure(ImpactCheck& check, Nanos now) {
       row.worse = impact->worse;
       // A change rolled back for making things worse counts in the rollback rate, not in the
       // mean prediction error too: one bad change is one fact, not two triggers.
-      if (!impact->worse) monitor_.impact_measured(check.decision, impact->error);
+      if (!impact->worse) monitor_.impact_measured(check.decision, impact->error, now);
       ++counts_.impacts;
       row.detail = check.expected.stat + " of " + check.expected.series + " moved " +
                    percent(impact->actual) + " (predicted " + percent(impact->predicted) +
@@ -157,6 +184,7 @@ bool Autopilot::measure(ImpactCheck& check, Nanos now) {
         c.target = check.target;
         c.previous = check.previous;
         roll_back(check.cycle, c, "impact check: " + row.detail, now);
+        mark_rolled_back(check.cycle);  // taken out of impacts_ to be measured: said here
       }
     }
   }
@@ -176,7 +204,13 @@ void Autopilot::bounds_changed(const std::string& parameter, Nanos now) {
   const auto& last = b.history().back();
   spdlog::info("autopilot: {} operating bounds {}: [{:g}, {:g}] -> [{:g}, {:g}] ({})", parameter,
                last.kind, last.old_min, last.old_max, last.new_min, last.new_max, last.why);
+  save_bounds_row(parameter, now);
+}
+
+// The parameter_bounds row: the range, the value it holds now, its history.
+void Autopilot::save_bounds_row(const std::string& parameter, Nanos now) {
   if (!store_) return;
+  const autopilot::OperatingBounds& b = bounds_.at(parameter);
   const auto& rules = sliding_.at(parameter).rules;
   json history = json::array();
   for (const auto& a : b.history()) {
@@ -265,7 +299,7 @@ bool Autopilot::lift(const std::string& who, Nanos now) {
   spdlog::warn("autopilot: the drift monitor's pause is lifted by {}", who);
   was_paused_ = false;
   if (store_) (void)store_->resolve_drift_events(now);
-  save_state(now);
+  flush(now);
   return true;
 }
 

@@ -60,7 +60,7 @@ nlohmann::json resume_autopilot(Engine& e, const std::vector<std::string>&, cons
                                 const std::string& who) {
   const Nanos now = e.clock().wall();
   if (!e.autopilot().paused(now))
-    throw Refusal{404, "autopilot is not paused by the drift monitor"};
+    throw Refusal{409, "autopilot is not paused by the drift monitor"};
   e.autopilot().lift(who, now);
   return {{"resumed", true}, {"see", "/v1/autopilot"}};
 }
@@ -70,6 +70,9 @@ nlohmann::json unfreeze_parameter(Engine& e, const std::vector<std::string>& cap
   const std::string parameter = captures.at(0);
   if (e.guard().parameter(parameter) == nullptr)
     throw Refusal{404, "no parameter " + utf8::printable(parameter, 200) + " in config"};
+  if (e.autopilot().bounds().count(parameter) == 0)
+    throw Refusal{409, utf8::printable(parameter, 200) +
+                           " has no sliding_bounds: autopilot never freezes it"};
   if (!e.autopilot().unfreeze(parameter, who, e.clock().wall()))
     throw Refusal{409, utf8::printable(parameter, 200) + " is not frozen for autopilot"};
   return {{"parameter", parameter}, {"unfrozen", true}};

@@ -27,7 +27,10 @@ Expected expected_from(const json& j) {
 }  // namespace
 
 void Autopilot::save_state(Nanos now) {
-  if (!store_) return;
+  // At most once a second: the engine passes many times a second, and the document is
+  // rebuilt to be compared.
+  if (!store_ || now < next_save_) return;
+  next_save_ = now + kNanosPerSecond;
   json impacts = json::array();
   for (const ImpactCheck& c : impacts_) {
     impacts.push_back({{"decision", c.decision},
@@ -42,7 +45,16 @@ void Autopilot::save_state(Nanos now) {
                        {"floor", c.floor},
                        {"verify", c.verify}});
   }
-  std::string doc = dump({{"monitor", parse_own_json(monitor_.to_json())}, {"impacts", impacts}});
+  // Changes a timed-out cycle left in flight: undone when they land, after a restart too.
+  json late = json::array();
+  for (const auto& [cycle, c] : late_undos_)
+    late.push_back({{"cycle", cycle},
+                    {"decision", c.decision},
+                    {"target", c.target},
+                    {"previous", c.previous}});
+  std::string doc = dump({{"monitor", parse_own_json(monitor_.to_json())},
+                          {"impacts", impacts},
+                          {"late_undos", late}});
   if (doc == saved_) return;
   if (store_->save_state(kStateKey, doc, now)) saved_ = std::move(doc);  // else: next pass
 }
@@ -116,10 +128,26 @@ Result<void> Autopilot::start(Nanos now) {
         check.verify = c.at("verify").get<Nanos>();
         impacts_.push_back(check);
       }
+      for (const auto& u : doc.value("late_undos", json::array())) {
+        Change c;
+        c.decision = u.at("decision").get<std::int64_t>();
+        c.target = u.at("target").get<std::string>();
+        c.previous = u.at("previous").get<double>();
+        late_undos_.push_back({u.at("cycle").get<std::string>(), c});
+      }
     } catch (const json::exception&) {
       return Error{"the autopilot's saved impact checks are not the document this build writes"};
     }
     saved_ = **state;
+  }
+  // The view's recent cycles, as the store has them (newest last, as they are kept).
+  if (const auto ended = store_->cycles("", "", 20)) {
+    for (auto it = ended->rbegin(); it != ended->rend(); ++it) {
+      const auto status = autopilot::parse_status(it->status);
+      if (!status || *status == autopilot::CycleStatus::kRunning) continue;
+      recent_.push_back({it->id, it->policy, it->started_at, it->completed_at, *status,
+                         it->analysis, it->proposed_changes, it->outcome, it->error});
+    }
   }
   return resume_cycles(now);
 }

@@ -283,7 +283,13 @@ void Engine::adopt(const std::vector<std::string>& changed, Nanos wall) {
     const Nanos every = o && o->every ? *o->every : info.every;
     std::string calendar =
         o && o->schedule ? *o->schedule : (o && o->every ? std::string() : info.schedule);
-    // An autopilot policy that names no schedule runs on the autopilot's.
+    // An autopilot policy that names no schedule runs on the autopilot's; an interval is no
+    // cycle's (a cycle a second would be no slow loop), said rather than silently dropped.
+    if (info.autopilot && o && o->every && !o->schedule)
+      spdlog::warn(
+          "policy {}: policies.overrides.{}.every is ignored: an autopilot policy runs "
+          "on a schedule (give schedule: instead)",
+          info.name, info.name);
     if (info.autopilot && calendar.empty()) calendar = config_.autopilot.schedule;
     auto schedule = Schedule::make(every, calendar);
     if (!schedule) {
@@ -536,6 +542,7 @@ void Engine::stop() {
   run_posted();  // nobody waits forever on a reply
   const Nanos wall = clock().wall();
   save(wall);
+  if (autopilot_) autopilot_->flush(wall);
   publish(wall);
   pool_.reset();
   history_.reset();  // finishes the hour it is writing

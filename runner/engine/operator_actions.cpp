@@ -3,6 +3,7 @@
 // autopilot_run.cpp.
 #include "engine/operator_actions.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "engine/engine.hpp"
@@ -204,19 +205,28 @@ std::pair<double, std::string> rollback_target(Engine& e, const std::string& par
   if (body.contains("to")) {  // a version: a value's content hash, or its first 6+ digits
     const json& to = field(body, "to");
     const std::string wanted = to.is_string() ? to.get<std::string>() : "";
-    if (wanted.size() < 6 || wanted.size() > 64)
-      throw Refusal{400, "\"to\" must be a version (6 to 12 hex digits; setpoint history " +
+    const bool hex = std::all_of(wanted.begin(), wanted.end(), [](char c) {
+      return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+    });
+    if (wanted.size() < 6 || wanted.size() > 12 || !hex)
+      throw Refusal{400, "\"to\" must be a version: 6 to 12 hex digits (setpoint history " +
                              shown(parameter) + " lists them)"};
     const auto versions = parameter_versions(store, parameter);
     if (!versions)
       throw Refusal{500, "cannot read " + parameter + "'s history: " + versions.error()};
+    const ParameterVersion* found = nullptr;  // the newest application of the version
     for (const ParameterVersion& v : *versions) {
-      if (v.version.rfind(wanted, 0) == 0)
-        return {v.number,
-                "version " + v.version + " (decision " + std::to_string(v.decision) + ")"};
+      if (v.version.rfind(wanted, 0) != 0) continue;
+      if (found != nullptr && found->version != v.version)
+        throw Refusal{409, shown(wanted) + " names more than one version of " + shown(parameter) +
+                               " (" + found->version + ", " + v.version + "): give more digits"};
+      if (found == nullptr) found = &v;
     }
-    throw Refusal{404, "no version " + shown(wanted) + " of " + shown(parameter) +
-                           " (setpoint history " + shown(parameter) + " lists them)"};
+    if (found == nullptr)
+      throw Refusal{404, "no version " + shown(wanted) + " of " + shown(parameter) +
+                             " (setpoint history " + shown(parameter) + " lists them)"};
+    return {found->number,
+            "version " + found->version + " (decision " + std::to_string(found->decision) + ")"};
   }
   const json& given = field(body, "version");
   std::optional<std::int64_t> id;

@@ -71,19 +71,22 @@ json figures_of(Engine& engine, const SlowScenario& s, int out_of_bounds, double
   f["cycles"] = {{"total", cycles ? cycles->size() : 0}, {"by_status", by_status}};
   json bounds = json::object();
   for (const auto& [name, b] : engine.autopilot().bounds()) {
-    json widened = json::array(), narrowed = json::array();
+    json widened = json::array(), narrowed = json::array(), frozen = json::array();
+    const auto r2 = [](double x) { return std::round(x * 100) / 100; };  // for people to read
     for (const auto& a : b.history()) {
-      const json one = {{"day", std::round(day_of(a.at) * 100) / 100},
-                        {"from", {a.old_min, a.old_max}},
-                        {"to", {a.new_min, a.new_max}},
+      const json one = {{"day", r2(day_of(a.at))},
+                        {"from", {r2(a.old_min), r2(a.old_max)}},
+                        {"to", {r2(a.new_min), r2(a.new_max)}},
                         {"why", a.why}};
       if (a.kind == "widen") widened.push_back(one);
-      if (a.kind == "contract" || a.kind == "freeze") narrowed.push_back(one);
+      if (a.kind == "contract") narrowed.push_back(one);
+      if (a.kind == "freeze") frozen.push_back(one);
     }
-    bounds[name] = {{"start", {b.history().front().new_min, b.history().front().new_max}},
-                    {"end", {b.min(), b.max()}},
+    bounds[name] = {{"start", {r2(b.history().front().new_min), r2(b.history().front().new_max)}},
+                    {"end", {r2(b.min()), r2(b.max())}},
                     {"widened", widened},
-                    {"narrowed", narrowed}};
+                    {"narrowed", narrowed},
+                    {"frozen", frozen}};
   }
   f["bounds"] = bounds;
   json rollbacks = json::array(), errors_by_week = json::array();

@@ -289,6 +289,13 @@ TEST_CASE("ctx:history gives the span's periods and its whole-span stats, and sa
   CHECK(asked_span == 3600 * kNanosPerSecond);
   CHECK(asked_by == 3600 * kNanosPerSecond);
   CHECK(out.history_reads == 2);
+  // What it read of the history is the evidence too (an autopilot cycle's analysis).
+  const auto evidence = nlohmann::json::parse(out.evidence());
+  const auto& week = evidence["http.server{service=checkout}@7d history"];
+  CHECK(week["count"] == 3000);
+  CHECK(week["p99"] == 640);
+  CHECK(week["hours_found"] == 30);
+  CHECK(evidence.contains("http.server{}@1h history"));
 }
 
 TEST_CASE("ctx:history: nil without a history; a bad span, option or a failed read is an error") {

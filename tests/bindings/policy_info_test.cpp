@@ -84,11 +84,11 @@ TEST_CASE("every problem of an autopilot table is reported") {
           R"(return { schedule = "daily 03:00", autopilot = "yes", evaluate = function() end })") ==
       std::vector<std::string>{"autopilot must be a table like { max_duration = \"10m\" }"});
   CHECK(problems_of(R"(return { schedule = "daily 03:00", evaluate = function() end,
-      autopilot = { max_duration = "5s", verify = "1h", worse_by = -1, error_floor = 2, maxduration = 1 } })") ==
+      autopilot = { max_duration = "5s", verify = "2h", worse_by = -1, error_floor = 2, maxduration = 1 } })") ==
         std::vector<std::string>{"autopilot has an unknown field maxduration (max_duration, "
                                  "verify, worse_by, error_floor)",
                                  "autopilot.max_duration must be a duration from 1m to 1d",
-                                 "autopilot.verify must be a duration from 2h to 28d",
+                                 "autopilot.verify must be a duration from 3h to 28d",
                                  "autopilot.worse_by must be a number above 0, at most 10",
                                  "autopilot.error_floor must be a number above 0, at most 1"});
 }

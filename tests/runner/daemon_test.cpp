@@ -575,6 +575,10 @@ TEST_CASE(
                              "application/json");
   REQUIRE(no_such);
   CHECK(no_such->status == 404);
+  auto not_hex = client.Post("/v1/params/app.limit/rollback", bearer(kAdmin), R"({"to":"zzzzzz"})",
+                             "application/json");
+  REQUIRE(not_hex);
+  CHECK(not_hex->status == 400);
   auto nope = client.Get("/v1/params/nope/history", bearer(kViewer));
   REQUIRE(nope);
   CHECK(nope->status == 404);
@@ -586,7 +590,13 @@ TEST_CASE(
   CHECK(get_json(client, "/v1/state")["autopilot"]["paused"] == false);
   auto resume = client.Post("/v1/autopilot/resume", bearer(kOperator), "", "application/json");
   REQUIRE(resume);
-  CHECK(resume->status == 404);
+  CHECK(resume->status == 409);
+  auto unfreeze =
+      client.Post("/v1/params/app.limit/unfreeze", bearer(kAdmin), "", "application/json");
+  REQUIRE(unfreeze);
+  CHECK(unfreeze->status == 409);
+  CHECK(json::parse(unfreeze->body)["error"] ==
+        "app.limit has no sliding_bounds: autopilot never freezes it");
   auto bad = client.Get("/v1/autopilot/cycles?status=done", bearer(kOperator));
   REQUIRE(bad);
   CHECK(bad->status == 400);

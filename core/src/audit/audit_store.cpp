@@ -15,7 +15,7 @@ using sql::first_row;
 using sql::Statement;
 
 // Each entry moves the schema one version up. Only ever append: never edit a shipped one.
-constexpr std::array<const char*, 5> kMigrations = {
+constexpr std::array<const char*, 6> kMigrations = {
     // 1: decisions, state documents, drift events.
     "CREATE TABLE decisions ("
     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
@@ -66,6 +66,8 @@ constexpr std::array<const char*, 5> kMigrations = {
     "ALTER TABLE drift_events ADD COLUMN metrics TEXT NOT NULL DEFAULT '{}';"
     "ALTER TABLE drift_events ADD COLUMN action TEXT NOT NULL DEFAULT '';"
     "ALTER TABLE drift_events ADD COLUMN resolved_at INTEGER NOT NULL DEFAULT 0;",
+    // 6: a cycle's impact checks, read per cycle by /v1/autopilot/cycles.
+    "CREATE INDEX impact_checks_cycle ON impact_checks(cycle);",
 };
 
 StoredDecision decision_row(const Statement& s) {

@@ -10,6 +10,16 @@ namespace {
 
 constexpr std::size_t kMaxFacts = 10'000;  // a bound on what a runaway schedule can pile up
 
+// A time read back from the store: whole nanoseconds from 1970 to about 2116 (a damaged or
+// hand-edited value must not overflow the window arithmetic).
+Nanos time_of(const nlohmann::json& j) {
+  if (!j.is_number_integer()) throw nlohmann::json::type_error::create(302, "not a time", &j);
+  const Nanos t = j.get<Nanos>();
+  if (t < 0 || t > (Nanos{1} << 62))
+    throw nlohmann::json::type_error::create(302, "not a time", &j);
+  return t;
+}
+
 }  // namespace
 
 void DriftMonitor::change_applied(std::int64_t decision, const std::string& parameter, Nanos at) {
@@ -24,8 +34,11 @@ DriftMonitor::Change* DriftMonitor::find(std::int64_t decision) {
   return nullptr;
 }
 
-void DriftMonitor::impact_measured(std::int64_t decision, double error) {
-  if (Change* c = find(decision)) c->error = error;
+void DriftMonitor::impact_measured(std::int64_t decision, double error, Nanos at) {
+  if (Change* c = find(decision)) {
+    c->error = error;
+    c->measured_at = at;
+  }
 }
 
 void DriftMonitor::rolled_back(std::int64_t decision) {
@@ -46,13 +59,13 @@ DriftFigures DriftMonitor::figures(const DriftRules& rules, Nanos now) const {
   DriftFigures f;
   double errors = 0;
   for (const Change& c : changes_) {
-    if (c.at <= from) continue;
-    ++f.changes;
-    if (c.rolled_back) ++f.rolled_back;
-    if (c.error) {
+    if (c.error && c.measured_at > from) {
       errors += *c.error;
       ++f.measured;
     }
+    if (c.at <= from) continue;
+    ++f.changes;
+    if (c.rolled_back) ++f.rolled_back;
   }
   if (f.measured > 0) f.mean_error = errors / static_cast<double>(f.measured);
   if (f.changes > 0) f.rollback_rate = static_cast<double>(f.rolled_back) / f.changes;
@@ -62,7 +75,9 @@ DriftFigures DriftMonitor::figures(const DriftRules& rules, Nanos now) const {
 }
 
 void DriftMonitor::forget_before(Nanos t) {
-  while (!changes_.empty() && changes_.front().at < t) changes_.pop_front();
+  // Oldest first by when they were made; one measured since t is kept with those before it.
+  while (!changes_.empty() && changes_.front().at < t && changes_.front().measured_at < t)
+    changes_.pop_front();
   while (!cycles_.empty() && cycles_.front().first < t) cycles_.pop_front();
 }
 
@@ -121,7 +136,8 @@ std::string DriftMonitor::to_json() const {
                        {"parameter", c.parameter},
                        {"at", c.at},
                        {"error", c.error ? nlohmann::json(*c.error) : nlohmann::json()},
-                       {"rolled_back", c.rolled_back}});
+                       {"rolled_back", c.rolled_back},
+                       {"measured_at", c.measured_at}});
   }
   nlohmann::json cycles = nlohmann::json::array();
   for (const auto& [at, failed] : cycles_) cycles.push_back({at, failed});
@@ -141,14 +157,17 @@ Result<DriftMonitor> DriftMonitor::from_json(const std::string& text) {
       std::optional<double> error;
       if (!c.at("error").is_null()) error = c.at("error").get<double>();
       m.changes_.push_back({c.at("decision").get<std::int64_t>(),
-                            c.at("parameter").get<std::string>(), c.at("at").get<Nanos>(), error,
-                            c.at("rolled_back").get<bool>()});
+                            c.at("parameter").get<std::string>(), time_of(c.at("at")), error,
+                            c.at("rolled_back").get<bool>(),
+                            time_of(c.value("measured_at", nlohmann::json(0)))});
     }
     for (const auto& c : doc->at("cycles"))
-      m.cycles_.emplace_back(c.at(0).get<Nanos>(), c.at(1).get<bool>());
-    m.last_trip_ = doc->at("last_trip").get<Nanos>();
-    m.paused_until_ = doc->at("paused_until").get<Nanos>();
-    m.last_pause_ = doc->at("last_pause").get<Nanos>();
+      m.cycles_.emplace_back(time_of(c.at(0)), c.at(1).get<bool>());
+    const nlohmann::json& trip = doc->at("last_trip");
+    m.last_trip_ =
+        trip.is_number_integer() && trip.get<Nanos>() == INT64_MIN ? INT64_MIN : time_of(trip);
+    m.paused_until_ = time_of(doc->at("paused_until"));
+    m.last_pause_ = time_of(doc->at("last_pause"));
     return m;
   } catch (const nlohmann::json::exception&) {
     return Error{"drift monitor: not the document this build writes"};

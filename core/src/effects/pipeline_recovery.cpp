@@ -16,39 +16,51 @@ ProposedValue value_from(const nlohmann::json& j) {
   return 0.0;
 }
 
+// A record's fields by type, or the default: a damaged or hand-edited record (a number where
+// a string was written) must not throw out of a restart.
+std::string text_in(const nlohmann::json& r, const char* key) {
+  const auto it = r.find(key);
+  return it != r.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+double number_in(const nlohmann::json& r, const char* key, double otherwise = 0) {
+  const auto it = r.find(key);
+  return it != r.end() && it->is_number() ? it->get<double>() : otherwise;
+}
+
 // A decision rebuilt from its JSON record (as decision_json wrote it), for what a restart
 // brings back from the store.
 Decision decision_from(const nlohmann::json& r) {
   Decision d;
-  d.id = r.value("id", std::int64_t{0});
-  d.policy = r.value("policy", "");
-  d.policy_version = r.value("policy_version", "");
+  if (!r.is_object()) return d;
+  const auto id = r.find("id");
+  d.id = id != r.end() && id->is_number_integer() ? id->get<std::int64_t>() : 0;
+  d.policy = text_in(r, "policy");
+  d.policy_version = text_in(r, "policy_version");
   d.proposal.policy = d.policy;
-  d.proposal.target = r.value("target", "");
-  d.proposal.reason = r.value("reason", "");
-  d.proposal.cycle = r.value("cycle", "");
-  if (r.contains("expected") && r["expected"].is_object()) {
-    const auto& e = r["expected"];
-    d.proposal.expected = Expected{e.value("series", ""), e.value("stat", ""),
-                                   e.value("change", 0.0), e.value("better", "lower") == "lower"};
+  d.proposal.target = text_in(r, "target");
+  d.proposal.reason = text_in(r, "reason");
+  d.proposal.cycle = text_in(r, "cycle");
+  if (const auto e = r.find("expected"); e != r.end() && e->is_object()) {
+    d.proposal.expected = Expected{text_in(*e, "series"), text_in(*e, "stat"),
+                                   number_in(*e, "change"), text_in(*e, "better") != "higher"};
   }
-  if (r.contains("confidence") && r["confidence"].is_number())
-    d.proposal.confidence = r["confidence"].get<double>();
-  if (r.value("kind", "") == "act") {
+  if (const auto c = r.find("confidence"); c != r.end() && c->is_number())
+    d.proposal.confidence = c->get<double>();
+  if (text_in(r, "kind") == "act") {
     d.proposal.kind = Proposal::Kind::kAct;
-    if (r.contains("args")) {
-      for (const auto& [k, v] : r["args"].items()) d.proposal.args.emplace_back(k, value_from(v));
+    if (const auto args = r.find("args"); args != r.end() && args->is_object()) {
+      for (const auto& [k, v] : args->items()) d.proposal.args.emplace_back(k, value_from(v));
     }
   } else if (r.contains("proposed")) {
     d.proposal.value = value_from(r["proposed"]);
   }
   d.evidence = r.contains("evidence") ? dump(r["evidence"]) : "{}";
-  const std::string verdict = r.value("verdict", "");
+  const std::string verdict = text_in(r, "verdict");
   d.verdict.kind = verdict == "clamp"   ? VerdictKind::kClamp
                    : verdict == "allow" ? VerdictKind::kAllow
                                         : VerdictKind::kBlock;
-  d.verdict.current = r.value("current", 0.0);
-  d.verdict.value = r.value("value", 0.0);
+  d.verdict.current = number_in(r, "current");
+  d.verdict.value = number_in(r, "value");
   d.verdict.proposed = d.verdict.value;
   return d;
 }
@@ -112,12 +124,23 @@ Result<void> EffectPipeline::restore() {
   if (!*saved) return {};
   const auto doc = parse_own_json(**saved);
   if (!doc.is_object()) return {};
-  for (const auto& c : doc.value("checks", nlohmann::json::array())) {
-    checks_.push_back({decision_from(c["record"]), c.value("before", 0.0), c.value("previous", 0.0),
-                       c.value("due", Nanos{0})});
+  // Each entry read by type: a damaged one is skipped, never thrown out of a restart.
+  const auto due_of = [](const nlohmann::json& e) {
+    const auto it = e.find("due");
+    return it != e.end() && it->is_number_integer() ? it->get<Nanos>() : Nanos{0};
+  };
+  const auto list = [&](const char* key) {
+    const auto it = doc.find(key);
+    return it != doc.end() && it->is_array() ? *it : nlohmann::json::array();
+  };
+  for (const auto& c : list("checks")) {
+    if (!c.is_object() || !c.contains("record")) continue;
+    checks_.push_back(
+        {decision_from(c["record"]), number_in(c, "before"), number_in(c, "previous"), due_of(c)});
   }
-  for (const auto& u : doc.value("undos", nlohmann::json::array())) {
-    undos_.push_back({decision_from(u["record"]), u.value("due", Nanos{0})});
+  for (const auto& u : list("undos")) {
+    if (!u.is_object() || !u.contains("record")) continue;
+    undos_.push_back({decision_from(u["record"]), due_of(u)});
   }
   return {};
 }

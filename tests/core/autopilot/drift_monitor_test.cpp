@@ -15,7 +15,7 @@ constexpr Nanos kHour = 3600 * kNanosPerSecond;
 void changes(DriftMonitor& m, std::int64_t& id, int first, int days, double error) {
   for (int d = first; d < first + days; ++d) {
     m.change_applied(++id, "checkout.limit", d * kDay);
-    m.impact_measured(id, error);
+    m.impact_measured(id, error, d * kDay);
     m.cycle_ended(d * kDay, false);
   }
 }
@@ -144,4 +144,29 @@ TEST_CASE("drift monitor: the state reads back as it was written") {
   CHECK(back.paused_until() == m.paused_until());
   CHECK_FALSE(DriftMonitor::from_json("{}"));
   CHECK_FALSE(DriftMonitor::from_json("not json"));
+}
+
+TEST_CASE("drift monitor: an error counts when it is measured, however long after its change") {
+  DriftRules rules;
+  rules.window = kDay;  // shorter than the changes' verify window
+  DriftMonitor m;
+  for (std::int64_t id = 1; id <= 5; ++id) {
+    m.change_applied(id, "x", id * kDay);
+    m.impact_measured(id, 1.0, 8 * kDay + id * kHour / 10);  // days after each change
+  }
+  const auto trip = m.check(rules, 8 * kDay + kHour);
+  REQUIRE(trip);  // the five measurements of the last window count, their changes long gone
+  CHECK(trip->kind == "prediction_error_high");
+}
+
+TEST_CASE("drift monitor: a damaged saved time is an error, never an overflow") {
+  DriftMonitor m;
+  m.cycle_ended(kDay, true);
+  std::string saved = m.to_json();
+  const auto at = saved.find("\"last_pause\":0");
+  REQUIRE(at != std::string::npos);
+  saved.replace(at, 14, "\"last_pause\":9223372036854775807");
+  CHECK_FALSE(DriftMonitor::from_json(saved));
+  CHECK_FALSE(DriftMonitor::from_json(R"({"changes":[],"cycles":[[1e300,true]],"last_trip":0,)"
+                                      R"("paused_until":0,"last_pause":0})"));
 }

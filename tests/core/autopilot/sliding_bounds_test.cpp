@@ -134,6 +134,9 @@ TEST_CASE("sliding bounds: a damaged saved state is an error, not a crash") {
   CHECK_FALSE(OperatingBounds::from_json("{\"min\": \"x\"}", 0, 1));
   CHECK(OperatingBounds::from_json("[1,2]", 0, 1).error() ==
         "operating bounds: not the document this build writes");
+  std::string saved = start().to_json();  // a since near the end of Nanos: refused, no overflow
+  saved.replace(saved.find("\"since\":0"), 9, "\"since\":9223372036854775000");
+  CHECK_FALSE(OperatingBounds::from_json(saved, 10, 400));
 }
 
 TEST_CASE("sliding bounds: narrowing around a value outside the range keeps that value inside") {

@@ -153,3 +153,40 @@ TEST_CASE("a restore that cannot read the store saves nothing over it, and works
   after.tick(900 * kSec);
   CHECK(enabler.calls.size() == 1);  // the undo came back and ran
 }
+
+TEST_CASE("restart: damaged records and state of every type are skipped, never thrown") {
+  TempDir dir;
+  const std::string db = dir.file("audit.db");
+  {
+    auto store = AuditStore::open(db).value();
+    Guard guard({limit_spec()}, {}, {});
+    Decision d;
+    d.at = 10 * kSec;
+    d.policy = "aimd";
+    d.proposal = Proposal::set("aimd", "checkout.limit", 105.0);
+    d.verdict = guard.vet(d.proposal, d.at);
+    d.mode = Mode::kEnforce;
+    must(store->record_intent(d));
+    // Types a hand edit could leave: numbers where strings were, strings where numbers were.
+    sqlite3* raw = nullptr;
+    REQUIRE(sqlite3_open(db.c_str(), &raw) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(raw,
+                         "UPDATE decisions SET record = '{\"id\":\"x\",\"policy\":5,\"target\":"
+                         "\"checkout.limit\",\"cycle\":7,\"expected\":{\"change\":\"big\"},"
+                         "\"confidence\":\"high\",\"kind\":3,\"args\":[1],\"current\":\"a\"}'",
+                         nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(raw);
+    must(store->save_state("pipeline",
+                           R"({"checks":[5,{"record":"x","due":"soon"},{"before":1}],)"
+                           R"("undos":{"a":1}})",
+                           0));
+  }
+  auto store = AuditStore::open(db).value();
+  Guard guard({limit_spec()}, {}, {});
+  FakeActuator actuator;
+  EffectPipeline pipeline(guard, {}, store.get());
+  pipeline.bind("checkout.limit", actuator);
+  CHECK_NOTHROW(must(pipeline.reconcile(20 * kSec)));
+  CHECK_NOTHROW(must(pipeline.restore()));
+  CHECK(pipeline.restored());
+}

@@ -96,7 +96,7 @@ TEST_CASE("client: cycles, the autopilot and a parameter's history print as tabl
       R"("frozen":false,"since":"2026-11-21T02:03:00.000Z","rollbacks":1}},"alerts":["drift: x"]})";
   const std::string status = client_text("autopilot", autopilot);
   CHECK(status.find("autopilot: paused by the drift monitor until 2026-11-24T03:00:00.000Z") == 0);
-  CHECK(status.find("mean prediction error +45.0% of 6 measured, rollback rate +10.0% (1 of 10)") !=
+  CHECK(status.find("mean prediction error 45.0% of 6 measured, rollback rate 10.0% (1 of 10)") !=
         std::string::npos);
   CHECK(status.find("[95, 124.286]") != std::string::npos);
   CHECK(status.find("alert: drift: x\n") != std::string::npos);

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "engine/engine.hpp"
+#include "engine/operator_actions.hpp"
 #include "setpoint/base/json_document.hpp"
 #include "support/broken_store.hpp"
 #include "support/must.hpp"
@@ -281,4 +282,46 @@ TEST_CASE("autopilot: operating bounds hold a cycle's proposal; stable weeks wid
   CHECK(b.min() == 90);  // never touched: anti-windup
   CHECK(b.max() == Approx(120 + 0.5 * 30 * 2 / 7.0));
   CHECK(s.x() <= b.max());
+}
+
+TEST_CASE("autopilot: a rollback at one impact check loses no other check of the same pass") {
+  Service s(
+      "return { name = 'nightly', schedule = 'daily 03:00', params = { 'x', 'y' },\n"
+      "  autopilot = { verify = '24h', worse_by = 0.05 },\n"
+      "  evaluate = function(ctx)\n"
+      "    ctx:set('x', ctx:param('x') + 20, { expected = { metric = 'lat', stat = 'p99',\n"
+      "      change = -0.1 }, confidence = 0.5 })\n"
+      "    ctx:set('y', ctx:param('y') + 1, { expected = { metric = 'lat', stat = 'rate_per_s',\n"
+      "      change = 0, better = 'higher' }, confidence = 0.5 })\n"
+      "  end }\n",
+      "",
+      "  y: { type: float, initial: 1, min: 0, max: 100, policies: [nightly], mode: enforce }\n");
+  s.latency = [](double x) { return x / 10; };  // x's change makes p99 20 % worse
+  s.run(3 * kHour + 5 * kMinute);
+  s.run(23 * kHour);
+  const auto impacts = s.impacts();
+  REQUIRE(impacts.size() == 2);  // both measured in the same pass
+  CHECK(impacts[0].target == "x");
+  CHECK(impacts[0].worse);
+  CHECK(impacts[1].target == "y");
+  CHECK_FALSE(impacts[1].worse);
+  CHECK(s.x() == 100);
+  CHECK(*s.engine->guard().value("y") == 2);  // its change holds
+}
+
+TEST_CASE("autopilot: an impact whose window saw another change is not measured, never undone") {
+  Service s(nightly(20, -0.1));
+  s.latency = [](double x) { return x / 10; };
+  s.run(3 * kHour + 5 * kMinute);  // x 100 -> 120 by the cycle
+  // An operator pins it elsewhere: the cycle's change is no longer what the window shows.
+  s.run(9 * kHour);
+  override_parameter(*s.engine, {}, {{"parameter", "x"}, {"value", 130}, {"for", "2h"}},
+                     "operator:ada");
+  s.settle();
+  s.run(14 * kHour);
+  const auto impacts = s.impacts();
+  REQUIRE(impacts.size() == 1);
+  CHECK_FALSE(impacts[0].worse);
+  CHECK(impacts[0].detail.find("not measured: x moved after the change, within its window") == 0);
+  CHECK(s.x() == 130);  // the operator's value stands
 }

@@ -49,12 +49,15 @@ struct PolicyInputs {
   Nanos now = 0;
 };
 
-// One window the policy read, as it read it: the evidence behind its proposals.
+// One window (or span of history) the policy read, as it read it: the evidence behind its
+// proposals.
 struct WindowRead {
   std::string key;  // the series key
   Nanos span = 0;
   std::uint64_t count = 0;
   double error_rate = 0, p50 = 0, p99 = 0, rate = 0;
+  bool history = false;         // ctx:history's whole span, recorded as "key@span history"
+  std::size_t hours_found = 0;  // history: the hours of the span it held
 };
 
 struct PolicyOutputs {

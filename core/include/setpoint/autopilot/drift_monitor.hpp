@@ -55,7 +55,9 @@ struct DriftTrip {
 class DriftMonitor {
  public:
   void change_applied(std::int64_t decision, const std::string& parameter, Nanos at);
-  void impact_measured(std::int64_t decision, double error);
+  // A change's impact was measured at `at`: its error counts in the window of its measurement
+  // (a day or more after the change), so a verify longer than the window still counts.
+  void impact_measured(std::int64_t decision, double error, Nanos at);
   void rolled_back(std::int64_t decision);
   void cycle_ended(Nanos at, bool failed);
 
@@ -79,6 +81,7 @@ class DriftMonitor {
     Nanos at;
     std::optional<double> error;
     bool rolled_back = false;
+    Nanos measured_at = 0;
   };
   Nanos counted_from(const DriftRules& rules, Nanos now) const;
   Change* find(std::int64_t decision);

@@ -4,21 +4,12 @@
 #include <set>
 
 #include "setpoint/base/json_document.hpp"
+#include "stored_time.hpp"
 
 namespace setpoint::autopilot {
 namespace {
 
 constexpr std::size_t kMaxFacts = 10'000;  // a bound on what a runaway schedule can pile up
-
-// A time read back from the store: whole nanoseconds from 1970 to about 2116 (a damaged or
-// hand-edited value must not overflow the window arithmetic).
-Nanos time_of(const nlohmann::json& j) {
-  if (!j.is_number_integer()) throw nlohmann::json::type_error::create(302, "not a time", &j);
-  const Nanos t = j.get<Nanos>();
-  if (t < 0 || t > (Nanos{1} << 62))
-    throw nlohmann::json::type_error::create(302, "not a time", &j);
-  return t;
-}
 
 }  // namespace
 
@@ -157,17 +148,17 @@ Result<DriftMonitor> DriftMonitor::from_json(const std::string& text) {
       std::optional<double> error;
       if (!c.at("error").is_null()) error = c.at("error").get<double>();
       m.changes_.push_back({c.at("decision").get<std::int64_t>(),
-                            c.at("parameter").get<std::string>(), time_of(c.at("at")), error,
+                            c.at("parameter").get<std::string>(), stored_time(c.at("at")), error,
                             c.at("rolled_back").get<bool>(),
-                            time_of(c.value("measured_at", nlohmann::json(0)))});
+                            stored_time(c.value("measured_at", nlohmann::json(0)))});
     }
     for (const auto& c : doc->at("cycles"))
-      m.cycles_.emplace_back(time_of(c.at(0)), c.at(1).get<bool>());
+      m.cycles_.emplace_back(stored_time(c.at(0)), c.at(1).get<bool>());
     const nlohmann::json& trip = doc->at("last_trip");
     m.last_trip_ =
-        trip.is_number_integer() && trip.get<Nanos>() == INT64_MIN ? INT64_MIN : time_of(trip);
-    m.paused_until_ = time_of(doc->at("paused_until"));
-    m.last_pause_ = time_of(doc->at("last_pause"));
+        trip.is_number_integer() && trip.get<Nanos>() == INT64_MIN ? INT64_MIN : stored_time(trip);
+    m.paused_until_ = stored_time(doc->at("paused_until"));
+    m.last_pause_ = stored_time(doc->at("last_pause"));
     return m;
   } catch (const nlohmann::json::exception&) {
     return Error{"drift monitor: not the document this build writes"};

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "setpoint/base/json_document.hpp"
+#include "stored_time.hpp"
 
 namespace setpoint::autopilot {
 namespace {
@@ -11,16 +12,6 @@ namespace {
 constexpr std::size_t kMaxHistory = 200;  // the newest adjustments; older ones are dropped
 // A proposal within this share of the width from a side has touched it.
 constexpr double kTouch = 0.02;
-
-// A time read back from the store: whole nanoseconds from 1970 to about 2116 (a damaged or
-// hand-edited value must not overflow the stability arithmetic).
-Nanos time_of(const nlohmann::json& j) {
-  if (!j.is_number_integer()) throw nlohmann::json::type_error::create(302, "not a time", &j);
-  const Nanos t = j.get<Nanos>();
-  if (t < 0 || t > (Nanos{1} << 62))
-    throw nlohmann::json::type_error::create(302, "not a time", &j);
-  return t;
-}
 
 }  // namespace
 
@@ -150,16 +141,16 @@ Result<OperatingBounds> OperatingBounds::from_json(const std::string& text, doub
     const double lo = d.at("min").get<double>(), hi = d.at("max").get<double>();
     const double clipped_lo = std::clamp(lo, hard_min, hard_max);
     const double clipped_hi = std::clamp(hi, clipped_lo, hard_max);
-    auto made = make(clipped_lo, clipped_hi, hard_min, hard_max, time_of(d.at("since")));
+    auto made = make(clipped_lo, clipped_hi, hard_min, hard_max, stored_time(d.at("since")));
     if (!made) return Error{"operating bounds: " + made.error()};
     OperatingBounds b = std::move(made).value();
     b.frozen_ = d.at("frozen").get<bool>();
     b.touched_min_ = d.at("touched_min").get<bool>();
     b.touched_max_ = d.at("touched_max").get<bool>();
-    for (const auto& t : d.at("rollbacks")) b.rollbacks_.push_back(time_of(t));
+    for (const auto& t : d.at("rollbacks")) b.rollbacks_.push_back(stored_time(t));
     b.history_.clear();
     for (const auto& a : d.at("history")) {
-      b.history_.push_back({time_of(a.at("at")), a.at("kind").get<std::string>(),
+      b.history_.push_back({stored_time(a.at("at")), a.at("kind").get<std::string>(),
                             a.at("old").at(0).get<double>(), a.at("old").at(1).get<double>(),
                             a.at("new").at(0).get<double>(), a.at("new").at(1).get<double>(),
                             a.at("why").get<std::string>()});

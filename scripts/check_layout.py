@@ -10,7 +10,7 @@ import os
 import re
 import sys
 
-CORE = ['base', 'windows', 'history', 'telemetry', 'resilience', 'guard', 'actuators', 'audit', 'effects', 'autopilot']
+CORE = ['base', 'windows', 'history', 'telemetry', 'resilience', 'guard', 'actuators', 'audit', 'effects', 'autopilot', 'stats']
 
 # What each room may include, besides itself. Data flows one way: sources → aggregator →
 # policies → guard → actuators → audit, so each rule names only rooms upstream of its own.
@@ -31,10 +31,13 @@ ALLOWED = {
     # alone, and a proposal's expected impact; the engine feeds it what the pipeline and the
     # history report.
     'core/autopilot': ['core/base', 'core/guard'],
+    # Statistics are numbers alone: samples in, tests and estimates out.
+    'core/stats': ['core/base'],
     # A policy sees windows and their history and proposes changes; it never touches telemetry
     # or effects.
-    'bindings': ['core/base', 'core/windows', 'core/history', 'core/guard'],
-    'bindings/testing': ['core/base', 'core/windows', 'core/history', 'core/guard', 'bindings'],
+    'bindings': ['core/base', 'core/windows', 'core/history', 'core/guard', 'core/stats'],
+    'bindings/testing': ['core/base', 'core/windows', 'core/history', 'core/guard', 'core/stats',
+                         'bindings'],
 }
 _RUNNER_BELOW = ['core/' + c for c in CORE] + ['bindings', 'bindings/testing']
 ALLOWED.update({

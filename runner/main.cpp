@@ -6,6 +6,7 @@
 
 #include "commands/check_command.hpp"
 #include "commands/client_command.hpp"
+#include "commands/compare_command.hpp"
 #include "commands/eval_command.hpp"
 #include "commands/replay_command.hpp"
 #include "commands/run_command.hpp"
@@ -142,6 +143,15 @@ int main(int argc, char** argv) {
   simulate_cmd->add_option("--stdlib", simulate.stdlib,
                            "the stdlib folder (default: the source tree's)");
 
+  setpoint::runner::CompareArgs compare;
+  auto* compare_cmd = app.add_subcommand(
+      "compare", "Compare two samples by hand: Mann-Whitney, Welch, Hodges-Lehmann, quantiles");
+  compare_cmd->add_option("control", compare.control, "the control's values, one per line")
+      ->required();
+  compare_cmd->add_option("canary", compare.canary, "the canary's values, one per line")
+      ->required();
+  compare_cmd->add_flag("--json", compare.json, "the figures as one JSON object");
+
   // Control-plane clients.
   setpoint::runner::ClientArgs client;
   std::map<std::string, std::string> flags;
@@ -257,6 +267,7 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   if (*stats_cmd) return setpoint::runner::run_stats(stats);
+  if (*compare_cmd) return setpoint::runner::run_compare(compare);
   if (*eval_cmd) return setpoint::runner::run_eval(eval);
   if (*check_cmd) return setpoint::runner::run_check(check);
   if (*test_cmd) return setpoint::runner::run_test(test);

@@ -16,6 +16,7 @@ extern "C" {
 }
 
 #include "evaluation.hpp"
+#include "stats_library.hpp"
 
 namespace setpoint::bindings {
 
@@ -147,21 +148,6 @@ int safe_tostring(lua_State* L) {
       lua_call(L, 1, 1);
       return 1;
     default: lua_pushstring(L, luaL_typename(L, 1)); return 1;
-  }
-}
-
-// Work done inside one C call is invisible to the count hook, which fires between VM
-// instructions. Our own C functions charge what they scan here; every so often the charge looks
-// at the deadline itself (the watchdog covers the C functions that are not ours).
-void charge(lua_State* L, std::size_t bytes) {
-  thread_local std::size_t since_check = 0;
-  since_check += bytes;
-  if (since_check < (1u << 20)) return;
-  since_check = 0;
-  if (past_deadline(L)) {
-    mark_deadline_passed(L);
-    lua_pushlightuserdata(L, &kDeadlineSentinel);
-    lua_error(L);
   }
 }
 
@@ -369,7 +355,14 @@ int sandbox_require(lua_State* L) {
   chunk += name;
   if (luaL_loadbufferx(L, it->second.data(), it->second.size(), chunk.c_str(), "t") != 0)
     return lua_error(L);
-  lua_call(L, 0, 1);
+  // A module with a native half gets it as its argument (`local native = ...`); policies
+  // never see it except through what the module returns.
+  int arguments = 0;
+  if (std::strcmp(name, "setpoint.stats") == 0) {
+    push_stats_library(L);
+    arguments = 1;
+  }
+  lua_call(L, arguments, 1);
   if (lua_isnil(L, -1)) {
     lua_pop(L, 1);
     lua_pushboolean(L, 1);
@@ -396,6 +389,18 @@ void replace_in(lua_State* L, int env, const char* library, const char* name, lu
 }
 
 }  // namespace
+
+void charge(lua_State* L, std::size_t bytes) {
+  thread_local std::size_t since_check = 0;
+  since_check += bytes;
+  if (since_check < (1u << 20)) return;
+  since_check = 0;
+  if (past_deadline(L)) {
+    mark_deadline_passed(L);
+    lua_pushlightuserdata(L, &kDeadlineSentinel);
+    lua_error(L);
+  }
+}
 
 void open_sandbox(lua_State* L, std::uint64_t seed, const Stdlib* stdlib,
                   Evaluation* const* current) {

@@ -42,6 +42,7 @@ class Figures {
 void core_benchmarks(Figures& figures);
 void history_benchmarks(Figures& figures);
 void guard_benchmarks(Figures& figures);
+void stats_benchmarks(Figures& figures);
 void bindings_benchmarks(Figures& figures);
 void replay_benchmarks(Figures& figures);
 void simulate_benchmarks(Figures& figures);

@@ -9,6 +9,7 @@ int main() {
   setpoint::bench::core_benchmarks(figures);
   setpoint::bench::history_benchmarks(figures);
   setpoint::bench::guard_benchmarks(figures);
+  setpoint::bench::stats_benchmarks(figures);
   setpoint::bench::bindings_benchmarks(figures);
   setpoint::bench::resilience_benchmarks(figures);
   setpoint::bench::control_plane_benchmarks(figures);

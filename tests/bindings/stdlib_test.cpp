@@ -219,3 +219,63 @@ TEST_CASE(
   INFO(r.message);
   CHECK(r.ok());
 }
+
+TEST_CASE("setpoint.stats: the core's figures inside the sandbox, as setpoint compare gives them") {
+  // The "textbook" case of tests/core/stats/data/scipy_cases.txt.
+  const std::string samples =
+      "local stats = require 'setpoint.stats' "
+      "local control = {6.2, 7.9, 8.3, 9.1, 10.4, 11.7} "
+      "local canary = {5.1, 5.8, 6.0, 7.2, 7.7, 8.0, 8.8} ";
+  const auto near = [](const char* expr, const char* value) {
+    return std::string("assert(math.abs(") + expr + " - " + value + ") <= 1e-9 * math.abs(" +
+           value + "), '" + expr + " is ' .. tostring(" + expr + ")) ";
+  };
+  const RunResult r = check(
+      samples + "local t = stats.mann_whitney(control, canary) assert(t.u == 35) " +
+      near("t.p_two_sided", "0.05378408886239828") + near("t.p_less", "0.9808406184252932") +
+      near("t.p_two_sided_exact", "0.05128205128205128") +
+      "assert(t.ties == false and t.n_control == 6 and t.n_canary == 7) " +
+      "local w = stats.welch(control, canary) " + near("w.t", "2.118423985286274") +
+      near("w.df", "8.724869313421806") + "local hl = stats.hodges_lehmann(control, canary) " +
+      near("hl.estimate", "-2.0000000000000004") + near("hl.lo", "-4.4") +
+      "assert(hl.level == 0.95) " + "local q = stats.quantiles(control) " +
+      near("q.p99", "11.635") + near("stats.quantile(canary, 0.9)", "8.32") +
+      "local all = stats.compare(control, canary) assert(all.u == 35 and all.welch.p > 0.06) " +
+      near("all.hl_ci[2]", "0.09999999999999964") + near("all.quantiles.canary.p50", "7.2") +
+      near("stats.relative_change(200, 180)", "-0.1") +
+      "assert(stats.relative_change(0, 1) == nil) " +
+      "local none, why = stats.welch({1}, {1, 2}) " +
+      "assert(none == nil and why == \"Welch's t-test needs at least two values on each side\") " +
+      "assert(stats.compare({2, 2}, {2, 2}).welch_error ~= nil)");
+  CHECK(r.ok());
+  INFO(r.message);
+}
+
+TEST_CASE("setpoint.stats refuses hostile arrays with the argument and the place") {
+  const std::pair<std::string, std::string> cases[] = {
+      {"stats.mann_whitney({}, {1})", "stats.mann_whitney: control is empty"},
+      {"stats.mann_whitney({1}, 'x')", "stats.mann_whitney: canary must be an array of numbers"},
+      {"stats.welch({1, 'a'}, {1})", "stats.welch: control[2] is string, not a number"},
+      {"stats.quantiles({1, 0/0})", "stats.quantiles: values[2] is not a finite number"},
+      {"stats.compare({1}, {math.huge})", "stats.compare: canary[1] is not a finite number"},
+      {"stats.quantile({1}, 2)", "stats.quantile: q must be a number from 0 to 1"},
+      {"stats.hodges_lehmann({1}, {2}, 1)",
+       "stats.hodges_lehmann: level must be a number between 0 and 1"},
+      {"stats.quantiles({1, true})", "stats.quantiles: values[2] is boolean, not a number"},
+      {"stats.quantiles({1, {}})", "stats.quantiles: values[2] is table, not a number"},
+      // __index and __len never run in the host: the table is read raw.
+      {"stats.quantiles(setmetatable({}, {__len = function() return 5 end, "
+       "__index = function() return 1 end}))",
+       "stats.quantiles: values is empty"},
+      {"local t = {} for i = 1, 100001 do t[i] = i end stats.quantiles(t)",
+       "stats.quantiles: values has more than 100000 values"},
+  };
+  for (const auto& [call, message] : cases) {
+    INFO(call);
+    const RunResult r = check("local stats = require 'setpoint.stats' " + call);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.message.find(message) != std::string::npos);
+  }
+  // The native half reaches a policy only through the module: it is no global.
+  CHECK(check("require 'setpoint.stats' assert(native == nil and stats == nil)").ok());
+}

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
 
 #include "setpoint/stats/distributions.hpp"
@@ -13,27 +14,37 @@ namespace {
 // The differences as a sorted matrix: row i is canary[i] minus the control values from the
 // largest down, so every row and every column is ascending (floating-point subtraction is
 // monotone, so this holds for the computed values too).
+using Index = std::uint32_t;  // a column; Sample::of keeps samples under 2^32 values
+
 struct Differences {
   const std::vector<double>& x;  // control, ascending
   const std::vector<double>& y;  // canary, ascending
-  double at(std::size_t row, std::size_t column) const { return y[row] - x[x.size() - 1 - column]; }
+  double at(std::size_t row, Index column) const { return y[row] - x[x.size() - 1 - column]; }
 };
 
-// For each row, how many of its entries are below `pivot` (`strictly`) or at most it: the
-// staircase moves only left as the rows go down, so the walk is O(m + n).
-std::uint64_t count_below(const Differences& d, double pivot, bool strictly,
-                          std::vector<std::size_t>& per_row) {
-  std::uint64_t total = 0;
-  std::size_t column = d.x.size();
+// How many entries of each row are below `low` and how many are at most `high`, walking both
+// staircases at once: the boundaries only move left as the rows go down (O(m + n) in all),
+// and within a row they lie among its candidates [lo, hi), since everything left of lo is
+// below every candidate and everything from hi on is above.
+struct Counts {
+  std::uint64_t below = 0, through = 0;
+};
+Counts count_rows(const Differences& d, double low, double high, const std::vector<Index>& lo,
+                  const std::vector<Index>& hi, std::vector<Index>& less,
+                  std::vector<Index>& at_most) {
+  Counts counts;
+  Index a = static_cast<Index>(d.x.size()), b = a;
   for (std::size_t row = 0; row < d.y.size(); ++row) {
-    while (column > 0 &&
-           (strictly ? d.at(row, column - 1) >= pivot : d.at(row, column - 1) > pivot)) {
-      --column;
-    }
-    per_row[row] = column;
-    total += column;
+    a = std::min(a, hi[row]);
+    b = std::min(b, hi[row]);
+    while (a > lo[row] && d.at(row, a - 1) >= low) --a;
+    while (b > lo[row] && d.at(row, b - 1) > high) --b;
+    less[row] = a;
+    at_most[row] = b;
+    counts.below += a;
+    counts.through += b;
   }
-  return total;
+  return counts;
 }
 
 }  // namespace
@@ -42,39 +53,90 @@ double kth_difference(const Sample& control, const Sample& canary, std::uint64_t
   const Differences d{control.sorted(), canary.sorted()};
   const std::size_t rows = d.y.size();
   // Candidates of row i are its columns [lo[i], hi[i]); everything left of lo is below the
-  // answer and everything from hi on is above it. A random candidate as pivot removes a
-  // fraction of them each round (Monahan's selection in X + Y).
-  std::vector<std::size_t> lo(rows, 0), hi(rows, d.x.size()), less(rows), at_most(rows);
+  // answer and everything from hi on is above it. Each round draws a sample of the candidates
+  // and counts against two of its values that bracket rank k (Floyd and Rivest's selection,
+  // on Monahan's sorted-matrix form): with up to 65536 drawn, a round cuts the candidates
+  // some fortyfold, so 10 M × 10 M values take six O(m + n) rounds.
+  std::vector<Index> lo(rows, 0), hi(rows, static_cast<Index>(d.x.size())), less(rows),
+      at_most(rows);
+  std::vector<std::uint64_t> picks;
+  std::vector<double> drawn;
   std::mt19937_64 random(0x5e7901 + k);  // fixed seed: the same answer and time every run
+  std::uint64_t candidates = static_cast<std::uint64_t>(rows) * d.x.size(), left = 0;
+  bool stuck = false;  // the last round's bracket held every candidate
   for (;;) {
-    std::uint64_t candidates = 0, left = 0;
-    for (std::size_t i = 0; i < rows; ++i) candidates += hi[i] - lo[i], left += lo[i];
-    if (candidates <= 4 * (rows + d.x.size())) {
+    // Few enough to list: never the hundreds of megabytes that all of a row's width would be.
+    if (candidates <= std::min<std::uint64_t>(4 * (rows + d.x.size()), 1 << 16)) {
       std::vector<double> rest;
       rest.reserve(candidates);
       for (std::size_t i = 0; i < rows; ++i) {
-        for (std::size_t j = lo[i]; j < hi[i]; ++j) rest.push_back(d.at(i, j));
+        for (Index j = lo[i]; j < hi[i]; ++j) rest.push_back(d.at(i, j));
       }
       const auto nth = rest.begin() + static_cast<std::ptrdiff_t>(k - left);
       std::nth_element(rest.begin(), nth, rest.end());
       return *nth;
     }
-    std::uint64_t pick = std::uniform_int_distribution<std::uint64_t>(0, candidates - 1)(random);
-    std::size_t row = 0;
-    while (pick >= hi[row] - lo[row]) pick -= hi[row] - lo[row], ++row;
-    const double pivot = d.at(row, lo[row] + pick);
-    const std::uint64_t below = count_below(d, pivot, true, less);
-    if (k < below) {
-      for (std::size_t i = 0; i < rows; ++i) hi[i] = std::min(hi[i], less[i]);
-      continue;
+    // Draw candidates uniformly: sorted positions among them, found in one pass over the rows.
+    const std::size_t size = stuck ? 1
+                                   : static_cast<std::size_t>(std::clamp<double>(
+                                         std::sqrt(static_cast<double>(candidates)), 256, 65536));
+    std::uniform_int_distribution<std::uint64_t> any(0, candidates - 1);
+    picks.resize(size);
+    for (auto& p : picks) p = any(random);
+    std::sort(picks.begin(), picks.end());
+    drawn.clear();
+    std::uint64_t start = 0;
+    std::size_t next = 0;
+    for (std::size_t i = 0; i < rows && next < size; ++i) {
+      const std::uint64_t width = hi[i] - lo[i];
+      for (; next < size && picks[next] < start + width; ++next) {
+        drawn.push_back(d.at(i, lo[i] + static_cast<Index>(picks[next] - start)));
+      }
+      start += width;
     }
-    const std::uint64_t through = count_below(d, pivot, false, at_most);
-    if (k < through) return pivot;
-    for (std::size_t i = 0; i < rows; ++i) lo[i] = std::max(lo[i], at_most[i]);
+    std::sort(drawn.begin(), drawn.end());
+    const double at = static_cast<double>(k - left) / static_cast<double>(candidates) * size;
+    const double band = 3 * std::sqrt(static_cast<double>(size));
+    const double last = static_cast<double>(size - 1);
+    const double low = drawn[static_cast<std::size_t>(std::clamp(at - band, 0.0, last))];
+    const double high = drawn[static_cast<std::size_t>(std::clamp(at + band, 0.0, last))];
+    const Counts counts = count_rows(d, low, high, lo, hi, less, at_most);
+    if (counts.below <= k && k < counts.through && low == high) return low;
+    const std::uint64_t before = candidates;
+    candidates = left = 0;
+    for (std::size_t i = 0; i < rows; ++i) {
+      if (k < counts.below) {
+        hi[i] = less[i];  // the answer is below `low`
+      } else if (k >= counts.through) {
+        lo[i] = at_most[i];  // above `high`
+      } else {
+        lo[i] = less[i];  // between them
+        hi[i] = at_most[i];
+      }
+      candidates += hi[i] - lo[i];
+      left += lo[i];
+    }
+    stuck = candidates == before;
   }
 }
 
 namespace {
+
+// The k-th smallest difference, knowing that `value` is the (k-1)-th: `value` again when it
+// occurs more than k times, else the smallest difference above it (one staircase pass, where
+// a second selection would take several).
+double next_difference(const Sample& control, const Sample& canary, double value, std::uint64_t k) {
+  const Differences d{control.sorted(), canary.sorted()};
+  std::uint64_t through = 0;
+  double above = std::numeric_limits<double>::infinity();
+  Index column = static_cast<Index>(d.x.size());
+  for (std::size_t row = 0; row < d.y.size(); ++row) {
+    while (column > 0 && d.at(row, column - 1) > value) --column;
+    through += column;
+    if (column < d.x.size()) above = std::min(above, d.at(row, column));
+  }
+  return through > k ? value : above;
+}
 
 // The rank k of the interval's lower end (1-based), per the header.
 std::uint64_t interval_rank(const Sample& control, const Sample& canary, double level,
@@ -92,23 +154,7 @@ std::uint64_t interval_rank(const Sample& control, const Sample& canary, double 
     double below = 0;  // P(U < k) · all, for the k under consideration
     while (k < counts.size() && (below + counts[k]) / all <= tail) below += counts[k++];
   } else {
-    // The normal approximation's σ_U, tie-corrected as in the test itself.
-    const double total = static_cast<double>(m + n);
-    double tie_term = 0;
-    {
-      std::vector<double> pooled(control.sorted());
-      pooled.insert(pooled.end(), canary.sorted().begin(), canary.sorted().end());
-      std::sort(pooled.begin(), pooled.end());
-      for (std::size_t i = 0; i < pooled.size();) {
-        std::size_t j = i;
-        while (j < pooled.size() && pooled[j] == pooled[i]) ++j;
-        const double t = static_cast<double>(j - i);
-        tie_term += t * t * t - t;
-        i = j;
-      }
-    }
-    const double sd = std::sqrt(pairs / 12 * ((total + 1) - tie_term / (total * (total - 1))));
-    const double at = std::floor(pairs / 2 - normal_quantile(1 - tail) * sd);
+    const double at = std::floor(pairs / 2 - normal_quantile(1 - tail) * test.null_sd);
     k = at < 0 ? 0 : static_cast<std::uint64_t>(at);
   }
   const auto middle = static_cast<std::uint64_t>((pairs + 1) / 2);
@@ -122,9 +168,12 @@ ShiftEstimate hodges_lehmann(const Sample& control, const Sample& canary, double
   shift.level = level;
   const std::uint64_t pairs =
       static_cast<std::uint64_t>(control.size()) * static_cast<std::uint64_t>(canary.size());
-  const double upper = kth_difference(control, canary, pairs / 2);
-  shift.estimate =
-      pairs % 2 == 1 ? upper : (kth_difference(control, canary, pairs / 2 - 1) + upper) / 2;
+  if (pairs % 2 == 1) {
+    shift.estimate = kth_difference(control, canary, pairs / 2);
+  } else {
+    const double lower = kth_difference(control, canary, pairs / 2 - 1);
+    shift.estimate = (lower + next_difference(control, canary, lower, pairs / 2)) / 2;
+  }
   const std::uint64_t k = interval_rank(control, canary, level, shift.exact_interval);
   shift.lo = kth_difference(control, canary, k - 1);
   shift.hi = kth_difference(control, canary, pairs - k);

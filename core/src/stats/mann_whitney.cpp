@@ -69,6 +69,7 @@ MannWhitney mann_whitney(const Sample& control, const Sample& canary) {
   const double total = m + n;
   const double mean = m * n / 2;
   const double sd = std::sqrt(m * n / 12 * ((total + 1) - ranks.tie_term / (total * (total - 1))));
+  test.null_sd = sd;
   test.p_greater = std::min(1.0, normal_p(test.u, mean, sd));
   test.p_less = std::min(1.0, normal_p(u_canary, mean, sd));
   test.p_two_sided = std::min(1.0, 2 * normal_p(std::max(test.u, u_canary), mean, sd));

@@ -27,6 +27,9 @@ class Sum {
 
 Result<Sample> Sample::of(std::vector<double> values, std::string_view name) {
   if (values.empty()) return Error{std::string(name) + ": the sample is empty"};
+  if (values.size() > kMaxValues) {
+    return Error{std::string(name) + ": more than " + std::to_string(kMaxValues) + " values"};
+  }
   for (std::size_t i = 0; i < values.size(); ++i) {
     if (!std::isfinite(values[i])) {
       return Error{std::string(name) + ": value " + std::to_string(i + 1) + " of " +

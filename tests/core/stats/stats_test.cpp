@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <random>
 
 #include "setpoint/stats/comparison.hpp"
@@ -117,6 +118,25 @@ TEST_CASE("stats: Hodges-Lehmann is exact at 10 k × 10 k (100 M pairs) without 
   CHECK(shift.estimate == Approx(3).margin(0.5));
   CHECK(shift.lo < shift.estimate);
   CHECK(shift.hi > shift.estimate);
+}
+
+TEST_CASE("stats: the k-th difference among millions of ties") {
+  // 3000 × 4000 values from {0, 1, 2}: the differences are -2 .. 2 in known numbers.
+  std::vector<double> x, y;
+  for (int i = 0; i < 3000; ++i) x.push_back(i % 3);
+  for (int i = 0; i < 4000; ++i) y.push_back(i % 4 == 0 ? 0 : i % 4 == 1 ? 1 : 2);
+  const Sample control = sample(x), canary = sample(y);
+  std::map<double, std::uint64_t> count;
+  for (double b : y)
+    for (double a : x) ++count[b - a];
+  std::uint64_t seen = 0;
+  for (const auto& [value, n] : count) {
+    INFO("value " << value);
+    CHECK(kth_difference(control, canary, seen) == value);
+    CHECK(kth_difference(control, canary, seen + n - 1) == value);
+    seen += n;
+  }
+  CHECK(seen == 12'000'000);
 }
 
 TEST_CASE("stats: numpy's linear quantiles by hand") {

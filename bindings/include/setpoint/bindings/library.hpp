@@ -1,6 +1,7 @@
 #pragma once
 // The environment a policy runs in: an allow-list, built fresh in each policy state. See
 // library.cpp for what is left out and why.
+#include <cstddef>
 #include <cstdint>
 
 #include "setpoint/bindings/stdlib.hpp"
@@ -31,6 +32,12 @@ void mark_deadline_passed(lua_State* L);
 // True when the run in progress on L is past its deadline (its clock or the watchdog says
 // so): C functions that do much work in one call ask this now and then.
 bool past_deadline(lua_State* L);
+
+// Work done inside one C call is invisible to the count hook, which fires between VM
+// instructions. The host's own C functions charge what they scan here; every so often the
+// charge looks at the deadline itself and raises it (the watchdog covers the C functions that
+// are not ours).
+void charge(lua_State* L, std::size_t bytes);
 
 // The largest table table.sort accepts: sorting runs in C, where no hook can stop it.
 constexpr int kMaxSortSize = 100'000;

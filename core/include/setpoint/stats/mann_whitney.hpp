@@ -18,6 +18,7 @@ struct MannWhitney {
   std::size_t n_control = 0, n_canary = 0;
   double u = 0;
   bool ties = false;
+  double null_sd = 0;  // σ of U when both come from one distribution, tie-corrected
   // Normal approximation, tie- and continuity-corrected. All three are 1 when every value
   // is the same (no evidence either way).
   double p_two_sided = 1, p_greater = 1, p_less = 1;

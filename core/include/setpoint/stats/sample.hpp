@@ -10,6 +10,9 @@
 
 namespace setpoint::stats {
 
+// The most values a sample holds (the shift estimate indexes a sample with 32 bits).
+constexpr std::size_t kMaxValues = 0xffffffffu;
+
 class Sample {
  public:
   // `values` sorted; an error names `name` and the first value that is NaN or infinite

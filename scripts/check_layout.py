@@ -10,7 +10,7 @@ import os
 import re
 import sys
 
-CORE = ['base', 'windows', 'history', 'telemetry', 'resilience', 'guard', 'actuators', 'audit', 'effects', 'autopilot', 'stats']
+CORE = ['base', 'windows', 'history', 'telemetry', 'resilience', 'guard', 'actuators', 'audit', 'effects', 'autopilot', 'stats', 'canary']
 
 # What each room may include, besides itself. Data flows one way: sources → aggregator →
 # policies → guard → actuators → audit, so each rule names only rooms upstream of its own.
@@ -33,8 +33,10 @@ ALLOWED = {
     'core/autopilot': ['core/base', 'core/guard'],
     # Statistics are numbers alone: samples in, tests and estimates out.
     'core/stats': ['core/base'],
-    # A policy sees windows and their history and proposes changes; it never touches telemetry
-    # or effects.
+    # The canary judge is statistics over cohorts' figures: it knows no windows or engine.
+    'core/canary': ['core/base', 'core/stats'],
+    # A policy sees windows, their history and the statistics, and proposes changes; it never
+    # touches telemetry or effects.
     'bindings': ['core/base', 'core/windows', 'core/history', 'core/guard', 'core/stats'],
     'bindings/testing': ['core/base', 'core/windows', 'core/history', 'core/guard', 'core/stats',
                          'bindings'],

@@ -15,7 +15,7 @@ using sql::first_row;
 using sql::Statement;
 
 // Each entry moves the schema one version up. Only ever append: never edit a shipped one.
-constexpr std::array<const char*, 6> kMigrations = {
+constexpr std::array<const char*, 7> kMigrations = {
     // 1: decisions, state documents, drift events.
     "CREATE TABLE decisions ("
     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
@@ -68,6 +68,18 @@ constexpr std::array<const char*, 6> kMigrations = {
     "ALTER TABLE drift_events ADD COLUMN resolved_at INTEGER NOT NULL DEFAULT 0;",
     // 6: a cycle's impact checks, read per cycle by /v1/autopilot/cycles.
     "CREATE INDEX impact_checks_cycle ON impact_checks(cycle);",
+    // 7: rollouts of parameter changes, one row each (the seed's canary_deployments columns
+    // first), read by status when the engine starts.
+    "CREATE TABLE canary_deployments (canary_id TEXT PRIMARY KEY, cycle_id TEXT NOT NULL,"
+    "  started_at INTEGER NOT NULL, completed_at INTEGER NOT NULL DEFAULT 0,"
+    "  traffic_percentage REAL NOT NULL, control_metrics TEXT NOT NULL,"
+    "  canary_metrics TEXT NOT NULL, statistical_significance REAL NOT NULL,"
+    "  recommendation TEXT NOT NULL, parameter TEXT NOT NULL, decision INTEGER NOT NULL,"
+    "  baseline_value REAL NOT NULL, canary_value REAL NOT NULL, step INTEGER NOT NULL,"
+    "  status TEXT NOT NULL, reason TEXT NOT NULL, state TEXT NOT NULL, last_look TEXT NOT NULL,"
+    "  updated_at INTEGER NOT NULL);"
+    "CREATE INDEX canary_deployments_status ON canary_deployments(status);"
+    "CREATE INDEX canary_deployments_started ON canary_deployments(started_at);",
 };
 
 StoredDecision decision_row(const Statement& s) {

@@ -11,6 +11,7 @@
 
 #include "setpoint/audit/autopilot_records.hpp"
 #include "setpoint/audit/decision.hpp"
+#include "setpoint/audit/rollout_records.hpp"
 #include "setpoint/base/result.hpp"
 
 struct sqlite3;
@@ -117,6 +118,16 @@ class AuditStore {
   Result<std::vector<DriftEventRow>> drift_events(const std::string& kind = {}) const;
   // The autopilot's open events are resolved (its pause ended or was lifted).
   Result<void> resolve_drift_events(Nanos at);
+
+  // Rollouts (rollout_records.cpp): a row is written whole over the one of the same id.
+  Result<void> save_rollout(const RolloutRow& rollout);
+  // The newest `limit`, newest first; of one status or parameter when given.
+  Result<std::vector<RolloutRow>> rollouts(const std::string& status = {},
+                                           const std::string& parameter = {},
+                                           std::size_t limit = 100) const;
+  Result<std::optional<RolloutRow>> rollout(const std::string& id) const;
+  // Those still running or held, oldest first: what a restarted engine resumes.
+  Result<std::vector<RolloutRow>> active_rollouts() const;
 
  private:
   explicit AuditStore(sqlite3* db) : db_(db) {}

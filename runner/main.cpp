@@ -242,6 +242,16 @@ int main(int argc, char** argv) {
   auto* history_cmd =
       client_cmd("history", "A parameter's versions: every value applied, newest first");
   history_cmd->add_option("parameter", flags["parameter"])->required();
+  auto* rollouts_cmd =
+      client_cmd("rollouts", "Rollouts of parameter changes: in flight, then the recent ones");
+  auto* rollout_cmd = client_cmd("rollout", "Abort a rollout (roll it back now) or promote it");
+  std::string rollout_verb;
+  rollout_cmd->add_option("verb", rollout_verb, "abort or promote")
+      ->required()
+      ->check(CLI::IsMember({"abort", "promote"}));
+  rollout_cmd->add_option("id", flags["rollout"], "the rollout's id (setpoint rollouts lists them)")
+      ->required();
+  (void)rollouts_cmd;
   auto* unfreeze_cmd =
       client_cmd("unfreeze", "Let autopilot cycles move a parameter frozen after rollbacks");
   unfreeze_cmd->add_option("parameter", flags["parameter"])->required();
@@ -304,6 +314,9 @@ int main(int argc, char** argv) {
       for (const auto& [flag, key] : keys) {
         if (!flags[flag].empty()) client.query[key] = flags[flag];
       }
+    } else if (cmd == rollout_cmd) {
+      client.command = "rollout-" + rollout_verb;
+      client.positional = {flags["rollout"]};
     } else if (cmd == autopilot_cmd && resume_autopilot) {
       client.command = "autopilot-resume";
     } else if (cmd == rollback_cmd) {

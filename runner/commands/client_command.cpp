@@ -152,7 +152,7 @@ int run_client(const ClientArgs& args) {
   }
   const bool read = c == "state" || c == "policies" || c == "params" || c == "decisions" ||
                     c == "proposals" || c == "pauses" || c == "cycles" || c == "autopilot" ||
-                    c == "history";
+                    c == "history" || c == "rollouts";
   std::string path = "/v1/" + c;
   if (c == "approve" || c == "reject")
     path = "/v1/proposals/" + httplib::detail::encode_query_param(args.positional.at(0)) + "/" + c;
@@ -162,6 +162,9 @@ int run_client(const ClientArgs& args) {
     path = "/v1/autopilot/cycles";
   else if (c == "autopilot-resume")
     path = "/v1/autopilot/resume";
+  else if (c == "rollout-abort" || c == "rollout-promote")
+    path = "/v1/rollouts/" + httplib::detail::encode_query_param(args.positional.at(0)) + "/" +
+           c.substr(8);
   if (read && !args.query.empty()) {
     path += "?" + httplib::detail::params_to_query_str(
                       httplib::Params(args.query.begin(), args.query.end()));

@@ -189,6 +189,21 @@ std::string cycles_text(const json& doc) {
                       : table({"CYCLE", "STATUS", "CHANGES", "IMPACT", "WHY"}, rows);
 }
 
+// Rollouts in flight, then the recent ones, each with its step, weight and last sentence.
+std::string rollouts_text(const json& doc) {
+  std::vector<std::vector<std::string>> rows;
+  for (const char* part : {"running", "recent"}) {
+    for (const auto& r : doc.value(part, json::array())) {
+      rows.push_back({field(r, "id"), field(r, "status"), field(r, "step"),
+                      number_cell(at(r, "weight")) + "%",
+                      number_cell(at(r, "baseline")) + " -> " + number_cell(at(r, "canary")),
+                      field(r, "reason")});
+    }
+  }
+  return rows.empty() ? "(no rollouts)\n"
+                      : table({"ROLLOUT", "STATUS", "STEP", "WEIGHT", "VALUE", "LAST"}, rows);
+}
+
 // The autopilot at a glance: paused or not, the monitor's figures, the operating bounds.
 std::string autopilot_text(const json& doc) {
   std::string out = "autopilot: ";
@@ -302,6 +317,8 @@ std::string mutation_text(const std::string& c, const json& doc) {
           " lifted; policies may move it again";
   } else if (c == "unfreeze") {
     out = field(doc, "parameter") + " unfrozen: autopilot cycles may move it again";
+  } else if (c == "rollout-abort" || c == "rollout-promote") {
+    out = "rollout " + field(doc, "id") + " " + field(doc, "status") + ": " + field(doc, "reason");
   } else if (c == "autopilot-resume") {
     out = "the drift monitor's pause is lifted: the next due cycle runs";
   } else if (c == "reload") {
@@ -347,6 +364,7 @@ std::string client_text(const std::string& c, const std::string& answer) {
     if (c == "cycles") return cycles_text(*doc);
     if (c == "autopilot") return autopilot_text(*doc);
     if (c == "history") return history_text(*doc);
+    if (c == "rollouts") return rollouts_text(*doc);
     return mutation_text(c, *doc);
   } catch (const std::exception&) {  // JSON of another shape than the engine's (a type_error):
                                      // shown as it came

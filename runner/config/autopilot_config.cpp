@@ -4,7 +4,6 @@
 #include <cstdio>
 
 #include "config/schedule.hpp"
-#include "setpoint/base/number_text.hpp"
 
 namespace setpoint::runner {
 namespace {
@@ -13,24 +12,6 @@ std::string shown(double x) {
   char text[32];
   std::snprintf(text, sizeof text, "%g", x);
   return text;
-}
-
-// A share: "5%" or 0.05, from 0 to `most` (a negative rate is refused, as is a NaN).
-double read_share(const YamlReader& r, const YAML::Node& node, const std::string& path,
-                  double most) {
-  std::string text = r.string(node, path);
-  double scale = 1;
-  if (!text.empty() && text.back() == '%') {
-    text.pop_back();
-    scale = 0.01;
-  }
-  const auto value = parse_double(text);
-  if (!value || !std::isfinite(*value) || *value * scale < 0 || *value * scale > most) {
-    r.fail(node, path,
-           "expected a share from 0 to " + std::to_string(static_cast<int>(most * 100)) +
-               "%, like 5% or 0.05");
-  }
-  return *value * scale;
 }
 
 void read_rules(const YamlReader& r, const YAML::Node& node, const std::string& path,
@@ -45,10 +26,10 @@ void read_rules(const YamlReader& r, const YAML::Node& node, const std::string& 
             "anti_windup"});
   }
   if (node["expand_per_week"])
-    rules.expand_per_week = read_share(r, node["expand_per_week"], path + ".expand_per_week", 1);
+    rules.expand_per_week = r.share(node["expand_per_week"], path + ".expand_per_week", 1);
   if (node["contract_after_rollback"]) {
     rules.contract_after_rollback =
-        read_share(r, node["contract_after_rollback"], path + ".contract_after_rollback", 0.99);
+        r.share(node["contract_after_rollback"], path + ".contract_after_rollback", 0.99);
   }
   if (node["stable_days"])
     rules.stable_days =
@@ -73,12 +54,12 @@ void read_drift(const YamlReader& r, const YAML::Node& node, autopilot::DriftRul
          {"prediction_error_threshold", "rollback_rate_threshold", "consecutive_failures",
           "min_samples", "monitoring_window", "pause_duration", "max_pause"});
   if (node["prediction_error_threshold"]) {
-    d.prediction_error_threshold = read_share(r, node["prediction_error_threshold"],
-                                              path + ".prediction_error_threshold", 100);
+    d.prediction_error_threshold =
+        r.share(node["prediction_error_threshold"], path + ".prediction_error_threshold", 100);
   }
   if (node["rollback_rate_threshold"]) {
     d.rollback_rate_threshold =
-        read_share(r, node["rollback_rate_threshold"], path + ".rollback_rate_threshold", 1);
+        r.share(node["rollback_rate_threshold"], path + ".rollback_rate_threshold", 1);
   }
   if (node["consecutive_failures"])
     d.consecutive_failures = static_cast<std::uint32_t>(

@@ -7,7 +7,9 @@
 #include <variant>
 #include <vector>
 
+#include "config/actuator_config.hpp"
 #include "config/autopilot_config.hpp"
+#include "config/rollout_config.hpp"
 #include "setpoint/audit/decision.hpp"
 #include "setpoint/base/result.hpp"
 #include "setpoint/guard/guard.hpp"
@@ -35,15 +37,6 @@ struct TelemetryConfig {
   std::string redaction_key;  // a secret: never logged
   std::string quarantine_path;
   std::size_t quarantine_max_bytes = 64u << 20;  // rotated to <path>.1 past this
-};
-
-// How a parameter or action reaches the outside world.
-struct ActuatorConfig {
-  std::string type = "log";       // file, exec, inproc, log
-  std::string path;               // file
-  std::string key;                // file and inproc: where the value lives
-  std::vector<std::string> argv;  // exec
-  Nanos timeout = 10 * kNanosPerSecond;
 };
 
 // The durable KPI history: every series rolled up per hour into the state store.
@@ -116,6 +109,7 @@ struct Config {
   std::map<std::string, Mode> target_modes;
   AutopilotConfig autopilot;
   std::map<std::string, SlidingBoundsConfig> sliding_bounds;  // by parameter
+  std::map<std::string, RolloutConfig> rollouts;              // by parameter
   // Where each parameter's or action's `policies:` list is ("file:line:col"), for errors
   // found once the policies are known.
   std::map<std::string, std::string> grant_places;

@@ -62,6 +62,8 @@ void read_direction(const YamlReader& r, const YAML::Node& node, const std::stri
   }
 }
 
+}  // namespace
+
 ActuatorConfig read_actuator(const YamlReader& r, const YAML::Node& node, const std::string& path,
                              const std::vector<std::string>& arg_names) {
   r.keys(node, path, {"type", "path", "key", "argv", "timeout"});
@@ -92,8 +94,6 @@ ActuatorConfig read_actuator(const YamlReader& r, const YAML::Node& node, const 
   }
   return a;
 }
-
-}  // namespace
 
 Mode read_mode(const YamlReader& r, const YAML::Node& node, const std::string& path) {
   const auto mode = mode_from_name(r.string(node, path));
@@ -163,7 +163,7 @@ void read_parameters(const YamlReader& r, const YAML::Node& node, Config& config
     const std::string path = "parameters." + p.name;
     r.keys(n, path,
            {"type", "initial", "min", "max", "choices", "up", "down", "stabilization", "settle",
-            "sustained", "policies", "mode", "actuator", "verify", "sliding_bounds"});
+            "sustained", "policies", "mode", "actuator", "verify", "sliding_bounds", "rollout"});
     const std::string type = n["type"] ? r.string(n["type"], path + ".type") : "float";
     if (type == "int")
       p.type = ParamType::kInt;
@@ -258,6 +258,12 @@ void read_parameters(const YamlReader& r, const YAML::Node& node, Config& config
       if (verify["higher_is_worse"])
         v.higher_is_worse = r.boolean(verify["higher_is_worse"], path + ".verify.higher_is_worse");
       p.verification = v;
+    }
+    if (n["rollout"]) {
+      if (!n["actuator"])
+        r.fail(n["rollout"], path + ".rollout",
+               "a rollout needs the parameter's own actuator: where the value goes when promoted");
+      config.rollouts[p.name] = read_rollout(r, n["rollout"], path + ".rollout", p);
     }
     if (n["sliding_bounds"]) {
       config.sliding_bounds[p.name] = read_sliding_bounds(

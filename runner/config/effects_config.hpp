@@ -12,6 +12,10 @@ void read_engine(const YamlReader& r, const YAML::Node& node, EngineConfig& engi
 void read_parameters(const YamlReader& r, const YAML::Node& node, Config& config);
 void read_actions(const YamlReader& r, const YAML::Node& node, Config& config);
 std::optional<Mode> mode_from_name(const std::string& name);
+// An actuator section ({type, path, key, argv, timeout}); `arg_names` are the {arg:NAME}s its
+// argv may use.
+ActuatorConfig read_actuator(const YamlReader& r, const YAML::Node& node, const std::string& path,
+                             const std::vector<std::string>& arg_names);
 Mode read_mode(const YamlReader& r, const YAML::Node& node, const std::string& path);
 
 }  // namespace setpoint::runner

@@ -150,6 +150,22 @@ double YamlReader::number(const YAML::Node& node, const std::string& path) const
   return *value;
 }
 
+double YamlReader::share(const YAML::Node& node, const std::string& path, double most) const {
+  std::string text = string(node, path);
+  double scale = 1;
+  if (!text.empty() && text.back() == '%') {
+    text.pop_back();
+    scale = 0.01;
+  }
+  const auto value = parse_double(text);
+  if (!value || !std::isfinite(*value) || *value * scale < 0 || *value * scale > most) {
+    fail(node, path,
+         "expected a share from 0 to " + std::to_string(static_cast<int>(most * 100)) +
+             "%, like 5% or 0.05");
+  }
+  return *value * scale;
+}
+
 std::int64_t YamlReader::integer(const YAML::Node& node, const std::string& path, std::int64_t min,
                                  std::int64_t max) const {
   if (!node.IsScalar()) fail(node, path, "expected an integer");

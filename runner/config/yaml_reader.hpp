@@ -43,6 +43,8 @@ class YamlReader {
   std::int64_t integer(const YAML::Node& node, const std::string& path, std::int64_t min,
                        std::int64_t max) const;
   bool boolean(const YAML::Node& node, const std::string& path) const;
+  // A share: "5%" or 0.05, from 0 to `most` (a negative one is refused, as is a NaN).
+  double share(const YAML::Node& node, const std::string& path, double most) const;
   Nanos duration(const YAML::Node& node, const std::string& path) const;
   std::vector<std::string> strings(const YAML::Node& node, const std::string& path) const;
 

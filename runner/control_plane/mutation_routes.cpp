@@ -120,6 +120,8 @@ std::vector<HttpRoute> mutation_routes(RouteContext& c) {
   r.push_back(mutation(c, "/v1/reload", Role::kOperator, reload_policies));
   r.push_back(mutation(c, "/v1/autopilot/resume", Role::kOperator, resume_autopilot));
   r.push_back(mutation(c, "/v1/params/*/unfreeze", Role::kAdmin, unfreeze_parameter));
+  r.push_back(mutation(c, "/v1/rollouts/*/abort", Role::kOperator, abort_rollout));
+  r.push_back(mutation(c, "/v1/rollouts/*/promote", Role::kOperator, promote_rollout));
   return r;
 }
 

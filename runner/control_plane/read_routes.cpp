@@ -188,6 +188,7 @@ std::vector<HttpRoute> read_routes(RouteContext& c) {
   r.push_back(view(c, "/v1/proposals", "proposals"));
   r.push_back(view(c, "/v1/pauses", "pauses"));
   r.push_back(view(c, "/v1/autopilot", "autopilot"));
+  r.push_back(view(c, "/v1/rollouts", "rollouts"));
   r.push_back(read(c, "/v1/params/*/history", [&c](HttpRequest& req) { return history(c, req); }));
   r.push_back(read(c, "/v1/autopilot/cycles", [&c](HttpRequest& req) { return cycles(c, req); }));
   r.push_back(read(c, "/v1/state", [&c](HttpRequest& req) { return state(c, req); }));

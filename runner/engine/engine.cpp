@@ -110,6 +110,7 @@ Result<void> Engine::start() {
       });
   if (const auto started = autopilot_->start(clock().wall()); !started)
     return Error{"autopilot: " + started.error()};
+  if (auto started = start_rollouts(); !started) return started;
 
   bindings::Limits limits;
   limits.memory = config_.policies.memory;
@@ -463,6 +464,7 @@ void Engine::tick() {
   }
   pipeline_->tick(wall);
   autopilot_->tick(wall);
+  rollouts_->tick(wall);
   save(wall);
   watch_store();
   if (history_) watch_history(wall);
@@ -548,8 +550,20 @@ void Engine::stop() {
   history_.reset();  // finishes the hour it is writing
 }
 
+Result<void> Engine::start_rollouts() {
+  rollouts_ = std::make_unique<Rollouts>(config_, aggregator_, *guard_, *pipeline_, store_.get(),
+                                         metrics_, inproc_);
+  if (const auto started = rollouts_->start(clock().wall()); !started)
+    return Error{"rollouts: " + started.error()};
+  return {};
+}
+
 Result<void> Engine::reload_config(Config next) {
   if (pipeline_->in_flight() > 0) return Error{"actuations are in flight; try again in a moment"};
+  // Rollouts in flight are resumed from the store by the new config; without one they would be
+  // forgotten.
+  if (!store_ && rollouts_->in_flight() > 0)
+    return Error{"a rollout is in flight and there is no store to resume it from"};
   if (next.telemetry.windows.resolutions.size() != config_.telemetry.windows.resolutions.size() ||
       next.policies.dir != config_.policies.dir) {
     return Error{
@@ -560,6 +574,7 @@ Result<void> Engine::reload_config(Config next) {
   auto guard = std::make_unique<Guard>(next.parameters, next.actions, next.engine.caps);
   if (const auto loaded = guard->load_state(remembered); !loaded)
     return Error{"the guard state does not carry over: " + loaded.error()};
+  rollouts_.reset();  // it points into the config being replaced
   pipeline_.reset();
   actuators_.clear();
   guard_ = std::move(guard);
@@ -571,6 +586,7 @@ Result<void> Engine::reload_config(Config next) {
   share_limit_overrides();
   build_effects();
   autopilot_->rebind(config_, *guard_, *pipeline_, clock().wall());
+  if (auto started = start_rollouts(); !started) spdlog::error("{}", started.error());
   if (store_) {
     if (const auto restored = pipeline_->restore(); !restored)
       spdlog::error(

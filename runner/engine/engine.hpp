@@ -24,6 +24,7 @@
 #include "config/schedule.hpp"
 #include "engine/autopilot.hpp"
 #include "engine/metrics.hpp"
+#include "engine/rollouts.hpp"
 #include "setpoint/actuators/actuator_pool.hpp"
 #include "setpoint/actuators/inproc_actuator.hpp"
 #include "setpoint/audit/audit_store.hpp"
@@ -118,6 +119,8 @@ class Engine {
   InprocActuator& inproc() { return inproc_; }
   // The autopilot's cycles and what they learn (after start()).
   Autopilot& autopilot() { return *autopilot_; }
+  // Rollouts of parameter changes (after start()).
+  Rollouts& rollouts() { return *rollouts_; }
   AuditStore* store() { return store_.get(); }
   // A store write made outside the pipeline (an operator action's record) that failed.
   void count_store_failure() { ++metrics_.store_write_failures; }
@@ -131,6 +134,7 @@ class Engine {
 
  private:
   void build_effects();
+  Result<void> start_rollouts();
   void write_decision_log(const std::string& line);
   void share_limit_overrides();
   void adopt(const std::vector<std::string>& changed, Nanos wall);
@@ -172,6 +176,7 @@ class Engine {
   std::unique_ptr<ActuatorPool> pool_;
   std::unique_ptr<EffectPipeline> pipeline_;
   std::unique_ptr<Autopilot> autopilot_;
+  std::unique_ptr<Rollouts> rollouts_;
   InprocActuator inproc_;
   LogActuator log_;                    // for targets with no actuator section
   std::atomic<bool> stopping_{false};  // read by the reload thread's test gate

@@ -114,6 +114,22 @@ std::string EngineMetrics::render(const IngestCounts& ingest) const {
     metric_sample(out, "setpoint_history_write_failures_total", "",
                   static_cast<double>(history->failures));
   }
+  if (!rollout_step.empty()) {
+    metric_family(out, "setpoint_rollout_step", "gauge",
+                  "The step a parameter's rollout is in (1-based), 0 with none in flight.");
+    for (const auto& [parameter, step] : rollout_step)
+      metric_sample(out, "setpoint_rollout_step", metric_label("parameter", parameter), step);
+    metric_family(out, "setpoint_rollout_weight_percent", "gauge",
+                  "The share of traffic on a rollout's canary, in percent.");
+    for (const auto& [parameter, weight] : rollout_weight)
+      metric_sample(out, "setpoint_rollout_weight_percent", metric_label("parameter", parameter),
+                    weight);
+    metric_family(out, "setpoint_rollout_verdicts_total", "counter",
+                  "The canary judge's verdicts, by verdict (continue, pass, fail, inconclusive).");
+    for (const auto& [verdict, n] : rollout_verdicts)
+      metric_sample(out, "setpoint_rollout_verdicts_total", metric_label("verdict", verdict),
+                    static_cast<double>(n));
+  }
   metric_family(out, "setpoint_autopilot_paused", "gauge",
                 "1 while the drift monitor holds autopilot cycles paused.");
   metric_sample(out, "setpoint_autopilot_paused", "", autopilot_paused ? 1 : 0);

@@ -49,6 +49,10 @@ struct EngineMetrics {
   std::map<std::string, std::uint64_t> autopilot_cycles, autopilot_drift_events;
   std::uint64_t autopilot_alerts = 0, autopilot_impacts = 0, autopilot_rollbacks = 0;
   bool autopilot_paused = false;
+  // Rollouts: each rolled-out parameter's step (1-based; 0 with none in flight) and canary
+  // weight, and the judge's verdicts by name.
+  std::map<std::string, double> rollout_step, rollout_weight;
+  std::map<std::string, std::uint64_t> rollout_verdicts;
   double autopilot_prediction_error = 0, autopilot_rollback_rate = 0;
 
   // The engine's part, then the ingest counts.

@@ -46,6 +46,11 @@ nlohmann::json release_parameter(Engine& e, const std::vector<std::string>& capt
                                  const nlohmann::json& body, const std::string& who);
 nlohmann::json roll_back_parameter(Engine& e, const std::vector<std::string>& captures,
                                    const nlohmann::json& body, const std::string& who);
+// Rolls a rollout back now, or promotes it past its remaining steps (rollout_actions.cpp).
+nlohmann::json abort_rollout(Engine& e, const std::vector<std::string>& captures,
+                             const nlohmann::json& body, const std::string& who);
+nlohmann::json promote_rollout(Engine& e, const std::vector<std::string>& captures,
+                               const nlohmann::json& body, const std::string& who);
 nlohmann::json reload_policies(Engine& e, const std::vector<std::string>&, const nlohmann::json&,
                                const std::string&);
 

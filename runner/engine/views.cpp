@@ -141,6 +141,7 @@ std::map<std::string, std::string> render_views(Engine& engine, Nanos wall) {
   }
   views["pauses"] = dump(pauses);
   views["autopilot"] = engine.autopilot().view(wall);
+  views["rollouts"] = engine.rollouts().view_json();
   views["health"] = dump(json{{"now", when(wall)},
                               {"policies", engine.folder().live().size()},
                               {"series", engine.aggregator().series_count()}});

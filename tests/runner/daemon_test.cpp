@@ -600,6 +600,20 @@ TEST_CASE(
   auto bad = client.Get("/v1/autopilot/cycles?status=done", bearer(kOperator));
   REQUIRE(bad);
   CHECK(bad->status == 400);
+  // Rollouts answer too: none in flight, and an abort of none is a 404 for an operator only.
+  const auto rollouts = get_json(client, "/v1/rollouts");
+  CHECK(rollouts["running"].empty());
+  CHECK(rollouts["recent"].empty());
+  auto abort_none = client.Post("/v1/rollouts/app.limit@2026-01-01T00:00:00.000Z/abort",
+                                bearer(kOperator), "", "application/json");
+  REQUIRE(abort_none);
+  CHECK(abort_none->status == 404);
+  CHECK(json::parse(abort_none->body)["error"] ==
+        "no rollout app.limit@2026-01-01T00:00:00.000Z is in flight");
+  auto viewer_abort =
+      client.Post("/v1/rollouts/x/promote", bearer(kViewer), "", "application/json");
+  REQUIRE(viewer_abort);
+  CHECK(viewer_abort->status == 403);
 
   auto reloaded = client.Post("/v1/reload", bearer(kOperator), "", "application/json");
   REQUIRE(reloaded);

@@ -36,7 +36,7 @@ TEST_CASE("docs/configuration.md: every example loads") {
     if (!loaded) FAIL(loaded.error());
     ++examples;
   }
-  CHECK(examples == 7);  // engine, telemetry, policies, parameters, an HPA's behavior, actions,
+  CHECK(examples == 8);  // engine, telemetry, policies, parameters, an HPA's behavior, actions,
                          // autopilot
   CHECK(tokens_files == 1);
 }

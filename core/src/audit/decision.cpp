@@ -36,6 +36,7 @@ constexpr std::pair<DecisionOutcome, const char*> kOutcomeNames[] = {
     {DecisionOutcome::kRejected, "rejected"},
     {DecisionOutcome::kExpired, "expired"},
     {DecisionOutcome::kRolledBack, "rolled back"},
+    {DecisionOutcome::kStaged, "staged"},
 };
 
 }  // namespace

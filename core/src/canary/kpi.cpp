@@ -10,7 +10,9 @@ namespace setpoint::canary {
 
 std::uint64_t Kpi::needed() const {
   if (stat != KpiStat::kQuantile) return min_samples;
-  return std::max(min_samples, static_cast<std::uint64_t>(std::ceil(10 / (1 - q))));
+  // 10 / (1 - 0.9) is 100.00000000000001 in doubles: rounded first, so p90 needs 100, not 101.
+  return std::max(min_samples,
+                  static_cast<std::uint64_t>(std::ceil(std::round(1e6 * 10 / (1 - q)) / 1e6)));
 }
 
 Result<void> set_stat(Kpi& kpi, std::string_view name) {

@@ -150,7 +150,9 @@ std::string Rollout::state_json() const {
                {"next_look_at", next_look_at},
                {"judge", parse_own_json(judge.to_json())},
                {"data", cohorts},
-               {"ended_by", ended_by}});
+               {"ended_by", ended_by},
+               {"policy", policy},
+               {"version", version}});
 }
 
 Result<void> Rollout::restore_state(std::string_view json, std::size_t kpis) {
@@ -184,8 +186,13 @@ Result<void> Rollout::restore_state(std::string_view json, std::size_t kpis) {
   next_look_at = *next;
   judge = std::move(*state);
   data = std::move(cohorts);
-  const auto by = doc.find("ended_by");
-  ended_by = by != doc.end() && by->is_string() ? by->get<std::string>() : "";
+  const auto text = [&](const char* key) {
+    const auto it = doc.find(key);
+    return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  ended_by = text("ended_by");
+  policy = text("policy");
+  version = text("version");
   return {};
 }
 

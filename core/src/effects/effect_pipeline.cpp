@@ -149,7 +149,14 @@ std::vector<Decision> EffectPipeline::submit(const std::string& policy, const st
           record(d);
           break;
         case Mode::kPropose: propose(d, now); break;
-        case Mode::kEnforce: enact(d, now); break;
+        case Mode::kEnforce:
+          if (const auto stager = stagers_.find(proposal.target);
+              stager != stagers_.end() && proposal.kind == Proposal::Kind::kSet) {
+            stage_change(d, stager->second, now);
+          } else {
+            enact(d, now);
+          }
+          break;
       }
     }
     out.push_back(d);
@@ -182,6 +189,51 @@ void EffectPipeline::enact(Decision& d, Nanos now) {
     return;
   }
   complete(d, it->second->apply(actuation), now, false);
+}
+
+void EffectPipeline::stage_change(Decision& d, const Stager& stager, Nanos now) {
+  if (!store_intent(d)) return;
+  publish(d, true);
+  d.detail = explain(d.verdict, d.proposal.target);
+  const std::string refused = stager(d, now);
+  d.result_at = now;
+  if (refused.empty()) {
+    d.outcome = DecisionOutcome::kStaged;
+  } else {
+    d.outcome = DecisionOutcome::kFailed;
+    d.detail = refused;
+  }
+  finish(d);
+}
+
+std::optional<Decision> EffectPipeline::promote(const std::string& parameter, double value,
+                                                const std::string& policy,
+                                                const std::string& version, const std::string& why,
+                                                Nanos now) {
+  if (guard_.parameter(parameter) == nullptr) return std::nullopt;
+  Decision d;
+  d.at = now;
+  d.policy = policy;
+  d.policy_version = version;
+  d.proposal = Proposal::set(policy, parameter, value);
+  d.proposal.reason = why;
+  d.verdict = guard_.vet_rollback(parameter, value);
+  d.mode = options_.ceiling == Mode::kEnforce ? Mode::kEnforce : Mode::kObserve;
+  if (!d.verdict.allowed()) {
+    d.outcome = DecisionOutcome::kBlocked;
+    d.detail = explain(d.verdict, parameter);
+    record(d);
+    return d;
+  }
+  if (d.mode == Mode::kObserve) {  // the ceiling was lowered during the rollout
+    guard_.applied(d.proposal, d.verdict, now);
+    d.outcome = DecisionOutcome::kShadow;
+    d.detail = "would " + explain(d.verdict, parameter);
+    record(d);
+    return d;
+  }
+  enact(d, now);
+  return d;
 }
 
 void EffectPipeline::complete(Decision& d, const ActuationResult& result, Nanos now,

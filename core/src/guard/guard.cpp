@@ -214,6 +214,7 @@ Verdict Guard::vet_set(const ParameterSpec& spec, ParamState& state, const Propo
     v.limit = state.override->value;
     return block(v, Reason::kOverridden);
   }
+  if (!state.rollout.empty()) return block(v, Reason::kRolloutInFlight);
 
   if (spec.numeric()) {
     if (window > 0 && !outside) stabilize(spec, state, v, now);
@@ -419,6 +420,18 @@ bool Guard::vet_operating(const ParameterSpec& spec, const OperatingRange& range
 void Guard::set_operating_range(std::string_view parameter, std::optional<OperatingRange> range) {
   const auto it = parameter_index_.find(std::string(parameter));
   if (it != parameter_index_.end()) param_states_[it->second].operating = range;
+}
+
+bool Guard::set_rollout(std::string_view parameter, const std::string& id) {
+  const auto it = parameter_index_.find(std::string(parameter));
+  if (it == parameter_index_.end()) return false;
+  param_states_[it->second].rollout = id;
+  return true;
+}
+
+std::string Guard::rollout_of(std::string_view parameter) const {
+  const auto it = parameter_index_.find(std::string(parameter));
+  return it == parameter_index_.end() ? std::string() : param_states_[it->second].rollout;
 }
 
 std::optional<OperatingRange> Guard::operating_range(std::string_view parameter) const {

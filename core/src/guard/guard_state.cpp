@@ -36,6 +36,7 @@ std::string Guard::save_state() const {
               {"seeded", s.seeded},
               {"directions", s.directions},
               {"next_direction", s.next_direction}};
+    if (!s.rollout.empty()) p["rollout"] = s.rollout;
     if (s.override)
       p["override"] = {
           {"value", s.override->value}, {"until", s.override->until}, {"hold", s.override->hold}};
@@ -94,6 +95,8 @@ Result<void> Guard::load_state(const std::string& text) {
         s.next_direction =
             p.at("next_direction").get<std::size_t>() % std::max<std::size_t>(1, directions.size());
       }
+      if (p.contains("rollout") && p["rollout"].is_string())
+        s.rollout = p["rollout"].get<std::string>();
       if (p.contains("override")) {
         s.override = Override{
             p["override"].at("value").get<double>(), p["override"].at("until").get<Nanos>(),

@@ -15,7 +15,7 @@ constexpr std::array<std::string_view, static_cast<std::size_t>(Reason::kCount)>
     "overridden", "stabilized",       "bounds",       "step",
     "rate",       "no_change",        "deadband",     "cooldown",
     "settling",   "not_sustained",    "policy_cap",   "global_cap",
-    "action_cap", "operating_bounds", "frozen",
+    "action_cap", "operating_bounds", "frozen",       "rollout_in_flight",
 };
 
 std::string number(double x) {
@@ -94,6 +94,9 @@ std::string explain(const Verdict& v, std::string_view target) {
              " (the autopilot's sliding bounds)";
     case Reason::kFrozen:
       return head + t + " is frozen for autopilot after repeated rollbacks (see setpoint params)";
+    case Reason::kRolloutInFlight:
+      return head + t + " has a rollout in flight: no other change until it is promoted or " +
+             "rolled back (see setpoint rollouts)";
     case Reason::kCount: break;
   }
   return head;

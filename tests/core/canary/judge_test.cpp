@@ -76,6 +76,12 @@ TEST_CASE("canary: a KPI's stat by name, and the names refused") {
   REQUIRE(set_stat(k, "p999").ok());
   CHECK(k.q == 0.999);
   CHECK(k.needed() == 10000);  // ten values above the 99.9th percentile a side
+  k.min_samples = 1;
+  for (const auto& [stat, n] : std::vector<std::pair<const char*, std::uint64_t>>{
+           {"p50", 20}, {"p90", 100}, {"p95", 200}, {"p99", 1000}, {"error_rate", 1}}) {
+    REQUIRE(set_stat(k, stat).ok());
+    CHECK(k.needed() == n);  // not 101 for p90: 10 / (1 - 0.9) is 100.00000000000001
+  }
   CHECK(set_stat(k, "rate").error() ==
         "stat rate cannot judge a canary: cohorts of different weights see different rates");
   CHECK(set_stat(k, "p42\xff").error() ==

@@ -72,6 +72,45 @@ TEST_CASE("enforce: intent, actuator, result; the guard advances only on success
   CHECK(rows[1].outcome == "failed");
 }
 
+TEST_CASE("enforce on a parameter that rolls out: staged, never actuated; promote applies it") {
+  World w;
+  w.pipeline.set_policy_mode("aimd", Mode::kEnforce);
+  w.pipeline.set_target_mode("checkout.limit", Mode::kEnforce);
+  std::vector<std::int64_t> staged;
+  std::string refuse;
+  w.pipeline.stage("checkout.limit", [&](Decision& d, Nanos) {
+    if (refuse.empty()) {
+      staged.push_back(d.id);
+      d.detail += "; rolled out as r1";
+    }
+    return refuse;
+  });
+  Decision d = w.propose(105, 0);
+  CHECK(outcome_text(d) == "staged");
+  CHECK(d.detail == "allow: ok: checkout.limit 100 -> 105; rolled out as r1");
+  REQUIRE(staged == std::vector<std::int64_t>{d.id});  // told after the intent was stored
+  CHECK(w.actuator.calls.empty());
+  CHECK(w.value() == 100);  // the guard does not advance: the value is not the parameter's yet
+  CHECK(must(w.store->decisions({}))[0].outcome == "staged");
+  // A stager that refuses fails the decision with its reason.
+  refuse = "the canary's actuator failed, nothing rolled out: disk full";
+  d = w.propose(106, 60 * kSec);
+  CHECK(outcome_text(d) == "failed");
+  CHECK(d.detail == refuse);
+  CHECK(w.actuator.calls.empty());
+  // Promotion: the value to the actuator, as the policy's change, counted by the guard.
+  const auto promoted = w.pipeline.promote("checkout.limit", 105, "aimd", "v1",
+                                           "promoted by r1: pass at look 4 of 4", 120 * kSec);
+  REQUIRE(promoted);
+  CHECK(outcome_text(*promoted) == "applied");
+  REQUIRE(w.actuator.calls.size() == 1);
+  CHECK(std::get<double>(w.actuator.calls[0].value) == 105);
+  CHECK(w.value() == 105);
+  CHECK(promoted->policy == "aimd");
+  CHECK(promoted->proposal.reason == "promoted by r1: pass at look 4 of 4");
+  CHECK_FALSE(w.pipeline.promote("nope", 1, "aimd", "v1", "x", 0));
+}
+
 TEST_CASE("dry-run (an observe ceiling) wins over every other mode") {
   World w;
   w.pipeline.set_policy_mode("aimd", Mode::kEnforce);

@@ -66,3 +66,23 @@ TEST_CASE("operating bounds: a frozen parameter blocks a cycle's proposals") {
   CHECK_FALSE(g.operating_range("checkout.limit"));
   CHECK_FALSE(g.operating_range("nope"));
 }
+
+TEST_CASE("rollout in flight: every other change is blocked until it ends, across a restart") {
+  Guard g({limit()}, {}, {});
+  CHECK(g.rollout_of("checkout.limit").empty());
+  REQUIRE(g.set_rollout("checkout.limit", "checkout.limit@2026-12-01T10:00:00.000Z"));
+  CHECK_FALSE(g.set_rollout("nope", "x"));
+  const Verdict blocked = g.vet(Proposal::set("nightly", "checkout.limit", 120.0), 0);
+  CHECK(blocked.kind == VerdictKind::kBlock);
+  CHECK(blocked.reason == Reason::kRolloutInFlight);
+  CHECK(explain(blocked, "checkout.limit") ==
+        "block: rollout_in_flight: checkout.limit has a rollout in flight: no other change until "
+        "it is promoted or rolled back (see setpoint rollouts)");
+  CHECK(g.vet(from_cycle(120), 0).reason == Reason::kRolloutInFlight);  // cycles too
+  // Saved with the guard's state: a restarted engine blocks it still.
+  Guard restarted({limit()}, {}, {});
+  REQUIRE(restarted.load_state(g.save_state()).ok());
+  CHECK(restarted.rollout_of("checkout.limit") == "checkout.limit@2026-12-01T10:00:00.000Z");
+  REQUIRE(restarted.set_rollout("checkout.limit", ""));
+  CHECK(restarted.vet(Proposal::set("nightly", "checkout.limit", 120.0), 0).allowed());
+}

@@ -51,10 +51,15 @@ TEST_CASE("client: answers of any shape are shown, never crash") {
                            "{\"until\":{},\"pinned_until\":[]}",
                            "[{\"record\":\"r\"}]",
                            "[{\"paused\":5,\"override\":\"x\"}]",
-                           "{\"decision\":{\"outcome\":5}}"};
-  for (const char* c : {"state", "policies", "params", "proposals", "pauses", "decisions",
-                        "approve", "reject", "pause", "resume", "override", "rollback", "reload",
-                        "cycles", "autopilot", "history", "unfreeze", "autopilot-resume"}) {
+                           "{\"decision\":{\"outcome\":5}}",
+                           "{\"running\":5}",
+                           "{\"running\":[5],\"recent\":{}}",
+                           "{\"recent\":[{\"weight\":\"x\",\"step\":[]}]}"};
+  for (const char* c :
+       {"state",    "policies",      "params",         "proposals", "pauses",   "decisions",
+        "approve",  "reject",        "pause",          "resume",    "override", "rollback",
+        "reload",   "cycles",        "autopilot",      "history",   "unfreeze", "autopilot-resume",
+        "rollouts", "rollout-abort", "rollout-promote"}) {
     for (const char* a : answers) {
       INFO(c << " answered " << a);
       CHECK_FALSE(client_text(c, a).empty());
@@ -110,4 +115,22 @@ TEST_CASE("client: cycles, the autopilot and a parameter's history print as tabl
   CHECK(versions.find("8502e816d85c  #3") != std::string::npos);
   CHECK(versions.find("operator:ada  -      applied  operator override") != std::string::npos);
   CHECK(client_text("history", R"({"versions":[]})") == "(no applied values)\n");
+}
+
+TEST_CASE("client: rollouts print as a table, in flight first") {
+  const std::string doc =
+      R"({"running":[{"id":"x@2026-12-01T10:00:00.000Z","status":"running","step":1,"weight":10,)"
+      R"("baseline":100,"canary":125,"reason":"continue at look 1 of 4: ..."}],)"
+      R"("recent":[{"id":"x@2026-11-30T10:00:00.000Z","status":"rolled_back","step":1,)"
+      R"("weight":0,"baseline":100,"canary":80,"reason":"fail at look 1 of 4: p90 12.5 ms"}]})";
+  const std::string text = client_text("rollouts", doc);
+  CHECK(text.find("ROLLOUT") == 0);
+  CHECK(text.find("x@2026-12-01T10:00:00.000Z") < text.find("x@2026-11-30T10:00:00.000Z"));
+  CHECK(text.find("100 -> 125") != std::string::npos);
+  CHECK(text.find("fail at look 1 of 4: p90 12.5 ms") != std::string::npos);
+  CHECK(client_text("rollouts", R"({"running":[],"recent":[]})") == "(no rollouts)\n");
+  CHECK(
+      client_text("rollout-abort",
+                  R"({"id":"x@t","status":"rolled_back","reason":"aborted by operator:alice"})") ==
+      "rollout x@t rolled_back: aborted by operator:alice\n");
 }

@@ -34,6 +34,8 @@ enum class DecisionOutcome {
   kRejected,    // a pending proposal an operator rejected
   kExpired,     // a pending proposal no one approved within its TTL
   kRolledBack,  // a change undone: its verification found it worse, or an operator asked
+  kStaged,      // enforce on a parameter that rolls out: a rollout took it, on a slice of
+                // traffic; the value is the parameter's only once promoted (a decision of its own)
 };
 
 struct Decision {

@@ -64,6 +64,7 @@ struct Rollout {
   double baseline = 0, canary = 0;  // the values on each side
   std::int64_t decision = 0;        // the decision whose change this rolls out
   std::string cycle;                // the autopilot cycle that proposed it, if any
+  std::string policy, version;      // the decision's policy: the promotion is its change
   Nanos started_at = 0, step_started_at = 0, next_look_at = 0, ended_at = 0;
   std::size_t step = 0;
   std::uint32_t step_looks = 0;  // looks so far in this step

@@ -9,7 +9,9 @@
 //                     │             one per target (the same again is "unchanged", another
 //                     │             supersedes it); on approval the guard vets it again
 //                     └──► enforce: intent recorded → actuator → result recorded; the guard
-//                                   advances only if the actuator confirms
+//                                   advances only if the actuator confirms. On a parameter
+//                                   that rolls out, the intent goes to its stager instead: the
+//                                   decision is staged, and promote() applies it later
 //
 // The mode is the lowest of the global ceiling (dry-run forces observe), the policy's and the
 // target's. A drift reported by an actuator pins the parameter as an operator override for a
@@ -51,6 +53,11 @@ struct PendingProposal {
 using KpiReader = std::function<std::optional<double>(const Verification& verification, Nanos now)>;
 // Told of each decision as it is first recorded (`first`) and again with its result.
 using DecisionObserver = std::function<void(const Decision& decision, bool first)>;
+// Told of a change the guard allowed in enforce mode on a parameter that rolls out, once its
+// intent is stored and before anything is touched: "" when a rollout took it (the decision is
+// then staged: nothing actuated, the guard not advanced), else why not (the decision fails).
+// It may add to the decision's detail.
+using Stager = std::function<std::string(Decision& decision, Nanos now)>;
 
 class EffectPipeline {
  public:
@@ -77,6 +84,10 @@ class EffectPipeline {
   void set_ceiling(Mode mode) { options_.ceiling = mode; }
   void set_kpi_reader(KpiReader reader) { kpi_ = std::move(reader); }
   void set_observer(DecisionObserver observer) { observer_ = std::move(observer); }
+  // Changes to `parameter` in enforce mode go to `stager` rather than its actuator.
+  void stage(const std::string& parameter, Stager stager) {
+    stagers_[parameter] = std::move(stager);
+  }
   Mode mode_for(const std::string& policy, const std::string& target) const;
 
   // One evaluation's proposals, in order. Returns their decisions.
@@ -116,6 +127,13 @@ class EffectPipeline {
   // store refuses (its intent, or the expiry) is tried again a second later: an undo that is
   // dropped would leave a temporary action in place for ever.
   void tick(Nanos now);
+  // A rollout of `parameter` passed: its value becomes `value` on the parameter's own
+  // actuator, as a change of `policy` (the staged decision's) that the guard counts from now
+  // (cooldowns, caps), vetted against the hard bounds only: the rollout already held every
+  // other change off. Recorded now, actuated on the pool when there is one.
+  std::optional<Decision> promote(const std::string& parameter, double value,
+                                  const std::string& policy, const std::string& version,
+                                  const std::string& why, Nanos now);
   // At start-up: each intent a crash left without a result is settled by reading its target
   // back — applied if the target holds the intended value (the guard then counts the change),
   // not applied if it does not, unknown if it cannot be read (counted as applied, so no
@@ -156,6 +174,7 @@ class EffectPipeline {
   void count(const Result<void>& written);
   void propose(Decision& d, Nanos now);
   void enact(Decision& d, Nanos now);
+  void stage_change(Decision& d, const Stager& stager, Nanos now);
   void complete(Decision& d, const ActuationResult& result, Nanos now, bool timed_out);
   void complete_rollback(Decision& d, const ActuationResult& result, Nanos now, bool timed_out);
   // Both false when the store refused the intent: the caller keeps the check or undo.
@@ -173,6 +192,7 @@ class EffectPipeline {
   DecisionLog log_;
   KpiReader kpi_;
   DecisionObserver observer_;
+  std::map<std::string, Stager> stagers_;  // by parameter
   std::map<std::string, Actuator*> actuators_;
   std::map<std::string, Mode> policy_modes_;
   std::map<std::string, Mode> target_modes_;

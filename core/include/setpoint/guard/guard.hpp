@@ -100,6 +100,10 @@ class Guard {
   // Pins a parameter (which also takes the value) until a time.
   bool set_override(std::string_view parameter, double value, Nanos until, bool hold = false);
   bool clear_override(std::string_view parameter);
+  // A rollout of the parameter's last change is in flight (`id`), or over (""): while one is,
+  // every other change to it is blocked (rollout_in_flight). Saved with the guard's state.
+  bool set_rollout(std::string_view parameter, const std::string& id);
+  std::string rollout_of(std::string_view parameter) const;
   // The operating bounds a cycle's proposals are vetted against (none: hard bounds only).
   void set_operating_range(std::string_view parameter, std::optional<OperatingRange> range);
   std::optional<OperatingRange> operating_range(std::string_view parameter) const;
@@ -130,6 +134,7 @@ class Guard {
     std::size_t next_direction = 0;
     std::optional<Override> override;
     std::optional<OperatingRange> operating;
+    std::string rollout;  // the rollout in flight, if any
   };
   struct ActionState {
     std::unordered_map<std::string, Nanos> last_by_key;

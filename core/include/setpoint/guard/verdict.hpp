@@ -36,6 +36,7 @@ enum class Reason : std::uint8_t {
   kActionCap,        // the named action's own per-hour cap is reached
   kOperatingBounds,  // an autopilot proposal clamped to the operating (sliding) bounds
   kFrozen,           // an autopilot proposal for a parameter frozen after repeated rollbacks
+  kRolloutInFlight,  // the parameter's last change is being rolled out: no other until it ends
   kCount
 };
 

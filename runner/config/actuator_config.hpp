@@ -1,0 +1,18 @@
+#pragma once
+// How a parameter, an action or a canary reaches the outside world: one actuator section.
+#include <string>
+#include <vector>
+
+#include "setpoint/base/clock.hpp"
+
+namespace setpoint::runner {
+
+struct ActuatorConfig {
+  std::string type = "log";       // file, exec, inproc, log
+  std::string path;               // file
+  std::string key;                // file and inproc: where the value lives
+  std::vector<std::string> argv;  // exec
+  Nanos timeout = 10 * kNanosPerSecond;
+};
+
+}  // namespace setpoint::runner

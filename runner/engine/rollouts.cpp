@@ -1,0 +1,392 @@
+#include "engine/rollouts.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <cmath>
+
+#include "engine/actuator_factory.hpp"
+#include "engine/engine.hpp"
+#include "setpoint/base/json_document.hpp"
+#include "setpoint/base/timestamp.hpp"
+#include "setpoint/windows/series.hpp"
+
+namespace setpoint::runner {
+namespace {
+
+using json = nlohmann::json;
+constexpr std::size_t kRecent = 50;                          // ended rollouts kept for /v1/rollouts
+constexpr Nanos kLongestRead = 24 * 3600 * kNanosPerSecond;  // the windows' longest horizon
+
+json number_or_null(double x) { return std::isfinite(x) ? json(x) : json(); }
+
+json look_json(const canary::Look& look) {
+  json kpis = json::array();
+  for (const auto& k : look.kpis) {
+    kpis.push_back({{"kpi", k.kpi},
+                    {"status", canary::name(k.status)},
+                    {"canary", number_or_null(k.canary)},
+                    {"baseline", number_or_null(k.baseline)},
+                    {"effect", number_or_null(k.effect)},
+                    {"n_canary", k.n_canary},
+                    {"n_baseline", k.n_baseline},
+                    {"z", number_or_null(k.z)},
+                    {"p", k.p},
+                    {"p_fixed", k.p_fixed},
+                    {"sentence", k.sentence}});
+  }
+  return {{"verdict", canary::name(look.verdict)},
+          {"look", look.look},
+          {"planned", look.planned},
+          {"end_of_step", look.end_of_step},
+          {"sentence", look.sentence},
+          {"fixed_horizon_fail", look.fixed_horizon_fail},
+          {"kpis", kpis}};
+}
+
+json row_json(const RolloutRow& r) {
+  return {{"id", r.id},
+          {"parameter", r.parameter},
+          {"status", r.status},
+          {"step", r.step + 1},
+          {"weight", r.traffic_percentage},
+          {"baseline", r.baseline_value},
+          {"canary", r.canary_value},
+          {"decision", r.decision},
+          {"cycle", r.cycle},
+          {"started_at", format_rfc3339(r.started_at)},
+          {"completed_at", r.completed_at ? json(format_rfc3339(r.completed_at)) : json()},
+          {"recommendation", r.recommendation},
+          {"statistical_significance", r.statistical_significance},
+          {"reason", r.reason},
+          {"last_look", parse_own_json(r.last_look)}};
+}
+
+}  // namespace
+
+Rollouts::Rollouts(const Config& config, Aggregator& aggregator, Guard& guard,
+                   EffectPipeline& pipeline, AuditStore* store, EngineMetrics& metrics,
+                   InprocActuator& inproc)
+    : config_(config),
+      aggregator_(aggregator),
+      guard_(guard),
+      pipeline_(pipeline),
+      store_(store),
+      metrics_(metrics),
+      inproc_(inproc) {}
+
+Result<void> Rollouts::start(Nanos now) {
+  started_ = now;
+  for (const auto& [name, rollout] : config_.rollouts) {
+    Parameter p{&rollout, nullptr, nullptr, nullptr, nullptr, canary::Judge(rollout.plan.judge)};
+    for (auto [section, owned, actuator] :
+         {std::tuple{&rollout.canary, &p.canary_owned, &p.canary},
+          std::tuple{&rollout.weight, &p.weight_owned, &p.weight}}) {
+      auto made = make_actuator(*section);
+      if (!made) return Error{"parameters." + name + ".rollout: " + made.error()};
+      *owned = std::move(made).value();
+      *actuator = *owned ? owned->get() : &inproc_;
+    }
+    parameters_.emplace(name, std::move(p));
+    pipeline_.stage(name, [this](Decision& d, Nanos at) { return stage(d, at); });
+    metrics_.rollout_step[name] = 0;
+    metrics_.rollout_weight[name] = 0;
+  }
+  if (store_ == nullptr) return {};
+  auto active = store_->active_rollouts();
+  if (!active) return Error{"cannot read the rollouts in flight: " + active.error()};
+  for (RolloutRow& row : *active) {
+    const auto it = parameters_.find(row.parameter);
+    canary::Rollout r;
+    r.id = row.id;
+    r.parameter = row.parameter;
+    r.baseline = row.baseline_value;
+    r.canary = row.canary_value;
+    r.decision = row.decision;
+    r.cycle = row.cycle;
+    r.started_at = row.started_at;
+    r.status = canary::parse_rollout_status(row.status).value_or(canary::RolloutStatus::kRunning);
+    r.reason = row.reason;
+    r.last_look = row.last_look;
+    Running running{std::move(r), "", "", {}, now};
+    const auto restored =
+        it == parameters_.end()
+            ? Result<void>(Error{"its parameter no longer rolls out (the config changed)"})
+            : running.rollout.restore_state(row.state, it->second.config->plan.judge.kpis.size());
+    running.policy = running.rollout.policy;
+    running.version = running.rollout.version;
+    if (!restored) {
+      // Not judged blind: the canary goes back where it came from, and the rollout ends.
+      spdlog::error("rollout {}: cannot resume: {}; rolling back", row.id, restored.error());
+      running.rollout.reason = "cannot resume: " + restored.error();
+      guard_.set_rollout(row.parameter, "");
+      if (it != parameters_.end()) {
+        carry_out(running, it->second, canary::abort_rollout(running.rollout, "engine", now), now);
+      } else {
+        running.rollout.status = canary::RolloutStatus::kRolledBack;
+        running.rollout.ended_at = now;
+      }
+      save(running, now);
+      continue;
+    }
+    running.carried = running.rollout.data;
+    guard_.set_rollout(row.parameter, row.id);
+    spdlog::info("rollout {}: resumed at step {}, {} looks into it", row.id,
+                 running.rollout.step + 1, running.rollout.judge.looks);
+    metrics_.rollout_step[row.parameter] = static_cast<double>(running.rollout.step + 1);
+    metrics_.rollout_weight[row.parameter] = running.rollout.weight(it->second.config->plan);
+    running_.emplace(row.parameter, std::move(running));
+  }
+  return {};
+}
+
+bool Rollouts::active(const std::string& parameter) const { return running_.count(parameter) > 0; }
+
+std::string Rollouts::stage(Decision& d, Nanos now) {
+  const std::string& name = d.proposal.target;
+  auto& p = parameters_.at(name);
+  if (running_.count(name) > 0) return "a rollout of " + name + " is in flight";
+  const auto& plan = p.config->plan;
+  auto [rollout, move] =
+      canary::start_rollout(plan, name, d.verdict.current, d.verdict.value, d.id, now);
+  rollout.cycle = d.proposal.cycle;
+  rollout.policy = d.policy;
+  rollout.version = d.policy_version;
+  Running running{std::move(rollout), d.policy, d.policy_version, {}, now};
+  const std::string why = "rollout of decision " + std::to_string(d.id);
+  if (auto failed =
+          actuate(*p.canary, p.config->canary.key, name, running.rollout.canary, why, now);
+      !failed.empty()) {
+    return "the canary's actuator failed, nothing rolled out: " + failed;
+  }
+  if (auto failed = actuate(*p.weight, p.config->weight.key, name, move.weight, why, now);
+      !failed.empty()) {
+    actuate(*p.canary, p.config->canary.key, name, running.rollout.baseline, why, now);
+    return "the canary's weight actuator failed, nothing rolled out: " + failed;
+  }
+  guard_.set_rollout(name, running.rollout.id);
+  d.detail += "; rolled out as " + running.rollout.id + ": " + running.rollout.reason;
+  spdlog::info("rollout {}: {} from {} to {}, {}", running.rollout.id, name,
+               running.rollout.baseline, running.rollout.canary, running.rollout.reason);
+  metrics_.rollout_step[name] = 1;
+  metrics_.rollout_weight[name] = move.weight;
+  save(running, now);
+  running_.emplace(name, std::move(running));
+  return "";
+}
+
+void Rollouts::tick(Nanos now) {
+  std::vector<std::string> due;
+  for (const auto& [name, running] : running_) {
+    if (running.rollout.status == canary::RolloutStatus::kRunning &&
+        now >= running.rollout.next_look_at)
+      due.push_back(name);
+  }
+  for (const auto& name : due) look(running_.at(name), parameters_.at(name), now);
+}
+
+void Rollouts::look(Running& running, Parameter& p, Nanos now) {
+  canary::Look look;
+  const auto move = canary::look_at(running.rollout, p.config->plan, p.judge,
+                                    cohorts(running, p, now), now, look);
+  running.rollout.last_look = dump(look_json(look));
+  ++metrics_.rollout_verdicts[canary::name(look.verdict)];
+  if (look.verdict != canary::LookVerdict::kContinue)
+    spdlog::info("rollout {}: {}", running.rollout.id, look.sentence);
+  carry_out(running, p, move, now);
+  save(running, now);
+  if (!running.rollout.active()) ended(running, now);
+}
+
+void Rollouts::carry_out(Running& running, Parameter& p, const canary::RolloutMove& move,
+                         Nanos now) {
+  auto& r = running.rollout;
+  const std::string& name = r.parameter;
+  const std::string why = "rollout " + r.id + ": " + r.reason;
+  switch (move.kind) {
+    case canary::RolloutMove::Kind::kNone: break;
+    case canary::RolloutMove::Kind::kWeight: {
+      if (auto failed = actuate(*p.weight, p.config->weight.key, name, move.weight, why, now);
+          !failed.empty()) {
+        carry_out(running, p, canary::actuation_failed(r, failed, now), now);
+        return;
+      }
+      metrics_.rollout_step[name] = static_cast<double>(r.step + 1);
+      metrics_.rollout_weight[name] = move.weight;
+      break;
+    }
+    case canary::RolloutMove::Kind::kPromote: {
+      guard_.set_rollout(name, "");
+      const auto promoted = pipeline_.promote(name, r.canary, running.policy, running.version,
+                                              "promoted by " + r.id + ": " + r.reason, now);
+      if (promoted) r.reason += " (decision " + std::to_string(promoted->id) + ")";
+      // The whole of the traffic is on the new value now: the canary's slice goes back to 0.
+      if (auto failed = actuate(*p.weight, p.config->weight.key, name, 0, why, now);
+          !failed.empty())
+        r.reason += "; the weight could not be set to 0: " + failed;
+      break;
+    }
+    case canary::RolloutMove::Kind::kRollBack: {
+      guard_.set_rollout(name, "");
+      // The slice first, so no more traffic meets the bad value, then the value itself.
+      if (auto failed = actuate(*p.weight, p.config->weight.key, name, 0, why, now);
+          !failed.empty())
+        r.reason += "; the weight could not be set to 0: " + failed;
+      if (auto failed = actuate(*p.canary, p.config->canary.key, name, r.baseline, why, now);
+          !failed.empty())
+        r.reason += "; the canary's value could not be set back: " + failed;
+      spdlog::warn("rollout {}: rolled back: {}", r.id, r.reason);
+      break;
+    }
+  }
+}
+
+std::string Rollouts::actuate(Actuator& actuator, const std::string& key, const std::string& target,
+                              double value, const std::string& why, Nanos now) {
+  const ActuationResult result = actuator.apply({target, key, value, {}, "rollout", why, now});
+  return result.ok() ? "" : (result.detail.empty() ? "failed" : result.detail);
+}
+
+void Rollouts::ended(Running& running, Nanos now) {
+  const std::string name = running.rollout.parameter;
+  metrics_.rollout_step[name] = 0;
+  metrics_.rollout_weight[name] = 0;
+  ended_.push_back(row(running, now));
+  if (ended_.size() > kRecent) ended_.erase(ended_.begin());
+  running_.erase(name);
+}
+
+std::vector<std::pair<canary::Cohort, canary::Cohort>> Rollouts::cohorts(const Running& running,
+                                                                         const Parameter& p,
+                                                                         Nanos now) {
+  const auto& kpis = p.config->plan.judge.kpis;
+  // This process's windows count from the start of the rollout, or of the process after a
+  // restart (added to what was saved at the last look before it).
+  const Nanos since = std::max(running.rollout.started_at, running.since);
+  std::vector<std::pair<canary::Cohort, canary::Cohort>> data;
+  for (std::size_t i = 0; i < kpis.size(); ++i) {
+    const std::string& label = p.config->cohort_label;
+    auto side = std::pair{read_cohort(kpis[i].series, label, "canary", since, now),
+                          read_cohort(kpis[i].series, label, "baseline", since, now)};
+    if (i < running.carried.size()) {
+      side.first.merge(running.carried[i].first);
+      side.second.merge(running.carried[i].second);
+    }
+    data.push_back(std::move(side));
+  }
+  return data;
+}
+
+canary::Cohort Rollouts::read_cohort(const std::string& series, const std::string& label,
+                                     const std::string& side, Nanos since, Nanos now) {
+  canary::Cohort cohort;
+  auto parsed = parse_series_key(series);
+  if (!parsed) return cohort;
+  parsed->second.emplace_back(label, side);
+  const auto id = aggregator_.find(series_key(parsed->first, parsed->second));
+  if (!id) return cohort;
+  const Nanos span = std::clamp<Nanos>(now - since, 1, kLongestRead);
+  scratch_.reset();
+  const auto stats = aggregator_.read(*id, now, span, scratch_);
+  if (!stats) return cohort;
+  cohort.count = stats->count;
+  cohort.failures = stats->failures;
+  if (scratch_.nonpositive() > 0) cohort.values.emplace_back(0.0, scratch_.nonpositive());
+  scratch_.for_each_bin([&](int bin, std::uint64_t n) {
+    const double value = sketch::value_of(bin);
+    if (!cohort.values.empty() && cohort.values.back().first >= value) {
+      cohort.values.back().second += n;  // bins below zero's: kept in order
+    } else {
+      cohort.values.emplace_back(value, n);
+    }
+  });
+  return cohort;
+}
+
+RolloutRow Rollouts::row(const Running& running, Nanos now) const {
+  const auto& r = running.rollout;
+  RolloutRow row;
+  row.id = r.id;
+  row.cycle = r.cycle;
+  row.started_at = r.started_at;
+  row.completed_at = r.ended_at;
+  const auto p = parameters_.find(r.parameter);
+  row.traffic_percentage = p == parameters_.end() ? 0 : r.weight(p->second.config->plan);
+  // The seed's metrics columns: each KPI's figure and count on each side, from the last look.
+  const json look = parse_own_json(r.last_look);
+  json control = json::object(), canary_side = json::object();
+  if (look.is_object() && look.contains("kpis") && look["kpis"].is_array()) {
+    for (const auto& k : look["kpis"]) {
+      control[k.value("kpi", "")] = {{"value", k.value("baseline", json())},
+                                     {"n", k.value("n_baseline", 0)}};
+      canary_side[k.value("kpi", "")] = {{"value", k.value("canary", json())},
+                                         {"n", k.value("n_canary", 0)}};
+    }
+    row.recommendation = look.value("verdict", "");
+  }
+  row.control_metrics = dump(control);
+  row.canary_metrics = dump(canary_side);
+  row.statistical_significance = 1;
+  for (const auto& k : r.judge.kpis)
+    row.statistical_significance = std::min(row.statistical_significance, k.p);
+  row.parameter = r.parameter;
+  row.decision = r.decision;
+  row.baseline_value = r.baseline;
+  row.canary_value = r.canary;
+  row.step = static_cast<std::int64_t>(r.step);
+  row.status = std::string(canary::status_name(r.status));
+  row.reason = r.reason;
+  row.state = r.state_json();
+  row.last_look = r.last_look;
+  row.updated_at = now;
+  return row;
+}
+
+void Rollouts::save(const Running& running, Nanos now) {
+  if (store_ == nullptr) return;
+  if (auto saved = store_->save_rollout(row(running, now)); !saved) {
+    ++metrics_.store_write_failures;
+    spdlog::error("rollout {}: cannot save it: {}", running.rollout.id, saved.error());
+  }
+}
+
+Reply Rollouts::abort(const std::string& id, const std::string& who, Nanos now) {
+  for (auto& [name, running] : running_) {
+    if (running.rollout.id != id) continue;
+    carry_out(running, parameters_.at(name), canary::abort_rollout(running.rollout, who, now), now);
+    save(running, now);
+    const json body = row_json(row(running, now));
+    ended(running, now);
+    return {200, dump(body)};
+  }
+  for (const auto& r : ended_) {
+    if (r.id == id)
+      return {409, dump(json{{"error", "rollout " + id + " has ended: " + r.status}})};
+  }
+  return {404, dump(json{{"error", "no rollout " + id + " is in flight"}})};
+}
+
+Reply Rollouts::promote(const std::string& id, const std::string& who, Nanos now) {
+  for (auto& [name, running] : running_) {
+    if (running.rollout.id != id) continue;
+    carry_out(running, parameters_.at(name), canary::promote_rollout(running.rollout, who, now),
+              now);
+    save(running, now);
+    const json body = row_json(row(running, now));
+    ended(running, now);
+    return {200, dump(body)};
+  }
+  for (const auto& r : ended_) {
+    if (r.id == id)
+      return {409, dump(json{{"error", "rollout " + id + " has ended: " + r.status}})};
+  }
+  return {404, dump(json{{"error", "no rollout " + id + " is in flight"}})};
+}
+
+std::string Rollouts::view_json() const {
+  json running = json::array(), recent = json::array();
+  for (const auto& [_, r] : running_) running.push_back(row_json(row(r, r.rollout.next_look_at)));
+  for (auto it = ended_.rbegin(); it != ended_.rend(); ++it) recent.push_back(row_json(*it));
+  return dump(json{{"running", running}, {"recent", recent}});
+}
+
+}  // namespace setpoint::runner

@@ -1,0 +1,240 @@
+// Rollouts in the real engine, on a manual clock: a service whose latency is a known function
+// of the parameter, its traffic split between cohorts by the canary's weight. A better value
+// is promoted step by step, a worse one rolled back at the first look, an operator aborts one,
+// a canary actuator that fails stages nothing, and a restart mid-step resumes the same step.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "engine/engine.hpp"
+#include "engine/operator_actions.hpp"
+#include "setpoint/base/json_document.hpp"
+#include "support/must.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace setpoint;
+using namespace setpoint::runner;
+using setpoint::testing::TempDir;
+using setpoint::testing::write_file;
+
+namespace {
+
+constexpr Nanos kSec = kNanosPerSecond;
+constexpr Nanos kMinute = 60 * kSec;
+constexpr Nanos kDay0 = 1'795'132'800LL * kSec;  // 2026-11-20T00:00:00Z
+
+// A policy that asks once for x = `to` (and again each pass, which the guard then blocks).
+std::string tuner(double to) {
+  return "return { name = 'tuner', every = '10s', params = { 'x' },\n"
+         "  evaluate = function(ctx) if ctx:param('x') ~= " +
+         std::to_string(to) + " then ctx:set('x', " + std::to_string(to) +
+         ", { reason = 'tuned' }) end end }\n";
+}
+
+double file_value(const std::string& path, const char* key) {
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto doc = parse_own_json(text);
+  return doc.is_object() && doc.contains(key) ? doc[key].get<double>() : std::nan("");
+}
+
+struct Service {
+  TempDir dir;
+  ManualClock clock{kDay0};
+  SystemClock cpu;
+  std::unique_ptr<Engine> engine;
+  std::string config_text;
+
+  explicit Service(double to, const std::string& canary_path = "") {
+    std::filesystem::create_directories(dir.path() / "policies");
+    write_file(dir.file("policies/tuner.lua"), tuner(to));
+    // The authority files the service reads: its value, the canary's and the canary's weight.
+    write_file(dir.file("x.json"), "{\"x\": 100}");
+    write_file(dir.file("canary.json"), "{\"x\": 100}");
+    write_file(dir.file("weight.json"), "{\"weight\": 0}");
+    const std::string canary = canary_path.empty() ? dir.file("canary.json") : canary_path;
+    config_text =
+        "engine: { tick: 1s, mode: enforce, state_path: " + dir.file("s.db") +
+        " }\npolicies: { dir: " + dir.file("policies") +
+        ", test_gate: false, overrides: { tuner: { mode: enforce } } }\n"
+        "parameters:\n  x:\n    type: float\n    initial: 100\n    min: 10\n    max: 400\n"
+        "    policies: [tuner]\n    mode: enforce\n"
+        "    actuator: { type: file, path: " +
+        dir.file("x.json") +
+        ", key: x }\n"
+        "    rollout:\n      steps: [10, 50, 100]\n      step_duration: 2m\n      interval: 1m\n"
+        "      canary: { type: file, path: " +
+        canary + ", key: x }\n      weight: { type: file, path: " + dir.file("weight.json") +
+        ", key: weight }\n"
+        "      kpis:\n        - { series: 'lat{}', stat: p90, critical: true, unit: ms }\n"
+        "        - { series: 'lat{}', stat: error_rate }\n";
+    start();
+  }
+  void start() {
+    auto config = parse_config(config_text, "test.yaml");
+    INFO(config.error());
+    REQUIRE(config.ok());
+    EngineOptions options;
+    options.clock = &clock;
+    options.cpu_clock = &cpu;
+    engine = std::make_unique<Engine>(config.value(), options);
+    const auto started = engine->start();
+    INFO(started.error());
+    REQUIRE(started);
+  }
+  void settle() {
+    while (engine->pipeline().in_flight() > 0) {
+      std::this_thread::yield();
+      engine->tick();
+    }
+  }
+  double weight() {
+    const double w = file_value(dir.file("weight.json"), "weight");
+    return std::isnan(w) ? 0 : w;
+  }
+  double canary_value() {
+    const double v = file_value(dir.file("canary.json"), "x");
+    return std::isnan(v) ? *engine->guard().value("x") : v;
+  }
+  // A minute of 1000 requests split by the weight, each side at 1000 / its value ms (spread
+  // ±20 %), then a pass.
+  void run(int minutes) {
+    const auto canary = engine->aggregator().resolve("lat", {{"cohort", "canary"}});
+    const auto baseline = engine->aggregator().resolve("lat", {{"cohort", "baseline"}});
+    for (int m = 0; m < minutes; ++m) {
+      const int on_canary = static_cast<int>(10 * weight());
+      for (int i = 0; i < 1000; ++i) {
+        const bool c = i < on_canary;
+        const double x = c ? canary_value() : *engine->guard().value("x");
+        const double ms = 1000.0 / x * (0.8 + 0.4 * ((i * 7) % 100) / 100.0);
+        (c ? canary : baseline).record(clock.wall() + (i % 60) * kSec, ms, OutcomeSet::kOk);
+      }
+      clock.advance(kMinute);
+      engine->tick();
+      settle();
+    }
+  }
+  std::vector<RolloutRow> rollouts() { return must(engine->store()->rollouts()); }
+};
+
+}  // namespace
+
+TEST_CASE("rollouts: a faster value is promoted step by step, then applied") {
+  Service s(125);  // 8 ms against 10 ms
+  s.run(1);        // the policy proposed at the first pass: staged, canary at 10 %
+  auto rows = s.rollouts();
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].status == "running");
+  CHECK(rows[0].baseline_value == 100);
+  CHECK(rows[0].canary_value == 125);
+  CHECK(s.weight() == 10);
+  CHECK(*s.engine->guard().value("x") == 100);  // not the parameter's value yet
+  CHECK(s.engine->guard().rollout_of("x") == rows[0].id);
+  s.run(2);  // looks 1 and 2: the end of step 1
+  CHECK(s.weight() == 50);
+  s.run(2);  // looks 3 and 4: promoted
+  rows = s.rollouts();
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].status == "promoted");
+  CHECK(rows[0].recommendation == "pass");
+  CHECK(rows[0].reason.find("pass at look 4 of 4, the end of the step: p90 ") == 0);
+  CHECK(s.weight() == 0);
+  CHECK(*s.engine->guard().value("x") == 125);
+  CHECK(file_value(s.dir.file("x.json"), "x") == 125);
+  CHECK(s.engine->guard().rollout_of("x").empty());
+  // The decisions: one staged, the passes blocked while it was in flight, one promotion.
+  int staged = 0, applied = 0, blocked = 0;
+  for (const auto& d : must(s.engine->store()->decisions(DecisionQuery{}))) {
+    const auto doc = parse_own_json(d.json);
+    const std::string outcome = doc.value("outcome", "");
+    staged += outcome == "staged";
+    applied += outcome == "applied";
+    blocked += doc.value("verdict_reason", "") == "rollout_in_flight";
+  }
+  CHECK(staged == 1);
+  CHECK(applied == 1);
+  CHECK(blocked >= 3);  // the policy asked again at every pass while the rollout was in flight
+  const auto metrics = s.engine->metrics_text();
+  CHECK(metrics.find("setpoint_rollout_verdicts_total{verdict=\"pass\"} 2") != std::string::npos);
+  CHECK(metrics.find("setpoint_rollout_step{parameter=\"x\"} 0") != std::string::npos);
+  const auto view = parse_own_json(s.engine->view("rollouts"));
+  REQUIRE(view["recent"].size() == 1);
+  CHECK(view["recent"][0]["status"] == "promoted");
+}
+
+TEST_CASE("rollouts: a slower value is rolled back at the first look, before 50 %") {
+  Service s(80);  // 12.5 ms against 10 ms
+  s.run(2);
+  const auto rows = s.rollouts();
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].status == "rolled_back");
+  CHECK(rows[0].step == 0);
+  CHECK(rows[0].reason.find("fail at look 1 of 4: p90 ") == 0);
+  CHECK(rows[0].reason.find("canary worse with p < 0.001") != std::string::npos);
+  CHECK(s.weight() == 0);
+  CHECK(s.canary_value() == 100);  // the canary's value back to the baseline
+  CHECK(*s.engine->guard().value("x") == 100);
+  CHECK(file_value(s.dir.file("x.json"), "x") == 100);  // the parameter itself never touched
+}
+
+TEST_CASE("rollouts: a restart in the middle of a step resumes it, applying nothing twice") {
+  Service s(125);
+  s.run(2);  // staged, then look 1 (continue)
+  REQUIRE(s.rollouts()[0].status == "running");
+  s.engine->stop();
+  s.engine.reset();
+  s.start();  // the same store
+  const auto resumed = s.rollouts();
+  REQUIRE(resumed.size() == 1);
+  CHECK(resumed[0].status == "running");
+  CHECK(s.engine->guard().rollout_of("x") == resumed[0].id);
+  CHECK(s.weight() == 10);
+  s.run(4);
+  const auto rows = s.rollouts();
+  REQUIRE(rows.size() == 1);  // the same rollout, never a second
+  CHECK(rows[0].status == "promoted");
+  CHECK(rows[0].reason.find("look 4 of 4") != std::string::npos);  // its looks counted on
+  CHECK(*s.engine->guard().value("x") == 125);
+}
+
+TEST_CASE("rollouts: an operator aborts one; ended and unknown ids are refused") {
+  Service s(125);
+  s.run(1);
+  const std::string id = s.rollouts()[0].id;
+  const auto answer = abort_rollout(*s.engine, {id}, {}, "operator:alice");
+  CHECK(answer["status"] == "rolled_back");
+  CHECK(answer["reason"] == "aborted by operator:alice");
+  CHECK(s.weight() == 0);
+  CHECK(s.canary_value() == 100);
+  try {
+    abort_rollout(*s.engine, {id}, {}, "operator:alice");
+    FAIL("an ended rollout was aborted again");
+  } catch (const Refusal& r) {
+    CHECK(r.status == 409);
+  }
+  try {
+    promote_rollout(*s.engine, {"x@nope"}, {}, "operator:alice");
+    FAIL("an unknown rollout was promoted");
+  } catch (const Refusal& r) {
+    CHECK(r.status == 404);
+  }
+}
+
+TEST_CASE("rollouts: a canary actuator that fails stages nothing, and says why") {
+  Service s(125, "/dev/null/canary.json");
+  s.run(1);
+  CHECK(s.rollouts().empty());
+  bool failed = false;
+  for (const auto& d : must(s.engine->store()->decisions(DecisionQuery{}))) {
+    const auto doc = parse_own_json(d.json);
+    if (doc.value("outcome", "") == "failed") {
+      failed = true;
+      CHECK(doc.value("detail", "").find("the canary's actuator failed, nothing rolled out") == 0);
+    }
+  }
+  CHECK(failed);
+  CHECK(*s.engine->guard().value("x") == 100);
+  CHECK(s.engine->guard().rollout_of("x").empty());
+}

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "setpoint/base/json_document.hpp"
+#include "simulator/canary_simulation.hpp"
 #include "simulator/figures.hpp"
 #include "simulator/scenario.hpp"
 #include "simulator/simulation.hpp"
@@ -127,6 +128,47 @@ int run_slow(const SimulateArgs& args) {
   return f["failures"].empty() ? 0 : 1;
 }
 
+void print_canary(const json& f) {
+  std::cout << f["scenario"].get<std::string>() << "\n";
+  std::cout << "  " << dump(f["canary_runs"]) << " canary run(s): " << dump(f["outcomes"]) << "\n";
+  const json& first = f["first_run"];
+  if (first.contains("rollout") && first["rollout"].is_object()) {
+    const json& r = first["rollout"];
+    std::cout << "  first run: " << r.value("status", "") << " after "
+              << dump(first["ended_after_s"]) << " s: " << r.value("reason", "") << "\n";
+  }
+  if (f["canary_runs"].get<int>() > 1) {
+    std::printf(
+        "  false rollbacks: %d (%.2f %%, configured %.1f %%); a fixed-horizon test at "
+        "every look: %d (%.2f %%)\n",
+        f["false_rollbacks"].get<int>(), 100 * f["false_rollback_rate"].get<double>(),
+        100 * f["false_rollback_rate_configured"].get<double>(),
+        f["fixed_horizon_false_rollbacks"].get<int>(),
+        100 * f["fixed_horizon_false_rollback_rate"].get<double>());
+  }
+  for (const auto& x : f["failures"]) std::cout << "  NOT MET: " << x.get<std::string>() << "\n";
+  if (f["failures"].empty()) std::cout << "  expectations met\n";
+}
+
+int run_canary(const SimulateArgs& args) {
+  auto loaded = load_canary_scenario(args.scenario);
+  if (!loaded) {
+    std::cerr << "setpoint simulate: " << loaded.error() << "\n";
+    return 2;
+  }
+  const auto figures = simulate_canary(*loaded, args.stdlib);
+  if (!figures) {
+    std::cerr << "setpoint simulate: " << figures.error() << "\n";
+    return 2;
+  }
+  const json f = parse_own_json(*figures);
+  if (args.json)
+    std::cout << *figures << "\n";
+  else
+    print_canary(f);
+  return f["failures"].empty() ? 0 : 1;
+}
+
 }  // namespace
 
 int run_simulate(const SimulateArgs& args) {
@@ -134,6 +176,14 @@ int run_simulate(const SimulateArgs& args) {
   // on the way (the autopilot's alerts, a policy's errors) goes to stderr.
   if (!spdlog::get("simulate")) spdlog::set_default_logger(spdlog::stderr_color_mt("simulate"));
   if (is_slow_scenario(args.scenario)) return run_slow(args);
+  if (is_canary_scenario(args.scenario)) {
+    if (!args.state.empty()) {
+      std::cerr << "setpoint simulate: --state is for slow scenarios: a canary run keeps no "
+                   "store\n";
+      return 2;
+    }
+    return run_canary(args);
+  }
   if (!args.state.empty()) {
     std::cerr << "setpoint simulate: --state is for slow scenarios (a slow_service section): "
                  "a fast one keeps no store\n";

@@ -51,6 +51,8 @@ class Rollouts {
   std::string view_json() const;
   bool active(const std::string& parameter) const;
   std::size_t in_flight() const { return running_.size(); }
+  // The rollouts that ended in this process, oldest first (the last 50).
+  const std::vector<RolloutRow>& ended() const { return ended_; }
 
  private:
   struct Running {

@@ -100,6 +100,7 @@ RolloutMove look_at(Rollout& r, const RolloutPlan& plan, const Judge& judge,
   ++r.step_looks;
   const bool end_of_step = r.step_looks >= plan.looks_per_step();
   look = judge.look(r.judge, data, end_of_step);
+  r.fixed_horizon_failed = r.fixed_horizon_failed || look.fixed_horizon_fail;
   r.data = std::move(data);
   r.reason = look.sentence;
   r.next_look_at = now + plan.interval;
@@ -151,6 +152,7 @@ std::string Rollout::state_json() const {
                {"judge", parse_own_json(judge.to_json())},
                {"data", cohorts},
                {"ended_by", ended_by},
+               {"fixed_horizon_failed", fixed_horizon_failed},
                {"policy", policy},
                {"version", version}});
 }
@@ -191,6 +193,8 @@ Result<void> Rollout::restore_state(std::string_view json, std::size_t kpis) {
     return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
   };
   ended_by = text("ended_by");
+  const auto fixed = doc.find("fixed_horizon_failed");
+  fixed_horizon_failed = fixed != doc.end() && fixed->is_boolean() && fixed->get<bool>();
   policy = text("policy");
   version = text("version");
   return {};

@@ -450,3 +450,63 @@ TEST_CASE("simulate: 30 days of autopilot cycles write a real store and meet the
   CHECK(again.status == 2);
   CHECK(again.out.find("exists and is not empty; give a new file") != std::string::npos);
 }
+
+namespace {
+
+// A canary scenario's figures: the JSON line among the engine's warnings (rollbacks are
+// logged at warn on stderr, which run_setpoint reads too).
+json canary(const std::string& name, int expected_status = 0) {
+  const auto run = run_setpoint("simulate " + kScenarios + name + ".yaml --json");
+  INFO(run.out);
+  REQUIRE(run.status == expected_status);
+  const auto at = run.out.rfind("\n{");
+  return json::parse(run.out.substr(at == std::string::npos ? 0 : at + 1));
+}
+
+}  // namespace
+
+TEST_CASE("simulate: canary_good — a better value is promoted to 100 % in the planned time") {
+  const json f = canary("canary_good");
+  CHECK(f["failures"].empty());
+  CHECK(f["outcomes"] == json{{"promoted", 1}});
+  // Two judged steps of two minutes from the change at the first pass: four minutes.
+  CHECK(f["first_run"]["ended_after_s"] == 240.0);
+  const json& r = f["first_run"]["rollout"];
+  CHECK(r["status"] == "promoted");
+  CHECK(r["canary"] == 600.0);
+  CHECK(r["reason"].get<std::string>().rfind("pass at look 12 of 12, the end of the step: p99 ",
+                                             0) == 0);
+}
+
+TEST_CASE("simulate: canary_bad — p99 +20 % at the canary is rolled back at 10 %, before 50 %") {
+  const json f = canary("canary_bad");
+  CHECK(f["failures"].empty());
+  CHECK(f["outcomes"] == json{{"rolled_back", 1}});
+  CHECK(f["rolled_back_at_weight_max"] == 10.0);
+  CHECK(f["first_run"]["ended_after_s"].get<double>() <= 120);  // within the first step
+  const std::string reason = f["first_run"]["rollout"]["reason"];
+  CHECK(reason.find("canary worse with p < 0.001") != std::string::npos);
+}
+
+TEST_CASE("simulate: canary_low_traffic — too few samples is inconclusive, never a pass") {
+  const json f = canary("canary_low_traffic");
+  CHECK(f["failures"].empty());
+  CHECK(f["outcomes"] == json{{"inconclusive", 1}});
+  CHECK(f["first_run"]["rollout"]["status"] == "rolled_back");
+  CHECK(f["first_run"]["rollout"]["reason"].get<std::string>().find("fewer than the 1000 needed") !=
+        std::string::npos);
+}
+
+TEST_CASE("simulate: canary_aa — 400 healthy canaries, false rollbacks within the 5 % level") {
+  const json f = canary("canary_aa");
+  CHECK(f["failures"].empty());
+  CHECK(f["canary_runs"] == 400);
+  CHECK(f["false_rollback_rate_configured"] == 0.05);
+  const int rolled = f["false_rollbacks"];
+  CHECK(f["false_rollback_rate"].get<double>() <= 0.05);
+  CHECK(f["outcomes"].value("promoted", 0) + rolled == 400);  // none inconclusive
+  // A fixed-horizon test at the same level, re-run at every look, fails many more.
+  CHECK(f["fixed_horizon_false_rollbacks"].get<int>() >= 3 * std::max(rolled, 5));
+  WARN("A/A: " << rolled << " false rollbacks of 400; fixed-horizon at every look: "
+               << f["fixed_horizon_false_rollbacks"]);
+}

@@ -129,6 +129,10 @@ std::string EngineMetrics::render(const IngestCounts& ingest) const {
     for (const auto& [verdict, n] : rollout_verdicts)
       metric_sample(out, "setpoint_rollout_verdicts_total", metric_label("verdict", verdict),
                     static_cast<double>(n));
+    for (const auto& [verdict, n] : rollout_shadow_verdicts)
+      metric_sample(out, "setpoint_rollout_verdicts_total",
+                    metric_label("verdict", verdict) + "," + metric_label("shadow", "true"),
+                    static_cast<double>(n));
   }
   metric_family(out, "setpoint_autopilot_paused", "gauge",
                 "1 while the drift monitor holds autopilot cycles paused.");

@@ -52,7 +52,7 @@ struct EngineMetrics {
   // Rollouts: each rolled-out parameter's step (1-based; 0 with none in flight) and canary
   // weight, and the judge's verdicts by name.
   std::map<std::string, double> rollout_step, rollout_weight;
-  std::map<std::string, std::uint64_t> rollout_verdicts;
+  std::map<std::string, std::uint64_t> rollout_verdicts, rollout_shadow_verdicts;
   double autopilot_prediction_error = 0, autopilot_rollback_rate = 0;
 
   // The engine's part, then the ingest counts.

@@ -43,24 +43,6 @@ json look_json(const canary::Look& look) {
           {"kpis", kpis}};
 }
 
-json row_json(const RolloutRow& r) {
-  return {{"id", r.id},
-          {"parameter", r.parameter},
-          {"status", r.status},
-          {"step", r.step + 1},
-          {"weight", r.traffic_percentage},
-          {"baseline", r.baseline_value},
-          {"canary", r.canary_value},
-          {"decision", r.decision},
-          {"cycle", r.cycle},
-          {"started_at", format_rfc3339(r.started_at)},
-          {"completed_at", r.completed_at ? json(format_rfc3339(r.completed_at)) : json()},
-          {"recommendation", r.recommendation},
-          {"statistical_significance", r.statistical_significance},
-          {"reason", r.reason},
-          {"last_look", parse_own_json(r.last_look)}};
-}
-
 }  // namespace
 
 Rollouts::Rollouts(const Config& config, Aggregator& aggregator, Guard& guard,
@@ -129,11 +111,13 @@ Result<void> Rollouts::start(Nanos now) {
       continue;
     }
     running.carried = running.rollout.data;
-    guard_.set_rollout(row.parameter, row.id);
+    if (!running.rollout.shadow) guard_.set_rollout(row.parameter, row.id);
     spdlog::info("rollout {}: resumed at step {}, {} looks into it", row.id,
                  running.rollout.step + 1, running.rollout.judge.looks);
-    metrics_.rollout_step[row.parameter] = static_cast<double>(running.rollout.step + 1);
-    metrics_.rollout_weight[row.parameter] = running.rollout.weight(it->second.config->plan);
+    if (!running.rollout.shadow) {
+      metrics_.rollout_step[row.parameter] = static_cast<double>(running.rollout.step + 1);
+      metrics_.rollout_weight[row.parameter] = running.rollout.weight(it->second.config->plan);
+    }
     running_.emplace(row.parameter, std::move(running));
   }
   return {};
@@ -152,6 +136,16 @@ std::string Rollouts::stage(Decision& d, Nanos now) {
   rollout.policy = d.policy;
   rollout.version = d.policy_version;
   Running running{std::move(rollout), d.policy, d.policy_version, {}, now};
+  if (d.outcome == DecisionOutcome::kShadow) {
+    // Observe mode: the whole judge on whatever the telemetry holds, logged, never actuated;
+    // the guard is not held (nothing is in flight in the world).
+    running.rollout.shadow = true;
+    spdlog::info("shadow rollout {}: would roll {} out from {} to {}, {}", running.rollout.id, name,
+                 running.rollout.baseline, running.rollout.canary, running.rollout.reason);
+    save(running, now);
+    running_.emplace(name, std::move(running));
+    return "";
+  }
   const std::string why = "rollout of decision " + std::to_string(d.id);
   if (auto failed =
           actuate(*p.canary, p.config->canary.key, name, running.rollout.canary, why, now);
@@ -189,9 +183,11 @@ void Rollouts::look(Running& running, Parameter& p, Nanos now) {
   const auto move = canary::look_at(running.rollout, p.config->plan, p.judge,
                                     cohorts(running, p, now), now, look);
   running.rollout.last_look = dump(look_json(look));
-  ++metrics_.rollout_verdicts[canary::name(look.verdict)];
+  ++(running.rollout.shadow ? metrics_.rollout_shadow_verdicts
+                            : metrics_.rollout_verdicts)[canary::name(look.verdict)];
   if (look.verdict != canary::LookVerdict::kContinue)
-    spdlog::info("rollout {}: {}", running.rollout.id, look.sentence);
+    spdlog::info("{}rollout {}: {}", running.rollout.shadow ? "shadow " : "", running.rollout.id,
+                 look.sentence);
   carry_out(running, p, move, now);
   save(running, now);
   if (!running.rollout.active()) ended(running, now);
@@ -202,6 +198,17 @@ void Rollouts::carry_out(Running& running, Parameter& p, const canary::RolloutMo
   auto& r = running.rollout;
   const std::string& name = r.parameter;
   const std::string why = "rollout " + r.id + ": " + r.reason;
+  if (r.shadow) {  // what would have been done, said; the would-be value follows a rollback
+    if (move.kind == canary::RolloutMove::Kind::kWeight)
+      spdlog::info("shadow rollout {}: would move the canary to {} %", r.id, move.weight);
+    if (move.kind == canary::RolloutMove::Kind::kPromote)
+      spdlog::info("shadow rollout {}: would promote {} to {}", r.id, name, r.canary);
+    if (move.kind == canary::RolloutMove::Kind::kRollBack) {
+      spdlog::info("shadow rollout {}: would roll {} back to {}", r.id, name, r.baseline);
+      guard_.rolled_back(name, r.baseline, now);
+    }
+    return;
+  }
   switch (move.kind) {
     case canary::RolloutMove::Kind::kNone: break;
     case canary::RolloutMove::Kind::kWeight: {
@@ -248,8 +255,10 @@ std::string Rollouts::actuate(Actuator& actuator, const std::string& key, const 
 
 void Rollouts::ended(Running& running, Nanos now) {
   const std::string name = running.rollout.parameter;
-  metrics_.rollout_step[name] = 0;
-  metrics_.rollout_weight[name] = 0;
+  if (!running.rollout.shadow) {
+    metrics_.rollout_step[name] = 0;
+    metrics_.rollout_weight[name] = 0;
+  }
   ended_.push_back(row(running, now));
   if (ended_.size() > kRecent) ended_.erase(ended_.begin());
   running_.erase(name);
@@ -302,91 +311,12 @@ canary::Cohort Rollouts::read_cohort(const std::string& series, const std::strin
   return cohort;
 }
 
-RolloutRow Rollouts::row(const Running& running, Nanos now) const {
-  const auto& r = running.rollout;
-  RolloutRow row;
-  row.id = r.id;
-  row.cycle = r.cycle;
-  row.started_at = r.started_at;
-  row.completed_at = r.ended_at;
-  const auto p = parameters_.find(r.parameter);
-  row.traffic_percentage = p == parameters_.end() ? 0 : r.weight(p->second.config->plan);
-  // The seed's metrics columns: each KPI's figure and count on each side, from the last look.
-  const json look = parse_own_json(r.last_look);
-  json control = json::object(), canary_side = json::object();
-  if (look.is_object() && look.contains("kpis") && look["kpis"].is_array()) {
-    for (const auto& k : look["kpis"]) {
-      control[k.value("kpi", "")] = {{"value", k.value("baseline", json())},
-                                     {"n", k.value("n_baseline", 0)}};
-      canary_side[k.value("kpi", "")] = {{"value", k.value("canary", json())},
-                                         {"n", k.value("n_canary", 0)}};
-    }
-    row.recommendation = look.value("verdict", "");
-  }
-  row.control_metrics = dump(control);
-  row.canary_metrics = dump(canary_side);
-  row.statistical_significance = 1;
-  for (const auto& k : r.judge.kpis)
-    row.statistical_significance = std::min(row.statistical_significance, k.p);
-  row.parameter = r.parameter;
-  row.decision = r.decision;
-  row.baseline_value = r.baseline;
-  row.canary_value = r.canary;
-  row.step = static_cast<std::int64_t>(r.step);
-  row.status = std::string(canary::status_name(r.status));
-  row.reason = r.reason;
-  row.state = r.state_json();
-  row.last_look = r.last_look;
-  row.updated_at = now;
-  return row;
-}
-
 void Rollouts::save(const Running& running, Nanos now) {
   if (store_ == nullptr) return;
   if (auto saved = store_->save_rollout(row(running, now)); !saved) {
     ++metrics_.store_write_failures;
     spdlog::error("rollout {}: cannot save it: {}", running.rollout.id, saved.error());
   }
-}
-
-Reply Rollouts::abort(const std::string& id, const std::string& who, Nanos now) {
-  for (auto& [name, running] : running_) {
-    if (running.rollout.id != id) continue;
-    carry_out(running, parameters_.at(name), canary::abort_rollout(running.rollout, who, now), now);
-    save(running, now);
-    const json body = row_json(row(running, now));
-    ended(running, now);
-    return {200, dump(body)};
-  }
-  for (const auto& r : ended_) {
-    if (r.id == id)
-      return {409, dump(json{{"error", "rollout " + id + " has ended: " + r.status}})};
-  }
-  return {404, dump(json{{"error", "no rollout " + id + " is in flight"}})};
-}
-
-Reply Rollouts::promote(const std::string& id, const std::string& who, Nanos now) {
-  for (auto& [name, running] : running_) {
-    if (running.rollout.id != id) continue;
-    carry_out(running, parameters_.at(name), canary::promote_rollout(running.rollout, who, now),
-              now);
-    save(running, now);
-    const json body = row_json(row(running, now));
-    ended(running, now);
-    return {200, dump(body)};
-  }
-  for (const auto& r : ended_) {
-    if (r.id == id)
-      return {409, dump(json{{"error", "rollout " + id + " has ended: " + r.status}})};
-  }
-  return {404, dump(json{{"error", "no rollout " + id + " is in flight"}})};
-}
-
-std::string Rollouts::view_json() const {
-  json running = json::array(), recent = json::array();
-  for (const auto& [_, r] : running_) running.push_back(row_json(row(r, r.rollout.next_look_at)));
-  for (auto it = ended_.rbegin(); it != ended_.rend(); ++it) recent.push_back(row_json(*it));
-  return dump(json{{"running", running}, {"recent", recent}});
 }
 
 }  // namespace setpoint::runner

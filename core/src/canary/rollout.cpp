@@ -153,6 +153,7 @@ std::string Rollout::state_json() const {
                {"data", cohorts},
                {"ended_by", ended_by},
                {"fixed_horizon_failed", fixed_horizon_failed},
+               {"shadow", shadow},
                {"policy", policy},
                {"version", version}});
 }
@@ -195,6 +196,8 @@ Result<void> Rollout::restore_state(std::string_view json, std::size_t kpis) {
   ended_by = text("ended_by");
   const auto fixed = doc.find("fixed_horizon_failed");
   fixed_horizon_failed = fixed != doc.end() && fixed->is_boolean() && fixed->get<bool>();
+  const auto is_shadow = doc.find("shadow");
+  shadow = is_shadow != doc.end() && is_shadow->is_boolean() && is_shadow->get<bool>();
   policy = text("policy");
   version = text("version");
   return {};

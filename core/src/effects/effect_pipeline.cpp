@@ -142,6 +142,12 @@ std::vector<Decision> EffectPipeline::submit(const std::string& policy, const st
           d.outcome = DecisionOutcome::kShadow;
           d.detail = "would " + explain(d.verdict, proposal.target);
           record(d);
+          // A parameter that rolls out: its rollout runs as a shadow too (judged, logged,
+          // never actuated).
+          if (const auto stager = stagers_.find(proposal.target);
+              stager != stagers_.end() && proposal.kind == Proposal::Kind::kSet) {
+            stager->second(d, now);
+          }
           break;
         case Mode::kAdvise:
           d.outcome = DecisionOutcome::kAdvised;

@@ -47,7 +47,8 @@ struct Service {
   std::unique_ptr<Engine> engine;
   std::string config_text;
 
-  explicit Service(double to, const std::string& canary_path = "") {
+  explicit Service(double to, const std::string& canary_path = "",
+                   const std::string& mode = "enforce") {
     std::filesystem::create_directories(dir.path() / "policies");
     write_file(dir.file("policies/tuner.lua"), tuner(to));
     // The authority files the service reads: its value, the canary's and the canary's weight.
@@ -58,7 +59,8 @@ struct Service {
     config_text =
         "engine: { tick: 1s, mode: enforce, state_path: " + dir.file("s.db") +
         " }\npolicies: { dir: " + dir.file("policies") +
-        ", test_gate: false, overrides: { tuner: { mode: enforce } } }\n"
+        ", test_gate: false, overrides: { tuner: { mode: " + mode +
+        " } } }\n"
         "parameters:\n  x:\n    type: float\n    initial: 100\n    min: 10\n    max: 400\n"
         "    policies: [tuner]\n    mode: enforce\n"
         "    actuator: { type: file, path: " +
@@ -237,4 +239,32 @@ TEST_CASE("rollouts: a canary actuator that fails stages nothing, and says why")
   CHECK(failed);
   CHECK(*s.engine->guard().value("x") == 100);
   CHECK(s.engine->guard().rollout_of("x").empty());
+}
+
+TEST_CASE("rollouts: in observe mode the judge runs as a shadow, logged, nothing touched") {
+  Service s(125, "", "observe");
+  s.run(1);
+  auto rows = s.rollouts();
+  REQUIRE(rows.size() == 1);
+  CHECK(parse_own_json(rows[0].state)["shadow"] == true);
+  CHECK(s.weight() == 0);                                    // never actuated
+  CHECK(file_value(s.dir.file("canary.json"), "x") == 100);  // nor the canary's value
+  CHECK(s.engine->guard().rollout_of("x").empty());          // nothing held in the world
+  CHECK(*s.engine->guard().value("x") == 125);               // the shadow trajectory
+  // No canary traffic at all (its weight is 0 in the world): the first step ends inconclusive,
+  // and the would-be value goes back to the baseline.
+  s.run(2);
+  rows = s.rollouts();
+  CHECK(rows[0].status == "rolled_back");
+  CHECK(rows[0].recommendation == "inconclusive");
+  CHECK(rows[0].reason.find("inconclusive at look 2 of 4, the end of the step: p90 of lat{}: no "
+                            "canary data") == 0);
+  CHECK(*s.engine->guard().value("x") == 100);
+  CHECK(file_value(s.dir.file("x.json"), "x") == 100);
+  const auto metrics = s.engine->metrics_text();
+  CHECK(
+      metrics.find("setpoint_rollout_verdicts_total{verdict=\"inconclusive\",shadow=\"true\"} 1") !=
+      std::string::npos);
+  const auto view = parse_own_json(s.engine->view("rollouts"));
+  CHECK(view["recent"][0]["shadow"] == true);
 }

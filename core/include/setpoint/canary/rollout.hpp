@@ -68,6 +68,8 @@ struct Rollout {
   Nanos started_at = 0, step_started_at = 0, next_look_at = 0, ended_at = 0;
   std::size_t step = 0;
   std::uint32_t step_looks = 0;  // looks so far in this step
+  // Observe mode: judged on whatever telemetry there is and logged, never actuated.
+  bool shadow = false;
   // A fixed-horizon test re-run at every look would have failed it by now (for comparison).
   bool fixed_horizon_failed = false;
   RolloutStatus status = RolloutStatus::kRunning;

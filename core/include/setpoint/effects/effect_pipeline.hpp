@@ -56,7 +56,8 @@ using DecisionObserver = std::function<void(const Decision& decision, bool first
 // Told of a change the guard allowed in enforce mode on a parameter that rolls out, once its
 // intent is stored and before anything is touched: "" when a rollout took it (the decision is
 // then staged: nothing actuated, the guard not advanced), else why not (the decision fails).
-// It may add to the decision's detail.
+// It may add to the decision's detail. In observe mode it is told of the shadow decision once
+// it is recorded (outcome shadow; its answer is not used): the rollout then runs as a shadow.
 using Stager = std::function<std::string(Decision& decision, Nanos now)>;
 
 class EffectPipeline {

@@ -1,0 +1,113 @@
+// The rollouts as the store and the control plane see them: a rollout's row, /v1/rollouts,
+// and the operator's hand on one (abort, promote).
+#include "engine/engine.hpp"
+#include "engine/rollouts.hpp"
+#include "setpoint/base/json_document.hpp"
+#include "setpoint/base/timestamp.hpp"
+
+namespace setpoint::runner {
+namespace {
+
+using json = nlohmann::json;
+
+json row_json(const RolloutRow& r) {
+  return {{"id", r.id},
+          {"parameter", r.parameter},
+          {"status", r.status},
+          {"step", r.step + 1},
+          {"weight", r.traffic_percentage},
+          {"baseline", r.baseline_value},
+          {"canary", r.canary_value},
+          {"decision", r.decision},
+          {"cycle", r.cycle},
+          {"started_at", format_rfc3339(r.started_at)},
+          {"completed_at", r.completed_at ? json(format_rfc3339(r.completed_at)) : json()},
+          {"recommendation", r.recommendation},
+          {"statistical_significance", r.statistical_significance},
+          {"reason", r.reason},
+          {"shadow", parse_own_json(r.state).value("shadow", false)},
+          {"last_look", parse_own_json(r.last_look)}};
+}
+
+}  // namespace
+
+RolloutRow Rollouts::row(const Running& running, Nanos now) const {
+  const auto& r = running.rollout;
+  RolloutRow row;
+  row.id = r.id;
+  row.cycle = r.cycle;
+  row.started_at = r.started_at;
+  row.completed_at = r.ended_at;
+  const auto p = parameters_.find(r.parameter);
+  row.traffic_percentage = p == parameters_.end() ? 0 : r.weight(p->second.config->plan);
+  // The seed's metrics columns: each KPI's figure and count on each side, from the last look.
+  const json look = parse_own_json(r.last_look);
+  json control = json::object(), canary_side = json::object();
+  if (look.is_object() && look.contains("kpis") && look["kpis"].is_array()) {
+    for (const auto& k : look["kpis"]) {
+      control[k.value("kpi", "")] = {{"value", k.value("baseline", json())},
+                                     {"n", k.value("n_baseline", 0)}};
+      canary_side[k.value("kpi", "")] = {{"value", k.value("canary", json())},
+                                         {"n", k.value("n_canary", 0)}};
+    }
+    row.recommendation = look.value("verdict", "");
+  }
+  row.control_metrics = dump(control);
+  row.canary_metrics = dump(canary_side);
+  row.statistical_significance = 1;
+  for (const auto& k : r.judge.kpis)
+    row.statistical_significance = std::min(row.statistical_significance, k.p);
+  row.parameter = r.parameter;
+  row.decision = r.decision;
+  row.baseline_value = r.baseline;
+  row.canary_value = r.canary;
+  row.step = static_cast<std::int64_t>(r.step);
+  row.status = std::string(canary::status_name(r.status));
+  row.reason = r.reason;
+  row.state = r.state_json();
+  row.last_look = r.last_look;
+  row.updated_at = now;
+  return row;
+}
+
+Reply Rollouts::abort(const std::string& id, const std::string& who, Nanos now) {
+  for (auto& [name, running] : running_) {
+    if (running.rollout.id != id) continue;
+    carry_out(running, parameters_.at(name), canary::abort_rollout(running.rollout, who, now), now);
+    save(running, now);
+    const json body = row_json(row(running, now));
+    ended(running, now);
+    return {200, dump(body)};
+  }
+  for (const auto& r : ended_) {
+    if (r.id == id)
+      return {409, dump(json{{"error", "rollout " + id + " has ended: " + r.status}})};
+  }
+  return {404, dump(json{{"error", "no rollout " + id + " is in flight"}})};
+}
+
+Reply Rollouts::promote(const std::string& id, const std::string& who, Nanos now) {
+  for (auto& [name, running] : running_) {
+    if (running.rollout.id != id) continue;
+    carry_out(running, parameters_.at(name), canary::promote_rollout(running.rollout, who, now),
+              now);
+    save(running, now);
+    const json body = row_json(row(running, now));
+    ended(running, now);
+    return {200, dump(body)};
+  }
+  for (const auto& r : ended_) {
+    if (r.id == id)
+      return {409, dump(json{{"error", "rollout " + id + " has ended: " + r.status}})};
+  }
+  return {404, dump(json{{"error", "no rollout " + id + " is in flight"}})};
+}
+
+std::string Rollouts::view_json() const {
+  json running = json::array(), recent = json::array();
+  for (const auto& [_, r] : running_) running.push_back(row_json(row(r, r.rollout.next_look_at)));
+  for (auto it = ended_.rbegin(); it != ended_.rend(); ++it) recent.push_back(row_json(*it));
+  return dump(json{{"running", running}, {"recent", recent}});
+}
+
+}  // namespace setpoint::runner

@@ -92,7 +92,9 @@ struct Service {
       engine->tick();
     }
   }
+  double routed = -1;  // the weight the router keeps using when its file is gone (-1: the file)
   double weight() {
+    if (routed >= 0) return routed;
     const double w = file_value(dir.file("weight.json"), "weight");
     return std::isnan(w) ? 0 : w;
   }
@@ -267,4 +269,22 @@ TEST_CASE("rollouts: in observe mode the judge runs as a shadow, logged, nothing
       std::string::npos);
   const auto view = parse_own_json(s.engine->view("rollouts"));
   CHECK(view["recent"][0]["shadow"] == true);
+}
+
+TEST_CASE("rollouts: an actuator that fails mid-rollout rolls it back, and the row says why") {
+  Service s(125);
+  s.run(1);  // staged at 10 %
+  REQUIRE(s.rollouts()[0].status == "running");
+  std::filesystem::remove(s.dir.file("weight.json"));  // the weight's file goes away
+  s.routed = 10;                                       // the router keeps the 10 % it last read
+  s.run(2);  // the end of step 1 passes; the move to 50 % fails
+  const auto rows = s.rollouts();
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].status == "rolled_back");
+  INFO(rows[0].reason);
+  CHECK(rows[0].reason.find("the canary's actuator failed: ") == 0);
+  CHECK(rows[0].reason.find("; the weight could not be set to 0: ") != std::string::npos);
+  CHECK(file_value(s.dir.file("canary.json"), "x") == 100);  // the value went back all the same
+  CHECK(*s.engine->guard().value("x") == 100);
+  CHECK(s.engine->guard().rollout_of("x").empty());
 }

@@ -4,12 +4,19 @@
 
 namespace setpoint::runner {
 
-std::string read_recorded(const std::string& path, std::size_t max_line_bytes, LineSink& sink) {
+std::string read_recorded(const std::string& path, std::size_t max_line_bytes, LineSink& sink,
+                          std::size_t max_poll_bytes) {
   FileSourceOptions options;
   options.path = path;
   options.max_line_bytes = max_line_bytes;
+  options.max_poll_bytes = max_poll_bytes;
   FileSource source(options);
-  source.poll(sink);
+  // Bytes, not lines, tell when it is done: a poll of nothing but an over-long line hands none.
+  for (std::uint64_t before = 1; before != source.status().bytes;) {
+    before = source.status().bytes;
+    source.poll(sink);
+    if (!source.status().error.empty()) break;
+  }
   source.finish(sink);
   if (!source.status().present) return "cannot read " + path + ": no such file";
   return source.status().error;

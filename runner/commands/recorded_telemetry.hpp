@@ -7,6 +7,9 @@
 
 namespace setpoint::runner {
 
-std::string read_recorded(const std::string& path, std::size_t max_line_bytes, LineSink& sink);
+// The whole file, however large: one poll reads at most `max_poll_bytes`, so it polls until
+// the file has nothing more (a single poll once stopped at 64 MiB, silently).
+std::string read_recorded(const std::string& path, std::size_t max_line_bytes, LineSink& sink,
+                          std::size_t max_poll_bytes = 64u << 20);
 
 }  // namespace setpoint::runner

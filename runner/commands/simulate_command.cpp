@@ -137,7 +137,7 @@ void print_canary(const json& f) {
     std::cout << "  first run: " << r.value("status", "") << " after "
               << dump(first["ended_after_s"]) << " s: " << r.value("reason", "") << "\n";
   }
-  if (f["canary_runs"].get<int>() > 1) {
+  if (f.contains("false_rollbacks")) {
     std::printf(
         "  false rollbacks: %d (%.2f %%, configured %.1f %%); a fixed-horizon test at "
         "every look: %d (%.2f %%)\n",

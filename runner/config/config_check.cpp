@@ -35,9 +35,22 @@ std::optional<std::string> program_path(const std::string& program) {
   return std::nullopt;
 }
 
+void check_actuator(const Config& c, const std::string& at_key, const ActuatorConfig& a,
+                    std::vector<Problem>& problems);
+
 void check_actuators(const Config& c, std::vector<Problem>& problems) {
-  for (const auto& [target, a] : c.actuators) {
-    const std::string at = c.path + ": " + target + ".actuator";
+  for (const auto& [target, a] : c.actuators) check_actuator(c, target + ".actuator", a, problems);
+  // A rollout's canary and weight reach the world too: a missing file there fails the rollout.
+  for (const auto& [target, r] : c.rollouts) {
+    check_actuator(c, target + ".rollout.canary", r.canary, problems);
+    check_actuator(c, target + ".rollout.weight", r.weight, problems);
+  }
+}
+
+void check_actuator(const Config& c, const std::string& at_key, const ActuatorConfig& a,
+                    std::vector<Problem>& problems) {
+  {
+    const std::string at = c.path + ": " + at_key;
     if (a.type == "file") {
       const fs::path path(a.path);
       std::error_code ec;

@@ -263,7 +263,20 @@ void read_parameters(const YamlReader& r, const YAML::Node& node, Config& config
       if (!n["actuator"])
         r.fail(n["rollout"], path + ".rollout",
                "a rollout needs the parameter's own actuator: where the value goes when promoted");
-      config.rollouts[p.name] = read_rollout(r, n["rollout"], path + ".rollout", p);
+      config.rollouts[p.name] =
+          read_rollout(r, n["rollout"], path + ".rollout", p, config.engine.tick,
+                       config.telemetry.windows.resolutions.back().horizon());
+      const auto& own = config.actuators[p.name];
+      const RolloutConfig& rollout = config.rollouts[p.name];
+      for (const auto& [key, a] :
+           {std::pair<const char*, const ActuatorConfig*>{"canary", &rollout.canary},
+            std::pair<const char*, const ActuatorConfig*>{"weight", &rollout.weight}}) {
+        if (own.type == "file" && a->type == "file" && own.path == a->path)
+          r.fail(n["rollout"][key], path + ".rollout." + key,
+                 "writes the parameter's own file (" + own.path +
+                     "): each file actuator keeps that file's versions and would undo the "
+                     "other's writes; give the canary its own file");
+      }
     }
     if (n["sliding_bounds"]) {
       config.sliding_bounds[p.name] = read_sliding_bounds(

@@ -36,7 +36,9 @@ struct RolloutConfig {
   ActuatorConfig weight;  // where its share of traffic goes, in percent
 };
 
+// `tick`: the engine's (a look happens once a tick at most); `horizon`: the longest window's
+// (the judge reads everything since the start, so the judged steps must fit in it).
 RolloutConfig read_rollout(const YamlReader& r, const YAML::Node& node, const std::string& path,
-                           const ParameterSpec& parameter);
+                           const ParameterSpec& parameter, Nanos tick, Nanos horizon);
 
 }  // namespace setpoint::runner

@@ -3,9 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include <cmath>
+#include <cstdio>
 
 #include "engine/actuator_factory.hpp"
 #include "engine/engine.hpp"
+#include "setpoint/base/duration.hpp"
 #include "setpoint/base/json_document.hpp"
 #include "setpoint/base/timestamp.hpp"
 #include "setpoint/windows/series.hpp"
@@ -111,6 +113,25 @@ Result<void> Rollouts::start(Nanos now) {
       continue;
     }
     running.carried = running.rollout.data;
+    // What the saved state says must fit the plan as it is configured now: a step that is no
+    // longer there (or is the promotion itself) is not judged, and a look is never put off.
+    const auto& plan = it->second.config->plan;
+    auto& rr = running.rollout;
+    if (rr.step >= plan.steps.size() || plan.steps[rr.step] >= 100) {
+      spdlog::error(
+          "rollout {}: its saved step {} is not a judged step of the configured steps; "
+          "rolling back",
+          row.id, rr.step + 1);
+      rr.reason = "cannot resume: its step " + std::to_string(rr.step + 1) +
+                  " is not a judged step of the configured steps";
+      guard_.set_rollout(row.parameter, "");
+      carry_out(running, it->second, canary::abort_rollout(rr, "engine", now), now);
+      save(running, now);
+      continue;
+    }
+    rr.next_look_at = std::min(rr.next_look_at, now + plan.interval);
+    rr.step_started_at = std::min(rr.step_started_at, now);
+    if (!parse_own_json(rr.last_look).is_object()) rr.last_look = "{}";
     if (!running.rollout.shadow) guard_.set_rollout(row.parameter, row.id);
     spdlog::info("rollout {}: resumed at step {}, {} looks into it", row.id,
                  running.rollout.step + 1, running.rollout.judge.looks);
@@ -241,6 +262,14 @@ void Rollouts::carry_out(Running& running, Parameter& p, const canary::RolloutMo
       if (auto failed = actuate(*p.canary, p.config->canary.key, name, r.baseline, why, now);
           !failed.empty())
         r.reason += "; the canary's value could not be set back: " + failed;
+      // Held at the baseline, as an operator's rollback is: the policy that asked for the
+      // change would otherwise stage it again at its next pass, and again after that.
+      const Nanos hold = config_.engine.rollback_hold;
+      guard_.set_override(name, r.baseline, now + hold, true);
+      char value[32];
+      std::snprintf(value, sizeof value, "%g", r.baseline);
+      r.reason += "; " + name + " held at " + value + " for " + format_duration(hold) +
+                  " (engine.rollback_hold)";
       spdlog::warn("rollout {}: rolled back: {}", r.id, r.reason);
       break;
     }

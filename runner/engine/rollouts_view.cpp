@@ -43,15 +43,23 @@ RolloutRow Rollouts::row(const Running& running, Nanos now) const {
   // The seed's metrics columns: each KPI's figure and count on each side, from the last look.
   const json look = parse_own_json(r.last_look);
   json control = json::object(), canary_side = json::object();
-  if (look.is_object() && look.contains("kpis") && look["kpis"].is_array()) {
+  // Read as JSON of any shape: a damaged row's last look (the store is outside input)
+  // once threw here, at every start.
+  const auto member = [](const json& o, const char* key) {
+    return o.is_object() && o.contains(key) ? o[key] : json();
+  };
+  if (look.is_object() && member(look, "kpis").is_array()) {
     for (const auto& k : look["kpis"]) {
-      control[k.value("kpi", "")] = {{"value", k.value("baseline", json())},
-                                     {"n", k.value("n_baseline", 0)}};
-      canary_side[k.value("kpi", "")] = {{"value", k.value("canary", json())},
-                                         {"n", k.value("n_canary", 0)}};
+      const json name = member(k, "kpi");
+      if (!name.is_string()) continue;
+      control[name.get<std::string>()] = {{"value", member(k, "baseline")},
+                                          {"n", member(k, "n_baseline")}};
+      canary_side[name.get<std::string>()] = {{"value", member(k, "canary")},
+                                              {"n", member(k, "n_canary")}};
     }
-    row.recommendation = look.value("verdict", "");
   }
+  if (const json verdict = member(look, "verdict"); verdict.is_string())
+    row.recommendation = verdict.get<std::string>();
   row.control_metrics = dump(control);
   row.canary_metrics = dump(canary_side);
   row.statistical_significance = 1;

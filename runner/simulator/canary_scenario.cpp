@@ -112,6 +112,12 @@ Result<CanaryScenario> load_canary_scenario(const std::string& path) {
     if (root["seed"])
       s.seed = static_cast<std::uint64_t>(r.integer(root["seed"], "seed", 0, 1'000'000'000));
     read_service(r, root["canary_service"], s);
+    // Every request is drawn and recorded: a bound on the whole run's work, not each part's.
+    const double requests = s.runs * s.rps * (static_cast<double>(s.duration) / kNanosPerSecond);
+    if (requests > 2e9)
+      r.fail(root, "(top level)",
+             "runs x duration x rps is " + std::to_string(static_cast<long long>(requests)) +
+                 " requests, more than the 2000000000 a simulation takes");
     if (root["expect"]) read_expect(r, root["expect"], s);
   } catch (const ConfigFault& fault) {
     return Error{std::string(fault.what())};

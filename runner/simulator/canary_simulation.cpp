@@ -144,15 +144,19 @@ Result<std::string> simulate_canary(const CanaryScenario& s, const std::string& 
   json f = {{"scenario", s.name},
             {"canary_runs", s.runs},
             {"outcomes", outcomes},
-            {"false_rollbacks", false_rollbacks},
-            {"false_rollback_rate", false_rollbacks / runs},
+            {"rollbacks", false_rollbacks},
             {"false_rollback_rate_configured", rollout->second.plan.judge.false_rollback_rate},
-            {"fixed_horizon_false_rollbacks", fixed_horizon},
-            {"fixed_horizon_false_rollback_rate", fixed_horizon / runs},
             {"rolled_back_at_weight_max", worst_weight},
             {"ended_after_s_max",
              ended.empty() ? json() : json(*std::max_element(ended.begin(), ended.end()))},
             {"first_run", first}};
+  // An A/A scenario (it says how many false rollbacks it allows): every rollback is false.
+  if (s.expect.false_rollback_rate_max) {
+    f["false_rollbacks"] = false_rollbacks;
+    f["false_rollback_rate"] = false_rollbacks / runs;
+    f["fixed_horizon_false_rollbacks"] = fixed_horizon;
+    f["fixed_horizon_false_rollback_rate"] = fixed_horizon / runs;
+  }
   json failures = json::array();
   const auto& e = s.expect;
   if (e.outcome && outcomes.value(*e.outcome, 0) != s.runs)

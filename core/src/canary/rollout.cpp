@@ -1,6 +1,7 @@
 #include "setpoint/canary/rollout.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "setpoint/base/json_document.hpp"
@@ -10,7 +11,8 @@ namespace setpoint::canary {
 
 std::uint32_t RolloutPlan::looks_per_step() const {
   if (interval <= 0) return 1;
-  return static_cast<std::uint32_t>(std::max<Nanos>(1, (step_duration + interval - 1) / interval));
+  const Nanos looks = std::max<Nanos>(1, (step_duration + interval - 1) / interval);
+  return static_cast<std::uint32_t>(std::min<Nanos>(looks, 1'000'000));
 }
 
 std::uint32_t RolloutPlan::judged_steps() const {
@@ -25,9 +27,11 @@ Result<void> RolloutPlan::check() {
   for (double s : steps) {
     if (!(s > 0 && s <= 100))
       return Error{"steps: each is a percent of traffic above 0, at most 100"};
-    if (s <= last)
-      return Error{"steps must rise: " + std::to_string(static_cast<int>(s)) + " after " +
-                   std::to_string(static_cast<int>(last))};
+    if (s <= last) {
+      char text[96];
+      std::snprintf(text, sizeof text, "steps must rise: %g after %g", s, last);
+      return Error{text};
+    }
     last = s;
   }
   if (judged_steps() == 0) return Error{"steps: a step below 100 is needed to judge the canary"};
@@ -98,7 +102,10 @@ RolloutMove look_at(Rollout& r, const RolloutPlan& plan, const Judge& judge,
                     std::vector<std::pair<Cohort, Cohort>> data, Nanos now, Look& look) {
   if (r.status != RolloutStatus::kRunning) return {};
   ++r.step_looks;
-  const bool end_of_step = r.step_looks >= plan.looks_per_step();
+  // By looks, or by time when the looks came late (a slow pass, a restart): a step never
+  // lasts longer than planned.
+  const bool end_of_step =
+      r.step_looks >= plan.looks_per_step() || now - r.step_started_at >= plan.step_duration;
   look = judge.look(r.judge, data, end_of_step);
   r.fixed_horizon_failed = r.fixed_horizon_failed || look.fixed_horizon_fail;
   r.data = std::move(data);

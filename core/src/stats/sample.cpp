@@ -49,6 +49,10 @@ Result<Sample> Sample::of(std::vector<double> values, std::string_view name) {
   for (double x : values) squares.add((x - sample.mean_) * (x - sample.mean_));
   sample.variance_ =
       values.size() < 2 ? std::numeric_limits<double>::quiet_NaN() : squares.value() / (n - 1);
+  // Finite values whose sum or squares overflow (near 1e308): no mean to test, said so.
+  if (!std::isfinite(sample.mean_) || (values.size() >= 2 && !std::isfinite(sample.variance_)))
+    return Error{std::string(name) +
+                 ": the values are too large for their mean and variance in double precision"};
   std::sort(values.begin(), values.end());
   sample.sorted_ = std::move(values);
   return sample;

@@ -16,6 +16,8 @@ Result<Welch> welch(const Sample& control, const Sample& canary) {
   Welch test;
   test.t = (control.mean() - canary.mean()) / std::sqrt(vm + vn);
   test.df = (vm + vn) * (vm + vn) / (vm * vm / (m - 1) + vn * vn / (n - 1));
+  if (!std::isfinite(test.t) || !std::isfinite(test.df))  // never a NaN shown as p = 1
+    return Error{"Welch's t-test is not defined: the values are beyond double precision"};
   test.p = std::min(1.0, 2 * student_t_sf(std::fabs(test.t), test.df));
   return test;
 }

@@ -250,7 +250,14 @@ std::uint64_t FileSource::drain(LineSink& sink) {
 }
 
 std::uint64_t FileSource::deliver_remainder(LineSink& sink) {
-  if (end_ == 0 || discarding_) return 0;
+  if (discarding_) {  // a last line too long to keep, with no newline: said, never dropped
+    ++line_no_;
+    ++status_.too_long;
+    sink.line_too_long(discarded_, SourcePos{options_.path, line_no_}, discarded_head_);
+    discarding_ = false;
+    return 0;
+  }
+  if (end_ == 0) return 0;
   ++line_no_;
   std::memset(buffer_.data() + end_, 0, LineSink::kPadding);
   sink.line(std::string_view(buffer_.data(), end_), SourcePos{options_.path, line_no_});

@@ -158,3 +158,13 @@ TEST_CASE("stats: the distributions at their edges") {
   CHECK(student_t_sf(1.5, std::numeric_limits<double>::infinity()) == normal_sf(1.5));
   CHECK(regularized_beta(0.3, 0.7, 1, 1) == Approx(0.3));  // I_x(1, 1) = x
 }
+
+TEST_CASE("stats: values beyond double precision are refused, never a NaN shown as p = 1") {
+  CHECK(Sample::of({1e308, 1.5e308, 1.7e308}, "control").error() ==
+        "control: the values are too large for their mean and variance in double precision");
+  CHECK_FALSE(Sample::of({1e200, 2e200, 3e200}, "control"));  // their squares overflow
+  // Each side's variance fits, but Welch's df squares it again: once "df -nan, p 1".
+  const auto w = welch(sample({1e78, 2e78, 3e78}), sample({1, 2, 3}));
+  CHECK(w.error() == "Welch's t-test is not defined: the values are beyond double precision");
+  CHECK(mann_whitney(sample({1e150, 2e150}), sample({3e150})).p_two_sided <= 1);
+}

@@ -183,6 +183,21 @@ TEST_CASE("finish hands over a last line without a newline") {
   CHECK(sink.lines == std::vector<std::string>{"a", "b"});
 }
 
+TEST_CASE("finish says a last line too long to keep, with no newline, was dropped") {
+  TempDir dir;
+  FileSourceOptions o;
+  o.path = dir.file("events.jsonl");
+  o.max_line_bytes = 256;
+  write_file(o.path, "1\n2\n" + std::string(300, '9'));
+  FileSource source(o);
+  Collect sink;
+  source.poll(sink);
+  source.finish(sink);
+  CHECK(sink.lines == std::vector<std::string>{"1", "2"});
+  CHECK(sink.too_long == std::vector<std::uint64_t>{300});  // once silently lost
+  CHECK(source.status().too_long == 1);
+}
+
 TEST_CASE("a 10 MB line is dropped as it streams past; the lines around it arrive") {
   TempDir dir;
   FileSourceOptions o;

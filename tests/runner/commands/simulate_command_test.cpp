@@ -483,6 +483,8 @@ TEST_CASE("simulate: canary_bad — p99 +20 % at the canary is rolled back at 10
   CHECK(f["failures"].empty());
   CHECK(f["outcomes"] == json{{"rolled_back", 1}});
   CHECK(f["rolled_back_at_weight_max"] == 10.0);
+  CHECK(f["rollbacks"] == 1);
+  CHECK_FALSE(f.contains("false_rollbacks"));  // a real rollback: not an A/A scenario
   CHECK(f["first_run"]["ended_after_s"].get<double>() <= 120);  // within the first step
   const std::string reason = f["first_run"]["rollout"]["reason"];
   CHECK(reason.find("canary worse with p < 0.001") != std::string::npos);

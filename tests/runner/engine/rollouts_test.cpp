@@ -181,6 +181,11 @@ TEST_CASE("rollouts: a slower value is rolled back at the first look, before 50 
   CHECK(s.canary_value() == 100);  // the canary's value back to the baseline
   CHECK(*s.engine->guard().value("x") == 100);
   CHECK(file_value(s.dir.file("x.json"), "x") == 100);  // the parameter itself never touched
+  // Held at the baseline: the policy asks again at every pass, and nothing is staged again.
+  CHECK(rows[0].reason.find("; x held at 100 for 30m (engine.rollback_hold)") != std::string::npos);
+  s.run(5);
+  CHECK(s.rollouts().size() == 1);
+  CHECK(s.weight() == 0);
 }
 
 TEST_CASE("rollouts: a restart in the middle of a step resumes it, applying nothing twice") {
@@ -209,7 +214,8 @@ TEST_CASE("rollouts: an operator aborts one; ended and unknown ids are refused")
   const std::string id = s.rollouts()[0].id;
   const auto answer = abort_rollout(*s.engine, {id}, {}, "operator:alice");
   CHECK(answer["status"] == "rolled_back");
-  CHECK(answer["reason"] == "aborted by operator:alice");
+  CHECK(answer["reason"] ==
+        "aborted by operator:alice; x held at 100 for 30m (engine.rollback_hold)");
   CHECK(s.weight() == 0);
   CHECK(s.canary_value() == 100);
   try {

@@ -118,6 +118,14 @@ void run_on_deep_stack(const std::function<void()>& work) {
   pthread_attr_destroy(&attr);
 }
 
+// The command as the user typed it: "rollout-promote" is how the answer is told apart, not
+// what they wrote.
+std::string typed(const std::string& c) {
+  if (c == "autopilot-resume") return "autopilot --resume";
+  if (c.rfind("rollout-", 0) == 0) return "rollout " + c.substr(8);
+  return c;
+}
+
 }  // namespace
 
 int run_client(const ClientArgs& args) {
@@ -126,9 +134,10 @@ int run_client(const ClientArgs& args) {
                               ? args.url
                               : (env_url != nullptr && *env_url != '\0' ? env_url : kDefaultUrl);
   const std::string& c = args.command;
+  const std::string said = typed(c);
   const auto deadline = parse_duration(args.timeout);
   if (!deadline || *deadline <= 0) {
-    std::cerr << "setpoint " << c << ": --timeout \"" << utf8::printable(args.timeout, 100)
+    std::cerr << "setpoint " << said << ": --timeout \"" << utf8::printable(args.timeout, 100)
               << "\" is not a positive duration like 30s\n";
     return 2;
   }
@@ -138,8 +147,8 @@ int run_client(const ClientArgs& args) {
   } catch (const std::exception&) {  // a scheme it does not speak (ftp://): invalid_argument
   }
   if (!made || !made->is_valid()) {
-    std::cerr << "setpoint " << c << ": \"" << utf8::printable(url, 200) << "\" is not a URL like "
-              << kDefaultUrl << "\n";
+    std::cerr << "setpoint " << said << ": \"" << utf8::printable(url, 200)
+              << "\" is not a URL like " << kDefaultUrl << "\n";
     return 2;
   }
   httplib::Client& client = *made;
@@ -185,7 +194,7 @@ int run_client(const ClientArgs& args) {
   const auto started = std::chrono::steady_clock::now();
   std::optional<httplib::Result> sent;
   {
-    AnswerWatch watch(c, url, *deadline);
+    AnswerWatch watch(said, url, *deadline);
     // On a thread with a deep stack: httplib 0.11 matches the status line with a regex,
     // which recurses per character, and a 100 KB status line overflowed the main thread's
     // 8 MiB. Touched stack counts in the watch's 512 MiB, which ends the process first.
@@ -193,7 +202,7 @@ int run_client(const ClientArgs& args) {
   }
   httplib::Result& result = *sent;
   if (too_large) {
-    std::cerr << "setpoint " << c << ": the answer from " << url << " is larger than "
+    std::cerr << "setpoint " << said << ": the answer from " << url << " is larger than "
               << (kMaxAnswerBytes >> 20) << " MiB\n";
     return 1;
   }
@@ -201,7 +210,7 @@ int run_client(const ClientArgs& args) {
     const bool slow =
         result.error() == httplib::Error::Read &&
         std::chrono::steady_clock::now() - started >= std::chrono::seconds(kReadTimeout);
-    std::cerr << "setpoint " << c << ": no answer from " << url << ": "
+    std::cerr << "setpoint " << said << ": no answer from " << url << ": "
               << (slow ? "nothing arrived for " + std::to_string(kReadTimeout) + " s"
                        : no_answer(result.error()))
               << "\n";
@@ -211,7 +220,7 @@ int run_client(const ClientArgs& args) {
   if (result->status / 100 != 2) {
     const std::string why = refusal_text(result->body);
     if (args.json) std::cout << result->body << "\n";
-    std::cerr << "setpoint " << c << ": HTTP " << result->status << ": " << why << "\n";
+    std::cerr << "setpoint " << said << ": HTTP " << result->status << ": " << why << "\n";
     return 1;
   }
   if (args.json)

@@ -150,3 +150,12 @@ TEST_CASE("a word that names no command is said to be one, with the commands the
           "setpoint: \"status\" is not a command; the commands are stats, eval, check, test, run,",
           0) == 0);
 }
+
+TEST_CASE("client: errors name the command as it was typed") {
+  // Nothing listens on port 1: the error says `setpoint rollout abort`, not rollout-abort.
+  const auto run = setpoint::testing::run_setpoint(
+      "rollout abort x@2026-12-01T00:00:00.000Z --url http://127.0.0.1:1 --timeout 2s");
+  CHECK(run.status != 0);
+  INFO(run.out);
+  CHECK(run.out.rfind("setpoint rollout abort: ", 0) == 0);
+}

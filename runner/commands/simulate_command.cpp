@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <functional>
 #include <iostream>
 
 #include "setpoint/base/json_document.hpp"
@@ -109,25 +110,6 @@ void print_slow(const json& f) {
   if (f["failures"].empty()) std::cout << "  expectations met\n";
 }
 
-int run_slow(const SimulateArgs& args) {
-  auto loaded = load_slow_scenario(args.scenario);
-  if (!loaded) {
-    std::cerr << "setpoint simulate: " << loaded.error() << "\n";
-    return 2;
-  }
-  const auto figures = simulate_slow(*loaded, SlowOptions{args.stdlib, args.state});
-  if (!figures) {
-    std::cerr << "setpoint simulate: " << figures.error() << "\n";
-    return 2;
-  }
-  const json f = parse_own_json(*figures);
-  if (args.json)
-    std::cout << *figures << "\n";
-  else
-    print_slow(f);
-  return f["failures"].empty() ? 0 : 1;
-}
-
 void print_canary(const json& f) {
   std::cout << f["scenario"].get<std::string>() << "\n";
   std::cout << "  " << dump(f["canary_runs"]) << " canary run(s): " << dump(f["outcomes"]) << "\n";
@@ -150,13 +132,16 @@ void print_canary(const json& f) {
   if (f["failures"].empty()) std::cout << "  expectations met\n";
 }
 
-int run_canary(const SimulateArgs& args) {
-  auto loaded = load_canary_scenario(args.scenario);
+// A slow or canary scenario: loaded, run, its figures printed; exit 1 when one is not met.
+template <typename Scenario>
+int run_figures(const SimulateArgs& args, const Result<Scenario>& loaded,
+                const std::function<Result<std::string>(const Scenario&)>& simulate,
+                void (*print)(const json&)) {
   if (!loaded) {
     std::cerr << "setpoint simulate: " << loaded.error() << "\n";
     return 2;
   }
-  const auto figures = simulate_canary(*loaded, args.stdlib);
+  const auto figures = simulate(*loaded);
   if (!figures) {
     std::cerr << "setpoint simulate: " << figures.error() << "\n";
     return 2;
@@ -165,7 +150,7 @@ int run_canary(const SimulateArgs& args) {
   if (args.json)
     std::cout << *figures << "\n";
   else
-    print_canary(f);
+    print(f);
   return f["failures"].empty() ? 0 : 1;
 }
 
@@ -175,14 +160,23 @@ int run_simulate(const SimulateArgs& args) {
   // The figures are what stdout is for (--json is read by machines); what the engine logs
   // on the way (the autopilot's alerts, a policy's errors) goes to stderr.
   if (!spdlog::get("simulate")) spdlog::set_default_logger(spdlog::stderr_color_mt("simulate"));
-  if (is_slow_scenario(args.scenario)) return run_slow(args);
+  if (is_slow_scenario(args.scenario)) {
+    return run_figures<SlowScenario>(
+        args, load_slow_scenario(args.scenario),
+        [&](const SlowScenario& s) {
+          return simulate_slow(s, SlowOptions{args.stdlib, args.state});
+        },
+        print_slow);
+  }
   if (is_canary_scenario(args.scenario)) {
     if (!args.state.empty()) {
       std::cerr << "setpoint simulate: --state is for slow scenarios: a canary run keeps no "
                    "store\n";
       return 2;
     }
-    return run_canary(args);
+    return run_figures<CanaryScenario>(
+        args, load_canary_scenario(args.scenario),
+        [&](const CanaryScenario& s) { return simulate_canary(s, args.stdlib); }, print_canary);
   }
   if (!args.state.empty()) {
     std::cerr << "setpoint simulate: --state is for slow scenarios (a slow_service section): "

@@ -3,7 +3,7 @@
 #include <filesystem>
 
 #include "config/yaml_reader.hpp"
-#include "setpoint/base/regular_file.hpp"
+#include "simulator/scenario_file.hpp"
 
 namespace setpoint::runner {
 namespace {
@@ -13,12 +13,7 @@ void read_service(const YamlReader& r, const YAML::Node& n, CanaryScenario& s) {
   r.keys(n, at, {"metric", "labels", "knob", "rps", "latency", "jitter", "error_rate"});
   if (!n["knob"] || !n["latency"]) r.fail(n, at, "needs knob and latency");
   if (n["metric"]) s.metric = r.string(n["metric"], at + ".metric");
-  if (const auto labels = n["labels"]) {
-    if (!labels.IsMap()) r.fail(labels, at + ".labels", "expected a mapping of label values");
-    for (const auto& l : labels)
-      s.labels.emplace_back(l.first.as<std::string>(),
-                            r.string(l.second, at + ".labels." + l.first.as<std::string>()));
-  }
+  if (n["labels"]) s.labels = read_labels(r, n["labels"], at + ".labels");
   s.knob = r.string(n["knob"], at + ".knob");
   if (n["rps"]) {
     s.rps = r.number(n["rps"], at + ".rps");
@@ -78,25 +73,12 @@ double CanaryScenario::p50_at(double value) const {
   return latency.back().second;
 }
 
-bool is_canary_scenario(const std::string& path) {
-  const auto text = read_regular_file(path, kMaxConfigBytes);
-  if (!text) return false;
-  try {
-    const YAML::Node root = YamlReader(path).load(*text);
-    return root.IsMap() && root["canary_service"];
-  } catch (const std::exception&) {
-    return false;  // the fast loader says what is wrong with it
-  }
-}
+bool is_canary_scenario(const std::string& path) { return has_section(path, "canary_service"); }
 
 Result<CanaryScenario> load_canary_scenario(const std::string& path) {
-  const auto text = read_regular_file(path, kMaxConfigBytes);
-  if (!text) return Error{text.error()};
   CanaryScenario s;
   s.path = path;
-  try {
-    YamlReader r(path);
-    const YAML::Node root = r.load(*text);
+  const auto read = read_scenario_file(path, [&](const YamlReader& r, const YAML::Node& root) {
     r.keys(root, "(top level)",
            {"name", "config", "duration", "runs", "seed", "canary_service", "expect"});
     for (const char* required : {"name", "config", "canary_service"}) {
@@ -119,12 +101,8 @@ Result<CanaryScenario> load_canary_scenario(const std::string& path) {
              "runs x duration x rps is " + std::to_string(static_cast<long long>(requests)) +
                  " requests, more than the 2000000000 a simulation takes");
     if (root["expect"]) read_expect(r, root["expect"], s);
-  } catch (const ConfigFault& fault) {
-    return Error{std::string(fault.what())};
-  } catch (const YAML::Exception& e) {
-    return Error{path + ":" + std::to_string(e.mark.line + 1) + ":" +
-                 std::to_string(e.mark.column + 1) + ": " + e.msg};
-  }
+  });
+  if (!read) return Error{read.error()};
   return s;
 }
 

@@ -3,7 +3,7 @@
 #include <filesystem>
 
 #include "config/yaml_reader.hpp"
-#include "setpoint/base/regular_file.hpp"
+#include "simulator/scenario_file.hpp"
 
 namespace setpoint::runner {
 namespace {
@@ -23,12 +23,7 @@ void read_service(const YamlReader& r, const YAML::Node& n, SlowScenario& s) {
           "requests_per_step", "response_change", "bad_change"});
   if (!n["knob"] || !n["best"]) r.fail(n, at, "needs knob and best");
   if (n["metric"]) s.metric = r.string(n["metric"], at + ".metric");
-  if (const auto labels = n["labels"]) {
-    if (!labels.IsMap()) r.fail(labels, at + ".labels", "expected a mapping of label values");
-    for (const auto& l : labels)
-      s.labels.emplace_back(l.first.as<std::string>(),
-                            r.string(l.second, at + ".labels." + l.first.as<std::string>()));
-  }
+  if (n["labels"]) s.labels = read_labels(r, n["labels"], at + ".labels");
   s.knob = r.string(n["knob"], at + ".knob");
   const auto best = n["best"];
   if (!best.IsSequence() || best.size() == 0)
@@ -99,25 +94,12 @@ double SlowScenario::best_at(Nanos t) const {
   return best.back().value;
 }
 
-bool is_slow_scenario(const std::string& path) {
-  const auto text = read_regular_file(path, kMaxConfigBytes);
-  if (!text) return false;
-  try {
-    const YAML::Node root = YamlReader(path).load(*text);
-    return root.IsMap() && root["slow_service"];
-  } catch (const std::exception&) {
-    return false;  // the fast loader says what is wrong with it
-  }
-}
+bool is_slow_scenario(const std::string& path) { return has_section(path, "slow_service"); }
 
 Result<SlowScenario> load_slow_scenario(const std::string& path) {
-  const auto text = read_regular_file(path, kMaxConfigBytes);
-  if (!text) return Error{text.error()};
   SlowScenario s;
   s.path = path;
-  try {
-    YamlReader r(path);
-    const YAML::Node root = r.load(*text);
+  const auto read = read_scenario_file(path, [&](const YamlReader& r, const YAML::Node& root) {
     r.keys(root, "(top level)", {"name", "config", "step", "duration", "slow_service", "expect"});
     for (const char* required : {"name", "config", "slow_service"}) {
       if (!root[required]) r.fail(root, required, "is required");
@@ -133,12 +115,8 @@ Result<SlowScenario> load_slow_scenario(const std::string& path) {
       r.fail(root["duration"], "duration", "must be between a step and 400d");
     read_service(r, root["slow_service"], s);
     if (root["expect"]) read_expect(r, root["expect"], s);
-  } catch (const ConfigFault& fault) {
-    return Error{std::string(fault.what())};
-  } catch (const YAML::Exception& e) {
-    return Error{path + ":" + std::to_string(e.mark.line + 1) + ":" +
-                 std::to_string(e.mark.column + 1) + ": " + e.msg};
-  }
+  });
+  if (!read) return Error{read.error()};
   return s;
 }
 

@@ -197,51 +197,6 @@ void EffectPipeline::enact(Decision& d, Nanos now) {
   complete(d, it->second->apply(actuation), now, false);
 }
 
-void EffectPipeline::stage_change(Decision& d, const Stager& stager, Nanos now) {
-  if (!store_intent(d)) return;
-  publish(d, true);
-  d.detail = explain(d.verdict, d.proposal.target);
-  const std::string refused = stager(d, now);
-  d.result_at = now;
-  if (refused.empty()) {
-    d.outcome = DecisionOutcome::kStaged;
-  } else {
-    d.outcome = DecisionOutcome::kFailed;
-    d.detail = refused;
-  }
-  finish(d);
-}
-
-std::optional<Decision> EffectPipeline::promote(const std::string& parameter, double value,
-                                                const std::string& policy,
-                                                const std::string& version, const std::string& why,
-                                                Nanos now) {
-  if (guard_.parameter(parameter) == nullptr) return std::nullopt;
-  Decision d;
-  d.at = now;
-  d.policy = policy;
-  d.policy_version = version;
-  d.proposal = Proposal::set(policy, parameter, value);
-  d.proposal.reason = why;
-  d.verdict = guard_.vet_rollback(parameter, value);
-  d.mode = options_.ceiling == Mode::kEnforce ? Mode::kEnforce : Mode::kObserve;
-  if (!d.verdict.allowed()) {
-    d.outcome = DecisionOutcome::kBlocked;
-    d.detail = explain(d.verdict, parameter);
-    record(d);
-    return d;
-  }
-  if (d.mode == Mode::kObserve) {  // the ceiling was lowered during the rollout
-    guard_.applied(d.proposal, d.verdict, now);
-    d.outcome = DecisionOutcome::kShadow;
-    d.detail = "would " + explain(d.verdict, parameter);
-    record(d);
-    return d;
-  }
-  enact(d, now);
-  return d;
-}
-
 void EffectPipeline::complete(Decision& d, const ActuationResult& result, Nanos now,
                               bool timed_out) {
   const ParameterSpec* spec = guard_.parameter(d.proposal.target);
@@ -477,11 +432,9 @@ bool EffectPipeline::verify(const Check& check, Nanos now) {
   return !(back && back->id == 0 && store_ != nullptr && back->outcome == DecisionOutcome::kFailed);
 }
 
-std::optional<Decision> EffectPipeline::roll_back(const std::string& parameter, double value,
-                                                  const std::string& who,
-                                                  const std::string& version,
-                                                  const std::string& why, Nanos now) {
-  if (guard_.parameter(parameter) == nullptr) return std::nullopt;
+Decision EffectPipeline::bounds_only(const std::string& parameter, double value,
+                                     const std::string& who, const std::string& version,
+                                     const std::string& why, Nanos now) const {
   Decision d;
   d.at = now;
   d.policy = who;
@@ -489,8 +442,17 @@ std::optional<Decision> EffectPipeline::roll_back(const std::string& parameter, 
   d.proposal = Proposal::set(d.policy, parameter, value);
   d.proposal.reason = why;
   d.verdict = guard_.vet_rollback(parameter, value);
-  // A rollback still respects the global ceiling: in dry-run it is only a shadow.
+  // It still respects the global ceiling: in dry-run it is only a shadow.
   d.mode = options_.ceiling == Mode::kEnforce ? Mode::kEnforce : Mode::kObserve;
+  return d;
+}
+
+std::optional<Decision> EffectPipeline::roll_back(const std::string& parameter, double value,
+                                                  const std::string& who,
+                                                  const std::string& version,
+                                                  const std::string& why, Nanos now) {
+  if (guard_.parameter(parameter) == nullptr) return std::nullopt;
+  Decision d = bounds_only(parameter, value, who, version, why, now);
   if (!d.verdict.allowed()) {
     d.outcome = DecisionOutcome::kBlocked;
     d.detail = explain(d.verdict, parameter);

@@ -175,7 +175,10 @@ class EffectPipeline {
   void count(const Result<void>& written);
   void propose(Decision& d, Nanos now);
   void enact(Decision& d, Nanos now);
-  void stage_change(Decision& d, const Stager& stager, Nanos now);
+  void stage_change(Decision& d, const Stager& stager, Nanos now);  // staging.cpp
+  // A change vetted against the hard bounds alone (a rollback, a promotion), not yet recorded.
+  Decision bounds_only(const std::string& parameter, double value, const std::string& who,
+                       const std::string& version, const std::string& why, Nanos now) const;
   void complete(Decision& d, const ActuationResult& result, Nanos now, bool timed_out);
   void complete_rollback(Decision& d, const ActuationResult& result, Nanos now, bool timed_out);
   // Both false when the store refused the intent: the caller keeps the check or undo.

@@ -537,9 +537,13 @@ void Engine::stop() {
   stopping_ = true;  // a test at the reload gate ends now
   // Let what is being actuated finish (each actuation has its own timeout), and record it.
   const Nanos give_up = options_.cpu_clock->monotonic() + 30 * kNanosPerSecond;
-  while (pipeline_ && pipeline_->in_flight() > 0 && options_.cpu_clock->monotonic() < give_up) {
-    pipeline_->tick(clock().wall());
-    if (pipeline_->in_flight() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const auto actuating = [this] {
+    return (pipeline_ && pipeline_->in_flight() > 0) || (rollouts_ && rollouts_->actuating() > 0);
+  };
+  while (actuating() && options_.cpu_clock->monotonic() < give_up) {
+    if (pipeline_) pipeline_->tick(clock().wall());
+    if (rollouts_) rollouts_->collect(clock().wall());
+    if (actuating()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   run_posted();  // nobody waits forever on a reply
   const Nanos wall = clock().wall();
@@ -551,15 +555,18 @@ void Engine::stop() {
 }
 
 Result<void> Engine::start_rollouts() {
-  rollouts_ = std::make_unique<Rollouts>(config_, aggregator_, *guard_, *pipeline_, store_.get(),
-                                         metrics_, inproc_);
+  rollouts_ =
+      std::make_unique<Rollouts>(config_, aggregator_, *guard_, *pipeline_, store_.get(), metrics_,
+                                 inproc_, options_.persistent ? options_.cpu_clock : nullptr);
   if (const auto started = rollouts_->start(clock().wall()); !started)
     return Error{"rollouts: " + started.error()};
   return {};
 }
 
 Result<void> Engine::reload_config(Config next) {
-  if (pipeline_->in_flight() > 0) return Error{"actuations are in flight; try again in a moment"};
+  // The actuators are replaced: none may be in use, not even by an actuation past its timeout.
+  if (pipeline_->in_flight() > 0 || (pool_ && !pool_->idle()) || !rollouts_->idle())
+    return Error{"actuations are in flight; try again in a moment"};
   // Rollouts in flight are resumed from the store by the new config; without one they would be
   // forgotten.
   if (!store_ && rollouts_->in_flight() > 0)

@@ -49,17 +49,21 @@ json look_json(const canary::Look& look) {
 
 Rollouts::Rollouts(const Config& config, Aggregator& aggregator, Guard& guard,
                    EffectPipeline& pipeline, AuditStore* store, EngineMetrics& metrics,
-                   InprocActuator& inproc)
+                   InprocActuator& inproc, const Clock* pool_clock)
     : config_(config),
       aggregator_(aggregator),
       guard_(guard),
       pipeline_(pipeline),
       store_(store),
       metrics_(metrics),
-      inproc_(inproc) {}
+      inproc_(inproc),
+      pool_clock_(pool_clock) {}
 
 Result<void> Rollouts::start(Nanos now) {
   started_ = now;
+  // Two workers: rollouts of different parameters do not wait on each other's actuators.
+  if (pool_clock_ != nullptr && !config_.rollouts.empty())
+    pool_ = std::make_unique<ActuatorPool>(2, *pool_clock_);
   for (const auto& [name, rollout] : config_.rollouts) {
     Parameter p{&rollout, nullptr, nullptr, nullptr, nullptr, canary::Judge(rollout.plan.judge)};
     for (auto [section, owned, actuator] :
@@ -91,7 +95,7 @@ Result<void> Rollouts::start(Nanos now) {
     r.status = canary::parse_rollout_status(row.status).value_or(canary::RolloutStatus::kRunning);
     r.reason = row.reason;
     r.last_look = row.last_look;
-    Running running{std::move(r), "", "", {}, now};
+    Running running{std::move(r), "", "", {}, now, {}, 0};
     const auto restored =
         it == parameters_.end()
             ? Result<void>(Error{"its parameter no longer rolls out (the config changed)"})
@@ -103,13 +107,13 @@ Result<void> Rollouts::start(Nanos now) {
       spdlog::error("rollout {}: cannot resume: {}; rolling back", row.id, restored.error());
       running.rollout.reason = "cannot resume: " + restored.error();
       guard_.set_rollout(row.parameter, "");
-      if (it != parameters_.end()) {
-        carry_out(running, it->second, canary::abort_rollout(running.rollout, "engine", now), now);
-      } else {
+      if (it == parameters_.end()) {  // no actuators to move any more: it just ends
         running.rollout.status = canary::RolloutStatus::kRolledBack;
         running.rollout.ended_at = now;
+        save(running, now);
+        continue;
       }
-      save(running, now);
+      resume_rolling_back(std::move(running), it->second, now);
       continue;
     }
     running.carried = running.rollout.data;
@@ -125,8 +129,7 @@ Result<void> Rollouts::start(Nanos now) {
       rr.reason = "cannot resume: its step " + std::to_string(rr.step + 1) +
                   " is not a judged step of the configured steps";
       guard_.set_rollout(row.parameter, "");
-      carry_out(running, it->second, canary::abort_rollout(rr, "engine", now), now);
-      save(running, now);
+      resume_rolling_back(std::move(running), it->second, now);
       continue;
     }
     rr.next_look_at = std::min(rr.next_look_at, now + plan.interval);
@@ -144,6 +147,14 @@ Result<void> Rollouts::start(Nanos now) {
   return {};
 }
 
+void Rollouts::resume_rolling_back(Running running, Parameter& p, Nanos now) {
+  const std::string name = running.rollout.parameter;
+  Running& r = running_.insert_or_assign(name, std::move(running)).first->second;
+  carry_out(r, canary::abort_rollout(r.rollout, "engine", now), now);
+  save(r, now);
+  advance(r, p, now);
+}
+
 bool Rollouts::active(const std::string& parameter) const { return running_.count(parameter) > 0; }
 
 std::string Rollouts::stage(Decision& d, Nanos now) {
@@ -156,7 +167,7 @@ std::string Rollouts::stage(Decision& d, Nanos now) {
   rollout.cycle = d.proposal.cycle;
   rollout.policy = d.policy;
   rollout.version = d.policy_version;
-  Running running{std::move(rollout), d.policy, d.policy_version, {}, now};
+  Running running{std::move(rollout), d.policy, d.policy_version, {}, now, {}, 0};
   if (d.outcome == DecisionOutcome::kShadow) {
     // Observe mode: the whole judge on whatever the telemetry holds, logged, never actuated;
     // the guard is not held (nothing is in flight in the world).
@@ -167,36 +178,31 @@ std::string Rollouts::stage(Decision& d, Nanos now) {
     running_.emplace(name, std::move(running));
     return "";
   }
-  const std::string why = "rollout of decision " + std::to_string(d.id);
-  if (auto failed =
-          actuate(*p.canary, p.config->canary.key, name, running.rollout.canary, why, now);
-      !failed.empty()) {
-    return "the canary's actuator failed, nothing rolled out: " + failed;
-  }
-  if (auto failed = actuate(*p.weight, p.config->weight.key, name, move.weight, why, now);
-      !failed.empty()) {
-    actuate(*p.canary, p.config->canary.key, name, running.rollout.baseline, why, now);
-    return "the canary's weight actuator failed, nothing rolled out: " + failed;
-  }
+  // In flight from now on, whatever its actuators answer: the canary's value first, then the
+  // slice of traffic that meets it. Either failing rolls it back (the weight to 0, the value
+  // back), recorded in its row.
   guard_.set_rollout(name, running.rollout.id);
-  d.detail += "; rolled out as " + running.rollout.id + ": " + running.rollout.reason;
   spdlog::info("rollout {}: {} from {} to {}, {}", running.rollout.id, name,
                running.rollout.baseline, running.rollout.canary, running.rollout.reason);
-  metrics_.rollout_step[name] = 1;
-  metrics_.rollout_weight[name] = move.weight;
-  save(running, now);
-  running_.emplace(name, std::move(running));
+  running.steps = {{false, running.rollout.canary, ""}, {true, move.weight, ""}};
+  Running& r = running_.emplace(name, std::move(running)).first->second;
+  save(r, now);
+  advance(r, p, now);
+  d.detail += "; rolled out as " + r.rollout.id + ": " + r.rollout.reason;
   return "";
 }
 
 void Rollouts::tick(Nanos now) {
+  collect(now);
   std::vector<std::string> due;
   for (const auto& [name, running] : running_) {
-    if (running.rollout.status == canary::RolloutStatus::kRunning &&
+    // A look waits for the last move's actuations: it judges the traffic they route.
+    if (running.rollout.status == canary::RolloutStatus::kRunning && running.steps.empty() &&
         now >= running.rollout.next_look_at)
       due.push_back(name);
   }
   for (const auto& name : due) look(running_.at(name), parameters_.at(name), now);
+  sweep(now);
 }
 
 void Rollouts::look(Running& running, Parameter& p, Nanos now) {
@@ -209,16 +215,14 @@ void Rollouts::look(Running& running, Parameter& p, Nanos now) {
   if (look.verdict != canary::LookVerdict::kContinue)
     spdlog::info("{}rollout {}: {}", running.rollout.shadow ? "shadow " : "", running.rollout.id,
                  look.sentence);
-  carry_out(running, p, move, now);
+  carry_out(running, move, now);
   save(running, now);
-  if (!running.rollout.active()) ended(running, now);
+  advance(running, p, now);
 }
 
-void Rollouts::carry_out(Running& running, Parameter& p, const canary::RolloutMove& move,
-                         Nanos now) {
+void Rollouts::carry_out(Running& running, const canary::RolloutMove& move, Nanos now) {
   auto& r = running.rollout;
   const std::string& name = r.parameter;
-  const std::string why = "rollout " + r.id + ": " + r.reason;
   if (r.shadow) {  // what would have been done, said; the would-be value follows a rollback
     if (move.kind == canary::RolloutMove::Kind::kWeight)
       spdlog::info("shadow rollout {}: would move the canary to {} %", r.id, move.weight);
@@ -230,38 +234,29 @@ void Rollouts::carry_out(Running& running, Parameter& p, const canary::RolloutMo
     }
     return;
   }
+  // A new move replaces the actuations of the last one not yet begun (an abort while the
+  // start is being actuated does not move the weight up first).
+  if (move.kind != canary::RolloutMove::Kind::kNone)
+    running.steps.erase(running.steps.begin() + (running.job != 0 ? 1 : 0), running.steps.end());
   switch (move.kind) {
     case canary::RolloutMove::Kind::kNone: break;
-    case canary::RolloutMove::Kind::kWeight: {
-      if (auto failed = actuate(*p.weight, p.config->weight.key, name, move.weight, why, now);
-          !failed.empty()) {
-        carry_out(running, p, canary::actuation_failed(r, failed, now), now);
-        return;
-      }
-      metrics_.rollout_step[name] = static_cast<double>(r.step + 1);
-      metrics_.rollout_weight[name] = move.weight;
+    case canary::RolloutMove::Kind::kWeight:
+      running.steps.push_back({true, move.weight, ""});
       break;
-    }
     case canary::RolloutMove::Kind::kPromote: {
       guard_.set_rollout(name, "");
       const auto promoted = pipeline_.promote(name, r.canary, running.policy, running.version,
                                               "promoted by " + r.id + ": " + r.reason, now);
       if (promoted) r.reason += " (decision " + std::to_string(promoted->id) + ")";
       // The whole of the traffic is on the new value now: the canary's slice goes back to 0.
-      if (auto failed = actuate(*p.weight, p.config->weight.key, name, 0, why, now);
-          !failed.empty())
-        r.reason += "; the weight could not be set to 0: " + failed;
+      running.steps.push_back({true, 0, "the weight could not be set to 0"});
       break;
     }
     case canary::RolloutMove::Kind::kRollBack: {
       guard_.set_rollout(name, "");
       // The slice first, so no more traffic meets the bad value, then the value itself.
-      if (auto failed = actuate(*p.weight, p.config->weight.key, name, 0, why, now);
-          !failed.empty())
-        r.reason += "; the weight could not be set to 0: " + failed;
-      if (auto failed = actuate(*p.canary, p.config->canary.key, name, r.baseline, why, now);
-          !failed.empty())
-        r.reason += "; the canary's value could not be set back: " + failed;
+      running.steps.push_back({true, 0, "the weight could not be set to 0"});
+      running.steps.push_back({false, r.baseline, "the canary's value could not be set back"});
       // Held at the baseline, as an operator's rollback is: the policy that asked for the
       // change would otherwise stage it again at its next pass, and again after that.
       const Nanos hold = config_.engine.rollback_hold;
@@ -274,12 +269,6 @@ void Rollouts::carry_out(Running& running, Parameter& p, const canary::RolloutMo
       break;
     }
   }
-}
-
-std::string Rollouts::actuate(Actuator& actuator, const std::string& key, const std::string& target,
-                              double value, const std::string& why, Nanos now) {
-  const ActuationResult result = actuator.apply({target, key, value, {}, "rollout", why, now});
-  return result.ok() ? "" : (result.detail.empty() ? "failed" : result.detail);
 }
 
 void Rollouts::ended(Running& running, Nanos now) {

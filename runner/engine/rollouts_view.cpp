@@ -29,6 +29,14 @@ json row_json(const RolloutRow& r) {
           {"last_look", parse_own_json(r.last_look)}};
 }
 
+// A rollout in flight, with the actuations of its last move still to answer (one ended by a
+// judge or an operator stays in flight until they have).
+json running_json(const RolloutRow& r, std::size_t pending) {
+  json row = row_json(r);
+  row["actuations_pending"] = pending;
+  return row;
+}
+
 }  // namespace
 
 RolloutRow Rollouts::row(const Running& running, Nanos now) const {
@@ -79,30 +87,30 @@ RolloutRow Rollouts::row(const Running& running, Nanos now) const {
 }
 
 Reply Rollouts::abort(const std::string& id, const std::string& who, Nanos now) {
-  for (auto& [name, running] : running_) {
-    if (running.rollout.id != id) continue;
-    carry_out(running, parameters_.at(name), canary::abort_rollout(running.rollout, who, now), now);
-    save(running, now);
-    const json body = row_json(row(running, now));
-    ended(running, now);
-    return {200, dump(body)};
-  }
-  for (const auto& r : ended_) {
-    if (r.id == id)
-      return {409, dump(json{{"error", "rollout " + id + " has ended: " + r.status}})};
-  }
-  return {404, dump(json{{"error", "no rollout " + id + " is in flight"}})};
+  return operate(id, now, [&](canary::Rollout& r) { return canary::abort_rollout(r, who, now); });
 }
 
 Reply Rollouts::promote(const std::string& id, const std::string& who, Nanos now) {
+  return operate(id, now, [&](canary::Rollout& r) { return canary::promote_rollout(r, who, now); });
+}
+
+Reply Rollouts::operate(const std::string& id, Nanos now,
+                        const std::function<canary::RolloutMove(canary::Rollout&)>& hand) {
   for (auto& [name, running] : running_) {
     if (running.rollout.id != id) continue;
-    carry_out(running, parameters_.at(name), canary::promote_rollout(running.rollout, who, now),
-              now);
+    if (!running.rollout.active()) break;  // ended, its last actuations still in flight
+    Parameter& p = parameters_.at(name);
+    carry_out(running, hand(running.rollout), now);
     save(running, now);
-    const json body = row_json(row(running, now));
-    ended(running, now);
-    return {200, dump(body)};
+    advance(running, p, now);
+    // Answered with the row as it is now: ended, and what is still being actuated.
+    return {200, dump(running_json(row(running, now), running.steps.size()))};
+  }
+  for (const auto& [_, running] : running_) {
+    if (running.rollout.id == id)
+      return {409,
+              dump(json{{"error", "rollout " + id + " has ended: " +
+                                      std::string(canary::status_name(running.rollout.status))}})};
   }
   for (const auto& r : ended_) {
     if (r.id == id)
@@ -113,7 +121,8 @@ Reply Rollouts::promote(const std::string& id, const std::string& who, Nanos now
 
 std::string Rollouts::view_json() const {
   json running = json::array(), recent = json::array();
-  for (const auto& [_, r] : running_) running.push_back(row_json(row(r, r.rollout.next_look_at)));
+  for (const auto& [_, r] : running_)
+    running.push_back(running_json(row(r, r.rollout.next_look_at), r.steps.size()));
   for (auto it = ended_.rbegin(); it != ended_.rend(); ++it) recent.push_back(row_json(*it));
   return dump(json{{"running", running}, {"recent", recent}});
 }

@@ -33,9 +33,11 @@ void ActuatorPool::work() {
       if (queue_.empty()) return;  // stopping, and nothing left to run
       job = std::move(queue_.front());
       queue_.pop_front();
+      ++applying_;
     }
     ActuationResult result = job.actuator->apply(job.actuation);
     std::lock_guard lock(mutex_);
+    --applying_;
     // Reported already as timed out: the late result is dropped.
     if (deadlines_.erase(job.id) == 1) done_.push_back({job.id, std::move(result), false});
   }
@@ -61,6 +63,11 @@ std::vector<ActuatorPool::Done> ActuatorPool::collect() {
 std::size_t ActuatorPool::in_flight() const {
   std::lock_guard lock(mutex_);
   return deadlines_.size();
+}
+
+bool ActuatorPool::idle() const {
+  std::lock_guard lock(mutex_);
+  return queue_.empty() && applying_ == 0;
 }
 
 }  // namespace setpoint

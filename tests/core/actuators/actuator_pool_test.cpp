@@ -77,7 +77,8 @@ TEST_CASE("actuator pool: results come back by id, at a collect") {
 }
 
 TEST_CASE(
-    "actuator pool: past its timeout an actuation is reported once; its late result is dropped") {
+    "actuator pool: past its timeout an actuation is reported once; its late result is dropped, "
+    "and the pool is idle only once the worker is out") {
   ManualClock clock;
   HeldActuator actuator;
   {
@@ -95,7 +96,10 @@ TEST_CASE(
     CHECK(late[0].result.detail == "timed out; the outcome is unknown");
     CHECK(pool.in_flight() == 0);
     CHECK(pool.collect().empty());  // reported once
+    // Not idle though: the worker is still inside the actuator, which must outlive it.
+    CHECK_FALSE(pool.idle());
     actuator.release();
+    while (!pool.idle()) std::this_thread::yield();
   }  // the pool's destructor waits for the worker: the late result never shows
 }
 
@@ -106,6 +110,7 @@ TEST_CASE("actuator pool: jobs wait their turn when every worker is busy") {
   for (int id = 1; id <= 3; ++id) pool.submit(id, actuator, change("t"), 60 * kSec);
   actuator.wait_started(1);
   CHECK(pool.in_flight() == 3);
+  CHECK_FALSE(pool.idle());
   actuator.release();
   const auto done = collect_n(pool, 3);
   CHECK(done[0].id == 1);  // one worker: in the order submitted

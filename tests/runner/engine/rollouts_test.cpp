@@ -47,8 +47,9 @@ struct Service {
   std::unique_ptr<Engine> engine;
   std::string config_text;
 
+  // `canary_actuator`: the canary's actuator section, else a file at `canary_path`.
   explicit Service(double to, const std::string& canary_path = "",
-                   const std::string& mode = "enforce") {
+                   const std::string& mode = "enforce", const std::string& canary_actuator = "") {
     std::filesystem::create_directories(dir.path() / "policies");
     write_file(dir.file("policies/tuner.lua"), tuner(to));
     // The authority files the service reads: its value, the canary's and the canary's weight.
@@ -67,8 +68,10 @@ struct Service {
         dir.file("x.json") +
         ", key: x }\n"
         "    rollout:\n      steps: [10, 50, 100]\n      step_duration: 2m\n      interval: 1m\n"
-        "      canary: { type: file, path: " +
-        canary + ", key: x }\n      weight: { type: file, path: " + dir.file("weight.json") +
+        "      canary: " +
+        (canary_actuator.empty() ? "{ type: file, path: " + canary + ", key: x }"
+                                 : canary_actuator) +
+        "\n      weight: { type: file, path: " + dir.file("weight.json") +
         ", key: weight }\n"
         "      kpis:\n        - { series: 'lat{}', stat: p90, critical: true, unit: ms }\n"
         "        - { series: 'lat{}', stat: error_rate }\n";
@@ -86,8 +89,10 @@ struct Service {
     INFO(started.error());
     REQUIRE(started);
   }
+  // The actuations, the pipeline's and the canary's, run on worker threads: a pass collects
+  // what answered.
   void settle() {
-    while (engine->pipeline().in_flight() > 0) {
+    while (engine->pipeline().in_flight() > 0 || engine->rollouts().actuating() > 0) {
       std::this_thread::yield();
       engine->tick();
     }
@@ -216,14 +221,21 @@ TEST_CASE("rollouts: an operator aborts one; ended and unknown ids are refused")
   CHECK(answer["status"] == "rolled_back");
   CHECK(answer["reason"] ==
         "aborted by operator:alice; x held at 100 for 30m (engine.rollback_hold)");
+  // Answered at once; the weight to 0 and the value back are being actuated.
+  CHECK(answer["actuations_pending"] == 2);
+  for (int twice = 0; twice < 2; ++twice) {  // while they are, and once they have answered
+    try {
+      abort_rollout(*s.engine, {id}, {}, "operator:alice");
+      FAIL("an ended rollout was aborted again");
+    } catch (const Refusal& r) {
+      CHECK(r.status == 409);
+      CHECK(r.message == "rollout " + id + " has ended: rolled_back");
+    }
+    s.settle();
+  }
   CHECK(s.weight() == 0);
   CHECK(s.canary_value() == 100);
-  try {
-    abort_rollout(*s.engine, {id}, {}, "operator:alice");
-    FAIL("an ended rollout was aborted again");
-  } catch (const Refusal& r) {
-    CHECK(r.status == 409);
-  }
+  CHECK(s.engine->rollouts().in_flight() == 0);
   try {
     promote_rollout(*s.engine, {"x@nope"}, {}, "operator:alice");
     FAIL("an unknown rollout was promoted");
@@ -232,21 +244,31 @@ TEST_CASE("rollouts: an operator aborts one; ended and unknown ids are refused")
   }
 }
 
-TEST_CASE("rollouts: a canary actuator that fails stages nothing, and says why") {
+TEST_CASE(
+    "rollouts: a canary actuator that fails at the start rolls the rollout back, and says why") {
   Service s(125, "/dev/null/canary.json");
   s.run(1);
-  CHECK(s.rollouts().empty());
-  bool failed = false;
+  // The change was staged (its actuations answer later, off the engine thread); the canary's
+  // value never landed, so the rollout ended at once: the weight back to 0, held at 100.
+  const auto rows = s.rollouts();
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].status == "rolled_back");
+  INFO(rows[0].reason);
+  CHECK(rows[0].reason.find("the canary's actuator failed: ") == 0);
+  CHECK(rows[0].reason.find("; the canary's value could not be set back: ") != std::string::npos);
+  std::size_t staged = 0;
   for (const auto& d : must(s.engine->store()->decisions(DecisionQuery{}))) {
-    const auto doc = parse_own_json(d.json);
-    if (doc.value("outcome", "") == "failed") {
-      failed = true;
-      CHECK(doc.value("detail", "").find("the canary's actuator failed, nothing rolled out") == 0);
-    }
+    if (parse_own_json(d.json).value("outcome", "") == "staged") ++staged;
   }
-  CHECK(failed);
+  CHECK(staged == 1);
+  CHECK(s.weight() == 0);
   CHECK(*s.engine->guard().value("x") == 100);
   CHECK(s.engine->guard().rollout_of("x").empty());
+  CHECK(s.engine->rollouts().in_flight() == 0);
+  CHECK(s.engine->rollouts().ended().size() == 1);
+  // Held at the baseline: the policy's next passes stage nothing more.
+  s.run(2);
+  CHECK(s.rollouts().size() == 1);
 }
 
 TEST_CASE("rollouts: in observe mode the judge runs as a shadow, logged, nothing touched") {
@@ -293,4 +315,43 @@ TEST_CASE("rollouts: an actuator that fails mid-rollout rolls it back, and the r
   CHECK(file_value(s.dir.file("canary.json"), "x") == 100);  // the value went back all the same
   CHECK(*s.engine->guard().value("x") == 100);
   CHECK(s.engine->guard().rollout_of("x").empty());
+}
+
+TEST_CASE(
+    "rollouts: the canary's actuations run off the engine thread, and no look waits on them") {
+  TempDir tools;
+  // The canary's value goes through a program that waits until the test lets it go.
+  const std::string release = tools.file("release");
+  write_file(tools.file("set-canary.sh"), "#!/bin/sh\nwhile [ ! -e " + release +
+                                              " ]; do sleep 0.01; done\nprintf '{\"x\": %s}' "
+                                              "\"$1\" > \"$2\"\n");
+  std::filesystem::permissions(tools.file("set-canary.sh"), std::filesystem::perms::owner_all);
+  const std::string canary = tools.file("canary.json");
+  write_file(canary, "{\"x\": 100}");
+  Service s(125, canary, "enforce",
+            "{ type: exec, argv: [" + tools.file("set-canary.sh") + ", '{value}', " + canary +
+                "], timeout: 60s }");
+  s.clock.advance(kMinute);
+  s.engine->tick();  // staged: the pass is over while the program still waits
+  CHECK(s.engine->rollouts().actuating() == 2);  // the canary's value, then its weight
+  REQUIRE(s.rollouts().size() == 1);
+  CHECK(s.rollouts()[0].status == "running");
+  CHECK(s.engine->guard().rollout_of("x") == s.rollouts()[0].id);  // in flight already
+  for (int m = 0; m < 3; ++m) {  // three looks' worth of passes: none taken, nothing routed
+    s.clock.advance(kMinute);
+    s.engine->tick();
+  }
+  CHECK(s.engine->rollouts().actuating() == 2);
+  CHECK(s.weight() == 0);
+  CHECK(s.engine->metrics_text().find("setpoint_rollout_verdicts_total{") == std::string::npos);
+  write_file(release, "");
+  s.settle();
+  CHECK(s.engine->rollouts().actuating() == 0);
+  CHECK(file_value(canary, "x") == 125);
+  CHECK(s.weight() == 10);
+  // The step counts from when its traffic was routed: its two looks are still to come.
+  s.run(1);
+  CHECK(s.engine->metrics_text().find("setpoint_rollout_verdicts_total{verdict=\"continue\"} 1") !=
+        std::string::npos);
+  CHECK(s.rollouts()[0].step == 0);
 }

@@ -32,6 +32,9 @@ class ActuatorPool {
   // What finished since the last call, and what ran past its deadline.
   std::vector<Done> collect();
   std::size_t in_flight() const;
+  // Nothing queued and no worker inside an actuator, not even one already reported as timed
+  // out: only then may the actuators it was handed be destroyed (a config reload).
+  bool idle() const;
 
  private:
   struct Job {
@@ -47,6 +50,7 @@ class ActuatorPool {
   std::deque<Job> queue_;
   std::map<std::int64_t, Nanos> deadlines_;  // submitted, not yet collected
   std::vector<Done> done_;
+  std::size_t applying_ = 0;  // workers inside an actuator's apply()
   bool stopping_ = false;
   std::vector<std::thread> workers_;
 };

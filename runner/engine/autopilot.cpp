@@ -150,15 +150,20 @@ void Autopilot::submitted(const std::string& cycle, const std::string& analysis,
     if (proposed.size() > 1) proposed += ",";
     proposed += decision_json(d);
     const bool on_its_way = d.outcome == DecisionOutcome::kIntent;
-    if (!on_its_way && d.outcome != DecisionOutcome::kApplied) continue;  // blocked, shadow…
+    const bool staged = d.outcome == DecisionOutcome::kStaged;
+    if (!on_its_way && !staged && d.outcome != DecisionOutcome::kApplied)
+      continue;  // blocked, shadow…
     Change c;
     c.decision = d.id;
     c.target = d.proposal.target;
     c.previous = d.verdict.current;
     c.value = d.verdict.value;
     c.expected = d.proposal.expected;
+    // A rolled-out change is the rollout's to judge from now on: the cycle is done with it,
+    // and rollout_ended() brings it back for its impact check (or counts its rollback).
+    c.staged = c.done = staged;
     r->changes.push_back(c);
-    if (!on_its_way) applied(r->changes.back(), d.result_at ? d.result_at : now);
+    if (!on_its_way && !staged) applied(r->changes.back(), d.result_at ? d.result_at : now);
   }
   r->cycle.proposed_changes = proposed + "]";
   r->cycle.outcome = outcome_json(*r);
@@ -195,6 +200,15 @@ void Autopilot::observe(const Decision& d) {
     return;
   }
   if (d.outcome != kApplied && d.outcome != kUnknown && d.outcome != kFailed) return;
+  for (auto it = promoting_.begin(); it != promoting_.end(); ++it) {
+    if (it->second.decision != d.id) continue;
+    if (d.outcome != kFailed) {  // unknown counts as applied
+      applied(it->second, d.result_at ? d.result_at : d.at);
+      schedule_impact(it->first, it->second);
+    }
+    promoting_.erase(it);
+    return;
+  }
   for (Running& r : running_) {
     for (Change& c : r.changes) {
       if (c.decision != d.id || c.applied_at != 0 || c.done) continue;
@@ -336,7 +350,8 @@ std::string Autopilot::outcome_json(const Running& r) const {
   json changes = json::array();
   for (const Change& c : r.changes) {
     json one = {{"decision", c.decision}, {"target", c.target},         {"previous", c.previous},
-                {"value", c.value},       {"applied_at", c.applied_at}, {"done", c.done}};
+                {"value", c.value},       {"applied_at", c.applied_at}, {"done", c.done},
+                {"staged", c.staged}};
     if (c.expected) {
       one["expected"] = {{"series", c.expected->series},
                          {"stat", c.expected->stat},

@@ -71,6 +71,11 @@ class Autopilot {
                  const std::vector<Decision>& decisions, Nanos now);
   // Every decision the pipeline records or finishes.
   void observe(const Decision& decision);
+  // A change of `cycle` (decision `staged`) that was rolled out from `started_at` has ended:
+  // promoted by `promotion`, its impact is checked as any applied change's; rolled back
+  // (none), it is a rollback of the autopilot's (the cycle marked, the bounds narrowed).
+  void rollout_ended(const std::string& cycle, std::int64_t staged, Nanos started_at,
+                     const std::optional<Decision>& promotion, Nanos now);
   void tick(Nanos now);
   // Writes the monitor and the impact checks now (tick() does at most once a second).
   void flush(Nanos now) {
@@ -101,6 +106,8 @@ class Autopilot {
     std::optional<Expected> expected;
     Nanos applied_at = 0;  // 0 while in flight
     bool done = false;     // applied and validated, or failed, or rolled back
+    // Handed to a rollout (done for the cycle): rollout_ended() tells what became of it.
+    bool staged = false;
   };
   struct Running {
     autopilot::Cycle cycle;
@@ -142,6 +149,11 @@ class Autopilot {
   void save_bounds_row(const std::string& parameter, Nanos now);
   void save_state(Nanos now);
   Result<void> resume_cycles(Nanos now);
+  // The deadline, the policy's rules and the changes of a cycle's outcome document; false when
+  // it holds none (a cycle that never got to its proposals).
+  static bool read_outcome(Running& r);
+  // A cycle running or ended (in memory, else in the store), its outcome read back.
+  std::optional<Running> cycle_of(const std::string& id) const;
   std::string outcome_json(const Running& r) const;
   Running* running_for(const std::string& cycle);
 
@@ -154,6 +166,8 @@ class Autopilot {
   std::vector<Running> running_;
   std::vector<ImpactCheck> impacts_;
   std::vector<std::pair<std::string, Change>> late_undos_;  // (cycle, change) timed out in flight
+  // Promotions of rolled-out changes waiting for their actuator: (their cycle, the change).
+  std::vector<std::pair<Running, Change>> promoting_;
   // When each parameter's value last moved (any decision that took effect), newest last: a
   // baseline during which it moved is no baseline for an impact.
   std::map<std::string, std::vector<Nanos>> moved_;

@@ -91,6 +91,44 @@ void Autopilot::rolled_back(const std::string& target, std::int64_t decision, do
   }
 }
 
+void Autopilot::rollout_ended(const std::string& cycle, std::int64_t staged, Nanos started_at,
+                              const std::optional<Decision>& promotion, Nanos now) {
+  const auto r = cycle_of(cycle);
+  const auto c = r ? std::find_if(r->changes.begin(), r->changes.end(),
+                                  [&](const Change& x) { return x.decision == staged; })
+                   : std::vector<Change>::const_iterator{};
+  if (!r || c == r->changes.end()) {
+    spdlog::warn(
+        "autopilot: the rollout of decision {} ended, but its cycle {} is not found: "
+        "its impact is not checked",
+        staged, cycle);
+    return;
+  }
+  if (!promotion) {  // the judge, an operator or an actuator rolled it back
+    ++counts_.rollbacks;
+    monitor_.change_applied(staged, c->target, started_at);  // it met real traffic
+    rolled_back(c->target, staged, c->previous, now);
+    for (Running& running : running_) {
+      if (running.cycle.id == cycle) running.rolled_back = true;
+    }
+    mark_rolled_back(cycle);
+    return;
+  }
+  using enum DecisionOutcome;
+  if (promotion->outcome != kApplied && promotion->outcome != kUnknown &&
+      promotion->outcome != kIntent)
+    return;  // blocked or a shadow (the ceiling came down), or failed: nothing changed
+  Change promoted = *c;
+  promoted.decision = promotion->id;
+  promoted.staged = false;
+  if (promotion->outcome == kIntent) {  // its actuator answers later: observe() goes on
+    promoting_.emplace_back(*r, promoted);
+    return;
+  }
+  applied(promoted, promotion->result_at ? promotion->result_at : now);
+  schedule_impact(*r, promoted);
+}
+
 void Autopilot::schedule_impact(const Running& r, const Change& c) {
   if (!c.expected || c.applied_at == 0) return;
   // The hours after the change, leaving out the hour it was made in and the last one (so a

@@ -152,6 +152,63 @@ Result<void> Autopilot::start(Nanos now) {
   return resume_cycles(now);
 }
 
+bool Autopilot::read_outcome(Running& r) {
+  const json o = parse_own_json(r.cycle.outcome);
+  try {
+    r.deadline = o.at("deadline").get<Nanos>();
+    r.info.verify = o.at("verify").get<Nanos>();
+    r.info.worse_by = o.at("worse_by").get<double>();
+    r.info.error_floor = o.at("error_floor").get<double>();
+    r.info.max_duration = o.at("max_duration").get<Nanos>();
+    r.rolled_back = o.at("rolled_back").get<bool>();
+    r.changes.clear();
+    for (const auto& c : o.at("changes")) {
+      Change change;
+      change.decision = c.at("decision").get<std::int64_t>();
+      change.target = c.at("target").get<std::string>();
+      change.previous = c.at("previous").get<double>();
+      change.value = c.at("value").get<double>();
+      change.applied_at = c.at("applied_at").get<Nanos>();
+      change.done = c.at("done").get<bool>();
+      change.staged = c.value("staged", false);
+      if (c.contains("expected")) change.expected = expected_from(c.at("expected"));
+      r.changes.push_back(change);
+    }
+  } catch (const json::exception&) {
+    return false;
+  }
+  return true;
+}
+
+std::optional<Autopilot::Running> Autopilot::cycle_of(const std::string& id) const {
+  Running r;
+  if (const auto it = std::find_if(running_.begin(), running_.end(),
+                                   [&](const Running& x) { return x.cycle.id == id; });
+      it != running_.end())
+    return *it;
+  if (const auto it = std::find_if(recent_.begin(), recent_.end(),
+                                   [&](const autopilot::Cycle& c) { return c.id == id; });
+      it != recent_.end()) {
+    r.cycle = *it;
+  } else {
+    if (!store_) return std::nullopt;
+    const auto row = store_->cycle(id);
+    if (!row || !*row) return std::nullopt;
+    const CycleRow& c = **row;
+    r.cycle = {c.id,
+               c.policy,
+               c.started_at,
+               c.completed_at,
+               autopilot::CycleStatus::kCompleted,
+               c.analysis,
+               c.proposed_changes,
+               c.outcome,
+               c.error};
+  }
+  if (!read_outcome(r)) return std::nullopt;
+  return r;
+}
+
 // Cycles a restart interrupted: their changes were made (or not) before it, and go on being
 // validated; the policy is never run again for them. One whose deadline passed meanwhile
 // times out at the first pass, its unfinished changes rolled back.
@@ -169,26 +226,7 @@ Result<void> Autopilot::resume_cycles(Nanos now) {
                row.proposed_changes,
                row.outcome,
                row.error};
-    const json o = parse_own_json(row.outcome);
-    try {
-      r.deadline = o.at("deadline").get<Nanos>();
-      r.info.verify = o.at("verify").get<Nanos>();
-      r.info.worse_by = o.at("worse_by").get<double>();
-      r.info.error_floor = o.at("error_floor").get<double>();
-      r.info.max_duration = o.at("max_duration").get<Nanos>();
-      r.rolled_back = o.at("rolled_back").get<bool>();
-      for (const auto& c : o.at("changes")) {
-        Change change;
-        change.decision = c.at("decision").get<std::int64_t>();
-        change.target = c.at("target").get<std::string>();
-        change.previous = c.at("previous").get<double>();
-        change.value = c.at("value").get<double>();
-        change.applied_at = c.at("applied_at").get<Nanos>();
-        change.done = c.at("done").get<bool>();
-        if (c.contains("expected")) change.expected = expected_from(c.at("expected"));
-        r.changes.push_back(change);
-      }
-    } catch (const json::exception&) {
+    if (!read_outcome(r)) {
       // Begun but never evaluated (the restart came between), or not ours: closed as failed.
       r.deadline = now;
       r.cycle.outcome = "{}";

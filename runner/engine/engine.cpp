@@ -558,6 +558,12 @@ Result<void> Engine::start_rollouts() {
   rollouts_ =
       std::make_unique<Rollouts>(config_, aggregator_, *guard_, *pipeline_, store_.get(), metrics_,
                                  inproc_, options_.persistent ? options_.cpu_clock : nullptr);
+  // A cycle's change that was rolled out is the autopilot's still: its impact is checked once
+  // promoted, and a rollback counts against it.
+  rollouts_->on_cycle_change_ended(
+      [this](const canary::Rollout& r, const std::optional<Decision>& promotion, Nanos now) {
+        autopilot_->rollout_ended(r.cycle, r.decision, r.started_at, promotion, now);
+      });
   if (const auto started = rollouts_->start(clock().wall()); !started)
     return Error{"rollouts: " + started.error()};
   return {};

@@ -245,9 +245,11 @@ void Rollouts::carry_out(Running& running, const canary::RolloutMove& move, Nano
       break;
     case canary::RolloutMove::Kind::kPromote: {
       guard_.set_rollout(name, "");
-      const auto promoted = pipeline_.promote(name, r.canary, running.policy, running.version,
-                                              "promoted by " + r.id + ": " + r.reason, now);
+      const auto promoted =
+          pipeline_.promote(name, r.canary, running.policy, running.version, r.cycle,
+                            "promoted by " + r.id + ": " + r.reason, now);
       if (promoted) r.reason += " (decision " + std::to_string(promoted->id) + ")";
+      if (!r.cycle.empty() && cycle_change_ended_) cycle_change_ended_(r, promoted, now);
       // The whole of the traffic is on the new value now: the canary's slice goes back to 0.
       running.steps.push_back({true, 0, "the weight could not be set to 0"});
       break;
@@ -266,6 +268,7 @@ void Rollouts::carry_out(Running& running, const canary::RolloutMove& move, Nano
       r.reason += "; " + name + " held at " + value + " for " + format_duration(hold) +
                   " (engine.rollback_hold)";
       spdlog::warn("rollout {}: rolled back: {}", r.id, r.reason);
+      if (!r.cycle.empty() && cycle_change_ended_) cycle_change_ended_(r, std::nullopt, now);
       break;
     }
   }

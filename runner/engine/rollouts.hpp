@@ -49,6 +49,12 @@ class Rollouts {
            AuditStore* store, EngineMetrics& metrics, InprocActuator& inproc,
            const Clock* pool_clock = nullptr);
 
+  // A rollout of an autopilot cycle's change ended: promoted by `promotion` (the decision
+  // that applies its value), or rolled back (none). Told once, as it ends.
+  using Ended = std::function<void(const canary::Rollout& rollout,
+                                   const std::optional<Decision>& promotion, Nanos now)>;
+  void on_cycle_change_ended(Ended ended) { cycle_change_ended_ = std::move(ended); }
+
   // Builds the canary and weight actuators, stages every rolled-out parameter's changes, and
   // resumes the rollouts the store holds as running or held; or why not.
   Result<void> start(Nanos now);
@@ -135,6 +141,7 @@ class Rollouts {
   std::vector<RolloutRow> ended_;                // the recent ones, newest last
   sketch::Accumulator scratch_;
   const Clock* pool_clock_;
+  Ended cycle_change_ended_;
   std::map<std::int64_t, std::string> jobs_;  // the pool's ids, to their parameter
   std::int64_t next_job_ = 0;
   // Last, so it goes first: its destructor waits for the workers, which use the actuators.

@@ -21,10 +21,12 @@ void EffectPipeline::stage_change(Decision& d, const Stager& stager, Nanos now) 
 
 std::optional<Decision> EffectPipeline::promote(const std::string& parameter, double value,
                                                 const std::string& policy,
-                                                const std::string& version, const std::string& why,
+                                                const std::string& version,
+                                                const std::string& cycle, const std::string& why,
                                                 Nanos now) {
   if (guard_.parameter(parameter) == nullptr) return std::nullopt;
   Decision d = bounds_only(parameter, value, policy, version, why, now);
+  d.proposal.cycle = cycle;
   if (!d.verdict.allowed()) {
     d.outcome = DecisionOutcome::kBlocked;
     d.detail = explain(d.verdict, parameter);

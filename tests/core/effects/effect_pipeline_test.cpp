@@ -93,13 +93,13 @@ TEST_CASE("enforce on a parameter that rolls out: staged, never actuated; promot
   CHECK(w.value() == 100);  // the guard does not advance: the value is not the parameter's yet
   CHECK(must(w.store->decisions({}))[0].outcome == "staged");
   // A stager that refuses fails the decision with its reason.
-  refuse = "the canary's actuator failed, nothing rolled out: disk full";
+  refuse = "a rollout of checkout.limit is in flight";
   d = w.propose(106, 60 * kSec);
   CHECK(outcome_text(d) == "failed");
   CHECK(d.detail == refuse);
   CHECK(w.actuator.calls.empty());
   // Promotion: the value to the actuator, as the policy's change, counted by the guard.
-  const auto promoted = w.pipeline.promote("checkout.limit", 105, "aimd", "v1",
+  const auto promoted = w.pipeline.promote("checkout.limit", 105, "aimd", "v1", "cycle-7",
                                            "promoted by r1: pass at look 4 of 4", 120 * kSec);
   REQUIRE(promoted);
   CHECK(outcome_text(*promoted) == "applied");
@@ -108,7 +108,8 @@ TEST_CASE("enforce on a parameter that rolls out: staged, never actuated; promot
   CHECK(w.value() == 105);
   CHECK(promoted->policy == "aimd");
   CHECK(promoted->proposal.reason == "promoted by r1: pass at look 4 of 4");
-  CHECK_FALSE(w.pipeline.promote("nope", 1, "aimd", "v1", "x", 0));
+  CHECK(promoted->proposal.cycle == "cycle-7");  // the autopilot's change, if it was one
+  CHECK_FALSE(w.pipeline.promote("nope", 1, "aimd", "v1", "", "x", 0));
 }
 
 TEST_CASE("dry-run (an observe ceiling) wins over every other mode") {

@@ -4,6 +4,7 @@
 // a store that cannot be written, and a restart in the middle of a cycle.
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <thread>
 
@@ -324,4 +325,108 @@ TEST_CASE("autopilot: an impact whose window saw another change is not measured,
   CHECK_FALSE(impacts[0].worse);
   CHECK(impacts[0].detail.find("not measured: x moved after the change, within its window") == 0);
   CHECK(s.x() == 130);  // the operator's value stands
+}
+
+namespace {
+
+// Parameter x rolled out in three steps, its canary's value and weight in files of their own.
+std::string rolled_out(const TempDir& dir) {
+  write_file(dir.file("canary.json"), "{\"x\": 100}");
+  write_file(dir.file("weight.json"), "{\"weight\": 0}");
+  write_file(dir.file("x.json"), "{\"x\": 100}");
+  return "    actuator: { type: file, path: " + dir.file("x.json") +
+         ", key: x }\n"
+         "    rollout:\n      steps: [10, 50, 100]\n      step_duration: 2m\n      interval: 1m\n"
+         "      canary: { type: file, path: " +
+         dir.file("canary.json") +
+         ", key: x }\n      weight: { type: file, path: " + dir.file("weight.json") +
+         ", key: weight }\n"
+         "      kpis:\n        - { series: 'lat{}', stat: p90, critical: true, unit: ms }\n";
+}
+
+double file_number(const std::string& path, const char* key) {
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto doc = parse_own_json(text);
+  return doc.is_object() && doc.contains(key) ? doc[key].get<double>() : 0;
+}
+
+// A minute at a time: 1000 requests split by the canary's weight, each side at 1000 / its
+// value ms (±20 %), recorded by cohort and as a whole (what the impact check reads).
+void run_cohorts(Service& s, const TempDir& files, Nanos span) {
+  const auto all = s.engine->aggregator().resolve("lat", {});
+  const auto canary = s.engine->aggregator().resolve("lat", {{"cohort", "canary"}});
+  const auto baseline = s.engine->aggregator().resolve("lat", {{"cohort", "baseline"}});
+  for (Nanos t = 0; t < span; t += kMinute) {
+    const int on_canary = static_cast<int>(10 * file_number(files.file("weight.json"), "weight"));
+    const double canary_x = file_number(files.file("canary.json"), "x");
+    for (int i = 0; i < 1000; ++i) {
+      const bool c = i < on_canary;
+      const double ms = 1000.0 / (c ? canary_x : s.x()) * (0.8 + 0.4 * ((i * 7) % 100) / 100.0);
+      const Nanos at = s.clock.wall() + (i % 60) * kSec;
+      (c ? canary : baseline).record(at, ms, OutcomeSet::kOk);
+      all.record(at, ms, OutcomeSet::kOk);
+    }
+    s.clock.advance(kMinute);
+    s.engine->tick();
+    while (s.engine->pipeline().in_flight() > 0 || s.engine->rollouts().actuating() > 0) {
+      std::this_thread::yield();
+      s.engine->tick();
+    }
+    s.engine->settle_history();
+  }
+}
+
+}  // namespace
+
+TEST_CASE("autopilot: a cycle's change on a rolled-out parameter is checked once promoted") {
+  TempDir files;
+  Service s(nightly(25, -0.2), rolled_out(files));
+  run_cohorts(s, files, 3 * kHour + kMinute);  // 03:01: the cycle staged x = 125, canary at 10 %
+  auto cycles = s.cycles();
+  REQUIRE(cycles.size() == 1);
+  CHECK(cycles[0].status == "completed");  // the rollout has it now
+  const auto outcome = parse_own_json(cycles[0].outcome);
+  CHECK(outcome["changes"][0]["staged"] == true);
+  const auto staged = outcome["changes"][0]["decision"].get<std::int64_t>();
+  CHECK(s.x() == 100);
+  run_cohorts(s, files, 6 * kMinute);  // two steps of two looks: promoted
+  const auto rollouts = must(s.engine->store()->rollouts());
+  REQUIRE(rollouts.size() == 1);
+  CHECK(rollouts[0].status == "promoted");
+  CHECK(rollouts[0].cycle == cycles[0].id);
+  CHECK(rollouts[0].decision == staged);
+  CHECK(s.x() == 125);
+  // The promotion is the cycle's change: its decision says so, and its impact is to be checked.
+  const auto view = parse_own_json(s.engine->autopilot().view(s.clock.wall()));
+  REQUIRE(view["impact_checks"].size() == 1);
+  const auto promotion = view["impact_checks"][0]["decision"].get<std::int64_t>();
+  CHECK(promotion != staged);
+  const auto decision = must(s.engine->store()->decision(promotion));
+  REQUIRE(decision);
+  CHECK(parse_own_json(decision->json)["cycle"] == cycles[0].id);
+  CHECK(parse_own_json(decision->json)["outcome"] == "applied");
+  // A day on, it is measured like any applied change of a cycle.
+  s.run(25 * kHour);
+  const auto impacts = s.impacts();
+  REQUIRE_FALSE(impacts.empty());
+  CHECK(impacts[0].decision == promotion);
+  CHECK(impacts[0].cycle == cycles[0].id);
+}
+
+TEST_CASE(
+    "autopilot: a cycle's change that its canary rolls back counts as the autopilot's rollback") {
+  TempDir files;
+  Service s(nightly(-50, -0.2), rolled_out(files));  // x = 50: twice as slow
+  run_cohorts(s, files, 3 * kHour + 3 * kMinute);    // staged at 03:00, judged at 03:01, 03:02
+  const auto rollouts = must(s.engine->store()->rollouts());
+  REQUIRE(rollouts.size() == 1);
+  CHECK(rollouts[0].status == "rolled_back");
+  CHECK(s.x() == 100);
+  const auto cycles = s.cycles();
+  REQUIRE(cycles.size() == 1);
+  CHECK(cycles[0].status == "rolled_back");
+  CHECK(s.engine->autopilot().counts().rollbacks == 1);
+  CHECK(s.engine->autopilot().figures(s.clock.wall()).rolled_back == 1);
+  CHECK(parse_own_json(s.engine->autopilot().view(s.clock.wall()))["impact_checks"].empty());
 }

@@ -132,9 +132,10 @@ class EffectPipeline {
   // actuator, as a change of `policy` (the staged decision's) that the guard counts from now
   // (cooldowns, caps), vetted against the hard bounds only: the rollout already held every
   // other change off. Recorded now, actuated on the pool when there is one.
+  // `cycle`: the autopilot cycle whose change it was, if any (its impact is checked).
   std::optional<Decision> promote(const std::string& parameter, double value,
                                   const std::string& policy, const std::string& version,
-                                  const std::string& why, Nanos now);
+                                  const std::string& cycle, const std::string& why, Nanos now);
   // At start-up: each intent a crash left without a result is settled by reading its target
   // back — applied if the target holds the intended value (the guard then counts the change),
   // not applied if it does not, unknown if it cannot be read (counted as applied, so no

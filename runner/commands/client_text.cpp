@@ -150,12 +150,13 @@ std::string params_text(const json& doc) {
         op.is_object() ? (at(op, "frozen") == true ? "frozen " : "") + std::string("[") +
                              number_cell(at(op, "min")) + ", " + number_cell(at(op, "max")) + "]"
                        : "-";
+    const std::string rollout = at(p, "rollout").is_string() ? field(p, "rollout") : "-";
     rows.push_back({field(p, "name"), value, bounds, operating, version, field(p, "last_change"),
-                    pinned, paused.empty() ? "-" : paused});
+                    pinned, paused.empty() ? "-" : paused, rollout});
   }
-  return table(
-      {"PARAMETER", "VALUE", "BOUNDS", "OPERATING", "VERSION", "LAST CHANGE", "PINNED", "PAUSED"},
-      rows);
+  return table({"PARAMETER", "VALUE", "BOUNDS", "OPERATING", "VERSION", "LAST CHANGE", "PINNED",
+                "PAUSED", "ROLLOUT"},
+               rows);
 }
 
 // A change as a signed percent (+20.0%), or a share as a plain one (45.0%).

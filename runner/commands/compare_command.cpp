@@ -20,12 +20,16 @@ class SampleFile : public LineSink {
  public:
   void line(std::string_view text, SourcePos pos) override {
     if (!error_.empty()) return;
+    // A spreadsheet's export may begin with a byte-order mark: it is no part of the number.
+    if (pos.line == 1 && text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
     while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
     while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r'))
       text.remove_suffix(1);
     if (text.empty() || text.front() == '#') return;
     const auto value = parse_double(text);
-    if (!value) {
+    if (!value && text.find("\xEF\xBB\xBF") != std::string_view::npos) {  // invisible when printed
+      error_ = pos.str() + ": a byte-order mark (U+FEFF) inside the file, not at its start";
+    } else if (!value) {
       error_ = pos.str() + ": \"" + utf8::printable(text, 40) + "\" is not a number";
     } else if (!std::isfinite(*value)) {
       error_ = pos.str() + ": \"" + utf8::printable(text, 40) + "\" is not a finite number";

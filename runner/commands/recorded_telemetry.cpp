@@ -19,7 +19,12 @@ std::string read_recorded(const std::string& path, std::size_t max_line_bytes, L
   }
   source.finish(sink);
   if (!source.status().present) return "cannot read " + path + ": no such file";
-  return source.status().error;
+  // The source speaks of following a file; a recording is read once.
+  std::string error = source.status().error;
+  constexpr std::string_view kFollowed = ": not followed";
+  if (error.ends_with(kFollowed))
+    error.replace(error.size() - kFollowed.size(), kFollowed.size(), ": not read");
+  return error;
 }
 
 }  // namespace setpoint::runner

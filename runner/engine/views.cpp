@@ -86,6 +86,9 @@ json params_view(Engine& engine, Nanos wall) {
                         {"until", when(pause.until)}});
     }
     p["paused"] = pauses;
+    // A canary in flight holds every other change of it (setpoint rollouts shows it).
+    const std::string rollout = guard.rollout_of(spec.name);
+    p["rollout"] = rollout.empty() ? json(nullptr) : json(rollout);
     // The autopilot's room inside the hard bounds, when it has sliding bounds.
     const auto& bounds = engine.autopilot().bounds();
     if (const auto it = bounds.find(spec.name); it != bounds.end()) {

@@ -430,10 +430,11 @@ TEST_CASE(
   auto params = run_setpoint("params" + url);
   INFO(params.out);
   CHECK(params.status == 0);
-  CHECK(params.out.rfind(
-            "PARAMETER  VALUE  BOUNDS     OPERATING  VERSION  LAST CHANGE  PINNED  PAUSED\n"
-            "app.limit  ",
-            0) == 0);
+  CHECK(
+      params.out.rfind(
+          "PARAMETER  VALUE  BOUNDS     OPERATING  VERSION  LAST CHANGE  PINNED  PAUSED  ROLLOUT\n"
+          "app.limit  ",
+          0) == 0);
   auto as_json = run_setpoint("params --json" + url);
   CHECK(json::parse(as_json.out)[0]["name"] == "app.limit");
   // The URL from the environment too.

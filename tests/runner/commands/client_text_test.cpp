@@ -117,6 +117,19 @@ TEST_CASE("client: cycles, the autopilot and a parameter's history print as tabl
   CHECK(client_text("history", R"({"versions":[]})") == "(no applied values)\n");
 }
 
+TEST_CASE("client: params name the rollout in flight of each parameter") {
+  const std::string doc =
+      R"([{"name":"x","type":"float","value":100,"min":10,"max":400,"last_change":null,)"
+      R"("version":null,"override":null,"paused":[],"rollout":"x@2026-12-01T10:00:00.000Z"},)"
+      R"({"name":"y","type":"float","value":1,"min":0,"max":9,"last_change":null,)"
+      R"("version":null,"override":null,"paused":[],"rollout":null}])";
+  const std::string text = client_text("params", doc);
+  INFO(text);
+  CHECK(text.find("PAUSED  ROLLOUT\n") != std::string::npos);
+  CHECK(text.find("-       x@2026-12-01T10:00:00.000Z\n") != std::string::npos);
+  CHECK(text.rfind("-       -\n") == text.size() - 10);
+}
+
 TEST_CASE("client: rollouts print as a table, in flight first") {
   const std::string doc =
       R"({"running":[{"id":"x@2026-12-01T10:00:00.000Z","status":"running","step":1,"weight":10,)"

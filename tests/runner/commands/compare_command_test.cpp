@@ -96,6 +96,10 @@ TEST_CASE("compare refuses a bad line with its line number, and a file it cannot
       {std::string(300, '1') + "\n", ":1: the line is longer than 256 bytes; one number per line"},
       {"# only a comment\n\n", ": no numbers in the file (only blank lines and comments)"},
       {"", ": no numbers in the file (only blank lines and comments)"},
+      // A byte-order mark begins a file, not a later line.
+      {"1\n\xef\xbb\xbf"
+       "2\n",
+       ":2: a byte-order mark (U+FEFF) inside the file, not at its start"},
   };
   for (const auto& [text, message] : cases) {
     INFO(text);
@@ -111,9 +115,18 @@ TEST_CASE("compare refuses a bad line with its line number, and a file it cannot
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
   result = run("compare " + good + " " + fifo);  // refused, never a read that waits for ever
   CHECK(result.status == 1);
-  CHECK(result.out.find("FIFO") != std::string::npos);
+  CHECK(result.out == "setpoint compare: " + fifo + " is a FIFO, not a regular file: not read\n");
   result = run("compare " + good + " " + dir.path().string());
   CHECK(result.status == 1);
+  CHECK(result.out == "setpoint compare: " + dir.path().string() +
+                          " is a directory, not a regular file: not read\n");
+  // A spreadsheet's export, with its byte-order mark: read as the numbers it holds.
+  write_file(bad,
+             "\xef\xbb\xbf"
+             "4\r\n5\r\n6\r\n");
+  result = run("compare " + good + " " + bad + " --json");
+  CHECK(result.status == 0);
+  CHECK(result.out.find("\"n_canary\":3") != std::string::npos);
   result = run("compare " + good);
   CHECK(result.status != 0);
 }

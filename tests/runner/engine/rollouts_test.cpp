@@ -141,6 +141,7 @@ TEST_CASE("rollouts: a faster value is promoted step by step, then applied") {
   CHECK(s.weight() == 10);
   CHECK(*s.engine->guard().value("x") == 100);  // not the parameter's value yet
   CHECK(s.engine->guard().rollout_of("x") == rows[0].id);
+  CHECK(parse_own_json(s.engine->view("params"))[0]["rollout"] == rows[0].id);  // setpoint params
   s.run(2);  // looks 1 and 2: the end of step 1
   CHECK(s.weight() == 50);
   s.run(2);  // looks 3 and 4: promoted

@@ -38,7 +38,10 @@ stats::Sample sample_arg(lua_State* L, int index, const char* fn, const char* wh
     if (!std::isfinite(values[i]))
       luaL_error(L, "%s: %s[%d] is not a finite number", fn, what, static_cast<int>(i + 1));
   }
-  return std::move(stats::Sample::of(std::move(values), what)).value();
+  // Finite values can still be beyond double precision together (1e200 and -1e200).
+  auto sample = stats::Sample::of(std::move(values), what);
+  if (!sample) luaL_error(L, "%s: %s", fn, sample.error().c_str());
+  return std::move(sample).value();
 }
 
 void set_number(lua_State* L, const char* key, double value) {

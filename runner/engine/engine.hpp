@@ -173,14 +173,16 @@ class Engine {
   bool state_save_failing_ = false;        // the last guard or ctx.state save failed
   Nanos next_guard_save_ = 0;              // after a refused save, not before this
   std::unique_ptr<Guard> guard_;
+  // The actuators before the pools that call them: members go in reverse order, so a worker
+  // still inside one is joined before the actuator goes.
+  InprocActuator inproc_;
+  LogActuator log_;                                             // for targets with no actuator
+  std::map<std::string, std::unique_ptr<Actuator>> actuators_;  // by target
   std::unique_ptr<ActuatorPool> pool_;
   std::unique_ptr<EffectPipeline> pipeline_;
   std::unique_ptr<Autopilot> autopilot_;
   std::unique_ptr<Rollouts> rollouts_;
-  InprocActuator inproc_;
-  LogActuator log_;                    // for targets with no actuator section
   std::atomic<bool> stopping_{false};  // read by the reload thread's test gate
-  std::map<std::string, std::unique_ptr<Actuator>> actuators_;  // by target
   std::unique_ptr<bindings::PolicyFolder> folder_;
   std::map<std::string, RunningPolicy> running_;  // by file
   sketch::Accumulator scratch_;

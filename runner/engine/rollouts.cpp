@@ -206,9 +206,33 @@ void Rollouts::tick(Nanos now) {
 }
 
 void Rollouts::look(Running& running, Parameter& p, Nanos now) {
+  auto& r = running.rollout;
+  // An operator's pin or pause holds the parameter still, and a rollout's moves are changes
+  // too: a pin ends the rollout (the operator has said what the value is), and a pause lets
+  // the judge fail it (back to the baseline is always allowed) but not move it on.
+  const std::string held = r.shadow ? ""
+                                    : guard_.held_by_operator(r.parameter, running.policy,
+                                                              r.canary > r.baseline ? 1 : -1, now);
+  if (!held.empty() && guard_.override_of(r.parameter) && !guard_.override_of(r.parameter)->hold) {
+    carry_out(running, canary::abort_rollout(r, "the engine: " + held, now), now);
+    save(running, now);
+    advance(running, p, now);
+    return;
+  }
+  canary::Rollout before = r;
   canary::Look look;
-  const auto move = canary::look_at(running.rollout, p.config->plan, p.judge,
-                                    cohorts(running, p, now), now, look);
+  auto move = canary::look_at(r, p.config->plan, p.judge, cohorts(running, p, now), now, look);
+  if (!held.empty() && move.kind != canary::RolloutMove::Kind::kRollBack &&
+      move.kind != canary::RolloutMove::Kind::kNone) {
+    // Not moved on: the same step, its time stretched by the wait, looked at again later.
+    const std::string said = look.sentence;
+    r = std::move(before);
+    r.next_look_at = now + p.config->plan.interval;
+    r.step_started_at += p.config->plan.interval;
+    r.reason = "waiting: " + held + "; the judge says: " + said;
+    look.sentence = r.reason;
+    move = {};
+  }
   running.rollout.last_look = dump(look_json(look));
   ++(running.rollout.shadow ? metrics_.rollout_shadow_verdicts
                             : metrics_.rollout_verdicts)[canary::name(look.verdict)];
@@ -261,12 +285,16 @@ void Rollouts::carry_out(Running& running, const canary::RolloutMove& move, Nano
       running.steps.push_back({false, r.baseline, "the canary's value could not be set back"});
       // Held at the baseline, as an operator's rollback is: the policy that asked for the
       // change would otherwise stage it again at its next pass, and again after that.
+      // An operator's own pin stays as it is.
       const Nanos hold = config_.engine.rollback_hold;
-      guard_.set_override(name, r.baseline, now + hold, true);
-      char value[32];
-      std::snprintf(value, sizeof value, "%g", r.baseline);
-      r.reason += "; " + name + " held at " + value + " for " + format_duration(hold) +
-                  " (engine.rollback_hold)";
+      const auto pin = guard_.override_of(name);
+      if (!pin || pin->hold || (pin->until != 0 && pin->until <= now)) {
+        guard_.set_override(name, r.baseline, now + hold, true);
+        char value[32];
+        std::snprintf(value, sizeof value, "%g", r.baseline);
+        r.reason += "; " + name + " held at " + value + " for " + format_duration(hold) +
+                    " (engine.rollback_hold)";
+      }
       spdlog::warn("rollout {}: rolled back: {}", r.id, r.reason);
       if (!r.cycle.empty() && cycle_change_ended_) cycle_change_ended_(r, std::nullopt, now);
       break;

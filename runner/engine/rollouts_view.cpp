@@ -91,6 +91,16 @@ Reply Rollouts::abort(const std::string& id, const std::string& who, Nanos now) 
 }
 
 Reply Rollouts::promote(const std::string& id, const std::string& who, Nanos now) {
+  for (const auto& [name, running] : running_) {
+    const auto& r = running.rollout;
+    if (r.id != id || !r.active()) continue;
+    // A promotion is a change: an operator's pin or pause holds it off, whoever asks.
+    if (const std::string held =
+            guard_.held_by_operator(name, running.policy, r.canary > r.baseline ? 1 : -1, now);
+        !held.empty())
+      return {409, dump(json{{"error", "rollout " + id + " cannot be promoted: " + held +
+                                           "; lift that first, or abort the rollout"}})};
+  }
   return operate(id, now, [&](canary::Rollout& r) { return canary::promote_rollout(r, who, now); });
 }
 

@@ -263,6 +263,11 @@ TEST_CASE("setpoint.stats refuses hostile arrays with the argument and the place
        "stats.hodges_lehmann: level must be a number between 0 and 1"},
       {"stats.quantiles({1, true})", "stats.quantiles: values[2] is boolean, not a number"},
       {"stats.quantiles({1, {}})", "stats.quantiles: values[2] is table, not a number"},
+      // Finite, yet beyond double precision together: an error with a sentence, never a throw.
+      {"stats.quantile({1e200, -1e200}, 0.5)",
+       "stats.quantile: values: the values are too large for their mean and variance in double "
+       "precision"},
+      {"stats.mann_whitney({1}, {1e308, 1e308})", "stats.mann_whitney: canary: the values are"},
       // __index and __len never run in the host: the table is read raw.
       {"stats.quantiles(setmetatable({}, {__len = function() return 5 end, "
        "__index = function() return 1 end}))",

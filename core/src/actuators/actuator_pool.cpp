@@ -1,5 +1,8 @@
 #include "setpoint/actuators/actuator_pool.hpp"
 
+#include <algorithm>
+#include <limits>
+
 namespace setpoint {
 
 ActuatorPool::ActuatorPool(std::size_t threads, const Clock& clock) : clock_(clock) {
@@ -10,6 +13,7 @@ ActuatorPool::~ActuatorPool() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
+    queue_.clear();  // not begun: nobody is left to record them
   }
   wake_.notify_all();
   for (auto& w : workers_) w.join();
@@ -18,10 +22,15 @@ ActuatorPool::~ActuatorPool() {
 void ActuatorPool::submit(std::int64_t id, Actuator& actuator, Actuation actuation, Nanos timeout) {
   {
     std::lock_guard lock(mutex_);
-    queue_.push_back({id, &actuator, std::move(actuation)});
-    deadlines_[id] = clock_.monotonic() + timeout;
+    queue_.push_back({id, &actuator, std::move(actuation), timeout});
+    deadlines_[id] = std::numeric_limits<Nanos>::max();  // its clock starts with a worker
   }
-  wake_.notify_one();
+  wake_.notify_all();
+}
+
+std::deque<ActuatorPool::Job>::iterator ActuatorPool::runnable() {
+  return std::find_if(queue_.begin(), queue_.end(),
+                      [this](const Job& job) { return busy_.count(job.actuator) == 0; });
 }
 
 void ActuatorPool::work() {
@@ -29,17 +38,23 @@ void ActuatorPool::work() {
     Job job;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and nothing left to run
-      job = std::move(queue_.front());
-      queue_.pop_front();
-      ++applying_;
+      wake_.wait(lock, [this] { return stopping_ || runnable() != queue_.end(); });
+      if (stopping_) return;
+      const auto it = runnable();
+      job = std::move(*it);
+      queue_.erase(it);
+      busy_.insert(job.actuator);
+      if (const auto d = deadlines_.find(job.id); d != deadlines_.end())
+        d->second = clock_.monotonic() + job.timeout;
     }
     ActuationResult result = job.actuator->apply(job.actuation);
-    std::lock_guard lock(mutex_);
-    --applying_;
-    // Reported already as timed out: the late result is dropped.
-    if (deadlines_.erase(job.id) == 1) done_.push_back({job.id, std::move(result), false});
+    {
+      std::lock_guard lock(mutex_);
+      busy_.erase(job.actuator);
+      // Reported already as timed out: the late result is dropped.
+      if (deadlines_.erase(job.id) == 1) done_.push_back({job.id, std::move(result), false});
+    }
+    wake_.notify_all();  // a job waiting for this actuator may go now
   }
 }
 
@@ -67,7 +82,7 @@ std::size_t ActuatorPool::in_flight() const {
 
 bool ActuatorPool::idle() const {
   std::lock_guard lock(mutex_);
-  return queue_.empty() && applying_ == 0;
+  return queue_.empty() && busy_.empty();
 }
 
 }  // namespace setpoint

@@ -270,7 +270,9 @@ Result<JudgeState> JudgeState::from_json(std::string_view text, std::size_t kpis
   if (!doc.is_object() || looks == doc.end() || !looks->is_number_unsigned() || list == doc.end() ||
       !list->is_array())
     return Error{"a judge state needs looks and kpis"};
-  if (list->size() != kpis)
+  // Before its first look a judge remembers nothing (no KPIs yet): a restart then is no damage.
+  const bool unlooked = looks->get<std::uint64_t>() == 0 && list->empty();
+  if (list->size() != kpis && !unlooked)
     return Error{"the judge state has " + std::to_string(list->size()) + " KPIs, the rollout " +
                  std::to_string(kpis)};
   JudgeState state;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "setpoint/guard/change_limits.hpp"
 
@@ -149,6 +150,22 @@ bool Guard::paused(std::string_view policy, std::string_view target, int directi
     }
   }
   return false;
+}
+
+std::string Guard::held_by_operator(std::string_view parameter, std::string_view policy,
+                                    int direction, Nanos now) const {
+  const auto it = parameter_index_.find(std::string(parameter));
+  if (it == parameter_index_.end()) return "";
+  const auto& o = param_states_[it->second].override;
+  if (o && !o->hold && (o->until == 0 || o->until > now)) {
+    char value[32];
+    std::snprintf(value, sizeof value, "%g", o->value);
+    return std::string(parameter) + " is pinned at " + value + " by an operator";
+  }
+  Nanos until = 0;
+  if (paused(policy, parameter, direction, now, until))
+    return std::string(parameter) + " is paused by an operator";
+  return "";
 }
 
 bool Guard::capped(std::string_view policy, Nanos now, Verdict& v) {

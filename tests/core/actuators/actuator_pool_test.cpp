@@ -20,9 +20,19 @@ class HeldActuator final : public Actuator {
   ActuationResult apply(const Actuation& a) override {
     std::unique_lock lock(mutex_);
     ++started_;
+    max_inside_ = std::max(max_inside_, ++inside_);
     changed_.notify_all();
     changed_.wait(lock, [this] { return released_; });
+    --inside_;
     return {ActuationResult::Status::kApplied, "set " + a.target};
+  }
+  int started() {
+    std::lock_guard lock(mutex_);
+    return started_;
+  }
+  int max_inside() {
+    std::lock_guard lock(mutex_);
+    return max_inside_;
   }
   std::optional<ProposedValue> read_back(const std::string&) override { return std::nullopt; }
   void release() {
@@ -39,6 +49,7 @@ class HeldActuator final : public Actuator {
   std::mutex mutex_;
   std::condition_variable changed_;
   int started_ = 0;
+  int inside_ = 0, max_inside_ = 0;  // calls in apply() at once, and the most there were
   bool released_ = false;
 };
 
@@ -59,13 +70,15 @@ std::vector<ActuatorPool::Done> collect_n(ActuatorPool& pool, std::size_t n) {
 TEST_CASE("actuator pool: results come back by id, at a collect") {
   ManualClock clock;
   ActuatorPool pool(2, clock);
-  HeldActuator actuator;
-  pool.submit(7, actuator, change("a"), 5 * kSec);
-  pool.submit(8, actuator, change("b"), 5 * kSec);
-  actuator.wait_started(2);  // both running at once, on two workers
+  HeldActuator first, second;
+  pool.submit(7, first, change("a"), 5 * kSec);
+  pool.submit(8, second, change("b"), 5 * kSec);
+  first.wait_started(1);  // both running at once, on two workers
+  second.wait_started(1);
   CHECK(pool.in_flight() == 2);
   CHECK(pool.collect().empty());  // nothing finished: the engine does not wait
-  actuator.release();
+  first.release();
+  second.release();
   auto done = collect_n(pool, 2);
   std::sort(done.begin(), done.end(), [](const auto& x, const auto& y) { return x.id < y.id; });
   CHECK(done[0].id == 7);
@@ -116,4 +129,27 @@ TEST_CASE("actuator pool: jobs wait their turn when every worker is busy") {
   CHECK(done[0].id == 1);  // one worker: in the order submitted
   CHECK(done[1].id == 2);
   CHECK(done[2].id == 3);
+}
+
+TEST_CASE(
+    "actuator pool: one actuator is never called twice at once, and a timeout counts from when "
+    "a worker begins the job") {
+  ManualClock clock;
+  HeldActuator actuator;
+  ActuatorPool pool(2, clock);
+  pool.submit(1, actuator, change("x"), 5 * kSec);  // a change that hangs
+  pool.submit(2, actuator, change("x"), 5 * kSec);  // its rollback, queued behind it
+  actuator.wait_started(1);
+  clock.advance(10 * kSec);
+  const auto late = pool.collect();
+  REQUIRE(late.size() == 1);  // the first ran past its timeout; the second has not begun
+  CHECK(late[0].id == 1);
+  CHECK(late[0].timed_out);
+  CHECK(actuator.started() == 1);  // a worker is free, yet the rollback waits for the change
+  CHECK(pool.in_flight() == 1);
+  actuator.release();
+  const auto done = collect_n(pool, 1);
+  CHECK(done[0].id == 2);
+  CHECK_FALSE(done[0].timed_out);  // its 5 s began when it did
+  CHECK(actuator.max_inside() == 1);
 }

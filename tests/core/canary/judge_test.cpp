@@ -233,6 +233,12 @@ TEST_CASE("canary: the judge's memory round-trips through JSON, and bad JSON is 
       JudgeState::from_json("{\"looks\":1,\"kpis\":[{\"p\":2,\"canary\":1,"
                             "\"baseline\":1}]}",
                             1));
+  // Before its first look a judge has no KPIs yet: what a rollout saves as it is staged.
+  const auto unlooked = JudgeState::from_json(JudgeState{}.to_json(), 2);
+  REQUIRE(unlooked);
+  CHECK(unlooked->looks == 0);
+  CHECK(unlooked->kpis.empty());
+  CHECK_FALSE(JudgeState::from_json("{\"looks\":1,\"kpis\":[]}", 2));  // looked, yet no KPIs
   CHECK_FALSE(JudgeState::from_json("[]", 0));
   CHECK_FALSE(JudgeState::from_json("{\"looks\":-1,\"kpis\":[]}", 0));
 }

@@ -214,6 +214,22 @@ TEST_CASE("rollouts: a restart in the middle of a step resumes it, applying noth
   CHECK(*s.engine->guard().value("x") == 125);
 }
 
+TEST_CASE("rollouts: a restart before the first look resumes the rollout, not rolls it back") {
+  Service s(125);
+  s.run(1);  // staged; the first look is a minute away
+  REQUIRE(s.rollouts()[0].status == "running");
+  s.engine->stop();
+  s.engine.reset();
+  s.start();
+  const auto resumed = s.rollouts();
+  REQUIRE(resumed.size() == 1);
+  INFO(resumed[0].reason);
+  CHECK(resumed[0].status == "running");
+  CHECK(s.weight() == 10);
+  s.run(4);
+  CHECK(s.rollouts()[0].status == "promoted");
+}
+
 TEST_CASE("rollouts: an operator aborts one; ended and unknown ids are refused") {
   Service s(125);
   s.run(1);
@@ -355,4 +371,43 @@ TEST_CASE(
   CHECK(s.engine->metrics_text().find("setpoint_rollout_verdicts_total{verdict=\"continue\"} 1") !=
         std::string::npos);
   CHECK(s.rollouts()[0].step == 0);
+}
+
+TEST_CASE("rollouts: an operator's pause holds a rollout at its step, and a pin ends it") {
+  Service s(125);
+  s.run(1);  // staged at 10 %
+  Pause pause;
+  pause.scope = Pause::Scope::kGlobal;  // until lifted
+  s.engine->guard().pause(pause);
+  s.run(4);  // the judge passes the step again and again; nothing moves on
+  CHECK(s.weight() == 10);
+  auto rows = s.rollouts();
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].status == "running");
+  INFO(rows[0].reason);
+  CHECK(rows[0].reason.find("waiting: x is paused by an operator; the judge says: pass at look 2 "
+                            "of 4") == 0);
+  try {
+    promote_rollout(*s.engine, {rows[0].id}, {}, "operator:alice");
+    FAIL("a paused parameter's rollout was promoted");
+  } catch (const Refusal& r) {
+    CHECK(r.status == 409);
+    CHECK(r.message == "rollout " + rows[0].id +
+                           " cannot be promoted: x is paused by an operator; lift that first, or "
+                           "abort the rollout");
+  }
+  s.engine->guard().resume(Pause::Scope::kGlobal, "");
+  s.run(1);
+  CHECK(s.weight() == 50);  // moved on at the first look after the pause
+  // A pin: the operator has said what x is. The canary goes back; the pin stays as it was.
+  s.engine->guard().set_override("x", 100, s.clock.wall() + 3600 * kSec);
+  s.run(1);
+  rows = s.rollouts();
+  CHECK(rows[0].status == "rolled_back");
+  CHECK(rows[0].reason == "aborted by the engine: x is pinned at 100 by an operator");
+  CHECK(s.weight() == 0);
+  CHECK(file_value(s.dir.file("canary.json"), "x") == 100);
+  REQUIRE(s.engine->guard().override_of("x"));
+  CHECK_FALSE(s.engine->guard().override_of("x")->hold);
+  CHECK(*s.engine->guard().value("x") == 100);
 }

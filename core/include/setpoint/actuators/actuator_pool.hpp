@@ -1,13 +1,18 @@
 #pragma once
 // Actuation runs off the engine thread: the engine submits, worker threads call the actuators,
 // and the engine collects results at its next tick. An actuation still running past its
-// timeout is reported as timed out (its late result is then discarded): the engine never
-// waits on the outside world, and a hung webhook cannot stall a tick.
+// timeout (counted from when a worker begins it, not from the queue) is reported as timed out
+// (its late result is then discarded): the engine never waits on the outside world, and a hung
+// webhook cannot stall a tick. One actuator is never called twice at once: a job waits while
+// an earlier one on the same actuator runs, even one already reported as timed out, so a
+// rollback never races the change it undoes. Jobs not begun when the pool is destroyed are
+// dropped (their intents are settled at the next start).
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -41,16 +46,20 @@ class ActuatorPool {
     std::int64_t id;
     Actuator* actuator;
     Actuation actuation;
+    Nanos timeout;
   };
   void work();
+  // The first queued job whose actuator is free, or the end (the lock held).
+  std::deque<Job>::iterator runnable();
 
   const Clock& clock_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Job> queue_;
-  std::map<std::int64_t, Nanos> deadlines_;  // submitted, not yet collected
+  // Submitted, not yet collected: when each times out (never, while it waits in the queue).
+  std::map<std::int64_t, Nanos> deadlines_;
   std::vector<Done> done_;
-  std::size_t applying_ = 0;  // workers inside an actuator's apply()
+  std::set<Actuator*> busy_;  // actuators a worker is inside
   bool stopping_ = false;
   std::vector<std::thread> workers_;
 };

@@ -119,6 +119,11 @@ class Guard {
   // When the parameter last changed (none if never), and its operator override, if any.
   std::optional<Nanos> last_change(std::string_view parameter) const;
   std::optional<Override> override_of(std::string_view parameter) const;
+  // Why an operator holds the parameter still — a pin, or a pause covering `policy`'s move in
+  // `direction` (+1 up, -1 down) — as a sentence; empty when nothing does. A rollback's hold
+  // is no operator's. What a rollout asks before it moves on (its promotion is a change too).
+  std::string held_by_operator(std::string_view parameter, std::string_view policy, int direction,
+                               Nanos now) const;
   const ParameterSpec* parameter(std::string_view name) const;
   const ActionSpec* action(std::string_view name) const;
   const std::vector<Pause>& pauses() const { return pauses_; }

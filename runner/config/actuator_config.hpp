@@ -13,6 +13,7 @@ struct ActuatorConfig {
   std::string key;                // file and inproc: where the value lives
   std::vector<std::string> argv;  // exec
   Nanos timeout = 10 * kNanosPerSecond;
+  bool operator==(const ActuatorConfig&) const = default;
 };
 
 }  // namespace setpoint::runner

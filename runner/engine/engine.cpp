@@ -547,6 +547,7 @@ void Engine::stop() {
   }
   run_posted();  // nobody waits forever on a reply
   const Nanos wall = clock().wall();
+  if (rollouts_) rollouts_->checkpoint(wall);
   save(wall);
   if (autopilot_) autopilot_->flush(wall);
   publish(wall);
@@ -577,6 +578,17 @@ Result<void> Engine::reload_config(Config next) {
   // forgotten.
   if (!store_ && rollouts_->in_flight() > 0)
     return Error{"a rollout is in flight and there is no store to resume it from"};
+  // Nor may the actuators it moves go: its canary would stay where it is, on its slice.
+  for (const auto& [parameter, id] : rollouts_->parameters_in_flight()) {
+    const auto now_it = config_.rollouts.find(parameter);
+    const auto next_it = next.rollouts.find(parameter);
+    if (now_it != config_.rollouts.end() &&
+        (next_it == next.rollouts.end() || !(next_it->second.canary == now_it->second.canary) ||
+         !(next_it->second.weight == now_it->second.weight)))
+      return Error{"parameters." + parameter + ".rollout: rollout " + id +
+                   " is in flight, and the new config drops or changes its canary's actuators; "
+                   "abort or promote it first"};
+  }
   if (next.telemetry.windows.resolutions.size() != config_.telemetry.windows.resolutions.size() ||
       next.policies.dir != config_.policies.dir) {
     return Error{
@@ -587,7 +599,8 @@ Result<void> Engine::reload_config(Config next) {
   auto guard = std::make_unique<Guard>(next.parameters, next.actions, next.engine.caps);
   if (const auto loaded = guard->load_state(remembered); !loaded)
     return Error{"the guard state does not carry over: " + loaded.error()};
-  rollouts_.reset();  // it points into the config being replaced
+  rollouts_->checkpoint(clock().wall());  // resumed from the store by the new config
+  rollouts_.reset();                      // it points into the config being replaced
   pipeline_.reset();
   actuators_.clear();
   guard_ = std::move(guard);

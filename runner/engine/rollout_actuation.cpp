@@ -89,7 +89,10 @@ void Rollouts::finished(Running& running, const ActuationResult& result, Nanos n
           (step.if_failed.empty() ? "an actuation begun before it ended failed" : step.if_failed) +
           ": " + failed;
   }
-  if (running.steps.empty()) save(running, now);  // the move's outcome, its notes included
+  if (running.steps.empty()) {  // the move's outcome, its notes included
+    r.settling = false;
+    save(running, now);
+  }
 }
 
 }  // namespace setpoint::runner

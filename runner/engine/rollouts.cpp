@@ -5,7 +5,6 @@
 #include <cmath>
 #include <cstdio>
 
-#include "engine/actuator_factory.hpp"
 #include "engine/engine.hpp"
 #include "setpoint/base/duration.hpp"
 #include "setpoint/base/json_document.hpp"
@@ -18,7 +17,6 @@ namespace {
 using json = nlohmann::json;
 constexpr std::size_t kRecent = 50;                          // ended rollouts kept for /v1/rollouts
 constexpr Nanos kLongestRead = 24 * 3600 * kNanosPerSecond;  // the windows' longest horizon
-
 json number_or_null(double x) { return std::isfinite(x) ? json(x) : json(); }
 
 json look_json(const canary::Look& look) {
@@ -59,100 +57,12 @@ Rollouts::Rollouts(const Config& config, Aggregator& aggregator, Guard& guard,
       inproc_(inproc),
       pool_clock_(pool_clock) {}
 
-Result<void> Rollouts::start(Nanos now) {
-  started_ = now;
-  // Two workers: rollouts of different parameters do not wait on each other's actuators.
-  if (pool_clock_ != nullptr && !config_.rollouts.empty())
-    pool_ = std::make_unique<ActuatorPool>(2, *pool_clock_);
-  for (const auto& [name, rollout] : config_.rollouts) {
-    Parameter p{&rollout, nullptr, nullptr, nullptr, nullptr, canary::Judge(rollout.plan.judge)};
-    for (auto [section, owned, actuator] :
-         {std::tuple{&rollout.canary, &p.canary_owned, &p.canary},
-          std::tuple{&rollout.weight, &p.weight_owned, &p.weight}}) {
-      auto made = make_actuator(*section);
-      if (!made) return Error{"parameters." + name + ".rollout: " + made.error()};
-      *owned = std::move(made).value();
-      *actuator = *owned ? owned->get() : &inproc_;
-    }
-    parameters_.emplace(name, std::move(p));
-    pipeline_.stage(name, [this](Decision& d, Nanos at) { return stage(d, at); });
-    metrics_.rollout_step[name] = 0;
-    metrics_.rollout_weight[name] = 0;
+void Rollouts::checkpoint(Nanos now) {
+  for (auto& [name, running] : running_) {
+    if (!running.rollout.active()) continue;
+    running.rollout.data = cohorts(running, parameters_.at(name), now);
+    save(running, now);
   }
-  if (store_ == nullptr) return {};
-  auto active = store_->active_rollouts();
-  if (!active) return Error{"cannot read the rollouts in flight: " + active.error()};
-  for (RolloutRow& row : *active) {
-    const auto it = parameters_.find(row.parameter);
-    canary::Rollout r;
-    r.id = row.id;
-    r.parameter = row.parameter;
-    r.baseline = row.baseline_value;
-    r.canary = row.canary_value;
-    r.decision = row.decision;
-    r.cycle = row.cycle;
-    r.started_at = row.started_at;
-    r.status = canary::parse_rollout_status(row.status).value_or(canary::RolloutStatus::kRunning);
-    r.reason = row.reason;
-    r.last_look = row.last_look;
-    Running running{std::move(r), "", "", {}, now, {}, 0};
-    const auto restored =
-        it == parameters_.end()
-            ? Result<void>(Error{"its parameter no longer rolls out (the config changed)"})
-            : running.rollout.restore_state(row.state, it->second.config->plan.judge.kpis.size());
-    running.policy = running.rollout.policy;
-    running.version = running.rollout.version;
-    if (!restored) {
-      // Not judged blind: the canary goes back where it came from, and the rollout ends.
-      spdlog::error("rollout {}: cannot resume: {}; rolling back", row.id, restored.error());
-      running.rollout.reason = "cannot resume: " + restored.error();
-      guard_.set_rollout(row.parameter, "");
-      if (it == parameters_.end()) {  // no actuators to move any more: it just ends
-        running.rollout.status = canary::RolloutStatus::kRolledBack;
-        running.rollout.ended_at = now;
-        save(running, now);
-        continue;
-      }
-      resume_rolling_back(std::move(running), it->second, now);
-      continue;
-    }
-    running.carried = running.rollout.data;
-    // What the saved state says must fit the plan as it is configured now: a step that is no
-    // longer there (or is the promotion itself) is not judged, and a look is never put off.
-    const auto& plan = it->second.config->plan;
-    auto& rr = running.rollout;
-    if (rr.step >= plan.steps.size() || plan.steps[rr.step] >= 100) {
-      spdlog::error(
-          "rollout {}: its saved step {} is not a judged step of the configured steps; "
-          "rolling back",
-          row.id, rr.step + 1);
-      rr.reason = "cannot resume: its step " + std::to_string(rr.step + 1) +
-                  " is not a judged step of the configured steps";
-      guard_.set_rollout(row.parameter, "");
-      resume_rolling_back(std::move(running), it->second, now);
-      continue;
-    }
-    rr.next_look_at = std::min(rr.next_look_at, now + plan.interval);
-    rr.step_started_at = std::min(rr.step_started_at, now);
-    if (!parse_own_json(rr.last_look).is_object()) rr.last_look = "{}";
-    if (!running.rollout.shadow) guard_.set_rollout(row.parameter, row.id);
-    spdlog::info("rollout {}: resumed at step {}, {} looks into it", row.id,
-                 running.rollout.step + 1, running.rollout.judge.looks);
-    if (!running.rollout.shadow) {
-      metrics_.rollout_step[row.parameter] = static_cast<double>(running.rollout.step + 1);
-      metrics_.rollout_weight[row.parameter] = running.rollout.weight(it->second.config->plan);
-    }
-    running_.emplace(row.parameter, std::move(running));
-  }
-  return {};
-}
-
-void Rollouts::resume_rolling_back(Running running, Parameter& p, Nanos now) {
-  const std::string name = running.rollout.parameter;
-  Running& r = running_.insert_or_assign(name, std::move(running)).first->second;
-  carry_out(r, canary::abort_rollout(r.rollout, "engine", now), now);
-  save(r, now);
-  advance(r, p, now);
 }
 
 bool Rollouts::active(const std::string& parameter) const { return running_.count(parameter) > 0; }
@@ -185,6 +95,7 @@ std::string Rollouts::stage(Decision& d, Nanos now) {
   spdlog::info("rollout {}: {} from {} to {}, {}", running.rollout.id, name,
                running.rollout.baseline, running.rollout.canary, running.rollout.reason);
   running.steps = {{false, running.rollout.canary, ""}, {true, move.weight, ""}};
+  running.rollout.settling = true;
   Running& r = running_.emplace(name, std::move(running)).first->second;
   save(r, now);
   advance(r, p, now);
@@ -262,6 +173,9 @@ void Rollouts::carry_out(Running& running, const canary::RolloutMove& move, Nano
   // start is being actuated does not move the weight up first).
   if (move.kind != canary::RolloutMove::Kind::kNone)
     running.steps.erase(running.steps.begin() + (running.job != 0 ? 1 : 0), running.steps.end());
+  if (move.kind != canary::RolloutMove::Kind::kNone &&
+      move.kind != canary::RolloutMove::Kind::kPromote)
+    r.settling = true;  // saved with the move: a restart makes its actuations again
   switch (move.kind) {
     case canary::RolloutMove::Kind::kNone: break;
     case canary::RolloutMove::Kind::kWeight:
@@ -276,6 +190,7 @@ void Rollouts::carry_out(Running& running, const canary::RolloutMove& move, Nano
       if (!r.cycle.empty() && cycle_change_ended_) cycle_change_ended_(r, promoted, now);
       // The whole of the traffic is on the new value now: the canary's slice goes back to 0.
       running.steps.push_back({true, 0, "the weight could not be set to 0"});
+      r.settling = true;
       break;
     }
     case canary::RolloutMove::Kind::kRollBack: {

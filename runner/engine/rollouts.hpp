@@ -62,6 +62,9 @@ class Rollouts {
   void tick(Nanos now);
   // Only the actuations that answered (the engine stopping waits for them).
   void collect(Nanos now);
+  // Saves what each rollout's cohorts have served up to now (a stop, a reload), so the
+  // windows the next process starts afresh add to it rather than to the last look's.
+  void checkpoint(Nanos now);
   // Actuations queued or in flight, and whether none is: the actuators may be destroyed (a
   // config reload) only then, even past a timeout that was already reported.
   std::size_t actuating() const;
@@ -74,6 +77,12 @@ class Rollouts {
   std::string view_json() const;
   bool active(const std::string& parameter) const;
   std::size_t in_flight() const { return running_.size(); }
+  // The parameters with a rollout in flight (or still settling), each with its id.
+  std::vector<std::pair<std::string, std::string>> parameters_in_flight() const {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& [name, r] : running_) out.emplace_back(name, r.rollout.id);
+    return out;
+  }
   // The rollouts that ended in this process, oldest first (the last 50).
   const std::vector<RolloutRow>& ended() const { return ended_; }
 
@@ -106,6 +115,9 @@ class Rollouts {
   // An operator's hand on rollout `id`: the move it makes, carried out.
   Reply operate(const std::string& id, Nanos now,
                 const std::function<canary::RolloutMove(canary::Rollout&)>& hand);
+  // A restored rollout that ended with its last actuations unanswered: they are made again
+  // (none when its parameter no longer rolls out: then the row says so).
+  void resettle(Running running, Parameter* parameter, Nanos now);
   // A restored rollout that cannot go on: rolled back, its actuations queued.
   void resume_rolling_back(Running running, Parameter& parameter, Nanos now);
   void look(Running& running, Parameter& parameter, Nanos now);

@@ -78,7 +78,9 @@ Result<std::optional<RolloutRow>> AuditStore::rollout(const std::string& id) con
 
 Result<std::vector<RolloutRow>> AuditStore::active_rollouts() const {
   const std::string sql =
-      std::string(kColumns) + "WHERE status IN ('running', 'held') ORDER BY started_at, canary_id";
+      std::string(kColumns) +
+      "WHERE status IN ('running', 'held') OR (CASE WHEN json_valid(state) THEN "
+      "json_extract(state, '$.settling') END) = 1 ORDER BY started_at, canary_id";
   Statement s(db_, sql.c_str());
   return all_rows<RolloutRow>(s, rollout_row);
 }

@@ -161,6 +161,7 @@ std::string Rollout::state_json() const {
                {"ended_by", ended_by},
                {"fixed_horizon_failed", fixed_horizon_failed},
                {"shadow", shadow},
+               {"settling", settling},
                {"policy", policy},
                {"version", version}});
 }
@@ -205,6 +206,8 @@ Result<void> Rollout::restore_state(std::string_view json, std::size_t kpis) {
   fixed_horizon_failed = fixed != doc.end() && fixed->is_boolean() && fixed->get<bool>();
   const auto is_shadow = doc.find("shadow");
   shadow = is_shadow != doc.end() && is_shadow->is_boolean() && is_shadow->get<bool>();
+  const auto is_settling = doc.find("settling");
+  settling = is_settling != doc.end() && is_settling->is_boolean() && is_settling->get<bool>();
   policy = text("policy");
   version = text("version");
   return {};

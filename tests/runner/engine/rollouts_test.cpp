@@ -411,3 +411,61 @@ TEST_CASE("rollouts: an operator's pause holds a rollout at its step, and a pin 
   CHECK_FALSE(s.engine->guard().override_of("x")->hold);
   CHECK(*s.engine->guard().value("x") == 100);
 }
+
+TEST_CASE("rollouts: one that ended with its actuations unanswered has them made again at start") {
+  Service s(125);
+  s.run(1);  // staged: the canary at 125 on 10 %
+  REQUIRE(s.weight() == 10);
+  const std::string id = s.rollouts()[0].id;
+  s.engine->stop();
+  s.engine.reset();
+  // What a crash right after the judge's rollback leaves: the row says rolled back, its two
+  // actuations never answered, and the world still routes 10 % to 125.
+  {
+    auto store = must(AuditStore::open(s.dir.file("s.db")));
+    auto row = *must(store->rollout(id));
+    auto state = parse_own_json(row.state);
+    state["settling"] = true;
+    row.state = state.dump();
+    row.status = "rolled_back";
+    row.reason = "fail at look 1 of 4";
+    REQUIRE(store->save_rollout(row));
+  }
+  s.start();
+  s.settle();
+  CHECK(s.weight() == 0);
+  CHECK(file_value(s.dir.file("canary.json"), "x") == 100);
+  const auto rows = s.rollouts();
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].status == "rolled_back");
+  CHECK(parse_own_json(rows[0].state)["settling"] == false);  // done: not made a third time
+  CHECK(s.engine->rollouts().in_flight() == 0);
+  CHECK(s.engine->rollouts().ended().size() == 1);
+}
+
+TEST_CASE("rollouts: a stop saves what the cohorts served since the last look") {
+  Service s(125);
+  s.run(2);  // staged at 1m, looked at 2m: 100 canary and 900 baseline requests
+  const auto canary = s.engine->aggregator().resolve("lat", {{"cohort", "canary"}});
+  for (int i = 0; i < 50; ++i) canary.record(s.clock.wall() + i * kSec, 8.0, OutcomeSet::kOk);
+  s.clock.advance(kMinute);
+  s.engine->stop();  // no look since those 50
+  const auto state = parse_own_json(s.rollouts()[0].state);
+  CHECK(state["data"][0][0]["count"] == 150);
+  CHECK(state["data"][0][1]["count"] == 900);
+}
+
+TEST_CASE("rollouts: a reload that drops the actuators of a rollout in flight is refused") {
+  Service s(125);
+  s.run(1);
+  std::string text = s.config_text;
+  text = text.substr(0, text.find("    rollout:"));  // the same parameter, rolled out no more
+  auto next = parse_config(text, "next.yaml");
+  REQUIRE(next.ok());
+  const auto reloaded = s.engine->reload_config(next.value());
+  REQUIRE_FALSE(reloaded);
+  CHECK(reloaded.error() == "parameters.x.rollout: rollout " + s.rollouts()[0].id +
+                                " is in flight, and the new config drops or changes its canary's "
+                                "actuators; abort or promote it first");
+  CHECK(s.weight() == 10);
+}

@@ -126,7 +126,8 @@ class AuditStore {
                                            const std::string& parameter = {},
                                            std::size_t limit = 100) const;
   Result<std::optional<RolloutRow>> rollout(const std::string& id) const;
-  // Those still running or held, oldest first: what a restarted engine resumes.
+  // Those still running or held, and those that ended with actuations unanswered (settling),
+  // oldest first: what a restarted engine resumes.
   Result<std::vector<RolloutRow>> active_rollouts() const;
 
  private:

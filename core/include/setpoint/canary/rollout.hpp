@@ -72,6 +72,9 @@ struct Rollout {
   bool shadow = false;
   // A fixed-horizon test re-run at every look would have failed it by now (for comparison).
   bool fixed_horizon_failed = false;
+  // The engine's actuations of its last move have not all answered: a restart carries them out
+  // again (each sets a value, so twice is once), even for a rollout that has ended.
+  bool settling = false;
   RolloutStatus status = RolloutStatus::kRunning;
   std::string reason;    // the last verdict's sentence, or why it ended
   std::string ended_by;  // "judge", or the operator who aborted or promoted it

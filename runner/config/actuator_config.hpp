@@ -16,4 +16,7 @@ struct ActuatorConfig {
   bool operator==(const ActuatorConfig&) const = default;
 };
 
+// Whether two paths name one file, however spelled (./, .., a symbolic link).
+bool same_file(const std::string& a, const std::string& b);
+
 }  // namespace setpoint::runner

@@ -2,12 +2,21 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 
 #include "setpoint/actuators/exec_actuator.hpp"
 #include "setpoint/base/number_text.hpp"
 #include "setpoint/windows/window_stat.hpp"
 
 namespace setpoint::runner {
+
+bool same_file(const std::string& a, const std::string& b) {
+  std::error_code ea, eb;
+  // Absolute first: of a relative path none of which exists, weakly_canonical changes nothing.
+  const auto ca = std::filesystem::weakly_canonical(std::filesystem::absolute(a, ea), ea);
+  const auto cb = std::filesystem::weakly_canonical(std::filesystem::absolute(b, eb), eb);
+  return ea || eb ? a == b : ca == cb;
+}
 namespace {
 
 std::optional<StepLimit> read_step(const YamlReader& r, const YAML::Node& node,
@@ -73,7 +82,13 @@ ActuatorConfig read_actuator(const YamlReader& r, const YAML::Node& node, const 
   if (node["path"]) a.path = r.string(node["path"], path + ".path");
   if (node["key"]) a.key = r.string(node["key"], path + ".key");
   if (node["argv"]) a.argv = r.strings(node["argv"], path + ".argv");
-  if (node["timeout"]) a.timeout = r.duration(node["timeout"], path + ".timeout");
+  if (node["timeout"]) {
+    a.timeout = r.duration(node["timeout"], path + ".timeout");
+    // Every actuation is waited for within it (a stop, a reload): zero is a failure before
+    // the start, and a day is a daemon that cannot be stopped.
+    if (a.timeout < 10 * kNanosPerMilli || a.timeout > 10 * 60 * kNanosPerSecond)
+      r.fail(node["timeout"], path + ".timeout", "must be from 10ms to 10m");
+  }
   if (a.type == "file") {
     if (a.path.empty() || a.key.empty())
       r.fail(node, path, "a file actuator needs a path and a key");
@@ -271,7 +286,7 @@ void read_parameters(const YamlReader& r, const YAML::Node& node, Config& config
       for (const auto& [key, a] :
            {std::pair<const char*, const ActuatorConfig*>{"canary", &rollout.canary},
             std::pair<const char*, const ActuatorConfig*>{"weight", &rollout.weight}}) {
-        if (own.type == "file" && a->type == "file" && own.path == a->path)
+        if (own.type == "file" && a->type == "file" && same_file(own.path, a->path))
           r.fail(n["rollout"][key], path + ".rollout." + key,
                  "writes the parameter's own file (" + own.path +
                      "): each file actuator keeps that file's versions and would undo the "

@@ -83,7 +83,7 @@ RolloutConfig read_rollout(const YamlReader& r, const YAML::Node& node, const st
            "traffic go)");
   c.canary = read_actuator(r, node["canary"], path + ".canary", {});
   c.weight = read_actuator(r, node["weight"], path + ".weight", {});
-  if (c.canary.type == "file" && c.weight.type == "file" && c.canary.path == c.weight.path)
+  if (c.canary.type == "file" && c.weight.type == "file" && same_file(c.canary.path, c.weight.path))
     r.fail(node["weight"], path + ".weight",
            "writes the same file as rollout.canary: each file actuator keeps that file's "
            "versions and would undo the other's writes; give each its own file");

@@ -6,6 +6,9 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <sstream>
 
 #include "setpoint/base/atomic_file.hpp"
@@ -62,7 +65,24 @@ std::optional<ProposedValue> from_scalar(const std::string& text) {
 
 }  // namespace
 
-FileActuator::FileActuator(FileActuatorOptions options) : options_(std::move(options)) {
+namespace {
+
+// One mutex per file, by its canonical path, for the life of the process (a handful of files).
+std::mutex* lock_of(const std::string& path) {
+  static std::mutex guard;
+  static std::map<std::string, std::unique_ptr<std::mutex>> locks;
+  std::error_code ec;
+  const fs::path canonical = fs::weakly_canonical(fs::absolute(path, ec), ec);
+  std::lock_guard lock(guard);
+  auto& m = locks[ec ? path : canonical.string()];
+  if (!m) m = std::make_unique<std::mutex>();
+  return m.get();
+}
+
+}  // namespace
+
+FileActuator::FileActuator(FileActuatorOptions options)
+    : options_(std::move(options)), file_lock_(lock_of(options_.path)) {
   if (options_.history_dir.empty()) {
     const fs::path p(options_.path);
     options_.history_dir = (p.parent_path() / ".setpoint-history" / p.filename()).string();
@@ -183,6 +203,7 @@ ActuationResult FileActuator::write_version(const std::string& content, const st
 }
 
 ActuationResult FileActuator::apply(const Actuation& a) {
+  std::lock_guard in_turn(*file_lock_);
   const auto content = read_regular_file(options_.path, kMaxAuthorityBytes);
   if (!content) return failed(content.error());
   if (auto drift = reconcile(*content, a.at)) return *drift;
@@ -224,6 +245,7 @@ ActuationResult FileActuator::apply(const Actuation& a) {
 }
 
 std::optional<ProposedValue> FileActuator::read_back(const std::string& key) {
+  std::lock_guard in_turn(*file_lock_);
   const auto content = read_regular_file(options_.path, kMaxAuthorityBytes);
   if (!content) return std::nullopt;
   try {
@@ -254,6 +276,7 @@ std::optional<ProposedValue> FileActuator::read_back(const std::string& key) {
 
 ActuationResult FileActuator::rollback(const std::string& sha, const std::string& who,
                                        const std::string& why, Nanos at) {
+  std::lock_guard in_turn(*file_lock_);
   const auto kept = read_regular_file(
       options_.history_dir + "/" + sha + (json() ? ".json" : ".yaml"), kMaxAuthorityBytes);
   if (!kept) return failed("no version " + sha + " in " + options_.history_dir);
@@ -264,6 +287,7 @@ ActuationResult FileActuator::rollback(const std::string& sha, const std::string
 }
 
 std::size_t FileActuator::clean_up(Nanos now) {
+  std::lock_guard in_turn(*file_lock_);
   const auto read = read_versions();
   if (!read) return 0;  // an index it cannot read is never rewritten as an empty one
   const std::vector<FileVersion>& all = *read;

@@ -37,6 +37,8 @@ std::optional<Nanos> parse_duration(std::string_view text) {
     for (const auto& [name, scale] : kUnits) {
       if (unit == name) {
         if (number > (Nanos{1} << 62) / scale) return std::nullopt;
+        // Each part fits, and so must their sum ("53375d53375d53375d" once wrapped negative).
+        if (total > (Nanos{1} << 62) - number * scale) return std::nullopt;
         total += number * scale;
         known = true;
         break;

@@ -7,8 +7,10 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <thread>
 
 #include "setpoint/base/sha256.hpp"
 #include "support/temp_dir.hpp"
@@ -269,4 +271,31 @@ TEST_CASE("file actuator: a history index it cannot read refuses the change and 
   std::filesystem::rename(dir.file("index.saved"), dir.file("history/index.jsonl"));
   const auto drift = file.apply(set_key("checkout.max_concurrency", 150.0));
   CHECK(drift.status == ActuationResult::Status::kDrift);  // readable again: the edit is seen
+}
+
+TEST_CASE("file actuator: two on one file, however spelled, edit it in turn from two threads") {
+  TempDir dir;
+  write_file(dir.file("app.json"), "{\"a\": 0, \"b\": 0}");
+  const std::string history = dir.file("history");
+  FileActuator a({dir.file("app.json"), history, 0});
+  FileActuator b({(dir.path() / "." / "app.json").string(), history, 0});  // the same file
+  std::vector<std::string> failures;
+  std::mutex failures_mutex;
+  const auto writer = [&](FileActuator& actuator, const char* key) {
+    for (int i = 1; i <= 100; ++i) {
+      const auto result = actuator.apply(set_key(key, static_cast<double>(i), i));
+      if (!result.ok()) {
+        std::lock_guard lock(failures_mutex);
+        failures.push_back(result.detail);
+      }
+    }
+  };
+  std::thread first(writer, std::ref(a), "a"), second(writer, std::ref(b), "b");
+  first.join();
+  second.join();
+  INFO((failures.empty() ? "" : failures.front()));
+  CHECK(failures.empty());  // no write lost, none taken for drift
+  const auto doc = nlohmann::json::parse(read_file(dir.file("app.json")));
+  CHECK(doc["a"] == 100);
+  CHECK(doc["b"] == 100);
 }

@@ -115,6 +115,16 @@ TEST_CASE("engine, parameters and actions are read in full") {
 }
 
 TEST_CASE("effects config errors name the place and the problem") {
+  // An actuator's timeout bounds every wait for it: a stop, a reload, a rollout's step.
+  for (const char* timeout : {"0s", "5ms", "11m", "30d"}) {
+    INFO(timeout);
+    CHECK(error_of(std::string("parameters:\n  a: { type: int, initial: 5, min: 1, max: 10, "
+                               "policies: [p], actuator: { type: exec, argv: [/bin/true], "
+                               "timeout: ") +
+                   timeout + " } }\n")
+              .find("parameters.a.actuator.timeout: must be from 10ms to 10m") !=
+          std::string::npos);
+  }
   CHECK(error_of("parameters:\n  a: { type: int, initial: 5, min: 10, max: 1, policies: [p] }\n") ==
         "test.yaml:2:36: parameters.a: min (10) is greater than max (1)");
   CHECK(

@@ -147,6 +147,16 @@ TEST_CASE("rollout config: files shared between actuators, floors past 100 %, st
         "test.yaml:12:15: parameters.checkout.timeout_ms.rollout.weight: writes the same file as "
         "rollout.canary: each file actuator keeps that file's versions and would undo the "
         "other's writes; give each its own file");
+  // The same file spelled another way is still the same file.
+  CHECK(
+      error_of(with_rollout("      canary: { type: file, path: ./out/../out/checkout.json, key: c "
+                            "}\n      weight: { type: log }\n" +
+                            kpis))
+          .find("writes the parameter's own file") != std::string::npos);
+  CHECK(error_of(with_rollout("      canary: { type: file, path: c.json, key: c }\n"
+                              "      weight: { type: file, path: ./c.json, key: w }\n" +
+                              kpis))
+            .find("writes the same file as rollout.canary") != std::string::npos);
   const std::string actuators = "      canary: { type: log }\n      weight: { type: log }\n";
   CHECK(error_of(with_rollout(actuators +
                               "      kpis: [{ series: \"http{service=checkout}\", stat: p99, "

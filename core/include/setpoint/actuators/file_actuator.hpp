@@ -16,6 +16,7 @@
 // - A YAML file is parsed and written back by yaml-cpp: values and structure are kept, comments
 //   and formatting are not (JSON is written with two-space indentation). Keep comments in a
 //   file Setpoint does not write, or use JSON.
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,6 +43,9 @@ struct FileVersion {
 
 class FileActuator final : public Actuator {
  public:
+  // Every FileActuator on one file (two parameters' keys in one document, however the path is
+  // spelled) edits it in turn: from several actuator threads, two unlocked read-modify-writes
+  // lose one of the changes, and the next apply calls the survivor drift.
   explicit FileActuator(FileActuatorOptions options);
 
   ActuationResult apply(const Actuation& actuation) override;
@@ -72,6 +76,7 @@ class FileActuator final : public Actuator {
                                 const std::string& why, const std::string& tag, Nanos at);
 
   FileActuatorOptions options_;
+  std::mutex* file_lock_;  // shared by every FileActuator on the same file
 };
 
 }  // namespace setpoint

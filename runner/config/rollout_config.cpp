@@ -15,7 +15,8 @@ canary::Kpi read_kpi(const YamlReader& r, const YAML::Node& node, const std::str
   kpi.series = r.string(node["series"], path + ".series");
   const auto parsed = parse_series_key(kpi.series);
   if (!parsed || parsed->first.empty())
-    r.fail(node["series"], path + ".series", "expected a series like http{service=checkout}");
+    r.fail(node["series"], path + ".series",
+           "expected a series like http{service=checkout} (or http{} for one without labels)");
   kpi.series = series_key(parsed->first, parsed->second);  // its labels in canonical order
   if (auto set = canary::set_stat(kpi, r.string(node["stat"], path + ".stat")); !set)
     r.fail(node["stat"], path + ".stat", set.error());

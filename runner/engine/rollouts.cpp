@@ -15,7 +15,6 @@ namespace setpoint::runner {
 namespace {
 
 using json = nlohmann::json;
-constexpr std::size_t kRecent = 50;                          // ended rollouts kept for /v1/rollouts
 constexpr Nanos kLongestRead = 24 * 3600 * kNanosPerSecond;  // the windows' longest horizon
 json number_or_null(double x) { return std::isfinite(x) ? json(x) : json(); }
 
@@ -150,6 +149,11 @@ void Rollouts::look(Running& running, Parameter& p, Nanos now) {
   if (look.verdict != canary::LookVerdict::kContinue)
     spdlog::info("{}rollout {}: {}", running.rollout.shadow ? "shadow " : "", running.rollout.id,
                  look.sentence);
+  if (r.status == canary::RolloutStatus::kHeld && !r.shadow)
+    spdlog::warn(
+        "rollout {}: held at step {} for an operator (rollout.on_inconclusive: hold): "
+        "setpoint rollout promote {} or setpoint rollout abort {}",
+        r.id, r.step + 1, r.id, r.id);
   carry_out(running, move, now);
   save(running, now);
   advance(running, p, now);
@@ -223,7 +227,9 @@ void Rollouts::ended(Running& running, Nanos now) {
     metrics_.rollout_step[name] = 0;
     metrics_.rollout_weight[name] = 0;
   }
-  ended_.push_back(row(running, now));
+  const RolloutRow last = row(running, now);
+  std::erase_if(ended_, [&](const RolloutRow& r) { return r.id == last.id; });  // resettled
+  ended_.push_back(last);
   if (ended_.size() > kRecent) ended_.erase(ended_.begin());
   running_.erase(name);
 }

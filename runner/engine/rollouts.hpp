@@ -150,6 +150,7 @@ class Rollouts {
   Nanos started_ = 0;
   std::map<std::string, Parameter> parameters_;  // by parameter
   std::map<std::string, Running> running_;       // by parameter: one rollout each at a time
+  static constexpr std::size_t kRecent = 50;     // ended rollouts kept for /v1/rollouts
   std::vector<RolloutRow> ended_;                // the recent ones, newest last
   sketch::Accumulator scratch_;
   const Clock* pool_clock_;

@@ -39,6 +39,12 @@ Result<void> Rollouts::start(Nanos now) {
     metrics_.rollout_weight[name] = 0;
   }
   if (store_ == nullptr) return {};
+  // The recent ended ones, as /v1/rollouts showed them before the restart (or the reload).
+  const auto recent = store_->rollouts("", "", kRecent);
+  if (!recent) return Error{"cannot read the recent rollouts: " + recent.error()};
+  for (auto it = recent->rbegin(); it != recent->rend(); ++it) {
+    if (it->status != "running" && it->status != "held") ended_.push_back(*it);
+  }
   auto active = store_->active_rollouts();
   if (!active) return Error{"cannot read the rollouts in flight: " + active.error()};
   for (RolloutRow& row : *active) {

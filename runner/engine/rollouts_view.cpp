@@ -4,6 +4,7 @@
 #include "engine/rollouts.hpp"
 #include "setpoint/base/json_document.hpp"
 #include "setpoint/base/timestamp.hpp"
+#include "setpoint/base/utf8.hpp"
 
 namespace setpoint::runner {
 namespace {
@@ -126,7 +127,7 @@ Reply Rollouts::operate(const std::string& id, Nanos now,
     if (r.id == id)
       return {409, dump(json{{"error", "rollout " + id + " has ended: " + r.status}})};
   }
-  return {404, dump(json{{"error", "no rollout " + id + " is in flight"}})};
+  return {404, dump(json{{"error", "no rollout " + utf8::printable(id, 200) + " is in flight"}})};
 }
 
 std::string Rollouts::view_json() const {

@@ -62,6 +62,22 @@ std::string repaired(std::string_view s) {
   return out;
 }
 
+namespace {
+
+std::uint32_t decode3(std::string_view s, std::size_t i) {
+  return (static_cast<std::uint32_t>(static_cast<unsigned char>(s[i]) & 0x0f) << 12) |
+         (static_cast<std::uint32_t>(static_cast<unsigned char>(s[i + 1]) & 0x3f) << 6) |
+         (static_cast<std::uint32_t>(static_cast<unsigned char>(s[i + 2]) & 0x3f));
+}
+
+// Bidi controls, line and paragraph separators, zero-width characters and the BOM.
+bool invisible(std::uint32_t cp) {
+  return (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
+         (cp >= 0x2060 && cp <= 0x2069) || cp == 0xfeff || cp == 0x061c;
+}
+
+}  // namespace
+
 std::string printable(std::string_view s, std::size_t max_bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
@@ -104,6 +120,12 @@ std::string printable(std::string_view s, std::size_t max_bytes) {
       out.push_back(kHex[low >> 4]);
       out.push_back(kHex[low & 15]);
       i += 2;
+    } else if (const std::uint32_t cp = n == 3 ? decode3(s, i) : 0; invisible(cp)) {
+      // Text that reorders or breaks the line around it (a bidi override, U+2028) or hides
+      // itself: shown by its code point, so no message can be made to read otherwise.
+      out += "\\u";
+      for (int shift = 12; shift >= 0; shift -= 4) out.push_back(kHex[(cp >> shift) & 15]);
+      i += n;
     } else {
       out.append(s.substr(i, n));
       i += n;

@@ -229,7 +229,7 @@ Verdict Guard::vet_set(const ParameterSpec& spec, ParamState& state, const Propo
   if (state.override && state.override->until > now) {
     v.retry_after = state.override->until - now;
     v.limit = state.override->value;
-    return block(v, Reason::kOverridden);
+    return block(v, state.override->hold ? Reason::kRollbackHold : Reason::kOverridden);
   }
   if (!state.rollout.empty()) return block(v, Reason::kRolloutInFlight);
 

@@ -10,12 +10,31 @@ namespace setpoint {
 namespace {
 
 constexpr std::array<std::string_view, static_cast<std::size_t>(Reason::kCount)> kReasons = {
-    "ok",         "unknown_target",   "not_granted",  "not_declared",
-    "wrong_type", "not_finite",       "bad_argument", "paused",
-    "overridden", "stabilized",       "bounds",       "step",
-    "rate",       "no_change",        "deadband",     "cooldown",
-    "settling",   "not_sustained",    "policy_cap",   "global_cap",
-    "action_cap", "operating_bounds", "frozen",       "rollout_in_flight",
+    "ok",
+    "unknown_target",
+    "not_granted",
+    "not_declared",
+    "wrong_type",
+    "not_finite",
+    "bad_argument",
+    "paused",
+    "overridden",
+    "stabilized",
+    "bounds",
+    "step",
+    "rate",
+    "no_change",
+    "deadband",
+    "cooldown",
+    "settling",
+    "not_sustained",
+    "policy_cap",
+    "global_cap",
+    "action_cap",
+    "operating_bounds",
+    "frozen",
+    "rollout_in_flight",
+    "rollback_hold",
 };
 
 std::string number(double x) {
@@ -97,6 +116,9 @@ std::string explain(const Verdict& v, std::string_view target) {
     case Reason::kRolloutInFlight:
       return head + t + " has a rollout in flight: no other change until it is promoted or " +
              "rolled back (see setpoint rollouts)";
+    case Reason::kRollbackHold:
+      return head + t + " is held at " + number(v.limit) +
+             " after a rollback (engine.rollback_hold)" + later(v.retry_after);
     case Reason::kCount: break;
   }
   return head;

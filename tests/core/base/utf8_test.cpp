@@ -33,4 +33,12 @@ TEST_CASE("printable text is one line a terminal shows as it is") {
                         "ef",
                         5) == "ab\\nc\xe2\x80\xa6");  // the cap inside a run after an escape
   CHECK(utf8::valid(utf8::printable("\xed\xa0\x80\xc3")));
+  // What reorders or breaks a line around it, or hides: its code point, never itself.
+  CHECK(utf8::printable("id \xe2\x80\xae"
+                        "cba") == "id \\u202ecba");  // RIGHT-TO-LEFT OVERRIDE
+  CHECK(utf8::printable("a\xe2\x80\xa8"
+                        "b") == "a\\u2028b");  // LINE SEPARATOR
+  CHECK(utf8::printable("\xef\xbb\xbf"
+                        "x\xe2\x80\x8b") == "\\ufeffx\\u200b");  // BOM, ZERO WIDTH SPACE
+  CHECK(utf8::printable("\xe2\x82\xac") == "\xe2\x82\xac");      // the euro sign stays itself
 }

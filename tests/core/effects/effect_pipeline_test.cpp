@@ -378,6 +378,7 @@ TEST_CASE(
   pipeline.set_target_mode("checkout.limit", Mode::kEnforce);
   pipeline.use_pool(pool, 10 * kSec);
   pipeline.submit("aimd", "v1", {Proposal::set("aimd", "checkout.limit", 105.0)}, "{}", 0);
+  while (gated.started == 0) std::this_thread::yield();  // its timeout runs from here
   clock.advance(10 * kSec);
   pipeline.tick(10 * kSec);
   CHECK(pipeline.in_flight() == 0);

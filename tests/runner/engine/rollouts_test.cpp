@@ -254,11 +254,23 @@ TEST_CASE("rollouts: an operator aborts one; ended and unknown ids are refused")
   CHECK(s.canary_value() == 100);
   CHECK(s.engine->rollouts().in_flight() == 0);
   try {
-    promote_rollout(*s.engine, {"x@nope"}, {}, "operator:alice");
+    promote_rollout(*s.engine, {"x@nope\xe2\x80\xae"}, {}, "operator:alice");
     FAIL("an unknown rollout was promoted");
   } catch (const Refusal& r) {
     CHECK(r.status == 404);
+    CHECK(r.message == "no rollout x@nope\\u202e is in flight");  // never the override itself
   }
+  // An ended rollout is still known after a restart: 409, not 404.
+  s.engine->stop();
+  s.engine.reset();
+  s.start();
+  try {
+    abort_rollout(*s.engine, {id}, {}, "operator:alice");
+    FAIL("an ended rollout was aborted after a restart");
+  } catch (const Refusal& r) {
+    CHECK(r.status == 409);
+  }
+  CHECK(parse_own_json(s.engine->view("rollouts"))["recent"][0]["id"] == id);
 }
 
 TEST_CASE(
@@ -283,9 +295,19 @@ TEST_CASE(
   CHECK(s.engine->guard().rollout_of("x").empty());
   CHECK(s.engine->rollouts().in_flight() == 0);
   CHECK(s.engine->rollouts().ended().size() == 1);
-  // Held at the baseline: the policy's next passes stage nothing more.
+  // Held at the baseline: the policy's next passes stage nothing more, and say why.
   s.run(2);
   CHECK(s.rollouts().size() == 1);
+  std::size_t held = 0;
+  for (const auto& d : must(s.engine->store()->decisions(DecisionQuery{}))) {
+    const auto doc = parse_own_json(d.json);
+    if (doc.value("verdict_reason", "") != "rollback_hold") continue;
+    ++held;
+    CHECK(
+        doc.value("explain", "").find("x is held at 100 after a rollback (engine.rollback_hold)") !=
+        std::string::npos);
+  }
+  CHECK(held > 0);
 }
 
 TEST_CASE("rollouts: in observe mode the judge runs as a shadow, logged, nothing touched") {

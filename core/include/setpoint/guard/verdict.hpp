@@ -37,6 +37,7 @@ enum class Reason : std::uint8_t {
   kOperatingBounds,  // an autopilot proposal clamped to the operating (sliding) bounds
   kFrozen,           // an autopilot proposal for a parameter frozen after repeated rollbacks
   kRolloutInFlight,  // the parameter's last change is being rolled out: no other until it ends
+  kRollbackHold,     // held at the value a rollback restored, for engine.rollback_hold
   kCount
 };
 

@@ -185,7 +185,7 @@ TEST_CASE("canary: a non-critical KPI fails the step at its end, a critical one 
 }
 
 TEST_CASE("canary: over 1000 healthy canaries the judge keeps its false-rollback rate") {
-  // A/A: both cohorts the same service, 12 looks of 1 % and 99 % of 30 000 requests each,
+  // A/A: both cohorts the same service, 12 looks of 300 canary and 3000 baseline requests,
   // judged on a critical p99 and a critical error rate. A fixed-horizon test at the same
   // level, re-run at every look, is the mistake this judge exists to avoid.
   Kpi p99 = kpi("p99"), errors = kpi("error_rate");

@@ -250,12 +250,22 @@ int ctx_now(lua_State* L) {
 }  // namespace
 
 void push_ctx(lua_State* L, Evaluation** current) {
-  static const luaL_Reg kMethods[] = {{"window", ctx_window}, {"history", ctx_history},
-                                      {"series", ctx_series}, {"param", ctx_param},
-                                      {"now", ctx_now},       {"set", ctx_set},
-                                      {"act", ctx_act},       {"alert", ctx_alert},
-                                      {"log", ctx_log},       {nullptr, nullptr}};
-  lua_createtable(L, 0, 9);
+  static const luaL_Reg kMethods[] = {{"window", ctx_window},
+                                      {"history", ctx_history},
+                                      {"series", ctx_series},
+                                      {"param", ctx_param},
+                                      {"now", ctx_now},
+                                      {"set", ctx_set},
+                                      {"act", ctx_act},
+                                      {"alert", ctx_alert},
+                                      {"log", ctx_log},
+                                      {"decisions", ctx_decisions},
+                                      {"cycles", ctx_cycles},
+                                      {"rollouts", ctx_rollouts},
+                                      {"drift_events", ctx_drift_events},
+                                      {"incidents", ctx_incidents},
+                                      {nullptr, nullptr}};
+  lua_createtable(L, 0, 14);
   for (const luaL_Reg* m = kMethods; m->name != nullptr; ++m) {
     lua_pushlightuserdata(L, current);
     int upvalues = 1;

@@ -33,4 +33,11 @@ int ctx_act(lua_State* L);
 int ctx_alert(lua_State* L);
 int ctx_log(lua_State* L);
 
+// The durable record's reads (ctx_records.cpp).
+int ctx_decisions(lua_State* L);
+int ctx_cycles(lua_State* L);
+int ctx_rollouts(lua_State* L);
+int ctx_drift_events(lua_State* L);
+int ctx_incidents(lua_State* L);
+
 }  // namespace setpoint::bindings::ctx

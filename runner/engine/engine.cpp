@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "engine/actuator_factory.hpp"
+#include "engine/policy_records.hpp"
 #include "engine/views.hpp"
 #include "setpoint/base/timestamp.hpp"
 #include "setpoint/testing/test_file.hpp"
@@ -341,6 +342,9 @@ bindings::PolicyInputs Engine::inputs(Nanos wall) {
     return out;
   };
   in.param = [this](std::string_view name) { return param_value(*guard_, name); };
+  if (store_) {
+    in.records = [this](const bindings::RecordQuery& q) { return read_records(*store_, q); };
+  }
   if (history_reader_) {
     in.history = [this, wall](const std::string& key, Nanos span,
                               Nanos by) -> Result<history::HistoryAnswer> {

@@ -38,14 +38,14 @@ Result<void> AuditStore::save_cycle(const CycleRow& c) {
 }
 
 Result<std::vector<CycleRow>> AuditStore::cycles(const std::string& policy,
-                                                 const std::string& status,
-                                                 std::size_t limit) const {
+                                                 const std::string& status, std::size_t limit,
+                                                 Nanos since) const {
   const std::string sql = std::string(kCycleColumns) +
                           "WHERE (? = '' OR policy = ?) AND (? = '' OR status = ?) "
-                          "ORDER BY started_at DESC, id DESC LIMIT ?";
+                          "AND started_at >= ? ORDER BY started_at DESC, id DESC LIMIT ?";
   Statement s(db_, sql.c_str());
-  s.bind(1, policy).bind(2, policy).bind(3, status).bind(4, status);
-  s.bind(5, static_cast<std::int64_t>(limit));
+  s.bind(1, policy).bind(2, policy).bind(3, status).bind(4, status).bind(5, since);
+  s.bind(6, static_cast<std::int64_t>(limit));
   return all_rows<CycleRow>(s, cycle_row);
 }
 
@@ -116,6 +116,18 @@ Result<std::vector<DriftEventRow>> AuditStore::drift_events(const std::string& k
               "SELECT id, at, kind, target, detail, metrics, action, resolved_at FROM drift_events "
               "WHERE ? = '' OR kind = ? ORDER BY id");
   s.bind(1, kind).bind(2, kind);
+  return all_rows<DriftEventRow>(s, [](const Statement& r) {
+    return DriftEventRow{r.integer(0), r.integer(1), r.text(2), r.text(3),
+                         r.text(4),    r.text(5),    r.text(6), r.integer(7)};
+  });
+}
+
+Result<std::vector<DriftEventRow>> AuditStore::drift_events_since(Nanos since,
+                                                                  std::size_t limit) const {
+  Statement s(db_,
+              "SELECT id, at, kind, target, detail, metrics, action, resolved_at FROM drift_events "
+              "WHERE at >= ? ORDER BY at DESC, id DESC LIMIT ?");
+  s.bind(1, since).bind(2, static_cast<std::int64_t>(limit));
   return all_rows<DriftEventRow>(s, [](const Statement& r) {
     return DriftEventRow{r.integer(0), r.integer(1), r.text(2), r.text(3),
                          r.text(4),    r.text(5),    r.text(6), r.integer(7)};

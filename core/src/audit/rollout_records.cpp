@@ -59,13 +59,13 @@ Result<void> AuditStore::save_rollout(const RolloutRow& r) {
 
 Result<std::vector<RolloutRow>> AuditStore::rollouts(const std::string& status,
                                                      const std::string& parameter,
-                                                     std::size_t limit) const {
+                                                     std::size_t limit, Nanos since) const {
   const std::string sql = std::string(kColumns) +
                           "WHERE (? = '' OR status = ?) AND (? = '' OR parameter = ?) "
-                          "ORDER BY started_at DESC, canary_id DESC LIMIT ?";
+                          "AND started_at >= ? ORDER BY started_at DESC, canary_id DESC LIMIT ?";
   Statement s(db_, sql.c_str());
-  s.bind(1, status).bind(2, status).bind(3, parameter).bind(4, parameter);
-  s.bind(5, static_cast<std::int64_t>(limit));
+  s.bind(1, status).bind(2, status).bind(3, parameter).bind(4, parameter).bind(5, since);
+  s.bind(6, static_cast<std::int64_t>(limit));
   return all_rows<RolloutRow>(s, rollout_row);
 }
 

@@ -430,3 +430,21 @@ TEST_CASE(
   CHECK(s.engine->autopilot().figures(s.clock.wall()).rolled_back == 1);
   CHECK(parse_own_json(s.engine->autopilot().view(s.clock.wall()))["impact_checks"].empty());
 }
+
+TEST_CASE("policies read the engine's own record: ctx:decisions sees what was decided") {
+  // Each pass proposes 101 + the number of decisions of x in the last hour: the first sees
+  // none, every later one sees what the earlier passes decided.
+  Service s(
+      "return { name = 'nightly', every = '10s', params = { 'x' },\n"
+      "  evaluate = function(ctx)\n"
+      "    local d = ctx:decisions{ since = '1h', parameter = 'x' }\n"
+      "    ctx:set('x', 101 + #d, { reason = 'seen ' .. #d })\n"
+      "  end }\n");
+  s.run(2 * kMinute);
+  const auto decided = must(s.engine->store()->decisions(DecisionQuery{}));
+  REQUIRE(decided.size() >= 2);
+  for (std::size_t i = 0; i < decided.size(); ++i) {  // oldest first: the i-th saw i before it
+    INFO(decided[i].json);
+    CHECK(parse_own_json(decided[i].json)["reason"] == "seen " + std::to_string(i));
+  }
+}

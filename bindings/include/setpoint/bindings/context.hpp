@@ -11,6 +11,13 @@
 //                                       periods = { {start = epoch s, hours = n, <fields>}, … },
 //                                       hours_found, hours_asked }; nil without a history
 //   ctx:series(metric)                the label sets of the metric's series: { {service="a"}, … }
+//   ctx:decisions{since, policy, parameter, verdict, limit}
+//   ctx:cycles{since, limit}  ctx:rollouts{since, limit}  ctx:drift_events{since, limit}
+//   ctx:incidents{since, limit}       the durable record, newest first: plain tables of
+//                                     strings, numbers and booleans (copies); since = epoch
+//                                     seconds or a span back from now ("7d"); at most `limit`
+//                                     (default 1000) a call and kMaxRecords an evaluation;
+//                                     nil without a store
 //   ctx:param(name)                   the parameter's value (the shadow value in observe)
 //   ctx:now()                         the engine clock, epoch seconds
 //   ctx:set(name, value, {reason=…})  propose a value
@@ -25,6 +32,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "setpoint/guard/proposal.hpp"
@@ -33,6 +41,19 @@
 #include "setpoint/windows/window.hpp"
 
 namespace setpoint::bindings {
+
+// One record of the store as a policy reads it: flat fields, in order.
+using RecordValue = std::variant<std::monostate, bool, double, std::string>;  // nil first
+struct Record {
+  std::vector<std::pair<std::string, RecordValue>> fields;
+};
+enum class RecordKind { kDecisions, kCycles, kRollouts, kDriftEvents, kIncidents };
+struct RecordQuery {
+  RecordKind kind = RecordKind::kDecisions;
+  Nanos since = 0;
+  std::string policy, parameter, verdict;  // decisions only; empty: any
+  std::size_t limit = 1000;
+};
 
 struct PolicyInputs {
   // The window of a series key over a span; none when the span is not readable.
@@ -45,6 +66,9 @@ struct PolicyInputs {
   // error when the store cannot be read. Unset when no history is kept (ctx:history: nil).
   std::function<Result<history::HistoryAnswer>(const std::string& key, Nanos span, Nanos by)>
       history;
+  // The newest records of a kind since a time, at most the query's limit; an error when the
+  // store cannot be read. Unset without a store (ctx:decisions and the others: nil).
+  std::function<Result<std::vector<Record>>(const RecordQuery& query)> records;
   const OutcomeSet* outcomes = nullptr;
   Nanos now = 0;
 };
@@ -67,6 +91,7 @@ struct PolicyOutputs {
   std::vector<WindowRead> reads;
   std::size_t history_reads = 0;
   std::size_t history_hours = 0;  // hours those reads asked for
+  std::size_t records_read = 0;   // records ctx:decisions and the others handed back
   // The reads as a JSON object by "key@span" (a window read twice: the later read), at most
   // kMaxEvidence of them; past that, "omitted" counts the windows left out. Rendered on demand
   // — by whoever records the decision — not on the evaluation's hot path.
@@ -81,6 +106,11 @@ constexpr std::size_t kMaxHistoryReads = 32;  // ctx:history calls in one evalua
 // run in C++, outside the Lua hook that enforces the CPU deadline): seven 7-day reads, or one
 // of 50 days; a single 400-day read held the engine thread for 180 ms.
 constexpr std::size_t kMaxHistoryHours = 1200;
+// Records of the store one evaluation may read (a week of a busy engine's blocked decisions
+// is a few thousand), and one call may ask for; each is charged to the deadline as it is
+// copied, the store's own read is bounded by the limit.
+constexpr std::size_t kMaxRecords = 20'000;
+constexpr std::size_t kMaxRecordLimit = 10'000;
 constexpr std::size_t kMaxLogs = 20;
 constexpr std::size_t kMaxTextBytes = 1024;
 

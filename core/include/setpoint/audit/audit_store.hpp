@@ -105,9 +105,10 @@ class AuditStore {
   // over the one of the same id or name.
   Result<void> save_cycle(const CycleRow& cycle);
   // The newest `limit`, newest first; of one policy or status when given.
+  // Newest first; `since`: those started at or after it.
   Result<std::vector<CycleRow>> cycles(const std::string& policy = {},
-                                       const std::string& status = {},
-                                       std::size_t limit = 100) const;
+                                       const std::string& status = {}, std::size_t limit = 100,
+                                       Nanos since = 0) const;
   Result<std::optional<CycleRow>> cycle(const std::string& id) const;
   Result<void> save_bounds(const BoundsRow& bounds);
   Result<std::vector<BoundsRow>> bounds() const;
@@ -116,15 +117,18 @@ class AuditStore {
   Result<void> record_drift_event(const DriftEventRow& event);
   // Of one kind when given (the actuators' are "actuator"), oldest first.
   Result<std::vector<DriftEventRow>> drift_events(const std::string& kind = {}) const;
+  // The newest `limit` at or after `since`, newest first.
+  Result<std::vector<DriftEventRow>> drift_events_since(Nanos since, std::size_t limit) const;
   // The autopilot's open events are resolved (its pause ended or was lifted).
   Result<void> resolve_drift_events(Nanos at);
 
   // Rollouts (rollout_records.cpp): a row is written whole over the one of the same id.
   Result<void> save_rollout(const RolloutRow& rollout);
   // The newest `limit`, newest first; of one status or parameter when given.
+  // Newest first; `since`: those started at or after it.
   Result<std::vector<RolloutRow>> rollouts(const std::string& status = {},
                                            const std::string& parameter = {},
-                                           std::size_t limit = 100) const;
+                                           std::size_t limit = 100, Nanos since = 0) const;
   Result<std::optional<RolloutRow>> rollout(const std::string& id) const;
   // Those still running or held, and those that ended with actuations unanswered (settling),
   // oldest first: what a restarted engine resumes.

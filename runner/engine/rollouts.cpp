@@ -123,7 +123,8 @@ void Rollouts::look(Running& running, Parameter& p, Nanos now) {
   const std::string held = r.shadow ? ""
                                     : guard_.held_by_operator(r.parameter, running.policy,
                                                               r.canary > r.baseline ? 1 : -1, now);
-  if (!held.empty() && guard_.override_of(r.parameter) && !guard_.override_of(r.parameter)->hold) {
+  const auto pin = guard_.override_of(r.parameter);
+  if (!held.empty() && pin && !pin->hold && pin->until > now) {
     carry_out(running, canary::abort_rollout(r, "the engine: " + held, now), now);
     save(running, now);
     advance(running, p, now);
@@ -207,7 +208,7 @@ void Rollouts::carry_out(Running& running, const canary::RolloutMove& move, Nano
       // An operator's own pin stays as it is.
       const Nanos hold = config_.engine.rollback_hold;
       const auto pin = guard_.override_of(name);
-      if (!pin || pin->hold || (pin->until != 0 && pin->until <= now)) {
+      if (!pin || pin->hold || pin->until <= now) {
         guard_.set_override(name, r.baseline, now + hold, true);
         char value[32];
         std::snprintf(value, sizeof value, "%g", r.baseline);

@@ -157,7 +157,7 @@ std::string Guard::held_by_operator(std::string_view parameter, std::string_view
   const auto it = parameter_index_.find(std::string(parameter));
   if (it == parameter_index_.end()) return "";
   const auto& o = param_states_[it->second].override;
-  if (o && !o->hold && (o->until == 0 || o->until > now)) {
+  if (o && !o->hold && o->until > now) {  // in force as vet() sees it
     char value[32];
     std::snprintf(value, sizeof value, "%g", o->value);
     return std::string(parameter) + " is pinned at " + value + " by an operator";

@@ -397,7 +397,8 @@ TEST_CASE(
 
 TEST_CASE("rollouts: an operator's pause holds a rollout at its step, and a pin ends it") {
   Service s(125);
-  s.run(1);  // staged at 10 %
+  s.run(1);                                                  // staged at 10 %
+  s.engine->guard().set_override("x", 100, s.clock.wall());  // a pin that has just lapsed
   Pause pause;
   pause.scope = Pause::Scope::kGlobal;  // until lifted
   s.engine->guard().pause(pause);

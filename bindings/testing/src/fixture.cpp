@@ -1,5 +1,6 @@
 #include "setpoint/testing/fixture.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "setpoint/base/duration.hpp"
@@ -51,6 +52,49 @@ WindowStats stats_from(const json& j, OutcomeSet& outcomes, const std::string& w
   return s;
 }
 
+// The records a fixture gives: { decisions = { {id = 1, verdict = "block", …}, … }, … },
+// each record a flat table of strings, numbers, booleans and nulls.
+std::map<bindings::RecordKind, std::vector<bindings::Record>> parse_records(const json& doc,
+                                                                            const std::string& at) {
+  using bindings::RecordKind;
+  static const std::pair<const char*, RecordKind> kKinds[] = {
+      {"decisions", RecordKind::kDecisions},
+      {"cycles", RecordKind::kCycles},
+      {"rollouts", RecordKind::kRollouts},
+      {"drift_events", RecordKind::kDriftEvents},
+      {"incidents", RecordKind::kIncidents}};
+  if (!doc.is_object()) throw FixtureError(at + ": expected an object of record kinds");
+  std::map<RecordKind, std::vector<bindings::Record>> out;
+  for (const auto& [name, list] : doc.items()) {
+    const auto kind = std::find_if(std::begin(kKinds), std::end(kKinds),
+                                   [&](const auto& k) { return name == k.first; });
+    if (kind == std::end(kKinds))
+      throw FixtureError(at + ": unknown kind \"" + name +
+                         "\" (expected decisions, cycles, rollouts, drift_events, incidents)");
+    if (!list.is_array()) throw FixtureError(at + "." + name + ": expected a list of records");
+    auto& records = out[kind->second];
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const std::string here = at + "." + name + "[" + std::to_string(i + 1) + "]";
+      if (!list[i].is_object()) throw FixtureError(here + ": expected a record (an object)");
+      bindings::Record r;
+      for (const auto& [field, value] : list[i].items()) {
+        if (value.is_string())
+          r.fields.emplace_back(field, value.get<std::string>());
+        else if (value.is_boolean())
+          r.fields.emplace_back(field, value.get<bool>());
+        else if (value.is_number())
+          r.fields.emplace_back(field, value.get<double>());
+        else if (value.is_null())
+          r.fields.emplace_back(field, bindings::RecordValue{});
+        else
+          throw FixtureError(here + "." + field + ": expected a string, number, boolean or null");
+      }
+      records.push_back(std::move(r));
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<Fixture> parse_fixture(const json& doc, OutcomeSet& outcomes, const std::string& where) {
@@ -59,9 +103,9 @@ Result<Fixture> parse_fixture(const json& doc, OutcomeSet& outcomes, const std::
     if (!doc.is_object()) throw FixtureError(where + ": a fixture is an object");
     for (const auto& [key, _] : doc.items()) {
       if (key != "now" && key != "windows" && key != "params" && key != "state" &&
-          key != "history") {
+          key != "history" && key != "records") {
         throw FixtureError(where + ": unknown key \"" + key +
-                           "\" (expected now, windows, history, params, state)");
+                           "\" (expected now, windows, history, params, state, records)");
       }
     }
     if (doc.contains("now")) {
@@ -134,6 +178,7 @@ Result<Fixture> parse_fixture(const json& doc, OutcomeSet& outcomes, const std::
       if (!doc["state"].is_object()) throw FixtureError(where + ": state: expected an object");
       f.state = dump(doc["state"]);
     }
+    if (doc.contains("records")) f.records = parse_records(doc["records"], where + ": records");
   } catch (const FixtureError& e) {
     return Error{std::string(e.what())};
   }
@@ -161,6 +206,34 @@ bindings::PolicyInputs Fixture::inputs(const OutcomeSet& outcomes) const {
     }
     return out;
   };
+  if (records) {
+    // As the store answers: the kind's records (newest first, as the fixture lists them) at
+    // or after `since` by their time field, a decision's filters applied, at most `limit`.
+    in.records = [this](const bindings::RecordQuery& q) -> Result<std::vector<bindings::Record>> {
+      std::vector<bindings::Record> out;
+      const auto it = records->find(q.kind);
+      if (it == records->end()) return out;
+      const auto matches = [&](const bindings::Record& r) {
+        for (const auto& [name, value] : r.fields) {
+          const auto* d = std::get_if<double>(&value);
+          const auto* s = std::get_if<std::string>(&value);
+          if ((name == "at" || name == "started_at") && d &&
+              static_cast<Nanos>(*d * kNanosPerSecond) < q.since)
+            return false;
+          if (s && ((name == "policy" && !q.policy.empty() && *s != q.policy) ||
+                    (name == "parameter" && !q.parameter.empty() && *s != q.parameter) ||
+                    (name == "verdict" && !q.verdict.empty() && *s != q.verdict)))
+            return false;
+        }
+        return true;
+      };
+      for (const auto& r : it->second) {
+        if (out.size() >= q.limit) break;
+        if (matches(r)) out.push_back(r);
+      }
+      return out;
+    };
+  }
   if (!history.empty()) {
     in.history = [this](const std::string& key, Nanos span,
                         Nanos by) -> Result<history::HistoryAnswer> {

@@ -83,11 +83,53 @@ TEST_CASE("fixture: a history answer by series and span; none given, ctx:history
         "f.json: history.s.7d.hours_found: expected a count");
 }
 
+TEST_CASE("fixture: records as the store would answer them; none given, the reads are nil") {
+  OutcomeSet outcomes;
+  auto parsed = parse_fixture(json::parse(R"({
+      "now": "2026-11-20T03:00:00Z",
+      "records": {"decisions": [
+          {"id": 3, "at": 1795143600, "parameter": "x", "verdict": "block", "cycle": null},
+          {"id": 2, "at": 1795140000, "parameter": "y", "verdict": "allow"},
+          {"id": 1, "at": 1790000000, "parameter": "x", "verdict": "block"}]}})"),
+                              outcomes, "f.json");
+  REQUIRE(parsed.ok());
+  const auto in = parsed.value().inputs(outcomes);
+  REQUIRE(in.records);
+  bindings::RecordQuery q;
+  q.since = Nanos{1'795'000'000} * kNanosPerSecond;
+  auto got = must(in.records(q));
+  REQUIRE(got.size() == 2);  // the third is older than since
+  const auto value = [](const bindings::Record& r, const std::string& name) {
+    for (const auto& [key, v] : r.fields) {
+      if (key == name) return v;
+    }
+    return bindings::RecordValue{std::string("<missing>")};
+  };
+  CHECK(std::get<double>(value(got[0], "id")) == 3);
+  CHECK(std::holds_alternative<std::monostate>(value(got[0], "cycle")));  // null is nil
+  q.parameter = "x";
+  CHECK(must(in.records(q)).size() == 1);
+  q.parameter.clear();
+  q.limit = 1;
+  CHECK(must(in.records(q)).size() == 1);
+  q.kind = bindings::RecordKind::kCycles;  // a kind it does not list: none
+  CHECK(must(in.records(q)).empty());
+  CHECK_FALSE(must(parse_fixture(json::parse("{}"), outcomes, "f.json")).inputs(outcomes).records);
+  CHECK(error_of(R"({"records": {"alerts": []}})", outcomes) ==
+        "f.json: records: unknown kind \"alerts\" (expected decisions, cycles, rollouts, "
+        "drift_events, incidents)");
+  CHECK(error_of(R"({"records": {"cycles": [{"outcome": {"changes": []}}]}})", outcomes) ==
+        "f.json: records.cycles[1].outcome: expected a string, number, boolean or null");
+  CHECK(error_of(R"({"records": {"cycles": 3}})", outcomes) ==
+        "f.json: records.cycles: expected a list of records");
+}
+
 TEST_CASE("fixture: every mistake names its place") {
   OutcomeSet outcomes;
   CHECK(error_of("[]", outcomes) == "f.json: a fixture is an object");
   CHECK(error_of(R"({"window": {}})", outcomes) ==
-        "f.json: unknown key \"window\" (expected now, windows, history, params, state)");
+        "f.json: unknown key \"window\" (expected now, windows, history, params, state, "
+        "records)");
   CHECK(error_of(R"({"now": "yesterday"})", outcomes) ==
         "f.json: now: expected an RFC 3339 time or epoch seconds");
   CHECK(error_of(R"({"windows": {"s": {"1 minute": {}}}})", outcomes) ==

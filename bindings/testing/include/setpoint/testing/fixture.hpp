@@ -34,6 +34,9 @@ struct Fixture {
   std::map<std::string, std::map<std::string, FixtureHistory>> history;
   std::map<std::string, ProposedValue> params;
   std::optional<std::string> state;  // JSON
+  // What ctx:decisions, ctx:cycles… read, by kind (decisions, cycles, rollouts, drift_events,
+  // incidents), newest first as given; with none, those reads are nil (no store).
+  std::optional<std::map<bindings::RecordKind, std::vector<bindings::Record>>> records;
 
   // Inputs reading this fixture; the fixture must outlive them.
   bindings::PolicyInputs inputs(const OutcomeSet& outcomes) const;

@@ -264,8 +264,12 @@ void push_ctx(lua_State* L, Evaluation** current) {
                                       {"rollouts", ctx_rollouts},
                                       {"drift_events", ctx_drift_events},
                                       {"incidents", ctx_incidents},
+                                      {"bounds", ctx_bounds},
+                                      {"suggest_bounds", ctx_suggest_bounds},
+                                      {"period", ctx_period},
+                                      {"report", ctx_report},
                                       {nullptr, nullptr}};
-  lua_createtable(L, 0, 14);
+  lua_createtable(L, 0, 20);
   for (const luaL_Reg* m = kMethods; m->name != nullptr; ++m) {
     lua_pushlightuserdata(L, current);
     int upvalues = 1;

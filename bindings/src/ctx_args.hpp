@@ -33,6 +33,12 @@ int ctx_act(lua_State* L);
 int ctx_alert(lua_State* L);
 int ctx_log(lua_State* L);
 
+// Bounds, bounds patches and a triage run's window and report (ctx_triage.cpp).
+int ctx_bounds(lua_State* L);
+int ctx_suggest_bounds(lua_State* L);
+int ctx_period(lua_State* L);
+int ctx_report(lua_State* L);
+
 // The durable record's reads (ctx_records.cpp).
 int ctx_decisions(lua_State* L);
 int ctx_cycles(lua_State* L);

@@ -140,6 +140,36 @@ std::optional<AutopilotInfo> autopilot_info(lua_State* L, std::vector<std::strin
   return info;
 }
 
+// The triage field at the top of the stack: true, or { window = "7d" }.
+std::optional<TriageInfo> triage_info(lua_State* L, std::vector<std::string>& problems) {
+  if (lua_isnil(L, -1) || (lua_isboolean(L, -1) && !lua_toboolean(L, -1))) return std::nullopt;
+  TriageInfo info;
+  if (lua_isboolean(L, -1)) return info;
+  if (!lua_istable(L, -1)) {
+    problems.push_back("triage must be true or a table like { window = \"7d\" }");
+    return std::nullopt;
+  }
+  lua_pushnil(L);
+  while (lua_next(L, -2) != 0) {
+    lua_pop(L, 1);
+    const std::string key = lua_type(L, -1) == LUA_TSTRING ? string_at(L, -1) : "";
+    if (key != "window")
+      problems.push_back("triage has an unknown field" +
+                         (key.empty() ? "" : " " + key.substr(0, 64)) + " (window)");
+  }
+  push_raw(L, "window");
+  if (!lua_isnil(L, -1)) {
+    constexpr Nanos kHour = 3600 * kNanosPerSecond;
+    const auto d = lua_type(L, -1) == LUA_TSTRING ? parse_duration(string_at(L, -1)) : std::nullopt;
+    if (!d || *d < kHour || *d > 90 * 24 * kHour)
+      problems.push_back("triage.window must be a duration from 1h to 90d");
+    else
+      info.window = *d;
+  }
+  lua_pop(L, 1);
+  return info;
+}
+
 }  // namespace
 
 std::optional<PolicyInfo> read_policy_info(PolicyState& state, const std::string& default_name,
@@ -200,6 +230,13 @@ std::optional<PolicyInfo> read_policy_info(PolicyState& state, const std::string
   info.autopilot = autopilot_info(L, problems);
   if (info.autopilot && info.schedule.empty() && every_given)
     problems.push_back("an autopilot policy runs on a schedule like \"daily 03:00\", not every");
+  lua_pop(L, 1);
+  push_raw(L, "triage");
+  info.triage = triage_info(L, problems);
+  if (info.triage && every_given)
+    problems.push_back("a triage policy runs on a schedule like \"weekly sun 02:00\", not every");
+  if (info.triage && info.autopilot)
+    problems.push_back("a policy is an autopilot or a triage policy, not both");
   lua_pop(L, 2);
   if (problems.size() != before) return std::nullopt;
   return info;

@@ -95,6 +95,36 @@ std::map<bindings::RecordKind, std::vector<bindings::Record>> parse_records(cons
   return out;
 }
 
+// bounds: { name: { min, max, operating: { min, max, frozen } } }; the value is the param's.
+std::map<std::string, bindings::ParamBounds> parse_bounds(
+    const json& doc, const std::map<std::string, ProposedValue>& params, const std::string& where) {
+  if (!doc.is_object()) throw FixtureError(where + ": expected an object of parameter names");
+  std::map<std::string, bindings::ParamBounds> out;
+  for (const auto& [name, b] : doc.items()) {
+    const std::string at = where + "." + name;
+    if (!b.is_object()) throw FixtureError(at + ": expected { min, max, operating }");
+    bindings::ParamBounds bounds;
+    bounds.min = number_in(b, "min", at);
+    bounds.max = number_in(b, "max", at);
+    if (!(bounds.min < bounds.max)) throw FixtureError(at + ": expected numbers min < max");
+    const auto param = params.find(name);
+    bounds.value = param != params.end() && std::holds_alternative<double>(param->second)
+                       ? std::get<double>(param->second)
+                       : bounds.min;
+    if (b.contains("operating")) {
+      const json& o = b["operating"];
+      if (!o.is_object()) throw FixtureError(at + ".operating: expected { min, max }");
+      bounds.operating_min = number_in(o, "min", at + ".operating");
+      bounds.operating_max = number_in(o, "max", at + ".operating");
+      if (!(*bounds.operating_min < *bounds.operating_max))
+        throw FixtureError(at + ".operating: expected numbers min < max");
+      bounds.frozen = o.value("frozen", false);
+    }
+    out[name] = bounds;
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<Fixture> parse_fixture(const json& doc, OutcomeSet& outcomes, const std::string& where) {
@@ -103,9 +133,10 @@ Result<Fixture> parse_fixture(const json& doc, OutcomeSet& outcomes, const std::
     if (!doc.is_object()) throw FixtureError(where + ": a fixture is an object");
     for (const auto& [key, _] : doc.items()) {
       if (key != "now" && key != "windows" && key != "params" && key != "state" &&
-          key != "history" && key != "records") {
-        throw FixtureError(where + ": unknown key \"" + key +
-                           "\" (expected now, windows, history, params, state, records)");
+          key != "history" && key != "records" && key != "bounds" && key != "period") {
+        throw FixtureError(
+            where + ": unknown key \"" + key +
+            "\" (expected now, windows, history, params, state, records, bounds, period)");
       }
     }
     if (doc.contains("now")) {
@@ -179,6 +210,15 @@ Result<Fixture> parse_fixture(const json& doc, OutcomeSet& outcomes, const std::
       f.state = dump(doc["state"]);
     }
     if (doc.contains("records")) f.records = parse_records(doc["records"], where + ": records");
+    if (doc.contains("bounds"))
+      f.bounds = parse_bounds(doc["bounds"], f.params, where + ": bounds");
+    if (doc.contains("period")) {
+      const json& period = doc["period"];
+      const auto span =
+          period.is_string() ? parse_duration(period.get<std::string>()) : std::optional<Nanos>();
+      if (!span || *span <= 0) throw FixtureError(where + ": period: expected a span like \"7d\"");
+      f.period = *span;
+    }
   } catch (const FixtureError& e) {
     return Error{std::string(e.what())};
   }
@@ -256,6 +296,12 @@ bindings::PolicyInputs Fixture::inputs(const OutcomeSet& outcomes) const {
       return answer;
     };
   }
+  if (period > 0) in.period_start = now - period;
+  in.bounds = [this](std::string_view name) -> std::optional<bindings::ParamBounds> {
+    const auto it = bounds.find(std::string(name));
+    if (it == bounds.end()) return std::nullopt;
+    return it->second;
+  };
   in.param = [this](std::string_view name) -> std::optional<ProposedValue> {
     const auto it = params.find(std::string(name));
     if (it == params.end()) return std::nullopt;
@@ -277,10 +323,12 @@ json value_json(const ProposedValue& v) {
 json outputs_json(const bindings::PolicyOutputs& out, const std::string& state_json) {
   json proposals = json::array();
   for (const auto& p : out.proposals) {
-    json item = {{"kind", p.kind == Proposal::Kind::kSet ? "set" : "act"},
-                 {"target", p.target},
-                 {"reason", p.reason}};
-    if (p.kind == Proposal::Kind::kSet) {
+    json item = {{"kind", kind_name(p.kind)}, {"target", p.target}, {"reason", p.reason}};
+    if (p.kind == Proposal::Kind::kBounds) {
+      item["min"] = p.bounds_min;
+      item["max"] = p.bounds_max;
+      if (p.confidence) item["confidence"] = *p.confidence;
+    } else if (p.kind == Proposal::Kind::kSet) {
       item["value"] = value_json(p.value);
       if (p.expected) {
         item["expected"] = {{"series", p.expected->series},
@@ -295,11 +343,13 @@ json outputs_json(const bindings::PolicyOutputs& out, const std::string& state_j
     }
     proposals.push_back(std::move(item));
   }
-  return {{"proposals", proposals},
-          {"alerts", out.alerts},
-          {"logs", out.logs},
-          {"evidence", parse_own_json(out.evidence())},
-          {"state", parse_own_json(state_json)}};
+  json doc = {{"proposals", proposals},
+              {"alerts", out.alerts},
+              {"logs", out.logs},
+              {"evidence", parse_own_json(out.evidence())},
+              {"state", parse_own_json(state_json)}};
+  if (out.report) doc["report"] = parse_own_json(*out.report);
+  return doc;
 }
 
 }  // namespace setpoint::bindings::testing

@@ -15,7 +15,7 @@ using sql::first_row;
 using sql::Statement;
 
 // Each entry moves the schema one version up. Only ever append: never edit a shipped one.
-constexpr std::array<const char*, 7> kMigrations = {
+constexpr std::array<const char*, 8> kMigrations = {
     // 1: decisions, state documents, drift events.
     "CREATE TABLE decisions ("
     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
@@ -80,6 +80,18 @@ constexpr std::array<const char*, 7> kMigrations = {
     "  updated_at INTEGER NOT NULL);"
     "CREATE INDEX canary_deployments_status ON canary_deployments(status);"
     "CREATE INDEX canary_deployments_started ON canary_deployments(started_at);",
+    // 8: alerts (for ctx:incidents and the weekly triage), and the triage reports (the seed's
+    // triage_reports columns first).
+    "CREATE TABLE alerts (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL,"
+    "  last_at INTEGER NOT NULL, source TEXT NOT NULL, kind TEXT NOT NULL,"
+    "  message TEXT NOT NULL, count INTEGER NOT NULL);"
+    "CREATE INDEX alerts_last_at ON alerts(last_at);"
+    "CREATE TABLE triage_reports (report_id TEXT PRIMARY KEY, generated_at INTEGER NOT NULL,"
+    "  analysis_period_start INTEGER NOT NULL, analysis_period_end INTEGER NOT NULL,"
+    "  failure_categories TEXT NOT NULL, patch_suggestions TEXT NOT NULL,"
+    "  github_issues TEXT NOT NULL, policy TEXT NOT NULL, trigger TEXT NOT NULL,"
+    "  report TEXT NOT NULL);"
+    "CREATE INDEX triage_reports_generated ON triage_reports(generated_at);",
 };
 
 StoredDecision decision_row(const Statement& s) {
@@ -187,7 +199,7 @@ Result<std::int64_t> AuditStore::insert_decision(Decision& d) {
   insert.bind(1, d.at)
       .bind(2, d.policy)
       .bind(3, d.policy_version)
-      .bind(4, std::string(d.proposal.kind == Proposal::Kind::kSet ? "set" : "act"))
+      .bind(4, std::string(kind_name(d.proposal.kind)))
       .bind(5, d.proposal.target)
       .bind(6, std::string(name(d.verdict.kind)))
       .bind(7, std::string(name(d.verdict.reason)))

@@ -5,6 +5,7 @@
 #include "setpoint/base/json_text.hpp"
 #include "setpoint/base/sha256.hpp"
 #include "setpoint/base/timestamp.hpp"
+#include "setpoint/guard/guard.hpp"
 
 namespace setpoint {
 
@@ -80,12 +81,18 @@ std::string decision_json(const Decision& d) {
   out += ",\"policy_version\":";
   append_string(out, d.policy_version);
   out += ",\"kind\":";
-  out += d.proposal.kind == Proposal::Kind::kSet ? "\"set\"" : "\"act\"";
+  append_string(out, kind_name(d.proposal.kind));
   out += ",\"target\":";
   append_string(out, d.proposal.target);
   if (d.proposal.kind == Proposal::Kind::kSet) {
     out += ",\"proposed\":";
     append_json(out, d.proposal.value);
+  } else if (d.proposal.kind == Proposal::Kind::kBounds) {
+    out += ",\"bounds\":{\"min\":";
+    append_number(out, d.proposal.bounds_min);
+    out += ",\"max\":";
+    append_number(out, d.proposal.bounds_max);
+    out += "}";
   } else {
     out += ",\"args\":{";
     for (std::size_t i = 0; i < d.proposal.args.size(); ++i) {
@@ -122,10 +129,14 @@ std::string decision_json(const Decision& d) {
   out += ",\"verdict_reason\":";
   append_string(out, name(d.verdict.reason));
   out += ",\"explain\":";
-  append_string(out, explain(d.verdict, d.proposal.target));
-  if (d.proposal.kind == Proposal::Kind::kSet) {
+  append_string(out, d.proposal.kind == Proposal::Kind::kBounds
+                         ? explain_patch(d.verdict, d.proposal)
+                         : explain(d.verdict, d.proposal.target));
+  if (d.proposal.kind != Proposal::Kind::kAct) {
     out += ",\"current\":";
     append_number(out, d.verdict.current);
+  }
+  if (d.proposal.kind == Proposal::Kind::kSet) {
     out += ",\"value\":";
     append_number(out, d.verdict.value);
   }

@@ -111,6 +111,20 @@ std::optional<BoundsAdjustment> OperatingBounds::unfreeze(Nanos now, const std::
   return record(now, "unfreeze", min_, max_, "unfrozen by " + who);
 }
 
+BoundsAdjustment OperatingBounds::patch(double min, double max, Nanos now, const std::string& why) {
+  return record(now, "patch", min, max, why);
+}
+
+Result<OperatingBounds> OperatingBounds::patched(double min, double max, double hard_min,
+                                                 double hard_max, Nanos now,
+                                                 const std::string& why) {
+  auto made = make(min, max, hard_min, hard_max, now);
+  if (!made) return made;
+  made->history_.front() = {now, "patch", hard_min, hard_max, min, max, why};
+  made->from_patch_ = true;
+  return made;
+}
+
 std::string OperatingBounds::to_json() const {
   nlohmann::json doc = {{"min", min_},
                         {"max", max_},
@@ -119,6 +133,7 @@ std::string OperatingBounds::to_json() const {
                         {"touched_min", touched_min_},
                         {"touched_max", touched_max_},
                         {"rollbacks", nlohmann::json(rollbacks_)}};
+  if (from_patch_) doc["patched"] = true;
   nlohmann::json& history = doc["history"] = nlohmann::json::array();
   for (const BoundsAdjustment& a : history_) {
     history.push_back({{"at", a.at},
@@ -147,6 +162,7 @@ Result<OperatingBounds> OperatingBounds::from_json(const std::string& text, doub
     b.frozen_ = d.at("frozen").get<bool>();
     b.touched_min_ = d.at("touched_min").get<bool>();
     b.touched_max_ = d.at("touched_max").get<bool>();
+    b.from_patch_ = d.value("patched", false);
     for (const auto& t : d.at("rollbacks")) b.rollbacks_.push_back(stored_time(t));
     b.history_.clear();
     for (const auto& a : d.at("history")) {

@@ -120,18 +120,22 @@ std::vector<Decision> EffectPipeline::submit(const std::string& policy, const st
     d.proposal = proposal;
     d.proposal.policy = policy;  // a policy speaks only for itself
     d.evidence = evidence;
+    // A bounds patch is for a person to weigh: no declaration is asked of it.
     const auto declared = declared_.find(policy);
-    if (declared != declared_.end() && std::find(declared->second.begin(), declared->second.end(),
-                                                 proposal.target) == declared->second.end()) {
+    if (proposal.kind != Proposal::Kind::kBounds && declared != declared_.end() &&
+        std::find(declared->second.begin(), declared->second.end(), proposal.target) ==
+            declared->second.end()) {
       d.verdict = Verdict{};
       d.verdict.reason = Reason::kNotDeclared;
     } else {
       d.verdict = guard_.vet(d.proposal, now);
     }
-    d.mode = mode_for(policy, proposal.target);
+    d.mode = proposal.kind == Proposal::Kind::kBounds ? Mode::kPropose
+                                                      : mode_for(policy, proposal.target);
     if (!d.verdict.allowed()) {
       d.outcome = DecisionOutcome::kBlocked;
-      d.detail = explain(d.verdict, proposal.target);
+      d.detail = proposal.kind == Proposal::Kind::kBounds ? explain_patch(d.verdict, d.proposal)
+                                                          : explain(d.verdict, proposal.target);
       record(d);
     } else {
       switch (d.mode) {
@@ -256,15 +260,20 @@ namespace {
 bool same_proposal(const Decision& a, const Decision& b) {
   if (a.proposal.kind != b.proposal.kind || a.proposal.target != b.proposal.target) return false;
   if (a.proposal.kind == Proposal::Kind::kSet) return a.verdict.value == b.verdict.value;
+  if (a.proposal.kind == Proposal::Kind::kBounds)
+    return a.proposal.bounds_min == b.proposal.bounds_min &&
+           a.proposal.bounds_max == b.proposal.bounds_max;
   return a.proposal.args == b.proposal.args;
 }
 }  // namespace
 
 void EffectPipeline::propose(Decision& d, Nanos now) {
-  // One proposal waits per target. The same one again leaves it waiting (a policy asking
-  // every 2 s left 169 of them in 6 minutes); another supersedes it.
+  // One proposal waits per target and kind (a value, an action, a bounds patch). The same one
+  // again leaves it waiting (a policy asking every 2 s left 169 of them in 6 minutes); another
+  // supersedes it.
   const auto waiting = std::find_if(pending_.begin(), pending_.end(), [&](const auto& p) {
-    return p.second.decision.proposal.target == d.proposal.target;
+    return p.second.decision.proposal.target == d.proposal.target &&
+           p.second.decision.proposal.kind == d.proposal.kind;
   });
   if (waiting != pending_.end() && same_proposal(waiting->second.decision, d)) {
     d.outcome = DecisionOutcome::kUnchanged;
@@ -283,10 +292,10 @@ void EffectPipeline::propose(Decision& d, Nanos now) {
     return;
   }
   publish(d, true);
-  pending_[d.id] = {d.id, d, now + options_.proposal_ttl};
+  const Nanos expires = now + ttl_of(d.proposal);
+  pending_[d.id] = {d.id, d, expires};
   if (store_ != nullptr)
-    count(store_->save_proposal(
-        {d.id, "pending", now + options_.proposal_ttl, decision_json(d), "", 0}));
+    count(store_->save_proposal({d.id, "pending", expires, decision_json(d), "", 0}));
   if (waiting == pending_.end()) return;
   Decision old = waiting->second.decision;
   old.outcome = DecisionOutcome::kSuperseded;
@@ -321,7 +330,9 @@ Result<std::optional<Decision>> EffectPipeline::approve(std::int64_t id, const s
   now_d.verdict = guard_.vet(d.proposal, now);
   now_d.mode = Mode::kEnforce;
   now_d.proposal.reason = d.proposal.reason + " (approved by " + who + ")";
-  if (!now_d.verdict.allowed()) {
+  if (d.proposal.kind == Proposal::Kind::kBounds) {
+    approve_patch(now_d, now);
+  } else if (!now_d.verdict.allowed()) {
     now_d.outcome = DecisionOutcome::kBlocked;
     now_d.detail = explain(now_d.verdict, d.proposal.target);
     record(now_d);
@@ -330,6 +341,26 @@ Result<std::optional<Decision>> EffectPipeline::approve(std::int64_t id, const s
   }
   persist(now);
   return std::optional<Decision>(now_d);
+}
+
+// An approved bounds patch: no actuator, the patcher changes the operating bounds. Recorded
+// whole once done, like an operator's override.
+void EffectPipeline::approve_patch(Decision& d, Nanos now) {
+  d.result_at = now;
+  if (!d.verdict.allowed()) {
+    d.outcome = DecisionOutcome::kBlocked;
+    d.detail = explain_patch(d.verdict, d.proposal);
+  } else if (!patcher_) {
+    d.outcome = DecisionOutcome::kFailed;
+    d.detail = "not applied: nothing here applies bounds patches";
+  } else if (const auto done = patcher_(d, now); !done) {
+    d.outcome = DecisionOutcome::kFailed;
+    d.detail = "not applied: " + done.error();
+  } else {
+    d.outcome = DecisionOutcome::kApplied;
+    d.detail = *done;
+  }
+  record(d);
 }
 
 Result<bool> EffectPipeline::reject(std::int64_t id, const std::string& who, Nanos now) {

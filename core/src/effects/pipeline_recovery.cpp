@@ -46,7 +46,13 @@ Decision decision_from(const nlohmann::json& r) {
   }
   if (const auto c = r.find("confidence"); c != r.end() && c->is_number())
     d.proposal.confidence = c->get<double>();
-  if (text_in(r, "kind") == "act") {
+  if (text_in(r, "kind") == "bounds") {
+    d.proposal.kind = Proposal::Kind::kBounds;
+    if (const auto b = r.find("bounds"); b != r.end() && b->is_object()) {
+      d.proposal.bounds_min = number_in(*b, "min");
+      d.proposal.bounds_max = number_in(*b, "max");
+    }
+  } else if (text_in(r, "kind") == "act") {
     d.proposal.kind = Proposal::Kind::kAct;
     if (const auto args = r.find("args"); args != r.end() && args->is_object()) {
       for (const auto& [k, v] : args->items()) d.proposal.args.emplace_back(k, value_from(v));
@@ -62,6 +68,10 @@ Decision decision_from(const nlohmann::json& r) {
   d.verdict.current = number_in(r, "current");
   d.verdict.value = number_in(r, "value");
   d.verdict.proposed = d.verdict.value;
+  if (d.proposal.kind == Proposal::Kind::kBounds) {  // as the guard's vet_bounds gives them
+    d.verdict.proposed = d.proposal.bounds_min;
+    d.verdict.value = d.proposal.bounds_max;
+  }
   return d;
 }
 
@@ -114,7 +124,7 @@ Result<void> EffectPipeline::restore() {
     const auto record = parse_own_json(p.record);
     if (!record.is_object()) continue;
     Decision d = decision_from(record);
-    d.at = p.expires - options_.proposal_ttl;
+    d.at = p.expires - ttl_of(d.proposal);
     d.outcome = DecisionOutcome::kPending;
     pending_[p.id] = {p.id, d, p.expires};
   }

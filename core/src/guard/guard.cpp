@@ -127,6 +127,8 @@ Verdict Guard::vet(const Proposal& p, Nanos now) {
   }
   const auto it = parameter_index_.find(p.target);
   if (it == parameter_index_.end()) return block({}, Reason::kUnknownTarget);
+  if (p.kind == Proposal::Kind::kBounds)
+    return vet_bounds(parameters_[it->second], param_states_[it->second], p);
   return vet_set(parameters_[it->second], param_states_[it->second], p, now);
 }
 
@@ -242,7 +244,9 @@ Verdict Guard::vet_set(const ParameterSpec& spec, ParamState& state, const Propo
       clamp_to(v, spec.min, Reason::kBounds);
       v.saturated = -1;
     }
-    if (!p.cycle.empty() && state.operating && !vet_operating(spec, *state.operating, v)) return v;
+    if (state.operating && (!p.cycle.empty() || state.operating->every_policy) &&
+        !vet_operating(spec, *state.operating, v))
+      return v;
     const DirectionRules& rules = v.value >= v.current ? spec.up : spec.down;
     const int moving = v.value > v.current ? 1 : (v.value < v.current ? -1 : 0);
     const bool whole = spec.type == ParamType::kInt;
@@ -412,23 +416,25 @@ void Guard::applied(const Proposal& p, const Verdict& v, Nanos now) {
   count_action(p.policy, now);
 }
 
-// An autopilot cycle's proposal stays inside the operating bounds (which lie inside the hard
-// bounds); a frozen parameter is not the autopilot's to move. False when it is blocked.
+// An autopilot cycle's proposal (or any, under an operator's patch) stays inside the operating
+// bounds, which lie inside the hard bounds; a frozen parameter is not the autopilot's to move.
+// False when it is blocked.
 bool Guard::vet_operating(const ParameterSpec& spec, const OperatingRange& range, Verdict& v) {
   if (range.frozen) {
     v = block(v, Reason::kFrozen);
     return false;
   }
+  const Reason why = range.every_policy ? Reason::kPatchedBounds : Reason::kOperatingBounds;
   double lo = range.min, hi = range.max;
   if (spec.type == ParamType::kInt && std::ceil(lo) <= std::floor(hi)) {
     lo = std::ceil(lo);  // whole units, still inside the range
     hi = std::floor(hi);
   }
   if (v.value > hi) {
-    clamp_to(v, hi, Reason::kOperatingBounds);
+    clamp_to(v, hi, why);
     v.saturated = 1;
   } else if (v.value < lo) {
-    clamp_to(v, lo, Reason::kOperatingBounds);
+    clamp_to(v, lo, why);
     v.saturated = -1;
   }
   return true;

@@ -35,6 +35,7 @@ constexpr std::array<std::string_view, static_cast<std::size_t>(Reason::kCount)>
     "frozen",
     "rollout_in_flight",
     "rollback_hold",
+    "patched_bounds",
 };
 
 std::string number(double x) {
@@ -111,6 +112,9 @@ std::string explain(const Verdict& v, std::string_view target) {
     case Reason::kOperatingBounds:
       return head + move + " held at the operating bound " + number(v.limit) +
              " (the autopilot's sliding bounds)";
+    case Reason::kPatchedBounds:
+      return head + move + " held at the operating bound " + number(v.limit) +
+             " (an approved bounds patch: setpoint params shows it)";
     case Reason::kFrozen:
       return head + t + " is frozen for autopilot after repeated rollbacks (see setpoint params)";
     case Reason::kRolloutInFlight:

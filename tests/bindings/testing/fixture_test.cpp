@@ -129,7 +129,7 @@ TEST_CASE("fixture: every mistake names its place") {
   CHECK(error_of("[]", outcomes) == "f.json: a fixture is an object");
   CHECK(error_of(R"({"window": {}})", outcomes) ==
         "f.json: unknown key \"window\" (expected now, windows, history, params, state, "
-        "records)");
+        "records, bounds, period)");
   CHECK(error_of(R"({"now": "yesterday"})", outcomes) ==
         "f.json: now: expected an RFC 3339 time or epoch seconds");
   CHECK(error_of(R"({"windows": {"s": {"1 minute": {}}}})", outcomes) ==

@@ -149,3 +149,26 @@ TEST_CASE("sliding bounds: narrowing around a value outside the range keeps that
   b.contract(rules, 1000, 2 * kDay, "beyond the hard bounds");
   CHECK(b.max() == 400);  // never past the hard bounds
 }
+
+TEST_CASE("sliding bounds: a patch moves the range and is recorded; a patched range says so") {
+  OperatingBounds b = start();
+  const BoundsAdjustment a = b.patch(90, 200, 5, "bounds patch 7 of weekly_triage");
+  CHECK(a.kind == "patch");
+  CHECK(a.old_min == 80);
+  CHECK(a.new_max == 200);
+  CHECK(b.min() == 90);
+  CHECK(b.since() == 5);
+  CHECK_FALSE(b.from_patch());
+
+  OperatingBounds p = must(OperatingBounds::patched(50, 150, 10, 400, 9, "bounds patch 8"));
+  CHECK(p.from_patch());
+  REQUIRE(p.history().size() == 1);
+  CHECK(p.history()[0].kind == "patch");
+  CHECK(p.history()[0].old_min == 10);  // from the hard bounds
+  CHECK(p.history()[0].new_min == 50);
+  const OperatingBounds back = must(OperatingBounds::from_json(p.to_json(), 10, 400));
+  CHECK(back.from_patch());
+  CHECK(back.min() == 50);
+  CHECK_FALSE(must(OperatingBounds::from_json(b.to_json(), 10, 400)).from_patch());
+  CHECK_FALSE(OperatingBounds::patched(5, 150, 10, 400, 9, "x"));
+}

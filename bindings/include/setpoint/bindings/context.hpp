@@ -19,6 +19,12 @@
 //                                     (default 1000) a call and kMaxRecords an evaluation;
 //                                     nil without a store
 //   ctx:param(name)                   the parameter's value (the shadow value in observe)
+//   ctx:bounds(name)                  a numeric parameter's { value, min, max (hard), operating
+//                                     = { min, max, frozen } or nil }
+//   ctx:suggest_bounds(name, {min, max}, {rationale=, confidence=})
+//                                     propose a bounds patch: always for a person to approve
+//   ctx:period()                      a triage policy's window: from, to (epoch seconds)
+//   ctx:report(table)                 a triage policy's report (plain data, once a run)
 //   ctx:now()                         the engine clock, epoch seconds
 //   ctx:set(name, value, {reason=…})  propose a value
 //   ctx:act(name, {args…}, {reason=…})  propose a named action
@@ -55,6 +61,13 @@ struct RecordQuery {
   std::size_t limit = 1000;
 };
 
+// A numeric parameter's bounds as a policy reads them.
+struct ParamBounds {
+  double value = 0, min = 0, max = 0;  // the value now and the hard bounds
+  std::optional<double> operating_min, operating_max;
+  bool frozen = false;
+};
+
 struct PolicyInputs {
   // The window of a series key over a span; none when the span is not readable.
   std::function<std::optional<WindowStats>(const std::string& key, Nanos span)> window;
@@ -62,6 +75,8 @@ struct PolicyInputs {
   std::function<std::vector<Labels>(const std::string& metric)> series;
   // A parameter's current value; none when the parameter is unknown.
   std::function<std::optional<ProposedValue>(std::string_view name)> param;
+  // A numeric parameter's bounds; none when it is unknown or not numeric.
+  std::function<std::optional<ParamBounds>(std::string_view name)> bounds;
   // A series key's history over the closed hours of the span ending now, by hour or day; an
   // error when the store cannot be read. Unset when no history is kept (ctx:history: nil).
   std::function<Result<history::HistoryAnswer>(const std::string& key, Nanos span, Nanos by)>
@@ -71,6 +86,8 @@ struct PolicyInputs {
   std::function<Result<std::vector<Record>>(const RecordQuery& query)> records;
   const OutcomeSet* outcomes = nullptr;
   Nanos now = 0;
+  // A triage run's window starts here (it ends now); 0 for any other policy.
+  Nanos period_start = 0;
 };
 
 // One window (or span of history) the policy read, as it read it: the evidence behind its
@@ -90,8 +107,9 @@ struct PolicyOutputs {
   std::vector<std::string> logs;
   std::vector<WindowRead> reads;
   std::size_t history_reads = 0;
-  std::size_t history_hours = 0;  // hours those reads asked for
-  std::size_t records_read = 0;   // records ctx:decisions and the others handed back
+  std::size_t history_hours = 0;      // hours those reads asked for
+  std::size_t records_read = 0;       // records ctx:decisions and the others handed back
+  std::optional<std::string> report;  // a triage run's ctx:report, as JSON
   // The reads as a JSON object by "key@span" (a window read twice: the later read), at most
   // kMaxEvidence of them; past that, "omitted" counts the windows left out. Rendered on demand
   // — by whoever records the decision — not on the evaluation's hot path.

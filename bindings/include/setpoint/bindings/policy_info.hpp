@@ -12,6 +12,9 @@
 //             its impact is measured, over the same hours before and after), worse_by 0.1
 //             (the expected stat may get this much worse before the change is rolled back),
 //             error_floor 0.05 (the prediction error's denominator for small predictions)
+//   triage    true, or a table { window = "7d" }: a triage policy looks back over the record
+//             (ctx:period gives its window, from 1h to 90d) and writes a report (ctx:report);
+//             it runs on `schedule` (default "weekly sun 02:00"), and on demand
 // A policy can touch only what it declares here and what config grants it.
 #include <optional>
 #include <string>
@@ -29,6 +32,11 @@ struct AutopilotInfo {
   bool operator==(const AutopilotInfo&) const = default;
 };
 
+struct TriageInfo {
+  Nanos window = 7 * 24 * 3600 * kNanosPerSecond;
+  bool operator==(const TriageInfo&) const = default;
+};
+
 struct PolicyInfo {
   std::string name;
   Nanos every = 10 * kNanosPerSecond;
@@ -36,6 +44,7 @@ struct PolicyInfo {
   std::vector<std::string> params;
   std::vector<std::string> actions;
   std::optional<AutopilotInfo> autopilot;
+  std::optional<TriageInfo> triage;
 };
 
 // Reads the loaded module of `state`; every problem found is appended to `problems`.

@@ -12,6 +12,7 @@
 #include "setpoint/audit/autopilot_records.hpp"
 #include "setpoint/audit/decision.hpp"
 #include "setpoint/audit/rollout_records.hpp"
+#include "setpoint/audit/triage_records.hpp"
 #include "setpoint/base/result.hpp"
 
 struct sqlite3;
@@ -133,6 +134,15 @@ class AuditStore {
   // Those still running or held, and those that ended with actuations unanswered (settling),
   // oldest first: what a restarted engine resumes.
   Result<std::vector<RolloutRow>> active_rollouts() const;
+
+  // Alerts and triage reports (triage_records.cpp). An alert's id, for repeat_alert().
+  Result<std::int64_t> record_alert(const AlertRow& alert);
+  Result<void> repeat_alert(std::int64_t id, Nanos at);  // count + 1, last seen `at`
+  // Those last seen at or after `since`, newest first, at most `limit`.
+  Result<std::vector<AlertRow>> alerts(Nanos since, std::size_t limit) const;
+  Result<void> save_triage_report(const TriageReportRow& report);
+  Result<std::vector<TriageReportRow>> triage_reports(std::size_t limit) const;  // newest first
+  Result<std::optional<TriageReportRow>> triage_report(const std::string& id) const;
 
  private:
   explicit AuditStore(sqlite3* db) : db_(db) {}

@@ -34,7 +34,7 @@ struct BoundsRules {
 
 struct BoundsAdjustment {
   Nanos at = 0;
-  std::string kind;  // start, widen, contract, freeze, anti_windup, unfreeze
+  std::string kind;  // start, widen, contract, freeze, anti_windup, unfreeze, patch
   double old_min = 0, old_max = 0, new_min = 0, new_max = 0;
   std::string why;
 };
@@ -71,6 +71,13 @@ class OperatingBounds {
   BoundsAdjustment contract(const BoundsRules& rules, double current, Nanos now,
                             const std::string& why);
   std::optional<BoundsAdjustment> unfreeze(Nanos now, const std::string& who);
+  // An operator approved a bounds patch: the range becomes [min, max] (checked inside the hard
+  // bounds by the guard), recorded as a "patch". patched() starts a range that way, for a
+  // parameter with no sliding bounds: its history begins with the patch.
+  BoundsAdjustment patch(double min, double max, Nanos now, const std::string& why);
+  static Result<OperatingBounds> patched(double min, double max, double hard_min, double hard_max,
+                                         Nanos now, const std::string& why);
+  bool from_patch() const { return from_patch_; }
 
   // Everything above as a JSON document, and back (an error names what is wrong).
   std::string to_json() const;
@@ -86,6 +93,7 @@ class OperatingBounds {
   std::deque<Nanos> rollbacks_;  // when each rollback happened
   bool touched_min_ = false, touched_max_ = false;
   bool frozen_ = false;
+  bool from_patch_ = false;  // started by patched()
   std::vector<BoundsAdjustment> history_;
 };
 

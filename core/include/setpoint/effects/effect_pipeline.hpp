@@ -8,6 +8,9 @@
 //                     ├──► propose: a pending proposal waits for approve/reject or its TTL,
 //                     │             one per target (the same again is "unchanged", another
 //                     │             supersedes it); on approval the guard vets it again
+//                     │             A bounds patch (ctx:suggest_bounds) is always a pending
+//                     │             proposal, whatever the mode, and waits engine.patch_ttl;
+//                     │             approved, the bounds patcher applies it (no actuator)
 //                     └──► enforce: intent recorded → actuator → result recorded; the guard
 //                                   advances only if the actuator confirms. On a parameter
 //                                   that rolls out, the intent goes to its stager instead: the
@@ -41,6 +44,7 @@ struct PipelineOptions {
   Mode default_mode = Mode::kObserve;  // for policies and targets not given one
   Nanos proposal_ttl = 15 * 60 * kNanosPerSecond;
   Nanos drift_pin = 30 * 60 * kNanosPerSecond;
+  Nanos patch_ttl = 7 * 24 * 3600 * kNanosPerSecond;  // a weekly review's patches wait a week
 };
 
 struct PendingProposal {
@@ -59,6 +63,9 @@ using DecisionObserver = std::function<void(const Decision& decision, bool first
 // It may add to the decision's detail. In observe mode it is told of the shadow decision once
 // it is recorded (outcome shadow; its answer is not used): the rollout then runs as a shadow.
 using Stager = std::function<std::string(Decision& decision, Nanos now)>;
+// Applies an approved bounds patch (the decision's proposal, vetted again): what changed, as a
+// sentence, or why it could not be.
+using BoundsPatcher = std::function<Result<std::string>(const Decision& patch, Nanos now)>;
 
 class EffectPipeline {
  public:
@@ -85,6 +92,7 @@ class EffectPipeline {
   void set_ceiling(Mode mode) { options_.ceiling = mode; }
   void set_kpi_reader(KpiReader reader) { kpi_ = std::move(reader); }
   void set_observer(DecisionObserver observer) { observer_ = std::move(observer); }
+  void set_bounds_patcher(BoundsPatcher patcher) { patcher_ = std::move(patcher); }
   // Changes to `parameter` in enforce mode go to `stager` rather than its actuator.
   void stage(const std::string& parameter, Stager stager) {
     stagers_[parameter] = std::move(stager);
@@ -190,6 +198,10 @@ class EffectPipeline {
   void remember_parameter(const Decision& d, double value, Nanos now);
   ProposedValue actuated_value(const Decision& d) const;
   std::string key_for(const Proposal& p) const;
+  Nanos ttl_of(const Proposal& p) const {
+    return p.kind == Proposal::Kind::kBounds ? options_.patch_ttl : options_.proposal_ttl;
+  }
+  void approve_patch(Decision& d, Nanos now);
 
   Guard& guard_;
   PipelineOptions options_;
@@ -197,6 +209,7 @@ class EffectPipeline {
   DecisionLog log_;
   KpiReader kpi_;
   DecisionObserver observer_;
+  BoundsPatcher patcher_;
   std::map<std::string, Stager> stagers_;  // by parameter
   std::map<std::string, Actuator*> actuators_;
   std::map<std::string, Mode> policy_modes_;

@@ -13,7 +13,8 @@
 //      lowest recommendation of the up window and the highest of the down window allow
 //   7. hard bounds (clamp; saturated is set when the value is held at a bound); then, for a
 //      proposal from an autopilot cycle, the operating bounds (operating_bounds clamp), or
-//      frozen (block) when rollbacks froze the parameter for autopilot
+//      frozen (block) when rollbacks froze the parameter for autopilot; for every proposal,
+//      the bounds an operator's approved patch set on a parameter without sliding bounds
 //   8. largest single step (clamp)
 //   9. rate of change over periods, HPA's policies and select rule (clamp)
 // Steps 6 and 9 are Kubernetes HPA's behavior, to the letter (tests/core/guard_hpa_test.cpp
@@ -24,6 +25,9 @@
 //  12. settle group: a related parameter changed too recently (settling)
 //  13. sustained: m of the last n evaluations agree on the direction (not_sustained)
 //  14. actions per hour: per policy (policy_cap), then global (global_cap)
+// A bounds patch (a person will decide): a known numeric parameter (unknown_target,
+// wrong_type), finite (not_finite), a range (bad_argument) inside the hard bounds (bounds). No
+// grant, pause or cap applies: it changes nothing until an operator approves it.
 // A named action: known and granted, arguments (bad_argument), paused, cooldown per value of
 // its cooldown key, its own per-hour cap (action_cap), then the policy and global caps.
 //
@@ -60,12 +64,15 @@ struct Pause {
   Nanos until = 0;                         // 0: until resumed
 };
 
-// Where an autopilot cycle may move a parameter: inside its hard bounds, set by the engine
-// from the sliding bounds. Not part of the guard's saved state: the store keeps it.
+// Where automation may move a parameter, inside its hard bounds, set by the engine: from the
+// sliding bounds, for an autopilot cycle's proposals; from an approved bounds patch on a
+// parameter without sliding bounds, for every policy's (`every_policy`). Not part of the
+// guard's saved state: the store keeps it.
 struct OperatingRange {
   double min = 0;
   double max = 0;
   bool frozen = false;
+  bool every_policy = false;
 };
 
 struct Override {
@@ -79,6 +86,10 @@ struct Override {
 // enums (as its index). The reason it is refused otherwise (wrong_type, not_finite).
 std::optional<Reason> typed_value(const ParameterSpec& spec, const ProposedValue& value,
                                   double& out);
+
+// A bounds patch's verdict as a sentence: "allow: x's operating bounds would become [80, 120]
+// (hard bounds [1, 1000])", or why it is blocked.
+std::string explain_patch(const Verdict& verdict, const Proposal& patch);
 
 class Guard {
  public:
@@ -152,6 +163,8 @@ class Guard {
   static bool vet_operating(const ParameterSpec& spec, const OperatingRange& range, Verdict& v);
   static void stabilize(const ParameterSpec& spec, const ParamState& state, Verdict& v, Nanos now);
   Verdict vet_act(const ActionSpec& spec, const Proposal& p, Nanos now);
+  static Verdict vet_bounds(const ParameterSpec& spec, const ParamState& state,
+                            const Proposal& p);  // bounds_patch.cpp
   bool paused(std::string_view policy, std::string_view target, int direction, Nanos now,
               Nanos& until) const;
   bool capped(std::string_view policy, Nanos now, Verdict& v);

@@ -24,12 +24,16 @@ struct Expected {
   bool higher_is_worse = true;  // the policy's better = "lower" (default) or "higher"
 };
 
+// A proposal is one of three kinds: set a parameter to a value, perform a named action, or
+// patch a parameter's operating bounds (ctx:suggest_bounds) — the last always waits for a
+// person, whatever the mode: no policy ever moves a bound on its own.
 struct Proposal {
-  enum class Kind { kSet, kAct } kind = Kind::kSet;
+  enum class Kind { kSet, kAct, kBounds } kind = Kind::kSet;
   std::string policy;
   std::string target;  // a parameter (set) or a named action (act)
   ProposedValue value = 0.0;
   std::vector<std::pair<std::string, ProposedValue>> args;  // act
+  double bounds_min = 0, bounds_max = 0;                    // bounds: the range suggested
   std::string reason;  // the policy's own words, for the record
   // An autopilot cycle's proposal: the cycle, what it expects and how sure it is (0..1). The
   // guard vets a proposal with a cycle against the parameter's operating bounds too.
@@ -57,6 +61,19 @@ struct Proposal {
     p.reason = std::move(reason);
     return p;
   }
+  static Proposal bounds(std::string policy, std::string target, double min, double max,
+                         std::string rationale = {}) {
+    Proposal p;
+    p.kind = Kind::kBounds;
+    p.policy = std::move(policy);
+    p.target = std::move(target);
+    p.bounds_min = min;
+    p.bounds_max = max;
+    p.reason = std::move(rationale);
+    return p;
+  }
 };
+
+const char* kind_name(Proposal::Kind kind);  // set, act, bounds
 
 }  // namespace setpoint

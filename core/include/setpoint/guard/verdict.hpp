@@ -38,6 +38,7 @@ enum class Reason : std::uint8_t {
   kFrozen,           // an autopilot proposal for a parameter frozen after repeated rollbacks
   kRolloutInFlight,  // the parameter's last change is being rolled out: no other until it ends
   kRollbackHold,     // held at the value a rollback restored, for engine.rollback_hold
+  kPatchedBounds,    // clamped to the operating bounds an approved bounds patch set
   kCount
 };
 

@@ -3,7 +3,10 @@
 //   { "now": "2026-11-20T10:00:00Z" | epoch seconds,
 //     "windows": { "<series key>": { "<span like 1m, or *>": { "count": …, "p99": …, … } } },
 //     "params": { "<name>": value },
-//     "state": { … } }                       (optional: ctx.state before the evaluation)
+//     "state": { … },                        (optional: ctx.state before the evaluation)
+//     "records": { "<kind>": [ {…}, … ] },   (what ctx:decisions and the others read)
+//     "bounds": { "<name>": { "min": …, "max": …, "operating": { "min": …, "max": … } } },
+//     "period": "7d" }                       (a triage run's window, back from now)
 // An unknown series reads as count 0, as in the engine.
 #include <map>
 #include <nlohmann/json_fwd.hpp>
@@ -37,6 +40,8 @@ struct Fixture {
   // What ctx:decisions, ctx:cycles… read, by kind (decisions, cycles, rollouts, drift_events,
   // incidents), newest first as given; with none, those reads are nil (no store).
   std::optional<std::map<bindings::RecordKind, std::vector<bindings::Record>>> records;
+  std::map<std::string, bindings::ParamBounds> bounds;  // ctx:bounds (value: the param's)
+  Nanos period = 0;                                     // a triage run's window; 0: none
 
   // Inputs reading this fixture; the fixture must outlive them.
   bindings::PolicyInputs inputs(const OutcomeSet& outcomes) const;

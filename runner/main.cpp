@@ -252,6 +252,12 @@ int main(int argc, char** argv) {
   rollout_cmd->add_option("id", flags["rollout"], "the rollout's id (setpoint rollouts lists them)")
       ->required();
   (void)rollouts_cmd;
+  auto* triage_cmd = client_cmd(
+      "triage", "The latest weekly triage report; with --since, the triage policies run now");
+  triage_cmd->add_option("--since", flags["triage_since"],
+                         "run the triage policies now over this span back (1h to 90d, e.g. 7d)");
+  bool markdown = false;
+  triage_cmd->add_flag("--markdown", markdown, "the report as Markdown, for a review document");
   auto* unfreeze_cmd =
       client_cmd("unfreeze", "Let autopilot cycles move a parameter frozen after rollbacks");
   unfreeze_cmd->add_option("parameter", flags["parameter"])->required();
@@ -313,6 +319,16 @@ int main(int argc, char** argv) {
           {"cycle_policy", "policy"}, {"status", "status"}, {"cycle_limit", "limit"}};
       for (const auto& [flag, key] : keys) {
         if (!flags[flag].empty()) client.query[key] = flags[flag];
+      }
+    } else if (cmd == triage_cmd) {
+      if (markdown && client.json) {
+        std::fprintf(stderr, "setpoint triage: --markdown or --json, not both\n");
+        return 2;
+      }
+      client.markdown = markdown;
+      if (!flags["triage_since"].empty()) {
+        client.command = "triage-run";
+        client.body = body_of({{"since", flags["triage_since"]}});
       }
     } else if (cmd == rollout_cmd) {
       client.command = "rollout-" + rollout_verb;

@@ -47,6 +47,7 @@ namespace {
 // on a bad server has nothing better to do than say so and exit.
 constexpr std::size_t kMaxAnswerBytes = 64u << 20;
 constexpr std::size_t kMaxResidentBytes = 512u << 20;
+constexpr int kReadTimeout = 15;  // seconds without a byte
 
 std::size_t resident_bytes() {
   std::FILE* f = std::fopen("/proc/self/statm", "r");
@@ -118,10 +119,61 @@ void run_on_deep_stack(const std::function<void()>& work) {
   pthread_attr_destroy(&attr);
 }
 
+// One request and its answer (status, body); none, with the reason on stderr, when there is
+// no answer or it is too large.
+std::optional<std::pair<int, std::string>> exchange(
+    httplib::Client& client, const std::string& method, const std::string& path,
+    const std::string& body_sent, const std::string& said, const std::string& url, Nanos deadline) {
+  httplib::Request request;
+  if (const char* token = std::getenv("SETPOINT_TOKEN"); token != nullptr && *token != '\0') {
+    request.headers.emplace("Authorization", std::string("Bearer ") + token);
+  }
+  request.method = method;
+  request.path = path;
+  if (method == "POST") {
+    request.body = body_sent.empty() ? "{}" : body_sent;
+    request.headers.emplace("Content-Type", "application/json");
+  }
+  std::string body;
+  bool too_large = false;
+  request.content_receiver = [&](const char* data, std::size_t n, std::uint64_t, std::uint64_t) {
+    if (n > kMaxAnswerBytes - body.size()) return !(too_large = true);
+    body.append(data, n);
+    return true;
+  };
+  const auto started = std::chrono::steady_clock::now();
+  std::optional<httplib::Result> sent;
+  {
+    AnswerWatch watch(said, url, deadline);
+    // On a thread with a deep stack: httplib 0.11 matches the status line with a regex,
+    // which recurses per character, and a 100 KB status line overflowed the main thread's
+    // 8 MiB. Touched stack counts in the watch's 512 MiB, which ends the process first.
+    run_on_deep_stack([&] { sent.emplace(client.send(request)); });
+  }
+  httplib::Result& result = *sent;
+  if (too_large) {
+    std::cerr << "setpoint " << said << ": the answer from " << url << " is larger than "
+              << (kMaxAnswerBytes >> 20) << " MiB\n";
+    return std::nullopt;
+  }
+  if (!result) {
+    const bool slow =
+        result.error() == httplib::Error::Read &&
+        std::chrono::steady_clock::now() - started >= std::chrono::seconds(kReadTimeout);
+    std::cerr << "setpoint " << said << ": no answer from " << url << ": "
+              << (slow ? "nothing arrived for " + std::to_string(kReadTimeout) + " s"
+                       : no_answer(result.error()))
+              << "\n";
+    return std::nullopt;
+  }
+  return std::make_pair(result->status, std::move(body));
+}
+
 // The command as the user typed it: "rollout-promote" is how the answer is told apart, not
 // what they wrote.
 std::string typed(const std::string& c) {
   if (c == "autopilot-resume") return "autopilot --resume";
+  if (c == "triage-run") return "triage --since";
   if (c.rfind("rollout-", 0) == 0) return "rollout " + c.substr(8);
   return c;
 }
@@ -152,16 +204,11 @@ int run_client(const ClientArgs& args) {
     return 2;
   }
   httplib::Client& client = *made;
-  constexpr int kReadTimeout = 15;
   client.set_connection_timeout(5, 0);
   client.set_read_timeout(kReadTimeout, 0);
-  httplib::Request request;
-  if (const char* token = std::getenv("SETPOINT_TOKEN"); token != nullptr && *token != '\0') {
-    request.headers.emplace("Authorization", std::string("Bearer ") + token);
-  }
   const bool read = c == "state" || c == "policies" || c == "params" || c == "decisions" ||
                     c == "proposals" || c == "pauses" || c == "cycles" || c == "autopilot" ||
-                    c == "history" || c == "rollouts";
+                    c == "history" || c == "rollouts" || c == "triage";
   std::string path = "/v1/" + c;
   if (c == "approve" || c == "reject")
     path = "/v1/proposals/" + httplib::detail::encode_query_param(args.positional.at(0)) + "/" + c;
@@ -171,6 +218,8 @@ int run_client(const ClientArgs& args) {
     path = "/v1/autopilot/cycles";
   else if (c == "autopilot-resume")
     path = "/v1/autopilot/resume";
+  else if (c == "triage-run")
+    path = "/v1/triage/run";
   else if (c == "rollout-abort" || c == "rollout-promote")
     path = "/v1/rollouts/" + httplib::detail::encode_query_param(args.positional.at(0)) + "/" +
            c.substr(8);
@@ -178,56 +227,36 @@ int run_client(const ClientArgs& args) {
     path += "?" + httplib::detail::params_to_query_str(
                       httplib::Params(args.query.begin(), args.query.end()));
   }
-  request.method = read ? "GET" : "POST";
-  request.path = path;
-  if (!read) {
-    request.body = args.body.empty() ? "{}" : args.body;
-    request.headers.emplace("Content-Type", "application/json");
+  auto answer = exchange(client, read ? "GET" : "POST", path, args.body, said, url, *deadline);
+  if (!answer) return 1;
+  std::string shown_as = c;
+  // A triage run answers with the reports it wrote: the first is then read and printed.
+  if (c == "triage-run" && answer->first / 100 == 2) {
+    const auto doc = parse_json(answer->second, 16);
+    const json* reports =
+        doc && doc->is_object() && doc->contains("reports") ? &(*doc)["reports"] : nullptr;
+    if (reports != nullptr && reports->is_array() && !reports->empty() &&
+        reports->front().is_string()) {
+      answer = exchange(
+          client, "GET",
+          "/v1/triage/" + httplib::detail::encode_query_param(reports->front().get<std::string>()),
+          "", said, url, *deadline);
+      if (!answer) return 1;
+      shown_as = "triage";
+    }
   }
-  std::string body;
-  bool too_large = false;
-  request.content_receiver = [&](const char* data, std::size_t n, std::uint64_t, std::uint64_t) {
-    if (n > kMaxAnswerBytes - body.size()) return !(too_large = true);
-    body.append(data, n);
-    return true;
-  };
-  const auto started = std::chrono::steady_clock::now();
-  std::optional<httplib::Result> sent;
-  {
-    AnswerWatch watch(said, url, *deadline);
-    // On a thread with a deep stack: httplib 0.11 matches the status line with a regex,
-    // which recurses per character, and a 100 KB status line overflowed the main thread's
-    // 8 MiB. Touched stack counts in the watch's 512 MiB, which ends the process first.
-    run_on_deep_stack([&] { sent.emplace(client.send(request)); });
-  }
-  httplib::Result& result = *sent;
-  if (too_large) {
-    std::cerr << "setpoint " << said << ": the answer from " << url << " is larger than "
-              << (kMaxAnswerBytes >> 20) << " MiB\n";
-    return 1;
-  }
-  if (!result) {
-    const bool slow =
-        result.error() == httplib::Error::Read &&
-        std::chrono::steady_clock::now() - started >= std::chrono::seconds(kReadTimeout);
-    std::cerr << "setpoint " << said << ": no answer from " << url << ": "
-              << (slow ? "nothing arrived for " + std::to_string(kReadTimeout) + " s"
-                       : no_answer(result.error()))
-              << "\n";
-    return 1;
-  }
-  result->body = std::move(body);
-  if (result->status / 100 != 2) {
-    const std::string why = refusal_text(result->body);
-    if (args.json) std::cout << result->body << "\n";
-    std::cerr << "setpoint " << said << ": HTTP " << result->status << ": " << why << "\n";
+  if (answer->first / 100 != 2) {
+    const std::string why = refusal_text(answer->second);
+    if (args.json) std::cout << answer->second << "\n";
+    std::cerr << "setpoint " << said << ": HTTP " << answer->first << ": " << why << "\n";
     return 1;
   }
   if (args.json)
-    std::cout << result->body << "\n";
+    std::cout << answer->second << "\n";
   else
-    std::cout << client_text(c, result->body);
-  return change_failed(c, result->body) ? 1 : 0;
+    std::cout << client_text(shown_as == "triage" && args.markdown ? "triage-markdown" : shown_as,
+                             answer->second);
+  return change_failed(c, answer->second) ? 1 : 0;
 }
 
 }  // namespace setpoint::runner

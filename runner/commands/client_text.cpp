@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "commands/decision_text.hpp"
+#include "commands/triage_text.hpp"
 #include "setpoint/audit/decision.hpp"
 #include "setpoint/base/duration.hpp"
 #include "setpoint/base/json_document.hpp"
@@ -256,9 +257,14 @@ std::string proposals_text(const json& doc) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& p : doc) {
     const json r = p.value("record", json::object());
-    rows.push_back({field(p, "id"), field(p, "policy"),
-                    field(r, "target") + " " + field(r, "current") + " -> " + field(r, "value"),
-                    field(r, "reason"), field(p, "expires")});
+    const json& bounds = at(r, "bounds");
+    const std::string change =
+        bounds.is_object()
+            ? field(r, "target") + " bounds [" + field(bounds, "min") + ", " +
+                  field(bounds, "max") + "]"
+            : field(r, "target") + " " + field(r, "current") + " -> " + field(r, "value");
+    rows.push_back(
+        {field(p, "id"), field(p, "policy"), change, field(r, "reason"), field(p, "expires")});
   }
   return table({"ID", "POLICY", "CHANGE", "REASON", "EXPIRES"}, rows);
 }
@@ -366,6 +372,7 @@ std::string client_text(const std::string& c, const std::string& answer) {
     if (c == "autopilot") return autopilot_text(*doc);
     if (c == "history") return history_text(*doc);
     if (c == "rollouts") return rollouts_text(*doc);
+    if (c == "triage" || c == "triage-markdown") return triage_text(*doc, c == "triage-markdown");
     return mutation_text(c, *doc);
   } catch (const std::exception&) {  // JSON of another shape than the engine's (a type_error):
                                      // shown as it came

@@ -31,6 +31,12 @@ std::string decision_text(const std::string& record_json) {
                      text("kind") + " " + text("target");
   if (text("kind") == "act") {
     line += " " + text("args");
+  } else if (text("kind") == "bounds") {
+    const json& b = d.contains("bounds") && d["bounds"].is_object() ? d["bounds"] : json();
+    const auto side = [&](const char* key) {
+      return b.contains(key) ? utf8::printable(dump(b[key]), 40) : std::string("?");
+    };
+    line += " [" + side("min") + ", " + side("max") + "]";
   } else if (refused_outright(reason) || !d.contains("proposed") || !d["proposed"].is_number()) {
     line += " to " + text("proposed");  // an enum's choice, a bool, or a value never vetted
   } else {

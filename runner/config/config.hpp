@@ -53,6 +53,7 @@ struct EngineConfig {
   std::string state_path = "setpoint.db";
   GuardLimits caps;
   Nanos proposal_ttl = 15 * 60 * kNanosPerSecond;
+  Nanos patch_ttl = 7 * 24 * 3600 * kNanosPerSecond;  // a bounds patch waits for a person
   Nanos drift_pin = 30 * 60 * kNanosPerSecond;
   Nanos rollback_hold = 30 * 60 * kNanosPerSecond;  // an operator's rollback is pinned this long
   std::size_t actuator_threads = 2;

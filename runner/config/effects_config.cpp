@@ -126,7 +126,7 @@ std::optional<Mode> mode_from_name(const std::string& name) {
 
 void read_engine(const YamlReader& r, const YAML::Node& node, EngineConfig& e) {
   r.keys(node, "engine",
-         {"tick", "mode", "dry_run", "state_path", "caps", "proposal_ttl", "drift_pin",
+         {"tick", "mode", "dry_run", "state_path", "caps", "proposal_ttl", "patch_ttl", "drift_pin",
           "rollback_hold", "actuator_threads", "decision_log", "history"});
   if (const auto h = node["history"]) {
     r.keys(h, "engine.history", {"enabled", "retention", "max_series"});
@@ -164,6 +164,11 @@ void read_engine(const YamlReader& r, const YAML::Node& node, EngineConfig& e) {
   }
   if (node["proposal_ttl"])
     e.proposal_ttl = r.duration(node["proposal_ttl"], "engine.proposal_ttl");
+  if (node["patch_ttl"]) {
+    e.patch_ttl = r.duration(node["patch_ttl"], "engine.patch_ttl");
+    if (e.patch_ttl < 3600 * kNanosPerSecond || e.patch_ttl > 90 * 24 * 3600 * kNanosPerSecond)
+      r.fail(node["patch_ttl"], "engine.patch_ttl", "must be between 1h and 90d");
+  }
   if (node["drift_pin"]) e.drift_pin = r.duration(node["drift_pin"], "engine.drift_pin");
   if (node["rollback_hold"])
     e.rollback_hold = r.duration(node["rollback_hold"], "engine.rollback_hold");

@@ -16,7 +16,8 @@ struct ControlPlane::Impl {
 
   std::vector<HttpRoute> routes() {
     std::vector<HttpRoute> all;
-    for (auto* resource : {health_routes, read_routes, event_routes, mutation_routes}) {
+    for (auto* resource :
+         {health_routes, read_routes, triage_routes, event_routes, mutation_routes}) {
       for (auto& route : resource(context)) all.push_back(std::move(route));
     }
     return all;

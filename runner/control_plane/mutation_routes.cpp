@@ -122,6 +122,7 @@ std::vector<HttpRoute> mutation_routes(RouteContext& c) {
   r.push_back(mutation(c, "/v1/params/*/unfreeze", Role::kAdmin, unfreeze_parameter));
   r.push_back(mutation(c, "/v1/rollouts/*/abort", Role::kOperator, abort_rollout));
   r.push_back(mutation(c, "/v1/rollouts/*/promote", Role::kOperator, promote_rollout));
+  r.push_back(mutation(c, "/v1/triage/run", Role::kOperator, run_triage_now));
   return r;
 }
 

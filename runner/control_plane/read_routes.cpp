@@ -168,11 +168,7 @@ HttpResponse cycles(RouteContext& c, const HttpRequest& req) {
 
 HttpRoute read(RouteContext& c, const char* path,
                std::function<HttpResponse(HttpRequest&)> answer) {
-  return {"GET",
-          path,
-          [&c](HttpRequest& req) { return c.access.may_read(req.header("Authorization")); },
-          std::move(answer),
-          {}};
+  return read_route(c, path, std::move(answer));
 }
 
 HttpRoute view(RouteContext& c, const char* path, const char* name) {
@@ -180,6 +176,15 @@ HttpRoute view(RouteContext& c, const char* path, const char* name) {
 }
 
 }  // namespace
+
+HttpRoute read_route(RouteContext& c, const char* path,
+                     std::function<HttpResponse(HttpRequest&)> answer) {
+  return {"GET",
+          path,
+          [&c](HttpRequest& req) { return c.access.may_read(req.header("Authorization")); },
+          std::move(answer),
+          {}};
+}
 
 std::vector<HttpRoute> read_routes(RouteContext& c) {
   std::vector<HttpRoute> r;

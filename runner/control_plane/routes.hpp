@@ -1,7 +1,8 @@
 #pragma once
 // The control plane's routes, one file per resource: health and metrics (health_routes.cpp),
-// the read-only views and records (read_routes.cpp), telemetry (event_routes.cpp) and the
-// operator's mutations (mutation_routes.cpp). Each takes what it serves from RouteContext.
+// the read-only views and records (read_routes.cpp), the triage reports (triage_routes.cpp),
+// telemetry (event_routes.cpp) and the operator's mutations (mutation_routes.cpp). Each takes what
+// it serves from RouteContext.
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -42,5 +43,9 @@ std::vector<HttpRoute> health_routes(RouteContext& c);    // /healthz /readyz /m
 std::vector<HttpRoute> read_routes(RouteContext& c);      // /v1/state, views, /v1/decisions
 std::vector<HttpRoute> event_routes(RouteContext& c);     // POST /v1/events
 std::vector<HttpRoute> mutation_routes(RouteContext& c);  // pause, override, approve, ...
+std::vector<HttpRoute> triage_routes(RouteContext& c);    // /v1/triage, /v1/triage/{id}
+// A GET that needs a viewer token once tokens exist.
+HttpRoute read_route(RouteContext& c, const char* path,
+                     std::function<HttpResponse(HttpRequest&)> answer);
 
 }  // namespace setpoint::runner

@@ -58,6 +58,7 @@ void Autopilot::alert(const std::string& kind, const std::string& message) {
   ++counts_.alerts;
   recent_alerts_.push_back(kind + ": " + message);
   if (recent_alerts_.size() > kRecent) recent_alerts_.erase(recent_alerts_.begin());
+  if (alert_sink_) alert_sink_(kind, message);
 }
 
 std::optional<std::string> Autopilot::begin(const std::string& policy,
@@ -119,7 +120,8 @@ bool Autopilot::vetted(const std::string& cycle, std::vector<Proposal>& proposal
   std::string garbage;
   for (const Proposal& p : proposals) {
     if (p.kind != Proposal::Kind::kSet)
-      garbage = "a cycle proposes parameter changes, not actions (" + p.target + ")";
+      garbage =
+          "a cycle proposes parameter changes, not actions or bounds patches (" + p.target + ")";
     else if (!p.expected)
       garbage = "the proposal for " + p.target + " says no expected impact";
     else if (!p.confidence)

@@ -87,6 +87,17 @@ class Autopilot {
   bool lift(const std::string& who, Nanos now);
   // An operator unfreezes a parameter; false when it is not frozen (or has no sliding bounds).
   bool unfreeze(const std::string& parameter, const std::string& who, Nanos now);
+  // An approved bounds patch (bounds_patches.cpp): the parameter's operating bounds become the
+  // patch's — its sliding bounds when it has them (held to by cycles), else a range every
+  // policy's proposals are held to. Recorded before it takes; what changed as a sentence, or
+  // why it could not.
+  Result<std::string> patch_bounds(const Decision& patch, Nanos now);
+  // The ranges patches gave parameters without sliding bounds.
+  const std::map<std::string, autopilot::OperatingBounds>& patched() const { return patched_; }
+  // Told of every alert (kind, message), to record it.
+  void set_alert_sink(std::function<void(const std::string&, const std::string&)> sink) {
+    alert_sink_ = std::move(sink);
+  }
 
   bool enabled() const { return config_.enabled; }
   bool paused(Nanos now) const { return monitor_.paused(now); }
@@ -147,6 +158,10 @@ class Autopilot {
   void watch_drift(Nanos now);
   void bounds_changed(const std::string& parameter, Nanos now);
   void save_bounds_row(const std::string& parameter, Nanos now);
+  Result<void> write_bounds_row(const std::string& parameter, const autopilot::OperatingBounds& b,
+                                const autopilot::BoundsRules& rules, Nanos now);
+  void load_patches(const std::vector<BoundsRow>& rows);  // bounds_patches.cpp
+  void rebind_patches();                                  // bounds_patches.cpp
   void save_state(Nanos now);
   Result<void> resume_cycles(Nanos now);
   // The deadline, the policy's rules and the changes of a cycle's outcome document; false when
@@ -172,6 +187,8 @@ class Autopilot {
   // baseline during which it moved is no baseline for an impact.
   std::map<std::string, std::vector<Nanos>> moved_;
   std::map<std::string, autopilot::OperatingBounds> bounds_;
+  std::map<std::string, autopilot::OperatingBounds> patched_;  // no sliding bounds: patches'
+  std::function<void(const std::string&, const std::string&)> alert_sink_;
   autopilot::DriftMonitor monitor_;
   bool was_paused_ = false;
   bool store_failing_ = false;            // the last cycle row could not be written: no cycle runs

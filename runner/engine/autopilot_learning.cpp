@@ -245,11 +245,19 @@ void Autopilot::bounds_changed(const std::string& parameter, Nanos now) {
   save_bounds_row(parameter, now);
 }
 
-// The parameter_bounds row: the range, the value it holds now, its history.
 void Autopilot::save_bounds_row(const std::string& parameter, Nanos now) {
-  if (!store_) return;
-  const autopilot::OperatingBounds& b = bounds_.at(parameter);
-  const auto& rules = sliding_.at(parameter).rules;
+  if (const auto saved =
+          write_bounds_row(parameter, bounds_.at(parameter), sliding_.at(parameter).rules, now);
+      !saved)
+    alert("store_unwritable",
+          parameter + ": its operating bounds cannot be recorded: " + saved.error());
+}
+
+// The parameter_bounds row: the range, the value it holds now, its history.
+Result<void> Autopilot::write_bounds_row(const std::string& parameter,
+                                         const autopilot::OperatingBounds& b,
+                                         const autopilot::BoundsRules& rules, Nanos now) {
+  if (!store_) return {};
   json history = json::array();
   for (const auto& a : b.history()) {
     history.push_back({{"at", format_rfc3339(a.at)},
@@ -268,9 +276,7 @@ void Autopilot::save_bounds_row(const std::string& parameter, Nanos now) {
                 now,
                 b.to_json(),
                 dump(history)};
-  if (const auto saved = store_->save_bounds(row); !saved)
-    alert("store_unwritable",
-          parameter + ": its operating bounds cannot be recorded: " + saved.error());
+  return store_->save_bounds(row);
 }
 
 void Autopilot::adjust_bounds(Nanos now) {

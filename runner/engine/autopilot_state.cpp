@@ -77,6 +77,7 @@ void Autopilot::rebind(const Config& config, Guard& guard, EffectPipeline& pipel
     bounds_[name] = std::move(made).value();
     bounds_changed(name, now);
   }
+  rebind_patches();
 }
 
 Result<void> Autopilot::start(Nanos now) {
@@ -84,6 +85,7 @@ Result<void> Autopilot::start(Nanos now) {
   if (store_) {
     auto rows = store_->bounds();
     if (!rows) return Error{"the operating bounds cannot be read: " + rows.error()};
+    load_patches(*rows);
     for (auto& row : *rows) stored[row.name] = std::move(row);
   }
   for (const auto& [name, cfg] : sliding_) {

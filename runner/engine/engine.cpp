@@ -82,6 +82,7 @@ Result<void> Engine::start() {
       saved_guard_ = **saved;
     }
   }
+  alerts_ = std::make_unique<AlertRecorder>(store_.get());
   const std::string history_path = !options_.history_path.empty() ? options_.history_path
                                    : options_.persistent          ? config_.engine.state_path
                                                                   : std::string();
@@ -109,6 +110,9 @@ Result<void> Engine::start() {
       [this](const std::string& series, const std::string& stat, Nanos from, Nanos to) {
         return history_stat(series, stat, from, to);
       });
+  autopilot_->set_alert_sink([this](const std::string& kind, const std::string& message) {
+    record_alert("autopilot", kind, message, clock().wall());
+  });
   if (const auto started = autopilot_->start(clock().wall()); !started)
     return Error{"autopilot: " + started.error()};
   if (auto started = start_rollouts(); !started) return started;
@@ -180,6 +184,7 @@ void Engine::build_effects() {
   PipelineOptions options;
   options.ceiling = dry_run() ? Mode::kObserve : config_.engine.mode;
   options.proposal_ttl = config_.engine.proposal_ttl;
+  options.patch_ttl = config_.engine.patch_ttl;
   options.drift_pin = config_.engine.drift_pin;
   DecisionLog log;
   if (decision_log_ || options_.on_decision) {
@@ -208,6 +213,10 @@ void Engine::build_effects() {
     ++metrics_.decisions[{d.policy, std::string(name(d.verdict.kind)), mode_name(d.mode)}];
     if (d.proposal.kind == Proposal::Kind::kAct)
       ++metrics_.actions[{d.proposal.target, std::string(name(d.verdict.reason))}];
+  });
+  pipeline_->set_bounds_patcher([this](const Decision& d, Nanos now) -> Result<std::string> {
+    if (!autopilot_) return Error{"the engine is not started"};
+    return autopilot_->patch_bounds(d, now);
   });
   pipeline_->set_kpi_reader([this](const Verification& v, Nanos now) -> std::optional<double> {
     const auto id = aggregator_.find(v.series);
@@ -293,6 +302,7 @@ void Engine::adopt(const std::vector<std::string>& changed, Nanos wall) {
           "on a schedule (give schedule: instead)",
           info.name, info.name);
     if (info.autopilot && calendar.empty()) calendar = config_.autopilot.schedule;
+    if (info.triage && calendar.empty()) calendar = "weekly sun 02:00";
     auto schedule = Schedule::make(every, calendar);
     if (!schedule) {
       running.schedule.reset();
@@ -342,6 +352,20 @@ bindings::PolicyInputs Engine::inputs(Nanos wall) {
     return out;
   };
   in.param = [this](std::string_view name) { return param_value(*guard_, name); };
+  in.bounds = [this](std::string_view name) -> std::optional<bindings::ParamBounds> {
+    const ParameterSpec* spec = guard_->parameter(name);
+    if (spec == nullptr || !spec->numeric()) return std::nullopt;
+    bindings::ParamBounds b;
+    b.value = guard_->value(name).value_or(spec->initial);
+    b.min = spec->min;
+    b.max = spec->max;
+    if (const auto range = guard_->operating_range(name)) {
+      b.operating_min = range->min;
+      b.operating_max = range->max;
+      b.frozen = range->frozen;
+    }
+    return b;
+  };
   if (store_) {
     in.records = [this](const bindings::RecordQuery& q) { return read_records(*store_, q); };
   }
@@ -360,10 +384,15 @@ bindings::PolicyInputs Engine::inputs(Nanos wall) {
 }
 
 void Engine::evaluate(const std::string& file, bindings::LivePolicy& live, RunningPolicy& running,
-                      Nanos wall, const std::string& cycle) {
+                      Nanos wall, const std::string& cycle, const TriageRun* triage) {
   const std::string& name = live.info.name;
   auto& counts = metrics_.policies[name];
-  const auto in = inputs(wall);
+  auto in = inputs(wall);
+  std::optional<TriageRun> run;
+  if (live.info.triage) {
+    run = triage ? *triage : TriageRun{name, "schedule", wall - live.info.triage->window, wall};
+    in.period_start = run->from;
+  }
   bindings::PolicyOutputs out;
   const Nanos started = options_.cpu_clock->monotonic();
   const auto result = live.state->evaluate(in, out);
@@ -377,10 +406,16 @@ void Engine::evaluate(const std::string& file, bindings::LivePolicy& live, Runni
     ++running.failures;
     ++counts.errors;
     running.last_error = result.message;
+    record_alert(name, "policy_error", result.message, wall);
     if (running.health.failure(wall, result.message)) {
       spdlog::error("policy {} quarantined until {} after {} failures in a row: {}", name,
                     format_rfc3339(running.health.quarantined_until()),
                     config_.policies.failures_to_quarantine, result.message);
+      record_alert(name, "quarantine",
+                   "quarantined until " + format_rfc3339(running.health.quarantined_until()) +
+                       " after " + std::to_string(config_.policies.failures_to_quarantine) +
+                       " failures in a row",
+                   wall);
     } else {
       spdlog::error("{} ({})", result.message, file);
     }
@@ -389,7 +424,10 @@ void Engine::evaluate(const std::string& file, bindings::LivePolicy& live, Runni
   }
   running.health.success();
   for (const auto& line : out.logs) spdlog::info("policy {}: {}", name, line);
-  for (const auto& alert : out.alerts) spdlog::warn("policy {} alert: {}", name, alert);
+  for (const auto& alert : out.alerts) {
+    spdlog::warn("policy {} alert: {}", name, alert);
+    record_alert(name, "alert", alert, wall);
+  }
   if (!cycle.empty()) {
     // A cycle's proposals are all sound or none is submitted; each carries its cycle.
     if (autopilot_->vetted(cycle, out.proposals, wall)) {
@@ -398,9 +436,10 @@ void Engine::evaluate(const std::string& file, bindings::LivePolicy& live, Runni
           pipeline_->submit(name, live.hash, out.proposals, out.evidence(), wall);
       autopilot_->submitted(cycle, out.evidence(), decisions, wall);
     }
-  } else if (!out.proposals.empty()) {
+  } else if (!out.proposals.empty() || run) {
     running.proposals += out.proposals.size();
-    pipeline_->submit(name, live.hash, out.proposals, out.evidence(), wall);
+    const auto decisions = pipeline_->submit(name, live.hash, out.proposals, out.evidence(), wall);
+    if (run) last_report_ = save_triage(*run, out, decisions);
   }
   if (const auto state = live.state->save_state(); state && *state != running.saved_state) {
     if (store_ && !dry_run()) {

@@ -22,9 +22,11 @@
 
 #include "config/config.hpp"
 #include "config/schedule.hpp"
+#include "engine/alert_recorder.hpp"
 #include "engine/autopilot.hpp"
 #include "engine/metrics.hpp"
 #include "engine/rollouts.hpp"
+#include "engine/triage_reports.hpp"
 #include "setpoint/actuators/actuator_pool.hpp"
 #include "setpoint/actuators/inproc_actuator.hpp"
 #include "setpoint/audit/audit_store.hpp"
@@ -93,6 +95,9 @@ class Engine {
   void when_finished(std::int64_t decision, std::function<void(const std::string& record)> done);
   // Every policy's next run counted from `wall` (replay: the first event's time).
   void restart_schedules(Nanos wall);
+  // Engine thread: runs every triage policy now over the `since` before now (an operator's
+  // `setpoint triage --since 7d`, by `who`): the ids of the reports written, or why none was.
+  Result<std::vector<std::string>> run_triage(Nanos since, const std::string& who);
   // Replaces the config (SIGHUP); or why not, and the old config stays.
   Result<void> reload_config(Config config);
 
@@ -141,8 +146,15 @@ class Engine {
   std::vector<std::string> all_files() const;
   bindings::HealthOptions health_options() const;
   void run_due(Nanos wall);
+  // One evaluation; a triage policy's over `triage`'s window (none: its own, on schedule).
   void evaluate(const std::string& file, bindings::LivePolicy& live, RunningPolicy& running,
-                Nanos wall, const std::string& cycle = {});
+                Nanos wall, const std::string& cycle = {}, const TriageRun* triage = nullptr);
+  // A triage run's report into the store (engine_triage.cpp); its id, or empty when none.
+  std::string save_triage(const TriageRun& run, const bindings::PolicyOutputs& out,
+                          const std::vector<Decision>& decisions);
+  // Alerts into the store: a policy's, its errors and quarantines, the autopilot's.
+  void record_alert(const std::string& source, const std::string& kind, const std::string& message,
+                    Nanos wall);
   // A due autopilot policy: its cycle begun (or skipped), then evaluated as one.
   void run_cycle(const std::string& file, bindings::LivePolicy& live, RunningPolicy& running,
                  Nanos wall);
@@ -182,6 +194,8 @@ class Engine {
   std::unique_ptr<EffectPipeline> pipeline_;
   std::unique_ptr<Autopilot> autopilot_;
   std::unique_ptr<Rollouts> rollouts_;
+  std::unique_ptr<AlertRecorder> alerts_;
+  std::string last_report_;            // the id of the report the last triage evaluation wrote
   std::atomic<bool> stopping_{false};  // read by the reload thread's test gate
   std::unique_ptr<bindings::PolicyFolder> folder_;
   std::map<std::string, RunningPolicy> running_;  // by file

@@ -51,6 +51,9 @@ nlohmann::json abort_rollout(Engine& e, const std::vector<std::string>& captures
                              const nlohmann::json& body, const std::string& who);
 nlohmann::json promote_rollout(Engine& e, const std::vector<std::string>& captures,
                                const nlohmann::json& body, const std::string& who);
+// Runs the triage policies now over body.since ("7d" by default) (engine_triage.cpp).
+nlohmann::json run_triage_now(Engine& e, const std::vector<std::string>& captures,
+                              const nlohmann::json& body, const std::string& who);
 nlohmann::json reload_policies(Engine& e, const std::vector<std::string>&, const nlohmann::json&,
                                const std::string&);
 

@@ -87,17 +87,22 @@ Record drift_record(const DriftEventRow& e) {
            {"resolved_at", seconds(e.resolved_at)}}};
 }
 
-Record incident(Nanos at, const char* kind, const std::string& target, const std::string& detail,
-                RecordValue ref) {
+Record incident(Nanos at, const std::string& kind, const std::string& target,
+                const std::string& detail, RecordValue ref, RecordValue policy = {},
+                std::int64_t count = 1) {
   return {{{"at", seconds(at)},
            {"kind", kind},
            {"target", target},
            {"detail", detail},
-           {"ref", std::move(ref)}}};
+           {"ref", std::move(ref)},
+           {"policy", std::move(policy)},
+           {"count", static_cast<double>(count)}}};
 }
 
 // What went wrong, whatever recorded it: values rolled back (by a validation, an impact check
-// or an operator), actuations that failed, canaries rolled back, drift events.
+// or an operator; `policy` says which), actuations that failed, canaries rolled back, drift
+// events, and alerts (a policy's ctx:alert, its errors and quarantines — kinds alert,
+// policy_error, quarantine — and the autopilot's, as autopilot_<kind>).
 Result<std::vector<Record>> incidents(const AuditStore& store, const bindings::RecordQuery& q) {
   std::vector<std::pair<Nanos, Record>> all;
   for (const char* outcome : {"rolled back", "failed"}) {  // as the decisions table spells them
@@ -112,7 +117,7 @@ Result<std::vector<Record>> incidents(const AuditStore& store, const bindings::R
       const json doc = parse_own_json(d.json);
       const std::string detail = doc.is_object() ? doc.value("detail", "") : "";
       all.emplace_back(d.at, incident(d.at, outcome[0] == 'r' ? "rollback" : "actuation_failed",
-                                      d.target, detail, static_cast<double>(d.id)));
+                                      d.target, detail, static_cast<double>(d.id), d.policy));
     }
   }
   const auto rollouts = store.rollouts("rolled_back", "", q.limit, q.since);
@@ -125,6 +130,15 @@ Result<std::vector<Record>> incidents(const AuditStore& store, const bindings::R
   if (!drifts) return Error{drifts.error()};
   for (const auto& e : *drifts)
     all.emplace_back(e.at, incident(e.at, "drift", e.target, e.detail, static_cast<double>(e.id)));
+  const auto alerts = store.alerts(q.since, q.limit);
+  if (!alerts) return Error{alerts.error()};
+  for (const auto& a : *alerts) {
+    const bool engine_own = a.source == "autopilot" || a.source == "engine";
+    all.emplace_back(a.last_at,
+                     incident(a.last_at, engine_own ? a.source + "_" + a.kind : a.kind, a.source,
+                              a.message, static_cast<double>(a.id),
+                              engine_own ? RecordValue{} : RecordValue{a.source}, a.count));
+  }
   std::stable_sort(all.begin(), all.end(),
                    [](const auto& a, const auto& b) { return a.first > b.first; });
   std::vector<Record> out;

@@ -89,9 +89,14 @@ json params_view(Engine& engine, Nanos wall) {
     // A canary in flight holds every other change of it (setpoint rollouts shows it).
     const std::string rollout = guard.rollout_of(spec.name);
     p["rollout"] = rollout.empty() ? json(nullptr) : json(rollout);
-    // The autopilot's room inside the hard bounds, when it has sliding bounds.
+    // The room automation has inside the hard bounds: the autopilot's sliding bounds, or an
+    // approved bounds patch's range (every policy's proposals keep to it).
     const auto& bounds = engine.autopilot().bounds();
-    if (const auto it = bounds.find(spec.name); it != bounds.end()) {
+    const auto& patched = engine.autopilot().patched();
+    auto it = bounds.find(spec.name);
+    const bool from_patch = it == bounds.end();
+    if (from_patch) it = patched.find(spec.name);
+    if (it != (from_patch ? patched.end() : bounds.end())) {
       const auto& b = it->second;
       json history = json::array();
       for (const auto& a : b.history()) {
@@ -105,6 +110,7 @@ json params_view(Engine& engine, Nanos wall) {
                         {"max", b.max()},
                         {"frozen", b.frozen()},
                         {"stable_since", when(b.since())},
+                        {"holds", from_patch ? "every policy" : "autopilot cycles"},
                         {"history", history}};
     }
     out.push_back(std::move(p));

@@ -642,3 +642,82 @@ TEST_CASE("daemon: SIGTERM stops a test that spins at the reload gate") {
   INFO("exit took " << took_s << " s");
   CHECK(took_s < 3.5);  // less than the 5 s the gate would have given the test
 }
+
+TEST_CASE(
+    "daemon: setpoint triage runs the weekly triage now, prints the week, and its patch is "
+    "approved like any proposal") {
+  Setup s;
+  write_file(s.dir.file("policies/weekly_triage.lua"),
+             read_file(std::string(SETPOINT_SOURCE_DIR) + "/policies/weekly_triage.lua"));
+  {  // Three verifications that rolled app.limit back to 100, from 300, 260 and 240.
+    std::filesystem::create_directories(s.dir.path() / "state");
+    auto store = AuditStore::open(s.dir.file("state/setpoint.db")).value();
+    for (const double bad : {300.0, 260.0, 240.0}) {
+      Decision d;
+      d.at = SystemClock().wall() - 3600 * kNanosPerSecond;
+      d.policy = "setpoint:verify";
+      d.proposal = Proposal::set("setpoint:verify", "app.limit", 100.0, "p99 worse");
+      d.verdict.kind = VerdictKind::kAllow;
+      d.verdict.current = bad;
+      d.verdict.proposed = d.verdict.value = 100;
+      d.mode = Mode::kEnforce;
+      d.outcome = DecisionOutcome::kRolledBack;
+      d.detail = "p99 worse by 30 %: rolled back";
+      must(store->record(d));
+    }
+  }
+  Daemon daemon(s.dir.path().string(), s.args());
+  REQUIRE(daemon.port() > 0);
+  const std::string url = " --url http://127.0.0.1:" + std::to_string(daemon.port());
+  httplib::Client client("127.0.0.1", daemon.port());
+  auto none = client.Get("/v1/triage", bearer(kViewer));
+  REQUIRE(none);
+  CHECK(none->status == 404);
+  CHECK(none->body.find("no triage report yet") != std::string::npos);
+
+  ::setenv("SETPOINT_TOKEN", kViewer.c_str(), 1);
+  const auto refused = run_setpoint("triage --since 7d" + url);
+  CHECK(refused.status == 1);
+  CHECK(refused.out.find("HTTP 403") != std::string::npos);
+  ::setenv("SETPOINT_TOKEN", kOperator.c_str(), 1);
+  const auto bad = run_setpoint("triage --since soon" + url);
+  CHECK(bad.status == 1);
+  CHECK(bad.out ==
+        "setpoint triage --since: HTTP 400: since must be a span from 1h to 90d, like "
+        "\"7d\", not \"soon\"\n");
+  const auto ran = run_setpoint("triage --since 7d" + url);
+  INFO(ran.out);
+  CHECK(ran.status == 0);
+  CHECK(ran.out.find("(weekly_triage, operator:otto)") != std::string::npos);
+  CHECK(ran.out.find("3 failures in 7 days: 3 performance degradation.") != std::string::npos);
+  CHECK(ran.out.find("Suggested bounds patches") != std::string::npos);
+  CHECK(ran.out.find("  * app.limit → [10, 170], confidence 50%: 3 changes made things worse") !=
+        std::string::npos);
+  CHECK(ran.out.find("waiting for approval: setpoint approve ") != std::string::npos);
+
+  const json report = get_json(client, "/v1/triage");
+  REQUIRE(report["patches"].size() == 1);
+  const std::string id = std::to_string(report["patches"][0]["decision"].get<std::int64_t>());
+  CHECK(report["recent"].size() == 1);
+  CHECK(get_json(client, "/v1/triage/" + report["id"].get<std::string>())["id"] == report["id"]);
+  const auto markdown = run_setpoint("triage --markdown" + url);
+  CHECK(markdown.out.rfind("# Triage ", 0) == 0);
+  CHECK(markdown.out.find("\n## Failures by category\n\n| category | count | parameters | by "
+                          "reason |\n| --- | --- | --- | --- |\n| canary_rollbacks | 0 |") !=
+        std::string::npos);
+  CHECK(markdown.out.find("- **app.limit → [10, 170]**, confidence 50%") != std::string::npos);
+  CHECK(run_setpoint("triage --json --markdown" + url).status == 2);
+
+  const auto proposals = run_setpoint("proposals" + url);
+  CHECK(proposals.out.find("weekly_triage  app.limit bounds [10, 170]") != std::string::npos);
+  const auto approved = run_setpoint("approve " + id + url);
+  INFO(approved.out);
+  CHECK(approved.status == 0);
+  const json params = get_json(client, "/v1/params");
+  CHECK(params[0]["operating"]["min"] == 10);
+  CHECK(params[0]["operating"]["max"] == 170);
+  CHECK(params[0]["operating"]["holds"] == "every policy");
+  ::unsetenv("SETPOINT_TOKEN");
+  daemon.signal(SIGTERM);
+  CHECK(daemon.wait_exit() == 0);
+}

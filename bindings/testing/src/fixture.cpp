@@ -71,8 +71,9 @@ std::map<bindings::RecordKind, std::vector<bindings::Record>> parse_records(cons
     if (kind == std::end(kKinds))
       throw FixtureError(at + ": unknown kind \"" + name +
                          "\" (expected decisions, cycles, rollouts, drift_events, incidents)");
-    if (!list.is_array()) throw FixtureError(at + "." + name + ": expected a list of records");
     auto& records = out[kind->second];
+    if (list.is_object() && list.empty()) continue;  // Lua's {}
+    if (!list.is_array()) throw FixtureError(at + "." + name + ": expected a list of records");
     for (std::size_t i = 0; i < list.size(); ++i) {
       const std::string here = at + "." + name + "[" + std::to_string(i + 1) + "]";
       if (!list[i].is_object()) throw FixtureError(here + ": expected a record (an object)");

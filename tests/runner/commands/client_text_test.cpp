@@ -2,6 +2,9 @@
 #include "commands/client_text.hpp"
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "commands/triage_text.hpp"
 
 using namespace setpoint::runner;
 
@@ -146,4 +149,80 @@ TEST_CASE("client: rollouts print as a table, in flight first") {
       client_text("rollout-abort",
                   R"({"id":"x@t","status":"rolled_back","reason":"aborted by operator:alice"})") ==
       "rollout x@t rolled_back: aborted by operator:alice\n");
+}
+
+TEST_CASE("triage report: plain text and Markdown, every string from the report made harmless") {
+  const auto report = nlohmann::json::parse(
+      R"({"id":"weekly_triage@2026-11-29T02:00:00.000Z","policy":"weekly_triage","trigger":"schedule",
+ "period":{"from":"2026-11-22T02:00:00.000Z","to":"2026-11-29T02:00:00.000Z"},
+ "summary":"4 failures in 7 days: 3 performance degradation, 1 drift detection. 1 bounds patch proposed (threshold 3).",
+ "categories":{"performance_degradation":{"count":3,"parameters":{"app.limit":3},"instances":[]},
+   "drift_detection":{"count":1,"parameters":[],"instances":[]},
+   "validation_failures":{"count":2,"parameters":{},"by_reason":{"cooldown":2}}},
+ "worst":[{"at":1795900000,"when":"2026-11-28T21:06:40.000Z","kind":"rollback","target":"app.limit","detail":"p99 worse | by 30 %","decision":3,
+   "decision_record":{"id":3,"policy":"setpoint:verify","outcome":"rolled back","explain":"allow: ok: app.limit 240 -> 100","reason":"p99 worse"}},
+   {"at":1795800000,"when":"2026-11-27T17:20:00.000Z","kind":"drift","target":"app.limit","detail":"changed <b>by hand</b>","decision_record":null}],
+ "patches":[{"decision":7,"parameter":"app.limit","min":10,"max":170,"rationale":"3 changes made things worse","confidence":0.5,"outcome":"pending","explain":"allow"},
+            {"decision":8,"parameter":"app.timeout","min":5,"max":170,"rationale":"x","confidence":null,"outcome":"blocked","explain":"block: bounds: the bounds [5, 170] cross app.timeout's hard bound 10"}],
+ "recent":[{"id":"weekly_triage@2026-11-29T02:00:00.000Z","patches":2},{"id":"weekly_triage@2026-11-22T02:00:00.000Z","patches":0}]}
+)");
+  CHECK(triage_text(report, false) ==
+        R"(Triage 2026-11-22T02:00:00.000Z to 2026-11-29T02:00:00.000Z (weekly_triage, schedule)
+
+4 failures in 7 days: 3 performance degradation, 1 drift detection. 1 bounds patch proposed (threshold 3).
+
+Failures by category
+  category                 count  parameters     by reason
+  drift_detection          1      -              -
+  performance_degradation  3      app.limit (3)  -
+  validation_failures      2      -              cooldown (2)
+
+Worst incidents
+1. 2026-11-28T21:06:40.000Z rollback app.limit: p99 worse | by 30 %
+     decision 3 by setpoint:verify, rolled back: allow: ok: app.limit 240 -> 100 (p99 worse)
+2. 2026-11-27T17:20:00.000Z drift app.limit: changed <b>by hand</b>
+
+Suggested bounds patches
+  * app.limit → [10, 170], confidence 50%: 3 changes made things worse
+    proposal 7, waiting for approval: setpoint approve 7 (or reject)
+  * app.timeout → [5, 170], confidence -: x
+    proposal 8, blocked: block: bounds: the bounds [5, 170] cross app.timeout's hard bound 10
+
+Earlier reports
+  weekly_triage@2026-11-22T02:00:00.000Z, 0 patch(es)
+)");
+  CHECK(triage_text(report, true) ==
+        R"(# Triage 2026-11-22T02:00:00.000Z to 2026-11-29T02:00:00.000Z (weekly_triage, schedule)
+
+4 failures in 7 days: 3 performance degradation, 1 drift detection. 1 bounds patch proposed (threshold 3).
+
+## Failures by category
+
+| category | count | parameters | by reason |
+| --- | --- | --- | --- |
+| drift_detection | 1 | - | - |
+| performance_degradation | 3 | app.limit (3) | - |
+| validation_failures | 2 | - | cooldown (2) |
+
+## Worst incidents
+
+1. 2026-11-28T21:06:40.000Z rollback app.limit: p99 worse \| by 30 %
+   - decision 3 by setpoint:verify, rolled back: allow: ok: app.limit 240 -&gt; 100 (p99 worse)
+2. 2026-11-27T17:20:00.000Z drift app.limit: changed &lt;b&gt;by hand&lt;/b&gt;
+
+## Suggested bounds patches
+
+- **app.limit → [10, 170]**, confidence 50%: 3 changes made things worse
+  proposal 7, waiting for approval: setpoint approve 7 (or reject)
+- **app.timeout → [5, 170]**, confidence -: x
+  proposal 8, blocked: block: bounds: the bounds [5, 170] cross app.timeout's hard bound 10
+
+## Earlier reports
+
+- weekly_triage@2026-11-22T02:00:00.000Z, 0 patch(es)
+)");
+  // Any other shape prints what it can, never throws.
+  CHECK(triage_text(nlohmann::json::array(), false).rfind("Triage - to - (-, -)", 0) == 0);
+  CHECK(triage_text(nlohmann::json{{"worst", 5}, {"patches", "x"}}, true).find("None.") !=
+        std::string::npos);
 }

@@ -46,7 +46,8 @@ ALLOWED.update({
     'runner/config': _RUNNER_BELOW,
     # The engine never reaches up into the CLI, the control plane or the simulator.
     'runner/engine': _RUNNER_BELOW + ['runner/config'],
-    'runner/control_plane': _RUNNER_BELOW + ['runner/config', 'runner/engine'],
+    'runner/dashboard': [],  # the page's files, embedded: they include nothing of ours
+    'runner/control_plane': _RUNNER_BELOW + ['runner/config', 'runner/engine', 'runner/dashboard'],
     'runner/simulator': _RUNNER_BELOW + ['runner/config', 'runner/engine'],
     'runner/commands': _RUNNER_BELOW + ['runner/config', 'runner/engine', 'runner/control_plane',
                                         'runner/simulator'],

@@ -34,6 +34,7 @@ std::vector<std::string> needs_restart(const Config& running, const Config& next
   const ControlPlaneConfig& b = next.control_plane;
   if (a.host != b.host || a.port != b.port) keys.push_back("control_plane.listen");
   if (a.tokens_file != b.tokens_file) keys.push_back("control_plane.tokens_file");
+  if (a.dashboard != b.dashboard) keys.push_back("control_plane.dashboard");
   if (a.enabled != b.enabled || a.max_body_bytes != b.max_body_bytes ||
       a.max_connections != b.max_connections || a.header_timeout != b.header_timeout ||
       a.request_timeout != b.request_timeout) {

@@ -95,6 +95,7 @@ struct ControlPlaneConfig {
   unsigned max_connections = 256;
   Nanos header_timeout = 10 * kNanosPerSecond;   // from connect to the end of the request's headers
   Nanos request_timeout = 60 * kNanosPerSecond;  // then its body and the answer
+  bool dashboard = true;                         // the web page at /
   bool operator==(const ControlPlaneConfig&) const = default;
 };
 

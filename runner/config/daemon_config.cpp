@@ -93,8 +93,9 @@ void read_policies(const YamlReader& r, const YAML::Node& node, PoliciesConfig& 
 void read_control_plane(const YamlReader& r, const YAML::Node& node, ControlPlaneConfig& c) {
   r.keys(node, "control_plane",
          {"enabled", "listen", "tokens_file", "max_body_bytes", "max_connections", "header_timeout",
-          "request_timeout"});
+          "request_timeout", "dashboard"});
   if (node["enabled"]) c.enabled = r.boolean(node["enabled"], "control_plane.enabled");
+  if (node["dashboard"]) c.dashboard = r.boolean(node["dashboard"], "control_plane.dashboard");
   if (node["listen"]) {
     const std::string listen = r.string(node["listen"], "control_plane.listen");
     const auto colon = listen.rfind(':');

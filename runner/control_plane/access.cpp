@@ -72,4 +72,10 @@ std::optional<HttpResponse> Access::may_read(
   return refused(authorization, Role::kViewer);
 }
 
+std::optional<Token> Access::identify(const std::optional<std::string>& authorization) const {
+  if (!authorization) return std::nullopt;
+  const auto presented = bearer_token(*authorization);
+  return presented ? tokens_.find(*presented) : std::nullopt;
+}
+
 }  // namespace setpoint::runner

@@ -23,6 +23,9 @@ class Access {
                                       Role needed) const;
   // Reads need a viewer token once tokens exist; without a tokens file they are open.
   std::optional<HttpResponse> may_read(const std::optional<std::string>& authorization) const;
+  // The token the header presents, when it is a known one (the dashboard's session).
+  std::optional<Token> identify(const std::optional<std::string>& authorization) const;
+  bool open() const { return tokens_.empty(); }  // no tokens file: reads need no token
 
  private:
   Tokens tokens_;

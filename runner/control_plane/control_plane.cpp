@@ -16,9 +16,12 @@ struct ControlPlane::Impl {
 
   std::vector<HttpRoute> routes() {
     std::vector<HttpRoute> all;
-    for (auto* resource :
-         {health_routes, read_routes, triage_routes, event_routes, mutation_routes}) {
+    for (auto* resource : {health_routes, read_routes, triage_routes, decision_stream_routes,
+                           event_routes, mutation_routes}) {
       for (auto& route : resource(context)) all.push_back(std::move(route));
+    }
+    if (config.dashboard) {
+      for (auto& route : dashboard_routes(context)) all.push_back(std::move(route));
     }
     return all;
   }
@@ -44,6 +47,8 @@ Result<void> ControlPlane::start() {
   options.max_connections = i.config.max_connections;
   options.header_timeout = i.config.header_timeout;
   options.request_timeout = i.config.request_timeout;
+  // A stream ends itself well inside the request deadline, which would cut it.
+  i.context.stream_for = std::min<Nanos>(25 * kNanosPerSecond, i.config.request_timeout / 2);
   i.server = std::make_unique<HttpServer>(options, i.routes());
   i.context.cut_connections = [server = i.server.get()] { return server->cut_connections(); };
   return i.server->start();
@@ -56,7 +61,9 @@ std::uint64_t ControlPlane::cut_connections() const {
 }
 
 void ControlPlane::stop() {
-  if (impl_ && impl_->server) impl_->server->stop();
+  if (!impl_) return;
+  impl_->context.engine.feed().close();  // open streams end now, not at their deadline
+  if (impl_->server) impl_->server->stop();
 }
 
 }  // namespace setpoint::runner

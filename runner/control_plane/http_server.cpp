@@ -236,9 +236,38 @@ struct HttpServer::Impl {
     }
   }
 
+  // A stream's bytes for MHD, as it asks for them (the connection's thread).
+  struct Pull {
+    std::shared_ptr<ResponseStream> stream;
+    std::string pending;
+    std::size_t offset = 0;
+  };
+  static ssize_t pull(void* cls, std::uint64_t, char* buffer, std::size_t max) {
+    auto& p = *static_cast<Pull*>(cls);
+    try {
+      while (p.offset >= p.pending.size()) {
+        auto more = p.stream->next();
+        if (!more) return MHD_CONTENT_READER_END_OF_STREAM;
+        p.pending = std::move(*more);
+        p.offset = 0;
+      }
+    } catch (const std::exception& e) {
+      spdlog::error("a stream's answer: {}", utf8::printable(e.what(), 512));
+      return MHD_CONTENT_READER_END_WITH_ERROR;
+    }
+    const std::size_t n = std::min(max, p.pending.size() - p.offset);
+    std::memcpy(buffer, p.pending.data() + p.offset, n);
+    p.offset += n;
+    return static_cast<ssize_t>(n);
+  }
+
   static MHD_Result send(MHD_Connection* connection, const HttpResponse& r) {
-    MHD_Response* response = MHD_create_response_from_buffer(
-        r.body.size(), const_cast<char*>(r.body.data()), MHD_RESPMEM_MUST_COPY);
+    MHD_Response* response =
+        r.stream ? MHD_create_response_from_callback(
+                       MHD_SIZE_UNKNOWN, 16 * 1024, pull, new Pull{r.stream, {}, 0},
+                       [](void* cls) { delete static_cast<Pull*>(cls); })
+                 : MHD_create_response_from_buffer(r.body.size(), const_cast<char*>(r.body.data()),
+                                                   MHD_RESPMEM_MUST_COPY);
     if (response == nullptr) return MHD_NO;
     MHD_add_response_header(response, "Content-Type", r.content_type.c_str());
     // One request per connection: each next one passes the gate (and its deadline) again.

@@ -16,7 +16,9 @@
 //   - bodies are limited as they arrive (chunked ones too): buffered up to `max_body_bytes`,
 //     or handed to the route piece by piece (`stream`) and never buffered whole;
 //   - nothing in a request can make a handler throw past the transport: a handler's exception
-//     is a 500 with a generic message, logged with the route.
+//     is a 500 with a generic message, logged with the route;
+//   - an answer may be a stream (server-sent events), pulled on the connection's own thread
+//     and ended by its own deadline, before request_timeout would cut it.
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -47,11 +49,22 @@ struct HttpRequest {
   MHD_Connection* connection = nullptr;
 };
 
+// An answer sent as it is made (server-sent events): next() is called on the connection's own
+// thread, may wait (a second at most, so a stopping server is not held), and gives the next
+// bytes, "" when there are none yet, or none at the end. It must end well before
+// request_timeout, which cuts the connection whatever it is doing.
+class ResponseStream {
+ public:
+  virtual ~ResponseStream() = default;
+  virtual std::optional<std::string> next() = 0;
+};
+
 struct HttpResponse {
   int status = 200;
   std::string body;
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
+  std::shared_ptr<ResponseStream> stream;  // set: the body comes from it, not from `body`
 };
 
 // A JSON error answer: {"error": message}, the message made valid UTF-8.

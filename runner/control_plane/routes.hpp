@@ -27,6 +27,7 @@ struct RouteContext {
   std::function<std::uint64_t()> cut_connections;  // the server's count, once it exists
   std::mutex store_mutex;                          // guards `reader`
   std::unique_ptr<AuditStore> reader;              // a connection of its own, for reads
+  Nanos stream_for = 25 * kNanosPerSecond;         // how long a stream answers before it ends
 
   RouteContext(Engine& e, TelemetryIntake& i, Tokens tokens)
       : engine(e), intake(i), access(std::move(tokens)) {}
@@ -39,11 +40,13 @@ inline HttpResponse ok(std::string body) {
   return r;
 }
 
-std::vector<HttpRoute> health_routes(RouteContext& c);    // /healthz /readyz /metrics
-std::vector<HttpRoute> read_routes(RouteContext& c);      // /v1/state, views, /v1/decisions
-std::vector<HttpRoute> event_routes(RouteContext& c);     // POST /v1/events
-std::vector<HttpRoute> mutation_routes(RouteContext& c);  // pause, override, approve, ...
-std::vector<HttpRoute> triage_routes(RouteContext& c);    // /v1/triage, /v1/triage/{id}
+std::vector<HttpRoute> health_routes(RouteContext& c);           // /healthz /readyz /metrics
+std::vector<HttpRoute> read_routes(RouteContext& c);             // /v1/state, views, /v1/decisions
+std::vector<HttpRoute> event_routes(RouteContext& c);            // POST /v1/events
+std::vector<HttpRoute> mutation_routes(RouteContext& c);         // pause, override, approve, ...
+std::vector<HttpRoute> triage_routes(RouteContext& c);           // /v1/triage, /v1/triage/{id}
+std::vector<HttpRoute> decision_stream_routes(RouteContext& c);  // /v1/decisions/stream (SSE)
+std::vector<HttpRoute> dashboard_routes(RouteContext& c);        // /, /assets/*, /v1/overview
 // A GET that needs a viewer token once tokens exist.
 HttpRoute read_route(RouteContext& c, const char* path,
                      std::function<HttpResponse(HttpRequest&)> answer);

@@ -204,6 +204,7 @@ void Engine::build_effects() {
       if (d.outcome == r) ++metrics_.results[outcome_text(d)];
     }
     if (autopilot_) autopilot_->observe(d);
+    if (options_.publish) feed_.publish(decision_json(d));
     if (!first) {
       if (const auto waiting = finish_waiters_.extract(d.id)) {
         for (const auto& done : waiting.mapped()) done(decision_json(d));

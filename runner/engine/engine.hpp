@@ -24,6 +24,7 @@
 #include "config/schedule.hpp"
 #include "engine/alert_recorder.hpp"
 #include "engine/autopilot.hpp"
+#include "engine/decision_feed.hpp"
 #include "engine/metrics.hpp"
 #include "engine/rollouts.hpp"
 #include "engine/triage_reports.hpp"
@@ -111,6 +112,8 @@ class Engine {
   }
   // Where every source adds its ingest counts (any thread).
   IngestTotals& ingest_totals() { return ingest_totals_; }
+  // Every decision record as it is recorded and finished (any thread reads it).
+  DecisionFeed& feed() { return feed_; }
 
   // Engine-thread access, for commands, replay and embedding.
   Aggregator& aggregator() { return aggregator_; }
@@ -195,6 +198,7 @@ class Engine {
   std::unique_ptr<Autopilot> autopilot_;
   std::unique_ptr<Rollouts> rollouts_;
   std::unique_ptr<AlertRecorder> alerts_;
+  DecisionFeed feed_;
   std::string last_report_;            // the id of the report the last triage evaluation wrote
   std::atomic<bool> stopping_{false};  // read by the reload thread's test gate
   std::unique_ptr<bindings::PolicyFolder> folder_;

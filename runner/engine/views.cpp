@@ -151,6 +151,26 @@ std::map<std::string, std::string> render_views(Engine& engine, Nanos wall) {
   views["pauses"] = dump(pauses);
   views["autopilot"] = engine.autopilot().view(wall);
   views["rollouts"] = engine.rollouts().view_json();
+  // What the dashboard's first page says at a glance (the control plane adds the decisions
+  // of the last hour from the store).
+  std::size_t quarantined = 0;
+  for (const auto& [file, running] : engine.policies())
+    quarantined += running.health.quarantined(wall) ? 1 : 0;
+  views["overview"] =
+      dump(json{{"now", when(wall)},
+                {"mode", mode_name(engine.config().engine.mode)},
+                {"dry_run", engine.dry_run()},
+                {"policies", engine.folder().live().size()},
+                {"quarantined", quarantined},
+                {"proposals", engine.pipeline().pending().size()},
+                {"rollouts_in_flight", engine.rollouts().in_flight()},
+                {"autopilot",
+                 {{"enabled", engine.autopilot().enabled()},
+                  {"paused", engine.autopilot().paused(wall)},
+                  {"paused_until", engine.autopilot().paused(wall)
+                                       ? json(when(engine.autopilot().paused_until()))
+                                       : json()}}},
+                {"pauses", pauses}});
   views["health"] = dump(json{{"now", when(wall)},
                               {"policies", engine.folder().live().size()},
                               {"series", engine.aggregator().series_count()}});

@@ -721,3 +721,110 @@ TEST_CASE(
   daemon.signal(SIGTERM);
   CHECK(daemon.wait_exit() == 0);
 }
+
+TEST_CASE(
+    "daemon: the dashboard is served from the binary, hardened; its session and overview "
+    "answer; control_plane.dashboard: false turns it off") {
+  Setup s;
+  Daemon daemon(s.dir.path().string(), s.args());
+  REQUIRE(daemon.port() > 0);
+  httplib::Client client("127.0.0.1", daemon.port());
+  auto page = client.Get("/");
+  REQUIRE(page);
+  CHECK(page->status == 200);
+  CHECK(page->get_header_value("Content-Type") == "text/html; charset=utf-8");
+  CHECK(page->get_header_value("Content-Security-Policy").find("script-src 'self'") !=
+        std::string::npos);
+  CHECK(page->get_header_value("X-Content-Type-Options") == "nosniff");
+  CHECK(page->body.find("<script type=\"module\" src=\"/assets/app.js\"></script>") !=
+        std::string::npos);
+  for (const char* asset : {"/assets/app.js", "/assets/pages/decisions.js",
+                            "/assets/uPlot.iife.min.js", "/assets/uPlot.min.css"}) {
+    auto got = client.Get(asset);
+    REQUIRE(got);
+    INFO(asset);
+    CHECK(got->status == 200);
+    CHECK(got->body.size() > 500);
+  }
+  for (const char* missing : {"/assets/nope.js", "/assets/%2e%2e/setpoint.yaml", "/index.html"}) {
+    auto got = client.Get(missing);
+    REQUIRE(got);
+    INFO(missing);
+    CHECK(got->status == 404);
+  }
+  // The session is open and says whose a token is; the overview needs a viewer.
+  CHECK(
+      get_json(client, "/v1/session", "") ==
+      json({{"token_required", true}, {"accepted", false}, {"name", nullptr}, {"role", nullptr}}));
+  CHECK(get_json(client, "/v1/session", kOperator)["role"] == "operator");
+  auto anonymous = client.Get("/v1/overview");
+  REQUIRE(anonymous);
+  CHECK(anonymous->status == 401);
+  const json overview = get_json(client, "/v1/overview");
+  CHECK(overview["mode"] == "enforce");
+  CHECK(overview["dry_run"] == false);
+  CHECK(overview["healthy"] == true);
+  CHECK(overview["policies"] == 1);
+  CHECK(overview["decisions_last_hour"].is_object());
+  daemon.signal(SIGTERM);
+  CHECK(daemon.wait_exit() == 0);
+
+  std::string text = read_file(s.dir.file("setpoint.yaml"));
+  text.replace(text.find("  tokens_file:"), 0, "  dashboard: false\n");
+  write_file(s.dir.file("setpoint.yaml"), text);
+  Daemon off(s.dir.path().string(), s.args());
+  REQUIRE(off.port() > 0);
+  httplib::Client other("127.0.0.1", off.port());
+  auto none = other.Get("/");
+  REQUIRE(none);
+  CHECK(none->status == 404);
+  CHECK(get_json(other, "/v1/params").size() == 1);  // the API is still there
+  off.signal(SIGTERM);
+  CHECK(off.wait_exit() == 0);
+}
+
+TEST_CASE("daemon: /v1/decisions/stream sends each decision as it happens, and again from an id") {
+  Setup s;
+  Daemon daemon(s.dir.path().string(), s.args());
+  REQUIRE(daemon.port() > 0);
+  // Reads the stream until `enough` says so (or 20 s pass): what arrived.
+  const auto read_stream = [&](const std::string& path, const std::string& token,
+                               const std::function<bool(const std::string&)>& enough) {
+    httplib::Client client("127.0.0.1", daemon.port());
+    client.set_read_timeout(20, 0);
+    std::string got;
+    auto res = client.Get(path, bearer(token), [&](const char* data, std::size_t n) {
+      got.append(data, n);
+      return !enough(got);
+    });
+    return std::make_pair(res ? res->status : 0, got);
+  };
+  httplib::Client plain("127.0.0.1", daemon.port());
+  auto refused = plain.Get("/v1/decisions/stream");
+  REQUIRE(refused);
+  CHECK(refused->status == 401);
+  auto bad = plain.Get("/v1/decisions/stream?after=x", bearer(kViewer));
+  REQUIRE(bad);
+  CHECK(bad->status == 400);
+  CHECK(bad->body == R"x({"error":"after must be the id of an event (a whole number)"})x");
+  // From the start of the feed: the raiser's decisions as the engine recorded them.
+  const auto [status, events] =
+      read_stream("/v1/decisions/stream?after=0", kViewer, [](const std::string& got) {
+        return got.find("\"policy\":\"raiser\"") != std::string::npos;
+      });
+  INFO(events);
+  CHECK(events.rfind(": decisions as they happen\nid: 0\nretry: 1000\n\n", 0) == 0);
+  const auto first = events.find("\nid: 1\ndata: {");
+  REQUIRE(first != std::string::npos);
+  CHECK(events.find("\"target\":\"app.limit\"") != std::string::npos);
+  // Asked again from an id: only what came after it.
+  const auto [again_status, again] =
+      read_stream("/v1/decisions/stream?after=1", kViewer,
+                  [](const std::string& got) { return got.find("\ndata: ") != std::string::npos; });
+  INFO(again);
+  CHECK(again.rfind(": decisions as they happen\nid: 1\n", 0) == 0);
+  CHECK(again.find("\nid: 1\ndata:") == std::string::npos);
+  CHECK(again.find("\nid: 2\ndata: {") != std::string::npos);
+  daemon.signal(SIGTERM);
+  CHECK(daemon.wait_exit() == 0);  // open streams end with the daemon
+}

@@ -252,6 +252,16 @@ Result<std::vector<StoredDecision>> AuditStore::decisions(const DecisionQuery& q
   return all_rows<StoredDecision>(s, decision_row);
 }
 
+Result<std::vector<std::pair<std::string, std::int64_t>>> AuditStore::count_decisions(
+    Nanos since) const {
+  Statement s(db_,
+              "SELECT verdict, COUNT(*) FROM decisions WHERE at >= ? GROUP BY verdict "
+              "ORDER BY verdict");
+  s.bind(1, since);
+  return all_rows<std::pair<std::string, std::int64_t>>(
+      s, [](const Statement& r) { return std::make_pair(r.text(0), r.integer(1)); });
+}
+
 Result<std::optional<StoredDecision>> AuditStore::decision(std::int64_t id) const {
   Statement s(
       db_, "SELECT id, at, policy, target, verdict, outcome, record FROM decisions WHERE id = ?");

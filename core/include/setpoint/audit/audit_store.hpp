@@ -86,6 +86,8 @@ class AuditStore {
   Result<std::vector<StoredDecision>> unfinished() const;
   Result<std::vector<StoredDecision>> decisions(const DecisionQuery& query) const;
   Result<std::optional<StoredDecision>> decision(std::int64_t id) const;
+  // How many decisions since a time, by verdict (allow, clamp, block).
+  Result<std::vector<std::pair<std::string, std::int64_t>>> count_decisions(Nanos since) const;
 
   Result<void> save_state(const std::string& key, const std::string& json, Nanos at);
   Result<std::optional<std::string>> load_state(const std::string& key) const;

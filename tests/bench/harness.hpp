@@ -48,5 +48,6 @@ void replay_benchmarks(Figures& figures);
 void simulate_benchmarks(Figures& figures);
 void resilience_benchmarks(Figures& figures);
 void control_plane_benchmarks(Figures& figures);
+void dashboard_benchmarks(Figures& figures);
 
 }  // namespace setpoint::bench

@@ -13,6 +13,7 @@ int main() {
   setpoint::bench::bindings_benchmarks(figures);
   setpoint::bench::resilience_benchmarks(figures);
   setpoint::bench::control_plane_benchmarks(figures);
+  setpoint::bench::dashboard_benchmarks(figures);
   setpoint::bench::replay_benchmarks(figures);
   setpoint::bench::simulate_benchmarks(figures);
   std::printf("%s\n", figures.json().c_str());

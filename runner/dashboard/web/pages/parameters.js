@@ -21,6 +21,19 @@ function shown(p) {
   return num(p.value);
 }
 
+// uPlot, the first time a chart is drawn: the other pages never pay for it.
+let charting = null;
+function loadCharts() {
+  if (!charting) charting = new Promise((resolve, reject) => {
+    document.head.append(el("link", { rel: "stylesheet", href: "/assets/uPlot.min.css" }));
+    const script = el("script", { src: "/assets/uPlot.iife.min.js" });
+    script.addEventListener("load", resolve);
+    script.addEventListener("error", () => reject(new Error("uPlot did not load")));
+    document.head.append(script);
+  });
+  return charting;
+}
+
 async function trajectory(api, name, into, now) {
   const [history, shadows] = await Promise.all([
     api.get("/v1/params/" + encodeURIComponent(name) + "/history"),
@@ -39,7 +52,8 @@ async function trajectory(api, name, into, now) {
   const hover = el("div", { class: "hover", id: "hover" }, points.length ? "Move over the chart for each change's reason." : "No change recorded yet.");
   const box = el("div", { id: "chart" });
   into.replaceChildren(el("div", { class: "chart" }, el("h2", {}, name), box, hover));
-  if (!points.length || typeof uPlot === "undefined") return;
+  if (!points.length) return;
+  await loadCharts();
   const width = Math.max(280, Math.min(into.clientWidth || 800, 1300) - 20);
   const data = [points.map((p) => p[0]), points.map((p) => p[1]), points.map((p) => p[2])];
   new uPlot({

@@ -20,10 +20,14 @@ export default async function proposals({ main, api }) {
   tokenInput.addEventListener("input", () => sessionStorage.setItem(KEY, tokenInput.value.trim()));
   const answer = el("div", { class: "answer", id: "answer", role: "status" });
   const list = el("div");
+  const advice = el("div", { id: "advice" });
   show(main, el("h2", {}, "Proposals and advice"),
        el("div", { class: "filters" }, el("label", { for: "operator-token" }, "Operator token"), tokenInput,
           el("span", { class: "muted" }, "kept in this tab only")),
-       answer, list);
+       answer, list,
+       el("h2", {}, "Advice"),
+       el("p", { class: "muted" }, "What policies in advise mode recommend: recorded for a person, never applied."),
+       advice);
 
   const act = async (id, verb) => {
     const t = tokenInput.value.trim() || api.token();
@@ -48,6 +52,11 @@ export default async function proposals({ main, api }) {
                                               onclick: () => act(p.id, "approve") }, "Approve"), " ",
                    el("button", { "data-reject": p.id, onclick: () => act(p.id, "reject") }, "Reject"))];
       }), { classes: [, "hide-narrow", , , , "hide-narrow", "hide-narrow", "hide-narrow"] }));
+    const recent = await api.get("/v1/decisions?limit=500");
+    const advised = recent.ok ? recent.data.filter((d) => d.outcome === "advised").slice(0, 50) : [];
+    show(advice, table(["id", "at", "policy", "target", "change", "why"],
+      advised.map((d) => [String(d.id), when(d.at), d.policy, d.target, change(d), d.reason || "–"]),
+      { classes: [, "hide-narrow", "hide-narrow"] }));
   };
   await refresh();
   return { refresh };

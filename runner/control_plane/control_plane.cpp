@@ -49,6 +49,7 @@ Result<void> ControlPlane::start() {
   options.request_timeout = i.config.request_timeout;
   // A stream ends itself well inside the request deadline, which would cut it.
   i.context.stream_for = std::min<Nanos>(25 * kNanosPerSecond, i.config.request_timeout / 2);
+  i.context.max_streams = std::max(1, static_cast<int>(i.config.max_connections / 8));
   i.server = std::make_unique<HttpServer>(options, i.routes());
   i.context.cut_connections = [server = i.server.get()] { return server->cut_connections(); };
   return i.server->start();

@@ -17,8 +17,12 @@ using Steady = std::chrono::steady_clock;
 
 class DecisionEvents final : public ResponseStream {
  public:
-  DecisionEvents(DecisionFeed& feed, std::uint64_t after, Nanos lasting)
-      : feed_(feed), seq_(after), until_(Steady::now() + std::chrono::nanoseconds(lasting)) {}
+  DecisionEvents(DecisionFeed& feed, std::atomic<int>& open, std::uint64_t after, Nanos lasting)
+      : feed_(feed),
+        open_(open),
+        seq_(after),
+        until_(Steady::now() + std::chrono::nanoseconds(lasting)) {}
+  ~DecisionEvents() override { --open_; }
 
   std::optional<std::string> next() override {
     if (ended_) return std::nullopt;
@@ -51,6 +55,7 @@ class DecisionEvents final : public ResponseStream {
 
  private:
   DecisionFeed& feed_;
+  std::atomic<int>& open_;  // counted up by stream(), down here
   std::uint64_t seq_;
   Steady::time_point until_;
   Steady::time_point last_sent_ = Steady::now();
@@ -64,11 +69,19 @@ HttpResponse stream(RouteContext& c, const HttpRequest& req) {
     if (!n || *n < 0) return json_error(400, "after must be the id of an event (a whole number)");
     after = static_cast<std::uint64_t>(*n);
   }
+  if (++c.streams > c.max_streams) {
+    --c.streams;
+    HttpResponse busy = json_error(503, std::to_string(c.max_streams) +
+                                            " decision streams are open (an eighth of "
+                                            "control_plane.max_connections); try again shortly");
+    busy.headers.emplace_back("Retry-After", "5");
+    return busy;
+  }
   HttpResponse r;
   r.content_type = "text/event-stream";
   r.headers.emplace_back("Cache-Control", "no-store");
   r.headers.emplace_back("X-Accel-Buffering", "no");
-  r.stream = std::make_shared<DecisionEvents>(c.engine.feed(), after, c.stream_for);
+  r.stream = std::make_shared<DecisionEvents>(c.engine.feed(), c.streams, after, c.stream_for);
   return r;
 }
 

@@ -262,12 +262,17 @@ struct HttpServer::Impl {
   }
 
   static MHD_Result send(MHD_Connection* connection, const HttpResponse& r) {
-    MHD_Response* response =
-        r.stream ? MHD_create_response_from_callback(
-                       MHD_SIZE_UNKNOWN, 16 * 1024, pull, new Pull{r.stream, {}, 0},
-                       [](void* cls) { delete static_cast<Pull*>(cls); })
-                 : MHD_create_response_from_buffer(r.body.size(), const_cast<char*>(r.body.data()),
-                                                   MHD_RESPMEM_MUST_COPY);
+    MHD_Response* response = nullptr;
+    if (r.stream) {
+      auto puller = std::make_unique<Pull>(Pull{r.stream, {}, 0});
+      response =
+          MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, pull, puller.get(),
+                                            [](void* cls) { delete static_cast<Pull*>(cls); });
+      if (response != nullptr) (void)puller.release();  // MHD frees it with the response
+    } else {
+      response = MHD_create_response_from_buffer(r.body.size(), const_cast<char*>(r.body.data()),
+                                                 MHD_RESPMEM_MUST_COPY);
+    }
     if (response == nullptr) return MHD_NO;
     MHD_add_response_header(response, "Content-Type", r.content_type.c_str());
     // One request per connection: each next one passes the gate (and its deadline) again.

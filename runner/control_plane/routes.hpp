@@ -28,6 +28,10 @@ struct RouteContext {
   std::mutex store_mutex;                          // guards `reader`
   std::unique_ptr<AuditStore> reader;              // a connection of its own, for reads
   Nanos stream_for = 25 * kNanosPerSecond;         // how long a stream answers before it ends
+  // Streams open now, and how many may be: each holds a connection for stream_for, so they
+  // get an eighth of max_connections and never crowd out /healthz or a mutation.
+  std::atomic<int> streams{0};
+  int max_streams = 32;
 
   RouteContext(Engine& e, TelemetryIntake& i, Tokens tokens)
       : engine(e), intake(i), access(std::move(tokens)) {}

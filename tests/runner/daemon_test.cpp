@@ -8,10 +8,12 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "setpoint/audit/audit_store.hpp"
 #include "setpoint/base/timestamp.hpp"
@@ -827,4 +829,59 @@ TEST_CASE("daemon: /v1/decisions/stream sends each decision as it happens, and a
   CHECK(again.find("\nid: 2\ndata: {") != std::string::npos);
   daemon.signal(SIGTERM);
   CHECK(daemon.wait_exit() == 0);  // open streams end with the daemon
+}
+
+TEST_CASE(
+    "daemon: decision streams get an eighth of the connections; /healthz is never crowded "
+    "out") {
+  Setup s;
+  std::string text = read_file(s.dir.file("setpoint.yaml"));
+  text.replace(text.find("  tokens_file:"), 0, "  max_connections: 16\n");
+  write_file(s.dir.file("setpoint.yaml"), text);
+  Daemon daemon(s.dir.path().string(), s.args());
+  REQUIRE(daemon.port() > 0);
+  // Two streams (16 / 8) held open, each on its own connection, reading until told to stop.
+  std::atomic<bool> stop{false};
+  std::atomic<int> opened{0};
+  std::vector<std::thread> readers;
+  for (int i = 0; i < 2; ++i) {
+    readers.emplace_back([&] {
+      httplib::Client client("127.0.0.1", daemon.port());
+      client.set_read_timeout(30, 0);
+      (void)client.Get("/v1/decisions/stream", bearer(kViewer), [&](const char*, std::size_t) {
+        ++opened;
+        return !stop.load();
+      });
+    });
+  }
+  REQUIRE(eventually([&] { return opened >= 2; }));
+  httplib::Client client("127.0.0.1", daemon.port());
+  auto third = client.Get("/v1/decisions/stream", bearer(kViewer));
+  REQUIRE(third);
+  CHECK(third->status == 503);
+  CHECK(third->body.find("2 decision streams are open") != std::string::npos);
+  CHECK(third->get_header_value("Retry-After") == "5");
+  auto health = client.Get("/healthz");
+  REQUIRE(health);
+  CHECK(health->status == 200);
+  stop = true;
+  for (auto& t : readers) t.join();
+  // Closed streams give their places back.
+  CHECK(eventually([&] {
+    httplib::Client again("127.0.0.1", daemon.port());
+    again.set_read_timeout(5, 0);
+    int status = 0;
+    (void)again.Get(
+        "/v1/decisions/stream", bearer(kViewer),
+        [&](const httplib::Response& r) {
+          status = r.status;
+          return false;
+        },
+        [](const char*, std::size_t) { return false; });
+    return status == 200;
+  }));
+  const auto stopped_at = std::chrono::steady_clock::now();
+  daemon.signal(SIGTERM);
+  CHECK(daemon.wait_exit() == 0);
+  CHECK(std::chrono::steady_clock::now() - stopped_at < std::chrono::seconds(5));
 }

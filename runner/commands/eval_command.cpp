@@ -6,6 +6,7 @@
 #include "config/schedule.hpp"
 #include "setpoint/base/json_document.hpp"
 #include "setpoint/base/regular_file.hpp"
+#include "setpoint/base/utf8.hpp"
 #include "setpoint/bindings/policy_candidate.hpp"
 #include "setpoint/bindings/policy_info.hpp"
 #include "setpoint/bindings/policy_state.hpp"
@@ -98,6 +99,10 @@ int run_eval(const EvalArgs& args) {
   for (const auto& p : out.proposals) {
     if (p.kind == Proposal::Kind::kSet) {
       std::cout << "  set " << p.target << " = " << dump(value_json(p.value));
+    } else if (p.kind == Proposal::Kind::kBounds) {
+      std::cout << "  bounds " << p.target << " [" << dump(value_json(p.bounds_min)) << ", "
+                << dump(value_json(p.bounds_max)) << "]"
+                << (p.confidence ? " confidence " + dump(nlohmann::json(*p.confidence)) : "");
     } else {
       nlohmann::json a = nlohmann::json::object();
       for (const auto& [k, v] : p.args) a[k] = value_json(v);
@@ -106,6 +111,7 @@ int run_eval(const EvalArgs& args) {
     std::cout << (p.reason.empty() ? "" : "  (" + p.reason + ")") << "\n";
   }
   for (const auto& a : out.alerts) std::cout << "  alert: " << a << "\n";
+  if (out.report) std::cout << "  report: " << utf8::printable(*out.report, 2000) << "\n";
   for (const auto& l : out.logs) std::cout << "  log: " << l << "\n";
   std::cout << "  state: " << *kept << "\n";
   return 0;

@@ -25,6 +25,25 @@ TEST_CASE("eval prints what the policy proposes") {
         "  state: {\"evaluations\":8}\n");
 }
 
+TEST_CASE("eval prints a triage policy's bounds patches and its report") {
+  TempDir dir;
+  write_file(dir.file("t.lua"),
+             "return { triage = true, evaluate = function(ctx)\n"
+             "  ctx:suggest_bounds('x', {80, 150}, { rationale = 'flapping', confidence = 0.5 })\n"
+             "  ctx:report{ summary = 'one patch' }\n"
+             "end }\n");
+  write_file(dir.file("f.json"), R"({"now": 1795917600, "period": "7d"})");
+  const auto result =
+      run_setpoint("eval " + dir.file("t.lua") + " --fixture " + dir.file("f.json"));
+  INFO(result.out);
+  CHECK(result.status == 0);
+  CHECK(result.out ==
+        "policy t: 1 proposal\n"
+        "  bounds x [80, 150] confidence 0.5  (flapping)\n"
+        "  report: {\"summary\":\"one patch\"}\n"
+        "  state: {}\n");
+}
+
 TEST_CASE("eval --json gives proposals, evidence and the state after") {
   const auto result = run_setpoint("eval " + kPolicy + " --fixture " + kFixture + " --json");
   REQUIRE(result.status == 0);

@@ -34,7 +34,8 @@ class Writer {
     } else if (v.is_number()) {
       char buf[32];
       const double x = v.get<double>();
-      std::snprintf(buf, sizeof buf, x == std::floor(x) && std::abs(x) < 1e15 ? "%.0f" : "%.4g", x);
+      std::snprintf(buf, sizeof buf, x == std::floor(x) && std::abs(x) < 1e15 ? "%.0f" : "%.15g",
+                    x);
       s = buf;
     } else if (v.is_boolean()) {
       s = v.get<bool>() ? "yes" : "no";
@@ -44,8 +45,8 @@ class Writer {
     if (!markdown_) return s;
     std::string out;
     for (const char c : s) {
-      if (c == '|')
-        out += "\\|";
+      if (c == '|' || c == '[' || c == ']' || c == '`')  // no cell, link, image or code of its own
+        out += std::string("\\") + c;
       else if (c == '<')
         out += "&lt;";
       else if (c == '>')
@@ -181,10 +182,14 @@ void patches(Writer& w, const json& report) {
     w.line(std::string(w.markdown() ? "- **" : "  * ") + w.text(at(p, "parameter")) + " → [" +
            w.text(at(p, "min")) + ", " + w.text(at(p, "max")) + "]" + (w.markdown() ? "**" : "") +
            ", confidence " + conf + ": " + w.text(at(p, "rationale"), 500));
-    const std::string how =
-        outcome == "pending"
-            ? "waiting for approval: setpoint approve " + w.text(at(p, "decision")) + " (or reject)"
-            : w.text(at(p, "outcome")) + ": " + w.text(at(p, "explain"), 300);
+    const std::string by =
+        at(p, "decided_by").is_string() ? " by " + w.text(at(p, "decided_by"), 100) : "";
+    const std::string how = outcome == "pending" ? "waiting for approval: setpoint approve " +
+                                                       w.text(at(p, "decision")) + " (or reject)"
+                            : outcome == "approved" || outcome == "rejected" ||
+                                    outcome == "expired" || outcome == "superseded"
+                                ? outcome + by
+                                : w.text(at(p, "outcome")) + ": " + w.text(at(p, "explain"), 300);
     w.line(std::string(w.markdown() ? "  " : "    ") + "proposal " + w.text(at(p, "decision")) +
            ", " + how);
   }

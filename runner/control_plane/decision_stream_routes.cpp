@@ -3,7 +3,9 @@
 // Each event is `id: <seq>` and `data: <the decision's record>`; a record comes again with its
 // result. A stream ends by itself after RouteContext::stream_for (before the server's request
 // deadline would cut it) with `event: end`; the page asks again from the last id it saw. A
-// reader that fell behind the feed's ring gets `event: missed` and reads /v1/decisions.
+// reader that fell behind the feed's ring, or asks from an id this daemon never gave (it was
+// restarted), gets `event: missed` and reads /v1/decisions. A slow reader makes the daemon hold
+// one batch of the feed (DecisionFeed::kBatchBytes), never the whole ring.
 #include <chrono>
 
 #include "control_plane/routes.hpp"
@@ -28,8 +30,16 @@ class DecisionEvents final : public ResponseStream {
     if (ended_) return std::nullopt;
     if (!started_) {
       started_ = true;
+      // An id this daemon never gave (it was restarted since the page saw it): from now, and
+      // the page reads what it missed from /v1/decisions.
+      std::string missed;
+      if (const auto newest = feed_.last(); seq_ > newest) {
+        seq_ = newest;
+        missed = "event: missed\ndata: {}\n\n";
+      }
       // The id it starts from: a page that asks again from it misses nothing in between.
-      return ": decisions as they happen\nid: " + std::to_string(seq_) + "\nretry: 1000\n\n";
+      return ": decisions as they happen\nid: " + std::to_string(seq_) + "\nretry: 1000\n\n" +
+             missed;
     }
     const auto now = Steady::now();
     if (now >= until_) {
@@ -44,9 +54,10 @@ class DecisionEvents final : public ResponseStream {
     std::string out;
     if (batch.missed) out += "event: missed\ndata: {}\n\n";
     for (const auto& e : batch.entries) {
-      out += "id: " + std::to_string(e.seq) + "\ndata: " + e.record + "\n\n";
+      out += "id: " + std::to_string(e.seq) + "\ndata: " + *e.record + "\n\n";
       seq_ = e.seq;
     }
+    if (batch.missed && batch.entries.empty()) seq_ = batch.last;  // nothing to send: from now
     // A comment now and then: proxies and browsers keep a quiet stream open.
     if (out.empty() && now - last_sent_ >= std::chrono::seconds(10)) out = ": still here\n\n";
     if (!out.empty()) last_sent_ = now;

@@ -24,7 +24,8 @@ Result<std::string> Autopilot::patch_bounds(const Decision& patch, Nanos now) {
   const std::string& parameter = patch.proposal.target;
   const ParameterSpec* spec = guard_->parameter(parameter);
   if (spec == nullptr || !spec->numeric()) return Error{parameter + " is no numeric parameter"};
-  const double min = patch.proposal.bounds_min, max = patch.proposal.bounds_max;
+  // The range the guard took (an int's inward to whole units), vetted again at approval.
+  const double min = patch.verdict.proposed, max = patch.verdict.value;
   const std::string why = "bounds patch " + std::to_string(patch.id) + " of " + patch.policy +
                           ", approved by " + patch.approved_by;
   const bool sliding = bounds_.count(parameter) > 0;

@@ -287,6 +287,7 @@ void Engine::adopt(const std::vector<std::string>& changed, Nanos wall) {
     std::vector<std::string> targets = info.params;
     targets.insert(targets.end(), info.actions.begin(), info.actions.end());
     pipeline_->declare(info.name, targets);
+    pipeline_->declare_reviewer(info.name, info.triage.has_value());
 
     const bool fresh = running_.count(file) == 0;
     RunningPolicy& running = running_[file];

@@ -99,6 +99,7 @@ class Engine {
   // Engine thread: runs every triage policy now over the `since` before now (an operator's
   // `setpoint triage --since 7d`, by `who`): the ids of the reports written, or why none was.
   Result<std::vector<std::string>> run_triage(Nanos since, const std::string& who);
+  Nanos last_triage_run() const { return last_triage_run_; }  // 0: none yet
   // Replaces the config (SIGHUP); or why not, and the old config stays.
   Result<void> reload_config(Config config);
 
@@ -200,6 +201,7 @@ class Engine {
   std::unique_ptr<AlertRecorder> alerts_;
   DecisionFeed feed_;
   std::string last_report_;            // the id of the report the last triage evaluation wrote
+  Nanos last_triage_run_ = 0;          // when run_triage last ran (on demand)
   std::atomic<bool> stopping_{false};  // read by the reload thread's test gate
   std::unique_ptr<bindings::PolicyFolder> folder_;
   std::map<std::string, RunningPolicy> running_;  // by file

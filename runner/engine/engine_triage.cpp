@@ -6,6 +6,7 @@
 #include "engine/operator_actions.hpp"
 #include "setpoint/base/duration.hpp"
 #include "setpoint/base/json_document.hpp"
+#include "setpoint/base/timestamp.hpp"
 #include "setpoint/base/utf8.hpp"
 
 namespace setpoint::runner {
@@ -43,13 +44,21 @@ std::string Engine::save_triage(const TriageRun& run, const bindings::PolicyOutp
 Result<std::vector<std::string>> Engine::run_triage(Nanos since, const std::string& who) {
   if (!store_) return Error{"this engine keeps no record to triage (no state file)"};
   const Nanos wall = clock().wall();
+  last_triage_run_ = wall;
   std::vector<std::string> written;
   bool any = false;
+  std::string benched;
   for (auto& [file, live] : folder_->live()) {
     if (!live.info.triage) continue;
     const auto it = running_.find(file);
     if (it == running_.end() || it->second.disabled) continue;
     any = true;
+    // Quarantined is benched for every run, an operator's too: it failed its last ones.
+    if (!it->second.health.may_run(wall)) {
+      benched += (benched.empty() ? "" : ", ") + live.info.name + " is quarantined until " +
+                 format_rfc3339(it->second.health.quarantined_until());
+      continue;
+    }
     const TriageRun run{live.info.name, "operator:" + who, wall - since, wall};
     last_report_.clear();
     evaluate(file, live, it->second, wall, {}, &run);
@@ -59,6 +68,7 @@ Result<std::vector<std::string>> Engine::run_triage(Nanos since, const std::stri
     return Error{
         "no triage policy is loaded (a policy with triage = true; "
         "policies/weekly_triage.lua is one)"};
+  if (written.empty() && !benched.empty()) return Error{benched};
   if (written.empty())
     return Error{
         "the triage policies ran but wrote no report (their errors are in "
@@ -80,6 +90,14 @@ nlohmann::json run_triage_now(Engine& e, const std::vector<std::string>&,
                              utf8::printable(dump(given), 64)};
     since = *span;
   }
+  // A run holds the engine thread for as long as the policies take: one a minute on demand,
+  // however many operators (or scripts) ask.
+  constexpr Nanos kBetweenRuns = 60 * kNanosPerSecond;
+  const Nanos now = e.clock().wall();
+  if (const Nanos last = e.last_triage_run(); last != 0 && now - last < kBetweenRuns)
+    throw Refusal{429, "a triage ran " + human_duration(now - last) +
+                           " ago; runs on demand are one a minute (setpoint triage shows its "
+                           "report)"};
   const std::string name = who.rfind("operator:", 0) == 0 ? who.substr(9) : who;
   const auto written = e.run_triage(since, name);
   if (!written) throw Refusal{409, written.error()};

@@ -15,8 +15,8 @@ constexpr std::size_t kMaxWorst = 20;
 json patch_json(const Decision& d) {
   json p = {{"decision", d.id},
             {"parameter", d.proposal.target},
-            {"min", d.proposal.bounds_min},
-            {"max", d.proposal.bounds_max},
+            {"min", d.verdict.proposed},  // the range the guard took
+            {"max", d.verdict.value},
             {"rationale", d.proposal.reason},
             {"confidence", d.proposal.confidence ? json(*d.proposal.confidence) : json()},
             {"outcome", outcome_text(d)},
@@ -65,11 +65,13 @@ TriageReportRow triage_row(const AuditStore& store, const TriageRun& run, const 
     for (const json& incident : doc["worst"]) {
       if (worst.size() >= kMaxWorst) break;
       json shown = incident;
-      if (shown.is_object()) {
+      if (shown.is_object()) {  // what the engine says of it is the engine's, never the policy's
         shown["decision_record"] = decision_behind(store, incident);
         const json& at = incident.contains("at") ? incident["at"] : json();
-        if (at.is_number() && at.get<double>() >= 0 && at.get<double>() < 1e10)
-          shown["when"] = format_rfc3339(static_cast<Nanos>(at.get<double>() * kNanosPerSecond));
+        shown["when"] =
+            at.is_number() && at.get<double>() >= 0 && at.get<double>() < 1e10
+                ? json(format_rfc3339(static_cast<Nanos>(at.get<double>() * kNanosPerSecond)))
+                : json();
       }
       worst.push_back(std::move(shown));
     }
@@ -77,6 +79,7 @@ TriageReportRow triage_row(const AuditStore& store, const TriageRun& run, const 
   const json categories = doc.contains("categories") && doc["categories"].is_object()
                               ? doc["categories"]
                               : json::object();
+  doc.erase("recent");  // the list of reports is the route's to give, not a policy's to forge
   doc["id"] = row.id;
   doc["policy"] = run.policy;
   doc["trigger"] = run.trigger;

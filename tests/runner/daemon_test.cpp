@@ -719,6 +719,11 @@ TEST_CASE(
   CHECK(params[0]["operating"]["min"] == 10);
   CHECK(params[0]["operating"]["max"] == 170);
   CHECK(params[0]["operating"]["holds"] == "every policy");
+  // The report says what became of its patch since it was written.
+  const json after = get_json(client, "/v1/triage");
+  CHECK(after["patches"][0]["outcome"] == "approved");
+  CHECK(after["patches"][0]["decided_by"] == "operator:otto");
+  CHECK(run_setpoint("triage" + url).out.find("approved by operator:otto") != std::string::npos);
   ::unsetenv("SETPOINT_TOKEN");
   daemon.signal(SIGTERM);
   CHECK(daemon.wait_exit() == 0);
@@ -825,6 +830,13 @@ TEST_CASE("daemon: /v1/decisions/stream sends each decision as it happens, and a
                   [](const std::string& got) { return got.find("\ndata: ") != std::string::npos; });
   INFO(again);
   CHECK(again.rfind(": decisions as they happen\nid: 1\n", 0) == 0);
+  // An id this daemon never gave (the page saw the last one's): missed, and from now on.
+  const auto [restarted_status, restarted] = read_stream(
+      "/v1/decisions/stream?after=999999", kViewer,
+      [](const std::string& got) { return got.find("event: missed") != std::string::npos; });
+  (void)restarted_status;  // 0: the reader stopped it, as it meant to
+  CHECK(restarted.find("event: missed\ndata: {}\n\n") != std::string::npos);
+  CHECK(restarted.find("id: 999999") == std::string::npos);
   CHECK(again.find("\nid: 1\ndata:") == std::string::npos);
   CHECK(again.find("\nid: 2\ndata: {") != std::string::npos);
   daemon.signal(SIGTERM);

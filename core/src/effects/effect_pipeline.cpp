@@ -130,7 +130,18 @@ std::vector<Decision> EffectPipeline::submit(const std::string& policy, const st
     } else {
       d.verdict = guard_.vet(d.proposal, now);
     }
-    d.mode = proposal.kind == Proposal::Kind::kBounds ? Mode::kPropose
+    if (proposal.kind == Proposal::Kind::kBounds && d.verdict.allowed() &&
+        reviewers_.count(policy) == 0) {
+      const ParameterSpec* spec = guard_.parameter(proposal.target);
+      if (spec == nullptr ||
+          std::find(spec->policies.begin(), spec->policies.end(), policy) == spec->policies.end()) {
+        d.verdict.kind = VerdictKind::kBlock;
+        d.verdict.reason = Reason::kNotGranted;
+      }
+    }
+    // A bounds patch waits for a person at most: no mode applies it, and below propose (a
+    // dry run, observe, advise) it is only recorded as what would have been proposed.
+    d.mode = proposal.kind == Proposal::Kind::kBounds ? std::min(options_.ceiling, Mode::kPropose)
                                                       : mode_for(policy, proposal.target);
     if (!d.verdict.allowed()) {
       d.outcome = DecisionOutcome::kBlocked;
@@ -140,6 +151,12 @@ std::vector<Decision> EffectPipeline::submit(const std::string& policy, const st
     } else {
       switch (d.mode) {
         case Mode::kObserve:
+          if (proposal.kind == Proposal::Kind::kBounds) {
+            d.outcome = DecisionOutcome::kShadow;
+            d.detail = "would be proposed: " + explain_patch(d.verdict, d.proposal);
+            record(d);
+            break;
+          }
           // Dry-run: nothing is touched, but the guard follows the would-be value so the next
           // evaluation sees a realistic trajectory.
           guard_.applied(d.proposal, d.verdict, now);
@@ -155,7 +172,8 @@ std::vector<Decision> EffectPipeline::submit(const std::string& policy, const st
           break;
         case Mode::kAdvise:
           d.outcome = DecisionOutcome::kAdvised;
-          d.detail = explain(d.verdict, proposal.target);
+          d.detail = proposal.kind == Proposal::Kind::kBounds ? explain_patch(d.verdict, d.proposal)
+                                                              : explain(d.verdict, proposal.target);
           record(d);
           break;
         case Mode::kPropose: propose(d, now); break;
@@ -271,9 +289,12 @@ void EffectPipeline::propose(Decision& d, Nanos now) {
   // One proposal waits per target and kind (a value, an action, a bounds patch). The same one
   // again leaves it waiting (a policy asking every 2 s left 169 of them in 6 minutes); another
   // supersedes it.
+  // A bounds patch waits beside other policies' for the same parameter: one policy's can
+  // never supersede another's.
   const auto waiting = std::find_if(pending_.begin(), pending_.end(), [&](const auto& p) {
-    return p.second.decision.proposal.target == d.proposal.target &&
-           p.second.decision.proposal.kind == d.proposal.kind;
+    const Decision& w = p.second.decision;
+    return w.proposal.target == d.proposal.target && w.proposal.kind == d.proposal.kind &&
+           (d.proposal.kind != Proposal::Kind::kBounds || w.policy == d.policy);
   });
   if (waiting != pending_.end() && same_proposal(waiting->second.decision, d)) {
     d.outcome = DecisionOutcome::kUnchanged;

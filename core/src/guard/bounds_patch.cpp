@@ -27,13 +27,27 @@ Verdict Guard::vet_bounds(const ParameterSpec& spec, const ParamState& state, co
   v.kind = VerdictKind::kBlock;
   if (!spec.numeric()) {
     v.reason = Reason::kWrongType;
-  } else if (!std::isfinite(p.bounds_min) || !std::isfinite(p.bounds_max)) {
+    return v;
+  }
+  if (!std::isfinite(p.bounds_min) || !std::isfinite(p.bounds_max)) {
     v.reason = Reason::kNotFinite;
-  } else if (!(p.bounds_min < p.bounds_max)) {
+    return v;
+  }
+  // An int parameter's range is of whole units, taken inward: it never holds a value the
+  // parameter cannot have.
+  if (spec.type == ParamType::kInt) {
+    v.proposed = std::ceil(p.bounds_min);
+    v.value = std::floor(p.bounds_max);
+  }
+  const std::optional<OperatingRange>& now = state.operating;
+  if (!(v.proposed < v.value)) {
     v.reason = Reason::kBadArgument;
-  } else if (p.bounds_min < spec.min || p.bounds_max > spec.max) {
+  } else if (v.proposed < spec.min || v.value > spec.max) {
     v.reason = Reason::kBounds;
-    v.limit = p.bounds_min < spec.min ? spec.min : spec.max;
+    v.limit = v.proposed < spec.min ? spec.min : spec.max;
+  } else if (now ? (now->min == v.proposed && now->max == v.value)
+                 : (spec.min == v.proposed && spec.max == v.value)) {
+    v.reason = Reason::kNoChange;  // the range it has already: nothing for a person to weigh
   } else {
     v.kind = VerdictKind::kAllow;
     v.reason = Reason::kOk;
@@ -43,20 +57,28 @@ Verdict Guard::vet_bounds(const ParameterSpec& spec, const ParamState& state, co
 
 std::string explain_patch(const Verdict& v, const Proposal& p) {
   const std::string head = std::string(name(v.kind)) + ": " + std::string(name(v.reason)) + ": ";
-  const std::string suggested = range(p.bounds_min, p.bounds_max);
+  const std::string asked = range(p.bounds_min, p.bounds_max);
+  const std::string taken = range(v.proposed, v.value);
+  const std::string rounded = asked == taken ? "" : " (" + asked + " taken inward to whole units)";
   switch (v.reason) {
     case Reason::kOk:
-      return head + p.target + "'s operating bounds would become " + suggested + " (now at " +
+      return head + p.target + "'s operating bounds would become " + taken + rounded + " (now at " +
              number(v.current) + ")";
     case Reason::kUnknownTarget: return head + p.target + " is not declared in config";
+    case Reason::kNotGranted:
+      return head + p.target +
+             " is not granted to this policy in config, and only a triage policy may suggest "
+             "bounds for any parameter";
     case Reason::kWrongType:
       return head + p.target + " is not a number: only a numeric parameter has bounds";
-    case Reason::kNotFinite: return head + "the bounds " + suggested + " are not finite";
+    case Reason::kNotFinite: return head + "the bounds " + asked + " are not finite";
     case Reason::kBadArgument:
-      return head + "the bounds " + suggested + " are not a range (min must be below max)";
+      return head + "the bounds " + asked + rounded + " are not a range (min must be below max)";
     case Reason::kBounds:
-      return head + "the bounds " + suggested + " cross " + p.target + "'s hard bound " +
+      return head + "the bounds " + taken + " cross " + p.target + "'s hard bound " +
              number(v.limit);
+    case Reason::kNoChange:
+      return head + p.target + "'s operating bounds are " + taken + " already";
     default: return explain(v, p.target);
   }
 }

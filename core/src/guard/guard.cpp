@@ -426,9 +426,13 @@ bool Guard::vet_operating(const ParameterSpec& spec, const OperatingRange& range
   }
   const Reason why = range.every_policy ? Reason::kPatchedBounds : Reason::kOperatingBounds;
   double lo = range.min, hi = range.max;
-  if (spec.type == ParamType::kInt && std::ceil(lo) <= std::floor(hi)) {
-    lo = std::ceil(lo);  // whole units, still inside the range
-    hi = std::floor(hi);
+  if (spec.type == ParamType::kInt) {
+    if (std::ceil(lo) <= std::floor(hi)) {
+      lo = std::ceil(lo);  // whole units, still inside the range
+      hi = std::floor(hi);
+    } else {  // a range narrower than one unit: the whole value nearest it, never a fraction
+      lo = hi = std::clamp(std::round((lo + hi) / 2), spec.min, spec.max);
+    }
   }
   if (v.value > hi) {
     clamp_to(v, hi, why);

@@ -11,7 +11,9 @@ using namespace pipeline_world;
 
 namespace {
 
+// A patch from `policy`, a triage policy (a reviewer) unless said otherwise.
 Decision suggest(World& w, double min, double max, Nanos now, const char* policy = "triage") {
+  w.pipeline.declare_reviewer("triage", true);
   Proposal p = Proposal::bounds(policy, "checkout.limit", min, max, "3 rollbacks above 150");
   p.confidence = 0.8;
   return w.pipeline.submit(policy, "v1", {p}, "{}", now)[0];
@@ -19,11 +21,31 @@ Decision suggest(World& w, double min, double max, Nanos now, const char* policy
 
 }  // namespace
 
-TEST_CASE("a bounds patch waits for a person in every mode, for engine.patch_ttl") {
-  for (const Mode mode : {Mode::kObserve, Mode::kAdvise, Mode::kPropose, Mode::kEnforce}) {
+TEST_CASE("below propose a bounds patch is only recorded: a shadow, or advice") {
+  for (const auto& [mode, outcome] :
+       {std::pair{Mode::kObserve, "shadow"}, std::pair{Mode::kAdvise, "advised"}}) {
+    PipelineOptions options;
+    options.ceiling = mode;  // a dry run's ceiling is observe
+    World w(limit_spec(), options);
+    const Decision d = suggest(w, 80, 150, 0);
+    CHECK(d.mode == mode);
+    CHECK(outcome_text(d) == outcome);
+    CHECK(w.pipeline.pending().empty());
+    CHECK(w.value() == 100);
+  }
+  PipelineOptions dry;
+  dry.ceiling = Mode::kObserve;
+  World w(limit_spec(), dry);
+  CHECK(suggest(w, 80, 150, 0).detail ==
+        "would be proposed: allow: ok: checkout.limit's operating bounds would become [80, 150] "
+        "(now at 100)");
+}
+
+TEST_CASE("a bounds patch waits for a person in propose and enforce, for engine.patch_ttl") {
+  for (const Mode mode : {Mode::kPropose, Mode::kEnforce}) {
     PipelineOptions options;
     options.ceiling = mode;
-    options.default_mode = mode;
+    options.default_mode = Mode::kObserve;  // the policy's and target's modes do not matter
     options.patch_ttl = 3600 * kSec;
     World w(limit_spec(), options);
     w.pipeline.declare("triage", {});  // declares nothing: a patch needs no declaration
@@ -44,6 +66,31 @@ TEST_CASE("a bounds patch waits for a person in every mode, for engine.patch_ttl
     w.pipeline.tick(3600 * kSec);
     CHECK(w.pipeline.pending().empty());  // expired
   }
+}
+
+TEST_CASE("a bounds patch from a policy neither a reviewer nor granted the parameter is refused") {
+  World w;  // checkout.limit is granted to aimd only
+  const Decision stranger = suggest(w, 80, 150, 0, "stranger");
+  CHECK(outcome_text(stranger) == "blocked");
+  CHECK(stranger.verdict.reason == Reason::kNotGranted);
+  CHECK(stranger.detail ==
+        "block: not_granted: checkout.limit is not granted to this policy in config, and only a "
+        "triage policy may suggest bounds for any parameter");
+  PipelineOptions options;
+  options.ceiling = Mode::kPropose;
+  World granted(limit_spec(), options);
+  CHECK(outcome_text(suggest(granted, 80, 150, kSec, "aimd")) == "pending");  // granted: may
+}
+
+TEST_CASE("one policy's bounds patch never supersedes another's") {
+  PipelineOptions options;
+  options.ceiling = Mode::kPropose;
+  World w(limit_spec(), options);
+  const Decision review = suggest(w, 80, 150, 0);
+  const Decision other = suggest(w, 20, 400, kSec, "aimd");
+  CHECK(outcome_text(other) == "pending");
+  CHECK(w.pipeline.pending().count(review.id) == 1);
+  CHECK(w.pipeline.pending().count(other.id) == 1);
 }
 
 TEST_CASE(
@@ -113,6 +160,7 @@ TEST_CASE("a pending bounds patch survives a restart whole") {
     auto store = AuditStore::open(db).value();
     Guard guard({limit_spec()}, {}, {});
     EffectPipeline pipeline(guard, {}, store.get());
+    pipeline.declare_reviewer("triage", true);
     Proposal p = Proposal::bounds("triage", "checkout.limit", 80, 150, "flapping");
     id = pipeline.submit("triage", "v1", {p}, "{}", 100 * kSec)[0].id;
   }

@@ -97,3 +97,36 @@ TEST_CASE("a patched range holds every policy's proposals; a cycle's range only 
   CHECK(down.saturated == -1);
   CHECK(g.vet(Proposal::set("aimd", "checkout.limit", 120.0), 0).kind == VerdictKind::kAllow);
 }
+
+TEST_CASE(
+    "bounds patch: an int's range is taken inward to whole units; its own range is no change") {
+  Guard g({limit()}, {}, {});
+  const Verdict inward = patch(g, "checkout.limit", 20.2, 150.8);
+  CHECK(inward.kind == VerdictKind::kAllow);
+  CHECK(inward.proposed == 21);
+  CHECK(inward.value == 150);
+  CHECK(explain_patch(inward, Proposal::bounds("t", "checkout.limit", 20.2, 150.8)) ==
+        "allow: ok: checkout.limit's operating bounds would become [21, 150] ([20.2, 150.8] taken "
+        "inward to whole units) (now at 100)");
+  // No two whole values inside: not a range an int can have.
+  const Verdict narrow = patch(g, "checkout.limit", 20.2, 20.8);
+  CHECK(narrow.reason == Reason::kBadArgument);
+  CHECK(patch(g, "checkout.limit", 20.2, 21.5).reason == Reason::kBadArgument);  // [21, 21]
+  // The range it has: the hard bounds without a patch, the operating range with one.
+  CHECK(patch(g, "checkout.limit", 10, 500).reason == Reason::kNoChange);
+  g.set_operating_range("checkout.limit", OperatingRange{80, 150, false, true});
+  const Verdict same = patch(g, "checkout.limit", 80, 150);
+  CHECK(same.reason == Reason::kNoChange);
+  CHECK(explain_patch(same, Proposal::bounds("t", "checkout.limit", 80, 150)) ==
+        "block: no_change: checkout.limit's operating bounds are [80, 150] already");
+  CHECK(patch(g, "checkout.limit", 10, 500).kind == VerdictKind::kAllow);  // back to all of it
+}
+
+TEST_CASE(
+    "an operating range narrower than one unit holds an int at a whole value, never a fraction") {
+  Guard g({limit()}, {}, {});
+  g.set_operating_range("checkout.limit", OperatingRange{20.2, 20.8, false, true});
+  const Verdict v = g.vet(Proposal::set("aimd", "checkout.limit", 90.0), 0);
+  CHECK(v.value == 21);
+  CHECK(v.value == std::round(v.value));
+}

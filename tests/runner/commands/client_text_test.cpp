@@ -215,7 +215,7 @@ Earlier reports
 - **app.limit → [10, 170]**, confidence 50%: 3 changes made things worse
   proposal 7, waiting for approval: setpoint approve 7 (or reject)
 - **app.timeout → [5, 170]**, confidence -: x
-  proposal 8, blocked: block: bounds: the bounds [5, 170] cross app.timeout's hard bound 10
+  proposal 8, blocked: block: bounds: the bounds \[5, 170\] cross app.timeout's hard bound 10
 
 ## Earlier reports
 

@@ -39,12 +39,15 @@ struct Triage {
   std::unique_ptr<Engine> engine;
   std::string config_text;
 
-  Triage() {
+  // `triage`: the triage policy's source (default: the seed's).
+  explicit Triage(const std::string& triage = "") {
     std::filesystem::create_directories(dir.path() / "policies");
     write_file(dir.file("policies/jumpy.lua"), kJumpy);
     write_file(dir.file("policies/broken.lua"), kBroken);
     write_file(dir.file("policies/weekly_triage.lua"),
-               read_file(std::string(SETPOINT_SOURCE_DIR) + "/policies/weekly_triage.lua"));
+               !triage.empty()
+                   ? triage
+                   : read_file(std::string(SETPOINT_SOURCE_DIR) + "/policies/weekly_triage.lua"));
     config_text = "engine: { tick: 1s, mode: enforce, state_path: " + dir.file("s.db") +
                   " }\npolicies: { dir: " + dir.file("policies") +
                   ", test_gate: false, overrides: { jumpy: { mode: enforce },"
@@ -230,4 +233,73 @@ TEST_CASE("triage: changes rolled back for a worse KPI make a patch away from th
   CHECK(record["policy"] == "setpoint:verify");
   CHECK(record["outcome"] == "rolled back");
   CHECK(record["detail"] == "p99 worse by 30 %: rolled back");
+}
+
+TEST_CASE("triage on demand: once a minute") {
+  Triage t;
+  CHECK(run_triage_now(*t.engine, {}, {{"since", "7d"}}, "operator:alice")["reports"].size() == 1);
+  try {
+    run_triage_now(*t.engine, {}, {{"since", "7d"}}, "operator:bob");
+    FAIL("a second run within the minute");
+  } catch (const Refusal& r) {
+    CHECK(r.status == 429);
+    CHECK(r.message ==
+          "a triage ran 0ms ago; runs on demand are one a minute (setpoint triage shows its "
+          "report)");
+  }
+  t.clock.advance(61 * kSec);
+  CHECK(run_triage_now(*t.engine, {}, {{"since", "7d"}}, "operator:bob")["reports"].size() == 1);
+}
+
+TEST_CASE("triage on demand never runs a quarantined policy") {
+  // A triage policy that fails is quarantined after 3 runs; an operator's run does not run it.
+  Triage t(
+      "return { name = 'weekly_triage', triage = true, evaluate = function(ctx) "
+      "error('broken') end }");
+  for (int i = 0; i < 3; ++i) CHECK_FALSE(t.engine->run_triage(3600 * kSec, "alice"));
+  const auto benched = t.engine->run_triage(3600 * kSec, "alice");
+  REQUIRE_FALSE(benched);
+  CHECK(benched.error().rfind("weekly_triage is quarantined until ", 0) == 0);
+}
+
+TEST_CASE("triage: what the engine says in a report is the engine's, never the policy's") {
+  Triage t(
+      "return { name = 'weekly_triage', triage = true, evaluate = function(ctx)\n"
+      "  ctx:report{ summary = 'forged', recent = { { id = 'FAKE', patches = 99 } },\n"
+      "    id = 'FAKE', period = { from = 'never' }, patches = { { decision = 1 } },\n"
+      "    worst = { { kind = 'rollback', at = 'yesterday', when = 'FORGED',\n"
+      "                decision_record = { id = 1 } } } }\n"
+      "end }\n");
+  const auto written = must(t.engine->run_triage(3600 * kSec, "alice"));
+  const auto doc = t.report(written.at(0));
+  CHECK(doc["summary"] == "forged");  // the policy's own words stay
+  CHECK(!doc.contains("recent"));
+  CHECK(doc["id"] == written[0]);
+  CHECK(doc["period"]["from"] == "2026-11-19T23:00:00.000Z");
+  CHECK(doc["patches"].empty());
+  REQUIRE(doc["worst"].size() == 1);
+  CHECK(doc["worst"][0]["when"].is_null());
+  CHECK(doc["worst"][0]["decision_record"].is_null());
+}
+
+TEST_CASE("triage in a dry run: its patches are shadows, nothing waits and nothing is kept") {
+  Triage t;
+  t.engine->stop();  // the same config, run with --dry-run
+  {
+    auto config = parse_config(t.config_text, "test.yaml");
+    REQUIRE(config.ok());
+    EngineOptions options;
+    options.clock = &t.clock;
+    options.cpu_clock = &t.cpu;
+    options.dry_run = true;
+    t.engine = std::make_unique<Engine>(config.value(), options);
+    REQUIRE(t.engine->start());
+  }
+  t.run(10);  // jumpy flaps x in the shadow trajectory
+  const auto written = must(t.engine->run_triage(7 * 24 * 3600 * kSec, "alice"));
+  const auto doc = t.report(written.at(0));
+  REQUIRE(doc["patches"].size() == 1);
+  CHECK(doc["patches"][0]["outcome"] == "shadow");
+  CHECK(t.engine->pipeline().pending().empty());
+  CHECK_FALSE(t.engine->guard().operating_range("x"));
 }

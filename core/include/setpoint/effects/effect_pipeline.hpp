@@ -8,8 +8,10 @@
 //                     ├──► propose: a pending proposal waits for approve/reject or its TTL,
 //                     │             one per target (the same again is "unchanged", another
 //                     │             supersedes it); on approval the guard vets it again
-//                     │             A bounds patch (ctx:suggest_bounds) is always a pending
-//                     │             proposal, whatever the mode, and waits engine.patch_ttl;
+//                     │             A bounds patch (ctx:suggest_bounds) is a pending
+//                     │             proposal in propose and enforce (never applied by a
+//                     │             mode: a shadow in observe and dry-run, advice in advise),
+//                     │             one per parameter and policy, waiting engine.patch_ttl;
 //                     │             approved, the bounds patcher applies it (no actuator)
 //                     └──► enforce: intent recorded → actuator → result recorded; the guard
 //                                   advances only if the actuator confirms. On a parameter
@@ -77,6 +79,14 @@ class EffectPipeline {
   // for anything else are blocked as not_declared, whatever config grants.
   void declare(const std::string& policy, std::vector<std::string> targets) {
     declared_[policy] = std::move(targets);
+  }
+  // A triage policy may suggest bounds patches for any parameter; any other only for those
+  // config grants it (not_granted), so no policy can crowd out a review's patch.
+  void declare_reviewer(const std::string& policy, bool reviewer) {
+    if (reviewer)
+      reviewers_.insert(policy);
+    else
+      reviewers_.erase(policy);
   }
   // From now on, actuators run on the pool's threads: enforce decisions are recorded as
   // intents at once and completed by tick() when the pool reports back (or times out: the
@@ -215,6 +225,7 @@ class EffectPipeline {
   std::map<std::string, Mode> policy_modes_;
   std::map<std::string, Mode> target_modes_;
   std::map<std::string, std::vector<std::string>> declared_;
+  std::set<std::string> reviewers_;  // triage policies: bounds patches for any parameter
   std::map<std::int64_t, PendingProposal> pending_;
   std::map<std::string, std::int64_t> last_applied_;  // parameter → decision id
   std::vector<Check> checks_;

@@ -26,8 +26,10 @@
 //  13. sustained: m of the last n evaluations agree on the direction (not_sustained)
 //  14. actions per hour: per policy (policy_cap), then global (global_cap)
 // A bounds patch (a person will decide): a known numeric parameter (unknown_target,
-// wrong_type), finite (not_finite), a range (bad_argument) inside the hard bounds (bounds). No
-// grant, pause or cap applies: it changes nothing until an operator approves it.
+// wrong_type), finite (not_finite), a range (bad_argument; an int's taken inward to whole
+// units) inside the hard bounds (bounds), other than the one it has (no_change). No pause or
+// cap applies: it changes nothing until an operator approves it. The verdict's proposed and
+// value are the range that would apply. (Who may suggest one is the pipeline's to check.)
 // A named action: known and granted, arguments (bad_argument), paused, cooldown per value of
 // its cooldown key, its own per-hour cap (action_cap), then the policy and global caps.
 //

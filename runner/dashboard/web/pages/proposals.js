@@ -8,7 +8,7 @@ const KEY = "setpoint.operator";
 function change(record) {
   if (!record) return "–";
   if (record.kind === "bounds" && record.bounds)
-    return "operating bounds → [" + num(record.bounds.min) + ", " + num(record.bounds.max) + "]";
+    return "operating bounds → [" + String(record.bounds.min) + ", " + String(record.bounds.max) + "]";
   if (record.kind === "act") return "run " + record.target + " " + JSON.stringify(record.args || {});
   return num(record.current) + " → " + num(record.value);
 }

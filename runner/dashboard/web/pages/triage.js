@@ -31,8 +31,9 @@ export default async function triage({ main, api }) {
               (w.decision_record.explain || "") : "–"])),
     el("h2", {}, "Suggested bounds patches"),
     table(["parameter", "bounds", "confidence", "rationale", "proposal"],
-          (t.patches || []).map((p) => [p.parameter, "[" + num(p.min) + ", " + num(p.max) + "]",
+          (t.patches || []).map((p) => [p.parameter, "[" + String(p.min) + ", " + String(p.max) + "]",
             p.confidence === null || p.confidence === undefined ? "–" : Math.round(p.confidence * 100) + " %",
-            p.rationale || "–", "#" + p.decision + " " + (p.outcome || "")])));
+            p.rationale || "–", "#" + p.decision + " " + (p.outcome || "") +
+              (p.decided_by ? " by " + p.decided_by : "")])));
   return {};
 }

@@ -72,11 +72,18 @@ HttpRoute page(const char* pattern, std::function<HttpResponse(HttpRequest&)> an
 
 }  // namespace
 
-std::vector<HttpRoute> dashboard_routes(RouteContext& c) {
+std::vector<HttpRoute> dashboard_routes(RouteContext&) {
   std::vector<HttpRoute> r;
   r.push_back(page("/", [](HttpRequest&) { return asset("/"); }));
   r.push_back(page("/assets/*", [](HttpRequest& req) { return asset(req.path); }));
   r.push_back(page("/assets/pages/*", [](HttpRequest& req) { return asset(req.path); }));
+  return r;
+}
+
+// The API the page reads first is part of the API: a status page or a script may use it with
+// the dashboard off.
+std::vector<HttpRoute> overview_routes(RouteContext& c) {
+  std::vector<HttpRoute> r;
   r.push_back(read_route(c, "/v1/overview", [&c](HttpRequest&) { return overview(c); }));
   r.push_back(page("/v1/session", [&c](HttpRequest& req) { return session(c, req); }));
   return r;

@@ -50,7 +50,8 @@ std::vector<HttpRoute> event_routes(RouteContext& c);            // POST /v1/eve
 std::vector<HttpRoute> mutation_routes(RouteContext& c);         // pause, override, approve, ...
 std::vector<HttpRoute> triage_routes(RouteContext& c);           // /v1/triage, /v1/triage/{id}
 std::vector<HttpRoute> decision_stream_routes(RouteContext& c);  // /v1/decisions/stream (SSE)
-std::vector<HttpRoute> dashboard_routes(RouteContext& c);        // /, /assets/*, /v1/overview
+std::vector<HttpRoute> dashboard_routes(RouteContext& c);        // /, /assets/*
+std::vector<HttpRoute> overview_routes(RouteContext& c);         // /v1/overview, /v1/session
 // A GET that needs a viewer token once tokens exist.
 HttpRoute read_route(RouteContext& c, const char* path,
                      std::function<HttpResponse(HttpRequest&)> answer);

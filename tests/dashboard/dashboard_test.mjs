@@ -24,6 +24,10 @@ const VIEWER = "viewer-token-0123456789", OPERATOR = "operator-token-0123456789"
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "setpoint-dashboard-"));
 fs.mkdirSync(output, { recursive: true });
 fs.mkdirSync(path.join(dir, "policies"));
+fs.mkdirSync(path.join(dir, "out"));
+fs.writeFileSync(path.join(dir, "out/cart.json"), '{"retries": 3}');
+fs.writeFileSync(path.join(dir, "out/cart-canary.json"), '{"retries": 3}');
+fs.writeFileSync(path.join(dir, "out/cart-weight.json"), '{"weight": 0}');
 for (const f of fs.readdirSync(path.join(source, "examples/quickstart/policies")))
   fs.copyFileSync(path.join(source, "examples/quickstart/policies", f), path.join(dir, "policies", f));
 fs.copyFileSync(path.join(source, "policies/weekly_triage.lua"), path.join(dir, "policies/weekly_triage.lua"));
@@ -34,6 +38,13 @@ return { name = "nudger", every = "1s", params = { "checkout.max_concurrency" },
   evaluate = function(ctx)
     ctx:set("checkout.max_concurrency", ctx:param("checkout.max_concurrency") + 1,
             { reason = "one more" })
+  end }`);
+// A policy that stages one change to the cart's retries: a canary rollout runs while the page
+// is open, judged every second on the cart's p99 and error rate per cohort.
+fs.writeFileSync(path.join(dir, "policies/stager.lua"), `
+return { name = "stager", every = "1s", params = { "cart.retries" },
+  evaluate = function(ctx)
+    if ctx:param("cart.retries") ~= 2 then ctx:set("cart.retries", 2, { reason = "fewer retries" }) end
   end }`);
 fs.writeFileSync(path.join(dir, "tokens.yaml"), `tokens:
   - { name: vera, role: viewer, token: ${VIEWER} }
@@ -49,6 +60,7 @@ policies:
     checkout-timeout: { mode: enforce }
     inventory-degraded: { mode: enforce }
     nudger: { mode: propose }
+    stager: { mode: enforce }
     weekly_triage: { cpu: 2s }
 control_plane: { listen: 127.0.0.1:0, tokens_file: tokens.yaml }
 parameters:
@@ -68,6 +80,24 @@ parameters:
     max: 2000
     policies: [checkout-timeout]
     mode: enforce
+  cart.retries:
+    type: float
+    initial: 3
+    min: 0
+    max: 10
+    policies: [stager]
+    mode: enforce
+    actuator: { type: file, path: out/cart.json, key: retries }
+    rollout:
+      steps: [10, 50, 100]
+      step_duration: 10m
+      interval: 1s
+      on_inconclusive: hold
+      canary: { type: file, path: out/cart-canary.json, key: retries }
+      weight: { type: file, path: out/cart-weight.json, key: weight }
+      kpis:
+        - { series: "rpc{service=cart}", stat: p99, critical: true, unit: ms }
+        - { series: "rpc{service=cart}", stat: error_rate }
   inventory.degraded:
     type: bool
     initial: false
@@ -169,10 +199,31 @@ try {
   assert.match(approved, /approved: applied/, approved);
   await shot("proposals");
 
-  // Rollouts: none configured here, the page says so.
+  // Rollouts: the stager's canary, with each KPI's figures per cohort once the judge has
+  // looked at 200 calls a side.
+  const now = new Date().toISOString();
+  const calls = [];
+  for (let i = 0; i < 200; ++i)
+    for (const cohort of ["canary", "baseline"])
+      calls.push(JSON.stringify({ ts: now, metric: "rpc", labels: { service: "cart", cohort },
+                                  latency_ms: 20 + (i % 10), outcome: "ok" }));
+  const posted = await fetch(base + "/v1/events", {
+    method: "POST", headers: { Authorization: "Bearer " + OPERATOR }, body: calls.join("\n") + "\n",
+  });
+  assert.equal(posted.status, 200, await posted.text());
+  await until("the judge's look at 200 calls a side", async () => {
+    const r = await (await fetch(base + "/v1/rollouts", { headers: { Authorization: "Bearer " + VIEWER } })).json();
+    const kpis = r.running?.[0]?.last_look?.kpis || [];
+    return kpis.length === 2 && kpis.every((k) => k.n_canary === 200 && k.n_baseline === 200);
+  });
   await page.goto(base + "/#rollouts", { waitUntil: "networkidle0" });
-  await page.waitForSelector("table");
-  assert.match(await text(), /In flight/);
+  await page.waitForSelector(".rollout .kpis table");
+  const rollout = await text();
+  assert.match(rollout, /In flight/);
+  assert.match(rollout, /cart\.retries/);
+  assert.match(rollout, /3 → 2/, "baseline and canary values: " + rollout);
+  assert.match(rollout, /\(n 200\)/, "each cohort's count: " + rollout);
+  assert.equal(await page.$$eval(".rollout .kpis tbody tr", (r) => r.length), 2, "one row per KPI");
   await shot("rollouts");
 
   // Triage: run now with the operator's token, then the page shows the report.
@@ -204,5 +255,5 @@ try {
   if (browser) await browser.close();
   daemon.kill("SIGTERM");
   await new Promise((r) => daemon.once("exit", r));
-  fs.rmSync(dir, { recursive: true, force: true });
+  if (!process.env.KEEP) fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -786,6 +786,8 @@ TEST_CASE(
   REQUIRE(none);
   CHECK(none->status == 404);
   CHECK(get_json(other, "/v1/params").size() == 1);  // the API is still there
+  CHECK(other.Get("/assets/app.js")->status == 404);
+  CHECK(get_json(other, "/v1/overview")["decisions_last_hour"].is_object());  // part of the API
   off.signal(SIGTERM);
   CHECK(off.wait_exit() == 0);
 }

@@ -131,6 +131,11 @@ int main(int argc, char** argv) {
   replay_cmd->add_option("--history", replay.history,
                          "keep the replay's hourly history (kpi_hourly) in this new file "
                          "(default: a temporary file, removed at the end)");
+  replay_cmd->add_option("--policies", replay.policies,
+                         "replay this folder of policies instead of config's policies.dir");
+  replay_cmd->add_option("--against", replay.against,
+                         "a decision diff: run this folder too, on the same events and guard, and "
+                         "print where it decides differently (exit 0 same, 1 different, 2 failed)");
 
   setpoint::runner::SimulateArgs simulate;
   auto* simulate_cmd =

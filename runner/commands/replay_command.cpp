@@ -8,7 +8,9 @@
 #include <filesystem>
 #include <iostream>
 #include <optional>
+#include <set>
 
+#include "commands/decision_diff.hpp"
 #include "commands/decision_text.hpp"
 #include "commands/recorded_telemetry.hpp"
 #include "engine/engine.hpp"
@@ -61,24 +63,38 @@ struct Trajectory {
   }
 };
 
-// Feeds lines to the ingest and ticks the engine whenever event time passes a tick.
+// One engine of a replay: a plain replay has one; a decision diff one per version of the
+// policies, fed the same lines and passed at the same times.
+struct Lane {
+  std::string policies;  // the folder it runs
+  std::optional<TemporaryFile> history;
+  std::unique_ptr<Engine> engine;
+  std::unique_ptr<EventParser> parser;
+  std::unique_ptr<Ingest> ingest;
+};
+
+// Feeds lines to every lane's ingest and passes every engine whenever event time passes a
+// tick; `on_pass` hears each pass's time once all have passed.
 class ReplaySink final : public LineSink {
  public:
-  ReplaySink(Engine& engine, Ingest& ingest, ManualClock& clock, Nanos from, Nanos to)
-      : engine_(engine),
-        ingest_(ingest),
+  ReplaySink(std::vector<Lane>& lanes, ManualClock& clock, Nanos from, Nanos to,
+             std::function<void(Nanos)> on_pass)
+      : lanes_(lanes),
         clock_(clock),
         from_(from),
         to_(to),
-        tick_(engine.config().engine.tick) {}
+        tick_(lanes.front().engine->config().engine.tick),
+        on_pass_(std::move(on_pass)) {}
 
   void line(std::string_view text, SourcePos pos) override {
     if (done_) return;
-    if (!ingest_.accept(text, pos) && !started_) return;
-    advance(ingest_.now());
+    bool accepted = false;
+    for (auto& lane : lanes_) accepted = lane.ingest->accept(text, pos);
+    if (!accepted && !started_) return;
+    advance(lanes_.front().ingest->now());
   }
   void line_too_long(std::uint64_t bytes, SourcePos pos, std::string_view head) override {
-    ingest_.line_too_long(bytes, pos, head);
+    for (auto& lane : lanes_) lane.ingest->line_too_long(bytes, pos, head);
   }
 
   void advance(Nanos t) {
@@ -86,7 +102,7 @@ class ReplaySink final : public LineSink {
       started_ = true;
       next_ = t;
       clock_.set_wall(t);
-      engine_.restart_schedules(t);
+      for (auto& lane : lanes_) lane.engine->restart_schedules(t);
     }
     if (t > to_) {
       done_ = true;
@@ -95,30 +111,54 @@ class ReplaySink final : public LineSink {
     while (next_ <= t) {
       clock_.set_wall(next_);
       if (next_ >= from_) {
-        engine_.tick();
+        for (auto& lane : lanes_) lane.engine->tick();
         ++ticks_;
-        for (const auto& p : engine_.config().parameters) {
-          if (const auto v = engine_.guard().value(p.name)) trajectories_[p.name].add(*v);
-        }
+        on_pass_(next_);
       }
       next_ += tick_;
     }
   }
-  bool done() const { return done_; }
   std::uint64_t ticks() const { return ticks_; }
-  std::map<std::string, Trajectory>& trajectories() { return trajectories_; }
 
  private:
-  Engine& engine_;
-  Ingest& ingest_;
+  std::vector<Lane>& lanes_;
   ManualClock& clock_;
   Nanos from_, to_, tick_;
+  std::function<void(Nanos)> on_pass_;
   Nanos next_ = 0;
   bool started_ = false;
   bool done_ = false;
   std::uint64_t ticks_ = 0;
-  std::map<std::string, Trajectory> trajectories_;
 };
+
+// The parameters a folder's policies may set, all of them.
+std::set<std::string> parameters_of(Engine& engine) {
+  std::set<std::string> out;
+  for (const auto& [file, live] : engine.folder().live())
+    out.insert(live.info.params.begin(), live.info.params.end());
+  return out;
+}
+
+// Why a diff cannot compare the two folders: a policy that did not load, or different
+// parameters set by each; "" when it can.
+std::string incomparable(std::vector<Lane>& lanes) {
+  for (auto& lane : lanes) {
+    for (const auto& [file, status] : lane.engine->folder().status()) {
+      if (!status.ok && !status.gone)
+        return lane.policies + "/" + file + " did not load: " + status.message;
+    }
+  }
+  const auto a = parameters_of(*lanes[0].engine), b = parameters_of(*lanes[1].engine);
+  if (a == b) return "";
+  const auto only = [](const std::set<std::string>& x, const std::set<std::string>& y) {
+    std::string out;
+    for (const auto& p : x)
+      if (!y.contains(p)) out += (out.empty() ? "" : ", ") + p;
+    return out.empty() ? std::string("none") : out;
+  };
+  return "the two folders' policies set different parameters: only in " + lanes[0].policies + ": " +
+         only(a, b) + "; only in " + lanes[1].policies + ": " + only(b, a);
+}
 
 std::optional<Nanos> time_arg(const std::string& text, const char* flag) {
   const auto t = parse_rfc3339(text);
@@ -126,6 +166,56 @@ std::optional<Nanos> time_arg(const std::string& text, const char* flag) {
     std::cerr << "setpoint replay: " << flag << " \"" << text
               << "\" is not an RFC 3339 time like 2026-11-24T12:00:00Z\n";
   return t;
+}
+
+}  // namespace
+
+namespace {
+
+// A lane for `policies` (empty: config's folder): its own engine, history and ingest, on the
+// replay's clock; `on_decision` hears its records. Or why it could not start.
+Result<void> open_lane(Lane& lane, const Config& base, const ReplayArgs& args, ManualClock& clock,
+                       const SystemClock& cpu, DecisionLog on_decision) {
+  Config config = base;
+  if (!lane.policies.empty()) config.policies.dir = lane.policies;
+  lane.policies = config.policies.dir;
+  EngineOptions options;
+  options.clock = &clock;
+  options.cpu_clock = &cpu;
+  options.dry_run = true;
+  options.persistent = false;
+  options.publish = false;
+  options.stdlib_dir = args.stdlib;
+  options.on_decision = std::move(on_decision);
+  // The hourly history of what is replayed, so a policy that reads ctx:history on day 30
+  // reads days 1 to 29: in --history's file, or a temporary one removed at the end.
+  if (args.history.empty()) {
+    lane.history.emplace("setpoint-replay-history");
+    if (lane.history->path.empty())
+      std::cerr << "setpoint replay: no temporary file for the history in $TMPDIR ("
+                << std::strerror(errno) << "): ctx:history reads nil\n";
+    options.history_path = lane.history->path;
+  } else {
+    options.history_path = args.history;  // checked by run_replay: a new file
+  }
+  const Redactor redactor = config.redactor();
+  lane.parser =
+      std::make_unique<EventParser>(config.telemetry.schema, config.telemetry.outcomes, redactor);
+  lane.engine = std::make_unique<Engine>(std::move(config), std::move(options));
+  if (const auto started = lane.engine->start(); !started) return Error{started.error()};
+  // Rejections are counted, not added to the live quarantine.
+  lane.ingest = std::make_unique<Ingest>(lane.engine->aggregator(), *lane.parser, nullptr, clock,
+                                         TimeBase::kEvents);
+  return {};
+}
+
+std::optional<std::string> folder_arg(const std::string& path, const char* flag) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(path, ec)) {
+    std::cerr << "setpoint replay: " << flag << " " << path << ": not a folder\n";
+    return std::nullopt;
+  }
+  return std::filesystem::absolute(path, ec).lexically_normal().string();
 }
 
 }  // namespace
@@ -146,42 +236,46 @@ int run_replay(const ReplayArgs& args) {
     std::cerr << "setpoint replay: --from is after --to\n";
     return 2;
   }
+  const bool diffing = !args.against.empty();
+  if (diffing && !args.history.empty()) {
+    std::cerr << "setpoint replay: --history keeps one replay's history; with --against each "
+                 "version keeps a temporary one\n";
+    return 2;
+  }
   auto loaded = load_config(args.config);
   if (!loaded) {
     std::cerr << "setpoint replay: " << loaded.error() << "\n";
     return 2;
   }
-  Config config = std::move(loaded).value();
+  const Config config = std::move(loaded).value();
+  if (!args.history.empty()) {
+    if (const auto fresh = fresh_history(args.history, config.engine.state_path); !fresh) {
+      std::cerr << "setpoint replay: --history " << args.history << ": " << fresh.error() << "\n";
+      return 2;
+    }
+  }
   spdlog::set_level(args.json ? spdlog::level::off : spdlog::level::warn);
+
+  std::vector<Lane> lanes(diffing ? 2 : 1);
+  if (!args.policies.empty()) {
+    const auto dir = folder_arg(args.policies, "--policies");
+    if (!dir) return 2;
+    lanes[0].policies = *dir;
+  }
+  if (diffing) {
+    const auto dir = folder_arg(args.against, "--against");
+    if (!dir) return 2;
+    lanes[1].policies = *dir;
+  }
 
   // The timeline, and what the summary counts.
   std::map<std::string, std::map<std::string, std::uint64_t>> by_policy;
   std::map<std::string, std::uint64_t> by_verdict, blocks;
-  ManualClock clock;
-  SystemClock cpu;
-  EngineOptions options;
-  options.clock = &clock;
-  options.cpu_clock = &cpu;
-  options.dry_run = true;
-  options.persistent = false;
-  options.publish = false;
-  options.stdlib_dir = args.stdlib;
-  // The hourly history of what is replayed, so a policy that reads ctx:history on day 30
-  // reads days 1 to 29: in --history's file, or a temporary one removed at the end.
-  std::optional<TemporaryFile> temporary;
-  if (args.history.empty()) {
-    temporary.emplace("setpoint-replay-history");
-    if (temporary->path.empty())
-      std::cerr << "setpoint replay: no temporary file for the history in $TMPDIR ("
-                << std::strerror(errno) << "): ctx:history reads nil\n";
-    options.history_path = temporary->path;
-  } else if (const auto fresh = fresh_history(args.history, config.engine.state_path); !fresh) {
-    std::cerr << "setpoint replay: --history " << args.history << ": " << fresh.error() << "\n";
-    return 2;
-  } else {
-    options.history_path = args.history;
-  }
-  options.on_decision = [&](const std::string& line) {
+  std::map<std::string, Trajectory> trajectories;
+  DecisionDiff diff([&](const Divergence& d) {
+    std::cout << (args.json ? divergence_json(d) + "\n" : divergence_text(d));
+  });
+  const auto timeline = [&](const std::string& line) {
     const auto d = parse_own_json(line);
     if (d.is_object() && d.value("outcome", "") != "") {
       const std::string verdict = d.value("verdict", "?");
@@ -191,35 +285,72 @@ int run_replay(const ReplayArgs& args) {
     }
     std::cout << (args.json ? line : decision_text(line)) << "\n";
   };
-  Engine engine(config, options);
-  if (const auto started = engine.start(); !started) {
-    std::cerr << "setpoint replay: " << started.error() << "\n";
-    return 1;
+  ManualClock clock;
+  SystemClock cpu;
+  for (std::size_t i = 0; i < lanes.size(); ++i) {
+    const auto side = static_cast<DiffSide>(i);
+    DecisionLog log =
+        diffing ? DecisionLog([&diff, side](const std::string& line) { diff.record(side, line); })
+                : DecisionLog(timeline);
+    if (const auto opened = open_lane(lanes[i], config, args, clock, cpu, std::move(log));
+        !opened) {
+      std::cerr << "setpoint replay: " << (diffing ? lanes[i].policies + ": " : "")
+                << opened.error() << "\n";
+      return diffing ? 2 : 1;
+    }
   }
-  const Redactor redactor = config.redactor();
-  EventParser parser(config.telemetry.schema, config.telemetry.outcomes, redactor);
-  // Rejections are counted, not added to the live quarantine.
-  Ingest ingest(engine.aggregator(), parser, nullptr, clock, TimeBase::kEvents);
-  ReplaySink sink(engine, ingest, clock, from, to);
+  if (diffing) {
+    if (const std::string why = incomparable(lanes); !why.empty()) {
+      std::cerr << "setpoint replay: cannot compare: " << why << "\n";
+      return 2;
+    }
+    if (!args.json)
+      std::cout << "comparing " << lanes[0].policies << " (old) with " << lanes[1].policies
+                << " (new); where they decide differently:\n\n";
+  }
+  const auto on_pass = [&](Nanos at) {
+    for (std::size_t i = 0; i < lanes.size(); ++i) {
+      for (const auto& p : config.parameters) {
+        const auto v = lanes[i].engine->guard().value(p.name);
+        if (!v) continue;
+        if (diffing)
+          diff.value(static_cast<DiffSide>(i), p.name, *v);
+        else
+          trajectories[p.name].add(*v);
+      }
+    }
+    if (diffing) diff.close_pass(at);
+  };
+  ReplaySink sink(lanes, clock, from, to, on_pass);
   const auto started = std::chrono::steady_clock::now();
   const std::string unread =
       read_recorded(args.telemetry, config.telemetry.schema.max_line_bytes, sink);
   if (!unread.empty()) {
     std::cerr << "setpoint replay: " << unread << "\n";
-    return 1;
+    return diffing ? 2 : 1;
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  engine.stop();
+  for (auto& lane : lanes) lane.engine->stop();
+  // Decisions finished while stopping belong to the last pass.
+  if (diffing) diff.close_pass(clock.wall());
 
-  const IngestCounts& counts = ingest.counts();
+  const IngestCounts& counts = lanes.front().ingest->counts();
+  if (diffing) {
+    std::cout << (args.json ? diff_summary_json(diff, lanes[0].policies, lanes[1].policies) + "\n"
+                            : "\nreplayed " + std::to_string(counts.accepted) + " events (" +
+                                  std::to_string(counts.rejected_total()) + " rejected), " +
+                                  std::to_string(sink.ticks()) + " passes\n" +
+                                  diff_summary_text(diff, lanes[0].policies, lanes[1].policies));
+    return diff.divergences() == 0 ? 0 : 1;
+  }
   json rejected = json::object();
   for (std::size_t i = 0; i < kRejectionCount; ++i) {
     if (counts.rejected[i] > 0)
       rejected[std::string(name(static_cast<Rejection>(i)))] = counts.rejected[i];
   }
   json params = json::object();
-  for (const auto& [name, t] : sink.trajectories())
+  for (const auto& [name, t] : trajectories)
     params[name] = {{"min", t.min}, {"max", t.max}, {"final", t.last}, {"changes", t.changes}};
   const double events = static_cast<double>(counts.accepted + counts.rejected_total());
   const json summary{{"events", {{"accepted", counts.accepted}, {"rejected", rejected}}},
@@ -248,7 +379,7 @@ int run_replay(const ReplayArgs& args) {
   if (blocks.empty()) std::cout << "  (none)\n";
   for (const auto& [reason, n] : blocks) std::cout << "  " << reason << " " << n << "\n";
   std::cout << "parameters (min / max / final, changes):\n";
-  for (const auto& [name, t] : sink.trajectories()) {
+  for (const auto& [name, t] : trajectories) {
     std::cout << "  " << name << ": " << t.min << " / " << t.max << " / " << t.last << ", "
               << t.changes << " change(s)\n";
   }

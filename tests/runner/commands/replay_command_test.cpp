@@ -184,3 +184,131 @@ TEST_CASE("replay --history refuses a file that holds a history already, or the 
   CHECK(state.out.find("is engine.state_path, the daemon's own store; give a new file") !=
         std::string::npos);
 }
+
+namespace {
+
+// The same policy as Replay's, with its p99 threshold at `threshold` ms, in folder `name`.
+std::string policies_at(Replay& r, const std::string& name, int threshold) {
+  std::filesystem::create_directories(r.dir.path() / name);
+  std::string source = read_file(r.dir.file("policies/limit.lua"));
+  source.replace(source.find("m.p99 > 250"), 11, "m.p99 > " + std::to_string(threshold));
+  write_file(r.dir.file(name + "/limit.lua"), source);
+  return r.dir.file(name);
+}
+
+}  // namespace
+
+TEST_CASE("replay --against: a raised threshold decides differently from the first slow pass") {
+  Replay r;
+  const std::string old_dir = r.dir.file("policies"), new_dir = policies_at(r, "new", 450);
+  const auto run = r.run("--json --policies " + old_dir + " --against " + new_dir);
+  INFO(run.out);
+  REQUIRE(run.status == 1);  // different
+  const auto lines = lines_of(run.out);
+  REQUIRE(lines.size() == 30);  // 29 divergences, then the summary
+  // Fast for 5 minutes, both climb alike (100 to 110). At 10:05:10, the first pass with a p99 of
+  // 418 ms: the old version (over 250) cuts to 99, the new one (under 450) climbs to 111.
+  const json& first = lines[0];
+  CHECK(first["divergence"] == "2026-11-20T10:05:10.000Z");
+  CHECK(first["policy"] == "limit");
+  CHECK(first["target"] == "limit");
+  REQUIRE(first["old"].size() == 1);
+  REQUIRE(first["new"].size() == 1);
+  CHECK(first["old"][0]["current"] == 110);
+  CHECK(first["old"][0]["value"] == 99);
+  CHECK(first["new"][0]["value"] == 111);
+  CHECK(first["new"][0]["verdict"] == "allow");
+  CHECK(first["old"][0]["evidence"] == first["new"][0]["evidence"]);  // the same telemetry
+  const json& summary = lines.back();
+  CHECK(summary["summary"] == "different");
+  CHECK(summary["divergences"] == 29);
+  CHECK(summary["diverging_passes"] == 29);
+  const json& a = summary["old"]["totals"];
+  const json& b = summary["new"]["totals"];
+  CHECK(summary["old"]["policies"] == old_dir);
+  CHECK(summary["new"]["policies"] == new_dir);
+  CHECK(a["decisions"] == 59);
+  CHECK(b["decisions"] == 59);
+  CHECK(a["would_apply"] == 18);
+  CHECK(b["would_apply"] == 20);
+  CHECK(a["blocked"] == json{{"bounds", 21}, {"cooldown", 20}});
+  CHECK(b["blocked"] == json{{"cooldown", 39}});
+  CHECK(a["parameters"]["limit"] ==
+        json{{"min", 50}, {"max", 110}, {"final", 50}, {"changes", 18}});
+  CHECK(b["parameters"]["limit"] ==
+        json{{"min", 100}, {"max", 120}, {"final", 120}, {"changes", 20}});
+
+  // As text: each divergence with both decisions and their evidence, then the table.
+  const auto text = r.run("--policies " + old_dir + " --against " + new_dir);
+  REQUIRE(text.status == 1);
+  CHECK(text.out.find("2026-11-20T10:05:10.000Z  limit  (limit)\n"
+                      "  old: #31  2026-11-20T10:05:10.000Z  limit  set limit 110 -> 99  allow") !=
+        std::string::npos);
+  CHECK(text.out.find("  new: #31  2026-11-20T10:05:10.000Z  limit  set limit 110 -> 111  allow") !=
+        std::string::npos);
+  CHECK(text.out.find("       evidence: {\"http.server{service=checkout}@1m\":{\"count\":1181,") !=
+        std::string::npos);
+  CHECK(text.out.find("  blocked: bounds              21                                   0\n") !=
+        std::string::npos);
+  CHECK(text.out.find("  limit                        [50, 110] final 50, 18 changes       "
+                      "[100, 120] final 120, 20 changes  *\n") != std::string::npos);
+  CHECK(text.out.find("different: 29 diverging decisions in 29 passes\n") != std::string::npos);
+}
+
+TEST_CASE("replay --against: a reworded version that decides the same is the same (exit 0)") {
+  Replay r;
+  const std::string new_dir = policies_at(r, "reworded", 250);
+  std::string source = read_file(new_dir + "/limit.lua");
+  source.replace(source.find("reason = 'p99'"), 14, "reason = 'the p99 is over 250 ms'");
+  write_file(new_dir + "/limit.lua", "-- reworded\n" + source);
+  const auto run = r.run("--json --against " + new_dir);  // old: config's folder
+  INFO(run.out);
+  REQUIRE(run.status == 0);
+  const auto lines = lines_of(run.out);
+  REQUIRE(lines.size() == 1);  // no divergence, the summary
+  CHECK(lines[0]["summary"] == "same");
+  CHECK(lines[0]["divergences"] == 0);
+  CHECK(lines[0]["old"]["totals"] == lines[0]["new"]["totals"]);
+  CHECK(lines[0]["old"]["totals"]["decisions"] == 59);
+  const auto text = r.run("--against " + new_dir);
+  CHECK(text.status == 0);
+  CHECK(text.out.find("same: every decision matched\n") != std::string::npos);
+}
+
+TEST_CASE("replay --against: folders that cannot be compared exit 2 and say why") {
+  Replay r;
+  const std::string policies = r.dir.file("policies");
+  // Different parameters: each is named.
+  std::filesystem::create_directories(r.dir.path() / "other");
+  write_file(r.dir.file("other/limit.lua"),
+             "return { name = 'limit', every = '10s', params = { 'timeout' },\n"
+             "  evaluate = function(ctx) end }\n");
+  std::string config = read_file(r.dir.file("setpoint.yaml"));
+  config += "  timeout: { type: int, initial: 100, min: 50, max: 150, policies: [limit] }\n";
+  write_file(r.dir.file("setpoint.yaml"), config);
+  const auto params = r.run("--against " + r.dir.file("other"));
+  CHECK(params.status == 2);
+  CHECK(params.out.find("setpoint replay: cannot compare: the two folders' policies set "
+                        "different parameters: only in " +
+                        policies + ": limit; only in " + r.dir.file("other") + ": timeout\n") !=
+        std::string::npos);
+  // A policy that does not load, on either side.
+  std::filesystem::create_directories(r.dir.path() / "broken");
+  write_file(r.dir.file("broken/limit.lua"), "return { name = 'limit', every = \n");
+  const auto broken = r.run("--against " + r.dir.file("broken"));
+  CHECK(broken.status == 2);
+  CHECK(broken.out.find("setpoint replay: cannot compare: " + r.dir.file("broken") +
+                        "/limit.lua did not load: ") != std::string::npos);
+  // Bad arguments.
+  const auto missing = r.run("--against " + r.dir.file("nowhere"));
+  CHECK(missing.status == 2);
+  CHECK(missing.out.find("--against " + r.dir.file("nowhere") + ": not a folder") !=
+        std::string::npos);
+  const auto history = r.run("--against " + policies + " --history " + r.dir.file("h.db"));
+  CHECK(history.status == 2);
+  CHECK(history.out.find("--history keeps one replay's history") != std::string::npos);
+  const auto unread = run_setpoint("replay --config " + r.dir.file("setpoint.yaml") +
+                                   " --telemetry /nonexistent.jsonl --against " + policies);
+  CHECK(unread.status == 2);
+  CHECK(unread.out.find("cannot read /nonexistent.jsonl") != std::string::npos);
+}

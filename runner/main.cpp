@@ -189,6 +189,18 @@ int main(int argc, char** argv) {
   decisions_cmd->add_option("--verdict", flags["verdict"], "allow, clamp or block");
   decisions_cmd->add_option("--limit", flags["limit"],
                             "at most this many, the newest (default 100)");
+  auto* mark_cmd = decisions_cmd->add_subcommand(
+      "mark",
+      "Mark a would-have-been decision (observe or advise mode) as a false positive, "
+      "for setpoint review (recorded with the token's name)");
+  mark_cmd->fallthrough();  // --url, --json and --timeout are the decisions command's
+  std::string mark_id, mark_note;
+  bool false_positive = false, clear_mark = false;
+  mark_cmd->add_option("id", mark_id, "the decision's id (setpoint decisions lists them)")
+      ->required();
+  mark_cmd->add_flag("--false-positive", false_positive, "it would have been wrong to do");
+  mark_cmd->add_flag("--clear", clear_mark, "lift the mark");
+  mark_cmd->add_option("--note", mark_note, "why, in a sentence (recorded with the mark)");
   client_cmd("proposals", "Proposals waiting for approval");
   client_cmd("pauses", "Pauses in force, with their directions");
   auto* approve_cmd =
@@ -257,11 +269,15 @@ int main(int argc, char** argv) {
   rollout_cmd->add_option("id", flags["rollout"], "the rollout's id (setpoint rollouts lists them)")
       ->required();
   (void)rollouts_cmd;
+  bool markdown = false;
+  auto* review_cmd = client_cmd(
+      "review", "A dry-run review: what observe and advise mode would have done over a period");
+  review_cmd->add_option("--since", flags["review_since"], "how far back (default 14d)");
+  review_cmd->add_flag("--markdown", markdown, "the review as Markdown, for a review document");
   auto* triage_cmd = client_cmd(
       "triage", "The latest weekly triage report; with --since, the triage policies run now");
   triage_cmd->add_option("--since", flags["triage_since"],
                          "run the triage policies now over this span back (1h to 90d, e.g. 7d)");
-  bool markdown = false;
   triage_cmd->add_flag("--markdown", markdown, "the report as Markdown, for a review document");
   auto* unfreeze_cmd =
       client_cmd("unfreeze", "Let autopilot cycles move a parameter frozen after rollbacks");
@@ -298,7 +314,24 @@ int main(int argc, char** argv) {
   for (auto* cmd : clients) {
     if (!*cmd) continue;
     client.command = cmd->get_name();
-    if (cmd == state_cmd || cmd == decisions_cmd) {
+    if (cmd == decisions_cmd && *mark_cmd) {
+      if (false_positive == clear_mark) {
+        std::fprintf(stderr, "setpoint decisions mark: give --false-positive, or --clear\n");
+        return 2;
+      }
+      client.command = "decision-mark";
+      client.positional = {mark_id};
+      std::string body = clear_mark ? "{\"false_positive\":false" : "{\"false_positive\":true";
+      if (!mark_note.empty()) setpoint::json_text::append_string(body += ",\"note\":", mark_note);
+      client.body = body + "}";
+    } else if (cmd == review_cmd) {
+      if (markdown && client.json) {
+        std::fprintf(stderr, "setpoint review: --markdown or --json, not both\n");
+        return 2;
+      }
+      client.markdown = markdown;
+      if (!flags["review_since"].empty()) client.query["since"] = flags["review_since"];
+    } else if (cmd == state_cmd || cmd == decisions_cmd) {
       for (const auto& [key, v] : flags) {
         if (!v.empty()) client.query[key] = v;
       }

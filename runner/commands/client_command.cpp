@@ -174,6 +174,7 @@ std::optional<std::pair<int, std::string>> exchange(
 std::string typed(const std::string& c) {
   if (c == "autopilot-resume") return "autopilot --resume";
   if (c == "triage-run") return "triage --since";
+  if (c == "decision-mark") return "decisions mark";
   if (c.rfind("rollout-", 0) == 0) return "rollout " + c.substr(8);
   return c;
 }
@@ -208,7 +209,7 @@ int run_client(const ClientArgs& args) {
   client.set_read_timeout(kReadTimeout, 0);
   const bool read = c == "state" || c == "policies" || c == "params" || c == "decisions" ||
                     c == "proposals" || c == "pauses" || c == "cycles" || c == "autopilot" ||
-                    c == "history" || c == "rollouts" || c == "triage";
+                    c == "history" || c == "rollouts" || c == "triage" || c == "review";
   std::string path = "/v1/" + c;
   if (c == "approve" || c == "reject")
     path = "/v1/proposals/" + httplib::detail::encode_query_param(args.positional.at(0)) + "/" + c;
@@ -220,6 +221,8 @@ int run_client(const ClientArgs& args) {
     path = "/v1/autopilot/resume";
   else if (c == "triage-run")
     path = "/v1/triage/run";
+  else if (c == "decision-mark")
+    path = "/v1/decisions/" + httplib::detail::encode_query_param(args.positional.at(0)) + "/mark";
   else if (c == "rollout-abort" || c == "rollout-promote")
     path = "/v1/rollouts/" + httplib::detail::encode_query_param(args.positional.at(0)) + "/" +
            c.substr(8);
@@ -254,7 +257,9 @@ int run_client(const ClientArgs& args) {
   if (args.json)
     std::cout << answer->second << "\n";
   else
-    std::cout << client_text(shown_as == "triage" && args.markdown ? "triage-markdown" : shown_as,
+    std::cout << client_text((shown_as == "triage" || shown_as == "review") && args.markdown
+                                 ? shown_as + "-markdown"
+                                 : shown_as,
                              answer->second);
   return change_failed(c, answer->second) ? 1 : 0;
 }

@@ -1,7 +1,7 @@
 #pragma once
 // The CLI clients of the control plane: `setpoint state | policies | params | decisions |
 // proposals | pauses | approve ID | reject ID | pause | resume | override | rollback | reload |
-// triage` and the others,
+// triage | review | decisions mark` and the others,
 // against --url (else $SETPOINT_URL, else the local engine) with the token from
 // $SETPOINT_TOKEN. Each prints a table a person reads at 3 a.m. (or, with --json, the JSON the
 // engine answered, for machines); exit 0 on 2xx, 1 on any other answer or no answer — with the
@@ -22,7 +22,7 @@ struct ClientArgs {
   std::map<std::string, std::string> query;  // reads: span, since, policy, target, verdict, limit
   std::string body;                          // mutations: the JSON body
   bool json = false;                         // print the engine's JSON as it is
-  bool markdown = false;                     // triage: the report as Markdown
+  bool markdown = false;                     // triage, review: the report as Markdown
   std::string timeout = "30s";               // for the whole answer; then exit 1
 };
 

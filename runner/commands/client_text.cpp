@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "commands/decision_text.hpp"
+#include "commands/review_text.hpp"
 #include "commands/triage_text.hpp"
 #include "setpoint/audit/decision.hpp"
 #include "setpoint/base/duration.hpp"
@@ -328,6 +329,10 @@ std::string mutation_text(const std::string& c, const json& doc) {
     out = "rollout " + field(doc, "id") + " " + field(doc, "status") + ": " + field(doc, "reason");
   } else if (c == "autopilot-resume") {
     out = "the drift monitor's pause is lifted: the next due cycle runs";
+  } else if (c == "decision-mark") {
+    out = "decision " + field(doc, "decision") +
+          (at(doc, "false_positive") == true ? " marked as a false positive by " + field(doc, "by")
+                                             : ": the false-positive mark is lifted");
   } else if (c == "reload") {
     out = "reloading the policies folder; `setpoint policies` shows each file's result";
   } else {
@@ -373,6 +378,7 @@ std::string client_text(const std::string& c, const std::string& answer) {
     if (c == "history") return history_text(*doc);
     if (c == "rollouts") return rollouts_text(*doc);
     if (c == "triage" || c == "triage-markdown") return triage_text(*doc, c == "triage-markdown");
+    if (c == "review" || c == "review-markdown") return review_text(*doc, c == "review-markdown");
     return mutation_text(c, *doc);
   } catch (const std::exception&) {  // JSON of another shape than the engine's (a type_error):
                                      // shown as it came

@@ -16,8 +16,9 @@ struct ControlPlane::Impl {
 
   std::vector<HttpRoute> routes() {
     std::vector<HttpRoute> all;
-    for (auto* resource : {health_routes, read_routes, triage_routes, decision_stream_routes,
-                           event_routes, mutation_routes, overview_routes}) {
+    for (auto* resource :
+         {health_routes, read_routes, triage_routes, review_routes, decision_stream_routes,
+          event_routes, mutation_routes, overview_routes}) {
       for (auto& route : resource(context)) all.push_back(std::move(route));
     }
     if (config.dashboard) {

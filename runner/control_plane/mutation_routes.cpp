@@ -7,6 +7,7 @@
 #include <future>
 
 #include "control_plane/routes.hpp"
+#include "engine/dry_run_review.hpp"
 #include "engine/engine.hpp"
 #include "engine/operator_actions.hpp"
 #include "setpoint/base/json_document.hpp"
@@ -123,6 +124,7 @@ std::vector<HttpRoute> mutation_routes(RouteContext& c) {
   r.push_back(mutation(c, "/v1/rollouts/*/abort", Role::kOperator, abort_rollout));
   r.push_back(mutation(c, "/v1/rollouts/*/promote", Role::kOperator, promote_rollout));
   r.push_back(mutation(c, "/v1/triage/run", Role::kOperator, run_triage_now));
+  r.push_back(mutation(c, "/v1/decisions/*/mark", Role::kOperator, mark_decision));
   return r;
 }
 

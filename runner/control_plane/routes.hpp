@@ -1,8 +1,8 @@
 #pragma once
 // The control plane's routes, one file per resource: health and metrics (health_routes.cpp),
-// the read-only views and records (read_routes.cpp), the triage reports (triage_routes.cpp),
-// telemetry (event_routes.cpp) and the operator's mutations (mutation_routes.cpp). Each takes what
-// it serves from RouteContext.
+// the read-only views and records (read_routes.cpp), the triage reports (triage_routes.cpp), the
+// dry-run review (review_routes.cpp), telemetry (event_routes.cpp) and the operator's mutations
+// (mutation_routes.cpp). Each takes what it serves from RouteContext.
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -49,6 +49,7 @@ std::vector<HttpRoute> read_routes(RouteContext& c);             // /v1/state, v
 std::vector<HttpRoute> event_routes(RouteContext& c);            // POST /v1/events
 std::vector<HttpRoute> mutation_routes(RouteContext& c);         // pause, override, approve, ...
 std::vector<HttpRoute> triage_routes(RouteContext& c);           // /v1/triage, /v1/triage/{id}
+std::vector<HttpRoute> review_routes(RouteContext& c);           // /v1/review
 std::vector<HttpRoute> decision_stream_routes(RouteContext& c);  // /v1/decisions/stream (SSE)
 std::vector<HttpRoute> dashboard_routes(RouteContext& c);        // /, /assets/*
 std::vector<HttpRoute> overview_routes(RouteContext& c);         // /v1/overview, /v1/session

@@ -15,7 +15,7 @@ using sql::first_row;
 using sql::Statement;
 
 // Each entry moves the schema one version up. Only ever append: never edit a shipped one.
-constexpr std::array<const char*, 8> kMigrations = {
+constexpr std::array<const char*, 9> kMigrations = {
     // 1: decisions, state documents, drift events.
     "CREATE TABLE decisions ("
     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
@@ -92,6 +92,10 @@ constexpr std::array<const char*, 8> kMigrations = {
     "  github_issues TEXT NOT NULL, policy TEXT NOT NULL, trigger TEXT NOT NULL,"
     "  report TEXT NOT NULL);"
     "CREATE INDEX triage_reports_generated ON triage_reports(generated_at);",
+    // 9: operators' marks on decisions (a would-have-been decision that was a false
+    // positive), for a dry-run review.
+    "CREATE TABLE decision_marks (decision INTEGER PRIMARY KEY, kind TEXT NOT NULL,"
+    "  note TEXT NOT NULL, marked_by TEXT NOT NULL, marked_at INTEGER NOT NULL);",
 };
 
 StoredDecision decision_row(const Statement& s) {

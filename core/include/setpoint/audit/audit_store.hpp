@@ -11,6 +11,7 @@
 
 #include "setpoint/audit/autopilot_records.hpp"
 #include "setpoint/audit/decision.hpp"
+#include "setpoint/audit/review_records.hpp"
 #include "setpoint/audit/rollout_records.hpp"
 #include "setpoint/audit/triage_records.hpp"
 #include "setpoint/base/result.hpp"
@@ -145,6 +146,12 @@ class AuditStore {
   Result<void> save_triage_report(const TriageReportRow& report);
   Result<std::vector<TriageReportRow>> triage_reports(std::size_t limit) const;  // newest first
   Result<std::optional<TriageReportRow>> triage_report(const std::string& id) const;
+  // Dry-run reviews (review_records.cpp): an operator's mark on a decision, one per decision
+  // (a new one replaces it), and the would-have-been decisions in [since, until) grouped.
+  Result<void> mark_decision(const DecisionMark& mark);
+  Result<void> unmark_decision(std::int64_t decision);
+  Result<std::optional<DecisionMark>> decision_mark(std::int64_t decision) const;
+  Result<std::vector<ReviewGroup>> review_groups(Nanos since, Nanos until) const;
 
  private:
   explicit AuditStore(sqlite3* db) : db_(db) {}

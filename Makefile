@@ -22,7 +22,7 @@ deps:
 
 build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
-	@cmake --build $(BUILD) -j $(JOBS)
+	@cmake --build $(BUILD) -j $(JOBS) -- --no-print-directory
 
 # Then core's and the bindings' tests again under AddressSanitizer: the state codec, the hostile
 # policy corpus and the parsers are where memory goes wrong (make asan adds the runner's).

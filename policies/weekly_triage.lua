@@ -21,7 +21,7 @@
 --                            never patched (a person moving a value is not a bound to learn)
 -- Reads: ctx:incidents, ctx:decisions and ctx:rollouts over ctx:period(), each bounded; a read
 --   that came back full is said in the summary (the counts are then of its newest records).
--- Give it CPU for a busy week: policies.overrides.weekly_triage.cpu: 1s.
+-- A triage policy's CPU deadline is 5 s (policies.overrides.weekly_triage.cpu to change it).
 local FAILURE_THRESHOLD_FOR_PATCH = 3
 local FLAP_WINDOW = 600  -- seconds
 local NARROW, WIDEN = 0.25, 0.10
@@ -32,6 +32,7 @@ local READS = { decisions = 5000, incidents = 2000, rollouts = 500 }
 local SEVERITY = { canary_rollback = 5, rollback = 4, actuation_failed = 3, quarantine = 3,
                    drift = 2, policy_error = 2, autopilot_drift = 2 }
 
+local ROUTINE_BLOCKS = { deadband = true, no_change = true }
 local CATEGORIES = { "performance_degradation", "stability", "validation_failures",
                      "canary_rollbacks", "drift_detection" }
 local SAID = { performance_degradation = "performance degradation", stability = "stability",
@@ -104,7 +105,9 @@ local function read_decisions(ctx, from, cats, by_id, held)
   for n = #decisions, 1, -1 do  -- newest first as read: walked oldest first
     local d = decisions[n]
     by_id[d.id] = d
-    if d.verdict == "block" and d.kind ~= "bounds" then
+    -- A block is a failure when the guard refused something; a deadband is a change too small
+    -- to make, which is no failure of anything.
+    if d.verdict == "block" and d.kind ~= "bounds" and not ROUTINE_BLOCKS[d.verdict_reason] then
       local r = cats.validation_failures.by_reason
       r[d.verdict_reason] = (r[d.verdict_reason] or 0) + 1
       count(cats.validation_failures, nil, nil)
@@ -114,7 +117,8 @@ local function read_decisions(ctx, from, cats, by_id, held)
       held[d.parameter] = held[d.parameter] or { min = 0, max = 0 }
       held[d.parameter][side] = held[d.parameter][side] + 1
     end
-    if d.kind == "set" and (d.outcome == "applied" or d.outcome == "shadow") and d.value and
+    -- Only changes made: a dry run's or observe mode's would-be values turned nothing around.
+    if d.kind == "set" and d.outcome == "applied" and d.value and
         d.current and d.value ~= d.current then
       local list = moves[d.parameter] or {}
       moves[d.parameter] = list

@@ -1,4 +1,5 @@
-// The setpoint executable: one subcommand per job.
+// The setpoint executable: one subcommand per job, over 400 lines because every command's
+// flags are declared here, in one place a reader scans for them.
 #include <CLI/CLI.hpp>
 #include <cmath>
 #include <cstdio>
@@ -309,14 +310,24 @@ int main(int argc, char** argv) {
   if (*check_cmd) return setpoint::runner::run_check(check);
   if (*test_cmd) return setpoint::runner::run_test(test);
   if (*run_cmd) return setpoint::runner::run_daemon(run);
-  if (*replay_cmd) return setpoint::runner::run_replay(replay);
+  if (*replay_cmd) {
+    const std::pair<const char*, const std::string*> folders[] = {{"--policies", &replay.policies},
+                                                                  {"--against", &replay.against}};
+    for (const auto& [flag, folder] : folders) {
+      if (replay_cmd->count(flag) > 0 && folder->empty()) {
+        std::fprintf(stderr, "setpoint replay: %s is empty: give a folder of policies\n", flag);
+        return 2;
+      }
+    }
+    return setpoint::runner::run_replay(replay);
+  }
   if (*simulate_cmd) return setpoint::runner::run_simulate(simulate);
   for (auto* cmd : clients) {
     if (!*cmd) continue;
     client.command = cmd->get_name();
     if (cmd == decisions_cmd && *mark_cmd) {
       if (false_positive == clear_mark) {
-        std::fprintf(stderr, "setpoint decisions mark: give --false-positive, or --clear\n");
+        std::fprintf(stderr, "setpoint decisions mark: give one of --false-positive and --clear\n");
         return 2;
       }
       client.command = "decision-mark";
@@ -330,6 +341,10 @@ int main(int argc, char** argv) {
         return 2;
       }
       client.markdown = markdown;
+      if (review_cmd->count("--since") > 0 && flags["review_since"].empty()) {
+        std::fprintf(stderr, "setpoint review: --since is empty: give a span like 14d\n");
+        return 2;
+      }
       if (!flags["review_since"].empty()) client.query["since"] = flags["review_since"];
     } else if (cmd == state_cmd || cmd == decisions_cmd) {
       for (const auto& [key, v] : flags) {

@@ -51,7 +51,7 @@ Candidate prepare_candidate(const CandidateSource& source, const std::string& fi
         candidate.error += (i == 0 ? " " : "; ") + problems[i];
       return candidate;
     }
-    const auto own = source.limits_for ? source.limits_for(info->name) : std::nullopt;
+    const auto own = source.limits_for ? source.limits_for(*info) : std::nullopt;
     const bool differs = own && (own->memory != limits->memory || own->cpu != limits->cpu);
     limits = differs ? own : std::nullopt;
   }

@@ -1,3 +1,6 @@
+// Each control-plane answer as text, over 400 lines because it holds one short renderer per
+// answer (state, policies, params, decisions, ..., and the mutations); the long reports have
+// files of their own (triage_text, review_text, decision_text).
 #include "commands/client_text.hpp"
 
 #include <cmath>
@@ -330,9 +333,14 @@ std::string mutation_text(const std::string& c, const json& doc) {
   } else if (c == "autopilot-resume") {
     out = "the drift monitor's pause is lifted: the next due cycle runs";
   } else if (c == "decision-mark") {
-    out = "decision " + field(doc, "decision") +
-          (at(doc, "false_positive") == true ? " marked as a false positive by " + field(doc, "by")
-                                             : ": the false-positive mark is lifted");
+    out = "decision " + field(doc, "decision");
+    if (at(doc, "false_positive") != true)
+      out += ": the false-positive mark is lifted";
+    else if (at(doc, "already") == true)
+      out += " is marked as a false positive already, by " + field(doc, "by") + " at " +
+             field(doc, "at") + " (give --note to replace its note)";
+    else
+      out += " marked as a false positive by " + field(doc, "by");
   } else if (c == "reload") {
     out = "reloading the policies folder; `setpoint policies` shows each file's result";
   } else {

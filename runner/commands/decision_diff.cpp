@@ -58,6 +58,7 @@ json totals_json(const DiffTotals& t) {
   for (const auto& [name, r] : t.parameters)
     params[name] = {{"min", r.min}, {"max", r.max}, {"final", r.last}, {"changes", r.changes}};
   return {{"decisions", t.decisions},
+          {"errors", t.errors},
           {"would_apply", t.would_apply},
           {"blocked", t.blocked},
           {"parameters", params}};
@@ -80,6 +81,15 @@ void DecisionDiff::record(DiffSide side, const std::string& record) {
   if (field(d, "verdict") == "block") ++t.blocked[field(d, "verdict_reason")];
   pass_[s][{field(d, "policy"), field(d, "target"), field(d, "kind")}].push_back(
       {signature(d), record});
+}
+
+void DecisionDiff::error(DiffSide side, const std::string& policy, const std::string& message,
+                         Nanos at) {
+  const int s = static_cast<int>(side);
+  ++totals_[s].errors;
+  const std::string record = dump(
+      json{{"at", format_rfc3339(at)}, {"policy", policy}, {"kind", "error"}, {"error", message}});
+  pass_[s][{policy, "", "error"}].push_back({"error", record});
 }
 
 void DecisionDiff::value(DiffSide side, const std::string& parameter, double v) {
@@ -113,12 +123,19 @@ void DecisionDiff::close_pass(Nanos at) {
     if (same) continue;
     diverged = true;
     ++divergences_;
-    Divergence d{at, std::get<0>(key), std::get<1>(key), std::get<2>(key), {}, {}};
+    Divergence d{at, std::get<0>(key), std::get<1>(key), std::get<2>(key), {}, {}, false};
+    const auto a_was = before_[0].find(d.target), b_was = before_[1].find(d.target);
+    d.follows =
+        a_was != before_[0].end() && b_was != before_[1].end() && a_was->second != b_was->second;
+    if (!d.follows) ++roots_;
     for (const auto& e : a) d.old_records.push_back(e.record);
     for (const auto& e : b) d.new_records.push_back(e.record);
     if (on_divergence_) on_divergence_(d);
   }
   if (diverged) ++diverging_passes_;
+  for (int s = 0; s < 2; ++s) {
+    for (const auto& [name, r] : totals_[s].parameters) before_[s][name] = r.last;
+  }
   olds.clear();
   news.clear();
 }
@@ -133,24 +150,41 @@ std::string divergence_json(const Divergence& d) {
                    {"policy", d.policy},
                    {"target", d.target},
                    {"kind", d.kind},
+                   {"follows", d.follows},
                    {"old", records(d.old_records)},
                    {"new", records(d.new_records)}});
 }
 
 std::string divergence_text(const Divergence& d) {
-  std::string out = format_rfc3339(d.at) + "  " + utf8::printable(d.target, 200) + "  (" +
-                    utf8::printable(d.policy, 200) + ")\n";
+  std::string out =
+      format_rfc3339(d.at) + "  " + utf8::printable(d.target.empty() ? d.kind : d.target, 200) +
+      "  (" + utf8::printable(d.policy, 200) + ")" +
+      (d.follows ? "  follows an earlier divergence: the sides stood apart" : "") + "\n";
+  // The evidence once when both read the same (the usual case: the same telemetry).
+  const auto evidence_of = [](const std::vector<std::string>& records) {
+    return records.size() == 1 ? member(parse_own_json(records[0]), "evidence") : json();
+  };
+  const json shared = evidence_of(d.old_records);
+  const bool same_evidence = !shared.is_null() && shared == evidence_of(d.new_records);
   const auto side = [&](const char* name, const std::vector<std::string>& records) {
     if (records.empty()) out += std::string("  ") + name + ": no decision\n";
     for (const auto& r : records) {
+      const json rec = parse_own_json(r);
+      if (field(rec, "kind") == "error") {
+        out += std::string("  ") + name +
+               ": the evaluation failed: " + utf8::printable(field(rec, "error"), 600) + "\n";
+        continue;
+      }
       out += std::string("  ") + name + ": " + decision_text(r) + "\n";
-      const json evidence = member(parse_own_json(r), "evidence");
-      if (!evidence.is_null())
+      const json evidence = member(rec, "evidence");
+      if (!evidence.is_null() && !same_evidence && !d.follows)
         out += "       evidence: " + utf8::printable(dump(evidence), 600) + "\n";
     }
   };
   side("old", d.old_records);
   side("new", d.new_records);
+  if (same_evidence && !d.follows)
+    out += "  both read: " + utf8::printable(dump(shared), 600) + "\n";
   return out;
 }
 
@@ -160,6 +194,7 @@ std::string diff_summary_json(const DecisionDiff& diff, const std::string& old_d
       json{{"summary", diff.divergences() == 0 ? "same" : "different"},
            {"divergences", diff.divergences()},
            {"diverging_passes", diff.diverging_passes()},
+           {"root_divergences", diff.root_divergences()},
            {"old", {{"policies", old_dir}, {"totals", totals_json(diff.totals(DiffSide::kOld))}}},
            {"new", {{"policies", new_dir}, {"totals", totals_json(diff.totals(DiffSide::kNew))}}}});
 }
@@ -177,6 +212,7 @@ std::string diff_summary_text(const DecisionDiff& diff, const std::string& old_d
   row("", "old: " + utf8::printable(old_dir, 30), "new: " + utf8::printable(new_dir, 30));
   row("decisions", std::to_string(a.decisions), std::to_string(b.decisions));
   row("changes that would apply", std::to_string(a.would_apply), std::to_string(b.would_apply));
+  row("failed evaluations", std::to_string(a.errors), std::to_string(b.errors));
   std::map<std::string, bool> reasons;
   for (const auto& [r, n] : a.blocked) reasons[r] = true;
   for (const auto& [r, n] : b.blocked) reasons[r] = true;
@@ -200,7 +236,9 @@ std::string diff_summary_text(const DecisionDiff& diff, const std::string& old_d
              : "different: " + std::to_string(diff.divergences()) + " diverging decision" +
                    (diff.divergences() == 1 ? "" : "s") + " in " +
                    std::to_string(diff.diverging_passes()) + " pass" +
-                   (diff.diverging_passes() == 1 ? "" : "es") + "\n";
+                   (diff.diverging_passes() == 1 ? "" : "es") + ", " +
+                   std::to_string(diff.root_divergences()) +
+                   " where both stood at the same value (the rest follow from those)\n";
   return out;
 }
 

@@ -1,3 +1,5 @@
+// `setpoint replay` and its decision diff, over 400 lines because the one run of lanes serves
+// both the plain replay's summary and the diff's; the diff's comparing is decision_diff.cpp.
 #include "commands/replay_command.hpp"
 
 #include <spdlog/spdlog.h>
@@ -272,7 +274,15 @@ int run_replay(const ReplayArgs& args) {
   std::map<std::string, std::map<std::string, std::uint64_t>> by_policy;
   std::map<std::string, std::uint64_t> by_verdict, blocks;
   std::map<std::string, Trajectory> trajectories;
+  bool headed = false;  // the text's heading, once there is something to show under it
+  const auto heading = [&] {
+    if (args.json || headed) return;
+    headed = true;
+    std::cout << "comparing " << lanes[0].policies << " (old) with " << lanes[1].policies
+              << " (new); where they decide differently:\n\n";
+  };
   DecisionDiff diff([&](const Divergence& d) {
+    heading();
     std::cout << (args.json ? divergence_json(d) + "\n" : divergence_text(d));
   });
   const auto timeline = [&](const std::string& line) {
@@ -304,12 +314,22 @@ int run_replay(const ReplayArgs& args) {
       std::cerr << "setpoint replay: cannot compare: " << why << "\n";
       return 2;
     }
-    if (!args.json)
-      std::cout << "comparing " << lanes[0].policies << " (old) with " << lanes[1].policies
-                << " (new); where they decide differently:\n\n";
   }
+  // Each side's failed evaluations so far, by policy file: a pass's new ones are compared.
+  std::vector<std::map<std::string, std::uint64_t>> failures(lanes.size());
   const auto on_pass = [&](Nanos at) {
     for (std::size_t i = 0; i < lanes.size(); ++i) {
+      if (diffing) {
+        for (const auto& [file, running] : lanes[i].engine->policies()) {
+          auto& seen = failures[i][file];
+          if (running.failures == seen) continue;
+          seen = running.failures;
+          const auto live = lanes[i].engine->folder().live().find(file);
+          diff.error(static_cast<DiffSide>(i),
+                     live == lanes[i].engine->folder().live().end() ? file : live->second.info.name,
+                     running.last_error, at);
+        }
+      }
       for (const auto& p : config.parameters) {
         const auto v = lanes[i].engine->guard().value(p.name);
         if (!v) continue;
@@ -336,7 +356,15 @@ int run_replay(const ReplayArgs& args) {
   if (diffing) diff.close_pass(clock.wall());
 
   const IngestCounts& counts = lanes.front().ingest->counts();
+  if (diffing && (sink.ticks() == 0 || counts.accepted == 0)) {
+    // Nothing compared is not "the same": a CI gate must not pass on an empty file.
+    std::cerr << "setpoint replay: nothing to compare: " << counts.accepted << " events accepted ("
+              << counts.rejected_total() << " rejected), " << sink.ticks()
+              << " passes from --from to --to\n";
+    return 2;
+  }
   if (diffing) {
+    heading();
     std::cout << (args.json ? diff_summary_json(diff, lanes[0].policies, lanes[1].policies) + "\n"
                             : "\nreplayed " + std::to_string(counts.accepted) + " events (" +
                                   std::to_string(counts.rejected_total()) + " rejected), " +

@@ -48,7 +48,9 @@ class ReportWriter {
     if (!markdown_) return s;
     std::string out;
     for (const char c : s) {
-      if (c == '|' || c == '[' || c == ']' || c == '`')  // no cell, link, image or code of its own
+      // No cell, link, image, code or emphasis of its own; a backslash is its own too, or
+      // "a\\|b" would end a cell.
+      if (c == '|' || c == '[' || c == ']' || c == '`' || c == '*' || c == '\\')
         out += std::string("\\") + c;
       else if (c == '<')
         out += "&lt;";

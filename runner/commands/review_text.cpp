@@ -24,6 +24,14 @@ std::string percent(const json& x) {
   return buf;
 }
 
+// A step as people read it: 6.0417, 0.05, 25.
+std::string short_number(const json& x) {
+  if (!x.is_number()) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.5g", x.get<double>());
+  return buf;
+}
+
 std::string one_decimal(const json& x) {
   if (!x.is_number()) return "-";
   char buf[32];
@@ -49,13 +57,26 @@ void policy_section(ReportWriter& w, const json& p) {
     const json& pct = report_at(t, "mean_step_pct");
     w.row({w.text(report_at(t, "target"), 100), w.text(report_at(t, "would_act")),
            one_decimal(report_at(t, "per_day")), w.text(report_at(t, "up")),
-           w.text(report_at(t, "down")), w.text(report_at(t, "mean_step")),
-           w.text(report_at(t, "max_step")), pct.is_number() ? one_decimal(pct) + " %" : "-",
+           w.text(report_at(t, "down")), short_number(report_at(t, "mean_step")),
+           short_number(report_at(t, "max_step")), pct.is_number() ? one_decimal(pct) + " %" : "-",
            w.text(report_at(t, "blocked")) +
                (report_at(t, "blocked").is_number() && report_at(t, "blocked").get<double>() > 0
                     ? " (" + reasons(w, report_at(t, "blocked_by")) + ")"
                     : ""),
            w.text(report_at(t, "false_positives"))});
+  }
+  const json& marks = report_at(p, "marks");
+  if (!marks.is_array() || marks.empty()) return;
+  w.line("");
+  w.line("Marked as false positives (newest first):");
+  for (const auto& m : marks) {
+    const std::string note =
+        report_at(m, "note").is_string() && !report_at(m, "note").get<std::string>().empty()
+            ? ": " + w.text(report_at(m, "note"), 500)
+            : "";
+    w.line(std::string(w.markdown() ? "- " : "  ") + "#" + w.text(report_at(m, "decision")) + " " +
+           w.text(report_at(m, "target"), 100) + " by " + w.text(report_at(m, "by"), 100) + " at " +
+           w.text(report_at(m, "at")) + note);
   }
 }
 
@@ -70,6 +91,11 @@ std::string review_text(const json& review, bool markdown) {
   w.line(
       "What observe and advise mode would have done; nothing here was applied. Mark a "
       "decision that would have been wrong with `setpoint decisions mark ID --false-positive`.");
+  if (const json& n = report_at(review, "unreadable_records");
+      n.is_number() && n.get<double>() > 0) {
+    w.line("");
+    w.line(w.text(n) + " record(s) of the period could not be read (not JSON): not counted here.");
+  }
   const json& policies = report_at(review, "policies");
   if (!policies.is_array() || policies.empty()) {
     w.line("");

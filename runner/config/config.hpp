@@ -10,6 +10,7 @@
 #include "config/actuator_config.hpp"
 #include "config/autopilot_config.hpp"
 #include "config/rollout_config.hpp"
+#include "config/status_config.hpp"
 #include "setpoint/audit/decision.hpp"
 #include "setpoint/base/result.hpp"
 #include "setpoint/guard/guard.hpp"
@@ -112,6 +113,7 @@ struct Config {
   AutopilotConfig autopilot;
   std::map<std::string, SlidingBoundsConfig> sliding_bounds;  // by parameter
   std::map<std::string, RolloutConfig> rollouts;              // by parameter
+  std::map<std::string, StatusConfig> statuses;               // by parameter: /v1/status
   // Where each parameter's or action's `policies:` list is ("file:line:col"), for errors
   // found once the policies are known.
   std::map<std::string, std::string> grant_places;

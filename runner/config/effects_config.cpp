@@ -183,7 +183,8 @@ void read_parameters(const YamlReader& r, const YAML::Node& node, Config& config
     const std::string path = "parameters." + p.name;
     r.keys(n, path,
            {"type", "initial", "min", "max", "choices", "up", "down", "stabilization", "settle",
-            "sustained", "policies", "mode", "actuator", "verify", "sliding_bounds", "rollout"});
+            "sustained", "policies", "mode", "actuator", "verify", "sliding_bounds", "rollout",
+            "status"});
     const std::string type = n["type"] ? r.string(n["type"], path + ".type") : "float";
     if (type == "int")
       p.type = ParamType::kInt;
@@ -279,6 +280,7 @@ void read_parameters(const YamlReader& r, const YAML::Node& node, Config& config
         v.higher_is_worse = r.boolean(verify["higher_is_worse"], path + ".verify.higher_is_worse");
       p.verification = v;
     }
+    if (n["status"]) config.statuses[p.name] = read_status(r, n["status"], path + ".status", p);
     if (n["rollout"]) {
       if (!n["actuator"])
         r.fail(n["rollout"], path + ".rollout",

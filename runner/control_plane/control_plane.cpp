@@ -38,7 +38,8 @@ Result<void> ControlPlane::start() {
   Impl& i = *impl_;
   Engine& engine = i.context.engine;
   if (engine.store() != nullptr) {
-    auto opened = AuditStore::open(engine.config().engine.state_path);
+    i.context.store_path = engine.config().engine.state_path;
+    auto opened = AuditStore::open(i.context.store_path);
     if (opened) i.context.reader = std::move(*opened);
   }
   HttpServerOptions options;

@@ -1,5 +1,5 @@
-// Health and metrics take no token and touch nothing the engine owns: they are answered on the
-// connection's own thread from what the engine last published.
+// Health, metrics and the end users' status feed take no token and touch nothing the engine owns:
+// they are answered on the connection's own thread from what the engine last published.
 #include "control_plane/routes.hpp"
 #include "engine/engine.hpp"
 #include "engine/metrics.hpp"
@@ -48,6 +48,9 @@ std::vector<HttpRoute> health_routes(RouteContext& c) {
                },
                {}});
   r.push_back({"GET", "/metrics", {}, [&c](HttpRequest&) { return metrics(c); }, {}});
+  // What end users are told: only what config declares as user-facing, so it is open.
+  r.push_back(
+      {"GET", "/v1/status", {}, [&c](HttpRequest&) { return ok(c.engine.view("status")); }, {}});
   return r;
 }
 

@@ -27,7 +27,11 @@ struct RouteContext {
   std::function<std::uint64_t()> cut_connections;  // the server's count, once it exists
   std::mutex store_mutex;                          // guards `reader`
   std::unique_ptr<AuditStore> reader;              // a connection of its own, for reads
-  Nanos stream_for = 25 * kNanosPerSecond;         // how long a stream answers before it ends
+  std::string store_path;                          // engine.state_path, as started
+  // A dry-run review reads every decision of its period (seconds for millions): one at a
+  // time, on a connection of its own, so it never holds up the other reads.
+  std::atomic<bool> reviewing{false};
+  Nanos stream_for = 25 * kNanosPerSecond;  // how long a stream answers before it ends
   // Streams open now, and how many may be: each holds a connection for stream_for, so they
   // get an eighth of max_connections and never crowd out /healthz or a mutation.
   std::atomic<int> streams{0};

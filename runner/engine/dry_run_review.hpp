@@ -15,13 +15,19 @@ namespace setpoint::runner {
 
 class Engine;
 
-// `modes`: each policy's mode now, by name (a policy no longer loaded has none).
-nlohmann::json dry_run_review(const std::vector<ReviewGroup>& groups, Nanos since, Nanos until,
+// `modes`: each policy's mode now, by name (a policy no longer loaded has none); `marks`: the
+// period's marks, newest first (each policy lists its newest 20 with their notes);
+// `unreadable`: records of the period that are not JSON (counted, said, not reviewed).
+nlohmann::json dry_run_review(const std::vector<ReviewGroup>& groups,
+                              const std::vector<DecisionMark>& marks, std::int64_t unreadable,
+                              Nanos since, Nanos until,
                               const std::map<std::string, std::string>& modes);
 
 // POST /v1/decisions/{id}/mark: body {false_positive: true, note} marks a would-have-been
-// decision (shadow or advised) as a false positive, by `who`; {false_positive: false} lifts the
-// mark. 404 for a decision that does not exist, 409 for one that was not a would-have-been.
+// decision (shadow or advised) as a false positive, by `who` (a mark that exists is kept, with
+// its author, unless a note is given); {false_positive: false} lifts the mark. 404 for a
+// decision that does not exist, 409 for one that was not a would-have-been or, to lift, is not
+// marked.
 nlohmann::json mark_decision(Engine& e, const std::vector<std::string>& captures,
                              const nlohmann::json& body, const std::string& who);
 

@@ -19,6 +19,8 @@
 namespace setpoint::runner {
 namespace {
 
+constexpr Nanos kTriageCpu = 5 * kNanosPerSecond;  // a triage policy's CPU unless config says
+
 namespace fs = std::filesystem;
 
 std::string state_key(const std::string& policy) { return "policy:" + policy; }
@@ -116,6 +118,7 @@ Result<void> Engine::start() {
   if (const auto started = autopilot_->start(clock().wall()); !started)
     return Error{"autopilot: " + started.error()};
   if (auto started = start_rollouts(); !started) return started;
+  start_status(clock().wall());
 
   bindings::Limits limits;
   limits.memory = config_.policies.memory;
@@ -129,14 +132,19 @@ Result<void> Engine::start() {
     };
   }
   // A policy's own limits come from its override; read when a version is prepared, so a
-  // SIGHUP that changes them applies from the next reload of that file.
-  auto limits_for = [this, limits](const std::string& policy) -> std::optional<bindings::Limits> {
-    std::lock_guard lock(overrides_mutex_);
-    const auto it = limit_overrides_.find(policy);
-    if (it == limit_overrides_.end()) return std::nullopt;
+  // SIGHUP that changes them applies from the next reload of that file. A triage policy reads a
+  // week of the record in one evaluation: it gets a weekly job's CPU unless config says.
+  auto limits_for =
+      [this, limits](const bindings::PolicyInfo& policy) -> std::optional<bindings::Limits> {
     bindings::Limits own = limits;
-    if (it->second.first) own.memory = *it->second.first;
-    if (it->second.second) own.cpu = *it->second.second;
+    if (policy.triage) own.cpu = std::max(own.cpu, kTriageCpu);
+    std::lock_guard lock(overrides_mutex_);
+    if (const auto it = limit_overrides_.find(policy.name); it != limit_overrides_.end()) {
+      if (it->second.first) own.memory = *it->second.first;
+      if (it->second.second) own.cpu = *it->second.second;
+    } else if (!policy.triage) {
+      return std::nullopt;
+    }
     return own;
   };
   share_limit_overrides();
@@ -204,6 +212,7 @@ void Engine::build_effects() {
       if (d.outcome == r) ++metrics_.results[outcome_text(d)];
     }
     if (autopilot_) autopilot_->observe(d);
+    if (status_) status_->observe(d);
     if (options_.publish) feed_.publish(decision_json(d));
     if (!first) {
       if (const auto waiting = finish_waiters_.extract(d.id)) {
@@ -510,6 +519,7 @@ void Engine::tick() {
   pipeline_->tick(wall);
   autopilot_->tick(wall);
   rollouts_->tick(wall);
+  record_status_changes(wall);
   save(wall);
   watch_store();
   if (history_) watch_history(wall);

@@ -27,6 +27,7 @@
 #include "engine/decision_feed.hpp"
 #include "engine/metrics.hpp"
 #include "engine/rollouts.hpp"
+#include "engine/status_feed.hpp"
 #include "engine/triage_reports.hpp"
 #include "setpoint/actuators/actuator_pool.hpp"
 #include "setpoint/actuators/inproc_actuator.hpp"
@@ -130,6 +131,8 @@ class Engine {
   Autopilot& autopilot() { return *autopilot_; }
   // Rollouts of parameter changes (after start()).
   Rollouts& rollouts() { return *rollouts_; }
+  // What end users are told (after start()): GET /v1/status.
+  const StatusFeed& status() const { return *status_; }
   AuditStore* store() { return store_.get(); }
   // A store write made outside the pipeline (an operator action's record) that failed.
   void count_store_failure() { ++metrics_.store_write_failures; }
@@ -173,6 +176,10 @@ class Engine {
   Result<void> open_history(const std::string& path);
   void publish(Nanos wall);
   void run_posted();
+  // The status feed (engine_status.cpp): started from the restored values; its changes
+  // recorded like decisions.
+  void start_status(Nanos wall);
+  void record_status_changes(Nanos wall);
   bindings::PolicyInputs inputs(Nanos wall);
 
   Config config_;
@@ -199,6 +206,7 @@ class Engine {
   std::unique_ptr<Autopilot> autopilot_;
   std::unique_ptr<Rollouts> rollouts_;
   std::unique_ptr<AlertRecorder> alerts_;
+  std::unique_ptr<StatusFeed> status_;
   DecisionFeed feed_;
   std::string last_report_;            // the id of the report the last triage evaluation wrote
   Nanos last_triage_run_ = 0;          // when run_triage last ran (on demand)

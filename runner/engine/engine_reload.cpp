@@ -49,6 +49,7 @@ Result<void> Engine::reload_config(Config next) {
   build_effects();
   autopilot_->rebind(config_, *guard_, *pipeline_, clock().wall());
   if (auto started = start_rollouts(); !started) spdlog::error("{}", started.error());
+  status_->reconfigure(config_.statuses, *guard_);
   if (store_) {
     if (const auto restored = pipeline_->restore(); !restored)
       spdlog::error(

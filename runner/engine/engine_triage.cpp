@@ -47,7 +47,7 @@ Result<std::vector<std::string>> Engine::run_triage(Nanos since, const std::stri
   last_triage_run_ = wall;
   std::vector<std::string> written;
   bool any = false;
-  std::string benched;
+  std::string benched, failed;
   for (auto& [file, live] : folder_->live()) {
     if (!live.info.triage) continue;
     const auto it = running_.find(file);
@@ -61,13 +61,18 @@ Result<std::vector<std::string>> Engine::run_triage(Nanos since, const std::stri
     }
     const TriageRun run{live.info.name, "operator:" + who, wall - since, wall};
     last_report_.clear();
+    const std::uint64_t failures = it->second.failures;
     evaluate(file, live, it->second, wall, {}, &run);
-    if (!last_report_.empty()) written.push_back(last_report_);
+    if (!last_report_.empty())
+      written.push_back(last_report_);
+    else if (it->second.failures > failures)
+      failed += (failed.empty() ? "" : "; ") + live.info.name + ": " + it->second.last_error;
   }
   if (!any)
     return Error{
         "no triage policy is loaded (a policy with triage = true; "
         "policies/weekly_triage.lua is one)"};
+  if (written.empty() && !failed.empty()) return Error{"the triage failed: " + failed};
   if (written.empty() && !benched.empty()) return Error{benched};
   if (written.empty())
     return Error{

@@ -76,9 +76,14 @@ TriageReportRow triage_row(const AuditStore& store, const TriageRun& run, const 
       worst.push_back(std::move(shown));
     }
   }
-  const json categories = doc.contains("categories") && doc["categories"].is_object()
-                              ? doc["categories"]
-                              : json::object();
+  json categories = doc.contains("categories") && doc["categories"].is_object() ? doc["categories"]
+                                                                                : json::object();
+  // Lua has one empty table for both: an empty list of instances reads {} until it is made [].
+  for (auto& [name, c] : categories.items()) {
+    if (c.is_object() && c.contains("instances") && c["instances"].is_object() &&
+        c["instances"].empty())
+      c["instances"] = json::array();
+  }
   doc.erase("recent");  // the list of reports is the route's to give, not a policy's to forge
   doc["id"] = row.id;
   doc["policy"] = run.policy;

@@ -151,6 +151,7 @@ std::map<std::string, std::string> render_views(Engine& engine, Nanos wall) {
   views["pauses"] = dump(pauses);
   views["autopilot"] = engine.autopilot().view(wall);
   views["rollouts"] = engine.rollouts().view_json();
+  views["status"] = dump(engine.status().view());
   // What the dashboard's first page says at a glance (the control plane adds the decisions
   // of the last hour from the store).
   std::size_t quarantined = 0;

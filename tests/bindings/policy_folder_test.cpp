@@ -232,8 +232,8 @@ TEST_CASE("saving the running version back after a refused edit clears the refus
 TEST_CASE("a policy gets its own limits when config has some for its name") {
   TempDir dir;
   ManualClock clock;
-  const LimitsFor limits_for = [](const std::string& policy) -> std::optional<Limits> {
-    if (policy != "small") return std::nullopt;
+  const LimitsFor limits_for = [](const PolicyInfo& policy) -> std::optional<Limits> {
+    if (policy.name != "small") return std::nullopt;
     Limits own;
     own.memory = 1u << 20;
     return own;

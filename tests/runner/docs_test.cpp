@@ -36,8 +36,8 @@ TEST_CASE("docs/configuration.md: every example loads") {
     if (!loaded) FAIL(loaded.error());
     ++examples;
   }
-  CHECK(examples == 8);  // engine, telemetry, policies, parameters, an HPA's behavior, actions,
-                         // autopilot
+  CHECK(examples == 9);  // engine, telemetry, policies, parameters, an HPA's behavior, actions,
+                         // autopilot, a status
   CHECK(tokens_files == 1);
 }
 

@@ -13,7 +13,8 @@ using sql::Statement;
 
 // `v` is what would have been set (what was proposed, when the guard blocked it); `num` says
 // the parameter is a number (a bool's or an enum's proposal is JSON true or "name", though its
-// current and value are recorded in numeric form).
+// current and value are recorded in numeric form) and both sides are finite numbers (a damaged
+// record's text or huge values count, without a step).
 constexpr const char* kReviewSql =
     "WITH d AS ("
     "  SELECT id, at, policy, target, kind, mode, outcome,"
@@ -21,7 +22,13 @@ constexpr const char* kReviewSql =
     "    json_extract(record, '$.current') AS c,"
     "    CASE WHEN outcome = 'blocked' THEN json_extract(record, '$.proposed')"
     "         ELSE json_extract(record, '$.value') END AS v,"
-    "    json_type(record, '$.proposed') IN ('integer', 'real') AS num"
+    "    json_type(record, '$.proposed') IN ('integer', 'real') AND"
+    "    json_type(record, '$.current') IN ('integer', 'real') AND"
+    "    json_type(record, CASE WHEN outcome = 'blocked' THEN '$.proposed' ELSE '$.value' END)"
+    "      IN ('integer', 'real') AND"
+    "    abs(json_extract(record, '$.current')) < 1e300 AND"
+    "    abs(json_extract(record, CASE WHEN outcome = 'blocked' THEN '$.proposed'"
+    "                                  ELSE '$.value' END)) < 1e300 AS num"
     "  FROM decisions"
     "  WHERE at >= ? AND at < ? AND mode IN ('observe', 'advise')"
     "    AND outcome IN ('shadow', 'advised', 'blocked') AND json_valid(record))"
@@ -78,8 +85,31 @@ Result<std::optional<DecisionMark>> AuditStore::decision_mark(std::int64_t decis
               "WHERE decision = ?");
   s.bind(1, decision);
   return first_row<DecisionMark>(s, [](const Statement& r) {
-    return DecisionMark{r.integer(0), r.text(1), r.text(2), r.text(3), r.integer(4)};
+    return DecisionMark{r.integer(0), r.text(1), r.text(2), r.text(3), r.integer(4), "", ""};
   });
+}
+
+Result<std::vector<DecisionMark>> AuditStore::decision_marks(Nanos since, Nanos until,
+                                                             std::size_t limit) const {
+  Statement s(db_,
+              "SELECT m.decision, m.kind, m.note, m.marked_by, m.marked_at, d.policy, d.target "
+              "FROM decision_marks m JOIN decisions d ON d.id = m.decision "
+              "WHERE d.at >= ? AND d.at < ? ORDER BY m.decision DESC LIMIT ?");
+  s.bind(1, since).bind(2, until).bind(3, static_cast<std::int64_t>(limit));
+  return all_rows<DecisionMark>(s, [](const Statement& r) {
+    return DecisionMark{r.integer(0), r.text(1), r.text(2), r.text(3),
+                        r.integer(4), r.text(5), r.text(6)};
+  });
+}
+
+Result<std::int64_t> AuditStore::unreadable_decisions(Nanos since, Nanos until) const {
+  Statement s(db_,
+              "SELECT COUNT(*) FROM decisions WHERE at >= ? AND at < ? AND mode IN "
+              "('observe', 'advise') AND NOT json_valid(record)");
+  s.bind(1, since).bind(2, until);
+  const auto row = first_row<std::int64_t>(s, [](const Statement& r) { return r.integer(0); });
+  if (!row) return Error{row.error()};
+  return row->value_or(0);
 }
 
 Result<std::vector<ReviewGroup>> AuditStore::review_groups(Nanos since, Nanos until) const {

@@ -1,5 +1,7 @@
 // The dry-run review's reading of the store: would-have-been decisions grouped by policy,
 // target, mode, outcome and the guard's reason, with their steps; and operators' marks.
+#include <sqlite3.h>
+
 #include <catch2/catch.hpp>
 
 #include "setpoint/audit/audit_store.hpp"
@@ -29,6 +31,16 @@ Decision decision(const std::string& policy, const std::string& target, double c
   d.mode = mode;
   d.outcome = outcome;
   return d;
+}
+
+DecisionMark mark_of(std::int64_t decision, const std::string& note, const std::string& by,
+                     Nanos at) {
+  DecisionMark m;
+  m.decision = decision;
+  m.note = note;
+  m.by = by;
+  m.at = at;
+  return m;
 }
 
 }  // namespace
@@ -76,10 +88,10 @@ TEST_CASE("review groups: a seeded fortnight, by policy, target, mode, outcome a
   Decision early = decision("aimd", "limit", 100, 110, Mode::kObserve, kShadow, kStart - 1);
   must(store->record(early));
   // Two of aimd's would-have-been decisions marked; one mark replaced, one lifted.
-  must(store->mark_decision({shadows[1], "false_positive", "was a deploy", "alice", kStart}));
-  must(store->mark_decision({shadows[3], "false_positive", "", "bob", kStart}));
-  must(store->mark_decision({shadows[3], "false_positive", "a deploy too", "carol", kStart + 1}));
-  must(store->mark_decision({shadows[5], "false_positive", "", "bob", kStart}));
+  must(store->mark_decision(mark_of(shadows[1], "was a deploy", "alice", kStart)));
+  must(store->mark_decision(mark_of(shadows[3], "", "bob", kStart)));
+  must(store->mark_decision(mark_of(shadows[3], "a deploy too", "carol", kStart + 1)));
+  must(store->mark_decision(mark_of(shadows[5], "", "bob", kStart)));
   must(store->unmark_decision(shadows[5]));
   const auto mark = must(store->decision_mark(shadows[3]));
   REQUIRE(mark);
@@ -123,6 +135,50 @@ TEST_CASE("review groups: a seeded fortnight, by policy, target, mode, outcome a
   CHECK(advised.count == 3);
   CHECK(advised.step_sum == 5 + 10 + 15);
   CHECK(advised.relative_count == 0);  // from 0: no relative step
+  // The marks with their notes, newest decision first, with the decision's policy and target.
+  const auto marks = must(store->decision_marks(kStart, kStart + 14 * kDay, 10));
+  REQUIRE(marks.size() == 2);
+  CHECK(marks[0].decision == shadows[3]);
+  CHECK(marks[0].by == "carol");
+  CHECK(marks[0].policy == "aimd");
+  CHECK(marks[0].target == "limit");
+  CHECK(marks[1].note == "was a deploy");
+  CHECK(must(store->decision_marks(kStart, kStart + 14 * kDay, 1)).size() == 1);
+  CHECK(must(store->unreadable_decisions(kStart, kStart + 14 * kDay)) == 0);
   // A shorter period reads fewer.
   CHECK(must(store->review_groups(kStart + 7 * kDay, kStart + 14 * kDay))[1].count == 7);
+}
+
+TEST_CASE(
+    "review groups: a damaged record is counted as unreadable; text and huge numbers have no "
+    "step") {
+  TempDir dir;
+  auto store = must(AuditStore::open(dir.file("s.db")));
+  using enum DecisionOutcome;
+  Decision a = decision("aimd", "limit", 100, 110, Mode::kObserve, kShadow, kStart + 10);
+  Decision b = decision("aimd", "limit", 100, 120, Mode::kObserve, kShadow, kStart + 20);
+  Decision c = decision("aimd", "limit", 100, 130, Mode::kObserve, kShadow, kStart + 30);
+  const auto ia = must(store->record(a)), ib = must(store->record(b)), ic = must(store->record(c));
+  store.reset();
+  {  // A store is outside input: rows written by something else, or damaged.
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(dir.file("s.db").c_str(), &db) == SQLITE_OK);
+    const std::string sql =
+        "UPDATE decisions SET record = 'this is not json' WHERE id = " + std::to_string(ia) +
+        ";UPDATE decisions SET record = json_set(record, '$.value', 'abc') WHERE id = " +
+        std::to_string(ib) +
+        ";UPDATE decisions SET record = json_set(record, '$.current', 1e305)"
+        " WHERE id = " +
+        std::to_string(ic) + ";";
+    REQUIRE(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+  }
+  store = must(AuditStore::open(dir.file("s.db")));
+  CHECK(must(store->unreadable_decisions(kStart, kStart + kDay)) == 1);
+  const auto groups = must(store->review_groups(kStart, kStart + kDay));
+  REQUIRE(groups.size() == 1);
+  CHECK(groups[0].count == 2);    // the two that are JSON
+  CHECK(groups[0].numeric == 0);  // a text value, a current past 1e300: no step
+  CHECK(groups[0].up == 0);
+  CHECK(groups[0].step_max == 0);
 }

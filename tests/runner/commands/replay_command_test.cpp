@@ -219,10 +219,13 @@ TEST_CASE("replay --against: a raised threshold decides differently from the fir
   CHECK(first["new"][0]["value"] == 111);
   CHECK(first["new"][0]["verdict"] == "allow");
   CHECK(first["old"][0]["evidence"] == first["new"][0]["evidence"]);  // the same telemetry
+  CHECK(first["follows"] == false);
+  CHECK(lines[1]["follows"] == true);  // 99 against 111: moved apart by the first
   const json& summary = lines.back();
   CHECK(summary["summary"] == "different");
   CHECK(summary["divergences"] == 29);
   CHECK(summary["diverging_passes"] == 29);
+  CHECK(summary["root_divergences"] == 1);
   const json& a = summary["old"]["totals"];
   const json& b = summary["new"]["totals"];
   CHECK(summary["old"]["policies"] == old_dir);
@@ -246,13 +249,18 @@ TEST_CASE("replay --against: a raised threshold decides differently from the fir
         std::string::npos);
   CHECK(text.out.find("  new: #31  2026-11-20T10:05:10.000Z  limit  set limit 110 -> 111  allow") !=
         std::string::npos);
-  CHECK(text.out.find("       evidence: {\"http.server{service=checkout}@1m\":{\"count\":1181,") !=
+  // The same telemetry on both sides: its evidence once.
+  CHECK(text.out.find("  both read: {\"http.server{service=checkout}@1m\":{\"count\":1181,") !=
         std::string::npos);
+  // After the first, the sides stand apart: the rest are consequences, said so in one line.
+  CHECK(text.out.find("2026-11-20T10:05:20.000Z  limit  (limit)  follows an earlier divergence: "
+                      "the sides stood apart\n  old: #32") != std::string::npos);
   CHECK(text.out.find("  blocked: bounds              21                                   0\n") !=
         std::string::npos);
   CHECK(text.out.find("  limit                        [50, 110] final 50, 18 changes       "
                       "[100, 120] final 120, 20 changes  *\n") != std::string::npos);
-  CHECK(text.out.find("different: 29 diverging decisions in 29 passes\n") != std::string::npos);
+  CHECK(text.out.find("different: 29 diverging decisions in 29 passes, 1 where both stood at the "
+                      "same value (the rest follow from those)\n") != std::string::npos);
 }
 
 TEST_CASE("replay --against: a reworded version that decides the same is the same (exit 0)") {
@@ -311,4 +319,51 @@ TEST_CASE("replay --against: folders that cannot be compared exit 2 and say why"
                                    " --telemetry /nonexistent.jsonl --against " + policies);
   CHECK(unread.status == 2);
   CHECK(unread.out.find("cannot read /nonexistent.jsonl") != std::string::npos);
+}
+
+TEST_CASE(
+    "replay --against: a version that fails where the other decides diverges; nothing "
+    "compared is a failure") {
+  Replay r;
+  // The new version errors on every slow evaluation; the old one decides there.
+  std::filesystem::create_directories(r.dir.path() / "erring");
+  std::string source = read_file(r.dir.file("policies/limit.lua"));
+  source.replace(source.find("    ctx:set("), 0, "    if m.p99 > 250 then error('slow') end\n");
+  write_file(r.dir.file("erring/limit.lua"), source);
+  const auto run = r.run("--json --against " + r.dir.file("erring"));
+  INFO(run.out);
+  REQUIRE(run.status == 1);
+  const auto lines = lines_of(run.out);
+  const json& first = lines[0];
+  CHECK(first["divergence"] == "2026-11-20T10:05:10.000Z");
+  CHECK(first["old"].size() == 0);  // the error's own key: the old side made no error
+  const json& second = lines[1];
+  CHECK(second["kind"] == "set");
+  CHECK(second["new"].size() == 0);  // and the new side no decision
+  CHECK(lines.back()["new"]["totals"]["errors"].get<int>() > 0);
+  CHECK(lines.back()["old"]["totals"]["errors"] == 0);
+  const auto text = r.run("--against " + r.dir.file("erring"));
+  CHECK(text.out.find("  new: the evaluation failed: ") != std::string::npos);
+  CHECK(text.out.find("slow") != std::string::npos);
+  // The same broken version on both sides is the same, and says it failed.
+  const auto both =
+      r.run("--policies " + r.dir.file("erring") + " --against " + r.dir.file("erring"));
+  CHECK(both.status == 0);
+  CHECK(both.out.find("  failed evaluations") != std::string::npos);
+
+  // Nothing compared is no "same": an empty file, all-bad lines, a window past the data.
+  write_file(r.dir.file("empty.jsonl"), "");
+  write_file(r.dir.file("bad.jsonl"), "not json\nnor this\n");
+  for (const std::string& file : {r.dir.file("empty.jsonl"), r.dir.file("bad.jsonl")}) {
+    const auto none = run_setpoint("replay --config " + r.dir.file("setpoint.yaml") +
+                                   " --telemetry " + file + " --against " + r.dir.file("policies"));
+    CHECK(none.status == 2);
+    CHECK(none.out.find("setpoint replay: nothing to compare: 0 events accepted") !=
+          std::string::npos);
+    CHECK(none.out.find("comparing") == std::string::npos);  // no heading over nothing
+  }
+  CHECK(r.run("--from 2030-01-01T00:00:00Z --against " + r.dir.file("policies")).status == 2);
+  const auto blank = r.run("--against ''");
+  CHECK(blank.status == 2);
+  CHECK(blank.out.find("--against is empty: give a folder of policies") != std::string::npos);
 }

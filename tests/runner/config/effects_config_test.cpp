@@ -140,7 +140,7 @@ TEST_CASE("effects config errors name the place and the problem") {
         "test.yaml:2:65: parameters.a: unknown key \"colour\" (expected one of: type, initial, "
         "min, max, choices, up, down, "
         "stabilization, settle, sustained, policies, mode, actuator, verify, sliding_bounds, "
-        "rollout)");
+        "rollout, status)");
   CHECK(error_of("parameters:\n  a: { type: float, initial: 1, min: 0, max: 10, policies: [p], up: "
                  "{ max_step: lots } }\n") ==
         "test.yaml:2:81: parameters.a.up.max_step: expected a positive number, or a percent like "

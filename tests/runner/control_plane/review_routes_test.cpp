@@ -135,13 +135,32 @@ TEST_CASE("review: a seeded fortnight counted exactly; false positives marked by
   CHECK(marked.status == 0);
   CHECK(marked.out ==
         "decision " + one + " marked as a false positive by otto\n  a deploy, not load\n");
-  CHECK(run_setpoint("decisions mark " + other + " --false-positive" + url).status == 0);
+  CHECK(run_setpoint("decisions mark '#" + other + "' --false-positive" + url).status == 0);  // #ID
+  // Marked already: kept with its author and note, unless a new note is given.
+  const auto again_marked = run_setpoint("decisions mark " + one + " --false-positive" + url);
+  CHECK(again_marked.out.find("decision " + one +
+                              " is marked as a false positive already, by otto") !=
+        std::string::npos);
+  const auto not_id = run_setpoint("decisions mark abc --false-positive" + url);
+  CHECK(not_id.out == "setpoint decisions mark: HTTP 400: \"abc\" is not a decision id like 42\n");
   const auto again = json::parse(run_setpoint("review --json" + url).out);  // 14d by default
   CHECK(again["policies"][0]["false_positives"] == 2);
   CHECK(again["policies"][0]["false_positive_rate"].get<double>() == Approx(2.0 / 14));
   CHECK(again["policies"][0]["targets"][0]["false_positives"] == 2);
+  // The marks are read back with their notes, newest decision first.
+  const json& marks = again["policies"][0]["marks"];
+  REQUIRE(marks.size() == 2);
+  CHECK(marks[1]["decision"] == f.shadows[1]);
+  CHECK(marks[1]["note"] == "a deploy, not load");
+  CHECK(marks[1]["by"] == "otto");
+  CHECK(marks[1]["target"] == "app.limit");
+  CHECK(again["unreadable_records"] == 0);
   const auto lifted = run_setpoint("decisions mark " + other + " --clear" + url);
   CHECK(lifted.out == "decision " + other + ": the false-positive mark is lifted\n");
+  const auto unmarked = run_setpoint("decisions mark " + other + " --clear" + url);
+  CHECK(unmarked.status == 1);
+  CHECK(unmarked.out ==
+        "setpoint decisions mark: HTTP 409: decision " + other + " is not marked\n");
   {
     auto store = must(AuditStore::open(f.dir.file("state/setpoint.db")));
     const auto mark = must(store->decision_mark(f.shadows[1]));
@@ -166,6 +185,9 @@ TEST_CASE("review: a seeded fortnight counted exactly; false positives marked by
                     "7 (cooldown 7)  1\n") != std::string::npos);
   const auto markdown = run_setpoint("review --markdown" + url);
   CHECK(markdown.out.rfind("# Dry-run review ", 0) == 0);
+  CHECK(text.out.find("Marked as false positives (newest first):\n  #" + one +
+                      " app.limit by otto at ") != std::string::npos);
+  CHECK(text.out.find(": a deploy, not load\n") != std::string::npos);
   CHECK(markdown.out.find("| app.limit | 14 | 1.0 | 7 | 7 | 17.5 | 25 | 17.5 % | 7 (cooldown 7) "
                           "| 1 |\n") != std::string::npos);
   CHECK(run_setpoint("review --markdown --json" + url).status == 2);

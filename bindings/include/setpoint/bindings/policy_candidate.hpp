@@ -35,8 +35,9 @@ struct Candidate {
   std::string error;  // kRefused: why
 };
 
-// A policy's own limits when config gives it some (by the policy's name); none: the defaults.
-using LimitsFor = std::function<std::optional<Limits>(const std::string& policy)>;
+// A policy's own limits when it has some (config's for its name, or its kind's: a triage
+// policy reads a week of the record); none: the defaults.
+using LimitsFor = std::function<std::optional<Limits>(const PolicyInfo& policy)>;
 
 struct CandidateSource {
   std::string dir;

@@ -152,6 +152,12 @@ class AuditStore {
   Result<void> unmark_decision(std::int64_t decision);
   Result<std::optional<DecisionMark>> decision_mark(std::int64_t decision) const;
   Result<std::vector<ReviewGroup>> review_groups(Nanos since, Nanos until) const;
+  // The marks on decisions made in [since, until), newest decision first, at most `limit`.
+  Result<std::vector<DecisionMark>> decision_marks(Nanos since, Nanos until,
+                                                   std::size_t limit) const;
+  // Decisions in [since, until) that observe or advise mode made whose record is not JSON (a
+  // damaged store): a review says how many it could not read.
+  Result<std::int64_t> unreadable_decisions(Nanos since, Nanos until) const;
 
  private:
   explicit AuditStore(sqlite3* db) : db_(db) {}

@@ -16,6 +16,7 @@ struct DecisionMark {
   std::string note;
   std::string by;  // the token's name
   Nanos at = 0;
+  std::string policy, target;  // the decision's, when read back for a review
 };
 
 // One group of would-have-been decisions: the same policy, target, kind, mode, outcome

@@ -4,7 +4,8 @@ import { el, show, table, num } from "../dom.js";
 
 // The judge's last look as a table: one row per KPI. Every field is read as outside input.
 function kpiTable(look) {
-  const kpis = look && typeof look === "object" && Array.isArray(look.kpis) ? look.kpis : [];
+  const isObject = (x) => x !== null && typeof x === "object";
+  const kpis = isObject(look) && Array.isArray(look.kpis) ? look.kpis.filter(isObject) : [];
   if (!kpis.length) return el("p", { class: "muted" }, "no look yet");
   const side = (value, n) => num(value) + (n === undefined ? "" : " (n " + num(n) + ")");
   const rows = kpis.map((k) => [String(k.kpi ?? "?"), side(k.baseline, k.n_baseline),
@@ -13,7 +14,9 @@ function kpiTable(look) {
                                    String(k.status ?? "–")),
                                 String(k.sentence ?? "")]);
   const headers = ["KPI", "baseline", "canary", "effect", "z", "p", "status", "judge says"];
-  const caption = [look.verdict, look.look !== undefined ? "look " + look.look + " of " + look.planned : ""]
+  const caption = [typeof look.verdict === "string" ? look.verdict : "",
+                   typeof look.look === "number" ? "look " + look.look +
+                     (typeof look.planned === "number" ? " of " + look.planned : "") : ""]
     .filter(Boolean).join(", ");
   return el("div", { class: "kpis" }, caption && el("p", { class: "muted" }, caption),
             table(headers, rows));
@@ -39,7 +42,7 @@ export default async function rollouts({ main, api }) {
   const refresh = async () => {
     const r = await api.get("/v1/rollouts");
     if (!r.ok) return show(body, el("p", { class: "bad" }, r.error));
-    const list = (x) => (Array.isArray(x) ? x : []);
+    const list = (x) => (Array.isArray(x) ? x.filter((r) => r !== null && typeof r === "object") : []);
     show(body, section("In flight", list(r.data.running)), section("Recent", list(r.data.recent)));
   };
   await refresh();

@@ -81,6 +81,9 @@ void print_result(const json& r) {
             << "; applied: " << r["actions"]["applied"]
             << "; blocked: " << dump(r["actions"]["blocked"])
             << "; rolled back: " << r["actions"]["rolled_back"] << "\n";
+  for (const auto& c : r["status"])
+    std::cout << "  status: " << c["service"].get<std::string>() << " told "
+              << c["state"].get<std::string>() << " at " << c["at_s"] << " s\n";
   std::cout << "  invariant violations: " << dump(r["invariant_violations"]) << "\n";
   for (const auto& f : r["failures"]) std::cout << "  NOT MET: " << f.get<std::string>() << "\n";
   if (r["failures"].empty()) std::cout << "  expectations met\n";

@@ -347,6 +347,10 @@ json figures(const Scenario& s, const Trace& trace) {
                        {"blocked", trace.blocked},
                        {"rolled_back", trace.rollbacks},
                        {"changes", changes}};
+  json status = json::array();
+  for (const auto& c : trace.status)
+    status.push_back({{"at_s", secs(c.at)}, {"service", c.service}, {"state", c.state}});
+  result["status"] = status;
   if (!s.rules.empty()) result["rules"] = rule_figures(s, trace, failures);
   if (s.release_every > 0) result["releases"] = release_figures(s, trace, failures);
   const json invariants{{"applied_out_of_bounds", trace.out_of_bounds},

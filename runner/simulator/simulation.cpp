@@ -130,6 +130,12 @@ void count_decision(const std::string& line, Trace& trace) {
   const auto outcome = parse_outcome(d.value("outcome", ""));
   if (outcome == kIntent)
     return;  // an intent, written before the change is applied: its result follows
+  if (d.value("policy", "") == "setpoint:status") {  // what end users were told: no change
+    const std::string target = d.value("target", "");
+    trace.status.push_back({*parse_rfc3339(d["at"].get<std::string>()) - kStart,
+                            target.substr(target.find(':') + 1), d.value("proposed", "")});
+    return;
+  }
   if (outcome == kRolledBack) {
     ++trace.rollbacks;
     return;

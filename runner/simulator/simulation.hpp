@@ -41,6 +41,12 @@ struct SwitchChange {
   bool on = false;   // enabled, or frozen
 };
 
+// A change of what end users are told (the status feed: a decision of setpoint:status).
+struct StatusChange {
+  Nanos at = 0;  // since the start
+  std::string service, state;
+};
+
 struct Trace {
   Nanos tick = 0;  // the engine's tick
   std::vector<Sample> samples;
@@ -51,6 +57,7 @@ struct Trace {
   int inside_cooldown =
       0;  // applied changes closer to the one before in their direction than its cooldown
   std::vector<SwitchChange> switches;
+  std::vector<StatusChange> status;
   std::vector<Nanos> releases;  // when one went out
 };
 

@@ -282,6 +282,12 @@ TEST_CASE(
   REQUIRE(r["actions"]["changes"].size() == 1);
   CHECK(r["actions"]["changes"][0]["to"] == 1.0);  // yellow, five evaluations into the incident
   CHECK(r["actions"]["changes"][0]["at_s"] == 115.0);
+  // The status feed follows it: users are told "degraded" when yellow is applied, not before
+  // (the spike, the noise), and nothing else.
+  REQUIRE(r["status"].size() == 1);
+  CHECK(r["status"][0]["at_s"] == 115.0);
+  CHECK(r["status"][0]["service"] == "checkout");
+  CHECK(r["status"][0]["state"] == "degraded");
   CHECK(r["failures"].empty());
 }
 

@@ -49,7 +49,7 @@ Result<void> Engine::reload_config(Config next) {
   build_effects();
   autopilot_->rebind(config_, *guard_, *pipeline_, clock().wall());
   if (auto started = start_rollouts(); !started) spdlog::error("{}", started.error());
-  status_->reconfigure(config_.statuses, *guard_);
+  status_->reconfigure(config_.statuses, *guard_, clock().wall());
   if (store_) {
     if (const auto restored = pipeline_->restore(); !restored)
       spdlog::error(

@@ -1,7 +1,5 @@
 #include "engine/status_feed.hpp"
 
-#include <set>
-
 #include "setpoint/base/json_document.hpp"
 #include "setpoint/base/timestamp.hpp"
 #include "setpoint/guard/guard.hpp"
@@ -10,6 +8,11 @@ namespace setpoint::runner {
 namespace {
 
 using json = nlohmann::json;
+
+// A text member of what the store held, or "": the store is outside input of any shape.
+std::string text_of(const json& o, const char* key) {
+  return o.is_object() && o.contains(key) && o[key].is_string() ? o[key].get<std::string>() : "";
+}
 
 // Worse states win when a service has several parameters.
 int rank(const std::string& state) {
@@ -51,17 +54,18 @@ void StatusFeed::start(const Guard& guard, const std::string& saved, Nanos now) 
     Service s = current(service);
     s.since = now;
     const json was = told.is_object() && told.contains(service) ? told[service] : json();
-    const bool same = was.is_object() && was.value("state", "") == s.state &&
-                      was.value("message", "") == s.message;
+    const bool same =
+        was.is_object() && text_of(was, "state") == s.state && text_of(was, "message") == s.message;
     if (same && was.contains("since") && was["since"].is_number_integer())
       s.since = was["since"].get<Nanos>();  // the same state, held across the restart
     else if (was.is_object() || s.state != "ok")
-      starting_[service] = was.is_object() ? was.value("state", "?") : "ok";  // say it
+      starting_[service] = was.is_object() ? text_of(was, "state") : "ok";  // say it
     services_[service] = s;
   }
 }
 
-void StatusFeed::reconfigure(std::map<std::string, StatusConfig> statuses, const Guard& guard) {
+void StatusFeed::reconfigure(std::map<std::string, StatusConfig> statuses, const Guard& guard,
+                             Nanos now) {
   statuses_ = std::move(statuses);
   std::map<std::string, Service> kept;
   for (const auto& [parameter, config] : statuses_) {
@@ -69,7 +73,7 @@ void StatusFeed::reconfigure(std::map<std::string, StatusConfig> statuses, const
       if (const auto v = guard.value(parameter)) values_[parameter] = *v;
     }
     const auto old = services_.find(config.service);
-    kept[config.service] = old != services_.end() ? old->second : Service{"ok", "", "", 0};
+    kept[config.service] = old != services_.end() ? old->second : Service{"ok", "", "", now};
   }
   services_ = std::move(kept);  // a service no longer declared is no longer listed
   dirty_ = true;

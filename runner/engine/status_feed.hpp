@@ -29,7 +29,7 @@ class StatusFeed {
   void start(const Guard& guard, const std::string& saved, Nanos now);
   // A new config's statuses (SIGHUP): the values kept, a newly declared parameter's from the
   // guard; each service's state is said again where it changes.
-  void reconfigure(std::map<std::string, StatusConfig> statuses, const Guard& guard);
+  void reconfigure(std::map<std::string, StatusConfig> statuses, const Guard& guard, Nanos now);
   // A finished decision: an applied or rolled-back value of a parameter with a status.
   void observe(const Decision& decision);
   // The changes of state since the last call, as decision records to keep, at `now`.

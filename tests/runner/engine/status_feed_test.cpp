@@ -127,6 +127,21 @@ TEST_CASE("status feed: applied values are told as states, each change recorded,
   CHECK(f.told().size() == 4);
 }
 
+TEST_CASE("status feed: a damaged saved state is read as nothing said; a new service starts now") {
+  Feed f;
+  f.run(12);  // degraded since 00:00:10
+  f.engine->stop();
+  f.engine.reset();
+  {
+    auto store = must(AuditStore::open(f.dir.file("s.db")));
+    must(store->save_state("status_feed", R"({"checkout":{"state":7,"message":[],"since":"x"}})",
+                           kStart));
+  }
+  f.start();
+  CHECK(f.service()["state"] == "degraded");
+  CHECK(f.service()["since"] == "2026-11-20T00:00:12.000Z");  // told again, from now
+}
+
 TEST_CASE("status feed: observe mode's would-be values are never told to end users") {
   Feed f("observe");
   f.run(25);

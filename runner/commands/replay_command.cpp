@@ -1,5 +1,3 @@
-// `setpoint replay` and its decision diff, over 400 lines because the one run of lanes serves
-// both the plain replay's summary and the diff's; the diff's comparing is decision_diff.cpp.
 #include "commands/replay_command.hpp"
 
 #include <spdlog/spdlog.h>
@@ -10,17 +8,15 @@
 #include <filesystem>
 #include <iostream>
 #include <optional>
-#include <set>
 
 #include "commands/decision_diff.hpp"
 #include "commands/decision_text.hpp"
 #include "commands/recorded_telemetry.hpp"
+#include "commands/replay_lanes.hpp"
 #include "engine/engine.hpp"
-#include "engine/temporary_file.hpp"
 #include "setpoint/base/json_document.hpp"
 #include "setpoint/base/timestamp.hpp"
 #include "setpoint/history/history_store.hpp"
-#include "setpoint/telemetry/event_parser.hpp"
 #include "setpoint/telemetry/ingest.hpp"
 
 namespace setpoint::runner {
@@ -65,103 +61,6 @@ struct Trajectory {
   }
 };
 
-// One engine of a replay: a plain replay has one; a decision diff one per version of the
-// policies, fed the same lines and passed at the same times.
-struct Lane {
-  std::string policies;  // the folder it runs
-  std::optional<TemporaryFile> history;
-  std::unique_ptr<Engine> engine;
-  std::unique_ptr<EventParser> parser;
-  std::unique_ptr<Ingest> ingest;
-};
-
-// Feeds lines to every lane's ingest and passes every engine whenever event time passes a
-// tick; `on_pass` hears each pass's time once all have passed.
-class ReplaySink final : public LineSink {
- public:
-  ReplaySink(std::vector<Lane>& lanes, ManualClock& clock, Nanos from, Nanos to,
-             std::function<void(Nanos)> on_pass)
-      : lanes_(lanes),
-        clock_(clock),
-        from_(from),
-        to_(to),
-        tick_(lanes.front().engine->config().engine.tick),
-        on_pass_(std::move(on_pass)) {}
-
-  void line(std::string_view text, SourcePos pos) override {
-    if (done_) return;
-    bool accepted = false;
-    for (auto& lane : lanes_) accepted = lane.ingest->accept(text, pos);
-    if (!accepted && !started_) return;
-    advance(lanes_.front().ingest->now());
-  }
-  void line_too_long(std::uint64_t bytes, SourcePos pos, std::string_view head) override {
-    for (auto& lane : lanes_) lane.ingest->line_too_long(bytes, pos, head);
-  }
-
-  void advance(Nanos t) {
-    if (!started_) {
-      started_ = true;
-      next_ = t;
-      clock_.set_wall(t);
-      for (auto& lane : lanes_) lane.engine->restart_schedules(t);
-    }
-    if (t > to_) {
-      done_ = true;
-      t = to_;
-    }
-    while (next_ <= t) {
-      clock_.set_wall(next_);
-      if (next_ >= from_) {
-        for (auto& lane : lanes_) lane.engine->tick();
-        ++ticks_;
-        on_pass_(next_);
-      }
-      next_ += tick_;
-    }
-  }
-  std::uint64_t ticks() const { return ticks_; }
-
- private:
-  std::vector<Lane>& lanes_;
-  ManualClock& clock_;
-  Nanos from_, to_, tick_;
-  std::function<void(Nanos)> on_pass_;
-  Nanos next_ = 0;
-  bool started_ = false;
-  bool done_ = false;
-  std::uint64_t ticks_ = 0;
-};
-
-// The parameters a folder's policies may set, all of them.
-std::set<std::string> parameters_of(Engine& engine) {
-  std::set<std::string> out;
-  for (const auto& [file, live] : engine.folder().live())
-    out.insert(live.info.params.begin(), live.info.params.end());
-  return out;
-}
-
-// Why a diff cannot compare the two folders: a policy that did not load, or different
-// parameters set by each; "" when it can.
-std::string incomparable(std::vector<Lane>& lanes) {
-  for (auto& lane : lanes) {
-    for (const auto& [file, status] : lane.engine->folder().status()) {
-      if (!status.ok && !status.gone)
-        return lane.policies + "/" + file + " did not load: " + status.message;
-    }
-  }
-  const auto a = parameters_of(*lanes[0].engine), b = parameters_of(*lanes[1].engine);
-  if (a == b) return "";
-  const auto only = [](const std::set<std::string>& x, const std::set<std::string>& y) {
-    std::string out;
-    for (const auto& p : x)
-      if (!y.contains(p)) out += (out.empty() ? "" : ", ") + p;
-    return out.empty() ? std::string("none") : out;
-  };
-  return "the two folders' policies set different parameters: only in " + lanes[0].policies + ": " +
-         only(a, b) + "; only in " + lanes[1].policies + ": " + only(b, a);
-}
-
 std::optional<Nanos> time_arg(const std::string& text, const char* flag) {
   const auto t = parse_rfc3339(text);
   if (!t)
@@ -173,43 +72,6 @@ std::optional<Nanos> time_arg(const std::string& text, const char* flag) {
 }  // namespace
 
 namespace {
-
-// A lane for `policies` (empty: config's folder): its own engine, history and ingest, on the
-// replay's clock; `on_decision` hears its records. Or why it could not start.
-Result<void> open_lane(Lane& lane, const Config& base, const ReplayArgs& args, ManualClock& clock,
-                       const SystemClock& cpu, DecisionLog on_decision) {
-  Config config = base;
-  if (!lane.policies.empty()) config.policies.dir = lane.policies;
-  lane.policies = config.policies.dir;
-  EngineOptions options;
-  options.clock = &clock;
-  options.cpu_clock = &cpu;
-  options.dry_run = true;
-  options.persistent = false;
-  options.publish = false;
-  options.stdlib_dir = args.stdlib;
-  options.on_decision = std::move(on_decision);
-  // The hourly history of what is replayed, so a policy that reads ctx:history on day 30
-  // reads days 1 to 29: in --history's file, or a temporary one removed at the end.
-  if (args.history.empty()) {
-    lane.history.emplace("setpoint-replay-history");
-    if (lane.history->path.empty())
-      std::cerr << "setpoint replay: no temporary file for the history in $TMPDIR ("
-                << std::strerror(errno) << "): ctx:history reads nil\n";
-    options.history_path = lane.history->path;
-  } else {
-    options.history_path = args.history;  // checked by run_replay: a new file
-  }
-  const Redactor redactor = config.redactor();
-  lane.parser =
-      std::make_unique<EventParser>(config.telemetry.schema, config.telemetry.outcomes, redactor);
-  lane.engine = std::make_unique<Engine>(std::move(config), std::move(options));
-  if (const auto started = lane.engine->start(); !started) return Error{started.error()};
-  // Rejections are counted, not added to the live quarantine.
-  lane.ingest = std::make_unique<Ingest>(lane.engine->aggregator(), *lane.parser, nullptr, clock,
-                                         TimeBase::kEvents);
-  return {};
-}
 
 std::optional<std::string> folder_arg(const std::string& path, const char* flag) {
   std::error_code ec;
@@ -302,7 +164,8 @@ int run_replay(const ReplayArgs& args) {
     DecisionLog log =
         diffing ? DecisionLog([&diff, side](const std::string& line) { diff.record(side, line); })
                 : DecisionLog(timeline);
-    if (const auto opened = open_lane(lanes[i], config, args, clock, cpu, std::move(log));
+    if (const auto opened =
+            open_lane(lanes[i], config, args.stdlib, args.history, clock, cpu, std::move(log));
         !opened) {
       std::cerr << "setpoint replay: " << (diffing ? lanes[i].policies + ": " : "")
                 << opened.error() << "\n";

@@ -180,7 +180,19 @@ int main(int argc, char** argv) {
   };
   auto* state_cmd = client_cmd("state", "Windows per series: rates, error rate, percentiles");
   state_cmd->add_option("--span", flags["span"], "window span (default 1m)");
-  client_cmd("policies", "Policies: version, mode, last evaluation, errors, quarantine, reloads");
+  auto* policies_cmd = client_cmd(
+      "policies", "Policies: version, mode, last evaluation, errors, quarantine, shadows");
+  std::string shadowed, shadow_reason;
+  CLI::App* shadow_cmds[2];
+  for (int i = 0; i < 2; ++i) {
+    shadow_cmds[i] = policies_cmd->add_subcommand(
+        i == 0 ? "promote" : "discard",
+        i == 0 ? "Put a policy's shadow version live now, whatever it diverged"
+               : "Drop a policy's shadow version; the live one keeps running");
+    shadow_cmds[i]->fallthrough();  // --url, --json and --timeout are the policies command's
+    shadow_cmds[i]->add_option("policy", shadowed, "the policy's name")->required();
+    shadow_cmds[i]->add_option("--reason", shadow_reason, "why, in a sentence (recorded)");
+  }
   client_cmd("params", "Parameters: value, bounds, version, last change, override, pauses");
   auto* decisions_cmd = client_cmd("decisions", "Decisions, newest first");
   decisions_cmd->add_option("--since", flags["since"], "RFC 3339 time or epoch seconds");
@@ -325,7 +337,14 @@ int main(int argc, char** argv) {
   for (auto* cmd : clients) {
     if (!*cmd) continue;
     client.command = cmd->get_name();
-    if (cmd == decisions_cmd && *mark_cmd) {
+    if (cmd == policies_cmd && (*shadow_cmds[0] || *shadow_cmds[1])) {
+      client.command = *shadow_cmds[0] ? "policy-promote" : "policy-discard";
+      client.positional = {shadowed};
+      std::string body = "{";
+      if (!shadow_reason.empty())
+        setpoint::json_text::append_string(body += "\"reason\":", shadow_reason);
+      client.body = body + "}";
+    } else if (cmd == decisions_cmd && *mark_cmd) {
       if (false_positive == clear_mark) {
         std::fprintf(stderr, "setpoint decisions mark: give one of --false-positive and --clear\n");
         return 2;

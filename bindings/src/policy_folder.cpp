@@ -65,11 +65,16 @@ void PolicyFolder::work() {
 }
 
 void PolicyFolder::queue(const std::string& file) {
-  const auto running = live_.find(file);
+  // Unchanged is unchanged from the newest version: the shadow, when there is one.
+  std::string newest;
+  if (const auto shadow = shadows_.find(file); shadow != shadows_.end())
+    newest = shadow->second.hash;
+  else if (const auto running = live_.find(file); running != live_.end())
+    newest = running->second.hash;
   in_flight_.insert(file);
   {
     std::lock_guard lock(mutex_);
-    jobs_.push_back({file, running == live_.end() ? std::string() : running->second.hash});
+    jobs_.push_back({file, std::move(newest)});
   }
   wake_.notify_one();
 }
@@ -88,6 +93,7 @@ void PolicyFolder::queue_all(Nanos now) {
   for (auto it = live_.begin(); it != live_.end();) {
     if (present.count(it->first) == 0) {
       status_[it->first] = {true, "retired: the file is gone", now};
+      shadows_.erase(it->first);
       it = live_.erase(it);
     } else {
       ++it;
@@ -177,6 +183,7 @@ bool PolicyFolder::apply_one(Candidate& candidate, Nanos now) {
   const auto current = live_.find(file);
   switch (candidate.outcome) {
     case Candidate::Outcome::kGone:
+      shadows_.erase(file);
       if (live_.erase(file) == 0 && status_.count(file) == 0) return false;
       status_[file] = {true, "retired: the file is gone", now, true};
       return true;
@@ -209,6 +216,15 @@ bool PolicyFolder::apply_one(Candidate& candidate, Nanos now) {
       return true;
     }
   }
+  if (current != live_.end() && candidate.policy.hash == current->second.hash) {
+    // Saved back to the running version while a newer one shadowed it.
+    if (shadows_.erase(file) == 0) return false;
+    status_[file] = {true,
+                     "back to the running version " + current->second.hash.substr(0, 12) +
+                         ": its shadow is discarded",
+                     now};
+    return true;
+  }
   if (current != live_.end()) {
     const auto kept = current->second.state->save_state();
     const auto restored = kept ? candidate.policy.state->restore_state(*kept) : Result<void>{};
@@ -218,9 +234,73 @@ bool PolicyFolder::apply_one(Candidate& candidate, Nanos now) {
       return true;
     }
   }
+  if (current != live_.end() && shadow_rule_ && shadow_rule_(current->second, candidate.policy)) {
+    status_[file] = {true,
+                     "shadowing " + candidate.policy.hash.substr(0, 12) + " beside " +
+                         current->second.hash.substr(0, 12),
+                     now};
+    shadows_[file] = std::move(candidate.policy);
+    return true;
+  }
   status_[file] = {true, "loaded " + candidate.policy.hash.substr(0, 12), now};
   live_[file] = std::move(candidate.policy);
+  shadows_.erase(file);
   return true;
+}
+
+Result<void> PolicyFolder::promote(const std::string& file, Nanos now) {
+  const auto shadow = shadows_.find(file);
+  const auto current = live_.find(file);
+  if (shadow == shadows_.end() || current == live_.end())
+    return Error{file + " has no shadow version"};
+  const auto kept = current->second.state->save_state();
+  if (!kept) return Error{kept.error()};
+  if (const auto restored = shadow->second.state->restore_state(*kept); !restored)
+    return Error{"its ctx.state does not carry over: " + restored.error()};
+  status_[file] = {true,
+                   "promoted " + shadow->second.hash.substr(0, 12) + " (was " +
+                       current->second.hash.substr(0, 12) + ")",
+                   now};
+  current->second = std::move(shadow->second);
+  shadows_.erase(shadow);
+  return {};
+}
+
+bool PolicyFolder::discard(const std::string& file, const std::string& why, Nanos now) {
+  const auto shadow = shadows_.find(file);
+  if (shadow == shadows_.end()) return false;
+  const auto current = live_.find(file);
+  status_[file] = {
+      true,
+      "shadow " + shadow->second.hash.substr(0, 12) + " discarded: " + why +
+          (current != live_.end() ? "; " + current->second.hash.substr(0, 12) + " keeps running"
+                                  : std::string()),
+      now};
+  shadows_.erase(shadow);
+  return true;
+}
+
+Result<void> PolicyFolder::reinstate(const std::string& file, const std::string& running_source,
+                                     Nanos now) {
+  const auto current = live_.find(file);
+  if (current == live_.end()) return Error{file + " is not loaded"};
+  Candidate saved = prepare_saved(source_, file, running_source);
+  if (saved.outcome != Candidate::Outcome::kReady) return Error{saved.error};
+  if (saved.policy.hash == current->second.hash) return {};  // the file is back to it
+  if (saved.policy.info.name != current->second.info.name)
+    return Error{"the saved version is named " + saved.policy.info.name + ", the file's " +
+                 current->second.info.name};
+  const auto kept = current->second.state->save_state();
+  if (!kept) return Error{kept.error()};
+  if (const auto restored = saved.policy.state->restore_state(*kept); !restored)
+    return Error{restored.error()};
+  status_[file] = {true,
+                   "shadowing " + current->second.hash.substr(0, 12) + " beside " +
+                       saved.policy.hash.substr(0, 12) + " (restarted while shadowing)",
+                   now};
+  shadows_[file] = std::move(current->second);
+  current->second = std::move(saved.policy);
+  return {};
 }
 
 }  // namespace setpoint::bindings

@@ -176,6 +176,7 @@ std::string typed(const std::string& c) {
   if (c == "triage-run") return "triage --since";
   if (c == "decision-mark") return "decisions mark";
   if (c.rfind("rollout-", 0) == 0) return "rollout " + c.substr(8);
+  if (c.rfind("policy-", 0) == 0) return "policies " + c.substr(7);
   return c;
 }
 
@@ -223,6 +224,9 @@ int run_client(const ClientArgs& args) {
     path = "/v1/triage/run";
   else if (c == "decision-mark")
     path = "/v1/decisions/" + httplib::detail::encode_query_param(args.positional.at(0)) + "/mark";
+  else if (c == "policy-promote" || c == "policy-discard")
+    path = "/v1/policies/" + httplib::detail::encode_query_param(args.positional.at(0)) + "/" +
+           c.substr(7);
   else if (c == "rollout-abort" || c == "rollout-promote")
     path = "/v1/rollouts/" + httplib::detail::encode_query_param(args.positional.at(0)) + "/" +
            c.substr(8);

@@ -116,6 +116,24 @@ std::string policies_text(const json& doc) {
       notes += "  " + field(p, "file") + ": " + field(reload, "message") + "\n";
     if (at(p, "last_error").is_string())
       notes += "  " + field(p, "file") + ": last error: " + field(p, "last_error") + "\n";
+    if (const json& shadow = at(p, "shadow"); shadow.is_object()) {
+      // The new version beside it: what it would have done otherwise, and what comes next.
+      notes +=
+          "  " + field(p, "name") + ": shadow " +
+          at(shadow, "version").get<std::string>().substr(0, 12) + " " + field(shadow, "state") +
+          " since " + field(shadow, "since") + ": " + field(shadow, "divergences") +
+          " divergence(s) in " + field(shadow, "evaluations") + " evaluation(s)" +
+          (at(shadow, "at_bound") != 0 ? ", " + field(shadow, "at_bound") + " to a bound" : "") +
+          (at(shadow, "promotes") == true
+               ? "; promoted at " + field(shadow, "until") + " if it stays within " +
+                     field(shadow, "max_divergences")
+               : "; setpoint policies promote|discard " + field(p, "name")) +
+          "\n";
+      for (const auto& d : at(shadow, "recent"))
+        notes += "    " + field(d, "at") + " " + field(d, "target") + ": live " + field(d, "live") +
+                 ", shadow " + field(d, "shadow") +
+                 (at(d, "follows") == true ? " (follows an earlier divergence)" : "") + "\n";
+    }
   }
   return table({"POLICY", "FILE", "VERSION", "MODE", "SCHEDULE", "LAST RUN", "RUNS", "ERRORS",
                 "STATE"},
@@ -341,6 +359,10 @@ std::string mutation_text(const std::string& c, const json& doc) {
              field(doc, "at") + " (give --note to replace its note)";
     else
       out += " marked as a false positive by " + field(doc, "by");
+  } else if (c == "policy-promote") {
+    out = field(doc, "policy") + ": " + field(doc, "promoted");
+  } else if (c == "policy-discard") {
+    out = field(doc, "policy") + ": " + field(doc, "discarded");
   } else if (c == "reload") {
     out = "reloading the policies folder; `setpoint policies` shows each file's result";
   } else {

@@ -17,6 +17,14 @@ bool PoliciesConfig::runs(const std::string& policy) const {
   return only.empty() || std::find(only.begin(), only.end(), policy) != only.end();
 }
 
+Nanos PoliciesConfig::shadow_period(const std::string& policy, std::optional<Nanos> marked) const {
+  constexpr Nanos kDefault = 30 * 60 * kNanosPerSecond;
+  if (const auto it = overrides.find(policy); it != overrides.end() && it->second.shadow)
+    return *it->second.shadow;
+  if (marked) return *marked > 0 ? *marked : (shadow > 0 ? shadow : kDefault);
+  return shadow;
+}
+
 namespace {
 
 // Whether some resolution can give the hourly flush a whole closed hour: buckets that tile an

@@ -70,6 +70,7 @@ struct PolicyOverride {
   std::optional<std::size_t> memory;  // bytes
   std::optional<Nanos> cpu;
   bool disabled = false;
+  std::optional<Nanos> shadow;  // this policy's shadow period; 0: its new versions go live at once
 };
 
 struct PoliciesConfig {
@@ -83,8 +84,17 @@ struct PoliciesConfig {
   // When given, only these policies of the folder run; the others are loaded and checked,
   // never run (a shared folder of seed policies, one scenario or service using a few).
   std::vector<std::string> only;
+  // A new version of a running policy first runs beside it, in observe mode, for this long
+  // (0: never, unless its file's first line asks: `-- setpoint: shadow`), then is promoted if
+  // it diverged at most shadow_max_divergences times and never to a bound; else it waits for
+  // an operator.
+  Nanos shadow = 0;
+  std::uint64_t shadow_max_divergences = 0;
 
   bool runs(const std::string& policy) const;
+  // How long a new version of `policy` shadows the running one: `marked` is what its file's
+  // first line asks (0: the configured period, or 30m when none is); 0: it goes live at once.
+  Nanos shadow_period(const std::string& policy, std::optional<Nanos> marked) const;
 };
 
 struct ControlPlaneConfig {

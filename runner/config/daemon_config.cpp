@@ -32,8 +32,20 @@ void read_sources(const YamlReader& r, const YAML::Node& node, TelemetryConfig& 
 
 namespace {
 
+// A shadow period: 1s to 30d, or off (0).
+Nanos read_shadow(const YamlReader& r, const YAML::Node& node, const std::string& path) {
+  if (node.IsScalar()) {
+    const std::string text = node.Scalar();
+    if (text == "off" || text == "false" || text == "no") return 0;
+  }
+  const Nanos period = r.duration(node, path);
+  if (period < kNanosPerSecond || period > 30 * 24 * 3600 * kNanosPerSecond)
+    r.fail(node, path, "must be between 1s and 30d, or off");
+  return period;
+}
+
 PolicyOverride read_override(const YamlReader& r, const YAML::Node& node, const std::string& path) {
-  r.keys(node, path, {"mode", "every", "schedule", "memory_mib", "cpu", "disabled"});
+  r.keys(node, path, {"mode", "every", "schedule", "memory_mib", "cpu", "disabled", "shadow"});
   PolicyOverride o;
   if (node["mode"]) o.mode = read_mode(r, node["mode"], path + ".mode");
   if (node["every"]) {
@@ -53,6 +65,7 @@ PolicyOverride read_override(const YamlReader& r, const YAML::Node& node, const 
       r.fail(node["cpu"], path + ".cpu", "must be between 1ms and 10s");
   }
   if (node["disabled"]) o.disabled = r.boolean(node["disabled"], path + ".disabled");
+  if (node["shadow"]) o.shadow = read_shadow(r, node["shadow"], path + ".shadow");
   return o;
 }
 
@@ -61,7 +74,7 @@ PolicyOverride read_override(const YamlReader& r, const YAML::Node& node, const 
 void read_policies(const YamlReader& r, const YAML::Node& node, PoliciesConfig& p) {
   r.keys(node, "policies",
          {"dir", "memory_mib", "cpu", "failures_to_quarantine", "quarantine_backoff", "test_gate",
-          "overrides", "only"});
+          "overrides", "only", "shadow", "shadow_max_divergences"});
   if (node["dir"]) p.dir = r.string(node["dir"], "policies.dir");
   if (node["memory_mib"])
     p.memory =
@@ -80,6 +93,10 @@ void read_policies(const YamlReader& r, const YAML::Node& node, PoliciesConfig& 
     p.quarantine_backoff = r.duration(node["quarantine_backoff"], "policies.quarantine_backoff");
   if (node["test_gate"]) p.test_gate = r.boolean(node["test_gate"], "policies.test_gate");
   if (node["only"]) p.only = r.strings(node["only"], "policies.only");
+  if (node["shadow"]) p.shadow = read_shadow(r, node["shadow"], "policies.shadow");
+  if (node["shadow_max_divergences"])
+    p.shadow_max_divergences = static_cast<std::uint64_t>(
+        r.integer(node["shadow_max_divergences"], "policies.shadow_max_divergences", 0, 1'000'000));
   if (const auto overrides = node["overrides"]) {
     if (!overrides.IsMap())
       r.fail(overrides, "policies.overrides", "expected a mapping of policy names");

@@ -119,6 +119,8 @@ std::vector<HttpRoute> mutation_routes(RouteContext& c) {
   r.push_back(mutation(c, "/v1/params/*/rollback", Role::kAdmin, roll_back_parameter));
   r.push_back(mutation(c, "/v1/params/*/release", Role::kAdmin, release_parameter));
   r.push_back(mutation(c, "/v1/reload", Role::kOperator, reload_policies));
+  r.push_back(mutation(c, "/v1/policies/*/promote", Role::kOperator, promote_shadow_version));
+  r.push_back(mutation(c, "/v1/policies/*/discard", Role::kOperator, discard_shadow_version));
   r.push_back(mutation(c, "/v1/autopilot/resume", Role::kOperator, resume_autopilot));
   r.push_back(mutation(c, "/v1/params/*/unfreeze", Role::kAdmin, unfreeze_parameter));
   r.push_back(mutation(c, "/v1/rollouts/*/abort", Role::kOperator, abort_rollout));

@@ -174,6 +174,46 @@ HttpResponse cycles(RouteContext& c, const HttpRequest& req) {
   return ok(dump(out));
 }
 
+// Where a policy's shadow versions would have decided otherwise, newest first: of one shadow
+// version when asked (?version=HASH).
+HttpResponse divergences(RouteContext& c, const HttpRequest& req) {
+  const std::string& policy = req.captures.at(0);
+  bool known = false;
+  for (const auto& p : parse_own_json(c.engine.view("policies")))
+    known = known || (p.is_object() && p.contains("name") && p["name"] == policy);
+  if (!known) return json_error(404, "no policy is named " + utf8::printable(policy, 200));
+  if (!c.reader) return json_error(404, "this engine keeps no divergences (no state file)");
+  std::size_t limit = 100;
+  if (const auto text = req.query("limit")) {
+    const auto n = text->size() > 7 ? std::nullopt : parse_integer(*text);
+    if (!n || *n < 1 || *n > 1000)
+      return json_error(400, "limit must be a whole number from 1 to 1000");
+    limit = static_cast<std::size_t>(*n);
+  }
+  const std::string version = req.query("version").value_or("");
+  if (version.size() > 64 || !utf8::valid(version))
+    return json_error(400, "version is a policy version's hash, as /v1/policies shows it");
+  Result<std::vector<ShadowDivergenceRow>> found = std::vector<ShadowDivergenceRow>();
+  {
+    std::lock_guard lock(c.store_mutex);
+    found = c.reader->divergences(policy, version, limit);
+  }
+  if (!found) return json_error(500, "cannot read the divergences: " + found.error());
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& d : *found) {
+    out.push_back({{"id", d.id},
+                   {"at", format_rfc3339(d.at)},
+                   {"live_version", d.live_version},
+                   {"shadow_version", d.shadow_version},
+                   {"target", d.target},
+                   {"live", d.live},
+                   {"shadow", d.shadow},
+                   {"at_bound", d.at_bound},
+                   {"follows", d.follows}});
+  }
+  return ok(dump(out));
+}
+
 HttpRoute read(RouteContext& c, const char* path,
                std::function<HttpResponse(HttpRequest&)> answer) {
   return read_route(c, path, std::move(answer));
@@ -203,6 +243,8 @@ std::vector<HttpRoute> read_routes(RouteContext& c) {
   r.push_back(view(c, "/v1/autopilot", "autopilot"));
   r.push_back(view(c, "/v1/rollouts", "rollouts"));
   r.push_back(read(c, "/v1/params/*/history", [&c](HttpRequest& req) { return history(c, req); }));
+  r.push_back(read(c, "/v1/policies/*/divergences",
+                   [&c](HttpRequest& req) { return divergences(c, req); }));
   r.push_back(read(c, "/v1/autopilot/cycles", [&c](HttpRequest& req) { return cycles(c, req); }));
   r.push_back(read(c, "/v1/state", [&c](HttpRequest& req) { return state(c, req); }));
   r.push_back(read(c, "/v1/decisions", [&c](HttpRequest& req) { return decisions(c, req); }));

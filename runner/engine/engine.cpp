@@ -136,8 +136,13 @@ Result<void> Engine::start() {
   if (const auto& watching = folder_->watching(); !watching)
     spdlog::warn("policies: {} (hot reload is off)", watching.error());
   const Nanos wall = clock().wall();
+  folder_->set_shadow_rule(
+      [this](const bindings::LivePolicy& live, const bindings::LivePolicy& next) {
+        return shadow_period(live, next) > 0;
+      });
   folder_->scan(options_.cpu_clock->monotonic());
   adopt(all_files(), wall);
+  restore_shadows(wall);
   publish(wall);
   last_pass_.store(options_.cpu_clock->monotonic(), std::memory_order_relaxed);
   return {};
@@ -267,6 +272,7 @@ void Engine::tick() {
       ++metrics_.reloads_ok;
   }
   adopt(reloaded, wall);
+  sync_shadows(reloaded, wall);
   run_posted();
   if (wall >= next_scan_) {
     next_scan_ = wall + config_.engine.tick;
@@ -280,6 +286,7 @@ void Engine::tick() {
   autopilot_->tick(wall);
   rollouts_->tick(wall);
   record_status_changes(wall);
+  review_shadows(wall);
   save(wall);
   watch_store();
   if (history_) watch_history(wall);
@@ -363,6 +370,7 @@ void Engine::stop() {
   run_posted();  // nobody waits forever on a reply
   const Nanos wall = clock().wall();
   if (rollouts_) rollouts_->checkpoint(wall);
+  for (const auto& [_, run] : shadows_) save_shadow(run, wall);  // its counts, for the restart
   save(wall);
   if (autopilot_) autopilot_->flush(wall);
   publish(wall);
@@ -401,6 +409,8 @@ void Engine::publish(Nanos wall) {
     metrics_.autopilot_prediction_error = figures.mean_error;
     metrics_.autopilot_rollback_rate = figures.rollback_rate;
   }
+  for (auto& [_, counts] : metrics_.policies) counts.shadowing = false;
+  for (const auto& [_, run] : shadows_) metrics_.policies[run.policy].shadowing = true;
   metrics_.parameters.clear();
   for (const auto& p : config_.parameters) {
     if (const auto v = guard_->value(p.name)) metrics_.parameters[p.name] = *v;

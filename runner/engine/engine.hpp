@@ -17,6 +17,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,7 @@
 #include "engine/decision_feed.hpp"
 #include "engine/metrics.hpp"
 #include "engine/rollouts.hpp"
+#include "engine/shadow_versions.hpp"
 #include "engine/status_feed.hpp"
 #include "engine/triage_reports.hpp"
 #include "setpoint/actuators/actuator_pool.hpp"
@@ -131,6 +133,15 @@ class Engine {
   Autopilot& autopilot() { return *autopilot_; }
   // Rollouts of parameter changes (after start()).
   Rollouts& rollouts() { return *rollouts_; }
+  // Shadow versions running beside their live ones, by file (engine_shadows.cpp).
+  const std::map<std::string, ShadowRun>& shadow_runs() const { return shadows_; }
+  // The file whose shadow version is `policy`'s, if one is.
+  std::optional<std::string> shadow_file(const std::string& policy) const;
+  // The file's shadow version goes live (`why` is recorded): what was done, or why not.
+  Result<std::string> promote_shadow(const std::string& file, const std::string& why, Nanos wall);
+  // Drops it, the live version untouched; `who` is empty when the engine decided.
+  Result<std::string> discard_shadow(const std::string& file, const std::string& why,
+                                     const std::string& who, Nanos wall);
   // What end users are told (after start()): GET /v1/status.
   const StatusFeed& status() const { return *status_; }
   AuditStore* store() { return store_.get(); }
@@ -180,7 +191,22 @@ class Engine {
   // recorded like decisions.
   void start_status(Nanos wall);
   void record_status_changes(Nanos wall);
-  bindings::PolicyInputs inputs(Nanos wall);
+  // What a policy reads; its parameters' values and bounds from `guard` (a shadow's own).
+  bindings::PolicyInputs inputs(Nanos wall, Guard& guard);
+  // Shadow versions (engine_shadows.cpp).
+  Nanos shadow_period(const bindings::LivePolicy& live, const bindings::LivePolicy& next) const;
+  ShadowRun* shadow_for(const std::string& file);
+  void sync_shadows(const std::vector<std::string>& changed, Nanos wall);
+  void restore_shadows(Nanos wall);
+  // Before the live version's evaluation: the shadow's guard follows the live one; the
+  // shadow's parameters whose two sides already stand apart.
+  std::set<std::string> follow_live(const std::string& file, ShadowRun& run);
+  void run_shadow(const std::string& file, ShadowRun& run, const std::vector<Decision>& live,
+                  const std::set<std::string>& apart, Nanos wall);
+  void review_shadows(Nanos wall);
+  void save_shadow(const ShadowRun& run, Nanos wall);
+  void forget_shadow(const std::string& file);  // its record in the store
+  void end_shadow(const std::string& file);
 
   Config config_;
   EngineOptions options_;
@@ -213,6 +239,7 @@ class Engine {
   std::atomic<bool> stopping_{false};  // read by the reload thread's test gate
   std::unique_ptr<bindings::PolicyFolder> folder_;
   std::map<std::string, RunningPolicy> running_;  // by file
+  std::map<std::string, ShadowRun> shadows_;      // by file
   sketch::Accumulator scratch_;
   EngineMetrics metrics_;
   std::string saved_guard_;

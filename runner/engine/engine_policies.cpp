@@ -102,7 +102,7 @@ void Engine::adopt(const std::vector<std::string>& changed, Nanos wall) {
   }
 }
 
-bindings::PolicyInputs Engine::inputs(Nanos wall) {
+bindings::PolicyInputs Engine::inputs(Nanos wall, Guard& guard) {
   bindings::PolicyInputs in;
   in.now = wall;
   in.outcomes = &aggregator_.outcomes();
@@ -119,15 +119,15 @@ bindings::PolicyInputs Engine::inputs(Nanos wall) {
     });
     return out;
   };
-  in.param = [this](std::string_view name) { return param_value(*guard_, name); };
-  in.bounds = [this](std::string_view name) -> std::optional<bindings::ParamBounds> {
-    const ParameterSpec* spec = guard_->parameter(name);
+  in.param = [&guard](std::string_view name) { return param_value(guard, name); };
+  in.bounds = [&guard](std::string_view name) -> std::optional<bindings::ParamBounds> {
+    const ParameterSpec* spec = guard.parameter(name);
     if (spec == nullptr || !spec->numeric()) return std::nullopt;
     bindings::ParamBounds b;
-    b.value = guard_->value(name).value_or(spec->initial);
+    b.value = guard.value(name).value_or(spec->initial);
     b.min = spec->min;
     b.max = spec->max;
-    if (const auto range = guard_->operating_range(name)) {
+    if (const auto range = guard.operating_range(name)) {
       b.operating_min = range->min;
       b.operating_max = range->max;
       b.frozen = range->frozen;
@@ -155,7 +155,11 @@ void Engine::evaluate(const std::string& file, bindings::LivePolicy& live, Runni
                       Nanos wall, const std::string& cycle, const TriageRun* triage) {
   const std::string& name = live.info.name;
   auto& counts = metrics_.policies[name];
-  auto in = inputs(wall);
+  auto in = inputs(wall, *guard_);
+  // A shadow version beside it (never beside a cycle's or a triage run's) is vetted against
+  // the guard as it stood before this evaluation.
+  ShadowRun* shadow = cycle.empty() && !live.info.triage ? shadow_for(file) : nullptr;
+  const std::set<std::string> apart = shadow ? follow_live(file, *shadow) : std::set<std::string>{};
   std::optional<TriageRun> run;
   if (live.info.triage) {
     run = triage ? *triage : TriageRun{name, "schedule", wall - live.info.triage->window, wall};
@@ -204,10 +208,14 @@ void Engine::evaluate(const std::string& file, bindings::LivePolicy& live, Runni
           pipeline_->submit(name, live.hash, out.proposals, out.evidence(), wall);
       autopilot_->submitted(cycle, out.evidence(), decisions, wall);
     }
-  } else if (!out.proposals.empty() || run) {
-    running.proposals += out.proposals.size();
-    const auto decisions = pipeline_->submit(name, live.hash, out.proposals, out.evidence(), wall);
-    if (run) last_report_ = save_triage(*run, out, decisions);
+  } else {
+    std::vector<Decision> decisions;
+    if (!out.proposals.empty() || run) {
+      running.proposals += out.proposals.size();
+      decisions = pipeline_->submit(name, live.hash, out.proposals, out.evidence(), wall);
+      if (run) last_report_ = save_triage(*run, out, decisions);
+    }
+    if (shadow) run_shadow(file, *shadow, decisions, apart, wall);
   }
   if (const auto state = live.state->save_state(); state && *state != running.saved_state) {
     if (store_ && !dry_run()) {

@@ -196,6 +196,21 @@ std::string EngineMetrics::render(const IngestCounts& ingest) const {
   for (const auto& [policy, c] : policies)
     metric_sample(out, "setpoint_policy_quarantined", metric_label("policy", policy),
                   c.quarantined ? 1 : 0);
+  metric_family(out, "setpoint_policy_shadowing", "gauge",
+                "1 while a new version of the policy runs beside it as a shadow.");
+  for (const auto& [policy, c] : policies)
+    metric_sample(out, "setpoint_policy_shadowing", metric_label("policy", policy),
+                  c.shadowing ? 1 : 0);
+  metric_family(out, "setpoint_policy_shadow_evaluations_total", "counter",
+                "Evaluations of shadow versions, by policy.");
+  for (const auto& [policy, c] : policies)
+    metric_sample(out, "setpoint_policy_shadow_evaluations_total", metric_label("policy", policy),
+                  static_cast<double>(c.shadow_evaluations));
+  metric_family(out, "setpoint_policy_shadow_divergences_total", "counter",
+                "Targets on which a shadow version would have decided otherwise, by policy.");
+  for (const auto& [policy, c] : policies)
+    metric_sample(out, "setpoint_policy_shadow_divergences_total", metric_label("policy", policy),
+                  static_cast<double>(c.shadow_divergences));
 
   metric_family(out, "setpoint_decisions_total", "counter",
                 "Decisions on proposals, by policy, guard verdict and mode.");

@@ -30,6 +30,8 @@ struct EngineMetrics {
     std::uint64_t evaluations = 0, errors = 0, skipped = 0;
     double seconds = 0;  // time spent evaluating
     bool quarantined = false;
+    std::uint64_t shadow_evaluations = 0, shadow_divergences = 0;  // of its shadow versions
+    bool shadowing = false;                                        // one runs beside it now
   };
   std::map<std::string, PolicyCounts> policies;
   std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t>

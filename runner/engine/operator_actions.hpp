@@ -54,6 +54,12 @@ nlohmann::json promote_rollout(Engine& e, const std::vector<std::string>& captur
 // Runs the triage policies now over body.since ("7d" by default) (engine_triage.cpp).
 nlohmann::json run_triage_now(Engine& e, const std::vector<std::string>& captures,
                               const nlohmann::json& body, const std::string& who);
+// A policy's shadow version goes live now, or is dropped (shadow_actions.cpp); body.reason
+// is recorded with it.
+nlohmann::json promote_shadow_version(Engine& e, const std::vector<std::string>& captures,
+                                      const nlohmann::json& body, const std::string& who);
+nlohmann::json discard_shadow_version(Engine& e, const std::vector<std::string>& captures,
+                                      const nlohmann::json& body, const std::string& who);
 nlohmann::json reload_policies(Engine& e, const std::vector<std::string>&, const nlohmann::json&,
                                const std::string&);
 

@@ -11,6 +11,37 @@ using json = nlohmann::json;
 
 json when(Nanos t) { return t > 0 ? json(format_rfc3339(t)) : json(nullptr); }
 
+// The new version running beside the live one, if any: its hash, its period, what it
+// diverged and whether it waits for an operator.
+json shadow_view(Engine& engine, const std::string& file) {
+  const auto run = engine.shadow_runs().find(file);
+  if (run == engine.shadow_runs().end()) return nullptr;
+  const ShadowRun& s = run->second;
+  json recent = json::array();
+  for (const auto& d : s.recent) {
+    recent.push_back({{"id", d.id > 0 ? json(d.id) : json(nullptr)},
+                      {"at", when(d.at)},
+                      {"target", d.target},
+                      {"live", d.live},
+                      {"shadow", d.shadow},
+                      {"at_bound", d.at_bound},
+                      {"follows", d.follows}});
+  }
+  const std::uint64_t most = engine.config().policies.shadow_max_divergences;
+  return {{"version", s.version},
+          {"live_version", s.live_version},
+          {"since", when(s.since)},
+          {"until", when(s.until)},
+          {"state", s.held ? "held for an operator" : "shadowing"},
+          {"evaluations", s.evaluations},
+          {"divergences", s.divergences},
+          {"root_divergences", s.root_divergences},
+          {"at_bound", s.at_bound},
+          {"max_divergences", most},
+          {"promotes", !s.held && s.divergences <= most && s.at_bound == 0},
+          {"recent", recent}};
+}
+
 json policies_view(Engine& engine, Nanos wall) {
   json out = json::array();
   const auto& live = engine.folder().live();
@@ -32,6 +63,7 @@ json policies_view(Engine& engine, Nanos wall) {
       p["name"] = nullptr;
       p["version"] = nullptr;
     }
+    p["shadow"] = shadow_view(engine, file);
     const auto r = engine.policies().find(file);
     if (r != engine.policies().end()) {
       const RunningPolicy& running = r->second;

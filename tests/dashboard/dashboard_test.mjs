@@ -199,6 +199,27 @@ try {
   assert.match(approved, /approved: applied/, approved);
   await shot("proposals");
 
+  // A new version of the nudger that asks to shadow first: the policies page shows it beside
+  // the live one, and the operator (token kept from the proposals page) promotes it.
+  const nudger = fs.readFileSync(path.join(dir, "policies/nudger.lua"), "utf8");
+  fs.writeFileSync(path.join(dir, "policies/nudger.lua"), "-- setpoint: shadow 1h\n" + nudger);
+  await page.goto(base + "/#policies", { waitUntil: "networkidle0" });
+  const promote = await until("the nudger's shadow on the policies page", async () => {
+    await page.goto(base + "/#policies", { waitUntil: "networkidle0" });
+    return page.$("button[data-promote=nudger]");
+  });
+  const card = await page.$eval("[data-shadow=nudger]", (c) => c.innerText);
+  assert.match(card, /nudger: shadow [0-9a-f]{12} beside [0-9a-f]{12}/, card);
+  assert.match(card, /evaluations/, card);
+  // The same judgement, in propose mode: a pending proposal moves nothing, on either side.
+  assert.match(card, / 0 divergences /, card);
+  await shot("policies-shadow");
+  await promote.click();
+  await until("the promotion's answer", async () => /promoted/.test(await page.$eval("#answer", (a) => a.innerText)));
+  const promoted = await page.$eval("#answer", (a) => a.innerText);
+  assert.match(promoted, /promoted [0-9a-f]{12} over [0-9a-f]{12}: by operator:otto/, promoted);
+  await until("the shadow gone from the page", async () => (await page.$("[data-shadow=nudger]")) === null);
+
   // Rollouts: the stager's canary, with each KPI's figures per cohort once the judge has
   // looked at 200 calls a side.
   const now = new Date().toISOString();

@@ -15,7 +15,7 @@ using sql::first_row;
 using sql::Statement;
 
 // Each entry moves the schema one version up. Only ever append: never edit a shipped one.
-constexpr std::array<const char*, 9> kMigrations = {
+constexpr std::array<const char*, 10> kMigrations = {
     // 1: decisions, state documents, drift events.
     "CREATE TABLE decisions ("
     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
@@ -96,6 +96,12 @@ constexpr std::array<const char*, 9> kMigrations = {
     // positive), for a dry-run review.
     "CREATE TABLE decision_marks (decision INTEGER PRIMARY KEY, kind TEXT NOT NULL,"
     "  note TEXT NOT NULL, marked_by TEXT NOT NULL, marked_at INTEGER NOT NULL);",
+    // 10: where a shadow version of a policy would have decided otherwise than the live one.
+    "CREATE TABLE shadow_divergences (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  at INTEGER NOT NULL, policy TEXT NOT NULL, live_version TEXT NOT NULL,"
+    "  shadow_version TEXT NOT NULL, target TEXT NOT NULL, live TEXT NOT NULL,"
+    "  shadow TEXT NOT NULL, at_bound INTEGER NOT NULL, follows INTEGER NOT NULL);"
+    "CREATE INDEX shadow_divergences_policy ON shadow_divergences(policy, shadow_version);",
 };
 
 StoredDecision decision_row(const Statement& s) {
@@ -279,6 +285,12 @@ Result<void> AuditStore::save_state(const std::string& key, const std::string& j
       "INSERT INTO state (key, json, updated_at) VALUES (?, ?, ?) "
       "ON CONFLICT(key) DO UPDATE SET json = excluded.json, updated_at = excluded.updated_at");
   s.bind(1, key).bind(2, json).bind(3, at);
+  return s.run();
+}
+
+Result<void> AuditStore::erase_state(const std::string& key) {
+  Statement s(db_, "DELETE FROM state WHERE key = ?");
+  s.bind(1, key);
   return s.run();
 }
 

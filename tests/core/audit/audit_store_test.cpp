@@ -44,7 +44,7 @@ Decision decision(std::string policy, double value, VerdictKind kind, Nanos at) 
 TEST_CASE("audit store: schema, WAL, intent then result") {
   TempDir dir;
   auto store = open_store(dir.file("setpoint.db"));
-  CHECK(store->schema_version() == 9);
+  CHECK(store->schema_version() == 10);
   Decision d = decision("aimd", 120, VerdictKind::kAllow, 5 * kSec);
   const auto id = must(store->record_intent(d));
   REQUIRE(id > 0);
@@ -121,7 +121,7 @@ TEST_CASE("audit store: everything survives reopening; migrations run once") {
     REQUIRE(store->record_drift(kSec, "app.yaml", "changed by hand"));
   }
   auto store = open_store(dir.file("setpoint.db"));
-  CHECK(store->schema_version() == 9);
+  CHECK(store->schema_version() == 10);
   CHECK(must(store->unfinished()).size() == 1);
   CHECK(must(store->load_state("guard")) == R"({"x":1})");
   CHECK(!must(store->load_state("nothing")));
@@ -138,7 +138,7 @@ TEST_CASE("audit store: a database from a newer build, or an unusable path, is a
   }
   auto opened = AuditStore::open(dir.file("new.db"));
   REQUIRE(!opened.ok());
-  CHECK(opened.error().find("schema version 99, newer than this build knows (9)") !=
+  CHECK(opened.error().find("schema version 99, newer than this build knows (10)") !=
         std::string::npos);
   auto bad = AuditStore::open(dir.file("no/such/dir/x.db"));
   REQUIRE(!bad.ok());

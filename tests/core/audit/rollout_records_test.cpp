@@ -29,7 +29,7 @@ RolloutRow rollout(std::string id, Nanos at, std::string status = "running") {
 TEST_CASE("rollout records: a rollout is written whole, read back, and found when active") {
   TempDir dir;
   auto store = must(AuditStore::open(dir.file("s.db")));
-  CHECK(store->schema_version() == 9);
+  CHECK(store->schema_version() == 10);
   must(store->save_rollout(rollout("a@1", 1)));
   must(store->save_rollout(rollout("b@2", 2)));
   must(store->save_rollout(rollout("c@3", 3, "held")));

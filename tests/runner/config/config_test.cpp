@@ -220,3 +220,32 @@ parameters:
   CHECK(c.actuators.at("b").argv[0] == conf + "/apply.sh");
   CHECK(c.actuators.at("c").argv[0] == "kubectl");  // looked up in PATH
 }
+
+TEST_CASE("shadow periods: config's, a policy's override, and the file's mark") {
+  const auto config = parse_config(
+      "policies:\n  shadow: 1h\n  shadow_max_divergences: 3\n  overrides:\n"
+      "    fast: { shadow: off }\n    slow: { shadow: 2h }\n",
+      "test.yaml");
+  REQUIRE(config.ok());
+  const PoliciesConfig& p = config->policies;
+  constexpr Nanos kHour = 3600 * kNanosPerSecond;
+  CHECK(p.shadow == kHour);
+  CHECK(p.shadow_max_divergences == 3);
+  CHECK(p.shadow_period("other", std::nullopt) == kHour);
+  CHECK(p.shadow_period("fast", Nanos{0}) == 0);  // the override wins over the file's mark
+  CHECK(p.shadow_period("slow", std::nullopt) == 2 * kHour);
+  CHECK(p.shadow_period("other", 5 * kNanosPerSecond) == 5 * kNanosPerSecond);
+  CHECK(p.shadow_period("other", Nanos{0}) == kHour);  // a bare mark: config's period
+  const auto plain = parse_config("", "test.yaml");
+  CHECK(plain->policies.shadow_period("any", std::nullopt) == 0);  // off by default
+  CHECK(plain->policies.shadow_period("any", Nanos{0}) == 1800 * kNanosPerSecond);  // 30m
+
+  CHECK(error_of("policies: { shadow: 500ms }\n") ==
+        "test.yaml:1:21: policies.shadow: must be between 1s and 30d, or off");
+  CHECK(error_of("policies: { shadow: soon }\n") ==
+        "test.yaml:1:21: policies.shadow: \"soon\" is not a duration like 30s, 5m or 24h");
+  CHECK(error_of("policies: { overrides: { a: { shadow: 31d } } }\n") ==
+        "test.yaml:1:39: policies.overrides.a.shadow: must be between 1s and 30d, or off");
+  CHECK(error_of("policies: { shadow_max_divergences: -1 }\n") ==
+        "test.yaml:1:37: policies.shadow_max_divergences: -1 is outside [0, 1000000]");
+}

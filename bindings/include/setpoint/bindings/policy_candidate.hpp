@@ -19,9 +19,17 @@ constexpr std::size_t kMaxPolicyFileBytes = 1u << 20;
 
 struct LivePolicy {
   PolicyInfo info;
-  std::string hash;  // SHA-256 of the source
+  std::string hash;    // SHA-256 of the source
+  std::string source;  // kept so a restart while its successor shadows it can run it again
+  // The file's first line asks that a new version shadow this one first:
+  // `-- setpoint: shadow` (0: for config's period) or `-- setpoint: shadow 1h`.
+  std::optional<Nanos> shadow_mark;
   std::unique_ptr<PolicyState> state;
 };
+
+// What a first line `-- setpoint: shadow [DURATION]` asks for; none when the line is no such
+// mark; an error naming line 1 when it is one with a bad duration.
+Result<std::optional<Nanos>> read_shadow_mark(const std::string& source);
 
 // Runs a policy's own tests; an error saying which failed when any does. Called off the
 // engine thread, so it must not touch engine state.
@@ -52,5 +60,10 @@ struct CandidateSource {
 // save without a change is kUnchanged.
 Candidate prepare_candidate(const CandidateSource& source, const std::string& file,
                             const std::string& running_hash);
+// The version a restart finds in the store, not on disk (its successor was shadowing it):
+// compiled and checked as a file's, without its tests (they may be the successor's now; this
+// version passed its own when it went live).
+Candidate prepare_saved(const CandidateSource& source, const std::string& file,
+                        const std::string& code);
 
 }  // namespace setpoint::bindings

@@ -13,6 +13,7 @@
 #include "setpoint/audit/decision.hpp"
 #include "setpoint/audit/review_records.hpp"
 #include "setpoint/audit/rollout_records.hpp"
+#include "setpoint/audit/shadow_records.hpp"
 #include "setpoint/audit/triage_records.hpp"
 #include "setpoint/base/result.hpp"
 
@@ -92,6 +93,7 @@ class AuditStore {
 
   Result<void> save_state(const std::string& key, const std::string& json, Nanos at);
   Result<std::optional<std::string>> load_state(const std::string& key) const;
+  Result<void> erase_state(const std::string& key);
 
   Result<void> save_parameter(const StoredParameter& parameter);
   Result<std::vector<StoredParameter>> parameters() const;
@@ -158,6 +160,12 @@ class AuditStore {
   // Decisions in [since, until) that observe or advise mode made whose record is not JSON (a
   // damaged store): a review says how many it could not read.
   Result<std::int64_t> unreadable_decisions(Nanos since, Nanos until) const;
+  // Shadow versions' divergences (shadow_records.cpp): recorded with their id; read back
+  // newest first, of one policy and, when given, one shadow version.
+  Result<std::int64_t> record_divergence(const ShadowDivergenceRow& row);
+  Result<std::vector<ShadowDivergenceRow>> divergences(const std::string& policy,
+                                                       const std::string& shadow_version,
+                                                       std::size_t limit) const;
 
  private:
   explicit AuditStore(sqlite3* db) : db_(db) {}

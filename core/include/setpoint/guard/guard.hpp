@@ -128,6 +128,12 @@ class Guard {
   std::string save_state() const;
   Result<void> load_state(const std::string& json);
 
+  // A shadow version's guard (shadow_trajectory.cpp): becomes `world` (the live guard: its
+  // pauses, pins, caps, rollouts and every other parameter), except that the `own`
+  // parameters keep this guard's trajectory — value, last change, recent changes,
+  // recommendations and evaluations — the one the shadow's would-be changes drew.
+  void follow(const Guard& world, const std::vector<std::string>& own);
+
   std::optional<double> value(std::string_view parameter) const;
   // When the parameter last changed (none if never), and its operator override, if any.
   std::optional<Nanos> last_change(std::string_view parameter) const;

@@ -230,7 +230,9 @@ void Engine::review_shadows(Nanos wall) {
   for (const auto& file : due) {
     ShadowRun& run = shadows_.at(file);
     const std::uint64_t most = config_.policies.shadow_max_divergences;
-    if (run.divergences <= most && run.at_bound == 0) {
+    // A shadow that never ran (its live version quarantined or disabled all along) showed
+    // nothing: a person decides.
+    if (run.evaluations > 0 && run.divergences <= most && run.at_bound == 0) {
       const auto promoted = promote_shadow(
           file,
           "automatically after " + human_duration(run.until - run.since) + ": " +
@@ -243,10 +245,13 @@ void Engine::review_shadows(Nanos wall) {
     }
     run.held = true;
     const std::string why =
-        std::to_string(run.divergences) + " divergence(s) in " + std::to_string(run.evaluations) +
-        " evaluation(s)" +
-        (run.at_bound > 0 ? ", " + std::to_string(run.at_bound) + " of them to a bound" : "") +
-        "; at most " + std::to_string(most) + " promote on their own";
+        run.evaluations == 0
+            ? std::string("it was never evaluated (its live version did not run)")
+            : std::to_string(run.divergences) + " divergence(s) in " +
+                  std::to_string(run.evaluations) + " evaluation(s)" +
+                  (run.at_bound > 0 ? ", " + std::to_string(run.at_bound) + " of them to a bound"
+                                    : "") +
+                  "; at most " + std::to_string(most) + " promote on their own";
     spdlog::warn(
         "policy {}: shadow {} waits for an operator (setpoint policies promote|discard "
         "{}): {}",

@@ -37,6 +37,7 @@ struct Shadowing {
   std::unique_ptr<Engine> engine;
   int most = 0;
   std::string mode;
+  std::string overrides = "{}";
 
   explicit Shadowing(int max_divergences = 0, std::string m = "enforce")
       : most(max_divergences), mode(std::move(m)) {
@@ -49,6 +50,7 @@ struct Shadowing {
         "engine: { tick: 1s, mode: enforce, state_path: " + dir.file("s.db") +
         " }\npolicies: { dir: " + dir.file("policies") +
         ", test_gate: false, shadow: 30s, shadow_max_divergences: " + std::to_string(most) +
+        ", overrides: " + overrides +
         " }\nparameters:\n  limit: { type: int, initial: 100, min: 1, max: 200, "
         "policies: [stepper], mode: " +
         mode + " }\n";
@@ -272,4 +274,21 @@ TEST_CASE("shadow: in every mode, the same judgement draws the same trajectory")
     s.run(1);
     CHECK(s.live() == v2);
   }
+}
+
+TEST_CASE("shadow: a version that never ran is not promoted on its own") {
+  Shadowing s;
+  s.run(5);
+  // The policy disabled by a config reload: neither version runs any more.
+  s.overrides = "{ stepper: { disabled: true } }";
+  s.engine->stop();
+  s.engine.reset();
+  s.start();
+  s.save(stepper(150, "reworded"));
+  s.run(31);
+  const auto shadow = s.policy()["shadow"];
+  CHECK(shadow["evaluations"] == 0);
+  CHECK(shadow["state"] == "held for an operator");
+  REQUIRE(s.alerts("shadow_held").size() == 1);
+  CHECK(s.alerts("shadow_held")[0].message.find("it was never evaluated") != std::string::npos);
 }

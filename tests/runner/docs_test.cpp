@@ -36,8 +36,8 @@ TEST_CASE("docs/configuration.md: every example loads") {
     if (!loaded) FAIL(loaded.error());
     ++examples;
   }
-  CHECK(examples == 9);  // engine, telemetry, policies, parameters, an HPA's behavior, actions,
-                         // autopilot, a status
+  CHECK(examples == 10);  // engine, telemetry, policies, shadow periods, parameters, an HPA's
+                          // behavior, actions, autopilot, a status
   CHECK(tokens_files == 1);
 }
 
